@@ -1,0 +1,230 @@
+package msn
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Limits on what the codec accepts and sends.
+const (
+	// MaxLineLength is the longest command line accepted, without its line end.
+	MaxLineLength = 16 * 1024
+	// MaxPayloadSize is the largest payload accepted after a payload command.
+	MaxPayloadSize = 1 << 20
+	// MaxSBMessagePayload is the largest MSG payload a switchboard accepts;
+	// Escargot closes the connection on anything longer.
+	MaxSBMessagePayload = 1664
+)
+
+// Codec errors.
+var (
+	ErrLineTooLong    = errors.New("msn: line too long")
+	ErrPayloadTooLong = errors.New("msn: payload too large")
+	ErrEmptyLine      = errors.New("msn: empty line")
+	ErrBadPayloadSize = errors.New("msn: bad payload length")
+	ErrBadCommand     = errors.New("msn: malformed command")
+)
+
+// Command is one MSNP command line, with its payload when the command carries one.
+// Params never contain spaces, CR or LF.
+type Command struct {
+	Name    string
+	Params  []string
+	Payload []byte // nil for commands without a payload
+}
+
+// Param returns the i-th parameter, or "" when there are fewer.
+func (c *Command) Param(i int) string {
+	if i < 0 || i >= len(c.Params) {
+		return ""
+	}
+	return c.Params[i]
+}
+
+// String renders the command line without its line end, for logs and errors.
+// The payload is summarised by its length.
+func (c *Command) String() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	for _, p := range c.Params {
+		b.WriteByte(' ')
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// IsError reports whether the command is a numeric error reply (e.g. "911").
+func (c *Command) IsError() bool {
+	if len(c.Name) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if c.Name[i] < '0' || c.Name[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// PayloadSet says which command names carry a payload whose byte length is the
+// last parameter. Servers and clients use different sets.
+type PayloadSet map[string]bool
+
+// ServerPayloads are the commands a server sends with a payload (MSNP2-12).
+var ServerPayloads = PayloadSet{"MSG": true, "IPG": true, "NOT": true, "UBX": true, "GCF": true}
+
+// ClientPayloads are the commands a client sends with a payload; Escargot's
+// parser treats exactly these as payload commands.
+var ClientPayloads = PayloadSet{"MSG": true, "QRY": true, "UUX": true, "NOT": true,
+	"ADL": true, "FQY": true, "RML": true, "UUN": true, "UUM": true, "PUT": true,
+	"DEL": true, "SDG": true, "VAS": true, "SDC": true}
+
+// Reader reads MSNP commands: a line ended by CRLF or LF, then, for payload
+// commands, exactly as many payload bytes as the last parameter says.
+type Reader struct {
+	br       *bufio.Reader
+	payloads PayloadSet
+}
+
+// NewReader returns a Reader that treats the commands in payloads as payload commands.
+func NewReader(r io.Reader, payloads PayloadSet) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 4096), payloads: payloads}
+}
+
+// ReadCommand reads the next command. Empty lines are an error (ErrEmptyLine)
+// but leave the stream in sync, so the caller may continue. Lines longer than
+// MaxLineLength and payloads larger than MaxPayloadSize are errors that leave
+// the stream out of sync: the caller must close the connection.
+func (r *Reader) ReadCommand() (*Command, error) {
+	line, err := r.readLine()
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := ParseLine(line)
+	if err != nil {
+		return nil, err
+	}
+	if r.payloads[cmd.Name] && !(cmd.Name == "QRY" && len(cmd.Params) < 3) && !(cmd.Name == "UUX" && len(cmd.Params) < 2) {
+		n, err := payloadLength(cmd)
+		if err != nil {
+			return nil, err
+		}
+		if n > MaxPayloadSize {
+			return nil, fmt.Errorf("%w: %s announces %d bytes", ErrPayloadTooLong, cmd.Name, n)
+		}
+		cmd.Payload = make([]byte, n)
+		if _, err := io.ReadFull(r.br, cmd.Payload); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("msn: reading %s payload: %w", cmd.Name, err)
+		}
+	}
+	return cmd, nil
+}
+
+func payloadLength(cmd *Command) (int, error) {
+	if len(cmd.Params) == 0 {
+		return 0, fmt.Errorf("%w: %s without length", ErrBadPayloadSize, cmd.Name)
+	}
+	last := cmd.Params[len(cmd.Params)-1]
+	n, err := strconv.Atoi(last)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s %q", ErrBadPayloadSize, cmd.Name, last)
+	}
+	return n, nil
+}
+
+func (r *Reader) readLine() (string, error) {
+	var buf []byte
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLineLength+2 {
+			return "", ErrLineTooLong
+		}
+		buf = append(buf, chunk...)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if errors.Is(err, io.EOF) && len(buf) > 0 {
+			return "", io.ErrUnexpectedEOF
+		}
+		return "", err
+	}
+	buf = bytes.TrimRight(buf, "\r\n")
+	if len(buf) > MaxLineLength {
+		return "", ErrLineTooLong
+	}
+	return string(buf), nil
+}
+
+// ParseLine splits one command line (without line end) into a Command.
+// Runs of spaces or tabs separate parameters; leading and trailing white
+// space is ignored, as real servers do.
+func ParseLine(line string) (*Command, error) {
+	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
+	if len(fields) == 0 {
+		return nil, ErrEmptyLine
+	}
+	name := fields[0]
+	if len(name) != 3 {
+		return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
+		}
+	}
+	return &Command{Name: name, Params: fields[1:]}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// AppendCommand appends the wire form of cmd to dst. When cmd has a payload
+// (non-nil), its byte length is appended as the last parameter and the
+// payload follows the CRLF. It refuses commands that would corrupt framing:
+// empty names, parameters with white space or control characters, and empty
+// parameters (which would produce double spaces).
+func AppendCommand(dst []byte, cmd *Command) ([]byte, error) {
+	if len(cmd.Name) != 3 {
+		return dst, fmt.Errorf("%w: name %q", ErrBadCommand, cmd.Name)
+	}
+	dst = append(dst, cmd.Name...)
+	for _, p := range cmd.Params {
+		if p == "" {
+			return dst, fmt.Errorf("%w: %s has an empty parameter", ErrBadCommand, cmd.Name)
+		}
+		for i := 0; i < len(p); i++ {
+			if p[i] <= ' ' || p[i] == 0x7f {
+				return dst, fmt.Errorf("%w: %s parameter %q has white space or a control character", ErrBadCommand, cmd.Name, truncate(p, 40))
+			}
+		}
+		dst = append(dst, ' ')
+		dst = append(dst, p...)
+	}
+	if cmd.Payload != nil {
+		if len(cmd.Payload) > MaxPayloadSize {
+			return dst, fmt.Errorf("%w: %d bytes", ErrPayloadTooLong, len(cmd.Payload))
+		}
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, int64(len(cmd.Payload)), 10)
+		dst = append(dst, '\r', '\n')
+		dst = append(dst, cmd.Payload...)
+		return dst, nil
+	}
+	return append(dst, '\r', '\n'), nil
+}

@@ -1,0 +1,90 @@
+package msn
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Status is an MSN presence state, as its three-letter code.
+type Status string
+
+// Presence states. HDN is only valid for the user's own status; contacts who
+// hide appear as FLN.
+const (
+	StatusOnline  Status = "NLN"
+	StatusBusy    Status = "BSY"
+	StatusIdle    Status = "IDL"
+	StatusBRB     Status = "BRB"
+	StatusAway    Status = "AWY"
+	StatusPhone   Status = "PHN"
+	StatusLunch   Status = "LUN"
+	StatusHidden  Status = "HDN"
+	StatusOffline Status = "FLN"
+)
+
+// Lists is a bitmask of the contact lists a contact is on.
+type Lists int
+
+// The contact lists, with their MSNP8+ bit values.
+const (
+	ForwardList Lists = 1  // FL: your contacts
+	AllowList   Lists = 2  // AL: may see you
+	BlockList   Lists = 4  // BL: blocked
+	ReverseList Lists = 8  // RL: has you on their FL
+	PendingList Lists = 16 // PL: added you, not yet answered (MSNP10+)
+)
+
+// Contact is one entry of the user's contact lists.
+type Contact struct {
+	Passport        string // e-mail address, as the server spells it
+	FriendlyName    string // URL-decoded
+	Lists           Lists
+	Groups          []string // group ids (numbers before MSNP10, GUIDs from MSNP10)
+	GUID            string   // contact id, MSNP10+ only
+	Status          Status   // FLN until presence says otherwise
+	ClientID        uint32
+	PersonalMessage string // MSNP11+
+}
+
+// Group is a contact group.
+type Group struct {
+	ID   string
+	Name string
+}
+
+// Format is the X-MMS-IM-Format of a text message.
+type Format struct {
+	Font      string // FN, URL-decoded
+	Bold      bool
+	Italic    bool
+	Underline bool
+	Strike    bool
+	Color     uint32 // CO, as BGR
+	Charset   string // CS
+	Pitch     string // PF
+	RTL       bool
+}
+
+// ServerError is a numeric error reply from the server.
+type ServerError struct {
+	Code    int
+	Command string // the request it answers, when known
+}
+
+func (e *ServerError) Error() string {
+	if e.Command != "" {
+		return fmt.Sprintf("msn: %s: server error %d: %s", e.Command, e.Code, ErrorText(e.Code))
+	}
+	return fmt.Sprintf("msn: server error %d: %s", e.Code, ErrorText(e.Code))
+}
+
+// Errors reported by the client.
+var (
+	ErrAuthFailed     = errors.New("msn: authentication failed (wrong address or password)")
+	ErrTimeout        = errors.New("msn: server did not answer in time")
+	ErrClosed         = errors.New("msn: connection closed")
+	ErrNAK            = errors.New("msn: message not delivered (NAK)")
+	ErrNoVersion      = errors.New("msn: server supports none of the offered protocol versions")
+	ErrUnsupported    = errors.New("msn: not supported by this protocol version")
+	ErrContactOffline = errors.New("msn: contact is offline or not accepting messages")
+)
