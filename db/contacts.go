@@ -1,0 +1,89 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Contact is the stored IRC identity of one MSN contact of an account.
+type Contact struct {
+	Account, Passport, Nick, FriendlyName string
+}
+
+// Contacts returns every stored contact of the account, ordered by nick.
+func (s *Store) Contacts(ctx context.Context, account string) ([]Contact, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT account, passport, nick, friendly_name FROM contact
+		WHERE account = ? ORDER BY nick, passport`, account)
+	if err != nil {
+		return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+	}
+	defer rows.Close()
+	var cs []Contact
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.Account, &c.Passport, &c.Nick, &c.FriendlyName); err != nil {
+			return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+	}
+	return cs, nil
+}
+
+// Contact returns one stored contact, or an error matching ErrNotFound.
+func (s *Store) Contact(ctx context.Context, account, passport string) (Contact, error) {
+	var c Contact
+	err := s.db.QueryRowContext(ctx,
+		`SELECT account, passport, nick, friendly_name FROM contact
+		WHERE account = ? AND passport = ?`, account, passport).
+		Scan(&c.Account, &c.Passport, &c.Nick, &c.FriendlyName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Contact{}, fmt.Errorf("db: contact %s of %s: %w", passport, account, ErrNotFound)
+	}
+	if err != nil {
+		return Contact{}, fmt.Errorf("db: contact %s of %s: %w", passport, account, err)
+	}
+	return c, nil
+}
+
+// PutContact stores a contact, replacing the one with the same account and
+// passport. It fails with an error matching ErrNickTaken when another
+// contact of the account has the same nick (ascii casemapping); then nothing
+// is changed.
+func (s *Store) PutContact(ctx context.Context, c Contact) error {
+	if c.Account == "" || c.Passport == "" || c.Nick == "" {
+		return fmt.Errorf("db: put contact %q of %q: account, passport and nick are required", c.Passport, c.Account)
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO contact (account, passport, nick, friendly_name) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account, passport) DO UPDATE SET
+			passport = excluded.passport,
+			nick = excluded.nick,
+			friendly_name = excluded.friendly_name`,
+		c.Account, c.Passport, c.Nick, c.FriendlyName)
+	if isUniqueViolation(err) {
+		// The primary key conflict is handled by the upsert, so the
+		// violated constraint is the nick.
+		return fmt.Errorf("db: put contact %s of %s as %q: %w", c.Passport, c.Account, c.Nick, ErrNickTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("db: put contact %s of %s: %w", c.Passport, c.Account, err)
+	}
+	return nil
+}
+
+// DeleteContact forgets a contact. Deleting a contact that is not stored is
+// not an error.
+func (s *Store) DeleteContact(ctx context.Context, account, passport string) error {
+	_, err := s.db.ExecContext(ctx,
+		`DELETE FROM contact WHERE account = ? AND passport = ?`, account, passport)
+	if err != nil {
+		return fmt.Errorf("db: delete contact %s of %s: %w", passport, account, err)
+	}
+	return nil
+}

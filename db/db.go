@@ -1,0 +1,115 @@
+// Package db is the SQLite store of msn2irc: per-account settings, the nick
+// given to each contact, authorization requests waiting for an answer, the
+// outbox of messages for offline contacts, and messages kept for replay while
+// no IRC client is attached.
+//
+// All state lives in one SQLite file. The schema is created and upgraded by
+// the versioned migrations in migrations.go when the store is opened.
+//
+// Accounts and passports are e-mail addresses and are compared without regard
+// to ASCII case; nicks are compared with the IRC ascii casemapping. A Store is
+// safe for use from any goroutine: it uses a single connection, so calls are
+// serialised.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Errors returned by the store; match them with errors.Is.
+var (
+	// ErrNickTaken means another contact of the same account already has
+	// that nick (ascii casemapping).
+	ErrNickTaken = errors.New("db: nick already used by another contact")
+	// ErrNotFound means the requested row does not exist.
+	ErrNotFound = errors.New("db: not found")
+	// ErrNewerSchema means the database was written by a newer msn2irc and
+	// this program cannot use it safely.
+	ErrNewerSchema = errors.New("db: database schema is newer than this program")
+)
+
+// busyTimeout is how long SQLite waits for a lock held by another process.
+const busyTimeout = 5 * time.Second
+
+// Store is an open msn2irc database.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating it if needed) the SQLite database at path and brings
+// its schema up to date. path ":memory:" opens a private in-memory database.
+func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, migrations)
+}
+
+func open(ctx context.Context, path string, migs []string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("db: open: empty path")
+	}
+	sqldb, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	// One connection: serialises every access (SQLite allows one writer)
+	// and keeps a ":memory:" database alive and shared.
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetMaxIdleConns(1)
+	sqldb.SetConnMaxLifetime(0)
+	sqldb.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, sqldb, migs); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	return &Store{db: sqldb}, nil
+}
+
+// dsn builds the go-sqlite3 connection string for a file path.
+func dsn(path string) string {
+	const params = "_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+	timeout := fmt.Sprintf("&_busy_timeout=%d", busyTimeout.Milliseconds())
+	if path == ":memory:" {
+		return "file::memory:?" + params + timeout
+	}
+	// A "file:" URI, so that characters with a meaning in URIs must be
+	// escaped; everything else is passed through as the file name.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?" + params + timeout
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("db: close: %w", err)
+	}
+	return nil
+}
+
+// timeText formats t for storage: UTC, RFC 3339 with nanoseconds.
+func timeText(t time.Time) string {
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// parseTime reads a time stored by timeText.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bad stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure.
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error // go-sqlite3 returns the error by value
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+// now is the clock used for defaults; a variable for tests.
+var now = time.Now

@@ -1,0 +1,102 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations[i] upgrades the schema from version i to i+1; PRAGMA
+// user_version holds the number applied. The list is append-only: never edit
+// or reorder an entry once it has been released, add a new one instead.
+//
+// Accounts and passports are COLLATE NOCASE (e-mail addresses); nicks are
+// COLLATE NOCASE too, which folds exactly the ASCII letters: the IRC ascii
+// casemapping.
+var migrations = []string{
+	// 1: contacts and settings.
+	`CREATE TABLE contact (
+		account       TEXT NOT NULL COLLATE NOCASE,
+		passport      TEXT NOT NULL COLLATE NOCASE,
+		nick          TEXT NOT NULL COLLATE NOCASE CHECK (nick <> ''),
+		friendly_name TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (account, passport),
+		UNIQUE (account, nick)
+	);
+	CREATE TABLE setting (
+		account      TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		nick_source  TEXT NOT NULL DEFAULT 'passport',
+		show_offline INTEGER NOT NULL DEFAULT 1,
+		keep_online  INTEGER NOT NULL DEFAULT 0
+	);`,
+
+	// 2: authorization requests and the outbox.
+	`CREATE TABLE pending (
+		account       TEXT NOT NULL COLLATE NOCASE,
+		passport      TEXT NOT NULL COLLATE NOCASE,
+		friendly_name TEXT NOT NULL DEFAULT '',
+		received      TEXT NOT NULL,
+		PRIMARY KEY (account, passport)
+	);
+	CREATE TABLE outbox (
+		id       INTEGER PRIMARY KEY AUTOINCREMENT,
+		account  TEXT NOT NULL COLLATE NOCASE,
+		passport TEXT NOT NULL COLLATE NOCASE,
+		kind     TEXT NOT NULL CHECK (kind IN ('text', 'action', 'nudge')),
+		text     TEXT NOT NULL DEFAULT '',
+		queued   TEXT NOT NULL
+	);
+	CREATE INDEX outbox_account_passport ON outbox (account, passport, id);`,
+
+	// 3: messages kept for replay while no IRC client is attached.
+	`CREATE TABLE replay (
+		id      INTEGER PRIMARY KEY AUTOINCREMENT,
+		account TEXT NOT NULL COLLATE NOCASE,
+		sender  TEXT NOT NULL,
+		target  TEXT NOT NULL DEFAULT '',
+		command TEXT NOT NULL,
+		text    TEXT NOT NULL,
+		time    TEXT NOT NULL
+	);
+	CREATE INDEX replay_account ON replay (account, id);`,
+
+	// 4: the formatting setting.
+	`ALTER TABLE setting ADD COLUMN formatting INTEGER NOT NULL DEFAULT 1;`,
+}
+
+// migrate applies the migrations that db has not seen yet, all in one
+// transaction, and refuses a database newer than migs.
+func migrate(ctx context.Context, db *sql.DB, migs []string) error {
+	// _txlock=immediate: the write lock is taken at BEGIN, so two processes
+	// opening the same file cannot both migrate.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback()
+
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if version > len(migs) {
+		return fmt.Errorf("migrate: schema version %d, this program knows up to %d; use a newer msn2irc: %w",
+			version, len(migs), ErrNewerSchema)
+	}
+	if version == len(migs) {
+		return nil
+	}
+	for i := version; i < len(migs); i++ {
+		if _, err := tx.ExecContext(ctx, migs[i]); err != nil {
+			return fmt.Errorf("migrate: to version %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bind parameters.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migs))); err != nil {
+		return fmt.Errorf("migrate: set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}

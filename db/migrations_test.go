@@ -1,0 +1,296 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seeds[k] puts rows into a database at schema version k+1, with the SQL
+// that version understands, as an older msn2irc would have written them.
+var seeds = []string{
+	// v1
+	`INSERT INTO contact (account, passport, nick, friendly_name) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'bob', 'Bob %E2%98%BA');
+	INSERT INTO setting (account, nick_source, show_offline, keep_online) VALUES
+		('alice@example.com', 'name', 0, 1);`,
+	// v2
+	`INSERT INTO pending (account, passport, friendly_name, received) VALUES
+		('alice@example.com', 'eve@hotmail.com', 'Eve', '2026-01-02T03:04:05.5Z');
+	INSERT INTO outbox (account, passport, kind, text, queued) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'text', 'queued hello', '2026-01-02T03:04:06Z');`,
+	// v3
+	`INSERT INTO replay (account, sender, target, command, text, time) VALUES
+		('alice@example.com', 'bob', '', 'PRIVMSG', 'while you were away', '2026-01-02T03:04:07Z');`,
+	// v4
+	`UPDATE setting SET formatting = 0 WHERE account = 'alice@example.com';`,
+}
+
+func TestSeedsCoverEveryMigration(t *testing.T) {
+	if len(seeds) != len(migrations) {
+		t.Fatalf("%d migrations but %d seeds: add a seed for the new schema version", len(migrations), len(seeds))
+	}
+}
+
+// schema returns the database's schema as SQLite stores it.
+func schema(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT type, name, COALESCE(sql, '') FROM sqlite_master
+		WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", typ, name, text)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func userVersion(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var v int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestMigrateFromEmptyFile(t *testing.T) {
+	s, _ := openTemp(t)
+	if v := userVersion(t, s.db); v != len(migrations) {
+		t.Errorf("user_version = %d, want %d", v, len(migrations))
+	}
+	for _, table := range []string{"contact", "setting", "pending", "outbox", "replay"} {
+		var n int
+		if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s missing (%v)", table, err)
+		}
+	}
+}
+
+// TestMigrateFromEveryVersion builds a database at every earlier schema
+// version, fills it as that version would, upgrades it, and checks that the
+// rows survived and that the schema is the one a fresh database gets.
+func TestMigrateFromEveryVersion(t *testing.T) {
+	ctx := context.Background()
+	fresh, _ := openTemp(t)
+	wantSchema := schema(t, fresh.db)
+
+	for k := 0; k < len(migrations); k++ {
+		t.Run(fmt.Sprintf("from_v%d", k), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			old, err := open(ctx, path, migrations[:k])
+			if err != nil {
+				t.Fatalf("build v%d: %v", k, err)
+			}
+			if v := userVersion(t, old.db); v != k {
+				t.Fatalf("built database has user_version %d, want %d", v, k)
+			}
+			for i := 0; i < k; i++ {
+				if _, err := old.db.Exec(seeds[i]); err != nil {
+					t.Fatalf("seed v%d: %v", i+1, err)
+				}
+			}
+			if err := old.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Fatalf("upgrade from v%d: %v", k, err)
+			}
+			defer s.Close()
+			if v := userVersion(t, s.db); v != len(migrations) {
+				t.Errorf("user_version after upgrade = %d, want %d", v, len(migrations))
+			}
+			if got := schema(t, s.db); got != wantSchema {
+				t.Errorf("upgraded schema differs from a fresh one:\n got: %s\nwant: %s", got, wantSchema)
+			}
+			checkSeeded(t, s, k)
+		})
+	}
+}
+
+// checkSeeded checks, through the Store API, the rows seeds[:k] put in.
+func checkSeeded(t *testing.T, s *Store, k int) {
+	t.Helper()
+	ctx := context.Background()
+	const acct = "alice@example.com"
+
+	cs, err := s.Contacts(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Settings(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k < 1 {
+		if len(cs) != 0 || st != DefaultSettings() {
+			t.Errorf("empty database has contacts %+v, settings %+v", cs, st)
+		}
+	} else {
+		want := Contact{Account: acct, Passport: "bob@hotmail.com", Nick: "bob", FriendlyName: "Bob %E2%98%BA"}
+		if len(cs) != 1 || cs[0] != want {
+			t.Errorf("contacts = %+v, want [%+v]", cs, want)
+		}
+		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4}
+		if st != wantSt {
+			t.Errorf("settings = %+v, want %+v", st, wantSt)
+		}
+		// The nick uniqueness of v1 still holds.
+		err := s.PutContact(ctx, Contact{Account: acct, Passport: "b2@hotmail.com", Nick: "BOB"})
+		if !errors.Is(err, ErrNickTaken) {
+			t.Errorf("PutContact with a taken nick = %v, want ErrNickTaken", err)
+		}
+	}
+
+	ps, err := s.Pending(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.Outbox(ctx, acct, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k < 2 {
+		if len(ps) != 0 || len(ms) != 0 {
+			t.Errorf("pending %+v, outbox %+v; want none", ps, ms)
+		}
+	} else {
+		wantT := time.Date(2026, 1, 2, 3, 4, 5, 500_000_000, time.UTC)
+		if len(ps) != 1 || ps[0].Passport != "eve@hotmail.com" || ps[0].FriendlyName != "Eve" || !ps[0].Received.Equal(wantT) {
+			t.Errorf("pending = %+v", ps)
+		}
+		if len(ms) != 1 || ms[0].Text != "queued hello" || ms[0].Kind != KindText || ms[0].Passport != "bob@hotmail.com" {
+			t.Errorf("outbox = %+v", ms)
+		}
+	}
+
+	rs, err := s.Replay(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k < 3 {
+		if len(rs) != 0 {
+			t.Errorf("replay = %+v; want none", rs)
+		}
+	} else if len(rs) != 1 || rs[0].Text != "while you were away" || rs[0].From != "bob" || rs[0].Command != "PRIVMSG" {
+		t.Errorf("replay = %+v", rs)
+	}
+
+	// Tables added by the upgrade are usable.
+	if _, err := s.SaveReplay(ctx, StoredMessage{Account: acct, From: "bob", Command: "PRIVMSG", Text: "new"}); err != nil {
+		t.Errorf("SaveReplay after upgrade: %v", err)
+	}
+	if _, err := s.Enqueue(ctx, OutboxMessage{Account: acct, Passport: "bob@hotmail.com", Kind: KindNudge}); err != nil {
+		t.Errorf("Enqueue after upgrade: %v", err)
+	}
+}
+
+func TestMigrateTwiceIsNoop(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	if err := s.PutContact(ctx, Contact{Account: "a@x", Passport: "b@x", Nick: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	before := schema(t, s.db)
+	if err := migrate(ctx, s.db, migrations); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	if got := schema(t, s.db); got != before {
+		t.Errorf("second migrate changed the schema:\n%s\n%s", before, got)
+	}
+
+	// Reopening the file also leaves it as it was.
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	if v := userVersion(t, s2.db); v != len(migrations) {
+		t.Errorf("user_version = %d", v)
+	}
+	if cs, err := s2.Contacts(ctx, "a@x"); err != nil || len(cs) != 1 {
+		t.Errorf("contacts after reopen = %+v, %v", cs, err)
+	}
+}
+
+func TestMigrateRefusesNewerDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "new.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := len(migrations) + 1
+	if _, err := s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	_, err = Open(ctx, path)
+	if !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("Open of a newer database = %v, want ErrNewerSchema", err)
+	}
+	for _, want := range []string{fmt.Sprint(newer), fmt.Sprint(len(migrations)), "newer"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	// The file was not touched: an older program does not downgrade it.
+	s, err = open(ctx, path, append(append([]string{}, migrations...), "SELECT 1"))
+	if err != nil {
+		t.Fatalf("open with a migration list as new as the file: %v", err)
+	}
+	defer s.Close()
+	if v := userVersion(t, s.db); v != newer {
+		t.Errorf("user_version = %d, want %d", v, newer)
+	}
+}
+
+// TestMigrateIsAtomic checks that a failing migration leaves the database
+// at its old version, with none of the earlier pending migrations applied.
+func TestMigrateIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "atomic.db")
+	s, err := open(ctx, path, migrations[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	bad := append(append([]string{}, migrations...), "CREATE TABLE broken (")
+	if _, err := open(ctx, path, bad); err == nil {
+		t.Fatal("open with a broken migration succeeded")
+	} else if !strings.Contains(err.Error(), fmt.Sprintf("version %d", len(bad))) {
+		t.Errorf("error %q does not name the failing version", err)
+	}
+
+	s, err = open(ctx, path, migrations[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v := userVersion(t, s.db); v != 1 {
+		t.Errorf("user_version = %d after a failed upgrade, want 1", v)
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT count(*) FROM sqlite_master WHERE name = 'pending'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("migration 2 was kept although a later one failed (%d, %v)", n, err)
+	}
+}

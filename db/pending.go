@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// AuthRequest is someone who added the user to their contact list and waits
+// for the user to accept or deny.
+type AuthRequest struct {
+	Account, Passport, FriendlyName string
+	Received                        time.Time
+}
+
+// AddPending stores an authorization request. Adding the same passport
+// again keeps the first Received time and updates the friendly name when the
+// new one is not empty. A zero Received means now.
+func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
+	if r.Account == "" || r.Passport == "" {
+		return fmt.Errorf("db: add pending %q of %q: account and passport are required", r.Passport, r.Account)
+	}
+	if r.Received.IsZero() {
+		r.Received = now()
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO pending (account, passport, friendly_name, received) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account, passport) DO UPDATE SET
+			friendly_name = CASE WHEN excluded.friendly_name <> '' THEN excluded.friendly_name ELSE friendly_name END`,
+		r.Account, r.Passport, r.FriendlyName, timeText(r.Received))
+	if err != nil {
+		return fmt.Errorf("db: add pending %s of %s: %w", r.Passport, r.Account, err)
+	}
+	return nil
+}
+
+// Pending returns the account's unanswered authorization requests, oldest
+// first.
+func (s *Store) Pending(ctx context.Context, account string) ([]AuthRequest, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT account, passport, friendly_name, received FROM pending
+		WHERE account = ? ORDER BY rowid`, account)
+	if err != nil {
+		return nil, fmt.Errorf("db: pending of %s: %w", account, err)
+	}
+	defer rows.Close()
+	var rs []AuthRequest
+	for rows.Next() {
+		var r AuthRequest
+		var received string
+		if err := rows.Scan(&r.Account, &r.Passport, &r.FriendlyName, &received); err != nil {
+			return nil, fmt.Errorf("db: pending of %s: %w", account, err)
+		}
+		if r.Received, err = parseTime(received); err != nil {
+			return nil, fmt.Errorf("db: pending of %s: %w", account, err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: pending of %s: %w", account, err)
+	}
+	// Stored text times do not sort as text (RFC 3339 trims trailing
+	// zeros), so order here; rowid order breaks ties.
+	slices.SortStableFunc(rs, func(a, b AuthRequest) int { return a.Received.Compare(b.Received) })
+	return rs, nil
+}
+
+// DeletePending forgets an authorization request (it was answered).
+// Deleting one that is not stored is not an error.
+func (s *Store) DeletePending(ctx context.Context, account, passport string) error {
+	_, err := s.db.ExecContext(ctx,
+		`DELETE FROM pending WHERE account = ? AND passport = ?`, account, passport)
+	if err != nil {
+		return fmt.Errorf("db: delete pending %s of %s: %w", passport, account, err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Nick sources: where a contact's nick comes from.
+const (
+	NickSourcePassport = "passport" // the part of the passport before '@'
+	NickSourceName     = "name"     // the friendly name
+)
+
+// Settings are the per-account options the user changes with `msn set`.
+type Settings struct {
+	NickSource  string // "passport" (default) or "name"
+	ShowOffline bool   // default true
+	KeepOnline  bool   // default false
+	Formatting  bool   // default true: MSN bold/italic/... <-> IRC codes
+}
+
+// DefaultSettings returns the settings of an account that never changed any.
+func DefaultSettings() Settings {
+	return Settings{
+		NickSource:  NickSourcePassport,
+		ShowOffline: true,
+		KeepOnline:  false,
+		Formatting:  true,
+	}
+}
+
+// Settings returns the account's settings, or DefaultSettings when none are
+// stored.
+func (s *Store) Settings(ctx context.Context, account string) (Settings, error) {
+	var st Settings
+	err := s.db.QueryRowContext(ctx,
+		`SELECT nick_source, show_offline, keep_online, formatting FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultSettings(), nil
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("db: settings of %s: %w", account, err)
+	}
+	return st, nil
+}
+
+// SaveSettings stores the account's settings. NickSource must be
+// "passport" or "name"; "" means "passport".
+func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) error {
+	if account == "" {
+		return errors.New("db: save settings: empty account")
+	}
+	switch st.NickSource {
+	case "":
+		st.NickSource = NickSourcePassport
+	case NickSourcePassport, NickSourceName:
+	default:
+		return fmt.Errorf("db: save settings of %s: unknown nick source %q (want %q or %q)",
+			account, st.NickSource, NickSourcePassport, NickSourceName)
+	}
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account) DO UPDATE SET
+			nick_source = excluded.nick_source,
+			show_offline = excluded.show_offline,
+			keep_online = excluded.keep_online,
+			formatting = excluded.formatting`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting)
+	if err != nil {
+		return fmt.Errorf("db: save settings of %s: %w", account, err)
+	}
+	return nil
+}
