@@ -1,6 +1,6 @@
 module github.com/msn2irc/msn2irc
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/kelseyhightower/envconfig v1.4.0 // indirect
