@@ -1,0 +1,191 @@
+package msntest
+
+import (
+	"strconv"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// The functions in this file run with s.mu held.
+
+func (a *account) lists(contact string) msn.Lists {
+	if e := a.contacts[key(contact)]; e != nil {
+		return e.lists
+	}
+	return 0
+}
+
+// setLists adds and removes list bits of contact on a, creating or deleting
+// the entry as needed. It reports the bits that really changed.
+func (a *account) setLists(contact string, add, remove msn.Lists) (added, removed msn.Lists) {
+	k := key(contact)
+	e := a.contacts[k]
+	if e == nil {
+		if add == 0 {
+			return 0, 0
+		}
+		e = &entry{passport: contact}
+		a.contacts[k] = e
+		a.order = append(a.order, k)
+	}
+	old := e.lists
+	e.lists = (e.lists | add) &^ remove
+	if e.lists == 0 {
+		delete(a.contacts, k)
+		for i, o := range a.order {
+			if o == k {
+				a.order = append(a.order[:i], a.order[i+1:]...)
+				break
+			}
+		}
+	}
+	return e.lists &^ old, old &^ e.lists
+}
+
+// blocks reports whether a keeps its presence from passport: passport is on
+// a's block list, or a allows only its allow list and passport is not on it.
+func (a *account) blocks(passport string) bool {
+	l := a.lists(passport)
+	return l&msn.BlockList != 0 || (a.blp == "BL" && l&msn.AllowList == 0)
+}
+
+// present reports whether a is online and not hidden.
+func (a *account) present() bool {
+	return a.ns != nil && a.ns.chg && a.ns.status != msn.StatusHidden
+}
+
+// watching reports whether w gets presence notifications now: signed in and
+// past its first CHG.
+func (w *account) watching() bool { return w.ns != nil && w.ns.chg }
+
+// visible reports whether w sees a online.
+func visible(a, w *account) bool {
+	return a.present() && !a.blocks(w.passport)
+}
+
+// watchers returns the accounts that have a on their forward list.
+func (s *Server) watchers(a *account) []*account {
+	var out []*account
+	for _, k := range a.order {
+		e := a.contacts[k]
+		if e.lists&msn.ReverseList == 0 {
+			continue
+		}
+		if w := s.accounts[k]; w != nil && w.lists(a.passport)&msn.ForwardList != 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// seenBy returns the watchers of a that see it online now.
+func (s *Server) seenBy(a *account) map[*account]bool {
+	m := make(map[*account]bool)
+	for _, w := range s.watchers(a) {
+		if w.watching() && visible(a, w) {
+			m[w] = true
+		}
+	}
+	return m
+}
+
+// notifyPresence tells a's watchers what changed since before (from
+// seenBy): NLN to those who see a now (all of them when changed is true,
+// for a new status or name), FLN to those who no longer do.
+func (s *Server) notifyPresence(a *account, before map[*account]bool, changed bool) {
+	for _, w := range s.watchers(a) {
+		if !w.watching() {
+			continue
+		}
+		now := visible(a, w)
+		switch {
+		case now && (changed || !before[w]):
+			w.ns.w.sendLine(presenceLine("NLN", w.ns.ver, a))
+		case !now && before[w]:
+			w.ns.w.sendLine("FLN " + a.passport)
+		}
+	}
+}
+
+// announce sends a's current presence to the watchers who see it.
+func (s *Server) announce(a *account) {
+	s.notifyPresence(a, nil, true)
+}
+
+// presenceLine formats ILN/NLN for a recipient speaking version rv.
+func presenceLine(prefix string, rv int, a *account) string {
+	n := a.ns
+	line := prefix + " " + string(n.status) + " " + a.passport + " " + quote(a.name)
+	if rv >= 8 {
+		line += " " + n.clientID
+	}
+	if rv >= 9 {
+		line += " " + n.msnobj
+	}
+	return line
+}
+
+// changeLists applies a list change of owner about contact and tells
+// everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL, and sees
+// owner appear or disappear when blocking changed. When owner just put an
+// online contact on its forward list, owner gets ILN (with trid) or, for a
+// change not made by owner's client (trid ""), NLN.
+func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lists, trid ...string) (added, removed msn.Lists) {
+	t := s.accounts[key(contact)]
+	var before bool
+	if t != nil {
+		before = t.watching() && t.lists(owner.passport)&msn.ForwardList != 0 && visible(owner, t)
+	}
+	added, removed = owner.setLists(contact, add, remove)
+	if t == nil {
+		return added, removed
+	}
+	if added&msn.ForwardList != 0 {
+		t.setLists(owner.passport, msn.ReverseList, 0)
+		if t.ns != nil {
+			if t.ns.ver < 10 {
+				t.ns.ser++
+				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + quote(owner.name))
+			} else {
+				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + quote(owner.name))
+			}
+		}
+		if owner.watching() && visible(t, owner) {
+			if len(trid) > 0 && trid[0] != "" {
+				owner.ns.w.sendLine(presenceLine("ILN "+trid[0], owner.ns.ver, t))
+			} else {
+				owner.ns.w.sendLine(presenceLine("NLN", owner.ns.ver, t))
+			}
+		}
+	}
+	if removed&msn.ForwardList != 0 {
+		t.setLists(owner.passport, 0, msn.ReverseList)
+		if t.ns != nil {
+			if t.ns.ver < 10 {
+				t.ns.ser++
+				t.ns.w.sendLine("REM 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport)
+			} else {
+				t.ns.w.sendLine("REM 0 RL " + owner.passport)
+			}
+		}
+	}
+	if t.watching() && t.lists(owner.passport)&msn.ForwardList != 0 {
+		now := visible(owner, t)
+		switch {
+		case now && !before:
+			t.ns.w.sendLine(presenceLine("NLN", t.ns.ver, owner))
+		case !now && before:
+			t.ns.w.sendLine("FLN " + owner.passport)
+		}
+	}
+	return added, removed
+}
+
+// displayName is the friendly name shown for a contact: the account's
+// name, or the address when there is no such account.
+func (s *Server) displayName(passport string) string {
+	if a := s.accounts[key(passport)]; a != nil {
+		return a.name
+	}
+	return passport
+}

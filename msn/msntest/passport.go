@@ -1,0 +1,90 @@
+package msntest
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ticket is a Passport ticket issued by GET /login.
+type ticket struct {
+	passport string
+	expires  time.Time
+}
+
+func (s *Server) httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /rdr/pprdr.asp", s.handleNexus)
+	mux.HandleFunc("GET /nexus-mock", s.handleNexus)
+	mux.HandleFunc("GET /login", s.handleLogin)
+	return mux
+}
+
+// handleNexus answers like Escargot: the DALogin URL says https although
+// the server speaks http, unless Options.CorrectNexusURL is set.
+func (s *Server) handleNexus(w http.ResponseWriter, r *http.Request) {
+	u := "https://" + s.httpLn.Addr().String() + "/login"
+	if s.opts.CorrectNexusURL {
+		u = s.LoginURL()
+	}
+	w.Header()["Passporturls"] = []string{"DALogin=" + u}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := parsePassportAuth(r.Header.Get("Authorization"))
+	s.mu.Lock()
+	a := s.accounts[key(user)]
+	if !ok || a == nil || a.password != pass {
+		s.mu.Unlock()
+		s.log.Debug("passport login failed", "passport", user)
+		w.Header()["WWW-Authenticate"] = []string{"Passport1.4 da-status=failed"}
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	now := time.Now()
+	if len(s.tickets) > 256 {
+		for k, t := range s.tickets {
+			if now.After(t.expires) {
+				delete(s.tickets, k)
+			}
+		}
+	}
+	tok := randHex(20)
+	s.tickets[tok] = &ticket{passport: a.passport, expires: now.Add(ticketLifetime)}
+	s.mu.Unlock()
+	s.log.Debug("passport login", "passport", user)
+	w.Header()["Authentication-Info"] = []string{"Passport1.4 da-status=success,from-PP='" + tok + "'"}
+	w.WriteHeader(http.StatusOK)
+}
+
+// checkTicket validates the argument of "USR t TWN S" for a: a ticket,
+// bare or as "t=<ticket>&p=...", issued for a in the last 30 s. s.mu held.
+func (s *Server) checkTicket(arg string, a *account) bool {
+	tok := arg
+	if rest, ok := strings.CutPrefix(arg, "t="); ok {
+		tok = rest[:min(20, len(rest))]
+	}
+	t := s.tickets[tok]
+	return t != nil && key(t.passport) == key(a.passport) && time.Now().Before(t.expires)
+}
+
+// parsePassportAuth extracts the address and password of an
+// "Authorization: Passport1.4 ...,sign-in=...,pwd=...,..." header.
+func parsePassportAuth(h string) (user, pass string, ok bool) {
+	rest, found := strings.CutPrefix(h, "Passport1.4 ")
+	if !found {
+		return "", "", false
+	}
+	var haveUser, havePass bool
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "sign-in":
+			user, haveUser = unquote(v), true
+		case "pwd":
+			pass, havePass = unquote(v), true
+		}
+	}
+	return user, pass, haveUser && havePass && user != ""
+}

@@ -1,0 +1,209 @@
+package msntest
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// sbAuthTimeout is how long a new switchboard connection may take to send
+// USR or ANS.
+const sbAuthTimeout = 60 * time.Second
+
+// sbSession is one chat: its members in the order they joined.
+type sbSession struct {
+	id      string
+	members []*sbConn
+}
+
+// sbConn is one user's connection to a switchboard session.
+type sbConn struct {
+	s        *Server
+	w        *wire
+	c        net.Conn
+	acct     *account
+	ver      int    // the user's notification server version
+	clientID string // the user's client id
+	sess     *sbSession
+}
+
+func (s *Server) serveSB(w *wire, c net.Conn) {
+	sc := &sbConn{s: s, w: w, c: c}
+	c.SetReadDeadline(time.Now().Add(sbAuthTimeout))
+	defer s.sbGone(sc)
+	s.readLoop(w, c, sc.handle)
+}
+
+// sbGone takes a closed connection out of its session; the others get BYE.
+func (s *Server) sbGone(sc *sbConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := sc.sess
+	if sess == nil {
+		return
+	}
+	sc.sess = nil
+	for i, m := range sess.members {
+		if m == sc {
+			sess.members = append(sess.members[:i], sess.members[i+1:]...)
+			break
+		}
+	}
+	for _, m := range sess.members {
+		m.w.sendLine("BYE " + sc.acct.passport)
+	}
+	if len(sess.members) == 0 {
+		delete(s.sessions, sess.id)
+	}
+}
+
+func (sc *sbConn) err(code int, trid string) {
+	sc.w.sendLine(strconv.Itoa(code) + " " + trid)
+}
+
+// handle runs one switchboard command; false closes the connection.
+func (sc *sbConn) handle(cmd *msn.Command) bool {
+	s := sc.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	trid := cmd.Param(0)
+	if sc.sess == nil {
+		switch cmd.Name {
+		case "USR":
+			return sc.usr(trid, unquote(cmd.Param(1)), cmd.Param(2))
+		case "ANS":
+			return sc.ans(trid, unquote(cmd.Param(1)), cmd.Param(2), cmd.Param(3))
+		}
+		return false
+	}
+	switch cmd.Name {
+	case "CAL":
+		if trid != "" {
+			sc.cal(trid, unquote(cmd.Param(1)))
+		}
+	case "MSG":
+		return sc.msg(cmd)
+	case "OUT":
+		return false
+	}
+	return true
+}
+
+// join authenticates the connection as passport. s.mu held.
+func (sc *sbConn) join(passport string) bool {
+	a := sc.s.accounts[key(passport)]
+	if a == nil {
+		return false
+	}
+	sc.acct = a
+	sc.ver, sc.clientID = 12, "0"
+	if a.ns != nil {
+		sc.ver, sc.clientID = a.ns.ver, a.ns.clientID
+	}
+	sc.c.SetReadDeadline(time.Time{})
+	return true
+}
+
+func (sc *sbConn) usr(trid, passport, ck string) bool {
+	s := sc.s
+	if trid == "" || !s.takeCookie(ck, passport, "") || !sc.join(passport) {
+		sc.err(911, trid)
+		return false
+	}
+	sess := &sbSession{id: randHex(31), members: []*sbConn{sc}}
+	s.sessions[sess.id] = sess
+	sc.sess = sess
+	sc.w.sendLine("USR " + trid + " OK " + sc.acct.passport + " " + quote(sc.acct.name))
+	return true
+}
+
+func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
+	s := sc.s
+	sess := s.sessions[sid]
+	if trid == "" || !s.takeCookie(ck, passport, sid) || sess == nil || !sc.join(passport) {
+		sc.err(911, trid)
+		return false
+	}
+	var b []byte
+	total := strconv.Itoa(len(sess.members))
+	for i, m := range sess.members {
+		line := "IRO " + trid + " " + strconv.Itoa(i+1) + " " + total + " " + m.acct.passport + " " + quote(m.acct.name)
+		if sc.ver >= 12 {
+			line += " " + m.clientID
+		}
+		b = append(b, line...)
+		b = append(b, '\r', '\n')
+	}
+	b = append(b, "ANS "+trid+" OK\r\n"...)
+	sc.w.send(b)
+	for _, m := range sess.members {
+		line := "JOI " + sc.acct.passport + " " + quote(sc.acct.name)
+		if m.ver >= 12 {
+			line += " " + sc.clientID
+		}
+		m.w.sendLine(line)
+	}
+	sess.members = append(sess.members, sc)
+	sc.sess = sess
+	return true
+}
+
+func (sc *sbConn) cal(trid, passport string) {
+	s := sc.s
+	if !validPassport(passport) {
+		sc.err(208, trid)
+		return
+	}
+	if code := s.faults.refuseCall[key(passport)]; code != 0 {
+		sc.err(code, trid)
+		return
+	}
+	for _, m := range sc.sess.members {
+		if key(m.acct.passport) == key(passport) {
+			sc.err(215, trid)
+			return
+		}
+	}
+	t := s.accounts[key(passport)]
+	if t == nil || !t.present() || t.blocks(sc.acct.passport) {
+		sc.err(217, trid)
+		return
+	}
+	ck := s.newCookie(t.passport, sc.sess.id)
+	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, quote(sc.acct.name)))
+	sc.w.sendLine("CAL " + trid + " RINGING " + sc.sess.id)
+}
+
+func (sc *sbConn) msg(cmd *msn.Command) bool {
+	s := sc.s
+	if len(cmd.Params) != 3 || cmd.Payload == nil {
+		return false
+	}
+	trid, ack := cmd.Params[0], cmd.Params[1]
+	switch ack {
+	case "U", "N", "A", "D":
+	default:
+		return false // Escargot closes on an unknown ack type
+	}
+	if len(cmd.Payload) > msn.MaxSBMessagePayload {
+		return false
+	}
+	if s.faults.dropOnMsg[key(sc.acct.passport)] {
+		delete(s.faults.dropOnMsg, key(sc.acct.passport))
+		sc.w.kill()
+		return false
+	}
+	line := "MSG " + sc.acct.passport + " " + quote(sc.acct.name)
+	for _, m := range sc.sess.members {
+		if m != sc {
+			m.w.sendPayload(line, cmd.Payload)
+		}
+	}
+	if ack == "A" || ack == "D" {
+		sc.w.sendLine("ACK " + trid)
+	}
+	return true
+}
