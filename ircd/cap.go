@@ -1,0 +1,182 @@
+package ircd
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+// capabilities lists the IRCv3 capabilities the server offers, with their
+// CAP LS 302 values.
+var capabilities = map[string]string{
+	"account-tag":       "",
+	"away-notify":       "",
+	"batch":             "",
+	"cap-notify":        "",
+	"echo-message":      "",
+	"extended-join":     "",
+	"extended-monitor":  "",
+	"labeled-response":  "",
+	"message-tags":      "",
+	"multi-prefix":      "",
+	"sasl":              "PLAIN",
+	"server-time":       "",
+	"setname":           "",
+	"standard-replies":  "",
+	"userhost-in-names": "",
+}
+
+var capNames = func() []string {
+	names := make([]string, 0, len(capabilities))
+	for n := range capabilities {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}()
+
+// maxCapLine is the budget for the caps of one CAP LS line, leaving room for
+// the source, command and other parameters within 512 bytes.
+const maxCapLine = 400
+
+func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
+	nick := c.Nick()
+	sub := strings.ToUpper(msg.Param(0))
+	switch sub {
+	case "LS":
+		v := 0
+		if p := msg.Param(1); p != "" {
+			v, _ = strconv.Atoi(p)
+		}
+		c.mu.Lock()
+		if v > c.capVersion {
+			c.capVersion = v
+		}
+		if c.capVersion >= 302 {
+			c.caps["cap-notify"] = true
+		}
+		version := c.capVersion
+		c.mu.Unlock()
+		if !c.registered {
+			c.reg.capNegotiating = true
+		}
+		var tokens []string
+		for _, n := range capNames {
+			if val := capabilities[n]; val != "" && version >= 302 {
+				tokens = append(tokens, n+"="+val)
+			} else {
+				tokens = append(tokens, n)
+			}
+		}
+		lines := packTokens(tokens, maxCapLine)
+		if version < 302 {
+			c.reply("CAP", nick, "LS", strings.Join(tokens, " "))
+			return
+		}
+		for i, l := range lines {
+			if i < len(lines)-1 {
+				c.reply("CAP", nick, "LS", "*", l)
+			} else {
+				c.reply("CAP", nick, "LS", l)
+			}
+		}
+		if len(lines) == 0 {
+			c.reply("CAP", nick, "LS", "")
+		}
+	case "LIST":
+		c.mu.Lock()
+		var on []string
+		for _, n := range capNames {
+			if c.caps[n] {
+				on = append(on, n)
+			}
+		}
+		c.mu.Unlock()
+		c.reply("CAP", nick, "LIST", strings.Join(on, " "))
+	case "REQ":
+		if len(msg.Params) < 2 {
+			c.numeric(irc.ERR_NEEDMOREPARAMS, "CAP", "Not enough parameters")
+			return
+		}
+		if !c.registered {
+			c.reg.capNegotiating = true
+		}
+		req := msg.Params[1]
+		changes := map[string]bool{}
+		ok := true
+		for _, tok := range strings.Fields(req) {
+			on := true
+			if strings.HasPrefix(tok, "-") {
+				on = false
+				tok = tok[1:]
+			}
+			if _, known := capabilities[tok]; !known {
+				ok = false
+				break
+			}
+			changes[tok] = on
+		}
+		if !ok || len(changes) == 0 {
+			c.reply("CAP", nick, "NAK", req)
+			return
+		}
+		c.mu.Lock()
+		if c.capVersion >= 302 && !changes["cap-notify"] {
+			if _, off := changes["cap-notify"]; off {
+				// cap-notify cannot be disabled after CAP LS 302.
+				c.mu.Unlock()
+				c.reply("CAP", nick, "NAK", req)
+				return
+			}
+		}
+		for n, on := range changes {
+			if on {
+				c.caps[n] = true
+			} else {
+				delete(c.caps, n)
+			}
+		}
+		c.mu.Unlock()
+		c.reply("CAP", nick, "ACK", req)
+	case "END":
+		if c.registered {
+			return
+		}
+		c.reg.capNegotiating = false
+		if c.reg.saslMech != "" {
+			c.resetSASL()
+			c.numeric(irc.ERR_SASLABORTED, "SASL authentication aborted")
+		}
+		c.tryRegister(ctx)
+	case "ACK", "NAK", "NEW", "DEL":
+		// Nothing to do: clients do not send these.
+	default:
+		if sub == "" {
+			sub = "*"
+		}
+		c.numeric(irc.ERR_INVALIDCAPCMD, sub, "Invalid CAP command")
+	}
+}
+
+// packTokens joins tokens with spaces into lines of at most max bytes.
+func packTokens(tokens []string, max int) []string {
+	var lines []string
+	var b strings.Builder
+	for _, t := range tokens {
+		if b.Len() > 0 && b.Len()+1+len(t) > max {
+			lines = append(lines, b.String())
+			b.Reset()
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
+	if b.Len() > 0 {
+		lines = append(lines, b.String())
+	}
+	return lines
+}

@@ -1,0 +1,289 @@
+package ircd
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	if msg.Params[0] == "0" {
+		// JOIN 0: leave every channel.
+		w.mu.Lock()
+		var names []string
+		for _, ch := range w.sortedChannelsLocked() {
+			names = append(names, ch.name)
+		}
+		w.mu.Unlock()
+		for _, n := range names {
+			hctx, cancel := handlerCtx(ctx)
+			err := w.h.Part(hctx, c, n, "")
+			cancel()
+			c.replyError(w, "PART", err)
+		}
+		return
+	}
+	for _, name := range strings.Split(msg.Params[0], ",") {
+		if name == "" {
+			continue
+		}
+		if !validChannel(name) {
+			c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
+			continue
+		}
+		w.mu.Lock()
+		_, in := w.channels[casefold(name)]
+		w.mu.Unlock()
+		if in {
+			continue
+		}
+		hctx, cancel := handlerCtx(ctx)
+		err := w.h.Join(hctx, c, name)
+		cancel()
+		c.replyError(w, "JOIN", err)
+	}
+}
+
+func handlePart(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	reason := msg.Param(1)
+	for _, name := range strings.Split(msg.Params[0], ",") {
+		if name == "" {
+			continue
+		}
+		w.mu.Lock()
+		ch, in := w.channels[casefold(name)]
+		w.mu.Unlock()
+		if !in {
+			c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
+			continue
+		}
+		hctx, cancel := handlerCtx(ctx)
+		err := w.h.Part(hctx, c, ch.name, cleanText(reason))
+		cancel()
+		c.replyError(w, "PART", err)
+	}
+}
+
+func handleNames(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	if len(msg.Params) == 0 || msg.Params[0] == "" {
+		c.numeric(irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+		return
+	}
+	for _, name := range strings.Split(msg.Params[0], ",") {
+		w.mu.Lock()
+		ch, ok := w.channels[casefold(name)]
+		if ok {
+			w.sendNamesLocked(c, ch)
+		}
+		w.mu.Unlock()
+		if !ok {
+			c.numeric(irc.RPL_ENDOFNAMES, cleanWord(name), "End of /NAMES list")
+		}
+	}
+}
+
+func handleTopic(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	name := msg.Params[0]
+	w.mu.Lock()
+	ch, ok := w.channels[casefold(name)]
+	if !ok {
+		w.mu.Unlock()
+		c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
+		return
+	}
+	if len(msg.Params) < 2 {
+		nick, chName, topic, by, at := w.nick, ch.name, ch.topic, ch.topicBy, ch.topicAt
+		w.mu.Unlock()
+		if topic == "" {
+			c.reply(irc.RPL_NOTOPIC, nick, chName, "No topic is set")
+			return
+		}
+		c.reply(irc.RPL_TOPIC, nick, chName, topic)
+		c.reply(rplTopicWhoTime, nick, chName, by, strconv.FormatInt(at.Unix(), 10))
+		return
+	}
+	chName := ch.name
+	w.mu.Unlock()
+	topic := msg.Params[1]
+	if len(topic) > topicLen {
+		topic = truncate(topic, topicLen)
+	}
+	hctx, cancel := handlerCtx(ctx)
+	err := w.h.Topic(hctx, c, chName, cleanText(topic))
+	cancel()
+	c.replyError(w, "TOPIC", err)
+}
+
+func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	target := msg.Params[0]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	nick := w.nick
+	if !isChannel(target) {
+		if casefold(target) != casefold(nick) {
+			if _, ok := w.users[casefold(target)]; ok {
+				c.reply(irc.ERR_USERSDONTMATCH, nick, "Cant change mode for other users")
+			} else {
+				c.reply(irc.ERR_NOSUCHNICK, nick, cleanWord(target), "No such nick/channel")
+			}
+			return
+		}
+		if len(msg.Params) > 1 {
+			// User modes cannot be changed here; answer with the current ones.
+			for _, r := range strings.TrimLeft(msg.Params[1], "+-") {
+				if r != 'i' && r != '+' && r != '-' {
+					c.reply(irc.ERR_UMODEUNKNOWNFLAG, nick, "Unknown MODE flag")
+					return
+				}
+			}
+		}
+		c.reply(irc.RPL_UMODEIS, nick, "+i")
+		return
+	}
+	ch, ok := w.channels[casefold(target)]
+	if !ok {
+		c.reply(irc.ERR_NOSUCHCHANNEL, nick, cleanWord(target), "No such channel")
+		return
+	}
+	if len(msg.Params) == 1 {
+		c.reply(irc.RPL_CHANNELMODEIS, nick, ch.name, "+nt")
+		c.reply(rplCreationTime, nick, ch.name, strconv.FormatInt(ch.created.Unix(), 10))
+		return
+	}
+	modes := msg.Params[1]
+	if strings.Trim(modes, "+-b") == "" && len(msg.Params) == 2 {
+		// Ban list query: always empty.
+		c.reply(irc.RPL_ENDOFBANLIST, nick, ch.name, "End of channel ban list")
+		return
+	}
+	if !ch.selfOp {
+		c.reply(irc.ERR_CHANOPRIVSNEEDED, nick, ch.name, "You're not channel operator")
+		return
+	}
+	for _, r := range modes {
+		if r != '+' && r != '-' {
+			c.reply(irc.ERR_UNKNOWNMODE, nick, string(r), "is not a mode you can change here")
+			return
+		}
+	}
+}
+
+func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	nick, name := msg.Params[0], msg.Params[1]
+	w.mu.Lock()
+	u, uok := w.users[casefold(nick)]
+	ch, cok := w.channels[casefold(name)]
+	var in bool
+	var uNick, chName string
+	if uok {
+		uNick = u.Nick
+	}
+	if cok {
+		chName = ch.name
+		_, in = ch.members[casefold(nick)]
+	}
+	w.mu.Unlock()
+	switch {
+	case !uok:
+		c.numeric(irc.ERR_NOSUCHNICK, cleanWord(nick), "No such nick/channel")
+		return
+	case !cok:
+		c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
+		return
+	case in:
+		c.numeric(irc.ERR_USERONCHANNEL, uNick, chName, "is already on channel")
+		return
+	}
+	hctx, cancel := handlerCtx(ctx)
+	err := w.h.Invite(hctx, c, uNick, chName)
+	cancel()
+	if err != nil {
+		c.replyError(w, "INVITE", err)
+		return
+	}
+	c.numeric(rplInviting, uNick, chName)
+}
+
+func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	name, nick := msg.Params[0], msg.Params[1]
+	reason := msg.Param(2)
+	w.mu.Lock()
+	ch, cok := w.channels[casefold(name)]
+	var m *Member
+	var chName string
+	if cok {
+		chName = ch.name
+		m = ch.members[casefold(nick)]
+	}
+	var mNick string
+	if m != nil {
+		mNick = m.Nick
+	}
+	w.mu.Unlock()
+	if !cok {
+		c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
+		return
+	}
+	if m == nil {
+		c.numeric(irc.ERR_USERNOTINCHANNEL, cleanWord(nick), chName, "They aren't on that channel")
+		return
+	}
+	hctx, cancel := handlerCtx(ctx)
+	err := w.h.Kick(hctx, c, chName, mNick, cleanText(truncate(reason, topicLen)))
+	cancel()
+	c.replyError(w, "KICK", err)
+}
+
+// whoFlags is H or G, then * for operators (none here), then @ and/or +.
+func whoFlags(away string, op, voice, multi bool) string {
+	f := "H"
+	if away != "" {
+		f = "G"
+	}
+	if op {
+		f += "@"
+	}
+	if voice && (multi || !op) {
+		f += "+"
+	}
+	return f
+}
+
+func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	mask := msg.Param(0)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	nick := w.nick
+	server := w.srv.cfg.ServerName
+	multi := c.HasCap("multi-prefix")
+	line := func(chName, n, ident, host, flags, realname string) {
+		c.reply(irc.RPL_WHOREPLY, nick, chName, ident, host, server, n, flags, "0 "+realname)
+	}
+	if mask == "" {
+		c.reply(irc.RPL_ENDOFWHO, nick, "*", "End of WHO list")
+		return
+	}
+	key := casefold(mask)
+	if ch, ok := w.channels[key]; ok {
+		line(ch.name, w.nick, w.ident, w.host, whoFlags(w.away, ch.selfOp, ch.selfVoice, multi), w.realname)
+		for _, k := range ch.order {
+			m := ch.members[k]
+			p := w.userPrefixLocked(m.Nick)
+			away, realname := "", ""
+			if u, ok := w.users[k]; ok {
+				away, realname = u.Away, u.Realname
+			}
+			line(ch.name, m.Nick, p.User, p.Host, whoFlags(away, m.Op, m.Voice, multi), realname)
+		}
+		c.reply(irc.RPL_ENDOFWHO, nick, ch.name, "End of WHO list")
+		return
+	}
+	if key == casefold(w.nick) {
+		line("*", w.nick, w.ident, w.host, whoFlags(w.away, false, false, multi), w.realname)
+	} else if u, ok := w.users[key]; ok {
+		line("*", u.Nick, u.Ident, u.Host, whoFlags(u.Away, false, false, multi), u.Realname)
+	}
+	c.reply(irc.RPL_ENDOFWHO, nick, cleanWord(mask), "End of WHO list")
+}

@@ -1,0 +1,604 @@
+package ircd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// Line limits (message-tags "Size limit"): 512 bytes of message including
+// CRLF, plus 4096 bytes of tags including the leading '@' and the space.
+const (
+	maxBodyLen = 512
+	maxTagsLen = 4096
+	maxLineLen = maxTagsLen + maxBodyLen
+)
+
+// Client is one connection attached to a world.
+type Client struct {
+	id     uint64
+	srv    *Server
+	conn   net.Conn
+	log    *slog.Logger
+	remote string
+	host   string
+
+	out        chan *irc.Message // never closed
+	done       chan struct{}     // closed when the connection is to end
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	cancel     context.CancelFunc
+
+	mu         sync.Mutex
+	nick       string // "*" before NICK
+	caps       map[string]bool
+	capVersion int
+	world      *World
+	monitor    map[string]string // casefolded nick -> nick as given
+	account    string
+	closing    bool
+	flush      bool   // write queued lines before closing
+	errorText  string // text of the final ERROR, "" for none
+	capture    []*irc.Message
+	capturing  bool
+	pending    []func(context.Context)
+
+	// Reader goroutine only.
+	reg        registration
+	registered bool
+}
+
+func newClient(s *Server, conn net.Conn) *Client {
+	id := s.nextID.Add(1)
+	remote := "unknown"
+	if a := conn.RemoteAddr(); a != nil {
+		remote = a.String()
+	}
+	host := remote
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		host = h
+	}
+	host = cleanWord(host)
+	if host == "pipe" || host == "" {
+		host = "localhost"
+	}
+	return &Client{
+		id:         id,
+		srv:        s,
+		conn:       conn,
+		log:        s.log.With(slog.Uint64("conn", id), slog.String("remote", remote)),
+		remote:     remote,
+		host:       host,
+		out:        make(chan *irc.Message, s.cfg.SendQueue),
+		done:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+		nick:       "*",
+		caps:       make(map[string]bool),
+		monitor:    make(map[string]string),
+	}
+}
+
+// ID is unique per server for the life of the process.
+func (c *Client) ID() uint64 { return c.id }
+
+// Nick is the client's current nick.
+func (c *Client) Nick() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nick
+}
+
+// HasCap reports whether the client enabled an IRCv3 capability.
+func (c *Client) HasCap(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.caps[name]
+}
+
+// RemoteAddr is the client's address.
+func (c *Client) RemoteAddr() string { return c.remote }
+
+// Account is the account the client logged in to with SASL or PASS, "" for a guest.
+func (c *Client) Account() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.account
+}
+
+// World returns the world the client is attached to, nil before registration.
+func (c *Client) World() *World {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.world
+}
+
+func (c *Client) currentWorld() *World { return c.World() }
+
+// serve runs the connection: it starts the writer and reads until the end.
+func (c *Client) serve(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	c.cancel = cancel
+	defer cancel()
+	stop := context.AfterFunc(parent, func() { c.quit("Server shutting down") })
+	defer stop()
+
+	go c.writeLoop()
+	c.log.Debug("connected")
+	func() {
+		defer c.srv.recoverConn(c)
+		c.readLoop(ctx)
+	}()
+	c.abort("")
+	<-c.writerDone
+	c.runPending(ctx) // callbacks queued by Transfer, to keep Attached/Detached paired
+	if w := c.currentWorld(); w != nil {
+		w.detach(c)
+		func() {
+			defer c.srv.recoverConn(c)
+			hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+			defer hcancel()
+			w.h.Detached(hctx, c)
+		}()
+	}
+	c.log.Debug("disconnected")
+}
+
+// quit ends the connection after the queued lines and ERROR :reason are written.
+func (c *Client) quit(reason string) { c.end(reason, true) }
+
+// abort ends the connection at once; reason, if any, is sent when the
+// socket takes it without waiting.
+func (c *Client) abort(reason string) { c.end(reason, false) }
+
+func (c *Client) end(reason string, flush bool) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closing = true
+		c.flush = flush
+		c.errorText = reason
+		c.mu.Unlock()
+		close(c.done)
+		if c.cancel != nil {
+			c.cancel()
+		}
+	})
+}
+
+// send queues m for the client, filtering tags and commands by its caps. It
+// never blocks: a full queue disconnects the client.
+func (c *Client) send(m *irc.Message) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	if c.capturing {
+		c.capture = append(c.capture, m)
+		c.mu.Unlock()
+		return
+	}
+	out := c.prepareLocked(m)
+	c.mu.Unlock()
+	if out == nil {
+		return
+	}
+	c.enqueue(out)
+}
+
+func (c *Client) enqueue(m *irc.Message) {
+	select {
+	case c.out <- m:
+	default:
+		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
+		c.abort("SendQ exceeded")
+	}
+}
+
+// prepareLocked copies m with only the tags the client negotiated; it returns
+// nil when the client must not get m at all.
+func (c *Client) prepareLocked(m *irc.Message) *irc.Message {
+	if m.Command == "TAGMSG" && !c.caps["message-tags"] {
+		return nil
+	}
+	out := &irc.Message{Prefix: m.Prefix, Command: m.Command, Params: m.Params}
+	if m.Prefix == nil {
+		out.Prefix = c.srv.prefix
+	}
+	for k, v := range m.Tags {
+		if !c.tagAllowedLocked(k) {
+			continue
+		}
+		if out.Tags == nil {
+			out.Tags = make(irc.Tags, len(m.Tags))
+		}
+		out.Tags[k] = v
+	}
+	return out
+}
+
+func (c *Client) tagAllowedLocked(k string) bool {
+	switch k {
+	case "time":
+		return c.caps["server-time"]
+	case "batch":
+		return c.caps["batch"]
+	case "label":
+		return c.caps["labeled-response"]
+	case "account":
+		return c.caps["account-tag"]
+	case "bot":
+		return c.caps["message-tags"]
+	}
+	return c.caps["message-tags"]
+}
+
+// reply sends a numeric or other answer from the server to this client.
+func (c *Client) reply(cmd string, params ...string) {
+	c.send(&irc.Message{Prefix: c.srv.prefix, Command: cmd, Params: params})
+}
+
+// numeric sends a numeric with the client's nick first.
+func (c *Client) numeric(code string, params ...string) {
+	c.reply(code, append([]string{c.Nick()}, params...)...)
+}
+
+// startCapture collects everything sent to the client while one labeled
+// command runs.
+func (c *Client) startCapture() {
+	c.mu.Lock()
+	c.capturing = true
+	c.capture = nil
+	c.mu.Unlock()
+}
+
+// endCapture sends the captured lines with the label: ACK when there were
+// none, the label on the line when there was one, a labeled-response batch
+// otherwise.
+func (c *Client) endCapture(label string) {
+	c.mu.Lock()
+	msgs := c.capture
+	c.capturing = false
+	c.capture = nil
+	batch := c.caps["batch"]
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	var out []*irc.Message
+	switch {
+	case len(msgs) == 0:
+		out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "ACK"})
+	case len(msgs) == 1:
+		m := msgs[0].Copy()
+		m.Tags["label"] = label
+		out = append(out, m)
+	case batch:
+		ref := "l" + label
+		ref = cleanWord(strings.Map(func(r rune) rune {
+			if r == ';' || r == '=' || r == '\\' {
+				return '_'
+			}
+			return r
+		}, ref))
+		out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"+" + ref, "labeled-response"}})
+		for _, m := range msgs {
+			m = m.Copy()
+			m.Tags["batch"] = ref
+			out = append(out, m)
+		}
+		out = append(out, &irc.Message{Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"-" + ref}})
+	default:
+		out = msgs
+	}
+	prepared := make([]*irc.Message, 0, len(out))
+	for _, m := range out {
+		if p := c.prepareLocked(m); p != nil {
+			prepared = append(prepared, p)
+		}
+	}
+	c.mu.Unlock()
+	for _, m := range prepared {
+		c.enqueue(m)
+	}
+}
+
+// post queues fn to run on the client's reader goroutine and wakes it.
+func (c *Client) post(fn func(context.Context)) {
+	c.mu.Lock()
+	c.pending = append(c.pending, fn)
+	c.mu.Unlock()
+	_ = c.conn.SetReadDeadline(time.Now())
+}
+
+func (c *Client) hasPending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) > 0
+}
+
+func (c *Client) runPending(ctx context.Context) {
+	for {
+		c.mu.Lock()
+		fns := c.pending
+		c.pending = nil
+		c.mu.Unlock()
+		if len(fns) == 0 {
+			return
+		}
+		for _, fn := range fns {
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+			fn(hctx)
+			cancel()
+		}
+	}
+}
+
+// writeLoop is the only writer of the socket.
+func (c *Client) writeLoop() {
+	defer close(c.writerDone)
+	defer c.conn.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.log.Error("panic in writer", slog.Uint64("conn", c.id), slog.Any("panic", r))
+			c.abort("")
+		}
+	}()
+	bw := bufio.NewWriterSize(c.conn, 4096)
+	debug := c.log.Enabled(context.Background(), slog.LevelDebug)
+	write := func(m *irc.Message) bool {
+		line := encodeLine(m)
+		if debug {
+			c.log.Debug("send", slog.String("line", line))
+		}
+		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+		if _, err := bw.WriteString(line + "\r\n"); err != nil {
+			return false
+		}
+		return true
+	}
+	flush := func() bool {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+		return bw.Flush() == nil
+	}
+	for {
+		select {
+		case m := <-c.out:
+			if !write(m) {
+				c.abort("")
+				return
+			}
+			if len(c.out) == 0 && !flush() {
+				c.abort("")
+				return
+			}
+		case <-c.done:
+			c.mu.Lock()
+			doFlush, text := c.flush, c.errorText
+			c.mu.Unlock()
+			if doFlush {
+				for more := true; more; {
+					select {
+					case m := <-c.out:
+						if !write(m) {
+							return
+						}
+					default:
+						more = false
+					}
+				}
+			}
+			if text != "" {
+				if !doFlush {
+					// Do not wait on a client that stopped reading.
+					_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+				}
+				bw.WriteString(encodeLine(&irc.Message{Command: "ERROR", Params: []string{text}}) + "\r\n")
+			}
+			bw.Flush()
+			return
+		}
+	}
+}
+
+// encodeLine serialises m, repairing parameters that would corrupt the line.
+func encodeLine(m *irc.Message) string {
+	if len(m.Params) > 0 {
+		params := make([]string, len(m.Params))
+		last := len(params) - 1
+		for i, p := range m.Params {
+			if i == last {
+				params[i] = cleanText(p)
+			} else {
+				params[i] = cleanWord(p)
+			}
+		}
+		cp := *m
+		cp.Params = params
+		m = &cp
+	}
+	if m.Prefix != nil {
+		p := *m.Prefix
+		p.Name, p.User, p.Host = cleanPrefixPart(p.Name), cleanPrefixPart(p.User), cleanPrefixPart(p.Host)
+		cp := *m
+		cp.Prefix = &p
+		m = &cp
+	}
+	return m.String()
+}
+
+func cleanPrefixPart(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isLineBreak(r) || r == ' ' || r == '!' || r == '@' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// lineReader reads CRLF- or LF-terminated lines of bounded length.
+type lineReader struct {
+	conn       net.Conn
+	buf        []byte
+	start, end int
+	discarding bool
+}
+
+var errLineTooLong = errors.New("ircd: line too long")
+
+// readLine returns the next line without its terminator. A line longer than
+// maxLineLen returns errLineTooLong once and is skipped up to its end.
+func (r *lineReader) readLine() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(r.buf[r.start:r.end], '\n'); i >= 0 {
+			line := r.buf[r.start : r.start+i]
+			r.start += i + 1
+			if r.discarding {
+				r.discarding = false
+				continue
+			}
+			line = bytes.TrimSuffix(line, []byte{'\r'})
+			return line, nil
+		}
+		if r.discarding {
+			r.start, r.end = 0, 0
+		} else if r.end-r.start > maxLineLen {
+			r.discarding = true
+			r.start, r.end = 0, 0
+			return nil, errLineTooLong
+		}
+		if r.start > 0 {
+			n := copy(r.buf, r.buf[r.start:r.end])
+			r.start, r.end = 0, n
+		}
+		n, err := r.conn.Read(r.buf[r.end:])
+		r.end += n
+		if err != nil && n == 0 {
+			return nil, err
+		}
+	}
+}
+
+// readLoop reads and handles lines until the connection ends.
+func (c *Client) readLoop(ctx context.Context) {
+	cfg := &c.srv.cfg
+	r := &lineReader{conn: c.conn, buf: make([]byte, maxLineLen+1024)}
+	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
+	lastActive := time.Now()
+	pinged := false
+	debug := c.log.Enabled(ctx, slog.LevelDebug)
+	for {
+		var deadline time.Time
+		switch {
+		case !c.registered:
+			deadline = regDeadline
+		case pinged:
+			deadline = lastActive.Add(cfg.PingInterval + cfg.PingTimeout)
+		default:
+			deadline = lastActive.Add(cfg.PingInterval)
+		}
+		if err := c.conn.SetReadDeadline(deadline); err != nil {
+			return
+		}
+		if c.hasPending() {
+			c.runPending(ctx)
+			continue
+		}
+		line, err := r.readLine()
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if c.hasPending() {
+				continue
+			}
+			if time.Now().Before(deadline) {
+				continue // woken by post, nothing left to do
+			}
+			switch {
+			case !c.registered:
+				c.quit("Connection registration timed out")
+				return
+			case !pinged:
+				pinged = true
+				c.reply("PING", c.srv.cfg.ServerName)
+				continue
+			default:
+				c.quit("Ping timeout")
+				return
+			}
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.numeric(errInputTooLong, "Input line was too long")
+			continue
+		}
+		if err != nil {
+			return
+		}
+		lastActive = time.Now()
+		pinged = false
+		if len(line) == 0 {
+			continue
+		}
+		if !lineFits(line) {
+			c.numeric(errInputTooLong, "Input line was too long")
+			continue
+		}
+		msg, perr := irc.ParseMessage(string(line))
+		if perr != nil {
+			continue
+		}
+		if debug {
+			c.log.Debug("recv", slog.String("line", redactLine(msg, string(line))))
+		}
+		c.handleLine(ctx, msg)
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+}
+
+// lineFits checks the tag and body budgets of one line (without CRLF).
+func lineFits(line []byte) bool {
+	body := line
+	if len(line) > 0 && line[0] == '@' {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return len(line) <= maxTagsLen
+		}
+		if sp+1 > maxTagsLen {
+			return false
+		}
+		body = bytes.TrimLeft(line[sp+1:], " ")
+	}
+	return len(body)+2 <= maxBodyLen
+}
+
+// redactLine keeps secrets out of debug logs.
+func redactLine(m *irc.Message, line string) string {
+	switch m.Command {
+	case "PASS", "AUTHENTICATE", "OPER":
+		return m.Command + " [redacted]"
+	case "PRIVMSG", "NOTICE":
+		// "/msg msn login address password" carries a password.
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(m.Trailing())), "login") {
+			return m.Command + " " + m.Param(0) + " :login [redacted]"
+		}
+	}
+	return line
+}

@@ -1,0 +1,128 @@
+package ircd
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/irc.v4"
+)
+
+const maxTargets = 4
+
+// handleMessage runs PRIVMSG, NOTICE and TAGMSG from the user.
+func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	cmd := msg.Command
+	notice := cmd == "NOTICE"
+	if len(msg.Params) < 1 || msg.Params[0] == "" {
+		c.numeric(irc.ERR_NORECIPIENT, "No recipient given ("+cmd+")")
+		return
+	}
+	text := ""
+	if cmd != "TAGMSG" {
+		if len(msg.Params) < 2 || msg.Params[1] == "" {
+			c.numeric(irc.ERR_NOTEXTTOSEND, "No text to send")
+			return
+		}
+		text = msg.Params[1]
+		if !utf8.ValidString(text) {
+			w.mu.Lock()
+			w.failLocked(c, "", cmd, "INVALID_UTF8", "Message rejected, your message contained invalid UTF-8")
+			w.mu.Unlock()
+			return
+		}
+	}
+	targets := strings.Split(msg.Params[0], ",")
+	if len(targets) > maxTargets {
+		c.numeric(irc.ERR_TOOMANYTARGETS, cleanWord(msg.Params[0]), "Too many targets")
+		return
+	}
+	var tags map[string]string
+	for k, v := range msg.Tags {
+		if strings.HasPrefix(k, "+") && validTagKey(k) {
+			if tags == nil {
+				tags = make(map[string]string)
+			}
+			tags[k] = v
+		}
+	}
+	if cmd == "TAGMSG" && len(tags) == 0 {
+		return // nothing to relay
+	}
+	now := time.Now()
+	for _, target := range targets {
+		if target == "" {
+			continue
+		}
+		w.mu.Lock()
+		key := casefold(target)
+		var name string
+		var away string
+		self := false
+		switch {
+		case isChannel(target):
+			ch, ok := w.channels[key]
+			if !ok {
+				w.mu.Unlock()
+				if !notice {
+					c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(target), "No such channel")
+				}
+				continue
+			}
+			name = ch.name
+		case key == casefold(w.nick):
+			name, self = w.nick, true
+		default:
+			u, ok := w.users[key]
+			if !ok {
+				w.mu.Unlock()
+				if !notice {
+					c.numeric(irc.ERR_NOSUCHNICK, cleanWord(target), "No such nick/channel")
+				}
+				continue
+			}
+			name, away = u.Nick, u.Away
+		}
+		mtags := withTime(now)
+		for k, v := range tags {
+			mtags[k] = v
+		}
+		params := []string{name}
+		if cmd != "TAGMSG" {
+			params = append(params, text)
+		}
+		out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
+		for _, other := range w.clients {
+			if other != c || self {
+				other.send(out)
+			} else if c.HasCap("echo-message") {
+				c.send(out)
+			}
+		}
+		if !c.isAttachedLocked(w) && (c.HasCap("echo-message") || self) {
+			c.send(out) // not attached: still answer the sender
+		}
+		from := w.nick
+		w.mu.Unlock()
+		if away != "" && cmd == "PRIVMSG" {
+			c.numeric(irc.RPL_AWAY, name, away)
+		}
+		if self {
+			continue
+		}
+		hctx, cancel := handlerCtx(ctx)
+		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, Text: text, Tags: tags, Time: now})
+		cancel()
+		c.replyError(w, cmd, err)
+	}
+}
+
+func (c *Client) isAttachedLocked(w *World) bool {
+	for _, x := range w.clients {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

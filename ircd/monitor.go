@@ -1,0 +1,137 @@
+package ircd
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+// handleMonitor runs MONITOR + - C L S (ircv3 monitor).
+func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	limit := w.srv.cfg.MonitorLimit
+	switch msg.Params[0] {
+	case "+":
+		if len(msg.Params) < 2 || msg.Params[1] == "" {
+			c.numeric(irc.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
+			return
+		}
+		targets := splitList(msg.Params[1])
+		var added []string
+		c.mu.Lock()
+		for i, t := range targets {
+			key := casefold(t)
+			if _, ok := c.monitor[key]; ok {
+				continue
+			}
+			if len(c.monitor) >= limit {
+				rest := strings.Join(targets[i:], ",")
+				c.mu.Unlock()
+				c.numeric(irc.ERR_MONLISTFULL, strconv.Itoa(limit), cleanWord(rest), "Monitor list is full")
+				c.mu.Lock()
+				break
+			}
+			if !validNick(t) {
+				continue
+			}
+			c.monitor[key] = t
+			added = append(added, t)
+		}
+		c.mu.Unlock()
+		w.mu.Lock()
+		var on, off []string
+		for _, t := range added {
+			if u, ok := w.users[casefold(t)]; ok && u.Online {
+				on = append(on, w.userPrefixLocked(u.Nick).String())
+			} else if casefold(t) == casefold(w.nick) {
+				on = append(on, w.selfPrefixLocked().String())
+			} else {
+				off = append(off, t)
+			}
+		}
+		nick := w.nick
+		w.mu.Unlock()
+		sendMonList(c, nick, irc.RPL_MONONLINE, on)
+		sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
+	case "-":
+		if len(msg.Params) < 2 {
+			c.numeric(irc.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
+			return
+		}
+		c.mu.Lock()
+		for _, t := range splitList(msg.Params[1]) {
+			delete(c.monitor, casefold(t))
+		}
+		c.mu.Unlock()
+	case "C", "c":
+		c.mu.Lock()
+		c.monitor = make(map[string]string)
+		c.mu.Unlock()
+	case "L", "l":
+		list := c.monitorList()
+		nick := c.Nick()
+		sendMonList(c, nick, irc.RPL_MONLIST, list)
+		c.reply(irc.RPL_ENDOFMONLIST, nick, "End of MONITOR list")
+	case "S", "s":
+		list := c.monitorList()
+		w.mu.Lock()
+		var on, off []string
+		for _, t := range list {
+			if u, ok := w.users[casefold(t)]; ok && u.Online {
+				on = append(on, w.userPrefixLocked(u.Nick).String())
+			} else if casefold(t) == casefold(w.nick) {
+				on = append(on, w.selfPrefixLocked().String())
+			} else {
+				off = append(off, t)
+			}
+		}
+		nick := w.nick
+		w.mu.Unlock()
+		sendMonList(c, nick, irc.RPL_MONONLINE, on)
+		sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
+	default:
+		c.numeric(irc.ERR_UNKNOWNCOMMAND, "MONITOR", "Unknown MONITOR subcommand")
+	}
+}
+
+func (c *Client) monitorList() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list := make([]string, 0, len(c.monitor))
+	for _, n := range c.monitor {
+		list = append(list, n)
+	}
+	sort.Slice(list, func(i, j int) bool { return casefold(list[i]) < casefold(list[j]) })
+	return list
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// sendMonList sends items in as few lines of code as fit.
+func sendMonList(c *Client, nick, code string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, it := range items {
+		if b.Len() > 0 && b.Len()+1+len(it) > 400 {
+			c.reply(code, nick, b.String())
+			b.Reset()
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(it)
+	}
+	c.reply(code, nick, b.String())
+}

@@ -1,0 +1,116 @@
+package ircd
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits advertised in ISUPPORT and enforced on input.
+const (
+	nickLen     = 32
+	channelLen  = 64
+	awayLen     = 390
+	topicLen    = 390
+	realnameLen = 200
+	userLen     = 32
+)
+
+// casefold folds a nick or channel name with the ascii casemapping.
+func casefold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func isSpecial(c byte) bool {
+	return strings.IndexByte("[]\\`_^{|}", c) >= 0
+}
+
+// validNick reports whether s is an acceptable nick: a letter or special
+// first, then letters, digits, specials and '-', at most nickLen bytes.
+func validNick(s string) bool {
+	if s == "" || len(s) > nickLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', isSpecial(c):
+		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isChannel reports whether target names a channel (CHANTYPES=&#).
+func isChannel(target string) bool {
+	return target != "" && (target[0] == '#' || target[0] == '&')
+}
+
+// validChannel reports whether s is an acceptable channel name.
+func validChannel(s string) bool {
+	if !isChannel(s) || len(s) < 2 || len(s) > channelLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == ',' || r == 0x07 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText removes CR, LF and NUL so free text cannot end a line early.
+func cleanText(s string) string {
+	if strings.IndexFunc(s, isLineBreak) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isLineBreak(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func isLineBreak(r rune) bool { return r == '\r' || r == '\n' || r == 0 }
+
+// cleanWord makes s usable as a middle parameter: no spaces, no line breaks,
+// not empty and not starting with ':'.
+func cleanWord(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if isLineBreak(r) || r == ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+	if s == "" {
+		return "*"
+	}
+	if s[0] == ':' {
+		s = "_" + s[1:]
+	}
+	return s
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,333 @@
+package ircd
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+const (
+	saslChunk    = 400
+	saslMaxBytes = 8192 // base64 bytes of one SASL response
+)
+
+// secret is a string that never reaches a log.
+type secret string
+
+func (secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// registration is the state of a client before its welcome. Only the
+// reader goroutine touches it.
+type registration struct {
+	nick, user, realname string
+	pass                 *Credentials
+	capNegotiating       bool
+
+	saslMech string
+	saslBuf  strings.Builder
+	saslDone bool   // SASL succeeded
+	world    *World // from SASL
+}
+
+func (c *Client) resetSASL() {
+	c.reg.saslMech = ""
+	c.reg.saslBuf.Reset()
+}
+
+// handleLine runs one command from the client.
+func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
+	label := ""
+	if l, ok := msg.Tags["label"]; ok && l != "" && c.HasCap("labeled-response") {
+		label = l
+		c.startCapture()
+	}
+	if c.registered {
+		c.handleRegistered(ctx, msg)
+	} else {
+		c.handleUnregistered(ctx, msg)
+	}
+	if label != "" {
+		c.endCapture(label)
+	}
+}
+
+func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
+	switch msg.Command {
+	case "CAP":
+		c.handleCap(ctx, msg)
+	case "PASS":
+		if len(msg.Params) < 1 || msg.Params[0] == "" {
+			c.numeric(irc.ERR_NEEDMOREPARAMS, "PASS", "Not enough parameters")
+			return
+		}
+		c.reg.pass = &Credentials{Password: msg.Params[0]}
+	case "NICK":
+		nick := msg.Param(0)
+		if nick == "" {
+			c.numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
+			return
+		}
+		if !validNick(nick) {
+			c.numeric(irc.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+			return
+		}
+		c.reg.nick = nick
+		c.mu.Lock()
+		c.nick = nick
+		c.mu.Unlock()
+		c.tryRegister(ctx)
+	case "USER":
+		if len(msg.Params) < 4 || msg.Params[0] == "" {
+			c.numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+			return
+		}
+		c.reg.user = truncate(cleanWord(strings.TrimLeft(msg.Params[0], "~")), userLen)
+		c.reg.realname = truncate(cleanText(msg.Params[3]), realnameLen)
+		c.tryRegister(ctx)
+	case "AUTHENTICATE":
+		c.handleAuthenticate(ctx, msg)
+	case "PING":
+		c.handlePing(msg)
+	case "PONG":
+	case "QUIT":
+		c.quit("Closing link: " + quitText(msg))
+	default:
+		c.numeric(irc.ERR_NOTREGISTERED, "You have not registered")
+	}
+}
+
+func quitText(msg *irc.Message) string {
+	if t := msg.Param(0); t != "" {
+		return "Quit: " + t
+	}
+	return "Client Quit"
+}
+
+func (c *Client) handlePing(msg *irc.Message) {
+	if len(msg.Params) == 0 {
+		c.numeric(irc.ERR_NEEDMOREPARAMS, "PING", "Not enough parameters")
+		return
+	}
+	c.reply("PONG", c.srv.cfg.ServerName, msg.Params[0])
+}
+
+// handleAuthenticate runs SASL PLAIN (the only mechanism).
+func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
+	if !c.HasCap("sasl") {
+		c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed: the sasl capability is not enabled")
+		return
+	}
+	if c.registered || c.reg.saslDone {
+		c.numeric(irc.ERR_SASLALREADY, "You have already authenticated using SASL")
+		return
+	}
+	if len(msg.Params) < 1 || msg.Params[0] == "" {
+		c.numeric(irc.ERR_NEEDMOREPARAMS, "AUTHENTICATE", "Not enough parameters")
+		return
+	}
+	arg := msg.Params[0]
+	if arg == "*" {
+		if c.reg.saslMech == "" {
+			c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed")
+			return
+		}
+		c.resetSASL()
+		c.numeric(irc.ERR_SASLABORTED, "SASL authentication aborted")
+		return
+	}
+	if c.reg.saslMech == "" {
+		if strings.ToUpper(arg) != "PLAIN" {
+			c.numeric(irc.RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
+			c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed")
+			return
+		}
+		c.reg.saslMech = "PLAIN"
+		c.reply("AUTHENTICATE", "+")
+		return
+	}
+	if len(arg) > saslChunk {
+		c.resetSASL()
+		c.numeric(irc.ERR_SASLTOOLONG, "SASL message too long")
+		return
+	}
+	if arg != "+" {
+		c.reg.saslBuf.WriteString(arg)
+	}
+	if c.reg.saslBuf.Len() > saslMaxBytes {
+		c.resetSASL()
+		c.numeric(irc.ERR_SASLTOOLONG, "SASL message too long")
+		return
+	}
+	if len(arg) == saslChunk {
+		return // more to come
+	}
+	payload := c.reg.saslBuf.String()
+	c.resetSASL()
+	creds, err := decodePlain(payload)
+	if err != nil {
+		c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed: "+err.Error())
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, authTimeout)
+	w, err := c.srv.backend.Authenticate(actx, creds)
+	cancel()
+	if err != nil || w == nil {
+		text := "SASL authentication failed"
+		if err != nil {
+			text += ": " + err.Error()
+		}
+		c.log.Info("SASL login failed", slog.Any("creds", creds), slog.Any("err", err))
+		c.numeric(irc.ERR_SASLFAIL, text)
+		return
+	}
+	c.reg.saslDone = true
+	c.reg.world = w
+	c.mu.Lock()
+	c.account = creds.Account
+	c.mu.Unlock()
+	nick := c.Nick()
+	user := c.reg.user
+	if user == "" {
+		user = "*"
+	}
+	c.numeric(irc.RPL_LOGGEDIN, nick+"!"+user+"@"+c.host, cleanWord(creds.Account), "You are now logged in as "+creds.Account)
+	c.numeric(irc.RPL_SASLSUCCESS, "SASL authentication successful")
+}
+
+// decodePlain decodes a SASL PLAIN response: authzid NUL authcid NUL password.
+func decodePlain(payload string) (Credentials, error) {
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		return Credentials{}, errors.New("invalid base64")
+	}
+	parts := strings.Split(string(raw), "\x00")
+	if len(parts) != 3 {
+		return Credentials{}, errors.New("invalid PLAIN response")
+	}
+	authz, authc, pass := parts[0], parts[1], parts[2]
+	if authc == "" {
+		return Credentials{}, errors.New("empty authentication identity")
+	}
+	if authz != "" && authz != authc {
+		return Credentials{}, errors.New("authorization identity must match")
+	}
+	return Credentials{Account: authc, Password: pass, SASL: true}, nil
+}
+
+// splitPass reads PASS as address:password. A password alone is paired with
+// the USER name when that is an address.
+func splitPass(pass, user string) Credentials {
+	if i := strings.IndexByte(pass, ':'); i > 0 && strings.Contains(pass[:i], "@") {
+		return Credentials{Account: pass[:i], Password: pass[i+1:]}
+	}
+	if strings.Contains(user, "@") {
+		return Credentials{Account: user, Password: pass}
+	}
+	if i := strings.IndexByte(pass, ':'); i > 0 {
+		return Credentials{Account: pass[:i], Password: pass[i+1:]}
+	}
+	return Credentials{Password: pass}
+}
+
+// tryRegister completes registration once NICK and USER are in and CAP
+// negotiation is over: it logs in (PASS) or asks for a guest world, then
+// sends the welcome and attaches the client.
+func (c *Client) tryRegister(ctx context.Context) {
+	if c.registered || c.reg.capNegotiating || c.reg.nick == "" || c.reg.user == "" {
+		return
+	}
+	w := c.reg.world
+	if w == nil && c.reg.pass != nil {
+		creds := splitPass(c.reg.pass.Password, c.reg.user)
+		c.reg.pass = nil
+		actx, cancel := context.WithTimeout(ctx, authTimeout)
+		var err error
+		w, err = c.srv.backend.Authenticate(actx, creds)
+		cancel()
+		if err != nil || w == nil {
+			text := "Password incorrect"
+			if err != nil {
+				text = err.Error()
+			}
+			c.log.Info("PASS login failed", slog.Any("creds", creds), slog.Any("err", err))
+			c.numeric(irc.ERR_PASSWDMISMATCH, text)
+			c.quit("Bad password: " + text)
+			return
+		}
+		c.mu.Lock()
+		c.account = creds.Account
+		c.mu.Unlock()
+	}
+	if w == nil {
+		actx, cancel := context.WithTimeout(ctx, authTimeout)
+		var err error
+		w, err = c.srv.backend.Guest(actx)
+		cancel()
+		if err != nil || w == nil {
+			c.log.Warn("no guest world", slog.Any("err", err))
+			text := "Service unavailable"
+			if err != nil {
+				text += ": " + err.Error()
+			}
+			c.quit(text)
+			return
+		}
+	}
+	c.reg.world = nil
+	if err := w.attach(c, c.reg.nick, c.reg.user, c.reg.realname, true); err != nil {
+		c.quit(err.Error())
+		return
+	}
+	c.registered = true
+	c.log.Info("registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
+	w.h.Attached(ctx, c)
+}
+
+// sendWelcome sends 001-005, LUSERS and the MOTD, with nick as <client>.
+func (c *Client) sendWelcome(nick, userhost string) {
+	s := c.srv
+	cfg := &s.cfg
+	c.reply(irc.RPL_WELCOME, nick, "Welcome to the "+cfg.Network+" Network, "+nick+"!"+userhost)
+	c.reply(irc.RPL_YOURHOST, nick, "Your host is "+cfg.ServerName+", running version "+cfg.Version)
+	c.reply(irc.RPL_CREATED, nick, "This server was created "+s.created.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"))
+	c.reply(irc.RPL_MYINFO, nick, cfg.ServerName, cfg.Version, "iB", "bnost", "bov")
+	c.sendISupport(nick)
+	c.sendLusers(nick)
+	c.sendMOTD(nick)
+}
+
+func (c *Client) sendISupport(nick string) {
+	for _, line := range c.srv.support {
+		params := append([]string{nick}, line...)
+		params = append(params, "are supported by this server")
+		c.reply(irc.RPL_ISUPPORT, params...)
+	}
+}
+
+func (c *Client) sendLusers(nick string) {
+	n := c.srv.clientCount()
+	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+strconv.Itoa(n)+" users and 0 invisible on 1 servers")
+	c.reply(irc.RPL_LUSEROP, nick, "0", "operator(s) online")
+	c.reply(irc.RPL_LUSERCHANNELS, nick, "0", "channels formed")
+	c.reply(irc.RPL_LUSERME, nick, "I have "+strconv.Itoa(n)+" clients and 0 servers")
+	c.reply(rplLocalUsers, nick, strconv.Itoa(n), strconv.Itoa(n), "Current local users "+strconv.Itoa(n)+", max "+strconv.Itoa(n))
+	c.reply(rplGlobalUsers, nick, strconv.Itoa(n), strconv.Itoa(n), "Current global users "+strconv.Itoa(n)+", max "+strconv.Itoa(n))
+}
+
+func (c *Client) sendMOTD(nick string) {
+	cfg := &c.srv.cfg
+	if len(cfg.MOTD) == 0 {
+		c.reply(irc.ERR_NOMOTD, nick, "MOTD File is missing")
+		return
+	}
+	c.reply(irc.RPL_MOTDSTART, nick, "- "+cfg.ServerName+" Message of the day - ")
+	for _, l := range cfg.MOTD {
+		c.reply(irc.RPL_MOTD, nick, "- "+l)
+	}
+	c.reply(irc.RPL_ENDOFMOTD, nick, "End of /MOTD command.")
+}

@@ -1,0 +1,318 @@
+package ircd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// Defaults for the zero values of Config.
+const (
+	defaultServerName          = "msn2irc"
+	defaultNetwork             = "MSN"
+	defaultVersion             = "msn2irc-dev"
+	defaultRegistrationTimeout = 30 * time.Second
+	defaultPingInterval        = 90 * time.Second
+	defaultPingTimeout         = 60 * time.Second
+	defaultSendQueue           = 512
+	defaultWriteTimeout        = 10 * time.Second
+	defaultMonitorLimit        = 1000
+	authTimeout                = 60 * time.Second // Backend.Authenticate and Guest
+	handleTimeout              = 30 * time.Second // one Handler call
+)
+
+// Server is the IRC server. Its methods are safe to call from any goroutine.
+type Server struct {
+	cfg     Config
+	backend Backend
+	log     *slog.Logger
+	prefix  *irc.Prefix
+	created time.Time
+	support [][]string // ISUPPORT tokens, at most 13 per line
+
+	nextID atomic.Uint64
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	clients   map[*Client]struct{}
+	closing   bool
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a server that asks backend for the worlds.
+func NewServer(cfg Config, backend Backend) *Server {
+	if cfg.ServerName == "" {
+		cfg.ServerName = defaultServerName
+	}
+	cfg.ServerName = cleanWord(cfg.ServerName)
+	if cfg.Network == "" {
+		cfg.Network = defaultNetwork
+	}
+	if cfg.Version == "" {
+		cfg.Version = defaultVersion
+	}
+	cfg.Version = cleanWord(cfg.Version)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RegistrationTimeout <= 0 {
+		cfg.RegistrationTimeout = defaultRegistrationTimeout
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = defaultPingInterval
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = defaultPingTimeout
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = defaultSendQueue
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = defaultWriteTimeout
+	}
+	if cfg.MonitorLimit <= 0 {
+		cfg.MonitorLimit = defaultMonitorLimit
+	}
+	s := &Server{
+		cfg:       cfg,
+		backend:   backend,
+		log:       cfg.Logger,
+		prefix:    &irc.Prefix{Name: cfg.ServerName},
+		created:   time.Now(),
+		listeners: make(map[net.Listener]struct{}),
+		clients:   make(map[*Client]struct{}),
+	}
+	s.support = splitTokens(s.isupportTokens(), 13)
+	return s
+}
+
+// ListenTLS listens for TLS connections on addr with the certificate and key
+// in the given PEM files. Pass the listener to Serve.
+func ListenTLS(addr, certFile, keyFile string) (net.Listener, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("ircd: load TLS key pair: %w", err)
+	}
+	ln, err := tls.Listen("tcp", addr, &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ircd: listen TLS %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("ircd: server closed")
+
+// Serve accepts clients on ln until ctx is done or Shutdown is called. It
+// closes ln before it returns. Connections it accepted end when ctx is done.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary(err)) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept", slog.Any("err", err))
+				t := time.NewTimer(delay)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				}
+				continue
+			}
+			return fmt.Errorf("ircd: accept: %w", err)
+		}
+		delay = 0
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			conn.Close()
+			return ErrServerClosed
+		}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			s.ServeConn(ctx, conn)
+		}()
+	}
+}
+
+// errTemporary returns err when it reports itself temporary (EMFILE and
+// friends), so errors.Is matches it; otherwise a sentinel that never matches.
+func errTemporary(err error) error {
+	var t interface{ Temporary() bool }
+	if errors.As(err, &t) && t.Temporary() {
+		return err
+	}
+	return errNeverMatches
+}
+
+var errNeverMatches = errors.New("ircd: never matches")
+
+// ServeConn serves one client connection and returns when it ends. The
+// connection ends when ctx is done, too.
+func (s *Server) ServeConn(ctx context.Context, conn net.Conn) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		conn.Close()
+		return
+	}
+	s.wg.Add(1)
+	c := newClient(s, conn)
+	s.clients[c] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.clients, c)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	c.serve(ctx)
+}
+
+// Shutdown stops accepting, sends ERROR with reason to every client, flushes
+// and closes their connections, and waits for their goroutines until ctx is done.
+func (s *Server) Shutdown(ctx context.Context, reason string) error {
+	if reason == "" {
+		reason = "Server shutting down"
+	}
+	s.mu.Lock()
+	s.closing = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	clients := make([]*Client, 0, len(s.clients))
+	for c := range s.clients {
+		clients = append(clients, c)
+	}
+	s.mu.Unlock()
+	for _, c := range clients {
+		c.quit(reason)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		// Give up on flushing: drop what is left.
+		for _, c := range clients {
+			c.abort("Server shutting down")
+		}
+		return fmt.Errorf("ircd: shutdown: %w", ctx.Err())
+	}
+}
+
+// clientCount is the number of connections, registered or not.
+func (s *Server) clientCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// recoverConn logs a panic of a connection goroutine.
+func (s *Server) recoverConn(c *Client) {
+	if r := recover(); r != nil {
+		s.log.Error("panic in connection", slog.Uint64("conn", c.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		c.abort("Internal error")
+	}
+}
+
+func (s *Server) isupportTokens() []string {
+	return []string{
+		"AWAYLEN=" + strconv.Itoa(awayLen),
+		"BOT=B",
+		"CASEMAPPING=ascii",
+		"CHANLIMIT=#&:",
+		"CHANMODES=b,,,nt",
+		"CHANNELLEN=" + strconv.Itoa(channelLen),
+		"CHANTYPES=&#",
+		"ELIST=",
+		"KICKLEN=" + strconv.Itoa(topicLen),
+		"MAXTARGETS=4",
+		"MODES=4",
+		"MONITOR=" + strconv.Itoa(s.cfg.MonitorLimit),
+		"NETWORK=" + escapeISupport(s.cfg.Network),
+		"NICKLEN=" + strconv.Itoa(nickLen),
+		"PREFIX=(ov)@+",
+		"TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,NAMES:1,WHOIS:1,MONITOR:,KICK:1",
+		"TOPICLEN=" + strconv.Itoa(topicLen),
+		"USERLEN=" + strconv.Itoa(userLen),
+		"UTF8ONLY",
+	}
+}
+
+// escapeISupport escapes an ISUPPORT value (\x20 for space and so on).
+func escapeISupport(v string) string {
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c == '\\' || c == '=' || c == 0x7f {
+			out = append(out, fmt.Sprintf("\\x%02X", c)...)
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// splitTokens cuts tokens into groups of at most n.
+func splitTokens(tokens []string, n int) [][]string {
+	var out [][]string
+	for len(tokens) > n {
+		out = append(out, tokens[:n])
+		tokens = tokens[n:]
+	}
+	if len(tokens) > 0 {
+		out = append(out, tokens)
+	}
+	return out
+}

@@ -1,0 +1,174 @@
+package ircd
+
+import (
+	"context"
+	"strings"
+
+	"gopkg.in/irc.v4"
+)
+
+func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	target := msg.Params[0]
+	if len(msg.Params) > 1 {
+		target = msg.Params[1] // WHOIS server nick
+	}
+	if i := strings.IndexByte(target, ','); i >= 0 {
+		target = target[:i]
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	nick := w.nick
+	server := w.srv.cfg.ServerName
+	key := casefold(target)
+	if key == casefold(w.nick) {
+		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
+		if chans := w.whoisChannelsLocked(key, true); chans != "" {
+			c.reply(irc.RPL_WHOISCHANNELS, nick, w.nick, chans)
+		}
+		c.reply(irc.RPL_WHOISSERVER, nick, w.nick, server, w.srv.cfg.Network)
+		if w.away != "" {
+			c.reply(irc.RPL_AWAY, nick, w.nick, w.away)
+		}
+		if acct := c.Account(); acct != "" {
+			c.reply(rplWhoisAccount, nick, w.nick, cleanWord(acct), "is logged in as")
+		}
+		c.reply(irc.RPL_ENDOFWHOIS, nick, w.nick, "End of /WHOIS list")
+		return
+	}
+	u, ok := w.users[key]
+	if !ok {
+		c.reply(irc.ERR_NOSUCHNICK, nick, cleanWord(target), "No such nick/channel")
+		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
+		return
+	}
+	c.reply(irc.RPL_WHOISUSER, nick, u.Nick, u.Ident, u.Host, "*", u.Realname)
+	if chans := w.whoisChannelsLocked(key, false); chans != "" {
+		c.reply(irc.RPL_WHOISCHANNELS, nick, u.Nick, chans)
+	}
+	c.reply(irc.RPL_WHOISSERVER, nick, u.Nick, server, w.srv.cfg.Network)
+	if u.Away != "" {
+		c.reply(irc.RPL_AWAY, nick, u.Nick, u.Away)
+	}
+	for _, l := range u.Info {
+		c.reply(rplWhoisSpecial, nick, u.Nick, l)
+	}
+	if u.Account != "" {
+		c.reply(rplWhoisAccount, nick, u.Nick, u.Account, "is logged in as")
+	}
+	if u.Bot {
+		c.reply(rplWhoisBot, nick, u.Nick, "is a bot on "+w.srv.cfg.Network)
+	}
+	c.reply(irc.RPL_ENDOFWHOIS, nick, u.Nick, "End of /WHOIS list")
+}
+
+// whoisChannelsLocked lists the channels of key with @/+ prefixes.
+func (w *World) whoisChannelsLocked(key string, self bool) string {
+	var out []string
+	for _, ch := range w.sortedChannelsLocked() {
+		var op, voice bool
+		if self {
+			op, voice = ch.selfOp, ch.selfVoice
+		} else {
+			m, ok := ch.members[key]
+			if !ok {
+				continue
+			}
+			op, voice = m.Op, m.Voice
+		}
+		p := ""
+		if op {
+			p = "@"
+		} else if voice {
+			p = "+"
+		}
+		out = append(out, p+ch.name)
+	}
+	return strings.Join(out, " ")
+}
+
+func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	target := msg.Params[0]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	nick := w.nick
+	key := casefold(target)
+	found := false
+	for i := len(w.whowas) - 1; i >= 0; i-- {
+		u := w.whowas[i]
+		if casefold(u.Nick) != key {
+			continue
+		}
+		found = true
+		c.reply(irc.RPL_WHOWASUSER, nick, u.Nick, u.Ident, u.Host, "*", u.Realname)
+		c.reply(irc.RPL_WHOISSERVER, nick, u.Nick, w.srv.cfg.ServerName, w.srv.cfg.Network)
+	}
+	if !found {
+		c.reply(irc.ERR_WASNOSUCHNICK, nick, cleanWord(target), "There was no such nickname")
+	}
+	c.reply(irc.RPL_ENDOFWHOWAS, nick, cleanWord(target), "End of WHOWAS")
+}
+
+func handleAway(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	text := truncate(cleanText(msg.Param(0)), awayLen)
+	w.setAway(text)
+	hctx, cancel := handlerCtx(ctx)
+	err := w.h.Away(hctx, c, text)
+	cancel()
+	c.replyError(w, "AWAY", err)
+}
+
+func handleIson(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var on []string
+	for _, p := range msg.Params {
+		for _, n := range strings.Fields(p) {
+			key := casefold(n)
+			if key == casefold(w.nick) {
+				on = append(on, w.nick)
+			} else if u, ok := w.users[key]; ok && u.Online {
+				on = append(on, u.Nick)
+			}
+		}
+	}
+	c.reply(irc.RPL_ISON, w.nick, strings.Join(on, " "))
+}
+
+func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for i, n := range msg.Params {
+		if i >= 5 {
+			break
+		}
+		key := casefold(n)
+		var nick, ident, host, away string
+		if key == casefold(w.nick) {
+			nick, ident, host, away = w.nick, w.ident, w.host, w.away
+		} else if u, ok := w.users[key]; ok {
+			nick, ident, host, away = u.Nick, u.Ident, u.Host, u.Away
+		} else {
+			continue
+		}
+		flag := "+"
+		if away != "" {
+			flag = "-"
+		}
+		out = append(out, nick+"="+flag+ident+"@"+host)
+	}
+	c.reply(irc.RPL_USERHOST, w.nick, strings.Join(out, " "))
+}
+
+func handleSetname(ctx context.Context, c *Client, w *World, msg *irc.Message) {
+	name := msg.Params[0]
+	if len(name) > realnameLen || strings.ContainsAny(name, "\r\n\x00") {
+		c.reply("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")
+		return
+	}
+	w.setRealname(name)
+	hctx, cancel := handlerCtx(ctx)
+	err := w.h.Realname(hctx, c, name)
+	cancel()
+	c.replyError(w, "SETNAME", err)
+}

@@ -1,0 +1,940 @@
+package ircd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+const whowasLen = 100
+
+// World is the IRC state one login sees: the user, other users, channels,
+// and the clients attached to it. Its methods are safe to call from any
+// goroutine and never block on clients: they update the state and queue
+// lines to every attached client (and remember the state for clients that
+// attach later).
+type World struct {
+	srv *Server
+	h   Handler
+
+	mu       sync.Mutex
+	nick     string
+	ident    string
+	host     string
+	realname string
+	away     string
+	users    map[string]*User    // casefolded nick
+	channels map[string]*channel // casefolded name
+	clients  []*Client
+	whowas   []User
+	closed   bool
+}
+
+type channel struct {
+	name      string
+	topic     string
+	topicBy   string
+	topicAt   time.Time
+	created   time.Time
+	selfOp    bool
+	selfVoice bool
+	members   map[string]*Member // casefolded nick, without the user
+	order     []string           // casefolded nicks in join order
+}
+
+// NewWorld creates an empty world whose user actions go to h.
+func (s *Server) NewWorld(h Handler) *World {
+	return &World{
+		srv:      s,
+		h:        h,
+		users:    make(map[string]*User),
+		channels: make(map[string]*channel),
+	}
+}
+
+// Nick returns the user's nick ("" until the first client attached).
+func (w *World) Nick() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.nick
+}
+
+// ClientCount returns how many clients are attached.
+func (w *World) ClientCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.clients)
+}
+
+// Clients returns the attached clients.
+func (w *World) Clients() []*Client {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*Client(nil), w.clients...)
+}
+
+// selfPrefixLocked is nick!ident@host of the user.
+func (w *World) selfPrefixLocked() *irc.Prefix {
+	return &irc.Prefix{Name: w.nick, User: w.ident, Host: w.host}
+}
+
+// userPrefixLocked is nick!ident@host of a user (or the user, or an unknown nick).
+func (w *World) userPrefixLocked(nick string) *irc.Prefix {
+	if nick == "" {
+		return w.srv.prefix
+	}
+	if casefold(nick) == casefold(w.nick) {
+		return w.selfPrefixLocked()
+	}
+	if u, ok := w.users[casefold(nick)]; ok {
+		return &irc.Prefix{Name: u.Nick, User: u.Ident, Host: u.Host}
+	}
+	return &irc.Prefix{Name: nick, User: nick, Host: w.srv.cfg.ServerName}
+}
+
+func (w *World) broadcastLocked(m *irc.Message) {
+	for _, c := range w.clients {
+		c.send(m)
+	}
+}
+
+func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
+	for _, c := range w.clients {
+		if pred(c) {
+			c.send(m)
+		}
+	}
+}
+
+func withTime(t time.Time) irc.Tags {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return irc.Tags{"time": t.UTC().Format("2006-01-02T15:04:05.000Z")}
+}
+
+// freeNickLocked returns nick, or nick with '_' appended until no world user has it.
+func (w *World) freeNickLocked(nick string) string {
+	for {
+		if _, taken := w.users[casefold(nick)]; !taken {
+			return nick
+		}
+		if len(nick) >= nickLen {
+			nick = nick[:nickLen-1]
+		}
+		nick += "_"
+	}
+}
+
+// attach adds c to the world and sends it the welcome (when welcome is set)
+// and the world's state. reqNick is the nick the client asked for.
+func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("this session has ended")
+	}
+	if w.nick == "" {
+		w.nick = w.freeNickLocked(reqNick)
+	}
+	if w.ident == "" {
+		w.ident = ident
+	}
+	if w.host == "" {
+		w.host = c.host
+	}
+	if w.realname == "" {
+		w.realname = realname
+	}
+	c.mu.Lock()
+	oldNick := c.nick
+	c.nick = w.nick
+	c.world = w
+	c.mu.Unlock()
+	if welcome {
+		c.sendWelcome(w.nick, w.ident+"@"+w.host)
+	} else if casefold(oldNick) != casefold(w.nick) || oldNick != w.nick {
+		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
+	}
+	w.burstLocked(c)
+	w.clients = append(w.clients, c)
+	return nil
+}
+
+// detach removes c from the world's clients.
+func (w *World) detach(c *Client) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, x := range w.clients {
+		if x == c {
+			w.clients = append(w.clients[:i], w.clients[i+1:]...)
+			break
+		}
+	}
+}
+
+// burstLocked sends c the user's channels and away state.
+func (w *World) burstLocked(c *Client) {
+	if w.away != "" {
+		c.reply(irc.RPL_NOWAWAY, w.nick, "You have been marked as being away")
+	}
+	for _, ch := range w.sortedChannelsLocked() {
+		w.sendChannelLocked(c, ch)
+	}
+}
+
+func (w *World) sortedChannelsLocked() []*channel {
+	chans := make([]*channel, 0, len(w.channels))
+	for _, ch := range w.channels {
+		chans = append(chans, ch)
+	}
+	sort.Slice(chans, func(i, j int) bool { return casefold(chans[i].name) < casefold(chans[j].name) })
+	return chans
+}
+
+// joinMessage is JOIN of nick in ch, in the extended-join form when ext.
+func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Message {
+	params := []string{ch.name}
+	if ext {
+		account, realname := "*", ""
+		if casefold(nick) == casefold(w.nick) {
+			realname = w.realname
+		} else if u, ok := w.users[casefold(nick)]; ok {
+			realname = u.Realname
+			if u.Account != "" {
+				account = u.Account
+			}
+		}
+		params = append(params, cleanWord(account), realname)
+	}
+	return &irc.Message{Prefix: w.userPrefixLocked(nick), Command: "JOIN", Params: params, Tags: withTime(time.Time{})}
+}
+
+// sendChannelLocked sends c the JOIN of the user, the topic and NAMES.
+func (w *World) sendChannelLocked(c *Client, ch *channel) {
+	c.send(w.joinMessageLocked(ch, w.nick, c.HasCap("extended-join")))
+	if ch.topic != "" {
+		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
+		c.reply(rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
+	}
+	w.sendNamesLocked(c, ch)
+	if c.HasCap("away-notify") {
+		for _, key := range ch.order {
+			if u, ok := w.users[key]; ok && u.Away != "" {
+				c.send(&irc.Message{Prefix: w.userPrefixLocked(u.Nick), Command: "AWAY", Params: []string{u.Away}})
+			}
+		}
+	}
+}
+
+// sendNamesLocked sends 353 lines and 366 for ch.
+func (w *World) sendNamesLocked(c *Client, ch *channel) {
+	multi, uhnames := c.HasCap("multi-prefix"), c.HasCap("userhost-in-names")
+	name := func(nick string, op, voice bool) string {
+		p := ""
+		if op {
+			p = "@"
+		}
+		if voice && (multi || !op) {
+			p += "+"
+		}
+		if uhnames {
+			return p + w.userPrefixLocked(nick).String()
+		}
+		return p + nick
+	}
+	entries := []string{name(w.nick, ch.selfOp, ch.selfVoice)}
+	for _, key := range ch.order {
+		m := ch.members[key]
+		entries = append(entries, name(m.Nick, m.Op, m.Voice))
+	}
+	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
+	for _, line := range packTokens(entries, budget) {
+		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, line)
+	}
+	c.reply(irc.RPL_ENDOFNAMES, w.nick, ch.name, "End of /NAMES list")
+}
+
+// SetNick changes the user's nick (NICK to every client).
+func (w *World) SetNick(nick string) error {
+	if !validNick(nick) {
+		return fmt.Errorf("ircd: set nick %q: invalid nick", nick)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.setNickLocked(nick)
+}
+
+func (w *World) setNickLocked(nick string) error {
+	if _, taken := w.users[casefold(nick)]; taken {
+		return fmt.Errorf("ircd: set nick %q: nick in use", nick)
+	}
+	if nick == w.nick {
+		return nil
+	}
+	if w.nick != "" {
+		w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "NICK", Params: []string{nick}, Tags: withTime(time.Time{})})
+	}
+	w.nick = nick
+	for _, c := range w.clients {
+		c.mu.Lock()
+		c.nick = nick
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// SetSelf sets the user's ident, host and realname.
+func (w *World) SetSelf(ident, host, realname string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ident != "" {
+		w.ident = truncate(cleanWord(ident), userLen)
+	}
+	if host != "" {
+		w.host = cleanPrefixPart(cleanWord(host))
+	}
+	realname = truncate(cleanText(realname), realnameLen)
+	if realname != "" && realname != w.realname {
+		w.realname = realname
+		if w.nick != "" {
+			w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{realname}},
+				func(c *Client) bool { return c.HasCap("setname") })
+		}
+	}
+}
+
+// setRealname is SETNAME from one of the user's clients.
+func (w *World) setRealname(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.realname = name
+	w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{name}},
+		func(c *Client) bool { return c.HasCap("setname") })
+}
+
+// setAway is AWAY from one of the user's clients: every client gets 305/306.
+func (w *World) setAway(text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.away = text
+	for _, c := range w.clients {
+		if text == "" {
+			c.reply(irc.RPL_UNAWAY, w.nick, "You are no longer marked as being away")
+		} else {
+			c.reply(irc.RPL_NOWAWAY, w.nick, "You have been marked as being away")
+		}
+	}
+}
+
+// sharesChannelLocked reports whether the user and key are in a channel together.
+func (w *World) sharesChannelLocked(key string) bool {
+	for _, ch := range w.channels {
+		if _, ok := ch.members[key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) monitors(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.monitor[key]
+	return ok
+}
+
+func sanitizeUser(u *User, serverName string) {
+	u.Ident = truncate(cleanWord(firstNonEmpty(u.Ident, u.Nick)), userLen)
+	u.Host = cleanPrefixPart(cleanWord(firstNonEmpty(u.Host, serverName)))
+	u.Realname = truncate(cleanText(u.Realname), realnameLen)
+	u.Away = truncate(cleanText(u.Away), awayLen)
+	if u.Account != "" {
+		u.Account = cleanWord(u.Account)
+	}
+	info := make([]string, 0, len(u.Info))
+	for _, l := range u.Info {
+		info = append(info, cleanText(l))
+	}
+	u.Info = info
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// SetUser adds a user or updates one with the same nick. Changes are announced:
+// away (away-notify), realname (SETNAME), online (MONITOR 730/731).
+func (w *World) SetUser(u User) {
+	if !validNick(u.Nick) {
+		w.srv.log.Warn("ignoring user with invalid nick", slog.String("nick", u.Nick))
+		return
+	}
+	sanitizeUser(&u, w.srv.cfg.ServerName)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := casefold(u.Nick)
+	if key == casefold(w.nick) {
+		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
+		return
+	}
+	old, existed := w.users[key]
+	nu := u
+	w.users[key] = &nu
+	shared := w.sharesChannelLocked(key)
+	prefix := w.userPrefixLocked(u.Nick)
+	if existed && old.Nick != u.Nick {
+		// Same nick with another case: keep channels in sync.
+		for _, ch := range w.channels {
+			if m, ok := ch.members[key]; ok {
+				m.Nick = u.Nick
+			}
+		}
+	}
+	if existed && old.Away != u.Away {
+		params := []string{}
+		if u.Away != "" {
+			params = []string{u.Away}
+		}
+		w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: withTime(time.Time{})}, func(c *Client) bool {
+			return c.HasCap("away-notify") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+		})
+	}
+	if existed && old.Realname != u.Realname {
+		w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: withTime(time.Time{})}, func(c *Client) bool {
+			return c.HasCap("setname") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+		})
+	}
+	wasOnline := existed && old.Online
+	if wasOnline != u.Online {
+		w.monitorNotifyLocked(key, u.Online)
+	}
+}
+
+// monitorNotifyLocked sends 730 or 731 about key to the clients monitoring it.
+func (w *World) monitorNotifyLocked(key string, online bool) {
+	for _, c := range w.clients {
+		c.mu.Lock()
+		given, ok := c.monitor[key]
+		c.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if online {
+			c.reply(irc.RPL_MONONLINE, w.nick, w.userPrefixLocked(given).String())
+		} else {
+			c.reply(irc.RPL_MONOFFLINE, w.nick, given)
+		}
+	}
+}
+
+// RenameUser changes a user's nick (NICK). It fails when newNick is taken.
+func (w *World) RenameUser(oldNick, newNick string) error {
+	if !validNick(newNick) {
+		return fmt.Errorf("ircd: rename %q: invalid nick %q", oldNick, newNick)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	oldKey, newKey := casefold(oldNick), casefold(newNick)
+	u, ok := w.users[oldKey]
+	if !ok {
+		return fmt.Errorf("ircd: rename %q: no such user", oldNick)
+	}
+	if oldKey != newKey {
+		if _, taken := w.users[newKey]; taken || newKey == casefold(w.nick) {
+			return fmt.Errorf("ircd: rename %q: nick %q in use", oldNick, newNick)
+		}
+	}
+	if u.Nick == newNick {
+		return nil
+	}
+	prefix := w.userPrefixLocked(u.Nick)
+	if u.Online {
+		w.monitorNotifyLocked(oldKey, false)
+	}
+	delete(w.users, oldKey)
+	u.Nick = newNick
+	w.users[newKey] = u
+	for _, ch := range w.channels {
+		if m, ok := ch.members[oldKey]; ok {
+			delete(ch.members, oldKey)
+			m.Nick = newNick
+			ch.members[newKey] = m
+			for i, k := range ch.order {
+				if k == oldKey {
+					ch.order[i] = newKey
+				}
+			}
+		}
+	}
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "NICK", Params: []string{newNick}, Tags: withTime(time.Time{})})
+	if u.Online {
+		w.monitorNotifyLocked(newKey, true)
+	}
+	return nil
+}
+
+// RemoveUser removes a user (QUIT to clients sharing a channel with them).
+func (w *World) RemoveUser(nick, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := casefold(nick)
+	u, ok := w.users[key]
+	if !ok {
+		return
+	}
+	prefix := w.userPrefixLocked(u.Nick)
+	if w.sharesChannelLocked(key) {
+		w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "QUIT", Params: []string{cleanText(reason)}, Tags: withTime(time.Time{})})
+	}
+	for _, ch := range w.channels {
+		ch.remove(key)
+	}
+	delete(w.users, key)
+	if u.Online {
+		w.monitorNotifyLocked(key, false)
+	}
+	w.whowas = append(w.whowas, *u)
+	if len(w.whowas) > whowasLen {
+		w.whowas = w.whowas[len(w.whowas)-whowasLen:]
+	}
+}
+
+// LookupUser returns a user by nick (ascii casemapping).
+func (w *World) LookupUser(nick string) (User, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u, ok := w.users[casefold(nick)]
+	if !ok {
+		return User{}, false
+	}
+	cp := *u
+	cp.Info = append([]string(nil), u.Info...)
+	return cp, true
+}
+
+// Users returns every user of the world, sorted by nick.
+func (w *World) Users() []User {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]User, 0, len(w.users))
+	for _, u := range w.users {
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool { return casefold(out[i].Nick) < casefold(out[j].Nick) })
+	return out
+}
+
+func (ch *channel) remove(key string) bool {
+	if _, ok := ch.members[key]; !ok {
+		return false
+	}
+	delete(ch.members, key)
+	for i, k := range ch.order {
+		if k == key {
+			ch.order = append(ch.order[:i], ch.order[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+// OpenChannel puts the user in a channel with a topic and members (JOIN,
+// topic, NAMES to every client). Opening an open channel updates it.
+func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
+	if !validChannel(name) {
+		w.srv.log.Warn("ignoring invalid channel name", slog.String("channel", name))
+		return
+	}
+	topic = truncate(cleanText(topic), topicLen)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := casefold(name)
+	ch, open := w.channels[key]
+	if !open {
+		now := time.Now()
+		ch = &channel{name: name, topic: topic, topicBy: w.srv.cfg.ServerName, topicAt: now, created: now,
+			selfOp: selfOp, members: make(map[string]*Member)}
+		for _, m := range members {
+			mk := casefold(m.Nick)
+			if !validNick(m.Nick) || mk == casefold(w.nick) {
+				if mk == casefold(w.nick) {
+					ch.selfOp, ch.selfVoice = ch.selfOp || m.Op, m.Voice
+				}
+				continue
+			}
+			if _, dup := ch.members[mk]; dup {
+				continue
+			}
+			m := m
+			ch.members[mk] = &m
+			ch.order = append(ch.order, mk)
+		}
+		w.channels[key] = ch
+		for _, c := range w.clients {
+			w.sendChannelLocked(c, ch)
+		}
+		return
+	}
+	// Update an open channel: topic, own op, then members.
+	if topic != ch.topic {
+		w.setTopicLocked(ch, topic, "")
+	}
+	if selfOp != ch.selfOp {
+		w.setMemberLocked(ch, Member{Nick: w.nick, Op: selfOp, Voice: ch.selfVoice})
+	}
+	want := map[string]Member{}
+	var order []string
+	for _, m := range members {
+		mk := casefold(m.Nick)
+		if !validNick(m.Nick) || mk == casefold(w.nick) {
+			continue
+		}
+		if _, dup := want[mk]; !dup {
+			order = append(order, mk)
+		}
+		want[mk] = m
+	}
+	for _, k := range append([]string(nil), ch.order...) {
+		if _, keep := want[k]; !keep {
+			w.partLocked(ch, ch.members[k].Nick, "")
+		}
+	}
+	for _, k := range order {
+		m := want[k]
+		if _, ok := ch.members[k]; ok {
+			w.setMemberLocked(ch, m)
+		} else {
+			w.joinLocked(ch, m)
+		}
+	}
+}
+
+// CloseChannel takes the user out of a channel (PART with reason).
+func (w *World) CloseChannel(name, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := casefold(name)
+	ch, ok := w.channels[key]
+	if !ok {
+		return
+	}
+	delete(w.channels, key)
+	params := []string{ch.name}
+	if reason != "" {
+		params = append(params, cleanText(reason))
+	}
+	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: params, Tags: withTime(time.Time{})})
+}
+
+// Join adds a member to an open channel (JOIN, then MODE for op/voice).
+func (w *World) Join(channel string, m Member) {
+	if !validNick(m.Nick) {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[casefold(channel)]
+	if !ok || casefold(m.Nick) == casefold(w.nick) {
+		return
+	}
+	if _, in := ch.members[casefold(m.Nick)]; in {
+		w.setMemberLocked(ch, m)
+		return
+	}
+	w.joinLocked(ch, m)
+}
+
+func (w *World) joinLocked(ch *channel, m Member) {
+	key := casefold(m.Nick)
+	mm := m
+	ch.members[key] = &mm
+	ch.order = append(ch.order, key)
+	plain := w.joinMessageLocked(ch, m.Nick, false)
+	ext := w.joinMessageLocked(ch, m.Nick, true)
+	var modeMsg *irc.Message
+	if m.Op || m.Voice {
+		modes, args := "+", []string{}
+		if m.Op {
+			modes += "o"
+			args = append(args, m.Nick)
+		}
+		if m.Voice {
+			modes += "v"
+			args = append(args, m.Nick)
+		}
+		modeMsg = &irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: append([]string{ch.name, modes}, args...), Tags: withTime(time.Time{})}
+	}
+	var awayMsg *irc.Message
+	if u, ok := w.users[key]; ok && u.Away != "" {
+		awayMsg = &irc.Message{Prefix: w.userPrefixLocked(m.Nick), Command: "AWAY", Params: []string{u.Away}}
+	}
+	for _, c := range w.clients {
+		if c.HasCap("extended-join") {
+			c.send(ext)
+		} else {
+			c.send(plain)
+		}
+		if modeMsg != nil {
+			c.send(modeMsg)
+		}
+		if awayMsg != nil && c.HasCap("away-notify") {
+			c.send(awayMsg)
+		}
+	}
+}
+
+// Part removes a member from a channel (PART).
+func (w *World) Part(channel, nick, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[casefold(channel)]
+	if !ok {
+		return
+	}
+	w.partLocked(ch, nick, reason)
+}
+
+func (w *World) partLocked(ch *channel, nick, reason string) {
+	key := casefold(nick)
+	m, ok := ch.members[key]
+	if !ok {
+		return
+	}
+	prefix := w.userPrefixLocked(m.Nick)
+	ch.remove(key)
+	params := []string{ch.name}
+	if reason != "" {
+		params = append(params, cleanText(reason))
+	}
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "PART", Params: params, Tags: withTime(time.Time{})})
+}
+
+// SetMember changes a member's op and voice (MODE from the server).
+func (w *World) SetMember(channel string, m Member) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[casefold(channel)]
+	if !ok {
+		return
+	}
+	w.setMemberLocked(ch, m)
+}
+
+func (w *World) setMemberLocked(ch *channel, m Member) {
+	key := casefold(m.Nick)
+	var op, voice *bool
+	nick := m.Nick
+	if key == casefold(w.nick) {
+		op, voice, nick = &ch.selfOp, &ch.selfVoice, w.nick
+	} else {
+		cur, ok := ch.members[key]
+		if !ok {
+			return
+		}
+		op, voice, nick = &cur.Op, &cur.Voice, cur.Nick
+	}
+	var plus, minus string
+	var plusArgs, minusArgs []string
+	if m.Op != *op {
+		if m.Op {
+			plus += "o"
+			plusArgs = append(plusArgs, nick)
+		} else {
+			minus += "o"
+			minusArgs = append(minusArgs, nick)
+		}
+	}
+	if m.Voice != *voice {
+		if m.Voice {
+			plus += "v"
+			plusArgs = append(plusArgs, nick)
+		} else {
+			minus += "v"
+			minusArgs = append(minusArgs, nick)
+		}
+	}
+	*op, *voice = m.Op, m.Voice
+	if plus == "" && minus == "" {
+		return
+	}
+	modes := ""
+	if plus != "" {
+		modes += "+" + plus
+	}
+	if minus != "" {
+		modes += "-" + minus
+	}
+	params := append([]string{ch.name, modes}, append(plusArgs, minusArgs...)...)
+	w.broadcastLocked(&irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: params, Tags: withTime(time.Time{})})
+}
+
+// SetTopic changes a channel's topic (TOPIC from setter, or the server when "").
+func (w *World) SetTopic(channel, topic, setter string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[casefold(channel)]
+	if !ok {
+		return
+	}
+	w.setTopicLocked(ch, truncate(cleanText(topic), topicLen), setter)
+}
+
+func (w *World) setTopicLocked(ch *channel, topic, setter string) {
+	ch.topic = topic
+	ch.topicAt = time.Now()
+	prefix := w.userPrefixLocked(setter)
+	ch.topicBy = prefix.String()
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "TOPIC", Params: []string{ch.name, topic}, Tags: withTime(time.Time{})})
+}
+
+// Deliver sends a message to every attached client and returns how many got it.
+func (w *World) Deliver(m Message) int {
+	cmd := strings.ToUpper(m.Command)
+	switch cmd {
+	case "PRIVMSG", "NOTICE", "TAGMSG":
+	default:
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	target := m.Target
+	if target == "" {
+		target = w.nick
+	}
+	if target == "" {
+		return 0
+	}
+	tags := withTime(m.Time)
+	for k, v := range m.Tags {
+		if strings.HasPrefix(k, "+") && validTagKey(k) {
+			tags[k] = v
+		}
+	}
+	if m.From != "" {
+		if u, ok := w.users[casefold(m.From)]; ok {
+			if u.Account != "" {
+				tags["account"] = u.Account
+			}
+			if u.Bot {
+				tags["bot"] = ""
+			}
+		}
+	}
+	params := []string{cleanWord(target)}
+	if cmd != "TAGMSG" {
+		params = append(params, cleanText(m.Text))
+	}
+	msg := &irc.Message{Prefix: w.userPrefixLocked(m.From), Command: cmd, Params: params, Tags: tags}
+	n := 0
+	for _, c := range w.clients {
+		if cmd == "TAGMSG" && !c.HasCap("message-tags") {
+			continue
+		}
+		c.send(msg)
+		n++
+	}
+	return n
+}
+
+// validTagKey reports whether k is a well-formed tag key.
+func validTagKey(k string) bool {
+	if k == "" || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-' || c == '/' || c == '.' || c == '+' && i == 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Fail reports a failed command to every client: a FAIL standard reply to
+// clients that negotiated the standard-replies capability, otherwise a
+// NOTICE from `from` (a nick, or the server when "") with the description.
+func (w *World) Fail(from, command, code, description string, context ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.clients {
+		w.failLocked(c, from, command, code, description, context...)
+	}
+}
+
+func (w *World) failLocked(c *Client, from, command, code, description string, context ...string) {
+	if c.HasCap("standard-replies") {
+		params := append([]string{cleanWord(command), cleanWord(code)}, context...)
+		params = append(params, cleanText(description))
+		c.reply("FAIL", params...)
+		return
+	}
+	c.send(&irc.Message{Prefix: w.userPrefixLocked(from), Command: "NOTICE", Params: []string{w.nick, cleanText(description)}, Tags: withTime(time.Time{})})
+}
+
+// Transfer moves a client into another world (after `login` from a guest
+// world): it leaves this world's channels and gets the other world's burst.
+// Handler.Detached of this world and Handler.Attached of the other are
+// called later, from the client's goroutine.
+func (w *World) Transfer(c *Client, to *World) error {
+	if to == w {
+		return nil
+	}
+	if c.World() != w {
+		return errors.New("ircd: transfer: client is not in this world")
+	}
+	w.mu.Lock()
+	found := false
+	for i, x := range w.clients {
+		if x == c {
+			w.clients = append(w.clients[:i], w.clients[i+1:]...)
+			found = true
+			break
+		}
+	}
+	if !found {
+		w.mu.Unlock()
+		return errors.New("ircd: transfer: client is not attached")
+	}
+	for _, ch := range w.sortedChannelsLocked() {
+		c.send(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: []string{ch.name}, Tags: withTime(time.Time{})})
+	}
+	nick, ident, realname := w.nick, w.ident, w.realname
+	w.mu.Unlock()
+	if err := to.attach(c, nick, ident, realname, false); err != nil {
+		return fmt.Errorf("ircd: transfer: %w", err)
+	}
+	c.post(func(ctx context.Context) {
+		w.h.Detached(ctx, c)
+		to.h.Attached(ctx, c)
+	})
+	return nil
+}
+
+// Close detaches every client with ERROR reason and closes their connections.
+func (w *World) Close(reason string) {
+	if reason == "" {
+		reason = "Session closed"
+	}
+	w.mu.Lock()
+	w.closed = true
+	clients := append([]*Client(nil), w.clients...)
+	w.mu.Unlock()
+	for _, c := range clients {
+		c.quit(reason)
+	}
+}
