@@ -1,0 +1,491 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// latency measures figure 1 (and the CPU per message of the echo traffic).
+func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, direct, relayed *directClient) error {
+	const perRound = 30 * time.Second
+	paths := []struct {
+		name string
+		rt   func(ctx context.Context, text string) (time.Duration, error)
+	}{
+		{"d", direct.roundTrip},
+		{"r", relayed.roundTrip},
+		{"b", s.roundTrip},
+	}
+	// Warm up: the first message of each path opens its switchboard.
+	for i := 0; i < 5; i++ {
+		for _, p := range paths {
+			err := withTimeout(ctx, perRound, func(ctx context.Context) error {
+				_, err := p.rt(ctx, fmt.Sprintf("e w%s%d", p.name, i))
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("warm-up of path %s: %w", p.name, err)
+			}
+		}
+	}
+	cpu0, err := b.cpu(ctx, br)
+	if err != nil {
+		return err
+	}
+	n := b.o.LatRounds
+	rtts := make([][]time.Duration, len(paths))
+	for i := 0; i < n; i++ {
+		// Rotate the order so no path always follows another.
+		for k := 0; k < len(paths); k++ {
+			j := (i + k) % len(paths)
+			p := paths[j]
+			var d time.Duration
+			err := withTimeout(ctx, perRound, func(ctx context.Context) error {
+				var err error
+				d, err = p.rt(ctx, fmt.Sprintf("e %s%d", p.name, i))
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("round %d of path %s: %w", i, p.name, err)
+			}
+			rtts[j] = append(rtts[j], d)
+		}
+	}
+	cpu1, err := b.cpu(ctx, br)
+	if err != nil {
+		return err
+	}
+	l := &LatencyResult{
+		Rounds:   n,
+		DirectUS: summarize(micros(rtts[0])),
+		RelayUS:  summarize(micros(rtts[1])),
+		BridgeUS: summarize(micros(rtts[2])),
+	}
+	l.RelayAddP50 = l.RelayUS.P50 - l.DirectUS.P50
+	l.RelayAddP99 = l.RelayUS.P99 - l.DirectUS.P99
+	l.BridgeAddP50 = l.BridgeUS.P50 - l.DirectUS.P50
+	l.BridgeAddP99 = l.BridgeUS.P99 - l.DirectUS.P99
+	l.RatioP50 = ratio(l.BridgeAddP50, l.RelayAddP50)
+	l.RatioP99 = ratio(l.BridgeAddP99, l.RelayAddP99)
+	b.res.Latency = l
+	// Each round trip crosses the bridge twice: IRC to MSN and back.
+	b.cpuResult().Latency = cpuSample(2*n, []float64{cpu1 - cpu0}, []int{2 * n})
+	return nil
+}
+
+func (b *bench) cpuResult() *CPUResult {
+	if b.res.CPU == nil {
+		b.res.CPU = &CPUResult{}
+	}
+	return b.res.CPU
+}
+
+func cpuSample(total int, seconds []float64, msgs []int) CPUSample {
+	per := make([]float64, len(seconds))
+	var sum float64
+	for i, s := range seconds {
+		per[i] = s / float64(msgs[i]) * 1e6
+		sum += s
+	}
+	return CPUSample{Messages: total, PerMsgUS: summarize(per), CPUSecond: sum}
+}
+
+// cpu returns the bridge process's CPU time so far.
+func (b *bench) cpu(ctx context.Context, br bridgeProc) (float64, error) {
+	return br.CPU(ctx)
+}
+
+// throughput measures figure 2 for one session (and CPU per bulk message).
+func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direct *directClient) error {
+	n := b.o.TPMessages
+	var bridgeRates, directRates, cpuSecs []float64
+	var cpuMsgs []int
+	runBridge := func(run int) error {
+		id := fmt.Sprintf("b%d", run)
+		sink := b.sinks.expect(id, n)
+		defer b.sinks.forget(id)
+		lines := make([]string, n)
+		for i := range lines {
+			lines[i] = s.privmsg(fmt.Sprintf("s %s %d", id, i))
+		}
+		cpu0, err := b.cpu(ctx, br)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() { errc <- s.sendBurst(lines) }()
+		if err := b.waitSink(ctx, sink, errc, s.failures); err != nil {
+			return fmt.Errorf("bridge run %d: %w (%d of %d arrived)", run, err, sink.got.Load(), n)
+		}
+		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
+		cpu1, err := b.cpu(ctx, br)
+		if err != nil {
+			return err
+		}
+		bridgeRates = append(bridgeRates, float64(n)/elapsed.Seconds())
+		cpuSecs = append(cpuSecs, cpu1-cpu0)
+		cpuMsgs = append(cpuMsgs, n)
+		return nil
+	}
+	runDirect := func(run int) error {
+		id := fmt.Sprintf("d%d", run)
+		sink := b.sinks.expect(id, n)
+		defer b.sinks.forget(id)
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() {
+			for i := 0; i < n; i++ {
+				if err := direct.sb.SendText(ctx, fmt.Sprintf("s %s %d", id, i), msn.Format{}); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+		if err := b.waitSink(ctx, sink, errc, nil); err != nil {
+			return fmt.Errorf("direct run %d: %w (%d of %d arrived)", run, err, sink.got.Load(), n)
+		}
+		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
+		directRates = append(directRates, float64(n)/elapsed.Seconds())
+		return nil
+	}
+	for run := 0; run < b.o.Runs; run++ {
+		first, second := runBridge, runDirect
+		if run%2 == 1 {
+			first, second = runDirect, runBridge
+		}
+		if err := first(run); err != nil {
+			return err
+		}
+		if err := second(run); err != nil {
+			return err
+		}
+	}
+	t := b.throughputResult()
+	t.Messages, t.Runs = n, b.o.Runs
+	t.Bridge = summarize(bridgeRates)
+	t.Direct = summarize(directRates)
+	t.Ratio = ratio(t.Bridge.P50, t.Direct.P50)
+	total := 0
+	for _, m := range cpuMsgs {
+		total += m
+	}
+	b.cpuResult().Throughput = cpuSample(total, cpuSecs, cpuMsgs)
+	return nil
+}
+
+func (b *bench) throughputResult() *ThroughputResult {
+	if b.res.Throughput == nil {
+		b.res.Throughput = &ThroughputResult{}
+	}
+	return b.res.Throughput
+}
+
+// waitSink waits until every message of a run arrived at the peers. A send
+// error or a failure reported by the bridge ends the wait early.
+func (b *bench) waitSink(ctx context.Context, sink *sinkRun, sent <-chan error, failures <-chan string) error {
+	// Generous: a stuck run must end, a slow machine must not fail.
+	timeout := 2*time.Minute + time.Duration(sink.want)*5*time.Millisecond
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-sink.done:
+			return nil
+		case err := <-sent:
+			if err != nil {
+				return fmt.Errorf("sending: %w", err)
+			}
+			sent = nil
+		case f := <-failures:
+			return fmt.Errorf("bridge reported: %s", f)
+		case <-t.C:
+			return fmt.Errorf("not all messages arrived in %v", timeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// loginToReady measures figure 3.
+func (b *bench) loginToReady(ctx context.Context, br bridgeProc) error {
+	if b.o.External.enabled() {
+		return errors.New("login to ready needs msntest (fresh accounts with known contact lists)")
+	}
+	res := &LoginResult{}
+	for _, size := range b.o.LoginSizes {
+		var bridgeMS, bareMS []float64
+		bridgeRun := func(rep int) error {
+			a := b.lay.bridgeLogin(size, rep)
+			c, err := dialIRC(ctx, br.IRCAddr())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var d time.Duration
+			err = withTimeout(ctx, 5*time.Minute, func(ctx context.Context) error {
+				var err error
+				d, _, err = c.register(ctx, a.Passport, a.Password, nickFor(a), size)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			bridgeMS = append(bridgeMS, float64(d)/float64(time.Millisecond))
+			return nil
+		}
+		bareRun := func(rep int) error {
+			a := b.lay.bareLogin(size, rep)
+			var d time.Duration
+			err := withTimeout(ctx, 5*time.Minute, func(ctx context.Context) error {
+				start := time.Now()
+				c, err := msn.Login(ctx, b.mc.config(a), msn.StatusOnline)
+				if err != nil {
+					return fmt.Errorf("bare login %s: %w", a.Passport, err)
+				}
+				d = time.Since(start)
+				return c.Close()
+			})
+			if err != nil {
+				return err
+			}
+			bareMS = append(bareMS, float64(d)/float64(time.Millisecond))
+			return nil
+		}
+		for rep := 0; rep < b.o.LoginReps; rep++ {
+			first, second := bridgeRun, bareRun
+			if rep%2 == 1 {
+				first, second = bareRun, bridgeRun
+			}
+			if err := first(rep); err != nil {
+				return fmt.Errorf("%d contacts: %w", size, err)
+			}
+			if err := second(rep); err != nil {
+				return fmt.Errorf("%d contacts: %w", size, err)
+			}
+		}
+		ls := LoginSize{Contacts: size, BridgeMS: summarize(bridgeMS), BareMS: summarize(bareMS)}
+		ls.Ratio = ratio(ls.BridgeMS.P50, ls.BareMS.P50)
+		res.Sizes = append(res.Sizes, ls)
+	}
+	b.res.Login = res
+	return nil
+}
+
+// phaseB measures memory per idle session and aggregate throughput on a
+// fresh bridge filled with sessions.
+func (b *bench) phaseB(ctx context.Context) error {
+	br, err := b.newBridge(ctx)
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	base, err := b.stats(ctx, br)
+	if err != nil {
+		return err
+	}
+	peers := make([]*msnPeer, 0, b.lay.Peers)
+	defer func() {
+		for _, p := range peers {
+			p.Close()
+		}
+	}()
+	for i := 0; i < b.lay.Peers; i++ {
+		p, _, err := loginPeer(ctx, b.mc, b.lay.peer(i), b.sinks)
+		if err != nil {
+			return err
+		}
+		peers = append(peers, p)
+	}
+	var sessions []*session
+	defer func() {
+		var wg sync.WaitGroup
+		for _, s := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.irc.Close()
+			}()
+		}
+		wg.Wait()
+	}()
+	grow := func(n int) error {
+		if n <= len(sessions) {
+			return nil
+		}
+		from := len(sessions)
+		added := make([]*session, n-from)
+		sem := make(chan struct{}, b.o.Concurrency)
+		errs := make(chan error, n-from)
+		var wg sync.WaitGroup
+		for i := from; i < n; i++ {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				s, err := b.loginSession(ctx, br, i)
+				if err != nil {
+					errs <- err
+					return
+				}
+				added[i-from] = s
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for _, s := range added {
+			if s != nil {
+				sessions = append(sessions, s)
+			}
+		}
+		return <-errs
+	}
+	if b.o.Figures["memory"] {
+		mem := &MemoryResult{Contacts: b.lay.UserContacts, Baseline: base}
+		b.res.Memory = mem
+		counts := append([]int(nil), b.o.MemSessions...)
+		sort.Ints(counts)
+		stop := b.profiling(ctx, br, "memory")
+		for _, n := range counts {
+			if err := grow(n); err != nil {
+				stop()
+				return fmt.Errorf("logging in %d sessions: %w", n, err)
+			}
+			st, err := b.stats(ctx, br)
+			if err != nil {
+				stop()
+				return err
+			}
+			p := MemPoint{Sessions: n, Stats: st}
+			if n > 0 {
+				p.RSSPerSession = float64(st.RSSBytes-base.RSSBytes) / float64(n)
+				if st.FromSelf {
+					p.HeapPerSession = float64(st.HeapInuse-base.HeapInuse) / float64(n)
+					p.GoroutinesPerSess = round3(float64(st.Goroutines-base.Goroutines) / float64(n))
+				}
+			}
+			mem.Points = append(mem.Points, p)
+		}
+		stop()
+	}
+	if b.o.Figures["throughput"] {
+		counts := append([]int(nil), b.o.AggSessions...)
+		sort.Ints(counts)
+		stop := b.profiling(ctx, br, "aggregate")
+		defer stop()
+		for _, n := range counts {
+			if err := grow(n); err != nil {
+				return fmt.Errorf("logging in %d sessions: %w", n, err)
+			}
+			rate, err := b.aggregate(ctx, sessions[:n])
+			if err != nil {
+				return fmt.Errorf("aggregate throughput with %d sessions: %w", n, err)
+			}
+			t := b.throughputResult()
+			t.Aggregate = append(t.Aggregate, rate)
+		}
+	}
+	return nil
+}
+
+// stats asks the bridge for its statistics three times and keeps the median
+// by RSS, so that a passing spike does not count.
+func (b *bench) stats(ctx context.Context, br bridgeProc) (ProcStats, error) {
+	var samples []ProcStats
+	for i := 0; i < 3; i++ {
+		st, err := br.Stats(ctx)
+		if err != nil {
+			return st, err
+		}
+		samples = append(samples, st)
+	}
+	sort.Slice(samples, func(i, j int) bool { return samples[i].RSSBytes < samples[j].RSSBytes })
+	return samples[1], nil
+}
+
+// loginSession logs in user i and finds its peer's nick.
+func (b *bench) loginSession(ctx context.Context, br bridgeProc, i int) (*session, error) {
+	a := b.lay.user(i)
+	c, err := dialIRC(ctx, br.IRCAddr())
+	if err != nil {
+		return nil, err
+	}
+	var members map[string]bool
+	err = withTimeout(ctx, 5*time.Minute, func(ctx context.Context) error {
+		var err error
+		_, members, err = c.register(ctx, a.Passport, a.Password, nickFor(a), b.lay.UserContacts+1)
+		return err
+	})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	nick, err := c.findNick(ctx, b.lay.userPeer(i).Passport, members)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	s := &session{irc: c, peerNick: nick}
+	if err := s.startEchoes(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// aggregate measures messages per second with every session sending at once.
+func (b *bench) aggregate(ctx context.Context, sessions []*session) (AggRate, error) {
+	n, m := len(sessions), b.o.AggMessages
+	send := func(id string, per int) (time.Time, error) {
+		sink := b.sinks.expect(id, n*per)
+		defer b.sinks.forget(id)
+		errc := make(chan error, n)
+		var wg sync.WaitGroup
+		for i, s := range sessions {
+			lines := make([]string, per)
+			for k := range lines {
+				lines[k] = s.privmsg(fmt.Sprintf("s %s %d.%d", id, i, k))
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.sendBurst(lines); err != nil {
+					errc <- err
+				}
+			}()
+		}
+		sent := make(chan error, 1)
+		go func() {
+			wg.Wait()
+			close(errc)
+			sent <- <-errc
+		}()
+		if err := b.waitSink(ctx, sink, sent, nil); err != nil {
+			return time.Time{}, fmt.Errorf("%w (%d of %d arrived)", err, sink.got.Load(), n*per)
+		}
+		return time.Unix(0, sink.last.Load()), nil
+	}
+	// Warm up: open every session's switchboard.
+	if _, err := send(fmt.Sprintf("w%d", n), 1); err != nil {
+		return AggRate{}, fmt.Errorf("warm-up: %w", err)
+	}
+	var rates []float64
+	for run := 0; run < b.o.Runs; run++ {
+		id := fmt.Sprintf("a%d-%d", n, run)
+		start := time.Now()
+		last, err := send(id, m)
+		if err != nil {
+			return AggRate{}, err
+		}
+		rates = append(rates, float64(n*m)/last.Sub(start).Seconds())
+	}
+	return AggRate{Sessions: n, Messages: n * m, Rate: summarize(rates)}, nil
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// contactsChannel is the channel in which the bridge lists the contacts.
+const contactsChannel = "&msn"
+
+// serviceNick is the bridge's service user, a member of the contacts channel.
+const serviceNick = "msn"
+
+// ircClient is a minimal raw IRC client: one reader goroutine parses lines,
+// answers PING, and hands every other message to the current watch function.
+type ircClient struct {
+	conn net.Conn
+	wmu  sync.Mutex
+	bw   *bufio.Writer
+
+	mu    sync.Mutex
+	watch func(m *irc.Message, at time.Time)
+	nick  string
+
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+func dialIRC(ctx context.Context, addr string) (*ircClient, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("irc: %w", err)
+	}
+	c := &ircClient{conn: conn, bw: bufio.NewWriterSize(conn, 16*1024), done: make(chan struct{})}
+	go c.read()
+	return c, nil
+}
+
+func (c *ircClient) read() {
+	defer close(c.done)
+	br := bufio.NewReaderSize(c.conn, 16*1024)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				// Longer than any valid IRC line: skip the rest of it.
+				for errors.Is(err, bufio.ErrBufferFull) {
+					_, err = br.ReadSlice('\n')
+				}
+				continue
+			}
+			c.err = err
+			return
+		}
+		at := time.Now()
+		m, perr := irc.ParseMessage(string(line))
+		if perr != nil {
+			continue
+		}
+		if m.Command == "PING" {
+			_ = c.send("PONG :" + m.Trailing())
+			continue
+		}
+		c.mu.Lock()
+		w := c.watch
+		c.mu.Unlock()
+		if w != nil {
+			w(m, at)
+		}
+	}
+}
+
+// setWatch installs the function that sees every message (on the reader
+// goroutine); nil discards messages.
+func (c *ircClient) setWatch(w func(m *irc.Message, at time.Time)) {
+	c.mu.Lock()
+	c.watch = w
+	c.mu.Unlock()
+}
+
+// Nick returns the nick the server welcomed the client with.
+func (c *ircClient) Nick() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nick
+}
+
+// send writes lines (without line ends) and flushes them in one go.
+func (c *ircClient) send(lines ...string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	for _, l := range lines {
+		c.bw.WriteString(l)
+		c.bw.WriteString("\r\n")
+	}
+	return c.bw.Flush()
+}
+
+// Close sends QUIT, closes the connection and waits for the reader.
+func (c *ircClient) Close() error {
+	_ = c.send("QUIT :bench done")
+	// Give the server a moment to see the QUIT before the close.
+	_ = c.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	select {
+	case <-c.done:
+	case <-time.After(2 * time.Second):
+	}
+	err := c.conn.Close()
+	<-c.done
+	return err
+}
+
+// register logs in with PASS account:password and waits until the contacts
+// channel lists at least contacts contacts (366 seen, plus any JOINs after
+// it). It returns the time from sending the registration to that moment and
+// the members seen.
+func (c *ircClient) register(ctx context.Context, account, password, nick string, contacts int) (time.Duration, map[string]bool, error) {
+	type state struct {
+		welcomed  bool
+		namesDone bool
+		members   map[string]bool
+		nick      string
+	}
+	st := &state{members: map[string]bool{}, nick: nick}
+	ready := make(chan error, 1)
+	signal := func(err error) {
+		select {
+		case ready <- err:
+		default:
+		}
+	}
+	var stMu sync.Mutex
+	countContacts := func() int {
+		n := 0
+		for m := range st.members {
+			if !strings.EqualFold(m, st.nick) && !strings.EqualFold(m, serviceNick) {
+				n++
+			}
+		}
+		return n
+	}
+	c.setWatch(func(m *irc.Message, at time.Time) {
+		stMu.Lock()
+		defer stMu.Unlock()
+		switch m.Command {
+		case irc.RPL_WELCOME:
+			st.welcomed = true
+			st.nick = m.Param(0)
+			c.mu.Lock()
+			c.nick = st.nick
+			c.mu.Unlock()
+		case irc.ERR_NICKNAMEINUSE, irc.ERR_ERRONEUSNICKNAME:
+			if !st.welcomed {
+				st.nick += "_"
+				_ = c.send("NICK " + st.nick)
+			}
+		case irc.ERR_PASSWDMISMATCH, irc.ERR_SASLFAIL, "ERROR":
+			signal(fmt.Errorf("irc: login refused: %s %s", m.Command, m.Trailing()))
+			return
+		case "JOIN":
+			if strings.EqualFold(m.Param(0), contactsChannel) && m.Prefix != nil {
+				st.members[m.Prefix.Name] = true
+			}
+		case "PART", "KICK":
+			// Not expected while logging in; ignore.
+		case irc.RPL_NAMREPLY:
+			if strings.EqualFold(m.Param(2), contactsChannel) {
+				for _, n := range strings.Fields(m.Trailing()) {
+					st.members[strings.TrimLeft(n, "~&@%+")] = true
+				}
+			}
+		case irc.RPL_ENDOFNAMES:
+			if strings.EqualFold(m.Param(1), contactsChannel) {
+				st.namesDone = true
+			}
+		default:
+			return
+		}
+		if st.namesDone && countContacts() >= contacts {
+			signal(nil)
+		}
+	})
+	start := time.Now()
+	if err := c.send("PASS "+account+":"+password, "NICK "+nick, "USER "+nick+" 0 * :msn2irc bench"); err != nil {
+		return 0, nil, fmt.Errorf("irc: registering: %w", err)
+	}
+	select {
+	case err := <-ready:
+		elapsed := time.Since(start)
+		stMu.Lock()
+		members := make(map[string]bool, len(st.members))
+		for k := range st.members {
+			members[k] = true
+		}
+		stMu.Unlock()
+		c.setWatch(nil)
+		if err != nil {
+			return 0, nil, err
+		}
+		return elapsed, members, nil
+	case <-c.done:
+		c.setWatch(nil)
+		return 0, nil, fmt.Errorf("irc: connection closed while logging in %s: %v", account, c.err)
+	case <-ctx.Done():
+		c.setWatch(nil)
+		stMu.Lock()
+		n, done := countContacts(), st.namesDone
+		stMu.Unlock()
+		return 0, nil, fmt.Errorf("irc: logging in %s: %w (welcomed=%v names_done=%v contacts=%d of %d)", account, ctx.Err(), st.welcomed, done, n, contacts)
+	}
+}
+
+// findNick returns the nick the bridge gave the contact with this passport,
+// asking WHO on the contacts channel when the local part is not a member.
+func (c *ircClient) findNick(ctx context.Context, passport string, members map[string]bool) (string, error) {
+	local, domain, _ := strings.Cut(passport, "@")
+	for m := range members {
+		if strings.EqualFold(m, local) {
+			return m, nil
+		}
+	}
+	found := make(chan string, 1)
+	end := make(chan struct{}, 1)
+	c.setWatch(func(m *irc.Message, at time.Time) {
+		switch m.Command {
+		case irc.RPL_WHOREPLY: // me channel user host server nick flags :hops realname
+			if strings.EqualFold(m.Param(2), local) && strings.EqualFold(m.Param(3), domain) {
+				select {
+				case found <- m.Param(5):
+				default:
+				}
+			}
+		case irc.RPL_ENDOFWHO:
+			select {
+			case end <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer c.setWatch(nil)
+	if err := c.send("WHO " + contactsChannel); err != nil {
+		return "", err
+	}
+	select {
+	case n := <-found:
+		return n, nil
+	case <-end:
+		select {
+		case n := <-found:
+			return n, nil
+		default:
+		}
+		return "", fmt.Errorf("irc: no contact %s in %s", passport, contactsChannel)
+	case <-ctx.Done():
+		return "", fmt.Errorf("irc: looking up %s: %w", passport, ctx.Err())
+	}
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Result is everything one bench run measured; it is what -json writes.
+type Result struct {
+	Machine  Machine   `json:"machine"`
+	Command  string    `json:"command"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Server   string    `json:"msn_server"` // "msntest" or the external address
+	Bridge   string    `json:"bridge"`     // how msn2irc ran
+
+	Latency    *LatencyResult    `json:"latency,omitempty"`
+	Throughput *ThroughputResult `json:"throughput,omitempty"`
+	Login      *LoginResult      `json:"login_to_ready,omitempty"`
+	Memory     *MemoryResult     `json:"memory,omitempty"`
+	CPU        *CPUResult        `json:"cpu,omitempty"`
+	Targets    []Target          `json:"targets"`
+	Errors     []string          `json:"errors,omitempty"`
+}
+
+// LatencyResult is figure 1: round-trip times, in microseconds, from a
+// client to the echoing peer and back over three paths.
+type LatencyResult struct {
+	Rounds       int     `json:"rounds"`
+	DirectUS     Summary `json:"direct_us"`    // MSN client -> msntest -> peer and back
+	RelayUS      Summary `json:"relay_hop_us"` // the same through a plain TCP relay
+	BridgeUS     Summary `json:"bridge_us"`    // IRC client -> msn2irc -> msntest -> peer and back
+	RelayAddP50  float64 `json:"relay_added_p50_us"`
+	RelayAddP99  float64 `json:"relay_added_p99_us"`
+	BridgeAddP50 float64 `json:"bridge_added_p50_us"`
+	BridgeAddP99 float64 `json:"bridge_added_p99_us"`
+	RatioP50     float64 `json:"added_ratio_p50"` // bridge added / relay added
+	RatioP99     float64 `json:"added_ratio_p99"`
+}
+
+// ThroughputResult is figure 2.
+type ThroughputResult struct {
+	Messages  int       `json:"messages_per_run"`
+	Runs      int       `json:"runs"`
+	Direct    Summary   `json:"direct_msgs_per_s"`
+	Bridge    Summary   `json:"bridge_msgs_per_s"`
+	Ratio     float64   `json:"ratio_median"` // bridge / direct, medians
+	Aggregate []AggRate `json:"aggregate"`
+}
+
+// AggRate is the aggregate rate of many sessions sending at once.
+type AggRate struct {
+	Sessions int     `json:"sessions"`
+	Messages int     `json:"messages_per_run"`
+	Rate     Summary `json:"msgs_per_s"`
+}
+
+// LoginResult is figure 3: milliseconds from IRC registration to a complete
+// contacts channel, and from connecting to a synced contact list with a bare
+// MSN client.
+type LoginResult struct {
+	Sizes []LoginSize `json:"sizes"`
+}
+
+// LoginSize is login to ready for one contact-list size.
+type LoginSize struct {
+	Contacts int     `json:"contacts"`
+	BridgeMS Summary `json:"bridge_ms"`
+	BareMS   Summary `json:"bare_ms"`
+	Ratio    float64 `json:"ratio_median"`
+}
+
+// MemoryResult is figure 4.
+type MemoryResult struct {
+	Contacts int        `json:"contacts_per_session"`
+	Baseline ProcStats  `json:"baseline"`
+	Points   []MemPoint `json:"points"`
+}
+
+// MemPoint is the bridge process with a number of idle sessions.
+type MemPoint struct {
+	Sessions          int       `json:"sessions"`
+	Stats             ProcStats `json:"stats"`
+	RSSPerSession     float64   `json:"rss_bytes_per_session"`
+	HeapPerSession    float64   `json:"heap_bytes_per_session"` // heap in use after GC; 0 when unknown
+	GoroutinesPerSess float64   `json:"goroutines_per_session"`
+}
+
+// CPUResult is figure 5: CPU time of the bridge process per relayed message
+// (each message crosses the bridge once).
+type CPUResult struct {
+	Throughput CPUSample `json:"throughput"` // while relaying bulk messages of one session
+	Latency    CPUSample `json:"latency"`    // while relaying the echo round trips
+}
+
+// CPUSample is CPU per message over one or more runs, in microseconds.
+type CPUSample struct {
+	Messages  int     `json:"messages"`
+	PerMsgUS  Summary `json:"us_per_message"`
+	CPUSecond float64 `json:"cpu_seconds"`
+}
+
+// Target is one performance goal and whether this run met it.
+type Target struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Limit string  `json:"limit"`
+	Pass  bool    `json:"pass"`
+}
+
+// evaluateTargets compares the figures with the goals in the design.
+func (r *Result) evaluateTargets() {
+	r.Targets = nil
+	add := func(name string, v float64, limit string, pass bool) {
+		r.Targets = append(r.Targets, Target{Name: name, Value: round3(v), Limit: limit, Pass: pass})
+	}
+	if l := r.Latency; l != nil {
+		add("added latency p50 / relay hop's", l.RatioP50, "<= 2", l.RatioP50 > 0 && l.RatioP50 <= 2)
+		add("added latency p99 / relay hop's", l.RatioP99, "<= 2", l.RatioP99 > 0 && l.RatioP99 <= 2)
+	}
+	if t := r.Throughput; t != nil && t.Runs > 0 {
+		add("one session's throughput / direct", t.Ratio, ">= 0.9", t.Ratio >= 0.9)
+	}
+	if l := r.Login; l != nil && len(l.Sizes) > 0 {
+		big := l.Sizes[0]
+		for _, s := range l.Sizes {
+			if s.Contacts > big.Contacts {
+				big = s
+			}
+		}
+		add(fmt.Sprintf("login to ready with %d contacts / bare login", big.Contacts), big.Ratio, "<= 1.2", big.Ratio > 0 && big.Ratio <= 1.2)
+	}
+	if m := r.Memory; m != nil && len(m.Points) > 0 {
+		last := m.Points[len(m.Points)-1]
+		per := last.RSSPerSession
+		what := "RSS"
+		if last.HeapPerSession > per {
+			per, what = last.HeapPerSession, "heap"
+		}
+		add(fmt.Sprintf("memory per idle session at %d sessions (KiB, larger of RSS and heap: %s)", last.Sessions, what), per/1024, "<= 100", per > 0 && per <= 100*1024)
+	}
+}
+
+func writeJSON(path string, r *Result) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// printTable writes the human-readable report.
+func printTable(w io.Writer, r *Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	m := r.Machine
+	fmt.Fprintf(tw, "machine: %d CPUs, %s, %.1f GiB, %s, linux %s\n", m.CPUs, m.CPUModel, float64(m.MemoryBytes)/(1<<30), m.GoVersion, m.Kernel)
+	fmt.Fprintf(tw, "load average: start %.2f %.2f %.2f, end %.2f %.2f %.2f\n", m.LoadStart[0], m.LoadStart[1], m.LoadStart[2], m.LoadEnd[0], m.LoadEnd[1], m.LoadEnd[2])
+	fmt.Fprintf(tw, "msn server: %s; bridge: %s; took %v\n\n", r.Server, r.Bridge, r.Finished.Sub(r.Started).Round(time.Second))
+	if l := r.Latency; l != nil {
+		fmt.Fprintf(tw, "1. relay latency (round trip, µs, %d rounds)\tp50\tp90\tp99\tmax\n", l.Rounds)
+		for _, row := range []struct {
+			name string
+			s    Summary
+		}{{"direct MSN client", l.DirectUS}, {"direct + plain TCP relay hop", l.RelayUS}, {"IRC client via msn2irc", l.BridgeUS}} {
+			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max)
+		}
+		fmt.Fprintf(tw, "   added by relay hop\t%.0f\t\t%.0f\n", l.RelayAddP50, l.RelayAddP99)
+		fmt.Fprintf(tw, "   added by msn2irc\t%.0f\t\t%.0f\n", l.BridgeAddP50, l.BridgeAddP99)
+		fmt.Fprintf(tw, "   msn2irc added / relay added\t%.2f\t\t%.2f\n\n", l.RatioP50, l.RatioP99)
+	}
+	if t := r.Throughput; t != nil {
+		if t.Runs > 0 {
+			fmt.Fprintf(tw, "2. throughput, one session (msgs/s, %d msgs x %d runs)\tmin\tmedian\tmax\n", t.Messages, t.Runs)
+			fmt.Fprintf(tw, "   direct MSN client\t%.0f\t%.0f\t%.0f\n", t.Direct.Min, t.Direct.P50, t.Direct.Max)
+			fmt.Fprintf(tw, "   IRC client via msn2irc\t%.0f\t%.0f\t%.0f\n", t.Bridge.Min, t.Bridge.P50, t.Bridge.Max)
+			fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", t.Ratio)
+		}
+		if len(t.Aggregate) > 0 {
+			fmt.Fprintf(tw, "   aggregate via msn2irc (msgs/s)\tmin\tmedian\tmax\n")
+			for _, a := range t.Aggregate {
+				fmt.Fprintf(tw, "   %d sessions x %d msgs\t%.0f\t%.0f\t%.0f\n", a.Sessions, a.Messages/max(a.Sessions, 1), a.Rate.Min, a.Rate.P50, a.Rate.Max)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if l := r.Login; l != nil {
+		fmt.Fprintf(tw, "3. login to ready (ms)\tmin\tmedian\tmax\tratio\n")
+		for _, s := range l.Sizes {
+			fmt.Fprintf(tw, "   %d contacts, bare MSN login + sync\t%.1f\t%.1f\t%.1f\n", s.Contacts, s.BareMS.Min, s.BareMS.P50, s.BareMS.Max)
+			fmt.Fprintf(tw, "   %d contacts, IRC registration to 366\t%.1f\t%.1f\t%.1f\t%.2f\n", s.Contacts, s.BridgeMS.Min, s.BridgeMS.P50, s.BridgeMS.Max, s.Ratio)
+		}
+		fmt.Fprintln(tw)
+	}
+	if m := r.Memory; m != nil {
+		fmt.Fprintf(tw, "4. memory, idle sessions with %d contacts\tRSS MiB\theap MiB\tgoroutines\tRSS KiB/session\theap KiB/session\tgoroutines/session\n", m.Contacts)
+		fmt.Fprintf(tw, "   0 sessions\t%.1f\t%.1f\t%d\n", mib(m.Baseline.RSSBytes), mib(m.Baseline.HeapInuse), m.Baseline.Goroutines)
+		for _, p := range m.Points {
+			fmt.Fprintf(tw, "   %d sessions\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%.2f\n", p.Sessions, mib(p.Stats.RSSBytes), mib(p.Stats.HeapInuse), p.Stats.Goroutines, p.RSSPerSession/1024, p.HeapPerSession/1024, p.GoroutinesPerSess)
+		}
+		fmt.Fprintln(tw)
+	}
+	if c := r.CPU; c != nil {
+		fmt.Fprintf(tw, "5. CPU per relayed message (µs)\tmin\tmedian\tmax\tmessages\n")
+		fmt.Fprintf(tw, "   bulk, one session\t%.1f\t%.1f\t%.1f\t%d\n", c.Throughput.PerMsgUS.Min, c.Throughput.PerMsgUS.P50, c.Throughput.PerMsgUS.Max, c.Throughput.Messages)
+		fmt.Fprintf(tw, "   echo round trips\t%.1f\t%.1f\t%.1f\t%d\n\n", c.Latency.PerMsgUS.Min, c.Latency.PerMsgUS.P50, c.Latency.PerMsgUS.Max, c.Latency.Messages)
+	}
+	if len(r.Targets) > 0 {
+		fmt.Fprintf(tw, "targets\tvalue\tlimit\tresult\n")
+		for _, t := range r.Targets {
+			res := "MISS"
+			if t.Pass {
+				res = "PASS"
+			}
+			fmt.Fprintf(tw, "   %s\t%.2f\t%s\t%s\n", t.Name, t.Value, t.Limit, res)
+		}
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(tw, "\nerrors:\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(tw, "   %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
+	}
+	tw.Flush()
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// session is a bench IRC client logged in to the bridge, talking to one peer.
+type session struct {
+	irc      *ircClient
+	peerNick string
+	echoes   chan echoArrival
+	failures chan string
+}
+
+// startEchoes routes the peer's PRIVMSGs to s.echoes, and the bridge's
+// failure reports (FAIL, NOTICE from the peer or the server) to s.failures.
+func (s *session) startEchoes() error {
+	s.echoes = make(chan echoArrival, 256)
+	s.failures = make(chan string, 16)
+	s.irc.setWatch(func(m *irc.Message, at time.Time) {
+		from := ""
+		if m.Prefix != nil {
+			from = m.Prefix.Name
+		}
+		switch {
+		case m.Command == "PRIVMSG" && strings.EqualFold(from, s.peerNick):
+			select {
+			case s.echoes <- echoArrival{m.Trailing(), at}:
+			default:
+			}
+		case m.Command == "FAIL" || m.Command == "NOTICE" && (strings.EqualFold(from, s.peerNick) || !strings.Contains(from, "!") && from != ""):
+			select {
+			case s.failures <- m.String():
+			default:
+			}
+		}
+	})
+	return nil
+}
+
+func (s *session) privmsg(text string) string { return "PRIVMSG " + s.peerNick + " :" + text }
+
+// roundTrip sends text to the peer through the bridge and waits for the echo.
+func (s *session) roundTrip(ctx context.Context, text string) (time.Duration, error) {
+	start := time.Now()
+	if err := s.irc.send(s.privmsg(text)); err != nil {
+		return 0, err
+	}
+	for {
+		select {
+		case e := <-s.echoes:
+			if e.text == text {
+				return e.at.Sub(start), nil
+			}
+		case f := <-s.failures:
+			return 0, fmt.Errorf("bridge reported: %s", f)
+		case <-s.irc.done:
+			return 0, fmt.Errorf("irc connection closed: %v", s.irc.err)
+		case <-ctx.Done():
+			return 0, fmt.Errorf("waiting for the echo of %q: %w", text, ctx.Err())
+		}
+	}
+}
+
+// sendBurst writes lines as fast as the connection takes them, in chunks.
+func (s *session) sendBurst(lines []string) error {
+	const chunk = 64
+	for i := 0; i < len(lines); i += chunk {
+		if err := s.irc.send(lines[i:min(i+chunk, len(lines))]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
