@@ -1,0 +1,276 @@
+package mapping
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// IRC formatting codes.
+const (
+	codeBold      = '\x02'
+	codeColor     = '\x03'
+	codeHexColor  = '\x04'
+	codeReset     = '\x0f'
+	codeMonospace = '\x11'
+	codeReverse   = '\x16'
+	codeItalic    = '\x1d'
+	codeStrike    = '\x1e'
+	codeUnderline = '\x1f'
+)
+
+// isFormatCode reports whether c starts an IRC formatting code.
+func isFormatCode(c rune) bool {
+	switch c {
+	case codeBold, codeColor, codeHexColor, codeReset, codeMonospace,
+		codeReverse, codeItalic, codeStrike, codeUnderline:
+		return true
+	}
+	return false
+}
+
+// codeLen returns the length in bytes of the formatting code at the start of
+// s, or 0 if s does not start with one. Colour codes include their
+// arguments: \x03 with up to two digits, optionally a comma and up to two
+// more; \x04 with six hex digits, optionally a comma and six more.
+func codeLen(s string) int {
+	if s == "" || !isFormatCode(rune(s[0])) {
+		return 0
+	}
+	switch s[0] {
+	case codeColor:
+		n := 1 + countPrefix(s[1:], isDigit, 2)
+		if n > 1 && n+1 < len(s) && s[n] == ',' && isDigit(s[n+1]) {
+			n += 1 + countPrefix(s[n+1:], isDigit, 2)
+		}
+		return n
+	case codeHexColor:
+		n := 1
+		if countPrefix(s[1:], isHex, 6) == 6 {
+			n += 6
+			if n < len(s) && s[n] == ',' && countPrefix(s[n+1:], isHex, 6) == 6 {
+				n += 7
+			}
+		}
+		return n
+	}
+	return 1
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isHex(c byte) bool   { return isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'f' }
+
+// countPrefix counts the leading bytes of s that satisfy ok, up to max.
+func countPrefix(s string, ok func(byte) bool, max int) int {
+	n := 0
+	for n < len(s) && n < max && ok(s[n]) {
+		n++
+	}
+	return n
+}
+
+// StripFormatting removes every IRC formatting code (bold, italic,
+// underline, strike-out, monospace, reverse, reset, and colour codes with
+// their digits). Other text, control characters included, is kept.
+func StripFormatting(s string) string {
+	if strings.IndexFunc(s, isFormatCode) < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if n := codeLen(s[i:]); n > 0 {
+			i += n
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// style is the formatting in effect at a point of IRC text.
+type style struct {
+	bold, italic, underline, strike, mono, reverse bool
+	color                                          string // the last colour code, "" for none
+}
+
+// apply updates st for the formatting code code.
+func (st *style) apply(code string) {
+	switch code[0] {
+	case codeBold:
+		st.bold = !st.bold
+	case codeItalic:
+		st.italic = !st.italic
+	case codeUnderline:
+		st.underline = !st.underline
+	case codeStrike:
+		st.strike = !st.strike
+	case codeMonospace:
+		st.mono = !st.mono
+	case codeReverse:
+		st.reverse = !st.reverse
+	case codeReset:
+		*st = style{}
+	case codeColor:
+		st.color = normalColor(code)
+	case codeHexColor:
+		if len(code) == 1 {
+			st.color = "" // a bare colour code resets colours
+		} else {
+			st.color = code
+		}
+	}
+}
+
+// normalColor returns the \x03 colour code code with two-digit numbers, so
+// that it keeps its meaning when digits follow it; "" for a bare \x03.
+func normalColor(code string) string {
+	if len(code) == 1 {
+		return ""
+	}
+	fg, bg, hasBG := strings.Cut(code[1:], ",")
+	out := "\x03" + pad2(fg)
+	if hasBG {
+		out += "," + pad2(bg)
+	}
+	return out
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
+// codes returns the formatting codes that turn st on from plain text. The
+// colour code comes first, so that text starting with digits or a comma
+// cannot extend it.
+func (st style) codes() string {
+	var b strings.Builder
+	b.WriteString(st.color)
+	for _, c := range []struct {
+		on   bool
+		code byte
+	}{
+		{st.bold, codeBold}, {st.italic, codeItalic}, {st.underline, codeUnderline},
+		{st.strike, codeStrike}, {st.mono, codeMonospace}, {st.reverse, codeReverse},
+	} {
+		if c.on {
+			b.WriteByte(c.code)
+		}
+	}
+	if b.Len() == len(st.color) && st.color != "" {
+		// Nothing after the colour code: end it with an empty bold
+		// toggle pair.
+		b.WriteString("\x02\x02")
+	}
+	return b.String()
+}
+
+// styleAtEnd returns the formatting in effect at the end of s.
+func styleAtEnd(s string) style {
+	var st style
+	for i := 0; i < len(s); {
+		if n := codeLen(s[i:]); n > 0 {
+			st.apply(s[i : i+n])
+			i += n
+			continue
+		}
+		i++
+	}
+	return st
+}
+
+// FormatToIRC renders MSN text with its format as IRC: each line (lines
+// end at "\r\n", "\n" or "\r"; the result uses "\n") is wrapped in the
+// codes for bold (\x02), italic (\x1d), underline (\x1f) and strike-out
+// (\x1e). Empty lines stay empty. Font and colour are ignored.
+func FormatToIRC(text string, f msn.Format) string {
+	var open []byte
+	if f.Bold {
+		open = append(open, codeBold)
+	}
+	if f.Italic {
+		open = append(open, codeItalic)
+	}
+	if f.Underline {
+		open = append(open, codeUnderline)
+	}
+	if f.Strike {
+		open = append(open, codeStrike)
+	}
+	lines := splitNewlines(text)
+	if len(open) == 0 {
+		return strings.Join(lines, "\n")
+	}
+	closing := make([]byte, len(open))
+	for i, c := range open {
+		closing[len(open)-1-i] = c
+	}
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = string(open) + l + string(closing)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// splitNewlines splits text at "\r\n", "\n" and "\r".
+func splitNewlines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	return strings.Split(text, "\n")
+}
+
+// FormatFromIRC turns IRC text into MSN text and format. Every formatting
+// code (\x02 \x1d \x1f \x1e \x11 \x16 \x0f, and \x03 and \x04 colour codes
+// with their arguments) is removed. Bold, italic, underline or strike-out
+// in effect over all of the visible text (white space does not count)
+// becomes the MSN effect; a style over only part of the text is lost.
+func FormatFromIRC(text string) (string, msn.Format) {
+	var (
+		b                        strings.Builder
+		st                       style
+		visible                  int
+		bold, ital, under, strik int
+	)
+	b.Grow(len(text))
+	for i := 0; i < len(text); {
+		if n := codeLen(text[i:]); n > 0 {
+			st.apply(text[i : i+n])
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		b.WriteString(text[i : i+size])
+		i += size
+		if unicode.IsSpace(r) {
+			continue
+		}
+		visible++
+		if st.bold {
+			bold++
+		}
+		if st.italic {
+			ital++
+		}
+		if st.underline {
+			under++
+		}
+		if st.strike {
+			strik++
+		}
+	}
+	var f msn.Format
+	if visible > 0 {
+		f.Bold = bold == visible
+		f.Italic = ital == visible
+		f.Underline = under == visible
+		f.Strike = strik == visible
+	}
+	return b.String(), f
+}
