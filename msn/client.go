@@ -2,13 +2,14 @@ package msn
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
-
-var errNotImplemented = errors.New("msn: not implemented yet")
 
 // DefaultVersions is the VER list offered when Config.Versions is empty, best first.
 var DefaultVersions = []string{"MSNP12", "MSNP11", "MSNP10", "MSNP9", "MSNP8", "MSNP7"}
@@ -28,130 +29,253 @@ type Config struct {
 	RequestTimeout time.Duration // each request, default 15s
 	Logger         *slog.Logger  // debug logs every protocol line with secrets redacted; discard when nil
 	EventBuffer    int           // capacity of the Events channel, default 256
+
+	// PingInterval is the time between keepalive PNGs until the server
+	// suggests another one with "QNG n"; default 45s.
+	PingInterval time.Duration
+	// PingTimeout is how long to wait for the QNG answering a PNG before
+	// the connection is considered dead; default 30s.
+	PingTimeout time.Duration
+	// SwitchboardIdleTimeout closes a switchboard after this long without a
+	// message sent or received; default 5 minutes.
+	SwitchboardIdleTimeout time.Duration
+	// ClientID is the capability number sent with CHG from MSNP8 on; default 0.
+	ClientID uint32
 }
+
+func (cfg Config) withDefaults() Config {
+	if len(cfg.Versions) == 0 {
+		cfg.Versions = DefaultVersions
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 10 * time.Second
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = 30 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = 256
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 45 * time.Second
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = 30 * time.Second
+	}
+	if cfg.SwitchboardIdleTimeout <= 0 {
+		cfg.SwitchboardIdleTimeout = 5 * time.Minute
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout}
+	}
+	return cfg
+}
+
+// eventGrace is how long Close waits for the consumer to take the last
+// events before dropping them.
+const eventGrace = time.Second
 
 // Client is a signed-in MSN session on a notification server. Its methods
 // are safe to call from any goroutine.
-type Client struct{}
+type Client struct {
+	cfg    Config
+	log    *slog.Logger
+	trid   atomic.Uint32
+	events *eventQueue
+	wg     sync.WaitGroup // NS reader, keepalive, switchboard readers
+	qng    chan int       // QNG arrivals, for the keepalive loop
+	sbSeq  atomic.Uint32
+
+	mu           sync.Mutex
+	ns           *link
+	version      int
+	passport     string
+	friendlyName string
+	status       Status
+	contacts     map[string]*Contact // by lower-cased passport
+	groups       []Group
+	blp, gtc     string
+	sync         *syncState
+	sbs          map[*Switchboard]struct{}
+	loggedIn     bool // Login returned the client
+	down         bool // the NS connection ended and shutdown began
+	closing      bool // Close was called
+	outReason    DisconnectReason
+	gotOUT       bool
+
+	closeOnce sync.Once
+}
 
 // Login connects, negotiates the version, authenticates (MD5 or TWN), syncs
 // the contact list and goes online with the given initial status (NLN when
 // empty). It returns once the ContactListSynced event has been queued.
 // Wrong credentials give an error matching ErrAuthFailed.
 func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
-	return nil, errNotImplemented
+	cfg = cfg.withDefaults()
+	if err := checkPassport(cfg.Passport); err != nil {
+		return nil, fmt.Errorf("msn: login: %w", err)
+	}
+	if initial == "" {
+		initial = StatusOnline
+	}
+	if !validOwnStatus(initial) {
+		return nil, fmt.Errorf("msn: login: invalid initial status %q", initial)
+	}
+	c := &Client{
+		cfg:      cfg,
+		log:      cfg.Logger.With("passport", cfg.Passport),
+		events:   newEventQueue(cfg.EventBuffer),
+		qng:      make(chan int, 1),
+		passport: cfg.Passport,
+		status:   StatusOffline,
+		contacts: map[string]*Contact{},
+		sbs:      map[*Switchboard]struct{}{},
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.LoginTimeout)
+	defer cancel()
+	if err := c.login(ctx, initial); err != nil {
+		c.abort()
+		return nil, err
+	}
+	return c, nil
+}
+
+// abort tears down a client whose login failed.
+func (c *Client) abort() {
+	c.mu.Lock()
+	c.closing = true
+	l := c.ns
+	c.mu.Unlock()
+	if l != nil {
+		l.closeWith(nil)
+	}
+	c.wg.Wait()
+	c.events.abandonNow()
 }
 
 // Events delivers what the server says, in order. It is closed after the
-// Disconnected event.
-func (c *Client) Events() <-chan Event { return nil }
+// Disconnected event. The consumer must keep reading it until it is closed.
+func (c *Client) Events() <-chan Event { return c.events.out }
 
 // Version returns the negotiated protocol version number (2..12).
-func (c *Client) Version() int { return 0 }
+func (c *Client) Version() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
+}
 
 // Passport returns the signed-in address.
-func (c *Client) Passport() string { return "" }
+func (c *Client) Passport() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.passport
+}
 
 // FriendlyName returns the user's own friendly name as the server last said it.
-func (c *Client) FriendlyName() string { return "" }
-
-// SetStatus changes the user's presence (CHG).
-func (c *Client) SetStatus(ctx context.Context, s Status) error { return errNotImplemented }
-
-// SetFriendlyName changes the user's friendly name (REA before MSNP10, PRP MFN from MSNP10).
-func (c *Client) SetFriendlyName(ctx context.Context, name string) error { return errNotImplemented }
-
-// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported before).
-func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
-	return errNotImplemented
+func (c *Client) FriendlyName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.friendlyName
 }
 
-// AddContact puts passport on the forward list (and the allow list), with an optional name.
-func (c *Client) AddContact(ctx context.Context, passport string) error { return errNotImplemented }
-
-// RemoveContact takes passport off the forward list.
-func (c *Client) RemoveContact(ctx context.Context, passport string) error { return errNotImplemented }
-
-// Block moves passport from the allow list to the block list.
-func (c *Client) Block(ctx context.Context, passport string) error { return errNotImplemented }
-
-// Allow moves passport from the block list to the allow list.
-func (c *Client) Allow(ctx context.Context, passport string) error { return errNotImplemented }
-
-// AcceptAuthorization answers someone who added the user: allow list and forward list.
-func (c *Client) AcceptAuthorization(ctx context.Context, passport string) error {
-	return errNotImplemented
-}
-
-// DenyAuthorization answers someone who added the user: block list.
-func (c *Client) DenyAuthorization(ctx context.Context, passport string) error {
-	return errNotImplemented
+// Status returns the user's own status as the server last confirmed it.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
 }
 
 // Contact returns what the client knows of one contact.
-func (c *Client) Contact(passport string) (Contact, bool) { return Contact{}, false }
-
-// Contacts returns a snapshot of every contact on any list.
-func (c *Client) Contacts() []Contact { return nil }
-
-// OpenSwitchboard starts a chat with passport: XFR SB, USR, CAL, and waits
-// until they JOI. A contact who is offline gives an error matching ErrContactOffline.
-func (c *Client) OpenSwitchboard(ctx context.Context, passport string) (*Switchboard, error) {
-	return nil, errNotImplemented
+func (c *Client) Contact(passport string) (Contact, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ct, ok := c.contacts[strings.ToLower(passport)]
+	if !ok {
+		return Contact{}, false
+	}
+	return ct.clone(), true
 }
 
-// Accept answers an invitation (ANS) and returns the joined switchboard.
-func (c *Client) Accept(ctx context.Context, inv Invitation) (*Switchboard, error) {
-	return nil, errNotImplemented
+// Contacts returns a snapshot of every contact on any list.
+func (c *Client) Contacts() []Contact {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.contactsLocked()
+}
+
+func (c *Client) contactsLocked() []Contact {
+	out := make([]Contact, 0, len(c.contacts))
+	for _, ct := range c.contacts {
+		out = append(out, ct.clone())
+	}
+	sortContacts(out)
+	return out
+}
+
+// Groups returns the contact groups.
+func (c *Client) Groups() []Group {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Group(nil), c.groups...)
+}
+
+func (ct *Contact) clone() Contact {
+	out := *ct
+	out.Groups = append([]string(nil), ct.Groups...)
+	return out
 }
 
 // Close signs out (OUT), closes every switchboard and waits for the client's
 // goroutines to end. The last event is Disconnected{Reason: ReasonClosed}.
-func (c *Client) Close() error { return nil }
-
-// AckMode is how a message asks to be acknowledged.
-type AckMode string
-
-// Ack modes of MSG.
-const (
-	AckNone   AckMode = "U" // no reply
-	AckNAK    AckMode = "N" // NAK on failure only
-	AckAlways AckMode = "A" // ACK or NAK
-	AckData   AckMode = "D" // ACK or NAK, for data (P2P)
-)
-
-// Switchboard is one chat session. Its methods are safe from any goroutine.
-type Switchboard struct{}
-
-// ID returns the session id (opaque; hex on Escargot) or, for one we opened before CAL answered, a local id.
-func (s *Switchboard) ID() string { return "" }
-
-// Participants returns the other participants currently in the session.
-func (s *Switchboard) Participants() []string { return nil }
-
-// Invite calls another contact into the session (CAL) and waits for JOI.
-func (s *Switchboard) Invite(ctx context.Context, passport string) error { return errNotImplemented }
-
-// SendText sends a text/plain message and waits for its outcome: nil when
-// ACKed, ErrNAK, ErrTimeout, or ErrClosed when the connection ended before an
-// ACK (the message may or may not have arrived). Text longer than one payload
-// is an error; callers split it (see SplitText).
-func (s *Switchboard) SendText(ctx context.Context, text string, f Format) error {
-	return errNotImplemented
+// Events not taken by the consumer within a second of the end are dropped.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closing = true
+		l := c.ns
+		c.mu.Unlock()
+		if l != nil && !l.isClosed() {
+			_ = l.send(&Command{Name: "OUT"})
+			l.closeWith(nil)
+		}
+		c.wg.Wait()
+		c.events.finish(eventGrace)
+	})
+	return nil
 }
 
-// SendTyping sends a typing notification (ack U).
-func (s *Switchboard) SendTyping(ctx context.Context) error { return errNotImplemented }
+// request sends a request on the notification server connection.
+func (c *Client) request(ctx context.Context, name string, params []string, payload []byte, also ...string) (*Command, error) {
+	c.mu.Lock()
+	l := c.ns
+	c.mu.Unlock()
+	if l == nil {
+		return nil, fmt.Errorf("msn: %s: %w", name, ErrClosed)
+	}
+	return l.request(ctx, c.cfg.RequestTimeout, name, params, payload, also...)
+}
 
-// SendNudge sends a nudge (datacast ID 1); ErrUnsupported before MSNP7's era clients.
-func (s *Switchboard) SendNudge(ctx context.Context) error { return errNotImplemented }
-
-// Close leaves the session (OUT) and closes the connection.
-func (s *Switchboard) Close() error { return nil }
-
-// SplitText splits text into pieces that each fit one MSG payload with format f,
-// at UTF-8 boundaries (preferring line and word breaks).
-func SplitText(text string, f Format) []string { return []string{text} }
-
-// ErrorText returns the meaning of a numeric MSN error code.
-func ErrorText(code int) string { return "unknown error" }
+// checkPassport rejects addresses that cannot be sent as one parameter.
+func checkPassport(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty address")
+	}
+	if len(p) > 129 {
+		return fmt.Errorf("address %q too long", truncate(p, 40))
+	}
+	if !strings.Contains(p, "@") {
+		return fmt.Errorf("address %q has no domain", truncate(p, 40))
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] <= ' ' || p[i] == 0x7f {
+			return fmt.Errorf("address %q has white space or a control character", truncate(p, 40))
+		}
+	}
+	return nil
+}

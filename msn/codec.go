@@ -175,16 +175,25 @@ func ParseLine(line string) (*Command, error) {
 		return nil, ErrEmptyLine
 	}
 	name := fields[0]
-	if len(name) != 3 {
+	if !validName(name) {
 		return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
+	}
+	return &Command{Name: name, Params: fields[1:]}, nil
+}
+
+// validName reports whether name is a command name: three upper-case
+// letters or digits.
+func validName(name string) bool {
+	if len(name) != 3 {
+		return false
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
+			return false
 		}
 	}
-	return &Command{Name: name, Params: fields[1:]}, nil
+	return true
 }
 
 func truncate(s string, n int) string {
@@ -200,7 +209,7 @@ func truncate(s string, n int) string {
 // empty names, parameters with white space or control characters, and empty
 // parameters (which would produce double spaces).
 func AppendCommand(dst []byte, cmd *Command) ([]byte, error) {
-	if len(cmd.Name) != 3 {
+	if !validName(cmd.Name) {
 		return dst, fmt.Errorf("%w: name %q", ErrBadCommand, cmd.Name)
 	}
 	dst = append(dst, cmd.Name...)

@@ -1,0 +1,70 @@
+package msn
+
+import (
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/hex"
+)
+
+// Product ids and keys used to answer CHL challenges.
+const (
+	chlIDLegacy  = "msmsgs@msnmsgr.com" // MSNP6-10
+	chlKeyLegacy = "Q1P7W2E4J9R8U3S5"
+	chlID11      = "PROD0090YUAUV{2B" // MSNP11-12 (MSN 7.0)
+	chlKey11     = "YMM8C_H7KCQ2S_KL"
+)
+
+// md5Hex returns the lowercase hex MD5 of the concatenated strings.
+func md5Hex(parts ...string) string {
+	h := md5.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// md5LoginResponse is the answer to "USR t MD5 S salt" (MSNP2-7).
+func md5LoginResponse(salt, password string) string { return md5Hex(salt, password) }
+
+// challengeResponse returns the product id and the 32-character answer to
+// "CHL 0 challenge" for protocol version v.
+func challengeResponse(v int, challenge string) (id, answer string) {
+	if v >= 11 {
+		return chlID11, chl11(challenge, chlID11, chlKey11)
+	}
+	return chlIDLegacy, md5Hex(challenge, chlKeyLegacy)
+}
+
+// chl11 is the MSNP11 challenge algorithm.
+func chl11(challenge, id, key string) string {
+	const m = 0x7FFFFFFF
+	sum := md5.Sum([]byte(challenge + key))
+	var h [4]uint32
+	var k [4]uint64
+	for i := range h {
+		h[i] = binary.LittleEndian.Uint32(sum[i*4:])
+		k[i] = uint64(h[i] & m)
+	}
+	s := []byte(challenge + id)
+	for len(s)%8 != 0 {
+		s = append(s, '0')
+	}
+	var high, low uint64
+	for i := 0; i+8 <= len(s); i += 8 {
+		w0 := uint64(binary.LittleEndian.Uint32(s[i:]))
+		w1 := uint64(binary.LittleEndian.Uint32(s[i+4:]))
+		t := (w0 * 0x0E79A9C1) % m
+		t = (k[0]*(t+high) + k[1]) % m
+		high = (w1 + t) % m
+		high = (k[2]*high + k[3]) % m
+		low += high + t
+	}
+	high = (high + k[1]) % m
+	low = (low + k[3]) % m
+	var out [16]byte
+	binary.LittleEndian.PutUint32(out[0:], h[0]^uint32(high))
+	binary.LittleEndian.PutUint32(out[4:], h[1]^uint32(low))
+	binary.LittleEndian.PutUint32(out[8:], h[2]^uint32(high))
+	binary.LittleEndian.PutUint32(out[12:], h[3]^uint32(low))
+	return hex.EncodeToString(out[:])
+}

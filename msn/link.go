@@ -1,0 +1,255 @@
+package msn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// writeTimeout bounds every write to a server connection.
+const writeTimeout = 10 * time.Second
+
+// link is one MSNP connection (notification server or switchboard): a
+// reader goroutine that hands every command to a handler and then to the
+// request waiting for it, and serialized writes. Requests are matched to
+// replies by TrID.
+type link struct {
+	conn net.Conn
+	r    *Reader
+	log  *slog.Logger
+	trid *atomic.Uint32
+
+	wmu sync.Mutex // serializes writes
+
+	mu      sync.Mutex
+	pending map[string]*call
+	closed  bool
+	err     error // why the link ended
+
+	done chan struct{} // closed when the read loop has ended
+}
+
+// call is a request waiting for its reply.
+type call struct {
+	names []string // reply command names accepted besides numeric errors
+	ch    chan reply
+}
+
+type reply struct {
+	cmd *Command
+	err error
+}
+
+func newLink(conn net.Conn, log *slog.Logger, trid *atomic.Uint32) *link {
+	return &link{
+		conn:    conn,
+		r:       NewReader(conn, ServerPayloads),
+		log:     log,
+		trid:    trid,
+		pending: map[string]*call{},
+		done:    make(chan struct{}),
+	}
+}
+
+// nextTrID returns a fresh transaction id.
+func (l *link) nextTrID() string { return strconv.FormatUint(uint64(l.trid.Add(1)), 10) }
+
+// send writes one command.
+func (l *link) send(cmd *Command) error {
+	buf, err := AppendCommand(nil, cmd)
+	if err != nil {
+		return err
+	}
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []any{"dir", "->", "line", redactLine(cmd)}
+		if cmd.Payload != nil {
+			attrs = append(attrs, "payload_bytes", len(cmd.Payload))
+		}
+		l.log.Debug("msn line", attrs...)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := l.conn.Write(buf); err != nil {
+		l.conn.Close()
+		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
+	}
+	return nil
+}
+
+// request sends name with a fresh TrID as its first parameter and waits for
+// the reply with the same TrID whose name is name or one of also, or for a
+// numeric error (returned as *ServerError). It gives up after timeout with
+// ErrTimeout, when ctx ends, or when the link ends (ErrClosed).
+func (l *link) request(ctx context.Context, timeout time.Duration, name string, params []string, payload []byte, also ...string) (*Command, error) {
+	t := l.nextTrID()
+	c := &call{names: append([]string{name}, also...), ch: make(chan reply, 1)}
+	l.mu.Lock()
+	if l.closed {
+		err := l.err
+		l.mu.Unlock()
+		return nil, fmt.Errorf("msn: %s: %w", name, err)
+	}
+	l.pending[t] = c
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.pending, t)
+		l.mu.Unlock()
+	}()
+	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
+	if err := l.send(cmd); err != nil {
+		return nil, fmt.Errorf("msn: %s: %w", name, err)
+	}
+	return l.wait(ctx, timeout, name, c)
+}
+
+func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *call) (*Command, error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-c.ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("msn: %s: %w", name, r.err)
+		}
+		if r.cmd.IsError() {
+			code, _ := strconv.Atoi(r.cmd.Name)
+			return r.cmd, &ServerError{Code: code, Command: name}
+		}
+		return r.cmd, nil
+	case <-timer.C:
+		return nil, fmt.Errorf("msn: %s: %w", name, ErrTimeout)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("msn: %s: %w (%v)", name, ErrTimeout, ctx.Err())
+		}
+		return nil, fmt.Errorf("msn: %s: %w", name, ctx.Err())
+	}
+}
+
+// deliver hands cmd to the request it answers, if any, and reports whether it did.
+func (l *link) deliver(cmd *Command) bool {
+	t := cmd.Param(0)
+	if t == "" || t == "0" {
+		return false
+	}
+	l.mu.Lock()
+	c, ok := l.pending[t]
+	if ok && !cmd.IsError() && !contains(c.names, cmd.Name) {
+		ok = false
+	}
+	if ok {
+		delete(l.pending, t)
+	}
+	l.mu.Unlock()
+	if ok {
+		c.ch <- reply{cmd: cmd}
+	}
+	return ok
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// run reads commands until the connection ends, calling handle for each
+// one before delivering it to a waiting request. It returns the error that
+// ended the link (wrapping ErrClosed) after failing every pending request.
+func (l *link) run(handle func(*Command)) error {
+	var err error
+	for {
+		var cmd *Command
+		cmd, err = l.r.ReadCommand()
+		if err != nil {
+			if errors.Is(err, ErrEmptyLine) || errors.Is(err, ErrBadCommand) {
+				l.log.Debug("msn: skipping malformed line", "err", err)
+				continue
+			}
+			break
+		}
+		if l.log.Enabled(context.Background(), slog.LevelDebug) {
+			attrs := []any{"dir", "<-", "line", cmd.String()}
+			if cmd.Payload != nil {
+				attrs = append(attrs, "payload_bytes", len(cmd.Payload))
+			}
+			l.log.Debug("msn line", attrs...)
+		}
+		handle(cmd)
+		l.deliver(cmd)
+	}
+	l.conn.Close()
+	l.mu.Lock()
+	if l.err == nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+			l.err = ErrClosed
+		} else {
+			l.err = fmt.Errorf("%w: %v", ErrClosed, err)
+		}
+	}
+	l.closed = true
+	pend := l.pending
+	l.pending = map[string]*call{}
+	final := l.err
+	l.mu.Unlock()
+	for _, c := range pend {
+		c.ch <- reply{err: final}
+	}
+	close(l.done)
+	return final
+}
+
+// closeWith closes the connection, recording err (which should wrap
+// ErrClosed, or be nil for a normal close) as the reason the link ended.
+func (l *link) closeWith(err error) {
+	l.mu.Lock()
+	if l.err == nil && !l.closed {
+		if err == nil {
+			err = ErrClosed
+		}
+		l.err = err
+	}
+	l.mu.Unlock()
+	l.conn.Close()
+}
+
+// isClosed reports whether the link has ended.
+func (l *link) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// redactLine renders a command for the debug log without secrets: the MD5
+// hash or Passport ticket of "USR t MD5|TWN S x", the cookie of switchboard
+// USR and ANS, and QRY answers.
+func redactLine(cmd *Command) string {
+	c := *cmd
+	c.Params = append([]string(nil), cmd.Params...)
+	switch c.Name {
+	case "USR":
+		if len(c.Params) >= 4 && c.Params[2] == "S" {
+			for i := 3; i < len(c.Params); i++ {
+				c.Params[i] = "[redacted]"
+			}
+		} else if len(c.Params) == 3 { // switchboard: USR t passport cookie
+			c.Params[2] = "[redacted]"
+		}
+	case "ANS":
+		if len(c.Params) >= 3 {
+			c.Params[2] = "[redacted]"
+		}
+	}
+	return c.String()
+}

@@ -1,0 +1,522 @@
+package msn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// syncState tracks a SYN in progress.
+type syncState struct {
+	done         chan struct{}
+	gotReply     bool
+	finished     bool
+	wantContacts int // MSNP8+: LST lines announced by the SYN reply
+	wantGroups   int
+	lsts, lsgs   int
+}
+
+var listBits = map[string]Lists{"FL": ForwardList, "AL": AllowList, "BL": BlockList, "RL": ReverseList, "PL": PendingList}
+
+func listName(l Lists) string {
+	for k, v := range listBits {
+		if v == l {
+			return k
+		}
+	}
+	return ""
+}
+
+func sortContacts(cs []Contact) {
+	sort.Slice(cs, func(i, j int) bool { return strings.ToLower(cs[i].Passport) < strings.ToLower(cs[j].Passport) })
+}
+
+// syncList fetches the whole contact list (SYN) and waits until every line
+// announced has arrived.
+func (c *Client) syncList(ctx context.Context) error {
+	s := &syncState{done: make(chan struct{})}
+	c.mu.Lock()
+	c.sync = s
+	v, l := c.version, c.ns
+	c.mu.Unlock()
+	params := []string{"0"}
+	if v >= 10 {
+		params = []string{"0", "0"}
+	}
+	if _, err := c.request(ctx, "SYN", params, nil); err != nil {
+		return fmt.Errorf("msn: login: contact list: %w", err)
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-l.done:
+		return fmt.Errorf("msn: login: contact list: %w", ErrClosed)
+	case <-ctx.Done():
+		return fmt.Errorf("msn: login: contact list incomplete: %w (%v)", ErrTimeout, ctx.Err())
+	}
+}
+
+// onSYN reads the SYN reply: how much of the list follows.
+func (c *Client) onSYN(cmd *Command) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sync
+	if s == nil || s.gotReply {
+		return
+	}
+	s.gotReply = true
+	c.contacts = map[string]*Contact{}
+	c.groups = nil
+	switch {
+	case c.version < 8:
+		// SYN t ser: lists follow unless the serial is unchanged (we sent 0).
+		if cmd.Param(1) == "0" {
+			c.finishSyncLocked()
+		}
+		return
+	case c.version < 10:
+		// SYN t ver nContacts nGroups
+		s.wantContacts, _ = strconv.Atoi(cmd.Param(2))
+		s.wantGroups, _ = strconv.Atoi(cmd.Param(3))
+	default:
+		// SYN t ts1 ts2 nContacts nGroups
+		s.wantContacts, _ = strconv.Atoi(cmd.Param(3))
+		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
+	}
+	c.checkSyncLocked()
+}
+
+func (c *Client) checkSyncLocked() {
+	s := c.sync
+	if s != nil && s.gotReply && !s.finished && c.version >= 8 && s.lsts >= s.wantContacts && s.lsgs >= s.wantGroups {
+		c.finishSyncLocked()
+	}
+}
+
+// finishSyncLocked queues ContactListSynced, then an AuthorizationRequested
+// for everyone who added the user and is on neither the allow nor the block list.
+func (c *Client) finishSyncLocked() {
+	s := c.sync
+	if s == nil || s.finished {
+		return
+	}
+	s.finished = true
+	contacts := c.contactsLocked()
+	c.events.push(ContactListSynced{
+		Contacts:       contacts,
+		Groups:         append([]Group(nil), c.groups...),
+		AllowByDefault: c.blp != "BL",
+		PromptOnAdd:    c.gtc != "N",
+	})
+	for _, ct := range contacts {
+		if ct.Lists&(ReverseList|PendingList) != 0 && ct.Lists&(AllowList|BlockList) == 0 {
+			c.events.push(AuthorizationRequested{Passport: ct.Passport, FriendlyName: ct.FriendlyName})
+		}
+	}
+	close(s.done)
+}
+
+func (c *Client) onPrivacy(cmd *Command) {
+	if len(cmd.Params) == 0 {
+		return
+	}
+	val := cmd.Params[len(cmd.Params)-1]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cmd.Name == "GTC" {
+		c.gtc = val
+	} else {
+		c.blp = val
+	}
+}
+
+func (c *Client) onLSG(cmd *Command) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var g Group
+	switch {
+	case c.version < 8: // LSG t ser i n gid name 0
+		g = Group{ID: cmd.Param(4), Name: decodeName(cmd.Param(5))}
+	case c.version < 10: // LSG gid name 0
+		g = Group{ID: cmd.Param(0), Name: decodeName(cmd.Param(1))}
+	default: // LSG name guid
+		g = Group{ID: cmd.Param(1), Name: decodeName(cmd.Param(0))}
+	}
+	if g.ID != "" {
+		c.groups = append(c.groups, g)
+	}
+	if c.sync != nil {
+		c.sync.lsgs++
+		c.checkSyncLocked()
+	}
+}
+
+// contactLocked returns the contact for passport, creating it when asked.
+func (c *Client) contactLocked(passport string, create bool) *Contact {
+	key := strings.ToLower(passport)
+	ct, ok := c.contacts[key]
+	if !ok && create {
+		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
+		c.contacts[key] = ct
+	}
+	return ct
+}
+
+func splitGroups(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for _, g := range strings.Split(s, ",") {
+		if g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func (c *Client) onLST(cmd *Command) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := cmd.Params
+	switch {
+	case c.version < 8:
+		// LST t LIST ser i n [passport name [groups]]
+		bit := listBits[cmd.Param(1)]
+		i, _ := strconv.Atoi(cmd.Param(3))
+		n, _ := strconv.Atoi(cmd.Param(4))
+		if n > 0 && cmd.Param(5) != "" && bit != 0 {
+			ct := c.contactLocked(cmd.Param(5), true)
+			ct.Lists |= bit
+			if name := cmd.Param(6); name != "" {
+				ct.FriendlyName = decodeName(name)
+			}
+			if bit == ForwardList && c.version >= 7 {
+				ct.Groups = splitGroups(cmd.Param(7))
+			}
+		}
+		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
+			c.finishSyncLocked()
+		}
+		return
+	case c.version < 10:
+		// LST passport name bits [groups]
+		if len(p) >= 3 {
+			ct := c.contactLocked(p[0], true)
+			ct.FriendlyName = decodeName(p[1])
+			bits, _ := strconv.Atoi(p[2])
+			ct.Lists = Lists(bits)
+			ct.Groups = splitGroups(cmd.Param(3))
+		}
+	default:
+		// LST N=passport F=name C=guid bits [nettype] [groups]
+		var passport, name, guid string
+		var rest []string
+		for _, f := range p {
+			switch {
+			case strings.HasPrefix(f, "N="):
+				passport = f[2:]
+			case strings.HasPrefix(f, "F="):
+				name = f[2:]
+			case strings.HasPrefix(f, "C="):
+				guid = f[2:]
+			default:
+				rest = append(rest, f)
+			}
+		}
+		if passport != "" && len(rest) > 0 {
+			ct := c.contactLocked(passport, true)
+			if name != "" {
+				ct.FriendlyName = decodeName(name)
+			}
+			ct.GUID = guid
+			bits, _ := strconv.Atoi(rest[0])
+			ct.Lists = Lists(bits)
+			rest = rest[1:]
+			if c.version >= 12 && len(rest) > 0 && !strings.Contains(rest[0], "-") {
+				rest = rest[1:] // network type
+			}
+			ct.Groups = nil
+			if len(rest) > 0 {
+				ct.Groups = splitGroups(rest[0])
+			}
+		}
+	}
+	if c.sync != nil {
+		c.sync.lsts++
+		c.checkSyncLocked()
+	}
+}
+
+// changeListsLocked applies a confirmed list change and queues the events.
+func (c *Client) changeListsLocked(passport, name string, added, removed Lists, async bool) {
+	ct := c.contactLocked(passport, added != 0)
+	if ct == nil {
+		return
+	}
+	if name != "" {
+		ct.FriendlyName = decodeName(name)
+	}
+	before := ct.Lists
+	ct.Lists = (ct.Lists | added) &^ removed
+	if ct.Lists&(AllowList|BlockList) != 0 {
+		ct.Lists &^= PendingList
+	}
+	gained, lost := ct.Lists&^before, before&^ct.Lists
+	if gained == 0 && lost == 0 {
+		return
+	}
+	snap := ct.clone()
+	if ct.Lists == 0 {
+		delete(c.contacts, strings.ToLower(ct.Passport))
+	}
+	if c.sync == nil || !c.sync.finished {
+		return // part of the initial list
+	}
+	c.events.push(ContactListChanged{Contact: snap, Added: gained, Removed: lost})
+	if async && gained&(ReverseList|PendingList) != 0 && snap.Lists&(AllowList|BlockList) == 0 {
+		c.events.push(AuthorizationRequested{Passport: snap.Passport, FriendlyName: snap.FriendlyName})
+	}
+}
+
+func (c *Client) onADD(cmd *Command) {
+	// ADD t LIST ser passport name [gid]
+	bit := listBits[cmd.Param(1)]
+	if bit == 0 || cmd.Param(3) == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changeListsLocked(cmd.Param(3), cmd.Param(4), bit, 0, cmd.Param(0) == "0")
+}
+
+func (c *Client) onADC(cmd *Command) {
+	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
+	bit := listBits[cmd.Param(1)]
+	var passport, name, guid string
+	for _, f := range cmd.Params[min(2, len(cmd.Params)):] {
+		switch {
+		case strings.HasPrefix(f, "N="):
+			passport = f[2:]
+		case strings.HasPrefix(f, "F="):
+			name = f[2:]
+		case strings.HasPrefix(f, "C="):
+			guid = f[2:]
+		}
+	}
+	if bit == 0 || passport == "" {
+		return // e.g. adding a known contact to a group
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
+	if guid != "" {
+		if ct := c.contactLocked(passport, false); ct != nil {
+			ct.GUID = guid
+		}
+	}
+}
+
+func (c *Client) onREM(cmd *Command) {
+	bit := listBits[cmd.Param(1)]
+	if bit == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var id string
+	if c.version < 10 {
+		// REM t LIST ser passport [gid]; with a group id only the group changes.
+		if len(cmd.Params) > 4 {
+			return
+		}
+		id = cmd.Param(3)
+	} else {
+		// REM t LIST guid-or-passport [groupguid]
+		if len(cmd.Params) > 3 {
+			return
+		}
+		id = cmd.Param(2)
+	}
+	passport := id
+	if !strings.Contains(id, "@") {
+		passport = ""
+		for _, ct := range c.contacts {
+			if ct.GUID == id {
+				passport = ct.Passport
+			}
+		}
+	}
+	if passport == "" {
+		return
+	}
+	c.changeListsLocked(passport, "", 0, bit, cmd.Param(0) == "0")
+}
+
+// listsOf returns the lists passport is on, as the client knows them.
+func (c *Client) listsOf(passport string) (Lists, string, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ct := c.contactLocked(passport, false)
+	if ct == nil {
+		return 0, "", ""
+	}
+	return ct.Lists, ct.GUID, ct.FriendlyName
+}
+
+// addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).
+// Being already there (215) is not an error.
+func (c *Client) addTo(ctx context.Context, list Lists, passport string) error {
+	v := c.Version()
+	name := listName(list)
+	var err error
+	if v < 10 {
+		nick := passport
+		if _, _, fn := c.listsOf(passport); fn != "" {
+			if enc, e := encodeName(fn); e == nil {
+				nick = enc
+			}
+		}
+		params := []string{name, passport, nick}
+		if list == ForwardList && v >= 7 {
+			params = append(params, "0")
+		}
+		_, err = c.request(ctx, "ADD", params, nil)
+	} else {
+		params := []string{name, "N=" + passport}
+		if list == ForwardList {
+			params = append(params, "F="+passport)
+		}
+		_, err = c.request(ctx, "ADC", params, nil)
+	}
+	var se *ServerError
+	if errors.As(err, &se) && se.Code == 215 {
+		return nil
+	}
+	return err
+}
+
+// removeFrom takes passport off one list (REM; by contact GUID for the
+// forward list from MSNP10). Not being there (216) is not an error.
+func (c *Client) removeFrom(ctx context.Context, list Lists, passport string) error {
+	v := c.Version()
+	id := passport
+	if v >= 10 && list == ForwardList {
+		_, guid, _ := c.listsOf(passport)
+		if guid == "" {
+			return fmt.Errorf("msn: REM: no contact id known for %s", passport)
+		}
+		id = guid
+	}
+	_, err := c.request(ctx, "REM", []string{listName(list), id}, nil)
+	var se *ServerError
+	if errors.As(err, &se) {
+		switch {
+		case se.Code == 216:
+			return nil
+		case se.Code == 205 && v < 10 && list == ForwardList:
+			// Escargot answers REM FL with 205 although the removal
+			// took effect; the contact exists, so trust the removal.
+			if lists, _, _ := c.listsOf(passport); lists&ForwardList != 0 {
+				c.mu.Lock()
+				c.changeListsLocked(passport, "", 0, ForwardList, false)
+				c.mu.Unlock()
+				return nil
+			}
+		}
+	}
+	return err
+}
+
+// AddContact puts passport on the forward list (and the allow list, unless
+// it is blocked).
+func (c *Client) AddContact(ctx context.Context, passport string) error {
+	if err := checkPassport(passport); err != nil {
+		return fmt.Errorf("msn: add contact: %w", err)
+	}
+	lists, _, _ := c.listsOf(passport)
+	if lists&ForwardList == 0 {
+		if err := c.addTo(ctx, ForwardList, passport); err != nil {
+			return fmt.Errorf("msn: add contact: %w", err)
+		}
+	}
+	if lists&(AllowList|BlockList) == 0 {
+		if err := c.addTo(ctx, AllowList, passport); err != nil {
+			return fmt.Errorf("msn: add contact: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveContact takes passport off the forward list.
+func (c *Client) RemoveContact(ctx context.Context, passport string) error {
+	if err := checkPassport(passport); err != nil {
+		return fmt.Errorf("msn: remove contact: %w", err)
+	}
+	if err := c.removeFrom(ctx, ForwardList, passport); err != nil {
+		return fmt.Errorf("msn: remove contact: %w", err)
+	}
+	return nil
+}
+
+// Block moves passport from the allow list to the block list.
+func (c *Client) Block(ctx context.Context, passport string) error {
+	if err := checkPassport(passport); err != nil {
+		return fmt.Errorf("msn: block: %w", err)
+	}
+	lists, _, _ := c.listsOf(passport)
+	if lists&AllowList != 0 {
+		if err := c.removeFrom(ctx, AllowList, passport); err != nil {
+			return fmt.Errorf("msn: block: %w", err)
+		}
+	}
+	if lists&BlockList == 0 {
+		if err := c.addTo(ctx, BlockList, passport); err != nil {
+			return fmt.Errorf("msn: block: %w", err)
+		}
+	}
+	return nil
+}
+
+// Allow moves passport from the block list to the allow list.
+func (c *Client) Allow(ctx context.Context, passport string) error {
+	if err := checkPassport(passport); err != nil {
+		return fmt.Errorf("msn: allow: %w", err)
+	}
+	lists, _, _ := c.listsOf(passport)
+	if lists&BlockList != 0 {
+		if err := c.removeFrom(ctx, BlockList, passport); err != nil {
+			return fmt.Errorf("msn: allow: %w", err)
+		}
+	}
+	if lists&AllowList == 0 {
+		if err := c.addTo(ctx, AllowList, passport); err != nil {
+			return fmt.Errorf("msn: allow: %w", err)
+		}
+	}
+	return nil
+}
+
+// AcceptAuthorization answers someone who added the user: allow list and forward list.
+func (c *Client) AcceptAuthorization(ctx context.Context, passport string) error {
+	if err := c.Allow(ctx, passport); err != nil {
+		return fmt.Errorf("msn: accept: %w", err)
+	}
+	if lists, _, _ := c.listsOf(passport); lists&ForwardList == 0 {
+		if err := c.addTo(ctx, ForwardList, passport); err != nil {
+			return fmt.Errorf("msn: accept: %w", err)
+		}
+	}
+	return nil
+}
+
+// DenyAuthorization answers someone who added the user: block list.
+func (c *Client) DenyAuthorization(ctx context.Context, passport string) error {
+	if err := c.Block(ctx, passport); err != nil {
+		return fmt.Errorf("msn: deny: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package msn
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// mimeMessage is a parsed MSG payload: headers (names lower-cased) and body.
+type mimeMessage struct {
+	header map[string]string
+	body   []byte
+}
+
+// contentType returns the media type without parameters, lower-cased.
+func (m *mimeMessage) contentType() string {
+	ct := m.header["content-type"]
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// param returns a parameter of the Content-Type header (e.g. charset).
+func (m *mimeMessage) param(name string) string {
+	parts := strings.Split(m.header["content-type"], ";")
+	for _, p := range parts[1:] {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return ""
+}
+
+// parseMIME splits an MSG payload into headers and body. Lines may end in
+// CRLF or LF. A payload without the blank line that ends the headers is all
+// headers. Header lines without a colon are ignored; later duplicates win.
+func parseMIME(p []byte) *mimeMessage {
+	m := &mimeMessage{header: map[string]string{}}
+	head := p
+	for off := 0; off < len(p); {
+		nl := bytes.IndexByte(p[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		line := bytes.TrimRight(p[off:off+nl], "\r")
+		if len(line) == 0 {
+			head, m.body = p[:off], p[off+nl+1:]
+			break
+		}
+		off += nl + 1
+	}
+	parseHeaderLines(head, m.header)
+	return m
+}
+
+// parseHeaderLines reads "Name: value" lines into h (names lower-cased).
+func parseHeaderLines(b []byte, h map[string]string) {
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimRight(line, "\r")
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if k == "" {
+			continue
+		}
+		h[k] = strings.TrimSpace(v)
+	}
+}
+
+// bodyFields parses a body made of "Name: value" lines (datacasts, invitations).
+func bodyFields(body []byte) map[string]string {
+	h := map[string]string{}
+	parseHeaderLines(body, h)
+	return h
+}
+
+// textBody decodes a text/plain body: UTF-8 (invalid bytes replaced), or
+// ISO-8859-1 when another charset is declared and the bytes are not UTF-8;
+// line breaks become "\n".
+func textBody(m *mimeMessage) string {
+	b := m.body
+	var s string
+	cs := strings.ToLower(m.param("charset"))
+	if cs != "" && cs != "utf-8" && cs != "utf8" && !utf8.Valid(b) {
+		r := make([]rune, len(b))
+		for i, c := range b {
+			r[i] = rune(c)
+		}
+		s = string(r)
+	} else {
+		s = strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return normalizeNewlines(s)
+}
+
+// normalizeNewlines turns CRLF and lone CR into LF.
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+// parseFormat reads an X-MMS-IM-Format header value.
+func parseFormat(v string) Format {
+	var f Format
+	for _, field := range strings.Split(v, ";") {
+		k, val, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch strings.ToUpper(strings.TrimSpace(k)) {
+		case "FN":
+			f.Font = decodeName(val)
+		case "EF":
+			u := strings.ToUpper(val)
+			f.Bold = strings.Contains(u, "B")
+			f.Italic = strings.Contains(u, "I")
+			f.Underline = strings.Contains(u, "U")
+			f.Strike = strings.Contains(u, "S")
+		case "CO":
+			if n, err := strconv.ParseUint(val, 16, 32); err == nil {
+				f.Color = uint32(n)
+			}
+		case "CS":
+			f.Charset = val
+		case "PF":
+			f.Pitch = val
+		case "RL":
+			f.RTL = val == "1"
+		}
+	}
+	return f
+}
+
+// formatHeader renders f as an X-MMS-IM-Format value, with the official
+// client's defaults (Arial, variable-pitch swiss, ANSI) for empty fields.
+func formatHeader(f Format) string {
+	font := f.Font
+	if font == "" {
+		font = "Arial"
+	}
+	// Only '%', space and control characters are escaped in FN; ';' would
+	// end the field, so it is escaped too.
+	var fb strings.Builder
+	for i := 0; i < len(font); i++ {
+		c := font[i]
+		if c <= ' ' || c == '%' || c == ';' || c == 0x7f {
+			fmt.Fprintf(&fb, "%%%02X", c)
+		} else {
+			fb.WriteByte(c)
+		}
+	}
+	ef := ""
+	if f.Bold {
+		ef += "B"
+	}
+	if f.Italic {
+		ef += "I"
+	}
+	if f.Underline {
+		ef += "U"
+	}
+	if f.Strike {
+		ef += "S"
+	}
+	cs := safeToken(f.Charset, "0")
+	pf := safeToken(f.Pitch, "22")
+	s := fmt.Sprintf("FN=%s; EF=%s; CO=%x; CS=%s; PF=%s", fb.String(), ef, f.Color, cs, pf)
+	if f.RTL {
+		s += "; RL=1"
+	}
+	return s
+}
+
+// safeToken returns s when it is a short run of hex digits, else def.
+func safeToken(s, def string) string {
+	if s == "" || len(s) > 8 {
+		return def
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return def
+		}
+	}
+	return s
+}
+
+const textHeaderStart = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: "
+
+// textHeader is everything of a text/plain payload before the body.
+func textHeader(f Format) string { return textHeaderStart + formatHeader(f) + "\r\n\r\n" }
+
+// textPayload builds a text/plain MSG payload; line breaks become CRLF.
+func textPayload(text string, f Format) []byte {
+	body := strings.ReplaceAll(normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD")), "\n", "\r\n")
+	return []byte(textHeader(f) + body)
+}
+
+func typingPayload(passport string) []byte {
+	return []byte("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: " + passport + "\r\n\r\n\r\n")
+}
+
+var nudgePayload = []byte("MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-datacast\r\n\r\nID: 1\r\n\r\n")
+
+// SplitText splits text into pieces that each fit one MSG payload with format f,
+// at UTF-8 boundaries (preferring line and word breaks).
+// The line break or space a piece was split at is dropped. Text that
+// fits is returned as the only piece; empty text gives no pieces.
+func SplitText(text string, f Format) []string {
+	text = normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD"))
+	budget := MaxSBMessagePayload - len(textHeader(f))
+	var out []string
+	for text != "" {
+		if wireLen(text) <= budget {
+			out = append(out, text)
+			break
+		}
+		// The longest prefix that fits, at a rune boundary.
+		n, size := 0, 0
+		for n < len(text) {
+			_, w := utf8.DecodeRuneInString(text[n:])
+			add := w
+			if text[n] == '\n' {
+				add = 2
+			}
+			if size+add > budget {
+				break
+			}
+			size += add
+			n += w
+		}
+		if n == 0 { // budget smaller than one rune: cannot happen with real headers
+			_, n = utf8.DecodeRuneInString(text)
+		}
+		cut, skip := n, 0
+		if i := strings.LastIndexByte(text[:n], '\n'); i > 0 {
+			cut, skip = i, 1
+		} else if i := strings.LastIndexByte(text[:n], ' '); i > 0 {
+			cut, skip = i, 1
+		} else if n < len(text) && (text[n] == '\n' || text[n] == ' ') {
+			skip = 1
+		}
+		out = append(out, text[:cut])
+		text = text[cut+skip:]
+	}
+	return out
+}
+
+// wireLen is the byte length of text once its newlines are CRLF.
+func wireLen(s string) int { return len(s) + strings.Count(s, "\n") }
+
+// describeContent returns a short human description of a message type the
+// client does not handle.
+func describeContent(m *mimeMessage) string {
+	ct := m.contentType()
+	switch ct {
+	case "text/x-msmsgsinvite":
+		f := bodyFields(m.body)
+		if strings.EqualFold(f["invitation-command"], "CANCEL") {
+			return "a cancelled invitation"
+		}
+		if strings.EqualFold(f["invitation-command"], "ACCEPT") {
+			return "an accepted invitation"
+		}
+		if strings.EqualFold(f["application-guid"], "{5D3E02AB-6190-11d3-BBBB-00C04F795683}") || f["application-file"] != "" {
+			if name := f["application-file"]; name != "" {
+				return "a file transfer (" + sanitizeText(name) + ")"
+			}
+			return "a file transfer"
+		}
+		if app := f["application-name"]; app != "" {
+			return "an invitation (" + sanitizeText(app) + ")"
+		}
+		return "an invitation"
+	case "application/x-msnmsgrp2p":
+		return "peer-to-peer data (file transfer, display picture or emoticon)"
+	case "text/x-msnmsgr-datacast":
+		switch strings.TrimSpace(bodyFields(m.body)["id"]) {
+		case "2":
+			return "a wink"
+		case "3":
+			return "a voice clip"
+		case "4":
+			return "an action message"
+		}
+		return "a datacast"
+	case "image/gif", "application/x-ms-ink":
+		return "ink (a handwritten message)"
+	case "text/x-mms-emoticon", "text/x-mms-animemoticon":
+		return "custom emoticons"
+	case "":
+		return "a message without a content type"
+	}
+	return "content of type " + sanitizeText(ct)
+}
+
+// sanitizeText removes control characters and cuts s to 100 bytes.
+func sanitizeText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) > 100 {
+		cut := 100
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

@@ -1,0 +1,211 @@
+package msn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handleNS handles one command from the notification server. It runs on
+// the reader goroutine, before the command is delivered to the request it
+// answers, so state is up to date when a request returns.
+func (c *Client) handleNS(cmd *Command) {
+	switch cmd.Name {
+	case "ILN":
+		c.onPresence(cmd.Params[min(1, len(cmd.Params)):], true)
+	case "NLN":
+		c.onPresence(cmd.Params, false)
+	case "FLN":
+		c.onOffline(cmd)
+	case "UBX":
+		c.onUBX(cmd)
+	case "CHG":
+		c.onCHG(cmd)
+	case "REA":
+		c.onREA(cmd)
+	case "PRP":
+		c.onPRP(cmd)
+	case "SYN":
+		c.onSYN(cmd)
+	case "GTC", "BLP":
+		c.onPrivacy(cmd)
+	case "LSG":
+		c.onLSG(cmd)
+	case "LST":
+		c.onLST(cmd)
+	case "ADD":
+		c.onADD(cmd)
+	case "ADC":
+		c.onADC(cmd)
+	case "REM":
+		c.onREM(cmd)
+	case "RNG":
+		c.onRNG(cmd)
+	case "CHL":
+		c.onCHL(cmd)
+	case "QNG":
+		n, _ := strconv.Atoi(cmd.Param(0))
+		select {
+		case c.qng <- n:
+		default:
+		}
+	case "OUT":
+		c.onOUT(cmd)
+	case "MSG":
+		c.onNSMessage(cmd)
+	}
+}
+
+// nsEnded runs when the reader of l has stopped.
+func (c *Client) nsEnded(l *link, err error) {
+	c.mu.Lock()
+	if l != c.ns || !c.loggedIn || c.down {
+		c.mu.Unlock()
+		return
+	}
+	c.down = true
+	reason := ReasonConnectionLost
+	switch {
+	case c.closing:
+		reason, err = ReasonClosed, nil
+	case c.gotOUT:
+		reason = c.outReason
+	}
+	sbs := make([]*Switchboard, 0, len(c.sbs))
+	for sb := range c.sbs {
+		sbs = append(sbs, sb)
+	}
+	c.mu.Unlock()
+	for _, sb := range sbs {
+		sb.closeWith(fmt.Errorf("%w: the notification server connection ended", ErrClosed))
+		<-sb.done
+	}
+	c.events.push(Disconnected{Reason: reason, Err: err})
+	c.events.close()
+}
+
+func (c *Client) onOUT(cmd *Command) {
+	c.mu.Lock()
+	c.gotOUT = true
+	var err error
+	switch cmd.Param(0) {
+	case "OTH":
+		c.outReason = ReasonOtherLogin
+		err = fmt.Errorf("%w: signed in from another location", ErrClosed)
+	case "SSD":
+		c.outReason = ReasonServerShutdown
+		err = fmt.Errorf("%w: server is shutting down", ErrClosed)
+	default:
+		c.outReason = ReasonConnectionLost
+		err = fmt.Errorf("%w: server sent %q", ErrClosed, cmd.String())
+	}
+	l := c.ns
+	c.mu.Unlock()
+	if l != nil {
+		l.closeWith(err)
+	}
+}
+
+func (c *Client) onCHL(cmd *Command) {
+	chl := cmd.Param(1)
+	if chl == "" {
+		return
+	}
+	c.mu.Lock()
+	v, l := c.version, c.ns
+	c.mu.Unlock()
+	id, answer := challengeResponse(v, chl)
+	// The reply "QRY t" needs no handling; a wrong answer would get 540 and a disconnect.
+	qry := &Command{Name: "QRY", Params: []string{l.nextTrID(), id}, Payload: []byte(answer)}
+	if err := l.send(qry); err != nil {
+		c.log.Debug("msn: answering CHL", "err", err)
+	}
+}
+
+func (c *Client) onRNG(cmd *Command) {
+	// RNG sessid host:port CKI cookie passport name
+	if len(cmd.Params) < 5 || cmd.Param(2) != "CKI" {
+		c.log.Debug("msn: malformed RNG", "line", cmd.String())
+		return
+	}
+	c.events.push(Invitation{
+		SessionID:    cmd.Param(0),
+		Address:      cmd.Param(1),
+		Cookie:       cmd.Param(3),
+		From:         cmd.Param(4),
+		FriendlyName: decodeName(cmd.Param(5)),
+	})
+}
+
+// onNSMessage handles MSG from the server itself (profile, mail, system).
+func (c *Client) onNSMessage(cmd *Command) {
+	m := parseMIME(cmd.Payload)
+	switch m.contentType() {
+	case "application/x-msmsgssystemmessage":
+		f := bodyFields(m.body)
+		for k, v := range m.header {
+			if _, ok := f[k]; !ok {
+				f[k] = v
+			}
+		}
+		if f["type"] == "1" {
+			text := "The server is going down for maintenance"
+			if n, err := strconv.Atoi(f["arg1"]); err == nil {
+				text += fmt.Sprintf(" in %d minutes", n)
+			}
+			c.events.push(SystemMessage{Text: text})
+		}
+	case "text/x-msmsgsinitialemailnotification":
+		f := bodyFields(m.body)
+		if n, err := strconv.Atoi(f["inbox-unread"]); err == nil && n > 0 {
+			c.events.push(SystemMessage{Text: fmt.Sprintf("You have %d unread e-mail messages", n)})
+		}
+	case "text/x-msmsgsemailnotification":
+		f := bodyFields(m.body)
+		from := sanitizeText(f["from"])
+		if addr := sanitizeText(f["from-addr"]); addr != "" {
+			from += " <" + addr + ">"
+		}
+		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + sanitizeText(f["subject"])})
+	}
+}
+
+// keepalive sends PNG at the interval the server suggests and ends the
+// connection when no QNG answers in time.
+func (c *Client) keepalive(l *link) {
+	defer c.wg.Done()
+	interval := c.cfg.PingInterval
+	wait := time.NewTimer(interval)
+	defer wait.Stop()
+	for {
+		select {
+		case <-l.done:
+			return
+		case n := <-c.qng: // unsolicited QNG: take the hint
+			if n > 0 {
+				interval = time.Duration(n) * time.Second
+			}
+			continue
+		case <-wait.C:
+		}
+		if err := l.send(&Command{Name: "PNG"}); err != nil {
+			return
+		}
+		timeout := time.NewTimer(c.cfg.PingTimeout)
+		select {
+		case <-l.done:
+			timeout.Stop()
+			return
+		case n := <-c.qng:
+			timeout.Stop()
+			if n > 0 {
+				interval = time.Duration(n) * time.Second
+			}
+		case <-timeout.C:
+			l.closeWith(fmt.Errorf("%w: no answer to keepalive (PNG) within %s", ErrTimeout, c.cfg.PingTimeout))
+			return
+		}
+		wait.Reset(interval)
+	}
+}

@@ -1,0 +1,111 @@
+package msn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// orgURL is the fixed OrgURL of Messenger's Passport 1.4 requests.
+const orgURL = "http%3A%2F%2Fmessenger%2Emsn%2Ecom"
+
+// passportTicket logs in to Passport 1.4 with the challenge string of
+// "USR t TWN S challenge" and returns the ticket (from-PP). Wrong
+// credentials give an error matching ErrAuthFailed.
+func (c *Client) passportTicket(ctx context.Context, challenge string) (string, error) {
+	loginURL := c.cfg.LoginURL
+	if loginURL == "" {
+		u, err := c.nexusLoginURL(ctx)
+		if err != nil {
+			return "", err
+		}
+		loginURL = u
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loginURL, nil)
+	if err != nil {
+		return "", fmt.Errorf("msn: passport: bad login URL: %w", err)
+	}
+	req.Header.Set("Authorization", "Passport1.4 OrgVerb=GET,OrgURL="+orgURL+
+		",sign-in="+percentEncode(c.cfg.Passport)+",pwd="+percentEncode(c.cfg.Password)+","+challenge)
+	c.log.Debug("msn: passport login request", "url", loginURL)
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("msn: passport: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	c.log.Debug("msn: passport login response", "status", resp.StatusCode)
+	info := resp.Header.Get("Authentication-Info")
+	if resp.StatusCode == http.StatusUnauthorized ||
+		strings.Contains(strings.ToLower(resp.Header.Get("WWW-Authenticate")+info), "da-status=failed") {
+		return "", fmt.Errorf("msn: passport: %w", ErrAuthFailed)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("msn: passport: login server answered %s", resp.Status)
+	}
+	ticket, ok := fromPP(info)
+	if !ok {
+		return "", fmt.Errorf("msn: passport: no ticket in the login server's answer")
+	}
+	return ticket, nil
+}
+
+// nexusLoginURL asks the nexus for the DALogin URL.
+func (c *Client) nexusLoginURL(ctx context.Context) (string, error) {
+	if c.cfg.NexusURL == "" {
+		return "", fmt.Errorf("msn: passport: no nexus URL or login URL configured")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.NexusURL, nil)
+	if err != nil {
+		return "", fmt.Errorf("msn: passport: bad nexus URL: %w", err)
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("msn: passport: nexus: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	u, ok := daLogin(resp.Header.Get("PassportURLs"))
+	if !ok {
+		return "", fmt.Errorf("msn: passport: nexus answered %s without a DALogin URL", resp.Status)
+	}
+	return u, nil
+}
+
+// daLogin extracts the DALogin URL of a PassportURLs header, adding
+// https:// when it has no scheme.
+func daLogin(h string) (string, bool) {
+	for _, f := range strings.Split(h, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || !strings.EqualFold(k, "DALogin") || v == "" {
+			continue
+		}
+		if !strings.Contains(v, "://") {
+			v = "https://" + v
+		}
+		return v, true
+	}
+	return "", false
+}
+
+// fromPP extracts the ticket between the quotes of from-PP='...'.
+func fromPP(h string) (string, bool) {
+	i := strings.Index(h, "from-PP='")
+	if i < 0 {
+		return "", false
+	}
+	rest := h[i+len("from-PP='"):]
+	j := strings.IndexByte(rest, '\'')
+	if j <= 0 {
+		return "", false
+	}
+	t := rest[:j]
+	for k := 0; k < len(t); k++ {
+		if t[k] <= ' ' || t[k] == 0x7f {
+			return "", false
+		}
+	}
+	return t, true
+}

@@ -1,0 +1,199 @@
+package msn
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+func validOwnStatus(s Status) bool {
+	switch s {
+	case StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden:
+		return true
+	}
+	return false
+}
+
+// onPresence handles "STS passport name [clientid [msnobj]]", the tail of
+// NLN, and of ILN after its TrID.
+func (c *Client) onPresence(p []string, initial bool) {
+	if len(p) < 2 {
+		return
+	}
+	ev := PresenceChanged{Status: Status(p[0]), Passport: p[1], Initial: initial}
+	if len(p) > 2 {
+		ev.FriendlyName = decodeName(p[2])
+	}
+	if len(p) > 3 {
+		if n, err := strconv.ParseUint(p[3], 10, 32); err == nil {
+			ev.ClientID = uint32(n)
+		}
+	}
+	c.mu.Lock()
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.Status = ev.Status
+		ct.ClientID = ev.ClientID
+		if ev.FriendlyName != "" {
+			ct.FriendlyName = ev.FriendlyName
+		}
+		ev.Passport = ct.Passport
+	}
+	c.mu.Unlock()
+	c.events.push(ev)
+}
+
+func (c *Client) onOffline(cmd *Command) {
+	ev := PresenceChanged{Passport: cmd.Param(0), Status: StatusOffline}
+	if ev.Passport == "" {
+		return
+	}
+	c.mu.Lock()
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.Status = StatusOffline
+		ev.Passport = ct.Passport
+	}
+	c.mu.Unlock()
+	c.events.push(ev)
+}
+
+// onUBX handles a contact's personal message: UBX passport N + <Data> XML.
+func (c *Client) onUBX(cmd *Command) {
+	ev := PersonalMessageChanged{
+		Passport: cmd.Param(0),
+		Message:  xmlUnescape(xmlElement(cmd.Payload, "PSM")),
+		Media:    xmlElement(cmd.Payload, "CurrentMedia"),
+	}
+	if ev.Passport == "" {
+		return
+	}
+	c.mu.Lock()
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.PersonalMessage = ev.Message
+		ev.Passport = ct.Passport
+	}
+	c.mu.Unlock()
+	c.events.push(ev)
+}
+
+// xmlElement returns the raw text of the first <name>...</name> in b.
+func xmlElement(b []byte, name string) string {
+	s := string(b)
+	open, end := "<"+name+">", "</"+name+">"
+	i := strings.Index(s, open)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(open):]
+	j := strings.Index(s, end)
+	if j < 0 {
+		return ""
+	}
+	return strings.ToValidUTF8(s[:j], "\uFFFD")
+}
+
+// onCHG handles the server's confirmation of the user's status.
+func (c *Client) onCHG(cmd *Command) {
+	st := Status(cmd.Param(1))
+	if st == "" {
+		return
+	}
+	c.mu.Lock()
+	c.status = st
+	ev := OwnProfileChanged{FriendlyName: c.friendlyName, Status: st}
+	c.mu.Unlock()
+	c.events.push(ev)
+}
+
+// onREA handles "REA t ser passport name" (MSNP2-9).
+func (c *Client) onREA(cmd *Command) {
+	if len(cmd.Params) < 4 {
+		return
+	}
+	c.mu.Lock()
+	if !strings.EqualFold(cmd.Param(2), c.passport) {
+		c.mu.Unlock()
+		return
+	}
+	c.friendlyName = decodeName(cmd.Param(3))
+	ev := OwnProfileChanged{FriendlyName: c.friendlyName, Status: c.status}
+	c.mu.Unlock()
+	c.events.push(ev)
+}
+
+// onPRP handles "PRP MFN name" in a SYN (MSNP10+) and "PRP t MFN name".
+func (c *Client) onPRP(cmd *Command) {
+	var name string
+	reply := false
+	switch {
+	case cmd.Param(0) == "MFN":
+		name = cmd.Param(1)
+	case cmd.Param(1) == "MFN":
+		name, reply = cmd.Param(2), true
+	default:
+		return
+	}
+	c.mu.Lock()
+	c.friendlyName = decodeName(name)
+	ev := OwnProfileChanged{FriendlyName: c.friendlyName, Status: c.status}
+	c.mu.Unlock()
+	if reply {
+		c.events.push(ev)
+	}
+}
+
+// SetStatus changes the user's presence (CHG). HDN (hidden) is allowed;
+// FLN is not a status one can set (Close signs out).
+func (c *Client) SetStatus(ctx context.Context, s Status) error {
+	if !validOwnStatus(s) {
+		return fmt.Errorf("msn: set status: invalid status %q", s)
+	}
+	params := []string{string(s)}
+	if c.Version() >= 8 {
+		// Without the client id, servers silently ignore the command.
+		params = append(params, strconv.FormatUint(uint64(c.cfg.ClientID), 10))
+	}
+	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
+		return fmt.Errorf("msn: set status: %w", err)
+	}
+	return nil
+}
+
+// SetFriendlyName changes the user's friendly name (REA before MSNP10, PRP
+// MFN from MSNP10). Names longer than 387 bytes URL-encoded give ErrNameTooLong.
+func (c *Client) SetFriendlyName(ctx context.Context, name string) error {
+	enc, err := encodeName(name)
+	if err != nil {
+		return fmt.Errorf("msn: set friendly name: %w", err)
+	}
+	if c.Version() < 10 {
+		_, err = c.request(ctx, "REA", []string{c.Passport(), enc}, nil)
+	} else {
+		_, err = c.request(ctx, "PRP", []string{"MFN", enc}, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("msn: set friendly name: %w", err)
+	}
+	return nil
+}
+
+// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported before).
+func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
+	if c.Version() < 11 {
+		return fmt.Errorf("msn: set personal message: %w", ErrUnsupported)
+	}
+	text = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, "\uFFFD"))
+	payload := []byte("<Data><PSM>" + xmlEscape(text) + "</PSM><CurrentMedia></CurrentMedia></Data>")
+	if len(payload) > 4096 {
+		return fmt.Errorf("msn: set personal message: %w: %d bytes", ErrPayloadTooLong, len(payload))
+	}
+	if _, err := c.request(ctx, "UUX", nil, payload); err != nil {
+		return fmt.Errorf("msn: set personal message: %w", err)
+	}
+	return nil
+}
