@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary play the bench's hidden subcommands, which
+// the bench runs by re-executing itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && (os.Args[1] == "serve-msntest" || os.Args[1] == "serve-bridge") {
+		os.Exit(mainCode(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuickBench runs the whole bench in -quick mode against msntest and
+// checks that the JSON report holds every figure. It asserts no timings.
+func TestQuickBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three processes")
+	}
+	before := runtime.NumGoroutine()
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	o, err := parseOptions([]string{"-quick", "-json", jsonPath}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Self, err = os.Executable(); err != nil {
+		t.Fatal(err)
+	}
+	o.Timeout = 4 * time.Minute
+	var stderr bytes.Buffer
+	res, err := run(context.Background(), o, &stderr)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, stderr.String())
+	}
+	if err := writeJSON(jsonPath, res); err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	printTable(&table, res)
+	t.Logf("\n%s", table.String())
+	for _, e := range res.Errors {
+		t.Errorf("bench error: %s", e)
+	}
+
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Result
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("JSON report: %v", err)
+	}
+	if got.Machine.CPUs < 1 || got.Machine.GoVersion == "" {
+		t.Errorf("machine not described: %+v", got.Machine)
+	}
+	if l := got.Latency; l == nil {
+		t.Error("no latency figure")
+	} else {
+		for name, s := range map[string]Summary{"direct": l.DirectUS, "relay": l.RelayUS, "bridge": l.BridgeUS} {
+			if s.N != o.LatRounds || s.P50 <= 0 {
+				t.Errorf("latency %s: %d round trips with p50 %v, want %d measured", name, s.N, s.P50, o.LatRounds)
+			}
+		}
+	}
+	if tp := got.Throughput; tp == nil {
+		t.Error("no throughput figure")
+	} else {
+		if tp.Bridge.N != o.Runs || tp.Direct.N != o.Runs || tp.Bridge.P50 <= 0 || tp.Direct.P50 <= 0 {
+			t.Errorf("single-session throughput not measured: bridge %+v direct %+v", tp.Bridge, tp.Direct)
+		}
+		if len(tp.Aggregate) != len(o.AggSessions) {
+			t.Errorf("aggregate throughput for %d session counts, want %v", len(tp.Aggregate), o.AggSessions)
+		}
+		for i, a := range tp.Aggregate {
+			if i < len(o.AggSessions) && a.Sessions != o.AggSessions[i] || a.Rate.P50 <= 0 {
+				t.Errorf("aggregate %d: %+v", i, a)
+			}
+		}
+	}
+	if l := got.Login; l == nil || len(l.Sizes) != len(o.LoginSizes) {
+		t.Errorf("login to ready: %+v, want sizes %v", l, o.LoginSizes)
+	} else {
+		for _, s := range l.Sizes {
+			if s.BridgeMS.N != o.LoginReps || s.BareMS.N != o.LoginReps || s.Ratio <= 0 {
+				t.Errorf("login to ready with %d contacts: %+v", s.Contacts, s)
+			}
+		}
+	}
+	if m := got.Memory; m == nil || len(m.Points) != len(o.MemSessions) {
+		t.Errorf("memory: %+v, want points for %v", m, o.MemSessions)
+	} else {
+		for _, p := range m.Points {
+			if p.Stats.RSSBytes <= 0 || p.Stats.HeapInuse <= 0 || p.Stats.Goroutines <= 0 {
+				t.Errorf("memory with %d sessions: %+v", p.Sessions, p.Stats)
+			}
+		}
+	}
+	if c := got.CPU; c == nil || c.Throughput.Messages == 0 || c.Latency.Messages == 0 {
+		t.Errorf("cpu: %+v", c)
+	}
+	if len(got.Targets) != 5 {
+		t.Errorf("%d targets evaluated, want 5: %+v", len(got.Targets), got.Targets)
+	}
+
+	// Everything the bench started has stopped.
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		<-tick.C
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left, had %d before", n, before)
+	}
+}

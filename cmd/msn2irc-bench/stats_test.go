@@ -1,0 +1,43 @@
+package main
+
+import "testing"
+
+func TestSummarize(t *testing.T) {
+	xs := make([]float64, 100)
+	for i := range xs {
+		xs[i] = float64(100 - i) // 100 down to 1, unsorted input
+	}
+	s := summarize(xs)
+	want := Summary{N: 100, Min: 1, P50: 50, P90: 90, P99: 99, Max: 100, Mean: 50.5}
+	if s != want {
+		t.Errorf("summarize(1..100) = %+v, want %+v", s, want)
+	}
+	if xs[0] != 100 {
+		t.Error("summarize reordered its input")
+	}
+	if s := summarize([]float64{7}); s.P50 != 7 || s.P99 != 7 || s.Min != 7 {
+		t.Errorf("one sample: %+v", s)
+	}
+	if s := summarize(nil); s.N != 0 {
+		t.Errorf("no samples: %+v", s)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	r := &Result{
+		Latency:    &LatencyResult{RatioP50: 1.5, RatioP99: 2.5},
+		Throughput: &ThroughputResult{Runs: 1, Ratio: 0.95},
+		Login:      &LoginResult{Sizes: []LoginSize{{Contacts: 1000, Ratio: 1.3}, {Contacts: 10, Ratio: 1.0}}},
+		Memory:     &MemoryResult{Points: []MemPoint{{Sessions: 1000, RSSPerSession: 90 * 1024, HeapPerSession: 50 * 1024}}},
+	}
+	r.evaluateTargets()
+	want := []bool{true, false, true, false, true}
+	if len(r.Targets) != len(want) {
+		t.Fatalf("targets %+v", r.Targets)
+	}
+	for i, tg := range r.Targets {
+		if tg.Pass != want[i] {
+			t.Errorf("target %q (value %v): pass %v, want %v", tg.Name, tg.Value, tg.Pass, want[i])
+		}
+	}
+}
