@@ -1,0 +1,257 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// ContactsChannel is the channel that lists the contacts.
+const ContactsChannel = "&msn"
+
+// NickLen is the longest nick given to a contact.
+const NickLen = 30
+
+// Defaults of the Config limits.
+const (
+	DefaultLoginTimeout    = 30 * time.Second
+	DefaultRequestTimeout  = 15 * time.Second
+	DefaultReconnectMin    = 2 * time.Second
+	DefaultReconnectMax    = 5 * time.Minute
+	DefaultTypingTimeout   = 6 * time.Second
+	DefaultMaxSwitchboards = 16
+	DefaultAttachTimeout   = 30 * time.Second
+)
+
+// Config configures a Bridge.
+type Config struct {
+	Store *db.Store
+	// MSN is the template of every login: server, versions, nexus, login
+	// URL and timeouts. Passport and Password are set per login.
+	MSN        msn.Config
+	ServerName string // the IRC server name, host of the service user
+	Version    string // shown by the version command
+	Logger     *slog.Logger
+
+	// Limits; zero means the default.
+	LoginTimeout    time.Duration // whole MSN login
+	RequestTimeout  time.Duration // one MSN request (send, add, status...)
+	ReconnectMin    time.Duration // first delay after the connection was lost
+	ReconnectMax    time.Duration // longest delay between reconnect attempts
+	TypingTimeout   time.Duration // quiet time after which typing is reported done
+	MaxSwitchboards int           // open conversations per session
+	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
+}
+
+// Bridge draws an IRC world for each MSN account and keeps one MSN session
+// per account. It implements ircd.Backend. Its methods are safe to call from
+// any goroutine.
+type Bridge struct {
+	cfg Config
+	log *slog.Logger
+	srv *ircd.Server
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// NewBridge returns a bridge; call SetServer before serving clients.
+func NewBridge(cfg Config) *Bridge {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = "msn2irc"
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	setDefault(&cfg.LoginTimeout, DefaultLoginTimeout)
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.ReconnectMin, DefaultReconnectMin)
+	setDefault(&cfg.ReconnectMax, DefaultReconnectMax)
+	setDefault(&cfg.TypingTimeout, DefaultTypingTimeout)
+	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
+	if cfg.MaxSwitchboards <= 0 {
+		cfg.MaxSwitchboards = DefaultMaxSwitchboards
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{}}
+}
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+// SetServer gives the bridge the IRC server whose worlds it draws. It must be
+// called once, before the server serves clients.
+func (b *Bridge) SetServer(srv *ircd.Server) { b.srv = srv }
+
+// Errors shown to IRC users.
+var (
+	errWrongPassword = errors.New("MSN login failed: wrong address or password")
+	errBadAccount    = errors.New("MSN login failed: the account must be an e-mail address (PASS address:password)")
+	errShuttingDown  = errors.New("msn2irc is shutting down")
+	errSessionEnded  = errors.New("mapping: session ended")
+)
+
+// Authenticate logs in to MSN with the credentials, or attaches to the
+// running session of that account when the password matches.
+func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
+	account, ok := normalizeAccount(creds.Account)
+	if !ok {
+		return nil, errBadAccount
+	}
+	if creds.Password == "" {
+		return nil, errWrongPassword
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		s, created, err := b.sessionFor(account, creds.Password)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("MSN login failed: %w", ctx.Err())
+		}
+		if s.loginErr != nil {
+			if created {
+				return nil, loginError(s.loginErr)
+			}
+			continue // someone else's login failed; try with these credentials
+		}
+		var w *ircd.World
+		err = s.call(ctx, func() { w = s.authorize(creds.Password) })
+		if errors.Is(err, errSessionEnded) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("MSN login failed: %w", err)
+		}
+		if w == nil {
+			return nil, errWrongPassword
+		}
+		return w, nil
+	}
+	return nil, errors.New("MSN login failed: the session ended while attaching, try again")
+}
+
+// loginError turns an msn.Login error into a message for the user.
+func loginError(err error) error {
+	var se *msn.ServerError
+	switch {
+	case errors.Is(err, msn.ErrAuthFailed):
+		return errWrongPassword
+	case errors.Is(err, msn.ErrNoVersion):
+		return errors.New("MSN login failed: the server speaks none of the offered protocol versions (see MSN2IRC_MSN_VERSIONS)")
+	case errors.Is(err, msn.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return errors.New("MSN login failed: the server did not answer in time")
+	case errors.As(err, &se):
+		return fmt.Errorf("MSN login failed: server error %d (%s)", se.Code, msn.ErrorText(se.Code))
+	case errors.Is(err, errShuttingDown):
+		return err
+	}
+	return fmt.Errorf("MSN login failed: %s", strings.TrimPrefix(err.Error(), "msn: "))
+}
+
+// sessionFor returns the running session of account or starts one.
+func (b *Bridge) sessionFor(account, password string) (s *session, created bool, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, false, errShuttingDown
+	}
+	if s := b.sessions[account]; s != nil {
+		return s, false, nil
+	}
+	s = newSession(b, account, password)
+	b.sessions[account] = s
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		s.run()
+	}()
+	return s, true, nil
+}
+
+// unregister forgets s if it is still the session of its account.
+func (b *Bridge) unregister(s *session) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sessions[s.account] == s {
+		delete(b.sessions, s.account)
+	}
+}
+
+// Guest returns a world with only the service user, who explains how to log in.
+func (b *Bridge) Guest(ctx context.Context) (*ircd.World, error) {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return nil, errShuttingDown
+	}
+	return newGuest(b), nil
+}
+
+// Close signs every session out of MSN, closes their worlds with reason
+// and waits for their goroutines, or until ctx is done.
+func (b *Bridge) Close(ctx context.Context, reason string) error {
+	b.mu.Lock()
+	b.closed = true
+	list := make([]*session, 0, len(b.sessions))
+	for _, s := range b.sessions {
+		list = append(list, s)
+	}
+	b.mu.Unlock()
+	for _, s := range list {
+		s.stop(reason)
+	}
+	done := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		b.cancel()
+		return nil
+	case <-ctx.Done():
+		b.cancel()
+		return fmt.Errorf("mapping: close: %w", ctx.Err())
+	}
+}
+
+// SessionCount returns how many MSN sessions are running.
+func (b *Bridge) SessionCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.sessions)
+}
+
+// normalizeAccount lower-cases an MSN address and checks its shape.
+func normalizeAccount(a string) (string, bool) {
+	a = strings.ToLower(strings.TrimSpace(a))
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(a, " \t\r\n\x00,:!") || len(a) > 129 {
+		return "", false
+	}
+	return a, true
+}

@@ -1,0 +1,681 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// maxBufferedEvents bounds the events kept for a switchboard the session
+// does not know yet.
+const maxBufferedEvents = 256
+
+// conv is one conversation: a query with a contact, or a group chat shown
+// as a channel. Its switchboard comes and goes; the conversation stays.
+type conv struct {
+	channel  string // "" for a query
+	peer     string // the contact of a query
+	sb       *msn.Switchboard
+	members  map[string]bool // other participants, by passport
+	invites  []string        // passports to call in once the switchboard is open
+	queue    []*outgoing     // messages not yet delivered, in order
+	busy     bool            // an opener or sender goroutine is running
+	detached bool            // an older query superseded by a newer switchboard
+	closed   bool            // the user left the channel
+	lastUse  time.Time
+}
+
+// target is where the conversation shows: a channel, or "" (the user's query).
+func (cv *conv) target() string { return cv.channel }
+
+// outgoing is one message the user sent, until it is delivered or reported.
+type outgoing struct {
+	kind     string // text, action or nudge
+	text     string // IRC text (actions already as "* nick does something")
+	outboxID int64  // the outbox row it came from, 0 when none
+	retried  bool
+	pieces   []string
+	format   msn.Format
+	sent     int // pieces acknowledged
+}
+
+// convState indexes the conversations of a session.
+type convState struct {
+	bySB     map[*msn.Switchboard]*conv
+	queries  map[string]*conv // by passport
+	channels map[string]*conv // by casefolded name
+	unknown  map[*msn.Switchboard][]msn.Event
+}
+
+func (cs *convState) init() {
+	cs.bySB = map[*msn.Switchboard]*conv{}
+	cs.queries = map[string]*conv{}
+	cs.channels = map[string]*conv{}
+	cs.unknown = map[*msn.Switchboard][]msn.Event{}
+}
+
+// involves reports whether passport takes part in an open group chat.
+func (cs *convState) involves(passport string) bool {
+	for _, cv := range cs.channels {
+		if cv.members[passport] {
+			return true
+		}
+	}
+	return false
+}
+
+// switchboardOf returns the switchboard an event belongs to, if any.
+func switchboardOf(ev msn.Event) *msn.Switchboard {
+	switch ev := ev.(type) {
+	case msn.MessageReceived:
+		return ev.Switchboard
+	case msn.TypingReceived:
+		return ev.Switchboard
+	case msn.NudgeReceived:
+		return ev.Switchboard
+	case msn.UnsupportedContent:
+		return ev.Switchboard
+	case msn.ParticipantJoined:
+		return ev.Switchboard
+	case msn.ParticipantLeft:
+		return ev.Switchboard
+	case msn.SwitchboardClosed:
+		return ev.Switchboard
+	}
+	return nil
+}
+
+// holdUnknown keeps events of a switchboard the session has not claimed yet
+// (its Accept or OpenSwitchboard has not returned). It reports whether it did.
+func (s *session) holdUnknown(ev msn.Event) bool {
+	sb := switchboardOf(ev)
+	if sb == nil || s.convs.bySB[sb] != nil {
+		return false
+	}
+	if _, closed := ev.(msn.SwitchboardClosed); closed {
+		delete(s.convs.unknown, sb)
+		return true
+	}
+	if len(s.convs.unknown[sb]) < maxBufferedEvents {
+		s.convs.unknown[sb] = append(s.convs.unknown[sb], ev)
+	}
+	return true
+}
+
+// claim makes sb the switchboard of cv and applies its held events.
+func (s *session) claim(cv *conv, sb *msn.Switchboard) {
+	s.convs.bySB[sb] = cv
+	cv.sb = sb
+	cv.lastUse = time.Now()
+	held := s.convs.unknown[sb]
+	delete(s.convs.unknown, sb)
+	for _, ev := range held {
+		s.handleEvent(ev)
+	}
+}
+
+// queryFor returns the query conversation with a contact.
+func (s *session) queryFor(passport string) *conv {
+	q := s.convs.queries[passport]
+	if q == nil {
+		q = &conv{peer: passport, members: map[string]bool{}}
+		s.convs.queries[passport] = q
+	}
+	return q
+}
+
+// convForIncoming returns the conversation of a switchboard; a switchboard
+// never seen before becomes the query with from.
+func (s *session) convForIncoming(sb *msn.Switchboard, from string) *conv {
+	if cv := s.convs.bySB[sb]; cv != nil {
+		return cv
+	}
+	return s.adoptSwitchboard(sb, []string{strings.ToLower(from)})
+}
+
+// adoptSwitchboard gives an incoming switchboard its conversation: a query
+// when there is one other participant, a channel when there are more.
+func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *conv {
+	if len(participants) > 1 {
+		cv := &conv{members: map[string]bool{}}
+		for _, p := range participants {
+			cv.members[p] = true
+			s.ensureContact(p, "")
+		}
+		s.toChannel(cv, "")
+		s.claim(cv, sb)
+		return cv
+	}
+	p := participants[0]
+	q := s.convs.queries[p]
+	if q == nil || q.sb != nil || q.busy {
+		if q != nil {
+			q.detached = true // keeps its switchboard until it closes
+		}
+		q = &conv{peer: p, members: map[string]bool{}}
+		s.convs.queries[p] = q
+	}
+	q.members = map[string]bool{p: true}
+	s.claim(q, sb)
+	return q
+}
+
+// onJoined records a participant of a switchboard.
+func (s *session) onJoined(ev msn.ParticipantJoined) {
+	c := s.ensureContact(ev.Passport, ev.FriendlyName)
+	if ev.FriendlyName != "" {
+		s.setName(c, ev.FriendlyName)
+	}
+	cv := s.convs.bySB[ev.Switchboard]
+	if cv == nil || cv.sb != ev.Switchboard || cv.members[c.passport] {
+		return
+	}
+	cv.members[c.passport] = true
+	if cv.channel != "" {
+		s.refresh(c)
+		s.world.Join(cv.channel, ircd.Member{Nick: c.nick})
+		return
+	}
+	if len(cv.members) >= 2 {
+		s.toChannel(cv, c.nick)
+	}
+}
+
+// toChannel turns a conversation with several participants into a channel.
+func (s *session) toChannel(cv *conv, joiner string) {
+	if cv.channel != "" {
+		return
+	}
+	if cv.peer != "" && s.convs.queries[cv.peer] == cv {
+		delete(s.convs.queries, cv.peer)
+	}
+	cv.channel = s.newChannelName()
+	s.convs.channels[Casefold(cv.channel)] = cv
+	var members []ircd.Member
+	var nicks []string
+	for _, p := range sortedKeys(cv.members) {
+		c := s.ensureContact(p, "")
+		s.refresh(c)
+		members = append(members, ircd.Member{Nick: c.nick})
+		nicks = append(nicks, c.nick)
+	}
+	s.world.OpenChannel(cv.channel, "MSN group chat with "+strings.Join(nicks, ", "), true, members)
+	if cv.peer != "" {
+		if c := s.contacts[cv.peer]; c != nil && joiner != "" {
+			s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: joiner + " joined this chat; it continues in " + cv.channel})
+		}
+		cv.peer = ""
+	}
+}
+
+func (s *session) newChannelName() string {
+	for {
+		s.chanCounter++
+		name := fmt.Sprintf("#chat-%d", s.chanCounter)
+		if s.convs.channels[Casefold(name)] == nil {
+			return name
+		}
+	}
+}
+
+// onLeft records that a participant left a switchboard.
+func (s *session) onLeft(ev msn.ParticipantLeft) {
+	cv := s.convs.bySB[ev.Switchboard]
+	p := strings.ToLower(ev.Passport)
+	if cv == nil || cv.sb != ev.Switchboard || !cv.members[p] {
+		return
+	}
+	delete(cv.members, p)
+	c := s.ensureContact(p, "")
+	if cv.channel != "" {
+		reason := "left the chat"
+		if ev.Idle {
+			reason = "the chat timed out"
+		}
+		s.world.Part(cv.channel, c.nick, reason)
+	}
+	if len(cv.members) == 0 {
+		// Nobody left to talk to: leave too; the next message opens a new one.
+		s.releaseSwitchboard(cv)
+	}
+}
+
+// releaseSwitchboard closes a conversation's switchboard in the background.
+func (s *session) releaseSwitchboard(cv *conv) {
+	sb := cv.sb
+	if sb == nil {
+		return
+	}
+	cv.sb = nil
+	delete(s.convs.bySB, sb)
+	s.spawn(func(context.Context) { sb.Close() })
+	s.settle(cv)
+}
+
+// onSwitchboardClosed forgets a switchboard that ended.
+func (s *session) onSwitchboardClosed(ev msn.SwitchboardClosed) {
+	cv := s.convs.bySB[ev.Switchboard]
+	delete(s.convs.bySB, ev.Switchboard)
+	if cv == nil || cv.sb != ev.Switchboard {
+		return
+	}
+	cv.sb = nil
+	if cv.channel == "" {
+		cv.members = map[string]bool{}
+	}
+	s.settle(cv)
+}
+
+// settle hands what is left of a superseded query to the current one.
+func (s *session) settle(cv *conv) {
+	if !cv.detached || cv.busy || cv.sb != nil {
+		return
+	}
+	rest := cv.queue
+	cv.queue = nil
+	if len(rest) == 0 {
+		return
+	}
+	q := s.queryFor(cv.peer)
+	q.queue = append(rest, q.queue...)
+	s.pump(q)
+}
+
+// dropConversations forgets every switchboard (the connection is gone).
+func (s *session) dropConversations() {
+	for sb, cv := range s.convs.bySB {
+		delete(s.convs.bySB, sb)
+		if cv.sb == sb {
+			cv.sb = nil
+		}
+	}
+	s.convs.unknown = map[*msn.Switchboard][]msn.Event{}
+	for _, cv := range s.allConvs() {
+		s.settle(cv)
+		s.pump(cv)
+	}
+}
+
+func (s *session) allConvs() []*conv {
+	var out []*conv
+	for _, p := range sortedKeys(s.convs.queries) {
+		out = append(out, s.convs.queries[p])
+	}
+	for _, n := range sortedKeys(s.convs.channels) {
+		out = append(out, s.convs.channels[n])
+	}
+	return out
+}
+
+// sendTo queues a message to a contact, or puts it in the outbox when the
+// contact is offline.
+func (s *session) sendTo(c *contact, o *outgoing) {
+	q := s.convs.queries[c.passport]
+	busy := q != nil && len(q.queue) > 0
+	if s.client == nil || (!c.online() && !busy) {
+		s.toOutbox(c, []*outgoing{o})
+		return
+	}
+	q = s.queryFor(c.passport)
+	q.queue = append(q.queue, o)
+	s.pump(q)
+}
+
+// pump makes progress on a conversation: opens its switchboard, calls
+// invited contacts in, or sends the next message. One goroutine at a time
+// works for a conversation, so messages go out in order.
+func (s *session) pump(cv *conv) {
+	if cv.busy || cv.closed {
+		return
+	}
+	if cv.detached && cv.sb == nil {
+		s.settle(cv)
+		return
+	}
+	if len(cv.queue) == 0 && len(cv.invites) == 0 {
+		return
+	}
+	if s.client == nil {
+		s.park(cv, "not connected to MSN")
+		return
+	}
+	if cv.sb == nil {
+		s.open(cv)
+		return
+	}
+	sb := cv.sb
+	cv.lastUse = time.Now()
+	for _, p := range cv.invites {
+		s.inviteInto(cv, sb, p)
+	}
+	cv.invites = nil
+	if len(cv.queue) == 0 {
+		return
+	}
+	o := cv.queue[0]
+	if o.kind != "nudge" && o.pieces == nil {
+		text := o.text
+		if s.settings.Formatting {
+			o.text = text
+			var f msn.Format
+			text, f = FormatFromIRC(text)
+			o.format = f
+		} else {
+			text = StripFormatting(text)
+		}
+		o.pieces = msn.SplitText(text, o.format)
+	}
+	cv.busy = true
+	timeout := s.b.cfg.RequestTimeout
+	s.spawn(func(ctx context.Context) {
+		err := sendOne(ctx, sb, o, timeout)
+		s.post(func() { s.sent(cv, sb, o, err) })
+	})
+}
+
+// sendOne sends the pieces of a message not yet acknowledged.
+func sendOne(ctx context.Context, sb *msn.Switchboard, o *outgoing, timeout time.Duration) error {
+	if o.kind == "nudge" {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return sb.SendNudge(ctx)
+	}
+	for o.sent < len(o.pieces) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		err := sb.SendText(ctx, o.pieces[o.sent], o.format)
+		cancel()
+		if err != nil {
+			return err
+		}
+		o.sent++
+	}
+	return nil
+}
+
+// sent takes the outcome of sending a message.
+func (s *session) sent(cv *conv, sb *msn.Switchboard, o *outgoing, err error) {
+	cv.busy = false
+	if len(cv.queue) == 0 || cv.queue[0] != o {
+		return // the conversation was reset meanwhile
+	}
+	if err == nil {
+		cv.queue = cv.queue[1:]
+		if o.outboxID != 0 {
+			if err := s.store.DeleteOutbox(s.ctx, o.outboxID); err != nil {
+				s.log.Warn("deleting a delivered outbox message", "err", err)
+			}
+		}
+		s.pump(cv)
+		return
+	}
+	if s.ctx.Err() != nil {
+		return
+	}
+	if errors.Is(err, msn.ErrClosed) {
+		if cv.sb == sb {
+			cv.sb = nil
+			delete(s.convs.bySB, sb)
+		}
+		if !o.retried {
+			o.retried = true
+			s.log.Info("switchboard closed before the acknowledgement; resending", "target", cv.describe())
+			s.settle(cv)
+			s.pump(cv)
+			return
+		}
+	}
+	cv.queue = cv.queue[1:]
+	s.failed(cv, o, sendErrorText(err, s.clientVersion()))
+	s.settle(cv)
+	s.pump(cv)
+}
+
+func (cv *conv) describe() string {
+	if cv.channel != "" {
+		return cv.channel
+	}
+	return cv.peer
+}
+
+func (s *session) clientVersion() int {
+	if s.client == nil {
+		return 0
+	}
+	return s.client.Version()
+}
+
+// sendErrorText says why a message was not delivered.
+func sendErrorText(err error, version int) string {
+	var se *msn.ServerError
+	switch {
+	case errors.Is(err, msn.ErrClosed):
+		return "the conversation closed twice before MSN acknowledged it; it may not have arrived"
+	case errors.Is(err, msn.ErrNAK):
+		return "MSN could not deliver it"
+	case errors.Is(err, msn.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "MSN did not acknowledge it in time; it may not have arrived"
+	case errors.Is(err, msn.ErrUnsupported):
+		return fmt.Sprintf("not supported with MSNP%d", version)
+	case errors.Is(err, errNotConnected):
+		return "not connected to MSN"
+	case errors.As(err, &se):
+		return fmt.Sprintf("server error %d: %s", se.Code, msn.ErrorText(se.Code))
+	}
+	return strings.TrimPrefix(err.Error(), "msn: ")
+}
+
+// failed tells the user, in the conversation's window, that a message was not delivered.
+func (s *session) failed(cv *conv, o *outgoing, reason string) {
+	what := "Message not delivered"
+	switch o.kind {
+	case "nudge":
+		what = "Nudge not delivered"
+	default:
+		what += ": \"" + shorten(StripFormatting(o.text), 80) + "\""
+	}
+	desc := what + " (" + reason + ")"
+	if o.outboxID != 0 {
+		desc += "; it stays in the outbox"
+	}
+	if cv.channel != "" {
+		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: desc})
+		return
+	}
+	nick := cv.peer
+	if c := s.contacts[cv.peer]; c != nil {
+		nick = c.nick
+	}
+	s.world.Fail(nick, "PRIVMSG", "MESSAGE_NOT_DELIVERED", desc, nick)
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// failAll reports every queued message of a conversation as not delivered.
+func (s *session) failAll(cv *conv, reason string) {
+	q := cv.queue
+	cv.queue = nil
+	for _, o := range q {
+		s.failed(cv, o, reason)
+	}
+}
+
+// park moves what a conversation could not send now to the outbox (a
+// query) or reports it (a channel).
+func (s *session) park(cv *conv, reason string) {
+	if cv.channel != "" {
+		s.failAll(cv, reason)
+		cv.invites = nil
+		return
+	}
+	q := cv.queue
+	cv.queue = nil
+	cv.invites = nil
+	if len(q) == 0 {
+		return
+	}
+	c := s.ensureContact(cv.peer, "")
+	s.toOutbox(c, q)
+}
+
+// open starts the switchboard of a conversation and calls its participants in.
+func (s *session) open(cv *conv) {
+	var targets []string
+	if cv.channel == "" {
+		targets = []string{cv.peer}
+	} else {
+		seen := map[string]bool{}
+		for _, p := range append(sortedKeys(cv.members), cv.invites...) {
+			if !seen[p] {
+				seen[p] = true
+				targets = append(targets, p)
+			}
+		}
+	}
+	if len(targets) == 0 {
+		s.failAll(cv, "nobody is in this group chat; /INVITE a contact first")
+		return
+	}
+	if len(s.convs.bySB) >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
+		s.failAll(cv, fmt.Sprintf("too many open conversations (%d); close some and try again", s.b.cfg.MaxSwitchboards))
+		cv.invites = nil
+		return
+	}
+	cv.busy = true
+	cv.invites = nil
+	client := s.client
+	timeout := s.b.cfg.RequestTimeout
+	s.spawn(func(ctx context.Context) {
+		octx, cancel := context.WithTimeout(ctx, 2*timeout)
+		defer cancel()
+		sb, err := client.OpenSwitchboard(octx, targets[0])
+		var inviteErrs []string
+		if err == nil {
+			for _, p := range targets[1:] {
+				if ierr := sb.Invite(octx, p); ierr != nil {
+					inviteErrs = append(inviteErrs, p+": "+sendErrorText(ierr, client.Version()))
+				}
+			}
+		}
+		if !s.post(func() { s.opened(cv, sb, err, inviteErrs) }) && sb != nil {
+			sb.Close()
+		}
+	})
+}
+
+// opened takes the outcome of opening a switchboard.
+func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []string) {
+	cv.busy = false
+	if err != nil {
+		if sb != nil {
+			s.spawn(func(context.Context) { sb.Close() })
+		}
+		if cv.closed {
+			return
+		}
+		var se *msn.ServerError
+		offline := errors.Is(err, msn.ErrContactOffline) || (errors.As(err, &se) && se.Code == 217)
+		if offline && cv.channel == "" {
+			if c := s.contacts[cv.peer]; c != nil && c.online() {
+				c.status = msn.StatusOffline
+				s.refresh(c)
+			}
+			s.park(cv, "")
+			s.settle(cv)
+			return
+		}
+		reason := "could not open a conversation: " + sendErrorText(err, s.clientVersion())
+		if offline {
+			reason = "the contact is offline"
+		}
+		s.failAll(cv, reason)
+		s.settle(cv)
+		return
+	}
+	if cv.closed {
+		s.spawn(func(context.Context) { sb.Close() })
+		return
+	}
+	s.claim(cv, sb)
+	for _, e := range inviteErrs {
+		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + e})
+	}
+	s.pump(cv)
+}
+
+// inviteInto calls a contact into an open switchboard.
+func (s *session) inviteInto(cv *conv, sb *msn.Switchboard, passport string) {
+	timeout := s.b.cfg.RequestTimeout
+	version := s.clientVersion()
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		err := sb.Invite(ctx, passport)
+		if err == nil {
+			return
+		}
+		s.post(func() {
+			nick := passport
+			if c := s.contacts[passport]; c != nil {
+				nick = c.nick
+			}
+			target := cv.channel
+			s.deliver(ircd.Message{Command: "NOTICE", Target: target, Text: "Could not invite " + nick + ": " + sendErrorText(err, version)})
+		})
+	})
+}
+
+// evictIdle closes the least recently used idle query switchboard.
+func (s *session) evictIdle() bool {
+	var victim *conv
+	for _, cv := range s.convs.bySB {
+		if cv.channel != "" || cv.busy || len(cv.queue) > 0 || cv.sb == nil {
+			continue
+		}
+		if victim == nil || cv.lastUse.Before(victim.lastUse) {
+			victim = cv
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	s.releaseSwitchboard(victim)
+	return true
+}
+
+// sendTyping tells the participants of an open switchboard that the user types.
+func (s *session) sendTyping(cv *conv) {
+	if cv == nil || cv.sb == nil {
+		return
+	}
+	sb := cv.sb
+	timeout := s.b.cfg.RequestTimeout
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		sb.SendTyping(ctx)
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,322 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// contact is what the session knows of one MSN contact.
+type contact struct {
+	passport  string
+	nick      string
+	name      string // friendly name, cleaned
+	status    msn.Status
+	psm       string
+	lists     msn.Lists
+	inChannel bool // member of &msn
+	voiced    bool
+}
+
+func (c *contact) online() bool { return c.status != "" && c.status != msn.StatusOffline }
+
+// loadState reads the account's settings and stored nicks.
+func (s *session) loadState() {
+	ctx := s.ctx
+	st, err := s.store.Settings(ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading settings", "err", err)
+		st = db.DefaultSettings()
+	}
+	s.settings = st
+	stored, err := s.store.Contacts(ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading contacts", "err", err)
+	}
+	for _, c := range stored {
+		p := strings.ToLower(c.Passport)
+		s.contacts[p] = &contact{passport: p, nick: c.Nick, name: c.FriendlyName, status: msn.StatusOffline}
+		s.nicks[Casefold(c.Nick)] = p
+	}
+}
+
+// drawWorld puts the user, the service user and &msn in a new world.
+func (s *session) drawWorld() {
+	ident, host := splitPassport(s.account)
+	realname := s.selfName
+	if realname == "" {
+		realname = s.account
+	}
+	s.world.SetSelf(ident, host, realname)
+	s.world.SetUser(serviceUser(s.b.cfg.ServerName))
+	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
+	for _, c := range s.sortedContacts() {
+		if c.lists != 0 {
+			c.inChannel, c.voiced = false, false
+			s.refresh(c)
+		}
+	}
+}
+
+// serviceUser is the `msn` user of every world.
+func serviceUser(serverName string) ircd.User {
+	return ircd.User{
+		Nick:     ServiceNick,
+		Ident:    "msn",
+		Host:     serverName,
+		Realname: "msn2irc service (/msg msn help)",
+		Online:   true,
+		Bot:      true,
+		Info:     []string{"is the msn2irc service: /msg msn help"},
+	}
+}
+
+func (s *session) sortedContacts() []*contact {
+	out := make([]*contact, 0, len(s.contacts))
+	for _, c := range s.contacts {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].passport < out[j].passport })
+	return out
+}
+
+// nickTaken reports whether nick is used by the user, the service user or
+// a contact other than passport.
+func (s *session) nickTaken(nick, passport string) bool {
+	cf := Casefold(nick)
+	if cf == Casefold(ServiceNick) || (s.world != nil && s.world.Nick() != "" && cf == Casefold(s.world.Nick())) {
+		return true
+	}
+	if p, ok := s.nicks[cf]; ok && p != passport {
+		return true
+	}
+	return false
+}
+
+// ensureContact returns the contact for passport, giving a new one a nick.
+func (s *session) ensureContact(passport, friendly string) *contact {
+	p := strings.ToLower(passport)
+	c := s.contacts[p]
+	if c == nil {
+		c = &contact{passport: p, status: msn.StatusOffline, name: cleanName(friendly)}
+		s.contacts[p] = c
+	}
+	if c.nick == "" {
+		c.nick = NickForContact(p, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, p) })
+		s.nicks[Casefold(c.nick)] = p
+		s.saveContact(c)
+	}
+	return c
+}
+
+func (s *session) saveContact(c *contact) {
+	err := s.store.PutContact(s.ctx, db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Warn("storing contact", "passport", c.passport, "err", err)
+	}
+}
+
+// setNick renames a contact (NICK to every client) and stores the new nick.
+func (s *session) setNick(c *contact, nick string) error {
+	if nick == c.nick {
+		return nil
+	}
+	if Casefold(nick) != Casefold(c.nick) && s.nickTaken(nick, c.passport) {
+		return errors.New("the nick " + nick + " is taken")
+	}
+	if c.lists != 0 || s.world.Nick() != "" {
+		if _, shown := s.world.LookupUser(c.nick); shown {
+			if err := s.world.RenameUser(c.nick, nick); err != nil {
+				return err
+			}
+		}
+	}
+	delete(s.nicks, Casefold(c.nick))
+	c.nick = nick
+	s.nicks[Casefold(nick)] = c.passport
+	s.saveContact(c)
+	return nil
+}
+
+// setName records a friendly name and, with nick_source=name, follows it
+// with the nick.
+func (s *session) setName(c *contact, friendly string) {
+	name := cleanName(friendly)
+	if name == "" || name == c.name {
+		return
+	}
+	c.name = name
+	if s.settings.NickSource == "name" {
+		want := NickForContact(c.passport, name, "name", NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
+		if err := s.setNick(c, want); err != nil {
+			s.log.Info("following friendly name", "passport", c.passport, "err", err)
+		}
+	}
+	s.saveContact(c)
+}
+
+// refresh shows a contact's current state in the world.
+func (s *session) refresh(c *contact) {
+	if c.lists == 0 && !s.convs.involves(c.passport) {
+		if c.inChannel {
+			s.world.Part(ContactsChannel, c.nick, "removed from the contact list")
+			c.inChannel, c.voiced = false, false
+		}
+		if _, ok := s.world.LookupUser(c.nick); ok {
+			s.world.RemoveUser(c.nick, "removed from the contact list")
+		}
+		return
+	}
+	s.world.SetUser(s.userFor(c))
+	online := c.online()
+	want := c.lists&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+	switch {
+	case want && !c.inChannel:
+		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
+		c.inChannel, c.voiced = true, online
+	case !want && c.inChannel:
+		reason := "went offline"
+		if c.lists&msn.ForwardList == 0 {
+			reason = "removed from the contact list"
+		}
+		s.world.Part(ContactsChannel, c.nick, reason)
+		c.inChannel, c.voiced = false, false
+	case want && c.voiced != online:
+		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
+		c.voiced = online
+	}
+}
+
+// userFor builds the IRC user of a contact.
+func (s *session) userFor(c *contact) ircd.User {
+	ident, host := splitPassport(c.passport)
+	away, online := AwayText(c.status, c.psm)
+	realname := c.name
+	if realname == "" {
+		realname = c.passport
+	}
+	status := "Offline"
+	if online {
+		status = StatusName(c.status)
+	}
+	info := []string{"is " + c.passport + " on MSN (" + status + ")"}
+	if c.name != "" {
+		info = append(info, "friendly name: "+c.name)
+	}
+	if c.psm != "" {
+		info = append(info, "personal message: "+c.psm)
+	}
+	info = append(info, "lists: "+listNames(c.lists))
+	return ircd.User{
+		Nick:     c.nick,
+		Ident:    ident,
+		Host:     host,
+		Realname: realname,
+		Account:  c.passport,
+		Away:     away,
+		Online:   online,
+		Info:     info,
+	}
+}
+
+func listNames(l msn.Lists) string {
+	var parts []string
+	for _, x := range []struct {
+		l    msn.Lists
+		name string
+	}{{msn.ForwardList, "FL"}, {msn.AllowList, "AL"}, {msn.BlockList, "BL"}, {msn.ReverseList, "RL"}, {msn.PendingList, "PL"}} {
+		if l&x.l != 0 {
+			parts = append(parts, x.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}
+
+// markAllOffline shows every contact offline (the connection is gone).
+func (s *session) markAllOffline() {
+	for _, c := range s.sortedContacts() {
+		if c.online() {
+			c.status = msn.StatusOffline
+			s.refresh(c)
+		}
+	}
+}
+
+// applyContact takes a contact as the server describes it.
+func (s *session) applyContact(mc msn.Contact) *contact {
+	c := s.ensureContact(mc.Passport, mc.FriendlyName)
+	c.lists = mc.Lists
+	if mc.FriendlyName != "" {
+		s.setName(c, mc.FriendlyName)
+	}
+	if mc.PersonalMessage != "" {
+		c.psm = cleanPSM(mc.PersonalMessage)
+	}
+	if mc.Status != "" {
+		c.status = mc.Status
+	}
+	return c
+}
+
+// lookupContact finds a contact by nick or address.
+func (s *session) lookupContact(arg string) (*contact, bool) {
+	if strings.Contains(arg, "@") {
+		c, ok := s.contacts[strings.ToLower(arg)]
+		return c, ok
+	}
+	p, ok := s.nicks[Casefold(arg)]
+	if !ok {
+		return nil, false
+	}
+	c, ok := s.contacts[p]
+	return c, ok
+}
+
+// splitPassport gives the ident and host of an address.
+func splitPassport(p string) (ident, host string) {
+	local, domain, _ := strings.Cut(p, "@")
+	ident = identSafe(local, "user")
+	host = identSafe(domain, "msn")
+	return ident, host
+}
+
+// identSafe keeps the characters allowed in an ident or host.
+func identSafe(s, fallback string) string {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		case strings.ContainsRune("-._~+=", r):
+			return r
+		}
+		return -1
+	}, s)
+	if len(out) > 63 {
+		out = out[:63]
+	}
+	if out == "" || out[0] == '.' || out[0] == '-' {
+		out = fallback + out
+	}
+	return out
+}
+
+// cleanName makes a friendly name safe for IRC: one line, no control characters.
+func cleanName(s string) string {
+	return strings.TrimSpace(StripFormatting(CleanLine(s, false)))
+}
+
+// cleanText makes a personal message or status text safe for one IRC line.
+func cleanPSM(s string) string {
+	return strings.TrimSpace(CleanLine(strings.ReplaceAll(s, "\n", " "), false))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,366 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// handler receives what the user does in a session's world. Its methods run
+// on client goroutines and hand the work to the session goroutine.
+type handler struct{ s *session }
+
+var _ ircd.Handler = (*handler)(nil)
+
+// do runs fn on the session goroutine and returns its error.
+func (h *handler) do(ctx context.Context, fn func() error) error {
+	var err error
+	if cerr := h.s.call(ctx, func() { err = fn() }); cerr != nil {
+		if errors.Is(cerr, errSessionEnded) {
+			return errors.New("the MSN session has ended")
+		}
+		return cerr
+	}
+	return err
+}
+
+func (h *handler) Attached(ctx context.Context, c *ircd.Client) {
+	h.do(ctx, func() error { h.s.onAttached(c); return nil })
+}
+
+func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
+	h.do(ctx, func() error { h.s.maybeEnd(); return nil })
+}
+
+func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
+	return h.do(ctx, func() error { return h.s.onUserMessage(m) })
+}
+
+func (h *handler) Join(ctx context.Context, c *ircd.Client, channel string) error {
+	return h.do(ctx, func() error { return h.s.onJoinChannel(channel) })
+}
+
+func (h *handler) Part(ctx context.Context, c *ircd.Client, channel, reason string) error {
+	return h.do(ctx, func() error { return h.s.onPartChannel(channel) })
+}
+
+func (h *handler) Invite(ctx context.Context, c *ircd.Client, nick, channel string) error {
+	return h.do(ctx, func() error { return h.s.onInvite(nick, channel) })
+}
+
+func (h *handler) Kick(ctx context.Context, c *ircd.Client, channel, nick, reason string) error {
+	return &ircd.Reply{Code: irc.ERR_CHANOPRIVSNEEDED, Params: []string{channel}, Text: "MSN cannot remove someone from a chat"}
+}
+
+func (h *handler) Topic(ctx context.Context, c *ircd.Client, channel, topic string) error {
+	return h.do(ctx, func() error { return h.s.onTopic(channel, topic) })
+}
+
+func (h *handler) Away(ctx context.Context, c *ircd.Client, text string) error {
+	return h.do(ctx, func() error { h.s.setStatus(StatusForAway(text), ""); return nil })
+}
+
+func (h *handler) Realname(ctx context.Context, c *ircd.Client, name string) error {
+	return h.do(ctx, func() error { h.s.setFriendlyName(name, ""); return nil })
+}
+
+func (h *handler) NickChanged(ctx context.Context, c *ircd.Client, oldNick, newNick string) {
+	h.do(ctx, func() error { h.s.checkSelfNick(); return nil })
+}
+
+// onAttached greets a client that finished its burst.
+func (s *session) onAttached(c *ircd.Client) {
+	if s.pending > 0 {
+		s.pending--
+	}
+	s.checkSelfNick()
+	if s.world.ClientCount() <= 1 {
+		s.replay()
+	}
+	if s.client == nil {
+		if s.stopped {
+			s.notice("Not connected to MSN. Use \"login <address> <password>\" to sign in again.")
+		} else {
+			s.notice("Not connected to MSN right now; reconnecting.")
+		}
+	}
+	pend, err := s.store.Pending(s.ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading authorization requests", "err", err)
+	}
+	for _, r := range pend {
+		s.notice(authRequestText(r.Passport, r.FriendlyName))
+	}
+}
+
+// checkSelfNick renames a contact whose nick the user now has.
+func (s *session) checkSelfNick() {
+	self := s.world.Nick()
+	if self == "" {
+		return
+	}
+	p, ok := s.nicks[Casefold(self)]
+	if !ok {
+		return
+	}
+	c := s.contacts[p]
+	if c == nil {
+		return
+	}
+	want := NickForContact(c.passport, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
+	if err := s.setNick(c, want); err != nil {
+		s.log.Info("moving a contact off the user's nick", "err", err)
+	}
+}
+
+// onUserMessage routes a PRIVMSG, NOTICE or TAGMSG from the user.
+func (s *session) onUserMessage(m ircd.Message) error {
+	target := m.Target
+	switch {
+	case Casefold(target) == Casefold(ServiceNick):
+		if m.Command == "PRIVMSG" {
+			s.command(m.Text, ServiceNick)
+		}
+		return nil
+	case Casefold(target) == Casefold(ContactsChannel):
+		if m.Command == "PRIVMSG" {
+			text := m.Text
+			for _, p := range []string{ServiceNick + ": ", ServiceNick + ", ", ServiceNick + ":"} {
+				if len(text) >= len(p) && strings.EqualFold(text[:len(p)], p) {
+					text = text[len(p):]
+					break
+				}
+			}
+			s.command(text, ContactsChannel)
+		}
+		return nil
+	case strings.HasPrefix(target, "#"):
+		cv := s.convs.channels[Casefold(target)]
+		if cv == nil {
+			return &ircd.Reply{Code: irc.ERR_NOSUCHCHANNEL, Params: []string{target}, Text: "No such channel"}
+		}
+		return s.userMessage(cv, nil, m)
+	}
+	c, ok := s.lookupContact(target)
+	if !ok {
+		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{target}, Text: "No such nick"}
+	}
+	return s.userMessage(s.convs.queries[c.passport], c, m)
+}
+
+// userMessage sends what the user typed to a contact (c set) or a channel.
+func (s *session) userMessage(cv *conv, c *contact, m ircd.Message) error {
+	if m.Command == "TAGMSG" {
+		if m.Tags["+typing"] == "active" {
+			s.sendTyping(cv)
+		}
+		return nil
+	}
+	var o *outgoing
+	if cmd, args, ok := ParseCTCP(m.Text); ok {
+		if m.Command != "PRIVMSG" {
+			return nil // CTCP replies mean nothing on MSN
+		}
+		switch cmd {
+		case "ACTION":
+			o = &outgoing{kind: "action", text: CleanLine(ActionText(s.world.Nick(), args), true)}
+		case "NUDGE":
+			o = &outgoing{kind: "nudge"}
+		default:
+			return errors.New("CTCP " + cmd + " is not supported on MSN")
+		}
+	} else {
+		text := CleanLine(m.Text, true)
+		if strings.TrimSpace(StripFormatting(text)) == "" {
+			return nil
+		}
+		o = &outgoing{kind: "text", text: text}
+	}
+	if c != nil {
+		s.sendTo(c, o)
+		return nil
+	}
+	cv.queue = append(cv.queue, o)
+	s.pump(cv)
+	return nil
+}
+
+// onJoinChannel starts an empty group chat, or shows &msn again.
+func (s *session) onJoinChannel(name string) error {
+	if Casefold(name) == Casefold(ContactsChannel) {
+		s.redrawContactsChannel()
+		return nil
+	}
+	if !strings.HasPrefix(name, "#") || len(name) < 2 || len(name) > 50 || strings.ContainsAny(name, " ,\x07\x00\r\n") {
+		return &ircd.Reply{Code: irc.ERR_NOSUCHCHANNEL, Params: []string{name}, Text: "Group chats are # channels"}
+	}
+	if cv := s.convs.channels[Casefold(name)]; cv != nil {
+		s.openChannelView(cv)
+		return nil
+	}
+	cv := &conv{channel: name, members: map[string]bool{}}
+	s.convs.channels[Casefold(name)] = cv
+	s.world.OpenChannel(name, "MSN group chat: /INVITE contacts to it", true, nil)
+	return nil
+}
+
+// openChannelView (re)draws a group chat channel.
+func (s *session) openChannelView(cv *conv) {
+	var members []ircd.Member
+	var nicks []string
+	for _, p := range sortedKeys(cv.members) {
+		c := s.ensureContact(p, "")
+		members = append(members, ircd.Member{Nick: c.nick})
+		nicks = append(nicks, c.nick)
+	}
+	topic := "MSN group chat: /INVITE contacts to it"
+	if len(nicks) > 0 {
+		topic = "MSN group chat with " + strings.Join(nicks, ", ")
+	}
+	s.world.OpenChannel(cv.channel, topic, true, members)
+}
+
+// redrawContactsChannel puts the user back in &msn.
+func (s *session) redrawContactsChannel() {
+	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
+	for _, c := range s.sortedContacts() {
+		c.inChannel, c.voiced = false, false
+		if c.lists != 0 {
+			s.refresh(c)
+		}
+	}
+}
+
+// onPartChannel leaves a group chat.
+func (s *session) onPartChannel(name string) error {
+	if Casefold(name) == Casefold(ContactsChannel) {
+		s.world.CloseChannel(ContactsChannel, "")
+		for _, c := range s.contacts {
+			c.inChannel, c.voiced = false, false
+		}
+		return nil
+	}
+	cv := s.convs.channels[Casefold(name)]
+	if cv == nil {
+		return &ircd.Reply{Code: irc.ERR_NOTONCHANNEL, Params: []string{name}, Text: "You're not on that channel"}
+	}
+	delete(s.convs.channels, Casefold(name))
+	cv.closed = true
+	if len(cv.queue) > 0 && !cv.busy {
+		cv.queue = nil
+	}
+	if sb := cv.sb; sb != nil {
+		cv.sb = nil
+		delete(s.convs.bySB, sb)
+		s.spawn(func(context.Context) { sb.Close() })
+	}
+	s.world.CloseChannel(cv.channel, "left the group chat")
+	return nil
+}
+
+// onInvite calls a contact into a group chat.
+func (s *session) onInvite(nick, channel string) error {
+	c, ok := s.lookupContact(nick)
+	if !ok {
+		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{nick}, Text: "No such nick"}
+	}
+	cv := s.convs.channels[Casefold(channel)]
+	if cv == nil {
+		return &ircd.Reply{Code: irc.ERR_NOSUCHCHANNEL, Params: []string{channel}, Text: "Invite contacts to a group chat: /JOIN #name first"}
+	}
+	if cv.members[c.passport] {
+		return &ircd.Reply{Code: irc.ERR_USERONCHANNEL, Params: []string{c.nick, channel}, Text: "is already in the chat"}
+	}
+	if s.client == nil {
+		return errNotConnected
+	}
+	if !c.online() {
+		return errors.New(c.nick + " is offline and cannot join a chat")
+	}
+	cv.invites = append(cv.invites, c.passport)
+	s.pump(cv)
+	return nil
+}
+
+// onTopic sets the personal message from /TOPIC &msn.
+func (s *session) onTopic(channel, topic string) error {
+	if Casefold(channel) != Casefold(ContactsChannel) {
+		return &ircd.Reply{Code: irc.ERR_CHANOPRIVSNEEDED, Params: []string{channel}, Text: "MSN group chats have no topic"}
+	}
+	s.setPersonalMessage(topic, "")
+	return nil
+}
+
+// setStatus changes the user's MSN status; reply says where to answer ("" =
+// only on failure, in &msn).
+func (s *session) setStatus(st msn.Status, replyTo string) {
+	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetStatus(ctx, st) }, func(err error) {
+		if err != nil {
+			s.answer(replyTo, "Could not change your status: "+sendErrorText(err, s.clientVersion()))
+			return
+		}
+		s.status = st
+		if replyTo != "" {
+			s.answer(replyTo, "Status set to "+statusLabel(st)+".")
+		}
+	})
+}
+
+func statusLabel(st msn.Status) string {
+	switch st {
+	case msn.StatusOnline:
+		return "Online"
+	case msn.StatusHidden:
+		return "Appear offline"
+	}
+	return StatusName(st)
+}
+
+// setFriendlyName changes the user's friendly name.
+func (s *session) setFriendlyName(name, replyTo string) {
+	name = cleanName(name)
+	if name == "" {
+		s.answer(replyTo, "Usage: name <friendly name>")
+		return
+	}
+	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetFriendlyName(ctx, name) }, func(err error) {
+		if err != nil {
+			s.answer(replyTo, "Could not change your friendly name: "+sendErrorText(err, s.clientVersion()))
+			return
+		}
+		s.selfName = name
+		ident, host := splitPassport(s.account)
+		s.world.SetSelf(ident, host, name)
+		if replyTo != "" {
+			s.answer(replyTo, "Friendly name set to "+name+".")
+		}
+	})
+}
+
+// setPersonalMessage changes the personal message, shown as the &msn topic.
+func (s *session) setPersonalMessage(text, replyTo string) {
+	text = cleanPSM(text)
+	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
+		if err != nil {
+			msg := "Could not set your personal message: " + sendErrorText(err, s.clientVersion())
+			if errors.Is(err, msn.ErrUnsupported) {
+				msg = "Personal messages need MSNP11 or later; this session speaks MSNP" + itoa(s.clientVersion()) + "."
+			}
+			if replyTo == "" {
+				s.world.SetTopic(ContactsChannel, s.psm, "")
+			}
+			s.answer(replyTo, msg)
+			return
+		}
+		s.psm = text
+		s.world.SetTopic(ContactsChannel, text, s.world.Nick())
+		if replyTo != "" {
+			s.answer(replyTo, "Personal message set.")
+		}
+	})
+}

@@ -1,0 +1,273 @@
+package mapping
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// maxLineBytes bounds the text of one PRIVMSG sent to IRC clients, leaving
+// room for the source, command, target and tags in 512 bytes.
+const maxLineBytes = 400
+
+// handleEvent applies one MSN event to the world.
+func (s *session) handleEvent(ev msn.Event) {
+	if s.holdUnknown(ev) {
+		return
+	}
+	switch ev := ev.(type) {
+	case msn.ContactListSynced:
+		s.onSynced(ev)
+	case msn.PresenceChanged:
+		c := s.ensureContact(ev.Passport, ev.FriendlyName)
+		wasOnline := c.online()
+		if ev.FriendlyName != "" {
+			s.setName(c, ev.FriendlyName)
+		}
+		c.status = ev.Status
+		s.refresh(c)
+		if !wasOnline && c.online() {
+			s.flushOutbox(c)
+		}
+	case msn.PersonalMessageChanged:
+		c := s.ensureContact(ev.Passport, "")
+		c.psm = cleanPSM(ev.Message)
+		s.refresh(c)
+	case msn.ContactListChanged:
+		c := s.applyContact(ev.Contact)
+		s.refresh(c)
+	case msn.AuthorizationRequested:
+		s.onAuthRequest(ev)
+	case msn.OwnProfileChanged:
+		if ev.FriendlyName != "" {
+			s.selfName = cleanName(ev.FriendlyName)
+			ident, host := splitPassport(s.account)
+			s.world.SetSelf(ident, host, s.selfName)
+		}
+		if ev.Status != "" {
+			s.status = ev.Status
+		}
+	case msn.Invitation:
+		s.onInvitation(ev)
+	case msn.MessageReceived:
+		s.onMessage(ev)
+	case msn.TypingReceived:
+		s.onTyping(ev.Switchboard, ev.From)
+	case msn.NudgeReceived:
+		c := s.ensureContact(ev.From, "")
+		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		s.clearTyping(cv, c)
+		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: "\x01ACTION sent you a nudge\x01", Time: time.Now()})
+	case msn.UnsupportedContent:
+		c := s.ensureContact(ev.From, "")
+		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		what := ev.Description
+		if what == "" {
+			what = "something (" + ev.ContentType + ")"
+		}
+		s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(),
+			Text: c.nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet", Time: time.Now()})
+	case msn.ParticipantJoined:
+		s.onJoined(ev)
+	case msn.ParticipantLeft:
+		s.onLeft(ev)
+	case msn.SwitchboardClosed:
+		s.onSwitchboardClosed(ev)
+	case msn.Disconnected:
+		s.handleDisconnect(ev)
+	case msn.SystemMessage:
+		s.notice("MSN server: " + cleanPSM(ev.Text))
+	}
+}
+
+// onSynced takes the whole contact list (at login and after a reconnect).
+func (s *session) onSynced(ev msn.ContactListSynced) {
+	seen := map[string]bool{}
+	var online []*contact
+	for _, mc := range ev.Contacts {
+		c := s.applyContact(mc)
+		seen[c.passport] = true
+		if c.online() {
+			online = append(online, c)
+		}
+	}
+	for _, c := range s.sortedContacts() {
+		if !seen[c.passport] && c.lists != 0 {
+			c.lists = 0
+			c.status = msn.StatusOffline
+		}
+		s.refresh(c)
+	}
+	s.synced = true
+	for _, c := range online {
+		s.flushOutbox(c)
+	}
+	// Contacts who were online before a reconnect and are offline now may
+	// have been waiting for messages; those stay in the outbox.
+}
+
+// onAuthRequest stores and announces that someone added the user.
+func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
+	p := strings.ToLower(ev.Passport)
+	name := cleanName(ev.FriendlyName)
+	if err := s.store.AddPending(s.ctx, db.AuthRequest{Account: s.account, Passport: p, FriendlyName: name, Received: time.Now()}); err != nil {
+		s.log.Warn("storing authorization request", "err", err)
+	}
+	s.notice(authRequestText(p, name))
+}
+
+func authRequestText(passport, name string) string {
+	who := passport
+	if name != "" && name != passport {
+		who += " (" + name + ")"
+	}
+	return who + " added you to their contact list. Answer with \"accept " + passport + "\" or \"deny " + passport + "\"."
+}
+
+// onInvitation accepts an incoming chat unless the contact is blocked.
+func (s *session) onInvitation(inv msn.Invitation) {
+	c := s.ensureContact(inv.From, inv.FriendlyName)
+	if c.lists&msn.BlockList != 0 {
+		s.log.Info("ignoring chat from a blocked contact", "passport", c.passport)
+		return
+	}
+	client := s.client
+	if client == nil {
+		return
+	}
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.RequestTimeout)
+		defer cancel()
+		sb, err := client.Accept(ctx, inv)
+		if !s.post(func() { s.accepted(inv, sb, err) }) && sb != nil {
+			sb.Close()
+		}
+	})
+}
+
+func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
+	if err != nil {
+		s.log.Info("accepting a chat failed", "from", inv.From, "err", err)
+		return
+	}
+	if s.convs.bySB[sb] != nil {
+		return
+	}
+	var participants []string
+	for _, p := range sb.Participants() {
+		participants = append(participants, strings.ToLower(p))
+	}
+	if len(participants) == 0 {
+		participants = []string{strings.ToLower(inv.From)}
+	}
+	s.pump(s.adoptSwitchboard(sb, participants))
+}
+
+// onMessage shows an incoming text message, one PRIVMSG per line.
+func (s *session) onMessage(ev msn.MessageReceived) {
+	c := s.ensureContact(ev.From, ev.FriendlyName)
+	if ev.FriendlyName != "" {
+		s.setName(c, ev.FriendlyName)
+		s.refresh(c)
+	}
+	cv := s.convForIncoming(ev.Switchboard, ev.From)
+	s.clearTyping(cv, c)
+	at := ev.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting) {
+		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
+	}
+}
+
+// ircLines turns MSN text into IRC message texts: one per line, none empty,
+// none too long, with formatting codes when wanted.
+func ircLines(text string, f msn.Format, formatting bool) []string {
+	text = StripFormatting(text)
+	if formatting {
+		text = FormatToIRC(text, f)
+	}
+	return SplitLines(text, maxLineBytes)
+}
+
+// deliver sends a message to the attached clients, or keeps it for the
+// next client when none is attached.
+func (s *session) deliver(m ircd.Message) {
+	if m.Time.IsZero() {
+		m.Time = time.Now()
+	}
+	if s.world.ClientCount() == 0 && m.Command != "TAGMSG" {
+		_, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
+		if err != nil {
+			s.log.Warn("keeping a message for replay", "err", err)
+		}
+		return
+	}
+	s.world.Deliver(m)
+}
+
+// replay delivers the messages kept while no client was attached.
+func (s *session) replay() {
+	msgs, err := s.store.Replay(s.ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading kept messages", "err", err)
+		return
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	var last int64
+	for _, m := range msgs {
+		s.world.Deliver(ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
+		last = m.ID
+	}
+	if err := s.store.DeleteReplay(s.ctx, s.account, last); err != nil {
+		s.log.Warn("deleting replayed messages", "err", err)
+	}
+}
+
+// notice tells the user something in &msn, from the service user.
+func (s *session) notice(text string) {
+	s.deliver(ircd.Message{Command: "NOTICE", From: ServiceNick, Target: ContactsChannel, Text: text})
+}
+
+type typingKey struct {
+	target, nick string
+}
+
+// onTyping shows that a contact types, and that they stopped after a quiet period.
+func (s *session) onTyping(sb *msn.Switchboard, from string) {
+	c := s.ensureContact(from, "")
+	cv := s.convForIncoming(sb, from)
+	if s.world.ClientCount() == 0 {
+		return
+	}
+	key := typingKey{cv.target(), c.nick}
+	if t, ok := s.typing[key]; ok {
+		t.Stop()
+	}
+	s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "active"}})
+	var t *time.Timer
+	t = s.afterFunc(s.b.cfg.TypingTimeout, func() {
+		if s.typing[key] != t {
+			return
+		}
+		delete(s.typing, key)
+		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: key.nick, Target: key.target, Tags: map[string]string{"+typing": "done"}})
+	})
+	s.typing[key] = t
+}
+
+// clearTyping forgets a typing contact once their message arrived.
+func (s *session) clearTyping(cv *conv, c *contact) {
+	key := typingKey{cv.target(), c.nick}
+	if t, ok := s.typing[key]; ok {
+		t.Stop()
+		delete(s.typing, key)
+	}
+}

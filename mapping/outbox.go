@@ -1,0 +1,79 @@
+package mapping
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+)
+
+// toOutbox stores messages for a contact who cannot get them now and tells
+// the user, in the contact's window.
+func (s *session) toOutbox(c *contact, items []*outgoing) {
+	stored := 0
+	for _, o := range items {
+		if o.outboxID != 0 {
+			continue // already in the outbox
+		}
+		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now()})
+		if err != nil {
+			s.log.Warn("queueing a message", "err", err)
+			s.failed(&conv{peer: c.passport}, o, "it could not be queued: "+err.Error())
+			continue
+		}
+		o.outboxID = id
+		stored++
+	}
+	if stored == 0 {
+		return
+	}
+	why := c.nick + " is offline"
+	if s.client == nil {
+		why = "Not connected to MSN right now"
+	}
+	msg := fmt.Sprintf("%s: message queued; it will be delivered when %s comes online (\"outbox\" lists the queue).", why, c.nick)
+	if stored > 1 {
+		msg = fmt.Sprintf("%s: %d messages queued; they will be delivered when %s comes online (\"outbox\" lists the queue).", why, stored, c.nick)
+	}
+	s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: msg})
+}
+
+// flushOutbox delivers, in order, what waits for a contact who came online.
+func (s *session) flushOutbox(c *contact) {
+	if s.client == nil {
+		return
+	}
+	msgs, err := s.store.Outbox(s.ctx, s.account, c.passport)
+	if err != nil {
+		s.log.Warn("reading the outbox", "err", err)
+		return
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	q := s.queryFor(c.passport)
+	have := map[int64]bool{}
+	for _, o := range q.queue {
+		if o.outboxID != 0 {
+			have[o.outboxID] = true
+		}
+	}
+	var items []*outgoing
+	for _, m := range msgs {
+		if !have[m.ID] {
+			items = append(items, &outgoing{kind: m.Kind, text: m.Text, outboxID: m.ID})
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	// Outbox messages are older than anything queued now.
+	if q.busy && len(q.queue) > 0 {
+		q.queue = append(q.queue[:1:1], append(items, q.queue[1:]...)...)
+	} else {
+		q.queue = append(items, q.queue...)
+	}
+	s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items))})
+	s.pump(q)
+}

@@ -1,0 +1,406 @@
+package mapping
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	cryptorand "crypto/rand"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// session is one MSN account's bridge state. Everything but the fields
+// marked otherwise is owned by the goroutine running run: other goroutines
+// post functions to it (post, call).
+type session struct {
+	b       *Bridge
+	account string
+	salt    [16]byte
+	hash    [32]byte
+	mcfg    msn.Config // holds the password in memory for reconnects; never logged
+	log     *slog.Logger
+	store *db.Store
+
+	// Safe from any goroutine.
+	actions  chan func()
+	ready    chan struct{} // closed once the first login ended
+	loginErr error         // set before ready is closed
+	quit     chan struct{} // closed when the loop stops taking actions
+	done     chan struct{} // closed when everything of the session ended
+	stopOnce sync.Once
+	stopCh   chan string // a stop request with its reason
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // short-lived goroutines
+
+	// Owned by the session goroutine.
+	client      *msn.Client
+	events      <-chan msn.Event
+	world       *ircd.World
+	settings    db.Settings
+	selfName    string
+	status      msn.Status
+	psm         string
+	contacts    map[string]*contact // by passport (lower case)
+	nicks       map[string]string   // casefolded nick -> passport, stored ones included
+	convs       convState
+	pending     int // clients authenticated but not attached yet
+	ending      string
+	stopped     bool // no reconnect (OUT OTH, wrong password)
+	reconnects  int
+	reconnectT  *time.Timer
+	connecting  bool
+	typing      map[typingKey]*time.Timer
+	synced      bool
+	chanCounter int
+}
+
+func newSession(b *Bridge, account, password string) *session {
+	s := &session{
+		b:        b,
+		account:  account,
+		log:      b.log.With("account", account),
+		store:    b.cfg.Store,
+		actions:  make(chan func(), 64),
+		ready:    make(chan struct{}),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+		stopCh:   make(chan string, 1),
+		contacts: map[string]*contact{},
+		nicks:    map[string]string{},
+		typing:   map[typingKey]*time.Timer{},
+		status:   msn.StatusOnline,
+	}
+	s.convs.init()
+	if _, err := cryptorand.Read(s.salt[:]); err != nil {
+		panic("mapping: no randomness: " + err.Error())
+	}
+	s.hash = s.passwordHash(password)
+	s.mcfg = b.cfg.MSN
+	s.mcfg.Passport = account
+	s.mcfg.Password = password
+	s.mcfg.Logger = b.log.With("account", account)
+	s.ctx, s.cancel = context.WithCancel(b.ctx)
+	return s
+}
+
+func (s *session) passwordHash(password string) [32]byte {
+	h := sha256.New()
+	h.Write(s.salt[:])
+	h.Write([]byte(password))
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// authorize returns the world when password is the session's, and expects
+// the client to attach.
+func (s *session) authorize(password string) *ircd.World {
+	h := s.passwordHash(password)
+	if subtle.ConstantTimeCompare(h[:], s.hash[:]) != 1 {
+		s.log.Info("attach refused: wrong password")
+		return nil
+	}
+	if s.ending != "" {
+		return nil
+	}
+	s.pending++
+	s.afterFunc(s.b.cfg.AttachTimeout, func() {
+		if s.pending > 0 {
+			s.pending--
+		}
+		s.maybeEnd()
+	})
+	return s.world
+}
+
+// post runs fn on the session goroutine. It reports false when the session
+// has stopped taking work. Safe from any goroutine.
+func (s *session) post(fn func()) bool {
+	select {
+	case s.actions <- fn:
+		return true
+	case <-s.quit:
+		return false
+	}
+}
+
+// call runs fn on the session goroutine and waits for it to return.
+// Safe from any goroutine but the session's own.
+func (s *session) call(ctx context.Context, fn func()) error {
+	ch := make(chan struct{})
+	f := func() {
+		defer close(ch)
+		fn()
+	}
+	select {
+	case s.actions <- f:
+	case <-s.quit:
+		return errSessionEnded
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-s.quit:
+		select {
+		case <-ch:
+			return nil
+		default:
+			return errSessionEnded
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// spawn runs fn in a short-lived goroutine tied to the session's life.
+func (s *session) spawn(fn func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(s.ctx)
+	}()
+}
+
+// request runs an MSN request with a timeout off the session goroutine and
+// posts done with its result.
+func (s *session) request(fn func(ctx context.Context, c *msn.Client) error, done func(error)) {
+	c := s.client
+	if c == nil {
+		done(errNotConnected)
+		return
+	}
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.RequestTimeout)
+		defer cancel()
+		err := fn(ctx, c)
+		s.post(func() { done(err) })
+	})
+}
+
+var errNotConnected = errors.New("not connected to MSN right now")
+
+// afterFunc runs fn on the session goroutine after d.
+func (s *session) afterFunc(d time.Duration, fn func()) *time.Timer {
+	return time.AfterFunc(d, func() { s.post(fn) })
+}
+
+// stop asks the session to sign out and end. Safe from any goroutine.
+func (s *session) stop(reason string) {
+	s.stopOnce.Do(func() { s.stopCh <- reason })
+}
+
+// run logs in, draws the world and serves events until the session ends.
+func (s *session) run() {
+	defer close(s.done)
+	c, err := s.login(s.ctx)
+	if err != nil {
+		s.log.Info("MSN login failed", "err", err)
+		s.loginErr = err
+		s.b.unregister(s)
+		close(s.quit)
+		close(s.ready)
+		s.cancel()
+		return
+	}
+	s.log.Info("signed in to MSN", "version", c.Version())
+	s.loadState()
+	s.world = s.b.srv.NewWorld(&handler{s: s})
+	s.setClient(c)
+	s.drawWorld()
+	s.syncFirst()
+	close(s.ready)
+
+	for s.ending == "" {
+		select {
+		case fn := <-s.actions:
+			fn()
+		case ev, ok := <-s.events:
+			if !ok {
+				s.events = nil
+				continue
+			}
+			s.handleEvent(ev)
+		case reason := <-s.stopCh:
+			s.ending = reason
+		}
+	}
+	s.shutdown()
+}
+
+// syncFirst handles the events Login queued, up to the contact list, so
+// the first client gets a complete world.
+func (s *session) syncFirst() {
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	for !s.synced && s.events != nil {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.events = nil
+				return
+			}
+			s.handleEvent(ev)
+		case <-t.C:
+			return
+		}
+	}
+}
+
+// login signs in with the session's credentials and status.
+func (s *session) login(ctx context.Context) (*msn.Client, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
+	defer cancel()
+	return msn.Login(ctx, s.mcfg, s.status)
+}
+
+// setClient starts using a signed-in client.
+func (s *session) setClient(c *msn.Client) {
+	s.client = c
+	s.events = c.Events()
+	s.synced = false
+	if n := c.FriendlyName(); n != "" {
+		s.selfName = cleanName(n)
+	}
+}
+
+// shutdown signs out and releases everything; it runs on the session
+// goroutine once the loop ended.
+func (s *session) shutdown() {
+	s.log.Info("session ending", "reason", s.ending)
+	s.b.unregister(s)
+	close(s.quit)
+	if s.reconnectT != nil {
+		s.reconnectT.Stop()
+	}
+	for _, t := range s.typing {
+		t.Stop()
+	}
+	if s.client != nil {
+		closeClient(s.client)
+		s.client = nil
+	}
+	s.world.Close(s.ending)
+	s.cancel()
+	s.wg.Wait()
+}
+
+// closeClient signs out and drains the client's events until they end.
+func closeClient(c *msn.Client) {
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for range c.Events() {
+		}
+	}()
+	c.Close()
+	<-drained
+}
+
+// maybeEnd ends the session when no client is left and none is coming,
+// unless the account keeps the session online.
+func (s *session) maybeEnd() {
+	if s.world.ClientCount() > 0 || s.pending > 0 || s.settings.KeepOnline {
+		return
+	}
+	if s.ending == "" {
+		s.ending = "the last IRC client left"
+	}
+}
+
+// handleDisconnect reacts to the end of the notification server connection.
+func (s *session) handleDisconnect(ev msn.Disconnected) {
+	old := s.client
+	s.client = nil
+	s.events = nil
+	if old != nil {
+		s.spawn(func(context.Context) { closeClient(old) })
+	}
+	s.dropConversations()
+	s.markAllOffline()
+	switch ev.Reason {
+	case msn.ReasonClosed:
+		return
+	case msn.ReasonOtherLogin:
+		s.stopped = true
+		s.notice("Signed out of MSN: this account signed in from another location. Not reconnecting; use \"login\" to sign in again.")
+		return
+	}
+	why := ev.Reason.String()
+	if ev.Err != nil {
+		why += ": " + ev.Err.Error()
+	}
+	s.notice("Lost the connection to MSN (" + why + "). Reconnecting; messages to contacts wait in the outbox.")
+	s.scheduleReconnect()
+}
+
+// scheduleReconnect waits with exponential backoff and jitter, then logs in again.
+func (s *session) scheduleReconnect() {
+	if s.stopped || s.connecting || s.client != nil {
+		return
+	}
+	d := s.b.cfg.ReconnectMin
+	for i := 0; i < s.reconnects && d < s.b.cfg.ReconnectMax; i++ {
+		d *= 2
+	}
+	if d > s.b.cfg.ReconnectMax {
+		d = s.b.cfg.ReconnectMax
+	}
+	d = d/2 + time.Duration(rand.Int64N(int64(d)+1)) // jitter: 50%..150%
+	s.reconnects++
+	s.log.Info("reconnecting", "in", d, "attempt", s.reconnects)
+	s.connecting = true
+	s.reconnectT = s.afterFunc(d, s.reconnect)
+}
+
+// reconnect logs in again now.
+func (s *session) reconnect() {
+	if s.reconnectT != nil {
+		s.reconnectT.Stop()
+		s.reconnectT = nil
+	}
+	if s.client != nil {
+		s.connecting = false
+		return
+	}
+	s.connecting = true
+	s.spawn(func(ctx context.Context) {
+		c, err := s.login(ctx)
+		if !s.post(func() { s.reconnected(c, err) }) && c != nil {
+			closeClient(c)
+		}
+	})
+}
+
+func (s *session) reconnected(c *msn.Client, err error) {
+	s.connecting = false
+	if err != nil {
+		if errors.Is(err, msn.ErrAuthFailed) {
+			s.stopped = true
+			s.notice("Reconnecting to MSN failed: the server refused the password (wrong address or password). Not reconnecting.")
+			return
+		}
+		s.log.Info("reconnect failed", "err", err)
+		s.notice("Reconnecting to MSN failed: " + loginError(err).Error() + ". Trying again.")
+		s.scheduleReconnect()
+		return
+	}
+	if s.stopped && s.ending != "" {
+		s.spawn(func(context.Context) { closeClient(c) })
+		return
+	}
+	s.stopped = false
+	s.reconnects = 0
+	s.setClient(c)
+	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")
+}
