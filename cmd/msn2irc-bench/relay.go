@@ -29,12 +29,12 @@ type tcpRelay struct {
 	rewrite func(dst io.Writer, src io.Reader) error
 }
 
-func newTCPRelay(target string, log *slog.Logger) (*tcpRelay, error) {
+func newTCPRelay(target string, log *slog.Logger, rewrite func(dst io.Writer, src io.Reader) error) (*tcpRelay, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	r := &tcpRelay{ln: ln, target: target, log: log, conns: map[net.Conn]struct{}{}}
+	r := &tcpRelay{ln: ln, target: target, log: log, conns: map[net.Conn]struct{}{}, rewrite: rewrite}
 	r.wg.Add(1)
 	go r.accept()
 	return r, nil
@@ -139,12 +139,12 @@ type nsRelay struct {
 }
 
 func newNSRelay(target string, log *slog.Logger) (*nsRelay, error) {
-	base, err := newTCPRelay(target, log)
+	n := &nsRelay{log: log, sbs: map[string]*tcpRelay{}}
+	base, err := newTCPRelay(target, log, n.rewriteStream)
 	if err != nil {
 		return nil, err
 	}
-	n := &nsRelay{tcpRelay: base, log: log, sbs: map[string]*tcpRelay{}}
-	base.rewrite = n.rewriteStream
+	n.tcpRelay = base
 	return n, nil
 }
 
@@ -157,7 +157,7 @@ func (n *nsRelay) sbRelay(addr string) (string, error) {
 	if r, ok := n.sbs[addr]; ok {
 		return r.Addr(), nil
 	}
-	r, err := newTCPRelay(addr, n.log)
+	r, err := newTCPRelay(addr, n.log, nil)
 	if err != nil {
 		return "", err
 	}
