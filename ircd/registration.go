@@ -16,11 +16,6 @@ const (
 	saslMaxBytes = 8192 // base64 bytes of one SASL response
 )
 
-// secret is a string that never reaches a log.
-type secret string
-
-func (secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
-
 // registration is the state of a client before its welcome. Only the
 // reader goroutine touches it.
 type registration struct {

@@ -735,7 +735,7 @@ func (w *World) SetMember(channel string, m Member) {
 func (w *World) setMemberLocked(ch *channel, m Member) {
 	key := casefold(m.Nick)
 	var op, voice *bool
-	nick := m.Nick
+	var nick string
 	if key == casefold(w.nick) {
 		op, voice, nick = &ch.selfOp, &ch.selfVoice, w.nick
 	} else {
