@@ -111,8 +111,12 @@ func (h *fakeHandler) setErr(err error) {
 	h.mu.Unlock()
 }
 
-func (h *fakeHandler) Attached(ctx context.Context, c *Client) { h.record(call{method: "Attached", client: c}) }
-func (h *fakeHandler) Detached(ctx context.Context, c *Client) { h.record(call{method: "Detached", client: c}) }
+func (h *fakeHandler) Attached(ctx context.Context, c *Client) {
+	h.record(call{method: "Attached", client: c})
+}
+func (h *fakeHandler) Detached(ctx context.Context, c *Client) {
+	h.record(call{method: "Detached", client: c})
+}
 func (h *fakeHandler) Message(ctx context.Context, c *Client, m Message) error {
 	if err := h.record(call{method: "Message", client: c, msg: m}); err != nil {
 		return err

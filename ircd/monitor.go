@@ -20,6 +20,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		targets := splitList(msg.Params[1])
 		var added []string
+		full := ""
 		c.mu.Lock()
 		for i, t := range targets {
 			key := casefold(t)
@@ -27,10 +28,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 				continue
 			}
 			if len(c.monitor) >= limit {
-				rest := strings.Join(targets[i:], ",")
-				c.mu.Unlock()
-				c.numeric(irc.ERR_MONLISTFULL, strconv.Itoa(limit), cleanWord(rest), "Monitor list is full")
-				c.mu.Lock()
+				full = strings.Join(targets[i:], ",")
 				break
 			}
 			if !validNick(t) {
@@ -55,6 +53,9 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		w.mu.Unlock()
 		sendMonList(c, nick, irc.RPL_MONONLINE, on)
 		sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
+		if full != "" {
+			c.numeric(irc.ERR_MONLISTFULL, strconv.Itoa(limit), cleanWord(full), "Monitor list is full")
+		}
 	case "-":
 		if len(msg.Params) < 2 {
 			c.numeric(irc.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
