@@ -117,7 +117,9 @@ func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	if err := s.store.AddPending(s.ctx, db.AuthRequest{Account: s.account, Passport: p, FriendlyName: name, Received: time.Now()}); err != nil {
 		s.log.Warn("storing authorization request", "err", err)
 	}
-	s.notice(authRequestText(p, name))
+	if s.world.ClientCount() > 0 {
+		s.notice(authRequestText(p, name)) // otherwise it is announced on attach
+	}
 }
 
 func authRequestText(passport, name string) string {

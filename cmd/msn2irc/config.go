@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// envPrefix is the prefix of every configuration variable.
+const envPrefix = "msn2irc"
+
+// config is the program's configuration, read from MSN2IRC_* variables.
+type config struct {
+	Listen      string   `default:"127.0.0.1:6667" desc:"plain IRC listener (host:port); empty disables it"`
+	TLSListen   string   `split_words:"true" desc:"TLS IRC listener (host:port), with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
+	TLSCert     string   `split_words:"true" desc:"PEM certificate file of the TLS listener"`
+	TLSKey      string   `split_words:"true" desc:"PEM private key file of the TLS listener"`
+	DB          string   `default:"msn2irc.db" desc:"SQLite database file, created and migrated on start"`
+	ServerName  string   `split_words:"true" default:"msn2irc" desc:"IRC server name"`
+	MSNServer   string   `split_words:"true" default:"m1.escargot.chat:1863" desc:"MSN notification (or dispatch) server, host:port"`
+	MSNNexus    string   `split_words:"true" default:"https://m1.escargot.chat/nexus-mock" desc:"Passport nexus URL for TWN login (MSNP8 and later)"`
+	MSNLoginURL string   `split_words:"true" desc:"Passport login URL; overrides the one the nexus gives"`
+	MSNVersions []string `split_words:"true" default:"MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7" desc:"MSN protocol versions offered, best first"`
+	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
+}
+
+// loadConfig reads the configuration from the environment.
+func loadConfig() (config, error) {
+	var cfg config
+	if err := envconfig.Process(envPrefix, &cfg); err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
+	for i, v := range cfg.MSNVersions {
+		cfg.MSNVersions[i] = strings.ToUpper(strings.TrimSpace(v))
+		if !validVersion(cfg.MSNVersions[i]) {
+			return cfg, fmt.Errorf("configuration: MSN2IRC_MSN_VERSIONS: %q is not one of MSNP2 to MSNP12", v)
+		}
+	}
+	if len(cfg.MSNVersions) == 0 {
+		return cfg, fmt.Errorf("configuration: MSN2IRC_MSN_VERSIONS is empty")
+	}
+	if cfg.Listen == "" && cfg.TLSListen == "" {
+		return cfg, fmt.Errorf("configuration: both MSN2IRC_LISTEN and MSN2IRC_TLS_LISTEN are empty: nothing to listen on")
+	}
+	if cfg.TLSListen != "" && (cfg.TLSCert == "" || cfg.TLSKey == "") {
+		return cfg, fmt.Errorf("configuration: MSN2IRC_TLS_LISTEN needs MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY")
+	}
+	return cfg, nil
+}
+
+func validVersion(v string) bool {
+	for n := 2; n <= 12; n++ {
+		if v == fmt.Sprintf("MSNP%d", n) {
+			return true
+		}
+	}
+	return false
+}
+
+// printUsage lists the commands and every variable with its default.
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: msn2irc [demo]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "  msn2irc        run the IRC to MSN bridge")
+	fmt.Fprintln(w, "  msn2irc demo   run it against an embedded demo MSN network")
+	fmt.Fprintln(w)
+	var cfg config
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	envconfig.Usagef(envPrefix, &cfg, tw, envconfig.DefaultTableFormat)
+	tw.Flush()
+}
+
+// newLogger builds the program's logger at the configured level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("configuration: MSN2IRC_LOG_LEVEL: %q is not debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// shutdownTimeout bounds the graceful shutdown: MSN sign-outs and flushing
+// the IRC clients.
+const shutdownTimeout = 10 * time.Second
+
+// shutdownReason is what IRC clients are told when the program stops.
+const shutdownReason = "msn2irc is shutting down"
+
+// serve runs the bridge until ctx is done. ready, when not nil, gets the
+// addresses of the listeners once they accept.
+func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs []net.Addr)) error {
+	store, err := db.Open(ctx, cfg.DB)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", cfg.DB, err)
+	}
+	defer store.Close()
+
+	bridge := mapping.NewBridge(mapping.Config{
+		Store: store,
+		MSN: msn.Config{
+			Server:   cfg.MSNServer,
+			Versions: cfg.MSNVersions,
+			NexusURL: cfg.MSNNexus,
+			LoginURL: cfg.MSNLoginURL,
+		},
+		ServerName: cfg.ServerName,
+		Version:    version,
+		Logger:     log.With("component", "bridge"),
+	})
+	srv := ircd.NewServer(ircd.Config{
+		ServerName: cfg.ServerName,
+		Network:    "MSN",
+		Version:    "msn2irc-" + version,
+		MOTD: []string{
+			"msn2irc " + version + ": MSN Messenger over IRC.",
+			"Your contacts are in &msn; /msg msn help lists the commands.",
+		},
+		Logger: log.With("component", "ircd"),
+	}, bridge)
+	bridge.SetServer(srv)
+
+	listeners, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	var addrs []net.Addr
+	for _, ln := range listeners {
+		addrs = append(addrs, ln.Addr())
+		log.Info("listening for IRC clients", "addr", ln.Addr().String())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+				log.Error("IRC listener stopped", "addr", ln.Addr().String(), "err", err)
+			}
+		}()
+	}
+	if ready != nil {
+		ready(addrs)
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := bridge.Close(sctx, shutdownReason); err != nil {
+		log.Warn("closing MSN sessions", "err", err)
+	}
+	if err := srv.Shutdown(sctx, shutdownReason); err != nil {
+		log.Warn("closing IRC clients", "err", err)
+	}
+	for _, ln := range listeners {
+		ln.Close()
+	}
+	wg.Wait()
+	return nil
+}
+
+// listen opens the configured IRC listeners.
+func listen(cfg config, log *slog.Logger) ([]net.Listener, error) {
+	var out []net.Listener
+	closeAll := func() {
+		for _, ln := range out {
+			ln.Close()
+		}
+	}
+	if cfg.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		}
+		if !isLoopback(ln.Addr()) {
+			log.Warn("the plain IRC listener is not on loopback: MSN passwords cross the network in clear text; prefer MSN2IRC_TLS_LISTEN", "addr", ln.Addr().String())
+		}
+		out = append(out, ln)
+	}
+	if cfg.TLSListen != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln, err := tls.Listen("tcp", cfg.TLSListen, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("listen %s: %w", cfg.TLSListen, err)
+		}
+		out = append(out, ln)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("nothing to listen on")
+	}
+	return out, nil
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
