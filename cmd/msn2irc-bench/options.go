@@ -72,7 +72,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.JSONPath, "json", "", "write the results as JSON to this file")
 	fs.StringVar(&figs, "figures", strings.Join(allFigures, ","), "figures to measure (cpu comes with latency and throughput)")
 	fs.IntVar(&o.Runs, "runs", 5, "repetitions of each throughput measurement")
-	fs.IntVar(&o.LatRounds, "latency-rounds", 500, "round trips per path for relay latency")
+	fs.IntVar(&o.LatRounds, "latency-rounds", 2000, "round trips per path for relay latency")
 	fs.IntVar(&o.TPMessages, "messages", 2000, "messages per single-session throughput run")
 	fs.StringVar(&agg, "sessions", "1,10,100,1000", "concurrent sessions for aggregate throughput")
 	fs.IntVar(&o.AggMessages, "session-messages", 50, "messages each session sends in an aggregate throughput run")
