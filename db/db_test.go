@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -510,5 +511,33 @@ func TestCanceledContext(t *testing.T) {
 	}
 	if err := s.PutContact(ctx, Contact{Account: "a@x", Passport: "b@x", Nick: "b"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("PutContact with canceled ctx = %v, want context.Canceled", err)
+	}
+}
+
+func TestOpenBadFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte("this is not an SQLite database, just some text that is long enough to have a header"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		filepath.Join(dir, "missing", "x.db"), // directory does not exist
+		dir,                                   // a directory
+		garbage,                               // not a database
+	} {
+		s, err := Open(ctx, path)
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded", path)
+			continue
+		}
+		if !strings.Contains(err.Error(), path) {
+			t.Errorf("Open(%q) error %q does not name the file", path, err)
+		}
+	}
+	// The garbage file was not overwritten.
+	if b, _ := os.ReadFile(garbage); !strings.HasPrefix(string(b), "this is not") {
+		t.Errorf("garbage file changed: %q", b)
 	}
 }
