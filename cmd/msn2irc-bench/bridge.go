@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 )
 
@@ -112,11 +111,7 @@ var errNoProfiles = errors.New("profiles need -bridge child")
 // buildMSN2IRC builds the msn2irc program into dir.
 func buildMSN2IRC(ctx context.Context, dir string) (string, error) {
 	out := filepath.Join(dir, "msn2irc")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
-	}
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", out, "github.com/msn2irc/msn2irc/cmd/msn2irc")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/msn2irc/msn2irc/cmd/msn2irc")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building msn2irc: %w\n%s", err, b)
 	}

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,6 +29,8 @@ type bench struct {
 func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
+	// The children's stderr and the logger share it.
+	stderr = &syncWriter{w: stderr}
 	level := slog.LevelError
 	if o.Verbose {
 		level = slog.LevelInfo
@@ -237,12 +238,20 @@ func nickFor(a account) string {
 	return local
 }
 
-var errTimeout = errors.New("timed out")
-
 func withTimeout(ctx context.Context, d time.Duration, f func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return f(ctx)
 }
 
-var _ = fmt.Sprintf
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
