@@ -1,11 +1,128 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/msn"
 )
 
-// serveBridge is the hidden "serve-bridge" subcommand.
+// serveBridge is the hidden "serve-bridge" subcommand: msn2irc's bridge
+// (mapping.Bridge, ircd and the SQLite store, wired as cmd/msn2irc wires them)
+// on a loopback port. Besides the ready line it answers "stats" (after a GC),
+// "cpu", "sessions", "cpuprofile-start <path>", "cpuprofile-stop" and
+// "heapprofile <path>" on stdin, and shuts down when stdin ends.
 func serveBridge(args []string, stderr io.Writer) error {
-	return errors.New("not available yet")
+	fs := flag.NewFlagSet("serve-bridge", flag.ContinueOnError)
+	server := fs.String("msn-server", "", "MSN notification server")
+	nexus := fs.String("msn-nexus", "", "Passport nexus URL")
+	loginURL := fs.String("msn-login-url", "", "Passport login URL")
+	dbPath := fs.String("db", "", "SQLite file")
+	verbose := fs.Bool("v", false, "log at info level")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	store, err := db.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	bridge := mapping.NewBridge(mapping.Config{
+		Store:      store,
+		MSN:        msn.Config{Server: *server, NexusURL: *nexus, LoginURL: *loginURL},
+		ServerName: "msn2irc",
+		Version:    "bench",
+		Logger:     log,
+	})
+	srv := ircd.NewServer(ircd.Config{ServerName: "msn2irc", Network: "MSN", Version: "bench", Logger: log}, bridge)
+	bridge.SetServer(srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+
+	var profile *os.File
+	err = serveControl(bridgeReady{IRC: ln.Addr().String()}, func(cmd string, args []string) (any, error) {
+		switch cmd {
+		case "stats":
+			return selfStats(true), nil
+		case "cpu":
+			return selfStats(false).CPUSeconds, nil
+		case "sessions":
+			return bridge.SessionCount(), nil
+		case "cpuprofile-start":
+			if len(args) != 1 || profile != nil {
+				return nil, errors.New("usage: cpuprofile-start path (once)")
+			}
+			f, err := os.Create(args[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+				return nil, err
+			}
+			profile = f
+			return nil, nil
+		case "cpuprofile-stop":
+			if profile == nil {
+				return nil, errors.New("no CPU profile running")
+			}
+			pprof.StopCPUProfile()
+			err := profile.Close()
+			profile = nil
+			return nil, err
+		case "heapprofile":
+			if len(args) != 1 {
+				return nil, errors.New("usage: heapprofile path")
+			}
+			f, err := os.Create(args[0])
+			if err != nil {
+				return nil, err
+			}
+			selfStats(true) // a GC, so the profile shows live memory
+			if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+				f.Close()
+				return nil, err
+			}
+			return nil, f.Close()
+		}
+		return nil, fmt.Errorf("unknown command %q", cmd)
+	})
+	if profile != nil {
+		pprof.StopCPUProfile()
+		profile.Close()
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	if serr := srv.Shutdown(sctx, "benchmark finished"); serr != nil {
+		log.Warn("shutting down the IRC server", "err", serr)
+	}
+	if berr := bridge.Close(sctx, "benchmark finished"); berr != nil {
+		log.Warn("closing the bridge", "err", berr)
+	}
+	cancel()
+	<-served
+	return err
 }
