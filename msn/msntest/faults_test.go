@@ -106,7 +106,7 @@ func TestIgnoreCommand(t *testing.T) {
 
 func TestRefuseCall(t *testing.T) {
 	s := newServer(t, Options{})
-	_, bob, asb, _ := chat(t, s)
+	_, _, asb, _ := chat(t, s)
 	carol, _ := online(t, s, "carol", 8, "carol@example.com", "Carol")
 	s.RefuseCall("carol@example.com", 713)
 	asb.send("CAL 3 carol@example.com")
@@ -124,7 +124,6 @@ func TestRefuseCall(t *testing.T) {
 	csb.expect("IRO 7 2 2 bob@example.com Bob")
 	csb.expect("ANS 7 OK")
 	asb.expect("JOI carol@example.com Carol 268435456")
-	_ = bob
 }
 
 func TestRejectLogin(t *testing.T) {

@@ -377,3 +377,32 @@ func (c *tconn) skipTo(pattern string) []string {
 		}
 	}
 }
+
+func dialRaw(addr string) (*tconn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &tconn{c: c, r: bufio.NewReader(c)}, nil
+}
+
+func splitFields(line string) []string { return strings.Fields(line) }
+
+// ticketFor gets a Passport ticket over HTTP without a *testing.T.
+func ticketFor(s *Server, user string) (string, error) {
+	req, err := http.NewRequest("GET", s.LoginURL(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Passport1.4 OrgVerb=GET,sign-in="+strings.ReplaceAll(user, "@", "%40")+",pwd=secret123,"+twnParams)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	m := regexp.MustCompile(`from-PP='([0-9a-f]{20})'`).FindStringSubmatch(resp.Header.Get("Authentication-Info"))
+	if m == nil {
+		return "", errors.New("no ticket for " + user)
+	}
+	return m[1], nil
+}

@@ -73,7 +73,7 @@ func TestBeforeLogin(t *testing.T) {
 
 func TestTicketForms(t *testing.T) {
 	s := newServer(t, Options{})
-	for i, form := range []string{"bare", "t=&p=", "expired"} {
+	for _, form := range []string{"bare", "t=&p=", "expired"} {
 		c := dial(t, form, s.NSAddr())
 		c.send("VER 1 MSNP9 CVR0")
 		c.expect("VER 1 MSNP9")
@@ -97,7 +97,6 @@ func TestTicketForms(t *testing.T) {
 		}
 		c.expect("USR 3 OK alice@example.com Alice 1 0")
 		c.readPayload("MSG Hotmail Hotmail")
-		_ = i
 	}
 }
 

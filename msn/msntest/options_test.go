@@ -2,7 +2,6 @@ package msntest
 
 import (
 	"bufio"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -246,5 +245,3 @@ func TestQuoting(t *testing.T) {
 		}
 	}
 }
-
-var _ = net.Dial
