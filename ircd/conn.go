@@ -200,6 +200,8 @@ func (c *Client) enqueue(m *irc.Message) {
 	default:
 		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
 		c.abort("SendQ exceeded")
+		c.conn.Close() // unblock a writer stuck on this client
+
 	}
 }
 

@@ -1,0 +1,476 @@
+package ircd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+func TestWorldSetUserAnnouncements(t *testing.T) {
+	e := newEnv(t, Config{})
+	withCaps, w, _ := loggedIn(t, e, "away-notify", "setname", "extended-monitor")
+	plain := e.dial()
+	plain.loginSASL("x", "alice@example.com", "secret")
+
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob B", Account: "bob@hotmail.com", Online: true, Away: "Be right back"})
+	m := withCaps.expect("AWAY")
+	if m.Prefix.String() != "bob!bob@hotmail.com" || m.Param(0) != "Be right back" {
+		t.Fatalf("away %v", m)
+	}
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bobby", Account: "bob@hotmail.com", Online: true})
+	if m := withCaps.expect("AWAY"); len(m.Params) != 0 {
+		t.Fatalf("back %v", m)
+	}
+	checkParams(t, withCaps.expect("SETNAME"), "Bobby")
+	if msgs := plain.sync(); len(find(msgs, "AWAY")) != 0 || len(find(msgs, "SETNAME")) != 0 {
+		t.Fatalf("client without caps got %v", msgs)
+	}
+	// A user in no channel: only extended-monitor clients that monitor them hear of it.
+	w.SetUser(User{Nick: "zed", Online: true})
+	withCaps.send("MONITOR + zed")
+	withCaps.expect(irc.RPL_MONONLINE)
+	w.SetUser(User{Nick: "zed", Online: true, Away: "Idle"})
+	checkParams(t, withCaps.expect("AWAY"), "Idle")
+	if u, ok := w.LookupUser("ZED"); !ok || u.Away != "Idle" {
+		t.Fatalf("lookup %+v %v", u, ok)
+	}
+}
+
+func TestWorldChannels(t *testing.T) {
+	e := newEnv(t, Config{})
+	ext, w, _ := loggedIn(t, e, "extended-join", "away-notify", "multi-prefix", "userhost-in-names")
+	plain := e.dial()
+	plain.loginSASL("x", "alice@example.com", "secret")
+
+	w.OpenChannel("#chat", "hello", false, []Member{{Nick: "bob", Op: true, Voice: true}, {Nick: "carol"}})
+	checkParams(t, ext.expect("JOIN"), "#chat", "*", "Real alice")
+	ext.expectParams(irc.RPL_TOPIC, "alice", "#chat", "hello")
+	ext.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice!alice@127.0.0.1 @+bob!bob@hotmail.com carol!carol@msn.com")
+	checkParams(t, ext.expect("AWAY"), "Busy") // carol is away
+	checkParams(t, plain.expect("JOIN"), "#chat")
+	plain.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice @bob carol")
+
+	w.Join("#chat", Member{Nick: "msn", Voice: true})
+	checkParams(t, ext.expect("JOIN"), "#chat", "*", "MSN service")
+	checkParams(t, ext.expect("MODE"), "#chat", "+v", "msn")
+	j := plain.expect("JOIN")
+	checkParams(t, j, "#chat")
+	if j.Prefix.String() != "msn!msn@irc.test" {
+		t.Fatalf("join prefix %v", j.Prefix)
+	}
+	checkParams(t, plain.expect("MODE"), "#chat", "+v", "msn")
+	w.SetMember("#chat", Member{Nick: "msn", Op: true})
+	checkParams(t, plain.expect("MODE"), "#chat", "+o-v", "msn", "msn")
+	w.SetTopic("#chat", "new topic", "bob")
+	tm := plain.expect("TOPIC")
+	if tm.Prefix.Name != "bob" || tm.Param(1) != "new topic" {
+		t.Fatalf("topic %v", tm)
+	}
+	w.SetTopic("#chat", "server topic", "")
+	if tm := plain.expect("TOPIC"); tm.Prefix.Name != "irc.test" {
+		t.Fatalf("server topic %v", tm)
+	}
+	w.Part("#chat", "carol", "left")
+	pm := plain.expect("PART")
+	if pm.Prefix.Name != "carol" {
+		t.Fatalf("part %v", pm)
+	}
+	checkParams(t, pm, "#chat", "left")
+	// Reopening updates: bob loses op, dan joins, msn leaves, own op.
+	w.SetUser(User{Nick: "dan", Online: true})
+	w.OpenChannel("#chat", "server topic", true, []Member{{Nick: "bob", Voice: true}, {Nick: "dan"}})
+	msgs := plain.sync()
+	var lines []string
+	for _, m := range msgs {
+		lines = append(lines, m.Prefix.Name+" "+m.Command+" "+strings.Join(m.Params, " "))
+	}
+	want := []string{
+		"irc.test MODE #chat +o alice",
+		"msn PART #chat",
+		"irc.test MODE #chat -o bob",
+		"dan JOIN #chat",
+	}
+	if strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Fatalf("update lines\n%v\nwant\n%v", lines, want)
+	}
+	w.CloseChannel("#chat", "chat ended")
+	pm = plain.expect("PART")
+	if pm.Prefix.Name != "x" && pm.Prefix.Name != "alice" {
+		t.Fatalf("self part %v", pm)
+	}
+	checkParams(t, pm, "#chat", "chat ended")
+	plain.send("NAMES #chat")
+	plain.expectParams(irc.RPL_ENDOFNAMES, "alice", "#chat", "*any*")
+}
+
+func TestWorldRenameRemoveUser(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	c.send("MONITOR + bob,robert")
+	c.expect(irc.RPL_MONONLINE)
+	c.expect(irc.RPL_MONOFFLINE)
+	if err := w.RenameUser("bob", "carol"); err == nil {
+		t.Fatal("rename onto a taken nick succeeded")
+	}
+	if err := w.RenameUser("bob", "alice"); err == nil {
+		t.Fatal("rename onto the user's nick succeeded")
+	}
+	if err := w.RenameUser("nobody", "x"); err == nil {
+		t.Fatal("rename of an unknown user succeeded")
+	}
+	if err := w.RenameUser("bob", "robert"); err != nil {
+		t.Fatal(err)
+	}
+	c.expectParams(irc.RPL_MONOFFLINE, "alice", "bob")
+	nm := c.expect("NICK")
+	if nm.Prefix.Name != "bob" || nm.Param(0) != "robert" {
+		t.Fatalf("nick %v", nm)
+	}
+	c.expectParams(irc.RPL_MONONLINE, "alice", "robert!bob@hotmail.com")
+	c.send("NAMES &msn")
+	c.expectParams(irc.RPL_NAMREPLY, "alice", "=", "&msn", "@alice @msn +robert +carol")
+	w.RemoveUser("robert", "removed from list")
+	q := c.expect("QUIT")
+	if q.Prefix.Name != "robert" || q.Param(0) != "removed from list" {
+		t.Fatalf("quit %v", q)
+	}
+	c.expectParams(irc.RPL_MONOFFLINE, "alice", "robert")
+	if _, ok := w.LookupUser("robert"); ok {
+		t.Fatal("user still there")
+	}
+}
+
+func TestWorldSetNickAndSelf(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "setname")
+	if err := w.SetNick("bob"); err == nil {
+		t.Fatal("SetNick onto a user succeeded")
+	}
+	if err := w.SetNick("bad nick"); err == nil {
+		t.Fatal("SetNick with a space succeeded")
+	}
+	if err := w.SetNick("alice2"); err != nil {
+		t.Fatal(err)
+	}
+	nm := c.expect("NICK")
+	if nm.Prefix.Name != "alice" || nm.Param(0) != "alice2" {
+		t.Fatalf("nick %v", nm)
+	}
+	w.SetSelf("al", "example.com", "Alice Liddell")
+	sn := c.expect("SETNAME")
+	if sn.Prefix.String() != "alice2!al@example.com" || sn.Param(0) != "Alice Liddell" {
+		t.Fatalf("setname %v", sn)
+	}
+	c.send("PRIVMSG bob :x")
+	c.send("WHOIS alice2")
+	c.expectParams(irc.RPL_WHOISUSER, "alice2", "alice2", "al", "example.com", "*", "Alice Liddell")
+}
+
+func TestWorldDeliver(t *testing.T) {
+	e := newEnv(t, Config{})
+	tags, w, _ := loggedIn(t, e, "server-time", "message-tags", "account-tag")
+	plain := e.dial()
+	plain.loginSASL("x", "alice@example.com", "secret")
+	at := time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.UTC)
+	n := w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "hi\r\nthere", Time: at, Tags: map[string]string{"+typing": "done", "bad tag": "x"}})
+	if n != 2 {
+		t.Fatalf("Deliver = %d", n)
+	}
+	m := tags.expect("PRIVMSG")
+	checkParams(t, m, "alice", "hi  there")
+	if m.Prefix.String() != "bob!bob@hotmail.com" || m.Tags["time"] != "2024-05-06T07:08:09.123Z" ||
+		m.Tags["+typing"] != "done" || m.Tags["account"] != "bob@hotmail.com" {
+		t.Fatalf("tagged %v (tags %v)", m, m.Tags)
+	}
+	if _, ok := m.Tags["bad tag"]; ok {
+		t.Fatal("invalid tag relayed")
+	}
+	p := plain.expect("PRIVMSG")
+	if len(p.Tags) != 0 {
+		t.Fatalf("tags to a plain client: %v", p.Tags)
+	}
+	if n := w.Deliver(Message{Command: "TAGMSG", From: "bob", Tags: map[string]string{"+typing": "active"}}); n != 1 {
+		t.Fatalf("TAGMSG delivered to %d clients", n)
+	}
+	if tm := tags.expect("TAGMSG"); tm.Tags["+typing"] != "active" {
+		t.Fatalf("tagmsg %v", tm)
+	}
+	w.Deliver(Message{Command: "NOTICE", Text: "from the server"})
+	if nm := plain.expect("NOTICE"); nm.Prefix.Name != "irc.test" || nm.Param(1) != "from the server" {
+		t.Fatalf("server notice %v", nm)
+	}
+	w.Deliver(Message{Command: "PRIVMSG", From: "msn", Target: "&msn", Text: "welcome"})
+	checkParams(t, plain.expect("PRIVMSG"), "&msn", "welcome")
+	if msgs := plain.sync(); len(find(msgs, "TAGMSG")) != 0 {
+		t.Fatalf("TAGMSG to a plain client: %v", msgs)
+	}
+	if n := w.Deliver(Message{Command: "KILL"}); n != 0 {
+		t.Fatal("Deliver accepted KILL")
+	}
+}
+
+func TestWorldFail(t *testing.T) {
+	e := newEnv(t, Config{})
+	sr, w, _ := loggedIn(t, e, "standard-replies")
+	plain := e.dial()
+	plain.loginSASL("x", "alice@example.com", "secret")
+	w.Fail("bob", "PRIVMSG", "MESSAGE_NOT_DELIVERED", "bob is offline: message queued", "bob")
+	f := sr.expect("FAIL")
+	checkParams(t, f, "PRIVMSG", "MESSAGE_NOT_DELIVERED", "bob", "bob is offline: message queued")
+	n := plain.expect("NOTICE")
+	if n.Prefix.Name != "bob" {
+		t.Fatalf("notice from %v", n.Prefix)
+	}
+	checkParams(t, n, "alice", "bob is offline: message queued")
+}
+
+func TestWorldTransfer(t *testing.T) {
+	e := newEnv(t, Config{})
+	c := e.dial()
+	c.register("alice")
+	guest, gh := e.backend.guest, e.backend.guestH
+	gh.expectCall(t, "Attached")
+	guest.SetUser(User{Nick: "msn", Online: true, Bot: true})
+	guest.OpenChannel("&msn", "", true, []Member{{Nick: "msn", Op: true}})
+	c.expect("JOIN")
+	acct, ah := e.backend.world("alice@example.com")
+	acct.SetUser(User{Nick: "alice", Online: true}) // a contact takes the user's nick
+	acct.OpenChannel("&msn", "psm", true, []Member{{Nick: "alice"}})
+	gh.mu.Lock()
+	gh.onMsg = func(cl *Client, m Message) error {
+		return guest.Transfer(cl, acct)
+	}
+	gh.mu.Unlock()
+	c.send("PRIVMSG msn :login alice@example.com secret")
+	pm := c.expect("PART")
+	checkParams(t, pm, "&msn")
+	nm := c.expect("NICK")
+	if nm.Prefix.Name != "alice" || nm.Param(0) != "alice_" {
+		t.Fatalf("nick %v", nm)
+	}
+	checkParams(t, c.expect("JOIN"), "&msn")
+	c.expectParams(irc.RPL_TOPIC, "alice_", "&msn", "psm")
+	gh.expectCall(t, "Detached")
+	ah.expectCall(t, "Attached")
+	if guest.ClientCount() != 0 || acct.ClientCount() != 1 {
+		t.Fatalf("clients: guest %d, account %d", guest.ClientCount(), acct.ClientCount())
+	}
+	c.send("PRIVMSG alice :hi")
+	if cl := ah.expectCall(t, "Message"); cl.msg.Target != "alice" {
+		t.Fatalf("message after transfer %+v", cl.msg)
+	}
+	if err := guest.Transfer(acct.Clients()[0], acct); err == nil {
+		t.Fatal("transfer of a client from the wrong world succeeded")
+	}
+}
+
+func TestWorldClose(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, h := loggedIn(t, e)
+	w.Close("signed in elsewhere")
+	msgs := c.expectClosed()
+	errs := find(msgs, "ERROR")
+	if len(errs) != 1 || errs[0].Param(0) != "signed in elsewhere" {
+		t.Fatalf("got %v", msgs)
+	}
+	h.expectCall(t, "Detached")
+	// A closed world refuses new clients.
+	d := e.dial()
+	d.send("PASS alice@example.com:secret")
+	d.send("NICK a")
+	d.send("USER a 0 * :a")
+	if msgs := d.expectClosed(); len(find(msgs, irc.RPL_WELCOME)) != 0 {
+		t.Fatalf("attached to a closed world: %v", msgs)
+	}
+}
+
+func TestMultiClientCopies(t *testing.T) {
+	e := newEnv(t, Config{})
+	a, w, h := loggedIn(t, e)
+	b := e.pipe()
+	b.loginSASL("zz", "alice@example.com", "secret")
+	h.expectCall(t, "Attached")
+	a.send("PRIVMSG &msn :status busy")
+	m := b.expect("PRIVMSG")
+	if m.Prefix.Name != "alice" {
+		t.Fatalf("copy %v", m)
+	}
+	checkParams(t, m, "&msn", "status busy")
+	w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "to both"})
+	a.expectParams("PRIVMSG", "alice", "to both")
+	b.expectParams("PRIVMSG", "alice", "to both")
+	b.send("QUIT")
+	b.expectClosed()
+	h.expectCall(t, "Detached")
+	if w.ClientCount() != 1 {
+		t.Fatalf("%d clients", w.ClientCount())
+	}
+}
+
+func TestLabeledResponse(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, _ := loggedIn(t, e, "labeled-response", "batch", "echo-message", "message-tags")
+	c.send("@label=abc PRIVMSG bob :hi")
+	m := c.expect("PRIVMSG")
+	if m.Tags["label"] != "abc" {
+		t.Fatalf("echo without label %v", m)
+	}
+	c.send("@label=none PONG x")
+	ack := c.expect("ACK")
+	if ack.Tags["label"] != "none" {
+		t.Fatalf("ack %v", ack)
+	}
+	c.send("@label=who WHOIS bob")
+	start := c.expect("BATCH")
+	if start.Tags["label"] != "who" || !strings.HasPrefix(start.Param(0), "+") || start.Param(1) != "labeled-response" {
+		t.Fatalf("batch start %v", start)
+	}
+	ref := start.Param(0)[1:]
+	for {
+		m := c.next()
+		if m.Command == "BATCH" {
+			checkParams(t, m, "-"+ref)
+			break
+		}
+		if m.Tags["batch"] != ref {
+			t.Fatalf("line outside the batch: %v", m)
+		}
+	}
+}
+
+func TestLabelWithoutCapIgnored(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, _ := loggedIn(t, e)
+	c.send("@label=x PING y")
+	m := c.expect("PONG")
+	if len(m.Tags) != 0 {
+		t.Fatalf("tags without caps %v", m.Tags)
+	}
+}
+
+func TestLineTooLong(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e)
+	c.send("PRIVMSG bob :%s", strings.Repeat("a", 600))
+	c.expectParams(errInputTooLong, "alice", "*any*")
+	// Tags may take 4096 bytes more.
+	c.send("@+x=%s PRIVMSG bob :ok", strings.Repeat("b", 4000))
+	if cl := h.expectCall(t, "Message"); cl.msg.Text != "ok" || len(cl.msg.Tags["+x"]) != 4000 {
+		t.Fatalf("message with big tags %q", cl.msg.Text)
+	}
+	c.send("@+x=%s PRIVMSG bob :ok", strings.Repeat("b", 5000))
+	c.expect(errInputTooLong)
+	// A line that never ends is cut off and skipped.
+	c.send("PRIVMSG bob :%s", strings.Repeat("z", 20000))
+	c.expect(errInputTooLong)
+	c.send("PRIVMSG bob :after")
+	if cl := h.expectCall(t, "Message"); cl.msg.Text != "after" {
+		t.Fatalf("after overflow %q", cl.msg.Text)
+	}
+}
+
+func TestMalformedLines(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e)
+	for _, l := range []string{"", ":", "@", "@a=b", ":prefix", "   ", "\x00\x01", ":x PRIVMSG", "PRIVMSG bob\x00 :x"} {
+		c.send("%s", l)
+	}
+	c.send("PRIVMSG bob :still alive")
+	if cl := h.expectCall(t, "Message"); cl.msg.Text != "still alive" {
+		t.Fatalf("got %q", cl.msg.Text)
+	}
+	c.sync()
+}
+
+func TestSendQueueOverflowDropsOnlyStuckClient(t *testing.T) {
+	e := newEnv(t, Config{SendQueue: 16})
+	good, w, h := loggedIn(t, e)
+	// The stuck client reads its welcome, then stops reading. net.Pipe
+	// buffers nothing, so the server's writer blocks on the next line.
+	srvSide, cliSide := net.Pipe()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		e.srv.ServeConn(context.Background(), srvSide)
+	}()
+	t.Cleanup(func() {
+		cliSide.Close()
+		<-served
+	})
+	cliSide.SetDeadline(time.Now().Add(testTimeout))
+	go fmt.Fprintf(cliSide, "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nPING :done\r\n")
+	r := bufio.NewReader(cliSide)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stuck client registration: %v", err)
+		}
+		if strings.Contains(line, "PONG") && strings.Contains(line, "done") {
+			break
+		}
+	}
+	h.expectCall(t, "Attached")
+	for i := 0; w.ClientCount() == 2; i++ {
+		if i > 100 {
+			t.Fatal("stuck client never dropped")
+		}
+		w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "flood"})
+		good.expectParams("PRIVMSG", "alice", "flood")
+	}
+	h.expectCall(t, "Detached")
+	<-served
+	if msgs := good.sync(); len(find(msgs, "ERROR")) != 0 {
+		t.Fatalf("good client dropped: %v", msgs)
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx, "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := c.expectClosed()
+	errs := find(msgs, "ERROR")
+	if len(errs) != 1 || errs[0].Param(0) != "maintenance" {
+		t.Fatalf("got %v", msgs)
+	}
+	h.expectCall(t, "Detached")
+	ln, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Serve(ctx, ln); !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve after Shutdown = %v", err)
+	}
+}
+
+func TestServeEndsWithContext(t *testing.T) {
+	e := newEnv(t, Config{})
+	ln, err := netListen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Serve(ctx, ln) }()
+	c := newTestClient(t, mustDial(t, ln.Addr().String()))
+	c.register("ctxuser")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve = %v", err)
+	}
+	msgs := c.expectClosed()
+	if len(find(msgs, "ERROR")) != 1 {
+		t.Fatalf("got %v", msgs)
+	}
+}
