@@ -1,7 +1,9 @@
 package msntest
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"time"
@@ -26,7 +28,9 @@ func (s *Server) readLoop(w *wire, c net.Conn, handle func(*msn.Command) bool) {
 		if w.closing() {
 			return
 		}
-		w.log.Debug("line", "dir", "<-", "line", redact(cmd.String()))
+		if w.log.Enabled(context.Background(), slog.LevelDebug) {
+			w.log.Debug("line", "dir", "<-", "line", redact(cmd.String()))
+		}
 		s.mu.Lock()
 		ignore := s.faults.ignore[cmd.Name]
 		delay := s.faults.delay

@@ -187,9 +187,15 @@ func (s *Server) Close() error {
 	if s.dsLn != nil {
 		s.dsLn.Close()
 	}
-	err := s.http.Close()
 	for _, w := range ws {
 		w.kill()
+	}
+	// Shutdown waits for the Passport handlers; they never block for long.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err := s.http.Shutdown(ctx)
+	cancel()
+	if err != nil {
+		err = s.http.Close()
 	}
 	s.wg.Wait()
 	if err != nil {

@@ -201,5 +201,11 @@ func redact(line string) string {
 		f[3] = "[redacted]"
 		return strings.Join(f, " ")
 	}
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "CKI" {
+			f[i+1] = "[redacted]"
+			return strings.Join(f, " ")
+		}
+	}
 	return line
 }
