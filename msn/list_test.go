@@ -1,0 +1,191 @@
+package msn
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// async runs f in the background and returns its error channel.
+func async(f func(ctx context.Context) error) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- f(context.Background()) }()
+	return ch
+}
+
+func wantNil(t *testing.T, ch <-chan error) {
+	t.Helper()
+	if err := <-ch; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestContactManagementMSNP7(t *testing.T) {
+	s := loginAs(t, 7, nil)
+	c := s.c
+	waitFor[ContactListSynced](t, c)
+
+	done := async(func(ctx context.Context) error { return c.AddContact(ctx, "dave@example.com") })
+	tr := s.trid()
+	s.ns.expect("ADD " + tr + " FL dave@example.com dave@example.com 0")
+	s.ns.send("ADD " + tr + " FL 3 dave@example.com dave@example.com 0")
+	tr = s.trid()
+	s.ns.expect("ADD " + tr + " AL dave@example.com dave@example.com")
+	s.ns.send("ADD " + tr + " AL 4 dave@example.com dave@example.com")
+	wantNil(t, done)
+	if ev := waitFor[ContactListChanged](t, c); ev.Contact.Passport != "dave@example.com" || ev.Added != ForwardList || ev.Contact.Lists != ForwardList {
+		t.Errorf("first change = %+v", ev)
+	}
+	if ev := waitFor[ContactListChanged](t, c); ev.Added != AllowList || ev.Contact.Lists != ForwardList|AllowList {
+		t.Errorf("second change = %+v", ev)
+	}
+
+	// Escargot answers REM FL with 205 although the removal worked.
+	done = async(func(ctx context.Context) error { return c.RemoveContact(ctx, "dave@example.com") })
+	tr = s.trid()
+	s.ns.expect("REM " + tr + " FL dave@example.com")
+	s.ns.send("205 " + tr)
+	wantNil(t, done)
+	if ev := waitFor[ContactListChanged](t, c); ev.Removed != ForwardList || ev.Contact.Lists != AllowList {
+		t.Errorf("remove = %+v", ev)
+	}
+
+	// Block: off the allow list, onto the block list.
+	done = async(func(ctx context.Context) error { return c.Block(ctx, "dave@example.com") })
+	tr = s.trid()
+	s.ns.expect("REM " + tr + " AL dave@example.com")
+	s.ns.send("REM " + tr + " AL 5 dave@example.com")
+	tr = s.trid()
+	s.ns.expect("ADD " + tr + " BL dave@example.com dave@example.com")
+	s.ns.send("ADD " + tr + " BL 6 dave@example.com dave@example.com")
+	wantNil(t, done)
+	if ct, ok := c.Contact("dave@example.com"); !ok || ct.Lists != BlockList {
+		t.Errorf("dave = %+v", ct)
+	}
+
+	// A server error other than the quirk is reported.
+	done = async(func(ctx context.Context) error { return c.AddContact(ctx, "nobody@example.com") })
+	tr = s.trid()
+	s.ns.expect("ADD " + tr + " FL nobody@example.com nobody@example.com 0")
+	s.ns.send("205 " + tr)
+	if err := <-done; err == nil {
+		t.Fatal("ADD of an unknown account succeeded")
+	} else if se := (*ServerError)(nil); !errors.As(err, &se) || se.Code != 205 || ErrorText(205) != "user does not exist" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestContactManagementMSNP10(t *testing.T) {
+	s := loginAs(t, 10, nil)
+	c := s.c
+	waitFor[ContactListSynced](t, c)
+
+	done := async(func(ctx context.Context) error { return c.AddContact(ctx, "dave@example.com") })
+	tr := s.trid()
+	s.ns.expect("ADC " + tr + " FL N=dave@example.com F=dave@example.com")
+	s.ns.send("ADC " + tr + " FL N=dave@example.com F=dave@example.com C=0c3b6a0f-0000-4000-8000-000000000001")
+	tr = s.trid()
+	s.ns.expect("ADC " + tr + " AL N=dave@example.com")
+	s.ns.send("ADC " + tr + " AL N=dave@example.com")
+	wantNil(t, done)
+	if ct, _ := c.Contact("dave@example.com"); ct.GUID != "0c3b6a0f-0000-4000-8000-000000000001" || ct.Lists != ForwardList|AllowList {
+		t.Errorf("dave = %+v", ct)
+	}
+
+	// Removal from the forward list goes by contact id.
+	done = async(func(ctx context.Context) error { return c.RemoveContact(ctx, "dave@example.com") })
+	tr = s.trid()
+	s.ns.expect("REM " + tr + " FL 0c3b6a0f-0000-4000-8000-000000000001")
+	s.ns.send("REM " + tr + " FL 0c3b6a0f-0000-4000-8000-000000000001")
+	wantNil(t, done)
+	waitFor[ContactListChanged](t, c)
+	waitFor[ContactListChanged](t, c)
+	if ev := waitFor[ContactListChanged](t, c); ev.Removed != ForwardList || ev.Contact.Passport != "dave@example.com" {
+		t.Errorf("remove = %+v", ev)
+	}
+}
+
+// Someone adds the user while online, and someone added them while offline.
+func TestAuthorizationRequests(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	c := s.c
+	waitFor[ContactListSynced](t, c)
+	s.ns.send("ADC 0 RL N=erin@example.com F=Erin%20E")
+	if ev := waitFor[ContactListChanged](t, c); ev.Added != ReverseList || ev.Contact.Passport != "erin@example.com" {
+		t.Errorf("change = %+v", ev)
+	}
+	if ev := waitFor[AuthorizationRequested](t, c); ev != (AuthorizationRequested{Passport: "erin@example.com", FriendlyName: "Erin E"}) {
+		t.Errorf("request = %+v", ev)
+	}
+	done := async(func(ctx context.Context) error { return c.AcceptAuthorization(ctx, "erin@example.com") })
+	tr := s.trid()
+	s.ns.expect("ADC " + tr + " AL N=erin@example.com")
+	s.ns.send("ADC " + tr + " AL N=erin@example.com")
+	tr = s.trid()
+	s.ns.expect("ADC " + tr + " FL N=erin@example.com F=erin@example.com")
+	s.ns.send("ADC " + tr + " FL N=erin@example.com F=Erin%20E C=11111111-2222-3333-4444-555555555555")
+	wantNil(t, done)
+	if ct, _ := c.Contact("erin@example.com"); ct.Lists != ForwardList|AllowList|ReverseList {
+		t.Errorf("erin = %+v", ct)
+	}
+	s.ns.send("REM 0 RL erin@example.com")
+	for {
+		ev := waitFor[ContactListChanged](t, c)
+		if ev.Removed == ReverseList {
+			break
+		}
+	}
+
+	// Deny someone else.
+	s.ns.send("ADC 0 RL N=frank@example.com F=Frank")
+	waitFor[AuthorizationRequested](t, c)
+	done = async(func(ctx context.Context) error { return c.DenyAuthorization(ctx, "frank@example.com") })
+	tr = s.trid()
+	s.ns.expect("ADC " + tr + " BL N=frank@example.com")
+	s.ns.send("ADC " + tr + " BL N=frank@example.com")
+	wantNil(t, done)
+}
+
+func TestAuthorizationRequestAtSync(t *testing.T) {
+	srv := newFakeServer(t)
+	res := startLogin(t, testConfig(srv.addr(), nil, "MSNP7"), StatusBusy)
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 MSNP7")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send(cvrReply)
+	p.expect("INF 3")
+	p.send("INF 3 MD5")
+	p.expect("USR 4 MD5 I alice@example.com")
+	p.send("USR 4 MD5 S b2fc8b3450b0638")
+	p.expect("USR 5 MD5 S 00d16f3de2dcf7d0df8446e6fa7d51a6")
+	p.send("USR 5 OK alice@example.com Alice%20L 1")
+	p.sendPayload("MSG Hotmail Hotmail", profile)
+	p.expect("SYN 6 0")
+	p.send("SYN 6 1", "GTC 6 1 N", "BLP 6 1 BL", "LSG 6 1 1 1 0 Other%20Contacts 0",
+		"LST 6 FL 1 1 1 bob@example.com Bob 0",
+		"LST 6 AL 1 1 1 bob@example.com Bob",
+		"LST 6 BL 1 0 0",
+		"LST 6 RL 1 1 2 bob@example.com Bob", "LST 6 RL 1 2 2 dave@example.com Dave")
+	p.expect("CHG 7 BSY")
+	p.send("CHG 7 BSY")
+	c, err := waitLogin(t, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FriendlyName() != "Alice L" || c.Status() != StatusBusy {
+		t.Errorf("name %q status %q", c.FriendlyName(), c.Status())
+	}
+	synced, ok := nextEvent(t, c).(ContactListSynced)
+	if !ok || synced.AllowByDefault || synced.PromptOnAdd || len(synced.Contacts) != 2 {
+		t.Fatalf("first event = %+v", synced)
+	}
+	if ev, ok := nextEvent(t, c).(AuthorizationRequested); !ok || ev.Passport != "dave@example.com" || ev.FriendlyName != "Dave" {
+		t.Fatalf("second event = %#v", ev)
+	}
+	// MSNP≤9: someone adds the user.
+	p.send("ADD 0 RL 2 erin@example.com Erin")
+	if ev := waitFor[AuthorizationRequested](t, c); ev.Passport != "erin@example.com" {
+		t.Errorf("request = %+v", ev)
+	}
+}

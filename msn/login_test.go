@@ -1,0 +1,423 @@
+package msn
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoginMSNP8Transcript(t *testing.T) {
+	s := loginAs(t, 8, nil)
+	c := s.c
+	wantAuth := "Passport1.4 OrgVerb=GET,OrgURL=http%3A%2F%2Fmessenger%2Emsn%2Ecom,sign-in=alice%40example.com,pwd=secret123,ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1"
+	if got := s.ps.lastAuth(); got != wantAuth {
+		t.Errorf("Authorization = %q\nwant %q", got, wantAuth)
+	}
+	if c.Version() != 8 || c.Passport() != "alice@example.com" || c.FriendlyName() != "Alice" || c.Status() != StatusOnline {
+		t.Errorf("version %d passport %q name %q status %q", c.Version(), c.Passport(), c.FriendlyName(), c.Status())
+	}
+	synced := waitFor[ContactListSynced](t, c)
+	if len(synced.Contacts) != 2 || synced.Contacts[0].Passport != "bob@example.com" || synced.Contacts[0].Lists != 11 ||
+		synced.Contacts[1].FriendlyName != "Carol" || len(synced.Contacts[0].Groups) != 1 || synced.Contacts[0].Groups[0] != "0" {
+		t.Errorf("contacts = %+v", synced.Contacts)
+	}
+	if len(synced.Groups) != 1 || synced.Groups[0] != (Group{ID: "0", Name: "Other Contacts"}) {
+		t.Errorf("groups = %+v", synced.Groups)
+	}
+	if !synced.AllowByDefault || !synced.PromptOnAdd {
+		t.Errorf("privacy = %v %v", synced.AllowByDefault, synced.PromptOnAdd)
+	}
+	if own := waitFor[OwnProfileChanged](t, c); own.Status != StatusOnline || own.FriendlyName != "Alice" {
+		t.Errorf("own profile = %+v", own)
+	}
+	s.ns.send("ILN 6 NLN bob@example.com Bob 268435456")
+	if p := waitFor[PresenceChanged](t, c); p != (PresenceChanged{Passport: "bob@example.com", FriendlyName: "Bob", Status: StatusOnline, ClientID: 268435456, Initial: true}) {
+		t.Errorf("ILN = %+v", p)
+	}
+	s.ns.send("NLN AWY bob@example.com Bob 268435456")
+	if p := waitFor[PresenceChanged](t, c); p.Status != StatusAway || p.Initial {
+		t.Errorf("NLN = %+v", p)
+	}
+	s.ns.send("FLN bob@example.com")
+	if p := waitFor[PresenceChanged](t, c); p.Status != StatusOffline || p.Passport != "bob@example.com" {
+		t.Errorf("FLN = %+v", p)
+	}
+	if ct, ok := c.Contact("BOB@example.com"); !ok || ct.Status != StatusOffline {
+		t.Errorf("Contact(bob) = %+v, %v", ct, ok)
+	}
+}
+
+func TestLoginMSNP2Transcript(t *testing.T) {
+	s := loginAs(t, 2, nil)
+	c := s.c
+	if c.Version() != 2 || c.FriendlyName() != "Alice" {
+		t.Errorf("version %d name %q", c.Version(), c.FriendlyName())
+	}
+	synced := waitFor[ContactListSynced](t, c)
+	if len(synced.Contacts) != 2 || synced.Contacts[0].Lists != ForwardList|AllowList|ReverseList {
+		t.Errorf("contacts = %+v", synced.Contacts)
+	}
+	s.ns.send("ILN 6 NLN bob@example.com Bob")
+	if p := waitFor[PresenceChanged](t, c); p.Passport != "bob@example.com" || p.Status != StatusOnline || !p.Initial || p.FriendlyName != "Bob" {
+		t.Errorf("ILN = %+v", p)
+	}
+	s.ns.send("NLN AWY bob@example.com Bob")
+	if p := waitFor[PresenceChanged](t, c); p.Status != StatusAway {
+		t.Errorf("NLN = %+v", p)
+	}
+}
+
+func TestLoginMSNP7Transcript(t *testing.T) {
+	s := loginAs(t, 7, nil)
+	c := s.c
+	synced := waitFor[ContactListSynced](t, c)
+	if len(synced.Groups) != 1 || synced.Groups[0].Name != "Other Contacts" || len(synced.Contacts) != 2 || synced.Contacts[0].Groups[0] != "0" {
+		t.Errorf("synced = %+v", synced)
+	}
+	// A CHL is answered with the MSNP6-10 algorithm.
+	s.ns.send("CHL 0 15570131571988941333")
+	s.ns.expectPayload("QRY 8 msmsgs@msnmsgr.com 32", "8f2f5a91b72102cd28355e9fc9000d6e")
+	s.ns.send("QRY 8")
+	s.nt++
+	// Renames go through REA; the server echoes a half-decoded name.
+	done := make(chan error, 1)
+	go func() { done <- c.SetFriendlyName(t.Context(), "Alice é Liddell") }()
+	s.ns.expect("REA 9 alice@example.com Alice%20é%20Liddell")
+	s.ns.send("REA 9 2 alice@example.com Alice%20é%20Liddell")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c.FriendlyName() != "Alice é Liddell" {
+		t.Errorf("friendly name = %q", c.FriendlyName())
+	}
+	waitFor[OwnProfileChanged](t, c) // the initial CHG
+	if own := waitFor[OwnProfileChanged](t, c); own.FriendlyName != "Alice é Liddell" {
+		t.Errorf("own profile = %+v", own)
+	}
+}
+
+func TestLoginMSNP12Transcript(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	c := s.c
+	if c.FriendlyName() != "Alice" {
+		t.Errorf("friendly name from PRP MFN = %q", c.FriendlyName())
+	}
+	synced := waitFor[ContactListSynced](t, c)
+	if len(synced.Contacts) != 2 || synced.Contacts[0].GUID != "9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91" || synced.Contacts[0].Lists != 11 || len(synced.Contacts[0].Groups) != 0 {
+		t.Errorf("contacts = %+v", synced.Contacts)
+	}
+	s.ns.send("ILN 6 NLN bob@example.com Bob 1342177280 %3Cmsnobj%2F%3E")
+	s.ns.sendPayload("UBX bob@example.com", "<Data><PSM>at &amp; work</PSM><CurrentMedia></CurrentMedia></Data>")
+	s.ns.sendPayload("MSG Hotmail Hotmail", mdata)
+	if p := waitFor[PresenceChanged](t, c); p.ClientID != 1342177280 || !p.Initial {
+		t.Errorf("ILN = %+v", p)
+	}
+	if pm := waitFor[PersonalMessageChanged](t, c); pm.Passport != "bob@example.com" || pm.Message != "at & work" {
+		t.Errorf("UBX = %+v", pm)
+	}
+	if ct, _ := c.Contact("bob@example.com"); ct.PersonalMessage != "at & work" {
+		t.Errorf("contact PSM = %q", ct.PersonalMessage)
+	}
+	// MSNP11 challenge algorithm.
+	s.ns.send("CHL 0 22210219642164014968")
+	s.ns.expectPayload("QRY 7 PROD0090YUAUV{2B 32", "85ecb0db8f32113df79ce0892b9a102c")
+	s.ns.send("QRY 7")
+	// Personal message, XML-escaped.
+	done := make(chan error, 1)
+	go func() { done <- c.SetPersonalMessage(t.Context(), "fish & <chips>") }()
+	psm := "<Data><PSM>fish &amp; &lt;chips&gt;</PSM><CurrentMedia></CurrentMedia></Data>"
+	s.ns.expectPayload(fmt.Sprintf("UUX 8 %d", len(psm)), psm)
+	s.ns.send("UUX 8 0")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Rename with PRP MFN.
+	go func() { done <- c.SetFriendlyName(t.Context(), "Alice Two") }()
+	s.ns.expect("PRP 9 MFN Alice%20Two")
+	s.ns.send("PRP 9 MFN Alice%20Two")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c.FriendlyName() != "Alice Two" {
+		t.Errorf("friendly name = %q", c.FriendlyName())
+	}
+	// Status change.
+	go func() { done <- c.SetStatus(t.Context(), StatusBusy) }()
+	s.ns.expect("CHG 10 BSY 0")
+	s.ns.send("CHG 10 BSY 0")
+	if err := <-done; err != nil || c.Status() != StatusBusy {
+		t.Fatalf("SetStatus: %v, status %q", err, c.Status())
+	}
+}
+
+func TestPersonalMessageUnsupportedBeforeMSNP11(t *testing.T) {
+	s := loginAs(t, 10, nil)
+	if err := s.c.SetPersonalMessage(t.Context(), "hi"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("err = %v, want ErrUnsupported", err)
+	}
+	if err := s.c.SetFriendlyName(t.Context(), strings.Repeat("%", 130)); !errors.Is(err, ErrNameTooLong) {
+		t.Fatalf("long name: err = %v", err)
+	}
+	if err := s.c.SetStatus(t.Context(), StatusOffline); err == nil {
+		t.Fatal("SetStatus(FLN) accepted")
+	}
+}
+
+func TestLoginWrongPasswordMD5(t *testing.T) {
+	srv := newFakeServer(t)
+	cfg := testConfig(srv.addr(), nil, "MSNP7")
+	cfg.Password = "wrong-password"
+	res := startLogin(t, cfg, "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 MSNP7")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send(cvrReply)
+	p.expect("INF 3")
+	p.send("INF 3 MD5")
+	p.expect("USR 4 MD5 I alice@example.com")
+	p.send("USR 4 MD5 S b2fc8b3450b0638")
+	p.expect("USR 5 MD5 S " + md5LoginResponse("b2fc8b3450b0638", "wrong-password"))
+	p.send("911 5")
+	p.conn.Close()
+	_, err := waitLogin(t, res)
+	if !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("err = %v, want ErrAuthFailed", err)
+	}
+	var se *ServerError
+	if !errors.As(err, &se) || se.Code != 911 {
+		t.Fatalf("err = %v, want a ServerError 911", err)
+	}
+}
+
+func TestLoginWrongPasswordTWN(t *testing.T) {
+	srv := newFakeServer(t)
+	ps := newPassportServer(t, "secret123", "b990b68bf7e3dfe3ef2f")
+	cfg := testConfig(srv.addr(), ps, "MSNP12")
+	cfg.Password = "wrong-password"
+	cfg.LoginURL = "" // through the nexus this time
+	res := startLogin(t, cfg, "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP12 CVR0")
+	p.send("VER 1 MSNP12")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send(cvrReply)
+	p.expect("USR 3 TWN I alice@example.com")
+	p.send("USR 3 TWN S ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")
+	_, err := waitLogin(t, res)
+	if !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("err = %v, want ErrAuthFailed", err)
+	}
+	if !strings.Contains(ps.lastAuth(), "pwd=wrong-password,") {
+		t.Errorf("Authorization = %q", ps.lastAuth())
+	}
+	p.expectClosed()
+}
+
+func TestLoginBadTicket911(t *testing.T) {
+	srv := newFakeServer(t)
+	ps := newPassportServer(t, "secret123", "b990b68bf7e3dfe3ef2f")
+	res := startLogin(t, testConfig(srv.addr(), ps, "MSNP9"), "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP9 CVR0")
+	p.send("VER 1 MSNP9")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send(cvrReply)
+	p.expect("USR 3 TWN I alice@example.com")
+	p.send("USR 3 TWN S ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")
+	p.expect("USR 4 TWN S t=b990b68bf7e3dfe3ef2f&p=")
+	p.send("911 4")
+	if _, err := waitLogin(t, res); !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("err = %v, want ErrAuthFailed", err)
+	}
+}
+
+func TestLoginNoCommonVersion(t *testing.T) {
+	srv := newFakeServer(t)
+	res := startLogin(t, testConfig(srv.addr(), nil, "MSNP7", "MSNP6"), "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 MSNP6 CVR0")
+	p.send("VER 1 0")
+	p.conn.Close()
+	if _, err := waitLogin(t, res); !errors.Is(err, ErrNoVersion) {
+		t.Fatalf("err = %v, want ErrNoVersion", err)
+	}
+}
+
+// A historical dispatch server echoes CVR0 and refers the client to a
+// notification server; TrIDs continue on the new connection.
+func TestLoginDispatchRedirect(t *testing.T) {
+	ds := newFakeServer(t)
+	ns := newFakeServer(t)
+	ps := newPassportServer(t, "secret123", "t=historic-ticket&p=xyz")
+	res := startLogin(t, testConfig(ds.addr(), ps, "MSNP8"), "")
+	p := ds.accept()
+	p.expect("VER 1 MSNP8 CVR0")
+	p.send("VER 1 MSNP8 CVR0")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send("CVR 2 5.0.0544 5.0.0544 5.0.0544 https://download https://info")
+	p.expect("USR 3 TWN I alice@example.com")
+	p.send("XFR 3 NS " + ns.addr() + " 0 " + ds.addr())
+	p.expectClosed()
+	q := ns.accept()
+	q.expect("VER 4 MSNP8 CVR0")
+	q.send("VER 4 MSNP8 CVR0")
+	q.expect("CVR 5 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	q.send("CVR 5 5.0.0544 5.0.0544 5.0.0544 https://download https://info")
+	q.expect("USR 6 TWN I alice@example.com")
+	q.send("USR 6 TWN S lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf=43f8a4c8ed940c04e3740be46c4d1619")
+	q.expect("USR 7 TWN S t=historic-ticket&p=xyz") // a ticket already in t=&p= form is sent as is
+	q.send("USR 7 OK alice@example.com Alice 1 0")
+	q.sendPayload("MSG Hotmail Hotmail", profile)
+	q.expect("SYN 8 0")
+	q.send("SYN 8 1 0 0")
+	q.expect("CHG 9 NLN 0")
+	q.send("CHG 9 NLN 0")
+	c, err := waitLogin(t, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if synced := waitFor[ContactListSynced](t, c); len(synced.Contacts) != 0 {
+		t.Errorf("contacts = %+v", synced.Contacts)
+	}
+	if !strings.HasSuffix(ps.lastAuth(), ",lc=1033,id=507,tw=40,fs=1,ru=http%3A%2F%2Fmessenger%2Emsn%2Ecom,ct=1062764229,kpp=1,kv=5,ver=2.1.0173.1,tpf=43f8a4c8ed940c04e3740be46c4d1619") {
+		t.Errorf("Authorization = %q", ps.lastAuth())
+	}
+}
+
+// A server that never answers gives ErrTimeout, not a hang.
+func TestLoginSilentServer(t *testing.T) {
+	srv := newFakeServer(t)
+	cfg := testConfig(srv.addr(), nil, "MSNP8")
+	cfg.RequestTimeout = 200 * time.Millisecond
+	start := time.Now()
+	res := startLogin(t, cfg, "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP8 CVR0")
+	_, err := waitLogin(t, res)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestLoginConnectionDropped(t *testing.T) {
+	srv := newFakeServer(t)
+	res := startLogin(t, testConfig(srv.addr(), nil, "MSNP7"), "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 MSNP7")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.conn.Close()
+	if _, err := waitLogin(t, res); !errors.Is(err, ErrClosed) {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
+}
+
+func TestLoginNoServer(t *testing.T) {
+	srv := newFakeServer(t)
+	addr := srv.addr()
+	srv.ln.Close()
+	if _, err := Login(t.Context(), testConfig(addr, nil), ""); err == nil {
+		t.Fatal("login succeeded")
+	}
+	if _, err := Login(t.Context(), Config{Passport: "no-domain"}, ""); err == nil {
+		t.Fatal("bad passport accepted")
+	}
+}
+
+func TestDisconnectAfterLogin(t *testing.T) {
+	s := loginAs(t, 8, nil)
+	s.ns.conn.Close()
+	d := waitFor[Disconnected](t, s.c)
+	if d.Reason != ReasonConnectionLost || !errors.Is(d.Err, ErrClosed) {
+		t.Errorf("disconnected = %+v", d)
+	}
+	if _, ok := <-s.c.Events(); ok {
+		t.Error("events not closed after Disconnected")
+	}
+	if err := s.c.SetStatus(t.Context(), StatusAway); !errors.Is(err, ErrClosed) {
+		t.Errorf("SetStatus after disconnect: %v", err)
+	}
+}
+
+func TestOutOTH(t *testing.T) {
+	for _, tt := range []struct {
+		line   string
+		reason DisconnectReason
+	}{{"OUT OTH", ReasonOtherLogin}, {"OUT SSD", ReasonServerShutdown}} {
+		t.Run(tt.line, func(t *testing.T) {
+			s := loginAs(t, 12, nil)
+			s.ns.send(tt.line)
+			if d := waitFor[Disconnected](t, s.c); d.Reason != tt.reason {
+				t.Errorf("reason = %v, want %v", d.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestCloseSendsOUTAndLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		s := loginAs(t, 11, nil)
+		events := s.c.Events()
+		go s.c.Close()
+		s.ns.expect("OUT")
+		var last Event
+		for e := range events {
+			last = e
+		}
+		if d, ok := last.(Disconnected); !ok || d.Reason != ReasonClosed {
+			t.Errorf("last event = %#v", last)
+		}
+		s.c.Close() // idempotent
+		s.ps.Close()
+		s.ps.CloseClientConnections()
+	}()
+	waitGoroutines(t, before+2)
+}
+
+func TestKeepalive(t *testing.T) {
+	s := loginAs(t, 9, func(cfg *Config) {
+		cfg.PingInterval = 10 * time.Millisecond
+		cfg.PingTimeout = 300 * time.Millisecond
+	})
+	s.ns.expect("PNG")
+	first := time.Now()
+	s.ns.send("QNG 1") // next PNG in one second
+	s.ns.expect("PNG")
+	if d := time.Since(first); d < 900*time.Millisecond {
+		t.Errorf("second PNG after %v, want about 1s (QNG 1)", d)
+	}
+	// No answer: the link is dead.
+	d := waitFor[Disconnected](t, s.c)
+	if d.Reason != ReasonConnectionLost || !errors.Is(d.Err, ErrTimeout) {
+		t.Errorf("disconnected = %+v", d)
+	}
+}
+
+func TestDebugLogRedactsSecrets(t *testing.T) {
+	var logs logBuffer
+	s := loginAs(t, 8, func(cfg *Config) { cfg.Logger = logs.logger() })
+	closeClient(t, s.c)
+	out := logs.String()
+	for _, secret := range []string{"secret123", "b990b68bf7e3dfe3ef2f"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "USR 4 TWN S [redacted]") || !strings.Contains(out, "SYN 5 0") || !strings.Contains(out, "LST carol@example.com Carol 11 0") {
+		t.Errorf("log lacks protocol lines:\n%s", out)
+	}
+	var md5logs logBuffer
+	s = loginAs(t, 7, func(cfg *Config) { cfg.Logger = md5logs.logger() })
+	closeClient(t, s.c)
+	if out := md5logs.String(); strings.Contains(out, "00d16f3de2dcf7d0df8446e6fa7d51a6") || !strings.Contains(out, "USR 5 MD5 S [redacted]") {
+		t.Errorf("MD5 log not redacted:\n%s", out)
+	}
+}
