@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -132,38 +133,50 @@ func (s *Server) acceptLoop(ln net.Listener, serve func(*wire, net.Conn)) {
 			if err != nil {
 				return
 			}
-			s.mu.Lock()
-			if s.closed {
-				s.mu.Unlock()
-				c.Close()
+			if s.serveConn(c, serve) == nil {
 				return
 			}
-			s.nextConn++
-			w := newWire(c, s.log.With("conn", s.nextConn, "remote", c.RemoteAddr().String()))
-			s.wires[w] = struct{}{}
-			s.wg.Add(2)
-			s.mu.Unlock()
-			go func() {
-				defer s.wg.Done()
-				w.run()
-			}()
-			go func() {
-				defer s.wg.Done()
-				defer func() {
-					s.mu.Lock()
-					delete(s.wires, w)
-					s.mu.Unlock()
-				}()
-				defer func() {
-					if r := recover(); r != nil {
-						w.log.Error("panic serving connection", "panic", r)
-						w.kill()
-					}
-				}()
-				serve(w, c)
-			}()
 		}
 	}()
+}
+
+// serveConn starts the writer and the reader goroutines of a connection.
+// The returned channel is closed when the reader is done; it is nil when
+// the server is closed.
+func (s *Server) serveConn(c net.Conn, serve func(*wire, net.Conn)) <-chan struct{} {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.Close()
+		return nil
+	}
+	s.nextConn++
+	w := newWire(c, s.log.With("conn", s.nextConn, "remote", c.RemoteAddr().String()))
+	s.wires[w] = struct{}{}
+	s.wg.Add(2)
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer s.wg.Done()
+		w.run()
+	}()
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		defer func() {
+			s.mu.Lock()
+			delete(s.wires, w)
+			s.mu.Unlock()
+		}()
+		defer func() {
+			if r := recover(); r != nil {
+				w.log.Error("panic serving connection", "panic", r, "stack", string(debug.Stack()))
+				w.kill()
+			}
+		}()
+		serve(w, c)
+	}()
+	return done
 }
 
 // Close stops the server: it closes the listeners and every connection and
