@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,7 @@ type Client struct {
 	errorText  string // text of the final ERROR, "" for none
 	capture    []*irc.Message
 	capturing  bool
+	batchSeq   uint64
 	pending    []func(context.Context)
 
 	// Reader goroutine only.
@@ -194,6 +196,21 @@ func (c *Client) send(m *irc.Message) {
 	c.enqueue(out)
 }
 
+// sendDirect is send without labeled-response capture: for lines the client
+// gets as a recipient rather than as a reply.
+func (c *Client) sendDirect(m *irc.Message) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	out := c.prepareLocked(m)
+	c.mu.Unlock()
+	if out != nil {
+		c.enqueue(out)
+	}
+}
+
 func (c *Client) enqueue(m *irc.Message) {
 	select {
 	case c.out <- m:
@@ -284,13 +301,8 @@ func (c *Client) endCapture(label string) {
 		m.Tags["label"] = label
 		out = append(out, m)
 	case batch:
-		ref := "l" + label
-		ref = cleanWord(strings.Map(func(r rune) rune {
-			if r == ';' || r == '=' || r == '\\' {
-				return '_'
-			}
-			return r
-		}, ref))
+		c.batchSeq++
+		ref := "lr" + strconv.FormatUint(c.batchSeq, 10)
 		out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"+" + ref, "labeled-response"}})
 		for _, m := range msgs {
 			m = m.Copy()

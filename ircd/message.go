@@ -93,15 +93,18 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			params = append(params, text)
 		}
 		out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
+		echo := c.HasCap("echo-message")
 		for _, other := range w.clients {
-			if other != c || self {
+			if other != c {
 				other.send(out)
-			} else if c.HasCap("echo-message") {
-				c.send(out)
 			}
 		}
-		if !c.isAttachedLocked(w) && (c.HasCap("echo-message") || self) {
-			c.send(out) // not attached: still answer the sender
+		switch {
+		case self && echo:
+			c.send(out)       // the echo, labeled
+			c.sendDirect(out) // the copy as recipient
+		case self || echo:
+			c.send(out)
 		}
 		from := w.nick
 		w.mu.Unlock()
@@ -116,13 +119,4 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		cancel()
 		c.replyError(w, cmd, err)
 	}
-}
-
-func (c *Client) isAttachedLocked(w *World) bool {
-	for _, x := range w.clients {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }

@@ -77,7 +77,7 @@ func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
 		c.mu.Unlock()
 		c.tryRegister(ctx)
 	case "USER":
-		if len(msg.Params) < 4 || msg.Params[0] == "" {
+		if len(msg.Params) < 4 || msg.Params[0] == "" || msg.Params[3] == "" {
 			c.numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
 			return
 		}

@@ -349,6 +349,8 @@ func TestRegistrationErrors(t *testing.T) {
 	c.expect(irc.ERR_NEEDMOREPARAMS)
 	c.send("NICK ok")
 	c.send("USER ok 0 * :")
+	c.expectParams(irc.ERR_NEEDMOREPARAMS, "ok", "USER", "*any*")
+	c.send("USER ok 0 * :Real")
 	c.expect(irc.RPL_WELCOME)
 	c.sync()
 	c.send("USER ok 0 * :x")

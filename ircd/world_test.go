@@ -390,7 +390,7 @@ func TestMalformedLines(t *testing.T) {
 }
 
 func TestSendQueueOverflowDropsOnlyStuckClient(t *testing.T) {
-	e := newEnv(t, Config{SendQueue: 16})
+	e := newEnv(t, Config{SendQueue: 64})
 	good, w, h := loggedIn(t, e)
 	// The stuck client reads its welcome, then stops reading. net.Pipe
 	// buffers nothing, so the server's writer blocks on the next line.
@@ -418,7 +418,7 @@ func TestSendQueueOverflowDropsOnlyStuckClient(t *testing.T) {
 	}
 	h.expectCall(t, "Attached")
 	for i := 0; w.ClientCount() == 2; i++ {
-		if i > 100 {
+		if i > 1000 {
 			t.Fatal("stuck client never dropped")
 		}
 		w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "flood"})
