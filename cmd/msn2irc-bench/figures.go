@@ -433,6 +433,10 @@ func (b *bench) loginSession(ctx context.Context, br bridgeProc, i int) (*sessio
 		c.Close()
 		return nil, err
 	}
+	if err := withTimeout(ctx, time.Minute, func(ctx context.Context) error { return c.waitOnline(ctx, nick) }); err != nil {
+		c.Close()
+		return nil, err
+	}
 	s := &session{irc: c, peerNick: nick}
 	if err := s.startEchoes(); err != nil {
 		c.Close()

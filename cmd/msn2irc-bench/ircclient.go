@@ -26,9 +26,11 @@ type ircClient struct {
 	wmu  sync.Mutex
 	bw   *bufio.Writer
 
-	mu    sync.Mutex
-	watch func(m *irc.Message, at time.Time)
-	nick  string
+	mu     sync.Mutex
+	watch  func(m *irc.Message, at time.Time)
+	nick   string
+	voiced map[string]bool // contacts shown online (+v) in the contacts channel, by lower-case nick
+	voiceC chan struct{}   // signalled when voiced changes
 
 	done chan struct{}
 	err  error // set before done is closed
@@ -40,7 +42,8 @@ func dialIRC(ctx context.Context, addr string) (*ircClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("irc: %w", err)
 	}
-	c := &ircClient{conn: conn, bw: bufio.NewWriterSize(conn, 16*1024), done: make(chan struct{})}
+	c := &ircClient{conn: conn, bw: bufio.NewWriterSize(conn, 16*1024), done: make(chan struct{}),
+		voiced: map[string]bool{}, voiceC: make(chan struct{}, 1)}
 	go c.read()
 	return c, nil
 }
@@ -71,10 +74,73 @@ func (c *ircClient) read() {
 			continue
 		}
 		c.mu.Lock()
+		c.trackVoice(m)
 		w := c.watch
 		c.mu.Unlock()
 		if w != nil {
 			w(m, at)
+		}
+	}
+}
+
+// trackVoice follows who is voiced in the contacts channel; c.mu is held.
+func (c *ircClient) trackVoice(m *irc.Message) {
+	changed := false
+	switch m.Command {
+	case irc.RPL_NAMREPLY:
+		if strings.EqualFold(m.Param(2), contactsChannel) {
+			for _, n := range strings.Fields(m.Trailing()) {
+				prefixes := n[:len(n)-len(strings.TrimLeft(n, "~&@%+"))]
+				if strings.Contains(prefixes, "+") {
+					c.voiced[strings.ToLower(n[len(prefixes):])] = true
+					changed = true
+				}
+			}
+		}
+	case "MODE":
+		// MODE &msn +v nick, possibly several: +vv a b, -v c.
+		if !strings.EqualFold(m.Param(0), contactsChannel) {
+			return
+		}
+		add, arg := true, 2
+		for _, ch := range m.Param(1) {
+			switch ch {
+			case '+':
+				add = true
+			case '-':
+				add = false
+			case 'v':
+				c.voiced[strings.ToLower(m.Param(arg))] = add
+				arg++
+				changed = true
+			default:
+				arg++ // o and other modes with an argument
+			}
+		}
+	}
+	if changed {
+		select {
+		case c.voiceC <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitOnline waits until nick is voiced in the contacts channel (online).
+func (c *ircClient) waitOnline(ctx context.Context, nick string) error {
+	for {
+		c.mu.Lock()
+		ok := c.voiced[strings.ToLower(nick)]
+		c.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-c.voiceC:
+		case <-c.done:
+			return fmt.Errorf("irc: connection closed waiting for %s to be online: %v", nick, c.err)
+		case <-ctx.Done():
+			return fmt.Errorf("irc: waiting for %s to be online: %w", nick, ctx.Err())
 		}
 	}
 }

@@ -206,6 +206,9 @@ func (b *bench) phaseA(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			if err := withTimeout(ctx, time.Minute, func(ctx context.Context) error { return irc.waitOnline(ctx, peerNick) }); err != nil {
+				return err
+			}
 			s := &session{irc: irc, peerNick: peerNick}
 			if err := s.startEchoes(); err != nil {
 				return err
