@@ -1,0 +1,332 @@
+package msn_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+	"github.com/msn2irc/msn2irc/msn/msntest"
+)
+
+// The version matrix: the client against the in-process server, for every
+// protocol version it speaks.
+
+const matrixTimeout = 10 * time.Second
+
+func newServer(t *testing.T, opts msntest.Options) *msntest.Server {
+	t.Helper()
+	srv, err := msntest.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	for _, a := range [][2]string{{"alice@example.com", "Alice"}, {"bob@example.com", "Bob"}, {"carol@example.com", "Carol"}} {
+		if err := srv.AddAccount(a[0], "secret123", a[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.Befriend("alice@example.com", "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Befriend("alice@example.com", "carol@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// login signs in and arranges for the client to be closed, its events drained.
+func login(t *testing.T, srv *msntest.Server, passport, version string, tweak ...func(*msn.Config)) *msn.Client {
+	t.Helper()
+	cfg := srv.Config(passport, "secret123", version)
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), matrixTimeout)
+	defer cancel()
+	c, err := msn.Login(ctx, cfg, "")
+	if err != nil {
+		t.Fatalf("%s login with %s: %v", passport, version, err)
+	}
+	t.Cleanup(func() {
+		go func() {
+			for range c.Events() {
+			}
+		}()
+		c.Close()
+	})
+	return c
+}
+
+// waitEv skips c's events until one of type T satisfies ok.
+func waitEv[T msn.Event](t *testing.T, c *msn.Client, ok func(T) bool) T {
+	t.Helper()
+	timeout := time.After(matrixTimeout)
+	for {
+		select {
+		case e, open := <-c.Events():
+			if !open {
+				var zero T
+				t.Fatalf("%s: events closed while waiting for %T", c.Passport(), zero)
+			}
+			if ev, is := e.(T); is && (ok == nil || ok(ev)) {
+				return ev
+			}
+		case <-timeout:
+			var zero T
+			t.Fatalf("%s: no %T", c.Passport(), zero)
+		}
+	}
+}
+
+func TestVersionMatrix(t *testing.T) {
+	for v := 2; v <= 12; v++ {
+		ver := fmt.Sprintf("MSNP%d", v)
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			testVersion(t, ver)
+		})
+	}
+}
+
+func testVersion(t *testing.T, ver string) {
+	srv := newServer(t, msntest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*matrixTimeout)
+	defer cancel()
+
+	// Wrong password.
+	if _, err := msn.Login(ctx, srv.Config("alice@example.com", "wrong-password", ver), ""); !errors.Is(err, msn.ErrAuthFailed) {
+		t.Fatalf("wrong password: err = %v, want ErrAuthFailed", err)
+	}
+
+	// Right password, contact list.
+	alice := login(t, srv, "alice@example.com", ver)
+	if got := fmt.Sprintf("MSNP%d", alice.Version()); got != ver {
+		t.Errorf("version = %s", got)
+	}
+	synced := waitEv[msn.ContactListSynced](t, alice, nil)
+	if len(synced.Contacts) != 2 {
+		t.Fatalf("contacts = %+v", synced.Contacts)
+	}
+	for _, ct := range synced.Contacts {
+		if ct.Lists&(msn.ForwardList|msn.AllowList|msn.ReverseList) != msn.ForwardList|msn.AllowList|msn.ReverseList {
+			t.Errorf("%s lists = %d", ct.Passport, ct.Lists)
+		}
+	}
+	if alice.FriendlyName() != "Alice" {
+		t.Errorf("friendly name = %q", alice.FriendlyName())
+	}
+
+	// Presence both ways.
+	bob := login(t, srv, "bob@example.com", ver)
+	waitEv(t, alice, func(p msn.PresenceChanged) bool {
+		return p.Passport == "bob@example.com" && p.Status == msn.StatusOnline
+	})
+	waitEv(t, bob, func(p msn.PresenceChanged) bool {
+		return p.Passport == "alice@example.com" && p.Status == msn.StatusOnline && p.Initial
+	})
+	if err := bob.SetStatus(ctx, msn.StatusAway); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, alice, func(p msn.PresenceChanged) bool { return p.Passport == "bob@example.com" && p.Status == msn.StatusAway })
+	if err := alice.SetStatus(ctx, msn.StatusBusy); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, bob, func(p msn.PresenceChanged) bool {
+		return p.Passport == "alice@example.com" && p.Status == msn.StatusBusy
+	})
+	if err := alice.SetFriendlyName(ctx, "Alice Ünïcode 100%"); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, bob, func(p msn.PresenceChanged) bool { return p.FriendlyName == "Alice Ünïcode 100%" })
+
+	// A chat both ways.
+	type opened struct {
+		sb  *msn.Switchboard
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		sb, err := alice.OpenSwitchboard(ctx, "bob@example.com")
+		ch <- opened{sb, err}
+	}()
+	inv := waitEv[msn.Invitation](t, bob, nil)
+	if inv.From != "alice@example.com" {
+		t.Errorf("invitation from %q", inv.From)
+	}
+	bsb, err := bob.Accept(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := <-ch
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	asb := o.sb
+	if err := asb.SendTyping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, bob, func(e msn.TypingReceived) bool { return e.From == "alice@example.com" && e.Switchboard == bsb })
+	text := "héllo wörld 😀 from " + ver + "\nsecond line"
+	if err := asb.SendText(ctx, text, msn.Format{Bold: true}); err != nil {
+		t.Fatalf("alice SendText: %v", err)
+	}
+	m := waitEv[msn.MessageReceived](t, bob, nil)
+	if m.Text != text || m.From != "alice@example.com" || !m.Format.Bold || m.Switchboard != bsb {
+		t.Errorf("bob got %+v", m)
+	}
+	if err := bsb.SendText(ctx, "hi alice", msn.Format{}); err != nil {
+		t.Fatalf("bob SendText: %v", err)
+	}
+	if m := waitEv[msn.MessageReceived](t, alice, nil); m.Text != "hi alice" || m.From != "bob@example.com" || m.Switchboard != asb {
+		t.Errorf("alice got %+v", m)
+	}
+	if err := asb.SendNudge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, bob, func(e msn.NudgeReceived) bool { return e.From == "alice@example.com" })
+
+	// Calls to an offline contact.
+	if err := asb.Invite(ctx, "carol@example.com"); !errors.Is(err, msn.ErrContactOffline) {
+		t.Errorf("Invite(carol) = %v, want ErrContactOffline", err)
+	}
+	if _, err := alice.OpenSwitchboard(ctx, "carol@example.com"); !errors.Is(err, msn.ErrContactOffline) {
+		t.Errorf("OpenSwitchboard(carol) = %v, want ErrContactOffline", err)
+	}
+
+	// Bob leaves the chat.
+	if err := bsb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitEv(t, alice, func(e msn.ParticipantLeft) bool { return e.Passport == "bob@example.com" })
+	waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb && e.Err == nil })
+
+	// A second login of alice: the first gets OUT OTH.
+	login(t, srv, "alice@example.com", ver)
+	if d := waitEv[msn.Disconnected](t, alice, nil); d.Reason != msn.ReasonOtherLogin {
+		t.Errorf("disconnected = %+v, want ReasonOtherLogin", d)
+	}
+}
+
+// qryWatcher is a slog handler that reports the server's "QRY t" replies.
+type qryWatcher struct {
+	seen chan string
+}
+
+func (w *qryWatcher) Enabled(context.Context, slog.Level) bool { return true }
+func (w *qryWatcher) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w *qryWatcher) WithGroup(string) slog.Handler            { return w }
+func (w *qryWatcher) Handle(_ context.Context, r slog.Record) error {
+	var dir, line string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "dir":
+			dir = a.Value.String()
+		case "line":
+			line = a.Value.String()
+		}
+		return true
+	})
+	if dir == "<-" && (strings.HasPrefix(line, "QRY ") || strings.HasPrefix(line, "540 ")) {
+		select {
+		case w.seen <- line:
+		default:
+		}
+	}
+	return nil
+}
+
+// CHL (a server option; Escargot sends none) is answered with the right
+// QRY for each version from MSNP6.
+func TestMatrixChallenges(t *testing.T) {
+	for v := 6; v <= 12; v++ {
+		ver := fmt.Sprintf("MSNP%d", v)
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{Challenges: true})
+			w := &qryWatcher{seen: make(chan string, 1)}
+			alice := login(t, srv, "alice@example.com", ver, func(cfg *msn.Config) { cfg.Logger = slog.New(w) })
+			select {
+			case line := <-w.seen:
+				if !strings.HasPrefix(line, "QRY ") {
+					t.Fatalf("server answered %q", line)
+				}
+			case <-time.After(matrixTimeout):
+				t.Fatal("no answer to the challenge")
+			}
+			if err := alice.SetStatus(context.Background(), msn.StatusAway); err != nil {
+				t.Fatalf("after the challenge: %v", err)
+			}
+		})
+	}
+}
+
+// A dispatch server (a server option) refers the client to the
+// notification server.
+func TestMatrixDispatch(t *testing.T) {
+	for _, ver := range []string{"MSNP2", "MSNP7", "MSNP8", "MSNP12"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{Dispatch: true})
+			alice := login(t, srv, "alice@example.com", ver)
+			if s := waitEv[msn.ContactListSynced](t, alice, nil); len(s.Contacts) != 2 {
+				t.Errorf("contacts = %+v", s.Contacts)
+			}
+			if !srv.Online("alice@example.com") {
+				t.Error("alice not online on the server")
+			}
+		})
+	}
+}
+
+// Contact management and authorization against the server.
+func TestMatrixContacts(t *testing.T) {
+	for _, ver := range []string{"MSNP7", "MSNP9", "MSNP10", "MSNP12"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			if err := srv.AddAccount("dave@example.com", "secret123", "Dave"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			dave := login(t, srv, "dave@example.com", ver)
+			waitEv[msn.ContactListSynced](t, alice, nil)
+			if err := dave.AddContact(ctx, "alice@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			req := waitEv[msn.AuthorizationRequested](t, alice, nil)
+			if req.Passport != "dave@example.com" {
+				t.Fatalf("request = %+v", req)
+			}
+			if err := alice.AcceptAuthorization(ctx, "dave@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if l := srv.Lists("alice@example.com", "dave@example.com"); l&(msn.ForwardList|msn.AllowList) != msn.ForwardList|msn.AllowList {
+				t.Errorf("server lists = %d", l)
+			}
+			if err := alice.Block(ctx, "dave@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if l := srv.Lists("alice@example.com", "dave@example.com"); l&msn.BlockList == 0 || l&msn.AllowList != 0 {
+				t.Errorf("after block: server lists = %d", l)
+			}
+			if err := alice.Allow(ctx, "dave@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if err := alice.RemoveContact(ctx, "dave@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			if l := srv.Lists("alice@example.com", "dave@example.com"); l&msn.ForwardList != 0 {
+				t.Errorf("after remove: server lists = %d", l)
+			}
+			if ct, _ := alice.Contact("dave@example.com"); ct.Lists&msn.ForwardList != 0 {
+				t.Errorf("after remove: client lists = %d", ct.Lists)
+			}
+		})
+	}
+}
