@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/msn2irc/msn2irc/msn"
@@ -99,4 +100,26 @@ func TestStripFormatting(t *testing.T) {
 			t.Errorf("StripFormatting(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+func FuzzFormatFromIRC(f *testing.F) {
+	for _, s := range []string{"hello", "\x02hi\x02", "\x0304,05x\x03", "\x04ff00ff,00ff00x", "\x02a\x0fb", "\x1d\x1f\x1e\x11\x16"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		text, format := FormatFromIRC(s)
+		if text != StripFormatting(s) {
+			t.Fatalf("FormatFromIRC(%q) text %q, StripFormatting gives %q", s, text, StripFormatting(s))
+		}
+		if strings.IndexFunc(text, isFormatCode) >= 0 {
+			t.Fatalf("FormatFromIRC(%q) text %q still holds formatting codes", s, text)
+		}
+		// Rendering the result again gives back the same text and format.
+		if strings.TrimSpace(text) != "" && !strings.ContainsAny(text, "\r\n") {
+			text2, format2 := FormatFromIRC(FormatToIRC(text, format))
+			if text2 != text || format2 != format {
+				t.Fatalf("round trip of (%q, %+v) = (%q, %+v)", text, format, text2, format2)
+			}
+		}
+	})
 }

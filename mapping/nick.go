@@ -50,6 +50,10 @@ func isNickChar(c byte) bool {
 	return isASCIILetter(c) || isASCIIDigit(c) || isNickSpecial(c) || c == '-'
 }
 
+// isJoiner reports whether c already joins words, so that white space next
+// to it needs no '_'.
+func isJoiner(c byte) bool { return c == '_' || c == '-' }
+
 // IsValidNick reports whether s is a nick SanitizeNick could produce:
 // non-empty, IRC nick characters only, starting with a letter or one of
 // []\`_^{|}.
@@ -93,7 +97,8 @@ var translit = map[rune]string{
 //     ﬁ -> fi), and letters that do not decompose are spelt out (ß -> ss,
 //     ø -> o, æ -> ae, Ł -> L, þ -> th, ...).
 //   - Each run of white space becomes one '_' between words (none at the
-//     start or the end): "John Smith" -> "John_Smith".
+//     start or the end, none next to a '_' or '-'): "John Smith" ->
+//     "John_Smith", "John - Smith" -> "John-Smith".
 //   - Every other character that is not an IRC nick character (ASCII
 //     letters, digits and []\`_^{|}-) is dropped: emoji, other scripts,
 //     punctuation such as '.', '@' and '!'.
@@ -106,6 +111,7 @@ var translit = map[rune]string{
 func SanitizeNick(s string, maxLen int) string {
 	var b strings.Builder
 	space := false // white space seen since the last written character
+	var last byte  // the last written character
 	write := func(c byte) {
 		if b.Len() == 0 {
 			switch {
@@ -115,11 +121,12 @@ func SanitizeNick(s string, maxLen int) string {
 			case isASCIIDigit(c):
 				b.WriteByte('_')
 			}
-		} else if space {
+		} else if space && !isJoiner(c) && !isJoiner(last) {
 			b.WriteByte('_')
 		}
 		space = false
 		b.WriteByte(c)
+		last = c
 	}
 	for _, r := range norm.NFKD.String(strings.ToValidUTF8(s, "")) {
 		switch {

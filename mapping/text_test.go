@@ -161,3 +161,20 @@ func FuzzSplitLines(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCleanLine(f *testing.F) {
+	for _, s := range []string{"Bob", "a\r\nb", "\x00\x01\x7f\u0085", "\x02b\x02 \x0304,05c", "\xff\xfe", " \t x \t "} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, keep bool) {
+		got := CleanLine(s, keep)
+		checkClean(t, got, keep)
+		if got != strings.TrimSpace(got) {
+			t.Fatalf("CleanLine(%q, %v) = %q: not trimmed", s, keep, got)
+		}
+		if again := CleanLine(got, keep); again != got {
+			t.Fatalf("CleanLine not idempotent: %q -> %q -> %q", s, got, again)
+		}
+	})
+}
