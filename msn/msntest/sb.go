@@ -9,9 +9,9 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// sbAuthTimeout is how long a new switchboard connection may take to send
-// USR or ANS.
-const sbAuthTimeout = 60 * time.Second
+// defaultSBAuthTimeout is how long a new switchboard connection may take
+// to send USR or ANS.
+const defaultSBAuthTimeout = 60 * time.Second
 
 // sbSession is one chat: its members in the order they joined.
 type sbSession struct {
@@ -32,7 +32,10 @@ type sbConn struct {
 
 func (s *Server) serveSB(w *wire, c net.Conn) {
 	sc := &sbConn{s: s, w: w, c: c}
-	c.SetReadDeadline(time.Now().Add(sbAuthTimeout))
+	s.mu.Lock()
+	timeout := s.sbAuthTimeout
+	s.mu.Unlock()
+	c.SetReadDeadline(time.Now().Add(timeout))
 	defer s.sbGone(sc)
 	s.readLoop(w, c, sc.handle)
 }

@@ -3,6 +3,7 @@ package msntest
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSBPayloadLimit(t *testing.T) {
@@ -71,4 +72,13 @@ func TestSBUnknownCommandsIgnored(t *testing.T) {
 	asb.sendPayload("MSG 5 A", hello)
 	bsb.expectPayload("MSG alice@example.com Alice", hello)
 	asb.expect("ACK 5")
+}
+
+func TestSBAuthTimeout(t *testing.T) {
+	s := newServer(t, Options{})
+	s.mu.Lock()
+	s.sbAuthTimeout = 50 * time.Millisecond
+	s.mu.Unlock()
+	c := dial(t, "silent", s.SBAddr())
+	c.expectClosed()
 }

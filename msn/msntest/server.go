@@ -64,6 +64,8 @@ type Server struct {
 	sessions map[string]*sbSession
 	nextConn int
 	faults   faults
+
+	sbAuthTimeout time.Duration
 }
 
 // New starts a server listening on 127.0.0.1 ports chosen by the system.
@@ -78,6 +80,8 @@ func New(opts Options) (*Server, error) {
 		tickets:  make(map[string]*ticket),
 		sessions: make(map[string]*sbSession),
 		faults:   newFaults(),
+
+		sbAuthTimeout: defaultSBAuthTimeout,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

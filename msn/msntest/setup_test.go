@@ -300,3 +300,43 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // polling with a deadline, not synchronisation
 	}
 }
+
+// BenchmarkSync1000 measures a MSNP12 login and SYN of an account with
+// 1,000 contacts.
+func BenchmarkSync1000(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AddAccount("alice@example.com", "secret123", "Alice"); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		p := fmt.Sprintf("user%d@example.com", i)
+		if err := s.AddAccount(p, "pw", "User "+strconv.Itoa(i)); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Befriend("alice@example.com", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := quickLogin(s, "alice@example.com", 12)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.c.Write([]byte("SYN 5 0 0\r\nPNG\r\n"))
+		for {
+			line, err := c.readLine()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if line == "QNG 60" {
+				break
+			}
+		}
+		c.c.Close()
+	}
+}
