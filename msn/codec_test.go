@@ -175,9 +175,18 @@ func roundTrip(t *testing.T, cmd *Command, set PayloadSet) {
 	if err != nil {
 		t.Fatalf("re-reading %q: %v", wire, err)
 	}
-	if back.String() != cmd.String() || !bytes.Equal(back.Payload, cmd.Payload) {
+	// The length is rewritten in canonical form ("05" comes back as "5").
+	if (&Command{Name: back.Name, Params: withoutLength(back)}).String() != (&Command{Name: cmd.Name, Params: withoutLength(cmd)}).String() ||
+		!bytes.Equal(back.Payload, cmd.Payload) || (back.Payload == nil) != (cmd.Payload == nil) {
 		t.Fatalf("round trip %q -> %q", cmd.String(), back.String())
 	}
+}
+
+func withoutLength(c *Command) []string {
+	if c.Payload != nil && len(c.Params) > 0 {
+		return c.Params[:len(c.Params)-1]
+	}
+	return c.Params
 }
 
 func FuzzReadCommand(f *testing.F) {

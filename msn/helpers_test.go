@@ -361,8 +361,8 @@ func loginAs(t *testing.T, v int, tweak func(*Config)) *session {
 	n++
 	s = fmt.Sprint(n)
 	if v >= 8 {
-		p.expect("CHG " + s + " NLN 0")
-		p.send("CHG " + s + " NLN 0")
+		p.expect(fmt.Sprintf("CHG %s NLN %d", s, cfg.ClientID))
+		p.send(fmt.Sprintf("CHG %s NLN %d", s, cfg.ClientID))
 	} else {
 		p.expect("CHG " + s + " NLN")
 		p.send("CHG " + s + " NLN")

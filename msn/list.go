@@ -277,7 +277,7 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 		return // part of the initial list
 	}
 	c.events.push(ContactListChanged{Contact: snap, Added: gained, Removed: lost})
-	if async && gained&(ReverseList|PendingList) != 0 && snap.Lists&(AllowList|BlockList) == 0 {
+	if async && gained&(ReverseList|PendingList) != 0 && before&(ReverseList|PendingList) == 0 && snap.Lists&(AllowList|BlockList) == 0 {
 		c.events.push(AuthorizationRequested{Passport: snap.Passport, FriendlyName: snap.FriendlyName})
 	}
 }

@@ -1,6 +1,7 @@
 package msn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -420,4 +421,41 @@ func TestDebugLogRedactsSecrets(t *testing.T) {
 	if out := md5logs.String(); strings.Contains(out, "00d16f3de2dcf7d0df8446e6fa7d51a6") || !strings.Contains(out, "USR 5 MD5 S [redacted]") {
 		t.Errorf("MD5 log not redacted:\n%s", out)
 	}
+}
+
+// Escargot answers malformed or unknown commands with silence: the request
+// times out and the session goes on.
+func TestSilentReplyAfterLogin(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 200 * time.Millisecond })
+	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusAway) })
+	tr := s.trid()
+	s.ns.expect("CHG " + tr + " AWY 0")
+	if err := <-done; !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+	s.ns.send("CHG " + tr + " AWY 0") // a late reply is harmless
+	done = async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusIdle) })
+	tr = s.trid()
+	s.ns.expect("CHG " + tr + " IDL 0")
+	s.ns.send("CHG " + tr + " IDL 0")
+	wantNil(t, done)
+	// Notices from the server itself.
+	s.ns.sendPayload("MSG Hotmail Hotmail", "MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\n\r\nType: 1\r\nArg1: 5\r\n")
+	if m := waitFor[SystemMessage](t, s.c); m.Text != "The server is going down for maintenance in 5 minutes" {
+		t.Errorf("system message = %q", m.Text)
+	}
+	// Garbage lines are skipped without losing the connection.
+	s.ns.sendRaw("\r\nnot a command\r\nFLN bob@example.com\r\n")
+	if p := waitFor[PresenceChanged](t, s.c); p.Passport != "bob@example.com" || p.Status != StatusOffline {
+		t.Errorf("after garbage: %+v", p)
+	}
+}
+
+func TestClientIDInCHG(t *testing.T) {
+	s := loginAs(t, 8, func(cfg *Config) { cfg.ClientID = 1073741824 })
+	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusHidden) })
+	tr := s.trid()
+	s.ns.expect("CHG " + tr + " HDN 1073741824")
+	s.ns.send("CHG " + tr + " HDN 1073741824")
+	wantNil(t, done)
 }
