@@ -20,6 +20,8 @@ type bridgeProc interface {
 	Stats(ctx context.Context) (ProcStats, error)
 	// CPU returns the process's user+system CPU seconds so far.
 	CPU(ctx context.Context) (float64, error)
+	// Sessions returns how many MSN sessions the bridge runs.
+	Sessions(ctx context.Context) (int, error)
 	// StartCPUProfile and StopCPUProfile bracket a CPU profile written to path.
 	StartCPUProfile(ctx context.Context, path string) error
 	StopCPUProfile(ctx context.Context) error
@@ -84,6 +86,12 @@ func (b *childBridge) CPU(ctx context.Context) (float64, error) {
 	var s float64
 	err := b.Request(ctx, "cpu", &s)
 	return s, err
+}
+
+func (b *childBridge) Sessions(ctx context.Context) (int, error) {
+	var n int
+	err := b.Request(ctx, "sessions", &n)
+	return n, err
 }
 
 func (b *childBridge) StartCPUProfile(ctx context.Context, path string) error {
@@ -188,6 +196,10 @@ func (b *binaryBridge) Stats(ctx context.Context) (ProcStats, error) {
 
 func (b *binaryBridge) CPU(ctx context.Context) (float64, error) {
 	return cpuSeconds(b.cmd.Process.Pid)
+}
+
+func (b *binaryBridge) Sessions(context.Context) (int, error) {
+	return 0, errors.New("session count needs -bridge child")
 }
 
 func (b *binaryBridge) StartCPUProfile(context.Context, string) error  { return errNoProfiles }
