@@ -44,7 +44,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			if tags == nil {
 				tags = make(map[string]string)
 			}
-			tags[k] = v
+			tags[k] = cleanTagValue(v)
 		}
 	}
 	if cmd == "TAGMSG" && len(tags) == 0 {

@@ -819,7 +819,7 @@ func (w *World) Deliver(m Message) int {
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
 		if strings.HasPrefix(k, "+") && validTagKey(k) {
-			tags[k] = v
+			tags[k] = cleanTagValue(v)
 		}
 	}
 	if m.From != "" {
@@ -850,7 +850,7 @@ func (w *World) Deliver(m Message) int {
 
 // validTagKey reports whether k is a well-formed tag key.
 func validTagKey(k string) bool {
-	if k == "" || len(k) > 255 {
+	if k == "" || k == "+" || len(k) > 255 {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -938,3 +938,6 @@ func (w *World) Close(reason string) {
 		c.quit(reason)
 	}
 }
+
+// cleanTagValue drops NUL, which tag escaping cannot carry.
+func cleanTagValue(v string) string { return strings.ReplaceAll(v, "\x00", "") }

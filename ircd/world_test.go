@@ -379,7 +379,7 @@ func TestLineTooLong(t *testing.T) {
 func TestMalformedLines(t *testing.T) {
 	e := newEnv(t, Config{})
 	c, _, h := loggedIn(t, e)
-	for _, l := range []string{"", ":", "@", "@a=b", ":prefix", "   ", "\x00\x01", ":x PRIVMSG", "PRIVMSG bob\x00 :x"} {
+	for _, l := range []string{"", ":", "@", "@a=b", "@a=b ", "@a=b   ", ":prefix", "   ", "\x00\x01", ":x PRIVMSG", "PRIVMSG bob\x00 :x"} {
 		c.send("%s", l)
 	}
 	c.send("PRIVMSG bob :still alive")
