@@ -169,6 +169,20 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 		say(p + " is already a contact (" + c.nick + ").")
 		return
 	}
+	if nick != "" {
+		// Name them first, so that they appear with that nick.
+		if c := s.contacts[p]; c != nil {
+			if err := s.setNick(c, nick); err != nil {
+				say("Could not name " + p + " " + nick + ": " + err.Error())
+				return
+			}
+		} else {
+			c := &contact{passport: p, nick: nick, status: msn.StatusOffline}
+			s.contacts[p] = c
+			s.nicks[Casefold(nick)] = p
+			s.saveContact(c)
+		}
+	}
 	s.request(func(ctx context.Context, c *msn.Client) error { return c.AddContact(ctx, p) }, func(err error) {
 		if err != nil {
 			say("Could not add " + p + ": " + sendErrorText(err, s.clientVersion()))
@@ -176,11 +190,6 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 		}
 		c := s.ensureContact(p, "")
 		c.lists |= msn.ForwardList | msn.AllowList
-		if nick != "" {
-			if err := s.setNick(c, nick); err != nil {
-				say("Added " + p + ", but could not name them " + nick + ": " + err.Error())
-			}
-		}
 		s.refresh(c)
 		say("Added " + p + " as " + c.nick + ".")
 	})

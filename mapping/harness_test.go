@@ -420,3 +420,6 @@ func (c *client) expectAll(matchers map[string]func(m *irc.Message) bool) {
 		return len(left) == 0
 	})
 }
+
+// pollPause yields between two polls of a condition with a deadline.
+func pollPause() { time.Sleep(5 * time.Millisecond) }
