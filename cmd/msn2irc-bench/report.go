@@ -25,6 +25,7 @@ type Result struct {
 	Memory     *MemoryResult     `json:"memory,omitempty"`
 	CPU        *CPUResult        `json:"cpu,omitempty"`
 	Targets    []Target          `json:"targets"`
+	Notes      []string          `json:"notes,omitempty"`
 	Errors     []string          `json:"errors,omitempty"`
 }
 
@@ -238,6 +239,9 @@ func printTable(w io.Writer, r *Result) {
 			}
 			fmt.Fprintf(tw, "   %s\t%.2f\t%s\t%s\n", t.Name, t.Value, t.Limit, res)
 		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(tw, "note: %s\n", n)
 	}
 	if len(r.Errors) > 0 {
 		fmt.Fprintf(tw, "\nerrors:\n")

@@ -71,6 +71,17 @@ func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 		}
 	}
 
+	if o.External.enabled() {
+		for _, f := range []string{"login", "memory"} {
+			if o.Figures[f] {
+				delete(o.Figures, f)
+				b.res.Notes = append(b.res.Notes, f+" needs msntest (accounts with known contact lists, many sessions); skipped with -msn-server")
+			}
+		}
+		if len(o.AggSessions) > 0 {
+			b.res.Notes = append(b.res.Notes, "aggregate throughput needs msntest; skipped with -msn-server")
+		}
+	}
 	phaseA := o.Figures["latency"] || o.Figures["throughput"] || o.Figures["login"] || o.Figures["cpu"]
 	if phaseA {
 		b.step("single-session figures", b.phaseA(ctx))
