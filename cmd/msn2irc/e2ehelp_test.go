@@ -622,6 +622,7 @@ type tap struct {
 	conns  map[net.Conn]struct{}
 	closed bool
 	sent   []string // lines from clients, with PASS and AUTHENTICATE payloads hidden
+	caps   []string // CAP lines from msn2irc
 }
 
 func newTap(t *testing.T, target string) *tap {
@@ -679,13 +680,19 @@ func (p *tap) accept() {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			p.copyLines(up, down)
+			p.copyLines(up, down, func(l string) {
+				p.sent = append(p.sent, redactLine(l))
+			})
 			up.Close()
 			down.Close()
 		}()
 		go func() {
 			defer p.wg.Done()
-			_, _ = copyAll(down, up)
+			p.copyLines(down, up, func(l string) {
+				if m, err := irc.ParseMessage(l); err == nil && m.Command == "CAP" {
+					p.caps = append(p.caps, l)
+				}
+			})
 			up.Close()
 			down.Close()
 			p.track(down, false)
@@ -694,26 +701,9 @@ func (p *tap) accept() {
 	}
 }
 
-func copyAll(dst, src net.Conn) (int64, error) {
-	buf := make([]byte, 32*1024)
-	var n int64
-	for {
-		r, err := src.Read(buf)
-		if r > 0 {
-			w, werr := dst.Write(buf[:r])
-			n += int64(w)
-			if werr != nil {
-				return n, werr
-			}
-		}
-		if err != nil {
-			return n, err
-		}
-	}
-}
-
-// copyLines forwards client lines to msn2irc and records them.
-func (p *tap) copyLines(dst, src net.Conn) {
+// copyLines forwards lines from src to dst and passes each to record,
+// which runs with p.mu held.
+func (p *tap) copyLines(dst, src net.Conn, record func(line string)) {
 	r := bufio.NewReader(src)
 	for {
 		line, err := r.ReadString('\n')
@@ -722,7 +712,7 @@ func (p *tap) copyLines(dst, src net.Conn) {
 				return
 			}
 			p.mu.Lock()
-			p.sent = append(p.sent, redactLine(strings.TrimRight(line, "\r\n")))
+			record(strings.TrimRight(line, "\r\n"))
 			p.mu.Unlock()
 		}
 		if err != nil {
@@ -752,6 +742,30 @@ func (p *tap) sentLines(command string) []string {
 		}
 	}
 	return out
+}
+
+// refusedCaps returns the CAP NAK lines msn2irc sent: capabilities it
+// offered but refused when a real client asked for them.
+func (p *tap) refusedCaps() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, l := range p.caps {
+		if m, _ := irc.ParseMessage(l); len(m.Params) >= 2 && m.Params[1] == "NAK" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// checkCaps logs the capabilities a client requested and fails when
+// msn2irc refused any.
+func (p *tap) checkCaps(t *testing.T, client string) {
+	t.Helper()
+	t.Logf("%s requested capabilities: %s", client, strings.Join(p.requestedCaps(), " "))
+	if nak := p.refusedCaps(); len(nak) > 0 {
+		t.Errorf("msn2irc refused capabilities %s asked for: %v", client, nak)
+	}
 }
 
 // requestedCaps returns the capabilities the clients asked for with CAP REQ.

@@ -76,7 +76,7 @@ func TestIrssi(t *testing.T) {
 	const (
 		bobAddr   = "bob@example.com"
 		carolAddr = "carol@example.com"
-		daveAddr  = "dave@example.com" // never signs in
+		daveAddr  = "dave@example.com" // offline until the outbox test
 	)
 	n := newMSNNetwork(t, bobAddr, carolAddr, daveAddr)
 	bob := n.signIn(t, bobAddr)
@@ -92,7 +92,7 @@ func TestIrssi(t *testing.T) {
 	waitFor(t, 20*time.Second, "irssi to join &msn", func() bool {
 		return len(grepLines(irssi.window("&msn"), "alice", "has joined &msn")) > 0
 	})
-	t.Logf("irssi requested capabilities: %s", strings.Join(tp.requestedCaps(), " "))
+	tp.checkCaps(t, "irssi")
 	if len(tp.sentLines("PASS")) != 1 {
 		t.Errorf("irssi sent %d PASS lines, want 1", len(tp.sentLines("PASS")))
 	}
@@ -120,6 +120,17 @@ func TestIrssi(t *testing.T) {
 	// irssi → MSN.
 	irssi.tm.typeLine(t, "/msg bob hello bob, this is irssi")
 	bob.waitMessage(t, "hello bob, this is irssi")
+	irssi.tm.typeLine(t, "/action bob waves at bob")
+	bob.waitMessage(t, "* alice waves at bob")
+
+	// A message to an offline contact waits in the outbox and is
+	// delivered when they sign in.
+	irssi.tm.typeLine(t, "/msg dave see you later, dave")
+	waitFor(t, 10*time.Second, "irssi to say the message to dave is queued", func() bool {
+		return len(grepLines(strings.ToLower(irssi.all()), "queued")) > 0
+	})
+	dave := n.signIn(t, daveAddr)
+	dave.waitMessage(t, "see you later, dave")
 
 	// Bob calls carol into the chat: it becomes a group chat channel.
 	sb := bob.waitChat(t, userPassport)

@@ -145,7 +145,7 @@ func TestWeechat(t *testing.T) {
 	waitFor(t, 20*time.Second, "WeeChat to join &msn", func() bool {
 		return len(grepLines(wc.buffer("msn.&msn"), "alice", "has joined &msn")) > 0
 	})
-	t.Logf("WeeChat requested capabilities: %s", strings.Join(tp.requestedCaps(), " "))
+	tp.checkCaps(t, "WeeChat")
 	if auth := tp.sentLines("AUTHENTICATE"); len(auth) < 2 || auth[0] != "AUTHENTICATE PLAIN" {
 		t.Errorf("WeeChat did not log in with SASL PLAIN; AUTHENTICATE lines: %v", auth)
 	}

@@ -230,9 +230,9 @@ func TestZNC(t *testing.T) {
 	waitFor(t, 20*time.Second, "ZNC to join &msn", func() bool {
 		return len(grepLines(z.logFile("&msn"), "Joins: alice")) == 1
 	})
-	t.Logf("ZNC requested capabilities: %s", strings.Join(tp.requestedCaps(), " "))
+	tp.checkCaps(t, "ZNC")
 	if len(tp.sentLines("PASS")) == 0 {
-		t.Errorf("ZNC did not send the server password (PASS); client lines: %v", tp.sent)
+		t.Errorf("ZNC did not send the server password (PASS)")
 	}
 
 	// MSN → ZNC's log, under the contact's nick.
