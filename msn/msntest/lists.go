@@ -134,6 +134,7 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	t := s.accounts[key(contact)]
 	var before bool
 	if t != nil {
+		contact = t.passport // as the account spells it
 		before = t.watching() && t.lists(owner.passport)&msn.ForwardList != 0 && visible(owner, t)
 	}
 	added, removed = owner.setLists(contact, add, remove)

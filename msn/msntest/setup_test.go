@@ -340,3 +340,21 @@ func BenchmarkSync1000(b *testing.B) {
 		c.c.Close()
 	}
 }
+
+func TestAddressCase(t *testing.T) {
+	s := newServer(t, Options{})
+	if err := s.AddAccount("Dave@Example.com", "secret123", "Dave"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddAccount("dave@example.com", "x", "x"); !errors.Is(err, ErrAccountExists) {
+		t.Errorf("AddAccount with another case: %v", err)
+	}
+	c, tr := login(t, s, "alice", 8, "alice@example.com", "secret123", "Alice")
+	c.send("ADD " + strconv.Itoa(tr) + " FL DAVE@EXAMPLE.COM Dave 0")
+	c.expect("ADD " + strconv.Itoa(tr) + " FL 1 DAVE@EXAMPLE.COM Dave 0")
+	if l := s.Lists("alice@example.com", "dave@example.com"); l != msn.ForwardList {
+		t.Errorf("Lists = %d, want FL", l)
+	}
+	c.send("SYN 20 0")
+	c.skipTo("LST Dave@Example.com Dave 1 0")
+}
