@@ -418,7 +418,7 @@ func (b *bench) phaseB(ctx context.Context) error {
 		return <-errs
 	}
 	if b.o.Figures["memory"] {
-		mem := &MemoryResult{Contacts: b.lay.UserContacts, Baseline: base}
+		mem := &MemoryResult{Contacts: b.lay.UserContacts + 1, Baseline: base}
 		b.res.Memory = mem
 		counts := append([]int(nil), b.o.MemSessions...)
 		sort.Ints(counts)

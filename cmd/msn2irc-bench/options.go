@@ -79,7 +79,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&sizes, "contacts", "10,100,1000", "contact-list sizes for login to ready")
 	fs.IntVar(&o.LoginReps, "login-runs", 5, "logins per contact-list size (each path)")
 	fs.StringVar(&mem, "idle-sessions", "100,1000", "idle session counts for memory per session")
-	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session")
+	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session (one of them an online peer)")
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
 	fs.StringVar(&o.Bridge, "bridge", "child", "how to run msn2irc: child (mapping.Bridge and ircd in a child process of this binary, with heap figures and profiles) or binary (the msn2irc binary given by -bridge-bin, RSS and CPU from /proc only)")

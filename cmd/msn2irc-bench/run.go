@@ -120,7 +120,7 @@ func (b *bench) startMSN(ctx context.Context) error {
 	b.lay = layout{
 		Peers:        o.Peers,
 		Users:        max(maxAgg, maxMem, 1),
-		UserContacts: o.MemContacts,
+		UserContacts: max(o.MemContacts-1, 0), // plus the peer
 		LoginSizes:   o.LoginSizes,
 		LoginReps:    o.LoginReps,
 		Directs:      2,
