@@ -180,7 +180,7 @@ func (l *link) run(handle func(*Command)) error {
 			break
 		}
 		if l.log.Enabled(context.Background(), slog.LevelDebug) {
-			attrs := []any{"dir", "<-", "line", cmd.String()}
+			attrs := []any{"dir", "<-", "line", redactLine(cmd)}
 			if cmd.Payload != nil {
 				attrs = append(attrs, "payload_bytes", len(cmd.Payload))
 			}
@@ -232,8 +232,8 @@ func (l *link) isClosed() bool {
 }
 
 // redactLine renders a command for the debug log without secrets: the MD5
-// hash or Passport ticket of "USR t MD5|TWN S x", the cookie of switchboard
-// USR and ANS, and QRY answers.
+// hash or Passport ticket of "USR t MD5|TWN S x" and the switchboard
+// cookies of USR, ANS, RNG and XFR. Payloads are never logged.
 func redactLine(cmd *Command) string {
 	c := *cmd
 	c.Params = append([]string(nil), cmd.Params...)
@@ -249,6 +249,14 @@ func redactLine(cmd *Command) string {
 	case "ANS":
 		if len(c.Params) >= 3 {
 			c.Params[2] = "[redacted]"
+		}
+	case "RNG": // RNG sessid addr CKI cookie ...
+		if len(c.Params) >= 4 && c.Params[2] == "CKI" {
+			c.Params[3] = "[redacted]"
+		}
+	case "XFR": // XFR t SB addr CKI cookie ...
+		if len(c.Params) >= 5 && c.Params[3] == "CKI" {
+			c.Params[4] = "[redacted]"
 		}
 	}
 	return c.String()

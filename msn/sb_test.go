@@ -277,3 +277,28 @@ func TestNSLossClosesSwitchboards(t *testing.T) {
 		t.Errorf("then %#v", d)
 	}
 }
+
+func TestSwitchboardLogsHideCookies(t *testing.T) {
+	var logs logBuffer
+	s := loginAs(t, 12, func(cfg *Config) { cfg.Logger = logs.logger() })
+	_, sp := openSB(t, s, newFakeServer(t))
+	sbSrv := newFakeServer(t)
+	s.ns.send("RNG 069f3376b7cfe8fbf275e8c80e547b6 " + sbSrv.addr() + " CKI ae51d586891d06337e5a bob@example.com Bob")
+	inv := waitFor[Invitation](t, s.c)
+	go s.c.Accept(context.Background(), inv)
+	sp2 := sbSrv.accept()
+	sp2.expect("ANS 1 alice@example.com ae51d586891d06337e5a 069f3376b7cfe8fbf275e8c80e547b6")
+	sp2.send("ANS 1 OK")
+	sp2.conn.Close()
+	sp.conn.Close()
+	waitFor[SwitchboardClosed](t, s.c)
+	out := logs.String()
+	for _, cookie := range []string{"907a2294b74bcc63ffe4", "ae51d586891d06337e5a"} {
+		if strings.Contains(out, cookie) {
+			t.Errorf("log contains cookie %s:\n%s", cookie, out)
+		}
+	}
+	if !strings.Contains(out, "CAL 2 bob@example.com") || !strings.Contains(out, "JOI bob@example.com Bob 1342177280") {
+		t.Errorf("log lacks switchboard lines:\n%s", out)
+	}
+}
