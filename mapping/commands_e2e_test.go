@@ -52,7 +52,7 @@ func TestCommands(t *testing.T) {
 		c.ask("name", "Usage: name")
 		c.ask("name Alice\x01 in Wonderland", "Friendly name set to Alice in Wonderland")
 
-		if e.version == "MSNP7" {
+		if e.versionNumber() < 11 {
 			c.ask("psm hello", "need MSNP11")
 		} else {
 			c.askAnd("psm hello there", "Personal message set", "topic", func(m *irc.Message) bool {

@@ -184,7 +184,7 @@ func TestChat(t *testing.T) {
 		p.expect("typing", func(ev msn.Event) bool { _, ok := ev.(msn.TypingReceived); return ok })
 		c.send("PRIVMSG bob :\x01ACTION waves\x01")
 		p.expectText("* alice waves")
-		if e.version != "MSNP7" {
+		if e.versionNumber() >= 8 {
 			c.send("PRIVMSG bob :\x01NUDGE\x01")
 			p.expect("nudge", func(ev msn.Event) bool { _, ok := ev.(msn.NudgeReceived); return ok })
 		}
@@ -365,6 +365,9 @@ func TestSwitchboardDropResends(t *testing.T) {
 		e.msn.DropSBOnNextMessage(alice)
 		c.send("PRIVMSG bob :survives a drop")
 		p.expectText("survives a drop")
+		if e.version != "MSNP12" {
+			return // the timeout below is the same for every version
+		}
 		// Never acknowledged: reported in bob's window.
 		e.msn.IgnoreCommand("MSG")
 		c.send("PRIVMSG bob :lost")

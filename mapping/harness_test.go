@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,8 +34,14 @@ const (
 const waitTime = 10 * time.Second
 
 // versions are the MSN protocol versions the end-to-end tests run over:
-// MD5 login (MSNP7) and TWN login (MSNP12).
-var versions = []string{"MSNP7", "MSNP12"}
+// MD5 login (MSNP2, MSNP7) and TWN login (MSNP10 with GUIDs, MSNP12).
+var versions = []string{"MSNP2", "MSNP7", "MSNP10", "MSNP12"}
+
+// versionNumber is the env's protocol version as a number.
+func (e *env) versionNumber() int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(e.version, "MSNP"))
+	return n
+}
 
 // env is a bridge and IRC server over real TCP, signed in to an in-process
 // MSN server.
