@@ -19,6 +19,8 @@ type weechatProc struct {
 	fifo   string
 	logDir string
 	out    string
+	cmd    *exec.Cmd
+	exited chan struct{}
 }
 
 // weechatPluginDirs are where Debian installs WeeChat's plugins.
@@ -57,6 +59,7 @@ func startWeechat(t *testing.T, bridgeAddr string) *weechatProc {
 		"/set logger.file.path \"" + p.logDir + "\"\n" +
 		"/set logger.file.flush_delay 0\n" + commands
 	cmd := exec.Command("weechat-headless", "--dir", filepath.Join(dir, "home"), "-r", strings.Join(lines(commands), ";"))
+	p.cmd = cmd
 	out, err := os.Create(p.out)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +70,7 @@ func startWeechat(t *testing.T, bridgeAddr string) *weechatProc {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
+	p.exited = exited
 	go func() {
 		cmd.Wait()
 		close(exited)
@@ -90,6 +94,13 @@ func startWeechat(t *testing.T, bridgeAddr string) *weechatProc {
 		return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 	})
 	return p
+}
+
+// stop kills WeeChat, so that its connection drops without a QUIT, and
+// waits for it to exit.
+func (p *weechatProc) stop() {
+	p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // command runs a command in a buffer (e.g. "irc.server.msn") through the FIFO.
