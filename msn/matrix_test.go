@@ -330,3 +330,84 @@ func TestMatrixContacts(t *testing.T) {
 		})
 	}
 }
+
+// Faults injected by the server: the client reports each one, loses no
+// message silently and keeps working where it can.
+func TestMatrixFaults(t *testing.T) {
+	for _, ver := range []string{"MSNP7", "MSNP12"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			short := func(cfg *msn.Config) { cfg.RequestTimeout = 300 * time.Millisecond }
+			alice := login(t, srv, "alice@example.com", ver, short)
+			bob := login(t, srv, "bob@example.com", ver)
+
+			// A command the server ignores times out; the session goes on.
+			srv.IgnoreCommand("CHG")
+			if err := alice.SetStatus(ctx, msn.StatusAway); !errors.Is(err, msn.ErrTimeout) {
+				t.Errorf("ignored CHG: err = %v, want ErrTimeout", err)
+			}
+			srv.AnswerCommand("CHG")
+			if err := alice.SetStatus(ctx, msn.StatusAway); err != nil {
+				t.Errorf("CHG: %v", err)
+			}
+
+			// A refused call.
+			srv.RefuseCall("bob@example.com", 217)
+			if _, err := alice.OpenSwitchboard(ctx, "bob@example.com"); !errors.Is(err, msn.ErrContactOffline) {
+				t.Errorf("refused call: err = %v", err)
+			}
+			srv.RefuseCall("bob@example.com", 0)
+
+			// The switchboard drops with a message in flight.
+			type opened struct {
+				sb  *msn.Switchboard
+				err error
+			}
+			ch := make(chan opened, 1)
+			go func() {
+				sb, err := alice.OpenSwitchboard(ctx, "bob@example.com")
+				ch <- opened{sb, err}
+			}()
+			inv := waitEv[msn.Invitation](t, bob, nil)
+			if _, err := bob.Accept(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+			o := <-ch
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			srv.DropSBOnNextMessage("alice@example.com")
+			if err := o.sb.SendText(ctx, "lost?", msn.Format{}); !errors.Is(err, msn.ErrClosed) {
+				t.Errorf("dropped SB: err = %v, want ErrClosed", err)
+			}
+			if ev := waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == o.sb }); ev.Err == nil {
+				t.Error("SwitchboardClosed without an error after a drop")
+			}
+
+			// The notification server connection drops.
+			srv.DropNS("alice@example.com")
+			if d := waitEv[msn.Disconnected](t, alice, nil); d.Reason != msn.ReasonConnectionLost {
+				t.Errorf("disconnected = %+v", d)
+			}
+			waitEv(t, bob, func(p msn.PresenceChanged) bool { return p.Passport == "alice@example.com" && p.Status == msn.StatusOffline })
+
+			// Server shutdown.
+			if err := srv.SendOUT("bob@example.com", "SSD"); err != nil {
+				t.Fatal(err)
+			}
+			if d := waitEv[msn.Disconnected](t, bob, nil); d.Reason != msn.ReasonServerShutdown {
+				t.Errorf("disconnected = %+v", d)
+			}
+
+			// A login refused by the server.
+			srv.RejectLogin("carol@example.com", 500)
+			_, err := msn.Login(ctx, srv.Config("carol@example.com", "secret123", ver), "")
+			var se *msn.ServerError
+			if !errors.As(err, &se) || se.Code != 500 || errors.Is(err, msn.ErrAuthFailed) {
+				t.Errorf("rejected login: err = %v", err)
+			}
+		})
+	}
+}
