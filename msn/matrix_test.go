@@ -391,7 +391,9 @@ func TestMatrixFaults(t *testing.T) {
 			if d := waitEv[msn.Disconnected](t, alice, nil); d.Reason != msn.ReasonConnectionLost {
 				t.Errorf("disconnected = %+v", d)
 			}
-			waitEv(t, bob, func(p msn.PresenceChanged) bool { return p.Passport == "alice@example.com" && p.Status == msn.StatusOffline })
+			waitEv(t, bob, func(p msn.PresenceChanged) bool {
+				return p.Passport == "alice@example.com" && p.Status == msn.StatusOffline
+			})
 
 			// Server shutdown.
 			if err := srv.SendOUT("bob@example.com", "SSD"); err != nil {
