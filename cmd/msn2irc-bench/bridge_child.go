@@ -22,7 +22,7 @@ import (
 // (mapping.Bridge, ircd and the SQLite store, wired as cmd/msn2irc wires them)
 // on a loopback port. Besides the ready line it answers "stats" (after a GC),
 // "cpu", "sessions", "cpuprofile-start <path>", "cpuprofile-stop" and
-// "heapprofile <path>" on stdin, and shuts down when stdin ends.
+// "heapprofile <path>" (and <path>.goroutines.txt) on stdin, and shuts down when stdin ends.
 func serveBridge(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve-bridge", flag.ContinueOnError)
 	server := fs.String("msn-server", "", "MSN notification server")
@@ -106,7 +106,19 @@ func serveBridge(args []string, stderr io.Writer) error {
 				f.Close()
 				return nil, err
 			}
-			return nil, f.Close()
+			if err := f.Close(); err != nil {
+				return nil, err
+			}
+			// The goroutines, counted by where they wait, as text.
+			g, err := os.Create(args[0] + ".goroutines.txt")
+			if err != nil {
+				return nil, err
+			}
+			if err := pprof.Lookup("goroutine").WriteTo(g, 1); err != nil {
+				g.Close()
+				return nil, err
+			}
+			return nil, g.Close()
 		}
 		return nil, fmt.Errorf("unknown command %q", cmd)
 	})
