@@ -113,7 +113,11 @@ type ParticipantLeft struct {
 // still unacknowledged were reported failed before this event.
 type SwitchboardClosed struct {
 	Switchboard *Switchboard
-	Err         error // nil when we closed it
+	// Err is nil when the client closed the session (Switchboard.Close, or
+	// the last other participant left), ErrIdle when it was idle for
+	// Config.SwitchboardIdleTimeout, and wraps ErrClosed when the
+	// connection was lost.
+	Err error
 }
 
 // DisconnectReason says why the notification server connection ended.
