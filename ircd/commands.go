@@ -26,7 +26,7 @@ func init() {
 		"ISON":     {1, handleIson},
 		"JOIN":     {1, handleJoin},
 		"KICK":     {2, handleKick},
-		"LUSERS":   {0, func(_ context.Context, c *Client, _ *World, _ *irc.Message) { c.sendLusers(c.Nick()) }},
+		"LUSERS":   {0, handleLusers},
 		"MODE":     {1, handleMode},
 		"MONITOR":  {1, handleMonitor},
 		"MOTD":     {0, func(_ context.Context, c *Client, _ *World, _ *irc.Message) { c.sendMOTD(c.Nick()) }},
@@ -128,4 +128,11 @@ func handleNick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	hctx, cancel := handlerCtx(ctx)
 	defer cancel()
 	w.h.NickChanged(hctx, c, old, nick)
+}
+
+func handleLusers(_ context.Context, c *Client, w *World, _ *irc.Message) {
+	w.mu.Lock()
+	nick, users, clients := w.nick, len(w.users)+1, len(w.clients)
+	w.mu.Unlock()
+	c.sendLusers(nick, users, clients)
 }

@@ -114,3 +114,22 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// splitText cuts text into pieces of at most max bytes, at a space when
+// there is one in the second half of the piece, never inside a UTF-8
+// sequence. Empty text gives one empty piece.
+func splitText(text string, max int) []string {
+	if max < 16 {
+		max = 16
+	}
+	var parts []string
+	for len(text) > max {
+		cut := len(truncate(text, max))
+		if sp := strings.LastIndexByte(text[:cut], ' '); sp > cut/2 {
+			cut = sp + 1
+		}
+		parts = append(parts, text[:cut])
+		text = text[cut:]
+	}
+	return append(parts, text)
+}

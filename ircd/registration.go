@@ -280,19 +280,22 @@ func (c *Client) tryRegister(ctx context.Context) {
 	}
 	c.registered = true
 	c.log.Info("registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
-	w.h.Attached(ctx, c)
+	hctx, cancel := handlerCtx(ctx)
+	defer cancel()
+	w.h.Attached(hctx, c)
 }
 
 // sendWelcome sends 001-005, LUSERS and the MOTD, with nick as <client>.
-func (c *Client) sendWelcome(nick, userhost string) {
+// users and clients are the world's counts for LUSERS.
+func (c *Client) sendWelcome(nick, userhost string, users, clients int) {
 	s := c.srv
 	cfg := &s.cfg
 	c.reply(irc.RPL_WELCOME, nick, "Welcome to the "+cfg.Network+" Network, "+nick+"!"+userhost)
 	c.reply(irc.RPL_YOURHOST, nick, "Your host is "+cfg.ServerName+", running version "+cfg.Version)
 	c.reply(irc.RPL_CREATED, nick, "This server was created "+s.created.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"))
-	c.reply(irc.RPL_MYINFO, nick, cfg.ServerName, cfg.Version, "iB", "bnost", "bov")
+	c.reply(irc.RPL_MYINFO, nick, cfg.ServerName, cfg.Version, "iB", "bnotv", "bov")
 	c.sendISupport(nick)
-	c.sendLusers(nick)
+	c.sendLusers(nick, users, clients)
 	c.sendMOTD(nick)
 }
 
@@ -304,14 +307,16 @@ func (c *Client) sendISupport(nick string) {
 	}
 }
 
-func (c *Client) sendLusers(nick string) {
-	n := c.srv.clientCount()
-	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+strconv.Itoa(n)+" users and 0 invisible on 1 servers")
+// sendLusers reports the counts of the client's own world: a login never
+// learns about other logins.
+func (c *Client) sendLusers(nick string, users, clients int) {
+	u, n := strconv.Itoa(users), strconv.Itoa(clients)
+	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+u+" users and 0 invisible on 1 servers")
 	c.reply(irc.RPL_LUSEROP, nick, "0", "operator(s) online")
 	c.reply(irc.RPL_LUSERCHANNELS, nick, "0", "channels formed")
-	c.reply(irc.RPL_LUSERME, nick, "I have "+strconv.Itoa(n)+" clients and 0 servers")
-	c.reply(rplLocalUsers, nick, strconv.Itoa(n), strconv.Itoa(n), "Current local users "+strconv.Itoa(n)+", max "+strconv.Itoa(n))
-	c.reply(rplGlobalUsers, nick, strconv.Itoa(n), strconv.Itoa(n), "Current global users "+strconv.Itoa(n)+", max "+strconv.Itoa(n))
+	c.reply(irc.RPL_LUSERME, nick, "I have "+n+" clients and 0 servers")
+	c.reply(rplLocalUsers, nick, u, u, "Current local users "+u+", max "+u)
+	c.reply(rplGlobalUsers, nick, u, u, "Current global users "+u+", max "+u)
 }
 
 func (c *Client) sendMOTD(nick string) {

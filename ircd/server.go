@@ -150,20 +150,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if closing {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTemporary(err)) {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept", slog.Any("err", err))
-				t := time.NewTimer(delay)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					return nil
-				}
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("ircd: accept: %w", err)
 			}
-			return fmt.Errorf("ircd: accept: %w", err)
+			// Out of file descriptors and the like: wait and retry.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept", slog.Any("err", err))
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			}
+			continue
 		}
 		delay = 0
 		s.mu.Lock()
@@ -180,18 +180,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}()
 	}
 }
-
-// errTemporary returns err when it reports itself temporary (EMFILE and
-// friends), so errors.Is matches it; otherwise a sentinel that never matches.
-func errTemporary(err error) error {
-	var t interface{ Temporary() bool }
-	if errors.As(err, &t) && t.Temporary() {
-		return err
-	}
-	return errNeverMatches
-}
-
-var errNeverMatches = errors.New("ircd: never matches")
 
 // ServeConn serves one client connection and returns when it ends. The
 // connection ends when ctx is done, too.
@@ -249,13 +237,6 @@ func (s *Server) Shutdown(ctx context.Context, reason string) error {
 		}
 		return fmt.Errorf("ircd: shutdown: %w", ctx.Err())
 	}
-}
-
-// clientCount is the number of connections, registered or not.
-func (s *Server) clientCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.clients)
 }
 
 // recoverConn logs a panic of a connection goroutine.

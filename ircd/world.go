@@ -160,7 +160,7 @@ func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool)
 	c.world = w
 	c.mu.Unlock()
 	if welcome {
-		c.sendWelcome(w.nick, w.ident+"@"+w.host)
+		c.sendWelcome(w.nick, w.ident+"@"+w.host, len(w.users)+1, len(w.clients)+1)
 	} else if casefold(oldNick) != casefold(w.nick) || oldNick != w.nick {
 		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
 	}
@@ -816,6 +816,14 @@ func (w *World) Deliver(m Message) int {
 	if target == "" {
 		return 0
 	}
+	if isChannel(target) {
+		ch, ok := w.channels[casefold(target)]
+		if !ok {
+			w.srv.log.Warn("message to a channel that is not open", slog.String("channel", target))
+			return 0
+		}
+		target = ch.name
+	}
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
 		if strings.HasPrefix(k, "+") && validTagKey(k) {
@@ -832,17 +840,25 @@ func (w *World) Deliver(m Message) int {
 			}
 		}
 	}
-	params := []string{cleanWord(target)}
-	if cmd != "TAGMSG" {
-		params = append(params, cleanText(m.Text))
+	prefix := w.userPrefixLocked(m.From)
+	var msgs []*irc.Message
+	if cmd == "TAGMSG" {
+		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags})
+	} else {
+		// Keep each line within 512 bytes: ":prefix CMD target :text\r\n".
+		budget := maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
+		for _, part := range splitText(cleanText(m.Text), budget) {
+			msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target), part}, Tags: tags})
+		}
 	}
-	msg := &irc.Message{Prefix: w.userPrefixLocked(m.From), Command: cmd, Params: params, Tags: tags}
 	n := 0
 	for _, c := range w.clients {
 		if cmd == "TAGMSG" && !c.HasCap("message-tags") {
 			continue
 		}
-		c.send(msg)
+		for _, msg := range msgs {
+			c.send(msg)
+		}
 		n++
 	}
 	return n
@@ -916,6 +932,12 @@ func (w *World) Transfer(c *Client, to *World) error {
 	nick, ident, realname := w.nick, w.ident, w.realname
 	w.mu.Unlock()
 	if err := to.attach(c, nick, ident, realname, false); err != nil {
+		// The client left this world already: end it rather than leave it nowhere.
+		c.post(func(ctx context.Context) { w.h.Detached(ctx, c) })
+		c.mu.Lock()
+		c.world = nil
+		c.mu.Unlock()
+		c.quit(err.Error())
 		return fmt.Errorf("ircd: transfer: %w", err)
 	}
 	c.post(func(ctx context.Context) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
 )
@@ -473,4 +474,42 @@ func TestServeEndsWithContext(t *testing.T) {
 	if len(find(msgs, "ERROR")) != 1 {
 		t.Fatalf("got %v", msgs)
 	}
+}
+
+func TestDeliverSplitsLongText(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	words := strings.Repeat("wörd ", 300) // 1800 bytes with 2-byte runes
+	w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: words})
+	var got strings.Builder
+	for got.Len() < len(words) {
+		m := c.expect("PRIVMSG")
+		line := m.String()
+		if len(line)+2 > 512 {
+			t.Fatalf("line of %d bytes", len(line)+2)
+		}
+		if !utf8.ValidString(m.Param(1)) {
+			t.Fatalf("split inside a rune: %q", m.Param(1))
+		}
+		got.WriteString(m.Param(1))
+	}
+	if got.String() != words {
+		t.Fatal("split text does not add up to the original")
+	}
+	if n := w.Deliver(Message{Command: "PRIVMSG", From: "bob", Target: "#closed", Text: "x"}); n != 0 {
+		t.Fatalf("Deliver to a channel that is not open reached %d clients", n)
+	}
+}
+
+func TestLusersCountsOnlyTheWorld(t *testing.T) {
+	e := newEnv(t, Config{})
+	other := e.dial()
+	other.register("stranger") // a guest: another world
+	c, _, _ := loggedIn(t, e)
+	c.send("LUSERS")
+	// alice plus bob, carol and msn; one client.
+	c.expectParams(irc.RPL_LUSERCLIENT, "alice", "There are 4 users and 0 invisible on 1 servers")
+	c.expect(irc.RPL_LUSEROP)
+	c.expect(irc.RPL_LUSERCHANNELS)
+	c.expectParams(irc.RPL_LUSERME, "alice", "I have 1 clients and 0 servers")
 }
