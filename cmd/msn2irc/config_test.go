@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// designVariables are the configuration variables and defaults the program
+// promises.
+var designVariables = map[string]string{
+	"MSN2IRC_LISTEN":        "127.0.0.1:6667",
+	"MSN2IRC_TLS_LISTEN":    "",
+	"MSN2IRC_TLS_CERT":      "",
+	"MSN2IRC_TLS_KEY":       "",
+	"MSN2IRC_DB":            "msn2irc.db",
+	"MSN2IRC_SERVER_NAME":   "msn2irc",
+	"MSN2IRC_MSN_SERVER":    "m1.escargot.chat:1863",
+	"MSN2IRC_MSN_NEXUS":     "https://m1.escargot.chat/nexus-mock",
+	"MSN2IRC_MSN_LOGIN_URL": "",
+	"MSN2IRC_MSN_VERSIONS":  "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7",
+	"MSN2IRC_LOG_LEVEL":     "info",
+}
+
+func TestHelpListsEveryVariable(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"-h"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit code %d: %s", code, errOut.String())
+	}
+	listed := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && strings.HasPrefix(f[0], "MSN2IRC_") {
+			def := ""
+			// KEY TYPE DEFAULT DESCRIPTION: the default is the field after the type.
+			if len(f) > 2 && f[1] == "String" && !strings.Contains(designVariables[f[0]], " ") {
+				def = f[2]
+			}
+			if f[1] == "Comma-separated" {
+				def = f[5]
+			}
+			listed[f[0]] = def
+		}
+	}
+	for k, def := range designVariables {
+		got, ok := listed[k]
+		if !ok {
+			t.Errorf("-h does not list %s", k)
+			continue
+		}
+		if def != "" && got != def {
+			t.Errorf("%s: -h shows default %q, want %q", k, got, def)
+		}
+	}
+	if len(listed) != len(designVariables) {
+		t.Errorf("-h lists %d variables, want %d: %v", len(listed), len(designVariables), listed)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	for k := range designVariables {
+		t.Setenv(k, "")
+	}
+	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:7000")
+	t.Setenv("MSN2IRC_MSN_VERSIONS", "msnp9, MSNP7")
+	t.Setenv("MSN2IRC_MSN_LOGIN_URL", "http://login.example/login")
+	t.Setenv("MSN_SERVER", "unprefixed.example:1863") // must not leak in
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:7000" || cfg.MSNLoginURL != "http://login.example/login" {
+		t.Errorf("config %+v", cfg)
+	}
+	if strings.Join(cfg.MSNVersions, ",") != "MSNP9,MSNP7" {
+		t.Errorf("versions %v", cfg.MSNVersions)
+	}
+	if cfg.MSNServer != "" {
+		t.Errorf("MSN server %q, want the empty value set in the environment", cfg.MSNServer)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := map[string]map[string]string{
+		"bad version":        {"MSN2IRC_MSN_VERSIONS": "MSNP13"},
+		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
+		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
+	}
+	for name, env := range cases {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			if _, err := loadConfig(); err == nil {
+				t.Errorf("no error for %v", env)
+			}
+		})
+	}
+	t.Run("log level", func(t *testing.T) {
+		if _, err := newLogger(&bytes.Buffer{}, "loud"); err == nil {
+			t.Error("no error for log level loud")
+		}
+	})
+}
