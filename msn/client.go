@@ -256,7 +256,7 @@ func (c *Client) request(ctx context.Context, name string, params []string, payl
 	l := c.ns
 	c.mu.Unlock()
 	if l == nil {
-		return nil, fmt.Errorf("msn: %s: %w", name, ErrClosed)
+		return nil, fmt.Errorf("%s: %w", name, ErrClosed)
 	}
 	return l.request(ctx, c.cfg.RequestTimeout, name, params, payload, also...)
 }

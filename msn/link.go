@@ -95,7 +95,7 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 	if l.closed {
 		err := l.err
 		l.mu.Unlock()
-		return nil, fmt.Errorf("msn: %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	l.pending[t] = c
 	l.mu.Unlock()
@@ -106,7 +106,7 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 	}()
 	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
 	if err := l.send(cmd); err != nil {
-		return nil, fmt.Errorf("msn: %s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return l.wait(ctx, timeout, name, c)
 }
@@ -117,7 +117,7 @@ func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *
 	select {
 	case r := <-c.ch:
 		if r.err != nil {
-			return nil, fmt.Errorf("msn: %s: %w", name, r.err)
+			return nil, fmt.Errorf("%s: %w", name, r.err)
 		}
 		if r.cmd.IsError() {
 			code, _ := strconv.Atoi(r.cmd.Name)
@@ -125,12 +125,12 @@ func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *
 		}
 		return r.cmd, nil
 	case <-timer.C:
-		return nil, fmt.Errorf("msn: %s: %w", name, ErrTimeout)
+		return nil, fmt.Errorf("%s: %w", name, ErrTimeout)
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("msn: %s: %w (%v)", name, ErrTimeout, ctx.Err())
+			return nil, fmt.Errorf("%s: %w (%v)", name, ErrTimeout, ctx.Err())
 		}
-		return nil, fmt.Errorf("msn: %s: %w", name, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", name, ctx.Err())
 	}
 }
 

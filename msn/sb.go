@@ -422,7 +422,7 @@ func (s *Switchboard) Send(ctx context.Context, ack AckMode, payload []byte) err
 	}
 	r, err := s.l.request(ctx, s.c.cfg.RequestTimeout, "MSG", []string{string(ack)}, payload, "ACK", "NAK")
 	if err != nil {
-		return err
+		return fmt.Errorf("msn: %w", err)
 	}
 	if r.Name == "NAK" {
 		return fmt.Errorf("msn: MSG: %w", ErrNAK)
