@@ -46,14 +46,24 @@ func serveBridge(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	// As cmd/msn2irc's serve wires them, with its defaults.
 	bridge := mapping.NewBridge(mapping.Config{
 		Store:      store,
-		MSN:        msn.Config{Server: *server, NexusURL: *nexus, LoginURL: *loginURL},
+		MSN:        msn.Config{Server: *server, Versions: msn.DefaultVersions, NexusURL: *nexus, LoginURL: *loginURL},
 		ServerName: "msn2irc",
 		Version:    "bench",
-		Logger:     log,
+		Logger:     log.With("component", "bridge"),
 	})
-	srv := ircd.NewServer(ircd.Config{ServerName: "msn2irc", Network: "MSN", Version: "bench", Logger: log}, bridge)
+	srv := ircd.NewServer(ircd.Config{
+		ServerName: "msn2irc",
+		Network:    "MSN",
+		Version:    "msn2irc-bench",
+		MOTD: []string{
+			"msn2irc bench: MSN Messenger over IRC.",
+			"Your contacts are in &msn; /msg msn help lists the commands.",
+		},
+		Logger: log.With("component", "ircd"),
+	}, bridge)
 	bridge.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,11 +138,11 @@ func serveBridge(args []string, stderr io.Writer) error {
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	if serr := srv.Shutdown(sctx, "benchmark finished"); serr != nil {
-		log.Warn("shutting down the IRC server", "err", serr)
-	}
 	if berr := bridge.Close(sctx, "benchmark finished"); berr != nil {
 		log.Warn("closing the bridge", "err", berr)
+	}
+	if serr := srv.Shutdown(sctx, "benchmark finished"); serr != nil {
+		log.Warn("shutting down the IRC server", "err", serr)
 	}
 	cancel()
 	<-served

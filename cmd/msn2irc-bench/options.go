@@ -83,7 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
 	fs.StringVar(&o.Bridge, "bridge", "child", "how to run msn2irc: child (mapping.Bridge and ircd in a child process of this binary, with heap figures and profiles) or binary (the msn2irc binary given by -bridge-bin, RSS and CPU from /proc only)")
-	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary")
+	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary; built from this module with go build when empty")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bridge process to this file")
 	fs.StringVar(&o.HeapProfile, "memprofile", "", "write a heap profile of the bridge process to this file")
 	fs.StringVar(&o.ProfileFig, "profile-figure", "throughput", "figure during which the CPU profile is taken (latency, throughput, login, memory)")
@@ -162,9 +162,6 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Bridge != "child" && o.Bridge != "binary" {
 		return o, fmt.Errorf("-bridge %q: want child or binary", o.Bridge)
-	}
-	if o.Bridge == "binary" && o.BridgeBin == "" {
-		return o, errors.New("-bridge binary needs -bridge-bin")
 	}
 	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 {
 		return o, errors.New("counts must be at least 1")

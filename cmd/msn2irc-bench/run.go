@@ -69,6 +69,8 @@ func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 		if o.BridgeBin, err = buildMSN2IRC(ctx, b.tmp); err != nil {
 			return nil, err
 		}
+		b.o.BridgeBin = o.BridgeBin
+		b.res.Bridge = "msn2irc binary built from this module"
 	}
 
 	if o.External.enabled() {
