@@ -144,6 +144,9 @@ func newPassportServer(t *testing.T, password, ticket string) *passportServer {
 		// login server speaks http, so LoginURL must override it.
 		w.Header()["Passporturls"] = []string{"DALogin=" + ps.URL + "/login"}
 	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login", http.StatusFound)
+	})
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		a := r.Header.Get("Authorization")
 		ps.mu.Lock()

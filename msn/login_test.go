@@ -459,3 +459,15 @@ func TestClientIDInCHG(t *testing.T) {
 	s.ns.send("CHG " + tr + " HDN 1073741824")
 	wantNil(t, done)
 }
+
+// A login server that redirects gets the Authorization header again.
+func TestPassportRedirect(t *testing.T) {
+	var redirected bool
+	s := loginAs(t, 9, func(cfg *Config) {
+		cfg.LoginURL = strings.Replace(cfg.LoginURL, "/login", "/redirect", 1)
+		redirected = strings.HasSuffix(cfg.LoginURL, "/redirect")
+	})
+	if !redirected || !strings.Contains(s.ps.lastAuth(), "sign-in=alice%40example.com,pwd=secret123,") {
+		t.Errorf("Authorization at the login URL = %q", s.ps.lastAuth())
+	}
+}

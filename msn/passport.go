@@ -23,20 +23,39 @@ func (c *Client) passportTicket(ctx context.Context, challenge string) (string, 
 		}
 		loginURL = u
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, loginURL, nil)
-	if err != nil {
-		return "", fmt.Errorf("msn: passport: bad login URL: %w", err)
+	auth := "Passport1.4 OrgVerb=GET,OrgURL=" + orgURL +
+		",sign-in=" + percentEncode(c.cfg.Passport) + ",pwd=" + percentEncode(c.cfg.Password) + "," + challenge
+	// Redirects are followed by hand so that the Authorization header goes
+	// along to another host too (historical Passport servers redirected).
+	hc := *c.cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	var resp *http.Response
+	for hops := 0; ; hops++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, loginURL, nil)
+		if err != nil {
+			return "", fmt.Errorf("msn: passport: bad login URL: %w", err)
+		}
+		req.Header.Set("Authorization", auth)
+		c.log.Debug("msn: passport login request", "url", loginURL)
+		resp, err = hc.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("msn: passport: %w", err)
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		c.log.Debug("msn: passport login response", "status", resp.StatusCode)
+		loc, lerr := resp.Location()
+		if resp.StatusCode < 300 || resp.StatusCode > 399 || lerr != nil {
+			break
+		}
+		if hops >= 5 {
+			return "", fmt.Errorf("msn: passport: too many redirects")
+		}
+		if req.URL.Scheme == "https" && loc.Scheme != "https" {
+			return "", fmt.Errorf("msn: passport: refusing a redirect from https to %s", loc.Scheme)
+		}
+		loginURL = loc.String()
 	}
-	req.Header.Set("Authorization", "Passport1.4 OrgVerb=GET,OrgURL="+orgURL+
-		",sign-in="+percentEncode(c.cfg.Passport)+",pwd="+percentEncode(c.cfg.Password)+","+challenge)
-	c.log.Debug("msn: passport login request", "url", loginURL)
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("msn: passport: %w", err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	c.log.Debug("msn: passport login response", "status", resp.StatusCode)
 	info := resp.Header.Get("Authentication-Info")
 	if resp.StatusCode == http.StatusUnauthorized ||
 		strings.Contains(strings.ToLower(resp.Header.Get("WWW-Authenticate")+info), "da-status=failed") {
