@@ -42,6 +42,7 @@ func TestClientsDocShowsTestedConfigs(t *testing.T) {
 // each sees what the other sent, and the MSN session ends only when the
 // last of them is gone.
 func TestIrssiAndWeechatShareOneSession(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "irssi", "tmux", "weechat-headless")
 	needWeechatFIFO(t)
 	const bobAddr = "bob@example.com"

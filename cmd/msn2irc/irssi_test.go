@@ -72,6 +72,7 @@ func (p *irssiProc) groupWindows() []string {
 // contact list in &msn, an away contact shown in WHOIS, chat both ways, and
 // a group chat that an MSN contact starts.
 func TestIrssi(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "irssi", "tmux")
 	const (
 		bobAddr   = "bob@example.com"

@@ -136,6 +136,7 @@ func (p *weechatProc) logFiles() []string {
 // PLAIN, the contact list in &msn, an away contact in WHOIS, chat both ways,
 // and a group chat the user starts with /JOIN and /INVITE.
 func TestWeechat(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "weechat-headless")
 	needWeechatFIFO(t)
 	const (

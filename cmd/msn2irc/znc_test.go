@@ -211,6 +211,7 @@ func canDial(addr string) bool {
 // through ZNC reach MSN, presence is visible without flooding the logs, and
 // after msn2irc restarts ZNC reconnects to the same nicks and log files.
 func TestZNC(t *testing.T) {
+	t.Parallel()
 	needPrograms(t, "znc")
 	const (
 		bobAddr   = "bob@example.com"
