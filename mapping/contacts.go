@@ -300,11 +300,11 @@ func identSafe(s, fallback string) string {
 		}
 		return -1
 	}, s)
-	if len(out) > 63 {
-		out = out[:63]
-	}
 	if out == "" || out[0] == '.' || out[0] == '-' {
 		out = fallback + out
+	}
+	if len(out) > 63 {
+		out = out[:63]
 	}
 	return out
 }
