@@ -454,7 +454,7 @@ func (b *bench) phaseB(ctx context.Context) error {
 			if err := grow(n); err != nil {
 				return fmt.Errorf("logging in %d sessions: %w", n, err)
 			}
-			rate, err := b.aggregate(ctx, sessions[:n])
+			rate, err := b.aggregate(ctx, br, sessions[:n])
 			if err != nil {
 				return fmt.Errorf("aggregate throughput with %d sessions: %w", n, err)
 			}
@@ -515,7 +515,7 @@ func (b *bench) loginSession(ctx context.Context, br bridgeProc, i int) (*sessio
 }
 
 // aggregate measures messages per second with every session sending at once.
-func (b *bench) aggregate(ctx context.Context, sessions []*session) (AggRate, error) {
+func (b *bench) aggregate(ctx context.Context, br bridgeProc, sessions []*session) (AggRate, error) {
 	n, m := len(sessions), b.o.AggMessages
 	send := func(id string, per int) (time.Time, error) {
 		sink := b.sinks.expect(id, n*per)
@@ -551,14 +551,66 @@ func (b *bench) aggregate(ctx context.Context, sessions []*session) (AggRate, er
 		return AggRate{}, fmt.Errorf("warm-up: %w", err)
 	}
 	var rates []float64
+	var cpu cpuShares
 	for run := 0; run < b.o.Runs; run++ {
 		id := fmt.Sprintf("a%d-%d", n, run)
+		c0, err := b.cpuNow(ctx, br)
+		if err != nil {
+			return AggRate{}, err
+		}
 		start := time.Now()
 		last, err := send(id, m)
 		if err != nil {
 			return AggRate{}, err
 		}
-		rates = append(rates, float64(n*m)/last.Sub(start).Seconds())
+		wall := last.Sub(start)
+		rates = append(rates, float64(n*m)/wall.Seconds())
+		c1, err := b.cpuNow(ctx, br)
+		if err != nil {
+			return AggRate{}, err
+		}
+		cpu.add(c0, c1, time.Since(start))
 	}
-	return AggRate{Sessions: n, Messages: n * m, Rate: summarize(rates)}, nil
+	return AggRate{Sessions: n, Messages: n * m, Rate: summarize(rates), CPU: cpu.shares()}, nil
+}
+
+// cpuTimes are the CPU seconds of the three processes at one moment.
+type cpuTimes struct{ bridge, msntest, bench float64 }
+
+// cpuShares accumulates CPU use over runs.
+type cpuShares struct {
+	sum  cpuTimes
+	wall time.Duration
+}
+
+func (c *cpuShares) add(from, to cpuTimes, wall time.Duration) {
+	c.sum.bridge += to.bridge - from.bridge
+	c.sum.msntest += to.msntest - from.msntest
+	c.sum.bench += to.bench - from.bench
+	c.wall += wall
+}
+
+// shares returns each process's CPU use in CPUs (1 = one core busy).
+func (c *cpuShares) shares() CPUUse {
+	w := c.wall.Seconds()
+	if w <= 0 {
+		return CPUUse{}
+	}
+	return CPUUse{Bridge: round3(c.sum.bridge / w), MSNTest: round3(c.sum.msntest / w), Bench: round3(c.sum.bench / w)}
+}
+
+// cpuNow reads the CPU time of the bridge, msntest and the bench.
+func (b *bench) cpuNow(ctx context.Context, br bridgeProc) (cpuTimes, error) {
+	var t cpuTimes
+	var err error
+	if t.bridge, err = br.CPU(ctx); err != nil {
+		return t, err
+	}
+	if b.msnP != nil {
+		if err := b.msnP.Request(ctx, "cpu", &t.msntest); err != nil {
+			return t, err
+		}
+	}
+	t.bench = selfStats(false).CPUSeconds
+	return t, nil
 }

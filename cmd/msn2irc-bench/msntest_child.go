@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
@@ -58,6 +57,8 @@ func serveMSNTest(args []string, stderr io.Writer) error {
 		switch cmd {
 		case "stats":
 			return selfStats(true), nil
+		case "cpu":
+			return selfStats(false).CPUSeconds, nil
 		case "online":
 			if len(args) != 1 {
 				return nil, errors.New("usage: online passport")
@@ -130,5 +131,3 @@ func populate(srv *msntest.Server, l layout) error {
 	}
 	return nil
 }
-
-var _ = os.Stdout

@@ -59,6 +59,15 @@ type AggRate struct {
 	Sessions int     `json:"sessions"`
 	Messages int     `json:"messages_per_run"`
 	Rate     Summary `json:"msgs_per_s"`
+	CPU      CPUUse  `json:"cpu_use"`
+}
+
+// CPUUse is how many CPUs each process kept busy during a measurement, on
+// average: it shows which one was the limit.
+type CPUUse struct {
+	Bridge  float64 `json:"bridge"`
+	MSNTest float64 `json:"msntest"`
+	Bench   float64 `json:"bench"`
 }
 
 // LoginResult is figure 3: milliseconds from IRC registration to a complete
@@ -199,9 +208,9 @@ func printTable(w io.Writer, r *Result) {
 			fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", t.Ratio)
 		}
 		if len(t.Aggregate) > 0 {
-			fmt.Fprintf(tw, "   aggregate via msn2irc (msgs/s)\tmin\tmedian\tmax\n")
+			fmt.Fprintf(tw, "   aggregate via msn2irc (msgs/s)\tmin\tmedian\tmax\tCPUs busy: bridge msntest bench\n")
 			for _, a := range t.Aggregate {
-				fmt.Fprintf(tw, "   %d sessions x %d msgs\t%.0f\t%.0f\t%.0f\n", a.Sessions, a.Messages/max(a.Sessions, 1), a.Rate.Min, a.Rate.P50, a.Rate.Max)
+				fmt.Fprintf(tw, "   %d sessions x %d msgs\t%.0f\t%.0f\t%.0f\t%.2f %.2f %.2f\n", a.Sessions, a.Messages/max(a.Sessions, 1), a.Rate.Min, a.Rate.P50, a.Rate.Max, a.CPU.Bridge, a.CPU.MSNTest, a.CPU.Bench)
 			}
 		}
 		fmt.Fprintln(tw)
