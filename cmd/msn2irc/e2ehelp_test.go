@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -279,8 +280,14 @@ func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *br
 		if strings.Contains(log, "DATA RACE") {
 			t.Errorf("msn2irc reported a data race:\n%s", log)
 		}
-		if strings.Contains(log, userPassword) {
-			t.Errorf("msn2irc logged the MSN password")
+		for _, secret := range []string{
+			userPassword,
+			base64.StdEncoding.EncodeToString([]byte("\x00" + userPassport + "\x00" + userPassword)),
+			base64.StdEncoding.EncodeToString([]byte(userPassport + "\x00" + userPassport + "\x00" + userPassword)),
+		} {
+			if strings.Contains(log, secret) {
+				t.Errorf("msn2irc logged the MSN password (%d bytes of secret text found in its debug log)", len(secret))
+			}
 		}
 		if t.Failed() {
 			t.Logf("msn2irc log (last 150 lines):\n%s", tail(log, 150))
