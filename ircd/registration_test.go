@@ -373,7 +373,7 @@ func TestRegistrationTimeout(t *testing.T) {
 }
 
 func TestPingTimeout(t *testing.T) {
-	e := newEnv(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	e := newEnv(t, Config{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
 	c := e.dial()
 	c.register("idle")
 	ping := c.expect("PING")
