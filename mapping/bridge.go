@@ -138,7 +138,11 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 			continue // someone else's login failed; try with these credentials
 		}
 		var w *ircd.World
-		err = s.call(ctx, func() { w = s.authorize(creds.Password) })
+		var aerr error
+		err = s.call(ctx, func() { w, aerr = s.authorize(creds.Password) })
+		if err == nil {
+			err = aerr
+		}
 		if errors.Is(err, errSessionEnded) {
 			continue
 		}
@@ -224,6 +228,7 @@ func (b *Bridge) Close(ctx context.Context, reason string) error {
 	for _, s := range list {
 		s.stop(reason)
 	}
+	b.cancel() // ends logins and requests in flight
 	done := make(chan struct{})
 	go func() {
 		b.wg.Wait()

@@ -119,8 +119,7 @@ func (s *session) cmdLogin(args []string, say func(string)) {
 		say("You are signed in as " + s.account + ". Use \"logout\" first to use another account.")
 		return
 	}
-	h := s.passwordHash(args[1])
-	if h != s.hash {
+	if !s.passwordMatches(args[1]) {
 		say("MSN login failed: wrong address or password")
 		return
 	}

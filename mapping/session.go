@@ -101,16 +101,21 @@ func (s *session) passwordHash(password string) [32]byte {
 	return out
 }
 
-// authorize returns the world when password is the session's, and expects
-// the client to attach.
-func (s *session) authorize(password string) *ircd.World {
+// passwordMatches compares password with the session's in constant time.
+func (s *session) passwordMatches(password string) bool {
 	h := s.passwordHash(password)
-	if subtle.ConstantTimeCompare(h[:], s.hash[:]) != 1 {
+	return subtle.ConstantTimeCompare(h[:], s.hash[:]) == 1
+}
+
+// authorize returns the world when password is the session's, and expects
+// the client to attach. It returns errSessionEnded when the session is ending.
+func (s *session) authorize(password string) (*ircd.World, error) {
+	if !s.passwordMatches(password) {
 		s.log.Info("attach refused: wrong password")
-		return nil
+		return nil, nil
 	}
 	if s.ending != "" {
-		return nil
+		return nil, errSessionEnded
 	}
 	s.pending++
 	s.afterFunc(s.b.cfg.AttachTimeout, func() {
@@ -119,7 +124,7 @@ func (s *session) authorize(password string) *ircd.World {
 		}
 		s.maybeEnd()
 	})
-	return s.world
+	return s.world, nil
 }
 
 // post runs fn on the session goroutine. It reports false when the session
