@@ -442,3 +442,37 @@ func TestSecondClientAndRestart(t *testing.T) {
 		}
 	})
 }
+
+func TestReconnectRefusedPassword(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.msn.RejectLogin(alice, 911)
+	e.msn.DropNS(alice)
+	c.expectMsn("Lost the connection")
+	c.expectMsn("refused the password")
+	c.send("PRIVMSG dave :later")
+	c.expectFrom("dave", "NOTICE", "queued")
+	if e.msn.Online(alice) {
+		t.Error("signed in despite the refused password")
+	}
+	// "login" with the right password tries again once the server agrees.
+	e.msn.RejectLogin(alice, 0)
+	c.send("PRIVMSG msn :login " + alice + " wrong")
+	c.expectMsn("wrong address or password")
+	c.send("PRIVMSG msn :login " + alice + " " + password)
+	c.expectMsn("Reconnected")
+}
+
+func TestBlockedContactCannotChat(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("PRIVMSG msn :block bob")
+	c.expectMsn("Blocked bob")
+	ctx, cancel := ctxT()
+	defer cancel()
+	if _, err := p.c.OpenSwitchboard(ctx, alice); err == nil {
+		t.Error("bob opened a chat with alice, who blocked him")
+	}
+}
