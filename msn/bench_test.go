@@ -6,7 +6,7 @@ import (
 )
 
 // Benchmarks of the hot paths of relaying a message: reading and writing
-// MSNP commands (go test -run XXX -bench . ./msn). TestBenchmarks runs each
+// MSNP commands and chat message payloads (go test -run XXX -bench . ./msn). TestBenchmarks runs each
 // of them for a few iterations in the ordinary test suite.
 
 // benchTextPayload is a chat message as a switchboard relays it.
@@ -94,6 +94,34 @@ func BenchmarkParseLine(b *testing.B) {
 	}
 }
 
+// BenchmarkParseMIMEText decodes a received chat message: headers, format
+// and text, as the switchboard does for every MSG.
+func BenchmarkParseMIMEText(b *testing.B) {
+	b.SetBytes(int64(len(benchTextPayload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		m := parseMIME(benchTextPayload)
+		if m.contentType() != "text/plain" {
+			b.Fatalf("content type %q", m.contentType())
+		}
+		f := parseFormat(m.header["x-mms-im-format"])
+		if textBody(m) == "" || f.Font != "Arial" {
+			b.Fatalf("text %q, format %+v", textBody(m), f)
+		}
+	}
+}
+
+// BenchmarkTextPayload builds the payload of an outgoing chat message.
+func BenchmarkTextPayload(b *testing.B) {
+	f := Format{Font: "Segoe UI", Bold: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(textPayload("hello from the benchmark, a line of ordinary chat text", f)) == 0 {
+			b.Fatal("empty payload")
+		}
+	}
+}
+
 // TestBenchmarks runs every benchmark of this file for a few iterations, so
 // the suite notices when one breaks. It measures nothing.
 func TestBenchmarks(t *testing.T) {
@@ -102,6 +130,8 @@ func TestBenchmarks(t *testing.T) {
 		"ReadCommandLine":  BenchmarkReadCommandLine,
 		"AppendCommandMSG": BenchmarkAppendCommandMSG,
 		"ParseLine":        BenchmarkParseLine,
+		"ParseMIMEText":    BenchmarkParseMIMEText,
+		"TextPayload":      BenchmarkTextPayload,
 	})
 }
 
