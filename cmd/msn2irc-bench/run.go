@@ -152,17 +152,22 @@ func (b *bench) newBridge(ctx context.Context) (bridgeProc, error) {
 }
 
 // profiling starts the CPU profile when fig is the figure to profile and
-// returns the function that stops it.
+// returns the function that stops it and writes the heap profile.
 func (b *bench) profiling(ctx context.Context, br bridgeProc, fig string) func() {
-	if b.o.CPUProfile == "" || b.o.ProfileFig != fig {
+	if b.o.CPUProfile == "" && b.o.HeapProfile == "" || b.o.ProfileFig != fig {
 		return func() {}
 	}
-	if err := br.StartCPUProfile(ctx, b.o.CPUProfile); err != nil {
-		b.step("cpu profile", err)
-		return func() {}
+	cpu := b.o.CPUProfile != ""
+	if cpu {
+		if err := br.StartCPUProfile(ctx, b.o.CPUProfile); err != nil {
+			b.step("cpu profile", err)
+			cpu = false
+		}
 	}
 	return func() {
-		b.step("cpu profile", br.StopCPUProfile(ctx))
+		if cpu {
+			b.step("cpu profile", br.StopCPUProfile(ctx))
+		}
 		if b.o.HeapProfile != "" {
 			b.step("heap profile", br.WriteHeapProfile(ctx, b.o.HeapProfile))
 		}
