@@ -40,10 +40,15 @@ func TestQuit(t *testing.T) {
 	e := newEnv(t, Config{})
 	c, w, h := loggedIn(t, e)
 	c.send("QUIT :bye now")
-	msgs := c.expectClosed()
-	if errs := find(msgs, "ERROR"); len(errs) != 1 {
-		t.Fatalf("got %v", msgs)
+	c.expect("ERROR")
+	// A quitting client no longer counts, even before its socket is closed.
+	if n := w.ClientCount(); n != 0 {
+		t.Fatalf("ClientCount = %d after ERROR", n)
 	}
+	if n := w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "too late"}); n != 0 {
+		t.Fatalf("Deliver reached %d clients after QUIT", n)
+	}
+	c.expectClosed()
 	h.expectCall(t, "Detached")
 	if w.ClientCount() != 0 {
 		t.Fatal("client still attached")

@@ -140,10 +140,13 @@ func (c *Client) serve(parent context.Context) {
 		c.readLoop(ctx)
 	}()
 	c.abort("")
-	<-c.writerDone
 	c.runPending(ctx) // callbacks queued by Transfer, to keep Attached/Detached paired
-	if w := c.currentWorld(); w != nil {
-		w.detach(c)
+	w := c.currentWorld()
+	if w != nil {
+		w.detach(c) // before the last lines are flushed: the world stops counting it now
+	}
+	<-c.writerDone
+	if w != nil {
 		func() {
 			defer c.srv.recoverConn(c)
 			hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
@@ -331,6 +334,13 @@ func (c *Client) post(fn func(context.Context)) {
 	c.pending = append(c.pending, fn)
 	c.mu.Unlock()
 	_ = c.conn.SetReadDeadline(time.Now())
+}
+
+// closed reports whether the connection is ending.
+func (c *Client) closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
 }
 
 func (c *Client) hasPending() bool {

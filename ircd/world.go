@@ -67,11 +67,18 @@ func (w *World) Nick() string {
 	return w.nick
 }
 
-// ClientCount returns how many clients are attached.
+// ClientCount returns how many clients are attached. A client that is
+// quitting no longer counts.
 func (w *World) ClientCount() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.clients)
+	n := 0
+	for _, c := range w.clients {
+		if !c.closed() {
+			n++
+		}
+	}
+	return n
 }
 
 // Clients returns the attached clients.
@@ -853,7 +860,7 @@ func (w *World) Deliver(m Message) int {
 	}
 	n := 0
 	for _, c := range w.clients {
-		if cmd == "TAGMSG" && !c.HasCap("message-tags") {
+		if cmd == "TAGMSG" && !c.HasCap("message-tags") || c.closed() {
 			continue
 		}
 		for _, msg := range msgs {
