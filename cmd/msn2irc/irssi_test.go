@@ -133,6 +133,16 @@ func TestIrssi(t *testing.T) {
 	dave := n.signIn(t, daveAddr)
 	dave.waitMessage(t, "see you later, dave")
 
+	// The user's own status follows /away.
+	irssi.tm.typeLine(t, "/away busy in a meeting")
+	waitFor(t, 10*time.Second, "alice to be Busy on MSN after /away busy ...", func() bool {
+		return n.srv.Status(userPassport) == msn.StatusBusy
+	})
+	irssi.tm.typeLine(t, "/away")
+	waitFor(t, 10*time.Second, "alice to be online on MSN after /away", func() bool {
+		return n.srv.Status(userPassport) == msn.StatusOnline
+	})
+
 	// Bob calls carol into the chat: it becomes a group chat channel.
 	sb := bob.waitChat(t, userPassport)
 	bob.invite(t, sb, carolAddr)
