@@ -60,6 +60,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	if err != nil {
 		return err
 	}
+	// The listeners get their own context, cancelled only after the bridge
+	// and the server said goodbye, so that clients read shutdownReason.
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
 	var wg sync.WaitGroup
 	var addrs []net.Addr
 	for _, ln := range listeners {
@@ -68,7 +72,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+			if err := srv.Serve(serveCtx, ln); err != nil && ctx.Err() == nil {
 				log.Error("IRC listener stopped", "addr", ln.Addr().String(), "err", err)
 			}
 		}()
@@ -86,6 +90,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	if err := srv.Shutdown(sctx, shutdownReason); err != nil {
 		log.Warn("closing IRC clients", "err", err)
 	}
+	stopServing()
 	for _, ln := range listeners {
 		ln.Close()
 	}
