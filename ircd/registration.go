@@ -81,7 +81,7 @@ func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
 			c.numeric(irc.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
 			return
 		}
-		c.reg.user = truncate(cleanWord(strings.TrimLeft(msg.Params[0], "~")), userLen)
+		c.reg.user = cleanWord(strings.TrimLeft(msg.Params[0], "~"))
 		c.reg.realname = truncate(cleanText(msg.Params[3]), realnameLen)
 		c.tryRegister(ctx)
 	case "AUTHENTICATE":
@@ -186,7 +186,7 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 	c.account = creds.Account
 	c.mu.Unlock()
 	nick := c.Nick()
-	user := c.reg.user
+	user := identFrom(c.reg.user)
 	if user == "" {
 		user = "*"
 	}
@@ -274,7 +274,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 		}
 	}
 	c.reg.world = nil
-	if err := w.attach(c, c.reg.nick, c.reg.user, c.reg.realname, true); err != nil {
+	if err := w.attach(c, c.reg.nick, identFrom(c.reg.user), c.reg.realname, true); err != nil {
 		c.quit(err.Error())
 		return
 	}
@@ -330,4 +330,13 @@ func (c *Client) sendMOTD(nick string) {
 		c.reply(irc.RPL_MOTD, nick, "- "+l)
 	}
 	c.reply(irc.RPL_ENDOFMOTD, nick, "End of /MOTD command.")
+}
+
+// identFrom makes a USER name usable as the ident of nick!ident@host: the
+// part before any '@' (USER may carry the MSN address), at most userLen bytes.
+func identFrom(user string) string {
+	if i := strings.IndexByte(user, '@'); i > 0 {
+		user = user[:i]
+	}
+	return truncate(strings.ReplaceAll(user, "!", "_"), userLen)
 }

@@ -334,6 +334,10 @@ func TestPassPasswordWithUserAddress(t *testing.T) {
 	c.send("NICK ali")
 	c.send("USER alice@example.com 0 * :Ali")
 	c.expect(irc.RPL_WELCOME)
+	c.sync()
+	c.send("WHOIS ali")
+	// The ident is the part of the address before '@'.
+	c.expectParams(irc.RPL_WHOISUSER, "ali", "ali", "alice", "*any*", "*", "Ali")
 }
 
 func TestRegistrationErrors(t *testing.T) {

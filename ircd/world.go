@@ -31,6 +31,7 @@ type World struct {
 	host     string
 	realname string
 	away     string
+	account  string              // of the first client that logged in
 	users    map[string]*User    // casefolded nick
 	channels map[string]*channel // casefolded name
 	clients  []*Client
@@ -161,6 +162,9 @@ func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool)
 	if w.realname == "" {
 		w.realname = realname
 	}
+	if w.account == "" {
+		w.account = c.Account()
+	}
 	c.mu.Lock()
 	oldNick := c.nick
 	c.nick = w.nick
@@ -214,6 +218,9 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 		account, realname := "*", ""
 		if casefold(nick) == casefold(w.nick) {
 			realname = w.realname
+			if w.account != "" {
+				account = w.account
+			}
 		} else if u, ok := w.users[casefold(nick)]; ok {
 			realname = u.Realname
 			if u.Account != "" {

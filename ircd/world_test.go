@@ -51,7 +51,7 @@ func TestWorldChannels(t *testing.T) {
 	plain.loginSASL("x", "alice@example.com", "secret")
 
 	w.OpenChannel("#chat", "hello", false, []Member{{Nick: "bob", Op: true, Voice: true}, {Nick: "carol"}})
-	checkParams(t, ext.expect("JOIN"), "#chat", "*", "Real alice")
+	checkParams(t, ext.expect("JOIN"), "#chat", "alice@example.com", "Real alice")
 	ext.expectParams(irc.RPL_TOPIC, "alice", "#chat", "hello")
 	ext.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice!alice@127.0.0.1 @+bob!bob@hotmail.com carol!carol@msn.com")
 	checkParams(t, ext.expect("AWAY"), "Busy") // carol is away
@@ -512,4 +512,32 @@ func TestLusersCountsOnlyTheWorld(t *testing.T) {
 	c.expect(irc.RPL_LUSEROP)
 	c.expect(irc.RPL_LUSERCHANNELS)
 	c.expectParams(irc.RPL_LUSERME, "alice", "I have 1 clients and 0 servers")
+}
+
+func TestHandlerPanicDropsOnlyThatClient(t *testing.T) {
+	e := newEnv(t, Config{})
+	a, w, h := loggedIn(t, e)
+	b := e.dial()
+	b.loginSASL("x", "alice@example.com", "secret")
+	h.expectCall(t, "Attached")
+	h.mu.Lock()
+	h.onMsg = func(c *Client, m Message) error {
+		if m.Text == "boom" {
+			panic("handler bug")
+		}
+		return nil
+	}
+	h.mu.Unlock()
+	a.send("PRIVMSG bob :boom")
+	a.expectClosed()
+	h.expectCall(t, "Detached")
+	b.send("PRIVMSG bob :still here")
+	for {
+		if cl := h.expectCall(t, "Message"); cl.msg.Text == "still here" {
+			break
+		}
+	}
+	if w.ClientCount() != 1 {
+		t.Fatalf("%d clients", w.ClientCount())
+	}
 }
