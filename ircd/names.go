@@ -73,6 +73,9 @@ func validChannel(s string) bool {
 
 // cleanText removes CR, LF and NUL so free text cannot end a line early.
 func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD") // UTF8ONLY: never relay invalid UTF-8
+	}
 	if strings.IndexFunc(s, isLineBreak) < 0 {
 		return s
 	}
@@ -89,6 +92,9 @@ func isLineBreak(r rune) bool { return r == '\r' || r == '\n' || r == 0 }
 // cleanWord makes s usable as a middle parameter: no spaces, no line breaks,
 // not empty and not starting with ':'.
 func cleanWord(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	s = strings.Map(func(r rune) rune {
 		if isLineBreak(r) || r == ' ' {
 			return '_'

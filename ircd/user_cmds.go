@@ -3,6 +3,7 @@ package ircd
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
 )
@@ -162,7 +163,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 
 func handleSetname(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	name := msg.Params[0]
-	if len(name) > realnameLen || strings.ContainsAny(name, "\r\n\x00") {
+	if len(name) > realnameLen || strings.ContainsAny(name, "\r\n\x00") || !utf8.ValidString(name) {
 		c.reply("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")
 		return
 	}

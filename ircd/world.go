@@ -976,4 +976,6 @@ func (w *World) Close(reason string) {
 }
 
 // cleanTagValue drops NUL, which tag escaping cannot carry.
-func cleanTagValue(v string) string { return strings.ReplaceAll(v, "\x00", "") }
+func cleanTagValue(v string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
+}
