@@ -72,7 +72,10 @@ func (cfg Config) withDefaults() Config {
 		cfg.SwitchboardIdleTimeout = 5 * time.Minute
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout}
+		// Two requests per login, hours apart: no idle connections kept.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableKeepAlives = true
+		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: tr}
 	}
 	return cfg
 }
