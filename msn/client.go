@@ -73,7 +73,10 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.HTTPClient == nil {
 		// Two requests per login, hours apart: no idle connections kept.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			tr = dt.Clone()
+		}
 		tr.DisableKeepAlives = true
 		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: tr}
 	}
