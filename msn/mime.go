@@ -144,9 +144,17 @@ func parseFormat(v string) Format {
 // formatHeader renders f as an X-MMS-IM-Format value, with the official
 // client's defaults (Arial, variable-pitch swiss, ANSI) for empty fields.
 func formatHeader(f Format) string {
-	font := f.Font
+	font := strings.ToValidUTF8(f.Font, "")
 	if font == "" {
 		font = "Arial"
+	}
+	// Windows font names have at most 31 characters (LF_FACESIZE).
+	if len(font) > 31 {
+		cut := 31
+		for cut > 0 && !utf8.RuneStart(font[cut]) {
+			cut--
+		}
+		font = font[:cut]
 	}
 	// Only '%', space and control characters are escaped in FN; ';' would
 	// end the field, so it is escaped too.

@@ -132,6 +132,11 @@ func TestSplitText(t *testing.T) {
 	if len(pieces[0]) > budget || len(pieces[0]) < budget-4 {
 		t.Errorf("runes: first piece is %d bytes, budget %d", len(pieces[0]), budget)
 	}
+	// A silly font name cannot eat the budget.
+	long := Format{Font: strings.Repeat("é", 500)}
+	if h := textHeader(long); len(h) > 200 {
+		t.Errorf("header with a long font is %d bytes", len(h))
+	}
 	// Newlines count twice (CRLF on the wire).
 	nl := strings.Repeat("\n", 1000)
 	check("newlines", nl, SplitText(nl, f))
