@@ -317,8 +317,11 @@ func (s *session) allConvs() []*conv {
 // contact is offline.
 func (s *session) sendTo(c *contact, o *outgoing) {
 	q := s.convs.queries[c.passport]
-	busy := q != nil && len(q.queue) > 0
-	if s.client == nil || (!c.online() && !busy) {
+	busy := q != nil && (len(q.queue) > 0 || q.sb != nil)
+	// Presence is known only for contacts on the forward list; others are
+	// called, and CAL says whether they are there.
+	knownOffline := c.lists&msn.ForwardList != 0 && !c.online()
+	if s.client == nil || (knownOffline && !busy) {
 		s.toOutbox(c, []*outgoing{o})
 		return
 	}

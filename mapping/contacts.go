@@ -130,11 +130,9 @@ func (s *session) setNick(c *contact, nick string) error {
 	if Casefold(nick) != Casefold(c.nick) && s.nickTaken(nick, c.passport) {
 		return errors.New("the nick " + nick + " is taken")
 	}
-	if c.lists != 0 || s.world.Nick() != "" {
-		if _, shown := s.world.LookupUser(c.nick); shown {
-			if err := s.world.RenameUser(c.nick, nick); err != nil {
-				return err
-			}
+	if _, shown := s.world.LookupUser(c.nick); shown {
+		if err := s.world.RenameUser(c.nick, nick); err != nil {
+			return err
 		}
 	}
 	delete(s.nicks, Casefold(c.nick))
@@ -163,7 +161,7 @@ func (s *session) setName(c *contact, friendly string) {
 
 // refresh shows a contact's current state in the world.
 func (s *session) refresh(c *contact) {
-	if c.lists == 0 && !s.convs.involves(c.passport) {
+	if c.lists == 0 && !s.convs.involves(c.passport) && s.convs.queries[c.passport] == nil {
 		if c.inChannel {
 			s.world.Part(ContactsChannel, c.nick, "removed from the contact list")
 			c.inChannel, c.voiced = false, false
@@ -190,6 +188,13 @@ func (s *session) refresh(c *contact) {
 	case want && c.voiced != online:
 		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
 		c.voiced = online
+	}
+}
+
+// show makes sure a contact someone chats with is a user of the world.
+func (s *session) show(c *contact) {
+	if _, ok := s.world.LookupUser(c.nick); !ok {
+		s.refresh(c)
 	}
 }
 

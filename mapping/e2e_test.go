@@ -476,3 +476,25 @@ func TestBlockedContactCannotChat(t *testing.T) {
 		t.Error("bob opened a chat with alice, who blocked him")
 	}
 }
+
+func TestChatWithSomeoneNotOnTheList(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	if err := e.msn.AddAccount("stranger@example.com", password, "Stranger"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer("stranger@example.com")
+	sb := p.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := sb.SendText(ctx, "hi, we have not met", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("stranger", "PRIVMSG", "we have not met")
+	c.send("WHOIS stranger")
+	c.expect("WHOIS stranger", func(m *irc.Message) bool {
+		return m.Command == "320" && strings.Contains(m.Trailing(), "stranger@example.com")
+	})
+	c.send("PRIVMSG stranger :nice to meet you")
+	p.expectText("nice to meet you")
+}

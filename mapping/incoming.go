@@ -177,6 +177,7 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 		s.refresh(c)
 	}
 	cv := s.convForIncoming(ev.Switchboard, ev.From)
+	s.show(c)
 	s.clearTyping(cv, c)
 	at := ev.Time
 	if at.IsZero() {
