@@ -184,15 +184,14 @@ func TestChat(t *testing.T) {
 		p.expect("typing", func(ev msn.Event) bool { _, ok := ev.(msn.TypingReceived); return ok })
 		c.send("PRIVMSG bob :\x01ACTION waves\x01")
 		p.expectText("* alice waves")
-		if e.versionNumber() >= 8 {
-			c.send("PRIVMSG bob :\x01NUDGE\x01")
-			p.expect("nudge", func(ev msn.Event) bool { _, ok := ev.(msn.NudgeReceived); return ok })
+		c.send("PRIVMSG bob :\x01NUDGE\x01")
+		p.expect("nudge", func(ev msn.Event) bool { _, ok := ev.(msn.NudgeReceived); return ok })
+		if err := sb.SendNudge(ctx); err != nil {
+			t.Fatal(err)
 		}
-		if err := sb.SendNudge(ctx); err == nil {
-			c.expect("nudge action", func(m *irc.Message) bool {
-				return m.Command == "PRIVMSG" && m.Prefix.Name == "bob" && m.Trailing() == "\x01ACTION sent you a nudge\x01"
-			})
-		}
+		c.expect("nudge action", func(m *irc.Message) bool {
+			return m.Command == "PRIVMSG" && m.Prefix.Name == "bob" && m.Trailing() == "\x01ACTION sent you a nudge\x01"
+		})
 		long := strings.Repeat("0123456789", 300)
 		c.send("PRIVMSG bob :" + long[:400])
 		p.expectText(long[:400])
