@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,61 +64,69 @@ func FuzzHandleLine(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Fuzz(runFuzzInput)
+}
+
+var fuzzWorld = sync.OnceValue(func() *World {
 	srv := NewServer(Config{ServerName: "fuzz.test", SendQueue: 4096}, nil)
 	w := srv.NewWorld(nopHandler{})
 	srv.backend = &fixedBackend{w: w}
 	w.SetUser(User{Nick: "bob", Online: true, Realname: "Bob", Info: []string{"info"}})
 	w.SetUser(User{Nick: "carol", Online: true, Away: "Busy"})
 	w.OpenChannel("&msn", "topic", true, []Member{{Nick: "bob", Voice: true}, {Nick: "carol"}})
+	return w
+})
 
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c := newClient(srv, &bytesConn{r: bytes.NewReader(data)})
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		c.cancel = cancel
-		for _, l := range []string{"CAP LS 302", "CAP REQ :message-tags echo-message labeled-response batch server-time multi-prefix",
-			"NICK fuzzer", "USER fuzzer 0 * :Fuzzer", "CAP END"} {
-			c.handleLine(ctx, irc.MustParseMessage(l))
+// runFuzzInput runs data as the input of a registered client.
+func runFuzzInput(t *testing.T, data []byte) {
+	w := fuzzWorld()
+	srv := w.srv
+	c := newClient(srv, &bytesConn{r: bytes.NewReader(data)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.cancel = cancel
+	for _, l := range []string{"CAP LS 302", "CAP REQ :message-tags echo-message labeled-response batch server-time multi-prefix",
+		"NICK fuzzer", "USER fuzzer 0 * :Fuzzer", "CAP END"} {
+		c.handleLine(ctx, irc.MustParseMessage(l))
+	}
+	if !c.registered {
+		t.Fatal("not registered")
+	}
+	defer w.detach(c)
+	r := &lineReader{conn: c.conn, buf: make([]byte, maxLineLen+1024)}
+	for {
+		line, err := r.readLine()
+		if err == errLineTooLong {
+			continue
 		}
-		if !c.registered {
-			t.Fatal("not registered")
+		if err == io.EOF {
+			break
 		}
-		defer w.detach(c)
-		r := &lineReader{conn: c.conn, buf: make([]byte, maxLineLen+1024)}
-		for {
-			line, err := r.readLine()
-			if err == errLineTooLong {
-				continue
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(line) == 0 || !lineFits(line) {
-				continue
-			}
-			msg, err := parseLine(string(line))
-			if err != nil {
-				continue
-			}
-			c.handleLine(ctx, msg)
-			select {
-			case <-c.done:
-				return
-			default:
-			}
+		if err != nil {
+			t.Fatal(err)
 		}
-		for {
-			select {
-			case m := <-c.out:
-				checkOutgoing(t, m)
-			default:
-				return
-			}
+		if len(line) == 0 || !lineFits(line) {
+			continue
 		}
-	})
+		msg, err := parseLine(string(line))
+		if err != nil {
+			continue
+		}
+		c.handleLine(ctx, msg)
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+	for {
+		select {
+		case m := <-c.out:
+			checkOutgoing(t, m)
+		default:
+			return
+		}
+	}
 }
 
 // checkOutgoing checks that m serialises to one line that parses back to
