@@ -72,7 +72,7 @@ func TestWrongPassword(t *testing.T) {
 		s.send("USER alice 0 * :x")
 		s.send("AUTHENTICATE PLAIN")
 		s.expectCmd("AUTHENTICATE", "+")
-		s.send("AUTHENTICATE " + b64("\x00" + alice + "\x00nope"))
+		s.send("AUTHENTICATE " + b64("\x00"+alice+"\x00nope"))
 		m = s.expectCmd(irc.ERR_SASLFAIL)
 		if !strings.Contains(m.Trailing(), "wrong address or password") {
 			t.Errorf("904 says %q", m.Trailing())

@@ -27,7 +27,7 @@ type session struct {
 	hash    [32]byte
 	mcfg    msn.Config // holds the password in memory for reconnects; never logged
 	log     *slog.Logger
-	store *db.Store
+	store   *db.Store
 
 	// Safe from any goroutine.
 	actions  chan func()
