@@ -16,7 +16,8 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-const testTimeout = 3 * time.Second
+// testTimeout bounds every wait; it is generous because CI machines can be busy.
+const testTimeout = 10 * time.Second
 
 // fakeBackend accepts the accounts in passwords and returns one world per account.
 type fakeBackend struct {

@@ -376,14 +376,24 @@ func TestRegistrationTimeout(t *testing.T) {
 	}
 }
 
-func TestPingTimeout(t *testing.T) {
-	e := newEnv(t, Config{PingInterval: 300 * time.Millisecond, PingTimeout: 300 * time.Millisecond})
+func TestIdlePingAnswered(t *testing.T) {
+	// A long timeout: the PONG always arrives in time, even on a busy machine.
+	e := newEnv(t, Config{PingInterval: 100 * time.Millisecond, PingTimeout: 10 * time.Second})
 	c := e.dial()
 	c.register("idle")
-	ping := c.expect("PING")
+	ping := c.expectParams("PING", "irc.test")
 	c.send("PONG :%s", ping.Param(0))
-	c.expect("PING") // pinged again after another idle period
+	c.expect("PING") // pinged again after another idle period: still connected
+}
+
+func TestPingTimeout(t *testing.T) {
+	e := newEnv(t, Config{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	c := e.dial()
+	c.register("idle")
 	msgs := c.expectClosed()
+	if len(find(msgs, "PING")) == 0 {
+		t.Fatalf("dropped without a PING: %v", msgs)
+	}
 	errs := find(msgs, "ERROR")
 	if len(errs) != 1 || errs[0].Trailing() != "Ping timeout" {
 		t.Fatalf("got %v", msgs)
