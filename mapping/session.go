@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -9,8 +10,6 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
-
-	cryptorand "crypto/rand"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
