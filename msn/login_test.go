@@ -471,3 +471,25 @@ func TestPassportRedirect(t *testing.T) {
 		t.Errorf("Authorization at the login URL = %q", s.ps.lastAuth())
 	}
 }
+
+// A consumer that does not read events never stalls the connection: the
+// reader keeps answering requests while thousands of events wait.
+func TestEventsNeverBlockTheReader(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.EventBuffer = 1 })
+	var flood strings.Builder
+	for i := 0; i < 3000; i++ {
+		flood.WriteString("NLN AWY bob@example.com Bob 0 %3Cmsnobj%2F%3E\r\n")
+	}
+	s.ns.sendRaw(flood.String())
+	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusBusy) })
+	tr := s.trid()
+	s.ns.expect("CHG " + tr + " BSY 0")
+	s.ns.send("CHG " + tr + " BSY 0")
+	wantNil(t, done)
+	n := 0
+	for n < 3000 {
+		if p, ok := nextEvent(t, s.c).(PresenceChanged); ok && p.Status == StatusAway {
+			n++
+		}
+	}
+}
