@@ -208,8 +208,9 @@ func canDial(addr string) bool {
 
 // TestZNC runs Debian's ZNC as a bouncer in front of msn2irc: messages from
 // MSN contacts land in ZNC's log under the contact's nick, messages sent
-// through ZNC reach MSN, presence is visible without flooding the logs, and
-// after msn2irc restarts ZNC reconnects to the same nicks and log files.
+// through ZNC reach MSN, a contact renamed through ZNC keeps the new nick,
+// presence is visible without flooding the logs, and after msn2irc restarts
+// ZNC reconnects to the same nicks and log files.
 func TestZNC(t *testing.T) {
 	t.Parallel()
 	needPrograms(t, "znc")
@@ -257,6 +258,19 @@ func TestZNC(t *testing.T) {
 
 	// An IRC client attached to ZNC → MSN.
 	c := z.attach(t)
+
+	// The user renames the other bob through ZNC: the new nick is used
+	// from now on, in a log file of its own, and survives the restart below.
+	c.send(t, "PRIVMSG msn :rename "+otherNick+" hotbob")
+	c.expect(t, 10*time.Second, "NICK "+otherNick+" -> hotbob", func(m *irc.Message) bool {
+		return m.Command == "NICK" && m.Prefix != nil && m.Prefix.Name == otherNick && len(m.Params) == 1 && m.Params[0] == "hotbob"
+	})
+	otherNick = "hotbob"
+	other.say(t, "the other bob, renamed")
+	waitFor(t, 15*time.Second, "the renamed bob's message in ZNC's hotbob.log", func() bool {
+		return len(grepLines(z.logFile("hotbob"), "<hotbob> the other bob, renamed")) == 1
+	})
+
 	c.send(t, "PRIVMSG bob :hi bob, from a client of znc")
 	bob.waitMessage(t, "hi bob, from a client of znc")
 	waitFor(t, 10*time.Second, "the sent message in ZNC's bob.log", func() bool {
