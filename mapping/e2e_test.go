@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/irc.v4"
 
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -496,4 +497,22 @@ func TestChatWithSomeoneNotOnTheList(t *testing.T) {
 	})
 	c.send("PRIVMSG stranger :nice to meet you")
 	p.expectText("nice to meet you")
+}
+
+func TestSwitchboardLimit(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *mapping.Config) { c.MaxSwitchboards = 1 })
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	pc := e.peer(carol)
+	c.expectAll(map[string]func(m *irc.Message) bool{
+		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
+		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
+	})
+	for i := 0; i < 2; i++ {
+		c.send("PRIVMSG bob :to bob")
+		pb.expectText("to bob")
+		// Only one conversation may be open: bob's idle one is closed for carol's.
+		c.send("PRIVMSG carol :to carol")
+		pc.expectText("to carol")
+	}
 }

@@ -53,18 +53,25 @@ type env struct {
 	addr    string
 	stop    func() // stops the bridge and the IRC server (not the MSN server)
 	bridge  *mapping.Bridge
+	tweak   func(*mapping.Config)
 }
 
 // newEnv starts the MSN server with alice, bob, carol and dave (alice's
 // mutual contacts) and a bridge speaking version.
 func newEnv(t *testing.T, version string) *env {
 	t.Helper()
+	return newEnvWith(t, version, nil)
+}
+
+// newEnvWith is newEnv with a hook that adjusts the bridge configuration.
+func newEnvWith(t *testing.T, version string, tweak func(*mapping.Config)) *env {
+	t.Helper()
 	before := runtime.NumGoroutine()
 	ms, err := msntest.New(msntest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, version: version, msn: ms, dbPath: filepath.Join(t.TempDir(), "msn2irc.db")}
+	e := &env{t: t, version: version, msn: ms, dbPath: filepath.Join(t.TempDir(), "msn2irc.db"), tweak: tweak}
 	for _, a := range []struct{ p, n string }{{alice, "Alice"}, {bob, "Bob"}, {carol, "Carol"}, {dave, "Dave"}} {
 		if err := ms.AddAccount(a.p, password, a.n); err != nil {
 			t.Fatal(err)
@@ -107,7 +114,7 @@ func (e *env) start() {
 	}
 	mcfg := e.msn.Config("", "", e.version)
 	mcfg.RequestTimeout = 3 * time.Second
-	b := mapping.NewBridge(mapping.Config{
+	bcfg := mapping.Config{
 		Store:          store,
 		MSN:            mcfg,
 		ServerName:     "msn2irc",
@@ -116,7 +123,11 @@ func (e *env) start() {
 		ReconnectMin:   20 * time.Millisecond,
 		ReconnectMax:   100 * time.Millisecond,
 		TypingTimeout:  200 * time.Millisecond,
-	})
+	}
+	if e.tweak != nil {
+		e.tweak(&bcfg)
+	}
+	b := mapping.NewBridge(bcfg)
 	srv := ircd.NewServer(ircd.Config{ServerName: "msn2irc"}, b)
 	b.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
