@@ -40,7 +40,7 @@ var capNames = func() []string {
 
 // maxCapLine is the budget for the caps of one CAP LS line, leaving room for
 // the source, command and other parameters within 512 bytes.
-const maxCapLine = 400
+var maxCapLine = 400
 
 func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
 	nick := c.Nick()

@@ -381,7 +381,7 @@ func (c *Client) writeLoop() {
 	write := func(m *irc.Message) bool {
 		line := encodeLine(m)
 		if debug {
-			c.log.Debug("send", slog.String("line", line))
+			c.log.Debug("send", slog.String("line", redactLine(m, line)))
 		}
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 		if _, err := bw.WriteString(line + "\r\n"); err != nil {
