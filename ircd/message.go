@@ -88,6 +88,9 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		for k, v := range tags {
 			mtags[k] = v
 		}
+		if w.account != "" {
+			mtags["account"] = w.account
+		}
 		params := []string{name}
 		if cmd != "TAGMSG" {
 			params = append(params, text)

@@ -541,3 +541,18 @@ func TestHandlerPanicDropsOnlyThatClient(t *testing.T) {
 		t.Fatalf("%d clients", w.ClientCount())
 	}
 }
+
+func TestAccountTagOnOwnMessages(t *testing.T) {
+	e := newEnv(t, Config{})
+	a, _, h := loggedIn(t, e, "echo-message", "account-tag")
+	b := e.dial()
+	b.loginSASL("x", "alice@example.com", "secret")
+	h.expectCall(t, "Attached")
+	a.send("PRIVMSG bob :tagged")
+	if m := a.expect("PRIVMSG"); m.Tags["account"] != "alice@example.com" {
+		t.Fatalf("echo %v", m)
+	}
+	if m := b.expect("PRIVMSG"); len(m.Tags) != 0 {
+		t.Fatalf("copy to a client without account-tag %v", m)
+	}
+}
