@@ -474,3 +474,23 @@ func TestMonitor(t *testing.T) {
 	c.send("MONITOR X")
 	c.expect(irc.ERR_UNKNOWNCOMMAND)
 }
+
+func TestJoinZeroLeavesEverything(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, h := loggedIn(t, e)
+	w.OpenChannel("#chat", "", true, nil)
+	c.expect("JOIN")
+	c.send("JOIN 0")
+	var parted []string
+	for len(parted) < 2 {
+		parted = append(parted, h.expectCall(t, "Part").args[0])
+	}
+	if strings.Join(parted, " ") != "#chat &msn" {
+		t.Fatalf("parted %v", parted)
+	}
+	c.expectParams("PART", "#chat")
+	c.expectParams("PART", "&msn")
+	if users := w.Users(); len(users) != 3 || users[0].Nick != "bob" {
+		t.Fatalf("users %+v", users)
+	}
+}
