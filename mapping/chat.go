@@ -51,6 +51,7 @@ type convState struct {
 	queries  map[string]*conv // by passport
 	channels map[string]*conv // by casefolded name
 	unknown  map[*msn.Switchboard][]msn.Event
+	waiting  []*conv // conversations waiting for a switchboard slot
 }
 
 func (cs *convState) init() {
@@ -243,6 +244,7 @@ func (s *session) onLeft(ev msn.ParticipantLeft) {
 	if len(cv.members) == 0 {
 		// Nobody left to talk to: leave too; the next message opens a new one.
 		s.releaseSwitchboard(cv)
+		s.wakeWaiting()
 	}
 }
 
@@ -270,6 +272,7 @@ func (s *session) onSwitchboardClosed(ev msn.SwitchboardClosed) {
 		cv.members = map[string]bool{}
 	}
 	s.settle(cv)
+	s.wakeWaiting()
 }
 
 // settle hands what is left of a superseded query to the current one.
@@ -289,15 +292,22 @@ func (s *session) settle(cv *conv) {
 
 // dropConversations forgets every switchboard (the connection is gone).
 func (s *session) dropConversations() {
+	var detached []*conv
 	for sb, cv := range s.convs.bySB {
 		delete(s.convs.bySB, sb)
 		if cv.sb == sb {
 			cv.sb = nil
 		}
+		if cv.detached {
+			detached = append(detached, cv)
+		}
 	}
 	s.convs.unknown = map[*msn.Switchboard][]msn.Event{}
-	for _, cv := range s.allConvs() {
+	s.convs.waiting = nil
+	for _, cv := range detached {
 		s.settle(cv)
+	}
+	for _, cv := range s.allConvs() {
 		s.pump(cv)
 	}
 }
@@ -415,6 +425,9 @@ func (s *session) sent(cv *conv, sb *msn.Switchboard, o *outgoing, err error) {
 			}
 		}
 		s.pump(cv)
+		if len(s.convs.waiting) > 0 && !cv.busy {
+			s.wakeWaiting()
+		}
 		return
 	}
 	if s.ctx.Err() != nil {
@@ -554,8 +567,13 @@ func (s *session) open(cv *conv) {
 		return
 	}
 	if len(s.convs.bySB) >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
-		s.failAll(cv, fmt.Sprintf("too many open conversations (%d); close some and try again", s.b.cfg.MaxSwitchboards))
-		cv.invites = nil
+		// Every open conversation is busy: wait until one is idle.
+		for _, w := range s.convs.waiting {
+			if w == cv {
+				return
+			}
+		}
+		s.convs.waiting = append(s.convs.waiting, cv)
 		return
 	}
 	cv.busy = true
@@ -618,6 +636,15 @@ func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []
 		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + e})
 	}
 	s.pump(cv)
+}
+
+// wakeWaiting lets conversations waiting for a switchboard slot try again.
+func (s *session) wakeWaiting() {
+	waiting := s.convs.waiting
+	s.convs.waiting = nil
+	for _, cv := range waiting {
+		s.pump(cv)
+	}
 }
 
 // inviteInto calls a contact into an open switchboard.
