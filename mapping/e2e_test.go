@@ -415,6 +415,9 @@ func TestSecondClientAndRestart(t *testing.T) {
 	forVersions(t, func(t *testing.T, e *env) {
 		e.peer(bob)
 		c1 := e.login("alice", alice, password, allCaps)
+		if namesOf(c1)["bob"] != "+" {
+			c1.expectCmd("MODE", "&msn", "+v", "bob")
+		}
 		c1.send("PRIVMSG msn :rename carol caz")
 		c1.expectMsn("Renamed carol to caz")
 		c2 := e.login("phone", alice, password, "server-time echo-message")

@@ -407,4 +407,12 @@ func (s *session) reconnected(c *msn.Client, err error) {
 	s.reconnects = 0
 	s.setClient(c)
 	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")
+	if psm := s.psm; psm != "" && c.Version() >= 11 {
+		// The personal message is sent at each sign-in.
+		s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, psm) }, func(err error) {
+			if err != nil {
+				s.log.Info("restoring the personal message", "err", err)
+			}
+		})
+	}
 }
