@@ -242,6 +242,10 @@ func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *br
 		if strings.Contains(log, "DATA RACE") {
 			t.Errorf("msn2irc reported a data race:\n%s", log)
 		}
+		// Real clients doing ordinary things must not make msn2irc log errors.
+		if errs := append(grepLines(log, "level=ERROR"), grepLines(log, `"level":"ERROR"`)...); len(errs) > 0 {
+			t.Errorf("msn2irc logged errors:\n%s", strings.Join(errs, "\n"))
+		}
 		for _, secret := range []string{
 			userPassword,
 			base64.StdEncoding.EncodeToString([]byte("\x00" + userPassport + "\x00" + userPassword)),
