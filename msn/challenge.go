@@ -23,29 +23,37 @@ func md5Hex(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// md5LoginResponse is the answer to "USR t MD5 S salt" (MSNP2-7).
-func md5LoginResponse(salt, password string) string { return md5Hex(salt, password) }
+// MD5LoginResponse returns the lowercase hex answer to "USR t MD5 S salt"
+// (MSNP2-7): the MD5 of the salt followed by the password.
+func MD5LoginResponse(salt, password string) string { return md5Hex(salt, password) }
 
-// challengeResponse returns the product id and the 32-character answer to
-// "CHL 0 challenge" for protocol version v.
-func challengeResponse(v int, challenge string) (id, answer string) {
+// ChallengeResponse returns the product id this client answers "CHL 0
+// challenge" with at protocol version v, and the 32-character answer.
+func ChallengeResponse(v int, challenge string) (id, answer string) {
 	if v >= 11 {
-		return chlID11, chl11(challenge, chlID11, chlKey11)
+		return chlID11, MSNP11Challenge(challenge, chlID11, chlKey11)
 	}
-	return chlIDLegacy, md5Hex(challenge, chlKeyLegacy)
+	return chlIDLegacy, LegacyChallenge(challenge, chlKeyLegacy)
 }
 
-// chl11 is the MSNP11 challenge algorithm.
-func chl11(challenge, id, key string) string {
+// LegacyChallenge returns the answer to a CHL challenge for a product key
+// before MSNP11 (MSNP6-10): the lowercase hex MD5 of challenge and key.
+func LegacyChallenge(challenge, productKey string) string {
+	return md5Hex(challenge, productKey)
+}
+
+// MSNP11Challenge returns the answer to a CHL challenge for a product id and
+// key with the algorithm of MSNP11 and later, as 32 lowercase hex digits.
+func MSNP11Challenge(challenge, productID, productKey string) string {
 	const m = 0x7FFFFFFF
-	sum := md5.Sum([]byte(challenge + key))
+	sum := md5.Sum([]byte(challenge + productKey))
 	var h [4]uint32
 	var k [4]uint64
 	for i := range h {
 		h[i] = binary.LittleEndian.Uint32(sum[i*4:])
 		k[i] = uint64(h[i] & m)
 	}
-	s := []byte(challenge + id)
+	s := []byte(challenge + productID)
 	for len(s)%8 != 0 {
 		s = append(s, '0')
 	}

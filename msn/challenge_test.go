@@ -12,8 +12,8 @@ func TestMD5LoginResponse(t *testing.T) {
 		{"00cdba981c8aa83", "secret123", "c035f50ed5045649d5f473a9614462d1"},
 	}
 	for _, tt := range tests {
-		if got := md5LoginResponse(tt.salt, tt.password); got != tt.want {
-			t.Errorf("md5LoginResponse(%q, %q) = %s, want %s", tt.salt, tt.password, got, tt.want)
+		if got := MD5LoginResponse(tt.salt, tt.password); got != tt.want {
+			t.Errorf("MD5LoginResponse(%q, %q) = %s, want %s", tt.salt, tt.password, got, tt.want)
 		}
 	}
 }
@@ -25,13 +25,13 @@ func TestChallengeLegacy(t *testing.T) {
 	}
 	for _, v := range []int{6, 7, 8, 9, 10} {
 		for _, tt := range tests {
-			id, got := challengeResponse(v, tt.chl)
+			id, got := ChallengeResponse(v, tt.chl)
 			if id != "msmsgs@msnmsgr.com" || got != tt.want {
 				t.Errorf("MSNP%d challenge %s = %s %s, want msmsgs@msnmsgr.com %s", v, tt.chl, id, got, tt.want)
 			}
 		}
 	}
-	if got := md5Hex("15570131571988941333", "VT6PX?UQTM4WM%YR"); got != "ca90e6a7c94a14aae7b3ae0f6018433e" {
+	if got := LegacyChallenge("15570131571988941333", "VT6PX?UQTM4WM%YR"); got != "ca90e6a7c94a14aae7b3ae0f6018433e" {
 		t.Errorf("PROD0038 vector = %s", got)
 	}
 }
@@ -47,7 +47,7 @@ func TestChallengeMSNP11(t *testing.T) {
 	}
 	for _, v := range []int{11, 12} {
 		for _, tt := range tests {
-			id, got := challengeResponse(v, tt.chl)
+			id, got := ChallengeResponse(v, tt.chl)
 			if id != "PROD0090YUAUV{2B" || got != tt.want {
 				t.Errorf("MSNP%d challenge %s = %s %s, want PROD0090YUAUV{2B %s", v, tt.chl, id, got, tt.want)
 			}
@@ -59,8 +59,8 @@ func TestChallengeMSNP11(t *testing.T) {
 		{"237191752526424888127371168", "65b6b623c649c25629af048d34066040"},
 	}
 	for _, tt := range other {
-		if got := chl11(tt.chl, "PROD0113H11T8$X_", "RG@XY*28Q5QHS%Q5"); got != tt.want {
-			t.Errorf("chl11(%s) = %s, want %s", tt.chl, got, tt.want)
+		if got := MSNP11Challenge(tt.chl, "PROD0113H11T8$X_", "RG@XY*28Q5QHS%Q5"); got != tt.want {
+			t.Errorf("MSNP11Challenge(%s) = %s, want %s", tt.chl, got, tt.want)
 		}
 	}
 }

@@ -174,7 +174,7 @@ func (c *Client) loginMD5(ctx context.Context, l *link) (string, error) {
 	if r.Param(1) != "MD5" || r.Param(2) != "S" || r.Param(3) == "" {
 		return "", fmt.Errorf("msn: login: unexpected %q", r.String())
 	}
-	r, err = l.request(ctx, rt, "USR", []string{"MD5", "S", md5LoginResponse(r.Param(3), c.cfg.Password)}, nil)
+	r, err = l.request(ctx, rt, "USR", []string{"MD5", "S", MD5LoginResponse(r.Param(3), c.cfg.Password)}, nil)
 	if err != nil {
 		return "", authErr(err)
 	}

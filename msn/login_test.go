@@ -181,7 +181,7 @@ func TestLoginWrongPasswordMD5(t *testing.T) {
 	p.send("INF 3 MD5")
 	p.expect("USR 4 MD5 I alice@example.com")
 	p.send("USR 4 MD5 S b2fc8b3450b0638")
-	p.expect("USR 5 MD5 S " + md5LoginResponse("b2fc8b3450b0638", "wrong-password"))
+	p.expect("USR 5 MD5 S " + MD5LoginResponse("b2fc8b3450b0638", "wrong-password"))
 	p.send("911 5")
 	p.conn.Close()
 	_, err := waitLogin(t, res)

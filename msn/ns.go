@@ -115,7 +115,7 @@ func (c *Client) onCHL(cmd *Command) {
 	c.mu.Lock()
 	v, l := c.version, c.ns
 	c.mu.Unlock()
-	id, answer := challengeResponse(v, chl)
+	id, answer := ChallengeResponse(v, chl)
 	// The reply "QRY t" needs no handling; a wrong answer would get 540 and a disconnect.
 	qry := &Command{Name: "QRY", Params: []string{l.nextTrID(), id}, Payload: []byte(answer)}
 	if err := l.send(qry); err != nil {

@@ -1,10 +1,6 @@
 package msntest
 
-import (
-	"crypto/md5"
-	"encoding/binary"
-	"encoding/hex"
-)
+import "github.com/msn2irc/msn2irc/msn"
 
 // productKey is a client product id and the key it hashes challenges with.
 type productKey struct {
@@ -31,45 +27,9 @@ func expectedQRY(ver int, id, chl string) (string, bool) {
 			continue
 		}
 		if p.msnp11 {
-			return MSNP11Challenge(chl, p.id, p.key), true
+			return msn.MSNP11Challenge(chl, p.id, p.key), true
 		}
-		sum := md5.Sum([]byte(chl + p.key))
-		return hex.EncodeToString(sum[:]), true
+		return msn.LegacyChallenge(chl, p.key), true
 	}
 	return "", false
-}
-
-// MSNP11Challenge computes the answer to a CHL challenge with the MSNP11
-// algorithm (MSNP11 and later) for a product id and key.
-func MSNP11Challenge(challenge, productID, productKey string) string {
-	sum := md5.Sum([]byte(challenge + productKey))
-	var h [4]uint32
-	var k [4]uint64
-	for i := range h {
-		h[i] = binary.LittleEndian.Uint32(sum[i*4:])
-		k[i] = uint64(h[i] & 0x7FFFFFFF)
-	}
-	s := []byte(challenge + productID)
-	for len(s)%8 != 0 {
-		s = append(s, '0')
-	}
-	const m = 0x7FFFFFFF
-	var high, low uint64
-	for i := 0; i+8 <= len(s); i += 8 {
-		w0 := uint64(binary.LittleEndian.Uint32(s[i:]))
-		w1 := uint64(binary.LittleEndian.Uint32(s[i+4:]))
-		t := (w0 * 0x0E79A9C1) % m
-		t = (k[0]*(t+high) + k[1]) % m
-		high = (w1 + t) % m
-		high = (k[2]*high + k[3]) % m
-		low += high + t
-	}
-	high = (high + k[1]) % m
-	low = (low + k[3]) % m
-	var out [16]byte
-	binary.LittleEndian.PutUint32(out[0:], h[0]^uint32(high))
-	binary.LittleEndian.PutUint32(out[4:], h[1]^uint32(low))
-	binary.LittleEndian.PutUint32(out[8:], h[2]^uint32(high))
-	binary.LittleEndian.PutUint32(out[12:], h[3]^uint32(low))
-	return hex.EncodeToString(out[:])
 }

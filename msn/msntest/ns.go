@@ -252,8 +252,7 @@ func (n *nsConn) usr(cmd *msn.Command) bool {
 			return n.fail(911, trid)
 		}
 		if method == "MD5" {
-			sum := md5.Sum([]byte(n.salt + a.password))
-			if !strings.EqualFold(arg, hex.EncodeToString(sum[:])) {
+			if !strings.EqualFold(arg, msn.MD5LoginResponse(n.salt, a.password)) {
 				return n.fail(911, trid)
 			}
 		} else if !s.checkTicket(arg, a) {

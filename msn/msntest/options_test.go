@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 func TestDispatch(t *testing.T) {
@@ -68,7 +70,7 @@ func TestChallenges(t *testing.T) {
 			var answer string
 			if tc.ver >= 11 {
 				keys := map[string]string{"PROD0090YUAUV{2B": "YMM8C_H7KCQ2S_KL", "PROD0101{0RM?UBW": "CFHUR$52U_{VIX5T"}
-				answer = MSNP11Challenge(chl, tc.id, keys[tc.id])
+				answer = msn.MSNP11Challenge(chl, tc.id, keys[tc.id])
 				if tc.id == "msmsgs@msnmsgr.com" {
 					answer = md5hex(chl + "Q1P7W2E4J9R8U3S5")
 				}
@@ -96,18 +98,20 @@ func TestChallenges(t *testing.T) {
 }
 
 func TestChallengeVectors(t *testing.T) {
-	for _, v := range []struct{ chl, id, key, want string }{
-		{"22210219642164014968", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "85ecb0db8f32113df79ce0892b9a102c"},
-		{"36819795137093047918", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "e7ad3cb09d3e9e4e7c720175984809e9"},
-		{"21948129323261853323", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "59bcf63ed21f44906c3d3e121ddbed65"},
-		{"41525959199453244913", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "dcb8ff529e4dd12cc43389851128d2db"},
-		{"31744216663023315951", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "d15553d0ea89c9f63bbb98a208fa4235"},
-		{"14494180082586329971", "PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", "4e11d4cd56a65bdf04f60aa133db7ebc"},
-		{"11533365622852247127", "PROD0113H11T8$X_", "RG@XY*28Q5QHS%Q5", "f086d1ded067186deca8dba2231602cf"},
-		{"237191752526424888127371168", "PROD0113H11T8$X_", "RG@XY*28Q5QHS%Q5", "65b6b623c649c25629af048d34066040"},
-	} {
-		if got := MSNP11Challenge(v.chl, v.id, v.key); got != v.want {
-			t.Errorf("MSNP11Challenge(%s, %s) = %s, want %s", v.chl, v.id, got, v.want)
+	// The algorithms are proven by msn's test vectors; the server must accept
+	// exactly those answers for the product ids it knows.
+	for _, ver := range []int{11, 12} {
+		for _, v := range []struct{ chl, want string }{
+			{"22210219642164014968", "85ecb0db8f32113df79ce0892b9a102c"},
+			{"36819795137093047918", "e7ad3cb09d3e9e4e7c720175984809e9"},
+			{"21948129323261853323", "59bcf63ed21f44906c3d3e121ddbed65"},
+			{"41525959199453244913", "dcb8ff529e4dd12cc43389851128d2db"},
+			{"31744216663023315951", "d15553d0ea89c9f63bbb98a208fa4235"},
+			{"14494180082586329971", "4e11d4cd56a65bdf04f60aa133db7ebc"},
+		} {
+			if got, ok := expectedQRY(ver, "PROD0090YUAUV{2B", v.chl); !ok || got != v.want {
+				t.Errorf("expectedQRY(%d, PROD0090, %s) = %s, %v; want %s", ver, v.chl, got, ok, v.want)
+			}
 		}
 	}
 	for _, v := range []struct{ chl, want string }{
@@ -117,6 +121,12 @@ func TestChallengeVectors(t *testing.T) {
 		if got, ok := expectedQRY(8, "msmsgs@msnmsgr.com", v.chl); !ok || got != v.want {
 			t.Errorf("expectedQRY(8, msmsgs, %s) = %s, %v; want %s", v.chl, got, ok, v.want)
 		}
+	}
+	if got, ok := expectedQRY(10, "PROD0038W!61ZTF9", "15570131571988941333"); !ok || got != "ca90e6a7c94a14aae7b3ae0f6018433e" {
+		t.Errorf("expectedQRY(10, PROD0038) = %s, %v", got, ok)
+	}
+	if _, ok := expectedQRY(11, "msmsgs@msnmsgr.com", "15570131571988941333"); ok {
+		t.Error("expectedQRY accepts the MSNP6-10 id at MSNP11")
 	}
 }
 
