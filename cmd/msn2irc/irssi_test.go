@@ -20,6 +20,12 @@ type irssiProc struct {
 
 func startIrssi(t *testing.T, bridgeAddr string) *irssiProc {
 	t.Helper()
+	return startIrssiWith(t, bridgeAddr, userPassword)
+}
+
+// startIrssiWith starts irssi logging in with the given MSN password.
+func startIrssiWith(t *testing.T, bridgeAddr, password string) *irssiProc {
+	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	p := &irssiProc{logDir: filepath.Join(dir, "logs")}
@@ -31,7 +37,7 @@ func startIrssi(t *testing.T, bridgeAddr string) *irssiProc {
 	conf := renderConfig(t, "irssi.config", clientConfig{
 		BridgePort: portOf(bridgeAddr),
 		Account:    userPassport,
-		Password:   userPassword,
+		Password:   password,
 		LogDir:     p.logDir,
 	})
 	// Besides the per-window logs of the configuration, log everything to
@@ -161,4 +167,24 @@ func TestIrssi(t *testing.T) {
 	irssi.tm.typeLine(t, "/msg "+channel+" alice answers the group")
 	bob.waitMessage(t, "alice answers the group")
 	carol.waitMessage(t, "alice answers the group")
+}
+
+// TestIrssiWrongPassword shows what irssi says when the MSN password is
+// wrong: a clear error in the status window, and no world.
+func TestIrssiWrongPassword(t *testing.T) {
+	t.Parallel()
+	needPrograms(t, "irssi", "tmux")
+	n := newMSNNetwork(t, "bob@example.com")
+	addr := freeAddr(t)
+	startBridge(t, n, addr, filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	irssi := startIrssiWith(t, addr, "not-"+userPassword)
+	waitFor(t, 20*time.Second, "irssi to show the failed login", func() bool {
+		return len(grepLines(irssi.all(), "MSN login failed: wrong address or password")) > 0
+	})
+	if log := irssi.window("&msn"); log != "" {
+		t.Errorf("irssi joined &msn with a wrong password:\n%s", log)
+	}
+	if n.srv.Online(userPassport) {
+		t.Errorf("alice is signed in to MSN after a login with a wrong password")
+	}
 }
