@@ -14,8 +14,16 @@ const maxEncodedName = 387
 // raw UTF-8 and percent escapes both occur, invalid escapes are kept as they
 // are, '+' is a literal plus, and invalid UTF-8 is replaced.
 func decodeName(s string) string {
+	return strings.ToValidUTF8(UnquoteName(s), "\uFFFD")
+}
+
+// UnquoteName decodes the %XX escapes of a command parameter the way
+// Escargot does (Python's urllib.parse.unquote): invalid escapes are kept
+// as they are, '+' stays a plus, and the bytes are returned unchanged
+// otherwise, valid UTF-8 or not.
+func UnquoteName(s string) string {
 	if !strings.Contains(s, "%") {
-		return strings.ToValidUTF8(s, "\uFFFD")
+		return s
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -27,7 +35,7 @@ func decodeName(s string) string {
 		}
 		b = append(b, c)
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return string(b)
 }
 
 func isHex(c byte) bool {
@@ -45,6 +53,38 @@ func unhex(c byte) byte {
 	}
 }
 
+// QuoteName escapes a command parameter the way Escargot does on output:
+// '%', space, CR and LF become %XX; every other byte, UTF-8 included, goes
+// out raw.
+func QuoteName(s string) string {
+	return escapeBytes(s, func(c byte) bool { return c == '%' || c == ' ' || c == '\r' || c == '\n' })
+}
+
+// escapeBytes writes every byte of s for which esc is true as %XX, in
+// upper-case hex.
+func escapeBytes(s string, esc func(c byte) bool) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if esc(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if esc(c) {
+			b = append(b, '%', digits[c>>4], digits[c&0xf])
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
 // encodeName URL-encodes a friendly name for sending: '%', space, CR, LF,
 // every byte below 0x21 and DEL are escaped; other UTF-8 goes out raw, as
 // real clients and servers do. Names longer than 387 bytes once encoded are
@@ -55,34 +95,19 @@ func encodeName(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("msn: empty friendly name")
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == '%' || c == 0x7f {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
+	enc := escapeBytes(s, func(c byte) bool { return c < 0x21 || c == '%' || c == 0x7f })
+	if len(enc) > maxEncodedName {
+		return "", fmt.Errorf("%w: %d bytes", ErrNameTooLong, len(enc))
 	}
-	if b.Len() > maxEncodedName {
-		return "", fmt.Errorf("%w: %d bytes", ErrNameTooLong, b.Len())
-	}
-	return b.String(), nil
+	return enc, nil
 }
 
 // percentEncode escapes everything but RFC 3986 unreserved characters, for
 // the fields of a Passport Authorization header.
 func percentEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
+	return escapeBytes(s, func(c byte) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~')
+	})
 }
 
 var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&apos;", "\"", "&quot;")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 const (
@@ -103,12 +105,12 @@ func FuzzQuote(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q := quote(s)
+		q := msn.QuoteName(s)
 		if strings.ContainsAny(q, " \r\n") {
-			t.Errorf("quote(%q) = %q still has white space", s, q)
+			t.Errorf("msn.QuoteName(%q) = %q still has white space", s, q)
 		}
-		if got := unquote(q); got != s {
-			t.Errorf("unquote(quote(%q)) = %q", s, got)
+		if got := msn.UnquoteName(q); got != s {
+			t.Errorf("msn.UnquoteName(msn.QuoteName(%q)) = %q", s, got)
 		}
 		_ = redact(s)
 	})

@@ -115,7 +115,7 @@ func (s *Server) announce(a *account) {
 // presenceLine formats ILN/NLN for a recipient speaking version rv.
 func presenceLine(prefix string, rv int, a *account) string {
 	n := a.ns
-	line := prefix + " " + string(n.status) + " " + a.passport + " " + quote(a.name)
+	line := prefix + " " + string(n.status) + " " + a.passport + " " + msn.QuoteName(a.name)
 	if rv >= 8 {
 		line += " " + n.clientID
 	}
@@ -146,9 +146,9 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 		if t.ns != nil {
 			if t.ns.ver < 10 {
 				t.ns.ser++
-				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + quote(owner.name))
+				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + msn.QuoteName(owner.name))
 			} else {
-				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + quote(owner.name))
+				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
 			}
 		}
 		if owner.watching() && visible(t, owner) {

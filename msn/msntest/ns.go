@@ -208,7 +208,7 @@ func (n *nsConn) cvr(cmd *msn.Command) {
 
 func (n *nsConn) usr(cmd *msn.Command) bool {
 	s := n.s
-	trid, method, step, arg := cmd.Param(0), cmd.Param(1), cmd.Param(2), unquote(cmd.Param(3))
+	trid, method, step, arg := cmd.Param(0), cmd.Param(1), cmd.Param(2), msn.UnquoteName(cmd.Param(3))
 	if trid == "" || arg == "" {
 		return false
 	}
@@ -294,11 +294,11 @@ func (n *nsConn) login(trid string, a *account) {
 	case n.ver >= 10:
 		n.reply("USR " + trid + " OK " + a.passport + " 1 0")
 	case n.ver >= 8:
-		n.reply("USR " + trid + " OK " + a.passport + " " + quote(a.name) + " 1 0")
+		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name) + " 1 0")
 	case n.ver >= 6:
-		n.reply("USR " + trid + " OK " + a.passport + " " + quote(a.name) + " 1")
+		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name) + " 1")
 	default:
-		n.reply("USR " + trid + " OK " + a.passport + " " + quote(a.name))
+		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name))
 	}
 	if n.ver >= 11 {
 		n.reply("SBS 0 null")
@@ -399,7 +399,7 @@ func (n *nsConn) syn(cmd *msn.Command) {
 			total := strconv.Itoa(len(keys))
 			for i, k := range keys {
 				e := a.contacts[k]
-				parts := []string{"LST", trid, listName(l), ser, strconv.Itoa(i + 1), total, e.passport, quote(s.displayName(e.passport))}
+				parts := []string{"LST", trid, listName(l), ser, strconv.Itoa(i + 1), total, e.passport, msn.QuoteName(s.displayName(e.passport))}
 				if l == msn.ForwardList && n.ver >= 7 {
 					parts = append(parts, "0")
 				}
@@ -414,7 +414,7 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		line("LSG", "0", "Other%20Contacts", "0")
 		for _, k := range a.order {
 			e := a.contacts[k]
-			parts := []string{"LST", e.passport, quote(s.displayName(e.passport)), strconv.Itoa(int(e.lists))}
+			parts := []string{"LST", e.passport, msn.QuoteName(s.displayName(e.passport)), strconv.Itoa(int(e.lists))}
 			if e.lists&msn.ForwardList != 0 {
 				parts = append(parts, "0")
 			}
@@ -425,14 +425,14 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		line("SYN", trid, ts, ts, nc, "0")
 		line("GTC", a.gtc)
 		line("BLP", a.blp)
-		line("PRP", "MFN", quote(a.name))
+		line("PRP", "MFN", msn.QuoteName(a.name))
 		for _, k := range a.order {
 			e := a.contacts[k]
 			lists := e.lists
 			if lists&msn.ReverseList != 0 && lists&(msn.AllowList|msn.BlockList) == 0 {
 				lists = lists&^msn.ReverseList | msn.PendingList
 			}
-			l := "LST N=" + e.passport + " F=" + quote(s.displayName(e.passport))
+			l := "LST N=" + e.passport + " F=" + msn.QuoteName(s.displayName(e.passport))
 			if e.lists&msn.ForwardList != 0 {
 				l += " C=" + s.contactGUID(e.passport)
 			}
@@ -527,7 +527,7 @@ func (n *nsConn) xfr(cmd *msn.Command) {
 }
 
 func (n *nsConn) rename(name string) bool {
-	if len(quote(name)) > 387 {
+	if len(msn.QuoteName(name)) > 387 {
 		return false
 	}
 	n.acct.name = name
@@ -544,7 +544,7 @@ func (n *nsConn) rea(cmd *msn.Command) {
 	if len(cmd.Params) < 3 {
 		return
 	}
-	who, name := unquote(cmd.Params[1]), unquote(cmd.Params[2])
+	who, name := msn.UnquoteName(cmd.Params[1]), msn.UnquoteName(cmd.Params[2])
 	if key(who) != key(n.acct.passport) {
 		n.err(201, trid)
 		return
@@ -554,7 +554,7 @@ func (n *nsConn) rea(cmd *msn.Command) {
 		return
 	}
 	n.ser++
-	n.reply(fmt.Sprintf("REA %s %d %s %s", trid, n.ser, n.acct.passport, quote(name)))
+	n.reply(fmt.Sprintf("REA %s %d %s %s", trid, n.ser, n.acct.passport, msn.QuoteName(name)))
 }
 
 func (n *nsConn) prp(cmd *msn.Command) {
@@ -562,7 +562,7 @@ func (n *nsConn) prp(cmd *msn.Command) {
 	if len(cmd.Params) < 3 {
 		return
 	}
-	prop, val := cmd.Params[1], unquote(cmd.Params[2])
+	prop, val := cmd.Params[1], msn.UnquoteName(cmd.Params[2])
 	if prop == "MFN" {
 		if n.ver < 10 {
 			n.err(715, trid)
@@ -572,7 +572,7 @@ func (n *nsConn) prp(cmd *msn.Command) {
 			n.err(209, trid)
 			return
 		}
-		n.reply("PRP " + trid + " MFN " + quote(val))
+		n.reply("PRP " + trid + " MFN " + msn.QuoteName(val))
 		return
 	}
 	if n.ver < 5 {
@@ -580,10 +580,10 @@ func (n *nsConn) prp(cmd *msn.Command) {
 	}
 	if n.ver < 10 {
 		n.ser++
-		n.reply(fmt.Sprintf("PRP %s %d %s %s", trid, n.ser, prop, quote(val)))
+		n.reply(fmt.Sprintf("PRP %s %d %s %s", trid, n.ser, prop, msn.QuoteName(val)))
 		return
 	}
-	n.reply("PRP " + trid + " " + prop + " " + quote(val))
+	n.reply("PRP " + trid + " " + prop + " " + msn.QuoteName(val))
 }
 
 func (n *nsConn) uux(cmd *msn.Command) {
@@ -630,17 +630,17 @@ func (n *nsConn) add(cmd *msn.Command) {
 	if len(cmd.Params) < 3 {
 		return
 	}
-	l, contact := parseList(cmd.Params[1]), unquote(cmd.Params[2])
+	l, contact := parseList(cmd.Params[1]), msn.UnquoteName(cmd.Params[2])
 	name := contact
 	if len(cmd.Params) > 3 {
-		name = unquote(cmd.Params[3])
+		name = msn.UnquoteName(cmd.Params[3])
 	}
 	if code := n.checkAdd(l, contact, 205); code != 0 {
 		n.err(code, trid)
 		return
 	}
 	n.ser++
-	line := fmt.Sprintf("ADD %s %s %d %s %s", trid, listName(l), n.ser, contact, quote(name))
+	line := fmt.Sprintf("ADD %s %s %d %s %s", trid, listName(l), n.ser, contact, msn.QuoteName(name))
 	if l == msn.ForwardList && n.ver >= 7 {
 		gid := "0"
 		if len(cmd.Params) > 4 {
@@ -665,14 +665,14 @@ func (n *nsConn) adc(cmd *msn.Command) {
 		n.err(224, trid) // there are no groups to add a contact to
 		return
 	}
-	contact, ok := strings.CutPrefix(unquote(cmd.Params[2]), "N=")
+	contact, ok := strings.CutPrefix(msn.UnquoteName(cmd.Params[2]), "N=")
 	if !ok {
 		n.err(201, trid)
 		return
 	}
 	name := contact
 	if len(cmd.Params) > 3 {
-		if f, ok := strings.CutPrefix(unquote(cmd.Params[3]), "F="); ok {
+		if f, ok := strings.CutPrefix(msn.UnquoteName(cmd.Params[3]), "F="); ok {
 			name = f
 		}
 	}
@@ -681,7 +681,7 @@ func (n *nsConn) adc(cmd *msn.Command) {
 		return
 	}
 	if l == msn.ForwardList {
-		n.reply(fmt.Sprintf("ADC %s FL N=%s F=%s C=%s", trid, contact, quote(name), n.s.contactGUID(contact)))
+		n.reply(fmt.Sprintf("ADC %s FL N=%s F=%s C=%s", trid, contact, msn.QuoteName(name), n.s.contactGUID(contact)))
 	} else {
 		n.reply(fmt.Sprintf("ADC %s %s N=%s", trid, listName(l), contact))
 	}
@@ -694,7 +694,7 @@ func (n *nsConn) rem(cmd *msn.Command) {
 	if len(cmd.Params) < 3 {
 		return
 	}
-	l, id := parseList(cmd.Params[1]), unquote(cmd.Params[2])
+	l, id := parseList(cmd.Params[1]), msn.UnquoteName(cmd.Params[2])
 	if l == 0 || l == msn.ReverseList {
 		n.err(201, trid)
 		return

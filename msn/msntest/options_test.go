@@ -242,16 +242,16 @@ func TestQuoting(t *testing.T) {
 		{"100% sure\r\n", "100%25%20sure%0D%0A"},
 		{"plain", "plain"},
 	} {
-		if got := quote(tc.in); got != tc.quoted {
-			t.Errorf("quote(%q) = %q, want %q", tc.in, got, tc.quoted)
+		if got := msn.QuoteName(tc.in); got != tc.quoted {
+			t.Errorf("msn.QuoteName(%q) = %q, want %q", tc.in, got, tc.quoted)
 		}
-		if got := unquote(tc.quoted); got != tc.in {
-			t.Errorf("unquote(%q) = %q, want %q", tc.quoted, got, tc.in)
+		if got := msn.UnquoteName(tc.quoted); got != tc.in {
+			t.Errorf("msn.UnquoteName(%q) = %q, want %q", tc.quoted, got, tc.in)
 		}
 	}
 	for in, want := range map[string]string{"%": "%", "%4": "%4", "%zz1": "%zz1", "a+b": "a+b", "%C3%A9": "é", "%%41": "%A"} {
-		if got := unquote(in); got != want {
-			t.Errorf("unquote(%q) = %q, want %q", in, got, want)
+		if got := msn.UnquoteName(in); got != want {
+			t.Errorf("msn.UnquoteName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 // ticket is a Passport ticket issued by GET /login.
@@ -81,9 +83,9 @@ func parsePassportAuth(h string) (user, pass string, ok bool) {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "sign-in":
-			user, haveUser = unquote(v), true
+			user, haveUser = msn.UnquoteName(v), true
 		case "pwd":
-			pass, havePass = unquote(v), true
+			pass, havePass = msn.UnquoteName(v), true
 		}
 	}
 	return user, pass, haveUser && havePass && user != ""

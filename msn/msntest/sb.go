@@ -76,16 +76,16 @@ func (sc *sbConn) handle(cmd *msn.Command) bool {
 	if sc.sess == nil {
 		switch cmd.Name {
 		case "USR":
-			return sc.usr(trid, unquote(cmd.Param(1)), cmd.Param(2))
+			return sc.usr(trid, msn.UnquoteName(cmd.Param(1)), cmd.Param(2))
 		case "ANS":
-			return sc.ans(trid, unquote(cmd.Param(1)), cmd.Param(2), cmd.Param(3))
+			return sc.ans(trid, msn.UnquoteName(cmd.Param(1)), cmd.Param(2), cmd.Param(3))
 		}
 		return false
 	}
 	switch cmd.Name {
 	case "CAL":
 		if trid != "" {
-			sc.cal(trid, unquote(cmd.Param(1)))
+			sc.cal(trid, msn.UnquoteName(cmd.Param(1)))
 		}
 	case "MSG":
 		return sc.msg(cmd)
@@ -119,7 +119,7 @@ func (sc *sbConn) usr(trid, passport, ck string) bool {
 	sess := &sbSession{id: randHex(31), members: []*sbConn{sc}}
 	s.sessions[sess.id] = sess
 	sc.sess = sess
-	sc.w.sendLine("USR " + trid + " OK " + sc.acct.passport + " " + quote(sc.acct.name))
+	sc.w.sendLine("USR " + trid + " OK " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name))
 	return true
 }
 
@@ -133,7 +133,7 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 	var b []byte
 	total := strconv.Itoa(len(sess.members))
 	for i, m := range sess.members {
-		line := "IRO " + trid + " " + strconv.Itoa(i+1) + " " + total + " " + m.acct.passport + " " + quote(m.acct.name)
+		line := "IRO " + trid + " " + strconv.Itoa(i+1) + " " + total + " " + m.acct.passport + " " + msn.QuoteName(m.acct.name)
 		if sc.ver >= 12 {
 			line += " " + m.clientID
 		}
@@ -143,7 +143,7 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 	b = append(b, "ANS "+trid+" OK\r\n"...)
 	sc.w.send(b)
 	for _, m := range sess.members {
-		line := "JOI " + sc.acct.passport + " " + quote(sc.acct.name)
+		line := "JOI " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name)
 		if m.ver >= 12 {
 			line += " " + sc.clientID
 		}
@@ -176,7 +176,7 @@ func (sc *sbConn) cal(trid, passport string) {
 		return
 	}
 	ck := s.newCookie(t.passport, sc.sess.id)
-	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, quote(sc.acct.name)))
+	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, msn.QuoteName(sc.acct.name)))
 	sc.w.sendLine("CAL " + trid + " RINGING " + sc.sess.id)
 }
 
@@ -199,7 +199,7 @@ func (sc *sbConn) msg(cmd *msn.Command) bool {
 		sc.w.kill()
 		return false
 	}
-	line := "MSG " + sc.acct.passport + " " + quote(sc.acct.name)
+	line := "MSG " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name)
 	for _, m := range sc.sess.members {
 		if m != sc {
 			m.w.sendPayload(line, cmd.Payload)
