@@ -128,7 +128,7 @@ func (e *env) start() {
 		e.tweak(&bcfg)
 	}
 	b := mapping.NewBridge(bcfg)
-	srv := ircd.NewServer(ircd.Config{ServerName: "msn2irc"}, b)
+	srv := ircd.NewServer(ircd.Config{ServerName: "msn2irc", Logger: bcfg.Logger}, b)
 	b.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
