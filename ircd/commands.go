@@ -132,7 +132,7 @@ func handleNick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 
 func handleLusers(_ context.Context, c *Client, w *World, _ *irc.Message) {
 	w.mu.Lock()
-	nick, users, clients := w.nick, len(w.users)+1, len(w.clients)
+	nick, counts := w.nick, lusers{len(w.users) + 1, len(w.clients), len(w.channels)}
 	w.mu.Unlock()
-	c.sendLusers(nick, users, clients)
+	c.sendLusers(nick, counts)
 }

@@ -286,8 +286,8 @@ func (c *Client) tryRegister(ctx context.Context) {
 }
 
 // sendWelcome sends 001-005, LUSERS and the MOTD, with nick as <client>.
-// users and clients are the world's counts for LUSERS.
-func (c *Client) sendWelcome(nick, userhost string, users, clients int) {
+// n holds the world's counts for LUSERS.
+func (c *Client) sendWelcome(nick, userhost string, n lusers) {
 	s := c.srv
 	cfg := &s.cfg
 	c.reply(irc.RPL_WELCOME, nick, "Welcome to the "+cfg.Network+" Network, "+nick+"!"+userhost)
@@ -295,7 +295,7 @@ func (c *Client) sendWelcome(nick, userhost string, users, clients int) {
 	c.reply(irc.RPL_CREATED, nick, "This server was created "+s.created.UTC().Format("Mon Jan 2 2006 at 15:04:05 UTC"))
 	c.reply(irc.RPL_MYINFO, nick, cfg.ServerName, cfg.Version, "iB", "bnotv", "bov")
 	c.sendISupport(nick)
-	c.sendLusers(nick, users, clients)
+	c.sendLusers(nick, n)
 	c.sendMOTD(nick)
 }
 
@@ -307,13 +307,18 @@ func (c *Client) sendISupport(nick string) {
 	}
 }
 
+// lusers are the counts LUSERS reports.
+type lusers struct {
+	users, clients, channels int
+}
+
 // sendLusers reports the counts of the client's own world: a login never
 // learns about other logins.
-func (c *Client) sendLusers(nick string, users, clients int) {
-	u, n := strconv.Itoa(users), strconv.Itoa(clients)
+func (c *Client) sendLusers(nick string, counts lusers) {
+	u, n := strconv.Itoa(counts.users), strconv.Itoa(counts.clients)
 	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+u+" users and 0 invisible on 1 servers")
 	c.reply(irc.RPL_LUSEROP, nick, "0", "operator(s) online")
-	c.reply(irc.RPL_LUSERCHANNELS, nick, "0", "channels formed")
+	c.reply(irc.RPL_LUSERCHANNELS, nick, strconv.Itoa(counts.channels), "channels formed")
 	c.reply(irc.RPL_LUSERME, nick, "I have "+n+" clients and 0 servers")
 	c.reply(rplLocalUsers, nick, u, u, "Current local users "+u+", max "+u)
 	c.reply(rplGlobalUsers, nick, u, u, "Current global users "+u+", max "+u)

@@ -171,7 +171,7 @@ func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool)
 	c.world = w
 	c.mu.Unlock()
 	if welcome {
-		c.sendWelcome(w.nick, w.ident+"@"+w.host, len(w.users)+1, len(w.clients)+1)
+		c.sendWelcome(w.nick, w.ident+"@"+w.host, lusers{len(w.users) + 1, len(w.clients) + 1, len(w.channels)})
 	} else if casefold(oldNick) != casefold(w.nick) || oldNick != w.nick {
 		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
 	}

@@ -510,7 +510,7 @@ func TestLusersCountsOnlyTheWorld(t *testing.T) {
 	// alice plus bob, carol and msn; one client.
 	c.expectParams(irc.RPL_LUSERCLIENT, "alice", "There are 4 users and 0 invisible on 1 servers")
 	c.expect(irc.RPL_LUSEROP)
-	c.expect(irc.RPL_LUSERCHANNELS)
+	c.expectParams(irc.RPL_LUSERCHANNELS, "alice", "1", "channels formed") // &msn
 	c.expectParams(irc.RPL_LUSERME, "alice", "I have 1 clients and 0 servers")
 }
 
