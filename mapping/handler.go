@@ -75,8 +75,8 @@ func (h *handler) NickChanged(ctx context.Context, c *ircd.Client, oldNick, newN
 
 // onAttached greets a client that finished its burst.
 func (s *session) onAttached(c *ircd.Client) {
-	if s.pending > 0 {
-		s.pending--
+	if len(s.pending) > 0 {
+		s.pending = s.pending[1:]
 	}
 	s.checkSelfNick()
 	if s.world.ClientCount() <= 1 {

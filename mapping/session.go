@@ -51,7 +51,7 @@ type session struct {
 	contacts    map[string]*contact // by passport (lower case)
 	nicks       map[string]string   // casefolded nick -> passport, stored ones included
 	convs       convState
-	pending     int // clients authenticated but not attached yet
+	pending     []time.Time // when clients that have not attached yet were authenticated, oldest first
 	ending      string
 	stopped     bool // no reconnect (OUT OTH, wrong password)
 	reconnects  int
@@ -116,13 +116,8 @@ func (s *session) authorize(password string) (*ircd.World, error) {
 	if s.ending != "" {
 		return nil, errSessionEnded
 	}
-	s.pending++
-	s.afterFunc(s.b.cfg.AttachTimeout, func() {
-		if s.pending > 0 {
-			s.pending--
-		}
-		s.maybeEnd()
-	})
+	s.pending = append(s.pending, time.Now())
+	s.afterFunc(s.b.cfg.AttachTimeout, s.maybeEnd)
 	return s.world, nil
 }
 
@@ -314,7 +309,11 @@ func closeClient(c *msn.Client) {
 // maybeEnd ends the session when no client is left and none is coming,
 // unless the account keeps the session online.
 func (s *session) maybeEnd() {
-	if s.world.ClientCount() > 0 || s.pending > 0 || s.settings.KeepOnline {
+	// Authenticated clients that did not attach in time are not coming.
+	for len(s.pending) > 0 && time.Since(s.pending[0]) >= s.b.cfg.AttachTimeout {
+		s.pending = s.pending[1:]
+	}
+	if s.world.ClientCount() > 0 || len(s.pending) > 0 || s.settings.KeepOnline {
 		return
 	}
 	if s.ending == "" {
