@@ -55,10 +55,11 @@ type contact struct {
 	done     chan struct{}
 	wg       sync.WaitGroup
 
-	mu   sync.Mutex
-	got  []msn.MessageReceived
-	sbs  []*msn.Switchboard // switchboards we are in, newest last
-	invs int                // invitations accepted
+	mu     sync.Mutex
+	got    []msn.MessageReceived
+	nudges []string           // who nudged
+	sbs    []*msn.Switchboard // switchboards we are in, newest last
+	invs   int                // invitations accepted
 }
 
 // signIn logs the contact in (online) and starts reading its events: it
@@ -110,6 +111,10 @@ func (c *contact) readEvents(cl *msn.Client, done chan struct{}) {
 		case msn.MessageReceived:
 			c.mu.Lock()
 			c.got = append(c.got, ev)
+			c.mu.Unlock()
+		case msn.NudgeReceived:
+			c.mu.Lock()
+			c.nudges = append(c.nudges, ev.From)
 			c.mu.Unlock()
 		case msn.SwitchboardClosed:
 			c.mu.Lock()
@@ -252,6 +257,32 @@ func (c *contact) received(from, text string) bool {
 		}
 	}
 	return false
+}
+
+// nudgedBy reports whether the contact got a nudge from `from`.
+func (c *contact) nudgedBy(from string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.nudges {
+		if strings.EqualFold(f, from) {
+			return true
+		}
+	}
+	return false
+}
+
+// nudge sends the user a nudge in the contact's chat with them.
+func (c *contact) nudge(t *testing.T) {
+	t.Helper()
+	sb := c.chatWith(userPassport)
+	if sb == nil {
+		t.Fatalf("%s: no chat with %s to nudge in", c.passport, userPassport)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sb.SendNudge(ctx); err != nil {
+		t.Fatalf("%s: nudge: %v", c.passport, err)
+	}
 }
 
 // waitMessage waits until the contact got text from the user.

@@ -130,6 +130,14 @@ func TestIrssi(t *testing.T) {
 	irssi.tm.typeLine(t, "/action bob waves at bob")
 	bob.waitMessage(t, "* alice waves at bob")
 
+	// Nudges both ways: CTCP NUDGE from irssi, and an action in irssi.
+	irssi.tm.typeLine(t, "/ctcp bob NUDGE")
+	waitFor(t, 10*time.Second, "bob to get alice's nudge", func() bool { return bob.nudgedBy(userPassport) })
+	bob.nudge(t)
+	waitFor(t, 10*time.Second, "irssi to show bob's nudge", func() bool {
+		return len(grepLines(irssi.window("bob"), "bob sent you a nudge")) == 1
+	})
+
 	// A message to an offline contact waits in the outbox and is
 	// delivered when they sign in.
 	irssi.tm.typeLine(t, "/msg dave see you later, dave")
