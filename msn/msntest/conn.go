@@ -76,6 +76,7 @@ func (s *Server) newCookie(passport, session string) string {
 	}
 	ck := randHex(20)
 	s.cookies[ck] = &cookie{passport: passport, session: session, expires: now.Add(cookieLifetime)}
+	s.issued.Cookies = append(s.issued.Cookies, ck)
 	return ck
 }
 

@@ -241,6 +241,7 @@ func (n *nsConn) usr(cmd *msn.Command) bool {
 			return true
 		}
 		n.salt = s.salt(arg)
+		s.issued.Salts = append(s.issued.Salts, n.salt)
 		n.reply("USR " + trid + " MD5 S " + n.salt)
 		return true
 	case "S":

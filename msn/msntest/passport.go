@@ -54,6 +54,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := randHex(20)
 	s.tickets[tok] = &ticket{passport: a.passport, expires: now.Add(ticketLifetime)}
+	s.issued.Tickets = append(s.issued.Tickets, tok)
 	s.mu.Unlock()
 	s.log.Debug("passport login", "passport", user)
 	w.Header()["Authentication-Info"] = []string{"Passport1.4 da-status=success,from-PP='" + tok + "'"}

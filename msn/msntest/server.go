@@ -64,6 +64,7 @@ type Server struct {
 	sessions map[string]*sbSession
 	nextConn int
 	faults   faults
+	issued   issued
 
 	sbAuthTimeout time.Duration
 }
