@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeSelfSigned writes a certificate and key for 127.0.0.1 and returns their paths.
+func writeSelfSigned(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "msn2irc test"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// TestServeTLSAndShutdown serves on a plain and a TLS listener, greets a
+// client on each, and says goodbye to them when stopped.
+func TestServeTLSAndShutdown(t *testing.T) {
+	certFile, keyFile := writeSelfSigned(t)
+	cfg := config{
+		Listen:      "127.0.0.1:0",
+		TLSListen:   "127.0.0.1:0",
+		TLSCert:     certFile,
+		TLSKey:      keyFile,
+		DB:          filepath.Join(t.TempDir(), "msn2irc.db"),
+		ServerName:  "msn2irc.test",
+		MSNServer:   "127.0.0.1:1", // never reached: the clients log in as guests
+		MSNVersions: []string{"MSNP12"},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan []net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a []net.Addr) { addrs <- a })
+	}()
+	var got []net.Addr
+	select {
+	case got = <-addrs:
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	if len(got) != 2 {
+		t.Fatalf("listening on %v, want a plain and a TLS listener", got)
+	}
+	plain, err := net.Dial("tcp", got[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	secure, err := tls.Dial("tcp", got[1].String(), &tls.Config{InsecureSkipVerify: true}) // self-signed test certificate
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer secure.Close()
+	var readers []*bufio.Reader
+	for i, conn := range []net.Conn{plain, secure} {
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(conn, "NICK guest\r\nUSER guest 0 * :Guest\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(conn)
+		readers = append(readers, r)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			if strings.HasPrefix(line, ":msn2irc.test 001 guest") {
+				break
+			}
+		}
+	}
+	cancel()
+	for i, r := range readers {
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("client %d got no goodbye: %v", i, err)
+			}
+			if strings.HasPrefix(line, "ERROR") {
+				if !strings.Contains(line, shutdownReason) {
+					t.Errorf("client %d: %q", i, line)
+				}
+				break
+			}
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return")
+	}
+}
