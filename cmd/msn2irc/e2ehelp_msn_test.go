@@ -153,6 +153,16 @@ func (c *contact) setStatus(t *testing.T, s msn.Status) {
 	}
 }
 
+// setPersonalMessage changes the contact's personal message (MSNP11+).
+func (c *contact) setPersonalMessage(t *testing.T, text string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.client.SetPersonalMessage(ctx, text); err != nil {
+		t.Fatalf("%s: set personal message: %v", c.passport, err)
+	}
+}
+
 // say sends text to the user in a one-to-one switchboard, opening one when
 // the contact has none with just the user.
 func (c *contact) say(t *testing.T, text string) {

@@ -277,13 +277,14 @@ func TestZNC(t *testing.T) {
 		return len(grepLines(z.logFile("bob"), "<alice> hi bob, from a client of znc")) == 1
 	})
 
-	// Presence: away and back in WHOIS (ZNC 1.8 does not pass away-notify
-	// on to its clients), offline and online as voice in &msn; a handful of
-	// log lines at most, none in the query log.
+	// Presence: a personal message, away and back in WHOIS (ZNC 1.8 does
+	// not pass away-notify on to its clients), offline and online as voice
+	// in &msn; a handful of log lines at most, none in the query log.
 	before := z.logLines()
+	bob.setPersonalMessage(t, "at the gym")
 	bob.setStatus(t, msn.StatusBusy)
-	waitFor(t, 10*time.Second, "WHOIS through ZNC to show bob away (Busy)", func() bool {
-		return strings.HasPrefix(whoisAway(t, c, "bob"), "Busy")
+	waitFor(t, 10*time.Second, "WHOIS through ZNC to show bob away (Busy — at the gym)", func() bool {
+		return whoisAway(t, c, "bob") == "Busy — at the gym"
 	})
 	bob.setStatus(t, msn.StatusOnline)
 	waitFor(t, 10*time.Second, "WHOIS through ZNC to show bob back", func() bool {
@@ -305,7 +306,7 @@ func TestZNC(t *testing.T) {
 	for f, n := range after {
 		added += n - before[f]
 	}
-	t.Logf("four presence changes wrote %d lines to ZNC's logs", added)
+	t.Logf("five presence changes wrote %d lines to ZNC's logs", added)
 	if after["bob.log"] != before["bob.log"] {
 		t.Errorf("presence changes wrote %d lines to bob's query log:\n%s", after["bob.log"]-before["bob.log"], z.logFile("bob"))
 	}
@@ -313,7 +314,7 @@ func TestZNC(t *testing.T) {
 		t.Errorf("bob going offline is not in ZNC's &msn.log:\n%s", z.logFile("&msn"))
 	}
 	if added > 4 {
-		t.Errorf("four presence changes wrote %d log lines (want at most 4): before %v after %v\n&msn.log:\n%s", added, before, after, z.logFile("&msn"))
+		t.Errorf("five presence changes wrote %d log lines (want at most 4): before %v after %v\n&msn.log:\n%s", added, before, after, z.logFile("&msn"))
 	}
 
 	// msn2irc restarts (killed): ZNC reconnects, same nicks, same files.
