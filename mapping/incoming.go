@@ -23,6 +23,9 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.ContactListSynced:
 		s.onSynced(ev)
 	case msn.PresenceChanged:
+		if strings.EqualFold(ev.Passport, s.account) {
+			return // our own presence, echoed by some servers
+		}
 		c := s.ensureContact(ev.Passport, ev.FriendlyName)
 		wasOnline := c.online()
 		if ev.FriendlyName != "" {
@@ -34,6 +37,9 @@ func (s *session) handleEvent(ev msn.Event) {
 			s.flushOutbox(c)
 		}
 	case msn.PersonalMessageChanged:
+		if strings.EqualFold(ev.Passport, s.account) {
+			return
+		}
 		c := s.ensureContact(ev.Passport, "")
 		c.psm = cleanPSM(ev.Message)
 		s.refresh(c)
