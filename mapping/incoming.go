@@ -38,6 +38,10 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 	case msn.PersonalMessageChanged:
 		if strings.EqualFold(ev.Passport, s.account) {
+			if psm := cleanPSM(ev.Message); psm != s.psm {
+				s.psm = psm
+				s.world.SetTopic(ContactsChannel, psm, "")
+			}
 			return
 		}
 		c := s.ensureContact(ev.Passport, "")
