@@ -153,7 +153,7 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 		})
 		c.send(t, "AUTHENTICATE PLAIN")
 		c.expect(t, 10*time.Second, "AUTHENTICATE +", func(m *irc.Message) bool { return m.Command == "AUTHENTICATE" })
-		c.send(t, "AUTHENTICATE "+saslPlain(pw))
+		c.send(t, "authenticate "+saslPlain(pw))
 	}
 
 	// PASS address:password.
@@ -176,9 +176,10 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 	c.send(t, "PRIVMSG msn :login "+userPassport+" "+password)
 	signedIn(c, "guest login")
 
-	// The same three with a wrong password.
+	// The same three with a wrong password, spelt as a client may: commands
+	// in lower case, a trailing parameter, a command word in capitals.
 	c = dialIRC(t, addr)
-	c.send(t, "PASS "+userPassport+":"+wrong)
+	c.send(t, "pass :"+userPassport+":"+wrong)
 	register(c, "alice")
 	refused(c, "PASS, wrong password")
 
@@ -189,7 +190,7 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 	c = dialIRC(t, addr)
 	register(c, "guest")
 	c.expect(t, 10*time.Second, "welcome", func(m *irc.Message) bool { return m.Command == irc.RPL_WELCOME })
-	c.send(t, "PRIVMSG msn :login "+userPassport+" "+wrong)
+	c.send(t, "privmsg msn : LOGIN "+userPassport+" "+wrong)
 	refused(c, "guest login, wrong password")
 
 	cancel()
