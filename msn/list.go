@@ -464,37 +464,29 @@ func (c *Client) RemoveContact(ctx context.Context, passport string) error {
 
 // Block moves passport from the allow list to the block list.
 func (c *Client) Block(ctx context.Context, passport string) error {
-	if err := checkPassport(passport); err != nil {
-		return fmt.Errorf("msn: block: %w", err)
-	}
-	lists, _, _ := c.listsOf(passport)
-	if lists&AllowList != 0 {
-		if err := c.removeFrom(ctx, AllowList, passport); err != nil {
-			return fmt.Errorf("msn: block: %w", err)
-		}
-	}
-	if lists&BlockList == 0 {
-		if err := c.addTo(ctx, BlockList, passport); err != nil {
-			return fmt.Errorf("msn: block: %w", err)
-		}
-	}
-	return nil
+	return c.move(ctx, "block", passport, AllowList, BlockList)
 }
 
 // Allow moves passport from the block list to the allow list.
 func (c *Client) Allow(ctx context.Context, passport string) error {
+	return c.move(ctx, "allow", passport, BlockList, AllowList)
+}
+
+// move takes passport off list from (when on it) and puts it on list to
+// (when not on it yet); errors name the operation op.
+func (c *Client) move(ctx context.Context, op, passport string, from, to Lists) error {
 	if err := checkPassport(passport); err != nil {
-		return fmt.Errorf("msn: allow: %w", err)
+		return fmt.Errorf("msn: %s: %w", op, err)
 	}
 	lists, _, _ := c.listsOf(passport)
-	if lists&BlockList != 0 {
-		if err := c.removeFrom(ctx, BlockList, passport); err != nil {
-			return fmt.Errorf("msn: allow: %w", err)
+	if lists&from != 0 {
+		if err := c.removeFrom(ctx, from, passport); err != nil {
+			return fmt.Errorf("msn: %s: %w", op, err)
 		}
 	}
-	if lists&AllowList == 0 {
-		if err := c.addTo(ctx, AllowList, passport); err != nil {
-			return fmt.Errorf("msn: allow: %w", err)
+	if lists&to == 0 {
+		if err := c.addTo(ctx, to, passport); err != nil {
+			return fmt.Errorf("msn: %s: %w", op, err)
 		}
 	}
 	return nil
