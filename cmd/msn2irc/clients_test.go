@@ -49,8 +49,7 @@ func TestIrssiAndWeechatShareOneSession(t *testing.T) {
 	n := newMSNNetwork(t, bobAddr)
 	bob := n.signIn(t, bobAddr)
 
-	addr := freeAddr(t)
-	startBridge(t, n, addr, filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	addr := startBridge(t, n, "", filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8").addr
 	irssi := startIrssi(t, addr)
 	waitFor(t, 20*time.Second, "irssi to join &msn", func() bool {
 		return len(grepLines(irssi.window("&msn"), "alice", "has joined &msn")) > 0

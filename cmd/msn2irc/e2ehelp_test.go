@@ -207,15 +207,35 @@ type bridge struct {
 	waitErr error
 }
 
-// startBridge runs msn2irc on addr with the database at dbPath and waits
-// until it accepts IRC connections.
+// startBridge runs msn2irc with the database at dbPath and waits until it
+// accepts IRC connections. It listens on addr, or on a free loopback port
+// when addr is "" (another one if that port was taken in the meantime).
 func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *bridge {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		listen := addr
+		if listen == "" {
+			listen = freeAddr(t)
+		}
+		b, taken := launchBridge(t, n, listen, dbPath, versions)
+		if !taken {
+			return b
+		}
+		if addr != "" || attempt == 3 {
+			t.Fatalf("msn2irc cannot listen on %s: address already in use", listen)
+		}
+	}
+}
+
+// launchBridge starts msn2irc on addr. It reports taken when msn2irc
+// exited at once because addr was in use.
+func launchBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) (b *bridge, taken bool) {
 	t.Helper()
 	logFile, err := os.CreateTemp(t.TempDir(), "msn2irc-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bridge{addr: addr, logPath: logFile.Name(), exited: make(chan struct{})}
+	b = &bridge{addr: addr, logPath: logFile.Name(), exited: make(chan struct{})}
 	b.cmd = exec.Command(msn2ircBinary(t))
 	b.cmd.Env = append(os.Environ(),
 		"MSN2IRC_LISTEN="+addr,
@@ -236,44 +256,54 @@ func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *br
 		b.waitErr = b.cmd.Wait()
 		close(b.exited)
 	}()
-	t.Cleanup(func() {
-		b.stop(t)
-		log := readFile(b.logPath)
-		if strings.Contains(log, "DATA RACE") {
-			t.Errorf("msn2irc reported a data race:\n%s", log)
-		}
-		// Real clients doing ordinary things must not make msn2irc log errors.
-		if errs := append(grepLines(log, "level=ERROR"), grepLines(log, `"level":"ERROR"`)...); len(errs) > 0 {
-			t.Errorf("msn2irc logged errors:\n%s", strings.Join(errs, "\n"))
-		}
-		for _, secret := range []string{
-			userPassword,
-			base64.StdEncoding.EncodeToString([]byte("\x00" + userPassport + "\x00" + userPassword)),
-			base64.StdEncoding.EncodeToString([]byte(userPassport + "\x00" + userPassport + "\x00" + userPassword)),
-		} {
-			if strings.Contains(log, secret) {
-				t.Errorf("msn2irc logged the MSN password (%d bytes of secret text found in its debug log)", len(secret))
-			}
-		}
-		if t.Failed() {
-			t.Logf("msn2irc log (last 150 lines):\n%s", tail(log, 150))
-		}
-	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return b
+			break
 		}
 		select {
 		case <-b.exited:
-			t.Fatalf("msn2irc exited at start (%v):\n%s", b.waitErr, readFile(b.logPath))
+			log := readFile(b.logPath)
+			if strings.Contains(log, "address already in use") {
+				return nil, true
+			}
+			t.Fatalf("msn2irc exited at start (%v):\n%s", b.waitErr, log)
 		case <-time.After(25 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
+			b.stop(t)
 			t.Fatalf("msn2irc does not listen on %s after 20s:\n%s", addr, tail(readFile(b.logPath), 50))
 		}
+	}
+	t.Cleanup(func() { b.check(t) })
+	return b, false
+}
+
+// check stops msn2irc and fails the test if its log shows a data race, an
+// error or a password.
+func (b *bridge) check(t *testing.T) {
+	b.stop(t)
+	log := readFile(b.logPath)
+	if strings.Contains(log, "DATA RACE") {
+		t.Errorf("msn2irc reported a data race:\n%s", log)
+	}
+	// Real clients doing ordinary things must not make msn2irc log errors.
+	if errs := append(grepLines(log, "level=ERROR"), grepLines(log, `"level":"ERROR"`)...); len(errs) > 0 {
+		t.Errorf("msn2irc logged errors:\n%s", strings.Join(errs, "\n"))
+	}
+	for _, secret := range []string{
+		userPassword,
+		base64.StdEncoding.EncodeToString([]byte("\x00" + userPassport + "\x00" + userPassword)),
+		base64.StdEncoding.EncodeToString([]byte(userPassport + "\x00" + userPassport + "\x00" + userPassword)),
+	} {
+		if strings.Contains(log, secret) {
+			t.Errorf("msn2irc logged the MSN password (%d bytes of secret text found in its debug log)", len(secret))
+		}
+	}
+	if t.Failed() {
+		t.Logf("msn2irc log (last 150 lines):\n%s", tail(log, 150))
 	}
 }
 

@@ -90,8 +90,7 @@ func TestIrssi(t *testing.T) {
 	carol := n.signIn(t, carolAddr)
 	carol.setStatus(t, msn.StatusBusy)
 
-	addr := freeAddr(t)
-	startBridge(t, n, addr, filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	addr := startBridge(t, n, "", filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8").addr
 	tp := newTap(t, addr)
 	irssi := startIrssi(t, tp.addr())
 
@@ -183,8 +182,7 @@ func TestIrssiWrongPassword(t *testing.T) {
 	t.Parallel()
 	needPrograms(t, "irssi", "tmux")
 	n := newMSNNetwork(t, "bob@example.com")
-	addr := freeAddr(t)
-	startBridge(t, n, addr, filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	addr := startBridge(t, n, "", filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8").addr
 	irssi := startIrssiWith(t, addr, "not-"+userPassword)
 	waitFor(t, 20*time.Second, "irssi to show the failed login", func() bool {
 		return len(grepLines(irssi.all(), "MSN login failed: wrong address or password")) > 0

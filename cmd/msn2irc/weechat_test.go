@@ -148,8 +148,7 @@ func TestWeechat(t *testing.T) {
 	carol := n.signIn(t, carolAddr)
 	carol.setStatus(t, msn.StatusAway)
 
-	addr := freeAddr(t)
-	startBridge(t, n, addr, filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP9,MSNP8")
+	addr := startBridge(t, n, "", filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP9,MSNP8").addr
 	tp := newTap(t, addr)
 	wc := startWeechat(t, tp.addr())
 

@@ -223,9 +223,9 @@ func TestZNC(t *testing.T) {
 	other := n.signIn(t, otherAddr)
 
 	dir := t.TempDir()
-	addr := freeAddr(t)
 	dbPath := filepath.Join(dir, "msn2irc.db")
-	br := startBridge(t, n, addr, dbPath, "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	br := startBridge(t, n, "", dbPath, "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
+	addr := br.addr
 	tp := newTap(t, addr)
 	z := startZNC(t, tp.addr())
 
