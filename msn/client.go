@@ -170,31 +170,22 @@ func (c *Client) abort() {
 func (c *Client) Events() <-chan Event { return c.events.out }
 
 // Version returns the negotiated protocol version number (2..12).
-func (c *Client) Version() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.version
-}
+func (c *Client) Version() int { return locked(&c.mu, &c.version) }
 
 // Passport returns the signed-in address.
-func (c *Client) Passport() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.passport
-}
+func (c *Client) Passport() string { return locked(&c.mu, &c.passport) }
 
 // FriendlyName returns the user's own friendly name as the server last said it.
-func (c *Client) FriendlyName() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.friendlyName
-}
+func (c *Client) FriendlyName() string { return locked(&c.mu, &c.friendlyName) }
 
 // Status returns the user's own status as the server last confirmed it.
-func (c *Client) Status() Status {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.status
+func (c *Client) Status() Status { return locked(&c.mu, &c.status) }
+
+// locked reads *v with mu held.
+func locked[T any](mu *sync.Mutex, v *T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return *v
 }
 
 // Contact returns what the client knows of one contact.

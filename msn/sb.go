@@ -46,11 +46,7 @@ type Switchboard struct {
 type participant struct{ passport, name string }
 
 // ID returns the session id (opaque; hex on Escargot) or, for one we opened before CAL answered, a local id.
-func (s *Switchboard) ID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.id
-}
+func (s *Switchboard) ID() string { return locked(&s.mu, &s.id) }
 
 // Participants returns the other participants currently in the session.
 func (s *Switchboard) Participants() []string {
