@@ -536,13 +536,21 @@ func (n *nsConn) rename(name string) bool {
 	return true
 }
 
-func (n *nsConn) rea(cmd *msn.Command) {
-	trid := cmd.Param(0)
+// legacyCommand returns the transaction id of REA or ADD, which MSNP10
+// replaced, and whether to carry it out: not from MSNP10 on (error 502),
+// nor with fewer than three parameters (ignored, as Escargot does).
+func (n *nsConn) legacyCommand(cmd *msn.Command) (trid string, ok bool) {
+	trid = cmd.Param(0)
 	if n.ver >= 10 {
 		n.err(502, trid)
-		return
+		return trid, false
 	}
-	if len(cmd.Params) < 3 {
+	return trid, len(cmd.Params) >= 3
+}
+
+func (n *nsConn) rea(cmd *msn.Command) {
+	trid, ok := n.legacyCommand(cmd)
+	if !ok {
 		return
 	}
 	who, name := msn.UnquoteName(cmd.Params[1]), msn.UnquoteName(cmd.Params[2])
@@ -623,12 +631,8 @@ func (n *nsConn) checkAdd(l msn.Lists, contact string, unknownCode int) int {
 }
 
 func (n *nsConn) add(cmd *msn.Command) {
-	trid := cmd.Param(0)
-	if n.ver >= 10 {
-		n.err(502, trid)
-		return
-	}
-	if len(cmd.Params) < 3 {
+	trid, ok := n.legacyCommand(cmd)
+	if !ok {
 		return
 	}
 	l, contact := parseList(cmd.Params[1]), msn.UnquoteName(cmd.Params[2])
