@@ -319,6 +319,7 @@ func TestZNC(t *testing.T) {
 
 	// msn2irc restarts (killed): ZNC reconnects, same nicks, same files.
 	filesBefore := z.logFiles()
+	linesBefore := z.logLines()
 	br.stop(t)
 	startBridge(t, n, addr, dbPath, "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8")
 	waitFor(t, 30*time.Second, "ZNC to rejoin &msn after msn2irc restarted", func() bool {
@@ -340,6 +341,9 @@ func TestZNC(t *testing.T) {
 		return len(grepLines(z.logFile("bob"), "<bob> bob again after the restart")) == 1 &&
 			len(grepLines(z.logFile(otherNick), "<"+otherNick+"> other bob again after the restart")) == 1
 	})
+	linesAfter := z.logLines()
+	t.Logf("the restart wrote %d lines to ZNC's &msn.log and %d to its status.log",
+		linesAfter["&msn.log"]-linesBefore["&msn.log"], linesAfter["status.log"]-linesBefore["status.log"])
 	if filesAfter := z.logFiles(); !slices.Equal(filesBefore, filesAfter) {
 		t.Errorf("log files changed over the restart: before %v, after %v", filesBefore, filesAfter)
 	}
