@@ -81,7 +81,7 @@ Connect an IRC client to %s port %s with the server password
 "%s:%s", for example:
 
   irssi -c %s -p %s -w %s:%s
-  /connect %s %s %s:%s        (in a running irssi or WeeChat)
+  /connect %s %s %s:%s        (in a running irssi)
 
 Then: /msg bob hello   /whois carol   /msg msn help   Press Ctrl-C to stop.
 
