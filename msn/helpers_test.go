@@ -377,6 +377,29 @@ func loginAs(t *testing.T, v int, tweak func(*Config)) *session {
 	return &session{c: c, ns: p, srv: srv, ps: ps, nt: n + 1}
 }
 
+// exchange expects the client's next command want on the notification
+// server and answers reply; "{tr}" in both stands for the transaction id
+// the command must carry.
+func (s *session) exchange(want, reply string) {
+	tr := s.trid()
+	s.ns.expect(strings.ReplaceAll(want, "{tr}", tr))
+	s.ns.send(strings.ReplaceAll(reply, "{tr}", tr))
+}
+
+// greetMSNP7 plays the server's side of alice's MSNP7 login as Escargot
+// recorded it, up to the MD5 challenge: the client must answer "USR 5 MD5 S"
+// with md5 of "b2fc8b3450b0638" and her password.
+func (p *peer) greetMSNP7() {
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 MSNP7")
+	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
+	p.send(cvrReply)
+	p.expect("INF 3")
+	p.send("INF 3 MD5")
+	p.expect("USR 4 MD5 I alice@example.com")
+	p.send("USR 4 MD5 S b2fc8b3450b0638")
+}
+
 // trid returns the TrID of the client's next NS request and advances.
 func (s *session) trid() string {
 	t := fmt.Sprint(s.nt)

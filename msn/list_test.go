@@ -26,12 +26,8 @@ func TestContactManagementMSNP7(t *testing.T) {
 	waitFor[ContactListSynced](t, c)
 
 	done := async(func(ctx context.Context) error { return c.AddContact(ctx, "dave@example.com") })
-	tr := s.trid()
-	s.ns.expect("ADD " + tr + " FL dave@example.com dave@example.com 0")
-	s.ns.send("ADD " + tr + " FL 3 dave@example.com dave@example.com 0")
-	tr = s.trid()
-	s.ns.expect("ADD " + tr + " AL dave@example.com dave@example.com")
-	s.ns.send("ADD " + tr + " AL 4 dave@example.com dave@example.com")
+	s.exchange("ADD {tr} FL dave@example.com dave@example.com 0", "ADD {tr} FL 3 dave@example.com dave@example.com 0")
+	s.exchange("ADD {tr} AL dave@example.com dave@example.com", "ADD {tr} AL 4 dave@example.com dave@example.com")
 	wantNil(t, done)
 	if ev := waitFor[ContactListChanged](t, c); ev.Contact.Passport != "dave@example.com" || ev.Added != ForwardList || ev.Contact.Lists != ForwardList {
 		t.Errorf("first change = %+v", ev)
@@ -42,9 +38,7 @@ func TestContactManagementMSNP7(t *testing.T) {
 
 	// Escargot answers REM FL with 205 although the removal worked.
 	done = async(func(ctx context.Context) error { return c.RemoveContact(ctx, "dave@example.com") })
-	tr = s.trid()
-	s.ns.expect("REM " + tr + " FL dave@example.com")
-	s.ns.send("205 " + tr)
+	s.exchange("REM {tr} FL dave@example.com", "205 {tr}")
 	wantNil(t, done)
 	if ev := waitFor[ContactListChanged](t, c); ev.Removed != ForwardList || ev.Contact.Lists != AllowList {
 		t.Errorf("remove = %+v", ev)
@@ -52,12 +46,8 @@ func TestContactManagementMSNP7(t *testing.T) {
 
 	// Block: off the allow list, onto the block list.
 	done = async(func(ctx context.Context) error { return c.Block(ctx, "dave@example.com") })
-	tr = s.trid()
-	s.ns.expect("REM " + tr + " AL dave@example.com")
-	s.ns.send("REM " + tr + " AL 5 dave@example.com")
-	tr = s.trid()
-	s.ns.expect("ADD " + tr + " BL dave@example.com dave@example.com")
-	s.ns.send("ADD " + tr + " BL 6 dave@example.com dave@example.com")
+	s.exchange("REM {tr} AL dave@example.com", "REM {tr} AL 5 dave@example.com")
+	s.exchange("ADD {tr} BL dave@example.com dave@example.com", "ADD {tr} BL 6 dave@example.com dave@example.com")
 	wantNil(t, done)
 	if ct, ok := c.Contact("dave@example.com"); !ok || ct.Lists != BlockList {
 		t.Errorf("dave = %+v", ct)
@@ -65,9 +55,7 @@ func TestContactManagementMSNP7(t *testing.T) {
 
 	// A server error other than the quirk is reported.
 	done = async(func(ctx context.Context) error { return c.AddContact(ctx, "nobody@example.com") })
-	tr = s.trid()
-	s.ns.expect("ADD " + tr + " FL nobody@example.com nobody@example.com 0")
-	s.ns.send("205 " + tr)
+	s.exchange("ADD {tr} FL nobody@example.com nobody@example.com 0", "205 {tr}")
 	if err := <-done; err == nil {
 		t.Fatal("ADD of an unknown account succeeded")
 	} else if se := (*ServerError)(nil); !errors.As(err, &se) || se.Code != 205 || ErrorText(205) != "user does not exist" {
@@ -81,12 +69,8 @@ func TestContactManagementMSNP10(t *testing.T) {
 	waitFor[ContactListSynced](t, c)
 
 	done := async(func(ctx context.Context) error { return c.AddContact(ctx, "dave@example.com") })
-	tr := s.trid()
-	s.ns.expect("ADC " + tr + " FL N=dave@example.com F=dave@example.com")
-	s.ns.send("ADC " + tr + " FL N=dave@example.com F=dave@example.com C=0c3b6a0f-0000-4000-8000-000000000001")
-	tr = s.trid()
-	s.ns.expect("ADC " + tr + " AL N=dave@example.com")
-	s.ns.send("ADC " + tr + " AL N=dave@example.com")
+	s.exchange("ADC {tr} FL N=dave@example.com F=dave@example.com", "ADC {tr} FL N=dave@example.com F=dave@example.com C=0c3b6a0f-0000-4000-8000-000000000001")
+	s.exchange("ADC {tr} AL N=dave@example.com", "ADC {tr} AL N=dave@example.com")
 	wantNil(t, done)
 	if ct, _ := c.Contact("dave@example.com"); ct.GUID != "0c3b6a0f-0000-4000-8000-000000000001" || ct.Lists != ForwardList|AllowList {
 		t.Errorf("dave = %+v", ct)
@@ -94,9 +78,7 @@ func TestContactManagementMSNP10(t *testing.T) {
 
 	// Removal from the forward list goes by contact id.
 	done = async(func(ctx context.Context) error { return c.RemoveContact(ctx, "dave@example.com") })
-	tr = s.trid()
-	s.ns.expect("REM " + tr + " FL 0c3b6a0f-0000-4000-8000-000000000001")
-	s.ns.send("REM " + tr + " FL 0c3b6a0f-0000-4000-8000-000000000001")
+	s.exchange("REM {tr} FL 0c3b6a0f-0000-4000-8000-000000000001", "REM {tr} FL 0c3b6a0f-0000-4000-8000-000000000001")
 	wantNil(t, done)
 	waitFor[ContactListChanged](t, c)
 	waitFor[ContactListChanged](t, c)
@@ -118,12 +100,8 @@ func TestAuthorizationRequests(t *testing.T) {
 		t.Errorf("request = %+v", ev)
 	}
 	done := async(func(ctx context.Context) error { return c.AcceptAuthorization(ctx, "erin@example.com") })
-	tr := s.trid()
-	s.ns.expect("ADC " + tr + " AL N=erin@example.com")
-	s.ns.send("ADC " + tr + " AL N=erin@example.com")
-	tr = s.trid()
-	s.ns.expect("ADC " + tr + " FL N=erin@example.com F=erin@example.com")
-	s.ns.send("ADC " + tr + " FL N=erin@example.com F=Erin%20E C=11111111-2222-3333-4444-555555555555")
+	s.exchange("ADC {tr} AL N=erin@example.com", "ADC {tr} AL N=erin@example.com")
+	s.exchange("ADC {tr} FL N=erin@example.com F=erin@example.com", "ADC {tr} FL N=erin@example.com F=Erin%20E C=11111111-2222-3333-4444-555555555555")
 	wantNil(t, done)
 	if ct, _ := c.Contact("erin@example.com"); ct.Lists != ForwardList|AllowList|ReverseList {
 		t.Errorf("erin = %+v", ct)
@@ -140,9 +118,7 @@ func TestAuthorizationRequests(t *testing.T) {
 	s.ns.send("ADC 0 RL N=frank@example.com F=Frank")
 	waitFor[AuthorizationRequested](t, c)
 	done = async(func(ctx context.Context) error { return c.DenyAuthorization(ctx, "frank@example.com") })
-	tr = s.trid()
-	s.ns.expect("ADC " + tr + " BL N=frank@example.com")
-	s.ns.send("ADC " + tr + " BL N=frank@example.com")
+	s.exchange("ADC {tr} BL N=frank@example.com", "ADC {tr} BL N=frank@example.com")
 	wantNil(t, done)
 }
 
@@ -150,14 +126,7 @@ func TestAuthorizationRequestAtSync(t *testing.T) {
 	srv := newFakeServer(t)
 	res := startLogin(t, testConfig(srv.addr(), nil, "MSNP7"), StatusBusy)
 	p := srv.accept()
-	p.expect("VER 1 MSNP7 CVR0")
-	p.send("VER 1 MSNP7")
-	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
-	p.send(cvrReply)
-	p.expect("INF 3")
-	p.send("INF 3 MD5")
-	p.expect("USR 4 MD5 I alice@example.com")
-	p.send("USR 4 MD5 S b2fc8b3450b0638")
+	p.greetMSNP7()
 	p.expect("USR 5 MD5 S 00d16f3de2dcf7d0df8446e6fa7d51a6")
 	p.send("USR 5 OK alice@example.com Alice%20L 1")
 	p.sendPayload("MSG Hotmail Hotmail", profile)

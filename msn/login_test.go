@@ -173,14 +173,7 @@ func TestLoginWrongPasswordMD5(t *testing.T) {
 	cfg.Password = "wrong-password"
 	res := startLogin(t, cfg, "")
 	p := srv.accept()
-	p.expect("VER 1 MSNP7 CVR0")
-	p.send("VER 1 MSNP7")
-	p.expect("CVR 2 0x0409 winnt 5.1 i386 MSNMSGR 6.2.0208 MSMSGS alice@example.com")
-	p.send(cvrReply)
-	p.expect("INF 3")
-	p.send("INF 3 MD5")
-	p.expect("USR 4 MD5 I alice@example.com")
-	p.send("USR 4 MD5 S b2fc8b3450b0638")
+	p.greetMSNP7()
 	p.expect("USR 5 MD5 S " + MD5LoginResponse("b2fc8b3450b0638", "wrong-password"))
 	p.send("911 5")
 	p.conn.Close()
@@ -435,9 +428,7 @@ func TestSilentReplyAfterLogin(t *testing.T) {
 	}
 	s.ns.send("CHG " + tr + " AWY 0") // a late reply is harmless
 	done = async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusIdle) })
-	tr = s.trid()
-	s.ns.expect("CHG " + tr + " IDL 0")
-	s.ns.send("CHG " + tr + " IDL 0")
+	s.exchange("CHG {tr} IDL 0", "CHG {tr} IDL 0")
 	wantNil(t, done)
 	// Notices from the server itself.
 	s.ns.sendPayload("MSG Hotmail Hotmail", "MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\n\r\nType: 1\r\nArg1: 5\r\n")
@@ -454,9 +445,7 @@ func TestSilentReplyAfterLogin(t *testing.T) {
 func TestClientIDInCHG(t *testing.T) {
 	s := loginAs(t, 8, func(cfg *Config) { cfg.ClientID = 1073741824 })
 	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusHidden) })
-	tr := s.trid()
-	s.ns.expect("CHG " + tr + " HDN 1073741824")
-	s.ns.send("CHG " + tr + " HDN 1073741824")
+	s.exchange("CHG {tr} HDN 1073741824", "CHG {tr} HDN 1073741824")
 	wantNil(t, done)
 }
 
@@ -482,9 +471,7 @@ func TestEventsNeverBlockTheReader(t *testing.T) {
 	}
 	s.ns.sendRaw(flood.String())
 	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusBusy) })
-	tr := s.trid()
-	s.ns.expect("CHG " + tr + " BSY 0")
-	s.ns.send("CHG " + tr + " BSY 0")
+	s.exchange("CHG {tr} BSY 0", "CHG {tr} BSY 0")
 	wantNil(t, done)
 	n := 0
 	for n < 3000 {

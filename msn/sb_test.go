@@ -22,9 +22,7 @@ func openSB(t *testing.T, s *session, sbSrv *fakeServer) (*Switchboard, *peer) {
 		sb, err := s.c.OpenSwitchboard(context.Background(), "bob@example.com")
 		ch <- sbResult{sb, err}
 	}()
-	tr := s.trid()
-	s.ns.expect("XFR " + tr + " SB")
-	s.ns.send("XFR " + tr + " SB " + sbSrv.addr() + " CKI 907a2294b74bcc63ffe4")
+	s.exchange("XFR {tr} SB", "XFR {tr} SB "+sbSrv.addr()+" CKI 907a2294b74bcc63ffe4")
 	sp := sbSrv.accept()
 	sp.expect("USR 1 alice@example.com 907a2294b74bcc63ffe4")
 	sp.send("USR 1 OK alice@example.com Alice")
@@ -172,9 +170,7 @@ func TestOpenSwitchboardContactOffline(t *testing.T) {
 		_, err := s.c.OpenSwitchboard(context.Background(), "carol@example.com")
 		ch <- err
 	}()
-	tr := s.trid()
-	s.ns.expect("XFR " + tr + " SB")
-	s.ns.send("XFR " + tr + " SB " + sbSrv.addr() + " CKI 6a8e25652e89b4214b97")
+	s.exchange("XFR {tr} SB", "XFR {tr} SB "+sbSrv.addr()+" CKI 6a8e25652e89b4214b97")
 	sp := sbSrv.accept()
 	sp.expect("USR 1 alice@example.com 6a8e25652e89b4214b97")
 	sp.send("USR 1 OK alice@example.com Alice")
@@ -189,9 +185,7 @@ func TestOpenSwitchboardContactOffline(t *testing.T) {
 		_, err := s.c.OpenSwitchboard(context.Background(), "bob@example.com")
 		ch <- err
 	}()
-	tr = s.trid()
-	s.ns.expect("XFR " + tr + " SB")
-	s.ns.send("913 " + tr)
+	s.exchange("XFR {tr} SB", "913 {tr}")
 	var se *ServerError
 	if err := <-ch; !errors.As(err, &se) || se.Code != 913 {
 		t.Fatalf("err = %v, want server error 913", err)
