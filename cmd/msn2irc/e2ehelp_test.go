@@ -86,9 +86,13 @@ func msn2ircBinary(t *testing.T) string {
 }
 
 // needPrograms skips the test when a program is missing, except in CI
-// (CI set), where the programs are part of the contract and missing is a failure.
+// (CI set), where the programs are part of the contract and missing is a
+// failure. With -short it always skips.
 func needPrograms(t *testing.T, names ...string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test with real IRC software; skipped with -short")
+	}
 	for _, name := range names {
 		if _, err := exec.LookPath(name); err != nil {
 			msg := fmt.Sprintf("%s is not installed (Debian: apt-get install %s)", name, debianPackage(name))
