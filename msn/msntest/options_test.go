@@ -98,35 +98,26 @@ func TestChallenges(t *testing.T) {
 }
 
 func TestChallengeVectors(t *testing.T) {
-	// The algorithms are proven by msn's test vectors; the server must accept
-	// exactly those answers for the product ids it knows.
-	for _, ver := range []int{11, 12} {
-		for _, v := range []struct{ chl, want string }{
-			{"22210219642164014968", "85ecb0db8f32113df79ce0892b9a102c"},
-			{"36819795137093047918", "e7ad3cb09d3e9e4e7c720175984809e9"},
-			{"21948129323261853323", "59bcf63ed21f44906c3d3e121ddbed65"},
-			{"41525959199453244913", "dcb8ff529e4dd12cc43389851128d2db"},
-			{"31744216663023315951", "d15553d0ea89c9f63bbb98a208fa4235"},
-			{"14494180082586329971", "4e11d4cd56a65bdf04f60aa133db7ebc"},
-		} {
-			if got, ok := expectedQRY(ver, "PROD0090YUAUV{2B", v.chl); !ok || got != v.want {
-				t.Errorf("expectedQRY(%d, PROD0090, %s) = %s, %v; want %s", ver, v.chl, got, ok, v.want)
+	// msn's test vectors prove the algorithms; the server must expect the
+	// answer of msn's client for its product id at every version.
+	for ver := 6; ver <= 12; ver++ {
+		for _, chl := range []string{"22210219642164014968", "15570131571988941333", "237191752526424888127371168"} {
+			id, want := msn.ChallengeResponse(ver, chl)
+			if got, ok := expectedQRY(ver, id, chl); !ok || got != want {
+				t.Errorf("expectedQRY(%d, %s, %s) = %s, %v; want %s", ver, id, chl, got, ok, want)
 			}
-		}
-	}
-	for _, v := range []struct{ chl, want string }{
-		{"15570131571988941333", "8f2f5a91b72102cd28355e9fc9000d6e"},
-		{"12345678901234567890", "8ba1bb9d6dbf624fee31a2053af5fdd0"},
-	} {
-		if got, ok := expectedQRY(8, "msmsgs@msnmsgr.com", v.chl); !ok || got != v.want {
-			t.Errorf("expectedQRY(8, msmsgs, %s) = %s, %v; want %s", v.chl, got, ok, v.want)
 		}
 	}
 	if got, ok := expectedQRY(10, "PROD0038W!61ZTF9", "15570131571988941333"); !ok || got != "ca90e6a7c94a14aae7b3ae0f6018433e" {
 		t.Errorf("expectedQRY(10, PROD0038) = %s, %v", got, ok)
 	}
-	if _, ok := expectedQRY(11, "msmsgs@msnmsgr.com", "15570131571988941333"); ok {
-		t.Error("expectedQRY accepts the MSNP6-10 id at MSNP11")
+	for _, tc := range []struct {
+		ver int
+		id  string
+	}{{11, "msmsgs@msnmsgr.com"}, {10, "PROD0090YUAUV{2B"}, {5, "msmsgs@msnmsgr.com"}, {12, "PROD0113H11T8$X_"}} {
+		if _, ok := expectedQRY(tc.ver, tc.id, "15570131571988941333"); ok {
+			t.Errorf("expectedQRY accepts %s at MSNP%d", tc.id, tc.ver)
+		}
 	}
 }
 
