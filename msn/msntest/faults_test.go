@@ -13,11 +13,7 @@ func chat(t *testing.T, s *Server) (alice, bob, asb, bsb *tconn) {
 	bob, _ = online(t, s, "bob", 12, "bob@example.com", "Bob")
 	alice, _ = online(t, s, "alice", 12, "alice@example.com", "Alice")
 	bob.skipTo("NLN NLN alice@example.com {rest}")
-	alice.send("XFR 50 SB")
-	ck := alice.expect("XFR 50 SB " + s.SBAddr() + " CKI {cookie}")[0]
-	asb = dial(t, "alice/SB", s.SBAddr())
-	asb.send("USR 1 alice@example.com " + ck)
-	asb.expect("USR 1 OK alice@example.com Alice")
+	asb, _ = openSB(t, s, alice, 50, "alice/SB", "alice@example.com", "Alice")
 	asb.send("CAL 2 bob@example.com")
 	asb.expect("CAL 2 RINGING {sid}")
 	rng := bob.expect("RNG {sid} " + s.SBAddr() + " CKI {cookie} alice@example.com Alice")

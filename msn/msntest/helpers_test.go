@@ -406,3 +406,16 @@ func ticketFor(s *Server, user string) (string, error) {
 	}
 	return m[1], nil
 }
+
+// openSB asks the notification server c for a switchboard with "XFR tr SB"
+// and signs in to it as user, whose friendly name is name; conn names the
+// connection in failure messages. It returns the connection and the cookie.
+func openSB(t *testing.T, s *Server, c *tconn, tr int, conn, user, name string) (sb *tconn, cookie string) {
+	t.Helper()
+	c.send("XFR " + strconv.Itoa(tr) + " SB")
+	ck := c.expect("XFR " + strconv.Itoa(tr) + " SB " + s.SBAddr() + " CKI {cookie}")[0]
+	sb = dial(t, conn, s.SBAddr())
+	sb.send("USR 1 " + user + " " + ck)
+	sb.expect("USR 1 OK " + user + " " + name)
+	return sb, ck
+}

@@ -198,11 +198,7 @@ func TestMSNP7EdgeCases(t *testing.T) {
 	}
 
 	// Switchboard: CAL to a hidden contact, MSG alone, PNG, oversize MSG.
-	alice.send("XFR 17 SB")
-	ck := alice.expect("XFR 17 SB " + s.SBAddr() + " CKI {cookie}")[0]
-	sb := dial(t, "alice/SB", s.SBAddr())
-	sb.send("USR 1 alice@example.com " + ck)
-	sb.expect("USR 1 OK alice@example.com Alice")
+	sb, ck := openSB(t, s, alice, 17, "alice/SB", "alice@example.com", "Alice")
 	sb.send("CAL 2 bob@example.com")
 	sb.expect("217 2")
 	sb.sendPayload("MSG 3 A", "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nalone")
@@ -217,11 +213,7 @@ func TestMSNP7EdgeCases(t *testing.T) {
 	sb.expect("911 1")
 	sb.expectClosed()
 
-	alice.send("XFR 18 SB")
-	ck = alice.expect("XFR 18 SB " + s.SBAddr() + " CKI {cookie}")[0]
-	sb = dial(t, "alice/SB2", s.SBAddr())
-	sb.send("USR 1 alice@example.com " + ck)
-	sb.expect("USR 1 OK alice@example.com Alice")
+	sb, _ = openSB(t, s, alice, 18, "alice/SB2", "alice@example.com", "Alice")
 	sb.sendPayload("MSG 2 X", "MIME-Version: 1.0\r\n\r\n")
 	sb.expectClosed()
 
@@ -358,11 +350,7 @@ func TestListsMSNP12(t *testing.T) {
 	alice.send("ADC 30 BL N=bob@example.com")
 	alice.expect("ADC 30 BL N=bob@example.com")
 	bob.skipTo("FLN alice@example.com")
-	bob.send("XFR 40 SB")
-	ck := bob.expect("XFR 40 SB " + s.SBAddr() + " CKI {cookie}")[0]
-	sb := dial(t, "bob/SB", s.SBAddr())
-	sb.send("USR 1 bob@example.com " + ck)
-	sb.expect("USR 1 OK bob@example.com Bob")
+	sb, _ := openSB(t, s, bob, 40, "bob/SB", "bob@example.com", "Bob")
 	sb.send("CAL 2 alice@example.com")
 	sb.expect("217 2")
 

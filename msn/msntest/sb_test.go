@@ -22,11 +22,7 @@ func TestSBSessionEndsWhenEmpty(t *testing.T) {
 	s := newServer(t, Options{})
 	bob, _ := online(t, s, "bob", 12, "bob@example.com", "Bob")
 	alice, _ := online(t, s, "alice", 12, "alice@example.com", "Alice")
-	alice.send("XFR 50 SB")
-	ck := alice.expect("XFR 50 SB " + s.SBAddr() + " CKI {cookie}")[0]
-	asb := dial(t, "alice/SB", s.SBAddr())
-	asb.send("USR 1 alice@example.com " + ck)
-	asb.expect("USR 1 OK alice@example.com Alice")
+	asb, _ := openSB(t, s, alice, 50, "alice/SB", "alice@example.com", "Alice")
 	asb.send("CAL 2 bob@example.com")
 	sid := asb.expect("CAL 2 RINGING {sid}")[0]
 	rng := bob.skipTo("RNG {sid} " + s.SBAddr() + " CKI {cookie} alice@example.com Alice")

@@ -132,11 +132,7 @@ func replayTranscript(t *testing.T, ver int) {
 	}
 
 	// alice opens a switchboard and calls bob.
-	alice.send("XFR " + strconv.Itoa(tr) + " SB")
-	ck := alice.expect("XFR " + strconv.Itoa(tr) + " SB " + s.SBAddr() + " CKI {cookie}")[0]
-	asb := dial(t, "alice/SB", s.SBAddr())
-	asb.send("USR 1 alice@example.com " + ck)
-	asb.expect("USR 1 OK alice@example.com Alice")
+	asb, _ := openSB(t, s, alice, tr, "alice/SB", "alice@example.com", "Alice")
 	asb.send("CAL 2 bob@example.com")
 	rng := bob.expect("RNG {sid} " + s.SBAddr() + " CKI {cookie} alice@example.com Alice")
 	sid := asb.expect("CAL 2 RINGING {sid}")[0]
