@@ -519,3 +519,48 @@ func TestSwitchboardLimit(t *testing.T) {
 		pc.expectText("to carol")
 	}
 }
+
+func TestMessagesWaitWhileDisconnected(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	e.msn.RejectLogin(alice, 500)
+	e.msn.DropNS(alice)
+	c.expectMsn("Lost the connection")
+	c.send("PRIVMSG bob :written while disconnected")
+	c.expectFrom("bob", "NOTICE", "queued")
+	e.msn.RejectLogin(alice, 0)
+	c.expectMsn("Reconnected")
+	got := p.expectText("written while disconnected")
+	if got.From != alice {
+		t.Errorf("from %s", got.From)
+	}
+}
+
+func TestFormattingSetting(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("PRIVMSG bob :\x02all bold\x02")
+	if got := p.expectText("all bold"); !got.Format.Bold || got.Text != "all bold" {
+		t.Errorf("formatting on: %q %+v", got.Text, got.Format)
+	}
+	c.send("PRIVMSG msn :set formatting false")
+	c.expectMsn("formatting=false")
+	c.send("PRIVMSG bob :\x02plain now\x02")
+	plain := p.expectText("plain now")
+	if plain.Format.Bold || plain.Text != "plain now" {
+		t.Errorf("formatting off: %q %+v", plain.Text, plain.Format)
+	}
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := plain.Switchboard.SendText(ctx, "bold from msn", msn.Format{Bold: true}); err != nil {
+		t.Fatal(err)
+	}
+	m := c.expectFrom("bob", "PRIVMSG", "bold from msn")
+	if m.Trailing() != "bold from msn" {
+		t.Errorf("formatting off, got %q", m.Trailing())
+	}
+}
