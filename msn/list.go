@@ -213,20 +213,7 @@ func (c *Client) onLST(cmd *Command) {
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
-		var passport, name, guid string
-		var rest []string
-		for _, f := range p {
-			switch {
-			case strings.HasPrefix(f, "N="):
-				passport = f[2:]
-			case strings.HasPrefix(f, "F="):
-				name = f[2:]
-			case strings.HasPrefix(f, "C="):
-				guid = f[2:]
-			default:
-				rest = append(rest, f)
-			}
-		}
+		passport, name, guid, rest := contactFields(p)
 		if passport != "" && len(rest) > 0 {
 			ct := c.contactLocked(passport, true)
 			if name != "" {
@@ -293,11 +280,10 @@ func (c *Client) onADD(cmd *Command) {
 	c.changeListsLocked(cmd.Param(3), cmd.Param(4), bit, 0, cmd.Param(0) == "0")
 }
 
-func (c *Client) onADC(cmd *Command) {
-	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
-	bit := listBits[cmd.Param(1)]
-	var passport, name, guid string
-	for _, f := range cmd.Params[min(2, len(cmd.Params)):] {
+// contactFields splits the MSNP10+ fields of a contact, "N=passport",
+// "F=name" and "C=guid", from the other fields, which rest keeps in order.
+func contactFields(fields []string) (passport, name, guid string, rest []string) {
+	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "N="):
 			passport = f[2:]
@@ -305,8 +291,17 @@ func (c *Client) onADC(cmd *Command) {
 			name = f[2:]
 		case strings.HasPrefix(f, "C="):
 			guid = f[2:]
+		default:
+			rest = append(rest, f)
 		}
 	}
+	return passport, name, guid, rest
+}
+
+func (c *Client) onADC(cmd *Command) {
+	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
+	bit := listBits[cmd.Param(1)]
+	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):])
 	if bit == 0 || passport == "" {
 		return // e.g. adding a known contact to a group
 	}
