@@ -67,17 +67,24 @@ type cookie struct {
 // newCookie issues a switchboard cookie. s.mu held.
 func (s *Server) newCookie(passport, session string) string {
 	now := time.Now()
-	if len(s.cookies) > 256 {
-		for k, c := range s.cookies {
-			if now.After(c.expires) {
-				delete(s.cookies, k)
-			}
-		}
-	}
+	pruneExpired(s.cookies, now, func(c *cookie) time.Time { return c.expires })
 	ck := randHex(20)
 	s.cookies[ck] = &cookie{passport: passport, session: session, expires: now.Add(cookieLifetime)}
 	s.issued.Cookies = append(s.issued.Cookies, ck)
 	return ck
+}
+
+// pruneExpired deletes the entries of m that expired before now, once m
+// holds more than 256, so that unused tickets and cookies do not pile up.
+func pruneExpired[V any](m map[string]V, now time.Time, expires func(V) time.Time) {
+	if len(m) <= 256 {
+		return
+	}
+	for k, v := range m {
+		if now.After(expires(v)) {
+			delete(m, k)
+		}
+	}
 }
 
 // takeCookie consumes a cookie: it is valid once. s.mu held.

@@ -93,26 +93,25 @@ func (s *Server) AnswerCommand(cmd string) {
 // RefuseCall makes every CAL that invites passport fail with the error code
 // (e.g. 217). A code of 0 lets calls through again.
 func (s *Server) RefuseCall(passport string, code int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if code == 0 {
-		delete(s.faults.refuseCall, key(passport))
-		return
-	}
-	s.faults.refuseCall[key(passport)] = code
+	s.setCode(s.faults.refuseCall, passport, code)
 }
 
 // RejectLogin makes USR for passport fail with the error code (e.g. 500 or
 // 911), after which the connection is closed. A code of 0 allows logins
 // again.
 func (s *Server) RejectLogin(passport string, code int) {
+	s.setCode(s.faults.rejectLogin, passport, code)
+}
+
+// setCode sets passport's error code in m, or removes it when code is 0.
+func (s *Server) setCode(m map[string]int, passport string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if code == 0 {
-		delete(s.faults.rejectLogin, key(passport))
+		delete(m, key(passport))
 		return
 	}
-	s.faults.rejectLogin[key(passport)] = code
+	m[key(passport)] = code
 }
 
 // SendRaw writes data as it is on passport's notification server

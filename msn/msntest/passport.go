@@ -45,13 +45,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	if len(s.tickets) > 256 {
-		for k, t := range s.tickets {
-			if now.After(t.expires) {
-				delete(s.tickets, k)
-			}
-		}
-	}
+	pruneExpired(s.tickets, now, func(t *ticket) time.Time { return t.expires })
 	tok := randHex(20)
 	s.tickets[tok] = &ticket{passport: a.passport, expires: now.Add(ticketLifetime)}
 	s.issued.Tickets = append(s.issued.Tickets, tok)
