@@ -145,28 +145,10 @@ func testVersion(t *testing.T, ver string) {
 	waitEv(t, bob, func(p msn.PresenceChanged) bool { return p.FriendlyName == "Alice Ünïcode 100%" })
 
 	// A chat both ways.
-	type opened struct {
-		sb  *msn.Switchboard
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		sb, err := alice.OpenSwitchboard(ctx, "bob@example.com")
-		ch <- opened{sb, err}
-	}()
-	inv := waitEv[msn.Invitation](t, bob, nil)
+	asb, bsb, inv := call(t, ctx, alice, bob, "bob@example.com")
 	if inv.From != "alice@example.com" {
 		t.Errorf("invitation from %q", inv.From)
 	}
-	bsb, err := bob.Accept(ctx, inv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := <-ch
-	if o.err != nil {
-		t.Fatal(o.err)
-	}
-	asb := o.sb
 	if err := asb.SendTyping(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -361,28 +343,12 @@ func TestMatrixFaults(t *testing.T) {
 			srv.RefuseCall("bob@example.com", 0)
 
 			// The switchboard drops with a message in flight.
-			type opened struct {
-				sb  *msn.Switchboard
-				err error
-			}
-			ch := make(chan opened, 1)
-			go func() {
-				sb, err := alice.OpenSwitchboard(ctx, "bob@example.com")
-				ch <- opened{sb, err}
-			}()
-			inv := waitEv[msn.Invitation](t, bob, nil)
-			if _, err := bob.Accept(ctx, inv); err != nil {
-				t.Fatal(err)
-			}
-			o := <-ch
-			if o.err != nil {
-				t.Fatal(o.err)
-			}
+			asb, _, _ := call(t, ctx, alice, bob, "bob@example.com")
 			srv.DropSBOnNextMessage("alice@example.com")
-			if err := o.sb.SendText(ctx, "lost?", msn.Format{}); !errors.Is(err, msn.ErrClosed) {
+			if err := asb.SendText(ctx, "lost?", msn.Format{}); !errors.Is(err, msn.ErrClosed) {
 				t.Errorf("dropped SB: err = %v, want ErrClosed", err)
 			}
-			if ev := waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == o.sb }); ev.Err == nil {
+			if ev := waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb }); ev.Err == nil {
 				t.Error("SwitchboardClosed without an error after a drop")
 			}
 
@@ -412,4 +378,29 @@ func TestMatrixFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// call has from open a switchboard with to, whose address is passport, and
+// to accept the invitation; it returns both ends and the invitation.
+func call(t *testing.T, ctx context.Context, from, to *msn.Client, passport string) (fromSB, toSB *msn.Switchboard, inv msn.Invitation) {
+	t.Helper()
+	type opened struct {
+		sb  *msn.Switchboard
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		sb, err := from.OpenSwitchboard(ctx, passport)
+		ch <- opened{sb, err}
+	}()
+	inv = waitEv[msn.Invitation](t, to, nil)
+	toSB, err := to.Accept(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := <-ch
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	return o.sb, toSB, inv
 }
