@@ -47,30 +47,16 @@ func (cfg Config) withDefaults() Config {
 	if len(cfg.Versions) == 0 {
 		cfg.Versions = DefaultVersions
 	}
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = 10 * time.Second
-	}
-	if cfg.LoginTimeout <= 0 {
-		cfg.LoginTimeout = 30 * time.Second
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 15 * time.Second
-	}
+	positiveOr(&cfg.DialTimeout, 10*time.Second)
+	positiveOr(&cfg.LoginTimeout, 30*time.Second)
+	positiveOr(&cfg.RequestTimeout, 15*time.Second)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.EventBuffer <= 0 {
-		cfg.EventBuffer = 256
-	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 45 * time.Second
-	}
-	if cfg.PingTimeout <= 0 {
-		cfg.PingTimeout = 30 * time.Second
-	}
-	if cfg.SwitchboardIdleTimeout <= 0 {
-		cfg.SwitchboardIdleTimeout = 5 * time.Minute
-	}
+	positiveOr(&cfg.EventBuffer, 256)
+	positiveOr(&cfg.PingInterval, 45*time.Second)
+	positiveOr(&cfg.PingTimeout, 30*time.Second)
+	positiveOr(&cfg.SwitchboardIdleTimeout, 5*time.Minute)
 	if cfg.HTTPClient == nil {
 		// Two requests per login, hours apart: no idle connections kept.
 		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
@@ -81,6 +67,13 @@ func (cfg Config) withDefaults() Config {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: tr}
 	}
 	return cfg
+}
+
+// positiveOr sets *v to d unless it is positive.
+func positiveOr[T ~int | ~int64](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // eventGrace is how long Close waits for the consumer to take the last

@@ -59,6 +59,13 @@ func (s *Switchboard) Participants() []string {
 	return out
 }
 
+// addLocked adds p to the participants unless it is one already. s.mu held.
+func (s *Switchboard) addLocked(p participant) {
+	if !s.hasLocked(p.passport) {
+		s.participants = append(s.participants, p)
+	}
+}
+
 func (s *Switchboard) hasLocked(passport string) bool {
 	for _, p := range s.participants {
 		if strings.EqualFold(p.passport, passport) {
@@ -222,9 +229,7 @@ func (s *Switchboard) handle(cmd *Command) {
 			return
 		}
 		s.mu.Lock()
-		if !s.hasLocked(p.passport) {
-			s.participants = append(s.participants, p)
-		}
+		s.addLocked(p)
 		s.stash = append(s.stash, ParticipantJoined{Switchboard: s, Passport: p.passport, FriendlyName: p.name, Initial: true})
 		s.mu.Unlock()
 	case "ANS":
@@ -245,9 +250,7 @@ func (s *Switchboard) handle(cmd *Command) {
 			return
 		}
 		s.mu.Lock()
-		if !s.hasLocked(p.passport) {
-			s.participants = append(s.participants, p)
-		}
+		s.addLocked(p)
 		if s.outgoing {
 			s.announced = true
 		}
