@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDecodeName(t *testing.T) {
@@ -79,4 +80,37 @@ func TestXMLEscape(t *testing.T) {
 	if got := xmlUnescape("&#233;t&#xE9; &bogus; & done"); got != "été &bogus; & done" {
 		t.Errorf("xmlUnescape = %q", got)
 	}
+}
+
+func FuzzNames(f *testing.F) {
+	for _, seed := range []string{"Alice é Liddell", "100% sure", "%41%zz%", "a\r\nb\tc\x00\x7f", "bad\xff", ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		enc, err := encodeName(s)
+		if err == nil {
+			for i := 0; i < len(enc); i++ {
+				if c := enc[i]; c < 0x21 || c == 0x7f {
+					t.Fatalf("encodeName(%q) = %q has byte %#x", s, enc, c)
+				}
+			}
+			if len(enc) > maxEncodedName {
+				t.Fatalf("encodeName(%q) is %d bytes", s, len(enc))
+			}
+			if got, want := decodeName(enc), strings.ToValidUTF8(s, "\uFFFD"); got != want {
+				t.Fatalf("decodeName(encodeName(%q)) = %q, want %q", s, got, want)
+			}
+		} else if s != "" && !errors.Is(err, ErrNameTooLong) {
+			t.Fatalf("encodeName(%q): %v", s, err)
+		}
+		if d := decodeName(s); !utf8.ValidString(d) {
+			t.Fatalf("decodeName(%q) = %q is not UTF-8", s, d)
+		}
+		if got := UnquoteName(QuoteName(s)); got != s {
+			t.Fatalf("UnquoteName(QuoteName(%q)) = %q", s, got)
+		}
+		if got := UnquoteName(percentEncode(s)); got != s {
+			t.Fatalf("UnquoteName(percentEncode(%q)) = %q", s, got)
+		}
+	})
 }
