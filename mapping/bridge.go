@@ -67,6 +67,8 @@ type Bridge struct {
 	sessions map[string]*session
 	closed   bool
 	wg       sync.WaitGroup
+
+	throttle *loginThrottle // refused passwords are not retried at once
 }
 
 // NewBridge returns a bridge; call SetServer before serving clients.
@@ -90,7 +92,8 @@ func NewBridge(cfg Config) *Bridge {
 		cfg.MaxSwitchboards = DefaultMaxSwitchboards
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{}}
+	return &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
+		throttle: newLoginThrottle(time.Now)}
 }
 
 func setDefault(d *time.Duration, def time.Duration) {
@@ -121,6 +124,10 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 	if creds.Password == "" {
 		return nil, errWrongPassword
 	}
+	if wait := b.throttle.blocked(account, creds.Password); wait > 0 {
+		b.log.Info("login not retried: MSN refused this password recently", "account", account, "wait", wait.Round(time.Second))
+		return nil, fmt.Errorf("%w (refused moments ago; msn2irc tries this password with MSN again in %s)", errWrongPassword, wait.Round(time.Second))
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		s, created, err := b.sessionFor(account, creds.Password)
 		if err != nil {
@@ -133,6 +140,9 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 		}
 		if s.loginErr != nil {
 			if created {
+				if errors.Is(s.loginErr, msn.ErrAuthFailed) {
+					b.throttle.failed(account, creds.Password)
+				}
 				return nil, loginError(s.loginErr)
 			}
 			continue // someone else's login failed; try with these credentials
@@ -152,6 +162,7 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 		if w == nil {
 			return nil, errWrongPassword
 		}
+		b.throttle.succeeded(account)
 		return w, nil
 	}
 	return nil, errors.New("MSN login failed: the session ended while attaching, try again")
