@@ -50,6 +50,7 @@ type Config struct {
 	TypingTimeout   time.Duration // quiet time after which typing is reported done
 	MaxSwitchboards int           // open conversations per session
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
+	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -90,6 +91,9 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	if cfg.MaxSwitchboards <= 0 {
 		cfg.MaxSwitchboards = DefaultMaxSwitchboards
+	}
+	if cfg.MaxReplay <= 0 {
+		cfg.MaxReplay = DefaultMaxReplay
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},

@@ -507,6 +507,11 @@ func (s *session) failed(cv *conv, o *outgoing, reason string) {
 	if c := s.contacts[cv.peer]; c != nil {
 		nick = c.nick
 	}
+	if s.world.ClientCount() == 0 {
+		// Nobody sees a FAIL now: keep the report for the next client.
+		s.deliver(ircd.Message{Command: "NOTICE", From: nick, Text: desc})
+		return
+	}
 	s.world.Fail(nick, "PRIVMSG", "MESSAGE_NOT_DELIVERED", desc, nick)
 }
 

@@ -208,42 +208,6 @@ func ircLines(text string, f msn.Format, formatting bool) []string {
 	return SplitLines(text, maxLineBytes)
 }
 
-// deliver sends a message to the attached clients, or keeps it for the
-// next client when none is attached.
-func (s *session) deliver(m ircd.Message) {
-	if m.Time.IsZero() {
-		m.Time = time.Now()
-	}
-	if s.world.ClientCount() == 0 && m.Command != "TAGMSG" {
-		_, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
-		if err != nil {
-			s.log.Warn("keeping a message for replay", "err", err)
-		}
-		return
-	}
-	s.world.Deliver(m)
-}
-
-// replay delivers the messages kept while no client was attached.
-func (s *session) replay() {
-	msgs, err := s.store.Replay(s.ctx, s.account)
-	if err != nil {
-		s.log.Warn("reading kept messages", "err", err)
-		return
-	}
-	if len(msgs) == 0 {
-		return
-	}
-	var last int64
-	for _, m := range msgs {
-		s.world.Deliver(ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
-		last = m.ID
-	}
-	if err := s.store.DeleteReplay(s.ctx, s.account, last); err != nil {
-		s.log.Warn("deleting replayed messages", "err", err)
-	}
-}
-
 // notice tells the user something in &msn, from the service user.
 func (s *session) notice(text string) {
 	s.deliver(ircd.Message{Command: "NOTICE", From: ServiceNick, Target: ContactsChannel, Text: text})

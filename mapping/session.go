@@ -60,6 +60,7 @@ type session struct {
 	typing      map[typingKey]*time.Timer
 	synced      bool
 	chanCounter int
+	replayKept  replayKept
 }
 
 func newSession(b *Bridge, account, password string) *session {
