@@ -38,7 +38,11 @@
 // SendRaw and SendOUT.
 //
 // Accounts and lists are set up with AddAccount, AddContact, Befriend and
-// SetFriendlyName, and inspected with Status, Online and Lists. Config
-// and Login give an msn client pointed at the server, to play the other
-// party in tests.
+// SetFriendlyName, and inspected with Status, Online and Lists. Issued
+// lists the salts, Passport tickets and switchboard cookies handed out, so
+// that tests can check none of them reaches a log. Config and Login give an
+// msn client pointed at the server, to play the other party in tests.
+//
+// Challenge answers, MD5 logins and the URL encoding of parameters use the
+// msn package's functions: one implementation serves client and server.
 package msntest
