@@ -144,54 +144,72 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 		c.send(t, "NICK "+nick)
 		c.send(t, "USER "+nick+" 0 * :"+nick)
 	}
-	sasl := func(c *ircClient, pw string) {
-		c.send(t, "CAP LS 302")
-		c.send(t, "CAP REQ :sasl")
-		register(c, "alice")
-		c.expect(t, 10*time.Second, "CAP ACK sasl", func(m *irc.Message) bool {
-			return m.Command == "CAP" && len(m.Params) > 1 && m.Params[1] == "ACK"
-		})
-		c.send(t, "AUTHENTICATE PLAIN")
-		c.expect(t, 10*time.Second, "AUTHENTICATE +", func(m *irc.Message) bool { return m.Command == "AUTHENTICATE" })
-		c.send(t, "authenticate "+saslPlain(pw))
+	welcome := func(c *ircClient) {
+		c.expect(t, 10*time.Second, "welcome", func(m *irc.Message) bool { return m.Command == irc.RPL_WELCOME })
 	}
-
-	// PASS address:password.
-	c := dialIRC(t, addr)
-	c.send(t, "PASS "+userPassport+":"+password)
-	register(c, "alice")
-	signedIn(c, "PASS")
-
-	// SASL PLAIN.
-	c = dialIRC(t, addr)
-	sasl(c, password)
-	c.expect(t, 20*time.Second, "SASL success", func(m *irc.Message) bool { return m.Command == irc.RPL_SASLSUCCESS })
-	c.send(t, "CAP END")
-	signedIn(c, "SASL")
-
-	// "login" from a guest client.
-	c = dialIRC(t, addr)
-	register(c, "guest")
-	c.expect(t, 10*time.Second, "welcome", func(m *irc.Message) bool { return m.Command == irc.RPL_WELCOME })
-	c.send(t, "PRIVMSG msn :login "+userPassport+" "+password)
-	signedIn(c, "guest login")
-
-	// The same three with a wrong password, spelt as a client may: commands
+	// The ways to log in. odd spells the lines as a client may too: commands
 	// in lower case, a trailing parameter, a command word in capitals.
-	c = dialIRC(t, addr)
-	c.send(t, "pass :"+userPassport+":"+wrong)
-	register(c, "alice")
-	refused(c, "PASS, wrong password")
-
-	c = dialIRC(t, addr)
-	sasl(c, wrong)
-	refused(c, "SASL, wrong password")
-
-	c = dialIRC(t, addr)
-	register(c, "guest")
-	c.expect(t, 10*time.Second, "welcome", func(m *irc.Message) bool { return m.Command == irc.RPL_WELCOME })
-	c.send(t, "privmsg msn : LOGIN "+userPassport+" "+wrong)
-	refused(c, "guest login, wrong password")
+	ways := []struct {
+		how   string
+		start func(c *ircClient, pw string, odd bool)
+		// finish completes registration once the password was accepted.
+		finish func(c *ircClient)
+	}{{
+		how: "PASS",
+		start: func(c *ircClient, pw string, odd bool) {
+			if odd {
+				c.send(t, "pass :"+userPassport+":"+pw)
+			} else {
+				c.send(t, "PASS "+userPassport+":"+pw)
+			}
+			register(c, "alice")
+		},
+	}, {
+		how: "SASL PLAIN",
+		start: func(c *ircClient, pw string, odd bool) {
+			c.send(t, "CAP LS 302")
+			c.send(t, "CAP REQ :sasl")
+			register(c, "alice")
+			c.expect(t, 10*time.Second, "CAP ACK sasl", func(m *irc.Message) bool {
+				return m.Command == "CAP" && len(m.Params) > 1 && m.Params[1] == "ACK"
+			})
+			c.send(t, "AUTHENTICATE PLAIN")
+			c.expect(t, 10*time.Second, "AUTHENTICATE +", func(m *irc.Message) bool { return m.Command == "AUTHENTICATE" })
+			if odd {
+				c.send(t, "authenticate "+saslPlain(pw))
+			} else {
+				c.send(t, "AUTHENTICATE "+saslPlain(pw))
+			}
+		},
+		finish: func(c *ircClient) {
+			c.expect(t, 20*time.Second, "SASL success", func(m *irc.Message) bool { return m.Command == irc.RPL_SASLSUCCESS })
+			c.send(t, "CAP END")
+		},
+	}, {
+		how: "login from a guest client",
+		start: func(c *ircClient, pw string, odd bool) {
+			register(c, "guest")
+			welcome(c)
+			if odd {
+				c.send(t, "privmsg msn : LOGIN "+userPassport+" "+pw)
+			} else {
+				c.send(t, "PRIVMSG msn :login "+userPassport+" "+pw)
+			}
+		},
+	}}
+	for _, w := range ways {
+		c := dialIRC(t, addr)
+		w.start(c, password, false)
+		if w.finish != nil {
+			w.finish(c)
+		}
+		signedIn(c, w.how)
+	}
+	for _, w := range ways {
+		c := dialIRC(t, addr)
+		w.start(c, wrong, true)
+		refused(c, w.how+", wrong password")
+	}
 
 	cancel()
 	select {
