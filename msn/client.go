@@ -69,6 +69,35 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
+// LogValue shows the configuration in logs without the password.
+func (cfg Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("server", cfg.Server),
+		slog.Any("versions", cfg.Versions),
+		slog.String("nexus_url", cfg.NexusURL),
+		slog.String("login_url", cfg.LoginURL),
+		slog.String("passport", cfg.Passport),
+		slog.Bool("password_set", cfg.Password != ""),
+	)
+}
+
+// String describes the configuration without the password, also for the
+// %v and %+v verbs of fmt.
+func (cfg Config) String() string {
+	return fmt.Sprintf("msn.Config{Server:%q Versions:%q NexusURL:%q LoginURL:%q Passport:%q Password:%s}",
+		cfg.Server, cfg.Versions, cfg.NexusURL, cfg.LoginURL, cfg.Passport, hidden(cfg.Password))
+}
+
+// GoString is String, for the %#v verb of fmt.
+func (cfg Config) GoString() string { return cfg.String() }
+
+func hidden(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
+}
+
 // positiveOr sets *v to d unless it is positive.
 func positiveOr[T ~int | ~int64](v *T, d T) {
 	if *v <= 0 {
