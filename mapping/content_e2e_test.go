@@ -69,6 +69,14 @@ func TestUnsupportedContentIsAnnounced(t *testing.T) {
 				t.Errorf("%s: notice without server-time", tc.what)
 			}
 		}
+		// The contact's client gives up on the file transfer: no "sent a cancelled invitation".
+		cancelled := mimeMessage("text/x-msmsgsinvite; charset=UTF-8", "Invitation-Command: CANCEL\r\nInvitation-Cookie: 4711\r\nCancel-Code: TIMEOUT\r\n\r\n")
+		if err := sb.Send(ctx, msn.AckNone, cancelled); err != nil {
+			t.Fatal(err)
+		}
+		if m := c.expectFrom("bob", "NOTICE", ""); !strings.Contains(m.Trailing(), "bob cancelled an invitation") {
+			t.Errorf("cancelled invitation shown as %q", m.Trailing())
+		}
 		// The conversation still works both ways afterwards.
 		if err := sb.SendText(ctx, "did you get my photo?", msn.Format{}); err != nil {
 			t.Fatal(err)

@@ -75,12 +75,7 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.UnsupportedContent:
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
-		what := ev.Description
-		if what == "" {
-			what = "something (" + ev.ContentType + ")"
-		}
-		s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(),
-			Text: c.nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet", Time: time.Now()})
+		s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()})
 	case msn.ParticipantJoined:
 		s.onJoined(ev)
 	case msn.ParticipantLeft:
@@ -92,6 +87,20 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.SystemMessage:
 		s.notice("MSN server: " + cleanPSM(ev.Text))
 	}
+}
+
+// unsupportedText says what a contact sent that msn2irc cannot show.
+func unsupportedText(nick string, ev msn.UnsupportedContent) string {
+	what := ev.Description
+	switch {
+	case what == "":
+		what = "something (" + ev.ContentType + ")"
+	case what == "a cancelled invitation":
+		// Their client gave up waiting for an answer to a file transfer
+		// or another invitation msn2irc could not accept.
+		return nick + " cancelled an invitation (msn2irc cannot accept invitations yet)"
+	}
+	return nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet"
 }
 
 // onSynced takes the whole contact list (at login and after a reconnect).
