@@ -16,6 +16,11 @@ type ContactListSynced struct {
 	PromptOnAdd    bool
 }
 
+// PresenceSynced follows the initial presence (ILN) of the contacts who were
+// online at login: once it arrives, every contact not reported online is
+// offline. It is sent once per login, after ContactListSynced.
+type PresenceSynced struct{}
+
 // PresenceChanged reports a contact's status or friendly name (ILN, NLN, FLN).
 type PresenceChanged struct {
 	Passport     string
@@ -158,6 +163,7 @@ type SystemMessage struct {
 }
 
 func (ContactListSynced) event()      {}
+func (PresenceSynced) event()         {}
 func (PresenceChanged) event()        {}
 func (PersonalMessageChanged) event() {}
 func (ContactListChanged) event()     {}

@@ -370,6 +370,7 @@ func loginAs(t *testing.T, v int, tweak func(*Config)) *session {
 		p.expect("CHG " + s + " NLN")
 		p.send("CHG " + s + " NLN")
 	}
+	p.answerPresenceBarrier(v)
 	c, err := waitLogin(t, res)
 	if err != nil {
 		t.Fatalf("login: %v", err)
@@ -442,5 +443,17 @@ func waitGoroutines(t *testing.T, n int) {
 			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
 		case <-tick.C:
 		}
+	}
+}
+
+// answerPresenceBarrier answers the PNG the client sends after its first CHG
+// (the end of the initial ILN lines) the way Escargot does for version v.
+func (p *peer) answerPresenceBarrier(v int) {
+	p.t.Helper()
+	p.expect("PNG")
+	if v >= 9 {
+		p.send("QNG 60")
+	} else {
+		p.send("QNG")
 	}
 }

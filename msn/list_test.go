@@ -138,6 +138,7 @@ func TestAuthorizationRequestAtSync(t *testing.T) {
 		"LST 6 RL 1 1 2 bob@example.com Bob", "LST 6 RL 1 2 2 dave@example.com Dave")
 	p.expect("CHG 7 BSY")
 	p.send("CHG 7 BSY")
+	p.answerPresenceBarrier(7)
 	c, err := waitLogin(t, res)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxRedirects bounds the XFR NS referrals followed during login.
@@ -45,6 +46,10 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	}
 	c.mu.Lock()
 	l := c.ns
+	c.mu.Unlock()
+	hint := c.awaitInitialPresence(ctx, l)
+	c.events.push(PresenceSynced{})
+	c.mu.Lock()
 	if l.isClosed() {
 		c.mu.Unlock()
 		return fmt.Errorf("msn: login: %w", ErrClosed)
@@ -52,7 +57,7 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	c.loggedIn = true
 	c.wg.Add(1)
 	c.mu.Unlock()
-	go c.keepalive(l)
+	go c.keepalive(l, hint)
 	return nil
 }
 
@@ -227,4 +232,29 @@ func (c *Client) loggedInAs(r *Command) error {
 		c.friendlyName = decodeName(r.Param(3))
 	}
 	return nil
+}
+
+// initialPresenceWait bounds the wait for the QNG that ends the initial presence.
+const initialPresenceWait = 5 * time.Second
+
+// awaitInitialPresence waits until the server has sent the presence of the
+// contacts who are already online. Servers send those ILN lines right after
+// their answer to the first CHG, and answer commands in order, so a PNG
+// answered by QNG marks their end. A server that does not answer in time
+// delays the login no further: presence then arrives as it comes. It
+// returns the keepalive interval the QNG suggests, in seconds (0 for none).
+func (c *Client) awaitInitialPresence(ctx context.Context, l *link) int {
+	if err := l.send(&Command{Name: "PNG"}); err != nil {
+		return 0
+	}
+	t := time.NewTimer(initialPresenceWait)
+	defer t.Stop()
+	select {
+	case n := <-c.qng:
+		return n
+	case <-t.C:
+	case <-ctx.Done():
+	case <-l.done:
+	}
+	return 0
 }

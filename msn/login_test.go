@@ -270,6 +270,7 @@ func TestLoginDispatchRedirect(t *testing.T) {
 	q.send("SYN 8 1 0 0")
 	q.expect("CHG 9 NLN 0")
 	q.send("CHG 9 NLN 0")
+	q.answerPresenceBarrier(8)
 	c, err := waitLogin(t, res)
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +378,8 @@ func TestCloseSendsOUTAndLeavesNoGoroutine(t *testing.T) {
 }
 
 func TestKeepalive(t *testing.T) {
-	s := loginAs(t, 9, func(cfg *Config) {
+	// MSNP8: the login's QNG carries no interval, so PingInterval applies.
+	s := loginAs(t, 8, func(cfg *Config) {
 		cfg.PingInterval = 10 * time.Millisecond
 		cfg.PingTimeout = 300 * time.Millisecond
 	})
@@ -478,5 +480,52 @@ func TestEventsNeverBlockTheReader(t *testing.T) {
 		if p, ok := nextEvent(t, s.c).(PresenceChanged); ok && p.Status == StatusAway {
 			n++
 		}
+	}
+}
+
+// The presence of contacts already online (ILN, right after the CHG answer)
+// is all queued before PresenceSynced, so a consumer can draw the contact
+// list with everyone's state at once.
+func TestInitialPresenceBeforePresenceSynced(t *testing.T) {
+	srv := newFakeServer(t)
+	res := startLogin(t, testConfig(srv.addr(), nil, "MSNP7"), "")
+	p := srv.accept()
+	p.greetMSNP7()
+	p.expect("USR 5 MD5 S 00d16f3de2dcf7d0df8446e6fa7d51a6")
+	p.send("USR 5 OK alice@example.com Alice 1")
+	p.sendPayload("MSG Hotmail Hotmail", profile)
+	p.expect("SYN 6 0")
+	p.send("SYN 6 1", "GTC 6 1 A", "BLP 6 1 AL", "LSG 6 1 1 1 0 Other%20Contacts 0",
+		"LST 6 FL 1 1 2 bob@example.com Bob 0", "LST 6 FL 1 2 2 carol@example.com Carol 0",
+		"LST 6 AL 1 1 2 bob@example.com Bob", "LST 6 AL 1 2 2 carol@example.com Carol",
+		"LST 6 BL 1 0 0",
+		"LST 6 RL 1 1 2 bob@example.com Bob", "LST 6 RL 1 2 2 carol@example.com Carol")
+	p.expect("CHG 7 NLN")
+	p.send("CHG 7 NLN")
+	// The ILN lines come after the client's PNG here, only before the QNG:
+	// the client must wait for the QNG, not just for its PNG to go out.
+	p.expect("PNG")
+	p.send("ILN 7 NLN bob@example.com Bob", "ILN 7 BSY carol@example.com Carol", "QNG")
+	c, err := waitLogin(t, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initial := map[string]Status{}
+	for {
+		switch e := nextEvent(t, c).(type) {
+		case PresenceChanged:
+			if !e.Initial {
+				t.Errorf("ILN reported as a change: %+v", e)
+			}
+			initial[e.Passport] = e.Status
+			continue
+		case PresenceSynced:
+		default:
+			continue
+		}
+		break
+	}
+	if initial["bob@example.com"] != StatusOnline || initial["carol@example.com"] != StatusBusy {
+		t.Errorf("presence before PresenceSynced = %v, want bob NLN and carol BSY", initial)
 	}
 }

@@ -171,11 +171,15 @@ func (c *Client) onNSMessage(cmd *Command) {
 	}
 }
 
-// keepalive sends PNG at the interval the server suggests and ends the
-// connection when no QNG answers in time.
-func (c *Client) keepalive(l *link) {
+// keepalive sends PNG at the interval the server suggests (hint seconds, from
+// the QNG of the login, when positive) and ends the connection when no QNG
+// answers in time.
+func (c *Client) keepalive(l *link, hint int) {
 	defer c.wg.Done()
 	interval := c.cfg.PingInterval
+	if hint > 0 {
+		interval = time.Duration(hint) * time.Second
+	}
 	wait := time.NewTimer(interval)
 	defer wait.Stop()
 	for {
