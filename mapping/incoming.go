@@ -22,6 +22,8 @@ func (s *session) handleEvent(ev msn.Event) {
 	switch ev := ev.(type) {
 	case msn.ContactListSynced:
 		s.onSynced(ev)
+	case msn.PresenceSynced:
+		s.presenced = true
 	case msn.PresenceChanged:
 		if strings.EqualFold(ev.Passport, s.account) {
 			return // our own presence, echoed by some servers

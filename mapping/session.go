@@ -59,6 +59,7 @@ type session struct {
 	connecting  bool
 	typing      map[typingKey]*time.Timer
 	synced      bool
+	presenced   bool // the initial presence of this login was handled
 	chanCounter int
 	replayKept  replayKept
 }
@@ -238,12 +239,13 @@ func (s *session) run() {
 	s.shutdown()
 }
 
-// syncFirst handles the events Login queued, up to the contact list, so
-// the first client gets a complete world.
+// syncFirst handles the events Login queued, up to the contact list and the
+// presence of the contacts already online, so the first client gets a
+// complete world: NAMES shows who is online, with no burst of MODE +v after it.
 func (s *session) syncFirst() {
 	t := time.NewTimer(5 * time.Second)
 	defer t.Stop()
-	for !s.synced && s.events != nil {
+	for !s.presenced && s.events != nil {
 		select {
 		case ev, ok := <-s.events:
 			if !ok {
@@ -269,6 +271,7 @@ func (s *session) setClient(c *msn.Client) {
 	s.client = c
 	s.events = c.Events()
 	s.synced = false
+	s.presenced = false
 	if n := c.FriendlyName(); n != "" {
 		s.selfName = cleanName(n)
 	}
