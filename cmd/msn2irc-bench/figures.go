@@ -287,6 +287,11 @@ func (b *bench) loginToReady(ctx context.Context, br bridgeProc) error {
 				if err != nil {
 					return fmt.Errorf("bare login %s: %w", a.Passport, err)
 				}
+				// Ready, like the bridge's &msn: the list and who is online.
+				if err := waitPresenceSynced(ctx, c); err != nil {
+					c.Close()
+					return fmt.Errorf("bare login %s: %w", a.Passport, err)
+				}
 				d = time.Since(start)
 				cpu = (selfStats(false).CPUSeconds - cpu0) * 1000
 				return c.Close()
@@ -324,6 +329,23 @@ func (b *bench) loginToReady(ctx context.Context, br bridgeProc) error {
 	}
 	b.res.Login = res
 	return nil
+}
+
+// waitPresenceSynced reads c's events until the initial presence is known.
+func waitPresenceSynced(ctx context.Context, c *msn.Client) error {
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return errors.New("disconnected before the initial presence")
+			}
+			if _, ok := ev.(msn.PresenceSynced); ok {
+				return nil
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the initial presence: %w", ctx.Err())
+		}
+	}
 }
 
 // waitNoSessions waits until the bridge has ended every MSN session.
