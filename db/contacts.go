@@ -51,21 +51,75 @@ func (s *Store) Contact(ctx context.Context, account, passport string) (Contact,
 	return c, nil
 }
 
+// putContactSQL upserts one contact.
+const putContactSQL = `INSERT INTO contact (account, passport, nick, friendly_name) VALUES (?, ?, ?, ?)
+	ON CONFLICT (account, passport) DO UPDATE SET
+		passport = excluded.passport,
+		nick = excluded.nick,
+		friendly_name = excluded.friendly_name`
+
 // PutContact stores a contact, replacing the one with the same account and
 // passport. It fails with an error matching ErrNickTaken when another
 // contact of the account has the same nick (ascii casemapping); then nothing
 // is changed.
 func (s *Store) PutContact(ctx context.Context, c Contact) error {
+	if err := checkContact(c); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, putContactSQL, c.Account, c.Passport, c.Nick, c.FriendlyName)
+	return putContactErr(c, err)
+}
+
+// PutContacts stores several contacts at once, as PutContact does each of
+// them in order, in one transaction: either all are stored or, on any
+// error, none is. It fails with an error matching ErrNickTaken when a
+// contact's nick is used by another contact of the account, stored or
+// earlier in cs.
+func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
+	if len(cs) == 0 {
+		return nil
+	}
+	for _, c := range cs {
+		if err := checkContact(c); err != nil {
+			return err
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, putContactSQL)
+	if err != nil {
+		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
+	}
+	defer stmt.Close()
+	for _, c := range cs {
+		_, err := stmt.ExecContext(ctx, c.Account, c.Passport, c.Nick, c.FriendlyName)
+		if err := putContactErr(c, err); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
+	}
+	return nil
+}
+
+// checkContact refuses a contact without an account, passport or nick.
+func checkContact(c Contact) error {
 	if c.Account == "" || c.Passport == "" || c.Nick == "" {
 		return fmt.Errorf("db: put contact %q of %q: account, passport and nick are required", c.Passport, c.Account)
 	}
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO contact (account, passport, nick, friendly_name) VALUES (?, ?, ?, ?)
-		ON CONFLICT (account, passport) DO UPDATE SET
-			passport = excluded.passport,
-			nick = excluded.nick,
-			friendly_name = excluded.friendly_name`,
-		c.Account, c.Passport, c.Nick, c.FriendlyName)
+	return nil
+}
+
+// putContactErr wraps the error of upserting c.
+func putContactErr(c Contact, err error) error {
 	if isUniqueViolation(err) {
 		// The primary key conflict is handled by the upsert, so the
 		// violated constraint is the nick.

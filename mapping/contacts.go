@@ -115,10 +115,42 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 	return c
 }
 
+// saveContact stores a contact's nick and name, at once or, while batching,
+// with the others at the end of the batch.
 func (s *session) saveContact(c *contact) {
-	err := s.store.PutContact(s.ctx, db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name})
+	dc := db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name}
+	if s.batching {
+		s.unsaved = append(s.unsaved, dc)
+		return
+	}
+	s.putContact(dc)
+}
+
+func (s *session) putContact(dc db.Contact) {
+	err := s.store.PutContact(s.ctx, dc)
 	if err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Warn("storing contact", "passport", c.passport, "err", err)
+		s.log.Warn("storing contact", "passport", dc.Passport, "err", err)
+	}
+}
+
+// beginSaves starts collecting the contacts to store; flushSaves stores
+// them in one transaction.
+func (s *session) beginSaves() { s.batching = true }
+
+// flushSaves stores the contacts collected since beginSaves, all in one
+// transaction; if that fails, each on its own, so that one refused contact
+// does not lose the others.
+func (s *session) flushSaves() {
+	s.batching = false
+	cs := s.unsaved
+	s.unsaved = nil
+	err := s.store.PutContacts(s.ctx, cs)
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.Debug("storing contacts together failed, storing them one by one", "count", len(cs), "err", err)
+	for _, dc := range cs {
+		s.putContact(dc)
 	}
 }
 

@@ -109,6 +109,7 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 func (s *session) onSynced(ev msn.ContactListSynced) {
 	seen := map[string]bool{}
 	var online []*contact
+	s.beginSaves()
 	for _, mc := range ev.Contacts {
 		c := s.applyContact(mc)
 		seen[c.passport] = true
@@ -116,6 +117,7 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 			online = append(online, c)
 		}
 	}
+	s.flushSaves()
 	for _, c := range s.sortedContacts() {
 		if !seen[c.passport] && c.lists != 0 {
 			c.lists = 0

@@ -62,6 +62,10 @@ type session struct {
 	presenced   bool // the initial presence of this login was handled
 	chanCounter int
 	replayKept  replayKept
+	// unsaved collects contacts to store in one transaction while
+	// batching (a contact list sync); nil otherwise.
+	unsaved  []db.Contact
+	batching bool
 }
 
 func newSession(b *Bridge, account, password string) *session {

@@ -1,0 +1,112 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestPutContacts(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	if err := s.PutContact(ctx, Contact{Account: acct, Passport: "bob@hotmail.com", Nick: "bob", FriendlyName: "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Many new contacts and an update of a stored one, in one call.
+	var batch []Contact
+	for i := range 500 {
+		batch = append(batch, Contact{Account: acct, Passport: fmt.Sprintf("c%03d@hotmail.com", i), Nick: fmt.Sprintf("c%03d", i), FriendlyName: fmt.Sprintf("C %d", i)})
+	}
+	batch = append(batch, Contact{Account: acct, Passport: "bob@hotmail.com", Nick: "bobby", FriendlyName: "Bobby"})
+	if err := s.PutContacts(ctx, batch); err != nil {
+		t.Fatalf("PutContacts: %v", err)
+	}
+	cs, err := s.Contacts(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 501 {
+		t.Fatalf("stored %d contacts, want 501", len(cs))
+	}
+	if c, err := s.Contact(ctx, acct, "bob@hotmail.com"); err != nil || c.Nick != "bobby" || c.FriendlyName != "Bobby" {
+		t.Errorf("bob after PutContacts = %+v, %v; want the update", c, err)
+	}
+	if c, err := s.Contact(ctx, acct, "c042@hotmail.com"); err != nil || c.Nick != "c042" || c.FriendlyName != "C 42" {
+		t.Errorf("c042 = %+v, %v", c, err)
+	}
+
+	// Later entries win over earlier ones for the same passport, as with
+	// PutContact in a row; a nick freed earlier in the list can be taken.
+	if err := s.PutContacts(ctx, []Contact{
+		{Account: acct, Passport: "c001@hotmail.com", Nick: "one"},
+		{Account: acct, Passport: "c002@hotmail.com", Nick: "c001"},
+		{Account: acct, Passport: "c001@hotmail.com", Nick: "uno"},
+	}); err != nil {
+		t.Fatalf("PutContacts with renames: %v", err)
+	}
+	for p, want := range map[string]string{"c001@hotmail.com": "uno", "c002@hotmail.com": "c001"} {
+		if c, _ := s.Contact(ctx, acct, p); c.Nick != want {
+			t.Errorf("%s is %q, want %q", p, c.Nick, want)
+		}
+	}
+
+	// A nick collision, with a stored contact or within the list, fails the
+	// whole call with ErrNickTaken and changes nothing.
+	for _, bad := range [][]Contact{
+		{
+			{Account: acct, Passport: "new1@hotmail.com", Nick: "new1"},
+			{Account: acct, Passport: "new2@hotmail.com", Nick: "BOBBY"},
+		},
+		{
+			{Account: acct, Passport: "new1@hotmail.com", Nick: "new1"},
+			{Account: acct, Passport: "new2@hotmail.com", Nick: "NEW1"},
+		},
+		{
+			{Account: acct, Passport: "c003@hotmail.com", Nick: "renamed"},
+			{Account: acct, Passport: "c004@hotmail.com", Nick: "c005"},
+		},
+	} {
+		err := s.PutContacts(ctx, bad)
+		if !errors.Is(err, ErrNickTaken) {
+			t.Errorf("PutContacts(%+v) = %v, want ErrNickTaken", bad, err)
+		}
+	}
+	if _, err := s.Contact(ctx, acct, "new1@hotmail.com"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("failed PutContacts stored a contact: %v", err)
+	}
+	if c, _ := s.Contact(ctx, acct, "c003@hotmail.com"); c.Nick != "c003" {
+		t.Errorf("failed PutContacts renamed c003 to %q", c.Nick)
+	}
+	if cs, _ := s.Contacts(ctx, acct); len(cs) != 501 {
+		t.Errorf("after failed calls: %d contacts, want 501", len(cs))
+	}
+
+	// Missing fields are refused before anything is written.
+	err = s.PutContacts(ctx, []Contact{
+		{Account: acct, Passport: "new3@hotmail.com", Nick: "new3"},
+		{Account: acct, Passport: "new4@hotmail.com", Nick: ""},
+	})
+	if err == nil || errors.Is(err, ErrNickTaken) {
+		t.Errorf("PutContacts with an empty nick = %v, want a validation error", err)
+	}
+	if _, err := s.Contact(ctx, acct, "new3@hotmail.com"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("refused PutContacts stored a contact: %v", err)
+	}
+
+	// Nothing to store is not an error; a canceled context is reported.
+	if err := s.PutContacts(ctx, nil); err != nil {
+		t.Errorf("PutContacts(nil) = %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.PutContacts(cctx, []Contact{{Account: acct, Passport: "new5@hotmail.com", Nick: "new5"}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("PutContacts with canceled ctx = %v, want context.Canceled", err)
+	}
+	// The store is still usable after failed transactions.
+	if err := s.PutContact(ctx, Contact{Account: acct, Passport: "new6@hotmail.com", Nick: "new6"}); err != nil {
+		t.Errorf("PutContact after failed PutContacts: %v", err)
+	}
+}

@@ -1,0 +1,60 @@
+package mapping_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/msn2irc/msn2irc/db"
+)
+
+// The contacts of a first login are stored, all of them, with the nicks the
+// client was shown, so the next login shows the same nicks.
+func TestFirstLoginStoresEveryContact(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	const extra = 60
+	for i := range extra {
+		p := fmt.Sprintf("friend%02d@hotmail.com", i)
+		if err := e.msn.AddAccount(p, password, fmt.Sprintf("Friend %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.msn.Befriend(alice, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.login("alice", alice, password, allCaps)
+	shown := namesOf(c)
+
+	ctx := context.Background()
+	store, err := db.Open(ctx, e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := store.Contacts(ctx, alice)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != extra+3 {
+		t.Errorf("stored %d contacts, want %d: %+v", len(stored), extra+3, stored)
+	}
+	byPassport := map[string]db.Contact{}
+	for _, sc := range stored {
+		byPassport[sc.Passport] = sc
+		if _, ok := shown[sc.Nick]; !ok {
+			t.Errorf("stored nick %q of %s is not in &msn: %v", sc.Nick, sc.Passport, shown)
+		}
+	}
+	if sc := byPassport["friend07@hotmail.com"]; sc.FriendlyName != "Friend 7" {
+		t.Errorf("friend07 stored as %+v, want friendly name Friend 7", sc)
+	}
+
+	e.restart()
+	c2 := e.login("alice", alice, password, allCaps)
+	again := namesOf(c2)
+	for _, sc := range stored {
+		if _, ok := again[sc.Nick]; !ok {
+			t.Errorf("after a restart %s is not %q in &msn: %v", sc.Passport, sc.Nick, again)
+		}
+	}
+}
