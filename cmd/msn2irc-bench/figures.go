@@ -12,11 +12,13 @@ import (
 )
 
 // latency measures figure 1 (and the CPU per message of the echo traffic).
-func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, direct, relayed *directClient) error {
+// The peer stamps each message's arrival, so every round trip also splits
+// into its two legs: to the peer, and back.
+func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *msnPeer, direct, relayed *directClient) error {
 	const perRound = 30 * time.Second
 	paths := []struct {
 		name string
-		rt   func(ctx context.Context, text string) (time.Duration, error)
+		rt   func(ctx context.Context, text string) (time.Time, time.Duration, error)
 	}{
 		{"d", direct.roundTrip},
 		{"r", relayed.roundTrip},
@@ -25,13 +27,15 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, direct, 
 	// Warm up: the first message of each path opens its switchboard.
 	for i := 0; i < 5; i++ {
 		for _, p := range paths {
+			text := fmt.Sprintf("e w%s%d", p.name, i)
 			err := withTimeout(ctx, perRound, func(ctx context.Context) error {
-				_, err := p.rt(ctx, fmt.Sprintf("e w%s%d", p.name, i))
+				_, _, err := p.rt(ctx, text)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("warm-up of path %s: %w", p.name, err)
 			}
+			peer.stamps.Delete(text)
 		}
 	}
 	cpu0, err := b.cpu(ctx, br)
@@ -40,21 +44,30 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, direct, 
 	}
 	n := b.o.LatRounds
 	rtts := make([][]time.Duration, len(paths))
+	outs := make([][]time.Duration, len(paths))
+	backs := make([][]time.Duration, len(paths))
 	for i := 0; i < n; i++ {
 		// Rotate the order so no path always follows another.
 		for k := 0; k < len(paths); k++ {
 			j := (i + k) % len(paths)
 			p := paths[j]
+			text := fmt.Sprintf("e %s%d", p.name, i)
+			var start time.Time
 			var d time.Duration
 			err := withTimeout(ctx, perRound, func(ctx context.Context) error {
 				var err error
-				d, err = p.rt(ctx, fmt.Sprintf("e %s%d", p.name, i))
+				start, d, err = p.rt(ctx, text)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("round %d of path %s: %w", i, p.name, err)
 			}
 			rtts[j] = append(rtts[j], d)
+			if v, ok := peer.stamps.LoadAndDelete(text); ok {
+				out := v.(time.Time).Sub(start)
+				outs[j] = append(outs[j], out)
+				backs[j] = append(backs[j], d-out)
+			}
 		}
 	}
 	cpu1, err := b.cpu(ctx, br)
@@ -66,6 +79,11 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, direct, 
 		DirectUS: summarize(micros(rtts[0])),
 		RelayUS:  summarize(micros(rtts[1])),
 		BridgeUS: summarize(micros(rtts[2])),
+		Legs: map[string]Legs{
+			"direct":    {ToPeerUS: summarize(micros(outs[0])), FromPeerUS: summarize(micros(backs[0]))},
+			"relay_hop": {ToPeerUS: summarize(micros(outs[1])), FromPeerUS: summarize(micros(backs[1]))},
+			"bridge":    {ToPeerUS: summarize(micros(outs[2])), FromPeerUS: summarize(micros(backs[2]))},
+		},
 	}
 	l.RelayAddP50 = l.RelayUS.P50 - l.DirectUS.P50
 	l.RelayAddP99 = l.RelayUS.P99 - l.DirectUS.P99

@@ -70,6 +70,12 @@ func TestQuickBench(t *testing.T) {
 				t.Errorf("latency %s: %d round trips with p50 %v, want %d measured", name, s.N, s.P50, o.LatRounds)
 			}
 		}
+		for _, path := range []string{"direct", "relay_hop", "bridge"} {
+			g := l.Legs[path]
+			if g.ToPeerUS.N != o.LatRounds || g.FromPeerUS.N != o.LatRounds || g.ToPeerUS.P50 <= 0 || g.FromPeerUS.P50 <= 0 {
+				t.Errorf("latency legs of %s: %+v", path, g)
+			}
+		}
 	}
 	if tp := got.Throughput; tp == nil {
 		t.Error("no throughput figure")

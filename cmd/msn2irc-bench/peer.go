@@ -98,7 +98,8 @@ type msnPeer struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	echo bool // echo "e ..." messages; when false they go to the listener
+	echo   bool      // echo "e ..." messages; when false they go to the listener
+	stamps *sync.Map // text of each echoed message -> time it arrived; the reader deletes
 
 	mu       sync.Mutex
 	listener func(text string, at time.Time)
@@ -117,7 +118,7 @@ func login(ctx context.Context, mc msnConfig, a account, sinks *sinkTable, echo 
 	}
 	elapsed := time.Since(start)
 	pctx, cancel := context.WithCancel(context.Background())
-	p := &msnPeer{c: c, sinks: sinks, log: mc.Log, ctx: pctx, cancel: cancel, echo: echo}
+	p := &msnPeer{c: c, sinks: sinks, log: mc.Log, ctx: pctx, cancel: cancel, echo: echo, stamps: &sync.Map{}}
 	p.wg.Add(1)
 	go p.run()
 	return p, elapsed, nil
@@ -151,6 +152,7 @@ func (p *msnPeer) run() {
 			switch {
 			case p.echo && strings.HasPrefix(ev.Text, echoPrefix):
 				sb, text := ev.Switchboard, ev.Text
+				p.stamps.Store(text, at)
 				p.wg.Add(1)
 				go func() {
 					defer p.wg.Done()
@@ -221,19 +223,19 @@ func newDirectClient(ctx context.Context, mc msnConfig, a account, peer string) 
 // roundTrip sends text to the peer and waits until it comes back. The
 // arrival time is the one the msn client stamped when it read the echo, so
 // waiting for the ACK does not add to it.
-func (d *directClient) roundTrip(ctx context.Context, text string) (time.Duration, error) {
+func (d *directClient) roundTrip(ctx context.Context, text string) (time.Time, time.Duration, error) {
 	start := time.Now()
 	if err := d.sb.SendText(ctx, text, msn.Format{}); err != nil {
-		return 0, fmt.Errorf("msn: sending: %w", err)
+		return start, 0, fmt.Errorf("msn: sending: %w", err)
 	}
 	for {
 		select {
 		case e := <-d.echoes:
 			if e.text == text {
-				return e.at.Sub(start), nil
+				return start, e.at.Sub(start), nil
 			}
 		case <-ctx.Done():
-			return 0, fmt.Errorf("msn: waiting for the echo: %w", ctx.Err())
+			return start, 0, fmt.Errorf("msn: waiting for the echo: %w", ctx.Err())
 		}
 	}
 }

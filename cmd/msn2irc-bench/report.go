@@ -42,6 +42,16 @@ type LatencyResult struct {
 	BridgeAddP99 float64 `json:"bridge_added_p99_us"`
 	RatioP50     float64 `json:"added_ratio_p50"` // bridge added / relay added
 	RatioP99     float64 `json:"added_ratio_p99"`
+	// Legs splits the round trips of each path ("direct", "relay_hop",
+	// "bridge") at the moment the peer read the message.
+	Legs map[string]Legs `json:"legs"`
+}
+
+// Legs are the two halves of a round trip, in microseconds: client to peer,
+// and peer (its echo included) back to the client.
+type Legs struct {
+	ToPeerUS   Summary `json:"to_peer_us"`
+	FromPeerUS Summary `json:"from_peer_us"`
 }
 
 // ThroughputResult is figure 2.
@@ -198,7 +208,15 @@ func printTable(w io.Writer, r *Result) {
 		}
 		fmt.Fprintf(tw, "   added by relay hop\t%.0f\t\t%.0f\n", l.RelayAddP50, l.RelayAddP99)
 		fmt.Fprintf(tw, "   added by msn2irc\t%.0f\t\t%.0f\n", l.BridgeAddP50, l.BridgeAddP99)
-		fmt.Fprintf(tw, "   msn2irc added / relay added\t%.2f\t\t%.2f\n\n", l.RatioP50, l.RatioP99)
+		fmt.Fprintf(tw, "   msn2irc added / relay added\t%.2f\t\t%.2f\n", l.RatioP50, l.RatioP99)
+		if len(l.Legs) > 0 {
+			fmt.Fprintf(tw, "   legs, p50: to the peer / back from it\n")
+			for _, k := range []struct{ key, name string }{{"direct", "direct MSN client"}, {"relay_hop", "direct + plain TCP relay hop"}, {"bridge", "IRC client via msn2irc"}} {
+				g := l.Legs[k.key]
+				fmt.Fprintf(tw, "   %s\t%.0f / %.0f\n", k.name, g.ToPeerUS.P50, g.FromPeerUS.P50)
+			}
+		}
+		fmt.Fprintln(tw)
 	}
 	if t := r.Throughput; t != nil {
 		if t.Runs > 0 {
@@ -236,8 +254,15 @@ func printTable(w io.Writer, r *Result) {
 	}
 	if c := r.CPU; c != nil {
 		fmt.Fprintf(tw, "5. CPU per relayed message (µs)\tmin\tmedian\tmax\tmessages\n")
-		fmt.Fprintf(tw, "   bulk, one session\t%.1f\t%.1f\t%.1f\t%d\n", c.Throughput.PerMsgUS.Min, c.Throughput.PerMsgUS.P50, c.Throughput.PerMsgUS.Max, c.Throughput.Messages)
-		fmt.Fprintf(tw, "   echo round trips\t%.1f\t%.1f\t%.1f\t%d\n\n", c.Latency.PerMsgUS.Min, c.Latency.PerMsgUS.P50, c.Latency.PerMsgUS.Max, c.Latency.Messages)
+		for _, row := range []struct {
+			name string
+			s    CPUSample
+		}{{"bulk, one session", c.Throughput}, {"echo round trips", c.Latency}} {
+			if row.s.Messages > 0 {
+				fmt.Fprintf(tw, "   %s\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.s.PerMsgUS.Min, row.s.PerMsgUS.P50, row.s.PerMsgUS.Max, row.s.Messages)
+			}
+		}
+		fmt.Fprintln(tw)
 	}
 	if len(r.Targets) > 0 {
 		fmt.Fprintf(tw, "targets\tvalue\tlimit\tresult\n")

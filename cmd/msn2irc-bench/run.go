@@ -233,7 +233,7 @@ func (b *bench) phaseA(ctx context.Context) error {
 			}
 			if o.Figures["latency"] || o.Figures["cpu"] {
 				stop := b.profiling(ctx, br, "latency")
-				b.step("latency", b.latency(ctx, br, s, direct, relayed))
+				b.step("latency", b.latency(ctx, br, s, peer, direct, relayed))
 				stop()
 			}
 			if o.Figures["throughput"] || o.Figures["cpu"] {

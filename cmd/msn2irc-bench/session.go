@@ -46,23 +46,23 @@ func (s *session) startEchoes() error {
 func (s *session) privmsg(text string) string { return "PRIVMSG " + s.peerNick + " :" + text }
 
 // roundTrip sends text to the peer through the bridge and waits for the echo.
-func (s *session) roundTrip(ctx context.Context, text string) (time.Duration, error) {
+func (s *session) roundTrip(ctx context.Context, text string) (time.Time, time.Duration, error) {
 	start := time.Now()
 	if err := s.irc.send(s.privmsg(text)); err != nil {
-		return 0, err
+		return start, 0, err
 	}
 	for {
 		select {
 		case e := <-s.echoes:
 			if e.text == text {
-				return e.at.Sub(start), nil
+				return start, e.at.Sub(start), nil
 			}
 		case f := <-s.failures:
-			return 0, fmt.Errorf("bridge reported: %s", f)
+			return start, 0, fmt.Errorf("bridge reported: %s", f)
 		case <-s.irc.done:
-			return 0, fmt.Errorf("irc connection closed: %v", s.irc.err)
+			return start, 0, fmt.Errorf("irc connection closed: %v", s.irc.err)
 		case <-ctx.Done():
-			return 0, fmt.Errorf("waiting for the echo of %q: %w", text, ctx.Err())
+			return start, 0, fmt.Errorf("waiting for the echo of %q: %w", text, ctx.Err())
 		}
 	}
 }
