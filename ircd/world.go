@@ -406,8 +406,6 @@ func (w *World) SetUser(u User) {
 	old, existed := w.users[key]
 	nu := u
 	w.users[key] = &nu
-	shared := w.sharesChannelLocked(key)
-	prefix := w.userPrefixLocked(u.Nick)
 	if existed && old.Nick != u.Nick {
 		// Same nick with another case: keep channels in sync.
 		for _, ch := range w.channels {
@@ -416,6 +414,11 @@ func (w *World) SetUser(u User) {
 			}
 		}
 	}
+	if len(w.clients) == 0 {
+		return // nobody to tell
+	}
+	shared := w.sharesChannelLocked(key)
+	prefix := w.userPrefixLocked(u.Nick)
 	if existed && old.Away != u.Away {
 		params := []string{}
 		if u.Away != "" {
@@ -675,6 +678,9 @@ func (w *World) joinLocked(ch *channel, m Member) {
 	mm := m
 	ch.members[key] = &mm
 	ch.order = append(ch.order, key)
+	if len(w.clients) == 0 {
+		return // nobody to tell; an attaching client gets the state in its burst
+	}
 	plain := w.joinMessageLocked(ch, m.Nick, false)
 	ext := w.joinMessageLocked(ch, m.Nick, true)
 	var modeMsg *irc.Message
@@ -726,8 +732,11 @@ func (w *World) partLocked(ch *channel, nick, reason string) {
 	if !ok {
 		return
 	}
-	prefix := w.userPrefixLocked(m.Nick)
 	ch.remove(key)
+	if len(w.clients) == 0 {
+		return
+	}
+	prefix := w.userPrefixLocked(m.Nick)
 	params := []string{ch.name}
 	if reason != "" {
 		params = append(params, cleanText(reason))
@@ -780,7 +789,7 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 		}
 	}
 	*op, *voice = m.Op, m.Voice
-	if plus == "" && minus == "" {
+	if plus == "" && minus == "" || len(w.clients) == 0 {
 		return
 	}
 	modes := ""

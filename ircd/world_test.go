@@ -556,3 +556,55 @@ func TestAccountTagOnOwnMessages(t *testing.T) {
 		t.Fatalf("copy to a client without account-tag %v", m)
 	}
 }
+
+// Changes made while no client is attached are not announced to anyone,
+// yet a client attaching later sees their result.
+func TestWorldChangesWithoutClients(t *testing.T) {
+	e := newEnv(t, Config{})
+	w, h := e.backend.world("alice@example.com")
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob", Online: true})
+	w.SetUser(User{Nick: "carol", Ident: "carol", Host: "msn.com", Online: true})
+	w.SetUser(User{Nick: "dave", Ident: "dave", Host: "msn.com", Online: true})
+	w.OpenChannel("&msn", "topic", true, nil)
+	w.Join("&msn", Member{Nick: "bob"})
+	w.Join("&msn", Member{Nick: "carol", Voice: true})
+	w.Join("&msn", Member{Nick: "dave", Voice: true})
+	w.SetMember("&msn", Member{Nick: "bob", Voice: true})
+	w.SetMember("&msn", Member{Nick: "carol"})
+	w.Part("&msn", "dave", "went offline")
+	// The same nick with another case renames the member too.
+	w.SetUser(User{Nick: "BOB", Ident: "bob", Host: "hotmail.com", Realname: "Bobby", Online: true, Away: "Lunch"})
+
+	c := e.dial()
+	msgs := c.loginSASL("alice", "alice@example.com", "secret", "away-notify")
+	h.expectCall(t, "Attached")
+	for _, cmd := range []string{"MODE", "PART", "SETNAME"} {
+		if got := find(msgs, cmd); len(got) != 0 {
+			t.Errorf("the burst replays %s lines of changes made before: %v", cmd, got)
+		}
+	}
+	// The burst tells away-notify clients who is away now, once.
+	if aways := find(msgs, "AWAY"); len(aways) != 1 || aways[0].Prefix.Name != "BOB" || aways[0].Param(0) != "Lunch" {
+		t.Errorf("burst AWAY lines %v, want BOB's Lunch", aways)
+	}
+	if joins := find(msgs, "JOIN"); len(joins) != 1 || joins[0].Prefix.Name != "alice" {
+		t.Errorf("burst JOINs %v, want only alice's", joins)
+	}
+	names := find(msgs, irc.RPL_NAMREPLY)
+	if len(names) != 1 {
+		t.Fatalf("NAMES replies %v", names)
+	}
+	checkParams(t, names[0], "alice", "=", "&msn", "@alice +BOB carol")
+	c.send("WHOIS bob")
+	if m := c.expect(irc.RPL_WHOISUSER); m.Param(1) != "BOB" || m.Trailing() != "Bobby" {
+		t.Errorf("WHOIS bob: %v", m)
+	}
+	checkParams(t, c.expect(irc.RPL_AWAY), "alice", "BOB", "Lunch")
+
+	// Once a client is attached, the same calls are announced.
+	w.Join("&msn", Member{Nick: "dave", Voice: true})
+	checkParams(t, c.expect("JOIN"), "&msn")
+	checkParams(t, c.expect("MODE"), "&msn", "+v", "dave")
+	w.Part("&msn", "dave", "went offline")
+	checkParams(t, c.expect("PART"), "&msn", "went offline")
+}
