@@ -25,7 +25,8 @@ type conv struct {
 	members  map[string]bool // other participants, by passport
 	invites  []string        // passports to call in once the switchboard is open
 	queue    []*outgoing     // messages not yet delivered, in order
-	busy     bool            // an opener or sender goroutine is running
+	busy     bool            // an opener goroutine is running
+	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
 	detached bool            // an older query superseded by a newer switchboard
 	closed   bool            // the user left the channel
 	lastUse  time.Time
@@ -42,7 +43,37 @@ type outgoing struct {
 	retried  bool
 	pieces   []string
 	format   msn.Format
-	sent     int // pieces acknowledged
+	sent     int  // pieces acknowledged
+	written  int  // pieces written to the current sender's switchboard (>= sent)
+	done     bool // delivered or reported
+	dropped  *sender
+}
+
+// total is the number of pieces the message is sent as.
+func (o *outgoing) total() int {
+	if o.kind == "nudge" {
+		return 1
+	}
+	return len(o.pieces)
+}
+
+// maxInFlight bounds the pieces of one conversation written to its
+// switchboard and not acknowledged yet.
+const maxInFlight = 32
+
+// sender writes a conversation's messages to one switchboard back to back
+// and hands their outcomes, in order, to the session.
+type sender struct {
+	sb       *msn.Switchboard
+	acks     chan inFlight // to the goroutine waiting for outcomes
+	inflight int           // pieces written whose outcome the session has not taken
+	dead     bool          // the switchboard closed before acknowledging everything
+}
+
+// inFlight is one written piece of a message and its outcome to come.
+type inFlight struct {
+	o       *outgoing
+	outcome <-chan error
 }
 
 // convState indexes the conversations of a session.
@@ -155,7 +186,7 @@ func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *
 	}
 	p := participants[0]
 	q := s.convs.queries[p]
-	if q == nil || q.sb != nil || q.busy {
+	if q == nil || q.sb != nil || q.busy || q.snd != nil {
 		if q != nil {
 			q.detached = true // keeps its switchboard until it closes
 		}
@@ -277,7 +308,7 @@ func (s *session) onSwitchboardClosed(ev msn.SwitchboardClosed) {
 
 // settle hands what is left of a superseded query to the current one.
 func (s *session) settle(cv *conv) {
-	if !cv.detached || cv.busy || cv.sb != nil {
+	if !cv.detached || cv.busy || cv.snd != nil || cv.sb != nil {
 		return
 	}
 	rest := cv.queue
@@ -341,11 +372,14 @@ func (s *session) sendTo(c *contact, o *outgoing) {
 }
 
 // pump makes progress on a conversation: opens its switchboard, calls
-// invited contacts in, or sends the next message. One goroutine at a time
-// works for a conversation, so messages go out in order.
+// invited contacts in, or writes the queued messages, in order, back to
+// back. Their outcomes come back in the same order (acked).
 func (s *session) pump(cv *conv) {
 	if cv.busy || cv.closed {
 		return
+	}
+	if snd := cv.snd; snd != nil && (snd.dead || snd.sb != cv.sb) {
+		return // the outcomes on the previous switchboard come first
 	}
 	if cv.detached && cv.sb == nil {
 		s.settle(cv)
@@ -368,88 +402,169 @@ func (s *session) pump(cv *conv) {
 		s.inviteInto(cv, sb, p)
 	}
 	cv.invites = nil
-	if len(cv.queue) == 0 {
-		return
-	}
-	o := cv.queue[0]
-	if o.kind != "nudge" && o.pieces == nil {
-		text := o.text
-		if s.settings.Formatting {
-			o.text = text
-			var f msn.Format
-			text, f = FormatFromIRC(text)
-			o.format = f
-		} else {
-			text = StripFormatting(text)
-		}
-		o.pieces = msn.SplitText(text, o.format)
-	}
-	cv.busy = true
-	timeout := s.b.cfg.RequestTimeout
-	s.spawn(func(ctx context.Context) {
-		err := sendOne(ctx, sb, o, timeout)
-		s.post(func() { s.sent(cv, sb, o, err) })
-	})
+	s.write(cv, sb)
 }
 
-// sendOne sends the pieces of a message not yet acknowledged.
-func sendOne(ctx context.Context, sb *msn.Switchboard, o *outgoing, timeout time.Duration) error {
-	if o.kind == "nudge" {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		return sb.SendNudge(ctx)
-	}
-	for o.sent < len(o.pieces) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		err := sb.SendText(ctx, o.pieces[o.sent], o.format)
-		cancel()
-		if err != nil {
-			return err
+// write sends the queued pieces not written yet, up to maxInFlight
+// unacknowledged ones.
+func (s *session) write(cv *conv, sb *msn.Switchboard) {
+	snd := cv.snd
+	for _, o := range cv.queue {
+		if o.done {
+			continue
 		}
-		o.sent++
-	}
-	return nil
-}
-
-// sent takes the outcome of sending a message.
-func (s *session) sent(cv *conv, sb *msn.Switchboard, o *outgoing, err error) {
-	cv.busy = false
-	if len(cv.queue) == 0 || cv.queue[0] != o {
-		return // the conversation was reset meanwhile
-	}
-	if err == nil {
-		cv.queue = cv.queue[1:]
-		if o.outboxID != 0 {
-			if err := s.store.DeleteOutbox(s.ctx, o.outboxID); err != nil {
-				s.log.Warn("deleting a delivered outbox message", "err", err)
+		s.prepare(o)
+		for o.written < o.total() {
+			if snd != nil && snd.inflight >= maxInFlight {
+				return
+			}
+			if snd == nil {
+				snd = s.startSender(cv, sb)
+			}
+			var outcome <-chan error
+			var err error
+			if o.kind == "nudge" {
+				err = sb.SendNudge(s.ctx)
+				outcome = settled(err)
+			} else {
+				outcome, err = sb.StartText(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout)
+				if err != nil {
+					outcome = settled(err)
+				}
+			}
+			o.written++
+			snd.inflight++
+			snd.acks <- inFlight{o: o, outcome: outcome}
+			if err != nil {
+				return // the error's outcome decides what comes next
 			}
 		}
-		s.pump(cv)
-		if len(s.convs.waiting) > 0 && !cv.busy {
-			s.wakeWaiting()
-		}
+	}
+}
+
+// settled returns a channel holding err.
+func settled(err error) <-chan error {
+	ch := make(chan error, 1)
+	ch <- err
+	return ch
+}
+
+// prepare splits a message into the pieces it is sent as.
+func (s *session) prepare(o *outgoing) {
+	if o.kind == "nudge" || o.pieces != nil {
 		return
 	}
-	if s.ctx.Err() != nil {
+	text := o.text
+	if s.settings.Formatting {
+		var f msn.Format
+		text, f = FormatFromIRC(text)
+		o.format = f
+	} else {
+		text = StripFormatting(text)
+	}
+	o.pieces = msn.SplitText(text, o.format)
+}
+
+// startSender starts the goroutine that waits for the outcomes of the
+// pieces written to sb and posts them, in order, to the session.
+func (s *session) startSender(cv *conv, sb *msn.Switchboard) *sender {
+	snd := &sender{sb: sb, acks: make(chan inFlight, maxInFlight)}
+	cv.snd = snd
+	s.spawn(func(ctx context.Context) {
+		for {
+			var p inFlight
+			var ok bool
+			select {
+			case p, ok = <-snd.acks:
+				if !ok {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+			var err error
+			select {
+			case err = <-p.outcome:
+			case <-ctx.Done():
+				return
+			}
+			if !s.post(func() { s.acked(cv, snd, p.o, err) }) {
+				return
+			}
+		}
+	})
+	return snd
+}
+
+// retire ends the sender of a conversation that has nothing in flight;
+// what is still queued is written again from its first unacknowledged
+// piece by the next one.
+func (s *session) retire(cv *conv) {
+	close(cv.snd.acks)
+	cv.snd = nil
+	for _, q := range cv.queue {
+		q.written = q.sent
+	}
+}
+
+// acked takes the outcome of one piece written by snd.
+func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
+	snd.inflight--
+	if err != nil && s.ctx.Err() != nil {
 		return
 	}
-	if errors.Is(err, msn.ErrClosed) {
-		if cv.sb == sb {
-			cv.sb = nil
-			delete(s.convs.bySB, sb)
-		}
-		if !o.retried {
-			o.retried = true
-			s.log.Info("switchboard closed before the acknowledgement; resending", "target", cv.describe())
-			s.settle(cv)
-			s.pump(cv)
-			return
+	if !o.done {
+		switch {
+		case err == nil:
+			o.sent++
+			if o.sent >= o.total() {
+				o.done = true
+				if o.outboxID != 0 {
+					if err := s.store.DeleteOutbox(s.ctx, o.outboxID); err != nil {
+						s.log.Warn("deleting a delivered outbox message", "err", err)
+					}
+				}
+			}
+		case errors.Is(err, msn.ErrClosed):
+			snd.dead = true
+			if cv.sb == snd.sb {
+				cv.sb = nil
+				delete(s.convs.bySB, snd.sb)
+			}
+			if o.dropped != snd {
+				o.dropped = snd
+				if o.retried {
+					o.done = true
+					s.failed(cv, o, sendErrorText(err, s.clientVersion()))
+				} else {
+					o.retried = true
+					s.log.Info("switchboard closed before the acknowledgement; resending", "target", cv.describe())
+				}
+			}
+		default:
+			o.done = true
+			s.failed(cv, o, sendErrorText(err, s.clientVersion()))
 		}
 	}
-	cv.queue = cv.queue[1:]
-	s.failed(cv, o, sendErrorText(err, s.clientVersion()))
-	s.settle(cv)
+	keep := cv.queue[:0]
+	for _, q := range cv.queue {
+		if !q.done {
+			keep = append(keep, q)
+		}
+	}
+	clear(cv.queue[len(keep):])
+	cv.queue = keep
+	if snd.inflight == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
+		s.retire(cv)
+		s.settle(cv)
+	}
 	s.pump(cv)
+	if snd.inflight == 0 && cv.snd == snd {
+		s.retire(cv) // nothing more to send now
+	}
+	if len(s.convs.waiting) > 0 && !cv.busy && cv.snd == nil {
+		s.wakeWaiting()
+	}
 }
 
 func (cv *conv) describe() string {
@@ -678,7 +793,7 @@ func (s *session) inviteInto(cv *conv, sb *msn.Switchboard, passport string) {
 func (s *session) evictIdle() bool {
 	var victim *conv
 	for _, cv := range s.convs.bySB {
-		if cv.channel != "" || cv.busy || len(cv.queue) > 0 || cv.sb == nil {
+		if cv.channel != "" || cv.busy || cv.snd != nil || len(cv.queue) > 0 || cv.sb == nil {
 			continue
 		}
 		if victim == nil || cv.lastUse.Before(victim.lastUse) {

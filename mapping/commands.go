@@ -355,8 +355,8 @@ func (s *session) cmdOutbox(args []string, say func(string)) {
 				continue
 			}
 			var keep []*outgoing
-			for i, o := range cv.queue {
-				if o.outboxID == 0 || (i == 0 && cv.busy) {
+			for _, o := range cv.queue {
+				if o.outboxID == 0 || o.written > 0 {
 					keep = append(keep, o)
 				}
 			}

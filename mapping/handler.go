@@ -251,7 +251,7 @@ func (s *session) onPartChannel(name string) error {
 	}
 	delete(s.convs.channels, Casefold(name))
 	cv.closed = true
-	if len(cv.queue) > 0 && !cv.busy {
+	if len(cv.queue) > 0 && !cv.busy && cv.snd == nil {
 		cv.queue = nil
 	}
 	if sb := cv.sb; sb != nil {

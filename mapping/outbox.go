@@ -69,11 +69,12 @@ func (s *session) flushOutbox(c *contact) {
 		return
 	}
 	// Outbox messages are older than anything queued now.
-	if q.busy && len(q.queue) > 0 {
-		q.queue = append(q.queue[:1:1], append(items, q.queue[1:]...)...)
-	} else {
-		q.queue = append(items, q.queue...)
+	// Those being sent stay first.
+	n := 0
+	for n < len(q.queue) && q.queue[n].written > 0 {
+		n++
 	}
+	q.queue = append(q.queue[:n:n], append(items, q.queue[n:]...)...)
 	s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items))})
 	s.pump(q)
 }

@@ -36,10 +36,24 @@ type link struct {
 	done chan struct{} // closed when the read loop has ended
 }
 
-// call is a request waiting for its reply.
+// call is a request waiting for its reply: on ch, or, for a request
+// started with start, through done (then timer bounds the wait).
 type call struct {
 	names []string // reply command names accepted besides numeric errors
 	ch    chan reply
+	done  func(reply)
+	timer *time.Timer
+}
+
+// finish hands r to whoever waits for c. The caller has removed c from
+// pending, so it runs once per call.
+func (c *call) finish(r reply) {
+	if c.done == nil {
+		c.ch <- r
+		return
+	}
+	c.timer.Stop()
+	c.done(r)
 }
 
 type reply struct {
@@ -111,6 +125,65 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 	return l.wait(ctx, timeout, name, c)
 }
 
+// start sends name with a fresh TrID as its first parameter and returns
+// once it is written, without waiting: done is called once, from another
+// goroutine, with the reply request would return (the reply with the same
+// TrID named name or one of also, or a numeric error), with ErrClosed when
+// the link ends first, or with ErrTimeout after timeout. When start
+// returns an error, done is never called.
+func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, done func(*Command, error), also ...string) error {
+	t := l.nextTrID()
+	c := &call{names: append([]string{name}, also...)}
+	c.done = func(r reply) {
+		switch {
+		case r.err != nil:
+			done(nil, fmt.Errorf("%s: %w", name, r.err))
+		case r.cmd.IsError():
+			code, _ := strconv.Atoi(r.cmd.Name)
+			done(r.cmd, &ServerError{Code: code, Command: name})
+		default:
+			done(r.cmd, nil)
+		}
+	}
+	l.mu.Lock()
+	if l.closed {
+		err := l.err
+		l.mu.Unlock()
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	c.timer = time.AfterFunc(timeout, func() {
+		l.mu.Lock()
+		mine := l.pending[t] == c
+		if mine {
+			delete(l.pending, t)
+		}
+		l.mu.Unlock()
+		if mine {
+			c.done(reply{err: ErrTimeout})
+		}
+	})
+	l.pending[t] = c
+	l.mu.Unlock()
+	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
+	if err := l.send(cmd); err != nil {
+		l.mu.Lock()
+		mine := l.pending[t] == c
+		if mine {
+			delete(l.pending, t)
+		}
+		l.mu.Unlock()
+		if !mine {
+			// The reader failed it meanwhile (the link ended): done was
+			// called already, so the caller must see success here and
+			// take the outcome from done.
+			return nil
+		}
+		c.timer.Stop()
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
 func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *call) (*Command, error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -150,7 +223,7 @@ func (l *link) deliver(cmd *Command) bool {
 	}
 	l.mu.Unlock()
 	if ok {
-		c.ch <- reply{cmd: cmd}
+		c.finish(reply{cmd: cmd})
 	}
 	return ok
 }
@@ -204,7 +277,7 @@ func (l *link) run(handle func(*Command)) error {
 	final := l.err
 	l.mu.Unlock()
 	for _, c := range pend {
-		c.ch <- reply{err: final}
+		c.finish(reply{err: final})
 	}
 	close(l.done)
 	return final

@@ -437,6 +437,43 @@ func (s *Switchboard) SendText(ctx context.Context, text string, f Format) error
 	return s.Send(ctx, AckAlways, textPayload(text, f))
 }
 
+// StartText writes a text/plain message (ack A) and returns without
+// waiting for its acknowledgement: the returned channel receives the
+// outcome once, as SendText would return it (nil when ACKed, ErrNAK,
+// ErrTimeout when nothing answered within timeout, or ErrClosed when the
+// connection ended first). Messages started one after another go out in
+// that order, so a caller can send several before the first is
+// acknowledged. timeout <= 0 means the client's RequestTimeout. It returns
+// an error, and no channel, when the message could not be written.
+func (s *Switchboard) StartText(ctx context.Context, text string, f Format, timeout time.Duration) (<-chan error, error) {
+	payload := textPayload(text, f)
+	if len(payload) > MaxSBMessagePayload {
+		return nil, fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("msn: MSG: %w", err)
+	}
+	if timeout <= 0 {
+		timeout = s.c.cfg.RequestTimeout
+	}
+	s.touch()
+	out := make(chan error, 1)
+	err := s.l.start(timeout, "MSG", []string{string(AckAlways)}, payload, func(r *Command, err error) {
+		switch {
+		case err != nil:
+			out <- fmt.Errorf("msn: %w", err)
+		case r.Name == "NAK":
+			out <- fmt.Errorf("msn: MSG: %w", ErrNAK)
+		default:
+			out <- nil
+		}
+	}, "ACK", "NAK")
+	if err != nil {
+		return nil, fmt.Errorf("msn: %w", err)
+	}
+	return out, nil
+}
+
 // SendTyping sends a typing notification (ack U).
 func (s *Switchboard) SendTyping(ctx context.Context) error {
 	return s.Send(ctx, AckNone, typingPayload(s.c.Passport()))

@@ -1,0 +1,90 @@
+package msn
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// outcome waits for the outcome of a started message.
+func outcome(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("no outcome")
+		return nil
+	}
+}
+
+// Messages started back to back go out in order before any ACK, and each
+// outcome is matched to its own message by transaction id.
+func TestStartTextPipelines(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 5 * time.Second })
+	sb, sp := openSB(t, s, newFakeServer(t))
+
+	var outs []<-chan error
+	for i := range 4 {
+		ch, err := sb.StartText(t.Context(), fmt.Sprintf("m%d", i), Format{}, 0)
+		if err != nil {
+			t.Fatalf("StartText %d: %v", i, err)
+		}
+		outs = append(outs, ch)
+	}
+	var trids []string
+	for i := range 4 {
+		text := fmt.Sprintf("m%d", i)
+		cmd := sp.expectPayload(fmt.Sprintf("MSG %d A %d", 3+i, len(textPayload(text, Format{}))), string(textPayload(text, Format{})))
+		trids = append(trids, cmd.Param(0))
+	}
+	// Answers out of order: each outcome is its own.
+	sp.send("NAK "+trids[2], "ACK "+trids[0], "ACK "+trids[3], "ACK "+trids[1])
+	for i, want := range []error{nil, nil, ErrNAK, nil} {
+		err := outcome(t, outs[i])
+		if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+			t.Errorf("message %d: %v, want %v", i, err, want)
+		}
+	}
+
+	// Nothing answers within the timeout.
+	ch, err := sb.StartText(t.Context(), "late", Format{}, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sp.read()
+	if err := outcome(t, ch); !errors.Is(err, ErrTimeout) {
+		t.Errorf("no ACK: %v, want ErrTimeout", err)
+	}
+	sp.send("ACK " + cmd.Param(0)) // late: ignored
+
+	// Too long for one message: refused before anything is written.
+	if _, err := sb.StartText(t.Context(), strings.Repeat("x", MaxSBMessagePayload), Format{}, 0); !errors.Is(err, ErrPayloadTooLong) {
+		t.Errorf("long text: %v, want ErrPayloadTooLong", err)
+	}
+
+	// The connection drops with messages in flight: each fails, none silently.
+	var inflight []<-chan error
+	for i := range 3 {
+		ch, err := sb.StartText(t.Context(), fmt.Sprintf("f%d", i), Format{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inflight = append(inflight, ch)
+	}
+	for range 3 {
+		sp.read()
+	}
+	sp.conn.Close()
+	for i, ch := range inflight {
+		if err := outcome(t, ch); !errors.Is(err, ErrClosed) {
+			t.Errorf("in flight %d: %v, want ErrClosed", i, err)
+		}
+	}
+	waitFor[SwitchboardClosed](t, s.c)
+	if _, err := sb.StartText(t.Context(), "after", Format{}, 0); !errors.Is(err, ErrClosed) {
+		t.Errorf("StartText after close: %v, want ErrClosed", err)
+	}
+}
