@@ -34,6 +34,7 @@
 // at each login) and CorrectNexusURL.
 //
 // Faults can be injected at any time: DropNS, DropSB, DropSBOnNextMessage,
+// DropSBOnNextMessages and DropSBAfterNextMessages (with SBDropsLeft),
 // SetReplyDelay, IgnoreCommand/AnswerCommand, RefuseCall, RejectLogin,
 // SendRaw and SendOUT.
 //

@@ -12,7 +12,7 @@ type faults struct {
 	ignore      map[string]bool
 	refuseCall  map[string]int
 	rejectLogin map[string]int
-	dropOnMsg   map[string]bool
+	dropOnMsg   map[string]sbDrops
 }
 
 func newFaults() faults {
@@ -20,7 +20,7 @@ func newFaults() faults {
 		ignore:      make(map[string]bool),
 		refuseCall:  make(map[string]int),
 		rejectLogin: make(map[string]int),
-		dropOnMsg:   make(map[string]bool),
+		dropOnMsg:   make(map[string]sbDrops),
 	}
 }
 
@@ -60,11 +60,10 @@ func (s *Server) DropSB(passport string) int {
 }
 
 // DropSBOnNextMessage makes the switchboard close the connection the next
-// time passport sends MSG there, before relaying or acknowledging it.
+// time passport sends MSG there, before relaying or acknowledging it. It is
+// DropSBOnNextMessages(passport, 1).
 func (s *Server) DropSBOnNextMessage(passport string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults.dropOnMsg[key(passport)] = true
+	s.DropSBOnNextMessages(passport, 1)
 }
 
 // SetReplyDelay makes the server wait d before handling each command it

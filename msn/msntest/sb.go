@@ -194,8 +194,8 @@ func (sc *sbConn) msg(cmd *msn.Command) bool {
 	if len(cmd.Payload) > msn.MaxSBMessagePayload {
 		return false
 	}
-	if s.faults.dropOnMsg[key(sc.acct.passport)] {
-		delete(s.faults.dropOnMsg, key(sc.acct.passport))
+	drop, afterAck := s.takeSBDrop(sc.acct.passport)
+	if drop && !afterAck {
 		sc.w.kill()
 		return false
 	}
@@ -208,5 +208,5 @@ func (sc *sbConn) msg(cmd *msn.Command) bool {
 	if ack == "A" || ack == "D" {
 		sc.w.sendLine("ACK " + trid)
 	}
-	return true
+	return !drop // a drop after the ACK: closed once the ACK is written
 }
