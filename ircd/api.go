@@ -99,7 +99,11 @@ type User struct {
 	Away     string   // away reason; "" when here
 	Online   bool     // MONITOR 730/731, ISON, WHOIS
 	Info     []string // extra WHOIS lines (320)
-	Bot      bool     // the service user
+	// InfoFunc, when Info is empty, builds the extra WHOIS lines when a
+	// client asks for them instead of keeping them. It is called from any
+	// goroutine, with the world locked: it must only read values it owns.
+	InfoFunc func() []string
+	Bot      bool // the service user
 }
 
 // Member is a user's place in a channel.

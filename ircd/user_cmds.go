@@ -50,7 +50,7 @@ func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	if u.Away != "" {
 		c.reply(irc.RPL_AWAY, nick, u.Nick, u.Away)
 	}
-	for _, l := range u.Info {
+	for _, l := range u.infoLines() {
 		c.reply(rplWhoisSpecial, nick, u.Nick, l)
 	}
 	if u.Account != "" {

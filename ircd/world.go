@@ -374,11 +374,28 @@ func sanitizeUser(u *User, serverName string) {
 	if u.Account != "" {
 		u.Account = cleanWord(u.Account)
 	}
-	info := make([]string, 0, len(u.Info))
-	for _, l := range u.Info {
+	u.Info = cleanLines(u.Info)
+}
+
+// cleanLines returns the lines cleaned for one IRC line each.
+func cleanLines(lines []string) []string {
+	if len(lines) == 0 {
+		return nil
+	}
+	info := make([]string, 0, len(lines))
+	for _, l := range lines {
 		info = append(info, cleanText(l))
 	}
-	u.Info = info
+	return info
+}
+
+// infoLines returns a user's extra WHOIS lines, built now if InfoFunc
+// builds them.
+func (u *User) infoLines() []string {
+	if len(u.Info) == 0 && u.InfoFunc != nil {
+		return cleanLines(u.InfoFunc())
+	}
+	return u.Info
 }
 
 func firstNonEmpty(a, b string) string {
@@ -537,7 +554,7 @@ func (w *World) LookupUser(nick string) (User, bool) {
 		return User{}, false
 	}
 	cp := *u
-	cp.Info = append([]string(nil), u.Info...)
+	cp.Info = append([]string(nil), u.infoLines()...)
 	return cp, true
 }
 

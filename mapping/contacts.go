@@ -238,18 +238,6 @@ func (s *session) userFor(c *contact) ircd.User {
 	if realname == "" {
 		realname = c.passport
 	}
-	status := "Offline"
-	if online {
-		status = StatusName(c.status)
-	}
-	info := []string{"is " + c.passport + " on MSN (" + status + ")"}
-	if c.name != "" {
-		info = append(info, "friendly name: "+c.name)
-	}
-	if c.psm != "" {
-		info = append(info, "personal message: "+c.psm)
-	}
-	info = append(info, "lists: "+listNames(c.lists))
 	return ircd.User{
 		Nick:     c.nick,
 		Ident:    ident,
@@ -258,7 +246,26 @@ func (s *session) userFor(c *contact) ircd.User {
 		Account:  c.passport,
 		Away:     away,
 		Online:   online,
-		Info:     info,
+		InfoFunc: whoisInfo(c.passport, c.name, c.psm, c.status, c.lists, online),
+	}
+}
+
+// whoisInfo builds a contact's WHOIS lines when a client asks for them
+// (most contacts are never looked up), from a copy of what they show.
+func whoisInfo(passport, name, psm string, st msn.Status, lists msn.Lists, online bool) func() []string {
+	return func() []string {
+		status := "Offline"
+		if online {
+			status = StatusName(st)
+		}
+		info := []string{"is " + passport + " on MSN (" + status + ")"}
+		if name != "" {
+			info = append(info, "friendly name: "+name)
+		}
+		if psm != "" {
+			info = append(info, "personal message: "+psm)
+		}
+		return append(info, "lists: "+listNames(lists))
 	}
 }
 

@@ -3,7 +3,10 @@ package mapping_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/db"
 )
@@ -57,4 +60,28 @@ func TestFirstLoginStoresEveryContact(t *testing.T) {
 			t.Errorf("after a restart %s is not %q in &msn: %v", sc.Passport, sc.Nick, again)
 		}
 	}
+}
+
+// WHOIS of a contact says who they are on MSN, as they are now.
+func TestWhoisContact(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("WHOIS bob")
+	c.expectAll(map[string]func(m *irc.Message) bool{
+		"bob's address and status": func(m *irc.Message) bool {
+			return m.Command == "320" && m.Param(1) == "bob" && m.Trailing() == "is "+bob+" on MSN (Online)"
+		},
+		"bob's friendly name": func(m *irc.Message) bool {
+			return m.Command == "320" && m.Param(1) == "bob" && m.Trailing() == "friendly name: Bob"
+		},
+		"bob's lists": func(m *irc.Message) bool {
+			return m.Command == "320" && m.Param(1) == "bob" && strings.HasPrefix(m.Trailing(), "lists: FL AL")
+		},
+	})
+	c.send("WHOIS carol")
+	c.expect("carol offline", func(m *irc.Message) bool {
+		return m.Command == "320" && m.Param(1) == "carol" && m.Trailing() == "is "+carol+" on MSN (Offline)"
+	})
 }

@@ -159,12 +159,20 @@ func (c *Client) contactLocked(passport string, create bool) *Contact {
 	key := strings.ToLower(passport)
 	ct, ok := c.contacts[key]
 	if !ok && create {
+		// Copies, so that the protocol line they were cut from can be freed.
+		passport = strings.Clone(passport)
+		key = strings.ToLower(passport)
 		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
 		c.contacts[key] = ct
 	}
 	return ct
 }
 
+// keepName decodes a friendly name to keep: a copy that does not hold on
+// to the protocol line it was cut from.
+func keepName(s string) string { return strings.Clone(decodeName(s)) }
+
+// splitGroups splits a comma-separated list of group ids into copies.
 func splitGroups(s string) []string {
 	if s == "" {
 		return nil
@@ -172,7 +180,7 @@ func splitGroups(s string) []string {
 	var out []string
 	for _, g := range strings.Split(s, ",") {
 		if g != "" {
-			out = append(out, g)
+			out = append(out, strings.Clone(g))
 		}
 	}
 	return out
@@ -192,7 +200,7 @@ func (c *Client) onLST(cmd *Command) {
 			ct := c.contactLocked(cmd.Param(5), true)
 			ct.Lists |= bit
 			if name := cmd.Param(6); name != "" {
-				ct.FriendlyName = decodeName(name)
+				ct.FriendlyName = keepName(name)
 			}
 			if bit == ForwardList && c.version >= 7 {
 				ct.Groups = splitGroups(cmd.Param(7))
@@ -206,7 +214,7 @@ func (c *Client) onLST(cmd *Command) {
 		// LST passport name bits [groups]
 		if len(p) >= 3 {
 			ct := c.contactLocked(p[0], true)
-			ct.FriendlyName = decodeName(p[1])
+			ct.FriendlyName = keepName(p[1])
 			bits, _ := strconv.Atoi(p[2])
 			ct.Lists = Lists(bits)
 			ct.Groups = splitGroups(cmd.Param(3))
@@ -217,9 +225,9 @@ func (c *Client) onLST(cmd *Command) {
 		if passport != "" && len(rest) > 0 {
 			ct := c.contactLocked(passport, true)
 			if name != "" {
-				ct.FriendlyName = decodeName(name)
+				ct.FriendlyName = keepName(name)
 			}
-			ct.GUID = guid
+			ct.GUID = strings.Clone(guid)
 			bits, _ := strconv.Atoi(rest[0])
 			ct.Lists = Lists(bits)
 			rest = rest[1:]
@@ -245,7 +253,7 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 		return
 	}
 	if name != "" {
-		ct.FriendlyName = decodeName(name)
+		ct.FriendlyName = keepName(name)
 	}
 	before := ct.Lists
 	ct.Lists = (ct.Lists | added) &^ removed
@@ -310,7 +318,7 @@ func (c *Client) onADC(cmd *Command) {
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
 		if ct := c.contactLocked(passport, false); ct != nil {
-			ct.GUID = guid
+			ct.GUID = strings.Clone(guid)
 		}
 	}
 }

@@ -32,10 +32,10 @@ func (c *Client) onPresence(p []string, initial bool) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = ev.Status
+		ct.Status = keepStatus(ev.Status)
 		ct.ClientID = ev.ClientID
 		if ev.FriendlyName != "" {
-			ct.FriendlyName = ev.FriendlyName
+			ct.FriendlyName = strings.Clone(ev.FriendlyName)
 		}
 		ev.Passport = ct.Passport
 	}
@@ -69,7 +69,7 @@ func (c *Client) onUBX(cmd *Command) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.PersonalMessage = ev.Message
+		ct.PersonalMessage = strings.Clone(ev.Message)
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
@@ -196,4 +196,15 @@ func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
 		return fmt.Errorf("msn: set personal message: %w", err)
 	}
 	return nil
+}
+
+// keepStatus returns the constant for a known status, or a copy, so that
+// a stored status does not hold on to the protocol line it was cut from.
+func keepStatus(st Status) Status {
+	for _, k := range []Status{StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden, StatusOffline} {
+		if st == k {
+			return k
+		}
+	}
+	return Status(strings.Clone(string(st)))
 }
