@@ -116,12 +116,13 @@ type Client struct {
 	log    *slog.Logger
 	trid   atomic.Uint32
 	events *eventQueue
-	wg     sync.WaitGroup // NS reader, keepalive, switchboard readers
-	qng    chan int       // QNG arrivals, for the keepalive loop
+	wg     sync.WaitGroup // NS reader, switchboard readers
+	qng    chan int       // QNG arrivals, for the login's initial presence wait
 	sbSeq  atomic.Uint32
 
 	mu           sync.Mutex
 	ns           *link
+	ping         *pinger // the keepalive of ns, once logged in
 	version      int
 	passport     string
 	friendlyName string

@@ -39,8 +39,8 @@
 //
 // # Concurrency and events
 //
-// A Client owns one goroutine reading the notification server, one for
-// keepalive and one per switchboard; Close ends them all. Events arrive in
+// A Client owns one goroutine reading the notification server and one per
+// switchboard (the keepalive runs on a timer); Close ends them all. Events arrive in
 // order on Client.Events through an unbounded queue, so the readers never
 // block on a slow consumer; the consumer must read until the channel is
 // closed, after the final Disconnected event. Every request has a timeout

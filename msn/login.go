@@ -55,9 +55,8 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 		return fmt.Errorf("msn: login: %w", ErrClosed)
 	}
 	c.loggedIn = true
-	c.wg.Add(1)
+	c.ping = c.startKeepalive(l, hint)
 	c.mu.Unlock()
-	go c.keepalive(l, hint)
 	return nil
 }
 

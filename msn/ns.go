@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,6 +47,12 @@ func (c *Client) handleNS(cmd *Command) {
 		c.onCHL(cmd)
 	case "QNG":
 		n, _ := strconv.Atoi(cmd.Param(0))
+		c.mu.Lock()
+		p := c.ping
+		c.mu.Unlock()
+		if p != nil {
+			p.pong(n)
+		}
 		select {
 		case c.qng <- n:
 		default:
@@ -60,6 +67,10 @@ func (c *Client) handleNS(cmd *Command) {
 // nsEnded runs when the reader of l has stopped.
 func (c *Client) nsEnded(l *link, err error) {
 	c.mu.Lock()
+	if p := c.ping; p != nil && p.l == l {
+		p.stop()
+		c.ping = nil
+	}
 	if l != c.ns || !c.loggedIn || c.down {
 		c.mu.Unlock()
 		return
@@ -171,45 +182,73 @@ func (c *Client) onNSMessage(cmd *Command) {
 	}
 }
 
-// keepalive sends PNG at the interval the server suggests (hint seconds, from
-// the QNG of the login, when positive) and ends the connection when no QNG
-// answers in time.
-func (c *Client) keepalive(l *link, hint int) {
-	defer c.wg.Done()
-	interval := c.cfg.PingInterval
+// pinger sends PNG at the interval the server suggests and closes the
+// link when no QNG answers one within PingTimeout. It runs on a timer, not
+// a goroutine of its own.
+type pinger struct {
+	c *Client
+	l *link
+
+	mu       sync.Mutex
+	interval time.Duration
+	awaiting bool // a PNG is unanswered; the timer is its deadline
+	stopped  bool
+	timer    *time.Timer
+}
+
+// startKeepalive starts the keepalive of l, at the interval the server
+// suggested (hint seconds, from the login's QNG) or PingInterval. Called
+// with c.mu held.
+func (c *Client) startKeepalive(l *link, hint int) *pinger {
+	p := &pinger{c: c, l: l, interval: c.cfg.PingInterval}
 	if hint > 0 {
-		interval = time.Duration(hint) * time.Second
+		p.interval = time.Duration(hint) * time.Second
 	}
-	wait := time.NewTimer(interval)
-	defer wait.Stop()
-	for {
-		select {
-		case <-l.done:
-			return
-		case n := <-c.qng: // unsolicited QNG: take the hint
-			if n > 0 {
-				interval = time.Duration(n) * time.Second
-			}
-			continue
-		case <-wait.C:
-		}
-		if err := l.send(&Command{Name: "PNG"}); err != nil {
-			return
-		}
-		timeout := time.NewTimer(c.cfg.PingTimeout)
-		select {
-		case <-l.done:
-			timeout.Stop()
-			return
-		case n := <-c.qng:
-			timeout.Stop()
-			if n > 0 {
-				interval = time.Duration(n) * time.Second
-			}
-		case <-timeout.C:
-			l.closeWith(fmt.Errorf("%w: no answer to keepalive (PNG) within %s", ErrTimeout, c.cfg.PingTimeout))
-			return
-		}
-		wait.Reset(interval)
+	p.mu.Lock()
+	p.timer = time.AfterFunc(p.interval, p.fire)
+	p.mu.Unlock()
+	return p
+}
+
+// fire sends a PNG, or ends the link when the last one went unanswered.
+func (p *pinger) fire() {
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		return
 	}
+	if p.awaiting {
+		p.stopped = true
+		p.mu.Unlock()
+		p.l.closeWith(fmt.Errorf("%w: no answer to keepalive (PNG) within %s", ErrTimeout, p.c.cfg.PingTimeout))
+		return
+	}
+	p.awaiting = true
+	p.timer.Reset(p.c.cfg.PingTimeout)
+	p.mu.Unlock()
+	if err := p.l.send(&Command{Name: "PNG"}); err != nil {
+		p.stop()
+	}
+}
+
+// pong takes a QNG: the answer to a PNG, or an unsolicited hint of the
+// interval (n seconds; 0 for none).
+func (p *pinger) pong(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n > 0 {
+		p.interval = time.Duration(n) * time.Second
+	}
+	if p.awaiting && !p.stopped {
+		p.awaiting = false
+		p.timer.Reset(p.interval)
+	}
+}
+
+// stop ends the keepalive.
+func (p *pinger) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.timer.Stop()
 }
