@@ -43,16 +43,22 @@ func TestSwitchboardDroppedTwiceIsReported(t *testing.T) {
 		// Two drops: sent, sent again once, then reported in bob's window.
 		e.msn.DropSBOnNextMessages(alice, 3)
 		c.send("PRIVMSG bob :dropped twice")
-		fail := c.expect("FAIL for dropped twice", func(m *irc.Message) bool {
-			return m.Command == "FAIL" || (m.Command == "NOTICE" && m.Prefix.Name == "bob")
-		})
+		report := func(m *irc.Message) bool {
+			if m.Command != "FAIL" && (m.Command != "NOTICE" || m.Prefix.Name != "bob") {
+				return false
+			}
+			if !strings.Contains(m.Trailing(), "dropped twice") {
+				t.Errorf("unexpected report: %v", m)
+				return false
+			}
+			return true
+		}
+		fail := c.expect("FAIL for dropped twice", report)
 		if fail.Command != "FAIL" || fail.Param(0) != "PRIVMSG" || fail.Param(1) != "MESSAGE_NOT_DELIVERED" || fail.Param(2) != "bob" ||
 			!strings.Contains(fail.Trailing(), "dropped twice") {
 			t.Errorf("standard-replies client got %v, want FAIL PRIVMSG MESSAGE_NOT_DELIVERED bob naming the text", fail)
 		}
-		notice := c2.expect("NOTICE for dropped twice", func(m *irc.Message) bool {
-			return m.Command == "FAIL" || (m.Command == "NOTICE" && m.Prefix.Name == "bob")
-		})
+		notice := c2.expect("NOTICE for dropped twice", report)
 		if notice.Command != "NOTICE" || !strings.Contains(notice.Trailing(), "dropped twice") ||
 			!strings.Contains(notice.Trailing(), "not delivered") {
 			t.Errorf("plain client got %v, want a NOTICE from bob saying the text was not delivered", notice)

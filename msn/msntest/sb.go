@@ -196,7 +196,9 @@ func (sc *sbConn) msg(cmd *msn.Command) bool {
 	}
 	drop, afterAck := s.takeSBDrop(sc.acct.passport)
 	if drop && !afterAck {
-		sc.w.kill()
+		// What was queued before (ACKs of earlier messages) still goes
+		// out, so that only this message is affected.
+		sc.w.finish()
 		return false
 	}
 	line := "MSG " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name)

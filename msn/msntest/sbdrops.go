@@ -8,8 +8,9 @@ type sbDrops struct {
 
 // DropSBOnNextMessages makes the switchboard close passport's connection on
 // each of the next n MSG passport sends there, before relaying or
-// acknowledging them, as a network failure would (no OUT); the other
-// participants get BYE. n = 0 cancels what is left of the fault.
+// acknowledging them, as a network failure would (no OUT); what was queued
+// for the connection before is still written. The other participants get
+// BYE. n = 0 cancels what is left of the fault.
 func (s *Server) DropSBOnNextMessages(passport string, n int) {
 	s.setSBDrops(passport, sbDrops{left: n})
 }
