@@ -35,39 +35,39 @@ func (s *session) deliver(m ircd.Message) {
 }
 
 // keep stores a message for replay, dropping the oldest kept messages
-// beyond the bound.
+// beyond the bound first, so that the store never holds more than the
+// bound.
 func (s *session) keep(m ircd.Message) {
-	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
-	if err != nil {
-		s.log.Warn("keeping a message for replay", "err", err)
-		return
-	}
 	r := &s.replayKept
 	if !r.loaded {
 		// The store may hold messages from before this session: count them.
 		msgs, err := s.store.Replay(s.ctx, s.account)
 		if err != nil {
 			s.log.Warn("reading kept messages", "err", err)
-			return
+		} else {
+			r.ids = r.ids[:0]
+			for _, km := range msgs {
+				r.ids = append(r.ids, km.ID)
+			}
+			r.loaded = true
 		}
-		r.ids = r.ids[:0]
-		for _, km := range msgs {
-			r.ids = append(r.ids, km.ID)
+	}
+	if over := len(r.ids) + 1 - s.b.cfg.MaxReplay; r.loaded && over > 0 {
+		if err := s.store.DeleteReplay(s.ctx, s.account, r.ids[over-1]); err != nil {
+			s.log.Warn("dropping the oldest kept messages", "err", err)
+		} else {
+			r.dropped += over
+			r.ids = append(r.ids[:0], r.ids[over:]...)
 		}
-		r.loaded = true
-	} else {
+	}
+	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
+	if err != nil {
+		s.log.Warn("keeping a message for replay", "err", err)
+		return
+	}
+	if r.loaded {
 		r.ids = append(r.ids, id)
 	}
-	over := len(r.ids) - s.b.cfg.MaxReplay
-	if over <= 0 {
-		return
-	}
-	if err := s.store.DeleteReplay(s.ctx, s.account, r.ids[over-1]); err != nil {
-		s.log.Warn("dropping the oldest kept messages", "err", err)
-		return
-	}
-	r.dropped += over
-	r.ids = append(r.ids[:0], r.ids[over:]...)
 }
 
 // replay delivers the messages kept while no client was attached, after
