@@ -38,21 +38,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			added = append(added, t)
 		}
 		c.mu.Unlock()
-		w.mu.Lock()
-		var on, off []string
-		for _, t := range added {
-			if u, ok := w.users[casefold(t)]; ok && u.Online {
-				on = append(on, w.userPrefixLocked(u.Nick).String())
-			} else if casefold(t) == casefold(w.nick) {
-				on = append(on, w.selfPrefixLocked().String())
-			} else {
-				off = append(off, t)
-			}
-		}
-		nick := w.nick
-		w.mu.Unlock()
-		sendMonList(c, nick, irc.RPL_MONONLINE, on)
-		sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
+		sendMonStatus(c, w, added)
 		if full != "" {
 			c.numeric(irc.ERR_MONLISTFULL, strconv.Itoa(limit), cleanWord(full), "Monitor list is full")
 		}
@@ -76,25 +62,30 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		sendMonList(c, nick, irc.RPL_MONLIST, list)
 		c.reply(irc.RPL_ENDOFMONLIST, nick, "End of MONITOR list")
 	case "S", "s":
-		list := c.monitorList()
-		w.mu.Lock()
-		var on, off []string
-		for _, t := range list {
-			if u, ok := w.users[casefold(t)]; ok && u.Online {
-				on = append(on, w.userPrefixLocked(u.Nick).String())
-			} else if casefold(t) == casefold(w.nick) {
-				on = append(on, w.selfPrefixLocked().String())
-			} else {
-				off = append(off, t)
-			}
-		}
-		nick := w.nick
-		w.mu.Unlock()
-		sendMonList(c, nick, irc.RPL_MONONLINE, on)
-		sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
+		sendMonStatus(c, w, c.monitorList())
 	default:
 		c.numeric(irc.ERR_UNKNOWNCOMMAND, "MONITOR", "Unknown MONITOR subcommand")
 	}
+}
+
+// sendMonStatus sends 730 for the targets online (the user counts as
+// online) and 731 for the others.
+func sendMonStatus(c *Client, w *World, targets []string) {
+	w.mu.Lock()
+	var on, off []string
+	for _, t := range targets {
+		if u, ok := w.users[casefold(t)]; ok && u.Online {
+			on = append(on, w.userPrefixLocked(u.Nick).String())
+		} else if casefold(t) == casefold(w.nick) {
+			on = append(on, w.selfPrefixLocked().String())
+		} else {
+			off = append(off, t)
+		}
+	}
+	nick := w.nick
+	w.mu.Unlock()
+	sendMonList(c, nick, irc.RPL_MONONLINE, on)
+	sendMonList(c, nick, irc.RPL_MONOFFLINE, off)
 }
 
 func (c *Client) monitorList() []string {
