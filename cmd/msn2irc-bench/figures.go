@@ -159,8 +159,19 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		start := time.Now()
 		errc := make(chan error, 1)
 		go func() {
+			// Back to back, as the bridge sends a conversation's queue:
+			// each message is written without waiting for the previous ACK.
+			outcomes := make([]<-chan error, 0, n)
 			for i := 0; i < n; i++ {
-				if err := direct.sb.SendText(ctx, fmt.Sprintf("s %s %d", id, i), msn.Format{}); err != nil {
+				out, err := direct.sb.StartText(ctx, fmt.Sprintf("s %s %d", id, i), msn.Format{}, 0)
+				if err != nil {
+					errc <- err
+					return
+				}
+				outcomes = append(outcomes, out)
+			}
+			for _, out := range outcomes {
+				if err := <-out; err != nil {
 					errc <- err
 					return
 				}
