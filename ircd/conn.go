@@ -1,7 +1,6 @@
 package ircd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -34,7 +33,8 @@ type Client struct {
 	host   string
 
 	out        chan *irc.Message // never closed
-	done       chan struct{}     // closed when the connection is to end
+	w          writer
+	done       chan struct{} // closed when the connection is to end
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	cancel     context.CancelFunc
@@ -73,7 +73,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 	if host == "pipe" || host == "" {
 		host = "localhost"
 	}
-	return &Client{
+	c := &Client{
 		id:         id,
 		srv:        s,
 		conn:       conn,
@@ -87,6 +87,8 @@ func newClient(s *Server, conn net.Conn) *Client {
 		caps:       make(map[string]bool),
 		monitor:    make(map[string]string),
 	}
+	c.initWriter()
+	return c
 }
 
 // ID is unique per server for the life of the process.
@@ -211,17 +213,6 @@ func (c *Client) sendDirect(m *irc.Message) {
 	c.mu.Unlock()
 	if out != nil {
 		c.enqueue(out)
-	}
-}
-
-func (c *Client) enqueue(m *irc.Message) {
-	select {
-	case c.out <- m:
-	default:
-		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
-		c.abort("SendQ exceeded")
-		c.conn.Close() // unblock a writer stuck on this client
-
 	}
 }
 
@@ -362,73 +353,6 @@ func (c *Client) runPending(ctx context.Context) {
 			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
 			fn(hctx)
 			cancel()
-		}
-	}
-}
-
-// writeLoop is the only writer of the socket.
-func (c *Client) writeLoop() {
-	defer close(c.writerDone)
-	defer c.conn.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			c.srv.log.Error("panic in writer", slog.Uint64("conn", c.id), slog.Any("panic", r))
-			c.abort("")
-		}
-	}()
-	bw := bufio.NewWriterSize(c.conn, 4096)
-	debug := c.log.Enabled(context.Background(), slog.LevelDebug)
-	write := func(m *irc.Message) bool {
-		line := encodeLine(m)
-		if debug {
-			c.log.Debug("send", slog.String("line", redactLine(m, line)))
-		}
-		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-		if _, err := bw.WriteString(line + "\r\n"); err != nil {
-			return false
-		}
-		return true
-	}
-	flush := func() bool {
-		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-		return bw.Flush() == nil
-	}
-	for {
-		select {
-		case m := <-c.out:
-			if !write(m) {
-				c.abort("")
-				return
-			}
-			if len(c.out) == 0 && !flush() {
-				c.abort("")
-				return
-			}
-		case <-c.done:
-			c.mu.Lock()
-			doFlush, text := c.flush, c.errorText
-			c.mu.Unlock()
-			if doFlush {
-				for more := true; more; {
-					select {
-					case m := <-c.out:
-						if !write(m) {
-							return
-						}
-					default:
-						more = false
-					}
-				}
-			}
-			if text != "" {
-				if !doFlush {
-					// Do not wait on a client that stopped reading.
-					_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
-				}
-				bw.WriteString(encodeLine(&irc.Message{Command: "ERROR", Params: []string{text}}) + "\r\n")
-			}
-			bw.Flush()
-			return
 		}
 	}
 }

@@ -1,0 +1,202 @@
+package ircd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// writer is the state of a client's socket writes. A line goes out one of
+// two ways, and in order either way:
+//
+//   - directly: when nothing is queued, the sender writes the line itself
+//     with one non-blocking write, so that no goroutine has to wake up for
+//     it (waking the writer is most of what relaying a line costs);
+//   - queued: otherwise, or when the socket does not take the whole line at
+//     once, the line (or its unwritten end) waits in Client.out for
+//     writeLoop, which blocks on a slow client instead of the sender.
+//
+// A sender never blocks: TryLock fails while writeLoop is writing, and a
+// full queue disconnects the client.
+type writer struct {
+	mu       sync.Mutex      // held while writing to the socket
+	raw      syscall.RawConn // nil when the connection cannot be written directly (TLS)
+	queued   atomic.Int64    // entries sent to Client.out and not written yet
+	bw       *bufio.Writer   // writeLoop's buffer; under mu
+	leftover []byte          // the unwritten end of a direct write; under mu
+}
+
+// initWriter prepares the writes of conn.
+func (c *Client) initWriter() {
+	c.w.bw = bufio.NewWriterSize(c.conn, 4096)
+	if tc, ok := c.conn.(*net.TCPConn); ok {
+		if raw, err := tc.SyscallConn(); err == nil {
+			c.w.raw = raw
+		}
+	}
+}
+
+// enqueue sends m to the client: directly when the connection is idle,
+// through the queue otherwise. It never blocks.
+func (c *Client) enqueue(m *irc.Message) {
+	w := &c.w
+	if w.raw != nil && w.queued.Load() == 0 && w.mu.TryLock() {
+		if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw.Buffered() > 0 {
+			w.mu.Unlock()
+		} else {
+			rest := c.writeDirectLocked(m)
+			if len(rest) == 0 {
+				w.mu.Unlock()
+				return
+			}
+			w.leftover = rest
+			w.mu.Unlock()
+			m = nil // wake writeLoop for the leftover alone
+		}
+	}
+	w.queued.Add(1)
+	select {
+	case c.out <- m:
+	default:
+		w.queued.Add(-1)
+		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
+		c.abort("SendQ exceeded")
+		c.conn.Close() // unblock a writer stuck on this client
+	}
+}
+
+// writeDirectLocked writes m with one non-blocking write and returns what
+// the socket did not take: nothing when it took the whole line, and all or
+// part of the line when the socket is full or failing (then writeLoop
+// writes it, and meets the error if there is one).
+func (c *Client) writeDirectLocked(m *irc.Message) []byte {
+	line := encodeLine(m)
+	c.logSend(m, line)
+	buf := make([]byte, 0, len(line)+2)
+	buf = append(buf, line...)
+	buf = append(buf, '\r', '\n')
+	n := 0
+	err := c.w.raw.Write(func(fd uintptr) bool {
+		for {
+			k, werr := syscall.Write(int(fd), buf)
+			if werr == syscall.EINTR {
+				continue
+			}
+			if werr == nil && k > 0 {
+				n = k
+			}
+			return true // never wait for the socket here
+		}
+	})
+	if err != nil {
+		return buf
+	}
+	return buf[n:]
+}
+
+// logSend logs a line sent to the client, at debug level, without secrets.
+func (c *Client) logSend(m *irc.Message, line string) {
+	if c.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.log.Debug("send", slog.String("line", redactLine(m, line)))
+	}
+}
+
+// writeQueuedLocked writes the leftover of a direct write and then m (nil
+// for none) into the buffer, and flushes when nothing else is queued.
+func (c *Client) writeQueuedLocked(m *irc.Message, flush bool) error {
+	w := &c.w
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	if len(w.leftover) > 0 {
+		if _, err := w.bw.Write(w.leftover); err != nil {
+			return err
+		}
+		w.leftover = nil
+	}
+	if m != nil {
+		line := encodeLine(m)
+		c.logSend(m, line)
+		if _, err := w.bw.WriteString(line + "\r\n"); err != nil {
+			return err
+		}
+	}
+	if w.queued.Add(-1) == 0 && flush {
+		if err := w.bw.Flush(); err != nil {
+			return err
+		}
+		// Direct writes go through the poller, which refuses them once
+		// a deadline has passed; they never block, so they need none.
+		_ = c.conn.SetWriteDeadline(time.Time{})
+	}
+	return nil
+}
+
+// writeLoop writes what is queued, and the final ERROR when the connection
+// ends.
+func (c *Client) writeLoop() {
+	defer close(c.writerDone)
+	defer c.conn.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.log.Error("panic in writer", slog.Uint64("conn", c.id), slog.Any("panic", r))
+			c.abort("")
+		}
+	}()
+	w := &c.w
+	for {
+		select {
+		case m := <-c.out:
+			w.mu.Lock()
+			err := c.writeQueuedLocked(m, true)
+			w.mu.Unlock()
+			if err != nil {
+				c.abort("")
+				return
+			}
+		case <-c.done:
+			c.mu.Lock()
+			doFlush, text := c.flush, c.errorText
+			c.mu.Unlock()
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if len(w.leftover) > 0 {
+				// Finish the line begun by a direct write.
+				_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+				if _, err := w.bw.Write(w.leftover); err != nil {
+					return
+				}
+				w.leftover = nil
+			}
+			if doFlush {
+				for more := true; more; {
+					select {
+					case m := <-c.out:
+						if c.writeQueuedLocked(m, false) != nil {
+							return
+						}
+					default:
+						more = false
+					}
+				}
+			}
+			if text != "" {
+				if !doFlush {
+					// Do not wait on a client that stopped reading.
+					_ = c.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+				}
+				w.bw.WriteString(encodeLine(&irc.Message{Command: "ERROR", Params: []string{text}}) + "\r\n")
+			}
+			if err := w.bw.Flush(); err != nil && !errors.Is(err, net.ErrClosed) {
+				c.log.Debug("final flush", slog.Any("err", err))
+			}
+			return
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package ircd
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A client that stops reading while a burst far larger than the socket
+// buffers is sent to it: the senders never wait for it, and once it reads
+// again it gets every line whole and in order, whether a line went out
+// directly, queued, or split between the two.
+func TestWriterSlowClientGetsEveryLineInOrder(t *testing.T) {
+	const senders, perSender = 4, 150
+	e := newEnv(t, Config{SendQueue: senders*perSender + 64})
+	w, h := e.backend.world("alice@example.com")
+	w.SetUser(User{Nick: "bob", Online: true})
+
+	conn := dialSmallSendBuffer(t, e)
+	conn.SetDeadline(time.Now().Add(testTimeout))
+	fmt.Fprintf(conn, "PASS alice@example.com:secret\r\nNICK alice\r\nUSER a 0 * :a\r\nPING :burst-done\r\n")
+	r := bufio.NewReaderSize(conn, 1<<16)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("registration: %v", err)
+		}
+		if strings.Contains(line, "PONG") && strings.Contains(line, "burst-done") {
+			break
+		}
+	}
+	h.expectCall(t, "Attached")
+
+	// The client reads nothing while this runs: about 300 KiB.
+	pad := strings.Repeat("x", 400)
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perSender {
+				w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: fmt.Sprintf("s%d n%d %s", s, i, pad)})
+			}
+		}()
+	}
+	sent := make(chan struct{})
+	go func() { wg.Wait(); close(sent) }()
+	select {
+	case <-sent:
+	case <-time.After(testTimeout):
+		t.Fatal("senders blocked on a client that does not read")
+	}
+
+	next := make([]int, senders)
+	for got := 0; got < senders*perSender; got++ {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d lines: %v", got, err)
+		}
+		var s, n int
+		body, ok := strings.CutPrefix(line, ":bob!bob@irc.test PRIVMSG alice :")
+		body, crlf := strings.CutSuffix(body, " "+pad+"\r\n")
+		if _, err := fmt.Sscanf(body, "s%d n%d", &s, &n); !ok || !crlf || err != nil {
+			t.Fatalf("line %d broken: %.80q (%v)", got, line, err)
+		}
+		if n != next[s] {
+			t.Fatalf("sender %d: got line %d, want %d", s, n, next[s])
+		}
+		next[s]++
+	}
+	if w.ClientCount() != 1 {
+		t.Fatalf("the client was dropped")
+	}
+}
+
+// A client whose queue fills while it does not read is dropped; the
+// senders never wait for it.
+func TestWriterStuckTCPClientDropped(t *testing.T) {
+	e := newEnv(t, Config{SendQueue: 16})
+	w, h := e.backend.world("alice@example.com")
+	w.SetUser(User{Nick: "bob", Online: true})
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret")
+	h.expectCall(t, "Attached")
+	// A second client that registers and then never reads.
+	stuck, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	stuck.(*net.TCPConn).SetReadBuffer(4096)
+	fmt.Fprintf(stuck, "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\n")
+	h.expectCall(t, "Attached")
+	pad := strings.Repeat("y", 400)
+	for i := 0; w.ClientCount() == 2; i++ {
+		if i > 100000 {
+			t.Fatal("stuck client never dropped")
+		}
+		w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: pad})
+		c.expectParams("PRIVMSG", "alice", pad)
+	}
+	h.expectCall(t, "Detached")
+}
+
+// dialSmallSendBuffer serves a TCP connection whose server side has a small
+// send buffer, so that the client's socket fills after a few lines.
+func dialSmallSendBuffer(t *testing.T, e *testEnv) net.Conn {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvSide, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srvSide.(*net.TCPConn).SetWriteBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		e.srv.ServeConn(context.Background(), srvSide)
+	}()
+	t.Cleanup(func() {
+		conn.Close()
+		<-served
+	})
+	return conn
+}
