@@ -6,78 +6,84 @@ import (
 )
 
 // eventQueue delivers events in order on a channel without ever blocking
-// the goroutine that produces them: events wait in a slice until the
-// consumer takes them. It is unbounded by design (events are small and the
-// consumer reads continuously); nothing is dropped while the client runs.
+// the goroutine that produces them. An event goes straight into the channel
+// when it has room and nothing waits before it; otherwise events wait in a
+// slice and a pump goroutine, started on demand and gone once the slice is
+// empty, feeds them to the consumer. It is unbounded by design (events are
+// small and the consumer reads continuously); nothing is dropped while the
+// client runs.
 type eventQueue struct {
 	out chan Event
 
-	mu     sync.Mutex
-	items  []Event
-	closed bool
+	mu      sync.Mutex
+	items   []Event
+	closed  bool
+	pumping bool // a pump goroutine is running; it owns out's closing then
+	ended   bool // out is closed
 
-	wake    chan struct{} // a push or close happened
 	abandon chan struct{} // stop delivering (Close gave up waiting for the consumer)
-	done    chan struct{} // the pump has ended and out is closed
+	done    chan struct{} // out is closed: everything was delivered or abandoned
 	once    sync.Once
 }
 
 func newEventQueue(capacity int) *eventQueue {
-	q := &eventQueue{
+	return &eventQueue{
 		out:     make(chan Event, capacity),
-		wake:    make(chan struct{}, 1),
 		abandon: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	go q.pump()
-	return q
 }
 
 // push queues e; after close it is dropped.
 func (q *eventQueue) push(e Event) {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.closed {
-		q.mu.Unlock()
 		return
 	}
-	q.items = append(q.items, e)
-	q.mu.Unlock()
-	q.signal()
-}
-
-func (q *eventQueue) signal() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
+	if !q.pumping {
+		select {
+		case q.out <- e:
+			return
+		default:
+		}
+		q.pumping = true
+		go q.pump()
 	}
+	q.items = append(q.items, e)
 }
 
 // close ends the queue: the events already queued are still delivered,
 // then the channel is closed.
 func (q *eventQueue) close() {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	q.closed = true
-	q.mu.Unlock()
-	q.signal()
+	if !q.pumping {
+		q.endLocked()
+	}
 }
 
+// endLocked closes out once.
+func (q *eventQueue) endLocked() {
+	if !q.ended {
+		q.ended = true
+		close(q.out)
+		close(q.done)
+	}
+}
+
+// pump feeds the waiting events to the consumer until none is left.
 func (q *eventQueue) pump() {
-	defer close(q.done)
-	defer close(q.out)
 	for {
 		q.mu.Lock()
 		if len(q.items) == 0 {
-			closed := q.closed
+			q.pumping = false
+			if q.closed {
+				q.endLocked()
+			}
 			q.mu.Unlock()
-			if closed {
-				return
-			}
-			select {
-			case <-q.wake:
-			case <-q.abandon:
-				return
-			}
-			continue
+			return
 		}
 		e := q.items[0]
 		q.items[0] = nil
@@ -89,6 +95,11 @@ func (q *eventQueue) pump() {
 		select {
 		case q.out <- e:
 		case <-q.abandon:
+			q.mu.Lock()
+			q.items = nil
+			q.pumping = false
+			q.endLocked()
+			q.mu.Unlock()
 			return
 		}
 	}

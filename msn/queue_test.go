@@ -1,6 +1,9 @@
 package msn
 
 import (
+	"fmt"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -65,5 +68,51 @@ func TestEventQueueFinish(t *testing.T) {
 	q.finish(time.Second)
 	if n := <-got; n != 100 {
 		t.Errorf("reading consumer got %d events, want 100", n)
+	}
+}
+
+// Events pushed while the consumer keeps up, falls behind and catches up
+// again arrive in order, and an idle queue keeps no goroutine.
+func TestEventQueueOrderAcrossBacklogAndIdle(t *testing.T) {
+	base := runtime.NumGoroutine()
+	q := newEventQueue(2)
+	const rounds, burst = 50, 20
+	got := make(chan int, rounds*burst)
+	step := make(chan struct{})
+	go func() {
+		defer close(got)
+		for e := range q.out {
+			var i int
+			fmt.Sscan(e.(SystemMessage).Text, &i)
+			got <- i
+			if i%burst == burst-1 {
+				step <- struct{}{} // the consumer pauses after each burst
+			}
+		}
+	}()
+	next := 0
+	for r := 0; r < rounds; r++ {
+		for i := 0; i < burst; i++ {
+			q.push(SystemMessage{Text: strconv.Itoa(r*burst + i)})
+		}
+		<-step
+		for i := 0; i < burst; i++ {
+			if v := <-got; v != next {
+				t.Fatalf("got event %d, want %d", v, next)
+			}
+			next++
+		}
+		// Everything was delivered: no pump is left running.
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > base+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d goroutines with an idle queue, want %d", runtime.NumGoroutine(), base+1)
+			}
+			runtime.Gosched()
+		}
+	}
+	q.close()
+	if _, ok := <-got; ok {
+		t.Fatal("an event after the last one")
 	}
 }
