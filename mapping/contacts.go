@@ -115,19 +115,19 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 	return c
 }
 
-// saveContact stores a contact's nick and name, at once or, while batching,
-// with the others at the end of the batch.
+// saveContact stores a contact's nick and name: at once, or, while
+// batching or while saves are held back, after the ones waiting already.
 func (s *session) saveContact(c *contact) {
 	dc := db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name}
-	if s.batching {
+	if s.batching || len(s.unsaved) > 0 {
 		s.unsaved = append(s.unsaved, dc)
 		return
 	}
-	s.putContact(dc)
+	s.putContact(s.ctx, dc)
 }
 
-func (s *session) putContact(dc db.Contact) {
-	err := s.store.PutContact(s.ctx, dc)
+func (s *session) putContact(ctx context.Context, dc db.Contact) {
+	err := s.store.PutContact(ctx, dc)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Warn("storing contact", "passport", dc.Passport, "err", err)
 	}
@@ -137,20 +137,48 @@ func (s *session) putContact(dc db.Contact) {
 // them in one transaction.
 func (s *session) beginSaves() { s.batching = true }
 
-// flushSaves stores the contacts collected since beginSaves, all in one
-// transaction; if that fails, each on its own, so that one refused contact
-// does not lose the others.
+// flushSaves ends a batch: it stores the contacts collected since
+// beginSaves, unless saves are held back (then releaseSaves does).
 func (s *session) flushSaves() {
 	s.batching = false
+	if !s.holdSaves {
+		s.storeUnsaved(s.ctx)
+	}
+}
+
+// releaseSaves stops holding saves back and stores what waits.
+func (s *session) releaseSaves() {
+	if !s.holdSaves {
+		return
+	}
+	s.releaseHold()
+	if !s.batching {
+		s.storeUnsaved(s.ctx)
+	}
+}
+
+// releaseHold ends holdSaves without storing.
+func (s *session) releaseHold() {
+	s.holdSaves = false
+	if s.holdT != nil {
+		s.holdT.Stop()
+		s.holdT = nil
+	}
+}
+
+// storeUnsaved stores the contacts waiting in unsaved, all in one
+// transaction; if that fails, each on its own, so that one refused contact
+// does not lose the others.
+func (s *session) storeUnsaved(ctx context.Context) {
 	cs := s.unsaved
 	s.unsaved = nil
-	err := s.store.PutContacts(s.ctx, cs)
+	err := s.store.PutContacts(ctx, cs)
 	if err == nil || errors.Is(err, context.Canceled) {
 		return
 	}
 	s.log.Debug("storing contacts together failed, storing them one by one", "count", len(cs), "err", err)
 	for _, dc := range cs {
-		s.putContact(dc)
+		s.putContact(ctx, dc)
 	}
 }
 

@@ -27,6 +27,10 @@ func TestFirstLoginStoresEveryContact(t *testing.T) {
 	}
 	c := e.login("alice", alice, password, allCaps)
 	shown := namesOf(c)
+	// They are stored once the client has its world, before the session
+	// handles anything else the client asks.
+	c.send("PRIVMSG msn :version")
+	c.expectMsn("signed in to")
 
 	ctx := context.Background()
 	store, err := db.Open(ctx, e.dbPath)

@@ -63,9 +63,15 @@ type session struct {
 	chanCounter int
 	replayKept  replayKept
 	// unsaved collects contacts to store in one transaction while
-	// batching (a contact list sync); nil otherwise.
+	// batching (a contact list sync) or while saves are held back (see
+	// holdSaves); nil otherwise.
 	unsaved  []db.Contact
 	batching bool
+	// holdSaves keeps the contacts of the first sync in unsaved until the
+	// first client has its world (or AttachTimeout passed, or the session
+	// ends), so that storing them does not delay the client's welcome.
+	holdSaves bool
+	holdT     *time.Timer // ends holdSaves after AttachTimeout
 }
 
 func newSession(b *Bridge, account, password string) *session {
@@ -208,7 +214,19 @@ func (s *session) stop(reason string) {
 // run logs in, draws the world and serves events until the session ends.
 func (s *session) run() {
 	defer close(s.done)
-	c, err := s.login(s.ctx)
+	// MSN signs in on another goroutine while the stored state is read here.
+	type result struct {
+		c   *msn.Client
+		err error
+	}
+	logged := make(chan result, 1)
+	s.spawn(func(ctx context.Context) {
+		c, err := s.login(ctx)
+		logged <- result{c, err}
+	})
+	s.loadState()
+	r := <-logged
+	c, err := r.c, r.err
 	if err != nil {
 		s.log.Info("MSN login failed", "err", err)
 		s.loginErr = err
@@ -219,14 +237,18 @@ func (s *session) run() {
 		return
 	}
 	s.log.Info("signed in to MSN", "version", c.Version())
-	s.loadState()
 	s.world = s.b.srv.NewWorld(&handler{s: s})
 	s.setClient(c)
 	s.drawWorld()
+	s.holdSaves = true
+	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
 	s.syncFirst()
 	close(s.ready)
 
 	for s.ending == "" {
+		if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
+			s.releaseSaves() // the first client has its world
+		}
 		select {
 		case fn := <-s.actions:
 			fn()
@@ -285,6 +307,10 @@ func (s *session) setClient(c *msn.Client) {
 // goroutine once the loop ended.
 func (s *session) shutdown() {
 	s.log.Info("session ending", "reason", s.ending)
+	// Stored before the account can log in again (the next session reads
+	// them), even though the session's context may be cancelled already.
+	s.releaseHold()
+	s.storeUnsaved(context.WithoutCancel(s.ctx))
 	s.b.unregister(s)
 	close(s.quit)
 	if s.reconnectT != nil {
