@@ -61,19 +61,19 @@ func (o *outgoing) total() int {
 // switchboard and not acknowledged yet.
 const maxInFlight = 32
 
-// sender writes a conversation's messages to one switchboard back to back
-// and hands their outcomes, in order, to the session.
+// sender writes a conversation's messages to one switchboard back to back;
+// the session takes their outcomes in the order they were written.
 type sender struct {
-	sb       *msn.Switchboard
-	acks     chan inFlight // to the goroutine waiting for outcomes
-	inflight int           // pieces written whose outcome the session has not taken
-	dead     bool          // the switchboard closed before acknowledging everything
+	sb      *msn.Switchboard
+	flights []*inFlight // pieces written whose outcome the session has not taken, oldest first
+	dead    bool        // the switchboard closed before acknowledging everything
 }
 
-// inFlight is one written piece of a message and its outcome to come.
+// inFlight is one written piece of a message and, once known, its outcome.
 type inFlight struct {
 	o       *outgoing
-	outcome <-chan error
+	err     error
+	settled bool
 }
 
 // convState indexes the conversations of a session.
@@ -415,38 +415,33 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 		}
 		s.prepare(o)
 		for o.written < o.total() {
-			if snd != nil && snd.inflight >= maxInFlight {
+			if snd != nil && len(snd.flights) >= maxInFlight {
 				return
 			}
 			if snd == nil {
-				snd = s.startSender(cv, sb)
+				snd = &sender{sb: sb}
+				cv.snd = snd
 			}
-			var outcome <-chan error
+			f := &inFlight{o: o}
+			snd.flights = append(snd.flights, f)
 			var err error
 			if o.kind == "nudge" {
 				err = sb.SendNudge(s.ctx)
-				outcome = settled(err)
+				s.outcomeSoon(cv, snd, f, err)
 			} else {
-				outcome, err = sb.StartText(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout)
+				err = sb.StartTextFunc(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout, func(err error) {
+					s.post(func() { s.outcome(cv, snd, f, err) })
+				})
 				if err != nil {
-					outcome = settled(err)
+					s.outcomeSoon(cv, snd, f, err)
 				}
 			}
 			o.written++
-			snd.inflight++
-			snd.acks <- inFlight{o: o, outcome: outcome}
 			if err != nil {
 				return // the error's outcome decides what comes next
 			}
 		}
 	}
-}
-
-// settled returns a channel holding err.
-func settled(err error) <-chan error {
-	ch := make(chan error, 1)
-	ch <- err
-	return ch
 }
 
 // prepare splits a message into the pieces it is sent as.
@@ -465,51 +460,38 @@ func (s *session) prepare(o *outgoing) {
 	o.pieces = msn.SplitText(text, o.format)
 }
 
-// startSender starts the goroutine that waits for the outcomes of the
-// pieces written to sb and posts them, in order, to the session.
-func (s *session) startSender(cv *conv, sb *msn.Switchboard) *sender {
-	snd := &sender{sb: sb, acks: make(chan inFlight, maxInFlight)}
-	cv.snd = snd
-	s.spawn(func(ctx context.Context) {
-		for {
-			var p inFlight
-			var ok bool
-			select {
-			case p, ok = <-snd.acks:
-				if !ok {
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
-			var err error
-			select {
-			case err = <-p.outcome:
-			case <-ctx.Done():
-				return
-			}
-			if !s.post(func() { s.acked(cv, snd, p.o, err) }) {
-				return
-			}
-		}
+// outcomeSoon hands the session an outcome known at once (a nudge, a
+// failed write), as it would come from the switchboard: after the write.
+func (s *session) outcomeSoon(cv *conv, snd *sender, f *inFlight, err error) {
+	s.spawn(func(context.Context) {
+		s.post(func() { s.outcome(cv, snd, f, err) })
 	})
-	return snd
+}
+
+// outcome records the outcome of one piece written by snd and takes the
+// outcomes known so far in the order the pieces were written.
+func (s *session) outcome(cv *conv, snd *sender, f *inFlight, err error) {
+	f.err, f.settled = err, true
+	for len(snd.flights) > 0 && snd.flights[0].settled {
+		h := snd.flights[0]
+		snd.flights[0] = nil
+		snd.flights = snd.flights[1:]
+		s.acked(cv, snd, h.o, h.err)
+	}
 }
 
 // retire ends the sender of a conversation that has nothing in flight;
 // what is still queued is written again from its first unacknowledged
 // piece by the next one.
 func (s *session) retire(cv *conv) {
-	close(cv.snd.acks)
 	cv.snd = nil
 	for _, q := range cv.queue {
 		q.written = q.sent
 	}
 }
 
-// acked takes the outcome of one piece written by snd.
+// acked takes the outcome of one piece written by snd, in order.
 func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
-	snd.inflight--
 	if err != nil && s.ctx.Err() != nil {
 		return
 	}
@@ -554,12 +536,12 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 	}
 	clear(cv.queue[len(keep):])
 	cv.queue = keep
-	if snd.inflight == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
+	if len(snd.flights) == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
 		s.retire(cv)
 		s.settle(cv)
 	}
 	s.pump(cv)
-	if snd.inflight == 0 && cv.snd == snd {
+	if len(snd.flights) == 0 && cv.snd == snd {
 		s.retire(cv) // nothing more to send now
 	}
 	if len(s.convs.waiting) > 0 && !cv.busy && cv.snd == nil {

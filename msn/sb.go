@@ -446,32 +446,44 @@ func (s *Switchboard) SendText(ctx context.Context, text string, f Format) error
 // acknowledged. timeout <= 0 means the client's RequestTimeout. It returns
 // an error, and no channel, when the message could not be written.
 func (s *Switchboard) StartText(ctx context.Context, text string, f Format, timeout time.Duration) (<-chan error, error) {
+	out := make(chan error, 1)
+	if err := s.StartTextFunc(ctx, text, f, timeout, func(err error) { out <- err }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StartTextFunc is StartText with the outcome passed to done instead of a
+// channel. done is called once, from another goroutine (the switchboard's
+// reader, or a timer), and must not block for long: the switchboard reads
+// nothing while it runs. When StartTextFunc returns an error, done is
+// never called.
+func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, timeout time.Duration, done func(error)) error {
 	payload := textPayload(text, f)
 	if len(payload) > MaxSBMessagePayload {
-		return nil, fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
+		return fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("msn: MSG: %w", err)
+		return fmt.Errorf("msn: MSG: %w", err)
 	}
 	if timeout <= 0 {
 		timeout = s.c.cfg.RequestTimeout
 	}
 	s.touch()
-	out := make(chan error, 1)
 	err := s.l.start(timeout, "MSG", []string{string(AckAlways)}, payload, func(r *Command, err error) {
 		switch {
 		case err != nil:
-			out <- fmt.Errorf("msn: %w", err)
+			done(fmt.Errorf("msn: %w", err))
 		case r.Name == "NAK":
-			out <- fmt.Errorf("msn: MSG: %w", ErrNAK)
+			done(fmt.Errorf("msn: MSG: %w", ErrNAK))
 		default:
-			out <- nil
+			done(nil)
 		}
 	}, "ACK", "NAK")
 	if err != nil {
-		return nil, fmt.Errorf("msn: %w", err)
+		return fmt.Errorf("msn: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // SendTyping sends a typing notification (ack U).
