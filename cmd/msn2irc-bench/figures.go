@@ -14,15 +14,21 @@ import (
 // latency measures figure 1 (and the CPU per message of the echo traffic).
 // The peer stamps each message's arrival, so every round trip also splits
 // into its two legs: to the peer, and back.
-func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *msnPeer, direct, relayed *directClient) error {
+// relayed goes through the relay hop in its own process; inBench, when not
+// nil, through the same relay run inside the bench process.
+func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *msnPeer, direct, relayed, inBench *directClient) error {
 	const perRound = 30 * time.Second
-	paths := []struct {
+	type path struct {
 		name string
 		rt   func(ctx context.Context, text string) (time.Time, time.Duration, error)
-	}{
+	}
+	paths := []path{
 		{"d", direct.roundTrip},
 		{"r", relayed.roundTrip},
 		{"b", s.roundTrip},
+	}
+	if inBench != nil {
+		paths = append(paths, path{"i", inBench.roundTrip})
 	}
 	// Warm up: the first message of each path opens its switchboard.
 	for i := 0; i < 5; i++ {
@@ -84,6 +90,13 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *ms
 			"relay_hop": {ToPeerUS: summarize(micros(outs[1])), FromPeerUS: summarize(micros(backs[1]))},
 			"bridge":    {ToPeerUS: summarize(micros(outs[2])), FromPeerUS: summarize(micros(backs[2]))},
 		},
+	}
+	if inBench != nil {
+		sum := summarize(micros(rtts[3]))
+		l.InBenchRelayUS = &sum
+		l.Legs["relay_hop_in_bench"] = Legs{ToPeerUS: summarize(micros(outs[3])), FromPeerUS: summarize(micros(backs[3]))}
+		l.InBenchAddP50 = sum.P50 - l.DirectUS.P50
+		l.InBenchAddP99 = sum.P99 - l.DirectUS.P99
 	}
 	l.RelayAddP50 = l.RelayUS.P50 - l.DirectUS.P50
 	l.RelayAddP99 = l.RelayUS.P99 - l.DirectUS.P99

@@ -31,6 +31,8 @@ func mainCode(args []string, stdout, stderr io.Writer) int {
 			err = serveMSNTest(args[1:], stderr)
 		case "serve-bridge":
 			err = serveBridge(args[1:], stderr)
+		case "serve-relay":
+			err = serveRelay(args[1:], stderr)
 		default:
 			return benchMain(args, stdout, stderr)
 		}

@@ -14,7 +14,7 @@ import (
 // TestMain lets the test binary play the bench's hidden subcommands, which
 // the bench runs by re-executing itself.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == "serve-msntest" || os.Args[1] == "serve-bridge") {
+	if len(os.Args) > 1 && (os.Args[1] == "serve-msntest" || os.Args[1] == "serve-bridge" || os.Args[1] == "serve-relay") {
 		os.Exit(mainCode(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

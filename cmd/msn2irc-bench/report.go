@@ -34,7 +34,7 @@ type Result struct {
 type LatencyResult struct {
 	Rounds       int     `json:"rounds"`
 	DirectUS     Summary `json:"direct_us"`    // MSN client -> msntest -> peer and back
-	RelayUS      Summary `json:"relay_hop_us"` // the same through a plain TCP relay
+	RelayUS      Summary `json:"relay_hop_us"` // the same through a plain TCP relay in its own process
 	BridgeUS     Summary `json:"bridge_us"`    // IRC client -> msn2irc -> msntest -> peer and back
 	RelayAddP50  float64 `json:"relay_added_p50_us"`
 	RelayAddP99  float64 `json:"relay_added_p99_us"`
@@ -42,8 +42,13 @@ type LatencyResult struct {
 	BridgeAddP99 float64 `json:"bridge_added_p99_us"`
 	RatioP50     float64 `json:"added_ratio_p50"` // bridge added / relay added
 	RatioP99     float64 `json:"added_ratio_p99"`
+	// InBenchRelayUS is the same relay run inside the bench process, whose
+	// threads are awake already (nil against an external server).
+	InBenchRelayUS *Summary `json:"relay_hop_in_bench_us,omitempty"`
+	InBenchAddP50  float64  `json:"relay_in_bench_added_p50_us,omitempty"`
+	InBenchAddP99  float64  `json:"relay_in_bench_added_p99_us,omitempty"`
 	// Legs splits the round trips of each path ("direct", "relay_hop",
-	// "bridge") at the moment the peer read the message.
+	// "relay_hop_in_bench", "bridge") at the moment the peer read the message.
 	Legs map[string]Legs `json:"legs"`
 }
 
@@ -200,19 +205,30 @@ func printTable(w io.Writer, r *Result) {
 	fmt.Fprintf(tw, "msn server: %s; bridge: %s; took %v\n\n", r.Server, r.Bridge, r.Finished.Sub(r.Started).Round(time.Second))
 	if l := r.Latency; l != nil {
 		fmt.Fprintf(tw, "1. relay latency (round trip, µs, %d rounds)\tp50\tp90\tp99\tmax\n", l.Rounds)
-		for _, row := range []struct {
+		type row struct {
 			name string
 			s    Summary
-		}{{"direct MSN client", l.DirectUS}, {"direct + plain TCP relay hop", l.RelayUS}, {"IRC client via msn2irc", l.BridgeUS}} {
+		}
+		rows := []row{{"direct MSN client", l.DirectUS}, {"direct + plain TCP relay hop", l.RelayUS}, {"IRC client via msn2irc", l.BridgeUS}}
+		if l.InBenchRelayUS != nil {
+			rows = append(rows, row{"direct + relay inside the bench (reference)", *l.InBenchRelayUS})
+		}
+		for _, row := range rows {
 			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max)
 		}
-		fmt.Fprintf(tw, "   added by relay hop\t%.0f\t\t%.0f\n", l.RelayAddP50, l.RelayAddP99)
+		fmt.Fprintf(tw, "   added by relay hop (own process)\t%.0f\t\t%.0f\n", l.RelayAddP50, l.RelayAddP99)
+		if l.InBenchRelayUS != nil {
+			fmt.Fprintf(tw, "   added by relay inside the bench\t%.0f\t\t%.0f\n", l.InBenchAddP50, l.InBenchAddP99)
+		}
 		fmt.Fprintf(tw, "   added by msn2irc\t%.0f\t\t%.0f\n", l.BridgeAddP50, l.BridgeAddP99)
 		fmt.Fprintf(tw, "   msn2irc added / relay added\t%.2f\t\t%.2f\n", l.RatioP50, l.RatioP99)
 		if len(l.Legs) > 0 {
 			fmt.Fprintf(tw, "   legs, p50: to the peer / back from it\n")
-			for _, k := range []struct{ key, name string }{{"direct", "direct MSN client"}, {"relay_hop", "direct + plain TCP relay hop"}, {"bridge", "IRC client via msn2irc"}} {
-				g := l.Legs[k.key]
+			for _, k := range []struct{ key, name string }{{"direct", "direct MSN client"}, {"relay_hop", "direct + plain TCP relay hop"}, {"bridge", "IRC client via msn2irc"}, {"relay_hop_in_bench", "direct + relay inside the bench"}} {
+				g, ok := l.Legs[k.key]
+				if !ok {
+					continue
+				}
 				fmt.Fprintf(tw, "   %s\t%.0f / %.0f\n", k.name, g.ToPeerUS.P50, g.FromPeerUS.P50)
 			}
 		}

@@ -125,7 +125,7 @@ func (b *bench) startMSN(ctx context.Context) error {
 		UserContacts: max(o.MemContacts-1, 0), // plus the peer
 		LoginSizes:   o.LoginSizes,
 		LoginReps:    o.LoginReps,
-		Directs:      2,
+		Directs:      3,
 	}
 	args := append([]string{"serve-msntest"}, b.lay.args()...)
 	c, err := startChild(ctx, "msntest", o.Self, args, nil, b.stderr, &b.msn)
@@ -136,12 +136,14 @@ func (b *bench) startMSN(ctx context.Context) error {
 	return nil
 }
 
-// accounts returns the accounts of the single-session figures.
-func (b *bench) singleAccounts() (user, direct, relayed, peer account) {
+// singleAccounts returns the accounts of the single-session figures:
+// inBench is the client behind the relay hop inside the bench process,
+// which is not measured against an external server (the zero account).
+func (b *bench) singleAccounts() (user, direct, relayed, inBench, peer account) {
 	if e := b.o.External; e.enabled() {
-		return e.User, e.Direct, e.Relay, e.Peer
+		return e.User, e.Direct, e.Relay, account{}, e.Peer
 	}
-	return b.lay.user(0), b.lay.direct(0), b.lay.direct(1), b.lay.userPeer(0)
+	return b.lay.user(0), b.lay.direct(0), b.lay.direct(2), b.lay.direct(1), b.lay.userPeer(0)
 }
 
 func (b *bench) newBridge(ctx context.Context) (bridgeProc, error) {
@@ -183,7 +185,7 @@ func (b *bench) phaseA(ctx context.Context) error {
 		return err
 	}
 	defer br.Close()
-	userAcc, directAcc, relayAcc, peerAcc := b.singleAccounts()
+	userAcc, directAcc, relayAcc, inBenchAcc, peerAcc := b.singleAccounts()
 
 	if o.Figures["latency"] || o.Figures["throughput"] || o.Figures["cpu"] {
 		err := func() error {
@@ -197,18 +199,33 @@ func (b *bench) phaseA(ctx context.Context) error {
 				return err
 			}
 			defer direct.Close()
-			relay, err := newNSRelay(b.msn.Server, b.log)
+			relayP, relayAddr, err := startRelayChild(ctx, b.o.Self, b.msn.Server, b.stderr)
 			if err != nil {
 				return err
 			}
-			defer relay.Close()
+			defer relayP.Close()
 			rmc := b.mc
-			rmc.Server = relay.Addr()
+			rmc.Server = relayAddr
 			relayed, err := newDirectClient(ctx, rmc, relayAcc, peerAcc.Passport)
 			if err != nil {
 				return err
 			}
 			defer relayed.Close()
+			var inBench *directClient
+			if inBenchAcc.Passport != "" {
+				relay, err := newNSRelay(b.msn.Server, b.log)
+				if err != nil {
+					return err
+				}
+				defer relay.Close()
+				imc := b.mc
+				imc.Server = relay.Addr()
+				inBench, err = newDirectClient(ctx, imc, inBenchAcc, peerAcc.Passport)
+				if err != nil {
+					return err
+				}
+				defer inBench.Close()
+			}
 			irc, err := dialIRC(ctx, br.IRCAddr())
 			if err != nil {
 				return err
@@ -233,7 +250,7 @@ func (b *bench) phaseA(ctx context.Context) error {
 			}
 			if o.Figures["latency"] || o.Figures["cpu"] {
 				stop := b.profiling(ctx, br, "latency")
-				b.step("latency", b.latency(ctx, br, s, peer, direct, relayed))
+				b.step("latency", b.latency(ctx, br, s, peer, direct, relayed, inBench))
 				stop()
 			}
 			if o.Figures["throughput"] || o.Figures["cpu"] {
