@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,6 +59,30 @@ func (s *Server) NewWorld(h Handler) *World {
 		h:        h,
 		users:    make(map[string]*User),
 		channels: make(map[string]*channel),
+	}
+}
+
+// Reserve makes room for users users in the world and members members in
+// the open channel named channel (none when ""), so that adding that many
+// one by one does not grow the world's tables step by step.
+func (w *World) Reserve(users int, channel string, members int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if users > len(w.users) {
+		m := make(map[string]*User, users)
+		for k, v := range w.users {
+			m[k] = v
+		}
+		w.users = m
+	}
+	ch, ok := w.channels[casefold(channel)]
+	if ok && members > len(ch.members) {
+		m := make(map[string]*Member, members)
+		for k, v := range ch.members {
+			m[k] = v
+		}
+		ch.members = m
+		ch.order = slices.Grow(ch.order, members-len(ch.order))
 	}
 }
 
@@ -367,14 +392,52 @@ func (c *Client) monitors(key string) bool {
 }
 
 func sanitizeUser(u *User, serverName string) {
-	u.Ident = truncate(cleanWord(firstNonEmpty(u.Ident, u.Nick)), userLen)
-	u.Host = cleanPrefixPart(cleanWord(firstNonEmpty(u.Host, serverName)))
-	u.Realname = truncate(cleanText(u.Realname), realnameLen)
-	u.Away = truncate(cleanText(u.Away), awayLen)
+	u.Ident = truncate(cleanWordFast(firstNonEmpty(u.Ident, u.Nick)), userLen)
+	if h := firstNonEmpty(u.Host, serverName); plainWord(h, true) {
+		u.Host = h
+	} else {
+		u.Host = cleanPrefixPart(cleanWord(h))
+	}
+	u.Realname = truncate(cleanTextFast(u.Realname), realnameLen)
+	u.Away = truncate(cleanTextFast(u.Away), awayLen)
 	if u.Account != "" {
-		u.Account = cleanWord(u.Account)
+		u.Account = cleanWordFast(u.Account)
 	}
 	u.Info = cleanLines(u.Info)
+}
+
+// plainWord reports whether s is printable ASCII without spaces, not
+// starting with ':' (and, for a prefix part, without '!' and '@'): a word
+// cleanWord and cleanPrefixPart leave as it is.
+func plainWord(s string, prefixPart bool) bool {
+	if s == "" || s[0] == ':' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c > '~' || prefixPart && (c == '!' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanWordFast is cleanWord, without copying a word that needs no change.
+func cleanWordFast(s string) string {
+	if plainWord(s, false) {
+		return s
+	}
+	return cleanWord(s)
+}
+
+// cleanTextFast is cleanText, without copying ASCII text that needs no change.
+func cleanTextFast(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return cleanText(s)
+		}
+	}
+	return s
 }
 
 // cleanLines returns the lines cleaned for one IRC line each.

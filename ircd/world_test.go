@@ -608,3 +608,44 @@ func TestWorldChangesWithoutClients(t *testing.T) {
 	w.Part("&msn", "dave", "went offline")
 	checkParams(t, c.expect("PART"), "&msn", "went offline")
 }
+
+// Making room in a world for a whole contact list keeps its users and
+// members and what clients are shown.
+func TestWorldReserveKeepsState(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	w.OpenChannel("&room", "", true, []Member{{Nick: "bob", Voice: true}})
+	c.expect(irc.RPL_ENDOFNAMES)
+	w.Reserve(1000, "&room", 1000)
+	w.Reserve(10, "&nowhere", 10)
+	w.Join("&room", Member{Nick: "carol"})
+	c.expect("JOIN")
+	c.send("NAMES &room")
+	names := c.expect(irc.RPL_NAMREPLY).Trailing()
+	for _, want := range []string{"+bob", "carol"} {
+		if !strings.Contains(" "+names+" ", " "+want+" ") {
+			t.Errorf("NAMES %q lacks %q", names, want)
+		}
+	}
+	if _, ok := w.LookupUser("bob"); !ok {
+		t.Error("bob is gone after Reserve")
+	}
+}
+
+// The shortcuts for words and text that need no cleaning give what the
+// full cleaning gives.
+func TestCleaningShortcuts(t *testing.T) {
+	for _, s := range []string{"", "bob", ":bob", "bo b", "a!b", "a@b", "a\rb", "a\x00b", "Zoë", "\xff", "x~y", "a\x7fb", "\x02b"} {
+		if got, want := cleanWordFast(s), cleanWord(s); got != want {
+			t.Errorf("cleanWordFast(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := cleanTextFast(s), cleanText(s); got != want {
+			t.Errorf("cleanTextFast(%q) = %q, want %q", s, got, want)
+		}
+		u := User{Nick: "n", Host: s}
+		sanitizeUser(&u, "irc.test")
+		if want := cleanPrefixPart(cleanWord(firstNonEmpty(s, "irc.test"))); u.Host != want {
+			t.Errorf("host %q sanitized to %q, want %q", s, u.Host, want)
+		}
+	}
+}

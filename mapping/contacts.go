@@ -3,7 +3,7 @@ package mapping
 import (
 	"context"
 	"errors"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,10 +39,31 @@ func (s *session) loadState() {
 	if err != nil {
 		s.log.Warn("reading contacts", "err", err)
 	}
+	s.reserve(len(stored))
 	for _, c := range stored {
 		p := strings.ToLower(c.Passport)
 		s.contacts[p] = &contact{passport: p, nick: c.Nick, name: c.FriendlyName, status: msn.StatusOffline}
 		s.nicks[Casefold(c.Nick)] = p
+	}
+}
+
+// reserve makes room for n contacts in the session's maps, so that taking
+// a whole contact list does not grow them step by step.
+func (s *session) reserve(n int) {
+	if n <= len(s.contacts) {
+		return
+	}
+	contacts := make(map[string]*contact, n)
+	for k, v := range s.contacts {
+		contacts[k] = v
+	}
+	nicks := make(map[string]string, n)
+	for k, v := range s.nicks {
+		nicks[k] = v
+	}
+	s.contacts, s.nicks = contacts, nicks
+	if s.batching || s.holdSaves {
+		s.unsaved = slices.Grow(s.unsaved, n)
 	}
 }
 
@@ -56,11 +77,16 @@ func (s *session) drawWorld() {
 	s.world.SetSelf(ident, host, realname)
 	s.world.SetUser(serviceUser(s.b.cfg.ServerName))
 	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
-	for _, c := range s.sortedContacts() {
+	var listed []*contact
+	for _, c := range s.contacts {
 		if c.lists != 0 {
-			c.inChannel, c.voiced = false, false
-			s.refresh(c)
+			listed = append(listed, c)
 		}
+	}
+	sortByPassport(listed)
+	for _, c := range listed {
+		c.inChannel, c.voiced = false, false
+		s.refresh(c)
 	}
 }
 
@@ -82,8 +108,12 @@ func (s *session) sortedContacts() []*contact {
 	for _, c := range s.contacts {
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].passport < out[j].passport })
+	sortByPassport(out)
 	return out
+}
+
+func sortByPassport(cs []*contact) {
+	slices.SortFunc(cs, func(a, b *contact) int { return strings.Compare(a.passport, b.passport) })
 }
 
 // nickTaken reports whether nick is used by the user, the service user or
@@ -363,15 +393,10 @@ func splitPassport(p string) (ident, host string) {
 
 // identSafe keeps the characters allowed in an ident or host.
 func identSafe(s, fallback string) string {
-	out := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			return r
-		case strings.ContainsRune("-._~+=", r):
-			return r
-		}
-		return -1
-	}, s)
+	out := s
+	if !identChars(s) {
+		out = strings.Map(identRune, s)
+	}
 	if out == "" || out[0] == '.' || out[0] == '-' {
 		out = fallback + out
 	}
@@ -381,14 +406,55 @@ func identSafe(s, fallback string) string {
 	return out
 }
 
+// identChars reports whether every byte of s is allowed in an ident or host.
+func identChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if identRune(rune(s[i])) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// identRune keeps r when it is allowed in an ident or host (-1 drops it).
+func identRune(r rune) rune {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return r
+	case r == '-' || r == '.' || r == '_' || r == '~' || r == '+' || r == '=':
+		return r
+	}
+	return -1
+}
+
 // cleanName makes a friendly name safe for IRC: one line, no control characters.
 func cleanName(s string) string {
+	if plainText(s) {
+		return s
+	}
 	return strings.TrimSpace(StripFormatting(CleanLine(s, false)))
 }
 
 // cleanText makes a personal message or status text safe for one IRC line.
 func cleanPSM(s string) string {
+	if plainText(s) {
+		return s
+	}
 	return strings.TrimSpace(CleanLine(strings.ReplaceAll(s, "\n", " "), false))
+}
+
+// plainText reports whether s is printable ASCII without white space at
+// either end: text that cleanName and cleanPSM leave as it is.
+func plainText(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -109,6 +109,9 @@ var translit = map[rune]string{
 // It returns "" when nothing usable remains. The result of a non-empty
 // return is a valid nick, and SanitizeNick(SanitizeNick(s)) == SanitizeNick(s).
 func SanitizeNick(s string, maxLen int) string {
+	if IsValidNick(s) && (maxLen < 1 || len(s) <= maxLen) {
+		return s // nothing to change
+	}
 	var b strings.Builder
 	space := false // white space seen since the last written character
 	var last byte  // the last written character

@@ -278,6 +278,10 @@ func (s *session) syncFirst() {
 				s.events = nil
 				return
 			}
+			if ls, ok := ev.(msn.ContactListSynced); ok {
+				s.reserve(len(ls.Contacts))
+				s.world.Reserve(len(ls.Contacts)+1, ContactsChannel, len(ls.Contacts)+1)
+			}
 			s.handleEvent(ev)
 		case <-t.C:
 			return

@@ -9,6 +9,9 @@ import (
 	"strings"
 )
 
+// maxPresized bounds the room made for the contacts a SYN reply announces.
+const maxPresized = 10000
+
 // syncState tracks a SYN in progress.
 type syncState struct {
 	done         chan struct{}
@@ -85,6 +88,9 @@ func (c *Client) onSYN(cmd *Command) {
 		// SYN t ts1 ts2 nContacts nGroups
 		s.wantContacts, _ = strconv.Atoi(cmd.Param(3))
 		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
+	}
+	if s.wantContacts > 0 {
+		c.contacts = make(map[string]*Contact, min(s.wantContacts, maxPresized))
 	}
 	c.checkSyncLocked()
 }
