@@ -26,7 +26,9 @@ type link struct {
 	log  *slog.Logger
 	trid *atomic.Uint32
 
-	wmu sync.Mutex // serializes writes
+	wmu    sync.Mutex // serializes writes
+	corked bool       // hold commands in held until flush; under wmu
+	held   []byte     // commands sent while corked; under wmu
 
 	mu      sync.Mutex
 	pending map[string]*call
@@ -90,10 +92,51 @@ func (l *link) send(cmd *Command) error {
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
+	if l.corked {
+		l.held = append(l.held, buf...)
+		return nil
+	}
+	if err := l.writeLocked(buf); err != nil {
+		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
+	}
+	return nil
+}
+
+// writeLocked writes buf; a failed write closes the connection, so that
+// the reader ends and every request waiting for a reply fails.
+func (l *link) writeLocked(buf []byte) error {
 	l.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if _, err := l.conn.Write(buf); err != nil {
 		l.conn.Close()
-		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
+		return err
+	}
+	return nil
+}
+
+// cork holds the commands sent from now on until flush.
+func (l *link) cork() {
+	l.wmu.Lock()
+	l.corked = true
+	l.wmu.Unlock()
+}
+
+// flush writes the commands held since cork, in one write, and stops
+// holding them.
+func (l *link) flush() error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.corked = false
+	if len(l.held) == 0 {
+		return nil
+	}
+	err := l.writeLocked(l.held)
+	if cap(l.held) > 64<<10 {
+		l.held = nil // do not keep a burst's buffer for good
+	} else {
+		l.held = l.held[:0]
+	}
+	if err != nil {
+		return fmt.Errorf("%w: writing: %v", ErrClosed, err)
 	}
 	return nil
 }

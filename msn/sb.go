@@ -486,6 +486,22 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 	return nil
 }
 
+// Cork holds the commands sent on the switchboard from now on, messages
+// included, until Flush writes them in one go: a burst of messages then
+// costs one write instead of one each. Requests sent while corked are not
+// answered before Flush.
+func (s *Switchboard) Cork() { s.l.cork() }
+
+// Flush writes what was held since Cork and stops holding. When the write
+// fails the switchboard closes, and the messages held get ErrClosed as
+// their outcome.
+func (s *Switchboard) Flush() error {
+	if err := s.l.flush(); err != nil {
+		return fmt.Errorf("msn: %w", err)
+	}
+	return nil
+}
+
 // SendTyping sends a typing notification (ack U).
 func (s *Switchboard) SendTyping(ctx context.Context) error {
 	return s.Send(ctx, AckNone, typingPayload(s.c.Passport()))

@@ -88,3 +88,75 @@ func TestStartTextPipelines(t *testing.T) {
 		t.Errorf("StartText after close: %v, want ErrClosed", err)
 	}
 }
+
+// Messages started while the switchboard is corked go out together on
+// Flush, in order, and keep their own outcomes; a flush that cannot be
+// written fails each of them, none silently.
+func TestCorkHoldsMessagesUntilFlush(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 5 * time.Second })
+	sb, sp := openSB(t, s, newFakeServer(t))
+
+	sb.Cork()
+	var outs []<-chan error
+	for i := range 3 {
+		ch, err := sb.StartText(t.Context(), fmt.Sprintf("c%d", i), Format{}, 0)
+		if err != nil {
+			t.Fatalf("StartText %d: %v", i, err)
+		}
+		outs = append(outs, ch)
+	}
+	if err := sb.SendTyping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing was written, so nothing can be answered yet.
+	for i, ch := range outs {
+		select {
+		case err := <-ch:
+			t.Fatalf("message %d has an outcome before Flush: %v", i, err)
+		default:
+		}
+	}
+	if err := sb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var acks []string
+	for i := range 3 {
+		text := fmt.Sprintf("c%d", i)
+		cmd := sp.expectPayload(fmt.Sprintf("MSG %d A %d", 3+i, len(textPayload(text, Format{}))), string(textPayload(text, Format{})))
+		acks = append(acks, "ACK "+cmd.Param(0))
+	}
+	if cmd := sp.read(); cmd.Name != "MSG" || cmd.Param(1) != "U" {
+		t.Fatalf("after the messages: %v, want the typing notification", cmd)
+	}
+	sp.send(acks...)
+	for i, ch := range outs {
+		if err := outcome(t, ch); err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+
+	// Uncorked again: a message goes out at once.
+	ch, err := sb.StartText(t.Context(), "now", Format{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.send("ACK " + sp.read().Param(0))
+	if err := outcome(t, ch); err != nil {
+		t.Fatal(err)
+	}
+
+	// The connection is gone when the held messages are flushed.
+	sb.Cork()
+	held, err := sb.StartText(t.Context(), "lost", Format{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.conn.Close()
+	waitFor[SwitchboardClosed](t, s.c)
+	if err := outcome(t, held); !errors.Is(err, ErrClosed) {
+		t.Errorf("held message: %v, want ErrClosed", err)
+	}
+	if err := sb.Flush(); err != nil && !errors.Is(err, ErrClosed) {
+		t.Errorf("Flush after close: %v, want nil or ErrClosed", err)
+	}
+}
