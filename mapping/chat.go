@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
@@ -59,7 +60,7 @@ func (o *outgoing) total() int {
 
 // maxInFlight bounds the pieces of one conversation written to its
 // switchboard and not acknowledged yet.
-const maxInFlight = 32
+const maxInFlight = 256
 
 // sender writes a conversation's messages to one switchboard back to back;
 // the session takes their outcomes in the order they were written.
@@ -67,6 +68,18 @@ type sender struct {
 	sb      *msn.Switchboard
 	flights []*inFlight // pieces written whose outcome the session has not taken, oldest first
 	dead    bool        // the switchboard closed before acknowledging everything
+
+	// Outcomes arrive on other goroutines and wait here until the session
+	// takes them all at once.
+	mu      sync.Mutex
+	arrived []arrival
+	posted  bool // the session has been asked to take them
+}
+
+// arrival is an outcome not taken by the session yet.
+type arrival struct {
+	f   *inFlight
+	err error
 }
 
 // inFlight is one written piece of a message and, once known, its outcome.
@@ -83,6 +96,7 @@ type convState struct {
 	channels map[string]*conv // by casefolded name
 	unknown  map[*msn.Switchboard][]msn.Event
 	waiting  []*conv // conversations waiting for a switchboard slot
+	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
 }
 
 func (cs *convState) init() {
@@ -409,6 +423,9 @@ func (s *session) pump(cv *conv) {
 // unacknowledged ones.
 func (s *session) write(cv *conv, sb *msn.Switchboard) {
 	snd := cv.snd
+	if snd != nil && len(snd.flights) >= maxInFlight {
+		return
+	}
 	for _, o := range cv.queue {
 		if o.done {
 			continue
@@ -424,13 +441,14 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 			}
 			f := &inFlight{o: o}
 			snd.flights = append(snd.flights, f)
+			s.cork(sb)
 			var err error
 			if o.kind == "nudge" {
 				err = sb.SendNudge(s.ctx)
 				s.outcomeSoon(cv, snd, f, err)
 			} else {
 				err = sb.StartTextFunc(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout, func(err error) {
-					s.post(func() { s.outcome(cv, snd, f, err) })
+					s.arrive(cv, snd, f, err)
 				})
 				if err != nil {
 					s.outcomeSoon(cv, snd, f, err)
@@ -463,20 +481,47 @@ func (s *session) prepare(o *outgoing) {
 // outcomeSoon hands the session an outcome known at once (a nudge, a
 // failed write), as it would come from the switchboard: after the write.
 func (s *session) outcomeSoon(cv *conv, snd *sender, f *inFlight, err error) {
-	s.spawn(func(context.Context) {
-		s.post(func() { s.outcome(cv, snd, f, err) })
-	})
+	s.spawn(func(context.Context) { s.arrive(cv, snd, f, err) })
 }
 
-// outcome records the outcome of one piece written by snd and takes the
-// outcomes known so far in the order the pieces were written.
-func (s *session) outcome(cv *conv, snd *sender, f *inFlight, err error) {
-	f.err, f.settled = err, true
+// arrive records the outcome of one piece written by snd; it runs on any
+// goroutine. The first outcome since the session last took them asks the
+// session to take them, so a burst of acknowledgements costs one hand-off.
+func (s *session) arrive(cv *conv, snd *sender, f *inFlight, err error) {
+	snd.mu.Lock()
+	snd.arrived = append(snd.arrived, arrival{f, err})
+	first := !snd.posted
+	snd.posted = true
+	snd.mu.Unlock()
+	if first {
+		s.post(func() { s.takeOutcomes(cv, snd) })
+	}
+}
+
+// takeOutcomes takes the outcomes that arrived for snd, in the order the
+// pieces were written: an outcome waits for those of the pieces before it.
+func (s *session) takeOutcomes(cv *conv, snd *sender) {
+	snd.mu.Lock()
+	arrived := snd.arrived
+	snd.arrived = nil
+	snd.posted = false
+	snd.mu.Unlock()
+	for _, a := range arrived {
+		a.f.err, a.f.settled = a.err, true
+	}
+	took := false
 	for len(snd.flights) > 0 && snd.flights[0].settled {
 		h := snd.flights[0]
 		snd.flights[0] = nil
 		snd.flights = snd.flights[1:]
+		if h.err != nil && s.ctx.Err() != nil {
+			return // the session is ending
+		}
 		s.acked(cv, snd, h.o, h.err)
+		took = true
+	}
+	if took {
+		s.afterAcks(cv, snd)
 	}
 }
 
@@ -490,11 +535,9 @@ func (s *session) retire(cv *conv) {
 	}
 }
 
-// acked takes the outcome of one piece written by snd, in order.
+// acked takes the outcome of one piece written by snd, in order; then
+// afterAcks moves the conversation on.
 func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
-	if err != nil && s.ctx.Err() != nil {
-		return
-	}
 	if !o.done {
 		switch {
 		case err == nil:
@@ -528,6 +571,11 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 			s.failed(cv, o, sendErrorText(err, s.clientVersion()))
 		}
 	}
+}
+
+// afterAcks drops the delivered and reported messages and writes what
+// comes next, or retires the sender.
+func (s *session) afterAcks(cv *conv, snd *sender) {
 	keep := cv.queue[:0]
 	for _, q := range cv.queue {
 		if !q.done {

@@ -38,7 +38,48 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 }
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
-	return h.do(ctx, func() error { return h.s.onUserMessage(m) })
+	if !queueable(m) {
+		return h.do(ctx, func() error { return h.s.onUserMessage(m) })
+	}
+	// The client reads its next line while the session sends this one, so
+	// a burst of messages flows through both at once.
+	s := h.s
+	posted := s.post(func() {
+		if err := s.onUserMessage(m); err != nil {
+			s.notice("Your message to " + m.Target + " was not sent: " + replyText(err) + ".")
+		}
+	})
+	if !posted {
+		return errors.New("the MSN session has ended")
+	}
+	return nil
+}
+
+// queueable reports whether the session can take m without the client
+// waiting for the outcome: a message or action to a user of the world
+// (ircd checked that the nick exists). Its only failure is the rare race
+// with a contact's nick change, which is then reported as a notice. The
+// rest (channels, the service, CTCP) is answered in line.
+func queueable(m ircd.Message) bool {
+	if m.Command != "PRIVMSG" && m.Command != "NOTICE" {
+		return false
+	}
+	if m.Target == "" || strings.HasPrefix(m.Target, "#") || strings.HasPrefix(m.Target, "&") || Casefold(m.Target) == Casefold(ServiceNick) {
+		return false
+	}
+	if cmd, _, ok := ParseCTCP(m.Text); ok && cmd != "ACTION" && cmd != "NUDGE" {
+		return false
+	}
+	return true
+}
+
+// replyText is what an error returned to ircd says.
+func replyText(err error) string {
+	var r *ircd.Reply
+	if errors.As(err, &r) && r.Text != "" {
+		return r.Text
+	}
+	return err.Error()
 }
 
 func (h *handler) Join(ctx context.Context, c *ircd.Client, channel string) error {

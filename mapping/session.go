@@ -245,23 +245,7 @@ func (s *session) run() {
 	s.syncFirst()
 	close(s.ready)
 
-	for s.ending == "" {
-		if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
-			s.releaseSaves() // the first client has its world
-		}
-		select {
-		case fn := <-s.actions:
-			fn()
-		case ev, ok := <-s.events:
-			if !ok {
-				s.events = nil
-				continue
-			}
-			s.handleEvent(ev)
-		case reason := <-s.stopCh:
-			s.ending = reason
-		}
-	}
+	s.serve()
 	s.shutdown()
 }
 

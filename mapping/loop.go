@@ -1,0 +1,79 @@
+package mapping
+
+import "github.com/msn2irc/msn2irc/msn"
+
+// maxBatch bounds the actions and events run back to back before the
+// switchboard writes of the batch are flushed.
+const maxBatch = 64
+
+// serve runs the session's actions and events until the session ends.
+// Once it has run one, it runs whatever else is ready before it waits
+// again, and only then writes what the batch sent on switchboards: a burst
+// of messages costs one write per switchboard instead of one each, and a
+// lone message goes out at once.
+func (s *session) serve() {
+	for s.ending == "" {
+		if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
+			s.releaseSaves() // the first client has its world
+		}
+		s.serveOne(true)
+		for n := 1; n < maxBatch && s.ending == "" && s.serveOne(false); n++ {
+		}
+		s.flushWrites()
+	}
+}
+
+// serveOne runs one action or event, or takes a stop request; it waits for
+// one when wait is set, and reports whether there was one.
+func (s *session) serveOne(wait bool) bool {
+	var more <-chan struct{}
+	if !wait {
+		more = closedChan
+	}
+	select {
+	case fn := <-s.actions:
+		fn()
+	case ev, ok := <-s.events:
+		if !ok {
+			s.events = nil
+			return true
+		}
+		s.handleEvent(ev)
+	case reason := <-s.stopCh:
+		s.ending = reason
+	case <-more:
+		return false
+	}
+	return true
+}
+
+// closedChan is ready at once: a select with it does not wait.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// cork holds what the session writes on sb until the end of the batch.
+func (s *session) cork(sb *msn.Switchboard) {
+	for _, c := range s.convs.corked {
+		if c == sb {
+			return
+		}
+	}
+	sb.Cork()
+	s.convs.corked = append(s.convs.corked, sb)
+}
+
+// flushWrites writes what the batch held on each switchboard. A failed
+// write closes the switchboard, and its messages come back as failed
+// outcomes, so there is nothing more to do here.
+func (s *session) flushWrites() {
+	for i, sb := range s.convs.corked {
+		if err := sb.Flush(); err != nil {
+			s.log.Debug("writing to a switchboard", "err", err)
+		}
+		s.convs.corked[i] = nil
+	}
+	s.convs.corked = s.convs.corked[:0]
+}
