@@ -309,22 +309,50 @@ func (s *session) userFor(c *contact) ircd.User {
 }
 
 // whoisInfo builds a contact's WHOIS lines when a client asks for them
-// (most contacts are never looked up), from a copy of what they show.
+// (most contacts are never looked up), from a copy of what they show. The
+// copy is kept small: one is kept for every contact shown.
 func whoisInfo(passport, name, psm string, st msn.Status, lists msn.Lists, online bool) func() []string {
-	return func() []string {
-		status := "Offline"
-		if online {
-			status = StatusName(st)
-		}
-		info := []string{"is " + passport + " on MSN (" + status + ")"}
-		if name != "" {
-			info = append(info, "friendly name: "+name)
-		}
-		if psm != "" {
-			info = append(info, "personal message: "+psm)
-		}
-		return append(info, "lists: "+listNames(lists))
+	status := whoisStatusName(st, online)
+	code, ok := whoisCodes[status]
+	if !ok || lists < 0 || lists > 0xff {
+		return func() []string { return whoisLines(passport, name, psm, status, lists) }
 	}
+	l := uint8(lists)
+	if psm == "" {
+		return func() []string { return whoisLines(passport, name, "", whoisStatus[code], msn.Lists(l)) }
+	}
+	return func() []string { return whoisLines(passport, name, psm, whoisStatus[code], msn.Lists(l)) }
+}
+
+func whoisStatusName(st msn.Status, online bool) string {
+	if !online {
+		return "Offline"
+	}
+	return StatusName(st)
+}
+
+// whoisStatus are the status names of WHOIS lines; whoisCodes their indexes.
+var (
+	whoisStatus = []string{"Offline", "Online", "Busy", "Idle", "Be right back", "Away", "On the phone", "Out to lunch", "Hidden"}
+	whoisCodes  = func() map[string]uint8 {
+		m := map[string]uint8{}
+		for i, s := range whoisStatus {
+			m[s] = uint8(i)
+		}
+		return m
+	}()
+)
+
+// whoisLines are a contact's WHOIS lines.
+func whoisLines(passport, name, psm, status string, lists msn.Lists) []string {
+	info := []string{"is " + passport + " on MSN (" + status + ")"}
+	if name != "" {
+		info = append(info, "friendly name: "+name)
+	}
+	if psm != "" {
+		info = append(info, "personal message: "+psm)
+	}
+	return append(info, "lists: "+listNames(lists))
 }
 
 func listNames(l msn.Lists) string {

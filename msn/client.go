@@ -58,16 +58,22 @@ func (cfg Config) withDefaults() Config {
 	positiveOr(&cfg.PingTimeout, 30*time.Second)
 	positiveOr(&cfg.SwitchboardIdleTimeout, 5*time.Minute)
 	if cfg.HTTPClient == nil {
-		// Two requests per login, hours apart: no idle connections kept.
-		tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
-		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-			tr = dt.Clone()
-		}
-		tr.DisableKeepAlives = true
-		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: tr}
+		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: passportTransport()}
 	}
 	return cfg
 }
+
+// passportTransport is the HTTP transport of every client without an
+// HTTPClient of its own: two requests per login, hours apart, so it keeps
+// no idle connections, and one is enough for any number of clients.
+var passportTransport = sync.OnceValue(func() *http.Transport {
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = dt.Clone()
+	}
+	tr.DisableKeepAlives = true
+	return tr
+})
 
 // LogValue shows the configuration in logs without the password.
 func (cfg Config) LogValue() slog.Value {
@@ -127,7 +133,8 @@ type Client struct {
 	passport     string
 	friendlyName string
 	status       Status
-	contacts     map[string]*Contact // by lower-cased passport
+	contacts     map[string]*entry // by lower-cased passport
+	oddGUIDs     map[string]string // contact ids of an unusual form, by lower-cased passport
 	groups       []Group
 	blp, gtc     string
 	sync         *syncState
@@ -163,7 +170,7 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		qng:      make(chan int, 1),
 		passport: cfg.Passport,
 		status:   StatusOffline,
-		contacts: map[string]*Contact{},
+		contacts: map[string]*entry{},
 		sbs:      map[*Switchboard]struct{}{},
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.LoginTimeout)
@@ -215,11 +222,11 @@ func locked[T any](mu *sync.Mutex, v *T) T {
 func (c *Client) Contact(passport string) (Contact, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ct, ok := c.contacts[strings.ToLower(passport)]
+	e, ok := c.contacts[strings.ToLower(passport)]
 	if !ok {
 		return Contact{}, false
 	}
-	return ct.clone(), true
+	return e.snapshot(c.oddGUIDs), true
 }
 
 // Contacts returns a snapshot of every contact on any list.
@@ -231,8 +238,8 @@ func (c *Client) Contacts() []Contact {
 
 func (c *Client) contactsLocked() []Contact {
 	out := make([]Contact, 0, len(c.contacts))
-	for _, ct := range c.contacts {
-		out = append(out, ct.clone())
+	for _, e := range c.contacts {
+		out = append(out, e.snapshot(c.oddGUIDs))
 	}
 	sortContacts(out)
 	return out
@@ -243,12 +250,6 @@ func (c *Client) Groups() []Group {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Group(nil), c.groups...)
-}
-
-func (ct *Contact) clone() Contact {
-	out := *ct
-	out.Groups = append([]string(nil), ct.Groups...)
-	return out
 }
 
 // Close signs out (OUT), closes every switchboard and waits for the client's

@@ -71,7 +71,8 @@ func (c *Client) onSYN(cmd *Command) {
 		return
 	}
 	s.gotReply = true
-	c.contacts = map[string]*Contact{}
+	c.contacts = map[string]*entry{}
+	c.oddGUIDs = nil
 	c.groups = nil
 	switch {
 	case c.version < 8:
@@ -90,7 +91,7 @@ func (c *Client) onSYN(cmd *Command) {
 		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
 	}
 	if s.wantContacts > 0 {
-		c.contacts = make(map[string]*Contact, min(s.wantContacts, maxPresized))
+		c.contacts = make(map[string]*entry, min(s.wantContacts, maxPresized))
 	}
 	c.checkSyncLocked()
 }
@@ -161,35 +162,17 @@ func (c *Client) onLSG(cmd *Command) {
 }
 
 // contactLocked returns the contact for passport, creating it when asked.
-func (c *Client) contactLocked(passport string, create bool) *Contact {
+func (c *Client) contactLocked(passport string, create bool) *entry {
 	key := strings.ToLower(passport)
-	ct, ok := c.contacts[key]
+	e, ok := c.contacts[key]
 	if !ok && create {
 		// Copies, so that the protocol line they were cut from can be freed.
 		passport = strings.Clone(passport)
 		key = strings.ToLower(passport)
-		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
-		c.contacts[key] = ct
+		e = &entry{passport: passport, name: passport, status: StatusOffline}
+		c.contacts[key] = e
 	}
-	return ct
-}
-
-// keepName decodes a friendly name to keep: a copy that does not hold on
-// to the protocol line it was cut from.
-func keepName(s string) string { return strings.Clone(decodeName(s)) }
-
-// splitGroups splits a comma-separated list of group ids into copies.
-func splitGroups(s string) []string {
-	if s == "" {
-		return nil
-	}
-	var out []string
-	for _, g := range strings.Split(s, ",") {
-		if g != "" {
-			out = append(out, strings.Clone(g))
-		}
-	}
-	return out
+	return e
 }
 
 func (c *Client) onLST(cmd *Command) {
@@ -203,13 +186,13 @@ func (c *Client) onLST(cmd *Command) {
 		i, _ := strconv.Atoi(cmd.Param(3))
 		n, _ := strconv.Atoi(cmd.Param(4))
 		if n > 0 && cmd.Param(5) != "" && bit != 0 {
-			ct := c.contactLocked(cmd.Param(5), true)
-			ct.Lists |= bit
+			e := c.contactLocked(cmd.Param(5), true)
+			e.lists |= bit
 			if name := cmd.Param(6); name != "" {
-				ct.FriendlyName = keepName(name)
+				e.setName(decodeName(name))
 			}
 			if bit == ForwardList && c.version >= 7 {
-				ct.Groups = splitGroups(cmd.Param(7))
+				e.setGroups(cmd.Param(7))
 			}
 		}
 		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
@@ -219,31 +202,32 @@ func (c *Client) onLST(cmd *Command) {
 	case c.version < 10:
 		// LST passport name bits [groups]
 		if len(p) >= 3 {
-			ct := c.contactLocked(p[0], true)
-			ct.FriendlyName = keepName(p[1])
+			e := c.contactLocked(p[0], true)
+			e.setName(decodeName(p[1]))
 			bits, _ := strconv.Atoi(p[2])
-			ct.Lists = Lists(bits)
-			ct.Groups = splitGroups(cmd.Param(3))
+			e.lists = Lists(bits)
+			e.setGroups(cmd.Param(3))
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
 		passport, name, guid, rest := contactFields(p)
 		if passport != "" && len(rest) > 0 {
-			ct := c.contactLocked(passport, true)
+			e := c.contactLocked(passport, true)
 			if name != "" {
-				ct.FriendlyName = keepName(name)
+				e.setName(decodeName(name))
 			}
-			ct.GUID = strings.Clone(guid)
+			c.setGUIDLocked(e, guid)
 			bits, _ := strconv.Atoi(rest[0])
-			ct.Lists = Lists(bits)
+			e.lists = Lists(bits)
 			rest = rest[1:]
 			if c.version >= 12 && len(rest) > 0 && !strings.Contains(rest[0], "-") {
 				rest = rest[1:] // network type
 			}
-			ct.Groups = nil
+			groups := ""
 			if len(rest) > 0 {
-				ct.Groups = splitGroups(rest[0])
+				groups = rest[0]
 			}
+			e.setGroups(groups)
 		}
 	}
 	if c.sync != nil {
@@ -254,25 +238,26 @@ func (c *Client) onLST(cmd *Command) {
 
 // changeListsLocked applies a confirmed list change and queues the events.
 func (c *Client) changeListsLocked(passport, name string, added, removed Lists, async bool) {
-	ct := c.contactLocked(passport, added != 0)
-	if ct == nil {
+	e := c.contactLocked(passport, added != 0)
+	if e == nil {
 		return
 	}
 	if name != "" {
-		ct.FriendlyName = keepName(name)
+		e.setName(decodeName(name))
 	}
-	before := ct.Lists
-	ct.Lists = (ct.Lists | added) &^ removed
-	if ct.Lists&(AllowList|BlockList) != 0 {
-		ct.Lists &^= PendingList
+	before := e.lists
+	e.lists = (e.lists | added) &^ removed
+	if e.lists&(AllowList|BlockList) != 0 {
+		e.lists &^= PendingList
 	}
-	gained, lost := ct.Lists&^before, before&^ct.Lists
+	gained, lost := e.lists&^before, before&^e.lists
 	if gained == 0 && lost == 0 {
 		return
 	}
-	snap := ct.clone()
-	if ct.Lists == 0 {
-		delete(c.contacts, strings.ToLower(ct.Passport))
+	snap := e.snapshot(c.oddGUIDs)
+	if e.lists == 0 {
+		c.setGUIDLocked(e, "")
+		delete(c.contacts, strings.ToLower(e.passport))
 	}
 	if c.sync == nil || !c.sync.finished {
 		return // part of the initial list
@@ -323,8 +308,8 @@ func (c *Client) onADC(cmd *Command) {
 	defer c.mu.Unlock()
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
-		if ct := c.contactLocked(passport, false); ct != nil {
-			ct.GUID = strings.Clone(guid)
+		if e := c.contactLocked(passport, false); e != nil {
+			c.setGUIDLocked(e, guid)
 		}
 	}
 }
@@ -353,9 +338,9 @@ func (c *Client) onREM(cmd *Command) {
 	passport := id
 	if !strings.Contains(id, "@") {
 		passport = ""
-		for _, ct := range c.contacts {
-			if ct.GUID == id {
-				passport = ct.Passport
+		for _, e := range c.contacts {
+			if c.guidIsLocked(e, id) {
+				passport = e.passport
 			}
 		}
 	}
@@ -369,11 +354,11 @@ func (c *Client) onREM(cmd *Command) {
 func (c *Client) listsOf(passport string) (Lists, string, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ct := c.contactLocked(passport, false)
-	if ct == nil {
+	e := c.contactLocked(passport, false)
+	if e == nil {
 		return 0, "", ""
 	}
-	return ct.Lists, ct.GUID, ct.FriendlyName
+	return e.lists, e.guid.text(c.oddGUIDs, e.passport), e.name
 }
 
 // addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).

@@ -31,13 +31,13 @@ func (c *Client) onPresence(p []string, initial bool) {
 		}
 	}
 	c.mu.Lock()
-	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = keepStatus(ev.Status)
-		ct.ClientID = ev.ClientID
+	if e := c.contactLocked(ev.Passport, false); e != nil {
+		e.status = keepStatus(ev.Status)
+		e.clientID = ev.ClientID
 		if ev.FriendlyName != "" {
-			ct.FriendlyName = strings.Clone(ev.FriendlyName)
+			e.setName(ev.FriendlyName)
 		}
-		ev.Passport = ct.Passport
+		ev.Passport = e.passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)
@@ -49,9 +49,9 @@ func (c *Client) onOffline(cmd *Command) {
 		return
 	}
 	c.mu.Lock()
-	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = StatusOffline
-		ev.Passport = ct.Passport
+	if e := c.contactLocked(ev.Passport, false); e != nil {
+		e.status = StatusOffline
+		ev.Passport = e.passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)
@@ -68,9 +68,11 @@ func (c *Client) onUBX(cmd *Command) {
 		return
 	}
 	c.mu.Lock()
-	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.PersonalMessage = strings.Clone(ev.Message)
-		ev.Passport = ct.Passport
+	if e := c.contactLocked(ev.Passport, false); e != nil {
+		if ev.Message != e.psm {
+			e.psm = strings.Clone(ev.Message)
+		}
+		ev.Passport = e.passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)
