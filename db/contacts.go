@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 )
 
 // Contact is the stored IRC identity of one MSN contact of an account.
@@ -52,11 +54,35 @@ func (s *Store) Contact(ctx context.Context, account, passport string) (Contact,
 }
 
 // putContactSQL upserts one contact.
-const putContactSQL = `INSERT INTO contact (account, passport, nick, friendly_name) VALUES (?, ?, ?, ?)
+const putContactSQL = `INSERT INTO contact (account, passport, nick, friendly_name) VALUES (?, ?, ?, ?)` + putContactUpsert
+
+// putContactUpsert is what an insert of contacts does with a stored one.
+const putContactUpsert = `
 	ON CONFLICT (account, passport) DO UPDATE SET
 		passport = excluded.passport,
 		nick = excluded.nick,
 		friendly_name = excluded.friendly_name`
+
+// putContactsRows is how many contacts one statement of PutContacts
+// upserts: 4 variables each, well within SQLite's limit per statement.
+const putContactsRows = 100
+
+// putContactsSQL upserts n contacts, in order.
+func putContactsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO contact (account, passport, nick, friendly_name) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`(?, ?, ?, ?)`)
+	}
+	b.WriteString(putContactUpsert)
+	return b.String()
+}
+
+// fullPutContactsSQL is putContactsSQL(putContactsRows).
+var fullPutContactsSQL = sync.OnceValue(func() string { return putContactsSQL(putContactsRows) })
 
 // PutContact stores a contact, replacing the one with the same account and
 // passport. It fails with an error matching ErrNickTaken when another
@@ -93,19 +119,27 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 			tx.Rollback()
 		}
 	}()
-	stmt, err := tx.PrepareContext(ctx, putContactSQL)
-	if err != nil {
-		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
-	}
-	defer stmt.Close()
-	for _, c := range cs {
-		_, err := stmt.ExecContext(ctx, c.Account, c.Passport, c.Nick, c.FriendlyName)
-		if err := putContactErr(c, err); err != nil {
-			return err
+	args := make([]any, 0, 4*min(len(cs), putContactsRows))
+	for len(cs) > 0 {
+		part := cs[:min(len(cs), putContactsRows)]
+		cs = cs[len(part):]
+		query := fullPutContactsSQL()
+		if len(part) < putContactsRows {
+			query = putContactsSQL(len(part))
+		}
+		args = args[:0]
+		for _, c := range part {
+			args = append(args, c.Account, c.Passport, c.Nick, c.FriendlyName)
+		}
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("db: put %d contacts of %s: %w", len(part), part[0].Account, ErrNickTaken)
+			}
+			return fmt.Errorf("db: put %d contacts of %s: %w", len(part), part[0].Account, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
+		return fmt.Errorf("db: put contacts: %w", err)
 	}
 	return nil
 }

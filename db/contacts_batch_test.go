@@ -110,3 +110,21 @@ func TestPutContacts(t *testing.T) {
 		t.Errorf("PutContact after failed PutContacts: %v", err)
 	}
 }
+
+// A collision late in a long list undoes the contacts stored before it.
+func TestPutContactsLongListAllOrNothing(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	var batch []Contact
+	for i := range 250 {
+		batch = append(batch, Contact{Account: acct, Passport: fmt.Sprintf("c%03d@hotmail.com", i), Nick: fmt.Sprintf("c%03d", i)})
+	}
+	batch = append(batch, Contact{Account: acct, Passport: "late@hotmail.com", Nick: "C007"})
+	if err := s.PutContacts(ctx, batch); !errors.Is(err, ErrNickTaken) {
+		t.Fatalf("PutContacts = %v, want ErrNickTaken", err)
+	}
+	if cs, err := s.Contacts(ctx, acct); err != nil || len(cs) != 0 {
+		t.Errorf("after a failed PutContacts %d contacts are stored (%v), want none", len(cs), err)
+	}
+}

@@ -107,6 +107,9 @@ func parseTime(s string) (time.Time, error) {
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.
 func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
 	var se sqlite3.Error // go-sqlite3 returns the error by value
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
 }
