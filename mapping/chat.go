@@ -95,7 +95,7 @@ type convState struct {
 	queries  map[string]*conv // by passport
 	channels map[string]*conv // by casefolded name
 	unknown  map[*msn.Switchboard][]msn.Event
-	waiting  []*conv // conversations waiting for a switchboard slot
+	waiting  []*conv            // conversations waiting for a switchboard slot
 	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
 }
 

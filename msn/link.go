@@ -34,17 +34,25 @@ type link struct {
 	pending map[string]*call
 	closed  bool
 	err     error // why the link ended
+	// timed holds the calls started with start, in start order, until
+	// answered; one timer, set to the earliest deadline among them, fails
+	// those nothing answered in time (a timer per call costs more than the
+	// rest of sending a message).
+	timed   []*call
+	sweeper *time.Timer
+	sweepAt time.Time
 
 	done chan struct{} // closed when the read loop has ended
 }
 
 // call is a request waiting for its reply: on ch, or, for a request
-// started with start, through done (then timer bounds the wait).
+// started with start, through done (then deadline bounds the wait).
 type call struct {
-	names []string // reply command names accepted besides numeric errors
-	ch    chan reply
-	done  func(reply)
-	timer *time.Timer
+	names    []string // reply command names accepted besides numeric errors
+	ch       chan reply
+	done     func(reply)
+	trid     string
+	deadline time.Time
 }
 
 // finish hands r to whoever waits for c. The caller has removed c from
@@ -54,7 +62,6 @@ func (c *call) finish(r reply) {
 		c.ch <- r
 		return
 	}
-	c.timer.Stop()
 	c.done(r)
 }
 
@@ -194,18 +201,9 @@ func (l *link) start(timeout time.Duration, name string, params []string, payloa
 		l.mu.Unlock()
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	c.timer = time.AfterFunc(timeout, func() {
-		l.mu.Lock()
-		mine := l.pending[t] == c
-		if mine {
-			delete(l.pending, t)
-		}
-		l.mu.Unlock()
-		if mine {
-			c.done(reply{err: ErrTimeout})
-		}
-	})
+	c.trid, c.deadline = t, time.Now().Add(timeout)
 	l.pending[t] = c
+	l.timeLocked(c)
 	l.mu.Unlock()
 	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
 	if err := l.send(cmd); err != nil {
@@ -221,10 +219,61 @@ func (l *link) start(timeout time.Duration, name string, params []string, payloa
 			// take the outcome from done.
 			return nil
 		}
-		c.timer.Stop()
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// timeLocked adds a started call to those the sweeper watches.
+func (l *link) timeLocked(c *call) {
+	// Answered calls leave from the front; answers mostly come in order.
+	for len(l.timed) > 0 && l.pending[l.timed[0].trid] != l.timed[0] {
+		l.timed[0] = nil
+		l.timed = l.timed[1:]
+	}
+	l.timed = append(l.timed, c)
+	switch {
+	case l.sweeper == nil:
+		l.sweepAt = c.deadline
+		l.sweeper = time.AfterFunc(time.Until(c.deadline), l.sweep)
+	case c.deadline.Before(l.sweepAt) || l.sweepAt.IsZero():
+		l.sweepAt = c.deadline
+		l.sweeper.Reset(time.Until(c.deadline))
+	}
+}
+
+// sweep fails, in start order, the started calls whose deadline passed,
+// and sets the timer for the next deadline.
+func (l *link) sweep() {
+	now := time.Now()
+	var expired []*call
+	l.mu.Lock()
+	keep := l.timed[:0]
+	var next time.Time
+	for _, c := range l.timed {
+		if l.pending[c.trid] != c {
+			continue // answered
+		}
+		if !now.Before(c.deadline) {
+			delete(l.pending, c.trid)
+			expired = append(expired, c)
+			continue
+		}
+		keep = append(keep, c)
+		if next.IsZero() || c.deadline.Before(next) {
+			next = c.deadline
+		}
+	}
+	clear(l.timed[len(keep):])
+	l.timed = keep
+	l.sweepAt = next
+	if !next.IsZero() && !l.closed {
+		l.sweeper.Reset(time.Until(next))
+	}
+	l.mu.Unlock()
+	for _, c := range expired {
+		c.done(reply{err: ErrTimeout})
+	}
 }
 
 func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *call) (*Command, error) {
@@ -317,6 +366,10 @@ func (l *link) run(handle func(*Command)) error {
 	l.closed = true
 	pend := l.pending
 	l.pending = map[string]*call{}
+	l.timed = nil
+	if l.sweeper != nil {
+		l.sweeper.Stop()
+	}
 	final := l.err
 	l.mu.Unlock()
 	for _, c := range pend {

@@ -182,11 +182,21 @@ func formatHeader(f Format) string {
 	}
 	cs := safeToken(f.Charset, "0")
 	pf := safeToken(f.Pitch, "22")
-	s := fmt.Sprintf("FN=%s; EF=%s; CO=%x; CS=%s; PF=%s", fb.String(), ef, f.Color, cs, pf)
+	b := make([]byte, 0, 40+fb.Len())
+	b = append(b, "FN="...)
+	b = append(b, fb.String()...)
+	b = append(b, "; EF="...)
+	b = append(b, ef...)
+	b = append(b, "; CO="...)
+	b = strconv.AppendUint(b, uint64(f.Color), 16)
+	b = append(b, "; CS="...)
+	b = append(b, cs...)
+	b = append(b, "; PF="...)
+	b = append(b, pf...)
 	if f.RTL {
-		s += "; RL=1"
+		b = append(b, "; RL=1"...)
 	}
-	return s
+	return string(b)
 }
 
 // safeToken returns s when it is a short run of hex digits, else def.
@@ -205,12 +215,32 @@ func safeToken(s, def string) string {
 const textHeaderStart = "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: "
 
 // textHeader is everything of a text/plain payload before the body.
-func textHeader(f Format) string { return textHeaderStart + formatHeader(f) + "\r\n\r\n" }
+func textHeader(f Format) string {
+	if f == (Format{}) {
+		return plainTextHeader
+	}
+	return textHeaderStart + formatHeader(f) + "\r\n\r\n"
+}
+
+// plainTextHeader is the header of text without formatting, the most common.
+var plainTextHeader = textHeaderStart + formatHeader(Format{}) + "\r\n\r\n"
 
 // textPayload builds a text/plain MSG payload; line breaks become CRLF.
 func textPayload(text string, f Format) []byte {
-	body := strings.ReplaceAll(normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD")), "\n", "\r\n")
-	return []byte(textHeader(f) + body)
+	text = normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD"))
+	h := textHeader(f)
+	b := make([]byte, 0, len(h)+wireLen(text))
+	b = append(b, h...)
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		b = append(b, text[:i]...)
+		b = append(b, '\r', '\n')
+		text = text[i+1:]
+	}
+	return append(b, text...)
 }
 
 func typingPayload(passport string) []byte {
