@@ -74,11 +74,6 @@ func (c *Client) handleRegistered(ctx context.Context, msg *irc.Message) {
 	cmd.handle(ctx, c, w, msg)
 }
 
-// handlerCtx bounds one Handler call.
-func handlerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, handleTimeout)
-}
-
 // replyError sends what a Handler returned: a *Reply as its numeric, other
 // errors as FAIL (standard-replies) or a NOTICE.
 func (c *Client) replyError(w *World, command string, err error) {

@@ -84,30 +84,33 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			}
 			name, away = u.Nick, u.Away
 		}
-		mtags := withTime(now)
-		for k, v := range tags {
-			mtags[k] = v
-		}
-		if w.account != "" {
-			mtags["account"] = w.account
-		}
-		params := []string{name}
-		if cmd != "TAGMSG" {
-			params = append(params, text)
-		}
-		out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
 		echo := c.HasCap("echo-message")
-		for _, other := range w.clients {
-			if other != c {
-				other.send(out)
+		if self || echo || len(w.clients) > 1 {
+			// Someone sees the line: the user's other clients, or this one.
+			mtags := withTime(now)
+			for k, v := range tags {
+				mtags[k] = v
 			}
-		}
-		switch {
-		case self && echo:
-			c.send(out)       // the echo, labeled
-			c.sendDirect(out) // the copy as recipient
-		case self || echo:
-			c.send(out)
+			if w.account != "" {
+				mtags["account"] = w.account
+			}
+			params := []string{name}
+			if cmd != "TAGMSG" {
+				params = append(params, text)
+			}
+			out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
+			for _, other := range w.clients {
+				if other != c {
+					other.send(out)
+				}
+			}
+			switch {
+			case self && echo:
+				c.send(out)       // the echo, labeled
+				c.sendDirect(out) // the copy as recipient
+			case self || echo:
+				c.send(out)
+			}
 		}
 		from := w.nick
 		w.mu.Unlock()

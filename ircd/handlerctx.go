@@ -1,0 +1,104 @@
+package ircd
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// handlerCtx bounds one Handler call: the context ends after handleTimeout,
+// or with ctx. Its timer starts only once something waits on Done, so the
+// many calls that return without waiting (a message handed to a queue)
+// cost no timer.
+func handlerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return handlerCtxWithin(ctx, handleTimeout)
+}
+
+// handlerCtxWithin is handlerCtx with another timeout.
+func handlerCtxWithin(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		return context.WithDeadline(ctx, d)
+	}
+	c := &lazyDeadlineCtx{Context: ctx, deadline: deadline}
+	return c, func() { c.end(context.Canceled) }
+}
+
+// lazyDeadlineCtx is a context with a deadline whose timer is armed on the
+// first call to Done.
+type lazyDeadlineCtx struct {
+	context.Context // the parent
+	deadline        time.Time
+
+	mu         sync.Mutex
+	done       chan struct{}
+	err        error
+	timer      *time.Timer
+	stopParent func() bool
+}
+
+func (c *lazyDeadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *lazyDeadlineCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done != nil {
+		return c.done
+	}
+	c.done = make(chan struct{})
+	if c.err == nil {
+		c.err = c.expiredLocked()
+	}
+	if c.err != nil {
+		close(c.done)
+		return c.done
+	}
+	c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.end(context.DeadlineExceeded) })
+	c.stopParent = context.AfterFunc(c.Context, func() { c.end(c.Context.Err()) })
+	return c.done
+}
+
+func (c *lazyDeadlineCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil && c.done == nil {
+		// Nothing is armed: work out whether it ended.
+		return c.expiredLocked()
+	}
+	return c.err
+}
+
+// expiredLocked is the error of a context whose end nothing has noticed yet.
+func (c *lazyDeadlineCtx) expiredLocked() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// end ends the context with err, once, and releases its timer.
+func (c *lazyDeadlineCtx) end(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+	}
+	if c.done != nil {
+		select {
+		case <-c.done:
+		default:
+			close(c.done)
+		}
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if c.stopParent != nil {
+		c.stopParent()
+		c.stopParent = nil
+	}
+}
