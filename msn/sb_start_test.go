@@ -160,3 +160,41 @@ func TestCorkHoldsMessagesUntilFlush(t *testing.T) {
 		t.Errorf("Flush after close: %v, want nil or ErrClosed", err)
 	}
 }
+
+// Messages with different timeouts each time out on their own deadline,
+// whatever the order they were sent in, and an answer in time still wins.
+func TestStartTextTimeoutsPerMessage(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 5 * time.Second })
+	sb, sp := openSB(t, s, newFakeServer(t))
+	start := func(text string, timeout time.Duration) (<-chan error, string) {
+		t.Helper()
+		ch, err := sb.StartText(t.Context(), text, Format{}, timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch, sp.read().Param(0)
+	}
+	long, longTrID := start("long", time.Minute)
+	short, _ := start("short", 50*time.Millisecond)
+	middle, _ := start("middle", 150*time.Millisecond)
+	if err := outcome(t, short); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("short: %v, want ErrTimeout", err)
+	}
+	select {
+	case err := <-long:
+		t.Fatalf("long ended with the short one: %v", err)
+	default:
+	}
+	if err := outcome(t, middle); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("middle: %v, want ErrTimeout", err)
+	}
+	sp.send("ACK " + longTrID)
+	if err := outcome(t, long); err != nil {
+		t.Fatalf("long: %v, want its ACK", err)
+	}
+	// The timer is set again for a message sent after all that.
+	again, _ := start("again", 50*time.Millisecond)
+	if err := outcome(t, again); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("again: %v, want ErrTimeout", err)
+	}
+}
