@@ -74,6 +74,12 @@ type session struct {
 	holdT     *time.Timer // ends holdSaves after AttachTimeout
 }
 
+// sessionEventBuffer is the capacity of a session's MSN event channel when
+// the template does not set one: the session reads events as they come,
+// and a longer burst waits in the client's queue, so a small channel is
+// enough and every idle session keeps less memory.
+const sessionEventBuffer = 64
+
 func newSession(b *Bridge, account, password string) *session {
 	s := &session{
 		b:        b,
@@ -99,6 +105,9 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Passport = account
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
+	if s.mcfg.EventBuffer <= 0 {
+		s.mcfg.EventBuffer = sessionEventBuffer
+	}
 	s.ctx, s.cancel = context.WithCancel(b.ctx)
 	return s
 }
