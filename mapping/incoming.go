@@ -196,8 +196,11 @@ func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
 func (s *session) onMessage(ev msn.MessageReceived) {
 	c := s.ensureContact(ev.From, ev.FriendlyName)
 	if ev.FriendlyName != "" {
+		before := c.name
 		s.setName(c, ev.FriendlyName)
-		s.refresh(c)
+		if c.name != before {
+			s.refresh(c)
+		}
 	}
 	cv := s.convForIncoming(ev.Switchboard, ev.From)
 	s.show(c)

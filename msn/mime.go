@@ -59,18 +59,34 @@ func parseMIME(p []byte) *mimeMessage {
 
 // parseHeaderLines reads "Name: value" lines into h (names lower-cased).
 func parseHeaderLines(b []byte, h map[string]string) {
-	for _, line := range strings.Split(string(b), "\n") {
+	rest := string(b)
+	for rest != "" {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		line = strings.TrimRight(line, "\r")
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
 		}
-		k = strings.ToLower(strings.TrimSpace(k))
+		k = lowerName(strings.TrimSpace(k))
 		if k == "" {
 			continue
 		}
 		h[k] = strings.TrimSpace(v)
 	}
+}
+
+// commonNames are the header names of everyday messages, lower-cased.
+var commonNames = []string{"mime-version", "content-type", "x-mms-im-format", "typinguser", "message-id", "chunks", "chunk", "id"}
+
+// lowerName lower-cases a header name, without allocating for the common ones.
+func lowerName(k string) string {
+	for _, n := range commonNames {
+		if len(n) == len(k) && strings.EqualFold(n, k) {
+			return n
+		}
+	}
+	return strings.ToLower(k)
 }
 
 // bodyFields parses a body made of "Name: value" lines (datacasts, invitations).
