@@ -277,27 +277,42 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 // sendNamesLocked sends 353 lines and 366 for ch.
 func (w *World) sendNamesLocked(c *Client, ch *channel) {
 	multi, uhnames := c.HasCap("multi-prefix"), c.HasCap("userhost-in-names")
-	name := func(nick string, op, voice bool) string {
+	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
+	var b strings.Builder
+	b.Grow(budget)
+	// add appends a member's entry, as packTokens would pack it.
+	add := func(nick string, op, voice bool) {
 		p := ""
-		if op {
+		switch {
+		case op && voice && multi:
+			p = "@+"
+		case op:
 			p = "@"
+		case voice:
+			p = "+"
 		}
-		if voice && (multi || !op) {
-			p += "+"
-		}
+		name := nick
 		if uhnames {
-			return p + w.userPrefixLocked(nick).String()
+			name = w.userPrefixLocked(nick).String()
 		}
-		return p + nick
+		if b.Len() > 0 && b.Len()+1+len(p)+len(name) > budget {
+			c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
+			b.Reset()
+			b.Grow(budget)
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+		b.WriteString(name)
 	}
-	entries := []string{name(w.nick, ch.selfOp, ch.selfVoice)}
+	add(w.nick, ch.selfOp, ch.selfVoice)
 	for _, key := range ch.order {
 		m := ch.members[key]
-		entries = append(entries, name(m.Nick, m.Op, m.Voice))
+		add(m.Nick, m.Op, m.Voice)
 	}
-	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
-	for _, line := range packTokens(entries, budget) {
-		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, line)
+	if b.Len() > 0 {
+		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
 	}
 	c.reply(irc.RPL_ENDOFNAMES, w.nick, ch.name, "End of /NAMES list")
 }

@@ -649,3 +649,35 @@ func TestCleaningShortcuts(t *testing.T) {
 		}
 	}
 }
+
+// NAMES of a channel with many members comes in lines that fit in 512
+// bytes, with every member once, in join order.
+func TestNamesOfALargeChannel(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "multi-prefix")
+	var members []Member
+	var want []string
+	for i := range 300 {
+		m := Member{Nick: fmt.Sprintf("contact%03d", i), Op: i%7 == 0, Voice: i%2 == 0}
+		members = append(members, m)
+		p := ""
+		if m.Op {
+			p = "@"
+		}
+		if m.Voice {
+			p += "+"
+		}
+		want = append(want, p+m.Nick)
+	}
+	w.OpenChannel("&big", "", true, members)
+	var got []string
+	for _, m := range find(c.sync(), irc.RPL_NAMREPLY) {
+		if n := len(m.String()) + 2; n > 512 {
+			t.Errorf("NAMES line of %d bytes", n)
+		}
+		got = append(got, strings.Fields(m.Trailing())...)
+	}
+	if len(got) < 2 || got[0] != "@alice" || strings.Join(got[1:], " ") != strings.Join(want, " ") {
+		t.Errorf("NAMES gave %d entries %q..., want @alice then %d members in order", len(got), got[:min(len(got), 5)], len(want))
+	}
+}
