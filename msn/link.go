@@ -50,7 +50,8 @@ type link struct {
 type call struct {
 	names    []string // reply command names accepted besides numeric errors
 	ch       chan reply
-	done     func(reply)
+	done     func(*Command, error)
+	name     string // the request's command, for errors
 	trid     string
 	deadline time.Time
 }
@@ -58,11 +59,17 @@ type call struct {
 // finish hands r to whoever waits for c. The caller has removed c from
 // pending, so it runs once per call.
 func (c *call) finish(r reply) {
-	if c.done == nil {
+	switch {
+	case c.done == nil:
 		c.ch <- r
-		return
+	case r.err != nil:
+		c.done(nil, fmt.Errorf("%s: %w", c.name, r.err))
+	case r.cmd.IsError():
+		code, _ := strconv.Atoi(r.cmd.Name)
+		c.done(r.cmd, &ServerError{Code: code, Command: c.name})
+	default:
+		c.done(r.cmd, nil)
 	}
-	c.done(r)
 }
 
 type reply struct {
@@ -86,10 +93,31 @@ func (l *link) nextTrID() string { return strconv.FormatUint(uint64(l.trid.Add(1
 
 // send writes one command.
 func (l *link) send(cmd *Command) error {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	if l.corked {
+		n := len(l.held)
+		var err error
+		if l.held, err = AppendCommand(l.held, cmd); err != nil {
+			l.held = l.held[:n]
+			return err
+		}
+		l.logSent(cmd)
+		return nil
+	}
 	buf, err := AppendCommand(nil, cmd)
 	if err != nil {
 		return err
 	}
+	l.logSent(cmd)
+	if err := l.writeLocked(buf); err != nil {
+		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
+	}
+	return nil
+}
+
+// logSent logs an outgoing command at debug level, without secrets or payload.
+func (l *link) logSent(cmd *Command) {
 	if l.log.Enabled(context.Background(), slog.LevelDebug) {
 		attrs := []any{"dir", "->", "line", redactLine(cmd)}
 		if cmd.Payload != nil {
@@ -97,16 +125,6 @@ func (l *link) send(cmd *Command) error {
 		}
 		l.log.Debug("msn line", attrs...)
 	}
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	if l.corked {
-		l.held = append(l.held, buf...)
-		return nil
-	}
-	if err := l.writeLocked(buf); err != nil {
-		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
-	}
-	return nil
 }
 
 // writeLocked writes buf; a failed write closes the connection, so that
@@ -178,23 +196,12 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 // start sends name with a fresh TrID as its first parameter and returns
 // once it is written, without waiting: done is called once, from another
 // goroutine, with the reply request would return (the reply with the same
-// TrID named name or one of also, or a numeric error), with ErrClosed when
-// the link ends first, or with ErrTimeout after timeout. When start
-// returns an error, done is never called.
-func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, done func(*Command, error), also ...string) error {
+// TrID named one of replies, or a numeric error), with ErrClosed when the
+// link ends first, or with ErrTimeout after timeout. replies is not
+// copied. When start returns an error, done is never called.
+func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, replies []string, done func(*Command, error)) error {
 	t := l.nextTrID()
-	c := &call{names: append([]string{name}, also...)}
-	c.done = func(r reply) {
-		switch {
-		case r.err != nil:
-			done(nil, fmt.Errorf("%s: %w", name, r.err))
-		case r.cmd.IsError():
-			code, _ := strconv.Atoi(r.cmd.Name)
-			done(r.cmd, &ServerError{Code: code, Command: name})
-		default:
-			done(r.cmd, nil)
-		}
-	}
+	c := &call{names: replies, done: done, name: name}
 	l.mu.Lock()
 	if l.closed {
 		err := l.err
@@ -272,7 +279,7 @@ func (l *link) sweep() {
 	}
 	l.mu.Unlock()
 	for _, c := range expired {
-		c.done(reply{err: ErrTimeout})
+		c.finish(reply{err: ErrTimeout})
 	}
 }
 

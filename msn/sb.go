@@ -470,7 +470,7 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 		timeout = s.c.cfg.RequestTimeout
 	}
 	s.touch()
-	err := s.l.start(timeout, "MSG", []string{string(AckAlways)}, payload, func(r *Command, err error) {
+	err := s.l.start(timeout, "MSG", ackAlwaysParams, payload, msgReplies, func(r *Command, err error) {
 		switch {
 		case err != nil:
 			done(fmt.Errorf("msn: %w", err))
@@ -479,12 +479,18 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 		default:
 			done(nil)
 		}
-	}, "ACK", "NAK")
+	})
 	if err != nil {
 		return fmt.Errorf("msn: %w", err)
 	}
 	return nil
 }
+
+// For StartTextFunc; never modified.
+var (
+	ackAlwaysParams = []string{string(AckAlways)}
+	msgReplies      = []string{"ACK", "NAK"}
+)
 
 // Cork holds the commands sent on the switchboard from now on, messages
 // included, until Flush writes them in one go: a burst of messages then
