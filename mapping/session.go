@@ -307,7 +307,11 @@ func (s *session) shutdown() {
 	// Stored before the account can log in again (the next session reads
 	// them), even though the session's context may be cancelled already.
 	s.releaseHold()
-	s.storeUnsaved(context.WithoutCancel(s.ctx))
+	if len(s.unsaved) > 0 {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
+		s.storeUnsaved(ctx)
+		cancel()
+	}
 	s.b.unregister(s)
 	close(s.quit)
 	if s.reconnectT != nil {
