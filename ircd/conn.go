@@ -446,6 +446,7 @@ func (c *Client) readLoop(ctx context.Context) {
 	lastActive := time.Now()
 	pinged := false
 	debug := c.log.Enabled(ctx, slog.LevelDebug)
+	var armed time.Time // the read deadline set last; zero when unknown
 	for {
 		var deadline time.Time
 		switch {
@@ -456,8 +457,14 @@ func (c *Client) readLoop(ctx context.Context) {
 		default:
 			deadline = lastActive.Add(cfg.PingInterval)
 		}
-		if err := c.conn.SetReadDeadline(deadline); err != nil {
-			return
+		// Moving the deadline costs a timer update; a line every few
+		// microseconds moves it by that much. An armed deadline a little
+		// early is harmless: it wakes the loop, which sets it again.
+		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
+			if err := c.conn.SetReadDeadline(deadline); err != nil {
+				return
+			}
+			armed = deadline
 		}
 		if c.hasPending() {
 			c.runPending(ctx)
@@ -470,6 +477,7 @@ func (c *Client) readLoop(ctx context.Context) {
 		default:
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
+			armed = time.Time{} // post may have moved it
 			if c.hasPending() {
 				continue
 			}

@@ -26,6 +26,7 @@ type conv struct {
 	members  map[string]bool // other participants, by passport
 	invites  []string        // passports to call in once the switchboard is open
 	queue    []*outgoing     // messages not yet delivered, in order
+	strays   bool            // a message in the queue failed before the ones ahead of it were done
 	busy     bool            // an opener goroutine is running
 	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
 	detached bool            // an older query superseded by a newer switchboard
@@ -560,6 +561,7 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 				o.dropped = snd
 				if o.retried {
 					o.done = true
+					cv.strays = true
 					s.failed(cv, o, sendErrorText(err, s.clientVersion()))
 				} else {
 					o.retried = true
@@ -568,6 +570,7 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 			}
 		default:
 			o.done = true
+			cv.strays = true
 			s.failed(cv, o, sendErrorText(err, s.clientVersion()))
 		}
 	}
@@ -576,14 +579,26 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 // afterAcks drops the delivered and reported messages and writes what
 // comes next, or retires the sender.
 func (s *session) afterAcks(cv *conv, snd *sender) {
-	keep := cv.queue[:0]
-	for _, q := range cv.queue {
-		if !q.done {
-			keep = append(keep, q)
+	if cv.strays {
+		keep := cv.queue[:0]
+		for _, q := range cv.queue {
+			if !q.done {
+				keep = append(keep, q)
+			}
 		}
+		clear(cv.queue[len(keep):])
+		cv.queue = keep
+		cv.strays = false
+	} else {
+		// Acknowledged messages are done in the order they were queued:
+		// they leave from the front, and a long queue is not walked.
+		n := 0
+		for n < len(cv.queue) && cv.queue[n].done {
+			n++
+		}
+		clear(cv.queue[:n])
+		cv.queue = cv.queue[n:]
 	}
-	clear(cv.queue[len(keep):])
-	cv.queue = keep
 	if len(snd.flights) == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
 		s.retire(cv)
 		s.settle(cv)

@@ -169,6 +169,10 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		id := fmt.Sprintf("d%d", run)
 		sink := b.sinks.expect(id, n)
 		defer b.sinks.forget(id)
+		texts := make([]string, n) // made before timing, as the bridge's lines are
+		for i := range texts {
+			texts[i] = fmt.Sprintf("s %s %d", id, i)
+		}
 		start := time.Now()
 		errc := make(chan error, 1)
 		go func() {
@@ -176,7 +180,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 			// each message is written without waiting for the previous ACK.
 			outcomes := make([]<-chan error, 0, n)
 			for i := 0; i < n; i++ {
-				out, err := direct.sb.StartText(ctx, fmt.Sprintf("s %s %d", id, i), msn.Format{}, 0)
+				out, err := direct.sb.StartText(ctx, texts[i], msn.Format{}, 0)
 				if err != nil {
 					errc <- err
 					return
