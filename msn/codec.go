@@ -170,7 +170,7 @@ func (r *Reader) readLine() (string, error) {
 // Runs of spaces or tabs separate parameters; leading and trailing white
 // space is ignored, as real servers do.
 func ParseLine(line string) (*Command, error) {
-	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
+	fields := splitFields(line)
 	if len(fields) == 0 {
 		return nil, ErrEmptyLine
 	}
@@ -179,6 +179,38 @@ func ParseLine(line string) (*Command, error) {
 		return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
 	}
 	return &Command{Name: name, Params: fields[1:]}, nil
+}
+
+// isFieldSep reports whether c separates the fields of a line.
+func isFieldSep(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+// splitFields splits a line at runs of spaces, tabs and CRs, into a slice
+// of exactly the right size (a line is split for every command read).
+func splitFields(s string) []string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isFieldSep(s[i]) && (i == 0 || isFieldSep(s[i-1])) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	start := -1
+	for i := 0; i < len(s); i++ {
+		switch {
+		case isFieldSep(s[i]) && start >= 0:
+			out = append(out, s[start:i])
+			start = -1
+		case !isFieldSep(s[i]) && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 // validName reports whether name is a command name: three upper-case

@@ -232,3 +232,25 @@ func FuzzReadCommand(f *testing.F) {
 		}
 	})
 }
+
+// splitFields splits exactly as strings.FieldsFunc with the same separators.
+func FuzzSplitFields(f *testing.F) {
+	for _, s := range []string{"", " ", "MSG 1 A 12", "  ACK\t7\r", "a  b", "ümlaut x\ry", "\r\r\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
+		got := splitFields(s)
+		if len(got) != len(want) {
+			t.Fatalf("splitFields(%q) = %q, want %q", s, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("splitFields(%q) = %q, want %q", s, got, want)
+			}
+		}
+		if len(got) > 0 && cap(got) != len(got) {
+			t.Fatalf("splitFields(%q): capacity %d for %d fields", s, cap(got), len(got))
+		}
+	})
+}
