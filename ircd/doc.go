@@ -15,10 +15,11 @@
 // # Goroutines
 //
 // Every connection has a reader goroutine, which parses lines and runs the
-// commands, and a writer goroutine, the only one that writes to the socket.
-// Lines to a client go through a bounded queue (Config.SendQueue); a client
-// whose queue is full is disconnected at once, so a stuck client never slows
-// the world or other clients. Handler methods are called on the reader
+// commands, and a writer goroutine. A line for a client whose connection is
+// idle is written by the sender itself, with one non-blocking write; other
+// lines go through a bounded queue (Config.SendQueue) to the writer, which
+// may block on a slow client. A client whose queue is full is disconnected
+// at once, so a stuck client never slows the world or other clients. Handler methods are called on the reader
 // goroutine of the client that acted, without any ircd lock held, so they
 // may call World methods. Attached and Detached after World.Transfer are
 // also called on that client's goroutine, right after the command that

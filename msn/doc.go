@@ -40,10 +40,12 @@
 // # Concurrency and events
 //
 // A Client owns one goroutine reading the notification server and one per
-// switchboard (the keepalive runs on a timer); Close ends them all. Events arrive in
-// order on Client.Events through an unbounded queue, so the readers never
-// block on a slow consumer; the consumer must read until the channel is
-// closed, after the final Disconnected event. Every request has a timeout
+// switchboard (the keepalive and the message deadlines run on timers); Close
+// ends them all. Events arrive in order on Client.Events: straight from the
+// reader when the channel has room, through an unbounded queue fed by a
+// short-lived goroutine otherwise, so the readers never block on a slow
+// consumer; the consumer must read until the channel is closed, after the
+// final Disconnected event. Every request has a timeout
 // (Config.RequestTimeout), since servers answer some malformed commands
 // with silence.
 //
