@@ -3,6 +3,8 @@ package mapping
 import (
 	"strings"
 	"testing"
+
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 // The shortcuts for text that needs no cleaning give what the full
@@ -28,6 +30,34 @@ func TestCleaningShortcuts(t *testing.T) {
 		}
 		if got := identSafe(s, "user"); got != slow {
 			t.Errorf("identSafe(%q) = %q, want %q", s, got, slow)
+		}
+	}
+}
+
+// WHOIS lines say the same whatever form the kept copy takes.
+func TestWhoisInfoForms(t *testing.T) {
+	const p = "bob@example.com"
+	for _, tc := range []struct {
+		name, psm string
+		st        msn.Status
+		lists     msn.Lists
+		online    bool
+		want      []string
+	}{
+		{p, "", msn.StatusOffline, msn.ForwardList | msn.AllowList, false,
+			[]string{"is " + p + " on MSN (Offline)", "friendly name: " + p, "lists: FL AL"}},
+		{"Bob", "", msn.StatusBusy, msn.ForwardList, true,
+			[]string{"is " + p + " on MSN (Busy)", "friendly name: Bob", "lists: FL"}},
+		{"Bob", "at work", msn.StatusOnline, msn.ReverseList, true,
+			[]string{"is " + p + " on MSN (Online)", "friendly name: Bob", "personal message: at work", "lists: RL"}},
+		{"", "", "XYZ", 0, true,
+			[]string{"is " + p + " on MSN (Unknown (XYZ))", "lists: none"}},
+		{"Bob", "", msn.StatusOnline, 1 << 9, true,
+			[]string{"is " + p + " on MSN (Online)", "friendly name: Bob", "lists: none"}},
+	} {
+		got := whoisInfo(p, tc.name, tc.psm, tc.st, tc.lists, tc.online)()
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("whoisInfo(%q, %q, %s, %d, %v) = %q, want %q", tc.name, tc.psm, tc.st, tc.lists, tc.online, got, tc.want)
 		}
 	}
 }

@@ -318,7 +318,10 @@ func whoisInfo(passport, name, psm string, st msn.Status, lists msn.Lists, onlin
 		return func() []string { return whoisLines(passport, name, psm, status, lists) }
 	}
 	l := uint8(lists)
-	if psm == "" {
+	switch {
+	case psm == "" && name == passport:
+		return func() []string { return whoisLines(passport, passport, "", whoisStatus[code], msn.Lists(l)) }
+	case psm == "":
 		return func() []string { return whoisLines(passport, name, "", whoisStatus[code], msn.Lists(l)) }
 	}
 	return func() []string { return whoisLines(passport, name, psm, whoisStatus[code], msn.Lists(l)) }
