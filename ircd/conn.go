@@ -127,7 +127,8 @@ func (c *Client) World() *World {
 
 func (c *Client) currentWorld() *World { return c.World() }
 
-// serve runs the connection: it starts the writer and reads until the end.
+// serve runs the connection: it reads until the end, then has the writer
+// send what is left.
 func (c *Client) serve(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	c.cancel = cancel
@@ -135,7 +136,6 @@ func (c *Client) serve(parent context.Context) {
 	stop := context.AfterFunc(parent, func() { c.quit("Server shutting down") })
 	defer stop()
 
-	go c.writeLoop()
 	c.log.Debug("connected")
 	func() {
 		defer c.srv.recoverConn(c)
@@ -147,6 +147,7 @@ func (c *Client) serve(parent context.Context) {
 	if w != nil {
 		w.detach(c) // before the last lines are flushed: the world stops counting it now
 	}
+	c.startWriter() // it writes what is queued and the final ERROR, then closes
 	<-c.writerDone
 	if w != nil {
 		func() {
@@ -177,6 +178,7 @@ func (c *Client) end(reason string, flush bool) {
 		if c.cancel != nil {
 			c.cancel()
 		}
+		c.startWriter() // it writes the last lines and closes the connection
 	})
 }
 
@@ -395,7 +397,9 @@ func cleanPrefixPart(s string) string {
 	}, s)
 }
 
-// lineReader reads CRLF- or LF-terminated lines of bounded length.
+// lineReader reads CRLF- or LF-terminated lines of bounded length. Its
+// buffer starts small, as most clients send a line now and then, and grows
+// up to maxReadBuf for long lines and for bursts that fill it.
 type lineReader struct {
 	conn       net.Conn
 	buf        []byte
@@ -403,7 +407,19 @@ type lineReader struct {
 	discarding bool
 }
 
+const (
+	minReadBuf = 1024
+	maxReadBuf = maxLineLen + 1024
+)
+
 var errLineTooLong = errors.New("ircd: line too long")
+
+// grow doubles the buffer, up to maxReadBuf.
+func (r *lineReader) grow() {
+	nb := make([]byte, min(2*len(r.buf), maxReadBuf))
+	copy(nb, r.buf[r.start:r.end])
+	r.buf, r.end, r.start = nb, r.end-r.start, 0
+}
 
 // readLine returns the next line without its terminator. A line longer than
 // maxLineLen returns errLineTooLong once and is skipped up to its end.
@@ -430,7 +446,13 @@ func (r *lineReader) readLine() ([]byte, error) {
 			n := copy(r.buf, r.buf[r.start:r.end])
 			r.start, r.end = 0, n
 		}
+		if r.end == len(r.buf) && len(r.buf) < maxReadBuf {
+			r.grow() // a long line
+		}
 		n, err := r.conn.Read(r.buf[r.end:])
+		if n > 0 && r.end+n == len(r.buf) && len(r.buf) < maxReadBuf {
+			defer r.grow() // a burst: read more at a time from now on
+		}
 		r.end += n
 		if err != nil && n == 0 {
 			return nil, err
@@ -441,7 +463,7 @@ func (r *lineReader) readLine() ([]byte, error) {
 // readLoop reads and handles lines until the connection ends.
 func (c *Client) readLoop(ctx context.Context) {
 	cfg := &c.srv.cfg
-	r := &lineReader{conn: c.conn, buf: make([]byte, maxLineLen+1024)}
+	r := &lineReader{conn: c.conn, buf: make([]byte, minReadBuf)}
 	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
 	lastActive := time.Now()
 	pinged := false

@@ -26,17 +26,21 @@ import (
 //
 // A sender never blocks: TryLock fails while writeLoop is writing, and a
 // full queue disconnects the client.
+//
+// The writer goroutine and its buffer exist only once a line has had to
+// wait (or the connection ends): a client that is never behind costs
+// neither.
 type writer struct {
 	mu       sync.Mutex      // held while writing to the socket
 	raw      syscall.RawConn // nil when the connection cannot be written directly (TLS)
 	queued   atomic.Int64    // entries sent to Client.out and not written yet
-	bw       *bufio.Writer   // writeLoop's buffer; under mu
+	bw       *bufio.Writer   // writeLoop's buffer, nil before it starts; under mu
 	leftover []byte          // the unwritten end of a direct write; under mu
+	start    sync.Once
 }
 
 // initWriter prepares the writes of conn.
 func (c *Client) initWriter() {
-	c.w.bw = bufio.NewWriterSize(c.conn, 4096)
 	if tc, ok := c.conn.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
 			c.w.raw = raw
@@ -44,12 +48,22 @@ func (c *Client) initWriter() {
 	}
 }
 
+// startWriter starts the writer goroutine, once.
+func (c *Client) startWriter() {
+	c.w.start.Do(func() {
+		c.w.mu.Lock()
+		c.w.bw = bufio.NewWriterSize(c.conn, 4096)
+		c.w.mu.Unlock()
+		go c.writeLoop()
+	})
+}
+
 // enqueue sends m to the client: directly when the connection is idle,
 // through the queue otherwise. It never blocks.
 func (c *Client) enqueue(m *irc.Message) {
 	w := &c.w
 	if w.raw != nil && w.queued.Load() == 0 && w.mu.TryLock() {
-		if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw.Buffered() > 0 {
+		if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0 {
 			w.mu.Unlock()
 		} else {
 			rest := c.writeDirectLocked(m)
@@ -62,6 +76,7 @@ func (c *Client) enqueue(m *irc.Message) {
 			m = nil // wake writeLoop for the leftover alone
 		}
 	}
+	c.startWriter()
 	w.queued.Add(1)
 	select {
 	case c.out <- m:
