@@ -176,6 +176,15 @@ func (s *session) flushSaves() {
 	}
 }
 
+// checkSaves stores the contacts held back once the first client has its
+// world: it runs after each action, so that they are stored before the
+// session handles anything that client asks next.
+func (s *session) checkSaves() {
+	if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
+		s.releaseSaves()
+	}
+}
+
 // releaseSaves stops holding saves back and stores what waits.
 func (s *session) releaseSaves() {
 	if !s.holdSaves {

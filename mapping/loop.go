@@ -13,11 +13,10 @@ const maxBatch = 64
 // lone message goes out at once.
 func (s *session) serve() {
 	for s.ending == "" {
-		if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
-			s.releaseSaves() // the first client has its world
-		}
 		s.serveOne(true)
+		s.checkSaves()
 		for n := 1; n < maxBatch && s.ending == "" && s.serveOne(false); n++ {
+			s.checkSaves()
 		}
 		s.flushWrites()
 	}
