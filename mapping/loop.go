@@ -25,33 +25,38 @@ func (s *session) serve() {
 // serveOne runs one action or event, or takes a stop request; it waits for
 // one when wait is set, and reports whether there was one.
 func (s *session) serveOne(wait bool) bool {
-	var more <-chan struct{}
 	if !wait {
-		more = closedChan
+		select {
+		case fn := <-s.actions:
+			fn()
+		case ev, ok := <-s.events:
+			s.takeEvent(ev, ok)
+		case reason := <-s.stopCh:
+			s.ending = reason
+		default:
+			return false
+		}
+		return true
 	}
 	select {
 	case fn := <-s.actions:
 		fn()
 	case ev, ok := <-s.events:
-		if !ok {
-			s.events = nil
-			return true
-		}
-		s.handleEvent(ev)
+		s.takeEvent(ev, ok)
 	case reason := <-s.stopCh:
 		s.ending = reason
-	case <-more:
-		return false
 	}
 	return true
 }
 
-// closedChan is ready at once: a select with it does not wait.
-var closedChan = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
+// takeEvent handles an event of the MSN client, or the end of its events.
+func (s *session) takeEvent(ev msn.Event, ok bool) {
+	if !ok {
+		s.events = nil
+		return
+	}
+	s.handleEvent(ev)
+}
 
 // cork holds what the session writes on sb until the end of the batch.
 func (s *session) cork(sb *msn.Switchboard) {

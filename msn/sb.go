@@ -353,6 +353,7 @@ func (s *Switchboard) closeWith(reported error) {
 	s.closeErr = reported
 	s.mu.Unlock()
 	_ = s.l.send(&Command{Name: "OUT"})
+	_ = s.l.flush() // what was held while corked goes out first
 	s.l.closeWith(nil)
 }
 

@@ -198,3 +198,27 @@ func TestStartTextTimeoutsPerMessage(t *testing.T) {
 		t.Fatalf("again: %v, want ErrTimeout", err)
 	}
 }
+
+// Closing a corked switchboard writes what it held before OUT.
+func TestCloseFlushesHeldMessages(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 5 * time.Second })
+	sb, sp := openSB(t, s, newFakeServer(t))
+	sb.Cork()
+	ch, err := sb.StartText(t.Context(), "last words", Format{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		sb.Close()
+	}()
+	text := textPayload("last words", Format{})
+	sp.expectPayload(fmt.Sprintf("MSG 3 A %d", len(text)), string(text))
+	sp.expect("OUT")
+	sp.conn.Close()
+	<-closed
+	if err := outcome(t, ch); !errors.Is(err, ErrClosed) {
+		t.Errorf("unacknowledged at close: %v, want ErrClosed", err)
+	}
+}
