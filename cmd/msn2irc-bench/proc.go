@@ -22,6 +22,9 @@ type ProcStats struct {
 	RSSBytes   int64   `json:"rss_bytes"`
 	HeapInuse  int64   `json:"heap_inuse_bytes,omitempty"`
 	HeapAlloc  int64   `json:"heap_alloc_bytes,omitempty"`
+	StackInuse int64   `json:"stack_inuse_bytes,omitempty"`    // goroutine stacks, not part of the heap
+	HeapIdle   int64   `json:"heap_free_kept_bytes,omitempty"` // free heap spans not yet returned to the OS
+	Sys        int64   `json:"go_sys_bytes,omitempty"`         // memory the Go runtime holds from the OS, less what it returned
 	Goroutines int     `json:"goroutines,omitempty"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 	FromSelf   bool    `json:"from_self"` // heap and goroutines are known
