@@ -3,9 +3,11 @@
 // direct MSN client on the same server, and prints a table (and JSON with
 // -json). See BENCHMARKS.md.
 //
-// It runs msntest and the bridge in processes of their own, by re-running
-// itself with the hidden subcommands serve-msntest and serve-bridge, so that
-// the MSN server's and the bench clients' costs are not counted as the bridge's.
+// It runs msntest, the bridge and the latency baseline's relay hop in
+// processes of their own, by re-running itself with the hidden subcommands
+// serve-msntest, serve-bridge and serve-relay, so that the MSN server's and
+// the bench clients' costs are not counted as the bridge's, and the relay hop
+// and the bridge pay alike for waking a process.
 package main
 
 import (
