@@ -141,7 +141,28 @@ func payloadLength(cmd *Command) (int, error) {
 }
 
 func (r *Reader) readLine() (string, error) {
-	var buf []byte
+	chunk, err := r.br.ReadSlice('\n')
+	switch {
+	case err == nil:
+		// The whole line was in the buffer, as it nearly always is.
+		line := bytes.TrimRight(chunk, "\r\n")
+		if len(line) > MaxLineLength {
+			return "", ErrLineTooLong
+		}
+		return string(line), nil
+	case errors.Is(err, bufio.ErrBufferFull):
+		return r.readLongLine(chunk)
+	case errors.Is(err, io.EOF) && len(chunk) > 0:
+		return "", io.ErrUnexpectedEOF
+	default:
+		return "", err
+	}
+}
+
+// readLongLine reads the rest of a line longer than the buffer, whose
+// beginning is first.
+func (r *Reader) readLongLine(first []byte) (string, error) {
+	buf := append([]byte(nil), first...)
 	for {
 		chunk, err := r.br.ReadSlice('\n')
 		if len(buf)+len(chunk) > MaxLineLength+2 {
