@@ -475,7 +475,7 @@ func cleanName(s string) string {
 	return strings.TrimSpace(StripFormatting(CleanLine(s, false)))
 }
 
-// cleanText makes a personal message or status text safe for one IRC line.
+// cleanPSM makes a personal message or status text safe for one IRC line.
 func cleanPSM(s string) string {
 	if plainText(s) {
 		return s

@@ -128,7 +128,7 @@ func (g guid) text(odd map[string]string, passport string) string {
 	return string(out[:])
 }
 
-// setGUID records the contact id of e.
+// setGUIDLocked records the contact id of e ("" for none).
 func (c *Client) setGUIDLocked(e *entry, id string) {
 	key := strings.ToLower(e.passport)
 	if e.guid.form == guidOdd {
@@ -149,7 +149,7 @@ func (c *Client) setGUIDLocked(e *entry, id string) {
 	e.guid = guid{form: guidOdd}
 }
 
-// guidIs reports whether e's contact id is id.
+// guidIsLocked reports whether e's contact id is id.
 func (c *Client) guidIsLocked(e *entry, id string) bool {
 	switch e.guid.form {
 	case guidNone:
