@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/mapping"
 )
 
 // The contacts of a first login are stored, all of them, with the nicks the
@@ -88,4 +90,31 @@ func TestWhoisContact(t *testing.T) {
 	c.expect("carol offline", func(m *irc.Message) bool {
 		return m.Command == "320" && m.Param(1) == "carol" && m.Trailing() == "is "+carol+" on MSN (Offline)"
 	})
+}
+
+// A login that fails after the contact list came (the server never
+// confirms going online) fails for the client and leaves no session
+// behind; the next login draws the whole world.
+func TestLoginFailingAfterTheContactList(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *mapping.Config) { c.MSN.RequestTimeout = 300 * time.Millisecond })
+	e.msn.IgnoreCommand("CHG")
+	c := e.dial()
+	c.send("PASS " + alice + ":" + password)
+	c.send("NICK alice")
+	c.send("USER alice 0 * :x")
+	if m := c.expectCmd(irc.ERR_PASSWDMISMATCH); !strings.Contains(m.Trailing(), "did not answer in time") {
+		t.Errorf("464 says %q", m.Trailing())
+	}
+	if n := e.bridge.SessionCount(); n != 0 {
+		t.Errorf("%d sessions after the failed login", n)
+	}
+
+	e.msn.AnswerCommand("CHG")
+	c2 := e.login("alice", alice, password, allCaps)
+	names := namesOf(c2)
+	for _, n := range []string{"bob", "carol", "dave"} {
+		if _, ok := names[n]; !ok {
+			t.Errorf("%s is not in &msn: %v", n, names)
+		}
+	}
 }

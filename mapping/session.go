@@ -223,48 +223,77 @@ func (s *session) stop(reason string) {
 // run logs in, draws the world and serves events until the session ends.
 func (s *session) run() {
 	defer close(s.done)
-	// MSN signs in on another goroutine while the stored state is read here.
+	// MSN signs in on another goroutine while the stored state is read
+	// here; once the contact list is synced, the world is drawn from it
+	// while the login goes online.
 	type result struct {
 		c   *msn.Client
 		err error
 	}
 	logged := make(chan result, 1)
+	listed := make(chan *msn.Client, 1)
+	cfg := s.mcfg
+	cfg.ListSynced = func(c *msn.Client) { listed <- c }
 	s.spawn(func(ctx context.Context) {
-		c, err := s.login(ctx)
+		c, err := s.loginWith(ctx, cfg)
 		logged <- result{c, err}
 	})
 	s.loadState()
-	r := <-logged
-	c, err := r.c, r.err
-	if err != nil {
-		s.log.Info("MSN login failed", "err", err)
-		s.loginErr = err
+	// The events of the login are awaited for at most firstSyncWait.
+	t := time.NewTimer(firstSyncWait)
+	defer t.Stop()
+	var r result
+	select {
+	case c := <-listed:
+		t.Reset(firstSyncWait)
+		s.start(c)
+		s.syncFirst(t, func() bool { return s.synced })
+		r = <-logged
+	case r = <-logged:
+		if r.err == nil {
+			s.start(r.c)
+		}
+	}
+	t.Reset(firstSyncWait)
+	if r.err != nil {
+		s.log.Info("MSN login failed", "err", r.err)
+		s.loginErr = r.err
+		s.client, s.events = nil, nil
+		s.releaseHold()
+		s.unsaved = nil
 		s.b.unregister(s)
 		close(s.quit)
 		close(s.ready)
 		s.cancel()
 		return
 	}
-	s.log.Info("signed in to MSN", "version", c.Version())
-	s.world = s.b.srv.NewWorld(&handler{s: s})
-	s.setClient(c)
-	s.drawWorld()
-	s.holdSaves = true
-	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
-	s.syncFirst()
+	s.log.Info("signed in to MSN", "version", r.c.Version())
+	s.syncFirst(t, func() bool { return s.presenced })
 	close(s.ready)
 
 	s.serve()
 	s.shutdown()
 }
 
-// syncFirst handles the events Login queued, up to the contact list and the
-// presence of the contacts already online, so the first client gets a
-// complete world: NAMES shows who is online, with no burst of MODE +v after it.
-func (s *session) syncFirst() {
-	t := time.NewTimer(5 * time.Second)
-	defer t.Stop()
-	for !s.presenced && s.events != nil {
+// firstSyncWait bounds the wait for the contact list and the initial
+// presence after the login.
+const firstSyncWait = 5 * time.Second
+
+// start draws the world of a client whose contact list is synced.
+func (s *session) start(c *msn.Client) {
+	s.world = s.b.srv.NewWorld(&handler{s: s})
+	s.setClient(c)
+	s.drawWorld()
+	s.holdSaves = true
+	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
+}
+
+// syncFirst handles the events Login queued until done reports true (the
+// contact list taken, or the presence of the contacts already online too),
+// the events end or t fires, so the first client gets a complete world:
+// NAMES shows who is online, with no burst of MODE +v after it.
+func (s *session) syncFirst(t *time.Timer, done func() bool) {
+	for !done() && s.events != nil {
 		select {
 		case ev, ok := <-s.events:
 			if !ok {
@@ -284,9 +313,14 @@ func (s *session) syncFirst() {
 
 // login signs in with the session's credentials and status.
 func (s *session) login(ctx context.Context) (*msn.Client, error) {
+	return s.loginWith(ctx, s.mcfg)
+}
+
+// loginWith signs in with cfg and the session's status.
+func (s *session) loginWith(ctx context.Context, cfg msn.Config) (*msn.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
 	defer cancel()
-	return msn.Login(ctx, s.mcfg, s.status)
+	return msn.Login(ctx, cfg, s.status)
 }
 
 // setClient starts using a signed-in client.

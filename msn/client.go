@@ -41,6 +41,13 @@ type Config struct {
 	SwitchboardIdleTimeout time.Duration
 	// ClientID is the capability number sent with CHG from MSNP8 on; default 0.
 	ClientID uint32
+	// ListSynced, when set, is called once during Login, on Login's
+	// goroutine, right after the ContactListSynced event is queued and
+	// before the client goes online. Events can be read from then on, while
+	// Login finishes; Login still returns the client, or an error, and then
+	// Events is closed without a Disconnected event and the client must not
+	// be used.
+	ListSynced func(*Client)
 }
 
 func (cfg Config) withDefaults() Config {

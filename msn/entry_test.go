@@ -51,3 +51,25 @@ func TestContactGroupsAndName(t *testing.T) {
 		t.Errorf("name %q", got)
 	}
 }
+
+// ListSynced is called once, before Login returns, when the list's event
+// can already be read.
+func TestListSyncedBeforeLoginReturns(t *testing.T) {
+	calls := 0
+	var synced ContactListSynced
+	s := loginAs(t, 12, func(cfg *Config) {
+		cfg.ListSynced = func(c *Client) {
+			calls++
+			synced = waitFor[ContactListSynced](t, c)
+		}
+	})
+	if calls != 1 {
+		t.Errorf("ListSynced called %d times", calls)
+	}
+	if len(synced.Contacts) == 0 {
+		t.Errorf("the list read in ListSynced is empty: %+v", synced)
+	}
+	if own := waitFor[OwnProfileChanged](t, s.c); own.Status != StatusOnline {
+		t.Errorf("own profile after the list = %+v", own)
+	}
+}
