@@ -37,6 +37,30 @@ func (s *Store) Contacts(ctx context.Context, account string) ([]Contact, error)
 	return cs, nil
 }
 
+// ContactsOf returns every stored contact of the account as Contacts does,
+// but in no particular order and with Account set to account as given:
+// less work for a caller that needs neither.
+func (s *Store) ContactsOf(ctx context.Context, account string) ([]Contact, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT passport, nick, friendly_name FROM contact WHERE account = ?`, account)
+	if err != nil {
+		return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+	}
+	defer rows.Close()
+	var cs []Contact
+	for rows.Next() {
+		c := Contact{Account: account}
+		if err := rows.Scan(&c.Passport, &c.Nick, &c.FriendlyName); err != nil {
+			return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: contacts of %s: %w", account, err)
+	}
+	return cs, nil
+}
+
 // Contact returns one stored contact, or an error matching ErrNotFound.
 func (s *Store) Contact(ctx context.Context, account, passport string) (Contact, error) {
 	var c Contact

@@ -128,3 +128,38 @@ func TestPutContactsLongListAllOrNothing(t *testing.T) {
 		t.Errorf("after a failed PutContacts %d contacts are stored (%v), want none", len(cs), err)
 	}
 }
+
+// ContactsOf gives the contacts Contacts gives, in any order.
+func TestContactsOf(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	var batch []Contact
+	for i := range 30 {
+		batch = append(batch, Contact{Account: acct, Passport: fmt.Sprintf("c%02d@hotmail.com", 29-i), Nick: fmt.Sprintf("n%02d", i), FriendlyName: fmt.Sprintf("C %d", i)})
+	}
+	batch = append(batch, Contact{Account: "other@example.com", Passport: "x@hotmail.com", Nick: "x"})
+	if err := s.PutContacts(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Contacts(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ContactsOf(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPassport := map[string]Contact{}
+	for _, c := range got {
+		byPassport[c.Passport] = c
+	}
+	if len(got) != len(want) || len(byPassport) != len(want) {
+		t.Fatalf("ContactsOf gave %d contacts, Contacts %d", len(got), len(want))
+	}
+	for _, c := range want {
+		if byPassport[c.Passport] != c {
+			t.Errorf("ContactsOf has %+v, Contacts %+v", byPassport[c.Passport], c)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func (s *session) loadState() {
 		st = db.DefaultSettings()
 	}
 	s.settings = st
-	stored, err := s.store.Contacts(ctx, s.account)
+	stored, err := s.store.ContactsOf(ctx, s.account)
 	if err != nil {
 		s.log.Warn("reading contacts", "err", err)
 	}
