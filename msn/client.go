@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,12 +244,19 @@ func (c *Client) Contacts() []Contact {
 	return c.contactsLocked()
 }
 
+// contactsLocked returns every contact, sorted by lower-cased passport.
 func (c *Client) contactsLocked() []Contact {
-	out := make([]Contact, 0, len(c.contacts))
-	for _, e := range c.contacts {
-		out = append(out, e.snapshot(c.oddGUIDs))
+	// Sorted by the map's keys, the lower-cased passports, so that no
+	// comparison lower-cases anything.
+	keys := make([]string, 0, len(c.contacts))
+	for k := range c.contacts {
+		keys = append(keys, k)
 	}
-	sortContacts(out)
+	slices.Sort(keys)
+	out := make([]Contact, 0, len(c.contacts))
+	for _, k := range keys {
+		out = append(out, c.contacts[k].snapshot(c.oddGUIDs))
+	}
 	return out
 }
 

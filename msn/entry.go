@@ -50,53 +50,55 @@ const (
 	guidOdd
 )
 
-// guidDashes are the positions of the dashes in a GUID's text.
-var guidDashes = [4]int{8, 13, 18, 23}
-
 // parseGUID returns s as a compact guid, or ok false when it does not have
 // the usual form.
 func parseGUID(s string) (g guid, ok bool) {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return guid{}, false
 	}
-	lower, upper := false, false
-	n, d := 0, 0
-	for i := 0; i < len(s); i++ {
-		if d < len(guidDashes) && i == guidDashes[d] {
-			if s[i] != '-' {
-				return guid{}, false
-			}
-			d++
-			continue
-		}
-		var v byte
-		switch c := s[i]; {
-		case '0' <= c && c <= '9':
-			v = c - '0'
-		case 'a' <= c && c <= 'f':
-			v, lower = c-'a'+10, true
-		case 'A' <= c && c <= 'F':
-			v, upper = c-'A'+10, true
-		default:
+	var seen uint8 // hexLower and hexUpper bits of the letters met
+	for n, i := range guidBytePos {
+		hi, lo := hexDigit[s[i]], hexDigit[s[i+1]]
+		if hi == 0 || lo == 0 {
 			return guid{}, false
 		}
-		if n%2 == 0 {
-			g.b[n/2] = v << 4
-		} else {
-			g.b[n/2] |= v
-		}
-		n++
+		seen |= hi | lo
+		g.b[n] = (hi&0xf)<<4 | lo&0xf
 	}
 	switch {
-	case lower && upper:
+	case seen&hexUpper != 0 && seen&hexLower != 0:
 		return guid{}, false
-	case upper:
+	case seen&hexUpper != 0:
 		g.form = guidUpper
 	default:
 		g.form = guidLower
 	}
 	return g, true
 }
+
+// guidBytePos are the positions of the 16 bytes' digit pairs in a GUID's text.
+var guidBytePos = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// hexDigit maps a hex digit to its value plus hexDigitBit, plus hexLower or
+// hexUpper for letters; anything else to 0.
+var hexDigit = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c-'0') | hexDigitBit
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = uint8(c-'a'+10) | hexDigitBit | hexLower
+	}
+	for c := 'A'; c <= 'F'; c++ {
+		t[c] = uint8(c-'A'+10) | hexDigitBit | hexUpper
+	}
+	return t
+}()
+
+const (
+	hexDigitBit = 0x10
+	hexLower    = 0x20
+	hexUpper    = 0x40
+)
 
 // text returns the id as the server spelled it ("" for none).
 func (g guid) text(odd map[string]string, passport string) string {
@@ -111,19 +113,9 @@ func (g guid) text(odd map[string]string, passport string) string {
 		digits = "0123456789ABCDEF"
 	}
 	var out [36]byte
-	n, d := 0, 0
-	for i := range out {
-		if d < len(guidDashes) && i == guidDashes[d] {
-			out[i] = '-'
-			d++
-			continue
-		}
-		v := g.b[n/2]
-		if n%2 == 0 {
-			v >>= 4
-		}
-		out[i] = digits[v&0xf]
-		n++
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	for n, i := range guidBytePos {
+		out[i], out[i+1] = digits[g.b[n]>>4], digits[g.b[n]&0xf]
 	}
 	return string(out[:])
 }

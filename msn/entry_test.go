@@ -73,3 +73,20 @@ func TestListSyncedBeforeLoginReturns(t *testing.T) {
 		t.Errorf("own profile after the list = %+v", own)
 	}
 }
+
+// Contacts come sorted by lower-cased address, each spelled as the server
+// spelled it.
+func TestContactsSortedByLowerCasedAddress(t *testing.T) {
+	c := &Client{contacts: map[string]*entry{}}
+	for _, p := range []string{"bob@example.com", "Alice@example.com", "carol@Example.com", "ALBERT@example.com"} {
+		c.contactLocked(p, true)
+	}
+	var got []string
+	for _, ct := range c.Contacts() {
+		got = append(got, ct.Passport)
+	}
+	want := []string{"ALBERT@example.com", "Alice@example.com", "bob@example.com", "carol@Example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("contacts in order %q, want %q", got, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -31,10 +30,6 @@ func listName(l Lists) string {
 		}
 	}
 	return ""
-}
-
-func sortContacts(cs []Contact) {
-	sort.Slice(cs, func(i, j int) bool { return strings.ToLower(cs[i].Passport) < strings.ToLower(cs[j].Passport) })
 }
 
 // syncList fetches the whole contact list (SYN) and waits until every line
