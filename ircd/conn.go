@@ -32,7 +32,7 @@ type Client struct {
 	remote string
 	host   string
 
-	out        chan *irc.Message // never closed
+	out        chan *irc.Message // made with the writer (startWriter); never closed
 	w          writer
 	done       chan struct{} // closed when the connection is to end
 	writerDone chan struct{}
@@ -80,7 +80,6 @@ func newClient(s *Server, conn net.Conn) *Client {
 		log:        s.log.With(slog.Uint64("conn", id), slog.String("remote", remote)),
 		remote:     remote,
 		host:       host,
-		out:        make(chan *irc.Message, s.cfg.SendQueue),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
@@ -542,7 +541,9 @@ func (c *Client) readLoop(ctx context.Context) {
 		if debug {
 			c.log.Debug("recv", slog.String("line", redactLine(msg, string(line))))
 		}
+		c.cork() // the replies to one line go out in one write
 		c.handleLine(ctx, msg)
+		c.uncork()
 		select {
 		case <-c.done:
 			return

@@ -27,9 +27,9 @@ import (
 // A sender never blocks: TryLock fails while writeLoop is writing, and a
 // full queue disconnects the client.
 //
-// The writer goroutine and its buffer exist only once a line has had to
-// wait (or the connection ends): a client that is never behind costs
-// neither.
+// The writer goroutine, its buffer and its queue exist only once a line has
+// had to wait (or the connection ends): a client that is never behind costs
+// none of them.
 type writer struct {
 	mu       sync.Mutex      // held while writing to the socket
 	raw      syscall.RawConn // nil when the connection cannot be written directly (TLS)
@@ -37,6 +37,11 @@ type writer struct {
 	bw       *bufio.Writer   // writeLoop's buffer, nil before it starts; under mu
 	leftover []byte          // the unwritten end of a direct write; under mu
 	start    sync.Once
+	// While a command runs (corked), the lines that could go out directly
+	// are held and written together when it ends: a burst of replies costs
+	// one write. held comes after leftover and before anything queued.
+	corked atomic.Bool
+	held   []byte // under mu
 }
 
 // initWriter prepares the writes of conn.
@@ -54,6 +59,7 @@ func (c *Client) startWriter() {
 		c.w.mu.Lock()
 		c.w.bw = bufio.NewWriterSize(c.conn, 4096)
 		c.w.mu.Unlock()
+		c.out = make(chan *irc.Message, c.srv.cfg.SendQueue)
 		go c.writeLoop()
 	})
 }
@@ -65,6 +71,10 @@ func (c *Client) enqueue(m *irc.Message) {
 	if w.raw != nil && w.queued.Load() == 0 && w.mu.TryLock() {
 		if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0 {
 			w.mu.Unlock()
+		} else if w.corked.Load() || len(w.held) > 0 {
+			w.held = c.appendLine(w.held, m)
+			w.mu.Unlock()
+			return
 		} else {
 			rest := c.writeDirectLocked(m)
 			if len(rest) == 0 {
@@ -93,11 +103,20 @@ func (c *Client) enqueue(m *irc.Message) {
 // part of the line when the socket is full or failing (then writeLoop
 // writes it, and meets the error if there is one).
 func (c *Client) writeDirectLocked(m *irc.Message) []byte {
+	return c.writeRawLocked(c.appendLine(nil, m))
+}
+
+// appendLine appends m, encoded with its CRLF, to buf.
+func (c *Client) appendLine(buf []byte, m *irc.Message) []byte {
 	line := encodeLine(m)
 	c.logSend(m, line)
-	buf := make([]byte, 0, len(line)+2)
 	buf = append(buf, line...)
-	buf = append(buf, '\r', '\n')
+	return append(buf, '\r', '\n')
+}
+
+// writeRawLocked writes buf with one non-blocking write and returns what
+// the socket did not take.
+func (c *Client) writeRawLocked(buf []byte) []byte {
 	n := 0
 	err := c.w.raw.Write(func(fd uintptr) bool {
 		for {
@@ -117,6 +136,61 @@ func (c *Client) writeDirectLocked(m *irc.Message) []byte {
 	return buf[n:]
 }
 
+// cork holds the lines that could go out directly until uncork. The
+// reader corks the client while a command runs.
+func (c *Client) cork() {
+	if c.w.raw != nil {
+		c.w.corked.Store(true)
+	}
+}
+
+// uncork writes what was held since cork, at once when the connection is
+// idle, through the writer otherwise. It never blocks.
+func (c *Client) uncork() {
+	w := &c.w
+	if w.raw == nil {
+		return
+	}
+	w.corked.Store(false)
+	if !w.mu.TryLock() {
+		// A direct writer holds the lock, or writeLoop does: either
+		// way the lines must not wait for the next one.
+		c.wakeWriter()
+		return
+	}
+	if len(w.held) == 0 {
+		w.mu.Unlock()
+		return
+	}
+	if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0 {
+		w.mu.Unlock()
+		c.wakeWriter()
+		return
+	}
+	held := w.held
+	w.held = nil
+	if rest := c.writeRawLocked(held); len(rest) > 0 {
+		w.leftover = rest
+		w.mu.Unlock()
+		c.wakeWriter()
+		return
+	}
+	w.mu.Unlock()
+}
+
+// wakeWriter has writeLoop write what is held or left over.
+func (c *Client) wakeWriter() {
+	c.startWriter()
+	c.w.queued.Add(1)
+	select {
+	case c.out <- nil:
+	default:
+		c.w.queued.Add(-1)
+		c.abort("SendQ exceeded")
+		c.conn.Close()
+	}
+}
+
 // logSend logs a line sent to the client, at debug level, without secrets.
 func (c *Client) logSend(m *irc.Message, line string) {
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -134,6 +208,12 @@ func (c *Client) writeQueuedLocked(m *irc.Message, flush bool) error {
 			return err
 		}
 		w.leftover = nil
+	}
+	if len(w.held) > 0 {
+		if _, err := w.bw.Write(w.held); err != nil {
+			return err
+		}
+		w.held = nil
 	}
 	if m != nil {
 		line := encodeLine(m)
@@ -188,6 +268,12 @@ func (c *Client) writeLoop() {
 					return
 				}
 				w.leftover = nil
+			}
+			if doFlush && len(w.held) > 0 {
+				if _, err := w.bw.Write(w.held); err != nil {
+					return
+				}
+				w.held = nil
 			}
 			if doFlush {
 				for more := true; more; {

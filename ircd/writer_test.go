@@ -138,3 +138,32 @@ func dialSmallSendBuffer(t *testing.T, e *testEnv) net.Conn {
 	})
 	return conn
 }
+
+// Lines sent to a client while it runs a command, by any goroutine, are
+// held and written together when the command ends, in order.
+func TestWriterCorkedDuringCommand(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, h := loggedIn(t, e)
+	heldDuring := make(chan int, 1)
+	h.onMsg = func(cl *Client, m Message) error {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "held 1"})
+			w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "held 2"})
+		}()
+		<-done
+		cl.w.mu.Lock()
+		heldDuring <- len(cl.w.held)
+		cl.w.mu.Unlock()
+		return nil
+	}
+	c.send("PRIVMSG bob :hello")
+	if n := <-heldDuring; n == 0 {
+		t.Error("lines sent during the command went out one by one")
+	}
+	c.expectParams("PRIVMSG", "alice", "held 1")
+	c.expectParams("PRIVMSG", "alice", "held 2")
+	c.send("PING :after")
+	c.expectParams("PONG", "irc.test", "after")
+}
