@@ -69,7 +69,7 @@ func (c *Client) startWriter() {
 func (c *Client) enqueue(m *irc.Message) {
 	w := &c.w
 	if w.raw != nil && w.queued.Load() == 0 && w.mu.TryLock() {
-		if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0 {
+		if w.busyLocked() {
 			w.mu.Unlock()
 		} else if w.corked.Load() || len(w.held) > 0 {
 			w.held = c.appendLine(w.held, m)
@@ -86,12 +86,24 @@ func (c *Client) enqueue(m *irc.Message) {
 			m = nil // wake writeLoop for the leftover alone
 		}
 	}
+	c.push(m)
+}
+
+// busyLocked reports whether something must be written before a new line:
+// queued lines, the end of a direct write, or buffered bytes.
+func (w *writer) busyLocked() bool {
+	return w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0
+}
+
+// push hands m to writeLoop, starting it if need be; nil m only wakes it
+// for what is held or left over. A full queue disconnects the client.
+func (c *Client) push(m *irc.Message) {
 	c.startWriter()
-	w.queued.Add(1)
+	c.w.queued.Add(1)
 	select {
 	case c.out <- m:
 	default:
-		w.queued.Add(-1)
+		c.w.queued.Add(-1)
 		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
 		c.abort("SendQ exceeded")
 		c.conn.Close() // unblock a writer stuck on this client
@@ -155,16 +167,16 @@ func (c *Client) uncork() {
 	if !w.mu.TryLock() {
 		// A direct writer holds the lock, or writeLoop does: either
 		// way the lines must not wait for the next one.
-		c.wakeWriter()
+		c.push(nil)
 		return
 	}
 	if len(w.held) == 0 {
 		w.mu.Unlock()
 		return
 	}
-	if w.queued.Load() != 0 || len(w.leftover) > 0 || w.bw != nil && w.bw.Buffered() > 0 {
+	if w.busyLocked() {
 		w.mu.Unlock()
-		c.wakeWriter()
+		c.push(nil)
 		return
 	}
 	held := w.held
@@ -172,23 +184,10 @@ func (c *Client) uncork() {
 	if rest := c.writeRawLocked(held); len(rest) > 0 {
 		w.leftover = rest
 		w.mu.Unlock()
-		c.wakeWriter()
+		c.push(nil)
 		return
 	}
 	w.mu.Unlock()
-}
-
-// wakeWriter has writeLoop write what is held or left over.
-func (c *Client) wakeWriter() {
-	c.startWriter()
-	c.w.queued.Add(1)
-	select {
-	case c.out <- nil:
-	default:
-		c.w.queued.Add(-1)
-		c.abort("SendQ exceeded")
-		c.conn.Close()
-	}
 }
 
 // logSend logs a line sent to the client, at debug level, without secrets.
