@@ -152,10 +152,15 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 			continue // someone else's login failed; try with these credentials
 		}
 		var w *ircd.World
-		var aerr error
-		err = s.call(ctx, func() { w, aerr = s.authorize(creds.Password) })
-		if err == nil {
-			err = aerr
+		if created && s.firstWorld != nil {
+			// The session expects this client already (see run).
+			w = s.firstWorld
+		} else {
+			var aerr error
+			err = s.call(ctx, func() { w, aerr = s.authorize(creds.Password) })
+			if err == nil {
+				err = aerr
+			}
 		}
 		if errors.Is(err, errSessionEnded) {
 			continue

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -32,13 +33,16 @@ type session struct {
 	actions  chan func()
 	ready    chan struct{} // closed once the first login ended
 	loginErr error         // set before ready is closed
-	quit     chan struct{} // closed when the loop stops taking actions
-	done     chan struct{} // closed when everything of the session ended
-	stopOnce sync.Once
-	stopCh   chan string // a stop request with its reason
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup // short-lived goroutines
+	// firstWorld, set before ready is closed, is the world of the client
+	// whose login started the session, already expected to attach.
+	firstWorld *ircd.World
+	quit       chan struct{} // closed when the loop stops taking actions
+	done       chan struct{} // closed when everything of the session ended
+	stopOnce   sync.Once
+	stopCh     chan string // a stop request with its reason
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup // short-lived goroutines
 
 	// Owned by the session goroutine.
 	client      *msn.Client
@@ -224,37 +228,36 @@ func (s *session) stop(reason string) {
 func (s *session) run() {
 	defer close(s.done)
 	// MSN signs in on another goroutine while the stored state is read
-	// here; once the contact list is synced, the world is drawn from it
-	// while the login goes online.
+	// here; the world is drawn from the contact list as soon as it
+	// arrives, while the login goes online.
 	type result struct {
 		c   *msn.Client
 		err error
 	}
 	logged := make(chan result, 1)
-	listed := make(chan *msn.Client, 1)
+	started := make(chan *msn.Client, 1)
 	cfg := s.mcfg
-	cfg.ListSynced = func(c *msn.Client) { listed <- c }
+	cfg.Started = func(c *msn.Client) { started <- c }
 	s.spawn(func(ctx context.Context) {
 		c, err := s.loginWith(ctx, cfg)
 		logged <- result{c, err}
 	})
+	// The login goes first, on this thread: it soon waits for the server,
+	// and the stored state is read then. Waking another thread for it
+	// instead costs more than the login's first steps.
+	runtime.Gosched()
 	s.loadState()
-	// The events of the login are awaited for at most firstSyncWait.
-	t := time.NewTimer(firstSyncWait)
-	defer t.Stop()
 	var r result
 	select {
-	case c := <-listed:
-		t.Reset(firstSyncWait)
-		s.start(c)
-		s.syncFirst(t, func() bool { return s.synced })
-		r = <-logged
-	case r = <-logged:
-		if r.err == nil {
-			s.start(r.c)
+	case c := <-started:
+		if s.awaitList(c) {
+			t := time.NewTimer(firstSyncWait)
+			s.syncFirst(t, func() bool { return s.presenced })
+			t.Stop()
 		}
+		r = <-logged
+	case r = <-logged: // it failed before it began
 	}
-	t.Reset(firstSyncWait)
 	if r.err != nil {
 		s.log.Info("MSN login failed", "err", r.err)
 		s.loginErr = r.err
@@ -268,11 +271,43 @@ func (s *session) run() {
 		return
 	}
 	s.log.Info("signed in to MSN", "version", r.c.Version())
+	if s.world == nil { // the list never came, which Login does not allow
+		s.start(r.c)
+	}
+	t := time.NewTimer(firstSyncWait)
 	s.syncFirst(t, func() bool { return s.presenced })
+	t.Stop()
+	// The client whose login started the session attaches without asking
+	// the session again.
+	s.firstWorld, _ = s.authorize(s.mcfg.Password)
 	close(s.ready)
 
 	s.serve()
 	s.shutdown()
+}
+
+// awaitList reads the events of a client that is logging in until its
+// contact list arrives, then draws the world from it and handles the
+// events so far. It reports false when the events ended first (the login
+// failed).
+func (s *session) awaitList(c *msn.Client) bool {
+	var early []msn.Event
+	for ev := range c.Events() {
+		ls, ok := ev.(msn.ContactListSynced)
+		if !ok {
+			early = append(early, ev)
+			continue
+		}
+		s.start(c)
+		for _, ev := range early {
+			s.handleEvent(ev)
+		}
+		s.reserve(len(ls.Contacts))
+		s.world.Reserve(len(ls.Contacts)+1, ContactsChannel, len(ls.Contacts)+1)
+		s.handleEvent(ls)
+		return true
+	}
+	return false
 }
 
 // firstSyncWait bounds the wait for the contact list and the initial
@@ -299,10 +334,6 @@ func (s *session) syncFirst(t *time.Timer, done func() bool) {
 			if !ok {
 				s.events = nil
 				return
-			}
-			if ls, ok := ev.(msn.ContactListSynced); ok {
-				s.reserve(len(ls.Contacts))
-				s.world.Reserve(len(ls.Contacts)+1, ContactsChannel, len(ls.Contacts)+1)
 			}
 			s.handleEvent(ev)
 		case <-t.C:

@@ -42,13 +42,13 @@ type Config struct {
 	SwitchboardIdleTimeout time.Duration
 	// ClientID is the capability number sent with CHG from MSNP8 on; default 0.
 	ClientID uint32
-	// ListSynced, when set, is called once during Login, on Login's
-	// goroutine, right after the ContactListSynced event is queued and
-	// before the client goes online. Events can be read from then on, while
-	// Login finishes; Login still returns the client, or an error, and then
-	// Events is closed without a Disconnected event and the client must not
-	// be used.
-	ListSynced func(*Client)
+	// Started, when set, is called once by Login, on Login's goroutine,
+	// with the new client before it connects, so that its events (the
+	// contact list, the initial presence) can be read while Login runs.
+	// Only Events may be used until Login returns. Login still returns the
+	// client, or an error, and then Events is closed without a
+	// Disconnected event and the client must not be used.
+	Started func(*Client)
 }
 
 func (cfg Config) withDefaults() Config {
@@ -180,6 +180,9 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		status:   StatusOffline,
 		contacts: map[string]*entry{},
 		sbs:      map[*Switchboard]struct{}{},
+	}
+	if cfg.Started != nil {
+		cfg.Started(c)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.LoginTimeout)
 	defer cancel()

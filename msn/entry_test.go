@@ -2,7 +2,10 @@ package msn
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // A contact id comes back exactly as the server spelled it, whatever its form.
@@ -52,25 +55,68 @@ func TestContactGroupsAndName(t *testing.T) {
 	}
 }
 
-// ListSynced is called once, before Login returns, when the list's event
-// can already be read.
-func TestListSyncedBeforeLoginReturns(t *testing.T) {
-	calls := 0
-	var synced ContactListSynced
+// Started is called once, with the client Login then returns, before it
+// connects: the list's event can be read from another goroutine as Login
+// runs, and it precedes the client going online.
+func TestStartedGivesTheClientBeforeLogin(t *testing.T) {
+	var calls atomic.Int32
+	clients := make(chan *Client, 1)
+	listed := make(chan ContactListSynced, 1)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
 	s := loginAs(t, 12, func(cfg *Config) {
-		cfg.ListSynced = func(c *Client) {
-			calls++
-			synced = waitFor[ContactListSynced](t, c)
+		cfg.Started = func(c *Client) {
+			calls.Add(1)
+			clients <- c
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ev := range c.Events() {
+					if ls, ok := ev.(ContactListSynced); ok {
+						listed <- ls
+						return
+					}
+				}
+			}()
 		}
 	})
-	if calls != 1 {
-		t.Errorf("ListSynced called %d times", calls)
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Started called %d times", n)
 	}
-	if len(synced.Contacts) == 0 {
-		t.Errorf("the list read in ListSynced is empty: %+v", synced)
+	if c := <-clients; c != s.c {
+		t.Errorf("Started got another client than Login returned")
+	}
+	select {
+	case ls := <-listed:
+		if len(ls.Contacts) != 2 {
+			t.Errorf("the list read while logging in: %+v", ls)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("no ContactListSynced read from the started client")
 	}
 	if own := waitFor[OwnProfileChanged](t, s.c); own.Status != StatusOnline {
 		t.Errorf("own profile after the list = %+v", own)
+	}
+}
+
+// A client whose login fails was started too; its events end.
+func TestStartedClientEventsEndWhenLoginFails(t *testing.T) {
+	srv := newFakeServer(t)
+	started := make(chan *Client, 1)
+	cfg := testConfig(srv.addr(), nil, "MSNP7")
+	cfg.Started = func(c *Client) { started <- c }
+	res := startLogin(t, cfg, "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 0")
+	if _, err := waitLogin(t, res); err == nil {
+		t.Fatal("login with no common version succeeded")
+	}
+	c := <-started
+	for ev := range c.Events() {
+		if _, ok := ev.(Disconnected); ok {
+			t.Errorf("a failed login reported %T", ev)
+		}
 	}
 }
 

@@ -41,9 +41,6 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	if err := c.syncList(ctx); err != nil {
 		return err
 	}
-	if c.cfg.ListSynced != nil {
-		c.cfg.ListSynced(c)
-	}
 	if err := c.SetStatus(ctx, initial); err != nil {
 		return fmt.Errorf("msn: login: going online: %w", err)
 	}
