@@ -1,0 +1,170 @@
+package ircd
+
+// Benchmarks of drawing a big world and of a client attaching to one:
+// go test -run XXX -bench . ./ircd; TestBenchmarks runs each for a few
+// iterations so they keep working.
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+const benchContacts = 1000
+
+// benchUser is contact i as the bridge shows it: a nick with capitals for
+// some, a passport split into ident and host, a friendly name, away unless
+// online.
+func benchUser(i int) User {
+	ident := fmt.Sprintf("contact%d", i)
+	nick := ident
+	if i%2 == 0 {
+		nick = fmt.Sprintf("Contact%d", i)
+	}
+	u := User{
+		Nick:     nick,
+		Ident:    ident,
+		Host:     "example.com",
+		Realname: fmt.Sprintf("Contact number %d", i),
+		Account:  ident + "@example.com",
+		Online:   i%10 == 0,
+	}
+	if !u.Online {
+		u.Away = "Offline"
+	}
+	return u
+}
+
+// fillWorld draws the service user, &msn and n contacts, as a first login does.
+func fillWorld(w *World, users []User) {
+	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Realname: "service", Online: true, Bot: true,
+		Info: []string{"is the service"}})
+	w.OpenChannel("&msn", "contacts", true, []Member{{Nick: "msn", Op: true}})
+	w.Reserve(len(users)+1, "&msn", len(users)+1)
+	for _, u := range users {
+		w.SetUser(u)
+		w.Join("&msn", Member{Nick: u.Nick, Voice: u.Online})
+	}
+}
+
+func benchUsers() []User {
+	users := make([]User, benchContacts)
+	for i := range users {
+		users[i] = benchUser(i)
+	}
+	return users
+}
+
+// BenchmarkWorldDraw draws a world of 1,000 contacts with nobody attached.
+func BenchmarkWorldDraw(b *testing.B) {
+	srv := NewServer(Config{ServerName: "irc.test"}, newFakeBackend())
+	users := benchUsers()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		fillWorld(srv.NewWorld(newFakeHandler()), users)
+	}
+}
+
+// BenchmarkWorldAttach registers a client with SASL into a world of 1,000
+// contacts and reads its burst up to the end of &msn's NAMES.
+func BenchmarkWorldAttach(b *testing.B) {
+	backend := newFakeBackend()
+	srv := NewServer(Config{ServerName: "irc.test"}, backend)
+	backend.srv = srv
+	w, h := backend.world("alice@example.com")
+	fillWorld(w, benchUsers())
+	stopDrain := make(chan struct{})
+	drained := make(chan struct{})
+	go func() { // the fake handler records Attached and Detached
+		defer close(drained)
+		for {
+			select {
+			case <-h.calls:
+			case <-stopDrain:
+				return
+			}
+		}
+	}()
+	defer func() { close(stopDrain); <-drained }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), testTimeout)
+		defer scancel()
+		_ = srv.Shutdown(sctx, "bench over")
+		cancel()
+		<-served
+	}()
+	login := "CAP LS 302\r\nCAP REQ :sasl server-time multi-prefix away-notify extended-join account-tag message-tags\r\n" +
+		"NICK alice\r\nUSER alice 0 * :Alice\r\nAUTHENTICATE PLAIN\r\nAUTHENTICATE " +
+		plainPayload("alice@example.com", "secret") + "\r\nCAP END\r\n"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := attachOnce(ln.Addr().String(), login); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// attachOnce logs in, reads up to 366 of &msn, quits and waits for the end.
+func attachOnce(addr, login string) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(testTimeout))
+	if _, err := io.WriteString(conn, login); err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(conn, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return fmt.Errorf("reading the burst: %w", err)
+		}
+		if strings.Contains(string(line), " 366 ") {
+			break
+		}
+	}
+	if _, err := io.WriteString(conn, "QUIT\r\n"); err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, r)
+	return nil
+}
+
+// TestBenchmarks runs every benchmark of this file for a few iterations, so
+// the suite notices when one breaks. It measures nothing.
+func TestBenchmarks(t *testing.T) {
+	f := flag.Lookup("test.benchtime")
+	if f == nil {
+		t.Fatal("no -test.benchtime flag")
+	}
+	old := f.Value.String()
+	if err := f.Value.Set("3x"); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Value.Set(old)
+	for name, bench := range map[string]func(*testing.B){
+		"WorldDraw":   BenchmarkWorldDraw,
+		"WorldAttach": BenchmarkWorldAttach,
+	} {
+		if r := testing.Benchmark(bench); r.N == 0 {
+			t.Errorf("Benchmark%s failed", name)
+		}
+	}
+}
