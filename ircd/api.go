@@ -78,6 +78,16 @@ type Handler interface {
 	NickChanged(ctx context.Context, c *Client, oldNick, newNick string)
 }
 
+// WhoisInfoer is a Handler that gives the extra WHOIS lines (320) of its
+// users when a client asks for them, instead of each User keeping them.
+// WhoisInfo is called from the goroutine of the client that sent WHOIS,
+// without the world locked, for a user whose Info and InfoFunc are empty;
+// nick is the user's nick. It may block until ctx is done; the lines it
+// returns (none for nil) are cleaned like Info.
+type WhoisInfoer interface {
+	WhoisInfo(ctx context.Context, c *Client, nick string) []string
+}
+
 // Reply is an error a Handler returns to answer with a numeric, e.g.
 // &Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{"bob"}, Text: "No such nick"}.
 // The client's nick is put first by ircd.
@@ -98,7 +108,7 @@ type User struct {
 	Account  string   // WHOIS 330, extended-join, account-tag
 	Away     string   // away reason; "" when here
 	Online   bool     // MONITOR 730/731, ISON, WHOIS
-	Info     []string // extra WHOIS lines (320)
+	Info     []string // extra WHOIS lines (320); see also WhoisInfoer
 	// InfoFunc, when Info is empty, builds the extra WHOIS lines when a
 	// client asks for them instead of keeping them. It is called from any
 	// goroutine, with the world locked: it must only read values it owns.

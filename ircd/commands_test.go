@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -526,4 +527,79 @@ func TestWhoisInfoFunc(t *testing.T) {
 	c.send("WHOIS dan")
 	c.expectParams(rplWhoisSpecial, "alice", "dan", "fixed")
 	c.expect(irc.RPL_ENDOFWHOIS)
+}
+
+// whoisHandler is a fakeHandler that answers WhoisInfo.
+type whoisHandler struct {
+	*fakeHandler
+	asked chan string
+	lines func(nick string) []string
+}
+
+func (h *whoisHandler) WhoisInfo(ctx context.Context, c *Client, nick string) []string {
+	if _, ok := ctx.Deadline(); !ok {
+		panic("WhoisInfo without a deadline")
+	}
+	h.asked <- nick
+	return h.lines(nick)
+}
+
+// A Handler implementing WhoisInfoer gives the WHOIS lines of users
+// without Info when a client asks, with the world unlocked; the lines are
+// cleaned like Info, and users with Info keep theirs.
+func TestWhoisInfoer(t *testing.T) {
+	e := newEnv(t, Config{})
+	fh := newFakeHandler()
+	w := e.srv.NewWorld(nil)
+	h := &whoisHandler{fakeHandler: fh, asked: make(chan string, 10), lines: func(nick string) []string {
+		if nick == "Eve" {
+			return nil
+		}
+		u, _ := fh.world.LookupUser(nick) // the world is not locked
+		return []string{"is " + u.Account + " on MSN", "two\r\nlines"}
+	}}
+	w.h = h
+	fh.world = w
+	e.backend.mu.Lock()
+	e.backend.worlds["alice@example.com"] = w
+	e.backend.handlers["alice@example.com"] = fh
+	e.backend.mu.Unlock()
+	w.SetUser(User{Nick: "Dan", Ident: "dan", Host: "hotmail.com", Account: "dan@hotmail.com", Online: true})
+	w.SetUser(User{Nick: "Eve", Ident: "eve", Host: "hotmail.com", Online: true})
+	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Online: true, Bot: true, Info: []string{"is the service"}})
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret")
+	fh.expectCall(t, "Attached")
+	if len(h.asked) != 0 {
+		t.Fatalf("WhoisInfo called %d times before any WHOIS", len(h.asked))
+	}
+
+	c.send("WHOIS dan")
+	c.expectParams(irc.RPL_WHOISUSER, "alice", "Dan", "dan", "hotmail.com", "*", "*any*")
+	c.expectParams(irc.RPL_WHOISSERVER, "alice", "Dan", "irc.test", "*any*")
+	c.expectParams(rplWhoisSpecial, "alice", "Dan", "is dan@hotmail.com on MSN")
+	if m := c.expect(rplWhoisSpecial); strings.ContainsAny(m.Trailing(), "\r\n") || !strings.Contains(m.Trailing(), "two") {
+		t.Errorf("second line %q, want it on one line", m.Trailing())
+	}
+	c.expectParams(rplWhoisAccount, "alice", "Dan", "dan@hotmail.com", "is logged in as")
+	c.expectParams(irc.RPL_ENDOFWHOIS, "alice", "Dan", "*any*")
+	if got := <-h.asked; got != "Dan" {
+		t.Errorf("WhoisInfo asked for %q, want the user's nick Dan", got)
+	}
+
+	c.send("WHOIS eve")
+	c.expectParams(irc.RPL_WHOISUSER, "alice", "Eve", "*any*", "*any*", "*", "*any*")
+	c.expectParams(irc.RPL_WHOISSERVER, "alice", "Eve", "irc.test", "*any*")
+	c.expectParams(irc.RPL_ENDOFWHOIS, "alice", "Eve", "*any*")
+	<-h.asked
+
+	c.send("WHOIS msn")
+	c.expectParams(irc.RPL_WHOISUSER, "alice", "msn", "*any*", "*any*", "*", "*any*")
+	c.expectParams(irc.RPL_WHOISSERVER, "alice", "msn", "irc.test", "*any*")
+	c.expectParams(rplWhoisSpecial, "alice", "msn", "is the service")
+	c.expectParams(rplWhoisBot, "alice", "msn", "*any*")
+	c.expectParams(irc.RPL_ENDOFWHOIS, "alice", "msn", "*any*")
+	if len(h.asked) != 0 {
+		t.Errorf("WhoisInfo called for a user with Info")
+	}
 }

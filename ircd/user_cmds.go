@@ -8,7 +8,7 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
+func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	target := msg.Params[0]
 	if len(msg.Params) > 1 {
 		target = msg.Params[1] // WHOIS server nick
@@ -17,11 +17,11 @@ func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		target = target[:i]
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	nick := w.nick
 	server := w.srv.cfg.ServerName
 	key := casefold(target)
 	if key == casefold(w.nick) {
+		defer w.mu.Unlock()
 		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
 		if chans := w.whoisChannelsLocked(key, true); chans != "" {
 			c.reply(irc.RPL_WHOISCHANNELS, nick, w.nick, chans)
@@ -38,6 +38,7 @@ func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	u, ok := w.users[key]
 	if !ok {
+		w.mu.Unlock()
 		c.reply(irc.ERR_NOSUCHNICK, nick, cleanWord(target), "No such nick/channel")
 		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
 		return
@@ -50,16 +51,27 @@ func handleWhois(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	if u.Away != "" {
 		c.reply(irc.RPL_AWAY, nick, u.Nick, u.Away)
 	}
-	for _, l := range u.infoLines() {
-		c.reply(rplWhoisSpecial, nick, u.Nick, l)
+	info := u.infoLines()
+	uNick, account, bot := u.Nick, u.Account, u.Bot
+	asker, _ := w.h.(WhoisInfoer)
+	ask := len(info) == 0 && u.InfoFunc == nil && asker != nil
+	w.mu.Unlock()
+	if ask {
+		// The handler answers without the world locked: it may use it.
+		hctx, cancel := handlerCtx(ctx)
+		info = cleanLines(asker.WhoisInfo(hctx, c, uNick))
+		cancel()
 	}
-	if u.Account != "" {
-		c.reply(rplWhoisAccount, nick, u.Nick, u.Account, "is logged in as")
+	for _, l := range info {
+		c.reply(rplWhoisSpecial, nick, uNick, l)
 	}
-	if u.Bot {
-		c.reply(rplWhoisBot, nick, u.Nick, "is a bot on "+w.srv.cfg.Network)
+	if account != "" {
+		c.reply(rplWhoisAccount, nick, uNick, account, "is logged in as")
 	}
-	c.reply(irc.RPL_ENDOFWHOIS, nick, u.Nick, "End of /WHOIS list")
+	if bot {
+		c.reply(rplWhoisBot, nick, uNick, "is a bot on "+w.srv.cfg.Network)
+	}
+	c.reply(irc.RPL_ENDOFWHOIS, nick, uNick, "End of /WHOIS list")
 }
 
 // whoisChannelsLocked lists the channels of key with @/+ prefixes.
