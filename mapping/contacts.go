@@ -22,6 +22,7 @@ type contact struct {
 	lists     msn.Lists
 	inChannel bool // member of &msn
 	voiced    bool
+	listed    bool // in the list being synced (onSynced)
 }
 
 func (c *contact) online() bool { return c.status != "" && c.status != msn.StatusOffline }
@@ -148,12 +149,16 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 // saveContact stores a contact's nick and name: at once, or, while
 // batching or while saves are held back, after the ones waiting already.
 func (s *session) saveContact(c *contact) {
-	dc := db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name}
 	if s.batching || len(s.unsaved) > 0 {
-		s.unsaved = append(s.unsaved, dc)
+		s.unsaved = append(s.unsaved, c)
 		return
 	}
-	s.putContact(s.ctx, dc)
+	s.putContact(s.ctx, s.dbContact(c))
+}
+
+// dbContact is what the store keeps of a contact.
+func (s *session) dbContact(c *contact) db.Contact {
+	return db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name}
 }
 
 func (s *session) putContact(ctx context.Context, dc db.Contact) {
@@ -209,7 +214,13 @@ func (s *session) releaseHold() {
 // transaction; if that fails, each on its own, so that one refused contact
 // does not lose the others.
 func (s *session) storeUnsaved(ctx context.Context) {
-	cs := s.unsaved
+	if len(s.unsaved) == 0 {
+		return
+	}
+	cs := make([]db.Contact, len(s.unsaved))
+	for i, c := range s.unsaved {
+		cs[i] = s.dbContact(c)
+	}
 	s.unsaved = nil
 	err := s.store.PutContacts(ctx, cs)
 	if err == nil || errors.Is(err, context.Canceled) {

@@ -107,22 +107,37 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 
 // onSynced takes the whole contact list (at login and after a reconnect).
 func (s *session) onSynced(ev msn.ContactListSynced) {
-	seen := map[string]bool{}
 	var online []*contact
+	listed := make([]*contact, len(ev.Contacts))
 	s.beginSaves()
-	for _, mc := range ev.Contacts {
+	for i, mc := range ev.Contacts {
 		c := s.applyContact(mc)
-		seen[c.passport] = true
+		c.listed = true
+		listed[i] = c
 		if c.online() {
 			online = append(online, c)
 		}
 	}
 	s.flushSaves()
-	for _, c := range s.sortedContacts() {
-		if !seen[c.passport] && c.lists != 0 {
+	// The rest, known from before: no longer on any list.
+	var rest []*contact
+	for _, c := range s.contacts {
+		if c.listed {
+			c.listed = false
+			continue
+		}
+		if c.lists != 0 {
 			c.lists = 0
 			c.status = msn.StatusOffline
 		}
+		rest = append(rest, c)
+	}
+	// In the order of the list (by address), then the others by address.
+	for _, c := range listed {
+		s.refresh(c)
+	}
+	sortByPassport(rest)
+	for _, c := range rest {
 		s.refresh(c)
 	}
 	s.synced = true

@@ -69,7 +69,7 @@ type session struct {
 	// unsaved collects contacts to store in one transaction while
 	// batching (a contact list sync) or while saves are held back (see
 	// holdSaves); nil otherwise.
-	unsaved  []db.Contact
+	unsaved  []*contact
 	batching bool
 	// holdSaves keeps the contacts of the first sync in unsaved until the
 	// first client has its world (or AttachTimeout passed, or the session
