@@ -34,8 +34,8 @@ func TestCleaningShortcuts(t *testing.T) {
 	}
 }
 
-// WHOIS lines say the same whatever form the kept copy takes.
-func TestWhoisInfoForms(t *testing.T) {
+// WHOIS lines say who a contact is on MSN: status, name, message, lists.
+func TestWhoisInfoLines(t *testing.T) {
 	const p = "bob@example.com"
 	for _, tc := range []struct {
 		name, psm string
@@ -55,7 +55,11 @@ func TestWhoisInfoForms(t *testing.T) {
 		{"Bob", "", msn.StatusOnline, 1 << 9, true,
 			[]string{"is " + p + " on MSN (Online)", "friendly name: Bob", "lists: none"}},
 	} {
-		got := whoisInfo(p, tc.name, tc.psm, tc.st, tc.lists, tc.online)()
+		c := &contact{passport: p, name: tc.name, psm: tc.psm, status: tc.st, lists: tc.lists}
+		if !tc.online {
+			c.status = msn.StatusOffline
+		}
+		got := whoisInfo(c)
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("whoisInfo(%q, %q, %s, %d, %v) = %q, want %q", tc.name, tc.psm, tc.st, tc.lists, tc.online, got, tc.want)
 		}

@@ -324,27 +324,13 @@ func (s *session) userFor(c *contact) ircd.User {
 		Account:  c.passport,
 		Away:     away,
 		Online:   online,
-		InfoFunc: whoisInfo(c.passport, c.name, c.psm, c.status, c.lists, online),
 	}
 }
 
-// whoisInfo builds a contact's WHOIS lines when a client asks for them
-// (most contacts are never looked up), from a copy of what they show. The
-// copy is kept small: one is kept for every contact shown.
-func whoisInfo(passport, name, psm string, st msn.Status, lists msn.Lists, online bool) func() []string {
-	status := whoisStatusName(st, online)
-	code, ok := whoisCodes[status]
-	if !ok || lists < 0 || lists > 0xff {
-		return func() []string { return whoisLines(passport, name, psm, status, lists) }
-	}
-	l := uint8(lists)
-	switch {
-	case psm == "" && name == passport:
-		return func() []string { return whoisLines(passport, passport, "", whoisStatus[code], msn.Lists(l)) }
-	case psm == "":
-		return func() []string { return whoisLines(passport, name, "", whoisStatus[code], msn.Lists(l)) }
-	}
-	return func() []string { return whoisLines(passport, name, psm, whoisStatus[code], msn.Lists(l)) }
+// whoisInfo is a contact's WHOIS lines, as the contact is now.
+func whoisInfo(c *contact) []string {
+	_, online := AwayText(c.status, c.psm)
+	return whoisLines(c.passport, c.name, c.psm, whoisStatusName(c.status, online), c.lists)
 }
 
 func whoisStatusName(st msn.Status, online bool) string {
@@ -353,18 +339,6 @@ func whoisStatusName(st msn.Status, online bool) string {
 	}
 	return StatusName(st)
 }
-
-// whoisStatus are the status names of WHOIS lines; whoisCodes their indexes.
-var (
-	whoisStatus = []string{"Offline", "Online", "Busy", "Idle", "Be right back", "Away", "On the phone", "Out to lunch", "Hidden"}
-	whoisCodes  = func() map[string]uint8 {
-		m := map[string]uint8{}
-		for i, s := range whoisStatus {
-			m[s] = uint8(i)
-		}
-		return m
-	}()
-)
 
 // whoisLines are a contact's WHOIS lines.
 func whoisLines(passport, name, psm, status string, lists msn.Lists) []string {

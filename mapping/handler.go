@@ -15,7 +15,22 @@ import (
 // on client goroutines and hand the work to the session goroutine.
 type handler struct{ s *session }
 
-var _ ircd.Handler = (*handler)(nil)
+var (
+	_ ircd.Handler     = (*handler)(nil)
+	_ ircd.WhoisInfoer = (*handler)(nil)
+)
+
+// WhoisInfo gives a contact's WHOIS lines, as the contact is now.
+func (h *handler) WhoisInfo(ctx context.Context, c *ircd.Client, nick string) []string {
+	var lines []string
+	h.do(ctx, func() error {
+		if ct, ok := h.s.lookupContact(nick); ok {
+			lines = whoisInfo(ct)
+		}
+		return nil
+	})
+	return lines
+}
 
 // do runs fn on the session goroutine and returns its error.
 func (h *handler) do(ctx context.Context, fn func() error) error {
