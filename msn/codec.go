@@ -1,13 +1,13 @@
 package msn
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits on what the codec accepts and sends.
@@ -86,14 +86,39 @@ var ClientPayloads = PayloadSet{"MSG": true, "QRY": true, "UUX": true, "NOT": tr
 
 // Reader reads MSNP commands: a line ended by CRLF or LF, then, for payload
 // commands, exactly as many payload bytes as the last parameter says.
+//
+// It buffers what it reads in a small buffer of its own while the stream
+// trickles, as an idle connection's does, and in a larger one, borrowed from
+// a pool shared by every Reader, while reads keep filling the buffer (a
+// burst); a line longer than that gets a buffer of its own until it has
+// been read. So a connection waiting for its next line holds only the small
+// buffer.
 type Reader struct {
-	br       *bufio.Reader
+	rd       io.Reader
 	payloads PayloadSet
+	buf      []byte          // small[:], *pooled, or a grown buffer
+	pooled   *[readBig]byte  // the pool's buffer buf is, when it is one
+	r, w     int             // buf[r:w] has been read and not consumed
+	scanned  int             // buf[r:r+scanned] has no line end
+	full     bool            // the last read filled buf
+	err      error           // a read error to return once buf[r:w] is used up
+	small    [readSmall]byte // the buffer of a trickling stream
 }
+
+// The Reader's buffer sizes: its own, and the pool's.
+const (
+	readSmall = 512
+	readBig   = 4096
+)
+
+// bigBuffers are the buffers of Readers in a burst.
+var bigBuffers = sync.Pool{New: func() any { return new([readBig]byte) }}
 
 // NewReader returns a Reader that treats the commands in payloads as payload commands.
 func NewReader(r io.Reader, payloads PayloadSet) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 4096), payloads: payloads}
+	rd := &Reader{rd: r, payloads: payloads}
+	rd.buf = rd.small[:]
+	return rd
 }
 
 // ReadCommand reads the next command. Empty lines are an error (ErrEmptyLine)
@@ -118,7 +143,7 @@ func (r *Reader) ReadCommand() (*Command, error) {
 			return nil, fmt.Errorf("%w: %s announces %d bytes", ErrPayloadTooLong, cmd.Name, n)
 		}
 		cmd.Payload = make([]byte, n)
-		if _, err := io.ReadFull(r.br, cmd.Payload); err != nil {
+		if err := r.readFull(cmd.Payload); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -140,51 +165,123 @@ func payloadLength(cmd *Command) (int, error) {
 	return n, nil
 }
 
+// maxLineBytes is the most a line may take on the wire, its line end
+// included.
+const maxLineBytes = MaxLineLength + 2
+
+// readLine returns the next line without its line end.
 func (r *Reader) readLine() (string, error) {
-	chunk, err := r.br.ReadSlice('\n')
-	switch {
-	case err == nil:
-		// The whole line was in the buffer, as it nearly always is.
-		line := bytes.TrimRight(chunk, "\r\n")
-		if len(line) > MaxLineLength {
+	for {
+		if i := bytes.IndexByte(r.buf[r.r+r.scanned:r.w], '\n'); i >= 0 {
+			end := r.r + r.scanned + i + 1
+			line := bytes.TrimRight(r.buf[r.r:end], "\r\n")
+			r.r, r.scanned = end, 0
+			if len(line) > MaxLineLength {
+				return "", ErrLineTooLong
+			}
+			return string(line), nil
+		}
+		r.scanned = r.w - r.r
+		if r.scanned >= maxLineBytes {
+			r.r, r.scanned = r.w, 0
 			return "", ErrLineTooLong
 		}
-		return string(line), nil
-	case errors.Is(err, bufio.ErrBufferFull):
-		return r.readLongLine(chunk)
-	case errors.Is(err, io.EOF) && len(chunk) > 0:
-		return "", io.ErrUnexpectedEOF
-	default:
-		return "", err
+		if err := r.fill(); err != nil {
+			partial := r.w > r.r
+			r.r, r.scanned = r.w, 0
+			if errors.Is(err, io.EOF) && partial {
+				return "", io.ErrUnexpectedEOF
+			}
+			return "", err
+		}
 	}
 }
 
-// readLongLine reads the rest of a line longer than the buffer, whose
-// beginning is first.
-func (r *Reader) readLongLine(first []byte) (string, error) {
-	buf := append([]byte(nil), first...)
-	for {
-		chunk, err := r.br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLineLength+2 {
-			return "", ErrLineTooLong
-		}
-		buf = append(buf, chunk...)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
+// readFull fills p with the bytes that follow.
+func (r *Reader) readFull(p []byte) error {
+	n := copy(p, r.buf[r.r:r.w])
+	r.r += n
+	for n < len(p) {
+		if len(p)-n >= readBig && r.err == nil {
+			// Large enough to read in place, as bufio does.
+			m, err := r.rd.Read(p[n:])
+			n += m
+			if err != nil {
+				if n == len(p) {
+					r.err = err // for the next read, as bufio does
+					return nil
+				}
+				return err
+			}
 			continue
 		}
-		if errors.Is(err, io.EOF) && len(buf) > 0 {
-			return "", io.ErrUnexpectedEOF
+		if err := r.fill(); err != nil {
+			return err
 		}
-		return "", err
+		m := copy(p[n:], r.buf[r.r:r.w])
+		r.r += m
+		n += m
 	}
-	buf = bytes.TrimRight(buf, "\r\n")
-	if len(buf) > MaxLineLength {
-		return "", ErrLineTooLong
+	return nil
+}
+
+// fill reads more bytes after buf[r:w], which it first moves to the start
+// of the buffer the stream needs now: the small one when the last read did
+// not fill the buffer (the stream has caught up, so the next read is likely
+// to wait), a pooled one when the last read filled the small one, and a
+// larger one when buf holds nothing but the start of a line.
+func (r *Reader) fill() error {
+	if err := r.err; err != nil {
+		r.err = nil
+		return err
 	}
-	return string(buf), nil
+	n := r.w - r.r
+	var next []byte
+	var pooled *[readBig]byte
+	switch {
+	case n == len(r.buf):
+		if n < readBig {
+			pooled = bigBuffers.Get().(*[readBig]byte)
+			next = pooled[:]
+		} else {
+			next = make([]byte, min(2*n, maxLineBytes))
+		}
+	case !r.full && len(r.buf) != readSmall && n <= readSmall:
+		next = r.small[:]
+	case len(r.buf) > readBig && n <= readBig:
+		pooled = bigBuffers.Get().(*[readBig]byte)
+		next = pooled[:]
+	case r.full && len(r.buf) == readSmall:
+		pooled = bigBuffers.Get().(*[readBig]byte)
+		next = pooled[:]
+	}
+	if next != nil {
+		copy(next, r.buf[r.r:r.w])
+		if r.pooled != nil {
+			bigBuffers.Put(r.pooled)
+		}
+		r.buf, r.pooled = next, pooled
+	} else if r.r > 0 {
+		copy(r.buf, r.buf[r.r:r.w])
+	}
+	r.r, r.w = 0, n
+	for range 100 {
+		m, err := r.rd.Read(r.buf[r.w:])
+		if m < 0 || m > len(r.buf)-r.w {
+			return fmt.Errorf("msn: reader returned %d bytes for %d", m, len(r.buf)-r.w)
+		}
+		r.w += m
+		if m > 0 {
+			r.full = r.w == len(r.buf)
+			r.err = err
+			return nil
+		}
+		if err != nil {
+			r.full = false
+			return err
+		}
+	}
+	return io.ErrNoProgress
 }
 
 // ParseLine splits one command line (without line end) into a Command.
