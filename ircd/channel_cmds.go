@@ -178,11 +178,11 @@ func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	var in bool
 	var uNick, chName string
 	if uok {
-		uNick = u.Nick
+		uNick = u.nick
 	}
 	if cok {
 		chName = ch.name
-		_, in = ch.members[casefold(nick)]
+		_, _, in = w.memberLocked(ch, casefold(nick))
 	}
 	w.mu.Unlock()
 	switch {
@@ -211,22 +211,21 @@ func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	reason := msg.Param(2)
 	w.mu.Lock()
 	ch, cok := w.channels[casefold(name)]
-	var m *Member
-	var chName string
+	var in bool
+	var chName, mNick string
 	if cok {
 		chName = ch.name
-		m = ch.members[casefold(nick)]
-	}
-	var mNick string
-	if m != nil {
-		mNick = m.Nick
+		var m *user
+		if m, _, in = w.memberLocked(ch, casefold(nick)); in {
+			mNick = m.nick
+		}
 	}
 	w.mu.Unlock()
 	if !cok {
 		c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
 		return
 	}
-	if m == nil {
+	if !in {
 		c.numeric(irc.ERR_USERNOTINCHANNEL, cleanWord(nick), chName, "They aren't on that channel")
 		return
 	}
@@ -268,14 +267,9 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	key := casefold(mask)
 	if ch, ok := w.channels[key]; ok {
 		line(ch.name, w.nick, w.ident, w.host, whoFlags(w.away, ch.selfOp, ch.selfVoice, multi), w.realname)
-		for _, k := range ch.order {
-			m := ch.members[k]
-			p := w.userPrefixLocked(m.Nick)
-			away, realname := "", ""
-			if u, ok := w.users[k]; ok {
-				away, realname = u.Away, u.Realname
-			}
-			line(ch.name, m.Nick, p.User, p.Host, whoFlags(away, m.Op, m.Voice, multi), realname)
+		for _, u := range ch.order {
+			f := ch.members[u]
+			line(ch.name, u.nick, u.ident(), u.host(), whoFlags(u.away, f.op(), f.voice(), multi), u.realname)
 		}
 		c.reply(irc.RPL_ENDOFWHO, nick, ch.name, "End of WHO list")
 		return
@@ -283,7 +277,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	if key == casefold(w.nick) {
 		line("*", w.nick, w.ident, w.host, whoFlags(w.away, false, false, multi), w.realname)
 	} else if u, ok := w.users[key]; ok {
-		line("*", u.Nick, u.Ident, u.Host, whoFlags(u.Away, false, false, multi), u.Realname)
+		line("*", u.nick, u.ident(), u.host(), whoFlags(u.away, false, false, multi), u.realname)
 	}
 	c.reply(irc.RPL_ENDOFWHO, nick, cleanWord(mask), "End of WHO list")
 }

@@ -88,7 +88,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				}
 				continue
 			}
-			name, away = u.Nick, u.Away
+			name, away = u.nick, u.away
 		}
 		echo := c.HasCap("echo-message")
 		if self || echo || len(w.clients) > 1 {

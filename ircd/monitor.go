@@ -74,8 +74,8 @@ func sendMonStatus(c *Client, w *World, targets []string) {
 	w.mu.Lock()
 	var on, off []string
 	for _, t := range targets {
-		if u, ok := w.users[casefold(t)]; ok && u.Online {
-			on = append(on, w.userPrefixLocked(u.Nick).String())
+		if u, ok := w.users[casefold(t)]; ok && u.online {
+			on = append(on, u.prefix().String())
 		} else if casefold(t) == casefold(w.nick) {
 			on = append(on, w.selfPrefixLocked().String())
 		} else {

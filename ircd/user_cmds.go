@@ -23,7 +23,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if key == casefold(w.nick) {
 		defer w.mu.Unlock()
 		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
-		if chans := w.whoisChannelsLocked(key, true); chans != "" {
+		if chans := w.whoisChannelsLocked(nil); chans != "" {
 			c.reply(irc.RPL_WHOISCHANNELS, nick, w.nick, chans)
 		}
 		c.reply(irc.RPL_WHOISSERVER, nick, w.nick, server, w.srv.cfg.Network)
@@ -43,18 +43,18 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
 		return
 	}
-	c.reply(irc.RPL_WHOISUSER, nick, u.Nick, u.Ident, u.Host, "*", u.Realname)
-	if chans := w.whoisChannelsLocked(key, false); chans != "" {
-		c.reply(irc.RPL_WHOISCHANNELS, nick, u.Nick, chans)
+	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident(), u.host(), "*", u.realname)
+	if chans := w.whoisChannelsLocked(u); chans != "" {
+		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
 	}
-	c.reply(irc.RPL_WHOISSERVER, nick, u.Nick, server, w.srv.cfg.Network)
-	if u.Away != "" {
-		c.reply(irc.RPL_AWAY, nick, u.Nick, u.Away)
+	c.reply(irc.RPL_WHOISSERVER, nick, u.nick, server, w.srv.cfg.Network)
+	if u.away != "" {
+		c.reply(irc.RPL_AWAY, nick, u.nick, u.away)
 	}
 	info := u.infoLines()
-	uNick, account, bot := u.Nick, u.Account, u.Bot
+	uNick, account, bot := u.nick, u.account, u.bot
 	asker, _ := w.h.(WhoisInfoer)
-	ask := len(info) == 0 && u.InfoFunc == nil && asker != nil
+	ask := !u.hasInfo() && asker != nil
 	w.mu.Unlock()
 	if ask {
 		// The handler answers without the world locked: it may use it.
@@ -74,19 +74,20 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	c.reply(irc.RPL_ENDOFWHOIS, nick, uNick, "End of /WHOIS list")
 }
 
-// whoisChannelsLocked lists the channels of key with @/+ prefixes.
-func (w *World) whoisChannelsLocked(key string, self bool) string {
+// whoisChannelsLocked lists the channels of u (the user when nil) with
+// @/+ prefixes.
+func (w *World) whoisChannelsLocked(u *user) string {
 	var out []string
 	for _, ch := range w.sortedChannelsLocked() {
 		var op, voice bool
-		if self {
+		if u == nil {
 			op, voice = ch.selfOp, ch.selfVoice
 		} else {
-			m, ok := ch.members[key]
+			f, ok := ch.members[u]
 			if !ok {
 				continue
 			}
-			op, voice = m.Op, m.Voice
+			op, voice = f.op(), f.voice()
 		}
 		p := ""
 		if op {
@@ -139,8 +140,8 @@ func handleIson(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			key := casefold(n)
 			if key == casefold(w.nick) {
 				on = append(on, w.nick)
-			} else if u, ok := w.users[key]; ok && u.Online {
-				on = append(on, u.Nick)
+			} else if u, ok := w.users[key]; ok && u.online {
+				on = append(on, u.nick)
 			}
 		}
 	}
@@ -160,7 +161,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		if key == casefold(w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
-			nick, ident, host, away = u.Nick, u.Ident, u.Host, u.Away
+			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away
 		} else {
 			continue
 		}

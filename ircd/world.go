@@ -33,7 +33,7 @@ type World struct {
 	realname string
 	away     string
 	account  string              // of the first client that logged in
-	users    map[string]*User    // casefolded nick
+	users    map[string]*user    // casefolded nick
 	channels map[string]*channel // casefolded name
 	clients  []*Client
 	whowas   []User
@@ -48,8 +48,9 @@ type channel struct {
 	created   time.Time
 	selfOp    bool
 	selfVoice bool
-	members   map[string]*Member // casefolded nick, without the user
-	order     []string           // casefolded nicks in join order
+	members   map[*user]memberFlags // without the user
+	order     []*user               // members in join order
+	ghosts    map[string]*user      // members who are not users of the world, by casefolded nick
 }
 
 // NewWorld creates an empty world whose user actions go to h.
@@ -57,7 +58,7 @@ func (s *Server) NewWorld(h Handler) *World {
 	return &World{
 		srv:      s,
 		h:        h,
-		users:    make(map[string]*User),
+		users:    make(map[string]*user),
 		channels: make(map[string]*channel),
 	}
 }
@@ -69,7 +70,7 @@ func (w *World) Reserve(users int, channel string, members int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if users > len(w.users) {
-		m := make(map[string]*User, users)
+		m := make(map[string]*user, users)
 		for k, v := range w.users {
 			m[k] = v
 		}
@@ -77,7 +78,7 @@ func (w *World) Reserve(users int, channel string, members int) {
 	}
 	ch, ok := w.channels[casefold(channel)]
 	if ok && members > len(ch.members) {
-		m := make(map[string]*Member, members)
+		m := make(map[*user]memberFlags, members)
 		for k, v := range ch.members {
 			m[k] = v
 		}
@@ -128,7 +129,7 @@ func (w *World) userPrefixLocked(nick string) *irc.Prefix {
 		return w.selfPrefixLocked()
 	}
 	if u, ok := w.users[casefold(nick)]; ok {
-		return &irc.Prefix{Name: u.Nick, User: u.Ident, Host: u.Host}
+		return u.prefix()
 	}
 	return &irc.Prefix{Name: nick, User: nick, Host: w.srv.cfg.ServerName}
 }
@@ -247,9 +248,9 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 				account = w.account
 			}
 		} else if u, ok := w.users[casefold(nick)]; ok {
-			realname = u.Realname
-			if u.Account != "" {
-				account = u.Account
+			realname = u.realname
+			if u.account != "" {
+				account = u.account
 			}
 		}
 		params = append(params, cleanWord(account), realname)
@@ -266,9 +267,9 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 	}
 	w.sendNamesLocked(c, ch)
 	if c.HasCap("away-notify") {
-		for _, key := range ch.order {
-			if u, ok := w.users[key]; ok && u.Away != "" {
-				c.send(&irc.Message{Prefix: w.userPrefixLocked(u.Nick), Command: "AWAY", Params: []string{u.Away}})
+		for _, u := range ch.order {
+			if u.away != "" {
+				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
 			}
 		}
 	}
@@ -281,7 +282,7 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 	var b strings.Builder
 	b.Grow(budget)
 	// add appends a member's entry, as packTokens would pack it.
-	add := func(nick string, op, voice bool) {
+	add := func(u *user, op, voice bool) {
 		p := ""
 		switch {
 		case op && voice && multi:
@@ -291,9 +292,9 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 		case voice:
 			p = "+"
 		}
-		name := nick
+		name := u.nick
 		if uhnames {
-			name = w.userPrefixLocked(nick).String()
+			name = u.prefix().String()
 		}
 		if b.Len() > 0 && b.Len()+1+len(p)+len(name) > budget {
 			c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
@@ -306,10 +307,11 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 		b.WriteString(p)
 		b.WriteString(name)
 	}
-	add(w.nick, ch.selfOp, ch.selfVoice)
-	for _, key := range ch.order {
-		m := ch.members[key]
-		add(m.Nick, m.Op, m.Voice)
+	self := &user{nick: w.nick, more: &userMore{ident: w.ident, host: w.host}}
+	add(self, ch.selfOp, ch.selfVoice)
+	for _, u := range ch.order {
+		f := ch.members[u]
+		add(u, f.op(), f.voice())
 	}
 	if b.Len() > 0 {
 		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
@@ -389,14 +391,42 @@ func (w *World) setAway(text string) {
 	}
 }
 
-// sharesChannelLocked reports whether the user and key are in a channel together.
-func (w *World) sharesChannelLocked(key string) bool {
+// sharesChannelLocked reports whether the user and u are in a channel together.
+func (w *World) sharesChannelLocked(u *user) bool {
 	for _, ch := range w.channels {
-		if _, ok := ch.members[key]; ok {
+		if _, ok := ch.members[u]; ok {
 			return true
 		}
 	}
 	return false
+}
+
+// memberLocked returns the member of ch with the casefolded nick key.
+func (w *World) memberLocked(ch *channel, key string) (*user, memberFlags, bool) {
+	u, ok := w.users[key]
+	if !ok {
+		if u, ok = ch.ghosts[key]; !ok {
+			return nil, 0, false
+		}
+	}
+	f, in := ch.members[u]
+	return u, f, in
+}
+
+// addMemberLocked adds nick (casefolded key) to ch's members, as a ghost
+// when it is not a user of the world.
+func (w *World) addMemberLocked(ch *channel, nick, key string, f memberFlags) *user {
+	u, ok := w.users[key]
+	if !ok {
+		u = &user{nick: nick, ghost: true, more: &userMore{ident: nick, host: w.srv.cfg.ServerName}}
+		if ch.ghosts == nil {
+			ch.ghosts = make(map[string]*user)
+		}
+		ch.ghosts[key] = u
+	}
+	ch.members[u] = f
+	ch.order = append(ch.order, u)
+	return u
 }
 
 func (c *Client) monitors(key string) bool {
@@ -467,15 +497,6 @@ func cleanLines(lines []string) []string {
 	return info
 }
 
-// infoLines returns a user's extra WHOIS lines, built now if InfoFunc
-// builds them.
-func (u *User) infoLines() []string {
-	if len(u.Info) == 0 && u.InfoFunc != nil {
-		return cleanLines(u.InfoFunc())
-	}
-	return u.Info
-}
-
 func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a
@@ -498,39 +519,61 @@ func (w *World) SetUser(u User) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
 		return
 	}
-	old, existed := w.users[key]
-	nu := u
-	w.users[key] = &nu
-	if existed && old.Nick != u.Nick {
-		// Same nick with another case: keep channels in sync.
-		for _, ch := range w.channels {
-			if m, ok := ch.members[key]; ok {
-				m.Nick = u.Nick
-			}
-		}
+	cur, existed := w.users[key]
+	var oldAway, oldRealname string
+	var wasOnline bool
+	if existed {
+		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
+	} else {
+		cur = new(user)
+		w.users[key] = cur
+	}
+	cur.set(&u)
+	if !existed {
+		w.adoptGhostsLocked(key, cur)
 	}
 	if len(w.clients) == 0 {
 		return // nobody to tell
 	}
-	shared := w.sharesChannelLocked(key)
-	prefix := w.userPrefixLocked(u.Nick)
-	if existed && old.Away != u.Away {
-		params := []string{}
-		if u.Away != "" {
-			params = []string{u.Away}
+	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
+		shared := w.sharesChannelLocked(cur)
+		prefix := cur.prefix()
+		if oldAway != u.Away {
+			params := []string{}
+			if u.Away != "" {
+				params = []string{u.Away}
+			}
+			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: withTime(time.Time{})}, func(c *Client) bool {
+				return c.HasCap("away-notify") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+			})
 		}
-		w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: withTime(time.Time{})}, func(c *Client) bool {
-			return c.HasCap("away-notify") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
-		})
+		if oldRealname != u.Realname {
+			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: withTime(time.Time{})}, func(c *Client) bool {
+				return c.HasCap("setname") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+			})
+		}
 	}
-	if existed && old.Realname != u.Realname {
-		w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: withTime(time.Time{})}, func(c *Client) bool {
-			return c.HasCap("setname") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
-		})
-	}
-	wasOnline := existed && old.Online
 	if wasOnline != u.Online {
 		w.monitorNotifyLocked(key, u.Online)
+	}
+}
+
+// adoptGhostsLocked makes u, a new user, the member that ghosts of its
+// nick (key) were in channels.
+func (w *World) adoptGhostsLocked(key string, u *user) {
+	for _, ch := range w.channels {
+		g, ok := ch.ghosts[key]
+		if !ok {
+			continue
+		}
+		delete(ch.ghosts, key)
+		ch.members[u] = ch.members[g]
+		delete(ch.members, g)
+		for i, m := range ch.order {
+			if m == g {
+				ch.order[i] = u
+			}
+		}
 	}
 }
 
@@ -568,30 +611,23 @@ func (w *World) RenameUser(oldNick, newNick string) error {
 			return fmt.Errorf("ircd: rename %q: nick %q in use", oldNick, newNick)
 		}
 	}
-	if u.Nick == newNick {
+	if u.nick == newNick {
 		return nil
 	}
-	prefix := w.userPrefixLocked(u.Nick)
-	if u.Online {
+	prefix := u.prefix()
+	if u.online {
 		w.monitorNotifyLocked(oldKey, false)
 	}
 	delete(w.users, oldKey)
-	u.Nick = newNick
+	u.nick = newNick
 	w.users[newKey] = u
 	for _, ch := range w.channels {
-		if m, ok := ch.members[oldKey]; ok {
-			delete(ch.members, oldKey)
-			m.Nick = newNick
-			ch.members[newKey] = m
-			for i, k := range ch.order {
-				if k == oldKey {
-					ch.order[i] = newKey
-				}
-			}
+		if g, ok := ch.ghosts[newKey]; ok && oldKey != newKey {
+			ch.remove(g) // the member is u from now on
 		}
 	}
 	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "NICK", Params: []string{newNick}, Tags: withTime(time.Time{})})
-	if u.Online {
+	if u.online {
 		w.monitorNotifyLocked(newKey, true)
 	}
 	return nil
@@ -606,18 +642,17 @@ func (w *World) RemoveUser(nick, reason string) {
 	if !ok {
 		return
 	}
-	prefix := w.userPrefixLocked(u.Nick)
-	if w.sharesChannelLocked(key) {
-		w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "QUIT", Params: []string{cleanText(reason)}, Tags: withTime(time.Time{})})
+	if w.sharesChannelLocked(u) {
+		w.broadcastLocked(&irc.Message{Prefix: u.prefix(), Command: "QUIT", Params: []string{cleanText(reason)}, Tags: withTime(time.Time{})})
 	}
 	for _, ch := range w.channels {
-		ch.remove(key)
+		ch.remove(u)
 	}
 	delete(w.users, key)
-	if u.Online {
+	if u.online {
 		w.monitorNotifyLocked(key, false)
 	}
-	w.whowas = append(w.whowas, *u)
+	w.whowas = append(w.whowas, u.export())
 	if len(w.whowas) > whowasLen {
 		w.whowas = w.whowas[len(w.whowas)-whowasLen:]
 	}
@@ -631,7 +666,7 @@ func (w *World) LookupUser(nick string) (User, bool) {
 	if !ok {
 		return User{}, false
 	}
-	cp := *u
+	cp := u.export()
 	cp.Info = append([]string(nil), u.infoLines()...)
 	return cp, true
 }
@@ -642,22 +677,23 @@ func (w *World) Users() []User {
 	defer w.mu.Unlock()
 	out := make([]User, 0, len(w.users))
 	for _, u := range w.users {
-		out = append(out, *u)
+		out = append(out, u.export())
 	}
 	sort.Slice(out, func(i, j int) bool { return casefold(out[i].Nick) < casefold(out[j].Nick) })
 	return out
 }
 
-func (ch *channel) remove(key string) bool {
-	if _, ok := ch.members[key]; !ok {
+// remove takes u out of ch's members.
+func (ch *channel) remove(u *user) bool {
+	if _, ok := ch.members[u]; !ok {
 		return false
 	}
-	delete(ch.members, key)
-	for i, k := range ch.order {
-		if k == key {
-			ch.order = append(ch.order[:i], ch.order[i+1:]...)
-			break
-		}
+	delete(ch.members, u)
+	if u.ghost {
+		delete(ch.ghosts, casefold(u.nick))
+	}
+	if i := slices.Index(ch.order, u); i >= 0 {
+		ch.order = slices.Delete(ch.order, i, i+1)
 	}
 	return true
 }
@@ -677,7 +713,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	if !open {
 		now := time.Now()
 		ch = &channel{name: name, topic: topic, topicBy: w.srv.cfg.ServerName, topicAt: now, created: now,
-			selfOp: selfOp, members: make(map[string]*Member)}
+			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
 		for _, m := range members {
 			mk := casefold(m.Nick)
 			if !validNick(m.Nick) || mk == casefold(w.nick) {
@@ -686,12 +722,10 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 				}
 				continue
 			}
-			if _, dup := ch.members[mk]; dup {
+			if _, _, dup := w.memberLocked(ch, mk); dup {
 				continue
 			}
-			m := m
-			ch.members[mk] = &m
-			ch.order = append(ch.order, mk)
+			w.addMemberLocked(ch, m.Nick, mk, flagsOf(m))
 		}
 		w.channels[key] = ch
 		for _, c := range w.clients {
@@ -718,14 +752,14 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		}
 		want[mk] = m
 	}
-	for _, k := range append([]string(nil), ch.order...) {
-		if _, keep := want[k]; !keep {
-			w.partLocked(ch, ch.members[k].Nick, "")
+	for _, u := range append([]*user(nil), ch.order...) {
+		if _, keep := want[casefold(u.nick)]; !keep {
+			w.partLocked(ch, u.nick, "")
 		}
 	}
 	for _, k := range order {
 		m := want[k]
-		if _, ok := ch.members[k]; ok {
+		if _, _, ok := w.memberLocked(ch, k); ok {
 			w.setMemberLocked(ch, m)
 		} else {
 			w.joinLocked(ch, m)
@@ -761,7 +795,7 @@ func (w *World) Join(channel string, m Member) {
 	if !ok || casefold(m.Nick) == casefold(w.nick) {
 		return
 	}
-	if _, in := ch.members[casefold(m.Nick)]; in {
+	if _, _, in := w.memberLocked(ch, casefold(m.Nick)); in {
 		w.setMemberLocked(ch, m)
 		return
 	}
@@ -770,9 +804,7 @@ func (w *World) Join(channel string, m Member) {
 
 func (w *World) joinLocked(ch *channel, m Member) {
 	key := casefold(m.Nick)
-	mm := m
-	ch.members[key] = &mm
-	ch.order = append(ch.order, key)
+	u := w.addMemberLocked(ch, m.Nick, key, flagsOf(m))
 	if len(w.clients) == 0 {
 		return // nobody to tell; an attaching client gets the state in its burst
 	}
@@ -792,8 +824,8 @@ func (w *World) joinLocked(ch *channel, m Member) {
 		modeMsg = &irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: append([]string{ch.name, modes}, args...), Tags: withTime(time.Time{})}
 	}
 	var awayMsg *irc.Message
-	if u, ok := w.users[key]; ok && u.Away != "" {
-		awayMsg = &irc.Message{Prefix: w.userPrefixLocked(m.Nick), Command: "AWAY", Params: []string{u.Away}}
+	if u.away != "" {
+		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}}
 	}
 	for _, c := range w.clients {
 		if c.HasCap("extended-join") {
@@ -822,16 +854,15 @@ func (w *World) Part(channel, nick, reason string) {
 }
 
 func (w *World) partLocked(ch *channel, nick, reason string) {
-	key := casefold(nick)
-	m, ok := ch.members[key]
+	u, _, ok := w.memberLocked(ch, casefold(nick))
 	if !ok {
 		return
 	}
-	ch.remove(key)
+	ch.remove(u)
 	if len(w.clients) == 0 {
 		return
 	}
-	prefix := w.userPrefixLocked(m.Nick)
+	prefix := u.prefix()
 	params := []string{ch.name}
 	if reason != "" {
 		params = append(params, cleanText(reason))
@@ -852,20 +883,21 @@ func (w *World) SetMember(channel string, m Member) {
 
 func (w *World) setMemberLocked(ch *channel, m Member) {
 	key := casefold(m.Nick)
-	var op, voice *bool
+	var op, voice bool
 	var nick string
+	var cur *user
 	if key == casefold(w.nick) {
-		op, voice, nick = &ch.selfOp, &ch.selfVoice, w.nick
+		op, voice, nick = ch.selfOp, ch.selfVoice, w.nick
 	} else {
-		cur, ok := ch.members[key]
+		u, f, ok := w.memberLocked(ch, key)
 		if !ok {
 			return
 		}
-		op, voice, nick = &cur.Op, &cur.Voice, cur.Nick
+		cur, op, voice, nick = u, f.op(), f.voice(), u.nick
 	}
 	var plus, minus string
 	var plusArgs, minusArgs []string
-	if m.Op != *op {
+	if m.Op != op {
 		if m.Op {
 			plus += "o"
 			plusArgs = append(plusArgs, nick)
@@ -874,7 +906,7 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 			minusArgs = append(minusArgs, nick)
 		}
 	}
-	if m.Voice != *voice {
+	if m.Voice != voice {
 		if m.Voice {
 			plus += "v"
 			plusArgs = append(plusArgs, nick)
@@ -883,7 +915,11 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 			minusArgs = append(minusArgs, nick)
 		}
 	}
-	*op, *voice = m.Op, m.Voice
+	if cur == nil {
+		ch.selfOp, ch.selfVoice = m.Op, m.Voice
+	} else {
+		ch.members[cur] = flagsOf(m)
+	}
 	if plus == "" && minus == "" || len(w.clients) == 0 {
 		return
 	}
@@ -950,10 +986,10 @@ func (w *World) Deliver(m Message) int {
 	}
 	if m.From != "" {
 		if u, ok := w.users[casefold(m.From)]; ok {
-			if u.Account != "" {
-				tags["account"] = u.Account
+			if u.account != "" {
+				tags["account"] = u.account
 			}
-			if u.Bot {
+			if u.bot {
 				tags["bot"] = ""
 			}
 		}

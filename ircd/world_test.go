@@ -681,3 +681,35 @@ func TestNamesOfALargeChannel(t *testing.T) {
 		t.Errorf("NAMES gave %d entries %q..., want @alice then %d members in order", len(got), got[:min(len(got), 5)], len(want))
 	}
 }
+
+// A member who is not a user of the world is shown by the nick given, and
+// becomes that user, with the same modes and place, once the user is added.
+func TestWorldMemberWithoutUser(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "userhost-in-names")
+	w.OpenChannel("#chat", "", false, []Member{{Nick: "Zed", Voice: true}, {Nick: "bob"}})
+	c.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice!alice@127.0.0.1 +Zed!Zed@irc.test bob!bob@hotmail.com")
+	c.expect(irc.RPL_ENDOFNAMES)
+	w.SetUser(User{Nick: "zed", Ident: "z", Host: "msn.com", Account: "z@msn.com", Online: true})
+	c.send("NAMES #chat")
+	c.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice!alice@127.0.0.1 +zed!z@msn.com bob!bob@hotmail.com")
+	c.expect(irc.RPL_ENDOFNAMES)
+	c.send("WHOIS zed")
+	c.expectParams(irc.RPL_WHOISUSER, "alice", "zed", "z", "msn.com", "*", "")
+	c.expectParams(irc.RPL_WHOISCHANNELS, "alice", "zed", "+#chat")
+	c.expect(irc.RPL_ENDOFWHOIS)
+	w.Join("#chat", Member{Nick: "Yan"})
+	checkParams(t, c.expect("JOIN"), "#chat")
+	// A user renamed onto a member's nick is that member from then on.
+	if err := w.RenameUser("bob", "yan"); err != nil {
+		t.Fatal(err)
+	}
+	c.expect("NICK")
+	c.send("NAMES #chat")
+	c.expectParams(irc.RPL_NAMREPLY, "alice", "=", "#chat", "alice!alice@127.0.0.1 +zed!z@msn.com yan!bob@hotmail.com")
+	c.expect(irc.RPL_ENDOFNAMES)
+	w.Part("#chat", "ZED", "")
+	if m := c.expect("PART"); m.Prefix.String() != "zed!z@msn.com" {
+		t.Errorf("PART from %v", m.Prefix)
+	}
+}
