@@ -137,6 +137,9 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 		if err != nil {
 			return nil, err
 		}
+		if created {
+			s.firstLogin()
+		}
 		select {
 		case <-s.ready:
 		case <-ctx.Done():

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"time"
 
@@ -31,8 +30,10 @@ type session struct {
 
 	// Safe from any goroutine.
 	actions  chan func()
-	ready    chan struct{} // closed once the first login ended
-	loginErr error         // set before ready is closed
+	started  chan *msn.Client // the first login's client, before it connects
+	logged   chan loginResult // how the first login ended
+	ready    chan struct{}    // closed once the first login ended
+	loginErr error            // set before ready is closed
 	// firstWorld, set before ready is closed, is the world of the client
 	// whose login started the session, already expected to attach.
 	firstWorld *ircd.World
@@ -91,6 +92,8 @@ func newSession(b *Bridge, account, password string) *session {
 		log:      b.log.With("account", account),
 		store:    b.cfg.Store,
 		actions:  make(chan func(), 64),
+		started:  make(chan *msn.Client, 1),
+		logged:   make(chan loginResult, 1),
 		ready:    make(chan struct{}),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -227,36 +230,21 @@ func (s *session) stop(reason string) {
 // run logs in, draws the world and serves events until the session ends.
 func (s *session) run() {
 	defer close(s.done)
-	// MSN signs in on another goroutine while the stored state is read
-	// here; the world is drawn from the contact list as soon as it
-	// arrives, while the login goes online.
-	type result struct {
-		c   *msn.Client
-		err error
-	}
-	logged := make(chan result, 1)
-	started := make(chan *msn.Client, 1)
-	cfg := s.mcfg
-	cfg.Started = func(c *msn.Client) { started <- c }
-	s.spawn(func(ctx context.Context) {
-		c, err := s.loginWith(ctx, cfg)
-		logged <- result{c, err}
-	})
-	// The login goes first, on this thread: it soon waits for the server,
-	// and the stored state is read then. Waking another thread for it
-	// instead costs more than the login's first steps.
-	runtime.Gosched()
+	// MSN signs in on the goroutine of the client that started the
+	// session (firstLogin) while the stored state is read here; the world
+	// is drawn from the contact list as soon as it arrives, while the
+	// login goes online.
 	s.loadState()
-	var r result
+	var r loginResult
 	select {
-	case c := <-started:
+	case c := <-s.started:
 		if s.awaitList(c) {
 			t := time.NewTimer(firstSyncWait)
 			s.syncFirst(t, func() bool { return s.presenced })
 			t.Stop()
 		}
-		r = <-logged
-	case r = <-logged: // it failed before it began
+		r = <-s.logged
+	case r = <-s.logged: // it failed before it began
 	}
 	if r.err != nil {
 		s.log.Info("MSN login failed", "err", r.err)
@@ -284,6 +272,23 @@ func (s *session) run() {
 
 	s.serve()
 	s.shutdown()
+}
+
+// loginResult is what the first login of a session ended with.
+type loginResult struct {
+	c   *msn.Client
+	err error
+}
+
+// firstLogin signs in for the session that was just created, on the
+// goroutine of the client that asked for it: that goroutine would only
+// wait for it, and starting another would cost a thread's wake-up before
+// the login even dials. run reads the client's events meanwhile.
+func (s *session) firstLogin() {
+	cfg := s.mcfg
+	cfg.Started = func(c *msn.Client) { s.started <- c }
+	c, err := s.loginWith(s.ctx, cfg)
+	s.logged <- loginResult{c, err}
 }
 
 // awaitList reads the events of a client that is logging in until its
