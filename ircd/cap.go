@@ -38,6 +38,39 @@ var capNames = func() []string {
 	return names
 }()
 
+// capBitSet is a set of IRCv3 capabilities, one bit each.
+type capBitSet uint32
+
+// The capabilities the server offers, in the order of capNames.
+const (
+	capAccountTag capBitSet = 1 << iota
+	capAwayNotify
+	capBatch
+	capCapNotify
+	capEchoMessage
+	capExtendedJoin
+	capExtendedMonitor
+	capLabeledResponse
+	capMessageTags
+	capMultiPrefix
+	capSASL
+	capServerTime
+	capSetname
+	capStandardReplies
+	capUserhostInNames
+)
+
+func (s capBitSet) has(c capBitSet) bool { return s&c != 0 }
+
+// capBits maps a capability's name to its bit.
+var capBits = func() map[string]capBitSet {
+	m := make(map[string]capBitSet, len(capNames))
+	for i, n := range capNames {
+		m[n] = 1 << i
+	}
+	return m
+}()
+
 // maxCapLine is the budget for the caps of one CAP LS line, leaving room for
 // the source, command and other parameters within 512 bytes.
 var maxCapLine = 400
@@ -56,7 +89,7 @@ func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
 			c.capVersion = v
 		}
 		if c.capVersion >= 302 {
-			c.caps["cap-notify"] = true
+			c.caps |= capCapNotify
 		}
 		version := c.capVersion
 		c.mu.Unlock()
@@ -90,7 +123,7 @@ func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
 		c.mu.Lock()
 		var on []string
 		for _, n := range capNames {
-			if c.caps[n] {
+			if c.caps.has(capBits[n]) {
 				on = append(on, n)
 			}
 		}
@@ -134,9 +167,9 @@ func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
 		}
 		for n, on := range changes {
 			if on {
-				c.caps[n] = true
+				c.caps |= capBits[n]
 			} else {
-				delete(c.caps, n)
+				c.caps &^= capBits[n]
 			}
 		}
 		c.mu.Unlock()

@@ -256,7 +256,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	defer w.mu.Unlock()
 	nick := w.nick
 	server := w.srv.cfg.ServerName
-	multi := c.HasCap("multi-prefix")
+	multi := c.hasCap(capMultiPrefix)
 	line := func(chName, n, ident, host, flags, realname string) {
 		c.reply(irc.RPL_WHOREPLY, nick, chName, ident, host, server, n, flags, "0 "+realname)
 	}

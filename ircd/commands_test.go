@@ -603,3 +603,22 @@ func TestWhoisInfoer(t *testing.T) {
 		t.Errorf("WhoisInfo called for a user with Info")
 	}
 }
+
+// Each capability the server offers has its own bit, the one its name maps to.
+func TestCapBits(t *testing.T) {
+	want := map[string]capBitSet{
+		"account-tag": capAccountTag, "away-notify": capAwayNotify, "batch": capBatch, "cap-notify": capCapNotify,
+		"echo-message": capEchoMessage, "extended-join": capExtendedJoin, "extended-monitor": capExtendedMonitor,
+		"labeled-response": capLabeledResponse, "message-tags": capMessageTags, "multi-prefix": capMultiPrefix,
+		"sasl": capSASL, "server-time": capServerTime, "setname": capSetname, "standard-replies": capStandardReplies,
+		"userhost-in-names": capUserhostInNames,
+	}
+	if len(capabilities) != len(want) || len(capBits) != len(want) {
+		t.Fatalf("%d capabilities, %d bits, want %d", len(capabilities), len(capBits), len(want))
+	}
+	for n, bit := range want {
+		if capBits[n] != bit {
+			t.Errorf("bit of %s = %b, want %b", n, capBits[n], bit)
+		}
+	}
+}

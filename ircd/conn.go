@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -28,7 +30,6 @@ type Client struct {
 	id     uint64
 	srv    *Server
 	conn   net.Conn
-	log    *slog.Logger
 	remote string
 	host   string
 
@@ -41,10 +42,10 @@ type Client struct {
 
 	mu         sync.Mutex
 	nick       string // "*" before NICK
-	caps       map[string]bool
+	caps       capBitSet
 	capVersion int
 	world      *World
-	monitor    map[string]string // casefolded nick -> nick as given
+	monitor    map[string]string // casefolded nick -> nick as given; nil when empty
 	account    string
 	closing    bool
 	flush      bool   // write queued lines before closing
@@ -77,17 +78,25 @@ func newClient(s *Server, conn net.Conn) *Client {
 		id:         id,
 		srv:        s,
 		conn:       conn,
-		log:        s.log.With(slog.Uint64("conn", id), slog.String("remote", remote)),
 		remote:     remote,
 		host:       host,
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
-		caps:       make(map[string]bool),
-		monitor:    make(map[string]string),
 	}
 	c.initWriter()
 	return c
+}
+
+// logAt logs msg about the connection with args (slog.Attr values). The
+// connection's attributes are added here rather than kept in a logger of
+// its own: most connections log a few lines in their life.
+func (c *Client) logAt(level slog.Level, msg string, args ...any) {
+	ctx := context.Background()
+	if !c.srv.log.Enabled(ctx, level) {
+		return
+	}
+	c.srv.log.Log(ctx, level, msg, append([]any{slog.Uint64("conn", c.id), slog.String("remote", c.remote)}, args...)...)
 }
 
 // ID is unique per server for the life of the process.
@@ -102,9 +111,14 @@ func (c *Client) Nick() string {
 
 // HasCap reports whether the client enabled an IRCv3 capability.
 func (c *Client) HasCap(name string) bool {
+	bit, ok := capBits[name]
+	return ok && c.hasCap(bit)
+}
+
+func (c *Client) hasCap(bit capBitSet) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.caps[name]
+	return c.caps.has(bit)
 }
 
 // RemoteAddr is the client's address.
@@ -135,7 +149,7 @@ func (c *Client) serve(parent context.Context) {
 	stop := context.AfterFunc(parent, func() { c.quit("Server shutting down") })
 	defer stop()
 
-	c.log.Debug("connected")
+	c.logAt(slog.LevelDebug, "connected")
 	func() {
 		defer c.srv.recoverConn(c)
 		c.readLoop(ctx)
@@ -156,7 +170,7 @@ func (c *Client) serve(parent context.Context) {
 			w.h.Detached(hctx, c)
 		}()
 	}
-	c.log.Debug("disconnected")
+	c.logAt(slog.LevelDebug, "disconnected")
 }
 
 // quit ends the connection after the queued lines and ERROR :reason are written.
@@ -220,7 +234,7 @@ func (c *Client) sendDirect(m *irc.Message) {
 // prepareLocked copies m with only the tags the client negotiated; it returns
 // nil when the client must not get m at all.
 func (c *Client) prepareLocked(m *irc.Message) *irc.Message {
-	if m.Command == "TAGMSG" && !c.caps["message-tags"] {
+	if m.Command == "TAGMSG" && !c.caps.has(capMessageTags) {
 		return nil
 	}
 	out := &irc.Message{Prefix: m.Prefix, Command: m.Command, Params: m.Params}
@@ -242,17 +256,17 @@ func (c *Client) prepareLocked(m *irc.Message) *irc.Message {
 func (c *Client) tagAllowedLocked(k string) bool {
 	switch k {
 	case "time":
-		return c.caps["server-time"]
+		return c.caps.has(capServerTime)
 	case "batch":
-		return c.caps["batch"]
+		return c.caps.has(capBatch)
 	case "label":
-		return c.caps["labeled-response"]
+		return c.caps.has(capLabeledResponse)
 	case "account":
-		return c.caps["account-tag"]
+		return c.caps.has(capAccountTag)
 	case "bot":
-		return c.caps["message-tags"]
+		return c.caps.has(capMessageTags)
 	}
-	return c.caps["message-tags"]
+	return c.caps.has(capMessageTags)
 }
 
 // reply sends a numeric or other answer from the server to this client.
@@ -282,7 +296,7 @@ func (c *Client) endCapture(label string) {
 	msgs := c.capture
 	c.capturing = false
 	c.capture = nil
-	batch := c.caps["batch"]
+	batch := c.caps.has(capBatch)
 	if c.closing {
 		c.mu.Unlock()
 		return
@@ -398,12 +412,77 @@ func cleanPrefixPart(s string) string {
 
 // lineReader reads CRLF- or LF-terminated lines of bounded length. Its
 // buffer starts small, as most clients send a line now and then, and grows
-// up to maxReadBuf for long lines and for bursts that fill it.
+// up to maxReadBuf for long lines and for bursts that fill it. On a TCP
+// connection (raw set) it holds no buffer while it waits for a client that
+// has nothing half-sent: an idle client costs none.
 type lineReader struct {
 	conn       net.Conn
-	buf        []byte
+	raw        syscall.RawConn // nil: read through conn, keeping the buffer
+	buf        []byte          // nil while waiting with nothing buffered
 	start, end int
 	discarding bool
+}
+
+// readBufs holds the small buffers of readers that are waiting.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, minReadBuf); return &b }}
+
+// newLineReader reads conn, waiting without a buffer when conn is TCP.
+func newLineReader(conn net.Conn) *lineReader {
+	r := &lineReader{conn: conn}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		if raw, err := tc.SyscallConn(); err == nil {
+			r.raw = raw
+		}
+	}
+	return r
+}
+
+// takeBuf gives the reader a small buffer when it has none.
+func (r *lineReader) takeBuf() {
+	if r.buf == nil {
+		r.buf = *readBufs.Get().(*[]byte)
+	}
+}
+
+// read reads into the free end of the buffer. On TCP, while the socket has
+// nothing to read and nothing is buffered, the buffer goes back to the pool
+// until there is.
+func (r *lineReader) read() (int, error) {
+	if r.raw == nil {
+		return r.conn.Read(r.buf[r.end:])
+	}
+	var n int
+	var rerr error
+	err := r.raw.Read(func(fd uintptr) bool {
+		r.takeBuf()
+		for {
+			k, e := syscall.Read(int(fd), r.buf[r.end:])
+			switch {
+			case e == syscall.EINTR:
+				continue
+			case e == syscall.EAGAIN:
+				if r.end == 0 {
+					if len(r.buf) == minReadBuf {
+						b := r.buf
+						readBufs.Put(&b)
+					}
+					r.buf = nil // the next read takes a small one
+				}
+				return false // wait until the socket is readable
+			case e != nil:
+				rerr = e
+			case k == 0:
+				rerr = io.EOF
+			default:
+				n = k
+			}
+			return true
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, rerr
 }
 
 const (
@@ -445,10 +524,11 @@ func (r *lineReader) readLine() ([]byte, error) {
 			n := copy(r.buf, r.buf[r.start:r.end])
 			r.start, r.end = 0, n
 		}
+		r.takeBuf()
 		if r.end == len(r.buf) && len(r.buf) < maxReadBuf {
 			r.grow() // a long line
 		}
-		n, err := r.conn.Read(r.buf[r.end:])
+		n, err := r.read()
 		if n > 0 && r.end+n == len(r.buf) && len(r.buf) < maxReadBuf {
 			defer r.grow() // a burst: read more at a time from now on
 		}
@@ -462,11 +542,11 @@ func (r *lineReader) readLine() ([]byte, error) {
 // readLoop reads and handles lines until the connection ends.
 func (c *Client) readLoop(ctx context.Context) {
 	cfg := &c.srv.cfg
-	r := &lineReader{conn: c.conn, buf: make([]byte, minReadBuf)}
+	r := newLineReader(c.conn)
 	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
 	lastActive := time.Now()
 	pinged := false
-	debug := c.log.Enabled(ctx, slog.LevelDebug)
+	debug := c.srv.log.Enabled(ctx, slog.LevelDebug)
 	var armed time.Time // the read deadline set last; zero when unknown
 	for {
 		var deadline time.Time
@@ -539,7 +619,7 @@ func (c *Client) readLoop(ctx context.Context) {
 			continue
 		}
 		if debug {
-			c.log.Debug("recv", slog.String("line", redactLine(msg, string(line))))
+			c.logAt(slog.LevelDebug, "recv", slog.String("line", redactLine(msg, string(line))))
 		}
 		c.cork() // the replies to one line go out in one write
 		c.handleLine(ctx, msg)

@@ -90,7 +90,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			}
 			name, away = u.nick, u.away
 		}
-		echo := c.HasCap("echo-message")
+		echo := c.hasCap(capEchoMessage)
 		if self || echo || len(w.clients) > 1 {
 			// Someone sees the line: the user's other clients, or this one.
 			mtags := withTime(now)

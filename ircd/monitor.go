@@ -34,6 +34,9 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			if !validNick(t) {
 				continue
 			}
+			if c.monitor == nil {
+				c.monitor = make(map[string]string)
+			}
 			c.monitor[key] = t
 			added = append(added, t)
 		}
@@ -54,7 +57,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		c.mu.Unlock()
 	case "C", "c":
 		c.mu.Lock()
-		c.monitor = make(map[string]string)
+		c.monitor = nil
 		c.mu.Unlock()
 	case "L", "l":
 		list := c.monitorList()

@@ -37,7 +37,7 @@ func (c *Client) resetSASL() {
 // handleLine runs one command from the client.
 func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
-	if l, ok := msg.Tags["label"]; ok && l != "" && c.HasCap("labeled-response") {
+	if l, ok := msg.Tags["label"]; ok && l != "" && c.hasCap(capLabeledResponse) {
 		label = l
 		c.startCapture()
 	}
@@ -113,7 +113,7 @@ func (c *Client) handlePing(msg *irc.Message) {
 
 // handleAuthenticate runs SASL PLAIN (the only mechanism).
 func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
-	if !c.HasCap("sasl") {
+	if !c.hasCap(capSASL) {
 		c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed: the sasl capability is not enabled")
 		return
 	}
@@ -176,7 +176,7 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 		if err != nil {
 			text += ": " + err.Error()
 		}
-		c.log.Info("SASL login failed", slog.Any("creds", creds), slog.Any("err", err))
+		c.logAt(slog.LevelInfo, "SASL login failed", slog.Any("creds", creds), slog.Any("err", err))
 		c.numeric(irc.ERR_SASLFAIL, text)
 		return
 	}
@@ -249,7 +249,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 			if err != nil {
 				text = err.Error()
 			}
-			c.log.Info("PASS login failed", slog.Any("creds", creds), slog.Any("err", err))
+			c.logAt(slog.LevelInfo, "PASS login failed", slog.Any("creds", creds), slog.Any("err", err))
 			c.numeric(irc.ERR_PASSWDMISMATCH, text)
 			c.quit("Bad password: " + text)
 			return
@@ -264,7 +264,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 		w, err = c.srv.backend.Guest(actx)
 		cancel()
 		if err != nil || w == nil {
-			c.log.Warn("no guest world", slog.Any("err", err))
+			c.logAt(slog.LevelWarn, "no guest world", slog.Any("err", err))
 			text := "Service unavailable"
 			if err != nil {
 				text += ": " + err.Error()
@@ -279,7 +279,8 @@ func (c *Client) tryRegister(ctx context.Context) {
 		return
 	}
 	c.registered = true
-	c.log.Info("registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
+	c.reg = registration{} // nothing of it is needed any more
+	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
 	hctx, cancel := handlerCtx(ctx)
 	defer cancel()
 	w.h.Attached(hctx, c)

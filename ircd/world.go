@@ -260,13 +260,13 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 
 // sendChannelLocked sends c the JOIN of the user, the topic and NAMES.
 func (w *World) sendChannelLocked(c *Client, ch *channel) {
-	c.send(w.joinMessageLocked(ch, w.nick, c.HasCap("extended-join")))
+	c.send(w.joinMessageLocked(ch, w.nick, c.hasCap(capExtendedJoin)))
 	if ch.topic != "" {
 		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
 		c.reply(rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
 	}
 	w.sendNamesLocked(c, ch)
-	if c.HasCap("away-notify") {
+	if c.hasCap(capAwayNotify) {
 		for _, u := range ch.order {
 			if u.away != "" {
 				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
@@ -277,7 +277,7 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 
 // sendNamesLocked sends 353 lines and 366 for ch.
 func (w *World) sendNamesLocked(c *Client, ch *channel) {
-	multi, uhnames := c.HasCap("multi-prefix"), c.HasCap("userhost-in-names")
+	multi, uhnames := c.hasCap(capMultiPrefix), c.hasCap(capUserhostInNames)
 	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
 	var b strings.Builder
 	b.Grow(budget)
@@ -363,7 +363,7 @@ func (w *World) SetSelf(ident, host, realname string) {
 		w.realname = realname
 		if w.nick != "" {
 			w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{realname}},
-				func(c *Client) bool { return c.HasCap("setname") })
+				func(c *Client) bool { return c.hasCap(capSetname) })
 		}
 	}
 }
@@ -374,7 +374,7 @@ func (w *World) setRealname(name string) {
 	defer w.mu.Unlock()
 	w.realname = name
 	w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{name}},
-		func(c *Client) bool { return c.HasCap("setname") })
+		func(c *Client) bool { return c.hasCap(capSetname) })
 }
 
 // setAway is AWAY from one of the user's clients: every client gets 305/306.
@@ -544,12 +544,12 @@ func (w *World) SetUser(u User) {
 				params = []string{u.Away}
 			}
 			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: withTime(time.Time{})}, func(c *Client) bool {
-				return c.HasCap("away-notify") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+				return c.hasCap(capAwayNotify) && (shared || c.hasCap(capExtendedMonitor) && c.monitors(key))
 			})
 		}
 		if oldRealname != u.Realname {
 			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: withTime(time.Time{})}, func(c *Client) bool {
-				return c.HasCap("setname") && (shared || c.HasCap("extended-monitor") && c.monitors(key))
+				return c.hasCap(capSetname) && (shared || c.hasCap(capExtendedMonitor) && c.monitors(key))
 			})
 		}
 	}
@@ -828,7 +828,7 @@ func (w *World) joinLocked(ch *channel, m Member) {
 		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}}
 	}
 	for _, c := range w.clients {
-		if c.HasCap("extended-join") {
+		if c.hasCap(capExtendedJoin) {
 			c.send(ext)
 		} else {
 			c.send(plain)
@@ -836,7 +836,7 @@ func (w *World) joinLocked(ch *channel, m Member) {
 		if modeMsg != nil {
 			c.send(modeMsg)
 		}
-		if awayMsg != nil && c.HasCap("away-notify") {
+		if awayMsg != nil && c.hasCap(capAwayNotify) {
 			c.send(awayMsg)
 		}
 	}
@@ -1007,7 +1007,7 @@ func (w *World) Deliver(m Message) int {
 	}
 	n := 0
 	for _, c := range w.clients {
-		if cmd == "TAGMSG" && !c.HasCap("message-tags") || c.closed() {
+		if cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() {
 			continue
 		}
 		for _, msg := range msgs {
@@ -1047,7 +1047,7 @@ func (w *World) Fail(from, command, code, description string, context ...string)
 }
 
 func (w *World) failLocked(c *Client, from, command, code, description string, context ...string) {
-	if c.HasCap("standard-replies") {
+	if c.hasCap(capStandardReplies) {
 		params := append([]string{cleanWord(command), cleanWord(code)}, context...)
 		params = append(params, cleanText(description))
 		c.reply("FAIL", params...)

@@ -104,7 +104,7 @@ func (c *Client) push(m *irc.Message) {
 	case c.out <- m:
 	default:
 		c.w.queued.Add(-1)
-		c.log.Warn("send queue full, disconnecting", slog.Int("queue", cap(c.out)))
+		c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", cap(c.out)))
 		c.abort("SendQ exceeded")
 		c.conn.Close() // unblock a writer stuck on this client
 	}
@@ -192,8 +192,8 @@ func (c *Client) uncork() {
 
 // logSend logs a line sent to the client, at debug level, without secrets.
 func (c *Client) logSend(m *irc.Message, line string) {
-	if c.log.Enabled(context.Background(), slog.LevelDebug) {
-		c.log.Debug("send", slog.String("line", redactLine(m, line)))
+	if c.srv.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.logAt(slog.LevelDebug, "send", slog.String("line", redactLine(m, line)))
 	}
 }
 
@@ -294,7 +294,7 @@ func (c *Client) writeLoop() {
 				w.bw.WriteString(encodeLine(&irc.Message{Command: "ERROR", Params: []string{text}}) + "\r\n")
 			}
 			if err := w.bw.Flush(); err != nil && !errors.Is(err, net.ErrClosed) {
-				c.log.Debug("final flush", slog.Any("err", err))
+				c.logAt(slog.LevelDebug, "final flush", slog.Any("err", err))
 			}
 			return
 		}
