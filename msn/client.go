@@ -256,9 +256,48 @@ func (c *Client) contactsLocked() []Contact {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := make([]Contact, 0, len(c.contacts))
-	for _, k := range keys {
-		out = append(out, c.contacts[k].snapshot(c.oddGUIDs))
+	// The contacts' ids are spelled into one buffer and their group ids
+	// cut into one slice, instead of a small allocation per contact.
+	ids, groups := 0, 0
+	for _, e := range c.contacts {
+		if e.guid.form == guidLower || e.guid.form == guidUpper {
+			ids++
+		}
+		if e.groups != "" {
+			groups += strings.Count(e.groups, ",") + 1
+		}
+	}
+	var idText string
+	if ids > 0 {
+		var b strings.Builder
+		b.Grow(ids * guidLen)
+		var one [guidLen]byte
+		for _, k := range keys {
+			if e := c.contacts[k]; e.guid.form == guidLower || e.guid.form == guidUpper {
+				b.Write(e.guid.appendText(one[:0]))
+			}
+		}
+		idText = b.String()
+	}
+	groupIDs := make([]string, 0, groups)
+	out := make([]Contact, len(c.contacts))
+	for i, k := range keys {
+		e := c.contacts[k]
+		ct := &out[i]
+		e.fill(ct)
+		switch e.guid.form {
+		case guidLower, guidUpper:
+			ct.GUID, idText = idText[:guidLen], idText[guidLen:]
+		case guidOdd:
+			ct.GUID = c.oddGUIDs[strings.ToLower(e.passport)]
+		}
+		if e.groups != "" {
+			n := len(groupIDs)
+			for g := range strings.SplitSeq(e.groups, ",") {
+				groupIDs = append(groupIDs, g)
+			}
+			ct.Groups = groupIDs[n:len(groupIDs):len(groupIDs)]
+		}
 	}
 	return out
 }

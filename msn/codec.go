@@ -288,33 +288,98 @@ func (r *Reader) fill() error {
 // Runs of spaces or tabs separate parameters; leading and trailing white
 // space is ignored, as real servers do.
 func ParseLine(line string) (*Command, error) {
-	fields := splitFields(line)
-	if len(fields) == 0 {
+	n := countFields(line)
+	if n == 0 {
 		return nil, ErrEmptyLine
 	}
-	name := fields[0]
+	i := 0
+	for isFieldSep(line[i]) {
+		i++
+	}
+	j := i
+	for j < len(line) && !isFieldSep(line[j]) {
+		j++
+	}
+	name := line[i:j]
 	if !validName(name) {
 		return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
 	}
-	return &Command{Name: name, Params: fields[1:]}, nil
+	// The command and its parameters in one allocation: a line is parsed
+	// for every command read.
+	var cmd *Command
+	switch params := n - 1; {
+	case params == 0:
+		return &Command{Name: name}, nil
+	case params <= 2:
+		c := new(commandWith2)
+		c.Params = c.params[:0:params]
+		cmd = &c.Command
+	case params <= 4:
+		c := new(commandWith4)
+		c.Params = c.params[:0:params]
+		cmd = &c.Command
+	case params <= 6:
+		c := new(commandWith6)
+		c.Params = c.params[:0:params]
+		cmd = &c.Command
+	case params <= 8:
+		c := new(commandWith8)
+		c.Params = c.params[:0:params]
+		cmd = &c.Command
+	default:
+		cmd = &Command{Params: make([]string, 0, params)}
+	}
+	cmd.Name = name
+	cmd.Params = appendFields(cmd.Params, line[j:])
+	return cmd, nil
 }
+
+// Commands with room for their parameters.
+type (
+	commandWith2 struct {
+		Command
+		params [2]string
+	}
+	commandWith4 struct {
+		Command
+		params [4]string
+	}
+	commandWith6 struct {
+		Command
+		params [6]string
+	}
+	commandWith8 struct {
+		Command
+		params [8]string
+	}
+)
 
 // isFieldSep reports whether c separates the fields of a line.
 func isFieldSep(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
-// splitFields splits a line at runs of spaces, tabs and CRs, into a slice
-// of exactly the right size (a line is split for every command read).
-func splitFields(s string) []string {
+// countFields returns how many fields splitFields finds in s.
+func countFields(s string) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		if !isFieldSep(s[i]) && (i == 0 || isFieldSep(s[i-1])) {
 			n++
 		}
 	}
+	return n
+}
+
+// splitFields splits a line at runs of spaces, tabs and CRs, into a slice
+// of exactly the right size.
+func splitFields(s string) []string {
+	n := countFields(s)
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, 0, n)
+	return appendFields(make([]string, 0, n), s)
+}
+
+// appendFields appends the fields of s to out.
+func appendFields(out []string, s string) []string {
 	start := -1
 	for i := 0; i < len(s); i++ {
 		switch {

@@ -20,19 +20,23 @@ type entry struct {
 
 // snapshot returns the contact as a Contact.
 func (e *entry) snapshot(odd map[string]string) Contact {
-	ct := Contact{
-		Passport:        e.passport,
-		FriendlyName:    e.name,
-		Lists:           e.lists,
-		GUID:            e.guid.text(odd, e.passport),
-		Status:          e.status,
-		ClientID:        e.clientID,
-		PersonalMessage: e.psm,
-	}
+	var ct Contact
+	e.fill(&ct)
+	ct.GUID = e.guid.text(odd, e.passport)
 	if e.groups != "" {
 		ct.Groups = strings.Split(e.groups, ",")
 	}
 	return ct
+}
+
+// fill sets what ct says of the contact, but for its GUID and Groups.
+func (e *entry) fill(ct *Contact) {
+	ct.Passport = e.passport
+	ct.FriendlyName = e.name
+	ct.Lists = e.lists
+	ct.Status = e.status
+	ct.ClientID = e.clientID
+	ct.PersonalMessage = e.psm
 }
 
 // guid is a contact id. Ids of the form servers use, 32 hex digits in
@@ -108,16 +112,28 @@ func (g guid) text(odd map[string]string, passport string) string {
 	case guidOdd:
 		return odd[strings.ToLower(passport)]
 	}
+	var out [guidLen]byte
+	return string(g.appendText(out[:0]))
+}
+
+// guidLen is the length of a GUID's text.
+const guidLen = 36
+
+// appendText appends the text of an id of the usual form (guidLower or
+// guidUpper) to dst.
+func (g guid) appendText(dst []byte) []byte {
 	digits := "0123456789abcdef"
 	if g.form == guidUpper {
 		digits = "0123456789ABCDEF"
 	}
-	var out [36]byte
+	n := len(dst)
+	dst = append(dst, make([]byte, guidLen)...)
+	out := dst[n : n+guidLen]
 	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
 	for n, i := range guidBytePos {
 		out[i], out[i+1] = digits[g.b[n]>>4], digits[g.b[n]&0xf]
 	}
-	return string(out[:])
+	return dst
 }
 
 // setGUIDLocked records the contact id of e ("" for none).

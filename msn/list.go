@@ -205,7 +205,8 @@ func (c *Client) onLST(cmd *Command) {
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
-		passport, name, guid, rest := contactFields(p)
+		var restBuf [4]string
+		passport, name, guid, rest := contactFields(p, restBuf[:0])
 		if passport != "" && len(rest) > 0 {
 			e := c.contactLocked(passport, true)
 			if name != "" {
@@ -275,8 +276,9 @@ func (c *Client) onADD(cmd *Command) {
 }
 
 // contactFields splits the MSNP10+ fields of a contact, "N=passport",
-// "F=name" and "C=guid", from the other fields, which rest keeps in order.
-func contactFields(fields []string) (passport, name, guid string, rest []string) {
+// "F=name" and "C=guid", from the other fields, which it appends to rest
+// in order.
+func contactFields(fields, rest []string) (passport, name, guid string, _ []string) {
 	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "N="):
@@ -295,7 +297,8 @@ func contactFields(fields []string) (passport, name, guid string, rest []string)
 func (c *Client) onADC(cmd *Command) {
 	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
 	bit := listBits[cmd.Param(1)]
-	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):])
+	var restBuf [4]string
+	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):], restBuf[:0])
 	if bit == 0 || passport == "" {
 		return // e.g. adding a known contact to a group
 	}

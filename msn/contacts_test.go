@@ -1,0 +1,52 @@
+package msn
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// The contact list as a whole says of every contact what asking for that
+// contact alone says: ids of every form, groups or none, in passport order;
+// and changing one contact's groups leaves the others' alone.
+func TestContactsMatchOneByOne(t *testing.T) {
+	c := &Client{contacts: map[string]*entry{}}
+	ids := []string{
+		"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+		"0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+		"12345",
+		"",
+	}
+	groups := []string{"", "1", "2,3", "4,,5,"}
+	for i := range 20 {
+		e := c.contactLocked(fmt.Sprintf("Contact%02d@Example.com", (i*7)%20), true)
+		e.lists = ForwardList | AllowList
+		e.setName(fmt.Sprintf("Name %d", i))
+		c.setGUIDLocked(e, ids[i%len(ids)])
+		e.setGroups(groups[i%len(groups)])
+		if i%3 == 0 {
+			e.status, e.clientID, e.psm = StatusBusy, 42, "out"
+		}
+	}
+	all := c.contactsLocked()
+	if len(all) != 20 {
+		t.Fatalf("%d contacts, want 20", len(all))
+	}
+	for i, ct := range all {
+		if want := fmt.Sprintf("Contact%02d@Example.com", i); ct.Passport != want {
+			t.Fatalf("contact %d is %s, want %s", i, ct.Passport, want)
+		}
+		one, ok := c.Contact(ct.Passport)
+		if !ok || one.GUID != ct.GUID || !slices.Equal(one.Groups, ct.Groups) || one.FriendlyName != ct.FriendlyName ||
+			one.Lists != ct.Lists || one.Status != ct.Status || one.ClientID != ct.ClientID || one.PersonalMessage != ct.PersonalMessage {
+			t.Errorf("list says %+v, contact alone %+v", ct, one)
+		}
+	}
+	grown := slices.IndexFunc(all, func(ct Contact) bool { return ct.Groups != nil })
+	all[grown].Groups = append(all[grown].Groups, "x")
+	for i, ct := range all {
+		if i != grown && slices.Contains(ct.Groups, "x") {
+			t.Errorf("appending to one contact's groups changed %s's: %q", ct.Passport, ct.Groups)
+		}
+	}
+}
