@@ -263,8 +263,8 @@ func (c *Client) contactsLocked() []Contact {
 		if e.guid.form == guidLower || e.guid.form == guidUpper {
 			ids++
 		}
-		if e.groups != "" {
-			groups += strings.Count(e.groups, ",") + 1
+		if g := e.groups(); g != "" {
+			groups += strings.Count(g, ",") + 1
 		}
 	}
 	var idText string
@@ -291,9 +291,9 @@ func (c *Client) contactsLocked() []Contact {
 		case guidOdd:
 			ct.GUID = c.oddGUIDs[strings.ToLower(e.passport)]
 		}
-		if e.groups != "" {
+		if g := e.groups(); g != "" {
 			n := len(groupIDs)
-			for g := range strings.SplitSeq(e.groups, ",") {
+			for g := range strings.SplitSeq(g, ",") {
 				groupIDs = append(groupIDs, g)
 			}
 			ct.Groups = groupIDs[n:len(groupIDs):len(groupIDs)]

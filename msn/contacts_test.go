@@ -25,7 +25,9 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		c.setGUIDLocked(e, ids[i%len(ids)])
 		e.setGroups(groups[i%len(groups)])
 		if i%3 == 0 {
-			e.status, e.clientID, e.psm = StatusBusy, 42, "out"
+			e.setStatus(StatusBusy)
+			e.clientID = 42
+			e.setPSM("out")
 		}
 	}
 	all := c.contactsLocked()
@@ -48,5 +50,36 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		if i != grown && slices.Contains(ct.Groups, "x") {
 			t.Errorf("appending to one contact's groups changed %s's: %q", ct.Passport, ct.Groups)
 		}
+	}
+}
+
+// What only some contacts have (groups, a personal message, a status the
+// client does not know) reads back as set, and a contact that no longer
+// has any of it keeps nothing for it.
+func TestEntryKeepsWhatFewHave(t *testing.T) {
+	e := &entry{passport: "bob@example.com", name: "bob@example.com"}
+	check := func(step string, status Status, psm string, groups []string) {
+		t.Helper()
+		ct := e.snapshot(nil)
+		if ct.Status != status || ct.PersonalMessage != psm || !slices.Equal(ct.Groups, groups) {
+			t.Errorf("%s: status %q, message %q, groups %q; want %q, %q, %q", step, ct.Status, ct.PersonalMessage, ct.Groups, status, psm, groups)
+		}
+	}
+	check("new", StatusOffline, "", nil)
+	e.setStatus("XYZ")
+	e.setPSM("gone fishing")
+	e.setGroups("1,2")
+	check("set", "XYZ", "gone fishing", []string{"1", "2"})
+	e.setStatus(StatusAway)
+	check("known status", StatusAway, "gone fishing", []string{"1", "2"})
+	e.setPSM("")
+	e.setGroups("")
+	check("cleared", StatusAway, "", nil)
+	if e.more != nil {
+		t.Errorf("a contact with nothing more keeps %+v", *e.more)
+	}
+	for _, st := range knownStatuses {
+		e.setStatus(st)
+		check(string(st), st, "", nil)
 	}
 }

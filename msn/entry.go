@@ -5,17 +5,103 @@ import (
 )
 
 // entry is what the client keeps of one contact. It holds the same as a
-// Contact in less memory: the group ids as the one string they came in,
-// and the contact id (GUID) as 16 bytes when it has the usual form.
+// Contact in less memory: 80 bytes and the passport for most contacts. The
+// group ids are kept as the one string they came in, the contact id (GUID)
+// as 16 bytes when it has the usual form, the status as a number when it
+// is a known one; what only some contacts have is kept apart, in more.
 type entry struct {
 	passport string
-	name     string // friendly name; the passport's own string when equal to it
-	groups   string // group ids, comma-separated, without empty ones
-	psm      string
-	status   Status
+	name     string     // friendly name; the passport's own string when equal to it
+	more     *entryMore // nil when the contact has none of it
 	lists    Lists
-	clientID uint32
 	guid     guid
+	status   uint8 // index in knownStatuses, or statusOther
+	clientID uint32
+}
+
+// entryMore is what only some contacts have.
+type entryMore struct {
+	groups string // group ids, comma-separated, without empty ones
+	psm    string
+	status Status // when not one of knownStatuses
+}
+
+// knownStatuses are the statuses an entry keeps as their index; the zero
+// index is offline, the status of a new entry.
+var knownStatuses = [...]Status{StatusOffline, StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden}
+
+// statusOther is the status index of an entry whose status is in more.
+const statusOther = 0xff
+
+// getStatus returns the contact's status.
+func (e *entry) getStatus() Status {
+	if e.status == statusOther {
+		return e.more.status
+	}
+	return knownStatuses[e.status]
+}
+
+// setStatus records the contact's status, keeping a copy of an unknown one
+// so that it does not hold on to the protocol line it was cut from.
+func (e *entry) setStatus(st Status) {
+	for i, k := range knownStatuses {
+		if st == k {
+			e.status = uint8(i)
+			if e.more != nil && e.more.status != "" {
+				e.more.status = ""
+				e.dropMore()
+			}
+			return
+		}
+	}
+	e.status = statusOther
+	if e.more == nil || e.more.status != st {
+		e.needMore().status = Status(strings.Clone(string(st)))
+	}
+}
+
+// groups returns the contact's group ids, comma-separated.
+func (e *entry) groups() string {
+	if e.more == nil {
+		return ""
+	}
+	return e.more.groups
+}
+
+// psm returns the contact's personal message.
+func (e *entry) psm() string {
+	if e.more == nil {
+		return ""
+	}
+	return e.more.psm
+}
+
+// setPSM records the contact's personal message, keeping a copy.
+func (e *entry) setPSM(m string) {
+	if m == e.psm() {
+		return
+	}
+	if m == "" {
+		e.more.psm = ""
+		e.dropMore()
+		return
+	}
+	e.needMore().psm = strings.Clone(m)
+}
+
+// needMore returns e.more, making it first when e has none.
+func (e *entry) needMore() *entryMore {
+	if e.more == nil {
+		e.more = &entryMore{}
+	}
+	return e.more
+}
+
+// dropMore forgets e.more once it holds nothing.
+func (e *entry) dropMore() {
+	if m := e.more; m != nil && *m == (entryMore{}) {
+		e.more = nil
+	}
 }
 
 // snapshot returns the contact as a Contact.
@@ -23,8 +109,8 @@ func (e *entry) snapshot(odd map[string]string) Contact {
 	var ct Contact
 	e.fill(&ct)
 	ct.GUID = e.guid.text(odd, e.passport)
-	if e.groups != "" {
-		ct.Groups = strings.Split(e.groups, ",")
+	if g := e.groups(); g != "" {
+		ct.Groups = strings.Split(g, ",")
 	}
 	return ct
 }
@@ -34,9 +120,9 @@ func (e *entry) fill(ct *Contact) {
 	ct.Passport = e.passport
 	ct.FriendlyName = e.name
 	ct.Lists = e.lists
-	ct.Status = e.status
+	ct.Status = e.getStatus()
 	ct.ClientID = e.clientID
-	ct.PersonalMessage = e.psm
+	ct.PersonalMessage = e.psm()
 }
 
 // guid is a contact id. Ids of the form servers use, 32 hex digits in
@@ -184,7 +270,10 @@ func (e *entry) setName(decoded string) {
 // setGroups records comma-separated group ids.
 func (e *entry) setGroups(s string) {
 	if s == "" {
-		e.groups = ""
+		if e.groups() != "" {
+			e.more.groups = ""
+			e.dropMore()
+		}
 		return
 	}
 	parts := strings.Split(s, ",")
@@ -195,7 +284,7 @@ func (e *entry) setGroups(s string) {
 		}
 	}
 	joined := strings.Join(kept, ",")
-	if joined != e.groups {
-		e.groups = strings.Clone(joined)
+	if joined != e.groups() {
+		e.needMore().groups = strings.Clone(joined)
 	}
 }

@@ -164,7 +164,7 @@ func (c *Client) contactLocked(passport string, create bool) *entry {
 		// Copies, so that the protocol line they were cut from can be freed.
 		passport = strings.Clone(passport)
 		key = strings.ToLower(passport)
-		e = &entry{passport: passport, name: passport, status: StatusOffline}
+		e = &entry{passport: passport, name: passport} // offline
 		c.contacts[key] = e
 	}
 	return e

@@ -32,7 +32,7 @@ func (c *Client) onPresence(p []string, initial bool) {
 	}
 	c.mu.Lock()
 	if e := c.contactLocked(ev.Passport, false); e != nil {
-		e.status = keepStatus(ev.Status)
+		e.setStatus(ev.Status)
 		e.clientID = ev.ClientID
 		if ev.FriendlyName != "" {
 			e.setName(ev.FriendlyName)
@@ -50,7 +50,7 @@ func (c *Client) onOffline(cmd *Command) {
 	}
 	c.mu.Lock()
 	if e := c.contactLocked(ev.Passport, false); e != nil {
-		e.status = StatusOffline
+		e.setStatus(StatusOffline)
 		ev.Passport = e.passport
 	}
 	c.mu.Unlock()
@@ -69,9 +69,7 @@ func (c *Client) onUBX(cmd *Command) {
 	}
 	c.mu.Lock()
 	if e := c.contactLocked(ev.Passport, false); e != nil {
-		if ev.Message != e.psm {
-			e.psm = strings.Clone(ev.Message)
-		}
+		e.setPSM(ev.Message)
 		ev.Passport = e.passport
 	}
 	c.mu.Unlock()
@@ -198,15 +196,4 @@ func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
 		return fmt.Errorf("msn: set personal message: %w", err)
 	}
 	return nil
-}
-
-// keepStatus returns the constant for a known status, or a copy, so that
-// a stored status does not hold on to the protocol line it was cut from.
-func keepStatus(st Status) Status {
-	for _, k := range []Status{StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden, StatusOffline} {
-		if st == k {
-			return k
-		}
-	}
-	return Status(strings.Clone(string(st)))
 }
