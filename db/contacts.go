@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Contact is the stored IRC identity of one MSN contact of an account.
@@ -143,6 +144,16 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 			tx.Rollback()
 		}
 	}()
+	if doc, ok := contactsJSON(cs); ok {
+		// All of them in one statement with one argument.
+		if _, err := tx.ExecContext(ctx, putContactsJSONSQL, doc); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("db: put %d contacts of %s: %w", len(cs), cs[0].Account, ErrNickTaken)
+			}
+			return fmt.Errorf("db: put %d contacts of %s: %w", len(cs), cs[0].Account, err)
+		}
+		cs = nil
+	}
 	args := make([]any, 0, 4*min(len(cs), putContactsRows))
 	for len(cs) > 0 {
 		part := cs[:min(len(cs), putContactsRows)]
@@ -166,6 +177,68 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 		return fmt.Errorf("db: put contacts: %w", err)
 	}
 	return nil
+}
+
+// putContactsJSONSQL upserts the contacts of a JSON array of
+// [account, passport, nick, friendly_name] arrays, in order.
+const putContactsJSONSQL = `INSERT INTO contact (account, passport, nick, friendly_name)
+	SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?) WHERE true ORDER BY key` + putContactUpsert
+
+// contactsJSON spells cs as the argument of putContactsJSONSQL, in one
+// string instead of four arguments per contact. It reports false when a
+// field is not valid UTF-8 or holds a control character: SQLite's JSON
+// would not give those back byte for byte.
+func contactsJSON(cs []Contact) (string, bool) {
+	n := 2
+	for _, c := range cs {
+		for _, f := range [...]string{c.Account, c.Passport, c.Nick, c.FriendlyName} {
+			if !utf8.ValidString(f) {
+				return "", false
+			}
+			n += len(f) + 4
+		}
+		n += 3
+	}
+	var b strings.Builder
+	b.Grow(n + n/8)
+	b.WriteByte('[')
+	for i, c := range cs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for j, f := range [...]string{c.Account, c.Passport, c.Nick, c.FriendlyName} {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if !writeJSONString(&b, f) {
+				return "", false
+			}
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte(']')
+	return b.String(), true
+}
+
+// writeJSONString writes s as a JSON string; it reports false when s holds
+// a control character.
+func writeJSONString(b *strings.Builder, s string) bool {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return false
+		case c == '"' || c == '\\':
+			b.WriteString(s[start:i])
+			b.WriteByte('\\')
+			start = i
+		}
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+	return true
 }
 
 // checkContact refuses a contact without an account, passport or nick.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -162,4 +163,77 @@ func TestContactsOf(t *testing.T) {
 			t.Errorf("ContactsOf has %+v, Contacts %+v", byPassport[c.Passport], c)
 		}
 	}
+}
+
+// Names with quotes, backslashes, other scripts and control characters
+// come back exactly as stored, whichever way PutContacts writes them.
+func TestPutContactsKeepsNamesExactly(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	names := []string{`say "hi"`, `back\slash\`, "日本語 ☃ 😀", "tab\there", "nul\x00byte", "bad\xffutf8", "", `\u0041`, "del\x7f"}
+	for round, only := range []bool{true, false} {
+		var batch []Contact
+		for i, name := range names {
+			if only && strings.ContainsAny(name, "\x00\t\x7f\xff") {
+				continue // a batch of plain names only, then one with all
+			}
+			batch = append(batch, Contact{Account: acct, Passport: fmt.Sprintf("c%d.%d@hotmail.com", round, i), Nick: fmt.Sprintf("c%d_%d", round, i), FriendlyName: name})
+		}
+		if err := s.PutContacts(ctx, batch); err != nil {
+			t.Fatalf("PutContacts: %v", err)
+		}
+		for _, c := range batch {
+			got, err := s.Contact(ctx, acct, c.Passport)
+			if err != nil || got != c {
+				t.Errorf("stored %+v, read back %+v, %v", c, got, err)
+			}
+		}
+	}
+}
+
+// BenchmarkPutContacts stores a first login's 1,000 new contacts: as one
+// JSON argument (plain names), and with four arguments per contact (the
+// path names with control characters take), the baseline.
+func BenchmarkPutContacts(b *testing.B) {
+	for _, bc := range []struct{ name, sep string }{{"json", " "}, {"args", "\t"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, _ := openTemp(b)
+			ctx := context.Background()
+			batch := make([]Contact, 1000)
+			b.ReportAllocs()
+			round := 0
+			for b.Loop() {
+				b.StopTimer()
+				round++
+				for i := range batch {
+					batch[i] = Contact{Account: fmt.Sprintf("a%d@example.com", round), Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: "Contact" + bc.sep + fmt.Sprint(i)}
+				}
+				b.StartTimer()
+				if err := s.PutContacts(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// Whatever a friendly name holds, PutContacts stores it byte for byte.
+func FuzzPutContactsName(f *testing.F) {
+	for _, s := range []string{"Bob", `"q"`, `\`, "日本", "a\x00b", "\xff", `\u0041"`} {
+		f.Add(s)
+	}
+	s, _ := openTemp(f)
+	ctx := context.Background()
+	n := 0
+	f.Fuzz(func(t *testing.T, name string) {
+		n++
+		c := Contact{Account: "alice@example.com", Passport: fmt.Sprintf("c%d@hotmail.com", n), Nick: fmt.Sprintf("c%d", n), FriendlyName: name}
+		if err := s.PutContacts(ctx, []Contact{c}); err != nil {
+			t.Fatalf("PutContacts(%q): %v", name, err)
+		}
+		if got, err := s.Contact(ctx, c.Account, c.Passport); err != nil || got != c {
+			t.Fatalf("stored %q, read back %q, %v", name, got.FriendlyName, err)
+		}
+	})
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // openTemp opens a store in a real file in a temporary directory.
-func openTemp(t *testing.T) (*Store, string) {
+func openTemp(t testing.TB) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "msn2irc.db")
 	s, err := Open(context.Background(), path)
