@@ -23,6 +23,7 @@ type contact struct {
 	inChannel bool // member of &msn
 	voiced    bool
 	listed    bool // in the list being synced (onSynced)
+	drawn     bool // shown from the list while it arrived (drawListed)
 }
 
 func (c *contact) online() bool { return c.status != "" && c.status != msn.StatusOffline }
@@ -380,7 +381,15 @@ func (s *session) markAllOffline() {
 
 // applyContact takes a contact as the server describes it.
 func (s *session) applyContact(mc msn.Contact) *contact {
+	c, _ := s.applyContactChanged(mc)
+	return c
+}
+
+// applyContactChanged is applyContact that also reports whether anything
+// the world shows of the contact changed.
+func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	c := s.ensureContact(mc.Passport, mc.FriendlyName)
+	nick, name, psm, status, lists := c.nick, c.name, c.psm, c.status, c.lists
 	c.lists = mc.Lists
 	if mc.FriendlyName != "" {
 		s.setName(c, mc.FriendlyName)
@@ -391,7 +400,23 @@ func (s *session) applyContact(mc msn.Contact) *contact {
 	if mc.Status != "" {
 		c.status = mc.Status
 	}
-	return c
+	changed := c.nick != nick || c.name != name || c.psm != psm || c.status != status || c.lists != lists
+	return c, changed
+}
+
+// drawListed shows contacts of a list that is still arriving (see
+// msn.ContactsListed), so that most of the drawing is done when the list
+// is complete; onSynced then only redraws what the complete list changed.
+func (s *session) drawListed(list []msn.ListedContact) {
+	for _, lc := range list {
+		c := s.ensureContact(lc.Passport, lc.FriendlyName)
+		c.lists = lc.Lists
+		if lc.FriendlyName != "" {
+			s.setName(c, lc.FriendlyName)
+		}
+		s.refresh(c)
+		c.drawn = true
+	}
 }
 
 // lookupContact finds a contact by nick or address.

@@ -108,12 +108,15 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 // onSynced takes the whole contact list (at login and after a reconnect).
 func (s *session) onSynced(ev msn.ContactListSynced) {
 	var online []*contact
-	listed := make([]*contact, len(ev.Contacts))
+	listed := make([]*contact, 0, len(ev.Contacts))
 	s.beginSaves()
-	for i, mc := range ev.Contacts {
-		c := s.applyContact(mc)
+	for _, mc := range ev.Contacts {
+		c, changed := s.applyContactChanged(mc)
 		c.listed = true
-		listed[i] = c
+		if changed || !c.drawn {
+			listed = append(listed, c)
+		}
+		c.drawn = false
 		if c.online() {
 			online = append(online, c)
 		}
@@ -126,6 +129,7 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 			c.listed = false
 			continue
 		}
+		c.drawn = false
 		if c.lists != 0 {
 			c.lists = 0
 			c.status = msn.StatusOffline

@@ -287,6 +287,7 @@ type loginResult struct {
 func (s *session) firstLogin() {
 	cfg := s.mcfg
 	cfg.Started = func(c *msn.Client) { s.started <- c }
+	cfg.ListProgress = true
 	c, err := s.loginWith(s.ctx, cfg)
 	s.logged <- loginResult{c, err}
 }
@@ -297,20 +298,36 @@ func (s *session) firstLogin() {
 // failed).
 func (s *session) awaitList(c *msn.Client) bool {
 	var early []msn.Event
-	for ev := range c.Events() {
-		ls, ok := ev.(msn.ContactListSynced)
-		if !ok {
-			early = append(early, ev)
-			continue
-		}
+	begin := func(n int) {
 		s.start(c)
+		s.beginSaves() // until the complete list is handled
 		for _, ev := range early {
 			s.handleEvent(ev)
 		}
-		s.reserve(len(ls.Contacts))
-		s.world.Reserve(len(ls.Contacts)+1, ContactsChannel, len(ls.Contacts)+1)
-		s.handleEvent(ls)
-		return true
+		early = nil
+		s.reserve(n)
+		s.world.Reserve(n+1, ContactsChannel, n+1)
+	}
+	for ev := range c.Events() {
+		switch ev := ev.(type) {
+		case msn.ContactsListed:
+			if s.world == nil {
+				begin(ev.Total)
+			}
+			s.drawListed(ev.Contacts)
+		case msn.ContactListSynced:
+			if s.world == nil {
+				begin(len(ev.Contacts))
+			}
+			s.handleEvent(ev)
+			return true
+		default:
+			if s.world == nil {
+				early = append(early, ev)
+			} else {
+				s.handleEvent(ev)
+			}
+		}
 	}
 	return false
 }

@@ -49,6 +49,9 @@ type Config struct {
 	// client, or an error, and then Events is closed without a
 	// Disconnected event and the client must not be used.
 	Started func(*Client)
+	// ListProgress makes Login queue ContactsListed events as the contact
+	// list arrives, before ContactListSynced.
+	ListProgress bool
 }
 
 func (cfg Config) withDefaults() Config {

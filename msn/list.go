@@ -19,6 +19,7 @@ type syncState struct {
 	wantContacts int // MSNP8+: LST lines announced by the SYN reply
 	wantGroups   int
 	lsts, lsgs   int
+	listed       []ListedContact // read but not queued yet (Config.ListProgress)
 }
 
 var listBits = map[string]Lists{"FL": ForwardList, "AL": AllowList, "BL": BlockList, "RL": ReverseList, "PL": PendingList}
@@ -105,6 +106,7 @@ func (c *Client) finishSyncLocked() {
 	if s == nil || s.finished {
 		return
 	}
+	c.flushListedLocked()
 	s.finished = true
 	contacts := c.contactsLocked()
 	c.events.push(ContactListSynced{
@@ -189,6 +191,7 @@ func (c *Client) onLST(cmd *Command) {
 			if bit == ForwardList && c.version >= 7 {
 				e.setGroups(cmd.Param(7))
 			}
+			c.listedLocked(e)
 		}
 		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
 			c.finishSyncLocked()
@@ -202,6 +205,7 @@ func (c *Client) onLST(cmd *Command) {
 			bits, _ := strconv.Atoi(p[2])
 			e.lists = Lists(bits)
 			e.setGroups(cmd.Param(3))
+			c.listedLocked(e)
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
@@ -224,6 +228,7 @@ func (c *Client) onLST(cmd *Command) {
 				groups = rest[0]
 			}
 			e.setGroups(groups)
+			c.listedLocked(e)
 		}
 	}
 	if c.sync != nil {
