@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,7 +143,8 @@ type Client struct {
 	passport     string
 	friendlyName string
 	status       Status
-	contacts     map[string]*entry // by lower-cased passport
+	contacts     map[string]*entry // by lower-cased passport, during a list sync (see contacts.go)
+	sorted       []*entry          // by lower-cased passport, once c.contacts is nil
 	oddGUIDs     map[string]string // contact ids of an unusual form, by lower-cased passport
 	groups       []Group
 	blp, gtc     string
@@ -236,8 +236,8 @@ func locked[T any](mu *sync.Mutex, v *T) T {
 func (c *Client) Contact(passport string) (Contact, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.contacts[strings.ToLower(passport)]
-	if !ok {
+	e := c.lookupLocked(passport)
+	if e == nil {
 		return Contact{}, false
 	}
 	return e.snapshot(c.oddGUIDs), true
@@ -252,17 +252,11 @@ func (c *Client) Contacts() []Contact {
 
 // contactsLocked returns every contact, sorted by lower-cased passport.
 func (c *Client) contactsLocked() []Contact {
-	// Sorted by the map's keys, the lower-cased passports, so that no
-	// comparison lower-cases anything.
-	keys := make([]string, 0, len(c.contacts))
-	for k := range c.contacts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	sorted := c.sortedLocked()
 	// The contacts' ids are spelled into one buffer and their group ids
 	// cut into one slice, instead of a small allocation per contact.
 	ids, groups := 0, 0
-	for _, e := range c.contacts {
+	for _, e := range sorted {
 		if e.guid.form == guidLower || e.guid.form == guidUpper {
 			ids++
 		}
@@ -275,17 +269,16 @@ func (c *Client) contactsLocked() []Contact {
 		var b strings.Builder
 		b.Grow(ids * guidLen)
 		var one [guidLen]byte
-		for _, k := range keys {
-			if e := c.contacts[k]; e.guid.form == guidLower || e.guid.form == guidUpper {
+		for _, e := range sorted {
+			if e.guid.form == guidLower || e.guid.form == guidUpper {
 				b.Write(e.guid.appendText(one[:0]))
 			}
 		}
 		idText = b.String()
 	}
 	groupIDs := make([]string, 0, groups)
-	out := make([]Contact, len(c.contacts))
-	for i, k := range keys {
-		e := c.contacts[k]
+	out := make([]Contact, len(sorted))
+	for i, e := range sorted {
 		ct := &out[i]
 		e.fill(ct)
 		switch e.guid.form {

@@ -2,7 +2,9 @@ package msn
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,4 +84,75 @@ func TestEntryKeepsWhatFewHave(t *testing.T) {
 		e.setStatus(st)
 		check(string(st), st, "", nil)
 	}
+}
+
+// Contacts are found whatever the case of the address asked for, added and
+// removed after the list sync as during it, and listed in order of
+// lower-cased address.
+func TestContactTable(t *testing.T) {
+	c := &Client{}
+	c.resetContactsLocked(4)
+	model := map[string]string{} // lower-cased passport: passport
+	add := func(p string) {
+		t.Helper()
+		e := c.contactLocked(p, true)
+		if _, ok := model[strings.ToLower(p)]; !ok {
+			model[strings.ToLower(p)] = p
+		}
+		if e.passport != model[strings.ToLower(p)] {
+			t.Fatalf("adding %s found %s", p, e.passport)
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		for k, p := range model {
+			for _, q := range []string{k, strings.ToUpper(k), p} {
+				if e := c.contactLocked(q, false); e == nil || e.passport != p {
+					t.Fatalf("%s: %s not found as %s", step, p, q)
+				}
+			}
+		}
+		if c.contactLocked("nobody@example.com", false) != nil {
+			t.Fatalf("%s: found someone not there", step)
+		}
+		var got []string
+		for _, ct := range c.contactsLocked() {
+			got = append(got, ct.Passport)
+		}
+		want := slices.Sorted(maps.Keys(model))
+		for i := range want {
+			want[i] = model[want[i]]
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: listed %q, want %q", step, got, want)
+		}
+	}
+	for _, p := range []string{"bob@example.com", "Alice@Example.com", "ÉMILE@example.com", "zed@example.com", "BOB@example.com"} {
+		add(p)
+	}
+	check("during the sync")
+	for _, p := range []string{"Carol@example.com", "aaron@example.com", "émile@EXAMPLE.com", "zz@example.com", "Ångström@example.com", "b@example.com"} {
+		add(p)
+		check("after adding " + p)
+	}
+	for _, p := range []string{"ALICE@example.com", "zz@example.com", "ångström@example.com", "nobody@example.com"} {
+		c.removeLocked(p)
+		delete(model, strings.ToLower(p))
+		check("after removing " + p)
+	}
+	c.resetContactsLocked(0)
+	clear(model)
+	check("after a new sync")
+}
+
+// compareFolded orders as lower-casing both strings would.
+func FuzzCompareFolded(f *testing.F) {
+	for _, s := range [][2]string{{"a", "B"}, {"Bob@x", "bob@x"}, {"ab", "a"}, {"É", "é"}, {"a\xff", "A"}, {"", "x"}, {"[", "a"}, {"_", "A"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := compareFolded(a, b), strings.Compare(strings.ToLower(a), strings.ToLower(b)); got != want {
+			t.Fatalf("compareFolded(%q, %q) = %d, want %d", a, b, got, want)
+		}
+	})
 }

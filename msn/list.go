@@ -67,7 +67,7 @@ func (c *Client) onSYN(cmd *Command) {
 		return
 	}
 	s.gotReply = true
-	c.contacts = map[string]*entry{}
+	c.resetContactsLocked(0)
 	c.oddGUIDs = nil
 	c.groups = nil
 	switch {
@@ -87,7 +87,7 @@ func (c *Client) onSYN(cmd *Command) {
 		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
 	}
 	if s.wantContacts > 0 {
-		c.contacts = make(map[string]*entry, min(s.wantContacts, maxPresized))
+		c.resetContactsLocked(min(s.wantContacts, maxPresized))
 	}
 	c.checkSyncLocked()
 }
@@ -160,14 +160,12 @@ func (c *Client) onLSG(cmd *Command) {
 
 // contactLocked returns the contact for passport, creating it when asked.
 func (c *Client) contactLocked(passport string, create bool) *entry {
-	key := strings.ToLower(passport)
-	e, ok := c.contacts[key]
-	if !ok && create {
-		// Copies, so that the protocol line they were cut from can be freed.
+	e := c.lookupLocked(passport)
+	if e == nil && create {
+		// A copy, so that the protocol line it was cut from can be freed.
 		passport = strings.Clone(passport)
-		key = strings.ToLower(passport)
 		e = &entry{passport: passport, name: passport} // offline
-		c.contacts[key] = e
+		c.insertLocked(e)
 	}
 	return e
 }
@@ -258,7 +256,7 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 	snap := e.snapshot(c.oddGUIDs)
 	if e.lists == 0 {
 		c.setGUIDLocked(e, "")
-		delete(c.contacts, strings.ToLower(e.passport))
+		c.removeLocked(e.passport)
 	}
 	if c.sync == nil || !c.sync.finished {
 		return // part of the initial list
@@ -341,7 +339,7 @@ func (c *Client) onREM(cmd *Command) {
 	passport := id
 	if !strings.Contains(id, "@") {
 		passport = ""
-		for _, e := range c.contacts {
+		for _, e := range c.sortedLocked() {
 			if c.guidIsLocked(e, id) {
 				passport = e.passport
 			}
