@@ -123,7 +123,7 @@ func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	nick := w.nick
 	if !isChannel(target) {
 		if casefold(target) != casefold(nick) {
-			if _, ok := w.users[casefold(target)]; ok {
+			if _, ok := w.userLocked(target); ok {
 				c.reply(irc.ERR_USERSDONTMATCH, nick, "Cant change mode for other users")
 			} else {
 				c.reply(irc.ERR_NOSUCHNICK, nick, cleanWord(target), "No such nick/channel")
@@ -173,7 +173,7 @@ func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
 func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	nick, name := msg.Params[0], msg.Params[1]
 	w.mu.Lock()
-	u, uok := w.users[casefold(nick)]
+	u, uok := w.userLocked(nick)
 	ch, cok := w.channels[casefold(name)]
 	var in bool
 	var uNick, chName string
@@ -182,7 +182,7 @@ func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	if cok {
 		chName = ch.name
-		_, _, in = w.memberLocked(ch, casefold(nick))
+		_, _, in = w.memberLocked(ch, nick)
 	}
 	w.mu.Unlock()
 	switch {
@@ -216,7 +216,7 @@ func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if cok {
 		chName = ch.name
 		var m *user
-		if m, _, in = w.memberLocked(ch, casefold(nick)); in {
+		if m, _, in = w.memberLocked(ch, nick); in {
 			mNick = m.nick
 		}
 	}
@@ -274,7 +274,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_ENDOFWHO, nick, ch.name, "End of WHO list")
 		return
 	}
-	if key == casefold(w.nick) {
+	if sameNick(key, w.nick) {
 		line("*", w.nick, w.ident, w.host, whoFlags(w.away, false, false, multi), w.realname)
 	} else if u, ok := w.users[key]; ok {
 		line("*", u.nick, u.ident(), u.host(), whoFlags(u.away, false, false, multi), u.realname)

@@ -237,6 +237,9 @@ func (c *Client) prepareLocked(m *irc.Message) *irc.Message {
 	if m.Command == "TAGMSG" && !c.caps.has(capMessageTags) {
 		return nil
 	}
+	if m.Prefix != nil && c.allTagsAllowedLocked(m.Tags) {
+		return m // lines are never changed once sent: share it
+	}
 	out := &irc.Message{Prefix: m.Prefix, Command: m.Command, Params: m.Params}
 	if m.Prefix == nil {
 		out.Prefix = c.srv.prefix
@@ -251,6 +254,16 @@ func (c *Client) prepareLocked(m *irc.Message) *irc.Message {
 		out.Tags[k] = v
 	}
 	return out
+}
+
+// allTagsAllowedLocked reports whether the client may get every tag of tags.
+func (c *Client) allTagsAllowedLocked(tags irc.Tags) bool {
+	for k := range tags {
+		if !c.tagAllowedLocked(k) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Client) tagAllowedLocked(k string) bool {
@@ -396,6 +409,63 @@ func encodeLine(m *irc.Message) string {
 		m = &cp
 	}
 	return m.String()
+}
+
+// appendEncoded appends the line encodeLine gives for m, without its
+// CRLF, to dst, without building the line as a string first.
+func appendEncoded(dst []byte, m *irc.Message) []byte {
+	if len(m.Tags) > 0 {
+		dst = append(dst, '@')
+		first := true
+		for k, v := range m.Tags {
+			if !first {
+				dst = append(dst, ';')
+			}
+			first = false
+			dst = append(dst, k...)
+			if v != "" {
+				dst = append(dst, '=')
+				dst = append(dst, irc.EncodeTagValue(v)...)
+			}
+		}
+		dst = append(dst, ' ')
+	}
+	if p := m.Prefix; p != nil && p.Name != "" {
+		dst = append(dst, ':')
+		dst = appendPrefixPart(dst, p.Name)
+		if p.User != "" {
+			dst = append(dst, '!')
+			dst = appendPrefixPart(dst, p.User)
+		}
+		if p.Host != "" {
+			dst = append(dst, '@')
+			dst = appendPrefixPart(dst, p.Host)
+		}
+		dst = append(dst, ' ')
+	}
+	dst = append(dst, m.Command...)
+	if n := len(m.Params); n > 0 {
+		for _, p := range m.Params[:n-1] {
+			dst = append(dst, ' ')
+			dst = append(dst, cleanWord(p)...)
+		}
+		t := cleanText(m.Params[n-1])
+		if t == "" || t[0] == ':' || strings.IndexByte(t, ' ') >= 0 {
+			dst = append(dst, " :"...)
+		} else {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, t...)
+	}
+	return dst
+}
+
+// appendPrefixPart appends cleanPrefixPart(s), copying s when it is plain.
+func appendPrefixPart(dst []byte, s string) []byte {
+	if plainWord(s, true) || s != "" && s[0] == ':' && plainWord(s[1:], true) {
+		return append(dst, s...)
+	}
+	return append(dst, cleanPrefixPart(s)...)
 }
 
 func cleanPrefixPart(s string) string {

@@ -134,6 +134,11 @@ func runFuzzInput(t *testing.T, data []byte) {
 func checkOutgoing(t *testing.T, m *irc.Message) {
 	t.Helper()
 	line := encodeLine(m)
+	if len(m.Tags) <= 1 { // tags come in map order
+		if got := string(appendEncoded(nil, m)); got != line {
+			t.Fatalf("appendEncoded gives %q, encodeLine %q", got, line)
+		}
+	}
 	if strings.ContainsAny(line, "\r\n\x00") {
 		t.Fatalf("line break in %q", line)
 	}

@@ -77,7 +77,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				continue
 			}
 			name = ch.name
-		case key == casefold(w.nick):
+		case sameNick(key, w.nick):
 			name, self = w.nick, true
 		default:
 			u, ok := w.users[key]

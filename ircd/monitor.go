@@ -77,9 +77,9 @@ func sendMonStatus(c *Client, w *World, targets []string) {
 	w.mu.Lock()
 	var on, off []string
 	for _, t := range targets {
-		if u, ok := w.users[casefold(t)]; ok && u.online {
+		if u, ok := w.userLocked(t); ok && u.online {
 			on = append(on, u.prefix().String())
-		} else if casefold(t) == casefold(w.nick) {
+		} else if sameNick(t, w.nick) {
 			on = append(on, w.selfPrefixLocked().String())
 		} else {
 			off = append(off, t)

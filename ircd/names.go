@@ -31,6 +31,47 @@ func casefold(s string) string {
 	return s
 }
 
+// sameNick reports whether a and b are the same nick (ascii casemapping).
+func sameNick(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// foldedBuf is room for a casefolded nick on the stack.
+type foldedBuf [nickLen]byte
+
+// fold casefolds s into buf when s has capitals and fits, and returns
+// it as a byte slice: m[string(fold(&buf, s))] looks s up without
+// allocating. A longer s comes back as casefold gives it.
+func fold(buf *foldedBuf, s string) []byte {
+	if len(s) > len(buf) {
+		return []byte(casefold(s))
+	}
+	b := buf[:len(s)]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return b
+}
+
 func isSpecial(c byte) bool {
 	return strings.IndexByte("[]\\`_^{|}", c) >= 0
 }

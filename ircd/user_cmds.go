@@ -20,7 +20,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	nick := w.nick
 	server := w.srv.cfg.ServerName
 	key := casefold(target)
-	if key == casefold(w.nick) {
+	if sameNick(key, w.nick) {
 		defer w.mu.Unlock()
 		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
 		if chans := w.whoisChannelsLocked(nil); chans != "" {
@@ -138,7 +138,7 @@ func handleIson(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	for _, p := range msg.Params {
 		for _, n := range strings.Fields(p) {
 			key := casefold(n)
-			if key == casefold(w.nick) {
+			if sameNick(key, w.nick) {
 				on = append(on, w.nick)
 			} else if u, ok := w.users[key]; ok && u.online {
 				on = append(on, u.nick)
@@ -158,7 +158,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		key := casefold(n)
 		var nick, ident, host, away string
-		if key == casefold(w.nick) {
+		if sameNick(key, w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
 			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away

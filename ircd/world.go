@@ -87,6 +87,13 @@ func (w *World) Reserve(users int, channel string, members int) {
 	}
 }
 
+// userLocked returns the user whose nick is nick (ascii casemapping).
+func (w *World) userLocked(nick string) (*user, bool) {
+	var buf foldedBuf
+	u, ok := w.users[string(fold(&buf, nick))]
+	return u, ok
+}
+
 // Nick returns the user's nick ("" until the first client attached).
 func (w *World) Nick() string {
 	w.mu.Lock()
@@ -125,10 +132,10 @@ func (w *World) userPrefixLocked(nick string) *irc.Prefix {
 	if nick == "" {
 		return w.srv.prefix
 	}
-	if casefold(nick) == casefold(w.nick) {
+	if sameNick(nick, w.nick) {
 		return w.selfPrefixLocked()
 	}
-	if u, ok := w.users[casefold(nick)]; ok {
+	if u, ok := w.userLocked(nick); ok {
 		return u.prefix()
 	}
 	return &irc.Prefix{Name: nick, User: nick, Host: w.srv.cfg.ServerName}
@@ -158,7 +165,7 @@ func withTime(t time.Time) irc.Tags {
 // freeNickLocked returns nick, or nick with '_' appended until no world user has it.
 func (w *World) freeNickLocked(nick string) string {
 	for {
-		if _, taken := w.users[casefold(nick)]; !taken {
+		if _, taken := w.userLocked(nick); !taken {
 			return nick
 		}
 		if len(nick) >= nickLen {
@@ -198,7 +205,7 @@ func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool)
 	c.mu.Unlock()
 	if welcome {
 		c.sendWelcome(w.nick, w.ident+"@"+w.host, lusers{len(w.users) + 1, len(w.clients) + 1, len(w.channels)})
-	} else if casefold(oldNick) != casefold(w.nick) || oldNick != w.nick {
+	} else if !sameNick(oldNick, w.nick) || oldNick != w.nick {
 		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
 	}
 	w.burstLocked(c)
@@ -242,12 +249,12 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 	params := []string{ch.name}
 	if ext {
 		account, realname := "*", ""
-		if casefold(nick) == casefold(w.nick) {
+		if sameNick(nick, w.nick) {
 			realname = w.realname
 			if w.account != "" {
 				account = w.account
 			}
-		} else if u, ok := w.users[casefold(nick)]; ok {
+		} else if u, ok := w.userLocked(nick); ok {
 			realname = u.realname
 			if u.account != "" {
 				account = u.account
@@ -267,9 +274,22 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 	}
 	w.sendNamesLocked(c, ch)
 	if c.hasCap(capAwayNotify) {
+		n := 0
 		for _, u := range ch.order {
 			if u.away != "" {
-				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
+				n++
+			}
+		}
+		// The lines of a big channel are made in three allocations, not 3n.
+		msgs, prefixes, params := make([]irc.Message, n), make([]irc.Prefix, n), make([]string, n)
+		i := 0
+		for _, u := range ch.order {
+			if u.away != "" {
+				prefixes[i] = irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
+				params[i] = u.away
+				msgs[i] = irc.Message{Prefix: &prefixes[i], Command: "AWAY", Params: params[i : i+1 : i+1]}
+				c.send(&msgs[i])
+				i++
 			}
 		}
 	}
@@ -330,7 +350,7 @@ func (w *World) SetNick(nick string) error {
 }
 
 func (w *World) setNickLocked(nick string) error {
-	if _, taken := w.users[casefold(nick)]; taken {
+	if _, taken := w.userLocked(nick); taken {
 		return fmt.Errorf("ircd: set nick %q: nick in use", nick)
 	}
 	if nick == w.nick {
@@ -401,28 +421,33 @@ func (w *World) sharesChannelLocked(u *user) bool {
 	return false
 }
 
-// memberLocked returns the member of ch with the casefolded nick key.
-func (w *World) memberLocked(ch *channel, key string) (*user, memberFlags, bool) {
-	u, ok := w.users[key]
+// memberLocked returns the member of ch whose nick is nick; when there
+// is none, u is the user of that nick, if any.
+func (w *World) memberLocked(ch *channel, nick string) (u *user, f memberFlags, in bool) {
+	var buf foldedBuf
+	k := fold(&buf, nick)
+	u, ok := w.users[string(k)]
 	if !ok {
-		if u, ok = ch.ghosts[key]; !ok {
+		if u, ok = ch.ghosts[string(k)]; !ok {
 			return nil, 0, false
 		}
 	}
-	f, in := ch.members[u]
+	f, in = ch.members[u]
 	return u, f, in
 }
 
-// addMemberLocked adds nick (casefolded key) to ch's members, as a ghost
-// when it is not a user of the world.
-func (w *World) addMemberLocked(ch *channel, nick, key string, f memberFlags) *user {
-	u, ok := w.users[key]
-	if !ok {
-		u = &user{nick: nick, ghost: true, more: &userMore{ident: nick, host: w.srv.cfg.ServerName}}
-		if ch.ghosts == nil {
-			ch.ghosts = make(map[string]*user)
+// addMemberLocked adds u, the user of nick (looked up when nil), to ch's
+// members, as a ghost when nick is not a user of the world.
+func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags) *user {
+	if u == nil {
+		var ok bool
+		if u, ok = w.userLocked(nick); !ok {
+			u = &user{nick: nick, ghost: true, more: &userMore{ident: nick, host: w.srv.cfg.ServerName}}
+			if ch.ghosts == nil {
+				ch.ghosts = make(map[string]*user)
+			}
+			ch.ghosts[casefold(nick)] = u
 		}
-		ch.ghosts[key] = u
 	}
 	ch.members[u] = f
 	ch.order = append(ch.order, u)
@@ -514,27 +539,26 @@ func (w *World) SetUser(u User) {
 	sanitizeUser(&u, w.srv.cfg.ServerName)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	key := casefold(u.Nick)
-	if key == casefold(w.nick) {
+	if sameNick(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
 		return
 	}
-	cur, existed := w.users[key]
+	cur, existed := w.userLocked(u.Nick)
 	var oldAway, oldRealname string
 	var wasOnline bool
 	if existed {
 		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
 	} else {
 		cur = new(user)
+		key := casefold(u.Nick)
 		w.users[key] = cur
-	}
-	cur.set(&u)
-	if !existed {
 		w.adoptGhostsLocked(key, cur)
 	}
+	cur.set(&u)
 	if len(w.clients) == 0 {
 		return // nobody to tell
 	}
+	key := casefold(u.Nick)
 	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
 		shared := w.sharesChannelLocked(cur)
 		prefix := cur.prefix()
@@ -607,7 +631,7 @@ func (w *World) RenameUser(oldNick, newNick string) error {
 		return fmt.Errorf("ircd: rename %q: no such user", oldNick)
 	}
 	if oldKey != newKey {
-		if _, taken := w.users[newKey]; taken || newKey == casefold(w.nick) {
+		if _, taken := w.users[newKey]; taken || sameNick(newKey, w.nick) {
 			return fmt.Errorf("ircd: rename %q: nick %q in use", oldNick, newNick)
 		}
 	}
@@ -662,7 +686,7 @@ func (w *World) RemoveUser(nick, reason string) {
 func (w *World) LookupUser(nick string) (User, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	u, ok := w.users[casefold(nick)]
+	u, ok := w.userLocked(nick)
 	if !ok {
 		return User{}, false
 	}
@@ -716,16 +740,17 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
 		for _, m := range members {
 			mk := casefold(m.Nick)
-			if !validNick(m.Nick) || mk == casefold(w.nick) {
-				if mk == casefold(w.nick) {
+			if !validNick(m.Nick) || sameNick(mk, w.nick) {
+				if sameNick(mk, w.nick) {
 					ch.selfOp, ch.selfVoice = ch.selfOp || m.Op, m.Voice
 				}
 				continue
 			}
-			if _, _, dup := w.memberLocked(ch, mk); dup {
+			u, _, dup := w.memberLocked(ch, m.Nick)
+			if dup {
 				continue
 			}
-			w.addMemberLocked(ch, m.Nick, mk, flagsOf(m))
+			w.addMemberLocked(ch, m.Nick, u, flagsOf(m))
 		}
 		w.channels[key] = ch
 		for _, c := range w.clients {
@@ -744,7 +769,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	var order []string
 	for _, m := range members {
 		mk := casefold(m.Nick)
-		if !validNick(m.Nick) || mk == casefold(w.nick) {
+		if !validNick(m.Nick) || sameNick(mk, w.nick) {
 			continue
 		}
 		if _, dup := want[mk]; !dup {
@@ -759,10 +784,10 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	}
 	for _, k := range order {
 		m := want[k]
-		if _, _, ok := w.memberLocked(ch, k); ok {
+		if u, _, ok := w.memberLocked(ch, k); ok {
 			w.setMemberLocked(ch, m)
 		} else {
-			w.joinLocked(ch, m)
+			w.joinLocked(ch, m, u)
 		}
 	}
 }
@@ -792,19 +817,20 @@ func (w *World) Join(channel string, m Member) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ch, ok := w.channels[casefold(channel)]
-	if !ok || casefold(m.Nick) == casefold(w.nick) {
+	if !ok || sameNick(m.Nick, w.nick) {
 		return
 	}
-	if _, _, in := w.memberLocked(ch, casefold(m.Nick)); in {
+	u, _, in := w.memberLocked(ch, m.Nick)
+	if in {
 		w.setMemberLocked(ch, m)
 		return
 	}
-	w.joinLocked(ch, m)
+	w.joinLocked(ch, m, u)
 }
 
-func (w *World) joinLocked(ch *channel, m Member) {
-	key := casefold(m.Nick)
-	u := w.addMemberLocked(ch, m.Nick, key, flagsOf(m))
+// joinLocked adds m to ch; u is the user of m's nick when known.
+func (w *World) joinLocked(ch *channel, m Member, u *user) {
+	u = w.addMemberLocked(ch, m.Nick, u, flagsOf(m))
 	if len(w.clients) == 0 {
 		return // nobody to tell; an attaching client gets the state in its burst
 	}
@@ -854,7 +880,7 @@ func (w *World) Part(channel, nick, reason string) {
 }
 
 func (w *World) partLocked(ch *channel, nick, reason string) {
-	u, _, ok := w.memberLocked(ch, casefold(nick))
+	u, _, ok := w.memberLocked(ch, nick)
 	if !ok {
 		return
 	}
@@ -882,14 +908,13 @@ func (w *World) SetMember(channel string, m Member) {
 }
 
 func (w *World) setMemberLocked(ch *channel, m Member) {
-	key := casefold(m.Nick)
 	var op, voice bool
 	var nick string
 	var cur *user
-	if key == casefold(w.nick) {
+	if sameNick(m.Nick, w.nick) {
 		op, voice, nick = ch.selfOp, ch.selfVoice, w.nick
 	} else {
-		u, f, ok := w.memberLocked(ch, key)
+		u, f, ok := w.memberLocked(ch, m.Nick)
 		if !ok {
 			return
 		}
@@ -985,7 +1010,7 @@ func (w *World) Deliver(m Message) int {
 		}
 	}
 	if m.From != "" {
-		if u, ok := w.users[casefold(m.From)]; ok {
+		if u, ok := w.userLocked(m.From); ok {
 			if u.account != "" {
 				tags["account"] = u.account
 			}

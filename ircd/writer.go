@@ -44,6 +44,9 @@ type writer struct {
 	held   []byte // under mu
 }
 
+// maxHeld is how much a corked client holds before it writes.
+const maxHeld = 16 << 10
+
 // initWriter prepares the writes of conn.
 func (c *Client) initWriter() {
 	if tc, ok := c.conn.(*net.TCPConn); ok {
@@ -73,6 +76,17 @@ func (c *Client) enqueue(m *irc.Message) {
 			w.mu.Unlock()
 		} else if w.corked.Load() || len(w.held) > 0 {
 			w.held = c.appendLine(w.held, m)
+			if len(w.held) >= maxHeld {
+				// A long burst goes out as it is made, in writes of
+				// maxHeld, rather than held whole.
+				if rest := c.writeRawLocked(w.held); len(rest) > 0 {
+					w.leftover, w.held = rest, nil
+					w.mu.Unlock()
+					c.push(nil)
+					return
+				}
+				w.held = w.held[:0]
+			}
 			w.mu.Unlock()
 			return
 		} else {
@@ -120,9 +134,9 @@ func (c *Client) writeDirectLocked(m *irc.Message) []byte {
 
 // appendLine appends m, encoded with its CRLF, to buf.
 func (c *Client) appendLine(buf []byte, m *irc.Message) []byte {
-	line := encodeLine(m)
-	c.logSend(m, line)
-	buf = append(buf, line...)
+	n := len(buf)
+	buf = appendEncoded(buf, m)
+	c.logSend(m, buf[n:])
 	return append(buf, '\r', '\n')
 }
 
@@ -191,9 +205,9 @@ func (c *Client) uncork() {
 }
 
 // logSend logs a line sent to the client, at debug level, without secrets.
-func (c *Client) logSend(m *irc.Message, line string) {
+func (c *Client) logSend(m *irc.Message, line []byte) {
 	if c.srv.log.Enabled(context.Background(), slog.LevelDebug) {
-		c.logAt(slog.LevelDebug, "send", slog.String("line", redactLine(m, line)))
+		c.logAt(slog.LevelDebug, "send", slog.String("line", redactLine(m, string(line))))
 	}
 }
 
@@ -215,9 +229,7 @@ func (c *Client) writeQueuedLocked(m *irc.Message, flush bool) error {
 		w.held = nil
 	}
 	if m != nil {
-		line := encodeLine(m)
-		c.logSend(m, line)
-		if _, err := w.bw.WriteString(line + "\r\n"); err != nil {
+		if _, err := w.bw.Write(c.appendLine(w.bw.AvailableBuffer(), m)); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gopkg.in/irc.v4"
 )
 
 // A client that stops reading while a burst far larger than the socket
@@ -166,4 +168,30 @@ func TestWriterCorkedDuringCommand(t *testing.T) {
 	c.expectParams("PRIVMSG", "alice", "held 2")
 	c.send("PING :after")
 	c.expectParams("PONG", "irc.test", "after")
+}
+
+// Lines are encoded straight into the write buffer as encodeLine encodes
+// them, with the same repairs.
+func TestAppendEncodedMatchesEncodeLine(t *testing.T) {
+	for _, m := range []*irc.Message{
+		{Command: "PING"},
+		{Command: "PRIVMSG", Params: []string{"bob", "hello"}},
+		{Command: "PRIVMSG", Params: []string{"bob", "hello there"}},
+		{Command: "PRIVMSG", Params: []string{"bob", ""}},
+		{Command: "PRIVMSG", Params: []string{"bob", ":)"}},
+		{Command: "PRIVMSG", Params: []string{"b o\rb", "two\r\nlines\x00"}},
+		{Command: "353", Params: []string{"alice", "=", "&msn", "@alice +bob"}},
+		{Command: "JOIN", Params: []string{":x", "\xff"}},
+		{Prefix: &irc.Prefix{Name: "irc.test"}, Command: "001", Params: []string{"alice", "Welcome"}},
+		{Prefix: &irc.Prefix{Name: "bob", User: "bob", Host: "hotmail.com"}, Command: "AWAY", Params: []string{"Busy"}},
+		{Prefix: &irc.Prefix{Name: ":b!o b", User: "a@b", Host: "Zoë\xfe\r"}, Command: "NICK", Params: []string{"x"}},
+		{Prefix: &irc.Prefix{Name: "", User: "u", Host: "h"}, Command: "NOTICE", Params: []string{"*", "x y"}},
+		{Tags: irc.Tags{"time": "2026-01-01T00:00:00.000Z"}, Prefix: &irc.Prefix{Name: "bob"}, Command: "PRIVMSG", Params: []string{"alice", "hi"}},
+		{Tags: irc.Tags{"+typing": "a;b c\\d\r\n"}, Command: "TAGMSG", Params: []string{"alice"}},
+		{Tags: irc.Tags{"bot": ""}, Command: "PRIVMSG", Params: []string{"alice", "hi"}},
+	} {
+		if got, want := string(appendEncoded([]byte("x"), m)), "x"+encodeLine(m); got != want {
+			t.Errorf("appendEncoded(%v) = %q, want %q", m, got, want)
+		}
+	}
 }
