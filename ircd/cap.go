@@ -85,8 +85,8 @@ func (c *Client) handleCap(ctx context.Context, msg *irc.Message) {
 			v, _ = strconv.Atoi(p)
 		}
 		c.mu.Lock()
-		if v > c.capVersion {
-			c.capVersion = v
+		if v > int(c.capVersion) {
+			c.capVersion = int32(min(v, 1<<30))
 		}
 		if c.capVersion >= 302 {
 			c.caps |= capCapNotify

@@ -43,7 +43,7 @@ type Client struct {
 	mu         sync.Mutex
 	nick       string // "*" before NICK
 	caps       capBitSet
-	capVersion int
+	capVersion int32
 	world      *World
 	monitor    map[string]string // casefolded nick -> nick as given; nil when empty
 	account    string
@@ -56,7 +56,7 @@ type Client struct {
 	pending    []func(context.Context)
 
 	// Reader goroutine only.
-	reg        registration
+	reg        *registration // nil once registered
 	registered bool
 }
 
@@ -83,6 +83,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
+		reg:        new(registration),
 	}
 	c.initWriter()
 	return c

@@ -279,7 +279,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 		return
 	}
 	c.registered = true
-	c.reg = registration{} // nothing of it is needed any more
+	c.reg = nil // nothing of it is needed any more
 	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
 	hctx, cancel := handlerCtx(ctx)
 	defer cancel()
