@@ -34,6 +34,7 @@ type World struct {
 	away     string
 	account  string              // of the first client that logged in
 	users    map[string]*user    // casefolded nick
+	room     int                 // users the users map was made for by Reserve
 	channels map[string]*channel // casefolded name
 	clients  []*Client
 	whowas   []User
@@ -51,6 +52,7 @@ type channel struct {
 	members   map[*user]memberFlags // without the user
 	order     []*user               // members in join order
 	ghosts    map[string]*user      // members who are not users of the world, by casefolded nick
+	room      int                   // members the members map was made for by Reserve
 }
 
 // NewWorld creates an empty world whose user actions go to h.
@@ -65,11 +67,13 @@ func (s *Server) NewWorld(h Handler) *World {
 
 // Reserve makes room for users users in the world and members members in
 // the open channel named channel (none when ""), so that adding that many
-// one by one does not grow the world's tables step by step.
+// one by one does not grow the world's tables step by step. Room made
+// before is not made again.
 func (w *World) Reserve(users int, channel string, members int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if users > len(w.users) {
+	if users > max(len(w.users), w.room) {
+		w.room = users
 		m := make(map[string]*user, users)
 		for k, v := range w.users {
 			m[k] = v
@@ -77,7 +81,8 @@ func (w *World) Reserve(users int, channel string, members int) {
 		w.users = m
 	}
 	ch, ok := w.channels[casefold(channel)]
-	if ok && members > len(ch.members) {
+	if ok && members > max(len(ch.members), ch.room) {
+		ch.room = members
 		m := make(map[*user]memberFlags, members)
 		for k, v := range ch.members {
 			m[k] = v
