@@ -57,6 +57,30 @@ func parseMIME(p []byte) *mimeMessage {
 	return m
 }
 
+// contentTypeOf returns parseMIME(p).contentType() without parsing the
+// other headers.
+func contentTypeOf(p []byte) string {
+	const name = "content-type" // one of commonNames, so lowerName matches it by EqualFold
+	var value []byte
+	for off := 0; off < len(p); {
+		line := p[off:]
+		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+			line, off = line[:nl], off+nl+1
+			if len(bytes.TrimRight(line, "\r")) == 0 {
+				break // the end of the headers
+			}
+		} else {
+			off = len(p)
+		}
+		k, v, ok := bytes.Cut(bytes.TrimRight(line, "\r"), []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte(name)) {
+			value = v // later duplicates win
+		}
+	}
+	m := mimeMessage{header: map[string]string{name: string(bytes.TrimSpace(value))}}
+	return m.contentType()
+}
+
 // parseHeaderLines reads "Name: value" lines into h (names lower-cased).
 func parseHeaderLines(b []byte, h map[string]string) {
 	rest := string(b)
