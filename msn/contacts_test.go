@@ -22,7 +22,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 	groups := []string{"", "1", "2,3", "4,,5,"}
 	for i := range 20 {
 		e := c.contactLocked(fmt.Sprintf("Contact%02d@Example.com", (i*7)%20), true)
-		e.lists = ForwardList | AllowList
+		e.setLists(ForwardList | AllowList)
 		e.setName(fmt.Sprintf("Name %d", i))
 		c.setGUIDLocked(e, ids[i%len(ids)])
 		e.setGroups(groups[i%len(groups)])
@@ -83,6 +83,15 @@ func TestEntryKeepsWhatFewHave(t *testing.T) {
 	for _, st := range knownStatuses {
 		e.setStatus(st)
 		check(string(st), st, "", nil)
+	}
+	for _, l := range []Lists{ForwardList | AllowList | ReverseList, 254, 255, 1 << 40, -1, 0, ForwardList} {
+		e.setLists(l)
+		if got := e.snapshot(nil).Lists; got != l {
+			t.Errorf("lists %d read back as %d", l, got)
+		}
+	}
+	if e.more != nil {
+		t.Errorf("a contact on a few lists keeps %+v", *e.more)
 	}
 }
 

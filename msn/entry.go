@@ -5,17 +5,18 @@ import (
 )
 
 // entry is what the client keeps of one contact. It holds the same as a
-// Contact in less memory: 80 bytes and the passport for most contacts. The
+// Contact in less memory: 64 bytes and the passport for most contacts. The
 // group ids are kept as the one string they came in, the contact id (GUID)
 // as 16 bytes when it has the usual form, the status as a number when it
-// is a known one; what only some contacts have is kept apart, in more.
+// is a known one, the lists as a byte; what only some contacts have is
+// kept apart, in more.
 type entry struct {
 	passport string
 	name     string     // friendly name; the passport's own string when equal to it
 	more     *entryMore // nil when the contact has none of it
-	lists    Lists
 	guid     guid
 	status   uint8 // index in knownStatuses, or statusOther
+	lists    uint8 // or listsOther
 	clientID uint32
 }
 
@@ -24,6 +25,33 @@ type entryMore struct {
 	groups string // group ids, comma-separated, without empty ones
 	psm    string
 	status Status // when not one of knownStatuses
+	lists  Lists  // when not below listsOther
+}
+
+// listsOther is the lists byte of an entry whose lists, not a byte's worth
+// of bits, are in more.
+const listsOther = 0xff
+
+// getLists returns the lists the contact is on.
+func (e *entry) getLists() Lists {
+	if e.lists == listsOther {
+		return e.more.lists
+	}
+	return Lists(e.lists)
+}
+
+// setLists records the lists the contact is on.
+func (e *entry) setLists(l Lists) {
+	if l >= 0 && l < listsOther {
+		if e.lists == listsOther {
+			e.more.lists = 0
+			e.dropMore()
+		}
+		e.lists = uint8(l)
+		return
+	}
+	e.needMore().lists = l
+	e.lists = listsOther
 }
 
 // knownStatuses are the statuses an entry keeps as their index; the zero
@@ -119,7 +147,7 @@ func (e *entry) snapshot(odd map[string]string) Contact {
 func (e *entry) fill(ct *Contact) {
 	ct.Passport = e.passport
 	ct.FriendlyName = e.name
-	ct.Lists = e.lists
+	ct.Lists = e.getLists()
 	ct.Status = e.getStatus()
 	ct.ClientID = e.clientID
 	ct.PersonalMessage = e.psm()

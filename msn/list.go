@@ -182,7 +182,7 @@ func (c *Client) onLST(cmd *Command) {
 		n, _ := strconv.Atoi(cmd.Param(4))
 		if n > 0 && cmd.Param(5) != "" && bit != 0 {
 			e := c.contactLocked(cmd.Param(5), true)
-			e.lists |= bit
+			e.setLists(e.getLists() | bit)
 			if name := cmd.Param(6); name != "" {
 				e.setName(decodeName(name))
 			}
@@ -201,7 +201,7 @@ func (c *Client) onLST(cmd *Command) {
 			e := c.contactLocked(p[0], true)
 			e.setName(decodeName(p[1]))
 			bits, _ := strconv.Atoi(p[2])
-			e.lists = Lists(bits)
+			e.setLists(Lists(bits))
 			e.setGroups(cmd.Param(3))
 			c.listedLocked(e)
 		}
@@ -216,7 +216,7 @@ func (c *Client) onLST(cmd *Command) {
 			}
 			c.setGUIDLocked(e, guid)
 			bits, _ := strconv.Atoi(rest[0])
-			e.lists = Lists(bits)
+			e.setLists(Lists(bits))
 			rest = rest[1:]
 			if c.version >= 12 && len(rest) > 0 && !strings.Contains(rest[0], "-") {
 				rest = rest[1:] // network type
@@ -244,17 +244,18 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 	if name != "" {
 		e.setName(decodeName(name))
 	}
-	before := e.lists
-	e.lists = (e.lists | added) &^ removed
-	if e.lists&(AllowList|BlockList) != 0 {
-		e.lists &^= PendingList
+	before := e.getLists()
+	lists := (before | added) &^ removed
+	if lists&(AllowList|BlockList) != 0 {
+		lists &^= PendingList
 	}
-	gained, lost := e.lists&^before, before&^e.lists
+	e.setLists(lists)
+	gained, lost := lists&^before, before&^lists
 	if gained == 0 && lost == 0 {
 		return
 	}
 	snap := e.snapshot(c.oddGUIDs)
-	if e.lists == 0 {
+	if lists == 0 {
 		c.setGUIDLocked(e, "")
 		c.removeLocked(e.passport)
 	}
@@ -359,7 +360,7 @@ func (c *Client) listsOf(passport string) (Lists, string, string) {
 	if e == nil {
 		return 0, "", ""
 	}
-	return e.lists, e.guid.text(c.oddGUIDs, e.passport), e.name
+	return e.getLists(), e.guid.text(c.oddGUIDs, e.passport), e.name
 }
 
 // addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).

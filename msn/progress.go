@@ -37,7 +37,7 @@ func (c *Client) listedLocked(e *entry) {
 	if s.listed == nil {
 		s.listed = make([]ListedContact, 0, listBatch)
 	}
-	s.listed = append(s.listed, ListedContact{Passport: e.passport, FriendlyName: e.name, Lists: e.lists})
+	s.listed = append(s.listed, ListedContact{Passport: e.passport, FriendlyName: e.name, Lists: e.getLists()})
 	if len(s.listed) == listBatch {
 		c.flushListedLocked()
 	}
