@@ -101,6 +101,7 @@ type Reader struct {
 	r, w     int             // buf[r:w] has been read and not consumed
 	scanned  int             // buf[r:r+scanned] has no line end
 	full     bool            // the last read filled buf
+	spare    *Command        // a command nothing refers to any more, to parse the next line into
 	err      error           // a read error to return once buf[r:w] is used up
 	small    [readSmall]byte // the buffer of a trickling stream
 }
@@ -130,9 +131,12 @@ func (r *Reader) ReadCommand() (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := ParseLine(line)
+	cmd, err := parseLine(line, r.spare)
 	if err != nil {
 		return nil, err
+	}
+	if cmd == r.spare {
+		r.spare = nil
 	}
 	if r.payloads[cmd.Name] && !(cmd.Name == "QRY" && len(cmd.Params) < 3) && !(cmd.Name == "UUX" && len(cmd.Params) < 2) {
 		n, err := payloadLength(cmd)
@@ -287,7 +291,19 @@ func (r *Reader) fill() error {
 // ParseLine splits one command line (without line end) into a Command.
 // Runs of spaces or tabs separate parameters; leading and trailing white
 // space is ignored, as real servers do.
-func ParseLine(line string) (*Command, error) {
+func ParseLine(line string) (*Command, error) { return parseLine(line, nil) }
+
+// recycle lets the Reader parse a later line into cmd, one it read, which
+// nothing refers to any more (nor to its Params).
+func (r *Reader) recycle(cmd *Command) {
+	clear(cmd.Params[:cap(cmd.Params)])
+	*cmd = Command{Params: cmd.Params[:0]}
+	r.spare = cmd
+}
+
+// parseLine is ParseLine, parsing into spare, when not nil, if its Params
+// have room.
+func parseLine(line string, spare *Command) (*Command, error) {
 	n := countFields(line)
 	if n == 0 {
 		return nil, ErrEmptyLine
@@ -310,6 +326,8 @@ func ParseLine(line string) (*Command, error) {
 	switch params := n - 1; {
 	case params == 0:
 		return &Command{Name: name}, nil
+	case spare != nil && params <= cap(spare.Params):
+		cmd = spare
 	case params <= 2:
 		c := new(commandWith2)
 		c.Params = c.params[:0:params]

@@ -343,8 +343,9 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 // The Reader reads every stream as the bufio-based reader did, whatever
-// sizes its reads return: the same commands, payloads and errors, up to the
-// first error that ends the stream.
+// sizes its reads return and whether commands are recycled: the same
+// commands, payloads and errors, up to the first error that ends the
+// stream.
 func FuzzReaderMatchesBufio(f *testing.F) {
 	long := func(n int) string { return "ANS 1 " + strings.Repeat("x", n-8) + "\r\n" }
 	seeds := []string{
@@ -387,6 +388,9 @@ func FuzzReaderMatchesBufio(f *testing.F) {
 			}
 			if gc.String() != wc.String() || !bytes.Equal(gc.Payload, wc.Payload) || (gc.Payload == nil) != (wc.Payload == nil) {
 				t.Fatalf("command %d: %q with %d payload bytes, want %q with %d", i, gc.String(), len(gc.Payload), wc.String(), len(wc.Payload))
+			}
+			if i%2 == 0 {
+				got.recycle(gc) // the next line may be parsed into it
 			}
 		}
 	})
@@ -444,5 +448,35 @@ func TestReaderLineLimit(t *testing.T) {
 		if _, err := r.ReadCommand(); !errors.Is(err, ErrLineTooLong) {
 			t.Fatalf("reads of %d: line of MaxLineLength+1: err %v, want ErrLineTooLong", chunk, err)
 		}
+	}
+}
+
+// A command handed back with recycle holds the next line that fits it,
+// exactly as a fresh one would; lines that do not fit get their own.
+func TestReaderRecycles(t *testing.T) {
+	wire := "LST N=a@example.com F=A C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91 3 1\r\n" +
+		"NLN NLN b@example.com B 0\r\n" +
+		"LST N=c@example.com F=C C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf92 3 1 g1,g2 x y\r\n" +
+		"QNG 60\r\n" +
+		"MSG Hotmail Hotmail 5\r\nhello"
+	want, err := readAll(t, wire, ServerPayloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(strings.NewReader(wire), ServerPayloads)
+	var prev *Command
+	for i, w := range want {
+		cmd, err := r.ReadCommand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.String() != w.String() || !bytes.Equal(cmd.Payload, w.Payload) || (cmd.Payload == nil) != (w.Payload == nil) {
+			t.Fatalf("command %d = %q with payload %q, want %q with %q", i, cmd.String(), cmd.Payload, w.String(), w.Payload)
+		}
+		if i == 1 && cmd != prev {
+			t.Errorf("the recycled command was not used for %q", cmd.String())
+		}
+		prev = cmd
+		r.recycle(cmd)
 	}
 }

@@ -327,6 +327,12 @@ func (l *link) deliver(cmd *Command) bool {
 	return ok
 }
 
+// recyclable are the commands that, once handled and not delivered to a
+// request, nothing refers to: the lines of a contact list and presence
+// changes, which the handlers copy what they keep from. The reader parses
+// the next line into such a command instead of allocating one.
+var recyclable = map[string]bool{"LST": true, "LSG": true, "ILN": true, "NLN": true, "FLN": true}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -359,7 +365,9 @@ func (l *link) run(handle func(*Command)) error {
 			l.log.Debug("msn line", attrs...)
 		}
 		handle(cmd)
-		l.deliver(cmd)
+		if !l.deliver(cmd) && recyclable[cmd.Name] {
+			l.r.recycle(cmd)
+		}
 	}
 	l.conn.Close()
 	l.mu.Lock()
