@@ -148,7 +148,8 @@ type Client struct {
 	oddGUIDs     map[string]string // contact ids of an unusual form, by lower-cased passport
 	groups       []Group
 	blp, gtc     string
-	sync         *syncState
+	sync         *syncState // a list sync in progress
+	listSynced   bool       // the last list sync finished
 	sbs          map[*Switchboard]struct{}
 	loggedIn     bool // Login returned the client
 	down         bool // the NS connection ended and shutdown began

@@ -38,7 +38,7 @@ func listName(l Lists) string {
 func (c *Client) syncList(ctx context.Context) error {
 	s := &syncState{done: make(chan struct{})}
 	c.mu.Lock()
-	c.sync = s
+	c.sync, c.listSynced = s, false
 	v, l := c.version, c.ns
 	c.mu.Unlock()
 	params := []string{"0"}
@@ -121,6 +121,7 @@ func (c *Client) finishSyncLocked() {
 		}
 	}
 	close(s.done)
+	c.sync, c.listSynced = nil, true // nothing more to track
 }
 
 func (c *Client) onPrivacy(cmd *Command) {
@@ -259,7 +260,7 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 		c.setGUIDLocked(e, "")
 		c.removeLocked(e.passport)
 	}
-	if c.sync == nil || !c.sync.finished {
+	if !c.listSynced {
 		return // part of the initial list
 	}
 	c.events.push(ContactListChanged{Contact: snap, Added: gained, Removed: lost})
