@@ -376,7 +376,7 @@ func (s *session) sendTo(c *contact, o *outgoing) {
 	busy := q != nil && (len(q.queue) > 0 || q.sb != nil)
 	// Presence is known only for contacts on the forward list; others are
 	// called, and CAL says whether they are there.
-	knownOffline := c.lists&msn.ForwardList != 0 && !c.online()
+	knownOffline := c.lists()&msn.ForwardList != 0 && !c.online()
 	if s.client == nil || (knownOffline && !busy) {
 		s.toOutbox(c, []*outgoing{o})
 		return
@@ -777,7 +777,7 @@ func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []
 		offline := errors.Is(err, msn.ErrContactOffline) || (errors.As(err, &se) && se.Code == 217)
 		if offline && cv.channel == "" {
 			if c := s.contacts[cv.peer]; c != nil && c.online() {
-				c.status = msn.StatusOffline
+				c.setStatus(msn.StatusOffline)
 				s.refresh(c)
 			}
 			s.park(cv, "")

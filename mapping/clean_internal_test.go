@@ -55,9 +55,12 @@ func TestWhoisInfoLines(t *testing.T) {
 		{"Bob", "", msn.StatusOnline, 1 << 9, true,
 			[]string{"is " + p + " on MSN (Online)", "friendly name: Bob", "lists: none"}},
 	} {
-		c := &contact{passport: p, name: tc.name, psm: tc.psm, status: tc.st, lists: tc.lists}
+		c := &contact{passport: p, name: tc.name}
+		c.setPSM(tc.psm)
+		c.setStatus(tc.st)
+		c.setLists(tc.lists)
 		if !tc.online {
-			c.status = msn.StatusOffline
+			c.setStatus(msn.StatusOffline)
 		}
 		got := whoisInfo(c)
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {

@@ -164,7 +164,7 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 			return
 		}
 	}
-	if c, ok := s.contacts[p]; ok && c.lists&msn.ForwardList != 0 {
+	if c, ok := s.contacts[p]; ok && c.lists()&msn.ForwardList != 0 {
 		say(p + " is already a contact (" + c.nick + ").")
 		return
 	}
@@ -176,7 +176,7 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 				return
 			}
 		} else {
-			c := &contact{passport: p, nick: nick, status: msn.StatusOffline}
+			c := newContact(p, nick, "")
 			s.contacts[p] = c
 			s.nicks[Casefold(nick)] = p
 			s.saveContact(c)
@@ -188,7 +188,7 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 			return
 		}
 		c := s.ensureContact(p, "")
-		c.lists |= msn.ForwardList | msn.AllowList
+		c.setLists(c.lists() | msn.ForwardList | msn.AllowList)
 		s.refresh(c)
 		say("Added " + p + " as " + c.nick + ".")
 	})
@@ -205,7 +205,7 @@ func (s *session) cmdList(op, arg, replyTo string, say func(string)) {
 		say("No contact " + shorten(arg, 60) + ".")
 		return
 	}
-	if op == "remove" && c.lists&msn.ForwardList == 0 {
+	if op == "remove" && c.lists()&msn.ForwardList == 0 {
 		say(c.nick + " is not on your contact list.")
 		return
 	}
@@ -230,11 +230,11 @@ func (s *session) cmdList(op, arg, replyTo string, say func(string)) {
 		c := s.ensureContact(p, "")
 		switch op {
 		case "remove":
-			c.lists &^= msn.ForwardList
+			c.setLists(c.lists() &^ msn.ForwardList)
 		case "block":
-			c.lists = c.lists&^msn.AllowList | msn.BlockList
+			c.setLists(c.lists()&^msn.AllowList | msn.BlockList)
 		case "allow":
-			c.lists = c.lists&^msn.BlockList | msn.AllowList
+			c.setLists(c.lists()&^msn.BlockList | msn.AllowList)
 		}
 		s.refresh(c)
 		say(fmt.Sprintf(done, c.nick+" ("+p+")"))
@@ -294,12 +294,11 @@ func (s *session) cmdAnswerAuth(op, arg, replyTo string, say func(string)) {
 		}
 		c := s.ensureContact(p, "")
 		if op == "accept" {
-			c.lists |= msn.AllowList | msn.ForwardList
-			c.lists &^= msn.BlockList
+			c.setLists((c.lists() | msn.AllowList | msn.ForwardList) &^ msn.BlockList)
 			s.refresh(c)
 			say("Accepted " + p + "; they are on your contacts as " + c.nick + ".")
 		} else {
-			c.lists = c.lists&^msn.AllowList | msn.BlockList
+			c.setLists(c.lists()&^msn.AllowList | msn.BlockList)
 			s.refresh(c)
 			say("Denied " + p + ".")
 		}
@@ -310,16 +309,16 @@ func (s *session) cmdContacts(say func(string)) {
 	var lines []string
 	online := 0
 	for _, c := range s.sortedContacts() {
-		if c.lists&msn.ForwardList == 0 {
+		if c.lists()&msn.ForwardList == 0 {
 			continue
 		}
 		st := "Offline"
 		if c.online() {
-			st = StatusName(c.status)
+			st = StatusName(c.status())
 			online++
 		}
 		line := c.nick + " (" + c.passport + ") " + st
-		if c.lists&msn.BlockList != 0 {
+		if c.lists()&msn.BlockList != 0 {
 			line += ", blocked"
 		}
 		lines = append(lines, line)

@@ -12,21 +12,138 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// contact is what the session knows of one MSN contact.
+// contact is what the session knows of one MSN contact, in 64 bytes: the
+// status as a number when it is a known one, the lists as a byte; what only
+// a few contacts have (a personal message, an unknown status, lists beyond
+// a byte) is kept apart, in ext.
 type contact struct {
-	passport  string
-	nick      string
-	name      string // friendly name, cleaned
-	status    msn.Status
-	psm       string
-	lists     msn.Lists
-	inChannel bool // member of &msn
-	voiced    bool
-	listed    bool // in the list being synced (onSynced)
-	drawn     bool // shown from the list while it arrived (drawListed)
+	passport   string
+	nick       string
+	name       string      // friendly name, cleaned
+	ext        *contactExt // nil when the contact has none of it
+	statusCode uint8       // index in knownStatuses, or statusOther
+	listBits   uint8       // the lists, or listsOther
+	inChannel  bool        // member of &msn
+	voiced     bool
+	listed     bool // in the list being synced (onSynced)
+	drawn      bool // shown from the list while it arrived (drawListed)
 }
 
-func (c *contact) online() bool { return c.status != "" && c.status != msn.StatusOffline }
+// contactExt is what only a few contacts have.
+type contactExt struct {
+	psm    string
+	status msn.Status // when not one of knownStatuses
+	lists  msn.Lists  // when not below listsOther
+}
+
+// knownStatuses are the statuses a contact keeps as their index. The zero
+// index is the empty status: not known yet, which counts as offline.
+var knownStatuses = [...]msn.Status{"", msn.StatusOffline, msn.StatusOnline, msn.StatusBusy, msn.StatusIdle, msn.StatusBRB, msn.StatusAway, msn.StatusPhone, msn.StatusLunch, msn.StatusHidden}
+
+// statusOther is the status index of a contact whose status is in ext.
+const statusOther = 0xff
+
+// listsOther is the lists byte of a contact whose lists, not a byte's
+// worth of bits, are in ext.
+const listsOther = 0xff
+
+// status returns the contact's MSN status ("" when not known).
+func (c *contact) status() msn.Status {
+	if c.statusCode == statusOther {
+		return c.ext.status
+	}
+	return knownStatuses[c.statusCode]
+}
+
+// setStatus records the contact's status.
+func (c *contact) setStatus(st msn.Status) {
+	for i, k := range knownStatuses {
+		if st == k {
+			c.statusCode = uint8(i)
+			if c.ext != nil && c.ext.status != "" {
+				c.ext.status = ""
+				c.dropExt()
+			}
+			return
+		}
+	}
+	c.statusCode = statusOther
+	if c.ext == nil || c.ext.status != st {
+		c.needExt().status = msn.Status(strings.Clone(string(st)))
+	}
+}
+
+// lists returns the contact lists the contact is on.
+func (c *contact) lists() msn.Lists {
+	if c.listBits == listsOther {
+		return c.ext.lists
+	}
+	return msn.Lists(c.listBits)
+}
+
+// setLists records the contact lists the contact is on.
+func (c *contact) setLists(l msn.Lists) {
+	if l >= 0 && l < listsOther {
+		if c.listBits == listsOther {
+			c.ext.lists = 0
+			c.dropExt()
+		}
+		c.listBits = uint8(l)
+		return
+	}
+	c.needExt().lists = l
+	c.listBits = listsOther
+}
+
+// psm returns the contact's personal message, cleaned.
+func (c *contact) psm() string {
+	if c.ext == nil {
+		return ""
+	}
+	return c.ext.psm
+}
+
+// setPSM records the contact's personal message, cleaned.
+func (c *contact) setPSM(m string) {
+	if m == c.psm() {
+		return
+	}
+	if m == "" {
+		c.ext.psm = ""
+		c.dropExt()
+		return
+	}
+	c.needExt().psm = m
+}
+
+// needExt returns c.ext, making it first when c has none.
+func (c *contact) needExt() *contactExt {
+	if c.ext == nil {
+		c.ext = &contactExt{}
+	}
+	return c.ext
+}
+
+// dropExt forgets c.ext once it holds nothing.
+func (c *contact) dropExt() {
+	if e := c.ext; e != nil && *e == (contactExt{}) {
+		c.ext = nil
+	}
+}
+
+// newContact is a contact as the session first knows it: offline.
+func newContact(passport, nick, name string) *contact {
+	return &contact{passport: passport, nick: nick, name: name, statusCode: statusOfflineCode}
+}
+
+// statusOfflineCode is the index of msn.StatusOffline in knownStatuses.
+const statusOfflineCode = 1
+
+// online reports whether the contact is known to be online.
+func (c *contact) online() bool {
+	st := c.status()
+	return st != "" && st != msn.StatusOffline
+}
 
 // loadState reads the account's settings and stored nicks.
 func (s *session) loadState() {
@@ -44,7 +161,7 @@ func (s *session) loadState() {
 	s.reserve(len(stored))
 	for _, c := range stored {
 		p := strings.ToLower(c.Passport)
-		s.contacts[p] = &contact{passport: p, nick: c.Nick, name: c.FriendlyName, status: msn.StatusOffline}
+		s.contacts[p] = newContact(p, c.Nick, c.FriendlyName)
 		s.nicks[Casefold(c.Nick)] = p
 	}
 }
@@ -81,7 +198,7 @@ func (s *session) drawWorld() {
 	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
 	var listed []*contact
 	for _, c := range s.contacts {
-		if c.lists != 0 {
+		if c.lists() != 0 {
 			listed = append(listed, c)
 		}
 	}
@@ -136,7 +253,7 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 	p := strings.ToLower(passport)
 	c := s.contacts[p]
 	if c == nil {
-		c = &contact{passport: p, status: msn.StatusOffline, name: cleanName(friendly)}
+		c = newContact(p, "", cleanName(friendly))
 		s.contacts[p] = c
 	}
 	if c.nick == "" {
@@ -272,7 +389,7 @@ func (s *session) setName(c *contact, friendly string) {
 
 // refresh shows a contact's current state in the world.
 func (s *session) refresh(c *contact) {
-	if c.lists == 0 && !s.convs.involves(c.passport) && s.convs.queries[c.passport] == nil {
+	if c.lists() == 0 && !s.convs.involves(c.passport) && s.convs.queries[c.passport] == nil {
 		if c.inChannel {
 			s.world.Part(ContactsChannel, c.nick, "removed from the contact list")
 			c.inChannel, c.voiced = false, false
@@ -284,14 +401,14 @@ func (s *session) refresh(c *contact) {
 	}
 	s.world.SetUser(s.userFor(c))
 	online := c.online()
-	want := c.lists&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+	want := c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
 	switch {
 	case want && !c.inChannel:
 		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
 		c.inChannel, c.voiced = true, online
 	case !want && c.inChannel:
 		reason := "went offline"
-		if c.lists&msn.ForwardList == 0 {
+		if c.lists()&msn.ForwardList == 0 {
 			reason = "removed from the contact list"
 		}
 		s.world.Part(ContactsChannel, c.nick, reason)
@@ -312,7 +429,7 @@ func (s *session) show(c *contact) {
 // userFor builds the IRC user of a contact.
 func (s *session) userFor(c *contact) ircd.User {
 	ident, host := splitPassport(c.passport)
-	away, online := AwayText(c.status, c.psm)
+	away, online := AwayText(c.status(), c.psm())
 	realname := c.name
 	if realname == "" {
 		realname = c.passport
@@ -330,8 +447,8 @@ func (s *session) userFor(c *contact) ircd.User {
 
 // whoisInfo is a contact's WHOIS lines, as the contact is now.
 func whoisInfo(c *contact) []string {
-	_, online := AwayText(c.status, c.psm)
-	return whoisLines(c.passport, c.name, c.psm, whoisStatusName(c.status, online), c.lists)
+	_, online := AwayText(c.status(), c.psm())
+	return whoisLines(c.passport, c.name, c.psm(), whoisStatusName(c.status(), online), c.lists())
 }
 
 func whoisStatusName(st msn.Status, online bool) string {
@@ -373,7 +490,7 @@ func listNames(l msn.Lists) string {
 func (s *session) markAllOffline() {
 	for _, c := range s.sortedContacts() {
 		if c.online() {
-			c.status = msn.StatusOffline
+			c.setStatus(msn.StatusOffline)
 			s.refresh(c)
 		}
 	}
@@ -389,18 +506,18 @@ func (s *session) applyContact(mc msn.Contact) *contact {
 // the world shows of the contact changed.
 func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	c := s.ensureContact(mc.Passport, mc.FriendlyName)
-	nick, name, psm, status, lists := c.nick, c.name, c.psm, c.status, c.lists
-	c.lists = mc.Lists
+	nick, name, psm, status, lists := c.nick, c.name, c.psm(), c.status(), c.lists()
+	c.setLists(mc.Lists)
 	if mc.FriendlyName != "" {
 		s.setName(c, mc.FriendlyName)
 	}
 	if mc.PersonalMessage != "" {
-		c.psm = cleanPSM(mc.PersonalMessage)
+		c.setPSM(cleanPSM(mc.PersonalMessage))
 	}
 	if mc.Status != "" {
-		c.status = mc.Status
+		c.setStatus(mc.Status)
 	}
-	changed := c.nick != nick || c.name != name || c.psm != psm || c.status != status || c.lists != lists
+	changed := c.nick != nick || c.name != name || c.psm() != psm || c.status() != status || c.lists() != lists
 	return c, changed
 }
 
@@ -410,7 +527,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 func (s *session) drawListed(list []msn.ListedContact) {
 	for _, lc := range list {
 		c := s.ensureContact(lc.Passport, lc.FriendlyName)
-		c.lists = lc.Lists
+		c.setLists(lc.Lists)
 		if lc.FriendlyName != "" {
 			s.setName(c, lc.FriendlyName)
 		}

@@ -286,7 +286,7 @@ func (s *session) redrawContactsChannel() {
 	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
 	for _, c := range s.sortedContacts() {
 		c.inChannel, c.voiced = false, false
-		if c.lists != 0 {
+		if c.lists() != 0 {
 			s.refresh(c)
 		}
 	}

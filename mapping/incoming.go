@@ -33,7 +33,7 @@ func (s *session) handleEvent(ev msn.Event) {
 		if ev.FriendlyName != "" {
 			s.setName(c, ev.FriendlyName)
 		}
-		c.status = ev.Status
+		c.setStatus(ev.Status)
 		s.refresh(c)
 		if !wasOnline && c.online() {
 			s.flushOutbox(c)
@@ -47,7 +47,7 @@ func (s *session) handleEvent(ev msn.Event) {
 			return
 		}
 		c := s.ensureContact(ev.Passport, "")
-		c.psm = cleanPSM(ev.Message)
+		c.setPSM(cleanPSM(ev.Message))
 		s.refresh(c)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
@@ -130,9 +130,9 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 			continue
 		}
 		c.drawn = false
-		if c.lists != 0 {
-			c.lists = 0
-			c.status = msn.StatusOffline
+		if c.lists() != 0 {
+			c.setLists(0)
+			c.setStatus(msn.StatusOffline)
 		}
 		rest = append(rest, c)
 	}
@@ -175,7 +175,7 @@ func authRequestText(passport, name string) string {
 // onInvitation accepts an incoming chat unless the contact is blocked.
 func (s *session) onInvitation(inv msn.Invitation) {
 	c := s.ensureContact(inv.From, inv.FriendlyName)
-	if c.lists&msn.BlockList != 0 {
+	if c.lists()&msn.BlockList != 0 {
 		s.log.Info("ignoring chat from a blocked contact", "passport", c.passport)
 		return
 	}
