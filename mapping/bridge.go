@@ -210,11 +210,8 @@ func (b *Bridge) sessionFor(account, password string) (s *session, created bool,
 	}
 	s = newSession(b, account, password)
 	b.sessions[account] = s
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		s.run()
-	}()
+	b.wg.Add(1) // until the session ended (session.ended)
+	go s.run()
 	return s, true, nil
 }
 

@@ -6,38 +6,64 @@ import "github.com/msn2irc/msn2irc/msn"
 // switchboard writes of the batch are flushed.
 const maxBatch = 64
 
-// serve runs the session's actions and events until the session ends.
-// Once it has run one, it runs whatever else is ready before it waits
-// again, and only then writes what the batch sent on switchboards: a burst
-// of messages costs one write per switchboard instead of one each, and a
-// lone message goes out at once.
-func (s *session) serve() {
-	for s.ending == "" {
-		s.serveOne(true)
-		s.checkSaves()
-		for n := 1; n < maxBatch && s.ending == "" && s.serveOne(false); n++ {
-			s.checkSaves()
+// wake makes sure a goroutine runs the session's work: the one running
+// already, or a new one. Whoever gives the session work (an action, an
+// event of the MSN client, a stop request) calls it after.
+func (s *session) wake() {
+	s.runMu.Lock()
+	if s.running {
+		s.rewake = true
+		s.runMu.Unlock()
+		return
+	}
+	s.running = true
+	s.runMu.Unlock()
+	go s.drain()
+}
+
+// drain runs the session's actions and events while there are any, then
+// lets its goroutine end: an idle session keeps no goroutine, and wake
+// starts another when work comes. Once the session is ending, it shuts
+// the session down.
+func (s *session) drain() {
+	for {
+		s.serveReady()
+		if s.ending != "" {
+			s.shutdown()
+			return // running stays set: nothing runs after the end
 		}
-		s.flushWrites()
+		s.runMu.Lock()
+		if !s.rewake {
+			s.running = false
+			s.runMu.Unlock()
+			return
+		}
+		s.rewake = false
+		s.runMu.Unlock()
 	}
 }
 
-// serveOne runs one action or event, or takes a stop request; it waits for
-// one when wait is set, and reports whether there was one.
-func (s *session) serveOne(wait bool) bool {
-	if !wait {
-		select {
-		case fn := <-s.actions:
-			fn()
-		case ev, ok := <-s.events:
-			s.takeEvent(ev, ok)
-		case reason := <-s.stopCh:
-			s.ending = reason
-		default:
-			return false
+// serveReady runs what is ready in batches: it runs up to maxBatch
+// actions and events back to back, and only then writes what the batch
+// sent on switchboards: a burst of messages costs one write per
+// switchboard instead of one each, and a lone message goes out at once.
+func (s *session) serveReady() {
+	for s.ending == "" {
+		n := 0
+		for n < maxBatch && s.ending == "" && s.serveOne() {
+			s.checkSaves()
+			n++
 		}
-		return true
+		s.flushWrites()
+		if n < maxBatch {
+			return
+		}
 	}
+}
+
+// serveOne runs one action or event that is ready, or takes a stop
+// request, and reports whether there was one.
+func (s *session) serveOne() bool {
 	select {
 	case fn := <-s.actions:
 		fn()
@@ -45,6 +71,8 @@ func (s *session) serveOne(wait bool) bool {
 		s.takeEvent(ev, ok)
 	case reason := <-s.stopCh:
 		s.ending = reason
+	default:
+		return false
 	}
 	return true
 }

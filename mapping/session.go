@@ -41,9 +41,14 @@ type session struct {
 	done       chan struct{} // closed when everything of the session ended
 	stopOnce   sync.Once
 	stopCh     chan string // a stop request with its reason
-	ctx        context.Context
-	cancel     context.CancelFunc
-	wg         sync.WaitGroup // short-lived goroutines
+	// Whether a goroutine runs the session's work (see drain), and whether
+	// work came while it ran.
+	runMu   sync.Mutex
+	running bool
+	rewake  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // short-lived goroutines
 
 	// Owned by the session goroutine.
 	client      *msn.Client
@@ -112,6 +117,8 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Passport = account
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
+	s.mcfg.EventsReady = s.wake
+	s.running = true // run, started with the session
 	if s.mcfg.EventBuffer <= 0 {
 		s.mcfg.EventBuffer = sessionEventBuffer
 	}
@@ -154,6 +161,7 @@ func (s *session) authorize(password string) (*ircd.World, error) {
 func (s *session) post(fn func()) bool {
 	select {
 	case s.actions <- fn:
+		s.wake()
 		return true
 	case <-s.quit:
 		return false
@@ -170,6 +178,7 @@ func (s *session) call(ctx context.Context, fn func()) error {
 	}
 	select {
 	case s.actions <- f:
+		s.wake()
 	case <-s.quit:
 		return errSessionEnded
 	case <-ctx.Done():
@@ -224,12 +233,15 @@ func (s *session) afterFunc(d time.Duration, fn func()) *time.Timer {
 
 // stop asks the session to sign out and end. Safe from any goroutine.
 func (s *session) stop(reason string) {
-	s.stopOnce.Do(func() { s.stopCh <- reason })
+	s.stopOnce.Do(func() {
+		s.stopCh <- reason
+		s.wake()
+	})
 }
 
-// run logs in, draws the world and serves events until the session ends.
+// run logs in and draws the world, then serves what is ready (see
+// drain); it is the session's first goroutine.
 func (s *session) run() {
-	defer close(s.done)
 	// MSN signs in on the goroutine of the client that started the
 	// session (firstLogin) while the stored state is read here; the world
 	// is drawn from the contact list as soon as it arrives, while the
@@ -256,6 +268,7 @@ func (s *session) run() {
 		close(s.quit)
 		close(s.ready)
 		s.cancel()
+		s.ended()
 		return
 	}
 	s.log.Info("signed in to MSN", "version", r.c.Version())
@@ -270,8 +283,7 @@ func (s *session) run() {
 	s.firstWorld, _ = s.authorize(s.mcfg.Password)
 	close(s.ready)
 
-	s.serve()
-	s.shutdown()
+	s.drain()
 }
 
 // loginResult is what the first login of a session ended with.
@@ -414,6 +426,14 @@ func (s *session) shutdown() {
 	s.world.Close(s.ending)
 	s.cancel()
 	s.wg.Wait()
+	s.ended()
+}
+
+// ended marks the session as over: done is closed and the bridge stops
+// counting it.
+func (s *session) ended() {
+	close(s.done)
+	s.b.wg.Done()
 }
 
 // closeClient signs out and drains the client's events until they end.

@@ -51,6 +51,12 @@ type Config struct {
 	// ListProgress makes Login queue ContactsListed events as the contact
 	// list arrives, before ContactListSynced.
 	ListProgress bool
+	// EventsReady, when set, is called each time an event is put in the
+	// Events channel, and once it is closed, so that a consumer can read
+	// it without a goroutine waiting on it. It is called from the
+	// client's goroutines, possibly with its locks held: it must return at
+	// once and must not call the client.
+	EventsReady func()
 }
 
 func (cfg Config) withDefaults() Config {
@@ -178,7 +184,7 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 	c := &Client{
 		cfg:      cfg,
 		log:      cfg.Logger.With("passport", cfg.Passport),
-		events:   newEventQueue(cfg.EventBuffer),
+		events:   newEventQueue(cfg.EventBuffer, cfg.EventsReady),
 		qng:      make(chan int, 1),
 		passport: cfg.Passport,
 		status:   StatusOffline,

@@ -64,7 +64,7 @@ func TestListProgress(t *testing.T) {
 
 // A long list comes in batches, in the order the server sent it.
 func TestListProgressBatches(t *testing.T) {
-	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10), contacts: map[string]*entry{}, sync: &syncState{wantContacts: 100}}
+	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10, nil), contacts: map[string]*entry{}, sync: &syncState{wantContacts: 100}}
 	c.version = 12
 	for i := range 100 {
 		e := c.contactLocked(string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", true)

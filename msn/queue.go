@@ -21,14 +21,17 @@ type eventQueue struct {
 	pumping bool // a pump goroutine is running; it owns out's closing then
 	ended   bool // out is closed
 
+	notify func() // Config.EventsReady; called after an event is put in out, and after out is closed
+
 	abandon chan struct{} // stop delivering (Close gave up waiting for the consumer)
 	done    chan struct{} // out is closed: everything was delivered or abandoned
 	once    sync.Once
 }
 
-func newEventQueue(capacity int) *eventQueue {
+func newEventQueue(capacity int, notify func()) *eventQueue {
 	return &eventQueue{
 		out:     make(chan Event, capacity),
+		notify:  notify,
 		abandon: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -44,6 +47,9 @@ func (q *eventQueue) push(e Event) {
 	if !q.pumping {
 		select {
 		case q.out <- e:
+			if q.notify != nil {
+				q.notify()
+			}
 			return
 		default:
 		}
@@ -70,6 +76,9 @@ func (q *eventQueue) endLocked() {
 		q.ended = true
 		close(q.out)
 		close(q.done)
+		if q.notify != nil {
+			q.notify()
+		}
 	}
 }
 
@@ -94,6 +103,9 @@ func (q *eventQueue) pump() {
 		q.mu.Unlock()
 		select {
 		case q.out <- e:
+			if q.notify != nil {
+				q.notify()
+			}
 		case <-q.abandon:
 			q.mu.Lock()
 			q.items = nil
