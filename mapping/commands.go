@@ -178,7 +178,7 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 		} else {
 			c := newContact(p, nick, "")
 			s.contacts[p] = c
-			s.nicks[Casefold(nick)] = p
+			s.nicks[Casefold(nick)] = c
 			s.saveContact(c)
 		}
 	}

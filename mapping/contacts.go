@@ -161,8 +161,9 @@ func (s *session) loadState() {
 	s.reserve(len(stored))
 	for _, c := range stored {
 		p := strings.ToLower(c.Passport)
-		s.contacts[p] = newContact(p, c.Nick, c.FriendlyName)
-		s.nicks[Casefold(c.Nick)] = p
+		ct := newContact(p, c.Nick, c.FriendlyName)
+		s.contacts[p] = ct
+		s.nicks[Casefold(c.Nick)] = ct
 	}
 }
 
@@ -176,7 +177,7 @@ func (s *session) reserve(n int) {
 	for k, v := range s.contacts {
 		contacts[k] = v
 	}
-	nicks := make(map[string]string, n)
+	nicks := make(map[string]*contact, n)
 	for k, v := range s.nicks {
 		nicks[k] = v
 	}
@@ -242,7 +243,7 @@ func (s *session) nickTaken(nick, passport string) bool {
 	if cf == Casefold(ServiceNick) || (s.world != nil && s.world.Nick() != "" && cf == Casefold(s.world.Nick())) {
 		return true
 	}
-	if p, ok := s.nicks[cf]; ok && p != passport {
+	if c, ok := s.nicks[cf]; ok && c.passport != passport {
 		return true
 	}
 	return false
@@ -258,7 +259,7 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 	}
 	if c.nick == "" {
 		c.nick = NickForContact(p, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, p) })
-		s.nicks[Casefold(c.nick)] = p
+		s.nicks[Casefold(c.nick)] = c
 		s.saveContact(c)
 	}
 	return c
@@ -365,7 +366,7 @@ func (s *session) setNick(c *contact, nick string) error {
 	}
 	delete(s.nicks, Casefold(c.nick))
 	c.nick = nick
-	s.nicks[Casefold(nick)] = c.passport
+	s.nicks[Casefold(nick)] = c
 	s.saveContact(c)
 	return nil
 }
@@ -542,11 +543,7 @@ func (s *session) lookupContact(arg string) (*contact, bool) {
 		c, ok := s.contacts[strings.ToLower(arg)]
 		return c, ok
 	}
-	p, ok := s.nicks[Casefold(arg)]
-	if !ok {
-		return nil, false
-	}
-	c, ok := s.contacts[p]
+	c, ok := s.nicks[Casefold(arg)]
 	return c, ok
 }
 

@@ -160,12 +160,8 @@ func (s *session) checkSelfNick() {
 	if self == "" {
 		return
 	}
-	p, ok := s.nicks[Casefold(self)]
+	c, ok := s.nicks[Casefold(self)]
 	if !ok {
-		return
-	}
-	c := s.contacts[p]
-	if c == nil {
 		return
 	}
 	want := NickForContact(c.passport, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })

@@ -59,7 +59,7 @@ type session struct {
 	status      msn.Status
 	psm         string
 	contacts    map[string]*contact // by passport (lower case)
-	nicks       map[string]string   // casefolded nick -> passport, stored ones included
+	nicks       map[string]*contact // by casefolded nick, stored ones included
 	convs       convState
 	pending     []time.Time // when clients that have not attached yet were authenticated, oldest first
 	ending      string
@@ -104,7 +104,7 @@ func newSession(b *Bridge, account, password string) *session {
 		done:     make(chan struct{}),
 		stopCh:   make(chan string, 1),
 		contacts: map[string]*contact{},
-		nicks:    map[string]string{},
+		nicks:    map[string]*contact{},
 		typing:   map[typingKey]*time.Timer{},
 		status:   msn.StatusOnline,
 	}
