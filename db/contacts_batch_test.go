@@ -2,10 +2,12 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestPutContacts(t *testing.T) {
@@ -189,6 +191,19 @@ func TestPutContactsKeepsNamesExactly(t *testing.T) {
 				t.Errorf("stored %+v, read back %+v, %v", c, got, err)
 			}
 		}
+		all, err := s.ContactsOf(ctx, acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]Contact{}
+		for _, c := range all {
+			got[c.Passport] = c
+		}
+		for _, c := range batch {
+			if got[c.Passport] != c {
+				t.Errorf("stored %+v, ContactsOf read %+v", c, got[c.Passport])
+			}
+		}
 	}
 }
 
@@ -236,4 +251,67 @@ func FuzzPutContactsName(f *testing.F) {
 			t.Fatalf("stored %q, read back %q, %v", name, got.FriendlyName, err)
 		}
 	})
+}
+
+// Any JSON array of three-string arrays reads back exactly; anything else
+// is refused or read consistently, never with a panic.
+func FuzzParseContactsJSON(f *testing.F) {
+	f.Add("a@b.c", "nick", "Name", `[["x","y","z"]]`)
+	f.Add("\x00", "\\", `"`, `[]`)
+	f.Add("😀", "\xed\xa0\x80", "\xff", `[["\u00e9","\ud83d\ude00","\/"] , ["a","b","c"]]`)
+	f.Fuzz(func(t *testing.T, a, b, c, raw string) {
+		parseContactsJSON("acct", raw) // must not panic
+		var sb strings.Builder
+		sb.WriteString(`[[`)
+		for i, s := range []string{a, b, c} {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			q, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb.Write(q)
+		}
+		sb.WriteString(`]]`)
+		cs, ok := parseContactsJSON("acct", sb.String())
+		if !ok {
+			if utf8.ValidString(a) && utf8.ValidString(b) && utf8.ValidString(c) {
+				t.Fatalf("refused %s", sb.String())
+			}
+			return
+		}
+		if utf8.ValidString(a+b+c) && (len(cs) != 1 || cs[0] != (Contact{Account: "acct", Passport: a, Nick: b, FriendlyName: c})) {
+			t.Fatalf("read %q from %s", cs, sb.String())
+		}
+	})
+}
+
+// BenchmarkContactsOf reads a returning login's 1,000 stored contacts: as
+// one JSON text, and a row at a time (the baseline, and the way back when
+// the JSON does not read).
+func BenchmarkContactsOf(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	batch := make([]Contact, 1000)
+	for i := range batch {
+		batch[i] = Contact{Account: acct, Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: fmt.Sprint("Contact ", i)}
+	}
+	if err := s.PutContacts(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		read func(context.Context, string) ([]Contact, error)
+	}{{"json", s.ContactsOf}, {"rows", s.contactsOfRows}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if cs, err := bc.read(ctx, acct); err != nil || len(cs) != len(batch) {
+					b.Fatalf("%d contacts, %v", len(cs), err)
+				}
+			}
+		})
+	}
 }
