@@ -1,6 +1,10 @@
 package mapping
 
-import "github.com/msn2irc/msn2irc/msn"
+import (
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
 
 // maxBatch bounds the actions and events run back to back before the
 // switchboard writes of the batch are flushed.
@@ -11,35 +15,60 @@ const maxBatch = 64
 // event of the MSN client, a stop request) calls it after.
 func (s *session) wake() {
 	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	if s.running {
-		s.rewake = true
-		s.runMu.Unlock()
+		select {
+		case s.kick <- struct{}{}:
+		default: // kicked already
+		}
 		return
 	}
 	s.running = true
-	s.runMu.Unlock()
 	go s.drain()
 }
 
+// lingerTime is how long drain waits for more work before its goroutine
+// ends: the answers to what it just did (an ACK, a reply, the next message
+// of a burst) mostly come sooner, and then need no new goroutine.
+const lingerTime = 2 * time.Millisecond
+
 // drain runs the session's actions and events while there are any, then
-// lets its goroutine end: an idle session keeps no goroutine, and wake
-// starts another when work comes. Once the session is ending, it shuts
-// the session down.
+// lingers a moment and lets its goroutine end: an idle session keeps no
+// goroutine, and wake starts another when work comes. Once the session is
+// ending, it shuts the session down.
 func (s *session) drain() {
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
 		s.serveReady()
 		if s.ending != "" {
 			s.shutdown()
 			return // running stays set: nothing runs after the end
 		}
-		s.runMu.Lock()
-		if !s.rewake {
-			s.running = false
-			s.runMu.Unlock()
-			return
+		if linger == nil {
+			linger = time.NewTimer(lingerTime)
+		} else {
+			linger.Reset(lingerTime)
 		}
-		s.rewake = false
+		select {
+		case <-s.kick:
+			continue
+		case <-linger.C:
+		}
+		s.runMu.Lock()
+		select {
+		case <-s.kick:
+			s.runMu.Unlock()
+			continue
+		default:
+		}
+		s.running = false
 		s.runMu.Unlock()
+		return
 	}
 }
 

@@ -41,11 +41,11 @@ type session struct {
 	done       chan struct{} // closed when everything of the session ended
 	stopOnce   sync.Once
 	stopCh     chan string // a stop request with its reason
-	// Whether a goroutine runs the session's work (see drain), and whether
-	// work came while it ran.
+	// Whether a goroutine runs the session's work (see drain); kick tells
+	// it that more came.
 	runMu   sync.Mutex
 	running bool
-	rewake  bool
+	kick    chan struct{}
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // short-lived goroutines
@@ -103,6 +103,7 @@ func newSession(b *Bridge, account, password string) *session {
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 		stopCh:   make(chan string, 1),
+		kick:     make(chan struct{}, 1),
 		contacts: map[string]*contact{},
 		nicks:    map[string]*contact{},
 		typing:   map[typingKey]*time.Timer{},
