@@ -248,6 +248,7 @@ func TestBenchmarks(t *testing.T) {
 		"FormatToIRC":          BenchmarkFormatToIRC,
 		"BridgeRelayRoundTrip": BenchmarkBridgeRelayRoundTrip,
 		"BridgeRelayBurst":     BenchmarkBridgeRelayBurst,
+		"DrawList":             BenchmarkDrawList,
 	} {
 		if r := testing.Benchmark(bench); r.N == 0 {
 			t.Errorf("Benchmark%s failed", name)
