@@ -527,11 +527,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 // is complete; onSynced then only redraws what the complete list changed.
 func (s *session) drawListed(list []msn.ListedContact) {
 	for _, lc := range list {
-		c := s.ensureContact(lc.Passport, lc.FriendlyName)
-		c.setLists(lc.Lists)
-		if lc.FriendlyName != "" {
-			s.setName(c, lc.FriendlyName)
-		}
+		c := s.applyContact(msn.Contact{Passport: lc.Passport, FriendlyName: lc.FriendlyName, Lists: lc.Lists})
 		s.refresh(c)
 		c.drawn = true
 	}
