@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
@@ -301,12 +302,31 @@ func (s *session) flushSaves() {
 }
 
 // checkSaves stores the contacts held back once the first client has its
-// world: it runs after each action, so that they are stored before the
-// session handles anything that client asks next.
+// world: it runs before each action or event, so that they are stored
+// before the session handles anything that client asks next, but not while
+// the client's welcome is on its way (see holdAfterWelcome).
 func (s *session) checkSaves() {
 	if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
 		s.releaseSaves()
 	}
+}
+
+// welcomeGrace is how long the contacts of a first sync stay held back
+// once the first client has attached, unless the session gets other work
+// sooner: storing a long list takes milliseconds that the client's welcome
+// should not wait for.
+const welcomeGrace = 20 * time.Millisecond
+
+// holdAfterWelcome keeps the saves held back a moment more when the first
+// client has just attached, while its welcome is written.
+func (s *session) holdAfterWelcome() {
+	if !s.holdSaves {
+		return
+	}
+	if s.holdT != nil {
+		s.holdT.Stop()
+	}
+	s.holdT = s.afterFunc(welcomeGrace, s.releaseSaves)
 }
 
 // releaseSaves stops holding saves back and stores what waits.

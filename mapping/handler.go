@@ -44,8 +44,11 @@ func (h *handler) do(ctx context.Context, fn func() error) error {
 	return err
 }
 
+// Attached hands the client's arrival to the session without waiting for
+// it: the welcome goes out at once, and what the session adds (kept
+// messages, pending requests) follows it.
 func (h *handler) Attached(ctx context.Context, c *ircd.Client) {
-	h.do(ctx, func() error { h.s.onAttached(c); return nil })
+	h.s.post(func() { h.s.onAttached(c) })
 }
 
 func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
@@ -135,6 +138,7 @@ func (s *session) onAttached(c *ircd.Client) {
 		s.pending = s.pending[1:]
 	}
 	s.checkSelfNick()
+	s.holdAfterWelcome()
 	if s.world.ClientCount() <= 1 {
 		s.replay()
 	}

@@ -80,7 +80,6 @@ func (s *session) serveReady() {
 	for s.ending == "" {
 		n := 0
 		for n < maxBatch && s.ending == "" && s.serveOne() {
-			s.checkSaves()
 			n++
 		}
 		s.flushWrites()
@@ -95,8 +94,10 @@ func (s *session) serveReady() {
 func (s *session) serveOne() bool {
 	select {
 	case fn := <-s.actions:
+		s.checkSaves()
 		fn()
 	case ev, ok := <-s.events:
+		s.checkSaves()
 		s.takeEvent(ev, ok)
 	case reason := <-s.stopCh:
 		s.ending = reason
