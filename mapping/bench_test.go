@@ -249,6 +249,7 @@ func TestBenchmarks(t *testing.T) {
 		"BridgeRelayRoundTrip": BenchmarkBridgeRelayRoundTrip,
 		"BridgeRelayBurst":     BenchmarkBridgeRelayBurst,
 		"DrawList":             BenchmarkDrawList,
+		"DrawListStreamed":     BenchmarkDrawListStreamed,
 	} {
 		if r := testing.Benchmark(bench); r.N == 0 {
 			t.Errorf("Benchmark%s failed", name)

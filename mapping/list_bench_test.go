@@ -14,6 +14,16 @@ import (
 // contact list arrived: it names 1,000 new contacts,
 // and puts them in the world and in &msn.
 func BenchmarkDrawList(b *testing.B) {
+	benchmarkDrawList(b, false)
+}
+
+// BenchmarkDrawListStreamed is BenchmarkDrawList with the list drawn in
+// the batches it arrives in (msn.ContactsListed) and then taken whole.
+func BenchmarkDrawListStreamed(b *testing.B) {
+	benchmarkDrawList(b, true)
+}
+
+func benchmarkDrawList(b *testing.B, streamed bool) {
 	ctx := context.Background()
 	store, err := db.Open(ctx, ":memory:")
 	if err != nil {
@@ -24,6 +34,14 @@ func BenchmarkDrawList(b *testing.B) {
 	b.Cleanup(func() { br.Close(ctx, "done") })
 	br.SetServer(ircd.NewServer(ircd.Config{}, br))
 	list := benchList(1000)
+	var batches [][]msn.ListedContact
+	for i := 0; i < len(list.Contacts); i += 32 {
+		var batch []msn.ListedContact
+		for _, c := range list.Contacts[i:min(i+32, len(list.Contacts))] {
+			batch = append(batch, msn.ListedContact{Passport: c.Passport, FriendlyName: c.FriendlyName, Lists: c.Lists})
+		}
+		batches = append(batches, batch)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		s := newSession(br, "alice@example.com", "pw")
@@ -33,6 +51,12 @@ func BenchmarkDrawList(b *testing.B) {
 		s.holdSaves = true // as start does: stored once a client has its world
 		s.reserve(len(list.Contacts))
 		s.world.Reserve(len(list.Contacts)+1, ContactsChannel, len(list.Contacts)+1)
+		if streamed {
+			s.beginSaves() // as awaitList does: stored with the complete list
+			for _, batch := range batches {
+				s.drawListed(batch)
+			}
+		}
 		s.handleEvent(list)
 		if _, ok := s.world.LookupUser(s.contacts["c0999@example.com"].nick); !ok {
 			b.Fatal("the last contact is not drawn")
