@@ -89,7 +89,7 @@ func (c *ircClient) trackVoice(m *irc.Message) {
 	switch m.Command {
 	case irc.RPL_NAMREPLY:
 		if strings.EqualFold(m.Param(2), contactsChannel) {
-			for _, n := range strings.Fields(m.Trailing()) {
+			for n := range strings.FieldsSeq(m.Trailing()) {
 				prefixes := n[:len(n)-len(strings.TrimLeft(n, "~&@%+"))]
 				if strings.Contains(prefixes, "+") {
 					c.voiced[strings.ToLower(n[len(prefixes):])] = true
@@ -197,7 +197,7 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 		members   map[string]bool
 		nick      string
 	}
-	st := &state{members: map[string]bool{}, nick: nick}
+	st := &state{members: make(map[string]bool, contacts+2), nick: nick}
 	ready := make(chan error, 1)
 	signal := func(err error) {
 		select {
@@ -241,7 +241,7 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 			// Not expected while logging in; ignore.
 		case irc.RPL_NAMREPLY:
 			if strings.EqualFold(m.Param(2), contactsChannel) {
-				for _, n := range strings.Fields(m.Trailing()) {
+				for n := range strings.FieldsSeq(m.Trailing()) {
 					st.members[strings.TrimLeft(n, "~&@%+")] = true
 				}
 			}
