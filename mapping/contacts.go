@@ -542,6 +542,18 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	return c, changed
 }
 
+// drawnUnchanged returns the contact of mc when drawListed drew it just as
+// mc has it, so that applying mc would change nothing; nil otherwise.
+func (s *session) drawnUnchanged(mc msn.Contact) *contact {
+	c := s.contacts[mc.Passport]
+	if c == nil || !c.drawn || c.lists() != mc.Lists || mc.PersonalMessage != "" ||
+		mc.FriendlyName != "" && mc.FriendlyName != c.name ||
+		mc.Status != "" && mc.Status != c.status() {
+		return nil
+	}
+	return c
+}
+
 // drawListed shows contacts of a list that is still arriving (see
 // msn.ContactsListed), so that most of the drawing is done when the list
 // is complete; onSynced then only redraws what the complete list changed.

@@ -111,7 +111,10 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 	listed := make([]*contact, 0, len(ev.Contacts))
 	s.beginSaves()
 	for _, mc := range ev.Contacts {
-		c, changed := s.applyContactChanged(mc)
+		c, changed := s.drawnUnchanged(mc), false
+		if c == nil {
+			c, changed = s.applyContactChanged(mc)
+		}
 		c.listed = true
 		if changed || !c.drawn {
 			listed = append(listed, c)

@@ -1,0 +1,86 @@
+package mapping
+
+import (
+	"context"
+	"testing"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// newDrawSession is a session with a world and no MSN client, as awaitList
+// has it when the contact list begins to arrive.
+func newDrawSession(t *testing.T) *session {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	br := NewBridge(Config{Store: store, ServerName: "msn2irc"})
+	t.Cleanup(func() { br.Close(ctx, "done") })
+	br.SetServer(ircd.NewServer(ircd.Config{}, br))
+	s := newSession(br, "alice@example.com", "pw")
+	t.Cleanup(s.cancel)
+	s.settings = db.DefaultSettings()
+	s.settings.ShowOffline = true
+	s.world = br.srv.NewWorld(&handler{s: s})
+	s.drawWorld()
+	s.beginSaves()
+	return s
+}
+
+// The complete list wins over what its batches showed: a contact whose
+// name, lists or status changed in between is shown as the complete list
+// has it, one that did not change stays as drawn, and one the batches did
+// not have is added.
+func TestCompleteListRedrawsWhatChanged(t *testing.T) {
+	s := newDrawSession(t)
+	both := msn.ForwardList | msn.AllowList
+	s.drawListed([]msn.ListedContact{
+		{Passport: "same@example.com", FriendlyName: "Same", Lists: both},
+		{Passport: "renamed@example.com", FriendlyName: "Old", Lists: both},
+		{Passport: "dropped@example.com", FriendlyName: "Dropped", Lists: both},
+		{Passport: "online@example.com", FriendlyName: "Online", Lists: both},
+		{Passport: "dirty@example.com", FriendlyName: "Dirty", Lists: both},
+	})
+	s.handleEvent(msn.ContactListSynced{Contacts: []msn.Contact{
+		{Passport: "same@example.com", FriendlyName: "Same", Lists: both},
+		{Passport: "renamed@example.com", FriendlyName: "New", Lists: both},
+		{Passport: "dropped@example.com", FriendlyName: "Dropped", Lists: msn.AllowList},
+		{Passport: "online@example.com", FriendlyName: "Online", Lists: both, Status: msn.StatusBusy},
+		{Passport: "dirty@example.com", FriendlyName: "Dirty\x01", Lists: both},
+		{Passport: "late@example.com", FriendlyName: "Late", Lists: both},
+	}})
+	member := func(passport string) (ircd.User, bool, bool) {
+		t.Helper()
+		c := s.contacts[passport]
+		if c == nil {
+			t.Fatalf("%s is not a contact", passport)
+		}
+		u, ok := s.world.LookupUser(c.nick)
+		return u, ok, c.inChannel
+	}
+	for _, tc := range []struct {
+		passport, realname string
+		inChannel, online  bool
+	}{
+		{"same@example.com", "Same", true, false},
+		{"renamed@example.com", "New", true, false},
+		{"dropped@example.com", "Dropped", false, false},
+		{"online@example.com", "Online", true, true},
+		{"dirty@example.com", "Dirty", true, false},
+		{"late@example.com", "Late", true, false},
+	} {
+		u, ok, in := member(tc.passport)
+		if !ok {
+			t.Errorf("%s is not a user of the world", tc.passport)
+			continue
+		}
+		if u.Realname != tc.realname || in != tc.inChannel || u.Online != tc.online {
+			t.Errorf("%s: realname %q, in &msn %v, online %v; want %q, %v, %v", tc.passport, u.Realname, in, u.Online, tc.realname, tc.inChannel, tc.online)
+		}
+	}
+}
