@@ -73,7 +73,11 @@ func fold(buf *foldedBuf, s string) []byte {
 }
 
 func isSpecial(c byte) bool {
-	return strings.IndexByte("[]\\`_^{|}", c) >= 0
+	switch c {
+	case '[', ']', '\\', '`', '_', '^', '{', '|', '}':
+		return true
+	}
+	return false
 }
 
 // validNick reports whether s is an acceptable nick: a letter or special
