@@ -116,6 +116,14 @@ type User struct {
 	Bot      bool // the service user
 }
 
+// ChannelUser is a user for World.SetUsers and, when In is set, the
+// user's place in the channel SetUsers is given.
+type ChannelUser struct {
+	User
+	In        bool // a member of the channel
+	Op, Voice bool // the member's modes, when In
+}
+
 // Member is a user's place in a channel.
 type Member struct {
 	Nick  string

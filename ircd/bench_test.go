@@ -53,6 +53,40 @@ func fillWorld(w *World, users []User) {
 	}
 }
 
+// BenchmarkWorldSetUsers draws 1,000 contacts into &msn with nobody
+// attached, by SetUser and Join of each (the baseline) and by one SetUsers.
+func BenchmarkWorldSetUsers(b *testing.B) {
+	srv := NewServer(Config{ServerName: "irc.test"}, newFakeBackend())
+	users := benchUsers()
+	batch := make([]ChannelUser, len(users))
+	for i, u := range users {
+		batch[i] = ChannelUser{User: u, In: true, Voice: u.Online}
+	}
+	h := newFakeHandler() // never called: no client attaches
+	empty := func() *World {
+		w := srv.NewWorld(h)
+		w.OpenChannel("&msn", "contacts", true, nil)
+		w.Reserve(len(users), "&msn", len(users))
+		return w
+	}
+	b.Run("SetUserJoin", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w := empty()
+			for _, u := range users {
+				w.SetUser(u)
+				w.Join("&msn", Member{Nick: u.Nick, Voice: u.Online})
+			}
+		}
+	})
+	b.Run("SetUsers", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			empty().SetUsers("&msn", batch)
+		}
+	})
+}
+
 func benchUsers() []User {
 	users := make([]User, benchContacts)
 	for i := range users {
@@ -161,8 +195,9 @@ func TestBenchmarks(t *testing.T) {
 	}
 	defer f.Value.Set(old)
 	for name, bench := range map[string]func(*testing.B){
-		"WorldDraw":   BenchmarkWorldDraw,
-		"WorldAttach": BenchmarkWorldAttach,
+		"WorldDraw":     BenchmarkWorldDraw,
+		"WorldSetUsers": BenchmarkWorldSetUsers,
+		"WorldAttach":   BenchmarkWorldAttach,
 	} {
 		if r := testing.Benchmark(bench); r.N == 0 {
 			t.Errorf("Benchmark%s failed", name)

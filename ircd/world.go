@@ -39,6 +39,7 @@ type World struct {
 	clients  []*Client
 	whowas   []User
 	closed   bool
+	ghosts   bool // a channel may have ghosts: set when one is made, cleared when none is left
 }
 
 type channel struct {
@@ -452,6 +453,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 				ch.ghosts = make(map[string]*user)
 			}
 			ch.ghosts[casefold(nick)] = u
+			w.ghosts = true
 		}
 	}
 	ch.members[u] = f
@@ -544,26 +546,62 @@ func (w *World) SetUser(u User) {
 	sanitizeUser(&u, w.srv.cfg.ServerName)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.setUserLocked(&u)
+}
+
+// SetUsers is SetUser of each of users in order, each followed, when In is
+// set, by Join of channel as Member{Nick: Nick, Op: Op, Voice: Voice}.
+// Nothing else changes the world in between.
+func (w *World) SetUsers(channel string, users []ChannelUser) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := w.channels[casefold(channel)] // nil when not open: nobody joins
+	for i := range users {
+		cu := &users[i]
+		if !validNick(cu.Nick) {
+			w.srv.log.Warn("ignoring user with invalid nick", slog.String("nick", cu.Nick))
+			continue
+		}
+		u := cu.User
+		sanitizeUser(&u, w.srv.cfg.ServerName)
+		cur := w.setUserLocked(&u)
+		if cur == nil || !cu.In || ch == nil {
+			continue
+		}
+		m := Member{Nick: cu.Nick, Op: cu.Op, Voice: cu.Voice}
+		if _, in := ch.members[cur]; in {
+			w.setMemberLocked(ch, m)
+		} else {
+			w.joinLocked(ch, m, cur)
+		}
+	}
+}
+
+// setUserLocked is SetUser of u, whose nick is valid and which is
+// sanitized. It returns the user of u's nick, nil when that is the user's own.
+func (w *World) setUserLocked(u *User) *user {
 	if sameNick(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
-		return
+		return nil
 	}
 	cur, existed := w.userLocked(u.Nick)
-	var oldAway, oldRealname string
+	var oldAway, oldRealname, key string
 	var wasOnline bool
 	if existed {
 		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
 	} else {
 		cur = new(user)
-		key := casefold(u.Nick)
+		key = casefold(u.Nick)
 		w.users[key] = cur
 		w.adoptGhostsLocked(key, cur)
 	}
-	cur.set(&u)
+	cur.set(u)
 	if len(w.clients) == 0 {
-		return // nobody to tell
+		return cur // nobody to tell
 	}
-	key := casefold(u.Nick)
+	if existed {
+		key = casefold(u.Nick)
+	}
 	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
 		shared := w.sharesChannelLocked(cur)
 		prefix := cur.prefix()
@@ -585,25 +623,30 @@ func (w *World) SetUser(u User) {
 	if wasOnline != u.Online {
 		w.monitorNotifyLocked(key, u.Online)
 	}
+	return cur
 }
 
 // adoptGhostsLocked makes u, a new user, the member that ghosts of its
 // nick (key) were in channels.
 func (w *World) adoptGhostsLocked(key string, u *user) {
+	if !w.ghosts {
+		return
+	}
+	left := false
 	for _, ch := range w.channels {
-		g, ok := ch.ghosts[key]
-		if !ok {
-			continue
-		}
-		delete(ch.ghosts, key)
-		ch.members[u] = ch.members[g]
-		delete(ch.members, g)
-		for i, m := range ch.order {
-			if m == g {
-				ch.order[i] = u
+		if g, ok := ch.ghosts[key]; ok {
+			delete(ch.ghosts, key)
+			ch.members[u] = ch.members[g]
+			delete(ch.members, g)
+			for i, m := range ch.order {
+				if m == g {
+					ch.order[i] = u
+				}
 			}
 		}
+		left = left || len(ch.ghosts) > 0
 	}
+	w.ghosts = left
 }
 
 // monitorNotifyLocked sends 730 or 731 about key to the clients monitoring it.
