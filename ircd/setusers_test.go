@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -59,6 +60,20 @@ var drawCases = []drawCase{
 		{User: User{Nick: "jay", Online: true}, In: true, Voice: true},
 		{User: User{Nick: "carol", Realname: "Caroline"}, In: true},
 	}},
+	{"more users than are made at once", "&msn", manyUsers(2*userChunk + 3)},
+}
+
+// manyUsers is n users with long nicks in capitals, every third one away
+// and every other one in the channel.
+func manyUsers(n int) []ChannelUser {
+	users := make([]ChannelUser, n)
+	for i := range users {
+		users[i] = ChannelUser{User: User{Nick: fmt.Sprintf("ContactNumber%06d", i), Online: i%3 != 0}, In: i%2 == 0, Voice: i%3 != 0}
+		if i%3 == 0 {
+			users[i].Away = "Offline"
+		}
+	}
+	return users
 }
 
 // SetUsers shows clients, attached during the draw or after it, exactly

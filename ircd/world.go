@@ -546,7 +546,62 @@ func (w *World) SetUser(u User) {
 	sanitizeUser(&u, w.srv.cfg.ServerName)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.setUserLocked(&u)
+	w.setUserLocked(&u, nil)
+}
+
+// userChunk is how many user records SetUsers allocates at once.
+const userChunk = 128
+
+// userAlloc hands out the records and casefolded nicks of the new users
+// of a SetUsers batch a chunk at a time rather than one by one.
+type userAlloc struct {
+	left  int // users of the batch still to come, this one included
+	users []user
+	keys  strings.Builder
+}
+
+// user returns a new user record (new(user) when a is nil).
+func (a *userAlloc) user() *user {
+	if a == nil {
+		return new(user)
+	}
+	if len(a.users) == 0 {
+		a.users = make([]user, max(1, min(a.left, userChunk)))
+	}
+	u := &a.users[0]
+	a.users = a.users[1:]
+	return u
+}
+
+// key returns casefold(nick) (casefold itself when a is nil).
+func (a *userAlloc) key(nick string) string {
+	if a == nil || !hasUpper(nick) {
+		return casefold(nick) // nick itself when it has no capitals
+	}
+	if a.keys.Cap()-a.keys.Len() < len(nick) {
+		a.keys.Reset()
+		a.keys.Grow(max(len(nick), userChunk*16))
+	}
+	start := a.keys.Len()
+	for i := 0; i < len(nick); i++ {
+		c := nick[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		a.keys.WriteByte(c)
+	}
+	// The builder only appends: the bytes of keys made before never change.
+	return a.keys.String()[start:]
+}
+
+// hasUpper reports whether s has an ASCII capital.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // SetUsers is SetUser of each of users in order, each followed, when In is
@@ -556,15 +611,17 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ch := w.channels[casefold(channel)] // nil when not open: nobody joins
+	a := &userAlloc{}
 	for i := range users {
 		cu := &users[i]
+		a.left = len(users) - i
 		if !validNick(cu.Nick) {
 			w.srv.log.Warn("ignoring user with invalid nick", slog.String("nick", cu.Nick))
 			continue
 		}
 		u := cu.User
 		sanitizeUser(&u, w.srv.cfg.ServerName)
-		cur := w.setUserLocked(&u)
+		cur := w.setUserLocked(&u, a)
 		if cur == nil || !cu.In || ch == nil {
 			continue
 		}
@@ -578,8 +635,9 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 }
 
 // setUserLocked is SetUser of u, whose nick is valid and which is
-// sanitized. It returns the user of u's nick, nil when that is the user's own.
-func (w *World) setUserLocked(u *User) *user {
+// sanitized; a, when not nil, makes a new user's record and key. It
+// returns the user of u's nick, nil when that is the user's own.
+func (w *World) setUserLocked(u *User, a *userAlloc) *user {
 	if sameNick(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
 		return nil
@@ -590,8 +648,8 @@ func (w *World) setUserLocked(u *User) *user {
 	if existed {
 		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
 	} else {
-		cur = new(user)
-		key = casefold(u.Nick)
+		cur = a.user()
+		key = a.key(u.Nick)
 		w.users[key] = cur
 		w.adoptGhostsLocked(key, cur)
 	}
