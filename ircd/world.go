@@ -813,6 +813,23 @@ func (w *World) Users() []User {
 	return out
 }
 
+// Members returns the members of a channel in the order they joined, the
+// user not included; nil when the channel is not open.
+func (w *World) Members(channel string) []Member {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[casefold(channel)]
+	if !ok {
+		return nil
+	}
+	out := make([]Member, 0, len(ch.order))
+	for _, u := range ch.order {
+		f := ch.members[u]
+		out = append(out, Member{Nick: u.nick, Op: f.op(), Voice: f.voice()})
+	}
+	return out
+}
+
 // remove takes u out of ch's members.
 func (ch *channel) remove(u *user) bool {
 	if _, ok := ch.members[u]; !ok {

@@ -713,3 +713,24 @@ func TestWorldMemberWithoutUser(t *testing.T) {
 		t.Errorf("PART from %v", m.Prefix)
 	}
 }
+
+// Members lists a channel's members in the order they joined, with their
+// modes, as the world has them now.
+func TestWorldMembers(t *testing.T) {
+	srv := NewServer(Config{}, nil)
+	w := srv.NewWorld(nopHandler{})
+	if got := w.Members("&msn"); got != nil {
+		t.Fatalf("members of a channel not open: %v", got)
+	}
+	w.OpenChannel("&msn", "", true, []Member{{Nick: "msn", Op: true}})
+	w.SetUser(User{Nick: "bob"})
+	w.SetUser(User{Nick: "carol"})
+	w.Join("&MSN", Member{Nick: "bob", Voice: true})
+	w.Join("&msn", Member{Nick: "carol"})
+	w.Join("&msn", Member{Nick: "bob"}) // already in: only the mode changes
+	w.Part("&msn", "msn", "")
+	want := []Member{{Nick: "bob"}, {Nick: "carol"}}
+	if got := w.Members("&msn"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("members %v, want %v", got, want)
+	}
+}
