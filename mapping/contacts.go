@@ -558,11 +558,27 @@ func (s *session) drawnUnchanged(mc msn.Contact) *contact {
 // msn.ContactsListed), so that most of the drawing is done when the list
 // is complete; onSynced then only redraws what the complete list changed.
 func (s *session) drawListed(list []msn.ListedContact) {
+	batch := s.drawBatch[:0]
 	for _, lc := range list {
 		c := s.applyContact(msn.Contact{Passport: lc.Passport, FriendlyName: lc.FriendlyName, Lists: lc.Lists})
-		s.refresh(c)
 		c.drawn = true
+		if c.lists() == 0 || c.inChannel {
+			// Seen before in this list (before MSNP8, once per list) or
+			// on none: refresh knows what to change; what is batched goes
+			// first.
+			s.world.SetUsers(ContactsChannel, batch)
+			batch = batch[:0]
+			s.refresh(c)
+			continue
+		}
+		online := c.online()
+		want := c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+		batch = append(batch, ircd.ChannelUser{User: s.userFor(c), In: want, Voice: online})
+		c.inChannel, c.voiced = want, want && online
 	}
+	s.world.SetUsers(ContactsChannel, batch)
+	clear(batch)
+	s.drawBatch = batch[:0]
 }
 
 // lookupContact finds a contact by nick or address.

@@ -84,3 +84,37 @@ func TestCompleteListRedrawsWhatChanged(t *testing.T) {
 		}
 	}
 }
+
+// Before MSNP8 a contact comes once per list it is on, each time with the
+// lists known so far, in the same batch or a later one: it is drawn once,
+// in &msn when it is on the forward list, and a contact only on the
+// reverse list is a user but not a member.
+func TestListedOncePerList(t *testing.T) {
+	s := newDrawSession(t)
+	s.drawListed([]msn.ListedContact{
+		{Passport: "bob@example.com", FriendlyName: "Bob", Lists: msn.ForwardList},
+		{Passport: "carol@example.com", FriendlyName: "Carol", Lists: msn.ForwardList},
+		{Passport: "bob@example.com", FriendlyName: "Bob", Lists: msn.ForwardList | msn.AllowList},
+	})
+	s.drawListed([]msn.ListedContact{
+		{Passport: "carol@example.com", FriendlyName: "Carol", Lists: msn.ForwardList | msn.AllowList},
+		{Passport: "dave@example.com", FriendlyName: "Dave", Lists: msn.ReverseList},
+		{Passport: "bob@example.com", FriendlyName: "Bob", Lists: msn.ForwardList | msn.AllowList | msn.ReverseList},
+	})
+	names := map[string]int{}
+	for _, m := range s.world.Members(ContactsChannel) {
+		names[m.Nick]++
+	}
+	for _, p := range []string{"bob@example.com", "carol@example.com"} {
+		if n := names[s.contacts[p].nick]; n != 1 {
+			t.Errorf("%s is in &msn %d times, want once: %v", p, n, names)
+		}
+	}
+	dave := s.contacts["dave@example.com"]
+	if _, ok := s.world.LookupUser(dave.nick); !ok || names[dave.nick] != 0 || dave.inChannel {
+		t.Errorf("dave (reverse list only): user %v, in &msn %d; want a user outside &msn", ok, names[dave.nick])
+	}
+	if got := s.contacts["bob@example.com"].lists(); got != msn.ForwardList|msn.AllowList|msn.ReverseList {
+		t.Errorf("bob's lists are %v", got)
+	}
+}

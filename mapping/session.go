@@ -82,6 +82,9 @@ type session struct {
 	// ends), so that storing them does not delay the client's welcome.
 	holdSaves bool
 	holdT     *time.Timer // ends holdSaves after AttachTimeout
+	// drawBatch is drawListed's batch of users, kept while the list
+	// arrives; nil once it is drawn.
+	drawBatch []ircd.ChannelUser
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -332,6 +335,7 @@ func (s *session) awaitList(c *msn.Client) bool {
 			if s.world == nil {
 				begin(len(ev.Contacts))
 			}
+			s.drawBatch = nil
 			s.handleEvent(ev)
 			return true
 		default:
