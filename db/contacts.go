@@ -42,6 +42,28 @@ func (s *Store) Contacts(ctx context.Context, account string) ([]Contact, error)
 // but in no particular order and with Account set to account as given:
 // less work for a caller that needs neither.
 func (s *Store) ContactsOf(ctx context.Context, account string) ([]Contact, error) {
+	if !s.snapshots {
+		return s.contactsOfJSON(ctx, account)
+	}
+	cs, found, ok, err := s.readSnapshot(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return cs, nil
+	}
+	if !found {
+		// Build the snapshot for the next call. Should that fail, the
+		// rows are read as they are.
+		if cs, ok, err := s.buildSnapshot(ctx, account); err == nil && ok {
+			return cs, nil
+		}
+	}
+	return s.contactsOfJSON(ctx, account)
+}
+
+// contactsOfJSON is ContactsOf without a snapshot.
+func (s *Store) contactsOfJSON(ctx context.Context, account string) ([]Contact, error) {
 	// All rows in one JSON text: SQLite builds it faster than database/sql
 	// scans rows, and the strings are cut out of it without a copy each.
 	// The byte count checks that the JSON kept every byte.
@@ -149,8 +171,22 @@ func (s *Store) PutContact(ctx context.Context, c Contact) error {
 	if err := checkContact(c); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, putContactSQL, c.Account, c.Passport, c.Nick, c.FriendlyName)
-	return putContactErr(c, err)
+	if !s.snapshots {
+		_, err := s.db.ExecContext(ctx, putContactSQL, c.Account, c.Passport, c.Nick, c.FriendlyName)
+		return putContactErr(c, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return putContactErr(c, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, putContactSQL, c.Account, c.Passport, c.Nick, c.FriendlyName); err != nil {
+		return putContactErr(c, err)
+	}
+	if _, err := tx.ExecContext(ctx, dropSnapshotSQL, c.Account); err != nil {
+		return putContactErr(c, err)
+	}
+	return putContactErr(c, tx.Commit())
 }
 
 // PutContacts stores several contacts at once, as PutContact does each of
@@ -167,6 +203,7 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 			return err
 		}
 	}
+	all := cs
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: put %d contacts: %w", len(cs), err)
@@ -176,6 +213,15 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 			tx.Rollback()
 		}
 	}()
+	fresh := false
+	if s.snapshots {
+		if fresh, err = firstContacts(ctx, tx, cs); err != nil {
+			return err
+		}
+		if err := dropSnapshots(ctx, tx, cs); err != nil {
+			return err
+		}
+	}
 	if doc, ok := contactsJSON(cs); ok {
 		// All of them in one statement with one argument.
 		if _, err := tx.ExecContext(ctx, putContactsJSONSQL, doc); err != nil {
@@ -205,10 +251,49 @@ func (s *Store) PutContacts(ctx context.Context, cs []Contact) (err error) {
 			return fmt.Errorf("db: put %d contacts of %s: %w", len(part), part[0].Account, err)
 		}
 	}
+	if fresh {
+		// The account's contacts are exactly all: store their snapshot,
+		// which ContactsOf would otherwise build from the rows.
+		if doc, ok := encodeSnapshot(all); ok {
+			if _, err := tx.ExecContext(ctx, storeNewSnapshotSQL, all[0].Account, doc, len(all), len(doc)); err != nil {
+				return fmt.Errorf("db: snapshot of the contacts of %s: %w", all[0].Account, err)
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: put contacts: %w", err)
 	}
 	return nil
+}
+
+// dropSnapshots drops, in tx, the snapshot of each account of cs.
+func dropSnapshots(ctx context.Context, tx *sql.Tx, cs []Contact) error {
+	for i, c := range cs {
+		if i > 0 && c.Account == cs[i-1].Account {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, dropSnapshotSQL, c.Account); err != nil {
+			return fmt.Errorf("db: put %d contacts of %s: %w", len(cs), c.Account, err)
+		}
+	}
+	return nil
+}
+
+// firstContacts reports whether cs are all of one account that has no
+// stored contacts yet.
+func firstContacts(ctx context.Context, tx *sql.Tx, cs []Contact) (bool, error) {
+	for _, c := range cs[1:] {
+		if c.Account != cs[0].Account {
+			return false, nil
+		}
+	}
+	var stored bool
+	err := tx.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM contact WHERE account = ?)`, cs[0].Account).Scan(&stored)
+	if err != nil {
+		return false, fmt.Errorf("db: put %d contacts of %s: %w", len(cs), cs[0].Account, err)
+	}
+	return !stored, nil
 }
 
 // putContactsJSONSQL upserts the contacts of a JSON array of

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -209,27 +210,37 @@ func TestPutContactsKeepsNamesExactly(t *testing.T) {
 
 // BenchmarkPutContacts stores a first login's 1,000 new contacts: as one
 // JSON argument (plain names), and with four arguments per contact (the
-// path names with control characters take), the baseline.
+// path names with control characters take); each with contact snapshots,
+// and in a store at the schema before them (the baseline).
 func BenchmarkPutContacts(b *testing.B) {
-	for _, bc := range []struct{ name, sep string }{{"json", " "}, {"args", "\t"}} {
-		b.Run(bc.name, func(b *testing.B) {
-			s, _ := openTemp(b)
-			ctx := context.Background()
-			batch := make([]Contact, 1000)
-			b.ReportAllocs()
-			round := 0
-			for b.Loop() {
-				b.StopTimer()
-				round++
-				for i := range batch {
-					batch[i] = Contact{Account: fmt.Sprintf("a%d@example.com", round), Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: "Contact" + bc.sep + fmt.Sprint(i)}
-				}
-				b.StartTimer()
-				if err := s.PutContacts(ctx, batch); err != nil {
+	for _, schema := range []struct {
+		name string
+		migs []string
+	}{{"snapshot", migrations}, {"before", migrations[:snapshotVersion-1]}} {
+		for _, bc := range []struct{ name, sep string }{{"json", " "}, {"args", "\t"}} {
+			b.Run(bc.name+"/"+schema.name, func(b *testing.B) {
+				s, err := open(context.Background(), filepath.Join(b.TempDir(), "msn2irc.db"), schema.migs)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
+				defer s.Close()
+				ctx := context.Background()
+				batch := make([]Contact, 1000)
+				b.ReportAllocs()
+				round := 0
+				for b.Loop() {
+					b.StopTimer()
+					round++
+					for i := range batch {
+						batch[i] = Contact{Account: fmt.Sprintf("a%d@example.com", round), Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: "Contact" + bc.sep + fmt.Sprint(i)}
+					}
+					b.StartTimer()
+					if err := s.PutContacts(ctx, batch); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -287,27 +298,53 @@ func FuzzParseContactsJSON(f *testing.F) {
 	})
 }
 
-// BenchmarkContactsOf reads a returning login's 1,000 stored contacts: as
-// one JSON text, and a row at a time (the baseline, and the way back when
-// the JSON does not read).
+// BenchmarkContactsOf reads a returning login's 1,000 stored contacts:
+// from their snapshot; building the snapshot from the rows, as the first
+// call after a change does; in a store at the schema before snapshots,
+// as one JSON text built by the query (the baseline, and the way back
+// when there is no snapshot); and a row at a time (the way back when the
+// JSON does not read).
 func BenchmarkContactsOf(b *testing.B) {
-	s, _ := openTemp(b)
 	ctx := context.Background()
 	const acct = "alice@example.com"
 	batch := make([]Contact, 1000)
 	for i := range batch {
 		batch[i] = Contact{Account: acct, Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: fmt.Sprint("Contact ", i)}
 	}
+	s, _ := openTemp(b)
 	if err := s.PutContacts(ctx, batch); err != nil {
 		b.Fatal(err)
 	}
+	before, err := open(ctx, filepath.Join(b.TempDir(), "before.db"), migrations[:snapshotVersion-1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer before.Close()
+	if err := before.PutContacts(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct {
-		name string
-		read func(context.Context, string) ([]Contact, error)
-	}{{"json", s.ContactsOf}, {"rows", s.contactsOfRows}} {
+		name  string
+		read  func(context.Context, string) ([]Contact, error)
+		setup func()
+	}{
+		{"snapshot", s.ContactsOf, nil},
+		{"build", s.ContactsOf, func() {
+			if _, err := s.db.ExecContext(ctx, dropSnapshotSQL, acct); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{"before", before.ContactsOf, nil},
+		{"rows", s.contactsOfRows, nil},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
+				if bc.setup != nil {
+					b.StopTimer()
+					bc.setup()
+					b.StartTimer()
+				}
 				if cs, err := bc.read(ctx, acct); err != nil || len(cs) != len(batch) {
 					b.Fatalf("%d contacts, %v", len(cs), err)
 				}

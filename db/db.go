@@ -41,6 +41,9 @@ const busyTimeout = 5 * time.Second
 // Store is an open msn2irc database.
 type Store struct {
 	db *sql.DB
+	// snapshots is whether the schema has contact snapshots: only a
+	// store opened at an older schema, in tests, has none.
+	snapshots bool
 }
 
 // Open opens (creating it if needed) the SQLite database at path and brings
@@ -67,7 +70,7 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	return &Store{db: sqldb}, nil
+	return &Store{db: sqldb, snapshots: len(migs) >= snapshotVersion}, nil
 }
 
 // dsn builds the go-sqlite3 connection string for a file path.

@@ -29,6 +29,9 @@ var seeds = []string{
 		('alice@example.com', 'bob', '', 'PRIVMSG', 'while you were away', '2026-01-02T03:04:07Z');`,
 	// v4
 	`UPDATE setting SET formatting = 0 WHERE account = 'alice@example.com';`,
+	// v5
+	`INSERT INTO contact_snapshot (account, contacts, count, size) VALUES
+		('alice@example.com', 'bob@hotmail.com' || char(31) || 'bob' || char(31) || 'Bob %E2%98%BA', 1, 33);`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -125,6 +128,20 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 	}
 }
 
+// The seeds are what the current schema stores too.
+func TestSeedsAtCurrentVersion(t *testing.T) {
+	s, _ := openTemp(t)
+	for i, seed := range seeds {
+		if _, err := s.db.Exec(seed); err != nil {
+			t.Fatalf("seed v%d: %v", i+1, err)
+		}
+	}
+	if _, _, ok, err := s.readSnapshot(context.Background(), "alice@example.com"); err != nil || !ok {
+		t.Errorf("the seeded contact snapshot does not read back (%v)", err)
+	}
+	checkSeeded(t, s, len(seeds))
+}
+
 // checkSeeded checks, through the Store API, the rows seeds[:k] put in.
 func checkSeeded(t *testing.T, s *Store, k int) {
 	t.Helper()
@@ -151,6 +168,13 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)
+		}
+		// ContactsOf reads them too: the first time from the rows, then
+		// from the snapshot that built.
+		for range 2 {
+			if got, err := s.ContactsOf(ctx, acct); err != nil || len(got) != 1 || got[0] != want {
+				t.Errorf("ContactsOf = %+v, %v; want [%+v]", got, err, want)
+			}
 		}
 		// The nick uniqueness of v1 still holds.
 		err := s.PutContact(ctx, Contact{Account: acct, Passport: "b2@hotmail.com", Nick: "BOB"})
