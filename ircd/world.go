@@ -549,7 +549,10 @@ func (w *World) SetUser(u User) {
 	w.setUserLocked(&u, nil)
 }
 
-// userChunk is how many user records SetUsers allocates at once.
+// userChunk is how many user records SetUsers allocates at once while
+// that many users are still to come (128 records of 80 bytes fill a size
+// class of Go's allocator exactly), and how many casefolded nicks it makes
+// room for.
 const userChunk = 128
 
 // userAlloc hands out the records and casefolded nicks of the new users
@@ -566,7 +569,14 @@ func (a *userAlloc) user() *user {
 		return new(user)
 	}
 	if len(a.users) == 0 {
-		a.users = make([]user, max(1, min(a.left, userChunk)))
+		if a.left < userChunk {
+			// A short batch (the contact list arrives in batches of 32)
+			// takes records one by one: a chunk of another size would
+			// not fill its allocation exactly, and the waste would stay
+			// with the session.
+			return new(user)
+		}
+		a.users = make([]user, userChunk)
 	}
 	u := &a.users[0]
 	a.users = a.users[1:]
