@@ -422,7 +422,7 @@ func (s *session) refresh(c *contact) {
 	}
 	s.world.SetUser(s.userFor(c))
 	online := c.online()
-	want := c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+	want := s.inContactsChannel(c, online)
 	switch {
 	case want && !c.inChannel:
 		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
@@ -438,6 +438,12 @@ func (s *session) refresh(c *contact) {
 		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
 		c.voiced = online
 	}
+}
+
+// inContactsChannel reports whether c belongs in &msn: on the forward
+// list, and online unless offline contacts are shown too.
+func (s *session) inContactsChannel(c *contact, online bool) bool {
+	return c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
 }
 
 // show makes sure a contact someone chats with is a user of the world.
@@ -572,7 +578,7 @@ func (s *session) drawListed(list []msn.ListedContact) {
 			continue
 		}
 		online := c.online()
-		want := c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+		want := s.inContactsChannel(c, online)
 		batch = append(batch, ircd.ChannelUser{User: s.userFor(c), In: want, Voice: online})
 		c.inChannel, c.voiced = want, want && online
 	}

@@ -81,7 +81,7 @@ type session struct {
 	// first client has its world (or AttachTimeout passed, or the session
 	// ends), so that storing them does not delay the client's welcome.
 	holdSaves bool
-	holdT     *time.Timer // ends holdSaves after AttachTimeout
+	holdT     *time.Timer // ends holdSaves after AttachTimeout, or welcomeGrace after the attach
 	// drawBatch is drawListed's batch of users, kept while the list
 	// arrives; nil once it is drawn.
 	drawBatch []ircd.ChannelUser
