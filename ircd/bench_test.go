@@ -7,13 +7,14 @@ package ircd
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msn2irc/msn2irc/internal/benchtest"
 )
 
 const benchContacts = 1000
@@ -185,22 +186,9 @@ func attachOnce(addr, login string) error {
 // TestBenchmarks runs every benchmark of this file for a few iterations, so
 // the suite notices when one breaks. It measures nothing.
 func TestBenchmarks(t *testing.T) {
-	f := flag.Lookup("test.benchtime")
-	if f == nil {
-		t.Fatal("no -test.benchtime flag")
-	}
-	old := f.Value.String()
-	if err := f.Value.Set("3x"); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Value.Set(old)
-	for name, bench := range map[string]func(*testing.B){
+	benchtest.RunEach(t, "3x", map[string]func(*testing.B){
 		"WorldDraw":     BenchmarkWorldDraw,
 		"WorldSetUsers": BenchmarkWorldSetUsers,
 		"WorldAttach":   BenchmarkWorldAttach,
-	} {
-		if r := testing.Benchmark(bench); r.N == 0 {
-			t.Errorf("Benchmark%s failed", name)
-		}
-	}
+	})
 }

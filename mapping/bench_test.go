@@ -3,7 +3,6 @@ package mapping
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/benchtest"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
@@ -234,25 +234,12 @@ func BenchmarkBridgeRelayBurst(b *testing.B) {
 // TestBenchmarks runs every benchmark of this file for a few iterations, so
 // the suite notices when one breaks. It measures nothing.
 func TestBenchmarks(t *testing.T) {
-	f := flag.Lookup("test.benchtime")
-	if f == nil {
-		t.Fatal("no -test.benchtime flag")
-	}
-	old := f.Value.String()
-	if err := f.Value.Set("10x"); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Value.Set(old)
-	for name, bench := range map[string]func(*testing.B){
+	benchtest.RunEach(t, "10x", map[string]func(*testing.B){
 		"FormatFromIRC":        BenchmarkFormatFromIRC,
 		"FormatToIRC":          BenchmarkFormatToIRC,
 		"BridgeRelayRoundTrip": BenchmarkBridgeRelayRoundTrip,
 		"BridgeRelayBurst":     BenchmarkBridgeRelayBurst,
 		"DrawList":             BenchmarkDrawList,
 		"DrawListStreamed":     BenchmarkDrawListStreamed,
-	} {
-		if r := testing.Benchmark(bench); r.N == 0 {
-			t.Errorf("Benchmark%s failed", name)
-		}
-	}
+	})
 }

@@ -2,11 +2,11 @@ package msn_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"runtime"
 	"testing"
 
+	"github.com/msn2irc/msn2irc/internal/benchtest"
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
 )
@@ -107,21 +107,8 @@ func BenchmarkIdleClients(b *testing.B) {
 // TestLoginBenchmarks runs the benchmarks of this file for a few
 // iterations, so the suite notices when one breaks. It measures nothing.
 func TestLoginBenchmarks(t *testing.T) {
-	f := flag.Lookup("test.benchtime")
-	if f == nil {
-		t.Fatal("no -test.benchtime flag")
-	}
-	old := f.Value.String()
-	if err := f.Value.Set("3x"); err != nil {
-		t.Fatal(err)
-	}
-	defer f.Value.Set(old)
-	for name, bench := range map[string]func(*testing.B){
+	benchtest.RunEach(t, "3x", map[string]func(*testing.B){
 		"Login100Contacts": BenchmarkLogin100Contacts,
 		"IdleClients":      BenchmarkIdleClients,
-	} {
-		if r := testing.Benchmark(bench); r.N == 0 {
-			t.Errorf("Benchmark%s failed", name)
-		}
-	}
+	})
 }
