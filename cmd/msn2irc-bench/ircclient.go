@@ -188,16 +188,19 @@ func (c *ircClient) Close() error {
 
 // register logs in with PASS account:password and waits until the contacts
 // channel lists at least contacts contacts (366 seen, plus any JOINs after
-// it). It returns the time from sending the registration to that moment and
-// the members seen.
+// it). It returns the time from sending the registration to reading the
+// line that completed the list, and the members seen. Names are only
+// collected while the clock runs; they are checked for duplicates after.
 func (c *ircClient) register(ctx context.Context, account, password, nick string, contacts int) (time.Duration, map[string]bool, error) {
 	type state struct {
 		welcomed  bool
 		namesDone bool
-		members   map[string]bool
+		names     []string // members as listed, possibly repeated
+		count     int      // entries of names other than the user and the service
 		nick      string
+		at        time.Time // when the line that completed the list was read
 	}
-	st := &state{members: make(map[string]bool, contacts+2), nick: nick}
+	st := &state{names: make([]string, 0, contacts+2), nick: nick}
 	ready := make(chan error, 1)
 	signal := func(err error) {
 		select {
@@ -206,14 +209,11 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 		}
 	}
 	var stMu sync.Mutex
-	countContacts := func() int {
-		n := 0
-		for m := range st.members {
-			if !strings.EqualFold(m, st.nick) && !strings.EqualFold(m, serviceNick) {
-				n++
-			}
+	add := func(name string) {
+		st.names = append(st.names, name)
+		if !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick) {
+			st.count++
 		}
-		return n
 	}
 	c.setWatch(func(m *irc.Message, at time.Time) {
 		stMu.Lock()
@@ -235,14 +235,14 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 			return
 		case "JOIN":
 			if strings.EqualFold(m.Param(0), contactsChannel) && m.Prefix != nil {
-				st.members[m.Prefix.Name] = true
+				add(m.Prefix.Name)
 			}
 		case "PART", "KICK":
 			// Not expected while logging in; ignore.
 		case irc.RPL_NAMREPLY:
 			if strings.EqualFold(m.Param(2), contactsChannel) {
 				for n := range strings.FieldsSeq(m.Trailing()) {
-					st.members[strings.TrimLeft(n, "~&@%+")] = true
+					add(strings.TrimLeft(n, "~&@%+"))
 				}
 			}
 		case irc.RPL_ENDOFNAMES:
@@ -252,7 +252,8 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 		default:
 			return
 		}
-		if st.namesDone && countContacts() >= contacts {
+		if st.namesDone && st.count >= contacts && st.at.IsZero() {
+			st.at = at
 			signal(nil)
 		}
 	})
@@ -262,27 +263,36 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 	}
 	select {
 	case err := <-ready:
-		elapsed := time.Since(start)
-		stMu.Lock()
-		members := make(map[string]bool, len(st.members))
-		for k := range st.members {
-			members[k] = true
-		}
-		stMu.Unlock()
 		c.setWatch(nil)
 		if err != nil {
 			return 0, nil, err
 		}
-		return elapsed, members, nil
+		stMu.Lock()
+		defer stMu.Unlock()
+		members := make(map[string]bool, len(st.names))
+		n := 0
+		for _, name := range st.names {
+			if members[name] {
+				continue
+			}
+			members[name] = true
+			if !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick) {
+				n++
+			}
+		}
+		if n < contacts {
+			return 0, nil, fmt.Errorf("irc: logging in %s: %s lists %d names but only %d distinct contacts of %d", account, contactsChannel, len(st.names), n, contacts)
+		}
+		return st.at.Sub(start), members, nil
 	case <-c.done:
 		c.setWatch(nil)
 		return 0, nil, fmt.Errorf("irc: connection closed while logging in %s: %v", account, c.err)
 	case <-ctx.Done():
 		c.setWatch(nil)
 		stMu.Lock()
-		n, done := countContacts(), st.namesDone
+		n, done, welcomed := st.count, st.namesDone, st.welcomed
 		stMu.Unlock()
-		return 0, nil, fmt.Errorf("irc: logging in %s: %w (welcomed=%v names_done=%v contacts=%d of %d)", account, ctx.Err(), st.welcomed, done, n, contacts)
+		return 0, nil, fmt.Errorf("irc: logging in %s: %w (welcomed=%v names_done=%v contacts=%d of %d)", account, ctx.Err(), welcomed, done, n, contacts)
 	}
 }
 
