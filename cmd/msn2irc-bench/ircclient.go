@@ -209,9 +209,13 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 		}
 	}
 	var stMu sync.Mutex
+	// isContact tells a contact's name from the user's and the service's.
+	isContact := func(name string) bool {
+		return !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick)
+	}
 	add := func(name string) {
 		st.names = append(st.names, name)
-		if !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick) {
+		if isContact(name) {
 			st.count++
 		}
 	}
@@ -276,7 +280,7 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 				continue
 			}
 			members[name] = true
-			if !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick) {
+			if isContact(name) {
 				n++
 			}
 		}
