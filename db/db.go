@@ -75,7 +75,7 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 
 // dsn builds the go-sqlite3 connection string for a file path.
 func dsn(path string) string {
-	const params = "_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+	const params = "_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=32"
 	timeout := fmt.Sprintf("&_busy_timeout=%d", busyTimeout.Milliseconds())
 	if path == ":memory:" {
 		return "file::memory:?" + params + timeout
