@@ -10,7 +10,8 @@ import (
 // they keep working; their figures come from go test -bench.
 func TestBenchmarks(t *testing.T) {
 	benchtest.RunEach(t, "3x", map[string]func(*testing.B){
-		"PutContacts": BenchmarkPutContacts,
-		"ContactsOf":  BenchmarkContactsOf,
+		"PutContacts":  BenchmarkPutContacts,
+		"ContactsOf":   BenchmarkContactsOf,
+		"AccountState": BenchmarkAccountState,
 	})
 }

@@ -50,7 +50,9 @@ func TestContactsOfAfterEveryWrite(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		// Twice: a call that builds the snapshot, then one that reads it.
+		// AccountState first, so that it builds the snapshot when there is
+		// none; then ContactsOf twice, reading it.
+		checkAccountState(t, s, acct, step)
 		checkContactsOf(t, s, acct, step)
 		checkContactsOf(t, s, acct, step+", again")
 		checkContactsOf(t, s, "ALICE@example.com", step+", other case")

@@ -148,17 +148,12 @@ func (c *contact) online() bool {
 
 // loadState reads the account's settings and stored nicks.
 func (s *session) loadState() {
-	ctx := s.ctx
-	st, err := s.store.Settings(ctx, s.account)
+	st, stored, err := s.store.AccountState(s.ctx, s.account)
 	if err != nil {
-		s.log.Warn("reading settings", "err", err)
+		s.log.Warn("reading settings and contacts", "err", err)
 		st = db.DefaultSettings()
 	}
 	s.settings = st
-	stored, err := s.store.ContactsOf(ctx, s.account)
-	if err != nil {
-		s.log.Warn("reading contacts", "err", err)
-	}
 	s.reserve(len(stored))
 	for _, c := range stored {
 		p := strings.ToLower(c.Passport)

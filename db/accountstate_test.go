@@ -1,0 +1,155 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// checkAccountState fails t unless AccountState gives the settings
+// Settings gives and the contacts Contacts gives.
+func checkAccountState(t *testing.T, s *Store, account, step string) {
+	t.Helper()
+	ctx := context.Background()
+	wantSt, err := s.Settings(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Contacts(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, got, err := s.AccountState(ctx, account)
+	if err != nil {
+		t.Fatalf("%s: AccountState: %v", step, err)
+	}
+	if st != wantSt {
+		t.Errorf("%s: AccountState settings %+v, Settings %+v", step, st, wantSt)
+	}
+	byPassport := map[string]Contact{}
+	for _, c := range got {
+		byPassport[strings.ToLower(c.Passport)] = c
+	}
+	if len(got) != len(want) || len(byPassport) != len(want) {
+		t.Fatalf("%s: AccountState gave %d contacts %q, Contacts %d %q", step, len(got), got, len(want), want)
+	}
+	for _, c := range want {
+		c.Account = account
+		if g := byPassport[strings.ToLower(c.Passport)]; g != c {
+			t.Errorf("%s: AccountState has %+v, Contacts %+v", step, g, c)
+		}
+	}
+}
+
+// AccountState gives an account's settings and contacts whichever of them
+// are stored, on the current schema and on one without snapshots.
+func TestAccountState(t *testing.T) {
+	ctx := context.Background()
+	cur, _ := openTemp(t)
+	old, err := open(ctx, filepath.Join(t.TempDir(), "old.db"), migrations[:snapshotVersion-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { old.Close() })
+	for name, s := range map[string]*Store{"current schema": cur, "before snapshots": old} {
+		t.Run(name, func(t *testing.T) {
+			st, cs, err := s.AccountState(ctx, "new@example.com")
+			if err != nil || st != DefaultSettings() || len(cs) != 0 {
+				t.Errorf("a new account: %+v, %q, %v; want the default settings and no contacts", st, cs, err)
+			}
+			settings := Settings{NickSource: NickSourceName, ShowOffline: false, KeepOnline: true, Formatting: false}
+			if err := s.SaveSettings(ctx, "set@example.com", settings); err != nil {
+				t.Fatal(err)
+			}
+			var contacts []Contact
+			for i := range 3 {
+				contacts = append(contacts, Contact{Account: "both@example.com", Passport: fmt.Sprintf("c%d@hotmail.com", i), Nick: fmt.Sprintf("c%d", i), FriendlyName: fmt.Sprint("Contact ", i)})
+			}
+			if err := s.PutContacts(ctx, contacts); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSettings(ctx, "both@example.com", settings); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutContact(ctx, Contact{Account: "listed@example.com", Passport: "bob@hotmail.com", Nick: "bob"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, acct := range []string{"new@example.com", "set@example.com", "both@example.com", "BOTH@Example.com", "listed@example.com"} {
+				checkAccountState(t, s, acct, acct)
+			}
+			st, cs, err = s.AccountState(ctx, "Both@example.com")
+			if err != nil || st != settings {
+				t.Errorf("settings %+v, %v; want %+v", st, err, settings)
+			}
+			slices.SortFunc(cs, func(a, b Contact) int { return strings.Compare(a.Passport, b.Passport) })
+			for i := range cs {
+				cs[i].Account = contacts[i].Account
+			}
+			if !slices.Equal(cs, contacts) {
+				t.Errorf("contacts %q, want %q", cs, contacts)
+			}
+		})
+	}
+}
+
+// AccountState stops at a cancelled context with its error.
+func TestAccountStateCanceled(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := s.AccountState(ctx, "alice@example.com"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "alice@example.com") {
+		t.Errorf("AccountState with a cancelled context: %v; want an error naming the account", err)
+	}
+}
+
+// BenchmarkAccountState measures what a session reads when it starts, for
+// an account new to the store and for one with 1,000 contacts, right after
+// another account's contacts were stored (as when logins follow each
+// other); "separate" reads the same with Settings and ContactsOf.
+func BenchmarkAccountState(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openTemp(b)
+	var batch []Contact
+	for i := range 1000 {
+		batch = append(batch, Contact{Account: "known@example.com", Passport: fmt.Sprintf("c%04d@hotmail.com", i), Nick: fmt.Sprintf("c%04d", i), FriendlyName: fmt.Sprint("Contact ", i)})
+	}
+	if err := s.PutContacts(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, account := range []string{"new", "known"} {
+		for _, read := range []string{"one", "separate"} {
+			b.Run(account+"/"+read, func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					n++
+					other := []Contact{{Account: fmt.Sprintf("other%d@example.com", n), Passport: "x@hotmail.com", Nick: "x"}}
+					if err := s.PutContacts(ctx, other); err != nil {
+						b.Fatal(err)
+					}
+					acct := fmt.Sprintf("new%d@example.com", n)
+					if account == "known" {
+						acct = "known@example.com"
+					}
+					b.StartTimer()
+					if read == "one" {
+						if _, _, err := s.AccountState(ctx, acct); err != nil {
+							b.Fatal(err)
+						}
+						continue
+					}
+					if _, err := s.Settings(ctx, acct); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := s.ContactsOf(ctx, acct); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
