@@ -210,15 +210,16 @@ func nickBase(passport, friendlyName, source string, maxLen int) string {
 	if i := strings.LastIndexByte(passport, '@'); i >= 0 {
 		local = passport[:i]
 	}
-	candidates := []string{local}
 	if source == "name" {
-		candidates = []string{friendlyName, local}
-	}
-	candidates = append(candidates, passport)
-	for _, c := range candidates {
-		if n := SanitizeNick(c, maxLen); n != "" {
+		if n := SanitizeNick(friendlyName, maxLen); n != "" {
 			return n
 		}
+	}
+	if n := SanitizeNick(local, maxLen); n != "" {
+		return n
+	}
+	if n := SanitizeNick(passport, maxLen); n != "" {
+		return n
 	}
 	h := fnv.New32a()
 	h.Write([]byte(strings.ToLower(passport)))
