@@ -19,10 +19,6 @@ func checkAccountState(t *testing.T, s *Store, account, step string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := s.Contacts(ctx, account)
-	if err != nil {
-		t.Fatal(err)
-	}
 	st, got, err := s.AccountState(ctx, account)
 	if err != nil {
 		t.Fatalf("%s: AccountState: %v", step, err)
@@ -30,19 +26,7 @@ func checkAccountState(t *testing.T, s *Store, account, step string) {
 	if st != wantSt {
 		t.Errorf("%s: AccountState settings %+v, Settings %+v", step, st, wantSt)
 	}
-	byPassport := map[string]Contact{}
-	for _, c := range got {
-		byPassport[strings.ToLower(c.Passport)] = c
-	}
-	if len(got) != len(want) || len(byPassport) != len(want) {
-		t.Fatalf("%s: AccountState gave %d contacts %q, Contacts %d %q", step, len(got), got, len(want), want)
-	}
-	for _, c := range want {
-		c.Account = account
-		if g := byPassport[strings.ToLower(c.Passport)]; g != c {
-			t.Errorf("%s: AccountState has %+v, Contacts %+v", step, g, c)
-		}
-	}
+	checkStoredContacts(t, s, account, step+": AccountState", got)
 }
 
 // AccountState gives an account's settings and contacts whichever of them

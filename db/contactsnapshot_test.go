@@ -12,26 +12,32 @@ import (
 // gives, with Account as asked.
 func checkContactsOf(t *testing.T, s *Store, account, step string) {
 	t.Helper()
-	ctx := context.Background()
-	want, err := s.Contacts(ctx, account)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.ContactsOf(ctx, account)
+	got, err := s.ContactsOf(context.Background(), account)
 	if err != nil {
 		t.Fatalf("%s: ContactsOf: %v", step, err)
+	}
+	checkStoredContacts(t, s, account, step+": ContactsOf", got)
+}
+
+// checkStoredContacts fails t unless got, read by what, holds the contacts
+// Contacts gives, in any order, with Account as asked.
+func checkStoredContacts(t *testing.T, s *Store, account, what string, got []Contact) {
+	t.Helper()
+	want, err := s.Contacts(context.Background(), account)
+	if err != nil {
+		t.Fatal(err)
 	}
 	byPassport := map[string]Contact{}
 	for _, c := range got {
 		byPassport[strings.ToLower(c.Passport)] = c
 	}
 	if len(got) != len(want) || len(byPassport) != len(want) {
-		t.Fatalf("%s: ContactsOf gave %d contacts %q, Contacts %d %q", step, len(got), got, len(want), want)
+		t.Fatalf("%s gave %d contacts %q, Contacts %d %q", what, len(got), got, len(want), want)
 	}
 	for _, c := range want {
 		c.Account = account
 		if g := byPassport[strings.ToLower(c.Passport)]; g != c {
-			t.Errorf("%s: ContactsOf has %+v, Contacts %+v", step, g, c)
+			t.Errorf("%s has %+v, Contacts %+v", what, g, c)
 		}
 	}
 }
