@@ -22,12 +22,13 @@ const accountStateSQL = `SELECT
 
 // AccountState returns the account's settings (DefaultSettings when none
 // are stored) and its contacts, as Settings and ContactsOf do, reading
-// both at once.
+// both at once. When it fails, the settings are still usable: the ones
+// read, or DefaultSettings when none could be.
 func (s *Store) AccountState(ctx context.Context, account string) (Settings, []Contact, error) {
 	if !s.snapshots {
 		st, err := s.Settings(ctx, account)
 		if err != nil {
-			return Settings{}, nil, err
+			return DefaultSettings(), nil, err
 		}
 		cs, err := s.ContactsOf(ctx, account)
 		return st, cs, err
@@ -41,7 +42,7 @@ func (s *Store) AccountState(ctx context.Context, account string) (Settings, []C
 	)
 	err := s.db.QueryRowContext(ctx, accountStateSQL, account).Scan(&nickSource, &showOffline, &keepOnline, &format, &doc, &count, &size, &hasRows)
 	if err != nil {
-		return Settings{}, nil, fmt.Errorf("db: state of %s: %w", account, err)
+		return DefaultSettings(), nil, fmt.Errorf("db: state of %s: %w", account, err)
 	}
 	st := DefaultSettings()
 	if nickSource.Valid {

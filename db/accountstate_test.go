@@ -80,13 +80,18 @@ func TestAccountState(t *testing.T) {
 	}
 }
 
-// AccountState stops at a cancelled context with its error.
+// AccountState stops at a cancelled context with its error, and still
+// gives settings a session can use.
 func TestAccountStateCanceled(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := s.AccountState(ctx, "alice@example.com"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "alice@example.com") {
+	st, _, err := s.AccountState(ctx, "alice@example.com")
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "alice@example.com") {
 		t.Errorf("AccountState with a cancelled context: %v; want an error naming the account", err)
+	}
+	if st != DefaultSettings() {
+		t.Errorf("settings with the error: %+v, want the defaults", st)
 	}
 }
 

@@ -151,7 +151,6 @@ func (s *session) loadState() {
 	st, stored, err := s.store.AccountState(s.ctx, s.account)
 	if err != nil {
 		s.log.Warn("reading settings and contacts", "err", err)
-		st = db.DefaultSettings()
 	}
 	s.settings = st
 	s.reserve(len(stored))
