@@ -424,7 +424,7 @@ func (b *bench) phaseB(ctx context.Context) error {
 		return err
 	}
 	defer br.Close()
-	base, err := b.stats(ctx, br)
+	base, _, _, err := b.settledStats(ctx, br)
 	if err != nil {
 		return err
 	}
@@ -486,7 +486,7 @@ func (b *bench) phaseB(ctx context.Context) error {
 		return <-errs
 	}
 	if b.o.Figures["memory"] {
-		mem := &MemoryResult{Contacts: b.lay.UserContacts + 1, Baseline: base}
+		mem := &MemoryResult{Contacts: b.lay.UserContacts + 1, Baseline: base, SettleMS: float64(b.o.Settle) / float64(time.Millisecond)}
 		b.res.Memory = mem
 		counts := append([]int(nil), b.o.MemSessions...)
 		sort.Ints(counts)
@@ -496,14 +496,15 @@ func (b *bench) phaseB(ctx context.Context) error {
 				stop()
 				return fmt.Errorf("logging in %d sessions: %w", n, err)
 			}
-			st, err := b.stats(ctx, br)
+			st, now, took, err := b.settledStats(ctx, br)
 			if err != nil {
 				stop()
 				return err
 			}
-			p := MemPoint{Sessions: n, Stats: st}
+			p := MemPoint{Sessions: n, Stats: st, AtOnce: now, SettledMS: float64(took) / float64(time.Millisecond)}
 			if n > 0 {
 				p.RSSPerSession = float64(st.RSSBytes-base.RSSBytes) / float64(n)
+				p.RSSPerSessionNow = float64(now.RSSBytes-base.RSSBytes) / float64(n)
 				if st.FromSelf {
 					p.HeapPerSession = float64(st.HeapInuse-base.HeapInuse) / float64(n)
 					p.GoroutinesPerSess = round3(float64(st.Goroutines-base.Goroutines) / float64(n))
@@ -534,6 +535,50 @@ func (b *bench) phaseB(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// settleQuiet is how long the bridge's RSS must stop falling to count as
+// settled, and settlePoll how often it is read meanwhile.
+const (
+	settleQuiet = time.Second
+	settlePoll  = 250 * time.Millisecond
+)
+
+// settledStats reads the bridge's statistics at once (now), then waits
+// until its RSS has stopped falling for settleQuiet, or for at most
+// -settle, and reads them again (st). A Go process keeps the heap a burst
+// of work freed until its background scavenger returns it to the system,
+// within a second or two; an idle bridge is measured after that. took is
+// how long it waited.
+func (b *bench) settledStats(ctx context.Context, br bridgeProc) (st, now ProcStats, took time.Duration, err error) {
+	now, err = b.stats(ctx, br)
+	if err != nil || b.o.Settle <= 0 {
+		return now, now, 0, err
+	}
+	start := time.Now()
+	deadline := start.Add(b.o.Settle)
+	low, lastDrop := now.RSSBytes, start
+	tick := time.NewTicker(settlePoll)
+	defer tick.Stop()
+	for time.Since(lastDrop) < settleQuiet && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return now, now, 0, ctx.Err()
+		case <-tick.C:
+		}
+		cur, err := br.Stats(ctx)
+		if err != nil {
+			return now, now, 0, err
+		}
+		// A drop smaller than this is noise: a page here and there.
+		if cur.RSSBytes < low-max(64<<10, low/500) {
+			lastDrop = time.Now()
+		}
+		low = min(low, cur.RSSBytes)
+	}
+	took = lastDrop.Sub(start)
+	st, err = b.stats(ctx, br)
+	return st, now, took, err
 }
 
 // stats asks the bridge for its statistics three times and keeps the median

@@ -108,6 +108,9 @@ func TestQuickBench(t *testing.T) {
 			if p.Stats.RSSBytes <= 0 || p.Stats.HeapInuse <= 0 || p.Stats.Goroutines <= 0 {
 				t.Errorf("memory with %d sessions: %+v", p.Sessions, p.Stats)
 			}
+			if p.AtOnce.RSSBytes <= 0 || p.SettledMS < 0 || p.SettledMS > float64(o.Settle/time.Millisecond) {
+				t.Errorf("memory with %d sessions, right after the logins: %+v, settled after %v ms (at most %v)", p.Sessions, p.AtOnce, p.SettledMS, o.Settle)
+			}
 		}
 	}
 	if c := got.CPU; c == nil || c.Throughput.Messages == 0 || c.Latency.Messages == 0 {

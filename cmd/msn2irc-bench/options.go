@@ -25,7 +25,8 @@ type options struct {
 	MemContacts int
 	Peers       int
 	Concurrency int
-	Bridge      string // "child" or "binary"
+	Settle      time.Duration // longest wait for the bridge's RSS to settle before memory is read
+	Bridge      string        // "child" or "binary"
 	BridgeBin   string
 	CPUProfile  string
 	HeapProfile string
@@ -82,6 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session (one of them an online peer)")
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
+	fs.DurationVar(&o.Settle, "settle", 15*time.Second, "longest wait, once sessions are idle, for the bridge's RSS to stop falling before memory is read (0: read at once)")
 	fs.StringVar(&o.Bridge, "bridge", "child", "how to run msn2irc: child (mapping.Bridge and ircd in a child process of this binary, with heap figures and profiles) or binary (the msn2irc binary given by -bridge-bin, RSS and CPU from /proc only)")
 	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary; built from this module with go build when empty")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bridge process to this file")
@@ -117,6 +119,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			"idle-contacts":     func() { o.MemContacts = 20 },
 			"peers":             func() { o.Peers = 2 },
 			"login-concurrency": func() { o.Concurrency = 4 },
+			"settle":            func() { o.Settle = 300 * time.Millisecond },
 		}
 		for name, f := range quick {
 			if !set[name] {
@@ -165,6 +168,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 {
 		return o, errors.New("counts must be at least 1")
+	}
+	if o.Settle < 0 {
+		return o, errors.New("-settle must not be negative")
 	}
 	o.CommandLine = append([]string{"msn2irc-bench"}, args...)
 	return o, nil

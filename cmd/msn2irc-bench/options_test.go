@@ -31,6 +31,9 @@ func TestParseOptions(t *testing.T) {
 	if q.LatRounds >= o.LatRounds || q.TPMessages >= o.TPMessages || slices.Max(q.LoginSizes) >= 1000 || slices.Max(q.MemSessions) >= 100 {
 		t.Errorf("-quick did not shrink the counts: %+v", q)
 	}
+	if q.Settle <= 0 || q.Settle >= o.Settle {
+		t.Errorf("-quick settles for %v, the default for %v", q.Settle, o.Settle)
+	}
 	if len(q.Figures) != 1 || !q.Figures["login"] {
 		t.Errorf("-figures login gave %v", q.Figures)
 	}
@@ -39,6 +42,7 @@ func TestParseOptions(t *testing.T) {
 		{"-figures", "speed"},
 		{"-sessions", "1,x"},
 		{"-runs", "0"},
+		{"-settle", "-1s"},
 		{"-bridge", "remote"},
 		{"-msn-server", "example.org:1863", "-user", "a@example.org:pw"},
 		{"-user", "no-password"},

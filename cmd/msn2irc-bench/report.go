@@ -112,12 +112,18 @@ type MemoryResult struct {
 	Contacts int        `json:"contacts_per_session"`
 	Baseline ProcStats  `json:"baseline"`
 	Points   []MemPoint `json:"points"`
+	SettleMS float64    `json:"settle_limit_ms"` // -settle
 }
 
 // MemPoint is the bridge process with a number of idle sessions.
 type MemPoint struct {
-	Sessions          int       `json:"sessions"`
-	Stats             ProcStats `json:"stats"`
+	Sessions int       `json:"sessions"`
+	Stats    ProcStats `json:"stats"` // once RSS stopped falling (see -settle)
+	// AtOnce is read right after the last session logged in, before the
+	// Go runtime returned the login burst's freed heap to the system.
+	AtOnce            ProcStats `json:"stats_at_once"`
+	SettledMS         float64   `json:"settled_after_ms"`
+	RSSPerSessionNow  float64   `json:"rss_bytes_per_session_at_once"`
 	RSSPerSession     float64   `json:"rss_bytes_per_session"`
 	HeapPerSession    float64   `json:"heap_bytes_per_session"` // heap in use after GC; 0 when unknown
 	GoroutinesPerSess float64   `json:"goroutines_per_session"`
@@ -265,6 +271,9 @@ func printTable(w io.Writer, r *Result) {
 		fmt.Fprintf(tw, "   0 sessions\t%.1f\t%.1f\t%d\n", mib(m.Baseline.RSSBytes), mib(m.Baseline.HeapInuse), m.Baseline.Goroutines)
 		for _, p := range m.Points {
 			fmt.Fprintf(tw, "   %d sessions\t%.1f\t%.1f\t%d\t%.1f\t%.1f\t%.2f\n", p.Sessions, mib(p.Stats.RSSBytes), mib(p.Stats.HeapInuse), p.Stats.Goroutines, p.RSSPerSession/1024, p.HeapPerSession/1024, p.GoroutinesPerSess)
+		}
+		for _, p := range m.Points {
+			fmt.Fprintf(tw, "   %d sessions, right after the logins\t%.1f\t\t\t%.1f\t\tRSS settled after %.1f s\n", p.Sessions, mib(p.AtOnce.RSSBytes), p.RSSPerSessionNow/1024, p.SettledMS/1000)
 		}
 		fmt.Fprintln(tw)
 	}
