@@ -631,12 +631,14 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 		}
 		u := cu.User
 		sanitizeUser(&u, w.srv.cfg.ServerName)
-		cur := w.setUserLocked(&u, a)
+		cur, fresh := w.setUserLocked(&u, a)
 		if cur == nil || !cu.In || ch == nil {
 			continue
 		}
 		m := Member{Nick: cu.Nick, Op: cu.Op, Voice: cu.Voice}
-		if _, in := ch.members[cur]; in {
+		if fresh {
+			w.joinLocked(ch, m, cur) // a member of nothing yet
+		} else if _, in := ch.members[cur]; in {
 			w.setMemberLocked(ch, m)
 		} else {
 			w.joinLocked(ch, m, cur)
@@ -646,11 +648,12 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 
 // setUserLocked is SetUser of u, whose nick is valid and which is
 // sanitized; a, when not nil, makes a new user's record and key. It
-// returns the user of u's nick, nil when that is the user's own.
-func (w *World) setUserLocked(u *User, a *userAlloc) *user {
+// returns the user of u's nick, nil when that is the user's own, and
+// whether that user is new and so a member of no channel.
+func (w *World) setUserLocked(u *User, a *userAlloc) (cur *user, fresh bool) {
 	if sameNick(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
-		return nil
+		return nil, false
 	}
 	cur, existed := w.userLocked(u.Nick)
 	var oldAway, oldRealname, key string
@@ -661,11 +664,11 @@ func (w *World) setUserLocked(u *User, a *userAlloc) *user {
 		cur = a.user()
 		key = a.key(u.Nick)
 		w.users[key] = cur
-		w.adoptGhostsLocked(key, cur)
+		fresh = !w.adoptGhostsLocked(key, cur)
 	}
 	cur.set(u)
 	if len(w.clients) == 0 {
-		return cur // nobody to tell
+		return cur, fresh // nobody to tell
 	}
 	if existed {
 		key = casefold(u.Nick)
@@ -691,18 +694,19 @@ func (w *World) setUserLocked(u *User, a *userAlloc) *user {
 	if wasOnline != u.Online {
 		w.monitorNotifyLocked(key, u.Online)
 	}
-	return cur
+	return cur, fresh
 }
 
 // adoptGhostsLocked makes u, a new user, the member that ghosts of its
-// nick (key) were in channels.
-func (w *World) adoptGhostsLocked(key string, u *user) {
+// nick (key) were in channels, and reports whether there were any.
+func (w *World) adoptGhostsLocked(key string, u *user) (adopted bool) {
 	if !w.ghosts {
-		return
+		return false
 	}
 	left := false
 	for _, ch := range w.channels {
 		if g, ok := ch.ghosts[key]; ok {
+			adopted = true
 			delete(ch.ghosts, key)
 			ch.members[u] = ch.members[g]
 			delete(ch.members, g)
@@ -715,6 +719,7 @@ func (w *World) adoptGhostsLocked(key string, u *user) {
 		left = left || len(ch.ghosts) > 0
 	}
 	w.ghosts = left
+	return adopted
 }
 
 // monitorNotifyLocked sends 730 or 731 about key to the clients monitoring it.

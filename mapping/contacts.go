@@ -235,8 +235,13 @@ func sortByPassport(cs []*contact) {
 // a contact other than passport.
 func (s *session) nickTaken(nick, passport string) bool {
 	cf := Casefold(nick)
-	if cf == Casefold(ServiceNick) || (s.world != nil && s.world.Nick() != "" && cf == Casefold(s.world.Nick())) {
+	if cf == Casefold(ServiceNick) {
 		return true
+	}
+	if s.world != nil {
+		if self := s.world.Nick(); self != "" && cf == Casefold(self) {
+			return true
+		}
 	}
 	if c, ok := s.nicks[cf]; ok && c.passport != passport {
 		return true
