@@ -118,3 +118,43 @@ func TestLoginFailingAfterTheContactList(t *testing.T) {
 		}
 	}
 }
+
+// Nicks stored by an earlier session hold in the next one before anything
+// looked one up: a new contact whose nick would be a stored contact's gets
+// another, and the service finds a stored contact by its nick.
+func TestStoredNicksAfterRestart(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	c.send("PRIVMSG msn :rename carol frank")
+	c.expectMsn("Renamed carol to frank")
+
+	e.restart()
+	const frank = "frank@example.com"
+	if err := e.msn.AddAccount(frank, password, "Frank"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.msn.Befriend(alice, frank); err != nil {
+		t.Fatal(err)
+	}
+	c2 := e.login("alice", alice, password, allCaps)
+	names := namesOf(c2)
+	newNick := ""
+	for n := range names {
+		if n != "frank" && strings.HasPrefix(n, "frank") {
+			newNick = n
+		}
+	}
+	if _, ok := names["frank"]; !ok || newNick == "" {
+		t.Fatalf("&msn after the restart: %v, want carol as frank and the new contact under another frank nick", names)
+	}
+	c2.send("WHOIS " + newNick)
+	c2.expect("the new contact under "+newNick, func(m *irc.Message) bool {
+		return m.Command == "320" && m.Param(1) == newNick && strings.HasPrefix(m.Trailing(), "is "+frank+" on MSN")
+	})
+	c2.send("PRIVMSG msn :rename frank caz")
+	c2.expectMsn("Renamed frank to caz")
+	c2.send("WHOIS caz")
+	c2.expect("carol under caz", func(m *irc.Message) bool {
+		return m.Command == "320" && m.Param(1) == "caz" && strings.HasPrefix(m.Trailing(), "is "+carol+" on MSN")
+	})
+}
