@@ -21,6 +21,18 @@ const (
 	codeUnderline = '\x1f'
 )
 
+// hasFormatCode reports whether s holds an IRC formatting code. The codes
+// are ASCII control characters, which UTF-8 never uses inside another
+// character, so the bytes are enough.
+func hasFormatCode(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 && isFormatCode(rune(s[i])) {
+			return true
+		}
+	}
+	return false
+}
+
 // isFormatCode reports whether c starts an IRC formatting code.
 func isFormatCode(c rune) bool {
 	switch c {
@@ -75,7 +87,7 @@ func countPrefix(s string, ok func(byte) bool, max int) int {
 // underline, strike-out, monospace, reverse, reset, and colour codes with
 // their digits). Other text, control characters included, is kept.
 func StripFormatting(s string) string {
-	if strings.IndexFunc(s, isFormatCode) < 0 {
+	if !hasFormatCode(s) {
 		return s
 	}
 	var b strings.Builder
@@ -232,6 +244,14 @@ func splitNewlines(text string) []string {
 // in effect over all of the visible text (white space does not count)
 // becomes the MSN effect; a style over only part of the text is lost.
 func FormatFromIRC(text string) (string, msn.Format) {
+	if !hasFormatCode(text) {
+		return text, msn.Format{} // most text: nothing to copy
+	}
+	return formatFromIRC(text)
+}
+
+// formatFromIRC is FormatFromIRC of text that may hold formatting codes.
+func formatFromIRC(text string) (string, msn.Format) {
 	var (
 		b                        strings.Builder
 		st                       style

@@ -123,3 +123,34 @@ func FuzzFormatFromIRC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainTextShortcuts checks that CleanLine and FormatFromIRC, which
+// return text as it is when there is nothing to change, give what their
+// full paths give.
+func FuzzPlainTextShortcuts(f *testing.F) {
+	for _, s := range []string{"", "hello", " hi", "hi ", "caf\u00e9", "a\tb", "x\u2028y", "\u00a0z", "z\u3000", "\xff", "\x02b\x02", "\u0085", "\x7f", "ok \U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := hasFormatCode(s), strings.IndexFunc(s, isFormatCode) >= 0; got != want {
+			t.Fatalf("hasFormatCode(%q) = %v, want %v", s, got, want)
+		}
+		if !hasFormatCode(s) {
+			if text, format := formatFromIRC(s); text != s || format != (msn.Format{}) {
+				t.Fatalf("formatFromIRC(%q) = (%q, %+v), but FormatFromIRC returns it unchanged", s, text, format)
+			}
+		}
+		for _, keep := range []bool{false, true} {
+			in := s
+			if !keep {
+				in = StripFormatting(s)
+			}
+			if want := cleanLine(in, keep); CleanLine(s, keep) != want {
+				t.Fatalf("CleanLine(%q, %v) = %q, the full path gives %q", s, keep, CleanLine(s, keep), want)
+			}
+			if isClean(in) && cleanLine(in, keep) != in {
+				t.Fatalf("isClean(%q) but cleanLine gives %q", in, cleanLine(in, keep))
+			}
+		}
+	})
+}

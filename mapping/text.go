@@ -31,6 +31,40 @@ func CleanLine(s string, keepFormatting bool) string {
 	if !keepFormatting {
 		s = StripFormatting(s)
 	}
+	if isClean(s) {
+		return s // most lines: nothing to copy
+	}
+	return cleanLine(s, keepFormatting)
+}
+
+// isClean reports whether cleanLine would return s as it is: valid UTF-8
+// without control characters or breaks, and without white space at either
+// end.
+func isClean(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || isControl(r) || isBreak(r) {
+			return false
+		}
+		i += size
+	}
+	if s == "" {
+		return true
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	return !unicode.IsSpace(first) && !unicode.IsSpace(last)
+}
+
+// cleanLine is CleanLine after formatting was stripped when asked.
+func cleanLine(s string, keepFormatting bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	inBreak := false
