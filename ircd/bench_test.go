@@ -190,5 +190,6 @@ func TestBenchmarks(t *testing.T) {
 		"WorldDraw":     BenchmarkWorldDraw,
 		"WorldSetUsers": BenchmarkWorldSetUsers,
 		"WorldAttach":   BenchmarkWorldAttach,
+		"ParseLine":     BenchmarkParseLine,
 	})
 }

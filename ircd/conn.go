@@ -732,23 +732,3 @@ func redactLine(m *irc.Message, line string) string {
 	}
 	return line
 }
-
-var errBadLine = errors.New("ircd: malformed line")
-
-// parseLine parses one line. It guards against inputs that make
-// irc.ParseMessage (v4.0.0) panic, such as tags followed by nothing ("@a ").
-func parseLine(line string) (m *irc.Message, err error) {
-	line = strings.TrimRight(line, "\r\n")
-	if strings.HasPrefix(line, "@") {
-		sp := strings.IndexByte(line, ' ')
-		if sp < 0 || strings.TrimLeft(line[sp+1:], " ") == "" {
-			return nil, errBadLine
-		}
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			m, err = nil, errBadLine
-		}
-	}()
-	return irc.ParseMessage(line)
-}
