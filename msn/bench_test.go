@@ -104,7 +104,7 @@ func BenchmarkParseMIMEText(b *testing.B) {
 		if m.contentType() != "text/plain" {
 			b.Fatalf("content type %q", m.contentType())
 		}
-		f := parseFormat(m.header["x-mms-im-format"])
+		f := parseFormat(m.header.get("x-mms-im-format"))
 		if textBody(m) == "" || f.Font != "Arial" {
 			b.Fatalf("text %q, format %+v", textBody(m), f)
 		}

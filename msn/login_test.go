@@ -437,6 +437,11 @@ func TestSilentReplyAfterLogin(t *testing.T) {
 	if m := waitFor[SystemMessage](t, s.c); m.Text != "The server is going down for maintenance in 5 minutes" {
 		t.Errorf("system message = %q", m.Text)
 	}
+	// The same fields in the headers; the body's win.
+	s.ns.sendPayload("MSG Hotmail Hotmail", "MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\nType: 1\r\nArg1: 9\r\n\r\nArg1: 7\r\n")
+	if m := waitFor[SystemMessage](t, s.c); m.Text != "The server is going down for maintenance in 7 minutes" {
+		t.Errorf("system message in headers = %q", m.Text)
+	}
 	// Garbage lines are skipped without losing the connection.
 	s.ns.sendRaw("\r\nnot a command\r\nFLN bob@example.com\r\n")
 	if p := waitFor[PresenceChanged](t, s.c); p.Passport != "bob@example.com" || p.Status != StatusOffline {

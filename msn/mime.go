@@ -10,13 +10,41 @@ import (
 
 // mimeMessage is a parsed MSG payload: headers (names lower-cased) and body.
 type mimeMessage struct {
-	header map[string]string
+	header headers
 	body   []byte
+	room   [4]field // header's storage for the usual few headers
+}
+
+// field is one "Name: value" line, its name lower-cased.
+type field struct{ name, value string }
+
+// headers are "Name: value" lines in the order read.
+type headers []field
+
+// get returns the value of the header called name (lower-case), or "".
+// Later duplicates win.
+func (h headers) get(name string) string {
+	v, _ := h.lookup(name)
+	return v
+}
+
+// lookup is get, also reporting whether the header is there at all.
+func (h headers) lookup(name string) (string, bool) {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].name == name {
+			return h[i].value, true
+		}
+	}
+	return "", false
 }
 
 // contentType returns the media type without parameters, lower-cased.
 func (m *mimeMessage) contentType() string {
-	ct := m.header["content-type"]
+	return mediaType(m.header.get("content-type"))
+}
+
+// mediaType returns a Content-Type value's media type, lower-cased.
+func mediaType(ct string) string {
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
@@ -25,8 +53,8 @@ func (m *mimeMessage) contentType() string {
 
 // param returns a parameter of the Content-Type header (e.g. charset).
 func (m *mimeMessage) param(name string) string {
-	parts := strings.Split(m.header["content-type"], ";")
-	for _, p := range parts[1:] {
+	_, params, _ := strings.Cut(m.header.get("content-type"), ";")
+	for p := range strings.SplitSeq(params, ";") {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
 			return strings.Trim(strings.TrimSpace(v), `"`)
@@ -39,7 +67,7 @@ func (m *mimeMessage) param(name string) string {
 // CRLF or LF. A payload without the blank line that ends the headers is all
 // headers. Header lines without a colon are ignored; later duplicates win.
 func parseMIME(p []byte) *mimeMessage {
-	m := &mimeMessage{header: map[string]string{}}
+	m := &mimeMessage{}
 	head := p
 	for off := 0; off < len(p); {
 		nl := bytes.IndexByte(p[off:], '\n')
@@ -53,7 +81,7 @@ func parseMIME(p []byte) *mimeMessage {
 		}
 		off += nl + 1
 	}
-	parseHeaderLines(head, m.header)
+	m.header = parseHeaderLines(head, m.room[:0])
 	return m
 }
 
@@ -77,12 +105,12 @@ func contentTypeOf(p []byte) string {
 			value = v // later duplicates win
 		}
 	}
-	m := mimeMessage{header: map[string]string{name: string(bytes.TrimSpace(value))}}
-	return m.contentType()
+	return mediaType(string(bytes.TrimSpace(value)))
 }
 
-// parseHeaderLines reads "Name: value" lines into h (names lower-cased).
-func parseHeaderLines(b []byte, h map[string]string) {
+// parseHeaderLines appends the "Name: value" lines of b to h (names
+// lower-cased).
+func parseHeaderLines(b []byte, h headers) headers {
 	rest := string(b)
 	for rest != "" {
 		var line string
@@ -96,8 +124,9 @@ func parseHeaderLines(b []byte, h map[string]string) {
 		if k == "" {
 			continue
 		}
-		h[k] = strings.TrimSpace(v)
+		h = append(h, field{k, strings.TrimSpace(v)})
 	}
+	return h
 }
 
 // commonNames are the header names of everyday messages, lower-cased.
@@ -114,10 +143,8 @@ func lowerName(k string) string {
 }
 
 // bodyFields parses a body made of "Name: value" lines (datacasts, invitations).
-func bodyFields(body []byte) map[string]string {
-	h := map[string]string{}
-	parseHeaderLines(body, h)
-	return h
+func bodyFields(body []byte) headers {
+	return parseHeaderLines(body, nil)
 }
 
 // textBody decodes a text/plain body: UTF-8 (invalid bytes replaced), or
@@ -151,7 +178,7 @@ func normalizeNewlines(s string) string {
 // parseFormat reads an X-MMS-IM-Format header value.
 func parseFormat(v string) Format {
 	var f Format
-	for _, field := range strings.Split(v, ";") {
+	for field := range strings.SplitSeq(v, ";") {
 		k, val, ok := strings.Cut(strings.TrimSpace(field), "=")
 		if !ok {
 			continue
@@ -343,26 +370,26 @@ func describeContent(m *mimeMessage) string {
 	switch ct {
 	case "text/x-msmsgsinvite":
 		f := bodyFields(m.body)
-		if strings.EqualFold(f["invitation-command"], "CANCEL") {
+		if strings.EqualFold(f.get("invitation-command"), "CANCEL") {
 			return "a cancelled invitation"
 		}
-		if strings.EqualFold(f["invitation-command"], "ACCEPT") {
+		if strings.EqualFold(f.get("invitation-command"), "ACCEPT") {
 			return "an accepted invitation"
 		}
-		if strings.EqualFold(f["application-guid"], "{5D3E02AB-6190-11d3-BBBB-00C04F795683}") || f["application-file"] != "" {
-			if name := f["application-file"]; name != "" {
+		if strings.EqualFold(f.get("application-guid"), "{5D3E02AB-6190-11d3-BBBB-00C04F795683}") || f.get("application-file") != "" {
+			if name := f.get("application-file"); name != "" {
 				return "a file transfer (" + sanitizeText(name) + ")"
 			}
 			return "a file transfer"
 		}
-		if app := f["application-name"]; app != "" {
+		if app := f.get("application-name"); app != "" {
 			return "an invitation (" + sanitizeText(app) + ")"
 		}
 		return "an invitation"
 	case "application/x-msnmsgrp2p":
 		return "peer-to-peer data (file transfer, display picture or emoticon)"
 	case "text/x-msnmsgr-datacast":
-		switch strings.TrimSpace(bodyFields(m.body)["id"]) {
+		switch strings.TrimSpace(bodyFields(m.body).get("id")) {
 		case "2":
 			return "a wink"
 		case "3":

@@ -33,7 +33,7 @@ func TestParseMIMEText(t *testing.T) {
 	if got := textBody(m); got != "line one\nline two: not a header" {
 		t.Errorf("body = %q", got)
 	}
-	f := parseFormat(m.header["x-mms-im-format"])
+	f := parseFormat(m.header.get("x-mms-im-format"))
 	want := Format{Font: "Segoe UI", Bold: true, Italic: true, Underline: true, Strike: true, Color: 0xff, Charset: "80", Pitch: "22", RTL: true}
 	if f != want {
 		t.Errorf("format = %+v, want %+v", f, want)
@@ -51,7 +51,7 @@ func TestParseMIMEVariants(t *testing.T) {
 		t.Errorf("LF-only: %q %q", m.contentType(), textBody(m))
 	}
 	m = parseMIME([]byte("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: bob@example.com\r\n"))
-	if m.header["typinguser"] != "bob@example.com" || len(m.body) != 0 {
+	if m.header.get("typinguser") != "bob@example.com" || len(m.body) != 0 {
 		t.Errorf("no blank line: %v %q", m.header, m.body)
 	}
 	m = parseMIME([]byte("Content-Type: text/plain; charset=ISO-8859-1\r\n\r\ncaf\xe9"))
@@ -164,7 +164,7 @@ func FuzzParseMIME(f *testing.F) {
 		if !utf8.ValidString(text) || strings.Contains(text, "\r") {
 			t.Fatalf("text %q not clean", text)
 		}
-		fm := parseFormat(m.header["x-mms-im-format"])
+		fm := parseFormat(m.header.get("x-mms-im-format"))
 		h := formatHeader(fm)
 		if strings.ContainsAny(h, "\r\n") {
 			t.Fatalf("format header %q has a line break", h)

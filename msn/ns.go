@@ -162,31 +162,33 @@ func (c *Client) onNSMessage(cmd *Command) {
 	}
 	switch m.contentType() {
 	case "application/x-msmsgssystemmessage":
-		f := bodyFields(m.body)
-		for k, v := range m.header {
-			if _, ok := f[k]; !ok {
-				f[k] = v
+		// The fields are in the body, or, from some servers, in the headers.
+		body := bodyFields(m.body)
+		get := func(name string) string {
+			if v, ok := body.lookup(name); ok {
+				return v
 			}
+			return m.header.get(name)
 		}
-		if f["type"] == "1" {
+		if get("type") == "1" {
 			text := "The server is going down for maintenance"
-			if n, err := strconv.Atoi(f["arg1"]); err == nil {
+			if n, err := strconv.Atoi(get("arg1")); err == nil {
 				text += fmt.Sprintf(" in %d minutes", n)
 			}
 			c.events.push(SystemMessage{Text: text})
 		}
 	case "text/x-msmsgsinitialemailnotification":
 		f := bodyFields(m.body)
-		if n, err := strconv.Atoi(f["inbox-unread"]); err == nil && n > 0 {
+		if n, err := strconv.Atoi(f.get("inbox-unread")); err == nil && n > 0 {
 			c.events.push(SystemMessage{Text: fmt.Sprintf("You have %d unread e-mail messages", n)})
 		}
 	case "text/x-msmsgsemailnotification":
 		f := bodyFields(m.body)
-		from := sanitizeText(f["from"])
-		if addr := sanitizeText(f["from-addr"]); addr != "" {
+		from := sanitizeText(f.get("from"))
+		if addr := sanitizeText(f.get("from-addr")); addr != "" {
 			from += " <" + addr + ">"
 		}
-		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + sanitizeText(f["subject"])})
+		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + sanitizeText(f.get("subject"))})
 	}
 }
 

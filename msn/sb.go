@@ -298,18 +298,18 @@ func (s *Switchboard) onMessage(cmd *Command) {
 	var ev Event
 	switch ct {
 	case "text/plain":
-		if pc := m.header["p4-context"]; pc != "" {
+		if pc := m.header.get("p4-context"); pc != "" {
 			name = decodeName(pc)
 		}
 		ev = MessageReceived{Switchboard: s, From: from, FriendlyName: name, Text: textBody(m),
-			Format: parseFormat(m.header["x-mms-im-format"]), Time: time.Now()}
+			Format: parseFormat(m.header.get("x-mms-im-format")), Time: time.Now()}
 	case "text/x-msmsgscontrol":
-		if m.header["typinguser"] == "" {
+		if m.header.get("typinguser") == "" {
 			return
 		}
 		ev = TypingReceived{Switchboard: s, From: from}
 	case "text/x-msnmsgr-datacast":
-		if strings.TrimSpace(bodyFields(m.body)["id"]) == "1" {
+		if strings.TrimSpace(bodyFields(m.body).get("id")) == "1" {
 			ev = NudgeReceived{Switchboard: s, From: from}
 		} else {
 			ev = UnsupportedContent{Switchboard: s, From: from, ContentType: ct, Description: describeContent(m)}
