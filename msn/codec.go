@@ -442,30 +442,40 @@ func truncate(s string, n int) string {
 // empty names, parameters with white space or control characters, and empty
 // parameters (which would produce double spaces).
 func AppendCommand(dst []byte, cmd *Command) ([]byte, error) {
-	if !validName(cmd.Name) {
-		return dst, fmt.Errorf("%w: name %q", ErrBadCommand, cmd.Name)
+	return appendCommand(dst, cmd.Name, 0, cmd.Params, cmd.Payload)
+}
+
+// appendCommand is AppendCommand for the command name with params,
+// preceded by the TrID trid unless it is 0, and payload unless it is nil.
+func appendCommand(dst []byte, name string, trid uint32, params []string, payload []byte) ([]byte, error) {
+	if !validName(name) {
+		return dst, fmt.Errorf("%w: name %q", ErrBadCommand, name)
 	}
-	dst = append(dst, cmd.Name...)
-	for _, p := range cmd.Params {
+	dst = append(dst, name...)
+	if trid != 0 {
+		dst = append(dst, ' ')
+		dst = strconv.AppendUint(dst, uint64(trid), 10)
+	}
+	for _, p := range params {
 		if p == "" {
-			return dst, fmt.Errorf("%w: %s has an empty parameter", ErrBadCommand, cmd.Name)
+			return dst, fmt.Errorf("%w: %s has an empty parameter", ErrBadCommand, name)
 		}
 		for i := 0; i < len(p); i++ {
 			if p[i] <= ' ' || p[i] == 0x7f {
-				return dst, fmt.Errorf("%w: %s parameter %q has white space or a control character", ErrBadCommand, cmd.Name, truncate(p, 40))
+				return dst, fmt.Errorf("%w: %s parameter %q has white space or a control character", ErrBadCommand, name, truncate(p, 40))
 			}
 		}
 		dst = append(dst, ' ')
 		dst = append(dst, p...)
 	}
-	if cmd.Payload != nil {
-		if len(cmd.Payload) > MaxPayloadSize {
-			return dst, fmt.Errorf("%w: %d bytes", ErrPayloadTooLong, len(cmd.Payload))
+	if payload != nil {
+		if len(payload) > MaxPayloadSize {
+			return dst, fmt.Errorf("%w: %d bytes", ErrPayloadTooLong, len(payload))
 		}
 		dst = append(dst, ' ')
-		dst = strconv.AppendInt(dst, int64(len(cmd.Payload)), 10)
+		dst = strconv.AppendInt(dst, int64(len(payload)), 10)
 		dst = append(dst, '\r', '\n')
-		dst = append(dst, cmd.Payload...)
+		dst = append(dst, payload...)
 		return dst, nil
 	}
 	return append(dst, '\r', '\n'), nil

@@ -31,7 +31,7 @@ type link struct {
 	held   []byte     // commands sent while corked; under wmu
 
 	mu      sync.Mutex
-	pending map[string]*call
+	pending map[uint32]*call // by TrID
 	closed  bool
 	err     error // why the link ended
 	// timed holds the calls started with start, in start order, until
@@ -45,15 +45,21 @@ type link struct {
 	done chan struct{} // closed when the read loop has ended
 }
 
-// call is a request waiting for its reply: on ch, or, for a request
-// started with start, through done (then deadline bounds the wait).
+// call is a request waiting for its reply: on ch (request), or through
+// done (start). The sweeper fails it with ErrTimeout at deadline.
 type call struct {
 	names    []string // reply command names accepted besides numeric errors
+	self     bool     // a reply named like the request is accepted too
 	ch       chan reply
 	done     func(*Command, error)
 	name     string // the request's command, for errors
-	trid     string
+	trid     uint32
 	deadline time.Time
+}
+
+// accepts reports whether a reply named name answers c.
+func (c *call) accepts(name string) bool {
+	return c.self && name == c.name || contains(c.names, name)
 }
 
 // finish hands r to whoever waits for c. The caller has removed c from
@@ -83,45 +89,75 @@ func newLink(conn net.Conn, log *slog.Logger, trid *atomic.Uint32) *link {
 		r:       NewReader(conn, ServerPayloads),
 		log:     log,
 		trid:    trid,
-		pending: map[string]*call{},
+		pending: map[uint32]*call{},
 		done:    make(chan struct{}),
 	}
 }
 
 // nextTrID returns a fresh transaction id.
-func (l *link) nextTrID() string { return strconv.FormatUint(uint64(l.trid.Add(1)), 10) }
+func (l *link) nextTrID() uint32 {
+	for {
+		if t := l.trid.Add(1); t != 0 { // 0 is no TrID
+			return t
+		}
+	}
+}
 
 // send writes one command.
 func (l *link) send(cmd *Command) error {
+	return l.sendParts(cmd.Name, 0, cmd.Params, cmd.Payload)
+}
+
+// sendParts writes the command name with params, preceded by trid unless
+// it is 0, and payload unless it is nil.
+func (l *link) sendParts(name string, trid uint32, params []string, payload []byte) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	if l.corked {
 		n := len(l.held)
 		var err error
-		if l.held, err = AppendCommand(l.held, cmd); err != nil {
+		if l.held, err = appendCommand(l.held, name, trid, params, payload); err != nil {
 			l.held = l.held[:n]
 			return err
 		}
-		l.logSent(cmd)
+		l.logSent(name, trid, params, payload)
 		return nil
 	}
-	buf, err := AppendCommand(nil, cmd)
+	bp := writeBuffers.Get().(*[]byte)
+	defer putWriteBuffer(bp)
+	buf, err := appendCommand((*bp)[:0], name, trid, params, payload)
+	*bp = buf
 	if err != nil {
 		return err
 	}
-	l.logSent(cmd)
+	l.logSent(name, trid, params, payload)
 	if err := l.writeLocked(buf); err != nil {
-		return fmt.Errorf("%w: writing %s: %v", ErrClosed, cmd.Name, err)
+		return fmt.Errorf("%w: writing %s: %v", ErrClosed, name, err)
 	}
 	return nil
 }
 
+// writeBuffers hold commands on their way to the connection.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// putWriteBuffer returns a buffer to writeBuffers, unless a large payload
+// grew it.
+func putWriteBuffer(bp *[]byte) {
+	if cap(*bp) <= 8<<10 {
+		writeBuffers.Put(bp)
+	}
+}
+
 // logSent logs an outgoing command at debug level, without secrets or payload.
-func (l *link) logSent(cmd *Command) {
+func (l *link) logSent(name string, trid uint32, params []string, payload []byte) {
 	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		cmd := &Command{Name: name, Params: params}
+		if trid != 0 {
+			cmd.Params = append([]string{strconv.FormatUint(uint64(trid), 10)}, params...)
+		}
 		attrs := []any{"dir", "->", "line", redactLine(cmd)}
-		if cmd.Payload != nil {
-			attrs = append(attrs, "payload_bytes", len(cmd.Payload))
+		if payload != nil {
+			attrs = append(attrs, "payload_bytes", len(payload))
 		}
 		l.log.Debug("msn line", attrs...)
 	}
@@ -172,25 +208,28 @@ func (l *link) flush() error {
 // ErrTimeout, when ctx ends, or when the link ends (ErrClosed).
 func (l *link) request(ctx context.Context, timeout time.Duration, name string, params []string, payload []byte, also ...string) (*Command, error) {
 	t := l.nextTrID()
-	c := &call{names: append([]string{name}, also...), ch: make(chan reply, 1)}
+	c := &call{names: also, self: true, ch: make(chan reply, 1), name: name, trid: t}
 	l.mu.Lock()
 	if l.closed {
 		err := l.err
 		l.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	c.deadline = time.Now().Add(timeout)
 	l.pending[t] = c
+	l.timeLocked(c)
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
-		delete(l.pending, t)
+		if l.pending[t] == c {
+			delete(l.pending, t)
+		}
 		l.mu.Unlock()
 	}()
-	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
-	if err := l.send(cmd); err != nil {
+	if err := l.sendParts(name, t, params, payload); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return l.wait(ctx, timeout, name, c)
+	return l.wait(ctx, name, c)
 }
 
 // start sends name with a fresh TrID as its first parameter and returns
@@ -212,8 +251,7 @@ func (l *link) start(timeout time.Duration, name string, params []string, payloa
 	l.pending[t] = c
 	l.timeLocked(c)
 	l.mu.Unlock()
-	cmd := &Command{Name: name, Params: append([]string{t}, params...), Payload: payload}
-	if err := l.send(cmd); err != nil {
+	if err := l.sendParts(name, t, params, payload); err != nil {
 		l.mu.Lock()
 		mine := l.pending[t] == c
 		if mine {
@@ -283,9 +321,8 @@ func (l *link) sweep() {
 	}
 }
 
-func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *call) (*Command, error) {
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
+// wait waits for the reply to c, which the sweeper fails at its deadline.
+func (l *link) wait(ctx context.Context, name string, c *call) (*Command, error) {
 	select {
 	case r := <-c.ch:
 		if r.err != nil {
@@ -296,8 +333,6 @@ func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *
 			return r.cmd, &ServerError{Code: code, Command: name}
 		}
 		return r.cmd, nil
-	case <-timer.C:
-		return nil, fmt.Errorf("%s: %w", name, ErrTimeout)
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%s: %w (%v)", name, ErrTimeout, ctx.Err())
@@ -308,13 +343,14 @@ func (l *link) wait(ctx context.Context, timeout time.Duration, name string, c *
 
 // deliver hands cmd to the request it answers, if any, and reports whether it did.
 func (l *link) deliver(cmd *Command) bool {
-	t := cmd.Param(0)
-	if t == "" || t == "0" {
+	n, err := strconv.ParseUint(cmd.Param(0), 10, 32)
+	if err != nil || n == 0 {
 		return false
 	}
+	t := uint32(n)
 	l.mu.Lock()
 	c, ok := l.pending[t]
-	if ok && !cmd.IsError() && !contains(c.names, cmd.Name) {
+	if ok && !cmd.IsError() && !c.accepts(cmd.Name) {
 		ok = false
 	}
 	if ok {
@@ -380,7 +416,7 @@ func (l *link) run(handle func(*Command)) error {
 	}
 	l.closed = true
 	pend := l.pending
-	l.pending = map[string]*call{}
+	l.pending = map[uint32]*call{}
 	l.timed = nil
 	if l.sweeper != nil {
 		l.sweeper.Stop()

@@ -128,8 +128,7 @@ func (c *Client) onCHL(cmd *Command) {
 	c.mu.Unlock()
 	id, answer := ChallengeResponse(v, chl)
 	// The reply "QRY t" needs no handling; a wrong answer would get 540 and a disconnect.
-	qry := &Command{Name: "QRY", Params: []string{l.nextTrID(), id}, Payload: []byte(answer)}
-	if err := l.send(qry); err != nil {
+	if err := l.sendParts("QRY", l.nextTrID(), []string{id}, []byte(answer)); err != nil {
 		c.log.Debug("msn: answering CHL", "err", err)
 	}
 }

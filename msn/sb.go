@@ -414,8 +414,7 @@ func (s *Switchboard) Send(ctx context.Context, ack AckMode, payload []byte) err
 	}
 	s.touch()
 	if ack == AckNone || ack == AckNAK {
-		cmd := &Command{Name: "MSG", Params: []string{s.l.nextTrID(), string(ack)}, Payload: payload}
-		if err := s.l.send(cmd); err != nil {
+		if err := s.l.sendParts("MSG", s.l.nextTrID(), []string{string(ack)}, payload); err != nil {
 			return fmt.Errorf("msn: MSG: %w", err)
 		}
 		return nil
