@@ -46,12 +46,13 @@ type link struct {
 }
 
 // call is a request waiting for its reply: on ch (request), or through
-// done (start). The sweeper fails it with ErrTimeout at deadline.
+// done (start, for messages). The sweeper fails it with ErrTimeout at
+// deadline.
 type call struct {
 	names    []string // reply command names accepted besides numeric errors
 	self     bool     // a reply named like the request is accepted too
 	ch       chan reply
-	done     func(*Command, error)
+	done     Outcome
 	name     string // the request's command, for errors
 	trid     uint32
 	deadline time.Time
@@ -63,18 +64,21 @@ func (c *call) accepts(name string) bool {
 }
 
 // finish hands r to whoever waits for c. The caller has removed c from
-// pending, so it runs once per call.
+// pending, so it runs once per call. A message's outcome is an error
+// wrapped as SendText returns it: ErrNAK for NAK.
 func (c *call) finish(r reply) {
 	switch {
 	case c.done == nil:
 		c.ch <- r
 	case r.err != nil:
-		c.done(nil, fmt.Errorf("%s: %w", c.name, r.err))
+		c.done.MessageOutcome(fmt.Errorf("msn: %s: %w", c.name, r.err))
 	case r.cmd.IsError():
 		code, _ := strconv.Atoi(r.cmd.Name)
-		c.done(r.cmd, &ServerError{Code: code, Command: c.name})
+		c.done.MessageOutcome(fmt.Errorf("msn: %w", &ServerError{Code: code, Command: c.name}))
+	case r.cmd.Name == "NAK":
+		c.done.MessageOutcome(fmt.Errorf("msn: %s: %w", c.name, ErrNAK))
 	default:
-		c.done(r.cmd, nil)
+		c.done.MessageOutcome(nil)
 	}
 }
 
@@ -233,12 +237,12 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 }
 
 // start sends name with a fresh TrID as its first parameter and returns
-// once it is written, without waiting: done is called once, from another
-// goroutine, with the reply request would return (the reply with the same
-// TrID named one of replies, or a numeric error), with ErrClosed when the
-// link ends first, or with ErrTimeout after timeout. replies is not
+// once it is written, without waiting: done gets the outcome once, from
+// another goroutine: nil for a reply with the same TrID named one of
+// replies (ErrNAK for NAK), a *ServerError for a numeric error, ErrClosed
+// when the link ends first, or ErrTimeout after timeout. replies is not
 // copied. When start returns an error, done is never called.
-func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, replies []string, done func(*Command, error)) error {
+func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, replies []string, done Outcome) error {
 	t := l.nextTrID()
 	c := &call{names: replies, done: done, name: name}
 	l.mu.Lock()
@@ -341,11 +345,13 @@ func (l *link) wait(ctx context.Context, name string, c *call) (*Command, error)
 	}
 }
 
-// deliver hands cmd to the request it answers, if any, and reports whether it did.
-func (l *link) deliver(cmd *Command) bool {
+// deliver hands cmd to the request it answers, if any, and reports
+// whether it did, and whether cmd is still referred to (kept): a started
+// message's outcome keeps nothing of its reply.
+func (l *link) deliver(cmd *Command) (delivered, kept bool) {
 	n, err := strconv.ParseUint(cmd.Param(0), 10, 32)
 	if err != nil || n == 0 {
-		return false
+		return false, false
 	}
 	t := uint32(n)
 	l.mu.Lock()
@@ -357,14 +363,15 @@ func (l *link) deliver(cmd *Command) bool {
 		delete(l.pending, t)
 	}
 	l.mu.Unlock()
-	if ok {
-		c.finish(reply{cmd: cmd})
+	if !ok {
+		return false, false
 	}
-	return ok
+	c.finish(reply{cmd: cmd})
+	return true, c.done == nil
 }
 
 // recyclable are the commands that, once handled and not delivered to a
-// request, nothing refers to: the lines of a contact list and presence
+// request that keeps them, nothing refers to: the lines of a contact list and presence
 // changes, which the handlers copy what they keep from. The reader parses
 // the next line into such a command instead of allocating one.
 var recyclable = map[string]bool{"LST": true, "LSG": true, "ILN": true, "NLN": true, "FLN": true}
@@ -401,7 +408,7 @@ func (l *link) run(handle func(*Command)) error {
 			l.log.Debug("msn line", attrs...)
 		}
 		handle(cmd)
-		if !l.deliver(cmd) && recyclable[cmd.Name] {
+		if delivered, kept := l.deliver(cmd); !kept && (delivered || recyclable[cmd.Name]) {
 			l.r.recycle(cmd)
 		}
 	}

@@ -447,18 +447,29 @@ func (s *Switchboard) SendText(ctx context.Context, text string, f Format) error
 // an error, and no channel, when the message could not be written.
 func (s *Switchboard) StartText(ctx context.Context, text string, f Format, timeout time.Duration) (<-chan error, error) {
 	out := make(chan error, 1)
-	if err := s.StartTextFunc(ctx, text, f, timeout, func(err error) { out <- err }); err != nil {
+	if err := s.StartTextFunc(ctx, text, f, timeout, OutcomeFunc(func(err error) { out <- err })); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// Outcome receives the outcome of a message started with StartTextFunc.
+type Outcome interface {
+	// MessageOutcome is called once, from another goroutine (the
+	// switchboard's reader, or a timer), and must not block for long: the
+	// switchboard reads nothing while it runs.
+	MessageOutcome(err error)
+}
+
+// OutcomeFunc is a function that receives an outcome.
+type OutcomeFunc func(err error)
+
+// MessageOutcome calls f(err).
+func (f OutcomeFunc) MessageOutcome(err error) { f(err) }
+
 // StartTextFunc is StartText with the outcome passed to done instead of a
-// channel. done is called once, from another goroutine (the switchboard's
-// reader, or a timer), and must not block for long: the switchboard reads
-// nothing while it runs. When StartTextFunc returns an error, done is
-// never called.
-func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, timeout time.Duration, done func(error)) error {
+// channel. When StartTextFunc returns an error, done is never called.
+func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, timeout time.Duration, done Outcome) error {
 	payload := textPayload(text, f)
 	if len(payload) > MaxSBMessagePayload {
 		return fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
@@ -470,17 +481,7 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 		timeout = s.c.cfg.RequestTimeout
 	}
 	s.touch()
-	err := s.l.start(timeout, "MSG", ackAlwaysParams, payload, msgReplies, func(r *Command, err error) {
-		switch {
-		case err != nil:
-			done(fmt.Errorf("msn: %w", err))
-		case r.Name == "NAK":
-			done(fmt.Errorf("msn: MSG: %w", ErrNAK))
-		default:
-			done(nil)
-		}
-	})
-	if err != nil {
+	if err := s.l.start(timeout, "MSG", ackAlwaysParams, payload, msgReplies, done); err != nil {
 		return fmt.Errorf("msn: %w", err)
 	}
 	return nil
