@@ -16,13 +16,34 @@ func handlerCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // handlerCtxWithin is handlerCtx with another timeout.
 func handlerCtxWithin(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	deadline := time.Now().Add(timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		return context.WithDeadline(ctx, d)
-	}
-	c := &lazyDeadlineCtx{Context: ctx, deadline: deadline}
-	return c, func() { c.end(context.Canceled) }
+	c := handlerCtxAt(ctx, time.Now(), timeout)
+	return c, c.cancel
 }
+
+// endingCtx is a context with what ends it.
+type endingCtx interface {
+	context.Context
+	cancel()
+}
+
+// handlerCtxAt is handlerCtxWithin for a call that starts at now, in one
+// allocation: the caller ends it with cancel.
+func handlerCtxAt(ctx context.Context, now time.Time, timeout time.Duration) endingCtx {
+	deadline := now.Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		c, cancel := context.WithDeadline(ctx, d)
+		return cancelCtx{c, cancel}
+	}
+	return &lazyDeadlineCtx{Context: ctx, deadline: deadline}
+}
+
+// cancelCtx is a context and its CancelFunc.
+type cancelCtx struct {
+	context.Context
+	stop context.CancelFunc
+}
+
+func (c cancelCtx) cancel() { c.stop() }
 
 // lazyDeadlineCtx is a context with a deadline whose timer is armed on the
 // first call to Done.
@@ -78,6 +99,9 @@ func (c *lazyDeadlineCtx) expiredLocked() error {
 	}
 	return nil
 }
+
+// cancel ends the context with context.Canceled.
+func (c *lazyDeadlineCtx) cancel() { c.end(context.Canceled) }
 
 // end ends the context with err, once, and releases its timer.
 func (c *lazyDeadlineCtx) end(err error) {

@@ -126,9 +126,9 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if self {
 			continue
 		}
-		hctx, cancel := handlerCtx(ctx)
+		hctx := handlerCtxAt(ctx, now, handleTimeout)
 		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, Text: text, Tags: tags, Time: now})
-		cancel()
+		hctx.cancel()
 		c.replyError(w, cmd, err)
 	}
 }
