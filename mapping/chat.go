@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
@@ -31,7 +30,7 @@ type conv struct {
 	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
 	detached bool            // an older query superseded by a newer switchboard
 	closed   bool            // the user left the channel
-	lastUse  time.Time
+	lastUse  uint64          // convState.uses when last used; the least recently used idle query is closed first
 }
 
 // target is where the conversation shows: a channel, or "" (the user's query).
@@ -88,10 +87,19 @@ type inFlight struct {
 	o       *outgoing
 	err     error
 	settled bool
+
+	// Where the outcome goes when the switchboard reports it.
+	s   *session
+	cv  *conv
+	snd *sender
 }
+
+// MessageOutcome hands the outcome of the piece to the session.
+func (f *inFlight) MessageOutcome(err error) { f.s.arrive(f.cv, f.snd, f, err) }
 
 // convState indexes the conversations of a session.
 type convState struct {
+	uses     uint64 // how many times a conversation was used; a clock for lastUse
 	bySB     map[*msn.Switchboard]*conv
 	queries  map[string]*conv // by passport
 	channels map[string]*conv // by casefolded name
@@ -159,7 +167,7 @@ func (s *session) holdUnknown(ev msn.Event) bool {
 func (s *session) claim(cv *conv, sb *msn.Switchboard) {
 	s.convs.bySB[sb] = cv
 	cv.sb = sb
-	cv.lastUse = time.Now()
+	cv.lastUse = s.convs.use()
 	held := s.convs.unknown[sb]
 	delete(s.convs.unknown, sb)
 	for _, ev := range held {
@@ -412,7 +420,7 @@ func (s *session) pump(cv *conv) {
 		return
 	}
 	sb := cv.sb
-	cv.lastUse = time.Now()
+	cv.lastUse = s.convs.use()
 	for _, p := range cv.invites {
 		s.inviteInto(cv, sb, p)
 	}
@@ -440,7 +448,7 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 				snd = &sender{sb: sb}
 				cv.snd = snd
 			}
-			f := &inFlight{o: o}
+			f := &inFlight{o: o, s: s, cv: cv, snd: snd}
 			snd.flights = append(snd.flights, f)
 			s.cork(sb)
 			var err error
@@ -448,9 +456,7 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 				err = sb.SendNudge(s.ctx)
 				s.outcomeSoon(cv, snd, f, err)
 			} else {
-				err = sb.StartTextFunc(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout, func(err error) {
-					s.arrive(cv, snd, f, err)
-				})
+				err = sb.StartTextFunc(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout, f)
 				if err != nil {
 					s.outcomeSoon(cv, snd, f, err)
 				}
@@ -841,7 +847,7 @@ func (s *session) evictIdle() bool {
 		if cv.channel != "" || cv.busy || cv.snd != nil || len(cv.queue) > 0 || cv.sb == nil {
 			continue
 		}
-		if victim == nil || cv.lastUse.Before(victim.lastUse) {
+		if victim == nil || cv.lastUse < victim.lastUse {
 			victim = cv
 		}
 	}
@@ -873,4 +879,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// use returns the next tick of the clock of conversation uses.
+func (cs *convState) use() uint64 {
+	cs.uses++
+	return cs.uses
 }
