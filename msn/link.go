@@ -236,13 +236,13 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 	return l.wait(ctx, name, c)
 }
 
-// start sends name with a fresh TrID as its first parameter and returns
-// once it is written, without waiting: done gets the outcome once, from
+// start sends name with a fresh TrID as its first parameter, at now, and
+// returns once it is written, without waiting: done gets the outcome once, from
 // another goroutine: nil for a reply with the same TrID named one of
 // replies (ErrNAK for NAK), a *ServerError for a numeric error, ErrClosed
 // when the link ends first, or ErrTimeout after timeout. replies is not
 // copied. When start returns an error, done is never called.
-func (l *link) start(timeout time.Duration, name string, params []string, payload []byte, replies []string, done Outcome) error {
+func (l *link) start(now time.Time, timeout time.Duration, name string, params []string, payload []byte, replies []string, done Outcome) error {
 	t := l.nextTrID()
 	c := &call{names: replies, done: done, name: name}
 	l.mu.Lock()
@@ -251,7 +251,7 @@ func (l *link) start(timeout time.Duration, name string, params []string, payloa
 		l.mu.Unlock()
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	c.trid, c.deadline = t, time.Now().Add(timeout)
+	c.trid, c.deadline = t, now.Add(timeout)
 	l.pending[t] = c
 	l.timeLocked(c)
 	l.mu.Unlock()

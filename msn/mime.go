@@ -3,6 +3,7 @@ package msn
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -293,10 +294,13 @@ func textHeader(f Format) string {
 var plainTextHeader = textHeaderStart + formatHeader(Format{}) + "\r\n\r\n"
 
 // textPayload builds a text/plain MSG payload; line breaks become CRLF.
-func textPayload(text string, f Format) []byte {
+func textPayload(text string, f Format) []byte { return appendTextPayload(nil, text, f) }
+
+// appendTextPayload appends the payload textPayload builds to b.
+func appendTextPayload(b []byte, text string, f Format) []byte {
 	text = normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD"))
 	h := textHeader(f)
-	b := make([]byte, 0, len(h)+wireLen(text))
+	b = slices.Grow(b, len(h)+wireLen(text))
 	b = append(b, h...)
 	for {
 		i := strings.IndexByte(text, '\n')
@@ -320,10 +324,12 @@ var nudgePayload = []byte("MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-dat
 // at UTF-8 boundaries (preferring line and word breaks).
 // The line break or space a piece was split at is dropped. Text that
 // fits is returned as the only piece; empty text gives no pieces.
-func SplitText(text string, f Format) []string {
+func SplitText(text string, f Format) []string { return AppendSplitText(nil, text, f) }
+
+// AppendSplitText appends the pieces SplitText gives to out.
+func AppendSplitText(out []string, text string, f Format) []string {
 	text = normalizeNewlines(strings.ToValidUTF8(text, "\uFFFD"))
 	budget := MaxSBMessagePayload - len(textHeader(f))
-	var out []string
 	for text != "" {
 		if wireLen(text) <= budget {
 			out = append(out, text)

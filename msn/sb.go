@@ -322,9 +322,12 @@ func (s *Switchboard) onMessage(cmd *Command) {
 	s.c.events.push(ev)
 }
 
-func (s *Switchboard) touch() {
+func (s *Switchboard) touch() { s.touchAt(time.Now()) }
+
+// touchAt records activity at now.
+func (s *Switchboard) touchAt(now time.Time) {
 	s.mu.Lock()
-	s.lastActive = time.Now()
+	s.lastActive = now
 	s.mu.Unlock()
 }
 
@@ -470,7 +473,11 @@ func (f OutcomeFunc) MessageOutcome(err error) { f(err) }
 // StartTextFunc is StartText with the outcome passed to done instead of a
 // channel. When StartTextFunc returns an error, done is never called.
 func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, timeout time.Duration, done Outcome) error {
-	payload := textPayload(text, f)
+	// The payload is copied as it is written, so its buffer is reused.
+	bp := writeBuffers.Get().(*[]byte)
+	defer putWriteBuffer(bp)
+	payload := appendTextPayload((*bp)[:0], text, f)
+	*bp = payload
 	if len(payload) > MaxSBMessagePayload {
 		return fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
 	}
@@ -480,8 +487,9 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 	if timeout <= 0 {
 		timeout = s.c.cfg.RequestTimeout
 	}
-	s.touch()
-	if err := s.l.start(timeout, "MSG", ackAlwaysParams, payload, msgReplies, done); err != nil {
+	now := time.Now()
+	s.touchAt(now)
+	if err := s.l.start(now, timeout, "MSG", ackAlwaysParams, payload, msgReplies, done); err != nil {
 		return fmt.Errorf("msn: %w", err)
 	}
 	return nil
