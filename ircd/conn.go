@@ -32,6 +32,7 @@ type Client struct {
 	conn   net.Conn
 	remote string
 	host   string
+	lineAt time.Time // when the line being handled was read (by its read loop); zero before
 
 	out        chan *irc.Message // made with the writer (startWriter); never closed
 	w          writer
@@ -492,6 +493,7 @@ type lineReader struct {
 	buf        []byte          // nil while waiting with nothing buffered
 	start, end int
 	discarding bool
+	reads      uint64 // reads that returned bytes
 }
 
 // readBufs holds the small buffers of readers that are waiting.
@@ -600,6 +602,9 @@ func (r *lineReader) readLine() ([]byte, error) {
 			r.grow() // a long line
 		}
 		n, err := r.read()
+		if n > 0 {
+			r.reads++
+		}
 		if n > 0 && r.end+n == len(r.buf) && len(r.buf) < maxReadBuf {
 			defer r.grow() // a burst: read more at a time from now on
 		}
@@ -616,6 +621,7 @@ func (c *Client) readLoop(ctx context.Context) {
 	r := newLineReader(c.conn)
 	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
 	lastActive := time.Now()
+	var readsSeen uint64 // r.reads when lastActive was read
 	pinged := false
 	debug := c.srv.log.Enabled(ctx, slog.LevelDebug)
 	var armed time.Time // the read deadline set last; zero when unknown
@@ -676,7 +682,12 @@ func (c *Client) readLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		lastActive = time.Now()
+		if r.reads != readsSeen {
+			// A line read along with the one before is as recent.
+			readsSeen = r.reads
+			lastActive = time.Now()
+		}
+		c.lineAt = lastActive
 		pinged = false
 		if len(line) == 0 {
 			continue

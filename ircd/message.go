@@ -56,7 +56,10 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if cmd == "TAGMSG" && len(tags) == 0 {
 		return // nothing to relay
 	}
-	now := time.Now()
+	now := c.lineAt
+	if now.IsZero() {
+		now = time.Now()
+	}
 	for _, target := range targets {
 		if target == "" {
 			continue
