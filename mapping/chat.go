@@ -43,6 +43,7 @@ type outgoing struct {
 	outboxID int64  // the outbox row it came from, 0 when none
 	retried  bool
 	pieces   []string
+	piece    [1]string // pieces' room when the message fits one
 	format   msn.Format
 	sent     int  // pieces acknowledged
 	written  int  // pieces written to the current sender's switchboard (>= sent)
@@ -482,7 +483,7 @@ func (s *session) prepare(o *outgoing) {
 	} else {
 		text = StripFormatting(text)
 	}
-	o.pieces = msn.SplitText(text, o.format)
+	o.pieces = msn.AppendSplitText(o.piece[:0], text, o.format)
 }
 
 // outcomeSoon hands the session an outcome known at once (a nudge, a

@@ -90,21 +90,46 @@ func (s *session) serveReady() {
 }
 
 // serveOne runs one action or event that is ready, or takes a stop
-// request, and reports whether there was one.
+// request, and reports whether there was one. A stop request comes first;
+// actions and events take turns, so a flood of one does not hold up the
+// other. (Receiving from each channel on its own costs less than a select
+// over all three.)
 func (s *session) serveOne() bool {
+	select {
+	case reason := <-s.stopCh:
+		s.ending = reason
+		return true
+	default:
+	}
+	s.eventsFirst = !s.eventsFirst
+	if s.eventsFirst {
+		return s.serveEvent() || s.serveAction()
+	}
+	return s.serveAction() || s.serveEvent()
+}
+
+// serveAction runs an action, if one is ready.
+func (s *session) serveAction() bool {
 	select {
 	case fn := <-s.actions:
 		s.checkSaves()
 		fn()
-	case ev, ok := <-s.events:
-		s.checkSaves()
-		s.takeEvent(ev, ok)
-	case reason := <-s.stopCh:
-		s.ending = reason
+		return true
 	default:
 		return false
 	}
-	return true
+}
+
+// serveEvent handles an event of the MSN client, if one is ready.
+func (s *session) serveEvent() bool {
+	select {
+	case ev, ok := <-s.events:
+		s.checkSaves()
+		s.takeEvent(ev, ok)
+		return true
+	default:
+		return false
+	}
 }
 
 // takeEvent handles an event of the MSN client, or the end of its events.

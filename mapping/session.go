@@ -63,6 +63,7 @@ type session struct {
 	convs       convState
 	pending     []time.Time // when clients that have not attached yet were authenticated, oldest first
 	ending      string
+	eventsFirst bool // serveOne looks at events before actions this time
 	stopped     bool // no reconnect (OUT OTH, wrong password)
 	reconnects  int
 	reconnectT  *time.Timer
@@ -163,6 +164,18 @@ func (s *session) authorize(password string) (*ircd.World, error) {
 // post runs fn on the session goroutine. It reports false when the session
 // has stopped taking work. Safe from any goroutine.
 func (s *session) post(fn func()) bool {
+	// Without waiting first, which costs less than the select below.
+	select {
+	case <-s.quit:
+		return false
+	default:
+	}
+	select {
+	case s.actions <- fn:
+		s.wake()
+		return true
+	default:
+	}
 	select {
 	case s.actions <- fn:
 		s.wake()
