@@ -237,8 +237,8 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 }
 
 // start sends name with a fresh TrID as its first parameter, at now, and
-// returns once it is written, without waiting: done gets the outcome once, from
-// another goroutine: nil for a reply with the same TrID named one of
+// returns once it is written, without waiting. done gets the outcome once,
+// from another goroutine: nil for a reply with the same TrID named one of
 // replies (ErrNAK for NAK), a *ServerError for a numeric error, ErrClosed
 // when the link ends first, or ErrTimeout after timeout. replies is not
 // copied. When start returns an error, done is never called.
