@@ -90,11 +90,21 @@ func (n *nsConn) fail(code int, trid string) bool {
 	return false
 }
 
-// handle runs one command; false closes the connection.
+// handle runs one command; false closes the connection, once the user is
+// signed off, so that whoever sees the close also sees them offline.
 func (n *nsConn) handle(cmd *msn.Command) bool {
 	s := n.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !n.dispatchCmd(cmd) {
+		s.signOff(n)
+		return false
+	}
+	return true
+}
+
+// dispatchCmd runs one command; false ends the connection. s.mu held.
+func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 	if n.acct == nil {
 		return n.handleLogin(cmd)
 	}
@@ -148,7 +158,6 @@ func (n *nsConn) handle(cmd *msn.Command) bool {
 	case "QRY":
 		return n.qry(cmd)
 	case "OUT":
-		s.signOff(n)
 		return false
 	}
 	return true

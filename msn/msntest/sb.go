@@ -44,6 +44,13 @@ func (s *Server) serveSB(w *wire, c net.Conn) {
 func (s *Server) sbGone(sc *sbConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sc.leave()
+}
+
+// leave takes the connection out of its session, which ends when its last
+// member leaves; the others get BYE. s.mu held.
+func (sc *sbConn) leave() {
+	s := sc.s
 	sess := sc.sess
 	if sess == nil {
 		return
@@ -67,11 +74,22 @@ func (sc *sbConn) err(code int, trid string) {
 	sc.w.sendLine(strconv.Itoa(code) + " " + trid)
 }
 
-// handle runs one switchboard command; false closes the connection.
+// handle runs one switchboard command; false closes the connection, once
+// the user has left the session, so that whoever sees the close also sees a
+// session without them.
 func (sc *sbConn) handle(cmd *msn.Command) bool {
 	s := sc.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !sc.dispatch(cmd) {
+		sc.leave()
+		return false
+	}
+	return true
+}
+
+// dispatch runs one command; false ends the connection. s.mu held.
+func (sc *sbConn) dispatch(cmd *msn.Command) bool {
 	trid := cmd.Param(0)
 	if sc.sess == nil {
 		switch cmd.Name {
