@@ -75,6 +75,10 @@ type sender struct {
 	mu      sync.Mutex
 	arrived []arrival
 	posted  bool // the session has been asked to take them
+
+	// taken is the session's: the room of the outcomes it took last,
+	// which arrived takes turns with so that a burst allocates none.
+	taken []arrival
 }
 
 // arrival is an outcome not taken by the session yet.
@@ -107,6 +111,27 @@ type convState struct {
 	unknown  map[*msn.Switchboard][]msn.Event
 	waiting  []*conv            // conversations waiting for a switchboard slot
 	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
+	flights  []*inFlight        // taken outcomes' records, for the next written pieces
+}
+
+// newFlight gives a record for a piece about to be written.
+func (cs *convState) newFlight() *inFlight {
+	if n := len(cs.flights); n > 0 {
+		f := cs.flights[n-1]
+		cs.flights[n-1] = nil
+		cs.flights = cs.flights[:n-1]
+		return f
+	}
+	return new(inFlight)
+}
+
+// freeFlight keeps the record of a piece whose outcome the session took:
+// nothing refers to it any more.
+func (cs *convState) freeFlight(f *inFlight) {
+	*f = inFlight{}
+	if len(cs.flights) < maxInFlight {
+		cs.flights = append(cs.flights, f)
+	}
 }
 
 func (cs *convState) init() {
@@ -449,7 +474,8 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 				snd = &sender{sb: sb}
 				cv.snd = snd
 			}
-			f := &inFlight{o: o, s: s, cv: cv, snd: snd}
+			f := s.convs.newFlight()
+			f.o, f.s, f.cv, f.snd = o, s, cv, snd
 			snd.flights = append(snd.flights, f)
 			s.cork(sb)
 			var err error
@@ -511,26 +537,31 @@ func (s *session) arrive(cv *conv, snd *sender, f *inFlight, err error) {
 func (s *session) takeOutcomes(cv *conv, snd *sender) {
 	snd.mu.Lock()
 	arrived := snd.arrived
-	snd.arrived = nil
+	snd.arrived, snd.taken = snd.taken[:0], nil
 	snd.posted = false
 	snd.mu.Unlock()
 	for _, a := range arrived {
 		a.f.err, a.f.settled = a.err, true
 	}
-	took := false
-	for len(snd.flights) > 0 && snd.flights[0].settled {
-		h := snd.flights[0]
-		snd.flights[0] = nil
-		snd.flights = snd.flights[1:]
+	clear(arrived)
+	snd.taken = arrived[:0]
+	n := 0
+	for n < len(snd.flights) && snd.flights[n].settled {
+		h := snd.flights[n]
+		n++
 		if h.err != nil && s.ctx.Err() != nil {
 			return // the session is ending
 		}
 		s.acked(cv, snd, h.o, h.err)
-		took = true
 	}
-	if took {
-		s.afterAcks(cv, snd)
+	if n == 0 {
+		return
 	}
+	for _, h := range snd.flights[:n] {
+		s.convs.freeFlight(h)
+	}
+	snd.flights = dropFront(snd.flights, n)
+	s.afterAcks(cv, snd)
 }
 
 // retire ends the sender of a conversation that has nothing in flight;
@@ -603,8 +634,7 @@ func (s *session) afterAcks(cv *conv, snd *sender) {
 		for n < len(cv.queue) && cv.queue[n].done {
 			n++
 		}
-		clear(cv.queue[:n])
-		cv.queue = cv.queue[n:]
+		cv.queue = dropFront(cv.queue, n)
 	}
 	if len(snd.flights) == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
 		s.retire(cv)

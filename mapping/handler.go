@@ -57,20 +57,28 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
 	if !queueable(m) {
-		return h.do(ctx, func() error { return h.s.onUserMessage(m) })
+		return h.do(ctx, func() error { return h.s.onUserMessage(m, nil) })
 	}
 	// The client reads its next line while the session sends this one, so
 	// a burst of messages flows through both at once.
-	s := h.s
-	posted := s.post(func() {
-		if err := s.onUserMessage(m); err != nil {
-			s.notice("Your message to " + m.Target + " was not sent: " + replyText(err) + ".")
-		}
-	})
-	if !posted {
+	if !h.s.postAction(&userPost{s: h.s, m: m}) {
 		return errors.New("the MSN session has ended")
 	}
 	return nil
+}
+
+// userPost is a message of the user on its way to the session, with the
+// room of the outgoing message it becomes.
+type userPost struct {
+	s *session
+	m ircd.Message
+	o outgoing
+}
+
+func (u *userPost) run() {
+	if err := u.s.onUserMessage(u.m, &u.o); err != nil {
+		u.s.notice("Your message to " + u.m.Target + " was not sent: " + replyText(err) + ".")
+	}
 }
 
 // queueable reports whether the session can take m without the client
@@ -174,8 +182,9 @@ func (s *session) checkSelfNick() {
 	}
 }
 
-// onUserMessage routes a PRIVMSG, NOTICE or TAGMSG from the user.
-func (s *session) onUserMessage(m ircd.Message) error {
+// onUserMessage routes a PRIVMSG, NOTICE or TAGMSG from the user; room,
+// when not nil, is where the message it sends is kept.
+func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 	target := m.Target
 	switch {
 	case Casefold(target) == Casefold(ServiceNick):
@@ -200,33 +209,37 @@ func (s *session) onUserMessage(m ircd.Message) error {
 		if cv == nil {
 			return &ircd.Reply{Code: irc.ERR_NOSUCHCHANNEL, Params: []string{target}, Text: "No such channel"}
 		}
-		return s.userMessage(cv, nil, m)
+		return s.userMessage(cv, nil, m, room)
 	}
 	c, ok := s.lookupContact(target)
 	if !ok {
 		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{target}, Text: "No such nick"}
 	}
-	return s.userMessage(s.convs.queries[c.passport], c, m)
+	return s.userMessage(s.convs.queries[c.passport], c, m, room)
 }
 
-// userMessage sends what the user typed to a contact (c set) or a channel.
-func (s *session) userMessage(cv *conv, c *contact, m ircd.Message) error {
+// userMessage sends what the user typed to a contact (c set) or a channel,
+// as an outgoing message kept in room (a new one when nil).
+func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoing) error {
 	if m.Command == "TAGMSG" {
 		if m.Tags["+typing"] == "active" {
 			s.sendTyping(cv)
 		}
 		return nil
 	}
-	var o *outgoing
+	o := room
+	if o == nil {
+		o = new(outgoing)
+	}
 	if cmd, args, ok := ParseCTCP(m.Text); ok {
 		if m.Command != "PRIVMSG" {
 			return nil // CTCP replies mean nothing on MSN
 		}
 		switch cmd {
 		case "ACTION":
-			o = &outgoing{kind: "action", text: CleanLine(ActionText(s.world.Nick(), args), true)}
+			*o = outgoing{kind: "action", text: CleanLine(ActionText(s.world.Nick(), args), true)}
 		case "NUDGE":
-			o = &outgoing{kind: "nudge"}
+			*o = outgoing{kind: "nudge"}
 		default:
 			return errors.New("CTCP " + cmd + " is not supported on MSN")
 		}
@@ -235,7 +248,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message) error {
 		if strings.TrimSpace(StripFormatting(text)) == "" {
 			return nil
 		}
-		o = &outgoing{kind: "text", text: text}
+		*o = outgoing{kind: "text", text: text}
 	}
 	if c != nil {
 		s.sendTo(c, o)

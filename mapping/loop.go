@@ -111,9 +111,9 @@ func (s *session) serveOne() bool {
 // serveAction runs an action, if one is ready.
 func (s *session) serveAction() bool {
 	select {
-	case fn := <-s.actions:
+	case a := <-s.actions:
 		s.checkSaves()
-		fn()
+		a.run()
 		return true
 	default:
 		return false

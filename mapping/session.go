@@ -29,7 +29,7 @@ type session struct {
 	store   *db.Store
 
 	// Safe from any goroutine.
-	actions  chan func()
+	actions  chan action
 	started  chan *msn.Client // the first login's client, before it connects
 	logged   chan loginResult // how the first login ended
 	ready    chan struct{}    // closed once the first login ended
@@ -100,7 +100,7 @@ func newSession(b *Bridge, account, password string) *session {
 		account:  account,
 		log:      b.log.With("account", account),
 		store:    b.cfg.Store,
-		actions:  make(chan func(), 64),
+		actions:  make(chan action, 64),
 		started:  make(chan *msn.Client, 1),
 		logged:   make(chan loginResult, 1),
 		ready:    make(chan struct{}),
@@ -161,9 +161,23 @@ func (s *session) authorize(password string) (*ircd.World, error) {
 	return s.world, nil
 }
 
+// action is work for the session goroutine.
+type action interface{ run() }
+
+// actionFunc is a function run as an action.
+type actionFunc func()
+
+func (f actionFunc) run() { f() }
+
 // post runs fn on the session goroutine. It reports false when the session
 // has stopped taking work. Safe from any goroutine.
 func (s *session) post(fn func()) bool {
+	return s.postAction(actionFunc(fn))
+}
+
+// postAction is post for an action that is not a function: one that
+// carries its own data costs one allocation instead of two.
+func (s *session) postAction(fn action) bool {
 	// Without waiting first, which costs less than the select below.
 	select {
 	case <-s.quit:
@@ -194,7 +208,7 @@ func (s *session) call(ctx context.Context, fn func()) error {
 		fn()
 	}
 	select {
-	case s.actions <- f:
+	case s.actions <- actionFunc(f):
 		s.wake()
 	case <-s.quit:
 		return errSessionEnded
