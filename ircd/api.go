@@ -52,6 +52,7 @@ type Backend interface {
 // the goroutine of the client that did it, after ircd checked the command
 // (the target exists, the parameters are there). A returned *Reply is sent to
 // that client; any other error is sent as a FAIL (standard-replies) or NOTICE.
+// The context of a call bounds it and must not be used once it returned.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.
 	Attached(ctx context.Context, c *Client)

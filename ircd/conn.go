@@ -32,7 +32,8 @@ type Client struct {
 	conn   net.Conn
 	remote string
 	host   string
-	lineAt time.Time // when the line being handled was read (by its read loop); zero before
+	lineAt time.Time        // when the line being handled was read (by its read loop); zero before
+	msgCtx *lazyDeadlineCtx // the context of the last Handler.Message call (messageCtx)
 
 	out        chan *irc.Message // made with the writer (startWriter); never closed
 	w          writer

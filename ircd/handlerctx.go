@@ -37,6 +37,21 @@ func handlerCtxAt(ctx context.Context, now time.Time, timeout time.Duration) end
 	return &lazyDeadlineCtx{Context: ctx, deadline: deadline}
 }
 
+// messageCtx is handlerCtxAt for Handler.Message, which the client calls
+// for every message it sends: the context of the previous call is used
+// again when nothing waited on it, so that a burst allocates none. Only the
+// client's goroutine calls it.
+func (c *Client) messageCtx(ctx context.Context, now time.Time) endingCtx {
+	deadline := now.Add(handleTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		return handlerCtxAt(ctx, now, handleTimeout)
+	}
+	if c.msgCtx == nil || !c.msgCtx.reuse(ctx, deadline) {
+		c.msgCtx = &lazyDeadlineCtx{Context: ctx, deadline: deadline}
+	}
+	return c.msgCtx
+}
+
 // cancelCtx is a context and its CancelFunc.
 type cancelCtx struct {
 	context.Context
@@ -98,6 +113,19 @@ func (c *lazyDeadlineCtx) expiredLocked() error {
 		return context.DeadlineExceeded
 	}
 	return nil
+}
+
+// reuse makes an ended context that nothing waited on a new one with
+// parent ctx and deadline; it reports false, changing nothing, when
+// something did (its Done channel exists), as that may still be watched.
+func (c *lazyDeadlineCtx) reuse(ctx context.Context, deadline time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done != nil || c.err == nil {
+		return false
+	}
+	c.Context, c.deadline, c.err = ctx, deadline, nil
+	return true
 }
 
 // cancel ends the context with context.Canceled.

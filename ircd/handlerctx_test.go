@@ -87,3 +87,44 @@ func TestHandlerCtx(t *testing.T) {
 		t.Fatalf("deadline %v, want the parent's", d)
 	}
 }
+
+// A client's message contexts: one nobody waited on serves the next call;
+// one somebody waited on stays ended, and the next call gets another.
+func TestMessageCtx(t *testing.T) {
+	c := &Client{}
+	now := time.Now()
+	first := c.messageCtx(context.Background(), now)
+	if d, ok := first.Deadline(); !ok || !d.Equal(now.Add(handleTimeout)) {
+		t.Fatalf("deadline %v %v, want %v", d, ok, now.Add(handleTimeout))
+	}
+	first.cancel()
+	later := now.Add(time.Second)
+	second := c.messageCtx(context.Background(), later)
+	if second != first {
+		t.Error("an unwatched context was not used again")
+	}
+	if err := second.Err(); err != nil {
+		t.Fatalf("a context used again: %v", err)
+	}
+	if d, _ := second.Deadline(); !d.Equal(later.Add(handleTimeout)) {
+		t.Fatalf("a context used again has deadline %v, want %v", d, later.Add(handleTimeout))
+	}
+	watched := second.Done()
+	second.cancel()
+	third := c.messageCtx(context.Background(), later)
+	if third == second {
+		t.Fatal("a watched context was used again")
+	}
+	select {
+	case <-watched:
+	default:
+		t.Fatal("a watched context is open again")
+	}
+	if err := second.Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a watched context after its call: %v", err)
+	}
+	// A call still running (not cancelled) is never shared.
+	if fourth := c.messageCtx(context.Background(), later); fourth == third {
+		t.Fatal("a context in use was handed out again")
+	}
+}

@@ -129,7 +129,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if self {
 			continue
 		}
-		hctx := handlerCtxAt(ctx, now, handleTimeout)
+		hctx := c.messageCtx(ctx, now)
 		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, Text: text, Tags: tags, Time: now})
 		hctx.cancel()
 		c.replyError(w, cmd, err)
