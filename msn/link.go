@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -349,11 +350,10 @@ func (l *link) wait(ctx context.Context, name string, c *call) (*Command, error)
 // whether it did, and whether cmd is still referred to (kept): a started
 // message's outcome keeps nothing of its reply.
 func (l *link) deliver(cmd *Command) (delivered, kept bool) {
-	n, err := strconv.ParseUint(cmd.Param(0), 10, 32)
-	if err != nil || n == 0 {
+	t, ok := parseTrID(cmd.Param(0))
+	if !ok {
 		return false, false
 	}
-	t := uint32(n)
 	l.mu.Lock()
 	c, ok := l.pending[t]
 	if ok && !cmd.IsError() && !c.accepts(cmd.Name) {
@@ -368,6 +368,26 @@ func (l *link) deliver(cmd *Command) (delivered, kept bool) {
 	}
 	c.finish(reply{cmd: cmd})
 	return true, c.done == nil
+}
+
+// parseTrID reads a transaction ID: a decimal number from 1 to 2^32-1.
+// Most lines that have none (LST, ILN, NLN) have a word there instead, so
+// it reports false without making an error.
+func parseTrID(s string) (uint32, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		if n = n*10 + uint64(d); n > math.MaxUint32 {
+			return 0, false
+		}
+	}
+	return uint32(n), n != 0
 }
 
 // recyclable are the commands that, once handled and not delivered to a
