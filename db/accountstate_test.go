@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checkAccountState fails t unless AccountState gives the settings
@@ -19,10 +20,11 @@ func checkAccountState(t *testing.T, s *Store, account, step string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, got, err := s.AccountState(ctx, account)
+	state, err := s.AccountState(ctx, account)
 	if err != nil {
 		t.Fatalf("%s: AccountState: %v", step, err)
 	}
+	st, got := state.Settings, state.Contacts
 	if st != wantSt {
 		t.Errorf("%s: AccountState settings %+v, Settings %+v", step, st, wantSt)
 	}
@@ -41,9 +43,9 @@ func TestAccountState(t *testing.T) {
 	t.Cleanup(func() { old.Close() })
 	for name, s := range map[string]*Store{"current schema": cur, "before snapshots": old} {
 		t.Run(name, func(t *testing.T) {
-			st, cs, err := s.AccountState(ctx, "new@example.com")
-			if err != nil || st != DefaultSettings() || len(cs) != 0 {
-				t.Errorf("a new account: %+v, %q, %v; want the default settings and no contacts", st, cs, err)
+			state, err := s.AccountState(ctx, "new@example.com")
+			if err != nil || state.Settings != DefaultSettings() || len(state.Contacts) != 0 {
+				t.Errorf("a new account: %+v, %v; want the default settings and no contacts", state, err)
 			}
 			settings := Settings{NickSource: NickSourceName, ShowOffline: false, KeepOnline: true, Formatting: false}
 			if err := s.SaveSettings(ctx, "set@example.com", settings); err != nil {
@@ -65,7 +67,8 @@ func TestAccountState(t *testing.T) {
 			for _, acct := range []string{"new@example.com", "set@example.com", "both@example.com", "BOTH@Example.com", "listed@example.com"} {
 				checkAccountState(t, s, acct, acct)
 			}
-			st, cs, err = s.AccountState(ctx, "Both@example.com")
+			state, err = s.AccountState(ctx, "Both@example.com")
+			st, cs := state.Settings, state.Contacts
 			if err != nil || st != settings {
 				t.Errorf("settings %+v, %v; want %+v", st, err, settings)
 			}
@@ -80,18 +83,61 @@ func TestAccountState(t *testing.T) {
 	}
 }
 
+// AccountState says whether an account has kept messages and pending
+// authorization requests, on the current schema; before snapshots it does
+// not know, and says there may be.
+func TestAccountStateKeptAndPending(t *testing.T) {
+	ctx := context.Background()
+	cur, _ := openTemp(t)
+	old, err := open(ctx, filepath.Join(t.TempDir(), "old.db"), migrations[:snapshotVersion-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { old.Close() })
+	check := func(s *Store, account string, kept, pending bool) {
+		t.Helper()
+		state, err := s.AccountState(ctx, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state.HasKept != kept || state.HasPending != pending {
+			t.Errorf("%s: kept messages %v, pending requests %v; want %v, %v", account, state.HasKept, state.HasPending, kept, pending)
+		}
+	}
+	now := time.Now()
+	for _, s := range []*Store{cur, old} {
+		if _, err := s.SaveReplay(ctx, StoredMessage{Account: "kept@example.com", From: "bob", Command: "PRIVMSG", Text: "hi", Time: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddPending(ctx, AuthRequest{Account: "asked@example.com", Passport: "carol@example.com", Received: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(cur, "new@example.com", false, false)
+	check(cur, "Kept@example.com", true, false)
+	check(cur, "asked@example.com", false, true)
+	check(old, "new@example.com", true, true)
+	if err := cur.DeletePending(ctx, "asked@example.com", "carol@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	check(cur, "asked@example.com", false, false)
+}
+
 // AccountState stops at a cancelled context with its error, and still
 // gives settings a session can use.
 func TestAccountStateCanceled(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	st, _, err := s.AccountState(ctx, "alice@example.com")
+	state, err := s.AccountState(ctx, "alice@example.com")
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "alice@example.com") {
 		t.Errorf("AccountState with a cancelled context: %v; want an error naming the account", err)
 	}
-	if st != DefaultSettings() {
-		t.Errorf("settings with the error: %+v, want the defaults", st)
+	if state.Settings != DefaultSettings() {
+		t.Errorf("settings with the error: %+v, want the defaults", state.Settings)
+	}
+	if !state.HasKept || !state.HasPending {
+		t.Errorf("with the error, kept messages %v and pending requests %v; want both true (not known)", state.HasKept, state.HasPending)
 	}
 }
 
@@ -126,7 +172,7 @@ func BenchmarkAccountState(b *testing.B) {
 					}
 					b.StartTimer()
 					if read == "one" {
-						if _, _, err := s.AccountState(ctx, acct); err != nil {
+						if _, err := s.AccountState(ctx, acct); err != nil {
 							b.Fatal(err)
 						}
 						continue

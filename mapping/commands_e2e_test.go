@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/irc.v4"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -247,4 +248,25 @@ func TestSessionEndsWithLastClient(t *testing.T) {
 		}
 		pollPause()
 	}
+}
+
+// A request stored by an earlier run (the one that got it had no client
+// to tell) is announced to the first client of the next session.
+func TestStoredAuthorizationRequestAnnounced(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	e.stop()
+	ctx, cancel := ctxT()
+	defer cancel()
+	store, err := db.Open(ctx, e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.AddPending(ctx, db.AuthRequest{Account: alice, Passport: "ivy@example.com", FriendlyName: "Ivy", Received: time.Now()})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	c := e.login("alice", alice, password, allCaps)
+	c.expectMsn("ivy@example.com (Ivy) added you to their contact list")
 }

@@ -148,11 +148,16 @@ func (c *contact) online() bool {
 
 // loadState reads the account's settings and stored nicks.
 func (s *session) loadState() {
-	st, stored, err := s.store.AccountState(s.ctx, s.account)
+	st, err := s.store.AccountState(s.ctx, s.account)
 	if err != nil {
 		s.log.Warn("reading settings and contacts", "err", err)
 	}
-	s.settings = st
+	s.settings = st.Settings
+	stored := st.Contacts
+	if !st.HasKept {
+		s.replayKept.loaded = true // none: the first client needs no look
+	}
+	s.noPending = !st.HasPending
 	s.reserve(len(stored))
 	for _, c := range stored {
 		p := strings.ToLower(c.Passport)

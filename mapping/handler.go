@@ -157,6 +157,9 @@ func (s *session) onAttached(c *ircd.Client) {
 			s.notice("Not connected to MSN right now; reconnecting.")
 		}
 	}
+	if s.noPending {
+		return
+	}
 	pend, err := s.store.Pending(s.ctx, s.account)
 	if err != nil {
 		s.log.Warn("reading authorization requests", "err", err)

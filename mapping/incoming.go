@@ -159,6 +159,7 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	p := strings.ToLower(ev.Passport)
 	name := cleanName(ev.FriendlyName)
+	s.noPending = false
 	if err := s.store.AddPending(s.ctx, db.AuthRequest{Account: s.account, Passport: p, FriendlyName: name, Received: time.Now()}); err != nil {
 		s.log.Warn("storing authorization request", "err", err)
 	}

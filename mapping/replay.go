@@ -73,6 +73,9 @@ func (s *session) keep(m ircd.Message) {
 // replay delivers the messages kept while no client was attached, after
 // saying how many older ones were dropped.
 func (s *session) replay() {
+	if r := &s.replayKept; r.loaded && len(r.ids) == 0 && r.dropped == 0 {
+		return // nothing kept
+	}
 	msgs, err := s.store.Replay(s.ctx, s.account)
 	if err != nil {
 		s.log.Warn("reading kept messages", "err", err)

@@ -73,6 +73,7 @@ type session struct {
 	presenced   bool // the initial presence of this login was handled
 	chanCounter int
 	replayKept  replayKept
+	noPending   bool // the store holds no authorization request for the account
 	// unsaved collects contacts to store in one transaction while
 	// batching (a contact list sync) or while saves are held back (see
 	// holdSaves); nil otherwise.
