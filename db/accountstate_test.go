@@ -31,16 +31,24 @@ func checkAccountState(t *testing.T, s *Store, account, step string) {
 	checkStoredContacts(t, s, account, step+": AccountState", got)
 }
 
-// AccountState gives an account's settings and contacts whichever of them
-// are stored, on the current schema and on one without snapshots.
-func TestAccountState(t *testing.T) {
-	ctx := context.Background()
-	cur, _ := openTemp(t)
-	old, err := open(ctx, filepath.Join(t.TempDir(), "old.db"), migrations[:snapshotVersion-1])
+// openCurrentAndOld opens two stores in temporary files: one on the current
+// schema and one on the schema before contact snapshots.
+func openCurrentAndOld(t *testing.T) (cur, old *Store) {
+	t.Helper()
+	cur, _ = openTemp(t)
+	old, err := open(context.Background(), filepath.Join(t.TempDir(), "old.db"), migrations[:snapshotVersion-1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { old.Close() })
+	return cur, old
+}
+
+// AccountState gives an account's settings and contacts whichever of them
+// are stored, on the current schema and on one without snapshots.
+func TestAccountState(t *testing.T) {
+	ctx := context.Background()
+	cur, old := openCurrentAndOld(t)
 	for name, s := range map[string]*Store{"current schema": cur, "before snapshots": old} {
 		t.Run(name, func(t *testing.T) {
 			state, err := s.AccountState(ctx, "new@example.com")
@@ -88,12 +96,7 @@ func TestAccountState(t *testing.T) {
 // not know, and says there may be.
 func TestAccountStateKeptAndPending(t *testing.T) {
 	ctx := context.Background()
-	cur, _ := openTemp(t)
-	old, err := open(ctx, filepath.Join(t.TempDir(), "old.db"), migrations[:snapshotVersion-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { old.Close() })
+	cur, old := openCurrentAndOld(t)
 	check := func(s *Store, account string, kept, pending bool) {
 		t.Helper()
 		state, err := s.AccountState(ctx, account)
