@@ -280,15 +280,26 @@ func (s *session) run() {
 	// login goes online.
 	s.loadState()
 	var r loginResult
+	var started *msn.Client
+	ended := false
 	select {
-	case c := <-s.started:
-		if s.awaitList(c) {
-			t := time.NewTimer(firstSyncWait)
-			s.syncFirst(t, func() bool { return s.presenced })
-			t.Stop()
+	case started = <-s.started:
+	case r = <-s.logged:
+		// Login calls Started before it returns: it ended before this
+		// looked, or it failed before it began.
+		ended = true
+		select {
+		case started = <-s.started:
+		default:
 		}
+	}
+	if started != nil && s.awaitList(started) {
+		t := time.NewTimer(firstSyncWait)
+		s.syncFirst(t, func() bool { return s.presenced })
+		t.Stop()
+	}
+	if !ended {
 		r = <-s.logged
-	case r = <-s.logged: // it failed before it began
 	}
 	if r.err != nil {
 		s.log.Info("MSN login failed", "err", r.err)
