@@ -125,9 +125,17 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 		}
 	}
 	s.flushSaves()
-	// The rest, known from before: no longer on any list.
+	// The rest, known from before: no longer on any list. When the list
+	// came streamed, drawListed drew each contact on it as it stands.
 	var rest []*contact
 	for _, c := range s.contacts {
+		if ev.Streamed && c.drawn {
+			c.drawn = false
+			if c.online() {
+				online = append(online, c)
+			}
+			continue
+		}
 		if c.listed {
 			c.listed = false
 			continue
@@ -148,6 +156,9 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 		s.refresh(c)
 	}
 	s.synced = true
+	if ev.Streamed {
+		sortByPassport(online) // in the order of the list, as otherwise
+	}
 	for _, c := range online {
 		s.flushOutbox(c)
 	}

@@ -118,3 +118,41 @@ func TestListedOncePerList(t *testing.T) {
 		t.Errorf("bob's lists are %v", got)
 	}
 }
+
+// A streamed list (msn.ContactListSynced.Streamed) is what its batches
+// showed: the contacts drawn stay as drawn, and a contact known from
+// before that none of the batches had is no longer on any list.
+func TestStreamedListEndsWithItsBatches(t *testing.T) {
+	s := newDrawSession(t)
+	both := msn.ForwardList | msn.AllowList
+	stale := s.ensureContact("stale@example.com", "Stale") // stored by an earlier login
+	stale.setLists(both)
+	s.refresh(stale)
+	s.drawListed([]msn.ListedContact{
+		{Passport: "bob@example.com", FriendlyName: "Bob", Lists: both},
+		{Passport: "carol@example.com", FriendlyName: "Carol", Lists: msn.ReverseList},
+	})
+	s.handleEvent(msn.ContactListSynced{Streamed: true})
+	if !s.synced {
+		t.Fatal("the session is not synced after the streamed list")
+	}
+	members := map[string]bool{}
+	for _, m := range s.world.Members(ContactsChannel) {
+		members[m.Nick] = true
+	}
+	bob, carol := s.contacts["bob@example.com"], s.contacts["carol@example.com"]
+	if !members[bob.nick] || bob.lists() != both {
+		t.Errorf("bob: in &msn %v, lists %v; want in &msn on %v", members[bob.nick], bob.lists(), both)
+	}
+	if _, ok := s.world.LookupUser(carol.nick); !ok || members[carol.nick] {
+		t.Errorf("carol (reverse list only): user %v, in &msn %v; want a user outside &msn", ok, members[carol.nick])
+	}
+	if members[stale.nick] || stale.lists() != 0 {
+		t.Errorf("stale: in &msn %v, lists %v; want on no list and out of &msn", members[stale.nick], stale.lists())
+	}
+	for _, c := range s.contacts {
+		if c.drawn || c.listed {
+			t.Errorf("%s still marked drawn %v, listed %v", c.passport, c.drawn, c.listed)
+		}
+	}
+}

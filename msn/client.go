@@ -49,7 +49,8 @@ type Config struct {
 	// Disconnected event and the client must not be used.
 	Started func(*Client)
 	// ListProgress makes Login queue ContactsListed events as the contact
-	// list arrives, before ContactListSynced.
+	// list arrives, before ContactListSynced, which then usually carries
+	// no contacts (see ContactListSynced.Streamed).
 	ListProgress bool
 	// EventsReady, when set, is called each time an event is put in the
 	// Events channel, and once it is closed, so that a consumer can read

@@ -8,7 +8,15 @@ type Event interface{ event() }
 
 // ContactListSynced is sent once per login, after the contact list was fetched.
 type ContactListSynced struct {
+	// Contacts is the whole list, sorted by lower-cased passport; nil when
+	// Streamed.
 	Contacts []Contact
+	// Streamed reports that the ContactsListed events before this one
+	// (Config.ListProgress) held the whole list: every contact on it, the
+	// last ContactsListed entry of each passport as it now stands, all of
+	// them offline. Client.Contacts gives their full records (groups,
+	// ids).
+	Streamed bool
 	Groups   []Group
 	// Privacy settings: BLP (true = allow everyone not blocked) and GTC
 	// (true = prompt when someone adds you). Empty before they are known.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,6 +21,9 @@ type syncState struct {
 	wantGroups   int
 	lsts, lsgs   int
 	listed       []ListedContact // read but not queued yet (Config.ListProgress)
+	// offList: something besides the list's lines changed the contacts
+	// during the sync, which ContactsListed does not tell.
+	offList bool
 }
 
 var listBits = map[string]Lists{"FL": ForwardList, "AL": AllowList, "BL": BlockList, "RL": ReverseList, "PL": PendingList}
@@ -99,8 +103,8 @@ func (c *Client) checkSyncLocked() {
 	}
 }
 
-// finishSyncLocked queues ContactListSynced, then an AuthorizationRequested
-// for everyone who added the user and is on neither the allow nor the block list.
+// finishSyncLocked queues ContactListSynced, then the authorization
+// requests of the list (queueAuthRequestsLocked).
 func (c *Client) finishSyncLocked() {
 	s := c.sync
 	if s == nil || s.finished {
@@ -108,20 +112,45 @@ func (c *Client) finishSyncLocked() {
 	}
 	c.flushListedLocked()
 	s.finished = true
-	contacts := c.contactsLocked()
-	c.events.push(ContactListSynced{
-		Contacts:       contacts,
+	ev := ContactListSynced{
+		Streamed:       c.cfg.ListProgress && !s.offList,
 		Groups:         append([]Group(nil), c.groups...),
 		AllowByDefault: c.blp != "BL",
 		PromptOnAdd:    c.gtc != "N",
-	})
-	for _, ct := range contacts {
-		if ct.Lists&(ReverseList|PendingList) != 0 && ct.Lists&(AllowList|BlockList) == 0 {
-			c.events.push(AuthorizationRequested{Passport: ct.Passport, FriendlyName: ct.FriendlyName})
-		}
 	}
+	if !ev.Streamed {
+		// The consumer has had none of it, or not all: the whole list.
+		ev.Contacts = c.contactsLocked()
+	}
+	c.events.push(ev)
+	c.queueAuthRequestsLocked()
 	close(s.done)
 	c.sync, c.listSynced = nil, true // nothing more to track
+}
+
+// queueAuthRequestsLocked queues an AuthorizationRequested for everyone
+// who added the user and is on neither the allow nor the block list, in
+// the order of their lower-cased passports.
+func (c *Client) queueAuthRequestsLocked() {
+	var asking []*entry
+	add := func(e *entry) {
+		if lists := e.getLists(); lists&(ReverseList|PendingList) != 0 && lists&(AllowList|BlockList) == 0 {
+			asking = append(asking, e)
+		}
+	}
+	if c.contacts != nil {
+		for _, e := range c.contacts {
+			add(e)
+		}
+		slices.SortFunc(asking, func(a, b *entry) int { return compareFolded(a.passport, b.passport) })
+	} else {
+		for _, e := range c.sorted {
+			add(e)
+		}
+	}
+	for _, e := range asking {
+		c.events.push(AuthorizationRequested{Passport: e.passport, FriendlyName: e.name})
+	}
 }
 
 func (c *Client) onPrivacy(cmd *Command) {
@@ -261,6 +290,9 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 		c.removeLocked(e.passport)
 	}
 	if !c.listSynced {
+		if c.sync != nil {
+			c.sync.offList = true
+		}
 		return // part of the initial list
 	}
 	c.events.push(ContactListChanged{Contact: snap, Added: gained, Removed: lost})

@@ -8,7 +8,9 @@ const listBatch = 32
 // ContactsListed is part of the contact list as the server sends it during
 // Login's list sync, before ContactListSynced, when Config.ListProgress is
 // set: a consumer can show the contacts while the rest arrives. The
-// ContactListSynced that follows is the complete, authoritative list.
+// ContactListSynced that follows ends the list: Streamed when these events
+// held all of it, or else with the complete, authoritative list (when
+// something other than the list's own lines changed it during the sync).
 type ContactsListed struct {
 	Contacts []ListedContact
 	// Total is how many contacts the server announced for the whole list;
