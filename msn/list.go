@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -132,24 +131,10 @@ func (c *Client) finishSyncLocked() {
 // who added the user and is on neither the allow nor the block list, in
 // the order of their lower-cased passports.
 func (c *Client) queueAuthRequestsLocked() {
-	var asking []*entry
-	add := func(e *entry) {
+	for _, e := range c.sortedLocked() {
 		if lists := e.getLists(); lists&(ReverseList|PendingList) != 0 && lists&(AllowList|BlockList) == 0 {
-			asking = append(asking, e)
+			c.events.push(AuthorizationRequested{Passport: e.passport, FriendlyName: e.name})
 		}
-	}
-	if c.contacts != nil {
-		for _, e := range c.contacts {
-			add(e)
-		}
-		slices.SortFunc(asking, func(a, b *entry) int { return compareFolded(a.passport, b.passport) })
-	} else {
-		for _, e := range c.sorted {
-			add(e)
-		}
-	}
-	for _, e := range asking {
-		c.events.push(AuthorizationRequested{Passport: e.passport, FriendlyName: e.name})
 	}
 }
 

@@ -56,9 +56,6 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	}
 	c.loggedIn = true
 	c.ping = c.startKeepalive(l, hint)
-	// The contacts take their compact form now that the login is done,
-	// if nothing asked for them in order yet (see contacts.go).
-	c.sortedLocked()
 	c.mu.Unlock()
 	return nil
 }
