@@ -280,6 +280,10 @@ func (c *Client) tryRegister(ctx context.Context) {
 	}
 	c.registered = true
 	c.reg = nil // nothing of it is needed any more
+	// The burst goes out before the handler hears of the client, which
+	// may take it a thread's wake-up; what the handler sends follows.
+	c.uncork()
+	c.cork()
 	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
 	hctx, cancel := handlerCtx(ctx)
 	defer cancel()
