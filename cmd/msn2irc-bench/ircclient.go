@@ -88,14 +88,14 @@ func (c *ircClient) trackVoice(m *irc.Message) {
 	changed := false
 	switch m.Command {
 	case irc.RPL_NAMREPLY:
-		if strings.EqualFold(m.Param(2), contactsChannel) {
-			for n := range strings.FieldsSeq(m.Trailing()) {
-				prefixes := n[:len(n)-len(strings.TrimLeft(n, "~&@%+"))]
-				if strings.Contains(prefixes, "+") {
-					c.voiced[strings.ToLower(n[len(prefixes):])] = true
+		// No nick holds a '+': a line without one voices nobody.
+		if strings.EqualFold(m.Param(2), contactsChannel) && strings.IndexByte(m.Trailing(), '+') >= 0 {
+			eachName(m.Trailing(), func(prefixes, nick string) {
+				if strings.IndexByte(prefixes, '+') >= 0 {
+					c.voiced[strings.ToLower(nick)] = true
 					changed = true
 				}
-			}
+			})
 		}
 	case "MODE":
 		// MODE &msn +v nick, possibly several: +vv a b, -v c.
@@ -211,7 +211,7 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 	var stMu sync.Mutex
 	// isContact tells a contact's name from the user's and the service's.
 	isContact := func(name string) bool {
-		return !strings.EqualFold(name, st.nick) && !strings.EqualFold(name, serviceNick)
+		return !sameName(name, st.nick) && !sameName(name, serviceNick)
 	}
 	add := func(name string) {
 		st.names = append(st.names, name)
@@ -245,9 +245,7 @@ func (c *ircClient) register(ctx context.Context, account, password, nick string
 			// Not expected while logging in; ignore.
 		case irc.RPL_NAMREPLY:
 			if strings.EqualFold(m.Param(2), contactsChannel) {
-				for n := range strings.FieldsSeq(m.Trailing()) {
-					add(strings.TrimLeft(n, "~&@%+"))
-				}
+				eachName(m.Trailing(), func(_, nick string) { add(nick) })
 			}
 		case irc.RPL_ENDOFNAMES:
 			if strings.EqualFold(m.Param(1), contactsChannel) {
@@ -344,4 +342,32 @@ func (c *ircClient) findNick(ctx context.Context, passport string, members map[s
 	case <-ctx.Done():
 		return "", fmt.Errorf("irc: looking up %s: %w", passport, ctx.Err())
 	}
+}
+
+// eachName calls f with each entry of a NAMES reply's list: its prefixes
+// (~&@%+) and its nick. The clock runs while a login's NAMES are read, so
+// this does no more than it must.
+func eachName(list string, f func(prefixes, nick string)) {
+	for len(list) > 0 {
+		end := strings.IndexByte(list, ' ')
+		if end < 0 {
+			end = len(list)
+		}
+		if entry := list[:end]; entry != "" {
+			i := 0
+			for i < len(entry) && strings.IndexByte("~&@%+", entry[i]) >= 0 {
+				i++
+			}
+			f(entry[:i], entry[i:])
+		}
+		if end == len(list) {
+			return
+		}
+		list = list[end+1:]
+	}
+}
+
+// sameName compares nicks as IRC does, ignoring ASCII case.
+func sameName(a, b string) bool {
+	return len(a) == len(b) && strings.EqualFold(a, b)
 }
