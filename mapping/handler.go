@@ -142,9 +142,7 @@ func (h *handler) NickChanged(ctx context.Context, c *ircd.Client, oldNick, newN
 
 // onAttached greets a client that finished its burst.
 func (s *session) onAttached(c *ircd.Client) {
-	if len(s.pending) > 0 {
-		s.pending = s.pending[1:]
-	}
+	s.attachedPending()
 	s.checkSelfNick()
 	s.holdAfterWelcome()
 	if s.world.ClientCount() <= 1 {

@@ -61,7 +61,7 @@ type session struct {
 	contacts    map[string]*contact // by passport (lower case)
 	nicks       map[string]*contact // by casefolded nick, stored ones included
 	convs       convState
-	pending     []time.Time // when clients that have not attached yet were authenticated, oldest first
+	pending     []pendingClient // clients authenticated and not attached yet, oldest first
 	ending      string
 	eventsFirst bool // serveOne looks at events before actions this time
 	stopped     bool // no reconnect (OUT OTH, wrong password)
@@ -157,9 +157,31 @@ func (s *session) authorize(password string) (*ircd.World, error) {
 	if s.ending != "" {
 		return nil, errSessionEnded
 	}
-	s.pending = append(s.pending, time.Now())
-	s.afterFunc(s.b.cfg.AttachTimeout, s.maybeEnd)
+	s.pending = append(s.pending, pendingClient{at: time.Now(), timer: s.afterFunc(s.b.cfg.AttachTimeout, s.maybeEnd)})
 	return s.world, nil
+}
+
+// pendingClient is a client that was authenticated and has not attached.
+type pendingClient struct {
+	at    time.Time
+	timer *time.Timer // runs maybeEnd once the client had its time to attach
+}
+
+// attachedPending forgets the oldest pending client: it attached.
+func (s *session) attachedPending() {
+	if len(s.pending) > 0 {
+		s.pending[0].timer.Stop() // its session stays
+		s.pending = s.pending[1:]
+	}
+}
+
+// dropPending forgets every pending client. Their timers would keep the
+// session in memory until they fire.
+func (s *session) dropPending() {
+	for _, p := range s.pending {
+		p.timer.Stop()
+	}
+	s.pending = nil
 }
 
 // action is work for the session goroutine.
@@ -457,6 +479,7 @@ func (s *session) shutdown() {
 	}
 	s.b.unregister(s)
 	close(s.quit)
+	s.dropPending()
 	if s.reconnectT != nil {
 		s.reconnectT.Stop()
 	}
@@ -496,7 +519,7 @@ func closeClient(c *msn.Client) {
 // unless the account keeps the session online.
 func (s *session) maybeEnd() {
 	// Authenticated clients that did not attach in time are not coming.
-	for len(s.pending) > 0 && time.Since(s.pending[0]) >= s.b.cfg.AttachTimeout {
+	for len(s.pending) > 0 && time.Since(s.pending[0].at) >= s.b.cfg.AttachTimeout {
 		s.pending = s.pending[1:]
 	}
 	if s.world.ClientCount() > 0 || len(s.pending) > 0 || s.settings.KeepOnline {
