@@ -78,7 +78,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&agg, "sessions", "1,10,100,1000", "concurrent sessions for aggregate throughput")
 	fs.IntVar(&o.AggMessages, "session-messages", 50, "messages each session sends in an aggregate throughput run")
 	fs.StringVar(&sizes, "contacts", "10,100,1000", "contact-list sizes for login to ready")
-	fs.IntVar(&o.LoginReps, "login-runs", 50, "logins per contact-list size (each path)")
+	fs.IntVar(&o.LoginReps, "login-runs", 200, "logins per contact-list size (each path)")
 	fs.StringVar(&mem, "idle-sessions", "100,1000", "idle session counts for memory per session")
 	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session (one of them an online peer)")
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
