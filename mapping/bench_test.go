@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/internal/benchtest"
-	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
-	"github.com/msn2irc/msn2irc/msn/msntest"
 )
 
 // Benchmarks of the bridge's hot paths: the text translations every relayed
@@ -61,46 +58,7 @@ type relayRig struct {
 func newRelayRig(b *testing.B) *relayRig {
 	b.Helper()
 	ctx := context.Background()
-	srv, err := msntest.New(msntest.Options{CorrectNexusURL: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
-	for _, a := range []string{"alice@bench.example", "bob@bench.example"} {
-		if err := srv.AddAccount(a, "pw", ""); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := srv.Befriend("alice@bench.example", "bob@bench.example"); err != nil {
-		b.Fatal(err)
-	}
-	store, err := db.Open(ctx, ":memory:")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	cfg := srv.Config("", "")
-	bridge := NewBridge(Config{Store: store, MSN: msn.Config{Server: cfg.Server, NexusURL: cfg.NexusURL, LoginURL: cfg.LoginURL}})
-	irc := ircd.NewServer(ircd.Config{}, bridge)
-	bridge.SetServer(irc)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		irc.Serve(sctx, ln)
-	}()
-	b.Cleanup(func() {
-		ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		irc.Shutdown(ctx, "done")
-		bridge.Close(ctx, "done")
-		cancel()
-		<-served
-	})
+	_, srv, addr := servedBridge(b, "alice@bench.example", "bob@bench.example")
 
 	r := &relayRig{sinkCh: make(chan struct{}, 1)}
 	// The peer: echoes "e ..." texts and counts the others.
@@ -138,7 +96,7 @@ func newRelayRig(b *testing.B) *relayRig {
 		wg.Wait()
 	})
 
-	if r.conn, err = net.Dial("tcp", ln.Addr().String()); err != nil {
+	if r.conn, err = net.Dial("tcp", addr); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { r.conn.Close() })

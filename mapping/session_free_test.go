@@ -2,69 +2,22 @@ package mapping
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 	"weak"
-
-	"github.com/msn2irc/msn2irc/db"
-	"github.com/msn2irc/msn2irc/ircd"
-	"github.com/msn2irc/msn2irc/msn"
-	"github.com/msn2irc/msn2irc/msn/msntest"
 )
 
 // A session that ended is freed: nothing of the bridge, the IRC server or
 // the MSN client keeps it, with its contacts and world, once its last
 // client left. A bridge that kept them would grow with every login.
 func TestEndedSessionIsFreed(t *testing.T) {
-	ctx := context.Background()
-	srv, err := msntest.New(msntest.Options{CorrectNexusURL: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	for _, a := range []string{"alice@example.com", "bob@example.com"} {
-		if err := srv.AddAccount(a, "pw", ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := srv.Befriend("alice@example.com", "bob@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	store, err := db.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	cfg := srv.Config("", "")
-	bridge := NewBridge(Config{Store: store, MSN: msn.Config{Server: cfg.Server, NexusURL: cfg.NexusURL, LoginURL: cfg.LoginURL}})
-	irc := ircd.NewServer(ircd.Config{}, bridge)
-	bridge.SetServer(irc)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		irc.Serve(sctx, ln)
-	}()
-	t.Cleanup(func() {
-		ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		irc.Shutdown(ctx, "done")
-		bridge.Close(ctx, "done")
-		cancel()
-		<-served
-	})
-
+	bridge, _, addr := servedBridge(t, "alice@example.com", "bob@example.com")
 	var sessions []weak.Pointer[session]
 	for range 3 {
-		conn, err := net.Dial("tcp", ln.Addr().String())
+		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
