@@ -3,6 +3,7 @@ package ircd
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -29,6 +30,9 @@ type Credentials struct {
 	Account  string
 	Password string
 	SASL     bool
+	// Source is the IP address the client connected from (Client.Source);
+	// the zero Addr when unknown (a pipe in tests).
+	Source netip.Addr
 }
 
 // LogValue keeps the password out of logs.

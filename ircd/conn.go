@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -126,6 +127,16 @@ func (c *Client) hasCap(bit capBitSet) bool {
 
 // RemoteAddr is the client's address.
 func (c *Client) RemoteAddr() string { return c.remote }
+
+// Source is the IP address the client connected from, IPv4-mapped IPv6
+// addresses unmapped; the zero Addr when the connection has none (a pipe).
+func (c *Client) Source() netip.Addr {
+	ap, err := netip.ParseAddrPort(c.remote)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
 
 // Account is the account the client logged in to with SASL or PASS, "" for a guest.
 func (c *Client) Account() string {

@@ -164,6 +164,7 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 	payload := c.reg.saslBuf.String()
 	c.resetSASL()
 	creds, err := decodePlain(payload)
+	creds.Source = c.Source()
 	if err != nil {
 		c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed: "+err.Error())
 		return
@@ -239,6 +240,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 	w := c.reg.world
 	if w == nil && c.reg.pass != nil {
 		creds := splitPass(c.reg.pass.Password, c.reg.user)
+		creds.Source = c.Source()
 		c.reg.pass = nil
 		actx, cancel := context.WithTimeout(ctx, authTimeout)
 		var err error

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 
@@ -26,6 +27,11 @@ type config struct {
 	MSNLoginURL string   `split_words:"true" desc:"Passport login URL; overrides the one the nexus gives"`
 	MSNVersions []string `split_words:"true" default:"MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7" desc:"MSN protocol versions offered, best first"`
 	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
+	// TrustedAddresses are sources that carry many users (a bouncer host, a
+	// container's port proxy): per-address limits do not apply to them.
+	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
+
+	trusted []netip.Prefix // TrustedAddresses, parsed
 }
 
 // loadConfig reads the configuration from the environment.
@@ -43,6 +49,11 @@ func loadConfig() (config, error) {
 	if len(cfg.MSNVersions) == 0 {
 		return cfg, fmt.Errorf("configuration: MSN2IRC_MSN_VERSIONS is empty")
 	}
+	trusted, err := parseTrusted(cfg.TrustedAddresses)
+	if err != nil {
+		return cfg, fmt.Errorf("configuration: MSN2IRC_TRUSTED_ADDRESSES: %w", err)
+	}
+	cfg.trusted = trusted
 	if cfg.Listen == "" && cfg.TLSListen == "" {
 		return cfg, fmt.Errorf("configuration: both MSN2IRC_LISTEN and MSN2IRC_TLS_LISTEN are empty: nothing to listen on")
 	}
@@ -50,6 +61,29 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("configuration: MSN2IRC_TLS_LISTEN needs MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY")
 	}
 	return cfg, nil
+}
+
+// parseTrusted reads a list of IP addresses and CIDR networks; an address
+// alone stands for itself.
+func parseTrusted(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a network such as 10.0.0.0/8", v)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func validVersion(v string) bool {

@@ -20,6 +20,8 @@ var designVariables = map[string]string{
 	"MSN2IRC_MSN_LOGIN_URL": "",
 	"MSN2IRC_MSN_VERSIONS":  "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7",
 	"MSN2IRC_LOG_LEVEL":     "info",
+
+	"MSN2IRC_TRUSTED_ADDRESSES": "",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -85,6 +87,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad version":        {"MSN2IRC_MSN_VERSIONS": "MSNP13"},
 		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
+		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -101,4 +104,20 @@ func TestConfigErrors(t *testing.T) {
 			t.Error("no error for log level loud")
 		}
 	})
+}
+
+func TestTrustedAddresses(t *testing.T) {
+	t.Setenv("MSN2IRC_TRUSTED_ADDRESSES", "172.17.0.1, 10.0.0.0/8,::ffff:192.0.2.7,2001:db8::/32")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.trusted {
+		got = append(got, p.String())
+	}
+	want := "172.17.0.1/32 10.0.0.0/8 192.0.2.7/32 2001:db8::/32"
+	if strings.Join(got, " ") != want {
+		t.Errorf("trusted %v, want %s", got, want)
+	}
 }
