@@ -41,7 +41,8 @@ const busyTimeout = 5 * time.Second
 
 // Store is an open msn2irc database.
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	log *slog.Logger
 	// snapshots is whether the schema has contact snapshots: only a
 	// store opened at an older schema, in tests, has none.
 	snapshots bool
@@ -77,7 +78,12 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("db: open %s: %w", path, err)
 		}
 	}
-	return open(ctx, path, migrations)
+	s, err := open(ctx, path, migrations)
+	if err != nil {
+		return nil, err
+	}
+	s.log = log
+	return s, nil
 }
 
 func open(ctx context.Context, path string, migs []string) (*Store, error) {
@@ -109,7 +115,7 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	return &Store{db: sqldb, snapshots: len(migs) >= snapshotVersion}, nil
+	return &Store{db: sqldb, log: slog.Default(), snapshots: len(migs) >= snapshotVersion}, nil
 }
 
 // dsn builds the go-sqlite3 connection string for a file path.
