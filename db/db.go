@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -40,16 +41,49 @@ const busyTimeout = 5 * time.Second
 
 // Store is an open msn2irc database.
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	log *slog.Logger
 	// snapshots is whether the schema has contact snapshots: only a
 	// store opened at an older schema, in tests, has none.
 	snapshots bool
 }
 
-// Open opens (creating it if needed) the SQLite database at path and brings
-// its schema up to date. path ":memory:" opens a private in-memory database.
+// Options are the optional settings of OpenWith.
+type Options struct {
+	// Logger gets what Open does to the files (a narrowed mode, a created
+	// directory); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Open opens the SQLite database at path, as OpenWith with no options.
 func Open(ctx context.Context, path string) (*Store, error) {
-	return open(ctx, path, migrations)
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (creating it if needed) the SQLite database at path,
+// checks it (PRAGMA quick_check) and brings its schema up to date. path
+// ":memory:" opens a private in-memory database.
+//
+// The file, its -wal and -shm are readable by their owner only (0600), and
+// a directory created for them is 0700; an existing file readable by
+// others is narrowed to 0600. A damaged database is refused with a
+// *DamagedError (matching ErrDamaged), which says how to recover.
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if path != ":memory:" && path != "" {
+		if err := prepareFile(path, log); err != nil {
+			return nil, fmt.Errorf("db: open %s: %w", path, err)
+		}
+	}
+	s, err := open(ctx, path, migrations)
+	if err != nil {
+		return nil, err
+	}
+	s.log = log
+	return s, nil
 }
 
 func open(ctx context.Context, path string, migs []string) (*Store, error) {
@@ -66,11 +100,22 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 	sqldb.SetMaxIdleConns(1)
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, sqldb, migs); err != nil {
+	if err := checkIntegrity(ctx, sqldb, path); err != nil {
 		sqldb.Close()
+		var de *DamagedError
+		if errors.As(err, &de) {
+			return nil, err // it names the file
+		}
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	return &Store{db: sqldb, snapshots: len(migs) >= snapshotVersion}, nil
+	if err := migrate(ctx, sqldb, migs); err != nil {
+		sqldb.Close()
+		if isDamage(err) {
+			return nil, damagedOr(path, err)
+		}
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	return &Store{db: sqldb, log: slog.Default(), snapshots: len(migs) >= snapshotVersion}, nil
 }
 
 // dsn builds the go-sqlite3 connection string for a file path.

@@ -7,16 +7,26 @@ import (
 	"time"
 )
 
+// MaxPending is how many authorization requests are stored per account:
+// beyond it, the oldest are dropped (anyone can add the user, as often as
+// they like).
+const MaxPending = 1000
+
 // AuthRequest is someone who added the user to their contact list and waits
 // for the user to accept or deny.
 type AuthRequest struct {
+	// ID identifies the request while it is stored: it does not change
+	// when other requests come or go. Set by the store.
+	ID                              int64
 	Account, Passport, FriendlyName string
 	Received                        time.Time
 }
 
 // AddPending stores an authorization request. Adding the same passport
 // again keeps the first Received time and updates the friendly name when the
-// new one is not empty. A zero Received means now.
+// new one is not empty. A zero Received means now. The account keeps at most
+// MaxPending requests: the oldest stored beyond that are dropped, and the log
+// says so.
 func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
 	if r.Account == "" || r.Passport == "" {
 		return fmt.Errorf("db: add pending %q of %q: account and passport are required", r.Passport, r.Account)
@@ -32,6 +42,22 @@ func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
 	if err != nil {
 		return fmt.Errorf("db: add pending %s of %s: %w", r.Passport, r.Account, err)
 	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pending WHERE account = ?`, r.Account).Scan(&n); err != nil {
+		return fmt.Errorf("db: count pending of %s: %w", r.Account, err)
+	}
+	if n <= MaxPending {
+		return nil
+	}
+	_, err = s.db.ExecContext(ctx,
+		`DELETE FROM pending WHERE rowid IN (
+			SELECT rowid FROM pending WHERE account = ? ORDER BY rowid LIMIT ?)`,
+		r.Account, n-MaxPending)
+	if err != nil {
+		return fmt.Errorf("db: drop the oldest pending of %s: %w", r.Account, err)
+	}
+	s.log.Info("dropped the oldest authorization requests beyond the limit",
+		"account", r.Account, "dropped", n-MaxPending, "limit", MaxPending)
 	return nil
 }
 
@@ -39,7 +65,7 @@ func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
 // first.
 func (s *Store) Pending(ctx context.Context, account string) ([]AuthRequest, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT account, passport, friendly_name, received FROM pending
+		`SELECT rowid, account, passport, friendly_name, received FROM pending
 		WHERE account = ? ORDER BY rowid`, account)
 	if err != nil {
 		return nil, fmt.Errorf("db: pending of %s: %w", account, err)
@@ -49,7 +75,7 @@ func (s *Store) Pending(ctx context.Context, account string) ([]AuthRequest, err
 	for rows.Next() {
 		var r AuthRequest
 		var received string
-		if err := rows.Scan(&r.Account, &r.Passport, &r.FriendlyName, &received); err != nil {
+		if err := rows.Scan(&r.ID, &r.Account, &r.Passport, &r.FriendlyName, &received); err != nil {
 			return nil, fmt.Errorf("db: pending of %s: %w", account, err)
 		}
 		if r.Received, err = parseTime(received); err != nil {

@@ -584,9 +584,7 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 			if o.sent >= o.total() {
 				o.done = true
 				if o.outboxID != 0 {
-					if err := s.store.DeleteOutbox(s.ctx, o.outboxID); err != nil {
-						s.log.Warn("deleting a delivered outbox message", "err", err)
-					}
+					s.stored(s.store.DeleteOutbox(s.ctx, o.outboxID), "deleting a delivered outbox message", riskOutbox)
 				}
 			}
 		case errors.Is(err, msn.ErrClosed):

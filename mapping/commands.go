@@ -16,7 +16,7 @@ var helpLines = []string{
 	"Commands (in /msg msn or in &msn):",
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
-	"contacts - pending - accept <address> - deny <address> - outbox [clear [nick]]",
+	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]]",
 	"set [key [value]] (nick_source, show_offline, keep_online, formatting) - login <address> <password> - logout - version",
 }
 
@@ -94,10 +94,10 @@ func (s *session) command(line, replyTo string) {
 		s.cmdPending(say)
 	case "accept", "deny":
 		if len(args) != 1 {
-			usage(name + " <address>")
+			usage(name + " <address|number>")
 			return
 		}
-		s.cmdAnswerAuth(name, args[0], replyTo, say)
+		s.cmdAnswerAuth(name, args[0], say)
 	case "contacts":
 		s.cmdContacts(say)
 	case "outbox":
@@ -252,57 +252,30 @@ func (s *session) cmdRename(from, to string, say func(string)) {
 		return
 	}
 	old := c.nick
-	if err := s.setNick(c, to); err != nil {
+	if to == old {
+		say(old + " is already called " + to + ".")
+		return
+	}
+	if Casefold(to) != Casefold(old) && s.nickTaken(to, c.passport) {
+		say("Could not rename " + old + ": the nick " + to + " is taken.")
+		return
+	}
+	// Stored first, as set does: a nick that would not survive a restart
+	// is not given.
+	dc := s.dbContact(c)
+	dc.Nick = to
+	if err := s.store.PutContact(s.ctx, dc); err != nil {
+		s.log.Warn("storing a renamed contact", "passport", c.passport, "err", err)
+		say("Could not rename " + old + ": could not save to the database (" + db.Reason(err) + ").")
+		return
+	}
+	s.stored(nil, "", "")
+	if err := s.renameContact(c, to); err != nil {
+		s.saveContact(c) // the nick it keeps
 		say("Could not rename " + old + ": " + err.Error() + ".")
 		return
 	}
 	say("Renamed " + old + " to " + to + ".")
-}
-
-func (s *session) cmdPending(say func(string)) {
-	pend, err := s.store.Pending(s.ctx, s.account)
-	if err != nil {
-		say("Could not read the authorization requests: " + err.Error())
-		return
-	}
-	if len(pend) == 0 {
-		say("No authorization requests.")
-		return
-	}
-	for _, r := range pend {
-		say(authRequestText(r.Passport, r.FriendlyName))
-	}
-}
-
-func (s *session) cmdAnswerAuth(op, arg, replyTo string, say func(string)) {
-	p, ok := validAddress(arg)
-	if !ok {
-		say("\"" + shorten(arg, 60) + "\" is not an MSN address (name@domain).")
-		return
-	}
-	fn := func(ctx context.Context, c *msn.Client) error { return c.AcceptAuthorization(ctx, p) }
-	if op == "deny" {
-		fn = func(ctx context.Context, c *msn.Client) error { return c.DenyAuthorization(ctx, p) }
-	}
-	s.request(fn, func(err error) {
-		if err != nil {
-			say(fmt.Sprintf("Could not %s %s: %s", op, p, sendErrorText(err, s.clientVersion())))
-			return
-		}
-		if err := s.store.DeletePending(s.ctx, s.account, p); err != nil {
-			s.log.Warn("deleting an authorization request", "err", err)
-		}
-		c := s.ensureContact(p, "")
-		if op == "accept" {
-			c.setLists((c.lists() | msn.AllowList | msn.ForwardList) &^ msn.BlockList)
-			s.refresh(c)
-			say("Accepted " + p + "; they are on your contacts as " + c.nick + ".")
-		} else {
-			c.setLists(c.lists()&^msn.AllowList | msn.BlockList)
-			s.refresh(c)
-			say("Denied " + p + ".")
-		}
-	})
 }
 
 func (s *session) cmdContacts(say func(string)) {
@@ -468,6 +441,7 @@ func (s *session) cmdSet(args []string, say func(string)) {
 		say("Could not save the setting: " + err.Error())
 		return
 	}
+	s.stored(nil, "", "")
 	old := s.settings
 	s.settings = st
 	switch {

@@ -287,9 +287,11 @@ func (s *session) dbContact(c *contact) db.Contact {
 
 func (s *session) putContact(ctx context.Context, dc db.Contact) {
 	err := s.store.PutContact(ctx, dc)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if errors.Is(err, db.ErrNickTaken) {
 		s.log.Warn("storing contact", "passport", dc.Passport, "err", err)
+		return
 	}
+	s.stored(err, "storing contact", riskNicks)
 }
 
 // beginSaves starts collecting the contacts to store; flushSaves stores
@@ -366,7 +368,11 @@ func (s *session) storeUnsaved(ctx context.Context) {
 	}
 	s.unsaved = nil
 	err := s.store.PutContacts(ctx, cs)
-	if err == nil || errors.Is(err, context.Canceled) {
+	if err == nil {
+		s.stored(nil, "", "")
+		return
+	}
+	if errors.Is(err, context.Canceled) {
 		return
 	}
 	s.log.Debug("storing contacts together failed, storing them one by one", "count", len(cs), "err", err)
@@ -380,6 +386,16 @@ func (s *session) setNick(c *contact, nick string) error {
 	if nick == c.nick {
 		return nil
 	}
+	if err := s.renameContact(c, nick); err != nil {
+		return err
+	}
+	s.saveContact(c)
+	return nil
+}
+
+// renameContact gives a contact another nick (NICK to every client)
+// without storing it.
+func (s *session) renameContact(c *contact, nick string) error {
 	if Casefold(nick) != Casefold(c.nick) && s.nickTaken(nick, c.passport) {
 		return errors.New("the nick " + nick + " is taken")
 	}
@@ -391,7 +407,6 @@ func (s *session) setNick(c *contact, nick string) error {
 	delete(s.nicks, Casefold(c.nick))
 	c.nick = nick
 	s.nicks[Casefold(nick)] = c
-	s.saveContact(c)
 	return nil
 }
 

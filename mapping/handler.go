@@ -155,16 +155,8 @@ func (s *session) onAttached(c *ircd.Client) {
 			s.notice("Not connected to MSN right now; reconnecting.")
 		}
 	}
-	if s.noPending {
-		return
-	}
-	pend, err := s.store.Pending(s.ctx, s.account)
-	if err != nil {
-		s.log.Warn("reading authorization requests", "err", err)
-	}
-	for _, r := range pend {
-		s.notice(authRequestText(r.Passport, r.FriendlyName))
-	}
+	s.tellHeldStoreFailure()
+	s.announcePending()
 }
 
 // checkSelfNick renames a contact whose nick the user now has.

@@ -53,6 +53,7 @@ type env struct {
 	addr    string
 	stop    func() // stops the bridge and the IRC server (not the MSN server)
 	bridge  *mapping.Bridge
+	store   *db.Store // the running bridge's store
 	tweak   func(*mapping.Config)
 }
 
@@ -136,6 +137,7 @@ func (e *env) start() {
 	}
 	e.addr = ln.Addr().String()
 	e.bridge = b
+	e.store = store
 	served := make(chan struct{})
 	go func() {
 		defer close(served)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -164,27 +163,6 @@ func (s *session) onSynced(ev msn.ContactListSynced) {
 	}
 	// Contacts who were online before a reconnect and are offline now may
 	// have been waiting for messages; those stay in the outbox.
-}
-
-// onAuthRequest stores and announces that someone added the user.
-func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
-	p := strings.ToLower(ev.Passport)
-	name := cleanName(ev.FriendlyName)
-	s.noPending = false
-	if err := s.store.AddPending(s.ctx, db.AuthRequest{Account: s.account, Passport: p, FriendlyName: name, Received: time.Now()}); err != nil {
-		s.log.Warn("storing authorization request", "err", err)
-	}
-	if s.world.ClientCount() > 0 {
-		s.notice(authRequestText(p, name)) // otherwise it is announced on attach
-	}
-}
-
-func authRequestText(passport, name string) string {
-	who := passport
-	if name != "" && name != passport {
-		who += " (" + name + ")"
-	}
-	return who + " added you to their contact list. Answer with \"accept " + passport + "\" or \"deny " + passport + "\"."
 }
 
 // onInvitation accepts an incoming chat unless the contact is blocked.

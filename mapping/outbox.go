@@ -17,9 +17,8 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 			continue // already in the outbox
 		}
 		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now()})
-		if err != nil {
-			s.log.Warn("queueing a message", "err", err)
-			s.failed(&conv{peer: c.passport}, o, "it could not be queued: "+err.Error())
+		if !s.stored(err, "queueing a message", riskOutbox) {
+			s.failed(&conv{peer: c.passport}, o, "it could not be queued: "+db.Reason(err))
 			continue
 		}
 		o.outboxID = id

@@ -53,16 +53,13 @@ func (s *session) keep(m ircd.Message) {
 		}
 	}
 	if over := len(r.ids) + 1 - s.b.cfg.MaxReplay; r.loaded && over > 0 {
-		if err := s.store.DeleteReplay(s.ctx, s.account, r.ids[over-1]); err != nil {
-			s.log.Warn("dropping the oldest kept messages", "err", err)
-		} else {
+		if err := s.store.DeleteReplay(s.ctx, s.account, r.ids[over-1]); s.stored(err, "dropping the oldest kept messages", riskKept) {
 			r.dropped += over
 			r.ids = append(r.ids[:0], r.ids[over:]...)
 		}
 	}
 	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
-	if err != nil {
-		s.log.Warn("keeping a message for replay", "err", err)
+	if !s.stored(err, "keeping a message for replay", riskKept) {
 		return
 	}
 	if r.loaded {
@@ -100,8 +97,7 @@ func (s *session) replay() {
 	for _, m := range msgs {
 		s.world.Deliver(ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
 	}
-	if err := s.store.DeleteReplay(s.ctx, s.account, msgs[len(msgs)-1].ID); err != nil {
-		s.log.Warn("deleting replayed messages", "err", err)
+	if err := s.store.DeleteReplay(s.ctx, s.account, msgs[len(msgs)-1].ID); !s.stored(err, "deleting replayed messages", riskKept) {
 		r.loaded = false // count what is left the next time
 	}
 }

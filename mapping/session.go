@@ -74,6 +74,7 @@ type session struct {
 	chanCounter int
 	replayKept  replayKept
 	noPending   bool // the store holds no authorization request for the account
+	storeFail   storeFailure
 	// unsaved collects contacts to store in one transaction while
 	// batching (a contact list sync) or while saves are held back (see
 	// holdSaves); nil otherwise.

@@ -26,7 +26,10 @@ const shutdownReason = "msn2irc is shutting down"
 // serve runs the bridge until ctx is done. ready, when not nil, gets the
 // addresses of the listeners once they accept.
 func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs []net.Addr)) error {
-	store, err := db.Open(ctx, cfg.DB)
+	store, err := db.OpenWith(ctx, cfg.DB, db.Options{Logger: log.With("component", "db")})
+	if errors.Is(err, db.ErrDamaged) {
+		return fmt.Errorf("%w, and set MSN2IRC_DB to NEW.db", err)
+	}
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.DB, err)
 	}
