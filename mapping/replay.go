@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -30,7 +31,7 @@ type replayKept struct {
 	told int
 	// greeted are the attached clients the session has greeted (and
 	// replayed to): each gets the kept messages at most once.
-	greeted map[*ircd.Client]struct{}
+	greeted []*ircd.Client
 }
 
 // deliver sends a message to the attached clients, or keeps it for the
@@ -99,13 +100,10 @@ func (s *session) keep(m ircd.Message) {
 // that attaches after one confirmed gets no replay.
 func (s *session) greet(c *ircd.Client) {
 	r := &s.replayKept
-	if _, ok := r.greeted[c]; ok {
+	if slices.Contains(r.greeted, c) {
 		return
 	}
-	if r.greeted == nil {
-		r.greeted = make(map[*ircd.Client]struct{})
-	}
-	r.greeted[c] = struct{}{}
+	r.greeted = append(r.greeted, c)
 	if r.loaded && len(r.ids) == 0 && r.dropped == 0 && r.told == 0 {
 		return // nothing kept
 	}
@@ -169,5 +167,8 @@ func (s *session) confirmReplay(upTo int64) {
 
 // ungreet forgets a client that left.
 func (s *session) ungreet(c *ircd.Client) {
-	delete(s.replayKept.greeted, c)
+	r := &s.replayKept
+	if i := slices.Index(r.greeted, c); i >= 0 {
+		r.greeted = slices.Delete(r.greeted, i, i+1)
+	}
 }

@@ -156,3 +156,37 @@ func TestReplayToTwoClientsAttachingTogether(t *testing.T) {
 		}
 	}
 }
+
+func TestReplayComesBeforeNewMessages(t *testing.T) {
+	const n, fresh = 200, 100
+	e := newEnv(t, "MSNP12")
+	sb := keepMessages(t, e, n)
+
+	// Bob goes on writing while the next client attaches: it gets the kept
+	// messages first, then the new ones, each in order, whether a new one
+	// came before the session greeted the client (it is kept, and
+	// replayed after the others) or after (it is delivered).
+	sent := make(chan error, 1)
+	go func() {
+		ctx, cancel := ctxT()
+		defer cancel()
+		for i := 1; i <= fresh; i++ {
+			if err := sb.SendText(ctx, fmt.Sprintf("new %d", i), msn.Format{}); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	c := e.login("alice", alice, password, allCaps)
+	readReplay(c, n)
+	for i := 1; i <= fresh; i++ {
+		want := fmt.Sprintf("new %d", i)
+		if m := c.expectCmd("PRIVMSG", "alice"); m.Trailing() != want {
+			t.Fatalf("got %v, want %q: kept messages first, then new ones, in order", m, want)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+}
