@@ -112,25 +112,22 @@ func (s *session) greet(c *ircd.Client) {
 		s.log.Warn("reading kept messages", "err", err)
 		return
 	}
-	if over := len(msgs) - s.b.cfg.MaxReplay; over > 0 {
-		// Kept by an earlier run with a larger bound; deleted with the
-		// replayed ones.
-		r.dropped += over
-		msgs = msgs[over:]
-	}
-	r.told += r.dropped
-	r.dropped = 0
 	r.ids = r.ids[:0]
 	for _, m := range msgs {
 		r.ids = append(r.ids, m.ID)
 	}
 	r.loaded = true
-	if r.told > 0 {
+	r.told += r.dropped
+	r.dropped = 0
+	// Messages beyond the bound were kept by an earlier run with a larger
+	// one: they are not replayed, and deleted with the replayed ones.
+	over := max(0, len(msgs)-s.b.cfg.MaxReplay)
+	msgs = msgs[over:]
+	if r.told+over > 0 {
 		s.world.DeliverTo(c, ircd.Message{Command: "NOTICE", From: ServiceNick, Target: ContactsChannel, Time: time.Now(),
 			Text: fmt.Sprintf("%d older message(s) that arrived while no IRC client was connected were dropped: at most %d are kept. The newest %d follow.",
-				r.told, s.b.cfg.MaxReplay, len(msgs))})
-	}
-	if len(msgs) == 0 && r.told == 0 {
+				r.told+over, s.b.cfg.MaxReplay, len(msgs))})
+	} else if len(msgs) == 0 {
 		return
 	}
 	for _, m := range msgs {

@@ -143,6 +143,14 @@ func TestReplayBoundAppliesAfterRestart(t *testing.T) {
 	c2.expectMsn("2 older message")
 	c2.expectFrom("bob", "PRIVMSG", "before restart 3")
 	c2.expectFrom("bob", "PRIVMSG", "before restart 4")
+	// Unconfirmed, the next client is told the same.
+	leave(c2)
+	c3 := e.login("alice", alice, password, allCaps)
+	if m := c3.expectMsn("older message"); !strings.HasPrefix(m.Trailing(), "2 older message") {
+		t.Errorf("second drop notice %q, want it to say 2 again", m.Trailing())
+	}
+	c3.expectFrom("bob", "PRIVMSG", "before restart 3")
+	c3.expectFrom("bob", "PRIVMSG", "before restart 4")
 }
 
 func TestFailureKeptForNextClient(t *testing.T) {
