@@ -35,7 +35,7 @@ func init() {
 		"NOTICE":   {0, handleMessage},
 		"PART":     {1, handlePart},
 		"PING":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.handlePing(m) }},
-		"PONG":     {0, func(context.Context, *Client, *World, *irc.Message) {}},
+		"PONG":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.handlePong(m) }},
 		"PRIVMSG":  {0, handleMessage},
 		"QUIT":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.quit(quitText(m)) }},
 		"SETNAME":  {1, handleSetname},

@@ -57,6 +57,7 @@ type Client struct {
 	capturing  bool
 	batchSeq   uint64
 	pending    []func(context.Context)
+	confirms   []confirm // Confirm PINGs not answered yet, oldest first
 
 	// Reader goroutine only.
 	reg        *registration // nil once registered
@@ -200,6 +201,7 @@ func (c *Client) end(reason string, flush bool) {
 		c.closing = true
 		c.flush = flush
 		c.errorText = reason
+		c.confirms = nil // never answered now: forget them and what they hold
 		c.mu.Unlock()
 		close(c.done)
 		if c.cancel != nil {

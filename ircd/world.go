@@ -1117,7 +1117,16 @@ func (w *World) setTopicLocked(ch *channel, topic, setter string) {
 }
 
 // Deliver sends a message to every attached client and returns how many got it.
-func (w *World) Deliver(m Message) int {
+func (w *World) Deliver(m Message) int { return w.deliver(m, nil) }
+
+// DeliverTo sends a message to one attached client, as Deliver sends it to
+// each, and reports whether c got it (not when it is not attached, is
+// leaving, or does not take TAGMSG).
+func (w *World) DeliverTo(c *Client, m Message) bool { return w.deliver(m, c) == 1 }
+
+// deliver sends m to every attached client, or only to the client only
+// when it is not nil, and returns how many got it.
+func (w *World) deliver(m Message, only *Client) int {
 	cmd := strings.ToUpper(m.Command)
 	switch cmd {
 	case "PRIVMSG", "NOTICE", "TAGMSG":
@@ -1170,7 +1179,7 @@ func (w *World) Deliver(m Message) int {
 	}
 	n := 0
 	for _, c := range w.clients {
-		if cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() {
+		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() {
 			continue
 		}
 		for _, msg := range msgs {

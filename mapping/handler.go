@@ -52,7 +52,7 @@ func (h *handler) Attached(ctx context.Context, c *ircd.Client) {
 }
 
 func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
-	h.do(ctx, func() error { h.s.maybeEnd(); return nil })
+	h.do(ctx, func() error { h.s.ungreet(c); h.s.maybeEnd(); return nil })
 }
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
@@ -145,9 +145,7 @@ func (s *session) onAttached(c *ircd.Client) {
 	s.attachedPending()
 	s.checkSelfNick()
 	s.holdAfterWelcome()
-	if s.world.ClientCount() <= 1 {
-		s.replay()
-	}
+	s.greet(c)
 	if s.client == nil {
 		if s.stopped {
 			s.notice("Not connected to MSN. Use \"login <address> <password>\" to sign in again.")

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -15,19 +16,33 @@ const DefaultMaxReplay = 1000
 
 // replayKept tracks the messages of a session kept for replay. Owned by the
 // session goroutine.
+//
+// Kept messages are deleted from the store only once a client has read
+// them: after replaying them to a client, the session asks it to confirm
+// (ircd.Client.Confirm, a PING after the replayed lines), and deletes them
+// when it answers. A client that drops or never answers deletes nothing,
+// and the next client gets them all again.
 type replayKept struct {
 	ids     []int64 // kept messages, oldest first; valid when loaded
 	loaded  bool    // ids reflects the store
-	dropped int     // older messages dropped to stay within the bound
+	dropped int     // older messages dropped to stay within the bound, not told to any client yet
+	// told is how many dropped messages replays told of that no client
+	// confirmed yet; the next replay tells them again.
+	told int
+	// greeted are the attached clients the session has greeted (and
+	// replayed to): each gets the kept messages at most once.
+	greeted []*ircd.Client
 }
 
 // deliver sends a message to the attached clients, or keeps it for the
-// next client when none is attached.
+// next client when none the session greeted is attached: a client that
+// attached and has not had its replay yet gets the message after the
+// kept ones, in its replay.
 func (s *session) deliver(m ircd.Message) {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
-	if s.world.ClientCount() == 0 && m.Command != "TAGMSG" {
+	if (len(s.replayKept.greeted) == 0 || s.world.ClientCount() == 0) && m.Command != "TAGMSG" {
 		s.keep(m)
 		return
 	}
@@ -67,10 +82,26 @@ func (s *session) keep(m ircd.Message) {
 	}
 }
 
-// replay delivers the messages kept while no client was attached, after
-// saying how many older ones were dropped.
-func (s *session) replay() {
-	if r := &s.replayKept; r.loaded && len(r.ids) == 0 && r.dropped == 0 {
+// greet replays to a client that finished its burst the messages kept
+// while no client was attached, after saying how many older ones were
+// dropped, and asks it to confirm it read them; confirmReplay deletes them
+// then. The replay is one action of the session: a message that arrives
+// meanwhile is delivered after it.
+//
+// Every client gets the messages kept when it attaches and not yet
+// confirmed by any client, once. So a second client that attaches while
+// the first is replaying (or before the first answered) gets the same kept
+// messages after its own welcome, and whichever answers first has them
+// deleted; messages that came while the first client was attached reach
+// both as usual, and the second may get those before its replay. A client
+// that attaches after one confirmed gets no replay.
+func (s *session) greet(c *ircd.Client) {
+	r := &s.replayKept
+	if slices.Contains(r.greeted, c) {
+		return
+	}
+	r.greeted = append(r.greeted, c)
+	if r.loaded && len(r.ids) == 0 && r.dropped == 0 && r.told == 0 {
 		return // nothing kept
 	}
 	msgs, err := s.store.Replay(s.ctx, s.account)
@@ -78,26 +109,59 @@ func (s *session) replay() {
 		s.log.Warn("reading kept messages", "err", err)
 		return
 	}
-	r := &s.replayKept
-	dropped := r.dropped
-	if over := len(msgs) - s.b.cfg.MaxReplay; over > 0 {
-		// Kept by an earlier run with a larger bound.
-		dropped += over
-		msgs = msgs[over:]
+	r.ids = r.ids[:0]
+	for _, m := range msgs {
+		r.ids = append(r.ids, m.ID)
 	}
-	if dropped > 0 {
-		s.world.Deliver(ircd.Message{Command: "NOTICE", From: ServiceNick, Target: ContactsChannel, Time: time.Now(),
+	r.loaded = true
+	r.told += r.dropped
+	r.dropped = 0
+	// Messages beyond the bound were kept by an earlier run with a larger
+	// one: they are not replayed, and deleted with the replayed ones.
+	over := max(0, len(msgs)-s.b.cfg.MaxReplay)
+	msgs = msgs[over:]
+	if r.told+over > 0 {
+		s.world.DeliverTo(c, ircd.Message{Command: "NOTICE", From: ServiceNick, Target: ContactsChannel, Time: time.Now(),
 			Text: fmt.Sprintf("%d older message(s) that arrived while no IRC client was connected were dropped: at most %d are kept. The newest %d follow.",
-				dropped, s.b.cfg.MaxReplay, len(msgs))})
-	}
-	*r = replayKept{ids: r.ids[:0], loaded: true}
-	if len(msgs) == 0 {
+				r.told+over, s.b.cfg.MaxReplay, len(msgs))})
+	} else if len(msgs) == 0 {
 		return
 	}
 	for _, m := range msgs {
-		s.world.Deliver(ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
+		s.world.DeliverTo(c, ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
 	}
-	if err := s.store.DeleteReplay(s.ctx, s.account, msgs[len(msgs)-1].ID); !s.stored(err, "deleting replayed messages", riskKept) {
+	var upTo int64 // the last message replayed; those kept later stay
+	if len(msgs) > 0 {
+		upTo = msgs[len(msgs)-1].ID
+	}
+	c.Confirm(func() { s.post(func() { s.confirmReplay(upTo) }) })
+}
+
+// confirmReplay deletes the kept messages up to upTo: a client read them.
+func (s *session) confirmReplay(upTo int64) {
+	r := &s.replayKept
+	r.told = 0
+	if upTo == 0 {
+		return
+	}
+	if err := s.store.DeleteReplay(s.ctx, s.account, upTo); !s.stored(err, "deleting replayed messages", riskKept) {
 		r.loaded = false // count what is left the next time
+		return
+	}
+	n := 0
+	for _, id := range r.ids {
+		if id > upTo {
+			r.ids[n] = id
+			n++
+		}
+	}
+	r.ids = r.ids[:n]
+}
+
+// ungreet forgets a client that left.
+func (s *session) ungreet(c *ircd.Client) {
+	r := &s.replayKept
+	if i := slices.Index(r.greeted, c); i >= 0 {
+		r.greeted = slices.Delete(r.greeted, i, i+1)
 	}
 }

@@ -95,7 +95,9 @@ func TestReplayIsBounded(t *testing.T) {
 			t.Errorf("replayed %v, want %q from bob with server-time", m, want)
 		}
 	}
-	// Replayed messages are forgotten (right after they were sent).
+	// Replayed messages are forgotten once the client answered the PING
+	// that follows them.
+	c2.send("PONG :" + replayPing(c2))
 	deadline = time.Now().Add(waitTime)
 	for left := keptMessages(t, e); len(left) != 0; left = keptMessages(t, e) {
 		if time.Now().After(deadline) {
@@ -141,6 +143,14 @@ func TestReplayBoundAppliesAfterRestart(t *testing.T) {
 	c2.expectMsn("2 older message")
 	c2.expectFrom("bob", "PRIVMSG", "before restart 3")
 	c2.expectFrom("bob", "PRIVMSG", "before restart 4")
+	// Unconfirmed, the next client is told the same.
+	leave(c2)
+	c3 := e.login("alice", alice, password, allCaps)
+	if m := c3.expectMsn("older message"); !strings.HasPrefix(m.Trailing(), "2 older message") {
+		t.Errorf("second drop notice %q, want it to say 2 again", m.Trailing())
+	}
+	c3.expectFrom("bob", "PRIVMSG", "before restart 3")
+	c3.expectFrom("bob", "PRIVMSG", "before restart 4")
 }
 
 func TestFailureKeptForNextClient(t *testing.T) {
