@@ -22,6 +22,16 @@ type Config struct {
 	SendQueue           int           // messages queued per client before it is dropped, 512
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
+
+	// Connection limits; zero means the default. Over one, a connection
+	// gets an ERROR line and is closed.
+	UnregisteredPerAddress int           // connections not yet welcomed per source address, 10
+	UnregisteredMax        int           // connections not yet welcomed in total, 1000
+	GuestsPerAddress       int           // guests (welcomed without credentials, not logged in since) per source address, 3
+	GuestTimeout           time.Duration // time from its welcome after which a guest is disconnected, 5m
+	// TrustedNets are sources that carry many users (a bouncer host, a
+	// proxy): the per-address limits skip them; the total still applies.
+	TrustedNets []netip.Prefix
 }
 
 // Credentials are what a client presented during registration: PASS, or SASL

@@ -33,6 +33,7 @@ type Client struct {
 	conn   net.Conn
 	remote string
 	host   string
+	src    netip.Addr       // the IP address of remote (Source)
 	lineAt time.Time        // when the line being handled was read (by its read loop); zero before
 	msgCtx *lazyDeadlineCtx // the context of the last Handler.Message call (messageCtx)
 
@@ -62,6 +63,9 @@ type Client struct {
 	// Reader goroutine only.
 	reg        *registration // nil once registered
 	registered bool
+	guestUntil time.Time // when a guest is disconnected unless it logged in; zero for none
+
+	guest bool // counted as a guest (connLimits); guarded by srv.limits.mu
 }
 
 func newClient(s *Server, conn net.Conn) *Client {
@@ -84,6 +88,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 		conn:       conn,
 		remote:     remote,
 		host:       host,
+		src:        sourceOf(conn),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
@@ -131,13 +136,7 @@ func (c *Client) RemoteAddr() string { return c.remote }
 
 // Source is the IP address the client connected from, IPv4-mapped IPv6
 // addresses unmapped; the zero Addr when the connection has none (a pipe).
-func (c *Client) Source() netip.Addr {
-	ap, err := netip.ParseAddrPort(c.remote)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap()
-}
+func (c *Client) Source() netip.Addr { return c.src }
 
 // Account is the account the client logged in to with SASL or PASS, "" for a guest.
 func (c *Client) Account() string {
@@ -649,6 +648,9 @@ func (c *Client) readLoop(ctx context.Context) {
 		default:
 			deadline = lastActive.Add(cfg.PingInterval)
 		}
+		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
+			deadline = c.guestUntil
+		}
 		// Moving the deadline costs a timer update; a line every few
 		// microseconds moves it by that much. An armed deadline a little
 		// early is harmless: it wakes the loop, which sets it again.
@@ -675,6 +677,15 @@ func (c *Client) readLoop(ctx context.Context) {
 			}
 			if time.Now().Before(deadline) {
 				continue // woken by post, nothing left to do
+			}
+			if !c.guestUntil.IsZero() && !time.Now().Before(c.guestUntil) {
+				if c.srv.limits.isGuest(c) {
+					c.logAt(slog.LevelInfo, "guest timed out")
+					c.quit("Closing link: not logged in to MSN after " + cfg.GuestTimeout.String())
+					return
+				}
+				c.guestUntil = time.Time{} // it logged in
+				continue
 			}
 			switch {
 			case !c.registered:

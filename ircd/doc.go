@@ -41,5 +41,15 @@
 // Config.PingInterval and dropped when they do not answer within
 // Config.PingTimeout. Text delivered to clients is split to fit 512 bytes.
 //
+// Connections that have not had their welcome are limited per source
+// address (Config.UnregisteredPerAddress) and in total
+// (Config.UnregisteredMax), guests per source address
+// (Config.GuestsPerAddress); the per-address limits skip
+// Config.TrustedNets. A connection over a limit gets one ERROR line and is
+// closed; the accept loop refuses it without starting a goroutine for it.
+// A guest is a client whose world came from Backend.Guest and that
+// World.Transfer has not moved since; it is disconnected
+// Config.GuestTimeout after its welcome, whether it answers PINGs or not.
+//
 // Secrets (PASS, AUTHENTICATE and "login" messages) are never logged.
 package ircd

@@ -82,6 +82,11 @@ func runFuzzInput(t *testing.T, data []byte) {
 	w := fuzzWorld()
 	srv := w.srv
 	c := newClient(srv, &bytesConn{r: bytes.NewReader(data)})
+	// Counted as Serve counts a connection, and let go at the end as it does.
+	if refusal := srv.limits.admit(c.Source()); refusal != "" {
+		t.Fatal(refusal)
+	}
+	defer srv.limits.leaveGuest(c)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.cancel = cancel

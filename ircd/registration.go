@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/irc.v4"
 )
@@ -261,6 +262,12 @@ func (c *Client) tryRegister(ctx context.Context) {
 		c.mu.Unlock()
 	}
 	if w == nil {
+		// Counted before the welcome, so that a refused guest gets no world.
+		if !c.srv.limits.joinGuest(c) {
+			c.logAt(slog.LevelInfo, "too many guests from the address")
+			c.quit(tooManyGuests)
+			return
+		}
 		actx, cancel := context.WithTimeout(ctx, authTimeout)
 		var err error
 		w, err = c.srv.backend.Guest(actx)
@@ -281,6 +288,10 @@ func (c *Client) tryRegister(ctx context.Context) {
 		return
 	}
 	c.registered = true
+	c.srv.limits.leaveUnregistered(c.src)
+	if c.srv.limits.isGuest(c) {
+		c.guestUntil = time.Now().Add(c.srv.cfg.GuestTimeout)
+	}
 	c.reg = nil // nothing of it is needed any more
 	// The burst goes out before the handler hears of the client, which
 	// may take it a thread's wake-up; what the handler sends follows.

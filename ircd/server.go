@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -40,6 +41,7 @@ type Server struct {
 	prefix  *irc.Prefix
 	created time.Time
 	support [][]string // ISUPPORT tokens, at most 13 per line
+	limits  *connLimits
 
 	nextID atomic.Uint64
 
@@ -84,6 +86,18 @@ func NewServer(cfg Config, backend Backend) *Server {
 	if cfg.MonitorLimit <= 0 {
 		cfg.MonitorLimit = defaultMonitorLimit
 	}
+	if cfg.UnregisteredPerAddress <= 0 {
+		cfg.UnregisteredPerAddress = defaultUnregisteredPerAddress
+	}
+	if cfg.UnregisteredMax <= 0 {
+		cfg.UnregisteredMax = defaultUnregisteredMax
+	}
+	if cfg.GuestsPerAddress <= 0 {
+		cfg.GuestsPerAddress = defaultGuestsPerAddress
+	}
+	if cfg.GuestTimeout <= 0 {
+		cfg.GuestTimeout = defaultGuestTimeout
+	}
 	s := &Server{
 		cfg:       cfg,
 		backend:   backend,
@@ -94,6 +108,7 @@ func NewServer(cfg Config, backend Backend) *Server {
 		clients:   make(map[*Client]struct{}),
 	}
 	s.support = splitTokens(s.isupportTokens(), 13)
+	s.limits = newConnLimits(&s.cfg)
 	return s
 }
 
@@ -166,9 +181,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		delay = 0
+		// Over a limit, the connection costs only this loop's time: no
+		// goroutine is started for it.
+		src := sourceOf(conn)
+		if refusal := s.limits.admit(src); refusal != "" {
+			s.refuse(conn, refusal, true)
+			continue
+		}
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
+			s.limits.leaveUnregistered(src)
 			conn.Close()
 			return ErrServerClosed
 		}
@@ -176,17 +199,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
-			s.ServeConn(ctx, conn)
+			s.serveAdmitted(ctx, conn, src)
 		}()
 	}
 }
 
 // ServeConn serves one client connection and returns when it ends. The
-// connection ends when ctx is done, too.
+// connection ends when ctx is done, too. Over a connection limit it sends
+// ERROR and closes the connection at once.
 func (s *Server) ServeConn(ctx context.Context, conn net.Conn) {
+	src := sourceOf(conn)
+	if refusal := s.limits.admit(src); refusal != "" {
+		s.refuse(conn, refusal, false)
+		return
+	}
+	s.serveAdmitted(ctx, conn, src)
+}
+
+// serveAdmitted serves a connection that admit counted as unregistered, and
+// takes back its counts when it ends.
+func (s *Server) serveAdmitted(ctx context.Context, conn net.Conn, src netip.Addr) {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
+		s.limits.leaveUnregistered(src)
 		conn.Close()
 		return
 	}
@@ -198,6 +234,10 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) {
 		s.mu.Lock()
 		delete(s.clients, c)
 		s.mu.Unlock()
+		if !c.registered {
+			s.limits.leaveUnregistered(src)
+		}
+		s.limits.leaveGuest(c)
 		s.wg.Done()
 	}()
 	c.serve(ctx)

@@ -1266,6 +1266,7 @@ func (w *World) Transfer(c *Client, to *World) error {
 		c.quit(err.Error())
 		return fmt.Errorf("ircd: transfer: %w", err)
 	}
+	c.srv.limits.leaveGuest(c) // a guest that logged in is no guest any more
 	c.post(func(ctx context.Context) {
 		w.h.Detached(ctx, c)
 		to.h.Attached(ctx, c)

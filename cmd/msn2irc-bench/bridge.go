@@ -145,6 +145,8 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 		"MSN2IRC_MSN_NEXUS="+cfg.MSN.Nexus,
 		"MSN2IRC_MSN_LOGIN_URL="+cfg.MSN.LoginURL,
 		"MSN2IRC_LOG_LEVEL="+level,
+		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
+		"MSN2IRC_TRUSTED_ADDRESSES=127.0.0.0/8,::1",
 	)
 	cmd.Stdout = cfg.Stderr
 	cmd.Stderr = cfg.Stderr

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -63,6 +64,8 @@ func serveBridge(args []string, stderr io.Writer) error {
 			"Your contacts are in &msn; /msg msn help lists the commands.",
 		},
 		Logger: log.With("component", "ircd"),
+		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
+		TrustedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	}, bridge)
 	bridge.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

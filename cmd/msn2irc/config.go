@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -31,6 +32,12 @@ type config struct {
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
 
+	// Connection limits (ircd.Config); the per-address ones skip TrustedAddresses.
+	UnregisteredPerAddress int           `split_words:"true" default:"10" desc:"connections from one IP address that are not registered yet (still logging in); more are refused"`
+	UnregisteredMax        int           `split_words:"true" default:"1000" desc:"connections not registered yet, from all addresses together (trusted ones too); more are refused"`
+	GuestsPerAddress       int           `split_words:"true" default:"3" desc:"clients from one IP address registered without a password (guests) at once; more are refused"`
+	GuestTimeout           time.Duration `split_words:"true" default:"5m" desc:"time after which a guest that did not log in to MSN is disconnected"`
+
 	trusted []netip.Prefix // TrustedAddresses, parsed
 }
 
@@ -54,6 +61,9 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("configuration: MSN2IRC_TRUSTED_ADDRESSES: %w", err)
 	}
 	cfg.trusted = trusted
+	if err := checkLimits(cfg); err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
 	if cfg.Listen == "" && cfg.TLSListen == "" {
 		return cfg, fmt.Errorf("configuration: both MSN2IRC_LISTEN and MSN2IRC_TLS_LISTEN are empty: nothing to listen on")
 	}
@@ -84,6 +94,24 @@ func parseTrusted(list []string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// checkLimits refuses connection limits below one: zero would mean
+// ircd's default, not "none".
+func checkLimits(cfg config) error {
+	for name, v := range map[string]int{
+		"MSN2IRC_UNREGISTERED_PER_ADDRESS": cfg.UnregisteredPerAddress,
+		"MSN2IRC_UNREGISTERED_MAX":         cfg.UnregisteredMax,
+		"MSN2IRC_GUESTS_PER_ADDRESS":       cfg.GuestsPerAddress,
+	} {
+		if v < 1 {
+			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
+		}
+	}
+	if cfg.GuestTimeout <= 0 {
+		return fmt.Errorf("MSN2IRC_GUEST_TIMEOUT is %s: it must be longer than 0", cfg.GuestTimeout)
+	}
+	return nil
 }
 
 func validVersion(v string) bool {

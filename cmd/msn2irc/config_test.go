@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 // designVariables are the configuration variables and defaults the program
@@ -22,6 +23,11 @@ var designVariables = map[string]string{
 	"MSN2IRC_LOG_LEVEL":     "info",
 
 	"MSN2IRC_TRUSTED_ADDRESSES": "",
+
+	"MSN2IRC_UNREGISTERED_PER_ADDRESS": "10",
+	"MSN2IRC_UNREGISTERED_MAX":         "1000",
+	"MSN2IRC_GUESTS_PER_ADDRESS":       "3",
+	"MSN2IRC_GUEST_TIMEOUT":            "5m",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -35,7 +41,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 		if len(f) > 0 && strings.HasPrefix(f[0], "MSN2IRC_") {
 			def := ""
 			// KEY TYPE DEFAULT DESCRIPTION: the default is the field after the type.
-			if len(f) > 2 && f[1] == "String" && !strings.Contains(designVariables[f[0]], " ") {
+			if len(f) > 2 && (f[1] == "String" || f[1] == "Integer" || f[1] == "Duration") && !strings.Contains(designVariables[f[0]], " ") {
 				def = f[2]
 			}
 			if f[1] == "Comma-separated" {
@@ -67,9 +73,17 @@ func TestConfigFromEnvironment(t *testing.T) {
 	t.Setenv("MSN2IRC_MSN_VERSIONS", "msnp9, MSNP7")
 	t.Setenv("MSN2IRC_MSN_LOGIN_URL", "http://login.example/login")
 	t.Setenv("MSN_SERVER", "unprefixed.example:1863") // must not leak in
+	// Numbers: an empty value does not parse.
+	t.Setenv("MSN2IRC_UNREGISTERED_PER_ADDRESS", "20")
+	t.Setenv("MSN2IRC_UNREGISTERED_MAX", "2000")
+	t.Setenv("MSN2IRC_GUESTS_PER_ADDRESS", "5")
+	t.Setenv("MSN2IRC_GUEST_TIMEOUT", "90s")
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.UnregisteredPerAddress != 20 || cfg.UnregisteredMax != 2000 || cfg.GuestsPerAddress != 5 || cfg.GuestTimeout != 90*time.Second {
+		t.Errorf("limits %d %d %d %v", cfg.UnregisteredPerAddress, cfg.UnregisteredMax, cfg.GuestsPerAddress, cfg.GuestTimeout)
 	}
 	if cfg.Listen != "127.0.0.1:7000" || cfg.MSNLoginURL != "http://login.example/login" {
 		t.Errorf("config %+v", cfg)
@@ -88,6 +102,8 @@ func TestConfigErrors(t *testing.T) {
 		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
+		"no guests":          {"MSN2IRC_GUESTS_PER_ADDRESS": "0"},
+		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -56,6 +56,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 			"Your contacts are in &msn; /msg msn help lists the commands.",
 		},
 		Logger: log.With("component", "ircd"),
+
+		UnregisteredPerAddress: cfg.UnregisteredPerAddress,
+		UnregisteredMax:        cfg.UnregisteredMax,
+		GuestsPerAddress:       cfg.GuestsPerAddress,
+		GuestTimeout:           cfg.GuestTimeout,
+		TrustedNets:            cfg.trusted,
 	}, bridge)
 	bridge.SetServer(srv)
 

@@ -14,11 +14,14 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/irc.v4"
 )
 
 // writeSelfSigned writes a certificate and key for 127.0.0.1 and returns their paths.
@@ -137,4 +140,68 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not return")
 	}
+}
+
+// startServe runs serve with cfg on a loopback port until the test ends and
+// returns the address of its plain listener.
+func startServe(t *testing.T, cfg config) string {
+	t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DB = filepath.Join(t.TempDir(), "msn2irc.db")
+	cfg.ServerName = "msn2irc.test"
+	cfg.MSNServer = "127.0.0.1:1" // never reached: the clients are guests
+	cfg.MSNVersions = []string{"MSNP12"}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan []net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a []net.Addr) { addrs <- a })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case got := <-addrs:
+		return got[0].String()
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+// TestServeConnectionLimits checks that the limits of the configuration
+// reach the IRC server.
+func TestServeConnectionLimits(t *testing.T) {
+	isCommand := func(cmd string) func(*irc.Message) bool {
+		return func(m *irc.Message) bool { return m.Command == cmd }
+	}
+	guest := func(addr string) *ircClient {
+		c := dialIRC(t, addr)
+		c.send(t, "NICK guest")
+		c.send(t, "USER guest 0 * :Guest")
+		return c
+	}
+	t.Run("guests and their idle time", func(t *testing.T) {
+		addr := startServe(t, config{GuestsPerAddress: 1, GuestTimeout: 300 * time.Millisecond})
+		first := guest(addr)
+		first.expect(t, 10*time.Second, "welcome", isCommand(irc.RPL_WELCOME))
+		refused := guest(addr).expect(t, 10*time.Second, "ERROR", isCommand("ERROR"))
+		if !strings.HasPrefix(refused.Trailing(), "Too many guest connections from your address") {
+			t.Errorf("second guest: %v", refused)
+		}
+		idle := first.expect(t, 10*time.Second, "ERROR", isCommand("ERROR"))
+		if idle.Trailing() != "Closing link: not logged in to MSN after 300ms" {
+			t.Errorf("idle guest: %v", idle)
+		}
+	})
+	t.Run("trusted addresses", func(t *testing.T) {
+		addr := startServe(t, config{GuestsPerAddress: 1, trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+		guest(addr).expect(t, 10*time.Second, "welcome", isCommand(irc.RPL_WELCOME))
+		guest(addr).expect(t, 10*time.Second, "welcome", isCommand(irc.RPL_WELCOME))
+	})
 }

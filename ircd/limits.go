@@ -1,0 +1,195 @@
+package ircd
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// Defaults of the connection limits of Config.
+const (
+	defaultUnregisteredPerAddress = 10
+	defaultUnregisteredMax        = 1000
+	defaultGuestsPerAddress       = 3
+	defaultGuestTimeout           = 5 * time.Minute
+)
+
+// The texts of the ERROR a refused connection gets.
+const (
+	tooManyFromAddress  = "Too many connections from your address"
+	tooManyUnregistered = "Too many unregistered connections on this server"
+	tooManyGuests       = "Too many guest connections from your address: log in with PASS address:password or SASL"
+)
+
+// refuseWriteTimeout bounds the write of the ERROR line to a connection
+// refused by the accept loop. A fresh TCP socket takes a line at once; the
+// bound is for a client that is already not reading.
+const refuseWriteTimeout = 50 * time.Millisecond
+
+// connLimits counts the connections the limits of Config apply to. A
+// connection counts as unregistered from its accept until its welcome or
+// its end, and as a guest from just before its welcome (when its world
+// comes from Backend.Guest) until it ends or World.Transfer moves it.
+// Per-address counts skip trusted sources and connections without an IP
+// address (a pipe); the total counts every connection.
+type connLimits struct {
+	unregPerAddr  int
+	unregMax      int
+	guestsPerAddr int
+	trusted       []netip.Prefix
+
+	mu           sync.Mutex
+	unregistered int                // in total
+	unregByAddr  map[netip.Addr]int // per untrusted source; no zero entries
+	guestsByAddr map[netip.Addr]int // per untrusted source; no zero entries
+}
+
+func newConnLimits(cfg *Config) *connLimits {
+	return &connLimits{
+		unregPerAddr:  cfg.UnregisteredPerAddress,
+		unregMax:      cfg.UnregisteredMax,
+		guestsPerAddr: cfg.GuestsPerAddress,
+		trusted:       cfg.TrustedNets,
+		unregByAddr:   make(map[netip.Addr]int),
+		guestsByAddr:  make(map[netip.Addr]int),
+	}
+}
+
+// perAddress reports whether the per-address limits apply to src.
+func (l *connLimits) perAddress(src netip.Addr) bool {
+	if !src.IsValid() {
+		return false
+	}
+	for _, p := range l.trusted {
+		if p.Contains(src) {
+			return false
+		}
+	}
+	return true
+}
+
+// admit counts a new connection from src as unregistered. Over a limit it
+// counts nothing and returns the reason to refuse it with.
+func (l *connLimits) admit(src netip.Addr) (refusal string) {
+	per := l.perAddress(src)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.unregistered >= l.unregMax {
+		return tooManyUnregistered
+	}
+	if per && l.unregByAddr[src] >= l.unregPerAddr {
+		return tooManyFromAddress
+	}
+	l.unregistered++
+	if per {
+		l.unregByAddr[src]++
+	}
+	return ""
+}
+
+// leaveUnregistered takes back what admit counted for src.
+func (l *connLimits) leaveUnregistered(src netip.Addr) {
+	per := l.perAddress(src)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.unregistered--
+	if per {
+		decrement(l.unregByAddr, src)
+	}
+}
+
+// joinGuest counts c as a guest, unless its address has too many.
+func (l *connLimits) joinGuest(c *Client) bool {
+	src := c.Source()
+	per := l.perAddress(src)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.guest {
+		return true
+	}
+	if per {
+		if l.guestsByAddr[src] >= l.guestsPerAddr {
+			return false
+		}
+		l.guestsByAddr[src]++
+	}
+	c.guest = true
+	return true
+}
+
+// leaveGuest stops counting c as a guest; it does nothing for a client
+// that is not one.
+func (l *connLimits) leaveGuest(c *Client) {
+	src := c.Source()
+	per := l.perAddress(src)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !c.guest {
+		return
+	}
+	c.guest = false
+	if per {
+		decrement(l.guestsByAddr, src)
+	}
+}
+
+// isGuest reports whether c is counted as a guest.
+func (l *connLimits) isGuest(c *Client) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return c.guest
+}
+
+// decrement lowers m[k] by one, deleting the entry at zero so that the
+// maps hold only the sources that have connections.
+func decrement(m map[netip.Addr]int, k netip.Addr) {
+	if m[k] <= 1 {
+		delete(m, k)
+		return
+	}
+	m[k]--
+}
+
+// sourceOf is the IP address of a connection's peer, IPv4-mapped IPv6
+// addresses unmapped; the zero Addr when it has none (a pipe).
+func sourceOf(conn net.Conn) netip.Addr {
+	a := conn.RemoteAddr()
+	if a == nil {
+		return netip.Addr{}
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// refuse sends conn ERROR :reason and closes it. From the accept loop
+// (inLoop) it spends at most refuseWriteTimeout on it, and sends nothing
+// over TLS, whose handshake would wait on the client.
+func (s *Server) refuse(conn net.Conn, reason string, inLoop bool) {
+	defer conn.Close()
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		remote := "unknown"
+		if a := conn.RemoteAddr(); a != nil {
+			remote = a.String()
+		}
+		s.log.Debug("connection refused", slog.String("remote", remote), slog.String("reason", reason))
+	}
+	timeout := s.cfg.WriteTimeout
+	if inLoop {
+		if _, ok := conn.(*tls.Conn); ok {
+			return
+		}
+		timeout = refuseWriteTimeout
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(timeout))
+	_, _ = io.WriteString(conn, encodeLine(&irc.Message{Command: "ERROR", Params: []string{reason}})+"\r\n")
+}
