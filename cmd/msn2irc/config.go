@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -31,6 +32,14 @@ type config struct {
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
 
+	// Login limits against password guessing (mapping/auth.go).
+	AuthFailures       int           `split_words:"true" default:"5" desc:"failed logins per account and address before a lockout"`
+	AuthSourceFailures int           `split_words:"true" default:"20" desc:"failed logins per address, all accounts, before a lockout"`
+	AuthLockout        time.Duration `split_words:"true" default:"15m" desc:"the first lockout; it doubles with each further failure, up to 24h"`
+	MSNPasswordTries   int           `envconfig:"MSN_PASSWORD_TRIES" default:"3" desc:"distinct passwords per account sent to MSN per 15 minutes"`
+	MSNLoginRate       int           `envconfig:"MSN_LOGIN_RATE" default:"5" desc:"MSN logins per second for the whole bridge (burst twice that)"`
+	PasswordRecheck    time.Duration `split_words:"true" default:"1h" desc:"how old a password confirmation may be before an attach confirms it with MSN again"`
+
 	trusted []netip.Prefix // TrustedAddresses, parsed
 }
 
@@ -54,6 +63,10 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("configuration: MSN2IRC_TRUSTED_ADDRESSES: %w", err)
 	}
 	cfg.trusted = trusted
+	if cfg.AuthFailures <= 0 || cfg.AuthSourceFailures <= 0 || cfg.MSNPasswordTries <= 0 || cfg.MSNLoginRate <= 0 ||
+		cfg.AuthLockout <= 0 || cfg.PasswordRecheck <= 0 {
+		return cfg, fmt.Errorf("configuration: MSN2IRC_AUTH_FAILURES, MSN2IRC_AUTH_SOURCE_FAILURES, MSN2IRC_AUTH_LOCKOUT, MSN2IRC_MSN_PASSWORD_TRIES, MSN2IRC_MSN_LOGIN_RATE and MSN2IRC_PASSWORD_RECHECK must be positive")
+	}
 	if cfg.Listen == "" && cfg.TLSListen == "" {
 		return cfg, fmt.Errorf("configuration: both MSN2IRC_LISTEN and MSN2IRC_TLS_LISTEN are empty: nothing to listen on")
 	}

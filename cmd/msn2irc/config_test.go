@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // designVariables are the configuration variables and defaults the program
@@ -22,6 +24,13 @@ var designVariables = map[string]string{
 	"MSN2IRC_LOG_LEVEL":     "info",
 
 	"MSN2IRC_TRUSTED_ADDRESSES": "",
+
+	"MSN2IRC_AUTH_FAILURES":        "5",
+	"MSN2IRC_AUTH_SOURCE_FAILURES": "20",
+	"MSN2IRC_AUTH_LOCKOUT":         "15m",
+	"MSN2IRC_MSN_PASSWORD_TRIES":   "3",
+	"MSN2IRC_MSN_LOGIN_RATE":       "5",
+	"MSN2IRC_PASSWORD_RECHECK":     "1h",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -35,7 +44,7 @@ func TestHelpListsEveryVariable(t *testing.T) {
 		if len(f) > 0 && strings.HasPrefix(f[0], "MSN2IRC_") {
 			def := ""
 			// KEY TYPE DEFAULT DESCRIPTION: the default is the field after the type.
-			if len(f) > 2 && f[1] == "String" && !strings.Contains(designVariables[f[0]], " ") {
+			if len(f) > 2 && (f[1] == "String" || f[1] == "Integer" || f[1] == "Duration") && !strings.Contains(designVariables[f[0]], " ") {
 				def = f[2]
 			}
 			if f[1] == "Comma-separated" {
@@ -60,8 +69,16 @@ func TestHelpListsEveryVariable(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
-	for k := range designVariables {
-		t.Setenv(k, "")
+	for k, def := range designVariables {
+		// Set, so that nothing leaks in from the environment; a number or
+		// a duration gets its default, as an empty one does not parse.
+		v := ""
+		if _, err := strconv.Atoi(def); err == nil {
+			v = def
+		} else if _, err := time.ParseDuration(def); err == nil {
+			v = def
+		}
+		t.Setenv(k, v)
 	}
 	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:7000")
 	t.Setenv("MSN2IRC_MSN_VERSIONS", "msnp9, MSNP7")
@@ -88,6 +105,8 @@ func TestConfigErrors(t *testing.T) {
 		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
+		"no login rate":      {"MSN2IRC_MSN_LOGIN_RATE": "0"},
+		"lockout not a time": {"MSN2IRC_AUTH_LOCKOUT": "soon"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
