@@ -187,6 +187,10 @@ func (c *Client) serve(parent context.Context) {
 	c.logAt(slog.LevelDebug, "disconnected")
 }
 
+// Disconnect ends the connection after the lines queued so far and
+// ERROR :reason are written. Safe from any goroutine.
+func (c *Client) Disconnect(reason string) { c.quit(reason) }
+
 // quit ends the connection after the queued lines and ERROR :reason are written.
 func (c *Client) quit(reason string) { c.end(reason, true) }
 

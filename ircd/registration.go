@@ -27,6 +27,7 @@ type registration struct {
 	saslMech string
 	saslBuf  strings.Builder
 	saslDone bool   // SASL succeeded
+	saslFail int    // failed SASL logins (904 after a complete response)
 	world    *World // from SASL
 }
 
@@ -167,7 +168,7 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 	creds, err := decodePlain(payload)
 	creds.Source = c.Source()
 	if err != nil {
-		c.numeric(irc.ERR_SASLFAIL, "SASL authentication failed: "+err.Error())
+		c.saslFailed("SASL authentication failed: " + err.Error())
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, authTimeout)
@@ -179,7 +180,7 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 			text += ": " + err.Error()
 		}
 		c.logAt(slog.LevelInfo, "SASL login failed", slog.Any("creds", creds), slog.Any("err", err))
-		c.numeric(irc.ERR_SASLFAIL, text)
+		c.saslFailed(text)
 		return
 	}
 	c.reg.saslDone = true
@@ -194,6 +195,21 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 	}
 	c.numeric(irc.RPL_LOGGEDIN, nick+"!"+user+"@"+c.host, cleanWord(creds.Account), "You are now logged in as "+creds.Account)
 	c.numeric(irc.RPL_SASLSUCCESS, "SASL authentication successful")
+}
+
+// maxSASLFailures is how many failed SASL logins a connection may make
+// before it is disconnected: guessing passwords takes a new connection
+// every few tries.
+const maxSASLFailures = 3
+
+// saslFailed answers a failed SASL login with 904 text, and disconnects
+// the client at its last try.
+func (c *Client) saslFailed(text string) {
+	c.numeric(irc.ERR_SASLFAIL, text)
+	c.reg.saslFail++
+	if c.reg.saslFail >= maxSASLFailures {
+		c.quit("Too many failed logins")
+	}
 }
 
 // decodePlain decodes a SASL PLAIN response: authzid NUL authcid NUL password.

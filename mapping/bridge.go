@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/authlimit"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -30,6 +34,8 @@ const (
 	DefaultTypingTimeout   = 6 * time.Second
 	DefaultMaxSwitchboards = 16
 	DefaultAttachTimeout   = 30 * time.Second
+	DefaultPasswordRecheck = time.Hour
+	DefaultMSNLoginRate    = 5
 )
 
 // Config configures a Bridge.
@@ -51,6 +57,23 @@ type Config struct {
 	MaxSwitchboards int           // open conversations per session
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
+
+	// Login limits (auth.go); zero means the default.
+	AuthFailures       int           // failed logins per account and address before a lockout (5)
+	AuthSourceFailures int           // failed logins per address, all accounts, before a lockout (20)
+	AuthLockout        time.Duration // the first lockout (15m); it doubles with each further failure, up to 24h
+	MSNPasswordTries   int           // distinct passwords per account sent to MSN per 15 minutes (3)
+	// MSNLoginRate is how many MSN logins per second the whole bridge
+	// makes (burst twice that); negative means no limit.
+	MSNLoginRate int
+	// PasswordRecheck is how old MSN's last confirmation of a session's
+	// password may be before an attach confirms it with MSN again (1h).
+	PasswordRecheck time.Duration
+	// TrustedNets carry many users (a bouncer host, a proxy): the
+	// per-address limits skip them.
+	TrustedNets []netip.Prefix
+	// Now is the clock of the login limits; time.Now when nil.
+	Now func() time.Time
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -69,7 +92,9 @@ type Bridge struct {
 	closed   bool
 	wg       sync.WaitGroup
 
-	throttle *loginThrottle // refused passwords are not retried at once
+	limits    *authlimit.Limiter // failed logins per account and address
+	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
+	loginRate *rate.Limiter      // MSN logins of the whole bridge; nil for no limit
 }
 
 // NewBridge returns a bridge; call SetServer before serving clients.
@@ -95,9 +120,30 @@ func NewBridge(cfg Config) *Bridge {
 	if cfg.MaxReplay <= 0 {
 		cfg.MaxReplay = DefaultMaxReplay
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	setDefault(&cfg.PasswordRecheck, DefaultPasswordRecheck)
+	if cfg.MSNPasswordTries <= 0 {
+		cfg.MSNPasswordTries = DefaultMSNPasswordTries
+	}
+	if cfg.MSNLoginRate == 0 {
+		cfg.MSNLoginRate = DefaultMSNLoginRate
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
-		throttle: newLoginThrottle(time.Now)}
+	b := &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
+		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries)}
+	b.limits = authlimit.New(authlimit.Config{
+		Failures:       cfg.AuthFailures,
+		SourceFailures: cfg.AuthSourceFailures,
+		Lockout:        cfg.AuthLockout,
+		Trusted:        cfg.TrustedNets,
+		Now:            cfg.Now,
+	})
+	if cfg.MSNLoginRate > 0 {
+		b.loginRate = rate.NewLimiter(rate.Limit(cfg.MSNLoginRate), 2*cfg.MSNLoginRate)
+	}
+	return b
 }
 
 func setDefault(d *time.Duration, def time.Duration) {
@@ -117,68 +163,6 @@ var (
 	errShuttingDown  = errors.New("msn2irc is shutting down")
 	errSessionEnded  = errors.New("mapping: session ended")
 )
-
-// Authenticate logs in to MSN with the credentials, or attaches to the
-// running session of that account when the password matches.
-func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
-	account, ok := normalizeAccount(creds.Account)
-	if !ok {
-		return nil, errBadAccount
-	}
-	if creds.Password == "" {
-		return nil, errWrongPassword
-	}
-	if wait := b.throttle.blocked(account, creds.Password); wait > 0 {
-		b.log.Info("login not retried: MSN refused this password recently", "account", account, "wait", wait.Round(time.Second))
-		return nil, fmt.Errorf("%w (refused moments ago; msn2irc tries this password with MSN again in %s)", errWrongPassword, wait.Round(time.Second))
-	}
-	for attempt := 0; attempt < 3; attempt++ {
-		s, created, err := b.sessionFor(account, creds.Password)
-		if err != nil {
-			return nil, err
-		}
-		if created {
-			s.firstLogin()
-		}
-		select {
-		case <-s.ready:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("MSN login failed: %w", ctx.Err())
-		}
-		if s.loginErr != nil {
-			if created {
-				if errors.Is(s.loginErr, msn.ErrAuthFailed) {
-					b.throttle.failed(account, creds.Password)
-				}
-				return nil, loginError(s.loginErr)
-			}
-			continue // someone else's login failed; try with these credentials
-		}
-		var w *ircd.World
-		if created && s.firstWorld != nil {
-			// The session expects this client already (see run).
-			w = s.firstWorld
-		} else {
-			var aerr error
-			err = s.call(ctx, func() { w, aerr = s.authorize(creds.Password) })
-			if err == nil {
-				err = aerr
-			}
-		}
-		if errors.Is(err, errSessionEnded) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("MSN login failed: %w", err)
-		}
-		if w == nil {
-			return nil, errWrongPassword
-		}
-		b.throttle.succeeded(account)
-		return w, nil
-	}
-	return nil, errors.New("MSN login failed: the session ended while attaching, try again")
-}
 
 // loginError turns an msn.Login error into a message for the user.
 func loginError(err error) error {

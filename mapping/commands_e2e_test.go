@@ -167,6 +167,7 @@ func TestGuestLogin(t *testing.T) {
 		c.expectMsn("/msg msn login")
 		c.send("PRIVMSG msn :login " + alice + " wrong")
 		c.expectMsn("wrong address or password")
+		e.clock.advance(time.Second) // the block after a failed login
 		c.send("PRIVMSG msn :login " + alice + " " + password)
 		c.expectCmd(irc.RPL_ENDOFNAMES, "*", "&msn")
 		c.send("WHOIS bob")

@@ -66,6 +66,7 @@ func TestWrongPassword(t *testing.T) {
 		if !strings.Contains(m.Trailing(), "wrong address or password") {
 			t.Errorf("464 says %q", m.Trailing())
 		}
+		e.clock.advance(time.Second) // the block after a failed login
 		s := e.dial()
 		s.send("CAP LS 302")
 		s.send("CAP REQ :sasl")

@@ -3,6 +3,7 @@ package mapping
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"gopkg.in/irc.v4"
 
@@ -14,6 +15,24 @@ import (
 type guest struct {
 	b *Bridge
 	w *ircd.World
+
+	mu       sync.Mutex
+	failures map[*ircd.Client]int // refused login commands per connection
+}
+
+// maxGuestFailures is how many refused login commands a connection may
+// send before it is disconnected.
+const maxGuestFailures = 3
+
+// failed counts a refused login of c and reports whether c had its last try.
+func (g *guest) failed(c *ircd.Client) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failures == nil {
+		g.failures = map[*ircd.Client]int{}
+	}
+	g.failures[c]++
+	return g.failures[c] >= maxGuestFailures
 }
 
 var _ ircd.Handler = (*guest)(nil)
@@ -35,6 +54,9 @@ func (g *guest) Attached(ctx context.Context, c *ircd.Client) {
 }
 
 func (g *guest) Detached(ctx context.Context, c *ircd.Client) {
+	g.mu.Lock()
+	delete(g.failures, c)
+	g.mu.Unlock()
 	if g.w.ClientCount() == 0 {
 		g.w.Close("")
 	}
@@ -58,9 +80,12 @@ func (g *guest) Message(ctx context.Context, c *ircd.Client, m ircd.Message) err
 			return nil
 		}
 		g.say("Signing in to MSN as " + shorten(fields[1], 80) + "...")
-		w, err := g.b.Authenticate(ctx, ircd.Credentials{Account: fields[1], Password: fields[2]})
+		w, err := g.b.Authenticate(ctx, ircd.Credentials{Account: fields[1], Password: fields[2], Source: c.Source()})
 		if err != nil {
 			g.say(err.Error())
+			if g.failed(c) {
+				c.Disconnect("Too many failed logins")
+			}
 			return nil
 		}
 		if err := g.w.Transfer(c, w); err != nil {

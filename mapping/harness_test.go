@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +56,26 @@ type env struct {
 	bridge  *mapping.Bridge
 	store   *db.Store // the running bridge's store
 	tweak   func(*mapping.Config)
+	clock   *testClock // the bridge's clock for the login limits
+}
+
+// testClock is a clock the test moves by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// advance moves the clock forward, e.g. past a login block.
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // newEnv starts the MSN server with alice, bob, carol and dave (alice's
@@ -72,7 +93,8 @@ func newEnvWith(t *testing.T, version string, tweak func(*mapping.Config)) *env 
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, version: version, msn: ms, dbPath: filepath.Join(t.TempDir(), "msn2irc.db"), tweak: tweak}
+	e := &env{t: t, version: version, msn: ms, dbPath: filepath.Join(t.TempDir(), "msn2irc.db"), tweak: tweak,
+		clock: &testClock{t: time.Now()}}
 	for _, a := range []struct{ p, n string }{{alice, "Alice"}, {bob, "Bob"}, {carol, "Carol"}, {dave, "Dave"}} {
 		if err := ms.AddAccount(a.p, password, a.n); err != nil {
 			t.Fatal(err)
@@ -124,6 +146,7 @@ func (e *env) start() {
 		ReconnectMin:   20 * time.Millisecond,
 		ReconnectMax:   100 * time.Millisecond,
 		TypingTimeout:  200 * time.Millisecond,
+		Now:            e.clock.now,
 	}
 	if e.tweak != nil {
 		e.tweak(&bcfg)

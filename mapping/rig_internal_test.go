@@ -40,7 +40,8 @@ func servedBridge(tb testing.TB, accounts ...string) (*Bridge, *msntest.Server, 
 	}
 	tb.Cleanup(func() { store.Close() })
 	cfg := srv.Config("", "")
-	bridge := NewBridge(Config{Store: store, MSN: msn.Config{Server: cfg.Server, NexusURL: cfg.NexusURL, LoginURL: cfg.LoginURL}})
+	// Benchmarks log in many times: no global MSN login rate.
+	bridge := NewBridge(Config{Store: store, MSN: msn.Config{Server: cfg.Server, NexusURL: cfg.NexusURL, LoginURL: cfg.LoginURL}, MSNLoginRate: -1})
 	irc := ircd.NewServer(ircd.Config{}, bridge)
 	bridge.SetServer(irc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/msn2irc/msn2irc/mapping"
 )
@@ -42,6 +43,7 @@ func TestNoPasswordInLogs(t *testing.T) {
 			w.send("NICK x")
 			w.send("USER x 0 * :x")
 			w.expectCmd("464")
+			e.clock.advance(time.Second) // the block after a failed login
 			g := e.dial()
 			g.send("NICK guest")
 			g.send("USER guest 0 * :x")

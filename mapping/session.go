@@ -24,7 +24,7 @@ type session struct {
 	account string
 	salt    [16]byte
 	hash    [32]byte
-	mcfg    msn.Config // holds the password in memory for reconnects; never logged
+	mcfg    msn.Config // holds the password in memory for reconnects; never logged; owned by the session goroutine
 	log     *slog.Logger
 	store   *db.Store
 
@@ -63,8 +63,10 @@ type session struct {
 	convs       convState
 	pending     []pendingClient // clients authenticated and not attached yet, oldest first
 	ending      string
-	eventsFirst bool // serveOne looks at events before actions this time
-	stopped     bool // no reconnect (OUT OTH, wrong password)
+	eventsFirst bool      // serveOne looks at events before actions this time
+	stopped     bool      // no reconnect (OUT OTH, wrong password)
+	twn         bool      // the login went through Passport (MSNP8+), which can check a password alone
+	confirmedAt time.Time // when MSN last accepted the password (Config.Now)
 	reconnects  int
 	reconnectT  *time.Timer
 	connecting  bool
@@ -146,6 +148,42 @@ func (s *session) passwordHash(password string) [32]byte {
 func (s *session) passwordMatches(password string) bool {
 	h := s.passwordHash(password)
 	return subtle.ConstantTimeCompare(h[:], s.hash[:]) == 1
+}
+
+// attachCheck is what Bridge.attach needs to know of the session before
+// it lets a client in.
+type attachCheck struct {
+	matches     bool      // the password is the session's
+	twn         bool      // a password can be checked with Passport
+	confirmedAt time.Time // when MSN last accepted the session's password
+	ending      bool
+}
+
+// attachCheck compares password with the session's.
+func (s *session) attachCheck(password string) attachCheck {
+	return attachCheck{matches: s.passwordMatches(password), twn: s.twn, confirmedAt: s.confirmedAt, ending: s.ending != ""}
+}
+
+// confirmed records that MSN accepted password just now. A password other
+// than the session's becomes the session's (its owner changed it): the
+// next reconnect uses it, and the old one no longer attaches.
+func (s *session) confirmed(password string) {
+	if !s.passwordMatches(password) {
+		s.log.Info("the session's password changed: MSN accepts a new one")
+		s.hash = s.passwordHash(password)
+		s.mcfg.Password = password
+	}
+	s.confirmedAt = s.b.cfg.Now()
+}
+
+// revoked ends the session because MSN refused password, unless the
+// session's password changed meanwhile.
+func (s *session) revoked(password string) {
+	if !s.passwordMatches(password) || s.ending != "" {
+		return
+	}
+	s.notice(errPasswordRevoked.Error())
+	s.ending = errPasswordRevoked.Error()
 }
 
 // authorize returns the world when password is the session's, and expects
@@ -444,8 +482,13 @@ func (s *session) syncFirst(t *time.Timer, done func() bool) {
 }
 
 // login signs in with the session's credentials and status.
-func (s *session) login(ctx context.Context) (*msn.Client, error) {
-	return s.loginWith(ctx, s.mcfg)
+func (s *session) login(ctx context.Context, cfg msn.Config) (*msn.Client, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
+	defer cancel()
+	if err := s.b.loginTurn(ctx); err != nil {
+		return nil, err
+	}
+	return s.loginWith(ctx, cfg)
 }
 
 // loginWith signs in with cfg and the session's status.
@@ -458,6 +501,8 @@ func (s *session) loginWith(ctx context.Context, cfg msn.Config) (*msn.Client, e
 // setClient starts using a signed-in client.
 func (s *session) setClient(c *msn.Client) {
 	s.client = c
+	s.twn = c.Version() >= 8
+	s.confirmedAt = s.b.cfg.Now()
 	s.events = c.Events()
 	s.synced = false
 	s.presenced = false
@@ -587,8 +632,9 @@ func (s *session) reconnect() {
 		return
 	}
 	s.connecting = true
+	cfg := s.mcfg // read here: the session goroutine owns it
 	s.spawn(func(ctx context.Context) {
-		c, err := s.login(ctx)
+		c, err := s.login(ctx, cfg)
 		if !s.post(func() { s.reconnected(c, err) }) && c != nil {
 			closeClient(c)
 		}

@@ -3,6 +3,7 @@ package mapping_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 )
@@ -22,10 +23,12 @@ func TestRefusedPasswordNotRetriedAtOnce(t *testing.T) {
 		if !strings.Contains(first, "wrong address or password") || strings.Contains(first, "again in") {
 			t.Fatalf("first refusal says %q", first)
 		}
+		e.clock.advance(time.Second) // the block after a failed login
 		second := try("wrong")
 		if !strings.Contains(second, "wrong address or password") || !strings.Contains(second, "again in") {
 			t.Fatalf("second attempt with the refused password says %q; want the throttle's explanation", second)
 		}
+		e.clock.advance(2 * time.Second) // the block after a second failed login
 		c := e.login("alice", alice, password, "")
 		c.send("WHOIS carol")
 		c.expectCmd(irc.RPL_WHOISUSER, "alice", "carol", "carol", "example.com")

@@ -11,6 +11,28 @@ import (
 // orgURL is the fixed OrgURL of Messenger's Passport 1.4 requests.
 const orgURL = "http%3A%2F%2Fmessenger%2Emsn%2Ecom"
 
+// checkChallenge is the challenge CheckPassword sends: the one a
+// notification server gives in "USR t TWN S" (Escargot sends this one).
+const checkChallenge = "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1"
+
+// CheckPassword asks Passport whether cfg's address and password are
+// right, with the Passport 1.4 step of a TWN login (MSNP8 and later): the
+// nexus unless cfg.LoginURL is set, then the login URL. It does not touch
+// the notification server, so a session signed in with the account goes on
+// undisturbed. A refused password gives an error matching ErrAuthFailed;
+// any other error means Passport could not be asked.
+func CheckPassword(ctx context.Context, cfg Config) error {
+	cfg = cfg.withDefaults()
+	if err := checkPassport(cfg.Passport); err != nil {
+		return fmt.Errorf("msn: check password: %w", err)
+	}
+	c := &Client{cfg: cfg, log: cfg.Logger}
+	if _, err := c.passportTicket(ctx, checkChallenge); err != nil {
+		return fmt.Errorf("msn: check password: %w", err)
+	}
+	return nil
+}
+
 // passportTicket logs in to Passport 1.4 with the challenge string of
 // "USR t TWN S challenge" and returns the ticket (from-PP). Wrong
 // credentials give an error matching ErrAuthFailed.

@@ -1,6 +1,11 @@
 package msn
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
 
 func TestDALogin(t *testing.T) {
 	tests := []struct{ header, want string }{
@@ -35,5 +40,25 @@ func TestFromPP(t *testing.T) {
 	}
 	if got := ticketParam("d2df36f533d30dc2a17a"); got != "t=d2df36f533d30dc2a17a&p=" {
 		t.Errorf("ticketParam = %q", got)
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	ps := newPassportServer(t, "secret123", "b990b68bf7e3dfe3ef2f")
+	cfg := testConfig("127.0.0.1:1", ps) // no notification server: it is not used
+	cfg.LoginURL = ""                    // through the nexus, as a real login
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := CheckPassword(ctx, cfg); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	cfg.Password = "wrong-password"
+	if err := CheckPassword(ctx, cfg); !errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("wrong password: err = %v, want ErrAuthFailed", err)
+	}
+	ps.Close()
+	cfg.Password = "secret123"
+	if err := CheckPassword(ctx, cfg); err == nil || errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("Passport down: err = %v, want an error that is not ErrAuthFailed", err)
 	}
 }

@@ -54,6 +54,10 @@ func serveBridge(args []string, stderr io.Writer) error {
 		ServerName: "msn2irc",
 		Version:    "bench",
 		Logger:     log.With("component", "bridge"),
+		// The bench logs in hundreds of times from loopback: no global MSN
+		// login rate, and loopback trusted like a bouncer host.
+		MSNLoginRate: -1,
+		TrustedNets:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: "msn2irc",

@@ -38,6 +38,14 @@ type config struct {
 	GuestsPerAddress       int           `split_words:"true" default:"3" desc:"clients from one IP address registered without a password (guests) at once; more are refused"`
 	GuestTimeout           time.Duration `split_words:"true" default:"5m" desc:"time after which a guest that did not log in to MSN is disconnected"`
 
+	// Login limits against password guessing (mapping/auth.go).
+	AuthFailures       int           `split_words:"true" default:"5" desc:"failed logins per account and address before a lockout"`
+	AuthSourceFailures int           `split_words:"true" default:"20" desc:"failed logins per address, all accounts, before a lockout"`
+	AuthLockout        time.Duration `split_words:"true" default:"15m" desc:"the first lockout; it doubles with each further failure, up to 24h"`
+	MSNPasswordTries   int           `envconfig:"MSN_PASSWORD_TRIES" default:"3" desc:"distinct passwords per account sent to MSN per 15 minutes"`
+	MSNLoginRate       int           `envconfig:"MSN_LOGIN_RATE" default:"5" desc:"MSN logins per second for the whole bridge (burst twice that)"`
+	PasswordRecheck    time.Duration `split_words:"true" default:"1h" desc:"how old a password confirmation may be before an attach confirms it with MSN again"`
+
 	trusted []netip.Prefix // TrustedAddresses, parsed
 }
 
@@ -103,13 +111,23 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_UNREGISTERED_PER_ADDRESS": cfg.UnregisteredPerAddress,
 		"MSN2IRC_UNREGISTERED_MAX":         cfg.UnregisteredMax,
 		"MSN2IRC_GUESTS_PER_ADDRESS":       cfg.GuestsPerAddress,
+		"MSN2IRC_AUTH_FAILURES":            cfg.AuthFailures,
+		"MSN2IRC_AUTH_SOURCE_FAILURES":     cfg.AuthSourceFailures,
+		"MSN2IRC_MSN_PASSWORD_TRIES":       cfg.MSNPasswordTries,
+		"MSN2IRC_MSN_LOGIN_RATE":           cfg.MSNLoginRate,
 	} {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
 		}
 	}
-	if cfg.GuestTimeout <= 0 {
-		return fmt.Errorf("MSN2IRC_GUEST_TIMEOUT is %s: it must be longer than 0", cfg.GuestTimeout)
+	for name, d := range map[string]time.Duration{
+		"MSN2IRC_GUEST_TIMEOUT":    cfg.GuestTimeout,
+		"MSN2IRC_AUTH_LOCKOUT":     cfg.AuthLockout,
+		"MSN2IRC_PASSWORD_RECHECK": cfg.PasswordRecheck,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("%s is %s: it must be longer than 0", name, d)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,13 @@ var designVariables = map[string]string{
 	"MSN2IRC_UNREGISTERED_MAX":         "1000",
 	"MSN2IRC_GUESTS_PER_ADDRESS":       "3",
 	"MSN2IRC_GUEST_TIMEOUT":            "5m",
+
+	"MSN2IRC_AUTH_FAILURES":        "5",
+	"MSN2IRC_AUTH_SOURCE_FAILURES": "20",
+	"MSN2IRC_AUTH_LOCKOUT":         "15m",
+	"MSN2IRC_MSN_PASSWORD_TRIES":   "3",
+	"MSN2IRC_MSN_LOGIN_RATE":       "5",
+	"MSN2IRC_PASSWORD_RECHECK":     "1h",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -66,8 +74,16 @@ func TestHelpListsEveryVariable(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
-	for k := range designVariables {
-		t.Setenv(k, "")
+	for k, def := range designVariables {
+		// Set, so that nothing leaks in from the environment; a number or
+		// a duration gets its default, as an empty one does not parse.
+		v := ""
+		if _, err := strconv.Atoi(def); err == nil {
+			v = def
+		} else if _, err := time.ParseDuration(def); err == nil {
+			v = def
+		}
+		t.Setenv(k, v)
 	}
 	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:7000")
 	t.Setenv("MSN2IRC_MSN_VERSIONS", "msnp9, MSNP7")
@@ -104,6 +120,8 @@ func TestConfigErrors(t *testing.T) {
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
 		"no guests":          {"MSN2IRC_GUESTS_PER_ADDRESS": "0"},
 		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
+		"no login rate":      {"MSN2IRC_MSN_LOGIN_RATE": "0"},
+		"lockout not a time": {"MSN2IRC_AUTH_LOCKOUT": "soon"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -26,7 +26,15 @@ type ircClient struct {
 
 func dialIRC(t *testing.T, addr string) *ircClient {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	return dialIRCFrom(t, addr, nil)
+}
+
+// dialIRCFrom is dialIRC from the local address from (another loopback
+// address, for a login limited per address); the default when nil.
+func dialIRCFrom(t *testing.T, addr string, from net.Addr) *ircClient {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: from}
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

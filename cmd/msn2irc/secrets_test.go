@@ -205,8 +205,10 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 		}
 		signedIn(c, w.how)
 	}
-	for _, w := range ways {
-		c := dialIRC(t, addr)
+	for i, w := range ways {
+		// Each from an address of its own: a failed login blocks the
+		// next one from the same address for a moment.
+		c := dialIRCFrom(t, addr, &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i))})
 		w.start(c, wrong, true)
 		refused(c, w.how+", wrong password")
 	}

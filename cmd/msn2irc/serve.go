@@ -46,6 +46,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		ServerName: cfg.ServerName,
 		Version:    version,
 		Logger:     log.With("component", "bridge"),
+
+		AuthFailures:       cfg.AuthFailures,
+		AuthSourceFailures: cfg.AuthSourceFailures,
+		AuthLockout:        cfg.AuthLockout,
+		MSNPasswordTries:   cfg.MSNPasswordTries,
+		MSNLoginRate:       cfg.MSNLoginRate,
+		PasswordRecheck:    cfg.PasswordRecheck,
+		TrustedNets:        cfg.trusted,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,

@@ -262,6 +262,7 @@ func (n *nsConn) usr(cmd *msn.Command) bool {
 			return n.fail(911, trid)
 		}
 		if method == "MD5" {
+			s.countCheck(a.passport)
 			if !strings.EqualFold(arg, msn.MD5LoginResponse(n.salt, a.password)) {
 				return n.fail(911, trid)
 			}

@@ -37,6 +37,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := parsePassportAuth(r.Header.Get("Authorization"))
 	s.mu.Lock()
 	a := s.accounts[key(user)]
+	if ok {
+		s.countCheck(user)
+	}
 	if !ok || a == nil || a.password != pass {
 		s.mu.Unlock()
 		s.log.Debug("passport login failed", "passport", user)

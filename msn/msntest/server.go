@@ -65,6 +65,7 @@ type Server struct {
 	nextConn int
 	faults   faults
 	issued   issued
+	checks   map[string]int // password checks by lower-case passport (passwords.go)
 
 	sbAuthTimeout time.Duration
 }

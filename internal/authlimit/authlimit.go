@@ -1,0 +1,149 @@
+// Package authlimit limits password guessing: it counts failed logins per
+// (account, source address) and per source address, blocks a key for a
+// growing delay after each failure and locks it out after too many.
+//
+// While a key is blocked, a login must be refused without looking at the
+// password; such a refusal is not a failure. The owner of an account,
+// logging in from another address, has keys of their own and is never
+// locked out by someone else's guesses.
+package authlimit
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultFailures       = 5
+	DefaultSourceFailures = 20
+	DefaultLockout        = 15 * time.Minute
+	DefaultMaxLockout     = 24 * time.Hour
+	DefaultForget         = 24 * time.Hour
+	DefaultMaxKeys        = 100000
+
+	// FirstDelay is the block after a key's first failure; it doubles with
+	// each further failure, up to MaxDelay, until the lockout starts.
+	FirstDelay = time.Second
+	MaxDelay   = 8 * time.Second
+)
+
+// Config sets the policy; zero values mean the defaults.
+type Config struct {
+	// Failures per (account, source) that start a lockout.
+	Failures int
+	// SourceFailures per source, all accounts together, that start a lockout.
+	SourceFailures int
+	// Lockout is the first lockout; each further failure doubles it, up to MaxLockout.
+	Lockout    time.Duration
+	MaxLockout time.Duration
+	// Forget is how long after its last failure a key is forgotten.
+	Forget time.Duration
+	// MaxKeys bounds the keys of each kind kept in memory.
+	MaxKeys int
+	// Trusted sources carry many users (a bouncer, a proxy): they have no
+	// per-source key, only their (account, source) keys.
+	Trusted []netip.Prefix
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Limiter counts failed logins. It is safe for concurrent use.
+type Limiter struct {
+	cfg Config
+
+	mu      sync.Mutex
+	account table // by account and source
+	source  table // by source
+}
+
+// New returns a Limiter with cfg's policy.
+func New(cfg Config) *Limiter {
+	orDefault(&cfg.Failures, DefaultFailures)
+	orDefault(&cfg.SourceFailures, DefaultSourceFailures)
+	orDefault(&cfg.Lockout, DefaultLockout)
+	orDefault(&cfg.MaxLockout, DefaultMaxLockout)
+	orDefault(&cfg.Forget, DefaultForget)
+	orDefault(&cfg.MaxKeys, DefaultMaxKeys)
+	cfg.MaxLockout = max(cfg.MaxLockout, cfg.Lockout)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Limiter{
+		cfg:     cfg,
+		account: table{keys: map[string]*entry{}, failures: cfg.Failures},
+		source:  table{keys: map[string]*entry{}, failures: cfg.SourceFailures},
+	}
+}
+
+func orDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+// Blocked returns how long a login for account from src must wait; 0 when
+// it may be tried now.
+func (l *Limiter) Blocked(account string, src netip.Addr) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.cfg.Now()
+	wait := l.account.blocked(accountKey(account, src), now, l.cfg.Forget)
+	if sk, ok := l.sourceKey(src); ok {
+		wait = max(wait, l.source.blocked(sk, now, l.cfg.Forget))
+	}
+	return wait
+}
+
+// Failed records a failed login for account from src.
+func (l *Limiter) Failed(account string, src netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.cfg.Now()
+	l.account.failed(accountKey(account, src), now, &l.cfg)
+	if sk, ok := l.sourceKey(src); ok {
+		l.source.failed(sk, now, &l.cfg)
+	}
+}
+
+// Succeeded forgets the failures of account from src. The per-source count
+// stays: one valid account must not let its owner reset the guesses made
+// against the others.
+func (l *Limiter) Succeeded(account string, src netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.account.keys, accountKey(account, src))
+}
+
+// Len returns how many keys of each kind are kept.
+func (l *Limiter) Len() (accountKeys, sourceKeys int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.account.keys), len(l.source.keys)
+}
+
+// sourceKey is the per-source key of src, false for a trusted source. An
+// IPv6 source counts by its /64, which one host usually holds whole.
+func (l *Limiter) sourceKey(src netip.Addr) (string, bool) {
+	src = src.Unmap()
+	for _, p := range l.cfg.Trusted {
+		if p.Contains(src) {
+			return "", false
+		}
+	}
+	return sourceString(src), true
+}
+
+func sourceString(src netip.Addr) string {
+	src = src.Unmap()
+	if src.Is6() {
+		p, _ := src.Prefix(64)
+		return p.String()
+	}
+	return src.String() // "invalid IP" for an unknown source: they share a key
+}
+
+func accountKey(account string, src netip.Addr) string {
+	return account + " " + sourceString(src)
+}
