@@ -46,6 +46,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	clients   map[*Client]struct{}
+	peakUsers int // most registered connections at once (LUSERS)
 	closing   bool
 	wg        sync.WaitGroup
 }
@@ -256,7 +257,7 @@ func (s *Server) isupportTokens() []string {
 		"CHANMODES=b,,,nt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=&#",
-		"ELIST=",
+		"ELIST=MNU",
 		"KICKLEN=" + strconv.Itoa(topicLen),
 		"MAXTARGETS=4",
 		"MODES=4",
@@ -268,6 +269,7 @@ func (s *Server) isupportTokens() []string {
 		"TOPICLEN=" + strconv.Itoa(topicLen),
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",
+		"WHOX",
 	}
 }
 
