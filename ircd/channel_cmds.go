@@ -68,7 +68,7 @@ func handlePart(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 
 func handleNames(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	if len(msg.Params) == 0 || msg.Params[0] == "" {
-		c.numeric(irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+		handleNamesAll(c, w)
 		return
 	}
 	for _, name := range strings.Split(msg.Params[0], ",") {
@@ -131,15 +131,10 @@ func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			return
 		}
 		if len(msg.Params) > 1 {
-			// User modes cannot be changed here; answer with the current ones.
-			for _, r := range strings.TrimLeft(msg.Params[1], "+-") {
-				if r != 'i' && r != '+' && r != '-' {
-					c.reply(irc.ERR_UMODEUNKNOWNFLAG, nick, "Unknown MODE flag")
-					return
-				}
-			}
+			w.setUserModesLocked(c, msg.Params[1])
+			return
 		}
-		c.reply(irc.RPL_UMODEIS, nick, "+i")
+		c.reply(irc.RPL_UMODEIS, nick, w.userModesLocked())
 		return
 	}
 	ch, ok := w.channels[casefold(target)]
@@ -233,51 +228,4 @@ func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	err := w.h.Kick(hctx, c, chName, mNick, cleanText(truncate(reason, topicLen)))
 	cancel()
 	c.replyError(w, "KICK", err)
-}
-
-// whoFlags is H or G, then * for operators (none here), then @ and/or +.
-func whoFlags(away string, op, voice, multi bool) string {
-	f := "H"
-	if away != "" {
-		f = "G"
-	}
-	if op {
-		f += "@"
-	}
-	if voice && (multi || !op) {
-		f += "+"
-	}
-	return f
-}
-
-func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
-	mask := msg.Param(0)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	nick := w.nick
-	server := w.srv.cfg.ServerName
-	multi := c.hasCap(capMultiPrefix)
-	line := func(chName, n, ident, host, flags, realname string) {
-		c.reply(irc.RPL_WHOREPLY, nick, chName, ident, host, server, n, flags, "0 "+realname)
-	}
-	if mask == "" {
-		c.reply(irc.RPL_ENDOFWHO, nick, "*", "End of WHO list")
-		return
-	}
-	key := casefold(mask)
-	if ch, ok := w.channels[key]; ok {
-		line(ch.name, w.nick, w.ident, w.host, whoFlags(w.away, ch.selfOp, ch.selfVoice, multi), w.realname)
-		for _, u := range ch.order {
-			f := ch.members[u]
-			line(ch.name, u.nick, u.ident(), u.host(), whoFlags(u.away, f.op(), f.voice(), multi), u.realname)
-		}
-		c.reply(irc.RPL_ENDOFWHO, nick, ch.name, "End of WHO list")
-		return
-	}
-	if sameNick(key, w.nick) {
-		line("*", w.nick, w.ident, w.host, whoFlags(w.away, false, false, multi), w.realname)
-	} else if u, ok := w.users[key]; ok {
-		line("*", u.nick, u.ident(), u.host(), whoFlags(u.away, false, false, multi), u.realname)
-	}
-	c.reply(irc.RPL_ENDOFWHO, nick, cleanWord(mask), "End of WHO list")
 }

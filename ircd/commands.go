@@ -18,6 +18,7 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
+		"ADMIN":    {0, handleAdmin},
 		"AWAY":     {0, handleAway},
 		"CAP":      {0, func(ctx context.Context, c *Client, _ *World, m *irc.Message) { c.handleCap(ctx, m) }},
 		"HELP":     {0, handleHelp},
@@ -26,6 +27,8 @@ func init() {
 		"ISON":     {1, handleIson},
 		"JOIN":     {1, handleJoin},
 		"KICK":     {2, handleKick},
+		"LINKS":    {0, handleLinks},
+		"LIST":     {0, handleList},
 		"LUSERS":   {0, handleLusers},
 		"MODE":     {1, handleMode},
 		"MONITOR":  {1, handleMonitor},
@@ -33,16 +36,19 @@ func init() {
 		"NAMES":    {0, handleNames},
 		"NICK":     {0, handleNick},
 		"NOTICE":   {0, handleMessage},
+		"OPER":     {2, handleOper},
 		"PART":     {1, handlePart},
 		"PING":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.handlePing(m) }},
 		"PONG":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.handlePong(m) }},
 		"PRIVMSG":  {0, handleMessage},
 		"QUIT":     {0, func(_ context.Context, c *Client, _ *World, m *irc.Message) { c.quit(quitText(m)) }},
 		"SETNAME":  {1, handleSetname},
+		"STATS":    {0, handleStats},
 		"TAGMSG":   {0, handleMessage},
 		"TIME":     {0, handleTime},
 		"TOPIC":    {1, handleTopic},
 		"USERHOST": {1, handleUserhost},
+		"USERS":    {0, handleUsers},
 		"VERSION":  {0, handleVersion},
 		"WHO":      {0, handleWho},
 		"WHOIS":    {1, handleWhois},
@@ -126,8 +132,10 @@ func handleNick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 }
 
 func handleLusers(_ context.Context, c *Client, w *World, _ *irc.Message) {
+	n := c.srv.countLusers()
 	w.mu.Lock()
-	nick, counts := w.nick, lusers{len(w.users) + 1, len(w.clients), len(w.channels)}
+	nick := w.nick
+	n.channels = len(w.channels)
 	w.mu.Unlock()
-	c.sendLusers(nick, counts)
+	c.sendLusers(nick, n)
 }

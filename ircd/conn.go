@@ -427,7 +427,14 @@ func encodeLine(m *irc.Message) string {
 		cp.Prefix = &p
 		m = &cp
 	}
-	return m.String()
+	line := m.String()
+	if n := len(m.Params); n > 0 && freeText(m.Command, n) {
+		// String adds the ':' only when the text needs it.
+		if t := m.Params[n-1]; t != "" && t[0] != ':' && strings.IndexByte(t, ' ') < 0 {
+			line = line[:len(line)-len(t)] + ":" + t
+		}
+	}
+	return line
 }
 
 // appendEncoded appends the line encodeLine gives for m, without its
@@ -469,7 +476,7 @@ func appendEncoded(dst []byte, m *irc.Message) []byte {
 			dst = append(dst, cleanWord(p)...)
 		}
 		t := cleanText(m.Params[n-1])
-		if t == "" || t[0] == ':' || strings.IndexByte(t, ' ') >= 0 {
+		if t == "" || t[0] == ':' || strings.IndexByte(t, ' ') >= 0 || freeText(m.Command, n) {
 			dst = append(dst, " :"...)
 		} else {
 			dst = append(dst, ' ')

@@ -49,16 +49,19 @@ var helpTopics = map[string][]string{
 	"SETNAME":  {"SETNAME :<realname>  Change your real name."},
 	"TOPIC":    {"TOPIC <channel> [:text]  Show or set a channel topic."},
 	"WHOIS":    {"WHOIS <nick>  Show information about a user."},
-	"WHO":      {"WHO <channel|nick>  List users."},
+	"WHO":      {"WHO <channel|mask> [%fields[,token]]  List users (WHOX with %)."},
+	"LIST":     {"LIST [channels|masks|!masks|>n|<n]  List your channels."},
+	"MODE":     {"MODE <nick> [+|-iB], MODE <channel>  Show or set modes (B: you are a bot)."},
 	"NOTICE":   {"NOTICE <target> :<text>  Send a notice."},
 	"ISON":     {"ISON <nicks>  Show which nicks are online."},
 	"USERHOST": {"USERHOST <nicks>  Show user@host of nicks."},
 }
 
 func commandNames() []string {
-	names := []string{"AWAY", "CAP", "HELP", "INFO", "INVITE", "ISON", "JOIN", "KICK", "LUSERS", "MODE",
-		"MONITOR", "MOTD", "NAMES", "NICK", "NOTICE", "PART", "PING", "PRIVMSG", "QUIT", "SETNAME",
-		"TAGMSG", "TIME", "TOPIC", "USERHOST", "VERSION", "WHO", "WHOIS", "WHOWAS"}
+	names := []string{"ADMIN", "AWAY", "CAP", "HELP", "INFO", "INVITE", "ISON", "JOIN", "KICK", "LINKS",
+		"LIST", "LUSERS", "MODE", "MONITOR", "MOTD", "NAMES", "NICK", "NOTICE", "OPER", "PART", "PING",
+		"PRIVMSG", "QUIT", "SETNAME", "STATS", "TAGMSG", "TIME", "TOPIC", "USERHOST", "USERS", "VERSION",
+		"WHO", "WHOIS", "WHOWAS"}
 	sort.Strings(names)
 	return names
 }

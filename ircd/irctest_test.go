@@ -8,6 +8,8 @@ package ircd
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -754,3 +756,274 @@ func TestIrctestMessageTagsLengthLimits(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// lusers.py
+
+// lusersResult is what irctest's getLusers reads from a LUSERS reply.
+type lusersResult struct {
+	visible, invisible, unregistered int
+	localTotal, localMax             int
+	globalTotal, globalMax           int
+}
+
+// getLusers sends LUSERS and reads the reply as irctest does: each
+// numeric once, the client's nick first, 255 agreeing with 265.
+func getLusers(t *testing.T, c *testClient) lusersResult {
+	t.Helper()
+	c.send("LUSERS")
+	msgs := c.sync()
+	by := map[string]*irc.Message{}
+	for _, m := range msgs {
+		if _, dup := by[m.Command]; dup {
+			t.Fatalf("duplicated numeric %s in %v", m.Command, msgs)
+		}
+		by[m.Command] = m
+		if m.Param(0) != c.nick {
+			t.Fatalf("%v: first parameter is not the nick %q", m, c.nick)
+		}
+	}
+	num := func(s string) int {
+		t.Helper()
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("not a number: %q", s)
+		}
+		return n
+	}
+	var r lusersResult
+	lc := by[irc.RPL_LUSERCLIENT]
+	if lc == nil || len(lc.Params) != 2 {
+		t.Fatalf("bad 251: %v", lc)
+	}
+	if _, err := fmt.Sscanf(lc.Params[1], "There are %d users and %d invisible on 1 servers", &r.visible, &r.invisible); err != nil {
+		t.Fatalf("corrupt 251 %q: %v", lc.Params[1], err)
+	}
+	if m := by[irc.RPL_LUSERUNKNOWN]; m != nil {
+		r.unregistered = num(m.Param(1))
+	}
+	me := by[irc.RPL_LUSERME]
+	var meTotal, servers int
+	if me == nil || len(me.Params) != 2 {
+		t.Fatalf("bad 255: %v", me)
+	}
+	if _, err := fmt.Sscanf(me.Params[1], "I have %d clients and %d servers", &meTotal, &servers); err != nil {
+		t.Fatalf("corrupt 255 %q: %v", me.Params[1], err)
+	}
+	local, global := by[rplLocalUsers], by[rplGlobalUsers]
+	if local == nil || global == nil || len(local.Params) != 4 || len(global.Params) != 4 {
+		t.Fatalf("bad 265/266: %v %v", local, global)
+	}
+	r.localTotal, r.localMax = num(local.Params[1]), num(local.Params[2])
+	r.globalTotal, r.globalMax = num(global.Params[1]), num(global.Params[2])
+	if r.localTotal != meTotal {
+		t.Fatalf("265 says %d local users, 255 says %d clients", r.localTotal, meTotal)
+	}
+	return r
+}
+
+// connectClient registers nick as the only client of its own account,
+// as irctest's connectClient gives each client a user of its own.
+func connectClient(t *testing.T, e *testEnv, nick string) *testClient {
+	t.Helper()
+	account := nick + "@example.com"
+	e.backend.mu.Lock()
+	e.backend.passwords[account] = "pw"
+	e.backend.mu.Unlock()
+	c := e.dial()
+	c.send("PASS %s:pw", account)
+	c.register(nick)
+	return c
+}
+
+func assertLusers(t *testing.T, r lusersResult, unregistered, total, max int) {
+	t.Helper()
+	if r.unregistered != unregistered || r.globalTotal != total || r.globalMax != max ||
+		r.visible+r.invisible != total || r.localTotal != total || r.localMax != max {
+		t.Fatalf("LUSERS %+v, want %d unregistered, %d users, max %d", r, unregistered, total, max)
+	}
+}
+
+func TestIrctestBasicLusers(t *testing.T) {
+	e := newEnv(t, Config{})
+	bar := connectClient(t, e, "bar")
+	assertLusers(t, getLusers(t, bar), 0, 1, 1)
+	qux := connectClient(t, e, "qux")
+	assertLusers(t, getLusers(t, qux), 0, 2, 2)
+	qux.send("QUIT")
+	qux.expectClosed()
+	assertLusers(t, getLusers(t, bar), 0, 1, 2)
+}
+
+func TestIrctestLusersUnregistered(t *testing.T) {
+	e := newEnv(t, Config{})
+	bar := connectClient(t, e, "bar")
+	assertLusers(t, getLusers(t, bar), 0, 1, 1)
+	qux := connectClient(t, e, "qux")
+	assertLusers(t, getLusers(t, qux), 0, 2, 2)
+
+	bat := e.dial()
+	bat.send("NICK bat")
+	bat.sync() // PING works before registration
+	assertLusers(t, getLusers(t, bar), 1, 2, 2)
+	baz := e.dial()
+	baz.sync()
+	assertLusers(t, getLusers(t, bar), 2, 2, 2)
+
+	e.backend.mu.Lock()
+	e.backend.passwords["bat@example.com"] = "pw"
+	e.backend.mu.Unlock()
+	bat.send("PASS bat@example.com:pw")
+	bat.send("USER u s e r")
+	bat.expect(irc.RPL_WELCOME)
+	bat.nick = "bat"
+	bat.sync()
+	assertLusers(t, getLusers(t, bar), 1, 3, 3)
+
+	baz.send("QUIT")
+	baz.expectClosed()
+	assertLusers(t, getLusers(t, bar), 0, 3, 3)
+	bat.send("QUIT")
+	bat.expectClosed()
+	assertLusers(t, getLusers(t, bar), 0, 2, 3)
+}
+
+// The welcome's LUSERS agrees with the command's.
+func TestIrctestLusersInWelcome(t *testing.T) {
+	e := newEnv(t, Config{})
+	connectClient(t, e, "other")
+	c := e.dial()
+	c.send("PASS me@example.com:pw")
+	e.backend.mu.Lock()
+	e.backend.passwords["me@example.com"] = "pw"
+	e.backend.mu.Unlock()
+	burst := c.register("me")
+	if len(find(burst, irc.RPL_LUSERME)) != 1 || len(find(burst, rplLocalUsers)) != 1 {
+		t.Fatalf("welcome without LUSERS: %v", commandsOf(burst))
+	}
+	for _, m := range burst {
+		switch m.Command {
+		case irc.RPL_LUSERME:
+			checkParams(t, m, "me", "I have 2 clients and 0 servers")
+		case rplLocalUsers:
+			checkParams(t, m, "me", "2", "2", "Current local users 2, max 2")
+		}
+	}
+}
+
+// list.py, over the user's own channels.
+
+func TestIrctestListEmpty(t *testing.T) {
+	e := newEnv(t, Config{})
+	c := e.dial()
+	c.register("foo")
+	c.send("LIST")
+	got := c.sync()
+	if len(got) == 0 || got[len(got)-1].Command != irc.RPL_LISTEND || len(find(got, irc.RPL_LIST)) != 0 {
+		t.Fatalf("LIST with no channel: %v", got)
+	}
+}
+
+func TestIrctestListOne(t *testing.T) {
+	e := newEnv(t, Config{})
+	c := e.dial()
+	c.register("foo")
+	c.send("JOIN #chan")
+	c.expect("JOIN")
+	c.sync()
+	c.send("LIST")
+	got := c.sync()
+	lists := find(got, irc.RPL_LIST)
+	if len(lists) != 1 || got[len(got)-1].Command != irc.RPL_LISTEND {
+		t.Fatalf("LIST: %v", got)
+	}
+	checkParams(t, lists[0], "foo", "#chan", "1", "")
+}
+
+// listed sends LIST arg and returns the channels of its 322s.
+func listed(t *testing.T, c *testClient, arg string) string {
+	t.Helper()
+	c.send("LIST %s", arg)
+	var names []string
+	for _, m := range c.sync() {
+		if m.Command == irc.RPL_LIST {
+			names = append(names, m.Param(1))
+		}
+	}
+	return strings.Join(names, " ")
+}
+
+func TestIrctestListElist(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e) // &msn: alice, msn, bob, carol
+	w.OpenChannel("#chat-1", "with bob", true, []Member{{Nick: "bob"}})
+	w.OpenChannel("#other", "", true, nil)
+	c.sync()
+	var elist string
+	c.send("VERSION")
+	for _, m := range find(c.sync(), irc.RPL_ISUPPORT) {
+		for _, tok := range m.Params {
+			if v, ok := strings.CutPrefix(tok, "ELIST="); ok {
+				elist = v
+			}
+		}
+	}
+	if elist != "MNU" {
+		t.Fatalf("ELIST=%q", elist)
+	}
+	for arg, want := range map[string]string{
+		"":              "#chat-1 #other &msn",
+		"#chat-1,&MSN":  "#chat-1 &msn",
+		"#c*":           "#chat-1",
+		"!#c*":          "#other &msn",
+		">1":            "#chat-1 &msn",
+		"<2":            "#other",
+		">1,<3":         "#chat-1",
+		"*,!&*,!#o?her": "#chat-1",
+	} {
+		if got := listed(t, c, arg); got != want {
+			t.Errorf("LIST %s: %q, want %q", arg, got, want)
+		}
+	}
+}
+
+// who.py: WHOX.
+
+func TestIrctestWhox(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, _ := loggedIn(t, e)
+	c.send("VERSION")
+	whox := false
+	for _, m := range find(c.sync(), irc.RPL_ISUPPORT) {
+		for _, tok := range m.Params {
+			whox = whox || tok == "WHOX"
+		}
+	}
+	if !whox {
+		t.Fatal("WHOX not advertised")
+	}
+	c.send("%s", "WHO bob %tcuihsnfdlaor,123")
+	c.expectParams("354", "alice", "123", "*", "bob", "255.255.255.255", "hotmail.com", "irc.test", "bob", "H", "0", "0", "bob@hotmail.com", "n/a", "Bob B")
+	c.expectParams(irc.RPL_ENDOFWHO, "alice", "bob", "*any*")
+
+	// Fields come in the fixed order, whatever order they are asked in.
+	c.send("%s", "WHO &msn %afnt,7")
+	got := c.sync()
+	var lines []string
+	for _, m := range got {
+		if m.Command == "354" {
+			lines = append(lines, strings.Join(m.Params[1:], " "))
+		}
+	}
+	if want := "7 alice H@ alice@example.com|7 msn H@B 0|7 bob H+ bob@hotmail.com|7 carol G+ 0"; strings.Join(lines, "|") != want {
+		t.Fatalf("WHO &msn %%afnt,7: %q", lines)
+	}
+	if m := got[len(got)-1]; m.Command != irc.RPL_ENDOFWHO || m.Param(1) != "&msn" {
+		t.Fatalf("no 315 at the end: %v", got)
+	}
+
+	// Without a token (or with a bad one), t is 0; %n alone is one field.
+	c.send("%s", "WHO alice %tn,toolong")
+	c.expectParams("354", "alice", "0", "alice")
+	c.send("%s", "WHO alice %n")
+	c.expectParams("354", "alice", "alice")
+}

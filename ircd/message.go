@@ -103,6 +103,9 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			if w.account != "" {
 				mtags["account"] = w.account
 			}
+			if w.bot {
+				mtags["bot"] = "" // bot-mode: the user set +B
+			}
 			params := []string{name}
 			if cmd != "TAGMSG" {
 				params = append(params, text)

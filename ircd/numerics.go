@@ -19,3 +19,6 @@ const (
 	rplEndOfHelp    = "706"
 	rplInviting     = "341"
 )
+
+// rplWhoSpcRpl is the WHOX reply, which irc.v4 names only in a comment.
+const rplWhoSpcRpl = "354"

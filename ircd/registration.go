@@ -341,21 +341,19 @@ func (c *Client) sendISupport(nick string) {
 	}
 }
 
-// lusers are the counts LUSERS reports.
-type lusers struct {
-	users, clients, channels int
-}
-
-// sendLusers reports the counts of the client's own world: a login never
-// learns about other logins.
-func (c *Client) sendLusers(nick string, counts lusers) {
-	u, n := strconv.Itoa(counts.users), strconv.Itoa(counts.clients)
-	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+u+" users and 0 invisible on 1 servers")
+// sendLusers sends the LUSERS numerics: counts of the server's IRC
+// connections (never who they are: a login learns nothing of another) and
+// the channels of the client's world.
+func (c *Client) sendLusers(nick string, n lusers) {
+	total := strconv.Itoa(n.visible + n.invisible)
+	peak := strconv.Itoa(n.peak)
+	c.reply(irc.RPL_LUSERCLIENT, nick, "There are "+strconv.Itoa(n.visible)+" users and "+strconv.Itoa(n.invisible)+" invisible on 1 servers")
 	c.reply(irc.RPL_LUSEROP, nick, "0", "operator(s) online")
-	c.reply(irc.RPL_LUSERCHANNELS, nick, strconv.Itoa(counts.channels), "channels formed")
-	c.reply(irc.RPL_LUSERME, nick, "I have "+n+" clients and 0 servers")
-	c.reply(rplLocalUsers, nick, u, u, "Current local users "+u+", max "+u)
-	c.reply(rplGlobalUsers, nick, u, u, "Current global users "+u+", max "+u)
+	c.reply(irc.RPL_LUSERUNKNOWN, nick, strconv.Itoa(n.unregistered), "unknown connection(s)")
+	c.reply(irc.RPL_LUSERCHANNELS, nick, strconv.Itoa(n.channels), "channels formed")
+	c.reply(irc.RPL_LUSERME, nick, "I have "+total+" clients and 0 servers")
+	c.reply(rplLocalUsers, nick, total, peak, "Current local users "+total+", max "+peak)
+	c.reply(rplGlobalUsers, nick, total, peak, "Current global users "+total+", max "+peak)
 }
 
 func (c *Client) sendMOTD(nick string) {

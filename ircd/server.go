@@ -48,6 +48,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	clients   map[*Client]struct{}
+	peakUsers int // most registered connections at once (LUSERS)
 	closing   bool
 	wg        sync.WaitGroup
 }
@@ -296,7 +297,7 @@ func (s *Server) isupportTokens() []string {
 		"CHANMODES=b,,,nt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=&#",
-		"ELIST=",
+		"ELIST=MNU",
 		"KICKLEN=" + strconv.Itoa(topicLen),
 		"MAXTARGETS=4",
 		"MODES=4",
@@ -308,6 +309,7 @@ func (s *Server) isupportTokens() []string {
 		"TOPICLEN=" + strconv.Itoa(topicLen),
 		"USERLEN=" + strconv.Itoa(userLen),
 		"UTF8ONLY",
+		"WHOX",
 	}
 }
 

@@ -33,6 +33,9 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if acct := c.Account(); acct != "" {
 			c.reply(rplWhoisAccount, nick, w.nick, cleanWord(acct), "is logged in as")
 		}
+		if w.bot {
+			c.reply(rplWhoisBot, nick, w.nick, "is a bot on "+w.srv.cfg.Network)
+		}
 		c.reply(irc.RPL_ENDOFWHOIS, nick, w.nick, "End of /WHOIS list")
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -40,6 +41,11 @@ type World struct {
 	whowas   []User
 	closed   bool
 	ghosts   bool // a channel may have ghosts: set when one is made, cleared when none is left
+
+	// The user's modes: +i unless visible is set (read by LUSERS of any
+	// client, without the world locked), +B when bot.
+	visible atomic.Bool
+	bot     bool
 }
 
 type channel struct {
@@ -210,7 +216,9 @@ func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool)
 	c.world = w
 	c.mu.Unlock()
 	if welcome {
-		c.sendWelcome(w.nick, w.ident+"@"+w.host, lusers{len(w.users) + 1, len(w.clients) + 1, len(w.channels)})
+		n := w.srv.countLusers() // c counts as registered: its world is set
+		n.channels = len(w.channels)
+		c.sendWelcome(w.nick, w.ident+"@"+w.host, n)
 	} else if !sameNick(oldNick, w.nick) || oldNick != w.nick {
 		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
 	}
@@ -874,7 +882,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	ch, open := w.channels[key]
 	if !open {
 		now := time.Now()
-		ch = &channel{name: name, topic: topic, topicBy: w.srv.cfg.ServerName, topicAt: now, created: now,
+		ch = &channel{name: name, topic: topic, topicBy: w.topicSetterLocked(""), topicAt: now, created: now,
 			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
 		for _, m := range members {
 			mk := casefold(m.Nick)
@@ -1108,11 +1116,22 @@ func (w *World) SetTopic(channel, topic, setter string) {
 	w.setTopicLocked(ch, truncate(cleanText(topic), topicLen), setter)
 }
 
+// topicSetterLocked is who 333 says set a topic: nick!ident@host of the
+// setter, and name!name@name for the server (setter ""), so that clients
+// which show the setter's user@host (irssi) have one to show.
+func (w *World) topicSetterLocked(setter string) string {
+	p := w.userPrefixLocked(setter)
+	if p.User == "" || p.Host == "" {
+		p = &irc.Prefix{Name: p.Name, User: p.Name, Host: w.srv.cfg.ServerName}
+	}
+	return p.String()
+}
+
 func (w *World) setTopicLocked(ch *channel, topic, setter string) {
 	ch.topic = topic
 	ch.topicAt = time.Now()
 	prefix := w.userPrefixLocked(setter)
-	ch.topicBy = prefix.String()
+	ch.topicBy = w.topicSetterLocked(setter)
 	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "TOPIC", Params: []string{ch.name, topic}, Tags: withTime(time.Time{})})
 }
 

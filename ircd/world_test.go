@@ -501,17 +501,33 @@ func TestDeliverSplitsLongText(t *testing.T) {
 	}
 }
 
-func TestLusersCountsOnlyTheWorld(t *testing.T) {
+// LUSERS counts IRC connections, not contacts, and never says whose they
+// are; its channels are those of the asking world.
+func TestLusersCountsConnectionsNotContacts(t *testing.T) {
 	e := newEnv(t, Config{})
 	other := e.dial()
 	other.register("stranger") // a guest: another world
 	c, _, _ := loggedIn(t, e)
 	c.send("LUSERS")
-	// alice plus bob, carol and msn; one client.
-	c.expectParams(irc.RPL_LUSERCLIENT, "alice", "There are 4 users and 0 invisible on 1 servers")
-	c.expect(irc.RPL_LUSEROP)
-	c.expectParams(irc.RPL_LUSERCHANNELS, "alice", "1", "channels formed") // &msn
-	c.expectParams(irc.RPL_LUSERME, "alice", "I have 1 clients and 0 servers")
+	got := c.sync()
+	want := map[string][]string{
+		irc.RPL_LUSERCLIENT:   {"alice", "There are 0 users and 2 invisible on 1 servers"},
+		irc.RPL_LUSEROP:       {"alice", "0", "operator(s) online"},
+		irc.RPL_LUSERUNKNOWN:  {"alice", "0", "unknown connection(s)"},
+		irc.RPL_LUSERCHANNELS: {"alice", "1", "channels formed"}, // &msn
+		irc.RPL_LUSERME:       {"alice", "I have 2 clients and 0 servers"},
+		rplLocalUsers:         {"alice", "2", "2", "Current local users 2, max 2"},
+		rplGlobalUsers:        {"alice", "2", "2", "Current global users 2, max 2"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("LUSERS gave %v", got)
+	}
+	for _, m := range got {
+		checkParams(t, m, want[m.Command]...)
+		if strings.Contains(m.String(), "stranger") {
+			t.Fatalf("LUSERS names another login: %v", m)
+		}
+	}
 }
 
 func TestHandlerPanicDropsOnlyThatClient(t *testing.T) {

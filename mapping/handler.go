@@ -285,15 +285,24 @@ func (s *session) openChannelView(cv *conv) {
 	s.world.OpenChannel(cv.channel, topic, true, members)
 }
 
-// redrawContactsChannel puts the user back in &msn.
+// redrawContactsChannel puts the user back in &msn with every contact
+// that belongs there, so that a rejoin gets the same NAMES as the first
+// join rather than a JOIN and MODE per contact after it.
 func (s *session) redrawContactsChannel() {
-	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
+	members := []ircd.Member{{Nick: ServiceNick, Op: true}}
 	for _, c := range s.sortedContacts() {
 		c.inChannel, c.voiced = false, false
-		if c.lists() != 0 {
-			s.refresh(c)
+		if c.lists() == 0 {
+			continue
+		}
+		s.world.SetUser(s.userFor(c))
+		online := c.online()
+		if s.inContactsChannel(c, online) {
+			members = append(members, ircd.Member{Nick: c.nick, Voice: online})
+			c.inChannel, c.voiced = true, online
 		}
 	}
+	s.world.OpenChannel(ContactsChannel, s.psm, true, members)
 }
 
 // onPartChannel leaves a group chat.
