@@ -295,10 +295,19 @@ func (s *session) toChannel(cv *conv, joiner string) {
 	}
 }
 
+// newChannelName names a new group chat #chat-N. The store numbers them,
+// so that no name comes back for the account, not even after a restart (a
+// bouncer keeps a channel's history by its name); when it cannot, the
+// session goes on from the last number it gave.
 func (s *session) newChannelName() string {
 	for {
-		s.chanCounter++
-		name := fmt.Sprintf("#chat-%d", s.chanCounter)
+		n, err := s.store.NextChatNumber(s.ctx, s.account)
+		if err != nil {
+			s.log.Warn("numbering a group chat", "err", err)
+			n = s.chanCounter + 1
+		}
+		s.chanCounter = max(s.chanCounter, n)
+		name := fmt.Sprintf("#chat-%d", n)
 		if s.convs.channels[Casefold(name)] == nil {
 			return name
 		}
