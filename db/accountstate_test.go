@@ -32,7 +32,8 @@ func checkAccountState(t *testing.T, s *Store, account, step string) {
 }
 
 // openCurrentAndOld opens two stores in temporary files: one on the current
-// schema and one on the schema before contact snapshots.
+// schema and one on the schema before contact snapshots, with the settings
+// added since (which Settings reads whatever the schema).
 func openCurrentAndOld(t *testing.T) (cur, old *Store) {
 	t.Helper()
 	cur, _ = openTemp(t)
@@ -41,6 +42,9 @@ func openCurrentAndOld(t *testing.T) (cur, old *Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { old.Close() })
+	if _, err := old.db.Exec(`ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1`); err != nil {
+		t.Fatal(err)
+	}
 	return cur, old
 }
 

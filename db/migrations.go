@@ -97,6 +97,15 @@ var migrations = []string{
 	CREATE TRIGGER contact_snapshot_delete AFTER DELETE ON contact BEGIN
 		DELETE FROM contact_snapshot WHERE account = OLD.account;
 	END;`,
+
+	// 6: the number of the last group chat channel (#chat-N) of each
+	// account, so that a name is never given twice (see chats.go), and
+	// the presence_modes setting.
+	`CREATE TABLE chat_counter (
+		account TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		last    INTEGER NOT NULL
+	);
+	ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -32,6 +32,9 @@ var seeds = []string{
 	// v5
 	`INSERT INTO contact_snapshot (account, contacts, count, size) VALUES
 		('alice@example.com', 'bob@hotmail.com' || char(31) || 'bob' || char(31) || 'Bob %E2%98%BA', 1, 33);`,
+	// v6
+	`INSERT INTO chat_counter (account, last) VALUES ('alice@example.com', 41);
+	UPDATE setting SET presence_modes = 0 WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -165,7 +168,7 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		if len(cs) != 1 || cs[0] != want {
 			t.Errorf("contacts = %+v, want [%+v]", cs, want)
 		}
-		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4}
+		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4, PresenceModes: k < 6}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)
 		}
@@ -215,6 +218,15 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 	} else if len(rs) != 1 || rs[0].Text != "while you were away" || rs[0].From != "bob" || rs[0].Command != "PRIVMSG" {
 		t.Errorf("replay = %+v", rs)
+	}
+
+	// Group chat numbers go on from the stored one.
+	wantChat := 1
+	if k >= 6 {
+		wantChat = 42
+	}
+	if n, err := s.NextChatNumber(ctx, acct); err != nil || n != wantChat {
+		t.Errorf("NextChatNumber = %d, %v; want %d", n, err, wantChat)
 	}
 
 	// Tables added by the upgrade are usable.

@@ -19,15 +19,19 @@ type Settings struct {
 	ShowOffline bool   // default true
 	KeepOnline  bool   // default false
 	Formatting  bool   // default true: MSN bold/italic/... <-> IRC codes
+	// PresenceModes: default true, online contacts are voiced in &msn;
+	// false, &msn carries no voices and every contact stays in it.
+	PresenceModes bool
 }
 
 // DefaultSettings returns the settings of an account that never changed any.
 func DefaultSettings() Settings {
 	return Settings{
-		NickSource:  NickSourcePassport,
-		ShowOffline: true,
-		KeepOnline:  false,
-		Formatting:  true,
+		NickSource:    NickSourcePassport,
+		ShowOffline:   true,
+		KeepOnline:    false,
+		Formatting:    true,
+		PresenceModes: true,
 	}
 }
 
@@ -36,8 +40,8 @@ func DefaultSettings() Settings {
 func (s *Store) Settings(ctx context.Context, account string) (Settings, error) {
 	var st Settings
 	err := s.db.QueryRowContext(ctx,
-		`SELECT nick_source, show_offline, keep_online, formatting FROM setting WHERE account = ?`,
-		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting)
+		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings(), nil
 	}
@@ -62,14 +66,15 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 			account, st.NickSource, NickSourcePassport, NickSourceName)
 	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting)
-		VALUES (?, ?, ?, ?, ?)
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET
 			nick_source = excluded.nick_source,
 			show_offline = excluded.show_offline,
 			keep_online = excluded.keep_online,
-			formatting = excluded.formatting`,
-		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting)
+			formatting = excluded.formatting,
+			presence_modes = excluded.presence_modes`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes)
 	if err != nil {
 		return fmt.Errorf("db: save settings of %s: %w", account, err)
 	}

@@ -1237,11 +1237,29 @@ func (w *World) Fail(from, command, code, description string, context ...string)
 	}
 }
 
+// Note tells every client something about a command that did not fail
+// (a message queued for later, say): a NOTE standard reply to clients that
+// negotiated the standard-replies capability, otherwise a NOTICE from
+// `from` (a nick, or the server when "") with the description.
+func (w *World) Note(from, command, code, description string, context ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.clients {
+		w.standardReplyLocked(c, "NOTE", from, command, code, description, context...)
+	}
+}
+
 func (w *World) failLocked(c *Client, from, command, code, description string, context ...string) {
+	w.standardReplyLocked(c, "FAIL", from, command, code, description, context...)
+}
+
+// standardReplyLocked sends c the standard reply kind (FAIL, WARN or NOTE),
+// or the NOTICE that stands for it.
+func (w *World) standardReplyLocked(c *Client, kind, from, command, code, description string, context ...string) {
 	if c.hasCap(capStandardReplies) {
 		params := append([]string{cleanWord(command), cleanWord(code)}, context...)
 		params = append(params, cleanText(description))
-		c.reply("FAIL", params...)
+		c.reply(kind, params...)
 		return
 	}
 	c.send(&irc.Message{Prefix: w.userPrefixLocked(from), Command: "NOTICE", Params: []string{w.nick, cleanText(description)}, Tags: withTime(time.Time{})})

@@ -232,6 +232,21 @@ func TestWorldFail(t *testing.T) {
 	checkParams(t, n, "alice", "bob is offline: message queued")
 }
 
+func TestWorldNote(t *testing.T) {
+	e := newEnv(t, Config{})
+	sr, w, _ := loggedIn(t, e, "standard-replies")
+	plain := e.dial()
+	plain.loginSASL("x", "alice@example.com", "secret")
+	w.Note("msn", "PRIVMSG", "QUEUED", "bob is offline: message queued", "bob")
+	f := sr.expect("NOTE")
+	checkParams(t, f, "PRIVMSG", "QUEUED", "bob", "bob is offline: message queued")
+	n := plain.expect("NOTICE")
+	if n.Prefix.Name != "msn" {
+		t.Fatalf("notice from %v", n.Prefix)
+	}
+	checkParams(t, n, "alice", "bob is offline: message queued")
+}
+
 func TestWorldTransfer(t *testing.T) {
 	e := newEnv(t, Config{})
 	c := e.dial()

@@ -295,10 +295,19 @@ func (s *session) toChannel(cv *conv, joiner string) {
 	}
 }
 
+// newChannelName names a new group chat #chat-N. The store numbers them,
+// so that no name comes back for the account, not even after a restart (a
+// bouncer keeps a channel's history by its name); when it cannot, the
+// session goes on from the last number it gave.
 func (s *session) newChannelName() string {
 	for {
-		s.chanCounter++
-		name := fmt.Sprintf("#chat-%d", s.chanCounter)
+		n, err := s.store.NextChatNumber(s.ctx, s.account)
+		if err != nil {
+			s.log.Warn("numbering a group chat", "err", err)
+			n = s.chanCounter + 1
+		}
+		s.chanCounter = max(s.chanCounter, n)
+		name := fmt.Sprintf("#chat-%d", n)
 		if s.convs.channels[Casefold(name)] == nil {
 			return name
 		}
@@ -681,33 +690,25 @@ func sendErrorText(err error, version int) string {
 	return strings.TrimPrefix(err.Error(), "msn: ")
 }
 
-// failed tells the user, in the conversation's window, that a message was not delivered.
+// failed tells the user that a message to a conversation was not delivered
+// (see messageStatus).
 func (s *session) failed(cv *conv, o *outgoing, reason string) {
-	what := "Message not delivered"
-	switch o.kind {
-	case "nudge":
-		what = "Nudge not delivered"
-	default:
-		what += ": \"" + shorten(StripFormatting(o.text), 80) + "\""
+	target := cv.channel
+	if target == "" {
+		target = cv.peer
+		if c := s.contacts[cv.peer]; c != nil {
+			target = c.nick
+		}
 	}
-	desc := what + " (" + reason + ")"
+	desc := "Message to " + target + " not delivered: \"" + shorten(StripFormatting(o.text), 80) + "\""
+	if o.kind == "nudge" {
+		desc = "Nudge to " + target + " not delivered"
+	}
+	desc += " (" + reason + ")"
 	if o.outboxID != 0 {
 		desc += "; it stays in the outbox"
 	}
-	if cv.channel != "" {
-		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: desc})
-		return
-	}
-	nick := cv.peer
-	if c := s.contacts[cv.peer]; c != nil {
-		nick = c.nick
-	}
-	if s.world.ClientCount() == 0 {
-		// Nobody sees a FAIL now: keep the report for the next client.
-		s.deliver(ircd.Message{Command: "NOTICE", From: nick, Text: desc})
-		return
-	}
-	s.world.Fail(nick, "PRIVMSG", "MESSAGE_NOT_DELIVERED", desc, nick)
+	s.messageStatus(statusNotDelivered, target, desc)
 }
 
 func shorten(s string, n int) string {

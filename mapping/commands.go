@@ -17,7 +17,7 @@ var helpLines = []string{
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting) - login <address> <password> - logout - version",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes) - login <address> <password> - logout - version",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -361,7 +361,7 @@ func (s *session) cmdOutbox(args []string, say func(string)) {
 }
 
 // settingNames lists the per-account settings.
-var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting"}
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes"}
 
 func settingValue(st db.Settings, key string) string {
 	switch key {
@@ -373,6 +373,8 @@ func settingValue(st db.Settings, key string) string {
 		return fmt.Sprint(st.KeepOnline)
 	case "formatting":
 		return fmt.Sprint(st.Formatting)
+	case "presence_modes":
+		return fmt.Sprint(st.PresenceModes)
 	}
 	return ""
 }
@@ -435,6 +437,8 @@ func (s *session) cmdSet(args []string, say func(string)) {
 			st.KeepOnline = b
 		case "formatting":
 			st.Formatting = b
+		case "presence_modes":
+			st.PresenceModes = b
 		}
 	}
 	if err := s.store.SaveSettings(s.ctx, s.account, st); err != nil {
@@ -445,7 +449,7 @@ func (s *session) cmdSet(args []string, say func(string)) {
 	old := s.settings
 	s.settings = st
 	switch {
-	case key == "show_offline" && old.ShowOffline != st.ShowOffline:
+	case old.ShowOffline != st.ShowOffline || old.PresenceModes != st.PresenceModes:
 		for _, c := range s.sortedContacts() {
 			s.refresh(c)
 		}

@@ -441,11 +441,12 @@ func (s *session) refresh(c *contact) {
 	}
 	s.world.SetUser(s.userFor(c))
 	online := c.online()
+	voice := s.voice(online)
 	want := s.inContactsChannel(c, online)
 	switch {
 	case want && !c.inChannel:
-		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
-		c.inChannel, c.voiced = true, online
+		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: voice})
+		c.inChannel, c.voiced = true, voice
 	case !want && c.inChannel:
 		reason := "went offline"
 		if c.lists()&msn.ForwardList == 0 {
@@ -453,16 +454,26 @@ func (s *session) refresh(c *contact) {
 		}
 		s.world.Part(ContactsChannel, c.nick, reason)
 		c.inChannel, c.voiced = false, false
-	case want && c.voiced != online:
-		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: online})
-		c.voiced = online
+	case want && c.voiced != voice:
+		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: voice})
+		c.voiced = voice
 	}
 }
 
 // inContactsChannel reports whether c belongs in &msn: on the forward
-// list, and online unless offline contacts are shown too.
+// list, and online unless offline contacts are shown too. Without
+// presence modes every contact stays, for presence does not show in &msn
+// then (it travels by AWAY, MONITOR and WHOIS): nobody joins or parts
+// when they sign in or out.
 func (s *session) inContactsChannel(c *contact, online bool) bool {
-	return c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline)
+	return c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline || !s.settings.PresenceModes)
+}
+
+// voice reports whether a contact in &msn is voiced: when online, unless
+// the presence_modes setting is off (then &msn carries no voices, and a
+// bouncer stores no MODE line for each sign-in and sign-out).
+func (s *session) voice(online bool) bool {
+	return online && s.settings.PresenceModes
 }
 
 // show makes sure a contact someone chats with is a user of the world.
@@ -598,8 +609,9 @@ func (s *session) drawListed(list []msn.ListedContact) {
 		}
 		online := c.online()
 		want := s.inContactsChannel(c, online)
-		batch = append(batch, ircd.ChannelUser{User: s.userFor(c), In: want, Voice: online})
-		c.inChannel, c.voiced = want, want && online
+		voice := s.voice(online)
+		batch = append(batch, ircd.ChannelUser{User: s.userFor(c), In: want, Voice: voice})
+		c.inChannel, c.voiced = want, want && voice
 	}
 	s.world.SetUsers(ContactsChannel, batch)
 	clear(batch)

@@ -312,7 +312,7 @@ func TestOutbox(t *testing.T) {
 	forVersions(t, func(t *testing.T, e *env) {
 		c := e.login("alice", alice, password, allCaps)
 		c.send("PRIVMSG dave :first")
-		c.expectFrom("dave", "NOTICE", "queued")
+		c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "dave")
 		c.send("PRIVMSG dave :second")
 		c.send("PRIVMSG dave :\x01ACTION third\x01")
 		c.send("PRIVMSG msn :outbox")
@@ -348,7 +348,7 @@ func TestOutboxOnRefusedCall(t *testing.T) {
 		c.expectCmd("MODE", "&msn", "+v", "bob")
 		e.msn.RefuseCall(bob, 217)
 		c.send("PRIVMSG bob :are you there")
-		c.expectFrom("bob", "NOTICE", "queued")
+		c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "bob")
 		c.send("PRIVMSG msn :outbox")
 		c.expectMsn("are you there")
 		c.send("PRIVMSG msn :outbox clear bob")
@@ -455,7 +455,7 @@ func TestReconnectRefusedPassword(t *testing.T) {
 	c.expectMsn("Lost the connection")
 	c.expectMsn("refused the password")
 	c.send("PRIVMSG dave :later")
-	c.expectFrom("dave", "NOTICE", "queued")
+	c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "dave")
 	if e.msn.Online(alice) {
 		t.Error("signed in despite the refused password")
 	}
@@ -530,7 +530,7 @@ func TestMessagesWaitWhileDisconnected(t *testing.T) {
 	e.msn.DropNS(alice)
 	c.expectMsn("Lost the connection")
 	c.send("PRIVMSG bob :written while disconnected")
-	c.expectFrom("bob", "NOTICE", "queued")
+	c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "bob")
 	e.msn.RejectLogin(alice, 0)
 	c.expectMsn("Reconnected")
 	got := p.expectText("written while disconnected")

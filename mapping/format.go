@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -199,8 +200,10 @@ func styleAtEnd(s string) style {
 
 // FormatToIRC renders MSN text with its format as IRC: each line (lines
 // end at "\r\n", "\n" or "\r"; the result uses "\n") is wrapped in the
-// codes for bold (\x02), italic (\x1d), underline (\x1f) and strike-out
-// (\x1e). Empty lines stay empty. Font and colour are ignored.
+// codes for the text colour (\x03 and the number of the nearest of the 16
+// mIRC colours; none for black, MSN's default), bold (\x02), italic
+// (\x1d), underline (\x1f) and strike-out (\x1e). Empty lines stay empty.
+// The font is ignored.
 func FormatToIRC(text string, f msn.Format) string {
 	var open []byte
 	if f.Bold {
@@ -215,8 +218,12 @@ func FormatToIRC(text string, f msn.Format) string {
 	if f.Strike {
 		open = append(open, codeStrike)
 	}
+	color := ""
+	if n := ircColorOf(f.Color); n >= 0 {
+		color = fmt.Sprintf("\x03%02d", n)
+	}
 	lines := splitNewlines(text)
-	if len(open) == 0 {
+	if len(open) == 0 && color == "" {
 		return strings.Join(lines, "\n")
 	}
 	closing := make([]byte, len(open))
@@ -224,9 +231,20 @@ func FormatToIRC(text string, f msn.Format) string {
 		closing[len(open)-1-i] = c
 	}
 	for i, l := range lines {
-		if l != "" {
-			lines[i] = string(open) + l + string(closing)
+		if l == "" {
+			continue
 		}
+		if color == "" {
+			lines[i] = string(open) + l + string(closing)
+			continue
+		}
+		start := color + string(open)
+		if len(open) == 0 && l[0] == ',' {
+			// A comma right after the colour would start a background
+			// colour: put an empty bold toggle pair between them.
+			start += "\x02\x02"
+		}
+		lines[i] = start + l + string(closing) + string(codeColor)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -240,9 +258,12 @@ func splitNewlines(text string) []string {
 
 // FormatFromIRC turns IRC text into MSN text and format. Every formatting
 // code (\x02 \x1d \x1f \x1e \x11 \x16 \x0f, and \x03 and \x04 colour codes
-// with their arguments) is removed. Bold, italic, underline or strike-out
-// in effect over all of the visible text (white space does not count)
-// becomes the MSN effect; a style over only part of the text is lost.
+// with their arguments) is removed. Bold, italic, underline, strike-out or
+// one text colour in effect over all of the visible text (white space does
+// not count) becomes the MSN effect or colour (CO); MSN formats a whole
+// message only, so a style or colour over part of the text is lost. A
+// colour is one of the 16 mIRC colours, a \x04 hex colour the nearest of
+// them; background colours and the extended colours 16 to 98 are dropped.
 func FormatFromIRC(text string) (string, msn.Format) {
 	if !hasFormatCode(text) {
 		return text, msn.Format{} // most text: nothing to copy
@@ -257,11 +278,14 @@ func formatFromIRC(text string) (string, msn.Format) {
 		st                       style
 		visible                  int
 		bold, ital, under, strik int
+		fg                       = -1 // the colour in effect now
+		color                    = -1 // the colour of all visible text so far; -2 when mixed
 	)
 	b.Grow(len(text))
 	for i := 0; i < len(text); {
 		if n := codeLen(text[i:]); n > 0 {
 			st.apply(text[i : i+n])
+			fg = foreground(st.color)
 			i += n
 			continue
 		}
@@ -270,6 +294,12 @@ func formatFromIRC(text string) (string, msn.Format) {
 		i += size
 		if unicode.IsSpace(r) {
 			continue
+		}
+		switch {
+		case visible == 0:
+			color = fg
+		case color != fg:
+			color = -2
 		}
 		visible++
 		if st.bold {
@@ -291,6 +321,9 @@ func formatFromIRC(text string) (string, msn.Format) {
 		f.Italic = ital == visible
 		f.Underline = under == visible
 		f.Strike = strik == visible
+		if color >= 0 {
+			f.Color = msnColorOf(color)
+		}
 	}
 	return b.String(), f
 }

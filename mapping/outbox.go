@@ -5,11 +5,10 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
-	"github.com/msn2irc/msn2irc/ircd"
 )
 
 // toOutbox stores messages for a contact who cannot get them now and tells
-// the user, in the contact's window.
+// the user (see messageStatus).
 func (s *session) toOutbox(c *contact, items []*outgoing) {
 	stored := 0
 	for _, o := range items {
@@ -35,7 +34,7 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 	if stored > 1 {
 		msg = fmt.Sprintf("%s: %d messages queued; they will be delivered when %s comes online (\"outbox\" lists the queue).", why, stored, c.nick)
 	}
-	s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: msg})
+	s.messageStatus(statusQueued, c.nick, msg)
 }
 
 // flushOutbox delivers, in order, what waits for a contact who came online.
@@ -74,6 +73,6 @@ func (s *session) flushOutbox(c *contact) {
 		n++
 	}
 	q.queue = append(q.queue[:n:n], append(items, q.queue[n:]...)...)
-	s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items))})
+	s.messageStatus(statusDelivering, c.nick, fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items)))
 	s.pump(q)
 }

@@ -44,7 +44,10 @@ func TestSwitchboardDroppedTwiceIsReported(t *testing.T) {
 		e.msn.DropSBOnNextMessages(alice, 3)
 		c.send("PRIVMSG bob :dropped twice")
 		report := func(m *irc.Message) bool {
-			if m.Command != "FAIL" && (m.Command != "NOTICE" || m.Prefix.Name != "bob") {
+			if m.Command == "NOTICE" && m.Prefix.Name == "bob" {
+				t.Errorf("report from bob, as if bob said it: %v", m)
+			}
+			if m.Command != "FAIL" && (m.Command != "NOTICE" || m.Prefix.Name != "msn") {
 				return false
 			}
 			if !strings.Contains(m.Trailing(), "dropped twice") {
@@ -60,8 +63,8 @@ func TestSwitchboardDroppedTwiceIsReported(t *testing.T) {
 		}
 		notice := c2.expect("NOTICE for dropped twice", report)
 		if notice.Command != "NOTICE" || !strings.Contains(notice.Trailing(), "dropped twice") ||
-			!strings.Contains(notice.Trailing(), "not delivered") {
-			t.Errorf("plain client got %v, want a NOTICE from bob saying the text was not delivered", notice)
+			!strings.Contains(notice.Trailing(), "to bob not delivered") || !strings.Contains(notice.Trailing(), "may not have arrived") {
+			t.Errorf("plain client got %v, want a NOTICE from msn saying the text to bob may not have arrived", notice)
 		}
 		// Exactly two attempts: the third drop is still waiting.
 		if left := e.msn.SBDropsLeft(alice); left != 1 {
