@@ -150,9 +150,7 @@ type Client struct {
 	passport     string
 	friendlyName string
 	status       Status
-	contacts     map[string]*entry // by lower-cased passport, during a list sync (see contacts.go)
-	sorted       []*entry          // by lower-cased passport, once c.contacts is nil
-	oddGUIDs     map[string]string // contact ids of an unusual form, by lower-cased passport
+	contacts     map[string]*Contact // by lower-cased passport (see contacts.go)
 	groups       []Group
 	blp, gtc     string
 	sync         *syncState // a list sync in progress
@@ -189,7 +187,7 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		qng:      make(chan int, 1),
 		passport: cfg.Passport,
 		status:   StatusOffline,
-		contacts: map[string]*entry{},
+		contacts: map[string]*Contact{},
 		sbs:      map[*Switchboard]struct{}{},
 	}
 	if cfg.Started != nil {
@@ -244,11 +242,11 @@ func locked[T any](mu *sync.Mutex, v *T) T {
 func (c *Client) Contact(passport string) (Contact, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.lookupLocked(passport)
-	if e == nil {
+	ct := c.contactLocked(passport, false)
+	if ct == nil {
 		return Contact{}, false
 	}
-	return e.snapshot(c.oddGUIDs), true
+	return ct.copy(), true
 }
 
 // Contacts returns a snapshot of every contact on any list.
@@ -256,54 +254,6 @@ func (c *Client) Contacts() []Contact {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.contactsLocked()
-}
-
-// contactsLocked returns every contact, sorted by lower-cased passport.
-func (c *Client) contactsLocked() []Contact {
-	sorted := c.sortedLocked()
-	// The contacts' ids are spelled into one buffer and their group ids
-	// cut into one slice, instead of a small allocation per contact.
-	ids, groups := 0, 0
-	for _, e := range sorted {
-		if e.guid.form == guidLower || e.guid.form == guidUpper {
-			ids++
-		}
-		if g := e.groups(); g != "" {
-			groups += strings.Count(g, ",") + 1
-		}
-	}
-	var idText string
-	if ids > 0 {
-		var b strings.Builder
-		b.Grow(ids * guidLen)
-		var one [guidLen]byte
-		for _, e := range sorted {
-			if e.guid.form == guidLower || e.guid.form == guidUpper {
-				b.Write(e.guid.appendText(one[:0]))
-			}
-		}
-		idText = b.String()
-	}
-	groupIDs := make([]string, 0, groups)
-	out := make([]Contact, len(sorted))
-	for i, e := range sorted {
-		ct := &out[i]
-		e.fill(ct)
-		switch e.guid.form {
-		case guidLower, guidUpper:
-			ct.GUID, idText = idText[:guidLen], idText[guidLen:]
-		case guidOdd:
-			ct.GUID = c.oddGUIDs[strings.ToLower(e.passport)]
-		}
-		if g := e.groups(); g != "" {
-			n := len(groupIDs)
-			for g := range strings.SplitSeq(g, ",") {
-				groupIDs = append(groupIDs, g)
-			}
-			ct.Groups = groupIDs[n:len(groupIDs):len(groupIDs)]
-		}
-	}
-	return out
 }
 
 // Groups returns the contact groups.

@@ -70,8 +70,7 @@ func (c *Client) onSYN(cmd *Command) {
 		return
 	}
 	s.gotReply = true
-	c.resetContactsLocked(0)
-	c.oddGUIDs = nil
+	c.contacts = map[string]*Contact{}
 	c.groups = nil
 	switch {
 	case c.version < 8:
@@ -90,7 +89,7 @@ func (c *Client) onSYN(cmd *Command) {
 		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
 	}
 	if s.wantContacts > 0 {
-		c.resetContactsLocked(min(s.wantContacts, maxPresized))
+		c.contacts = make(map[string]*Contact, min(s.wantContacts, maxPresized))
 	}
 	c.checkSyncLocked()
 }
@@ -131,9 +130,9 @@ func (c *Client) finishSyncLocked() {
 // who added the user and is on neither the allow nor the block list, in
 // the order of their lower-cased passports.
 func (c *Client) queueAuthRequestsLocked() {
-	for _, e := range c.sortedLocked() {
-		if lists := e.getLists(); lists&(ReverseList|PendingList) != 0 && lists&(AllowList|BlockList) == 0 {
-			c.events.push(AuthorizationRequested{Passport: e.passport, FriendlyName: e.name})
+	for _, ct := range c.sortedLocked() {
+		if ct.Lists&(ReverseList|PendingList) != 0 && ct.Lists&(AllowList|BlockList) == 0 {
+			c.events.push(AuthorizationRequested{Passport: ct.Passport, FriendlyName: ct.FriendlyName})
 		}
 	}
 }
@@ -173,18 +172,6 @@ func (c *Client) onLSG(cmd *Command) {
 	}
 }
 
-// contactLocked returns the contact for passport, creating it when asked.
-func (c *Client) contactLocked(passport string, create bool) *entry {
-	e := c.lookupLocked(passport)
-	if e == nil && create {
-		// A copy, so that the protocol line it was cut from can be freed.
-		passport = strings.Clone(passport)
-		e = &entry{passport: passport, name: passport} // offline
-		c.insertLocked(e)
-	}
-	return e
-}
-
 func (c *Client) onLST(cmd *Command) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -196,15 +183,15 @@ func (c *Client) onLST(cmd *Command) {
 		i, _ := strconv.Atoi(cmd.Param(3))
 		n, _ := strconv.Atoi(cmd.Param(4))
 		if n > 0 && cmd.Param(5) != "" && bit != 0 {
-			e := c.contactLocked(cmd.Param(5), true)
-			e.setLists(e.getLists() | bit)
+			ct := c.contactLocked(cmd.Param(5), true)
+			ct.Lists |= bit
 			if name := cmd.Param(6); name != "" {
-				e.setName(decodeName(name))
+				ct.FriendlyName = decodeName(name)
 			}
 			if bit == ForwardList && c.version >= 7 {
-				e.setGroups(cmd.Param(7))
+				ct.Groups = splitGroups(cmd.Param(7))
 			}
-			c.listedLocked(e)
+			c.listedLocked(ct)
 		}
 		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
 			c.finishSyncLocked()
@@ -213,25 +200,24 @@ func (c *Client) onLST(cmd *Command) {
 	case c.version < 10:
 		// LST passport name bits [groups]
 		if len(p) >= 3 {
-			e := c.contactLocked(p[0], true)
-			e.setName(decodeName(p[1]))
+			ct := c.contactLocked(p[0], true)
+			ct.FriendlyName = decodeName(p[1])
 			bits, _ := strconv.Atoi(p[2])
-			e.setLists(Lists(bits))
-			e.setGroups(cmd.Param(3))
-			c.listedLocked(e)
+			ct.Lists = Lists(bits)
+			ct.Groups = splitGroups(cmd.Param(3))
+			c.listedLocked(ct)
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
-		var restBuf [4]string
-		passport, name, guid, rest := contactFields(p, restBuf[:0])
+		passport, name, guid, rest := contactFields(p)
 		if passport != "" && len(rest) > 0 {
-			e := c.contactLocked(passport, true)
+			ct := c.contactLocked(passport, true)
 			if name != "" {
-				e.setName(decodeName(name))
+				ct.FriendlyName = decodeName(name)
 			}
-			c.setGUIDLocked(e, guid)
+			ct.GUID = guid
 			bits, _ := strconv.Atoi(rest[0])
-			e.setLists(Lists(bits))
+			ct.Lists = Lists(bits)
 			rest = rest[1:]
 			if c.version >= 12 && len(rest) > 0 && !strings.Contains(rest[0], "-") {
 				rest = rest[1:] // network type
@@ -240,8 +226,8 @@ func (c *Client) onLST(cmd *Command) {
 			if len(rest) > 0 {
 				groups = rest[0]
 			}
-			e.setGroups(groups)
-			c.listedLocked(e)
+			ct.Groups = splitGroups(groups)
+			c.listedLocked(ct)
 		}
 	}
 	if c.sync != nil {
@@ -252,27 +238,26 @@ func (c *Client) onLST(cmd *Command) {
 
 // changeListsLocked applies a confirmed list change and queues the events.
 func (c *Client) changeListsLocked(passport, name string, added, removed Lists, async bool) {
-	e := c.contactLocked(passport, added != 0)
-	if e == nil {
+	ct := c.contactLocked(passport, added != 0)
+	if ct == nil {
 		return
 	}
 	if name != "" {
-		e.setName(decodeName(name))
+		ct.FriendlyName = decodeName(name)
 	}
-	before := e.getLists()
+	before := ct.Lists
 	lists := (before | added) &^ removed
 	if lists&(AllowList|BlockList) != 0 {
 		lists &^= PendingList
 	}
-	e.setLists(lists)
+	ct.Lists = lists
 	gained, lost := lists&^before, before&^lists
 	if gained == 0 && lost == 0 {
 		return
 	}
-	snap := e.snapshot(c.oddGUIDs)
+	snap := ct.copy()
 	if lists == 0 {
-		c.setGUIDLocked(e, "")
-		c.removeLocked(e.passport)
+		c.removeLocked(ct.Passport)
 	}
 	if !c.listSynced {
 		if c.sync != nil {
@@ -298,9 +283,9 @@ func (c *Client) onADD(cmd *Command) {
 }
 
 // contactFields splits the MSNP10+ fields of a contact, "N=passport",
-// "F=name" and "C=guid", from the other fields, which it appends to rest
-// in order.
-func contactFields(fields, rest []string) (passport, name, guid string, _ []string) {
+// "F=name" and "C=guid", from the other fields, which it returns in order
+// as rest.
+func contactFields(fields []string) (passport, name, guid string, rest []string) {
 	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "N="):
@@ -319,8 +304,7 @@ func contactFields(fields, rest []string) (passport, name, guid string, _ []stri
 func (c *Client) onADC(cmd *Command) {
 	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
 	bit := listBits[cmd.Param(1)]
-	var restBuf [4]string
-	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):], restBuf[:0])
+	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):])
 	if bit == 0 || passport == "" {
 		return // e.g. adding a known contact to a group
 	}
@@ -328,8 +312,8 @@ func (c *Client) onADC(cmd *Command) {
 	defer c.mu.Unlock()
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
-		if e := c.contactLocked(passport, false); e != nil {
-			c.setGUIDLocked(e, guid)
+		if ct := c.contactLocked(passport, false); ct != nil {
+			ct.GUID = guid
 		}
 	}
 }
@@ -358,9 +342,9 @@ func (c *Client) onREM(cmd *Command) {
 	passport := id
 	if !strings.Contains(id, "@") {
 		passport = ""
-		for _, e := range c.sortedLocked() {
-			if c.guidIsLocked(e, id) {
-				passport = e.passport
+		for _, ct := range c.contacts {
+			if ct.GUID == id {
+				passport = ct.Passport
 			}
 		}
 	}
@@ -374,11 +358,11 @@ func (c *Client) onREM(cmd *Command) {
 func (c *Client) listsOf(passport string) (Lists, string, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.contactLocked(passport, false)
-	if e == nil {
+	ct := c.contactLocked(passport, false)
+	if ct == nil {
 		return 0, "", ""
 	}
-	return e.getLists(), e.guid.text(c.oddGUIDs, e.passport), e.name
+	return ct.Lists, ct.GUID, ct.FriendlyName
 }
 
 // addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).

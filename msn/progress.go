@@ -31,7 +31,7 @@ func (ContactsListed) event() {}
 
 // listedLocked notes a contact the list sync just read, and queues a batch
 // of them when it is full.
-func (c *Client) listedLocked(e *entry) {
+func (c *Client) listedLocked(ct *Contact) {
 	s := c.sync
 	if !c.cfg.ListProgress || s == nil || s.finished {
 		return
@@ -39,7 +39,7 @@ func (c *Client) listedLocked(e *entry) {
 	if s.listed == nil {
 		s.listed = make([]ListedContact, 0, listBatch)
 	}
-	s.listed = append(s.listed, ListedContact{Passport: e.passport, FriendlyName: e.name, Lists: e.getLists()})
+	s.listed = append(s.listed, ListedContact{Passport: ct.Passport, FriendlyName: ct.FriendlyName, Lists: ct.Lists})
 	if len(s.listed) == listBatch {
 		c.flushListedLocked()
 	}
