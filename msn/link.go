@@ -128,10 +128,7 @@ func (l *link) sendParts(name string, trid uint32, params []string, payload []by
 		l.logSent(name, trid, params, payload)
 		return nil
 	}
-	bp := writeBuffers.Get().(*[]byte)
-	defer putWriteBuffer(bp)
-	buf, err := appendCommand((*bp)[:0], name, trid, params, payload)
-	*bp = buf
+	buf, err := appendCommand(nil, name, trid, params, payload)
 	if err != nil {
 		return err
 	}
@@ -140,17 +137,6 @@ func (l *link) sendParts(name string, trid uint32, params []string, payload []by
 		return fmt.Errorf("%w: writing %s: %v", ErrClosed, name, err)
 	}
 	return nil
-}
-
-// writeBuffers hold commands on their way to the connection.
-var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
-
-// putWriteBuffer returns a buffer to writeBuffers, unless a large payload
-// grew it.
-func putWriteBuffer(bp *[]byte) {
-	if cap(*bp) <= 8<<10 {
-		writeBuffers.Put(bp)
-	}
 }
 
 // logSent logs an outgoing command at debug level, without secrets or payload.
@@ -241,8 +227,8 @@ func (l *link) request(ctx context.Context, timeout time.Duration, name string, 
 // returns once it is written, without waiting. done gets the outcome once,
 // from another goroutine: nil for a reply with the same TrID named one of
 // replies (ErrNAK for NAK), a *ServerError for a numeric error, ErrClosed
-// when the link ends first, or ErrTimeout after timeout. replies is not
-// copied. When start returns an error, done is never called.
+// when the link ends first, or ErrTimeout after timeout. When start
+// returns an error, done is never called.
 func (l *link) start(now time.Time, timeout time.Duration, name string, params []string, payload []byte, replies []string, done Outcome) error {
 	t := l.nextTrID()
 	c := &call{names: replies, done: done, name: name}
@@ -346,13 +332,11 @@ func (l *link) wait(ctx context.Context, name string, c *call) (*Command, error)
 	}
 }
 
-// deliver hands cmd to the request it answers, if any, and reports
-// whether it did, and whether cmd is still referred to (kept): a started
-// message's outcome keeps nothing of its reply.
-func (l *link) deliver(cmd *Command) (delivered, kept bool) {
+// deliver hands cmd to the request it answers, if any.
+func (l *link) deliver(cmd *Command) {
 	t, ok := parseTrID(cmd.Param(0))
 	if !ok {
-		return false, false
+		return
 	}
 	l.mu.Lock()
 	c, ok := l.pending[t]
@@ -363,11 +347,9 @@ func (l *link) deliver(cmd *Command) (delivered, kept bool) {
 		delete(l.pending, t)
 	}
 	l.mu.Unlock()
-	if !ok {
-		return false, false
+	if ok {
+		c.finish(reply{cmd: cmd})
 	}
-	c.finish(reply{cmd: cmd})
-	return true, c.done == nil
 }
 
 // parseTrID reads a transaction ID: a decimal number from 1 to 2^32-1.
@@ -389,12 +371,6 @@ func parseTrID(s string) (uint32, bool) {
 	}
 	return uint32(n), n != 0
 }
-
-// recyclable are the commands that, once handled and not delivered to a
-// request that keeps them, nothing refers to: the lines of a contact list and presence
-// changes, which the handlers copy what they keep from. The reader parses
-// the next line into such a command instead of allocating one.
-var recyclable = map[string]bool{"LST": true, "LSG": true, "ILN": true, "NLN": true, "FLN": true}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -428,9 +404,7 @@ func (l *link) run(handle func(*Command)) error {
 			l.log.Debug("msn line", attrs...)
 		}
 		handle(cmd)
-		if delivered, kept := l.deliver(cmd); !kept && (delivered || recyclable[cmd.Name]) {
-			l.r.recycle(cmd)
-		}
+		l.deliver(cmd)
 	}
 	l.conn.Close()
 	l.mu.Lock()

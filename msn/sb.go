@@ -473,11 +473,7 @@ func (f OutcomeFunc) MessageOutcome(err error) { f(err) }
 // StartTextFunc is StartText with the outcome passed to done instead of a
 // channel. When StartTextFunc returns an error, done is never called.
 func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, timeout time.Duration, done Outcome) error {
-	// The payload is copied as it is written, so its buffer is reused.
-	bp := writeBuffers.Get().(*[]byte)
-	defer putWriteBuffer(bp)
-	payload := appendTextPayload((*bp)[:0], text, f)
-	*bp = payload
+	payload := textPayload(text, f)
 	if len(payload) > MaxSBMessagePayload {
 		return fmt.Errorf("msn: MSG: %w: %d bytes, at most %d fit one message", ErrPayloadTooLong, len(payload), MaxSBMessagePayload)
 	}
@@ -489,17 +485,11 @@ func (s *Switchboard) StartTextFunc(ctx context.Context, text string, f Format, 
 	}
 	now := time.Now()
 	s.touchAt(now)
-	if err := s.l.start(now, timeout, "MSG", ackAlwaysParams, payload, msgReplies, done); err != nil {
+	if err := s.l.start(now, timeout, "MSG", []string{string(AckAlways)}, payload, []string{"ACK", "NAK"}, done); err != nil {
 		return fmt.Errorf("msn: %w", err)
 	}
 	return nil
 }
-
-// For StartTextFunc; never modified.
-var (
-	ackAlwaysParams = []string{string(AckAlways)}
-	msgReplies      = []string{"ACK", "NAK"}
-)
 
 // Cork holds the commands sent on the switchboard from now on, messages
 // included, until Flush writes them in one go: a burst of messages then
