@@ -52,12 +52,6 @@ type Config struct {
 	// list arrives, before ContactListSynced, which then usually carries
 	// no contacts (see ContactListSynced.Streamed).
 	ListProgress bool
-	// EventsReady, when set, is called each time an event is put in the
-	// Events channel, and once it is closed, so that a consumer can read
-	// it without a goroutine waiting on it. It is called from the
-	// client's goroutines, possibly with its locks held: it must return at
-	// once and must not call the client.
-	EventsReady func()
 }
 
 func (cfg Config) withDefaults() Config {
@@ -183,7 +177,7 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 	c := &Client{
 		cfg:      cfg,
 		log:      cfg.Logger.With("passport", cfg.Passport),
-		events:   newEventQueue(cfg.EventBuffer, cfg.EventsReady),
+		events:   newEventQueue(cfg.EventBuffer),
 		qng:      make(chan int, 1),
 		passport: cfg.Passport,
 		status:   StatusOffline,
@@ -254,6 +248,22 @@ func (c *Client) Contacts() []Contact {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.contactsLocked()
+}
+
+// endIfOverflowed ends the notification server connection once the
+// consumer has fallen so far behind that events were dropped: the client
+// cannot go on as if nothing was lost. The consumer gets the events queued
+// before the loss, then Disconnected.
+func (c *Client) endIfOverflowed() {
+	if !c.events.isOverflowed() {
+		return
+	}
+	c.mu.Lock()
+	l := c.ns
+	c.mu.Unlock()
+	if l != nil {
+		l.closeWith(fmt.Errorf("%w: events were not read in time, so some were lost", ErrClosed))
+	}
 }
 
 // Groups returns the contact groups.

@@ -12,6 +12,7 @@ import (
 // the reader goroutine, before the command is delivered to the request it
 // answers, so state is up to date when a request returns.
 func (c *Client) handleNS(cmd *Command) {
+	defer c.endIfOverflowed()
 	switch cmd.Name {
 	case "ILN":
 		c.onPresence(cmd.Params[min(1, len(cmd.Params)):], true)

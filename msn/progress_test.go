@@ -75,7 +75,7 @@ func TestListProgress(t *testing.T) {
 // newSyncingClient is a client in the middle of an MSNP12 list sync with
 // ListProgress, as the SYN reply announcing n contacts leaves it.
 func newSyncingClient(n int) *Client {
-	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(20, nil),
+	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(20),
 		sync: &syncState{done: make(chan struct{}), gotReply: true, wantContacts: n}}
 	c.version = 12
 	c.contacts = make(map[string]*Contact, n)
@@ -153,7 +153,7 @@ func TestListChangedDuringSyncSendsWholeList(t *testing.T) {
 
 // A long list comes in batches, in the order the server sent it.
 func TestListProgressBatches(t *testing.T) {
-	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10, nil), contacts: map[string]*Contact{}, sync: &syncState{wantContacts: 100}}
+	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10), contacts: map[string]*Contact{}, sync: &syncState{wantContacts: 100}}
 	c.version = 12
 	for i := range 100 {
 		ct := c.contactLocked(string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", true)

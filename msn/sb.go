@@ -221,6 +221,7 @@ func (s *Switchboard) Invite(ctx context.Context, passport string) error {
 // handle processes one command from the switchboard.
 func (s *Switchboard) handle(cmd *Command) {
 	c := s.c
+	defer c.endIfOverflowed()
 	switch cmd.Name {
 	case "IRO":
 		// IRO t i n passport name [caps]
