@@ -26,8 +26,8 @@ type eventQueue struct {
 	limit      int  // most events waiting in items
 	overflowed bool // an event was dropped: only Disconnected is taken now
 	closed     bool
-	pumping bool // a pump goroutine is running; it owns out's closing then
-	ended   bool // out is closed
+	pumping    bool // a pump goroutine is running; it owns out's closing then
+	ended      bool // out is closed
 
 	abandon chan struct{} // stop delivering (Close gave up waiting for the consumer)
 	done    chan struct{} // out is closed: everything was delivered or abandoned
