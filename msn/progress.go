@@ -1,8 +1,7 @@
 package msn
 
 // listBatch is how many listed contacts one ContactsListed event carries
-// at most: enough that the reader does not wake the event's reader for
-// every line, few enough that it can draw them while the rest arrives.
+// at most; a consumer draws each batch while the rest of the list arrives.
 const listBatch = 32
 
 // ContactsListed is part of the contact list as the server sends it during
