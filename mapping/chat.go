@@ -111,27 +111,6 @@ type convState struct {
 	unknown  map[*msn.Switchboard][]msn.Event
 	waiting  []*conv            // conversations waiting for a switchboard slot
 	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
-	flights  []*inFlight        // taken outcomes' records, for the next written pieces
-}
-
-// newFlight gives a record for a piece about to be written.
-func (cs *convState) newFlight() *inFlight {
-	if n := len(cs.flights); n > 0 {
-		f := cs.flights[n-1]
-		cs.flights[n-1] = nil
-		cs.flights = cs.flights[:n-1]
-		return f
-	}
-	return new(inFlight)
-}
-
-// freeFlight keeps the record of a piece whose outcome the session took:
-// nothing refers to it any more.
-func (cs *convState) freeFlight(f *inFlight) {
-	*f = inFlight{}
-	if len(cs.flights) < maxInFlight {
-		cs.flights = append(cs.flights, f)
-	}
 }
 
 func (cs *convState) init() {
@@ -483,8 +462,7 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 				snd = &sender{sb: sb}
 				cv.snd = snd
 			}
-			f := s.convs.newFlight()
-			f.o, f.s, f.cv, f.snd = o, s, cv, snd
+			f := &inFlight{o: o, s: s, cv: cv, snd: snd}
 			snd.flights = append(snd.flights, f)
 			s.cork(sb)
 			var err error
@@ -565,9 +543,6 @@ func (s *session) takeOutcomes(cv *conv, snd *sender) {
 	}
 	if n == 0 {
 		return
-	}
-	for _, h := range snd.flights[:n] {
-		s.convs.freeFlight(h)
 	}
 	snd.flights = dropFront(snd.flights, n)
 	s.afterAcks(cv, snd)

@@ -126,7 +126,6 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Passport = account
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
-	s.mcfg.EventsReady = s.wake
 	s.running = true // run, started with the session
 	if s.mcfg.EventBuffer <= 0 {
 		s.mcfg.EventBuffer = sessionEventBuffer
@@ -387,6 +386,7 @@ func (s *session) run() {
 	s.firstWorld, _ = s.authorize(s.mcfg.Password)
 	close(s.ready)
 
+	s.events = s.relayEvents(s.events)
 	s.drain()
 }
 
@@ -661,6 +661,7 @@ func (s *session) reconnected(c *msn.Client, err error) {
 	s.stopped = false
 	s.reconnects = 0
 	s.setClient(c)
+	s.events = s.relayEvents(s.events)
 	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")
 	if psm := s.psm; psm != "" && c.Version() >= 11 {
 		// The personal message is sent at each sign-in.

@@ -52,12 +52,6 @@ type Config struct {
 	// list arrives, before ContactListSynced, which then usually carries
 	// no contacts (see ContactListSynced.Streamed).
 	ListProgress bool
-	// EventsReady, when set, is called each time an event is put in the
-	// Events channel, and once it is closed, so that a consumer can read
-	// it without a goroutine waiting on it. It is called from the
-	// client's goroutines, possibly with its locks held: it must return at
-	// once and must not call the client.
-	EventsReady func()
 }
 
 func (cfg Config) withDefaults() Config {
@@ -150,9 +144,7 @@ type Client struct {
 	passport     string
 	friendlyName string
 	status       Status
-	contacts     map[string]*entry // by lower-cased passport, during a list sync (see contacts.go)
-	sorted       []*entry          // by lower-cased passport, once c.contacts is nil
-	oddGUIDs     map[string]string // contact ids of an unusual form, by lower-cased passport
+	contacts     map[string]*Contact // by lower-cased passport (see contacts.go)
 	groups       []Group
 	blp, gtc     string
 	sync         *syncState // a list sync in progress
@@ -185,11 +177,11 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 	c := &Client{
 		cfg:      cfg,
 		log:      cfg.Logger.With("passport", cfg.Passport),
-		events:   newEventQueue(cfg.EventBuffer, cfg.EventsReady),
+		events:   newEventQueue(cfg.EventBuffer),
 		qng:      make(chan int, 1),
 		passport: cfg.Passport,
 		status:   StatusOffline,
-		contacts: map[string]*entry{},
+		contacts: map[string]*Contact{},
 		sbs:      map[*Switchboard]struct{}{},
 	}
 	if cfg.Started != nil {
@@ -244,11 +236,11 @@ func locked[T any](mu *sync.Mutex, v *T) T {
 func (c *Client) Contact(passport string) (Contact, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.lookupLocked(passport)
-	if e == nil {
+	ct := c.contactLocked(passport, false)
+	if ct == nil {
 		return Contact{}, false
 	}
-	return e.snapshot(c.oddGUIDs), true
+	return ct.copy(), true
 }
 
 // Contacts returns a snapshot of every contact on any list.
@@ -258,52 +250,20 @@ func (c *Client) Contacts() []Contact {
 	return c.contactsLocked()
 }
 
-// contactsLocked returns every contact, sorted by lower-cased passport.
-func (c *Client) contactsLocked() []Contact {
-	sorted := c.sortedLocked()
-	// The contacts' ids are spelled into one buffer and their group ids
-	// cut into one slice, instead of a small allocation per contact.
-	ids, groups := 0, 0
-	for _, e := range sorted {
-		if e.guid.form == guidLower || e.guid.form == guidUpper {
-			ids++
-		}
-		if g := e.groups(); g != "" {
-			groups += strings.Count(g, ",") + 1
-		}
+// endIfOverflowed ends the notification server connection once the
+// consumer has fallen so far behind that events were dropped: the client
+// cannot go on as if nothing was lost. The consumer gets the events queued
+// before the loss, then Disconnected.
+func (c *Client) endIfOverflowed() {
+	if !c.events.isOverflowed() {
+		return
 	}
-	var idText string
-	if ids > 0 {
-		var b strings.Builder
-		b.Grow(ids * guidLen)
-		var one [guidLen]byte
-		for _, e := range sorted {
-			if e.guid.form == guidLower || e.guid.form == guidUpper {
-				b.Write(e.guid.appendText(one[:0]))
-			}
-		}
-		idText = b.String()
+	c.mu.Lock()
+	l := c.ns
+	c.mu.Unlock()
+	if l != nil {
+		l.closeWith(fmt.Errorf("%w: events were not read in time, so some were lost", ErrClosed))
 	}
-	groupIDs := make([]string, 0, groups)
-	out := make([]Contact, len(sorted))
-	for i, e := range sorted {
-		ct := &out[i]
-		e.fill(ct)
-		switch e.guid.form {
-		case guidLower, guidUpper:
-			ct.GUID, idText = idText[:guidLen], idText[guidLen:]
-		case guidOdd:
-			ct.GUID = c.oddGUIDs[strings.ToLower(e.passport)]
-		}
-		if g := e.groups(); g != "" {
-			n := len(groupIDs)
-			for g := range strings.SplitSeq(g, ",") {
-				groupIDs = append(groupIDs, g)
-			}
-			ct.Groups = groupIDs[n:len(groupIDs):len(groupIDs)]
-		}
-	}
-	return out
 }
 
 // Groups returns the contact groups.

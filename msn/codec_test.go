@@ -1,10 +1,8 @@
 package msn
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -235,89 +233,6 @@ func FuzzReadCommand(f *testing.F) {
 	})
 }
 
-// splitFields splits exactly as strings.FieldsFunc with the same separators.
-func FuzzSplitFields(f *testing.F) {
-	for _, s := range []string{"", " ", "MSG 1 A 12", "  ACK\t7\r", "a  b", "ümlaut x\ry", "\r\r\t"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' })
-		got := splitFields(s)
-		if len(got) != len(want) {
-			t.Fatalf("splitFields(%q) = %q, want %q", s, got, want)
-		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("splitFields(%q) = %q, want %q", s, got, want)
-			}
-		}
-		if len(got) > 0 && cap(got) != len(got) {
-			t.Fatalf("splitFields(%q): capacity %d for %d fields", s, cap(got), len(got))
-		}
-	})
-}
-
-// bufioReader is the Reader as it was before it managed its own buffers: a
-// 4 KiB bufio.Reader. FuzzReaderMatchesBufio checks the Reader against it.
-type bufioReader struct {
-	br       *bufio.Reader
-	payloads PayloadSet
-}
-
-func (r *bufioReader) ReadCommand() (*Command, error) {
-	line, err := r.readLine()
-	if err != nil {
-		return nil, err
-	}
-	cmd, err := ParseLine(line)
-	if err != nil {
-		return nil, err
-	}
-	if r.payloads[cmd.Name] && !(cmd.Name == "QRY" && len(cmd.Params) < 3) && !(cmd.Name == "UUX" && len(cmd.Params) < 2) {
-		n, err := payloadLength(cmd)
-		if err != nil {
-			return nil, err
-		}
-		if n > MaxPayloadSize {
-			return nil, fmt.Errorf("%w: %s announces %d bytes", ErrPayloadTooLong, cmd.Name, n)
-		}
-		cmd.Payload = make([]byte, n)
-		if _, err := io.ReadFull(r.br, cmd.Payload); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, fmt.Errorf("msn: reading %s payload: %w", cmd.Name, err)
-		}
-	}
-	return cmd, nil
-}
-
-func (r *bufioReader) readLine() (string, error) {
-	var buf []byte
-	for {
-		chunk, err := r.br.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxLineLength+2 {
-			return "", ErrLineTooLong
-		}
-		buf = append(buf, chunk...)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if errors.Is(err, io.EOF) && len(buf) > 0 {
-			return "", io.ErrUnexpectedEOF
-		}
-		return "", err
-	}
-	buf = bytes.TrimRight(buf, "\r\n")
-	if len(buf) > MaxLineLength {
-		return "", ErrLineTooLong
-	}
-	return string(buf), nil
-}
-
 // chunkReader returns data in reads of the sizes chunks says, in turn (a
 // size of 0 reads whatever is asked).
 type chunkReader struct {
@@ -342,100 +257,6 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// The Reader reads every stream as the bufio-based reader did, whatever
-// sizes its reads return and whether commands are recycled: the same
-// commands, payloads and errors, up to the first error that ends the
-// stream.
-func FuzzReaderMatchesBufio(f *testing.F) {
-	long := func(n int) string { return "ANS 1 " + strings.Repeat("x", n-8) + "\r\n" }
-	seeds := []string{
-		"VER 1 MSNP12\r\nCVR 2 1 2 3 4 5\r\n",
-		"MSG Hotmail Hotmail 5\r\nhelloQNG 60\r\n",
-		"\r\n\r\nQNG 60\r\n\nACK 7\n",
-		"NOT 3\nab",
-		long(600) + "QNG 1\r\n",
-		long(5000) + long(300),
-		long(MaxLineLength+2) + "QNG 1\r\n",
-		long(MaxLineLength+3) + "QNG 1\r\n",
-		"MSG a b 5000\r\n" + strings.Repeat("p", 5000) + "ACK 1\r\n",
-		"MSG a b 600\r\n" + strings.Repeat("p", 600) + long(700),
-		strings.Repeat("LST N=bob@example.com F=Bob C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91 11 1 \r\n", 80),
-		"VER 1 MSNP8",
-	}
-	for _, s := range seeds {
-		f.Add([]byte(s), []byte{}, false)
-		f.Add([]byte(s), []byte{1, 80, 3, 0, 200}, true)
-		f.Add([]byte(s), []byte{73}, false)
-	}
-	f.Fuzz(func(t *testing.T, data, chunks []byte, client bool) {
-		set := ServerPayloads
-		if client {
-			set = ClientPayloads
-		}
-		got := NewReader(&chunkReader{data: data, chunks: chunks}, set)
-		want := &bufioReader{br: bufio.NewReaderSize(&chunkReader{data: data, chunks: chunks}, 4096), payloads: set}
-		for i := 0; ; i++ {
-			gc, gerr := got.ReadCommand()
-			wc, werr := want.ReadCommand()
-			if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
-				t.Fatalf("command %d: err %v, want %v", i, gerr, werr)
-			}
-			if werr != nil {
-				if errors.Is(werr, ErrEmptyLine) || errors.Is(werr, ErrBadCommand) {
-					continue
-				}
-				return
-			}
-			if gc.String() != wc.String() || !bytes.Equal(gc.Payload, wc.Payload) || (gc.Payload == nil) != (wc.Payload == nil) {
-				t.Fatalf("command %d: %q with %d payload bytes, want %q with %d", i, gc.String(), len(gc.Payload), wc.String(), len(wc.Payload))
-			}
-			if i%2 == 0 {
-				got.recycle(gc) // the next line may be parsed into it
-			}
-		}
-	})
-}
-
-// A reader that waits for its next line holds only its small buffer, after
-// a burst of any size and after a line longer than the burst buffer.
-func TestReaderShrinksWhenIdle(t *testing.T) {
-	line := "LST N=bob@example.com F=Bob C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91 11 1 \r\n"
-	for _, tt := range []struct {
-		name  string
-		burst string
-	}{
-		{"burst", strings.Repeat(line, 200)},
-		{"long line", "ANS 1 " + strings.Repeat("x", 10000) + "\r\n" + line},
-		{"payload", "MSG a b 9000\r\n" + strings.Repeat("p", 9000) + line},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			pr, pw := io.Pipe()
-			go func() {
-				pw.Write([]byte(tt.burst)) // the whole burst at once, in reads as large as asked
-				pw.Write([]byte("QNG 60\r\n"))
-				pw.Close()
-			}()
-			r := NewReader(pr, ServerPayloads)
-			var last *Command
-			for {
-				cmd, err := r.ReadCommand()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if last = cmd; cmd.Name == "QNG" {
-					break
-				}
-			}
-			if len(r.buf) != readSmall || r.pooled != nil {
-				t.Errorf("after the burst the reader holds a buffer of %d bytes (pooled %v), want its own %d", len(r.buf), r.pooled != nil, readSmall)
-			}
-			if _, err := r.ReadCommand(); !errors.Is(err, io.EOF) {
-				t.Errorf("after %q: err %v, want EOF", last.String(), err)
-			}
-		})
-	}
-}
-
 // Lines of up to MaxLineLength bytes are read whatever the size of the
 // reads; longer ones are refused.
 func TestReaderLineLimit(t *testing.T) {
@@ -448,35 +269,5 @@ func TestReaderLineLimit(t *testing.T) {
 		if _, err := r.ReadCommand(); !errors.Is(err, ErrLineTooLong) {
 			t.Fatalf("reads of %d: line of MaxLineLength+1: err %v, want ErrLineTooLong", chunk, err)
 		}
-	}
-}
-
-// A command handed back with recycle holds the next line that fits it,
-// exactly as a fresh one would; lines that do not fit get their own.
-func TestReaderRecycles(t *testing.T) {
-	wire := "LST N=a@example.com F=A C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91 3 1\r\n" +
-		"NLN NLN b@example.com B 0\r\n" +
-		"LST N=c@example.com F=C C=9fb3beec-9e9e-4e85-8d22-a14f9ff2bf92 3 1 g1,g2 x y\r\n" +
-		"QNG 60\r\n" +
-		"MSG Hotmail Hotmail 5\r\nhello"
-	want, err := readAll(t, wire, ServerPayloads)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewReader(strings.NewReader(wire), ServerPayloads)
-	var prev *Command
-	for i, w := range want {
-		cmd, err := r.ReadCommand()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cmd.String() != w.String() || !bytes.Equal(cmd.Payload, w.Payload) || (cmd.Payload == nil) != (w.Payload == nil) {
-			t.Fatalf("command %d = %q with payload %q, want %q with %q", i, cmd.String(), cmd.Payload, w.String(), w.Payload)
-		}
-		if i == 1 && cmd != prev {
-			t.Errorf("the recycled command was not used for %q", cmd.String())
-		}
-		prev = cmd
-		r.recycle(cmd)
 	}
 }

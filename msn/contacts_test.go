@@ -5,14 +5,17 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The contact list as a whole says of every contact what asking for that
 // contact alone says: ids of every form, groups or none, in passport order;
 // and changing one contact's groups leaves the others' alone.
 func TestContactsMatchOneByOne(t *testing.T) {
-	c := &Client{contacts: map[string]*entry{}}
+	c := &Client{contacts: map[string]*Contact{}}
 	ids := []string{
 		"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
 		"0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
@@ -21,15 +24,15 @@ func TestContactsMatchOneByOne(t *testing.T) {
 	}
 	groups := []string{"", "1", "2,3", "4,,5,"}
 	for i := range 20 {
-		e := c.contactLocked(fmt.Sprintf("Contact%02d@Example.com", (i*7)%20), true)
-		e.setLists(ForwardList | AllowList)
-		e.setName(fmt.Sprintf("Name %d", i))
-		c.setGUIDLocked(e, ids[i%len(ids)])
-		e.setGroups(groups[i%len(groups)])
+		ct := c.contactLocked(fmt.Sprintf("Contact%02d@Example.com", (i*7)%20), true)
+		ct.Lists = ForwardList | AllowList
+		ct.FriendlyName = fmt.Sprintf("Name %d", i)
+		ct.GUID = ids[i%len(ids)]
+		ct.Groups = splitGroups(groups[i%len(groups)])
 		if i%3 == 0 {
-			e.setStatus(StatusBusy)
-			e.clientID = 42
-			e.setPSM("out")
+			ct.Status = StatusBusy
+			ct.ClientID = 42
+			ct.PersonalMessage = "out"
 		}
 	}
 	all := c.contactsLocked()
@@ -55,43 +58,12 @@ func TestContactsMatchOneByOne(t *testing.T) {
 	}
 }
 
-// What only some contacts have (groups, a personal message, a status the
-// client does not know) reads back as set, and a contact that no longer
-// has any of it keeps nothing for it.
-func TestEntryKeepsWhatFewHave(t *testing.T) {
-	e := &entry{passport: "bob@example.com", name: "bob@example.com"}
-	check := func(step string, status Status, psm string, groups []string) {
-		t.Helper()
-		ct := e.snapshot(nil)
-		if ct.Status != status || ct.PersonalMessage != psm || !slices.Equal(ct.Groups, groups) {
-			t.Errorf("%s: status %q, message %q, groups %q; want %q, %q, %q", step, ct.Status, ct.PersonalMessage, ct.Groups, status, psm, groups)
+// Group ids arrive comma-separated; empty ones are left out.
+func TestSplitGroups(t *testing.T) {
+	for in, want := range map[string][]string{"": nil, "1": {"1"}, "1,,2,": {"1", "2"}, ",": nil} {
+		if got := splitGroups(in); !slices.Equal(got, want) {
+			t.Errorf("splitGroups(%q) = %q, want %q", in, got, want)
 		}
-	}
-	check("new", StatusOffline, "", nil)
-	e.setStatus("XYZ")
-	e.setPSM("gone fishing")
-	e.setGroups("1,2")
-	check("set", "XYZ", "gone fishing", []string{"1", "2"})
-	e.setStatus(StatusAway)
-	check("known status", StatusAway, "gone fishing", []string{"1", "2"})
-	e.setPSM("")
-	e.setGroups("")
-	check("cleared", StatusAway, "", nil)
-	if e.more != nil {
-		t.Errorf("a contact with nothing more keeps %+v", *e.more)
-	}
-	for _, st := range knownStatuses {
-		e.setStatus(st)
-		check(string(st), st, "", nil)
-	}
-	for _, l := range []Lists{ForwardList | AllowList | ReverseList, 254, 255, 1 << 40, -1, 0, ForwardList} {
-		e.setLists(l)
-		if got := e.snapshot(nil).Lists; got != l {
-			t.Errorf("lists %d read back as %d", l, got)
-		}
-	}
-	if e.more != nil {
-		t.Errorf("a contact on a few lists keeps %+v", *e.more)
 	}
 }
 
@@ -99,24 +71,23 @@ func TestEntryKeepsWhatFewHave(t *testing.T) {
 // removed after the list sync as during it, and listed in order of
 // lower-cased address.
 func TestContactTable(t *testing.T) {
-	c := &Client{}
-	c.resetContactsLocked(4)
+	c := &Client{contacts: map[string]*Contact{}}
 	model := map[string]string{} // lower-cased passport: passport
 	add := func(p string) {
 		t.Helper()
-		e := c.contactLocked(p, true)
+		ct := c.contactLocked(p, true)
 		if _, ok := model[strings.ToLower(p)]; !ok {
 			model[strings.ToLower(p)] = p
 		}
-		if e.passport != model[strings.ToLower(p)] {
-			t.Fatalf("adding %s found %s", p, e.passport)
+		if ct.Passport != model[strings.ToLower(p)] {
+			t.Fatalf("adding %s found %s", p, ct.Passport)
 		}
 	}
 	check := func(step string) {
 		t.Helper()
 		for k, p := range model {
 			for _, q := range []string{k, strings.ToUpper(k), p} {
-				if e := c.contactLocked(q, false); e == nil || e.passport != p {
+				if ct := c.contactLocked(q, false); ct == nil || ct.Passport != p {
 					t.Fatalf("%s: %s not found as %s", step, p, q)
 				}
 			}
@@ -139,7 +110,7 @@ func TestContactTable(t *testing.T) {
 	for _, p := range []string{"bob@example.com", "Alice@Example.com", "ÉMILE@example.com", "zed@example.com", "BOB@example.com"} {
 		add(p)
 	}
-	check("during the sync")
+	check("first ones")
 	for _, p := range []string{"Carol@example.com", "aaron@example.com", "émile@EXAMPLE.com", "zz@example.com", "Ångström@example.com", "b@example.com"} {
 		add(p)
 		check("after adding " + p)
@@ -149,19 +120,89 @@ func TestContactTable(t *testing.T) {
 		delete(model, strings.ToLower(p))
 		check("after removing " + p)
 	}
-	c.resetContactsLocked(0)
+	c.contacts = map[string]*Contact{}
 	clear(model)
 	check("after a new sync")
 }
 
-// compareFolded orders as lower-casing both strings would.
-func FuzzCompareFolded(f *testing.F) {
-	for _, s := range [][2]string{{"a", "B"}, {"Bob@x", "bob@x"}, {"ab", "a"}, {"É", "é"}, {"a\xff", "A"}, {"", "x"}, {"[", "a"}, {"_", "A"}} {
-		f.Add(s[0], s[1])
-	}
-	f.Fuzz(func(t *testing.T, a, b string) {
-		if got, want := compareFolded(a, b), strings.Compare(strings.ToLower(a), strings.ToLower(b)); got != want {
-			t.Fatalf("compareFolded(%q, %q) = %d, want %d", a, b, got, want)
+// Started is called once, with the client Login then returns, before it
+// connects: the list's event can be read from another goroutine as Login
+// runs, and it precedes the client going online.
+func TestStartedGivesTheClientBeforeLogin(t *testing.T) {
+	var calls atomic.Int32
+	clients := make(chan *Client, 1)
+	listed := make(chan ContactListSynced, 1)
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	s := loginAs(t, 12, func(cfg *Config) {
+		cfg.Started = func(c *Client) {
+			calls.Add(1)
+			clients <- c
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ev := range c.Events() {
+					if ls, ok := ev.(ContactListSynced); ok {
+						listed <- ls
+						return
+					}
+				}
+			}()
 		}
 	})
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Started called %d times", n)
+	}
+	if c := <-clients; c != s.c {
+		t.Errorf("Started got another client than Login returned")
+	}
+	select {
+	case ls := <-listed:
+		if len(ls.Contacts) != 2 {
+			t.Errorf("the list read while logging in: %+v", ls)
+		}
+	case <-time.After(ioTimeout):
+		t.Fatal("no ContactListSynced read from the started client")
+	}
+	if own := waitFor[OwnProfileChanged](t, s.c); own.Status != StatusOnline {
+		t.Errorf("own profile after the list = %+v", own)
+	}
+}
+
+// A client whose login fails was started too; its events end.
+func TestStartedClientEventsEndWhenLoginFails(t *testing.T) {
+	srv := newFakeServer(t)
+	started := make(chan *Client, 1)
+	cfg := testConfig(srv.addr(), nil, "MSNP7")
+	cfg.Started = func(c *Client) { started <- c }
+	res := startLogin(t, cfg, "")
+	p := srv.accept()
+	p.expect("VER 1 MSNP7 CVR0")
+	p.send("VER 1 0")
+	if _, err := waitLogin(t, res); err == nil {
+		t.Fatal("login with no common version succeeded")
+	}
+	c := <-started
+	for ev := range c.Events() {
+		if _, ok := ev.(Disconnected); ok {
+			t.Errorf("a failed login reported %T", ev)
+		}
+	}
+}
+
+// Contacts come sorted by lower-cased address, each spelled as the server
+// spelled it.
+func TestContactsSortedByLowerCasedAddress(t *testing.T) {
+	c := &Client{contacts: map[string]*Contact{}}
+	for _, p := range []string{"bob@example.com", "Alice@example.com", "carol@Example.com", "ALBERT@example.com"} {
+		c.contactLocked(p, true)
+	}
+	var got []string
+	for _, ct := range c.Contacts() {
+		got = append(got, ct.Passport)
+	}
+	want := []string{"ALBERT@example.com", "Alice@example.com", "bob@example.com", "carol@Example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("contacts in order %q, want %q", got, want)
+	}
 }

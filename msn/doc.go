@@ -42,10 +42,12 @@
 // A Client owns one goroutine reading the notification server and one per
 // switchboard (the keepalive and the message deadlines run on timers); Close
 // ends them all. Events arrive in order on Client.Events: straight from the
-// reader when the channel has room, through an unbounded queue fed by a
-// short-lived goroutine otherwise, so the readers never block on a slow
-// consumer; the consumer must read until the channel is closed, after the
-// final Disconnected event. Every request has a timeout
+// reader when the channel has room, through a queue fed by a short-lived
+// goroutine otherwise, so the readers never block on a slow consumer; the
+// consumer must read until the channel is closed, after the final
+// Disconnected event. The queue is bounded: a consumer that falls tens of
+// thousands of events behind makes the client end its connection rather
+// than lose events silently. Every request has a timeout
 // (Config.RequestTimeout), since servers answer some malformed commands
 // with silence.
 //

@@ -2,7 +2,6 @@ package msn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -70,8 +69,7 @@ func (c *Client) onSYN(cmd *Command) {
 		return
 	}
 	s.gotReply = true
-	c.resetContactsLocked(0)
-	c.oddGUIDs = nil
+	c.contacts = map[string]*Contact{}
 	c.groups = nil
 	switch {
 	case c.version < 8:
@@ -90,7 +88,7 @@ func (c *Client) onSYN(cmd *Command) {
 		s.wantGroups, _ = strconv.Atoi(cmd.Param(4))
 	}
 	if s.wantContacts > 0 {
-		c.resetContactsLocked(min(s.wantContacts, maxPresized))
+		c.contacts = make(map[string]*Contact, min(s.wantContacts, maxPresized))
 	}
 	c.checkSyncLocked()
 }
@@ -131,9 +129,9 @@ func (c *Client) finishSyncLocked() {
 // who added the user and is on neither the allow nor the block list, in
 // the order of their lower-cased passports.
 func (c *Client) queueAuthRequestsLocked() {
-	for _, e := range c.sortedLocked() {
-		if lists := e.getLists(); lists&(ReverseList|PendingList) != 0 && lists&(AllowList|BlockList) == 0 {
-			c.events.push(AuthorizationRequested{Passport: e.passport, FriendlyName: e.name})
+	for _, ct := range c.sortedLocked() {
+		if ct.Lists&(ReverseList|PendingList) != 0 && ct.Lists&(AllowList|BlockList) == 0 {
+			c.events.push(AuthorizationRequested{Passport: ct.Passport, FriendlyName: ct.FriendlyName})
 		}
 	}
 }
@@ -173,18 +171,6 @@ func (c *Client) onLSG(cmd *Command) {
 	}
 }
 
-// contactLocked returns the contact for passport, creating it when asked.
-func (c *Client) contactLocked(passport string, create bool) *entry {
-	e := c.lookupLocked(passport)
-	if e == nil && create {
-		// A copy, so that the protocol line it was cut from can be freed.
-		passport = strings.Clone(passport)
-		e = &entry{passport: passport, name: passport} // offline
-		c.insertLocked(e)
-	}
-	return e
-}
-
 func (c *Client) onLST(cmd *Command) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -196,15 +182,15 @@ func (c *Client) onLST(cmd *Command) {
 		i, _ := strconv.Atoi(cmd.Param(3))
 		n, _ := strconv.Atoi(cmd.Param(4))
 		if n > 0 && cmd.Param(5) != "" && bit != 0 {
-			e := c.contactLocked(cmd.Param(5), true)
-			e.setLists(e.getLists() | bit)
+			ct := c.contactLocked(cmd.Param(5), true)
+			ct.Lists |= bit
 			if name := cmd.Param(6); name != "" {
-				e.setName(decodeName(name))
+				ct.FriendlyName = decodeName(name)
 			}
 			if bit == ForwardList && c.version >= 7 {
-				e.setGroups(cmd.Param(7))
+				ct.Groups = splitGroups(cmd.Param(7))
 			}
-			c.listedLocked(e)
+			c.listedLocked(ct)
 		}
 		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
 			c.finishSyncLocked()
@@ -213,25 +199,24 @@ func (c *Client) onLST(cmd *Command) {
 	case c.version < 10:
 		// LST passport name bits [groups]
 		if len(p) >= 3 {
-			e := c.contactLocked(p[0], true)
-			e.setName(decodeName(p[1]))
+			ct := c.contactLocked(p[0], true)
+			ct.FriendlyName = decodeName(p[1])
 			bits, _ := strconv.Atoi(p[2])
-			e.setLists(Lists(bits))
-			e.setGroups(cmd.Param(3))
-			c.listedLocked(e)
+			ct.Lists = Lists(bits)
+			ct.Groups = splitGroups(cmd.Param(3))
+			c.listedLocked(ct)
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
-		var restBuf [4]string
-		passport, name, guid, rest := contactFields(p, restBuf[:0])
+		passport, name, guid, rest := contactFields(p)
 		if passport != "" && len(rest) > 0 {
-			e := c.contactLocked(passport, true)
+			ct := c.contactLocked(passport, true)
 			if name != "" {
-				e.setName(decodeName(name))
+				ct.FriendlyName = decodeName(name)
 			}
-			c.setGUIDLocked(e, guid)
+			ct.GUID = guid
 			bits, _ := strconv.Atoi(rest[0])
-			e.setLists(Lists(bits))
+			ct.Lists = Lists(bits)
 			rest = rest[1:]
 			if c.version >= 12 && len(rest) > 0 && !strings.Contains(rest[0], "-") {
 				rest = rest[1:] // network type
@@ -240,8 +225,8 @@ func (c *Client) onLST(cmd *Command) {
 			if len(rest) > 0 {
 				groups = rest[0]
 			}
-			e.setGroups(groups)
-			c.listedLocked(e)
+			ct.Groups = splitGroups(groups)
+			c.listedLocked(ct)
 		}
 	}
 	if c.sync != nil {
@@ -252,27 +237,26 @@ func (c *Client) onLST(cmd *Command) {
 
 // changeListsLocked applies a confirmed list change and queues the events.
 func (c *Client) changeListsLocked(passport, name string, added, removed Lists, async bool) {
-	e := c.contactLocked(passport, added != 0)
-	if e == nil {
+	ct := c.contactLocked(passport, added != 0)
+	if ct == nil {
 		return
 	}
 	if name != "" {
-		e.setName(decodeName(name))
+		ct.FriendlyName = decodeName(name)
 	}
-	before := e.getLists()
+	before := ct.Lists
 	lists := (before | added) &^ removed
 	if lists&(AllowList|BlockList) != 0 {
 		lists &^= PendingList
 	}
-	e.setLists(lists)
+	ct.Lists = lists
 	gained, lost := lists&^before, before&^lists
 	if gained == 0 && lost == 0 {
 		return
 	}
-	snap := e.snapshot(c.oddGUIDs)
+	snap := ct.copy()
 	if lists == 0 {
-		c.setGUIDLocked(e, "")
-		c.removeLocked(e.passport)
+		c.removeLocked(ct.Passport)
 	}
 	if !c.listSynced {
 		if c.sync != nil {
@@ -298,9 +282,9 @@ func (c *Client) onADD(cmd *Command) {
 }
 
 // contactFields splits the MSNP10+ fields of a contact, "N=passport",
-// "F=name" and "C=guid", from the other fields, which it appends to rest
-// in order.
-func contactFields(fields, rest []string) (passport, name, guid string, _ []string) {
+// "F=name" and "C=guid", from the other fields, which it returns in order
+// as rest.
+func contactFields(fields []string) (passport, name, guid string, rest []string) {
 	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "N="):
@@ -319,8 +303,7 @@ func contactFields(fields, rest []string) (passport, name, guid string, _ []stri
 func (c *Client) onADC(cmd *Command) {
 	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
 	bit := listBits[cmd.Param(1)]
-	var restBuf [4]string
-	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):], restBuf[:0])
+	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):])
 	if bit == 0 || passport == "" {
 		return // e.g. adding a known contact to a group
 	}
@@ -328,8 +311,8 @@ func (c *Client) onADC(cmd *Command) {
 	defer c.mu.Unlock()
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
-		if e := c.contactLocked(passport, false); e != nil {
-			c.setGUIDLocked(e, guid)
+		if ct := c.contactLocked(passport, false); ct != nil {
+			ct.GUID = guid
 		}
 	}
 }
@@ -358,9 +341,9 @@ func (c *Client) onREM(cmd *Command) {
 	passport := id
 	if !strings.Contains(id, "@") {
 		passport = ""
-		for _, e := range c.sortedLocked() {
-			if c.guidIsLocked(e, id) {
-				passport = e.passport
+		for _, ct := range c.contacts {
+			if ct.GUID == id {
+				passport = ct.Passport
 			}
 		}
 	}
@@ -368,161 +351,4 @@ func (c *Client) onREM(cmd *Command) {
 		return
 	}
 	c.changeListsLocked(passport, "", 0, bit, cmd.Param(0) == "0")
-}
-
-// listsOf returns the lists passport is on, as the client knows them.
-func (c *Client) listsOf(passport string) (Lists, string, string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.contactLocked(passport, false)
-	if e == nil {
-		return 0, "", ""
-	}
-	return e.getLists(), e.guid.text(c.oddGUIDs, e.passport), e.name
-}
-
-// addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).
-// Being already there (215) is not an error.
-func (c *Client) addTo(ctx context.Context, list Lists, passport string) error {
-	v := c.Version()
-	name := listName(list)
-	var err error
-	if v < 10 {
-		nick := passport
-		if _, _, fn := c.listsOf(passport); fn != "" {
-			if enc, e := encodeName(fn); e == nil {
-				nick = enc
-			}
-		}
-		params := []string{name, passport, nick}
-		if list == ForwardList && v >= 7 {
-			params = append(params, "0")
-		}
-		_, err = c.request(ctx, "ADD", params, nil)
-	} else {
-		params := []string{name, "N=" + passport}
-		if list == ForwardList {
-			params = append(params, "F="+passport)
-		}
-		_, err = c.request(ctx, "ADC", params, nil)
-	}
-	var se *ServerError
-	if errors.As(err, &se) && se.Code == 215 {
-		return nil
-	}
-	return err
-}
-
-// removeFrom takes passport off one list (REM; by contact GUID for the
-// forward list from MSNP10). Not being there (216) is not an error.
-func (c *Client) removeFrom(ctx context.Context, list Lists, passport string) error {
-	v := c.Version()
-	id := passport
-	if v >= 10 && list == ForwardList {
-		_, guid, _ := c.listsOf(passport)
-		if guid == "" {
-			return fmt.Errorf("msn: REM: no contact id known for %s", passport)
-		}
-		id = guid
-	}
-	_, err := c.request(ctx, "REM", []string{listName(list), id}, nil)
-	var se *ServerError
-	if errors.As(err, &se) {
-		switch {
-		case se.Code == 216:
-			return nil
-		case se.Code == 205 && v < 10 && list == ForwardList:
-			// Escargot answers REM FL with 205 although the removal
-			// took effect; the contact exists, so trust the removal.
-			if lists, _, _ := c.listsOf(passport); lists&ForwardList != 0 {
-				c.mu.Lock()
-				c.changeListsLocked(passport, "", 0, ForwardList, false)
-				c.mu.Unlock()
-				return nil
-			}
-		}
-	}
-	return err
-}
-
-// AddContact puts passport on the forward list (and the allow list, unless
-// it is blocked).
-func (c *Client) AddContact(ctx context.Context, passport string) error {
-	if err := checkPassport(passport); err != nil {
-		return fmt.Errorf("msn: add contact: %w", err)
-	}
-	lists, _, _ := c.listsOf(passport)
-	if lists&ForwardList == 0 {
-		if err := c.addTo(ctx, ForwardList, passport); err != nil {
-			return fmt.Errorf("msn: add contact: %w", err)
-		}
-	}
-	if lists&(AllowList|BlockList) == 0 {
-		if err := c.addTo(ctx, AllowList, passport); err != nil {
-			return fmt.Errorf("msn: add contact: %w", err)
-		}
-	}
-	return nil
-}
-
-// RemoveContact takes passport off the forward list.
-func (c *Client) RemoveContact(ctx context.Context, passport string) error {
-	if err := checkPassport(passport); err != nil {
-		return fmt.Errorf("msn: remove contact: %w", err)
-	}
-	if err := c.removeFrom(ctx, ForwardList, passport); err != nil {
-		return fmt.Errorf("msn: remove contact: %w", err)
-	}
-	return nil
-}
-
-// Block moves passport from the allow list to the block list.
-func (c *Client) Block(ctx context.Context, passport string) error {
-	return c.move(ctx, "block", passport, AllowList, BlockList)
-}
-
-// Allow moves passport from the block list to the allow list.
-func (c *Client) Allow(ctx context.Context, passport string) error {
-	return c.move(ctx, "allow", passport, BlockList, AllowList)
-}
-
-// move takes passport off list from (when on it) and puts it on list to
-// (when not on it yet); errors name the operation op.
-func (c *Client) move(ctx context.Context, op, passport string, from, to Lists) error {
-	if err := checkPassport(passport); err != nil {
-		return fmt.Errorf("msn: %s: %w", op, err)
-	}
-	lists, _, _ := c.listsOf(passport)
-	if lists&from != 0 {
-		if err := c.removeFrom(ctx, from, passport); err != nil {
-			return fmt.Errorf("msn: %s: %w", op, err)
-		}
-	}
-	if lists&to == 0 {
-		if err := c.addTo(ctx, to, passport); err != nil {
-			return fmt.Errorf("msn: %s: %w", op, err)
-		}
-	}
-	return nil
-}
-
-// AcceptAuthorization answers someone who added the user: allow list and forward list.
-func (c *Client) AcceptAuthorization(ctx context.Context, passport string) error {
-	if err := c.Allow(ctx, passport); err != nil {
-		return fmt.Errorf("msn: accept: %w", err)
-	}
-	if lists, _, _ := c.listsOf(passport); lists&ForwardList == 0 {
-		if err := c.addTo(ctx, ForwardList, passport); err != nil {
-			return fmt.Errorf("msn: accept: %w", err)
-		}
-	}
-	return nil
-}
-
-// DenyAuthorization answers someone who added the user: block list.
-func (c *Client) DenyAuthorization(ctx context.Context, passport string) error {
-	if err := c.Block(ctx, passport); err != nil {
-		return fmt.Errorf("msn: deny: %w", err)
-	}
-	return nil
 }

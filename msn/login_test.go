@@ -488,6 +488,40 @@ func TestEventsNeverBlockTheReader(t *testing.T) {
 	}
 }
 
+// A consumer that falls too far behind makes the client end its
+// connection instead of losing events silently, or of growing without
+// bound: the events queued before the loss arrive in order, then
+// Disconnected says why.
+func TestEventBacklogOverflowEndsTheClient(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.EventBuffer = 1 })
+	s.c.events.mu.Lock()
+	s.c.events.limit = 100
+	s.c.events.mu.Unlock()
+	var flood strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&flood, "NLN AWY bob@example.com Bob%d 0\r\n", i)
+	}
+	s.ns.sendRaw(flood.String())
+	next := 0
+	var last Event
+	for ev := range s.c.Events() {
+		if p, ok := ev.(PresenceChanged); ok {
+			if want := fmt.Sprintf("Bob%d", next); p.FriendlyName != want {
+				t.Fatalf("presence %q, want %q: an event was lost before the overflow", p.FriendlyName, want)
+			}
+			next++
+		}
+		last = ev
+	}
+	if next == 0 || next >= 300 {
+		t.Errorf("%d presence events of 300 before the end, want some, not all", next)
+	}
+	d, ok := last.(Disconnected)
+	if !ok || d.Reason != ReasonConnectionLost || !errors.Is(d.Err, ErrClosed) || !strings.Contains(d.Err.Error(), "not read") {
+		t.Errorf("last event %#v, want Disconnected saying events were not read", last)
+	}
+}
+
 // The presence of contacts already online (ILN, right after the CHG answer)
 // is all queued before PresenceSynced, so a consumer can draw the contact
 // list with everyone's state at once.

@@ -13,7 +13,6 @@ import (
 type mimeMessage struct {
 	header headers
 	body   []byte
-	room   [4]field // header's storage for the usual few headers
 }
 
 // field is one "Name: value" line, its name lower-cased.
@@ -82,31 +81,8 @@ func parseMIME(p []byte) *mimeMessage {
 		}
 		off += nl + 1
 	}
-	m.header = parseHeaderLines(head, m.room[:0])
+	m.header = parseHeaderLines(head, nil)
 	return m
-}
-
-// contentTypeOf returns parseMIME(p).contentType() without parsing the
-// other headers.
-func contentTypeOf(p []byte) string {
-	const name = "content-type" // one of commonNames, so lowerName matches it by EqualFold
-	var value []byte
-	for off := 0; off < len(p); {
-		line := p[off:]
-		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
-			line, off = line[:nl], off+nl+1
-			if len(bytes.TrimRight(line, "\r")) == 0 {
-				break // the end of the headers
-			}
-		} else {
-			off = len(p)
-		}
-		k, v, ok := bytes.Cut(bytes.TrimRight(line, "\r"), []byte(":"))
-		if ok && bytes.EqualFold(bytes.TrimSpace(k), []byte(name)) {
-			value = v // later duplicates win
-		}
-	}
-	return mediaType(string(bytes.TrimSpace(value)))
 }
 
 // parseHeaderLines appends the "Name: value" lines of b to h (names
@@ -121,26 +97,13 @@ func parseHeaderLines(b []byte, h headers) headers {
 		if !ok {
 			continue
 		}
-		k = lowerName(strings.TrimSpace(k))
+		k = strings.ToLower(strings.TrimSpace(k))
 		if k == "" {
 			continue
 		}
 		h = append(h, field{k, strings.TrimSpace(v)})
 	}
 	return h
-}
-
-// commonNames are the header names of everyday messages, lower-cased.
-var commonNames = []string{"mime-version", "content-type", "x-mms-im-format", "typinguser", "message-id", "chunks", "chunk", "id"}
-
-// lowerName lower-cases a header name, without allocating for the common ones.
-func lowerName(k string) string {
-	for _, n := range commonNames {
-		if len(n) == len(k) && strings.EqualFold(n, k) {
-			return n
-		}
-	}
-	return strings.ToLower(k)
 }
 
 // bodyFields parses a body made of "Name: value" lines (datacasts, invitations).
@@ -290,7 +253,7 @@ func textHeader(f Format) string {
 	return textHeaderStart + formatHeader(f) + "\r\n\r\n"
 }
 
-// plainTextHeader is the header of text without formatting, the most common.
+// plainTextHeader is the header of text without formatting.
 var plainTextHeader = textHeaderStart + formatHeader(Format{}) + "\r\n\r\n"
 
 // textPayload builds a text/plain MSG payload; line breaks become CRLF.

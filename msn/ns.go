@@ -12,6 +12,7 @@ import (
 // the reader goroutine, before the command is delivered to the request it
 // answers, so state is up to date when a request returns.
 func (c *Client) handleNS(cmd *Command) {
+	defer c.endIfOverflowed()
 	switch cmd.Name {
 	case "ILN":
 		c.onPresence(cmd.Params[min(1, len(cmd.Params)):], true)
@@ -150,15 +151,7 @@ func (c *Client) onRNG(cmd *Command) {
 
 // onNSMessage handles MSG from the server itself (profile, mail, system).
 func (c *Client) onNSMessage(cmd *Command) {
-	// Most messages here are the profile sent at login, which nothing
-	// reads: only the three kinds handled are parsed in full.
-	var m *mimeMessage
-	switch contentTypeOf(cmd.Payload) {
-	case "application/x-msmsgssystemmessage", "text/x-msmsgsinitialemailnotification", "text/x-msmsgsemailnotification":
-		m = parseMIME(cmd.Payload)
-	default:
-		return
-	}
+	m := parseMIME(cmd.Payload)
 	switch m.contentType() {
 	case "application/x-msmsgssystemmessage":
 		// The fields are in the body, or, from some servers, in the headers.

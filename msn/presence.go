@@ -31,13 +31,13 @@ func (c *Client) onPresence(p []string, initial bool) {
 		}
 	}
 	c.mu.Lock()
-	if e := c.contactLocked(ev.Passport, false); e != nil {
-		e.setStatus(ev.Status)
-		e.clientID = ev.ClientID
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.Status = ev.Status
+		ct.ClientID = ev.ClientID
 		if ev.FriendlyName != "" {
-			e.setName(ev.FriendlyName)
+			ct.FriendlyName = ev.FriendlyName
 		}
-		ev.Passport = e.passport
+		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)
@@ -49,9 +49,9 @@ func (c *Client) onOffline(cmd *Command) {
 		return
 	}
 	c.mu.Lock()
-	if e := c.contactLocked(ev.Passport, false); e != nil {
-		e.setStatus(StatusOffline)
-		ev.Passport = e.passport
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.Status = StatusOffline
+		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)
@@ -68,9 +68,9 @@ func (c *Client) onUBX(cmd *Command) {
 		return
 	}
 	c.mu.Lock()
-	if e := c.contactLocked(ev.Passport, false); e != nil {
-		e.setPSM(ev.Message)
-		ev.Passport = e.passport
+	if ct := c.contactLocked(ev.Passport, false); ct != nil {
+		ct.PersonalMessage = ev.Message
+		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
 	c.events.push(ev)

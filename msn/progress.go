@@ -1,8 +1,7 @@
 package msn
 
 // listBatch is how many listed contacts one ContactsListed event carries
-// at most: enough that the reader does not wake the event's reader for
-// every line, few enough that it can draw them while the rest arrives.
+// at most; a consumer draws each batch while the rest of the list arrives.
 const listBatch = 32
 
 // ContactsListed is part of the contact list as the server sends it during
@@ -31,7 +30,7 @@ func (ContactsListed) event() {}
 
 // listedLocked notes a contact the list sync just read, and queues a batch
 // of them when it is full.
-func (c *Client) listedLocked(e *entry) {
+func (c *Client) listedLocked(ct *Contact) {
 	s := c.sync
 	if !c.cfg.ListProgress || s == nil || s.finished {
 		return
@@ -39,7 +38,7 @@ func (c *Client) listedLocked(e *entry) {
 	if s.listed == nil {
 		s.listed = make([]ListedContact, 0, listBatch)
 	}
-	s.listed = append(s.listed, ListedContact{Passport: e.passport, FriendlyName: e.name, Lists: e.getLists()})
+	s.listed = append(s.listed, ListedContact{Passport: ct.Passport, FriendlyName: ct.FriendlyName, Lists: ct.Lists})
 	if len(s.listed) == listBatch {
 		c.flushListedLocked()
 	}

@@ -75,18 +75,18 @@ func TestListProgress(t *testing.T) {
 // newSyncingClient is a client in the middle of an MSNP12 list sync with
 // ListProgress, as the SYN reply announcing n contacts leaves it.
 func newSyncingClient(n int) *Client {
-	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(20, nil),
+	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(20),
 		sync: &syncState{done: make(chan struct{}), gotReply: true, wantContacts: n}}
 	c.version = 12
-	c.resetContactsLocked(n)
+	c.contacts = make(map[string]*Contact, n)
 	return c
 }
 
 // listedForTest plays one LST line of the sync.
 func (c *Client) listedForTest(passport string, lists Lists) {
-	e := c.contactLocked(passport, true)
-	e.setLists(lists)
-	c.listedLocked(e)
+	ct := c.contactLocked(passport, true)
+	ct.Lists = lists
+	c.listedLocked(ct)
 	c.sync.lsts++
 }
 
@@ -153,11 +153,11 @@ func TestListChangedDuringSyncSendsWholeList(t *testing.T) {
 
 // A long list comes in batches, in the order the server sent it.
 func TestListProgressBatches(t *testing.T) {
-	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10, nil), contacts: map[string]*entry{}, sync: &syncState{wantContacts: 100}}
+	c := &Client{cfg: Config{ListProgress: true}, events: newEventQueue(10), contacts: map[string]*Contact{}, sync: &syncState{wantContacts: 100}}
 	c.version = 12
 	for i := range 100 {
-		e := c.contactLocked(string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", true)
-		c.listedLocked(e)
+		ct := c.contactLocked(string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com", true)
+		c.listedLocked(ct)
 	}
 	c.flushListedLocked()
 	var n, batches int

@@ -5,33 +5,39 @@ import (
 	"time"
 )
 
+// maxEventBacklog is how many events may wait behind a full Events
+// channel: enough for the login of a list of 10,000 contacts, all online
+// and all asking for authorization, with nobody reading the channel yet.
+const maxEventBacklog = 25000
+
 // eventQueue delivers events in order on a channel without ever blocking
 // the goroutine that produces them. An event goes straight into the channel
 // when it has room and nothing waits before it; otherwise events wait in a
 // slice and a pump goroutine, started on demand and gone once the slice is
-// empty, feeds them to the consumer. It is unbounded by design (events are
-// small and the consumer reads continuously); nothing is dropped while the
-// client runs.
+// empty, feeds them to the consumer. Nothing is dropped while the client
+// runs, unless limit events already wait: the queue then overflows, keeps
+// only the final Disconnected from then on, and the client ends its
+// connection (Client.endIfOverflowed).
 type eventQueue struct {
 	out chan Event
 
-	mu      sync.Mutex
-	items   []Event
-	closed  bool
-	pumping bool // a pump goroutine is running; it owns out's closing then
-	ended   bool // out is closed
-
-	notify func() // Config.EventsReady; called after an event is put in out, and after out is closed
+	mu         sync.Mutex
+	items      []Event
+	limit      int  // most events waiting in items
+	overflowed bool // an event was dropped: only Disconnected is taken now
+	closed     bool
+	pumping    bool // a pump goroutine is running; it owns out's closing then
+	ended      bool // out is closed
 
 	abandon chan struct{} // stop delivering (Close gave up waiting for the consumer)
 	done    chan struct{} // out is closed: everything was delivered or abandoned
 	once    sync.Once
 }
 
-func newEventQueue(capacity int, notify func()) *eventQueue {
+func newEventQueue(capacity int) *eventQueue {
 	return &eventQueue{
 		out:     make(chan Event, capacity),
-		notify:  notify,
+		limit:   maxEventBacklog,
 		abandon: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -44,12 +50,13 @@ func (q *eventQueue) push(e Event) {
 	if q.closed {
 		return
 	}
+	if _, last := e.(Disconnected); !last && (q.overflowed || len(q.items) >= q.limit) {
+		q.overflowed = true
+		return
+	}
 	if !q.pumping {
 		select {
 		case q.out <- e:
-			if q.notify != nil {
-				q.notify()
-			}
 			return
 		default:
 		}
@@ -57,6 +64,13 @@ func (q *eventQueue) push(e Event) {
 		go q.pump()
 	}
 	q.items = append(q.items, e)
+}
+
+// isOverflowed reports whether the queue has dropped an event.
+func (q *eventQueue) isOverflowed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.overflowed
 }
 
 // close ends the queue: the events already queued are still delivered,
@@ -76,9 +90,6 @@ func (q *eventQueue) endLocked() {
 		q.ended = true
 		close(q.out)
 		close(q.done)
-		if q.notify != nil {
-			q.notify()
-		}
 	}
 }
 
@@ -103,9 +114,6 @@ func (q *eventQueue) pump() {
 		q.mu.Unlock()
 		select {
 		case q.out <- e:
-			if q.notify != nil {
-				q.notify()
-			}
 		case <-q.abandon:
 			q.mu.Lock()
 			q.items = nil

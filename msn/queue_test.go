@@ -11,7 +11,7 @@ import (
 // The queue never blocks its producer: events wait until the consumer
 // takes them, in order.
 func TestEventQueueUnboundedInOrder(t *testing.T) {
-	q := newEventQueue(4, nil)
+	q := newEventQueue(4)
 	const n = 10000
 	for i := 0; i < n; i++ {
 		q.push(SystemMessage{Text: string(rune('a' + i%26))})
@@ -38,7 +38,7 @@ func TestEventQueueUnboundedInOrder(t *testing.T) {
 // finish gives up on a consumer that stopped reading, so no goroutine is
 // left behind, but waits for one that keeps reading.
 func TestEventQueueFinish(t *testing.T) {
-	q := newEventQueue(1, nil)
+	q := newEventQueue(1)
 	for i := 0; i < 10; i++ {
 		q.push(SystemMessage{Text: "x"})
 	}
@@ -53,7 +53,7 @@ func TestEventQueueFinish(t *testing.T) {
 		t.Fatal("pump still running")
 	}
 
-	q = newEventQueue(1, nil)
+	q = newEventQueue(1)
 	for i := 0; i < 100; i++ {
 		q.push(SystemMessage{Text: "y"})
 	}
@@ -75,7 +75,7 @@ func TestEventQueueFinish(t *testing.T) {
 // again arrive in order, and an idle queue keeps no goroutine.
 func TestEventQueueOrderAcrossBacklogAndIdle(t *testing.T) {
 	base := runtime.NumGoroutine()
-	q := newEventQueue(2, nil)
+	q := newEventQueue(2)
 	const rounds, burst = 50, 20
 	got := make(chan int, rounds*burst)
 	step := make(chan struct{})
@@ -115,41 +115,4 @@ func TestEventQueueOrderAcrossBacklogAndIdle(t *testing.T) {
 	if _, ok := <-got; ok {
 		t.Fatal("an event after the last one")
 	}
-}
-
-// EventsReady is called after every event that reaches the channel, on the
-// direct path and from the backlog, and once more when the channel closes,
-// so that a consumer that reads only when told misses nothing.
-func TestEventQueueNotifies(t *testing.T) {
-	ready := make(chan struct{}, 1000)
-	q := newEventQueue(2, func() { ready <- struct{}{} })
-	const n = 50
-	for i := 0; i < n; i++ {
-		q.push(SystemMessage{Text: strconv.Itoa(i)})
-	}
-	q.close()
-	got := 0
-	for closed := false; !closed; {
-		<-ready
-		// Read what is there now, without waiting, as a notified consumer does.
-		for more := true; more; {
-			select {
-			case e, ok := <-q.out:
-				if !ok {
-					closed, more = true, false
-					break
-				}
-				if m := e.(SystemMessage); m.Text != strconv.Itoa(got) {
-					t.Fatalf("event %d is %q", got, m.Text)
-				}
-				got++
-			default:
-				more = false
-			}
-		}
-	}
-	if got != n {
-		t.Errorf("read %d events, want %d", got, n)
-	}
-	<-q.done
 }
