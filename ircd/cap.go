@@ -12,10 +12,12 @@ import (
 // capabilities lists the IRCv3 capabilities the server offers, with their
 // CAP LS 302 values.
 var capabilities = map[string]string{
+	"account-notify":    "",
 	"account-tag":       "",
 	"away-notify":       "",
 	"batch":             "",
 	"cap-notify":        "",
+	"chghost":           "",
 	"echo-message":      "",
 	"extended-join":     "",
 	"extended-monitor":  "",
@@ -43,10 +45,12 @@ type capBitSet uint32
 
 // The capabilities the server offers, in the order of capNames.
 const (
-	capAccountTag capBitSet = 1 << iota
+	capAccountNotify capBitSet = 1 << iota
+	capAccountTag
 	capAwayNotify
 	capBatch
 	capCapNotify
+	capChghost
 	capEchoMessage
 	capExtendedJoin
 	capExtendedMonitor

@@ -607,8 +607,8 @@ func TestWhoisInfoer(t *testing.T) {
 // Each capability the server offers has its own bit, the one its name maps to.
 func TestCapBits(t *testing.T) {
 	want := map[string]capBitSet{
-		"account-tag": capAccountTag, "away-notify": capAwayNotify, "batch": capBatch, "cap-notify": capCapNotify,
-		"echo-message": capEchoMessage, "extended-join": capExtendedJoin, "extended-monitor": capExtendedMonitor,
+		"account-notify": capAccountNotify, "account-tag": capAccountTag, "away-notify": capAwayNotify, "batch": capBatch,
+		"cap-notify": capCapNotify, "chghost": capChghost, "echo-message": capEchoMessage, "extended-join": capExtendedJoin, "extended-monitor": capExtendedMonitor,
 		"labeled-response": capLabeledResponse, "message-tags": capMessageTags, "multi-prefix": capMultiPrefix,
 		"sasl": capSASL, "server-time": capServerTime, "setname": capSetname, "standard-replies": capStandardReplies,
 		"userhost-in-names": capUserhostInNames,

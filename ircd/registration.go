@@ -185,15 +185,11 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 	}
 	c.reg.saslDone = true
 	c.reg.world = w
+	mask, account := w.loginIdentity(firstNonEmpty(c.reg.nick, c.Nick()), identFrom(c.reg.user), c.host, creds.Account)
 	c.mu.Lock()
-	c.account = creds.Account
+	c.account = account
 	c.mu.Unlock()
-	nick := c.Nick()
-	user := identFrom(c.reg.user)
-	if user == "" {
-		user = "*"
-	}
-	c.numeric(irc.RPL_LOGGEDIN, nick+"!"+user+"@"+c.host, cleanWord(creds.Account), "You are now logged in as "+creds.Account)
+	c.sendLoggedIn(mask, account)
 	c.numeric(irc.RPL_SASLSUCCESS, "SASL authentication successful")
 }
 
@@ -255,6 +251,9 @@ func (c *Client) tryRegister(ctx context.Context) {
 		return
 	}
 	w := c.reg.world
+	// The account a client learnt before its welcome: SASL's 900. After a
+	// PASS login, 900 follows the welcome (see announceSelfLocked).
+	knownAccount := c.Account()
 	if w == nil && c.reg.pass != nil {
 		creds := splitPass(c.reg.pass.Password, c.reg.user)
 		creds.Source = c.Source()
@@ -274,7 +273,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 			return
 		}
 		c.mu.Lock()
-		c.account = creds.Account
+		c.account = cleanWordFast(creds.Account)
 		c.mu.Unlock()
 	}
 	if w == nil {
@@ -299,7 +298,8 @@ func (c *Client) tryRegister(ctx context.Context) {
 		}
 	}
 	c.reg.world = nil
-	if err := w.attach(c, c.reg.nick, identFrom(c.reg.user), c.reg.realname, true); err != nil {
+	was := identity{nick: c.reg.nick, ident: identFrom(c.reg.user), host: c.host, realname: c.reg.realname, account: knownAccount}
+	if err := w.attach(c, was, true); err != nil {
 		c.quit(err.Error())
 		return
 	}

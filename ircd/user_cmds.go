@@ -30,8 +30,8 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if w.away != "" {
 			c.reply(irc.RPL_AWAY, nick, w.nick, w.away)
 		}
-		if acct := c.Account(); acct != "" {
-			c.reply(rplWhoisAccount, nick, w.nick, cleanWord(acct), "is logged in as")
+		if w.account != "" {
+			c.reply(rplWhoisAccount, nick, w.nick, w.account, "is logged in as")
 		}
 		if w.bot {
 			c.reply(rplWhoisBot, nick, w.nick, "is a bot on "+w.srv.cfg.Network)

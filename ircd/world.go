@@ -188,40 +188,43 @@ func (w *World) freeNickLocked(nick string) string {
 }
 
 // attach adds c to the world and sends it the welcome (when welcome is set)
-// and the world's state. reqNick is the nick the client asked for.
-func (w *World) attach(c *Client, reqNick, ident, realname string, welcome bool) error {
+// and the world's state. was is how the client knew the user until now:
+// the nick it asked for, its USER name, realname and host, or the user of
+// the world it comes from.
+func (w *World) attach(c *Client, was identity, welcome bool) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return errors.New("this session has ended")
 	}
 	if w.nick == "" {
-		w.nick = w.freeNickLocked(reqNick)
+		w.nick = w.freeNickLocked(was.nick)
 	}
 	if w.ident == "" {
-		w.ident = ident
+		w.ident = was.ident
 	}
 	if w.host == "" {
-		w.host = c.host
+		w.host = was.host
 	}
 	if w.realname == "" {
-		w.realname = realname
+		w.realname = was.realname
 	}
 	if w.account == "" {
 		w.account = c.Account()
 	}
 	c.mu.Lock()
-	oldNick := c.nick
 	c.nick = w.nick
 	c.world = w
+	if w.account != "" {
+		c.account = w.account
+	}
 	c.mu.Unlock()
 	if welcome {
 		n := w.srv.countLusers() // c counts as registered: its world is set
 		n.channels = len(w.channels)
 		c.sendWelcome(w.nick, w.ident+"@"+w.host, n)
-	} else if !sameNick(oldNick, w.nick) || oldNick != w.nick {
-		c.send(&irc.Message{Prefix: &irc.Prefix{Name: oldNick, User: w.ident, Host: w.host}, Command: "NICK", Params: []string{w.nick}})
 	}
+	w.announceSelfLocked(c, was, welcome)
 	w.burstLocked(c)
 	w.clients = append(w.clients, c)
 	return nil
@@ -386,11 +389,16 @@ func (w *World) setNickLocked(nick string) error {
 func (w *World) SetSelf(ident, host, realname string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	oldIdent, oldHost := w.ident, w.host
 	if ident != "" {
 		w.ident = truncate(cleanWord(ident), userLen)
 	}
 	if host != "" {
 		w.host = cleanPrefixPart(cleanWord(host))
+	}
+	if w.nick != "" && oldIdent != "" && (oldIdent != w.ident || oldHost != w.host) {
+		w.broadcastIf(&irc.Message{Prefix: &irc.Prefix{Name: w.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{w.ident, w.host}, Tags: withTime(time.Time{})},
+			func(c *Client) bool { return c.hasCap(capChghost) })
 	}
 	realname = truncate(cleanText(realname), realnameLen)
 	if realname != "" && realname != w.realname {
@@ -664,10 +672,11 @@ func (w *World) setUserLocked(u *User, a *userAlloc) (cur *user, fresh bool) {
 		return nil, false
 	}
 	cur, existed := w.userLocked(u.Nick)
-	var oldAway, oldRealname, key string
+	var oldAway, oldRealname, oldIdent, oldHost, oldAccount, key string
 	var wasOnline bool
 	if existed {
 		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
+		oldIdent, oldHost, oldAccount = cur.ident(), cur.host(), cur.account
 	} else {
 		cur = a.user()
 		key = a.key(u.Nick)
@@ -680,6 +689,7 @@ func (w *World) setUserLocked(u *User, a *userAlloc) (cur *user, fresh bool) {
 	}
 	if existed {
 		key = casefold(u.Nick)
+		w.announceUserLocked(cur, oldIdent, oldHost, oldAccount)
 	}
 	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
 		shared := w.sharesChannelLocked(cur)
@@ -1292,9 +1302,9 @@ func (w *World) Transfer(c *Client, to *World) error {
 	for _, ch := range w.sortedChannelsLocked() {
 		c.send(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: []string{ch.name}, Tags: withTime(time.Time{})})
 	}
-	nick, ident, realname := w.nick, w.ident, w.realname
+	was := w.selfIdentityLocked()
 	w.mu.Unlock()
-	if err := to.attach(c, nick, ident, realname, false); err != nil {
+	if err := to.attach(c, was, false); err != nil {
 		// The client left this world already: end it rather than leave it nowhere.
 		c.post(func(ctx context.Context) { w.h.Detached(ctx, c) })
 		c.mu.Lock()

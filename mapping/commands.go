@@ -17,7 +17,7 @@ var helpLines = []string{
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes) - login <address> <password> - logout - version",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes) - login [<address> <password>] - logout - version",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -51,6 +51,10 @@ func (s *session) command(line, replyTo string) {
 			say(l)
 		}
 	case "version":
+		if s.signedOut() {
+			say(fmt.Sprintf("msn2irc %s; %s as %s on %s.", s.b.cfg.Version, s.signedOutLine(), s.account, s.b.cfg.MSN.Server))
+			return
+		}
 		say(fmt.Sprintf("msn2irc %s; signed in to %s as %s with MSNP%d.", s.b.cfg.Version, s.b.cfg.MSN.Server, s.account, s.clientVersion()))
 	case "login":
 		s.cmdLogin(args, say)
@@ -58,6 +62,10 @@ func (s *session) command(line, replyTo string) {
 		say("Signing out of MSN.")
 		s.ending = "logged out"
 	case "status":
+		if len(args) == 0 && s.signedOut() {
+			say(s.signedOutLine())
+			return
+		}
 		if len(args) == 0 {
 			say("Your status is " + statusLabel(s.status) + ". Usage: status <online|busy|away|brb|phone|lunch|idle|hidden>")
 			return
@@ -110,6 +118,10 @@ func (s *session) command(line, replyTo string) {
 }
 
 func (s *session) cmdLogin(args []string, say func(string)) {
+	if len(args) == 0 {
+		s.cmdLoginAgain(say)
+		return
+	}
 	if len(args) != 2 {
 		say("Usage: login <address> <password>")
 		return
@@ -128,6 +140,7 @@ func (s *session) cmdLogin(args []string, say func(string)) {
 		return
 	}
 	say("Signing in to MSN again.")
+	s.outElsewhere = false
 	s.stopped = false
 	s.reconnects = 0
 	s.reconnect()
@@ -285,9 +298,8 @@ func (s *session) cmdContacts(say func(string)) {
 		if c.lists()&msn.ForwardList == 0 {
 			continue
 		}
-		st := "Offline"
+		st := s.contactStatus(c)
 		if c.online() {
-			st = StatusName(c.status())
 			online++
 		}
 		line := c.nick + " (" + c.passport + ") " + st
@@ -296,7 +308,11 @@ func (s *session) cmdContacts(say func(string)) {
 		}
 		lines = append(lines, line)
 	}
-	say(fmt.Sprintf("%d contacts, %d online.", len(lines), online))
+	if s.signedOut() {
+		say(fmt.Sprintf("%d contacts. %s", len(lines), s.signedOutLine()))
+	} else {
+		say(fmt.Sprintf("%d contacts, %d online.", len(lines), online))
+	}
 	for _, l := range lines {
 		say(l)
 	}

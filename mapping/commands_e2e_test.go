@@ -117,7 +117,8 @@ func TestCommands(t *testing.T) {
 			return m.Command == "PRIVMSG" && m.Prefix.Name == "msn" && m.Param(0) == "&msn" && strings.Contains(m.Trailing(), "msn2irc")
 		})
 
-		c.ask("login", "Usage: login")
+		c.ask("login", "Already signed in to MSN as "+alice)
+		c.ask("login a b c", "Usage: login")
 		c.ask("login other@example.com x", "logout")
 		c.ask("logout", "Signing out")
 		c.expectCmd("ERROR")

@@ -195,6 +195,7 @@ func (s *session) drawWorld() {
 		realname = s.account
 	}
 	s.world.SetSelf(ident, host, realname)
+	s.world.SetAccount(s.account)
 	s.world.SetUser(serviceUser(s.b.cfg.ServerName))
 	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: ServiceNick, Op: true}})
 	var listed []*contact

@@ -25,7 +25,7 @@ func (h *handler) WhoisInfo(ctx context.Context, c *ircd.Client, nick string) []
 	var lines []string
 	h.do(ctx, func() error {
 		if ct, ok := h.s.lookupContact(nick); ok {
-			lines = whoisInfo(ct)
+			lines = h.s.contactWhois(ct)
 		}
 		return nil
 	})
@@ -148,7 +148,7 @@ func (s *session) onAttached(c *ircd.Client) {
 	s.greet(c)
 	if s.client == nil {
 		if s.stopped {
-			s.notice("Not connected to MSN. Use \"login <address> <password>\" to sign in again.")
+			s.notice(s.signedOutLine())
 		} else {
 			s.notice("Not connected to MSN right now; reconnecting.")
 		}

@@ -26,13 +26,10 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 	if stored == 0 {
 		return
 	}
-	why := c.nick + " is offline"
-	if s.client == nil {
-		why = "Not connected to MSN right now"
-	}
-	msg := fmt.Sprintf("%s: message queued; it will be delivered when %s comes online (\"outbox\" lists the queue).", why, c.nick)
+	why, until := s.queuedWhy(c.nick)
+	msg := fmt.Sprintf("%s: message queued; it will be delivered %s (\"outbox\" lists the queue).", why, until)
 	if stored > 1 {
-		msg = fmt.Sprintf("%s: %d messages queued; they will be delivered when %s comes online (\"outbox\" lists the queue).", why, stored, c.nick)
+		msg = fmt.Sprintf("%s: %d messages queued; they will be delivered %s (\"outbox\" lists the queue).", why, stored, until)
 	}
 	s.messageStatus(statusQueued, c.nick, msg)
 }

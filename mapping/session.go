@@ -90,6 +90,10 @@ type session struct {
 	// drawBatch is drawListed's batch of users, kept while the list
 	// arrives; nil once it is drawn.
 	drawBatch []ircd.ChannelUser
+	// outElsewhere is set while the session is signed out because the
+	// account signed in from another location (OUT OTH): a bare "login"
+	// signs in again.
+	outElsewhere bool
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -591,7 +595,8 @@ func (s *session) handleDisconnect(ev msn.Disconnected) {
 		return
 	case msn.ReasonOtherLogin:
 		s.stopped = true
-		s.notice("Signed out of MSN: this account signed in from another location. Not reconnecting; use \"login\" to sign in again.")
+		s.outElsewhere = true
+		s.notice("Signed out of MSN: this account signed in from another location. Not reconnecting; say \"login\" to sign in again (here or in /msg msn).")
 		return
 	}
 	why := ev.Reason.String()
@@ -659,6 +664,7 @@ func (s *session) reconnected(c *msn.Client, err error) {
 		return
 	}
 	s.stopped = false
+	s.outElsewhere = false
 	s.reconnects = 0
 	s.setClient(c)
 	s.events = s.relayEvents(s.events)
