@@ -16,9 +16,11 @@ var capabilities = map[string]string{
 	"away-notify":       "",
 	"batch":             "",
 	"cap-notify":        "",
+	"draft/pre-away":    "",
 	"echo-message":      "",
 	"extended-join":     "",
 	"extended-monitor":  "",
+	"invite-notify":     "",
 	"labeled-response":  "",
 	"message-tags":      "",
 	"multi-prefix":      "",
@@ -47,9 +49,11 @@ const (
 	capAwayNotify
 	capBatch
 	capCapNotify
+	capPreAway
 	capEchoMessage
 	capExtendedJoin
 	capExtendedMonitor
+	capInviteNotify
 	capLabeledResponse
 	capMessageTags
 	capMultiPrefix

@@ -411,20 +411,6 @@ func (w *World) setRealname(name string) {
 		func(c *Client) bool { return c.hasCap(capSetname) })
 }
 
-// setAway is AWAY from one of the user's clients: every client gets 305/306.
-func (w *World) setAway(text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.away = text
-	for _, c := range w.clients {
-		if text == "" {
-			c.reply(irc.RPL_UNAWAY, w.nick, "You are no longer marked as being away")
-		} else {
-			c.reply(irc.RPL_NOWAWAY, w.nick, "You have been marked as being away")
-		}
-	}
-}
-
 // sharesChannelLocked reports whether the user and u are in a channel together.
 func (w *World) sharesChannelLocked(u *user) bool {
 	for _, ch := range w.channels {
