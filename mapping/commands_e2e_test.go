@@ -192,6 +192,10 @@ func TestOwnStatusFromIRC(t *testing.T) {
 		waitStatus(msn.StatusBusy)
 		c.send("AWAY :gone")
 		waitStatus(msn.StatusAway)
+		// Back from "gone": the chosen status, busy, comes back; back
+		// once more: online.
+		c.send("AWAY")
+		waitStatus(msn.StatusBusy)
 		c.send("AWAY")
 		waitStatus(msn.StatusOnline)
 		p := e.peer(bob)
