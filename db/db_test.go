@@ -569,6 +569,11 @@ func TestPendingAnnounced(t *testing.T) {
 	if want := map[string]bool{"frank@x": true, "gina@x": false}; len(got) != 2 || got["frank@x"] != want["frank@x"] || got["gina@x"] != want["gina@x"] {
 		t.Errorf("announced = %v, want %v", got, want)
 	}
+	for p, want := range map[string]bool{"Frank@x": true, "gina@x": false, "nobody@x": false} {
+		if a, err := s.PendingAnnounced(ctx, acct, p); err != nil || a != want {
+			t.Errorf("PendingAnnounced(%s) = %v, %v; want %v", p, a, err, want)
+		}
+	}
 }
 
 // TestDetachedStatusSetting checks that the detached_status setting is

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -126,4 +128,18 @@ func (s *Store) MarkAnnounced(ctx context.Context, account string, passports []s
 		return fmt.Errorf("db: mark pending of %s announced: %w", account, err)
 	}
 	return nil
+}
+
+// PendingAnnounced reports whether the account's request from passport
+// was announced; false when none is stored.
+func (s *Store) PendingAnnounced(ctx context.Context, account, passport string) (bool, error) {
+	var announced bool
+	err := s.db.QueryRowContext(ctx, `SELECT announced FROM pending WHERE account = ? AND passport = ?`, account, passport).Scan(&announced)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: pending %s of %s: %w", passport, account, err)
+	}
+	return announced, nil
 }

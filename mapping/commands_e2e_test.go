@@ -152,9 +152,9 @@ func TestAuthorizationRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.expectMsn("hal@example.com")
-		// And again to every new client until answered.
+		// A new client is told how many wait, not each again.
 		c2 := e.login("alice2", alice, password, allCaps)
-		c2.expectMsn("hal@example.com")
+		c2.expectMsn("1 person waits for an answer: msn pending")
 	})
 }
 
