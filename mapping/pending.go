@@ -29,11 +29,13 @@ const announcedPending = 5
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	r := db.AuthRequest{Account: s.account, Passport: strings.ToLower(ev.Passport), FriendlyName: cleanName(ev.FriendlyName), Received: time.Now()}
 	s.noPending = false
-	if !s.stored(s.store.AddPending(s.ctx, r), "storing an authorization request", riskPending) {
-		return
-	}
+	saved := s.stored(s.store.AddPending(s.ctx, r), "storing an authorization request", riskPending)
 	if s.world.ClientCount() == 0 {
 		return // announced on attach
+	}
+	if !saved {
+		s.notice(authRequestText(r)) // nothing tells whether it was announced
+		return
 	}
 	announced, err := s.store.PendingAnnounced(s.ctx, s.account, r.Passport)
 	if err != nil {
