@@ -91,6 +91,9 @@ type session struct {
 	// drawBatch is drawListed's batch of users, kept while the list
 	// arrives; nil once it is drawn.
 	drawBatch []ircd.ChannelUser
+	// Contacts whose presence changed, redrawn once it settled (settle.go).
+	unsettled map[*contact]bool
+	settleT   *time.Timer
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -533,6 +536,9 @@ func (s *session) shutdown() {
 	}
 	for _, t := range s.typing {
 		t.Stop()
+	}
+	if s.settleT != nil {
+		s.settleT.Stop()
 	}
 	if s.client != nil {
 		closeClient(s.client)
