@@ -132,6 +132,9 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
 	s.running = true // run, started with the session
+	if s.mcfg.ClientID == 0 && s.mcfg.ClientIDFor == nil {
+		s.mcfg.ClientIDFor = msn.SupportedClientID // MSN 7 clients send nudges then
+	}
 	if s.mcfg.EventBuffer <= 0 {
 		s.mcfg.EventBuffer = sessionEventBuffer
 	}
