@@ -77,7 +77,7 @@ type userPost struct {
 
 func (u *userPost) run() {
 	if err := u.s.onUserMessage(u.m, &u.o); err != nil {
-		u.s.notice("Your message to " + u.m.Target + " was not sent: " + replyText(err) + ".")
+		u.s.messageStatus(statusNotDelivered, u.m.Target, "Your message to "+u.m.Target+" was not sent: "+replyText(err)+".")
 	}
 }
 
