@@ -14,10 +14,6 @@ import (
 // with away-notify an AWAY line of the user, except the client whose AWAY
 // it was, which has its 305 or 306 for an answer.
 
-// preAwayText is the away text of `AWAY *` (draft/pre-away): the user is
-// not present because no client of theirs is attached to the bouncer.
-const preAwayText = "*"
-
 // SetAway sets the user's away text ("" = not away), cleaned and cut like
 // an AWAY text. Nothing is sent when it does not change.
 func (w *World) SetAway(text string) {
