@@ -42,7 +42,8 @@ func openCurrentAndOld(t *testing.T) (cur, old *Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { old.Close() })
-	if _, err := old.db.Exec(`ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1`); err != nil {
+	if _, err := old.db.Exec(`ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1;
+		ALTER TABLE setting ADD COLUMN detached_status TEXT NOT NULL DEFAULT 'keep'`); err != nil {
 		t.Fatal(err)
 	}
 	return cur, old
@@ -59,7 +60,7 @@ func TestAccountState(t *testing.T) {
 			if err != nil || state.Settings != DefaultSettings() || len(state.Contacts) != 0 {
 				t.Errorf("a new account: %+v, %v; want the default settings and no contacts", state, err)
 			}
-			settings := Settings{NickSource: NickSourceName, ShowOffline: false, KeepOnline: true, Formatting: false}
+			settings := Settings{NickSource: NickSourceName, ShowOffline: false, KeepOnline: true, Formatting: false, DetachedStatus: DetachedKeep}
 			if err := s.SaveSettings(ctx, "set@example.com", settings); err != nil {
 				t.Fatal(err)
 			}

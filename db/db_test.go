@@ -144,7 +144,7 @@ func TestSettings(t *testing.T) {
 		t.Errorf("DefaultSettings() = %+v", d)
 	}
 
-	want := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: false}
+	want := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: false, DetachedStatus: DetachedKeep}
 	if err := s.SaveSettings(ctx, "alice@example.com", want); err != nil {
 		t.Fatal(err)
 	}
@@ -538,5 +538,69 @@ func TestOpenBadFiles(t *testing.T) {
 	// The garbage file was not overwritten.
 	if b, _ := os.ReadFile(garbage); !strings.HasPrefix(string(b), "this is not") {
 		t.Errorf("garbage file changed: %q", b)
+	}
+}
+
+// TestPendingAnnounced checks that a request marked announced stays so
+// when MSN sends it again (at every login), and that a new one is not.
+func TestPendingAnnounced(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	for _, p := range []string{"frank@x", "gina@x"} {
+		if err := s.AddPending(ctx, AuthRequest{Account: acct, Passport: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkAnnounced(ctx, acct, []string{"FRANK@x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddPending(ctx, AuthRequest{Account: acct, Passport: "frank@x", FriendlyName: "Frank"}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.Pending(ctx, acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range rs {
+		got[r.Passport] = r.Announced
+	}
+	if want := map[string]bool{"frank@x": true, "gina@x": false}; len(got) != 2 || got["frank@x"] != want["frank@x"] || got["gina@x"] != want["gina@x"] {
+		t.Errorf("announced = %v, want %v", got, want)
+	}
+	for p, want := range map[string]bool{"Frank@x": true, "gina@x": false, "nobody@x": false} {
+		if a, err := s.PendingAnnounced(ctx, acct, p); err != nil || a != want {
+			t.Errorf("PendingAnnounced(%s) = %v, %v; want %v", p, a, err, want)
+		}
+	}
+}
+
+// TestDetachedStatusSetting checks that the detached_status setting is
+// stored, and that "" means keep.
+func TestDetachedStatusSetting(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const acct = "alice@example.com"
+	if st, err := s.Settings(ctx, acct); err != nil || st.DetachedStatus != DetachedKeep {
+		t.Fatalf("default DetachedStatus = %q, %v; want keep", st.DetachedStatus, err)
+	}
+	st := DefaultSettings()
+	st.DetachedStatus = "AWY"
+	if err := s.SaveSettings(ctx, acct, st); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Settings(ctx, acct); err != nil || got.DetachedStatus != "AWY" {
+		t.Errorf("DetachedStatus = %q, %v; want AWY", got.DetachedStatus, err)
+	}
+	if got, err := s.AccountState(ctx, acct); err != nil || got.Settings.DetachedStatus != "AWY" {
+		t.Errorf("AccountState DetachedStatus = %q, %v; want AWY", got.Settings.DetachedStatus, err)
+	}
+	st.DetachedStatus = ""
+	if err := s.SaveSettings(ctx, acct, st); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Settings(ctx, acct); got.DetachedStatus != DetachedKeep {
+		t.Errorf("DetachedStatus after saving \"\" = %q, want keep", got.DetachedStatus)
 	}
 }

@@ -106,6 +106,13 @@ var migrations = []string{
 		last    INTEGER NOT NULL
 	);
 	ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1;`,
+
+	// 7: the detached_status setting, and whether each authorization
+	// request was announced (see pending.go). Requests stored before were
+	// shown on every attach: they count as announced.
+	`ALTER TABLE setting ADD COLUMN detached_status TEXT NOT NULL DEFAULT 'keep';
+	ALTER TABLE pending ADD COLUMN announced INTEGER NOT NULL DEFAULT 0;
+	UPDATE pending SET announced = 1;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

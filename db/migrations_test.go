@@ -35,6 +35,8 @@ var seeds = []string{
 	// v6
 	`INSERT INTO chat_counter (account, last) VALUES ('alice@example.com', 41);
 	UPDATE setting SET presence_modes = 0 WHERE account = 'alice@example.com';`,
+	// v7
+	`UPDATE setting SET detached_status = 'AWY' WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -168,7 +170,10 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		if len(cs) != 1 || cs[0] != want {
 			t.Errorf("contacts = %+v, want [%+v]", cs, want)
 		}
-		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4, PresenceModes: k < 6}
+		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4, PresenceModes: k < 6, DetachedStatus: DetachedKeep}
+		if k >= 7 {
+			wantSt.DetachedStatus = "AWY"
+		}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)
 		}
@@ -200,7 +205,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 	} else {
 		wantT := time.Date(2026, 1, 2, 3, 4, 5, 500_000_000, time.UTC)
-		if len(ps) != 1 || ps[0].Passport != "eve@hotmail.com" || ps[0].FriendlyName != "Eve" || !ps[0].Received.Equal(wantT) {
+		// A request stored before version 7 was shown on every attach:
+		// it counts as announced.
+		if len(ps) != 1 || ps[0].Passport != "eve@hotmail.com" || ps[0].FriendlyName != "Eve" || !ps[0].Received.Equal(wantT) || ps[0].Announced != (k < 7) {
 			t.Errorf("pending = %+v", ps)
 		}
 		if len(ms) != 1 || ms[0].Text != "queued hello" || ms[0].Kind != KindText || ms[0].Passport != "bob@hotmail.com" {

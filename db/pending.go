@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -20,6 +22,9 @@ type AuthRequest struct {
 	ID                              int64
 	Account, Passport, FriendlyName string
 	Received                        time.Time
+	// Announced: the user was told of the request (MarkAnnounced). A
+	// request stored again keeps it.
+	Announced bool
 }
 
 // AddPending stores an authorization request. Adding the same passport
@@ -65,7 +70,7 @@ func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
 // first.
 func (s *Store) Pending(ctx context.Context, account string) ([]AuthRequest, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT rowid, account, passport, friendly_name, received FROM pending
+		`SELECT rowid, account, passport, friendly_name, received, announced FROM pending
 		WHERE account = ? ORDER BY rowid`, account)
 	if err != nil {
 		return nil, fmt.Errorf("db: pending of %s: %w", account, err)
@@ -75,7 +80,7 @@ func (s *Store) Pending(ctx context.Context, account string) ([]AuthRequest, err
 	for rows.Next() {
 		var r AuthRequest
 		var received string
-		if err := rows.Scan(&r.ID, &r.Account, &r.Passport, &r.FriendlyName, &received); err != nil {
+		if err := rows.Scan(&r.ID, &r.Account, &r.Passport, &r.FriendlyName, &received, &r.Announced); err != nil {
 			return nil, fmt.Errorf("db: pending of %s: %w", account, err)
 		}
 		if r.Received, err = parseTime(received); err != nil {
@@ -101,4 +106,40 @@ func (s *Store) DeletePending(ctx context.Context, account, passport string) err
 		return fmt.Errorf("db: delete pending %s of %s: %w", passport, account, err)
 	}
 	return nil
+}
+
+// MarkAnnounced records that the user was told of the account's requests
+// from these passports, so that they are not announced again.
+func (s *Store) MarkAnnounced(ctx context.Context, account string, passports []string) error {
+	if len(passports) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: mark pending of %s announced: %w", account, err)
+	}
+	defer tx.Rollback()
+	for _, p := range passports {
+		if _, err := tx.ExecContext(ctx, `UPDATE pending SET announced = 1 WHERE account = ? AND passport = ?`, account, p); err != nil {
+			return fmt.Errorf("db: mark pending %s of %s announced: %w", p, account, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: mark pending of %s announced: %w", account, err)
+	}
+	return nil
+}
+
+// PendingAnnounced reports whether the account's request from passport
+// was announced; false when none is stored.
+func (s *Store) PendingAnnounced(ctx context.Context, account, passport string) (bool, error) {
+	var announced bool
+	err := s.db.QueryRowContext(ctx, `SELECT announced FROM pending WHERE account = ? AND passport = ?`, account, passport).Scan(&announced)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: pending %s of %s: %w", passport, account, err)
+	}
+	return announced, nil
 }

@@ -22,16 +22,25 @@ type Settings struct {
 	// PresenceModes: default true, online contacts are voiced in &msn;
 	// false, &msn carries no voices and every contact stays in it.
 	PresenceModes bool
+	// DetachedStatus is the MSN status (NLN, AWY, ...) to show while the
+	// user's bouncer says no client of theirs is attached (AWAY *), or
+	// DetachedKeep (the default) to keep the status the user chose.
+	DetachedStatus string
 }
+
+// DetachedKeep, as Settings.DetachedStatus, keeps the user's status while
+// detached.
+const DetachedKeep = "keep"
 
 // DefaultSettings returns the settings of an account that never changed any.
 func DefaultSettings() Settings {
 	return Settings{
-		NickSource:    NickSourcePassport,
-		ShowOffline:   true,
-		KeepOnline:    false,
-		Formatting:    true,
-		PresenceModes: true,
+		NickSource:     NickSourcePassport,
+		ShowOffline:    true,
+		KeepOnline:     false,
+		Formatting:     true,
+		PresenceModes:  true,
+		DetachedStatus: DetachedKeep,
 	}
 }
 
@@ -40,8 +49,8 @@ func DefaultSettings() Settings {
 func (s *Store) Settings(ctx context.Context, account string) (Settings, error) {
 	var st Settings
 	err := s.db.QueryRowContext(ctx,
-		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes FROM setting WHERE account = ?`,
-		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes)
+		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings(), nil
 	}
@@ -52,7 +61,8 @@ func (s *Store) Settings(ctx context.Context, account string) (Settings, error) 
 }
 
 // SaveSettings stores the account's settings. NickSource must be
-// "passport" or "name"; "" means "passport".
+// "passport" or "name"; "" means "passport". DetachedStatus "" means
+// DetachedKeep.
 func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) error {
 	if account == "" {
 		return errors.New("db: save settings: empty account")
@@ -65,16 +75,20 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 		return fmt.Errorf("db: save settings of %s: unknown nick source %q (want %q or %q)",
 			account, st.NickSource, NickSourcePassport, NickSourceName)
 	}
+	if st.DetachedStatus == "" {
+		st.DetachedStatus = DetachedKeep
+	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes)
-		VALUES (?, ?, ?, ?, ?, ?)
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET
 			nick_source = excluded.nick_source,
 			show_offline = excluded.show_offline,
 			keep_online = excluded.keep_online,
 			formatting = excluded.formatting,
-			presence_modes = excluded.presence_modes`,
-		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes)
+			presence_modes = excluded.presence_modes,
+			detached_status = excluded.detached_status`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus)
 	if err != nil {
 		return fmt.Errorf("db: save settings of %s: %w", account, err)
 	}

@@ -18,9 +18,11 @@ var capabilities = map[string]string{
 	"batch":             "",
 	"cap-notify":        "",
 	"chghost":           "",
+	"draft/pre-away":    "",
 	"echo-message":      "",
 	"extended-join":     "",
 	"extended-monitor":  "",
+	"invite-notify":     "",
 	"labeled-response":  "",
 	"message-tags":      "",
 	"multi-prefix":      "",
@@ -51,9 +53,11 @@ const (
 	capBatch
 	capCapNotify
 	capChghost
+	capPreAway
 	capEchoMessage
 	capExtendedJoin
 	capExtendedMonitor
+	capInviteNotify
 	capLabeledResponse
 	capMessageTags
 	capMultiPrefix

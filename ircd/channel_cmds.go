@@ -199,6 +199,7 @@ func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		return
 	}
 	c.numeric(rplInviting, uNick, chName)
+	w.inviteNotify(c, uNick, chName)
 }
 
 func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {

@@ -611,7 +611,7 @@ func TestCapBits(t *testing.T) {
 		"cap-notify": capCapNotify, "chghost": capChghost, "echo-message": capEchoMessage, "extended-join": capExtendedJoin, "extended-monitor": capExtendedMonitor,
 		"labeled-response": capLabeledResponse, "message-tags": capMessageTags, "multi-prefix": capMultiPrefix,
 		"sasl": capSASL, "server-time": capServerTime, "setname": capSetname, "standard-replies": capStandardReplies,
-		"userhost-in-names": capUserhostInNames,
+		"userhost-in-names": capUserhostInNames, "draft/pre-away": capPreAway, "invite-notify": capInviteNotify,
 	}
 	if len(capabilities) != len(want) || len(capBits) != len(want) {
 		t.Fatalf("%d capabilities, %d bits, want %d", len(capabilities), len(capBits), len(want))

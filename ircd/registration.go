@@ -29,6 +29,8 @@ type registration struct {
 	saslDone bool   // SASL succeeded
 	saslFail int    // failed SASL logins (904 after a complete response)
 	world    *World // from SASL
+
+	away *string // AWAY before registration (draft/pre-away)
 }
 
 func (c *Client) resetSASL() {
@@ -88,6 +90,8 @@ func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
 		c.tryRegister(ctx)
 	case "AUTHENTICATE":
 		c.handleAuthenticate(ctx, msg)
+	case "AWAY":
+		c.handlePreAway(msg)
 	case "PING":
 		c.handlePing(msg)
 	case "PONG":
@@ -308,6 +312,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 	if c.srv.limits.isGuest(c) {
 		c.guestUntil = time.Now().Add(c.srv.cfg.GuestTimeout)
 	}
+	away := c.reg.away
 	c.reg = nil // nothing of it is needed any more
 	// The burst goes out before the handler hears of the client, which
 	// may take it a thread's wake-up; what the handler sends follows.
@@ -317,6 +322,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 	hctx, cancel := handlerCtx(ctx)
 	defer cancel()
 	w.h.Attached(hctx, c)
+	c.applyPreAway(ctx, w, away)
 }
 
 // sendWelcome sends 001-005, LUSERS and the MOTD, with nick as <client>.

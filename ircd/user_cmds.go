@@ -127,7 +127,7 @@ func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
 
 func handleAway(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	text := truncate(cleanText(msg.Param(0)), awayLen)
-	w.setAway(text)
+	w.setAway(text, c)
 	hctx, cancel := handlerCtx(ctx)
 	err := w.h.Away(hctx, c, text)
 	cancel()

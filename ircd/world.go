@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -247,8 +248,9 @@ func (w *World) burstLocked(c *Client) {
 	if w.away != "" {
 		c.reply(irc.RPL_NOWAWAY, w.nick, "You have been marked as being away")
 	}
+	told := map[*user]bool{}
 	for _, ch := range w.sortedChannelsLocked() {
-		w.sendChannelLocked(c, ch)
+		w.sendChannelLocked(c, ch, told)
 	}
 }
 
@@ -282,8 +284,11 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 	return &irc.Message{Prefix: w.userPrefixLocked(nick), Command: "JOIN", Params: params, Tags: withTime(time.Time{})}
 }
 
-// sendChannelLocked sends c the JOIN of the user, the topic and NAMES.
-func (w *World) sendChannelLocked(c *Client, ch *channel) {
+// sendChannelLocked sends c the JOIN of the user, the topic and NAMES,
+// and (away-notify) an AWAY line of each away member that told does not
+// hold: told holds the users whose away state c knows, and gets the ones
+// sent.
+func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 	c.send(w.joinMessageLocked(ch, w.nick, c.hasCap(capExtendedJoin)))
 	if ch.topic != "" {
 		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
@@ -293,7 +298,7 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 	if c.hasCap(capAwayNotify) {
 		n := 0
 		for _, u := range ch.order {
-			if u.away != "" {
+			if u.away != "" && !told[u] {
 				n++
 			}
 		}
@@ -301,7 +306,8 @@ func (w *World) sendChannelLocked(c *Client, ch *channel) {
 		msgs, prefixes, params := make([]irc.Message, n), make([]irc.Prefix, n), make([]string, n)
 		i := 0
 		for _, u := range ch.order {
-			if u.away != "" {
+			if u.away != "" && !told[u] {
+				told[u] = true
 				prefixes[i] = irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
 				params[i] = u.away
 				msgs[i] = irc.Message{Prefix: &prefixes[i], Command: "AWAY", Params: params[i : i+1 : i+1]}
@@ -419,18 +425,19 @@ func (w *World) setRealname(name string) {
 		func(c *Client) bool { return c.hasCap(capSetname) })
 }
 
-// setAway is AWAY from one of the user's clients: every client gets 305/306.
-func (w *World) setAway(text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.away = text
-	for _, c := range w.clients {
-		if text == "" {
-			c.reply(irc.RPL_UNAWAY, w.nick, "You are no longer marked as being away")
-		} else {
-			c.reply(irc.RPL_NOWAWAY, w.nick, "You have been marked as being away")
+// sharedUsersLocked returns the users in a channel with the user other
+// than ch.
+func (w *World) sharedUsersLocked(ch *channel) map[*user]bool {
+	shared := map[*user]bool{}
+	for _, other := range w.channels {
+		if other == ch {
+			continue
+		}
+		for u := range other.members {
+			shared[u] = true
 		}
 	}
+	return shared
 }
 
 // sharesChannelLocked reports whether the user and u are in a channel together.
@@ -908,9 +915,12 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 			}
 			w.addMemberLocked(ch, m.Nick, u, flagsOf(m))
 		}
+		// The clients know the away state of the members they see in
+		// another channel already.
+		known := w.sharedUsersLocked(ch)
 		w.channels[key] = ch
 		for _, c := range w.clients {
-			w.sendChannelLocked(c, ch)
+			w.sendChannelLocked(c, ch, maps.Clone(known))
 		}
 		return
 	}

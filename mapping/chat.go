@@ -309,6 +309,10 @@ func (s *session) onLeft(ev msn.ParticipantLeft) {
 		}
 		s.world.Part(cv.channel, c.nick, reason)
 	}
+	if len(cv.members) == 0 && cv.channel != "" {
+		s.endGroupChat(cv)
+		return
+	}
 	if len(cv.members) == 0 {
 		// Nobody left to talk to: leave too; the next message opens a new one.
 		s.releaseSwitchboard(cv)

@@ -17,7 +17,7 @@ var helpLines = []string{
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes) - login [<address> <password>] - logout - version",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status) - login [<address> <password>] - logout - version",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -67,7 +67,7 @@ func (s *session) command(line, replyTo string) {
 			return
 		}
 		if len(args) == 0 {
-			say("Your status is " + statusLabel(s.status) + ". Usage: status <online|busy|away|brb|phone|lunch|idle|hidden>")
+			say(s.statusReport() + " Usage: status <online|busy|away|brb|phone|lunch|idle|hidden>")
 			return
 		}
 		st, ok := ParseStatusWord(args[0])
@@ -75,7 +75,7 @@ func (s *session) command(line, replyTo string) {
 			say("Unknown status \"" + shorten(rest, 40) + "\". Use one of: online busy away brb phone lunch idle hidden")
 			return
 		}
-		s.setStatus(st, replyTo)
+		s.chooseStatus(st, replyTo)
 	case "name":
 		if rest == "" {
 			usage("name <friendly name>")
@@ -377,7 +377,7 @@ func (s *session) cmdOutbox(args []string, say func(string)) {
 }
 
 // settingNames lists the per-account settings.
-var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes"}
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status"}
 
 func settingValue(st db.Settings, key string) string {
 	switch key {
@@ -391,6 +391,8 @@ func settingValue(st db.Settings, key string) string {
 		return fmt.Sprint(st.Formatting)
 	case "presence_modes":
 		return fmt.Sprint(st.PresenceModes)
+	case "detached_status":
+		return detachedStatusWord(st.DetachedStatus)
 	}
 	return ""
 }
@@ -433,7 +435,19 @@ func (s *session) cmdSet(args []string, say func(string)) {
 	}
 	v := args[1]
 	st := s.settings
-	if key == "nick_source" {
+	if key == "detached_status" {
+		w := strings.ToLower(v)
+		code, ok := ParseStatusWord(w)
+		switch {
+		case w == db.DetachedKeep:
+			st.DetachedStatus = db.DetachedKeep
+		case ok:
+			st.DetachedStatus = string(code)
+		default:
+			say("detached_status is keep or a status: " + strings.Join(StatusWords, ", ") + ".")
+			return
+		}
+	} else if key == "nick_source" {
 		v = strings.ToLower(v)
 		if v != "passport" && v != "name" {
 			say("nick_source is passport or name.")

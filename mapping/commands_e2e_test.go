@@ -153,9 +153,9 @@ func TestAuthorizationRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.expectMsn("hal@example.com")
-		// And again to every new client until answered.
+		// A new client is told how many wait, not each again.
 		c2 := e.login("alice2", alice, password, allCaps)
-		c2.expectMsn("hal@example.com")
+		c2.expectMsn("1 person waits for an answer: msn pending")
 	})
 }
 
@@ -193,6 +193,10 @@ func TestOwnStatusFromIRC(t *testing.T) {
 		waitStatus(msn.StatusBusy)
 		c.send("AWAY :gone")
 		waitStatus(msn.StatusAway)
+		// Back from "gone": the chosen status, busy, comes back; back
+		// once more: online.
+		c.send("AWAY")
+		waitStatus(msn.StatusBusy)
 		c.send("AWAY")
 		waitStatus(msn.StatusOnline)
 		p := e.peer(bob)

@@ -77,7 +77,7 @@ type userPost struct {
 
 func (u *userPost) run() {
 	if err := u.s.onUserMessage(u.m, &u.o); err != nil {
-		u.s.notice("Your message to " + u.m.Target + " was not sent: " + replyText(err) + ".")
+		u.s.messageStatus(statusNotDelivered, u.m.Target, "Your message to "+u.m.Target+" was not sent: "+replyText(err)+".")
 	}
 }
 
@@ -129,7 +129,7 @@ func (h *handler) Topic(ctx context.Context, c *ircd.Client, channel, topic stri
 }
 
 func (h *handler) Away(ctx context.Context, c *ircd.Client, text string) error {
-	return h.do(ctx, func() error { h.s.setStatus(StatusForAway(text), ""); return nil })
+	return h.do(ctx, func() error { h.s.onAway(text); return nil })
 }
 
 func (h *handler) Realname(ctx context.Context, c *ircd.Client, name string) error {
@@ -365,21 +365,7 @@ func (s *session) onTopic(channel, topic string) error {
 	return nil
 }
 
-// setStatus changes the user's MSN status; reply says where to answer ("" =
-// only on failure, in &msn).
-func (s *session) setStatus(st msn.Status, replyTo string) {
-	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetStatus(ctx, st) }, func(err error) {
-		if err != nil {
-			s.answer(replyTo, "Could not change your status: "+sendErrorText(err, s.clientVersion()))
-			return
-		}
-		s.status = st
-		if replyTo != "" {
-			s.answer(replyTo, "Status set to "+statusLabel(st)+".")
-		}
-	})
-}
-
+// statusLabel is the name of the user's own status.
 func statusLabel(st msn.Status) string {
 	switch st {
 	case msn.StatusOnline:

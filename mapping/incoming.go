@@ -33,7 +33,11 @@ func (s *session) handleEvent(ev msn.Event) {
 			s.setName(c, ev.FriendlyName)
 		}
 		c.setStatus(ev.Status)
-		s.refresh(c)
+		if ev.Initial {
+			s.refresh(c)
+		} else {
+			s.settlePresence(c)
+		}
 		if !wasOnline && c.online() {
 			s.flushOutbox(c)
 		}
@@ -47,7 +51,7 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 		c := s.ensureContact(ev.Passport, "")
 		c.setPSM(cleanPSM(ev.Message))
-		s.refresh(c)
+		s.settlePresence(c)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
 		s.refresh(c)

@@ -12,27 +12,57 @@ import (
 )
 
 // Authorization requests: someone added the user to their contact list and
-// waits for an answer. They are stored (db.MaxPending per account), shown
-// to every client that attaches until answered, and answered with accept or
-// deny, by address or by the number pending shows. Everything the user
+// waits for an answer. They are stored (db.MaxPending per account) and
+// answered with accept or deny, by address or by the number pending shows.
+// MSN sends every unanswered request again at each login, so the store
+// keeps whether the user was told of it: each request is announced once,
+// to the clients attached when it came or to the next one to attach, and
+// after that only counted in one line when a client attaches (a bouncer
+// would otherwise keep a copy of each announcement). Everything the user
 // reads about them is worded here.
 
-// announcedPending is how many requests an attaching client is shown; the
-// others are counted, and pending lists them.
+// announcedPending is how many new requests an attaching client is shown
+// in full; the others are counted, and pending lists them.
 const announcedPending = 5
 
-// onAuthRequest stores and announces that someone added the user.
+// onAuthRequest stores that someone added the user and announces it, once.
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	r := db.AuthRequest{Account: s.account, Passport: strings.ToLower(ev.Passport), FriendlyName: cleanName(ev.FriendlyName), Received: time.Now()}
 	s.noPending = false
-	s.stored(s.store.AddPending(s.ctx, r), "storing an authorization request", riskPending)
-	if s.world.ClientCount() > 0 {
-		s.notice(authRequestText(r)) // otherwise it is announced on attach
+	saved := s.stored(s.store.AddPending(s.ctx, r), "storing an authorization request", riskPending)
+	if s.world.ClientCount() == 0 {
+		return // announced on attach
+	}
+	if !saved {
+		s.notice(authRequestText(r)) // nothing tells whether it was announced
+		return
+	}
+	announced, err := s.store.PendingAnnounced(s.ctx, s.account, r.Passport)
+	if err != nil {
+		s.log.Warn("reading an authorization request", "err", err)
+		return
+	}
+	if !announced {
+		s.notice(authRequestText(r))
+		s.markAnnounced([]db.AuthRequest{r})
 	}
 }
 
-// announcePending shows an attaching client the requests waiting for an
-// answer: the newest few, and how many more there are.
+// markAnnounced records that the user was told of these requests.
+func (s *session) markAnnounced(rs []db.AuthRequest) {
+	if len(rs) == 0 {
+		return
+	}
+	ps := make([]string, len(rs))
+	for i, r := range rs {
+		ps[i] = r.Passport
+	}
+	s.stored(s.store.MarkAnnounced(s.ctx, s.account, ps), "storing that authorization requests were announced", riskPending)
+}
+
+// announcePending tells an attaching client of the requests waiting for an
+// answer: the new ones (the newest few in full, and how many more), then
+// in one line how many wait in all when some were announced before.
 func (s *session) announcePending() {
 	if s.noPending {
 		return
@@ -42,15 +72,33 @@ func (s *session) announcePending() {
 		s.log.Warn("reading authorization requests", "err", err)
 		return
 	}
-	if len(pend) > announcedPending {
-		s.notice(fmt.Sprintf("%s people added you to their contact list and wait for an answer; the newest %d:", thousands(len(pend)), announcedPending))
+	var fresh []db.AuthRequest
+	for _, r := range pend {
+		if !r.Announced {
+			fresh = append(fresh, r)
+		}
 	}
-	for _, r := range pend[max(0, len(pend)-announcedPending):] {
+	if len(fresh) > announcedPending {
+		s.notice(fmt.Sprintf("%s people added you to their contact list and wait for an answer; the newest %d:", thousands(len(fresh)), announcedPending))
+	}
+	for _, r := range fresh[max(0, len(fresh)-announcedPending):] {
 		s.notice(authRequestText(r))
 	}
-	if more := len(pend) - announcedPending; more > 0 {
+	if more := len(fresh) - announcedPending; more > 0 {
 		s.notice(fmt.Sprintf("... and %s more: /msg msn pending lists them all", thousands(more)))
 	}
+	s.markAnnounced(fresh)
+	if len(fresh) < len(pend) {
+		s.notice(waitingText(len(pend)))
+	}
+}
+
+// waitingText counts the requests waiting for an answer.
+func waitingText(n int) string {
+	if n == 1 {
+		return "1 person waits for an answer: msn pending"
+	}
+	return thousands(n) + " people wait for an answer: msn pending"
 }
 
 // cmdPending lists every stored request, oldest first, with its number.

@@ -56,7 +56,8 @@ type session struct {
 	world       *ircd.World
 	settings    db.Settings
 	selfName    string
-	status      msn.Status
+	status      msn.Status // as MSN last confirmed it
+	away        awayState  // the status the user chose (away.go)
 	psm         string
 	contacts    map[string]*contact // by passport (lower case)
 	nicks       map[string]*contact // by casefolded nick, stored ones included
@@ -94,6 +95,9 @@ type session struct {
 	// account signed in from another location (OUT OTH): a bare "login"
 	// signs in again.
 	outElsewhere bool
+	// Contacts whose presence changed, redrawn once it settled (settle.go).
+	unsettled map[*contact]bool
+	settleT   *time.Timer
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -120,6 +124,7 @@ func newSession(b *Bridge, account, password string) *session {
 		nicks:    map[string]*contact{},
 		typing:   map[typingKey]*time.Timer{},
 		status:   msn.StatusOnline,
+		away:     awayState{chosen: msn.StatusOnline, sent: msn.StatusOnline},
 	}
 	s.convs.init()
 	if _, err := cryptorand.Read(s.salt[:]); err != nil {
@@ -131,6 +136,9 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
 	s.running = true // run, started with the session
+	if s.mcfg.ClientID == 0 && s.mcfg.ClientIDFor == nil {
+		s.mcfg.ClientIDFor = msn.SupportedClientID // MSN 7 clients send nudges then
+	}
 	if s.mcfg.EventBuffer <= 0 {
 		s.mcfg.EventBuffer = sessionEventBuffer
 	}
@@ -408,7 +416,7 @@ func (s *session) firstLogin() {
 	cfg := s.mcfg
 	cfg.Started = func(c *msn.Client) { s.started <- c }
 	cfg.ListProgress = true
-	c, err := s.loginWith(s.ctx, cfg)
+	c, err := s.loginWith(s.ctx, cfg, msn.StatusOnline)
 	s.logged <- loginResult{c, err}
 }
 
@@ -485,21 +493,21 @@ func (s *session) syncFirst(t *time.Timer, done func() bool) {
 	}
 }
 
-// login signs in with the session's credentials and status.
-func (s *session) login(ctx context.Context, cfg msn.Config) (*msn.Client, error) {
+// login signs in with the session's credentials and status st.
+func (s *session) login(ctx context.Context, cfg msn.Config, st msn.Status) (*msn.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
 	defer cancel()
 	if err := s.b.loginTurn(ctx); err != nil {
 		return nil, err
 	}
-	return s.loginWith(ctx, cfg)
+	return s.loginWith(ctx, cfg, st)
 }
 
-// loginWith signs in with cfg and the session's status.
-func (s *session) loginWith(ctx context.Context, cfg msn.Config) (*msn.Client, error) {
+// loginWith signs in with cfg and status st.
+func (s *session) loginWith(ctx context.Context, cfg msn.Config, st msn.Status) (*msn.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
 	defer cancel()
-	return msn.Login(ctx, cfg, s.status)
+	return msn.Login(ctx, cfg, st)
 }
 
 // setClient starts using a signed-in client.
@@ -535,6 +543,9 @@ func (s *session) shutdown() {
 	}
 	for _, t := range s.typing {
 		t.Stop()
+	}
+	if s.settleT != nil {
+		s.settleT.Stop()
 	}
 	if s.client != nil {
 		closeClient(s.client)
@@ -638,15 +649,18 @@ func (s *session) reconnect() {
 	}
 	s.connecting = true
 	cfg := s.mcfg // read here: the session goroutine owns it
+	st := s.away.msnStatus()
 	s.spawn(func(ctx context.Context) {
-		c, err := s.login(ctx, cfg)
-		if !s.post(func() { s.reconnected(c, err) }) && c != nil {
+		c, err := s.login(ctx, cfg, st)
+		if !s.post(func() { s.reconnected(c, err, st) }) && c != nil {
 			closeClient(c)
 		}
 	})
 }
 
-func (s *session) reconnected(c *msn.Client, err error) {
+// reconnected starts using the client of a reconnect, signed in with
+// status st, or schedules the next try.
+func (s *session) reconnected(c *msn.Client, err error, st msn.Status) {
 	s.connecting = false
 	if err != nil {
 		if errors.Is(err, msn.ErrAuthFailed) {
@@ -669,6 +683,8 @@ func (s *session) reconnected(c *msn.Client, err error) {
 	s.setClient(c)
 	s.events = s.relayEvents(s.events)
 	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")
+	s.away.sent, s.away.sending = st, false
+	s.pushStatus("") // a change made while reconnecting
 	if psm := s.psm; psm != "" && c.Version() >= 11 {
 		// The personal message is sent at each sign-in.
 		s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, psm) }, func(err error) {

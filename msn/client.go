@@ -41,6 +41,9 @@ type Config struct {
 	SwitchboardIdleTimeout time.Duration
 	// ClientID is the capability number sent with CHG from MSNP8 on; default 0.
 	ClientID uint32
+	// ClientIDFor, when set, gives the capability number for the version
+	// the server chose instead of ClientID (e.g. SupportedClientID).
+	ClientIDFor func(version int) uint32
 	// Started, when set, is called once by Login, on Login's goroutine,
 	// with the new client before it connects, so that its events (the
 	// contact list, the initial presence) can be read while Login runs.

@@ -149,9 +149,13 @@ func (c *Client) SetStatus(ctx context.Context, s Status) error {
 		return fmt.Errorf("msn: set status: invalid status %q", s)
 	}
 	params := []string{string(s)}
-	if c.Version() >= 8 {
+	if v := c.Version(); v >= 8 {
 		// Without the client id, servers silently ignore the command.
-		params = append(params, strconv.FormatUint(uint64(c.cfg.ClientID), 10))
+		id := c.cfg.ClientID
+		if c.cfg.ClientIDFor != nil {
+			id = c.cfg.ClientIDFor(v)
+		}
+		params = append(params, strconv.FormatUint(uint64(id), 10))
 	}
 	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
 		return fmt.Errorf("msn: set status: %w", err)
@@ -196,4 +200,26 @@ func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
 		return fmt.Errorf("msn: set personal message: %w", err)
 	}
 	return nil
+}
+
+// msncVersions are the MSNC numbers (the top four bits of a client id) of
+// the Messenger releases that spoke each protocol version: 6.0 (MSNC1) at
+// MSNP9, 6.2 (MSNC3) at MSNP10, 7.0 (MSNC4) at MSNP11, 7.5 at MSNP12, 8.0
+// at MSNP13, 8.1 at MSNP14, 8.5 at MSNP15, 9.0 (MSNC9) from MSNP16.
+var msncVersions = map[int]uint32{9: 1, 10: 3, 11: 4, 12: 5, 13: 6, 14: 7, 15: 8}
+
+// SupportedClientID is the client id of what this package supports at a
+// protocol version: typing notifications and nudges, which Messenger
+// clients offer to a contact whose MSNC number is that of a release that
+// has them (nudges from 7.0), so the number of the release that spoke the
+// version is sent. No other bit: not ink, webcam, winks or voice clips.
+// The MSNC number also stands for P2P, which this package does not speak
+// yet: a contact's client may try a display picture or file transfer,
+// which shows as unsupported content.
+func SupportedClientID(version int) uint32 {
+	n, ok := msncVersions[version]
+	if !ok && version >= 16 {
+		n = 9
+	}
+	return n << 28
 }
