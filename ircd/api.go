@@ -66,7 +66,9 @@ type Backend interface {
 // the goroutine of the client that did it, after ircd checked the command
 // (the target exists, the parameters are there). A returned *Reply is sent to
 // that client; any other error is sent as a FAIL (standard-replies) or NOTICE.
-// The context of a call bounds it and must not be used once it returned.
+// Each call gets a context.WithTimeout of 30 seconds under the connection's
+// context, cancelled when the call returns: work that goes on after the
+// call must not use it.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.
 	Attached(ctx context.Context, c *Client)

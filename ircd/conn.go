@@ -33,9 +33,8 @@ type Client struct {
 	conn   net.Conn
 	remote string
 	host   string
-	src    netip.Addr       // the IP address of remote (Source)
-	lineAt time.Time        // when the line being handled was read (by its read loop); zero before
-	msgCtx *lazyDeadlineCtx // the context of the last Handler.Message call (messageCtx)
+	src    netip.Addr // the IP address of remote (Source)
+	lineAt time.Time  // when the line being handled was read (by its read loop); zero before
 
 	out        chan *irc.Message // made with the writer (startWriter); never closed
 	w          writer

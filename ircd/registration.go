@@ -314,7 +314,7 @@ func (c *Client) tryRegister(ctx context.Context) {
 	c.uncork()
 	c.cork()
 	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	w.h.Attached(hctx, c)
 }
