@@ -41,16 +41,14 @@ func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
 	if l, ok := msg.Tags["label"]; ok && l != "" && c.hasCap(capLabeledResponse) {
 		label = l
-		c.startCapture()
 	}
+	c.startCapture()
 	if c.registered {
 		c.handleRegistered(ctx, msg)
 	} else {
 		c.handleUnregistered(ctx, msg)
 	}
-	if label != "" {
-		c.endCapture(label)
-	}
+	c.endCapture(label)
 }
 
 func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
@@ -309,10 +307,6 @@ func (c *Client) tryRegister(ctx context.Context) {
 		c.guestUntil = time.Now().Add(c.srv.cfg.GuestTimeout)
 	}
 	c.reg = nil // nothing of it is needed any more
-	// The burst goes out before the handler hears of the client, which
-	// may take it a thread's wake-up; what the handler sends follows.
-	c.uncork()
-	c.cork()
 	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
