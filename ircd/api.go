@@ -66,7 +66,9 @@ type Backend interface {
 // the goroutine of the client that did it, after ircd checked the command
 // (the target exists, the parameters are there). A returned *Reply is sent to
 // that client; any other error is sent as a FAIL (standard-replies) or NOTICE.
-// The context of a call bounds it and must not be used once it returned.
+// Each call gets a context.WithTimeout of 30 seconds under the connection's
+// context, cancelled when the call returns: work that goes on after the
+// call must not use it.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.
 	Attached(ctx context.Context, c *Client)
@@ -96,7 +98,7 @@ type Handler interface {
 // WhoisInfoer is a Handler that gives the extra WHOIS lines (320) of its
 // users when a client asks for them, instead of each User keeping them.
 // WhoisInfo is called from the goroutine of the client that sent WHOIS,
-// without the world locked, for a user whose Info and InfoFunc are empty;
+// without the world locked, for a user whose Info is empty;
 // nick is the user's nick. It may block until ctx is done; the lines it
 // returns (none for nil) are cleaned like Info.
 type WhoisInfoer interface {
@@ -124,11 +126,7 @@ type User struct {
 	Away     string   // away reason; "" when here
 	Online   bool     // MONITOR 730/731, ISON, WHOIS
 	Info     []string // extra WHOIS lines (320); see also WhoisInfoer
-	// InfoFunc, when Info is empty, builds the extra WHOIS lines when a
-	// client asks for them instead of keeping them. It is called from any
-	// goroutine, with the world locked: it must only read values it owns.
-	InfoFunc func() []string
-	Bot      bool // the service user
+	Bot      bool     // the service user
 }
 
 // ChannelUser is a user for World.SetUsers and, when In is set, the

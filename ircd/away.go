@@ -78,7 +78,7 @@ func (c *Client) applyPreAway(ctx context.Context, w *World, away *string) {
 		return
 	}
 	w.setAway(*away, c)
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	c.replyError(w, "AWAY", w.h.Away(hctx, c, *away))
 }

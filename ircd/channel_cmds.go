@@ -18,7 +18,7 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		w.mu.Unlock()
 		for _, n := range names {
-			hctx, cancel := handlerCtx(ctx)
+			hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 			err := w.h.Part(hctx, c, n, "")
 			cancel()
 			c.replyError(w, "PART", err)
@@ -39,7 +39,7 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if in {
 			continue
 		}
-		hctx, cancel := handlerCtx(ctx)
+		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		err := w.h.Join(hctx, c, name)
 		cancel()
 		c.replyError(w, "JOIN", err)
@@ -59,7 +59,7 @@ func handlePart(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
 			continue
 		}
-		hctx, cancel := handlerCtx(ctx)
+		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		err := w.h.Part(hctx, c, ch.name, cleanText(reason))
 		cancel()
 		c.replyError(w, "PART", err)
@@ -110,7 +110,7 @@ func handleTopic(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if len(topic) > topicLen {
 		topic = truncate(topic, topicLen)
 	}
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Topic(hctx, c, chName, cleanText(topic))
 	cancel()
 	c.replyError(w, "TOPIC", err)
@@ -191,7 +191,7 @@ func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.numeric(irc.ERR_USERONCHANNEL, uNick, chName, "is already on channel")
 		return
 	}
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Invite(hctx, c, uNick, chName)
 	cancel()
 	if err != nil {
@@ -225,7 +225,7 @@ func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.numeric(irc.ERR_USERNOTINCHANNEL, cleanWord(nick), chName, "They aren't on that channel")
 		return
 	}
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Kick(hctx, c, chName, mNick, cleanText(truncate(reason, topicLen)))
 	cancel()
 	c.replyError(w, "KICK", err)

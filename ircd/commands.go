@@ -126,7 +126,7 @@ func handleNick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		return
 	}
 	w.mu.Unlock()
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	w.h.NickChanged(hctx, c, old, nick)
 }

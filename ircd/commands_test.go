@@ -496,39 +496,6 @@ func TestJoinZeroLeavesEverything(t *testing.T) {
 	}
 }
 
-// WHOIS lines a user's InfoFunc builds are built when asked, cleaned like
-// Info, and reflect the user as last set.
-func TestWhoisInfoFunc(t *testing.T) {
-	e := newEnv(t, Config{})
-	c, w, _ := loggedIn(t, e)
-	calls := make(chan struct{}, 10)
-	lazy := func(status string) func() []string {
-		return func() []string {
-			calls <- struct{}{}
-			return []string{"is dan@hotmail.com on MSN (" + status + ")", "two\r\nlines"}
-		}
-	}
-	w.SetUser(User{Nick: "dan", Ident: "dan", Host: "hotmail.com", Online: true, InfoFunc: lazy("Online")})
-	w.SetUser(User{Nick: "dan", Ident: "dan", Host: "hotmail.com", Online: true, InfoFunc: lazy("Busy")})
-	if len(calls) != 0 {
-		t.Fatalf("InfoFunc called %d times before any WHOIS", len(calls))
-	}
-	c.send("WHOIS dan")
-	c.expectParams(rplWhoisSpecial, "alice", "dan", "is dan@hotmail.com on MSN (Busy)")
-	if m := c.expect(rplWhoisSpecial); strings.ContainsAny(m.Trailing(), "\r\n") || !strings.Contains(m.Trailing(), "two") {
-		t.Errorf("second line %q, want it on one line", m.Trailing())
-	}
-	c.expect(irc.RPL_ENDOFWHOIS)
-	if u, ok := w.LookupUser("dan"); !ok || len(u.Info) != 2 || u.Info[0] != "is dan@hotmail.com on MSN (Busy)" {
-		t.Errorf("LookupUser = %+v, %v; want the built Info lines", u, ok)
-	}
-	// Info, when set, is used as is.
-	w.SetUser(User{Nick: "dan", Ident: "dan", Host: "hotmail.com", Online: true, Info: []string{"fixed"}, InfoFunc: lazy("Away")})
-	c.send("WHOIS dan")
-	c.expectParams(rplWhoisSpecial, "alice", "dan", "fixed")
-	c.expect(irc.RPL_ENDOFWHOIS)
-}
-
 // whoisHandler is a fakeHandler that answers WhoisInfo.
 type whoisHandler struct {
 	*fakeHandler

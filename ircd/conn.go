@@ -1,29 +1,15 @@
 package ircd
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"gopkg.in/irc.v4"
-)
-
-// Line limits (message-tags "Size limit"): 512 bytes of message including
-// CRLF, plus 4096 bytes of tags including the leading '@' and the space.
-const (
-	maxBodyLen = 512
-	maxTagsLen = 4096
-	maxLineLen = maxTagsLen + maxBodyLen
 )
 
 // Client is one connection attached to a world.
@@ -33,14 +19,12 @@ type Client struct {
 	conn   net.Conn
 	remote string
 	host   string
-	src    netip.Addr       // the IP address of remote (Source)
-	lineAt time.Time        // when the line being handled was read (by its read loop); zero before
-	msgCtx *lazyDeadlineCtx // the context of the last Handler.Message call (messageCtx)
+	src    netip.Addr // the IP address of remote (Source)
+	lineAt time.Time  // when the line being handled was read (by its read loop); zero before
 
-	out        chan *irc.Message // made with the writer (startWriter); never closed
-	w          writer
-	done       chan struct{} // closed when the connection is to end
-	writerDone chan struct{}
+	out        chan *irc.Message // lines for writeLoop; never closed
+	done       chan struct{}     // closed when the connection is to end
+	writerDone chan struct{}     // closed when writeLoop has returned
 	closeOnce  sync.Once
 	cancel     context.CancelFunc
 
@@ -89,12 +73,12 @@ func newClient(s *Server, conn net.Conn) *Client {
 		remote:     remote,
 		host:       host,
 		src:        sourceOf(conn),
+		out:        make(chan *irc.Message, s.cfg.SendQueue),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
 		reg:        new(registration),
 	}
-	c.initWriter()
 	return c
 }
 
@@ -160,6 +144,7 @@ func (c *Client) serve(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	c.cancel = cancel
 	defer cancel()
+	go c.writeLoop()
 	stop := context.AfterFunc(parent, func() { c.quit("Server shutting down") })
 	defer stop()
 
@@ -174,8 +159,7 @@ func (c *Client) serve(parent context.Context) {
 	if w != nil {
 		w.detach(c) // before the last lines are flushed: the world stops counting it now
 	}
-	c.startWriter() // it writes what is queued and the final ERROR, then closes
-	<-c.writerDone
+	<-c.writerDone // it writes what is queued and the final ERROR, then closes
 	if w != nil {
 		func() {
 			defer c.srv.recoverConn(c)
@@ -205,17 +189,31 @@ func (c *Client) end(reason string, flush bool) {
 		c.flush = flush
 		c.errorText = reason
 		c.confirms = nil // never answered now: forget them and what they hold
+		if flush {
+			// The replies of the command that ended the connection (a
+			// 464 before its ERROR) go out before writeLoop's last lines.
+			for _, m := range c.capture {
+				if p := c.prepareLocked(m); p != nil {
+					select {
+					case c.out <- p:
+					default:
+					}
+				}
+			}
+		}
+		c.capture, c.capturing = nil, false
 		c.mu.Unlock()
-		close(c.done)
+		close(c.done) // writeLoop writes the last lines and closes the connection
 		if c.cancel != nil {
 			c.cancel()
 		}
-		c.startWriter() // it writes the last lines and closes the connection
 	})
 }
 
-// send queues m for the client, filtering tags and commands by its caps. It
-// never blocks: a full queue disconnects the client.
+// send queues m for the client, filtering tags and commands by its caps.
+// While the client's reader runs a command, m is captured with the
+// command's replies (endCapture). It never blocks: a full queue
+// disconnects the client.
 func (c *Client) send(m *irc.Message) {
 	c.mu.Lock()
 	if c.closing {
@@ -235,8 +233,8 @@ func (c *Client) send(m *irc.Message) {
 	c.enqueue(out)
 }
 
-// sendDirect is send without labeled-response capture: for lines the client
-// gets as a recipient rather than as a reply.
+// sendDirect is send without capture: for lines the client gets as a
+// recipient rather than as a reply.
 func (c *Client) sendDirect(m *irc.Message) {
 	c.mu.Lock()
 	if c.closing {
@@ -311,61 +309,6 @@ func (c *Client) numeric(code string, params ...string) {
 	c.reply(code, append([]string{c.Nick()}, params...)...)
 }
 
-// startCapture collects everything sent to the client while one labeled
-// command runs.
-func (c *Client) startCapture() {
-	c.mu.Lock()
-	c.capturing = true
-	c.capture = nil
-	c.mu.Unlock()
-}
-
-// endCapture sends the captured lines with the label: ACK when there were
-// none, the label on the line when there was one, a labeled-response batch
-// otherwise.
-func (c *Client) endCapture(label string) {
-	c.mu.Lock()
-	msgs := c.capture
-	c.capturing = false
-	c.capture = nil
-	batch := c.caps.has(capBatch)
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
-	var out []*irc.Message
-	switch {
-	case len(msgs) == 0:
-		out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "ACK"})
-	case len(msgs) == 1:
-		m := msgs[0].Copy()
-		m.Tags["label"] = label
-		out = append(out, m)
-	case batch:
-		c.batchSeq++
-		ref := "lr" + strconv.FormatUint(c.batchSeq, 10)
-		out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"+" + ref, "labeled-response"}})
-		for _, m := range msgs {
-			m = m.Copy()
-			m.Tags["batch"] = ref
-			out = append(out, m)
-		}
-		out = append(out, &irc.Message{Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"-" + ref}})
-	default:
-		out = msgs
-	}
-	prepared := make([]*irc.Message, 0, len(out))
-	for _, m := range out {
-		if p := c.prepareLocked(m); p != nil {
-			prepared = append(prepared, p)
-		}
-	}
-	c.mu.Unlock()
-	for _, m := range prepared {
-		c.enqueue(m)
-	}
-}
-
 // post queues fn to run on the client's reader goroutine and wakes it.
 func (c *Client) post(fn func(context.Context)) {
 	c.mu.Lock()
@@ -398,372 +341,12 @@ func (c *Client) runPending(ctx context.Context) {
 		}
 		for _, fn := range fns {
 			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+			c.startCapture()
 			fn(hctx)
+			c.endCapture("")
 			cancel()
 		}
 	}
-}
-
-// encodeLine serialises m, repairing parameters that would corrupt the line.
-func encodeLine(m *irc.Message) string {
-	if len(m.Params) > 0 {
-		params := make([]string, len(m.Params))
-		last := len(params) - 1
-		for i, p := range m.Params {
-			if i == last {
-				params[i] = cleanText(p)
-			} else {
-				params[i] = cleanWord(p)
-			}
-		}
-		cp := *m
-		cp.Params = params
-		m = &cp
-	}
-	if m.Prefix != nil {
-		p := *m.Prefix
-		p.Name, p.User, p.Host = cleanPrefixPart(p.Name), cleanPrefixPart(p.User), cleanPrefixPart(p.Host)
-		cp := *m
-		cp.Prefix = &p
-		m = &cp
-	}
-	line := m.String()
-	if n := len(m.Params); n > 0 && freeText(m.Command, n) {
-		// String adds the ':' only when the text needs it.
-		if t := m.Params[n-1]; t != "" && t[0] != ':' && strings.IndexByte(t, ' ') < 0 {
-			line = line[:len(line)-len(t)] + ":" + t
-		}
-	}
-	return line
-}
-
-// appendEncoded appends the line encodeLine gives for m, without its
-// CRLF, to dst, without building the line as a string first.
-func appendEncoded(dst []byte, m *irc.Message) []byte {
-	if len(m.Tags) > 0 {
-		dst = append(dst, '@')
-		first := true
-		for k, v := range m.Tags {
-			if !first {
-				dst = append(dst, ';')
-			}
-			first = false
-			dst = append(dst, k...)
-			if v != "" {
-				dst = append(dst, '=')
-				dst = append(dst, irc.EncodeTagValue(v)...)
-			}
-		}
-		dst = append(dst, ' ')
-	}
-	if p := m.Prefix; p != nil && p.Name != "" {
-		dst = append(dst, ':')
-		dst = appendPrefixPart(dst, p.Name)
-		if p.User != "" {
-			dst = append(dst, '!')
-			dst = appendPrefixPart(dst, p.User)
-		}
-		if p.Host != "" {
-			dst = append(dst, '@')
-			dst = appendPrefixPart(dst, p.Host)
-		}
-		dst = append(dst, ' ')
-	}
-	dst = append(dst, m.Command...)
-	if n := len(m.Params); n > 0 {
-		for _, p := range m.Params[:n-1] {
-			dst = append(dst, ' ')
-			dst = append(dst, cleanWord(p)...)
-		}
-		t := cleanText(m.Params[n-1])
-		if t == "" || t[0] == ':' || strings.IndexByte(t, ' ') >= 0 || freeText(m.Command, n) {
-			dst = append(dst, " :"...)
-		} else {
-			dst = append(dst, ' ')
-		}
-		dst = append(dst, t...)
-	}
-	return dst
-}
-
-// appendPrefixPart appends cleanPrefixPart(s), copying s when it is plain.
-func appendPrefixPart(dst []byte, s string) []byte {
-	if plainWord(s, true) || s != "" && s[0] == ':' && plainWord(s[1:], true) {
-		return append(dst, s...)
-	}
-	return append(dst, cleanPrefixPart(s)...)
-}
-
-func cleanPrefixPart(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isLineBreak(r) || r == ' ' || r == '!' || r == '@' {
-			return '_'
-		}
-		return r
-	}, s)
-}
-
-// lineReader reads CRLF- or LF-terminated lines of bounded length. Its
-// buffer starts small, as most clients send a line now and then, and grows
-// up to maxReadBuf for long lines and for bursts that fill it. On a TCP
-// connection (raw set) it holds no buffer while it waits for a client that
-// has nothing half-sent: an idle client costs none.
-type lineReader struct {
-	conn       net.Conn
-	raw        syscall.RawConn // nil: read through conn, keeping the buffer
-	buf        []byte          // nil while waiting with nothing buffered
-	start, end int
-	discarding bool
-	reads      uint64 // reads that returned bytes
-}
-
-// readBufs holds the small buffers of readers that are waiting.
-var readBufs = sync.Pool{New: func() any { b := make([]byte, minReadBuf); return &b }}
-
-// newLineReader reads conn, waiting without a buffer when conn is TCP.
-func newLineReader(conn net.Conn) *lineReader {
-	r := &lineReader{conn: conn}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		if raw, err := tc.SyscallConn(); err == nil {
-			r.raw = raw
-		}
-	}
-	return r
-}
-
-// takeBuf gives the reader a small buffer when it has none.
-func (r *lineReader) takeBuf() {
-	if r.buf == nil {
-		r.buf = *readBufs.Get().(*[]byte)
-	}
-}
-
-// read reads into the free end of the buffer. On TCP, while the socket has
-// nothing to read and nothing is buffered, the buffer goes back to the pool
-// until there is.
-func (r *lineReader) read() (int, error) {
-	if r.raw == nil {
-		return r.conn.Read(r.buf[r.end:])
-	}
-	var n int
-	var rerr error
-	err := r.raw.Read(func(fd uintptr) bool {
-		r.takeBuf()
-		for {
-			k, e := syscall.Read(int(fd), r.buf[r.end:])
-			switch {
-			case e == syscall.EINTR:
-				continue
-			case e == syscall.EAGAIN:
-				if r.end == 0 {
-					if len(r.buf) == minReadBuf {
-						b := r.buf
-						readBufs.Put(&b)
-					}
-					r.buf = nil // the next read takes a small one
-				}
-				return false // wait until the socket is readable
-			case e != nil:
-				rerr = e
-			case k == 0:
-				rerr = io.EOF
-			default:
-				n = k
-			}
-			return true
-		}
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, rerr
-}
-
-const (
-	minReadBuf = 1024
-	maxReadBuf = maxLineLen + 1024
-)
-
-var errLineTooLong = errors.New("ircd: line too long")
-
-// grow doubles the buffer, up to maxReadBuf.
-func (r *lineReader) grow() {
-	nb := make([]byte, min(2*len(r.buf), maxReadBuf))
-	copy(nb, r.buf[r.start:r.end])
-	r.buf, r.end, r.start = nb, r.end-r.start, 0
-}
-
-// readLine returns the next line without its terminator. A line longer than
-// maxLineLen returns errLineTooLong once and is skipped up to its end.
-func (r *lineReader) readLine() ([]byte, error) {
-	for {
-		if i := bytes.IndexByte(r.buf[r.start:r.end], '\n'); i >= 0 {
-			line := r.buf[r.start : r.start+i]
-			r.start += i + 1
-			if r.discarding {
-				r.discarding = false
-				continue
-			}
-			line = bytes.TrimSuffix(line, []byte{'\r'})
-			return line, nil
-		}
-		if r.discarding {
-			r.start, r.end = 0, 0
-		} else if r.end-r.start > maxLineLen {
-			r.discarding = true
-			r.start, r.end = 0, 0
-			return nil, errLineTooLong
-		}
-		if r.start > 0 {
-			n := copy(r.buf, r.buf[r.start:r.end])
-			r.start, r.end = 0, n
-		}
-		r.takeBuf()
-		if r.end == len(r.buf) && len(r.buf) < maxReadBuf {
-			r.grow() // a long line
-		}
-		n, err := r.read()
-		if n > 0 {
-			r.reads++
-		}
-		if n > 0 && r.end+n == len(r.buf) && len(r.buf) < maxReadBuf {
-			defer r.grow() // a burst: read more at a time from now on
-		}
-		r.end += n
-		if err != nil && n == 0 {
-			return nil, err
-		}
-	}
-}
-
-// readLoop reads and handles lines until the connection ends.
-func (c *Client) readLoop(ctx context.Context) {
-	cfg := &c.srv.cfg
-	r := newLineReader(c.conn)
-	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
-	lastActive := time.Now()
-	var readsSeen uint64 // r.reads when lastActive was read
-	pinged := false
-	debug := c.srv.log.Enabled(ctx, slog.LevelDebug)
-	var armed time.Time // the read deadline set last; zero when unknown
-	for {
-		var deadline time.Time
-		switch {
-		case !c.registered:
-			deadline = regDeadline
-		case pinged:
-			deadline = lastActive.Add(cfg.PingInterval + cfg.PingTimeout)
-		default:
-			deadline = lastActive.Add(cfg.PingInterval)
-		}
-		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
-			deadline = c.guestUntil
-		}
-		// Moving the deadline costs a timer update; a line every few
-		// microseconds moves it by that much. An armed deadline a little
-		// early is harmless: it wakes the loop, which sets it again.
-		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
-			if err := c.conn.SetReadDeadline(deadline); err != nil {
-				return
-			}
-			armed = deadline
-		}
-		if c.hasPending() {
-			c.runPending(ctx)
-			continue
-		}
-		line, err := r.readLine()
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			armed = time.Time{} // post may have moved it
-			if c.hasPending() {
-				continue
-			}
-			if time.Now().Before(deadline) {
-				continue // woken by post, nothing left to do
-			}
-			if !c.guestUntil.IsZero() && !time.Now().Before(c.guestUntil) {
-				if c.srv.limits.isGuest(c) {
-					c.logAt(slog.LevelInfo, "guest timed out")
-					c.quit("Closing link: not logged in to MSN after " + cfg.GuestTimeout.String())
-					return
-				}
-				c.guestUntil = time.Time{} // it logged in
-				continue
-			}
-			switch {
-			case !c.registered:
-				c.quit("Connection registration timed out")
-				return
-			case !pinged:
-				pinged = true
-				c.reply("PING", c.srv.cfg.ServerName)
-				continue
-			default:
-				c.quit("Ping timeout")
-				return
-			}
-		}
-		if errors.Is(err, errLineTooLong) {
-			c.numeric(errInputTooLong, "Input line was too long")
-			continue
-		}
-		if err != nil {
-			return
-		}
-		if r.reads != readsSeen {
-			// A line read along with the one before is as recent.
-			readsSeen = r.reads
-			lastActive = time.Now()
-		}
-		c.lineAt = lastActive
-		pinged = false
-		if len(line) == 0 {
-			continue
-		}
-		if !lineFits(line) {
-			c.numeric(errInputTooLong, "Input line was too long")
-			continue
-		}
-		msg, perr := parseLine(string(line))
-		if perr != nil {
-			continue
-		}
-		if debug {
-			c.logAt(slog.LevelDebug, "recv", slog.String("line", redactLine(msg, string(line))))
-		}
-		c.cork() // the replies to one line go out in one write
-		c.handleLine(ctx, msg)
-		c.uncork()
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-	}
-}
-
-// lineFits checks the tag and body budgets of one line (without CRLF).
-func lineFits(line []byte) bool {
-	body := line
-	if len(line) > 0 && line[0] == '@' {
-		sp := bytes.IndexByte(line, ' ')
-		if sp < 0 {
-			return len(line) <= maxTagsLen
-		}
-		if sp+1 > maxTagsLen {
-			return false
-		}
-		body = bytes.TrimLeft(line[sp+1:], " ")
-	}
-	return len(body)+2 <= maxBodyLen
 }
 
 // redactLine keeps secrets out of debug logs.

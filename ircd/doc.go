@@ -15,11 +15,14 @@
 // # Goroutines
 //
 // Every connection has a reader goroutine, which parses lines and runs the
-// commands, and a writer goroutine. A line for a client whose connection is
-// idle is written by the sender itself, with one non-blocking write; other
-// lines go through a bounded queue (Config.SendQueue) to the writer, which
-// may block on a slow client. A client whose queue is full is disconnected
-// at once, so a stuck client never slows the world or other clients. Handler methods are called on the reader
+// commands, and a writer goroutine, which takes the client's lines from a
+// bounded queue (Config.SendQueue), writes them with a write deadline and
+// flushes when the queue is empty. Lines sent by other goroutines (the
+// World methods) never wait: a client whose queue is full is disconnected
+// at once, so a stuck client never slows the world or other clients. The
+// replies to a command are queued when it ends, by its reader, which waits
+// for room: a client that does not read its replies stops being read.
+// Handler methods are called on the reader
 // goroutine of the client that acted, without any ircd lock held, so they
 // may call World methods. Attached and Detached after World.Transfer are
 // also called on that client's goroutine, right after the command that

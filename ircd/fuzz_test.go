@@ -98,7 +98,7 @@ func runFuzzInput(t *testing.T, data []byte) {
 		t.Fatal("not registered")
 	}
 	defer w.detach(c)
-	r := &lineReader{conn: c.conn, buf: make([]byte, maxLineLen+1024)}
+	r := newLineReader(c.conn)
 	for {
 		line, err := r.readLine()
 		if err == errLineTooLong {
@@ -118,12 +118,19 @@ func runFuzzInput(t *testing.T, data []byte) {
 			continue
 		}
 		c.handleLine(ctx, msg)
+		checkQueued(t, c)
 		select {
 		case <-c.done:
 			return
 		default:
 		}
 	}
+	checkQueued(t, c)
+}
+
+// checkQueued checks and takes the lines queued for c.
+func checkQueued(t *testing.T, c *Client) {
+	t.Helper()
 	for {
 		select {
 		case m := <-c.out:

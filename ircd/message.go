@@ -132,9 +132,9 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if self {
 			continue
 		}
-		hctx := c.messageCtx(ctx, now)
+		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, Text: text, Tags: tags, Time: now})
-		hctx.cancel()
+		cancel()
 		c.replyError(w, cmd, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A burst of lines written at once, many times the reader's first buffer,
@@ -23,5 +24,23 @@ func TestReaderBurstOfLines(t *testing.T) {
 		if want := fmt.Sprintf("burst-%d-%s", i, strings.Repeat("p", i%300)); m.Trailing() != want {
 			t.Fatalf("PONG %d: %.40q, want %.40q", i, m.Trailing(), want)
 		}
+	}
+}
+
+// The part of a line read before the reader wakes up for a timer (here
+// the PING of an idle client) is kept and completed by the next read.
+func TestReaderKeepsLineAcrossWakeUp(t *testing.T) {
+	e := newEnv(t, Config{PingInterval: 50 * time.Millisecond})
+	c, _, h := loggedIn(t, e)
+	c.sync()
+	if _, err := c.conn.Write([]byte("PRIVMSG bob :hel")); err != nil {
+		t.Fatal(err)
+	}
+	c.expect("PING")
+	if _, err := c.conn.Write([]byte("lo\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if cl := h.expectCall(t, "Message"); cl.msg.Text != "hello" {
+		t.Fatalf("got %q, want hello", cl.msg.Text)
 	}
 }

@@ -43,16 +43,14 @@ func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
 	if l, ok := msg.Tags["label"]; ok && l != "" && c.hasCap(capLabeledResponse) {
 		label = l
-		c.startCapture()
 	}
+	c.startCapture()
 	if c.registered {
 		c.handleRegistered(ctx, msg)
 	} else {
 		c.handleUnregistered(ctx, msg)
 	}
-	if label != "" {
-		c.endCapture(label)
-	}
+	c.endCapture(label)
 }
 
 func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
@@ -314,12 +312,8 @@ func (c *Client) tryRegister(ctx context.Context) {
 	}
 	away := c.reg.away
 	c.reg = nil // nothing of it is needed any more
-	// The burst goes out before the handler hears of the client, which
-	// may take it a thread's wake-up; what the handler sends follows.
-	c.uncork()
-	c.cork()
 	c.logAt(slog.LevelInfo, "registered", slog.String("nick", c.Nick()), slog.String("account", c.Account()))
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	w.h.Attached(hctx, c)
 	c.applyPreAway(ctx, w, away)

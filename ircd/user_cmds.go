@@ -61,7 +61,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	w.mu.Unlock()
 	if ask {
 		// The handler answers without the world locked: it may use it.
-		hctx, cancel := handlerCtx(ctx)
+		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		info = cleanLines(asker.WhoisInfo(hctx, c, uNick))
 		cancel()
 	}
@@ -128,7 +128,7 @@ func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
 func handleAway(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	text := truncate(cleanText(msg.Param(0)), awayLen)
 	w.setAway(text, c)
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Away(hctx, c, text)
 	cancel()
 	c.replyError(w, "AWAY", err)
@@ -184,7 +184,7 @@ func handleSetname(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		return
 	}
 	w.setRealname(name)
-	hctx, cancel := handlerCtx(ctx)
+	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Realname(hctx, c, name)
 	cancel()
 	c.replyError(w, "SETNAME", err)

@@ -8,8 +8,8 @@ import (
 
 // user is a User as the world keeps it, kept small because a world holds
 // one per contact: the ident and host are read from the account when it
-// is ident@host, and what few users have (another ident or host, Info,
-// InfoFunc) is in more.
+// is ident@host, and what few users have (another ident or host, Info)
+// is in more.
 type user struct {
 	nick     string
 	account  string
@@ -25,7 +25,6 @@ type user struct {
 type userMore struct {
 	ident, host string
 	info        []string
-	infoFunc    func() []string
 }
 
 // memberFlags are a member's modes in a channel.
@@ -54,11 +53,11 @@ func (f memberFlags) voice() bool { return f&memberVoice != 0 }
 func (u *user) set(v *User) {
 	u.nick, u.account, u.realname, u.away = v.Nick, v.Account, v.Realname, v.Away
 	u.online, u.bot = v.Online, v.Bot
-	if accountIs(v.Account, v.Ident, v.Host) && len(v.Info) == 0 && v.InfoFunc == nil {
+	if accountIs(v.Account, v.Ident, v.Host) && len(v.Info) == 0 {
 		u.more = nil
 		return
 	}
-	u.more = &userMore{ident: v.Ident, host: v.Host, info: v.Info, infoFunc: v.InfoFunc}
+	u.more = &userMore{ident: v.Ident, host: v.Host, info: v.Info}
 }
 
 // accountIs reports whether account is ident@host, with no '@' in ident.
@@ -82,21 +81,17 @@ func (u *user) host() string {
 	return u.account[strings.IndexByte(u.account, '@')+1:]
 }
 
-// infoLines returns the user's extra WHOIS lines, built now if InfoFunc
-// builds them.
+// infoLines returns the user's extra WHOIS lines.
 func (u *user) infoLines() []string {
 	if u.more == nil {
 		return nil
 	}
-	if len(u.more.info) == 0 && u.more.infoFunc != nil {
-		return cleanLines(u.more.infoFunc())
-	}
 	return u.more.info
 }
 
-// hasInfo reports whether the user has Info or InfoFunc.
+// hasInfo reports whether the user has Info.
 func (u *user) hasInfo() bool {
-	return u.more != nil && (len(u.more.info) > 0 || u.more.infoFunc != nil)
+	return u.more != nil && len(u.more.info) > 0
 }
 
 // export returns u as a User.
@@ -104,7 +99,7 @@ func (u *user) export() User {
 	v := User{Nick: u.nick, Ident: u.ident(), Host: u.host(), Realname: u.realname, Account: u.account,
 		Away: u.away, Online: u.online, Bot: u.bot}
 	if u.more != nil {
-		v.Info, v.InfoFunc = u.more.info, u.more.infoFunc
+		v.Info = u.more.info
 	}
 	return v
 }

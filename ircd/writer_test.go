@@ -141,35 +141,6 @@ func dialSmallSendBuffer(t *testing.T, e *testEnv) net.Conn {
 	return conn
 }
 
-// Lines sent to a client while it runs a command, by any goroutine, are
-// held and written together when the command ends, in order.
-func TestWriterCorkedDuringCommand(t *testing.T) {
-	e := newEnv(t, Config{})
-	c, w, h := loggedIn(t, e)
-	heldDuring := make(chan int, 1)
-	h.onMsg = func(cl *Client, m Message) error {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "held 1"})
-			w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "held 2"})
-		}()
-		<-done
-		cl.w.mu.Lock()
-		heldDuring <- len(cl.w.held)
-		cl.w.mu.Unlock()
-		return nil
-	}
-	c.send("PRIVMSG bob :hello")
-	if n := <-heldDuring; n == 0 {
-		t.Error("lines sent during the command went out one by one")
-	}
-	c.expectParams("PRIVMSG", "alice", "held 1")
-	c.expectParams("PRIVMSG", "alice", "held 2")
-	c.send("PING :after")
-	c.expectParams("PONG", "irc.test", "after")
-}
-
 // Lines are encoded straight into the write buffer as encodeLine encodes
 // them, with the same repairs.
 func TestAppendEncodedMatchesEncodeLine(t *testing.T) {
@@ -193,5 +164,43 @@ func TestAppendEncodedMatchesEncodeLine(t *testing.T) {
 		if got, want := string(appendEncoded([]byte("x"), m)), "x"+encodeLine(m); got != want {
 			t.Errorf("appendEncoded(%v) = %q, want %q", m, got, want)
 		}
+	}
+}
+
+// A reply longer than the whole send queue (WHO of a big contact list)
+// reaches the client whole, and a client that sends a burst of commands
+// faster than it reads the replies is slowed down, not dropped.
+func TestWriterRepliesLongerThanQueue(t *testing.T) {
+	const users, pings = 300, 500
+	e := newEnv(t, Config{SendQueue: 8})
+	w, _ := e.backend.world("alice@example.com")
+	var members []Member
+	for i := range users {
+		nick := fmt.Sprintf("u%03d", i)
+		w.SetUser(User{Nick: nick, Online: true})
+		members = append(members, Member{Nick: nick})
+	}
+	w.OpenChannel("#big", "", true, members)
+	c, _, _ := loggedIn(t, e)
+	c.send("WHO #big")
+	who := 0
+	for m := c.next(); m.Command != irc.RPL_ENDOFWHO; m = c.next() {
+		if m.Command == irc.RPL_WHOREPLY {
+			who++
+		}
+	}
+	if want := users + 1; who != want { // alice too
+		t.Fatalf("got %d WHO lines, want %d", who, want)
+	}
+	var b strings.Builder
+	for i := range pings {
+		fmt.Fprintf(&b, "PING :p%d\r\n", i)
+	}
+	c.send("%s", strings.TrimSuffix(b.String(), "\r\n"))
+	for i := range pings {
+		c.expectParams("PONG", "irc.test", fmt.Sprintf("p%d", i))
+	}
+	if w.ClientCount() != 1 {
+		t.Fatal("the client was dropped")
 	}
 }

@@ -1,0 +1,185 @@
+package ircd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Line limits (message-tags "Size limit"): 512 bytes of message including
+// CRLF, plus 4096 bytes of tags including the leading '@' and the space.
+const (
+	maxBodyLen = 512
+	maxTagsLen = 4096
+	maxLineLen = maxTagsLen + maxBodyLen
+)
+
+var errLineTooLong = errors.New("ircd: line too long")
+
+// lineReader reads CRLF- or LF-terminated lines of at most maxLineLen
+// bytes, without their terminator.
+type lineReader struct {
+	br         *bufio.Reader
+	discarding bool // skipping the rest of a line that was too long
+}
+
+// newLineReader reads lines from r.
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, maxLineLen+2)}
+}
+
+// readLine returns the next line, valid until the next call. A line longer
+// than maxLineLen returns errLineTooLong once and is skipped up to its end.
+// A read error (a deadline that wakes the read loop) loses nothing: the
+// part of a line read so far stays in the buffer (Peek never consumes).
+func (r *lineReader) readLine() ([]byte, error) {
+	for {
+		buf, _ := r.br.Peek(r.br.Buffered())
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line := buf[:i]
+			_, _ = r.br.Discard(i + 1)
+			if r.discarding {
+				r.discarding = false
+				continue
+			}
+			return bytes.TrimSuffix(line, []byte{'\r'}), nil
+		}
+		if len(buf) == r.br.Size() {
+			_, _ = r.br.Discard(len(buf))
+			if !r.discarding {
+				r.discarding = true
+				return nil, errLineTooLong
+			}
+			continue
+		}
+		// Read more: Peek fills the buffer without consuming it.
+		if _, err := r.br.Peek(len(buf) + 1); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// readLoop reads and handles lines until the connection ends.
+func (c *Client) readLoop(ctx context.Context) {
+	cfg := &c.srv.cfg
+	r := newLineReader(c.conn)
+	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
+	lastActive := time.Now()
+	pinged := false
+	debug := c.srv.log.Enabled(ctx, slog.LevelDebug)
+	var armed time.Time // the read deadline set last; zero when unknown
+	for {
+		var deadline time.Time
+		switch {
+		case !c.registered:
+			deadline = regDeadline
+		case pinged:
+			deadline = lastActive.Add(cfg.PingInterval + cfg.PingTimeout)
+		default:
+			deadline = lastActive.Add(cfg.PingInterval)
+		}
+		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
+			deadline = c.guestUntil
+		}
+		// Moving the deadline costs a timer update; a line every few
+		// microseconds moves it by that much. An armed deadline a little
+		// early is harmless: it wakes the loop, which sets it again.
+		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
+			if err := c.conn.SetReadDeadline(deadline); err != nil {
+				return
+			}
+			armed = deadline
+		}
+		if c.hasPending() {
+			c.runPending(ctx)
+			continue
+		}
+		line, err := r.readLine()
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			armed = time.Time{} // post may have moved it
+			if c.hasPending() {
+				continue
+			}
+			if time.Now().Before(deadline) {
+				continue // woken by post, nothing left to do
+			}
+			if !c.guestUntil.IsZero() && !time.Now().Before(c.guestUntil) {
+				if c.srv.limits.isGuest(c) {
+					c.logAt(slog.LevelInfo, "guest timed out")
+					c.quit("Closing link: not logged in to MSN after " + cfg.GuestTimeout.String())
+					return
+				}
+				c.guestUntil = time.Time{} // it logged in
+				continue
+			}
+			switch {
+			case !c.registered:
+				c.quit("Connection registration timed out")
+				return
+			case !pinged:
+				pinged = true
+				c.reply("PING", c.srv.cfg.ServerName)
+				continue
+			default:
+				c.quit("Ping timeout")
+				return
+			}
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.numeric(errInputTooLong, "Input line was too long")
+			continue
+		}
+		if err != nil {
+			return
+		}
+		lastActive = time.Now()
+		c.lineAt = lastActive
+		pinged = false
+		if len(line) == 0 {
+			continue
+		}
+		if !lineFits(line) {
+			c.numeric(errInputTooLong, "Input line was too long")
+			continue
+		}
+		msg, perr := parseLine(string(line))
+		if perr != nil {
+			continue
+		}
+		if debug {
+			c.logAt(slog.LevelDebug, "recv", slog.String("line", redactLine(msg, string(line))))
+		}
+		c.handleLine(ctx, msg)
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+	}
+}
+
+// lineFits checks the tag and body budgets of one line (without CRLF).
+func lineFits(line []byte) bool {
+	body := line
+	if len(line) > 0 && line[0] == '@' {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return len(line) <= maxTagsLen
+		}
+		if sp+1 > maxTagsLen {
+			return false
+		}
+		body = bytes.TrimLeft(line[sp+1:], " ")
+	}
+	return len(body)+2 <= maxBodyLen
+}

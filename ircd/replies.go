@@ -1,0 +1,109 @@
+package ircd
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"gopkg.in/irc.v4"
+)
+
+// The replies to one command are captured while it runs and handed to the
+// writer when it ends (endCapture). The client's reader, which does that,
+// holds no lock then, so it may wait for room in the queue: a client that
+// sends commands faster than it reads their replies is slowed down instead
+// of dropped, and a reply longer than the queue (WHO of a big contact
+// list) goes out whole. Lines sent to the client by other goroutines never
+// wait (enqueue).
+
+// startCapture collects what is sent to the client (send) from now on.
+func (c *Client) startCapture() {
+	c.mu.Lock()
+	c.capturing = true
+	c.capture = nil
+	c.mu.Unlock()
+}
+
+// endCapture hands the captured lines to the writer, in order, with the
+// label when there is one: ACK when there were none, the label on the line
+// when there was one, a labeled-response batch otherwise. Lines sent while
+// it waits for room are captured too and follow.
+func (c *Client) endCapture(label string) {
+	for first := true; ; first = false {
+		c.mu.Lock()
+		msgs := c.capture
+		c.capture = nil
+		if c.closing || len(msgs) == 0 && (label == "" || !first) {
+			c.capturing = false
+			c.mu.Unlock()
+			return
+		}
+		if label != "" && first {
+			msgs = c.labelLocked(label, msgs)
+		}
+		prepared := make([]*irc.Message, 0, len(msgs))
+		for _, m := range msgs {
+			if p := c.prepareLocked(m); p != nil {
+				prepared = append(prepared, p)
+			}
+		}
+		c.mu.Unlock()
+		if !c.enqueueReplies(prepared) {
+			return
+		}
+	}
+}
+
+// labelLocked returns the replies msgs to a command labeled label.
+func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
+	switch {
+	case len(msgs) == 0:
+		return []*irc.Message{{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "ACK"}}
+	case len(msgs) == 1:
+		m := msgs[0].Copy()
+		m.Tags["label"] = label
+		return []*irc.Message{m}
+	case !c.caps.has(capBatch):
+		return msgs
+	}
+	c.batchSeq++
+	ref := "lr" + strconv.FormatUint(c.batchSeq, 10)
+	out := make([]*irc.Message, 0, len(msgs)+2)
+	out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"+" + ref, "labeled-response"}})
+	for _, m := range msgs {
+		m = m.Copy()
+		m.Tags["batch"] = ref
+		out = append(out, m)
+	}
+	return append(out, &irc.Message{Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"-" + ref}})
+}
+
+// enqueueReplies hands msgs to the writer, waiting for room in the queue.
+// A client that takes no line for WriteTimeout is dropped. It reports
+// false when the connection ended.
+func (c *Client) enqueueReplies(msgs []*irc.Message) bool {
+	var timeout <-chan time.Time
+	for _, m := range msgs {
+		select {
+		case c.out <- m:
+			continue
+		default:
+		}
+		if timeout == nil {
+			t := time.NewTimer(c.srv.cfg.WriteTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case c.out <- m:
+		case <-c.done:
+			return false
+		case <-timeout:
+			c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", cap(c.out)))
+			c.abort("SendQ exceeded")
+			c.conn.Close() // unblock the writer if it is stuck on this client
+			return false
+		}
+	}
+	return true
+}
