@@ -20,8 +20,16 @@ type Config struct {
 	Versions []string // offered in VER, best first; DefaultVersions when empty
 	NexusURL string   // Passport 1.4 nexus (TWN, MSNP8+)
 	LoginURL string   // overrides the DALogin URL the nexus gives, when set
-	Passport string
-	Password string // never logged
+	// SOAPURL is the base of the Passport RST and address book services
+	// of MSNP13 and later, e.g. http://127.0.0.1:8081; when empty, the
+	// scheme and host of NexusURL.
+	SOAPURL string
+	// MachineGUID identifies this endpoint at MSNP16 and later, as
+	// "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}"; a random one per Login when
+	// empty. Logins with the same GUID replace each other.
+	MachineGUID string
+	Passport    string
+	Password    string // never logged
 
 	HTTPClient     *http.Client  // for Passport; http.DefaultClient-like with timeouts when nil
 	DialTimeout    time.Duration // default 10s
@@ -93,6 +101,7 @@ func (cfg Config) LogValue() slog.Value {
 		slog.Any("versions", cfg.Versions),
 		slog.String("nexus_url", cfg.NexusURL),
 		slog.String("login_url", cfg.LoginURL),
+		slog.String("soap_url", cfg.SOAPURL),
 		slog.String("passport", cfg.Passport),
 		slog.Bool("password_set", cfg.Password != ""),
 	)
@@ -155,6 +164,8 @@ type Client struct {
 	closing      bool // Close was called
 	outReason    DisconnectReason
 	gotOUT       bool
+	tickets      *tickets // Passport tickets of the web services, MSNP13+
+	machineGUID  string   // sent at MSNP16+
 
 	closeOnce sync.Once
 }
@@ -183,6 +194,10 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		status:   StatusOffline,
 		contacts: map[string]*Contact{},
 		sbs:      map[*Switchboard]struct{}{},
+	}
+	c.machineGUID = cfg.MachineGUID
+	if c.machineGUID == "" {
+		c.machineGUID = newMachineGUID()
 	}
 	if cfg.Started != nil {
 		cfg.Started(c)

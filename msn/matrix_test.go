@@ -84,7 +84,7 @@ func waitEv[T msn.Event](t *testing.T, c *msn.Client, ok func(T) bool) T {
 }
 
 func TestVersionMatrix(t *testing.T) {
-	for v := 2; v <= 12; v++ {
+	for v := 2; v <= 18; v++ {
 		ver := fmt.Sprintf("MSNP%d", v)
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()

@@ -44,6 +44,8 @@ type Contact struct {
 	Status          Status   // FLN until presence says otherwise
 	ClientID        uint32
 	PersonalMessage string // MSNP11+
+	Network         int    // NetworkMessenger or NetworkYahoo, MSNP13+ (0 before)
+	CurrentMedia    string // "now playing", MSNP11+
 }
 
 // Group is a contact group.

@@ -2,6 +2,7 @@ package msntest
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -102,7 +103,7 @@ func (s *Server) notifyPresence(a *account, before map[*account]bool, changed bo
 		case now && (changed || !before[w]):
 			w.ns.w.sendLine(presenceLine("NLN", w.ns.ver, a))
 		case !now && before[w]:
-			w.ns.w.sendLine("FLN " + a.passport)
+			w.ns.w.sendLine(offlineLine(w.ns.ver, a.passport))
 		}
 	}
 }
@@ -112,12 +113,60 @@ func (s *Server) announce(a *account) {
 	s.notifyPresence(a, nil, true)
 }
 
-// presenceLine formats ILN/NLN for a recipient speaking version rv.
+// handle writes a contact's address for a recipient speaking version rv:
+// with its network id after it from MSNP14, before it at MSNP18.
+func handle(rv int, passport string) string {
+	switch {
+	case rv >= 18:
+		return "1:" + passport
+	case rv >= 14:
+		return passport + " 1"
+	}
+	return passport
+}
+
+// offlineLine formats FLN for a recipient speaking version rv.
+func offlineLine(rv int, passport string) string {
+	switch {
+	case rv >= 18:
+		return "FLN 1:" + passport + " 0:0"
+	case rv >= 16:
+		return "FLN " + passport + " 1 0:0"
+	case rv >= 14:
+		return "FLN " + passport + " 1 0"
+	}
+	return "FLN " + passport
+}
+
+// ubxCommand is the UBX line (without the length) about passport for a
+// recipient speaking version rv.
+func ubxCommand(rv int, passport string) string {
+	return "UBX " + handle(rv, passport)
+}
+
+// capsFor writes a client id for a recipient speaking version rv: with
+// the extended capabilities from MSNP16 on, without them before.
+func capsFor(rv int, id string) string {
+	caps, ex, found := strings.Cut(id, ":")
+	if rv < 16 {
+		return caps
+	}
+	if !found {
+		ex = "0"
+	}
+	return caps + ":" + ex
+}
+
+// presenceLine formats ILN/NLN for a recipient speaking version rv. At
+// MSNP18, which has no ILN, the initial presence is "NLN" too.
 func presenceLine(prefix string, rv int, a *account) string {
 	n := a.ns
-	line := prefix + " " + string(n.status) + " " + a.passport + " " + msn.QuoteName(a.name)
+	if rv >= 18 && strings.HasPrefix(prefix, "ILN") {
+		prefix = "NLN"
+	}
+	line := prefix + " " + string(n.status) + " " + handle(rv, a.passport) + " " + msn.QuoteName(a.name)
 	if rv >= 8 {
-		line += " " + n.clientID
+		line += " " + capsFor(rv, n.clientID)
 	}
 	if rv >= 9 {
 		line += " " + n.msnobj
@@ -176,7 +225,7 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 		case now && !before:
 			t.ns.w.sendLine(presenceLine("NLN", t.ns.ver, owner))
 		case !now && before:
-			t.ns.w.sendLine("FLN " + owner.passport)
+			t.ns.w.sendLine(offlineLine(t.ns.ver, owner.passport))
 		}
 	}
 	return added, removed
