@@ -165,7 +165,7 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 	c.groups = nil
 	for _, g := range groups {
 		if g.ID != "" {
-			c.groups = append(c.groups, Group{ID: g.ID, Name: g.Name})
+			c.groups = append(c.groups, Group(g))
 		}
 	}
 	for _, ac := range contacts {
