@@ -267,7 +267,7 @@ func TestMatrixDispatch(t *testing.T) {
 
 // Contact management and authorization against the server.
 func TestMatrixContacts(t *testing.T) {
-	for _, ver := range []string{"MSNP7", "MSNP9", "MSNP10", "MSNP12"} {
+	for _, ver := range []string{"MSNP7", "MSNP9", "MSNP10", "MSNP12", "MSNP13", "MSNP15", "MSNP18"} {
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, msntest.Options{})
@@ -309,6 +309,15 @@ func TestMatrixContacts(t *testing.T) {
 			if ct, _ := alice.Contact("dave@example.com"); ct.Lists&msn.ForwardList != 0 {
 				t.Errorf("after remove: client lists = %d", ct.Lists)
 			}
+
+			// Dave takes alice off his list: she is told (REM 0 RL, or
+			// RML 0 at MSNP13+).
+			if err := dave.RemoveContact(ctx, "alice@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			waitEv(t, alice, func(e msn.ContactListChanged) bool {
+				return e.Contact.Passport == "dave@example.com" && e.Removed&msn.ReverseList != 0
+			})
 		})
 	}
 }
@@ -403,4 +412,30 @@ func call(t *testing.T, ctx context.Context, from, to *msn.Client, passport stri
 		t.Fatal(o.err)
 	}
 	return o.sb, toSB, inv
+}
+
+// At MSNP13+ the address book refuses an unknown address with a fault,
+// and a stale ticket is renewed (RST again) instead of failing the change.
+func TestMatrixAddressBookErrorsAndTickets(t *testing.T) {
+	for _, ver := range []string{"MSNP13", "MSNP15", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			if err := srv.AddAccount("dave@example.com", "secret123", "Dave"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			if err := alice.AddContact(ctx, "nobody@example.com"); !errors.Is(err, msn.ErrSOAP) {
+				t.Errorf("adding an unknown address: err = %v, want ErrSOAP", err)
+			}
+			srv.ExpireTickets()
+			if err := alice.AddContact(ctx, "dave@example.com"); err != nil {
+				t.Fatalf("adding with expired tickets: %v", err)
+			}
+			if l := srv.Lists("alice@example.com", "dave@example.com"); l&(msn.ForwardList|msn.AllowList) != msn.ForwardList|msn.AllowList {
+				t.Errorf("server lists = %d", l)
+			}
+		})
+	}
 }

@@ -47,6 +47,8 @@ func (c *Client) handleNS(cmd *Command) {
 		c.onADC(cmd)
 	case "REM":
 		c.onREM(cmd)
+	case "ADL", "RML":
+		c.onML(cmd)
 	case "RNG":
 		c.onRNG(cmd)
 	case "CHL":

@@ -45,7 +45,8 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 256<<10))
 	var req abRequest
-	if err := xml.Unmarshal(body, &req); err != nil || len(req.Body.Ops) == 0 {
+	var change abChange
+	if err := xml.Unmarshal(body, &req); err != nil || len(req.Body.Ops) == 0 || xml.Unmarshal(body, &change) != nil {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
@@ -75,8 +76,10 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 		s.writeContacts(&b, a)
 		b.WriteString("</Contacts><Ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</Ab>\n</ABFindContactsPagedResult>\n</ABFindContactsPagedResponse>\n")
 	default:
-		writeXML(w, http.StatusInternalServerError, strings.Replace(injectedFault, "Fault injected by the test", "Unsupported action "+xmlText(action), 1))
-		return
+		if fault := s.abApply(&b, a, action, &change); fault != "" {
+			writeXML(w, http.StatusInternalServerError, fault)
+			return
+		}
 	}
 	b.WriteString(abEnvelopeTail)
 	writeXML(w, http.StatusOK, b.String())

@@ -49,7 +49,13 @@ func (n *nsConn) adl(cmd *msn.Command) bool {
 				return true
 			}
 			if cmd.Name == "ADL" {
+				had := a.lists(passport)
 				s.changeLists(a, passport, msn.Lists(bits), 0, trid)
+				// A forward-list ADL of a contact ABContactAdd already
+				// added still gets the contact's presence, with its trid.
+				if t := s.accounts[key(passport)]; bits&int(msn.ForwardList) != 0 && had&msn.ForwardList != 0 && visible(t, a) {
+					n.reply(presenceLine("ILN "+trid, n.ver, t))
+				}
 			} else {
 				s.changeLists(a, passport, 0, msn.Lists(bits))
 			}

@@ -175,7 +175,8 @@ func presenceLine(prefix string, rv int, a *account) string {
 }
 
 // changeLists applies a list change of owner about contact and tells
-// everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL, and sees
+// everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL (MSNP13+:
+// "ADL 0" or "RML 0" with l="8", and NOT), and sees
 // owner appear or disappear when blocking changed. When owner just put an
 // online contact on its forward list, owner gets ILN (with trid) or, for a
 // change not made by owner's client (trid ""), NLN.
@@ -193,10 +194,13 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	if added&msn.ForwardList != 0 {
 		t.setLists(owner.passport, msn.ReverseList, 0)
 		if t.ns != nil {
-			if t.ns.ver < 10 {
+			switch {
+			case t.ns.ver >= 13:
+				s.sendListNotice(t, owner, true)
+			case t.ns.ver < 10:
 				t.ns.ser++
 				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + msn.QuoteName(owner.name))
-			} else {
+			default:
 				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
 			}
 		}
@@ -211,10 +215,13 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	if removed&msn.ForwardList != 0 {
 		t.setLists(owner.passport, 0, msn.ReverseList)
 		if t.ns != nil {
-			if t.ns.ver < 10 {
+			switch {
+			case t.ns.ver >= 13:
+				s.sendListNotice(t, owner, false)
+			case t.ns.ver < 10:
 				t.ns.ser++
 				t.ns.w.sendLine("REM 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport)
-			} else {
+			default:
 				t.ns.w.sendLine("REM 0 RL " + owner.passport)
 			}
 		}

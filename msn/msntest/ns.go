@@ -153,12 +153,22 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 		n.prp(cmd)
 	case "UUX":
 		n.uux(cmd)
-	case "ADD":
-		n.add(cmd)
-	case "ADC":
-		n.adc(cmd)
-	case "REM":
-		n.rem(cmd)
+	case "ADD", "ADC", "REM":
+		if n.ver >= 13 {
+			// The lists live in the address book from MSNP13: changes
+			// go through its web services and ADL/RML, as SYN does
+			// not exist any more (502).
+			n.err(502, trid)
+			return true
+		}
+		switch cmd.Name {
+		case "ADD":
+			n.add(cmd)
+		case "ADC":
+			n.adc(cmd)
+		default:
+			n.rem(cmd)
+		}
 	case "BLP":
 		n.blp(cmd)
 	case "GTC":
