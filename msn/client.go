@@ -28,8 +28,11 @@ type Config struct {
 	// "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}"; a random one per Login when
 	// empty. Logins with the same GUID replace each other.
 	MachineGUID string
-	Passport    string
-	Password    string // never logged
+	// EndpointName is the name the user's other endpoints show for this
+	// one at MSNP16 and later (EpName); default "msn2irc".
+	EndpointName string
+	Passport     string
+	Password     string // never logged
 
 	HTTPClient     *http.Client  // for Passport; http.DefaultClient-like with timeouts when nil
 	DialTimeout    time.Duration // default 10s
@@ -76,6 +79,9 @@ func (cfg Config) withDefaults() Config {
 	positiveOr(&cfg.PingInterval, 45*time.Second)
 	positiveOr(&cfg.PingTimeout, 30*time.Second)
 	positiveOr(&cfg.SwitchboardIdleTimeout, 5*time.Minute)
+	if cfg.EndpointName == "" {
+		cfg.EndpointName = "msn2irc"
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: passportTransport()}
 	}
@@ -164,8 +170,11 @@ type Client struct {
 	closing      bool // Close was called
 	outReason    DisconnectReason
 	gotOUT       bool
-	tickets      *tickets // Passport tickets of the web services, MSNP13+
-	machineGUID  string   // sent at MSNP16+
+	tickets      *tickets   // Passport tickets of the web services, MSNP13+
+	machineGUID  string     // sent at MSNP16+
+	endpoints    []Endpoint // the user's own, MSNP16+ (endpoints.go)
+	ownPSM       string     // personal message as last set (UUX)
+	ownMedia     string     // current media as last set (UUX)
 
 	closeOnce sync.Once
 }

@@ -51,6 +51,9 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	if err := c.SetStatus(ctx, initial); err != nil {
 		return fmt.Errorf("msn: login: going online: %w", err)
 	}
+	if err := c.announceEndpoint(ctx, initial); err != nil {
+		c.log.Debug("msn: login: announcing the endpoint", "err", err)
+	}
 	c.mu.Lock()
 	l := c.ns
 	c.mu.Unlock()

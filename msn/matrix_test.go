@@ -439,3 +439,43 @@ func TestMatrixAddressBookErrorsAndTickets(t *testing.T) {
 		})
 	}
 }
+
+// Personal message and current media at MSNP11+ (UUX/UBX), and the
+// endpoints of MSNP16+: a contact's in its record, the user's own in
+// OwnEndpointsChanged.
+func TestMatrixPresenceData(t *testing.T) {
+	for _, ver := range []string{"MSNP12", "MSNP13", "MSNP15", "MSNP16", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			bob := login(t, srv, "bob@example.com", ver)
+			if err := bob.SetPersonalMessage(ctx, "listening"); err != nil {
+				t.Fatal(err)
+			}
+			song := msn.Media{Artist: "Daft Punk", Title: "One More Time"}
+			if err := bob.SetCurrentMedia(ctx, song); err != nil {
+				t.Fatal(err)
+			}
+			ev := waitEv(t, alice, func(e msn.PersonalMessageChanged) bool {
+				return e.Passport == "bob@example.com" && e.Media != ""
+			})
+			if m, ok := msn.ParseMedia(ev.Media); !ok || m != song || ev.Message != "listening" {
+				t.Errorf("alice got %+v (media %+v, %v)", ev, m, ok)
+			}
+			if ver < "MSNP16" {
+				return
+			}
+			ct, _ := alice.Contact("bob@example.com")
+			guid := strings.ToLower(bob.MachineGUID())
+			if len(ct.Endpoints) != 1 || ct.Endpoints[0].GUID != guid || ct.Endpoints[0].Name != "" {
+				t.Errorf("bob's endpoints as alice sees them = %+v, want %s without a name", ct.Endpoints, guid)
+			}
+			own := waitEv(t, bob, func(e msn.OwnEndpointsChanged) bool { return len(e.Endpoints) == 1 && e.Endpoints[0].Name != "" })
+			if own.Endpoints[0].GUID != guid || own.Endpoints[0].Name != "msn2irc" || own.Endpoints[0].Status != msn.StatusOnline {
+				t.Errorf("bob's own endpoints = %+v", own.Endpoints)
+			}
+		})
+	}
+}

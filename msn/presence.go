@@ -120,6 +120,7 @@ func (c *Client) onUBX(cmd *Command) {
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
+	c.onEndpoints(ev.Passport, cmd.Payload)
 	c.events.push(ev)
 }
 
@@ -224,23 +225,11 @@ func (c *Client) SetFriendlyName(ctx context.Context, name string) error {
 	return nil
 }
 
-// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported before).
+// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported
+// before); the current media stays.
 func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
-	if c.Version() < 11 {
-		return fmt.Errorf("msn: set personal message: %w", ErrUnsupported)
-	}
-	text = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(text, "\uFFFD"))
-	payload := []byte("<Data><PSM>" + xmlEscape(text) + "</PSM><CurrentMedia></CurrentMedia></Data>")
-	if len(payload) > 4096 {
-		return fmt.Errorf("msn: set personal message: %w: %d bytes", ErrPayloadTooLong, len(payload))
-	}
-	if _, err := c.request(ctx, "UUX", nil, payload); err != nil {
-		return fmt.Errorf("msn: set personal message: %w", err)
-	}
-	return nil
+	c.mu.Lock()
+	media := c.ownMedia
+	c.mu.Unlock()
+	return c.sendUUX(ctx, "set personal message", cleanPSMText(text), media)
 }

@@ -45,7 +45,10 @@ type Contact struct {
 	ClientID        uint32
 	PersonalMessage string // MSNP11+
 	Network         int    // NetworkMessenger or NetworkYahoo, MSNP13+ (0 before)
-	CurrentMedia    string // "now playing", MSNP11+
+	CurrentMedia    string // "now playing", MSNP11+ (see ParseMedia)
+	// Endpoints are where the contact is signed in, MSNP16+: replaced,
+	// never changed in place.
+	Endpoints []Endpoint
 }
 
 // Group is a contact group.

@@ -45,9 +45,10 @@ type nsConn struct {
 	status   msn.Status
 	clientID string
 	msnobj   string
-	chl      string // outstanding challenge
-	nonce    string // of "USR t SSO S MBI_KEY_OLD", MSNP15+
-	guid     string // machine GUID of USR SSO S, MSNP16+, lower case
+	chl      string   // outstanding challenge
+	nonce    string   // of "USR t SSO S MBI_KEY_OLD", MSNP15+
+	guid     string   // machine GUID of USR SSO S, MSNP16+, lower case
+	ep       endpoint // what UUX said of this endpoint, MSNP16+ (ubx.go)
 }
 
 func (s *Server) serveNS(w *wire, c net.Conn) {
@@ -403,7 +404,7 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 			b = append(b, presenceLine("ILN "+trid, n.ver, c)...)
 			b = append(b, '\r', '\n')
 			if n.ver >= 11 {
-				b = appendPayload(b, ubxCommand(n.ver, c.passport), c.psm)
+				b = appendPayload(b, ubxCommand(n.ver, c.passport), ubxPayload(n.ver, c, false))
 			}
 		}
 		if n.ver >= 11 {
@@ -509,16 +510,19 @@ func (n *nsConn) uux(cmd *msn.Command) {
 	if n.ver < 11 || cmd.Payload == nil {
 		return
 	}
-	a.psm = append([]byte(nil), cmd.Payload...)
-	if len(a.psm) == 0 {
-		a.psm = defaultPSM
+	if n.ver < 16 || n.takeUUX(cmd.Payload) {
+		a.psm = append([]byte(nil), cmd.Payload...)
+		if len(a.psm) == 0 {
+			a.psm = defaultPSM
+		}
 	}
 	n.reply("UUX " + cmd.Param(0) + " 0")
 	for _, w := range s.watchers(a) {
 		if w.watching() && w.ns.ver >= 11 && visible(a, w) {
-			w.ns.w.sendPayload(ubxCommand(w.ns.ver, a.passport), a.psm)
+			w.ns.w.sendPayload(ubxCommand(w.ns.ver, a.passport), ubxPayload(w.ns.ver, a, false))
 		}
 	}
+	s.tellOwnEndpoints(a)
 }
 
 // checkAdd validates adding contact to list l; 0 means it may proceed.
