@@ -223,9 +223,9 @@ func (w *qryWatcher) Handle(_ context.Context, r slog.Record) error {
 }
 
 // CHL (a server option; Escargot sends none) is answered with the right
-// QRY for each version from MSNP6.
+// QRY for each version from MSNP6, with the product id of the version.
 func TestMatrixChallenges(t *testing.T) {
-	for v := 6; v <= 12; v++ {
+	for v := 6; v <= 18; v++ {
 		ver := fmt.Sprintf("MSNP%d", v)
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()
@@ -476,6 +476,62 @@ func TestMatrixPresenceData(t *testing.T) {
 			if own.Endpoints[0].GUID != guid || own.Endpoints[0].Name != "msn2irc" || own.Endpoints[0].Status != msn.StatusOnline {
 				t.Errorf("bob's own endpoints = %+v", own.Endpoints)
 			}
+		})
+	}
+}
+
+// Switchboards at MSNP16+: each side signs in as "address;{guid}", the
+// server names each participant twice (with and without the GUID) and
+// tells the joiner of its own join; each participant is reported once,
+// with its endpoint, and leaves once.
+func TestMatrixSwitchboardEndpoints(t *testing.T) {
+	for _, vers := range [][2]string{{"MSNP16", "MSNP16"}, {"MSNP18", "MSNP18"}, {"MSNP18", "MSNP15"}} {
+		t.Run(vers[0]+"-"+vers[1], func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", vers[0])
+			bob := login(t, srv, "bob@example.com", vers[1])
+			asb, bsb, _ := call(t, ctx, alice, bob, "bob@example.com")
+			if err := asb.SendText(ctx, "hello", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			// Bob's events up to the message: alice joined once.
+			var joins []msn.ParticipantJoined
+			for done := false; !done; {
+				select {
+				case e := <-bob.Events():
+					switch e := e.(type) {
+					case msn.ParticipantJoined:
+						joins = append(joins, e)
+					case msn.MessageReceived:
+						done = e.Text == "hello"
+					}
+				case <-time.After(matrixTimeout):
+					t.Fatal("bob got no message")
+				}
+			}
+			if p := fmt.Sprint(asb.Participants(), bsb.Participants()); p != "[bob@example.com] [alice@example.com]" {
+				t.Errorf("participants = %s", p)
+			}
+			// The GUID is told to recipients at MSNP16+ only.
+			wantEndpoint := func(c, viewer *msn.Client) string {
+				if c.Version() >= 16 && viewer.Version() >= 16 {
+					return strings.ToLower(c.MachineGUID())
+				}
+				return ""
+			}
+			if len(joins) != 1 || joins[0].Passport != "alice@example.com" || joins[0].Endpoint != wantEndpoint(alice, bob) || joins[0].OwnEndpoint || !joins[0].Initial {
+				t.Errorf("bob's joins = %+v", joins)
+			}
+			if err := bsb.Close(); err != nil {
+				t.Fatal(err)
+			}
+			left := waitEv(t, alice, func(e msn.ParticipantLeft) bool { return e.Switchboard == asb })
+			if left.Passport != "bob@example.com" || left.Endpoint != wantEndpoint(bob, alice) {
+				t.Errorf("left = %+v", left)
+			}
+			waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb && e.Err == nil })
 		})
 	}
 }

@@ -434,7 +434,7 @@ func (n *nsConn) xfr(cmd *msn.Command) {
 		return
 	}
 	ck := s.newCookie(n.acct.passport, "")
-	n.reply("XFR " + trid + " SB " + s.SBAddr() + " CKI " + ck)
+	n.reply("XFR " + trid + " SB " + s.SBAddr() + " CKI " + ck + serverSuffix(n.ver, "messenger.msn.com"))
 }
 
 func (n *nsConn) rename(name string) bool {
