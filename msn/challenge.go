@@ -12,6 +12,12 @@ const (
 	chlKeyLegacy = "Q1P7W2E4J9R8U3S5"
 	chlID11      = "PROD0090YUAUV{2B" // MSNP11-12 (MSN 7.0)
 	chlKey11     = "YMM8C_H7KCQ2S_KL"
+	chlID13      = "PROD01065C%ZFN6F" // MSNP13-14 (WLM 8.0)
+	chlKey13     = "O4BG@C7BWLYQX?5G"
+	chlID15      = "PROD0119GSJUC$18" // MSNP15 (WLM 8.5)
+	chlKey15     = "ILTXC!4IXB5FB*PX"
+	chlID18      = "PROD0120PW!CCV9@" // MSNP16-18 (WLM 2009)
+	chlKey18     = "C1BX{V4W}Q3*10SM"
 )
 
 // md5Hex returns the lowercase hex MD5 of the concatenated strings.
@@ -30,7 +36,14 @@ func MD5LoginResponse(salt, password string) string { return md5Hex(salt, passwo
 // ChallengeResponse returns the product id this client answers "CHL 0
 // challenge" with at protocol version v, and the 32-character answer.
 func ChallengeResponse(v int, challenge string) (id, answer string) {
-	if v >= 11 {
+	switch {
+	case v >= 16:
+		return chlID18, MSNP11Challenge(challenge, chlID18, chlKey18)
+	case v == 15:
+		return chlID15, MSNP11Challenge(challenge, chlID15, chlKey15)
+	case v >= 13:
+		return chlID13, MSNP11Challenge(challenge, chlID13, chlKey13)
+	case v >= 11:
 		return chlID11, MSNP11Challenge(challenge, chlID11, chlKey11)
 	}
 	return chlIDLegacy, LegacyChallenge(challenge, chlKeyLegacy)

@@ -20,8 +20,19 @@ type Config struct {
 	Versions []string // offered in VER, best first; DefaultVersions when empty
 	NexusURL string   // Passport 1.4 nexus (TWN, MSNP8+)
 	LoginURL string   // overrides the DALogin URL the nexus gives, when set
-	Passport string
-	Password string // never logged
+	// SOAPURL is the base of the Passport RST and address book services
+	// of MSNP13 and later, e.g. http://127.0.0.1:8081; when empty, the
+	// scheme and host of NexusURL.
+	SOAPURL string
+	// MachineGUID identifies this endpoint at MSNP16 and later, as
+	// "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}"; a random one per Login when
+	// empty. Logins with the same GUID replace each other.
+	MachineGUID string
+	// EndpointName is the name the user's other endpoints show for this
+	// one at MSNP16 and later (EpName); default "msn2irc".
+	EndpointName string
+	Passport     string
+	Password     string // never logged
 
 	HTTPClient     *http.Client  // for Passport; http.DefaultClient-like with timeouts when nil
 	DialTimeout    time.Duration // default 10s
@@ -71,6 +82,9 @@ func (cfg Config) withDefaults() Config {
 	positiveOr(&cfg.PingInterval, 45*time.Second)
 	positiveOr(&cfg.PingTimeout, 30*time.Second)
 	positiveOr(&cfg.SwitchboardIdleTimeout, 5*time.Minute)
+	if cfg.EndpointName == "" {
+		cfg.EndpointName = "msn2irc"
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: cfg.RequestTimeout, Transport: passportTransport()}
 	}
@@ -96,6 +110,7 @@ func (cfg Config) LogValue() slog.Value {
 		slog.Any("versions", cfg.Versions),
 		slog.String("nexus_url", cfg.NexusURL),
 		slog.String("login_url", cfg.LoginURL),
+		slog.String("soap_url", cfg.SOAPURL),
 		slog.String("passport", cfg.Passport),
 		slog.Bool("password_set", cfg.Password != ""),
 	)
@@ -158,6 +173,11 @@ type Client struct {
 	closing      bool // Close was called
 	outReason    DisconnectReason
 	gotOUT       bool
+	tickets      *tickets   // Passport tickets of the web services, MSNP13+
+	machineGUID  string     // sent at MSNP16+
+	endpoints    []Endpoint // the user's own, MSNP16+ (endpoints.go)
+	ownPSM       string     // personal message as last set (UUX)
+	ownMedia     string     // current media as last set (UUX)
 
 	closeOnce sync.Once
 }
@@ -186,6 +206,10 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		status:   StatusOffline,
 		contacts: map[string]*Contact{},
 		sbs:      map[*Switchboard]struct{}{},
+	}
+	c.machineGUID = cfg.MachineGUID
+	if c.machineGUID == "" {
+		c.machineGUID = newMachineGUID()
 	}
 	if cfg.Started != nil {
 		cfg.Started(c)

@@ -75,8 +75,10 @@ func (c *Command) IsError() bool {
 // last parameter. Servers and clients use different sets.
 type PayloadSet map[string]bool
 
-// ServerPayloads are the commands a server sends with a payload (MSNP2-12).
-var ServerPayloads = PayloadSet{"MSG": true, "IPG": true, "NOT": true, "UBX": true, "GCF": true}
+// ServerPayloads are the commands a server sends with a payload. ADL, RML
+// and FQY (MSNP13+) carry one unless they are an "OK" answer.
+var ServerPayloads = PayloadSet{"MSG": true, "IPG": true, "NOT": true, "UBX": true, "GCF": true,
+	"ADL": true, "RML": true, "FQY": true}
 
 // ClientPayloads are the commands a client sends with a payload; Escargot's
 // parser treats exactly these as payload commands.
@@ -113,7 +115,8 @@ func (r *Reader) ReadCommand() (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.payloads[cmd.Name] && !(cmd.Name == "QRY" && len(cmd.Params) < 3) && !(cmd.Name == "UUX" && len(cmd.Params) < 2) {
+	if r.payloads[cmd.Name] && !(cmd.Name == "QRY" && len(cmd.Params) < 3) && !(cmd.Name == "UUX" && len(cmd.Params) < 2) &&
+		!((cmd.Name == "ADL" || cmd.Name == "RML") && cmd.Param(len(cmd.Params)-1) == "OK") {
 		n, err := payloadLength(cmd)
 		if err != nil {
 			return nil, err

@@ -113,13 +113,21 @@ type ParticipantJoined struct {
 	Passport     string
 	FriendlyName string
 	Initial      bool
+	// Endpoint is the GUID of the endpoint that joined (MSNP16+), lower
+	// case in braces; "" when the server did not say.
+	Endpoint string
+	// OwnEndpoint reports another endpoint of the user's own account
+	// (MSNP16+): it is not a participant (see Switchboard.Participants).
+	OwnEndpoint bool
 }
 
 // ParticipantLeft reports BYE.
 type ParticipantLeft struct {
 	Switchboard *Switchboard
 	Passport    string
-	Idle        bool // "BYE x 1": the session timed out
+	Idle        bool   // "BYE x 1": the session timed out
+	Endpoint    string // as in ParticipantJoined
+	OwnEndpoint bool   // as in ParticipantJoined
 }
 
 // SwitchboardClosed reports that a switchboard connection ended. Messages

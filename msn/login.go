@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// maxVersion is the highest protocol version the client speaks.
+const maxVersion = 18
+
 // maxRedirects bounds the XFR NS referrals followed during login.
 const maxRedirects = 5
 
@@ -38,11 +41,18 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 		<-l.done
 		addr = next
 	}
-	if err := c.syncList(ctx); err != nil {
+	sync := c.syncList
+	if c.Version() >= 13 {
+		sync = c.syncAddressBook
+	}
+	if err := sync(ctx); err != nil {
 		return err
 	}
 	if err := c.SetStatus(ctx, initial); err != nil {
 		return fmt.Errorf("msn: login: going online: %w", err)
+	}
+	if err := c.announceEndpoint(ctx, initial); err != nil {
+		c.log.Debug("msn: login: announcing the endpoint", "err", err)
 	}
 	c.mu.Lock()
 	l := c.ns
@@ -105,8 +115,11 @@ func (c *Client) handshake(ctx context.Context, l *link) (string, error) {
 			return redirectAddr(r)
 		}
 	}
-	if v <= 7 {
+	switch {
+	case v <= 7:
 		return c.loginMD5(ctx, l)
+	case v >= 15:
+		return c.loginSSO(ctx, l)
 	}
 	return c.loginTWN(ctx, l)
 }
@@ -130,7 +143,7 @@ func pickedVersion(r *Command, offered []string) (int, error) {
 				found = true
 			}
 		}
-		if !found || n < 2 || n > 12 {
+		if !found || n < 2 || n > maxVersion {
 			return 0, fmt.Errorf("%w: server picked %s", ErrNoVersion, p)
 		}
 		return n, nil
@@ -197,8 +210,17 @@ func (c *Client) loginTWN(ctx context.Context, l *link) (string, error) {
 	if r.Param(1) != "TWN" || r.Param(2) != "S" || r.Param(3) == "" {
 		return "", fmt.Errorf("msn: login: unexpected %q", r.String())
 	}
-	ticket, err := c.passportTicket(ctx, r.Param(3))
-	if err != nil {
+	var ticket string
+	if c.version >= 13 {
+		// MSNP13/14: the RST service, whose tickets the address book
+		// services need too.
+		t, err := c.requestTickets(ctx)
+		if err != nil {
+			return "", err
+		}
+		c.setTickets(t)
+		ticket = t.byDomain[domainMessenger]
+	} else if ticket, err = c.passportTicket(ctx, r.Param(3)); err != nil {
 		return "", err
 	}
 	r, err = l.request(ctx, rt, "USR", []string{"TWN", "S", ticketParam(ticket)}, nil)
@@ -207,6 +229,62 @@ func (c *Client) loginTWN(ctx context.Context, l *link) (string, error) {
 	}
 	return "", c.loggedInAs(r)
 }
+
+// loginSSO signs in with SSO (MSNP15 and later): USR SSO I, the RST
+// service, then USR SSO S with the messenger ticket, the answer to the
+// server's nonce and, from MSNP16 on, the machine GUID.
+func (c *Client) loginSSO(ctx context.Context, l *link) (string, error) {
+	rt := c.cfg.RequestTimeout
+	r, err := l.request(ctx, rt, "USR", []string{"SSO", "I", c.cfg.Passport}, nil, "XFR")
+	if err != nil {
+		return "", authErr(err)
+	}
+	if r.Name == "XFR" {
+		return redirectAddr(r)
+	}
+	if r.Param(1) != "SSO" || r.Param(2) != "S" || r.Param(3) != "MBI_KEY_OLD" || r.Param(4) == "" {
+		return "", fmt.Errorf("msn: login: unexpected %q", r.String())
+	}
+	nonce := r.Param(4)
+	t, err := c.requestTickets(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.setTickets(t)
+	answer, err := ssoAnswer(t.secret, nonce, nil)
+	if err != nil {
+		return "", fmt.Errorf("msn: login: %w", err)
+	}
+	params := []string{"SSO", "S", t.byDomain[domainMessenger], answer}
+	if c.version >= 16 {
+		params = append(params, c.MachineGUID())
+	}
+	r, err = l.request(ctx, rt, "USR", params, nil)
+	if err != nil {
+		return "", authErr(err)
+	}
+	return "", c.loggedInAs(r)
+}
+
+func (c *Client) setTickets(t *tickets) {
+	c.mu.Lock()
+	c.tickets = t
+	c.mu.Unlock()
+}
+
+// ticket returns the Passport ticket for the service at domain (MSNP13+).
+func (c *Client) ticket(domain string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tickets == nil {
+		return ""
+	}
+	return c.tickets.byDomain[domain]
+}
+
+// MachineGUID returns the GUID that identifies this endpoint at MSNP16
+// and later: Config.MachineGUID, or the random one drawn at Login.
+func (c *Client) MachineGUID() string { return c.machineGUID }
 
 // ticketParam renders a Passport ticket as real clients send it: "t=...&p=...".
 // Escargot strips the "t=" and keeps the token.

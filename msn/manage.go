@@ -87,6 +87,12 @@ func (c *Client) AddContact(ctx context.Context, passport string) error {
 	if err := checkPassport(passport); err != nil {
 		return fmt.Errorf("msn: add contact: %w", err)
 	}
+	if c.Version() >= 13 {
+		if err := c.abAddContact(ctx, passport); err != nil {
+			return fmt.Errorf("msn: add contact: %w", err)
+		}
+		return nil
+	}
 	lists, _, _ := c.listsOf(passport)
 	if lists&ForwardList == 0 {
 		if err := c.addTo(ctx, ForwardList, passport); err != nil {
@@ -105,6 +111,12 @@ func (c *Client) AddContact(ctx context.Context, passport string) error {
 func (c *Client) RemoveContact(ctx context.Context, passport string) error {
 	if err := checkPassport(passport); err != nil {
 		return fmt.Errorf("msn: remove contact: %w", err)
+	}
+	if c.Version() >= 13 {
+		if err := c.abRemoveContact(ctx, passport); err != nil {
+			return fmt.Errorf("msn: remove contact: %w", err)
+		}
+		return nil
 	}
 	if err := c.removeFrom(ctx, ForwardList, passport); err != nil {
 		return fmt.Errorf("msn: remove contact: %w", err)
@@ -128,6 +140,12 @@ func (c *Client) move(ctx context.Context, op, passport string, from, to Lists) 
 	if err := checkPassport(passport); err != nil {
 		return fmt.Errorf("msn: %s: %w", op, err)
 	}
+	if c.Version() >= 13 {
+		if err := c.abMove(ctx, passport, from, to); err != nil {
+			return fmt.Errorf("msn: %s: %w", op, err)
+		}
+		return nil
+	}
 	lists, _, _ := c.listsOf(passport)
 	if lists&from != 0 {
 		if err := c.removeFrom(ctx, from, passport); err != nil {
@@ -144,6 +162,15 @@ func (c *Client) move(ctx context.Context, op, passport string, from, to Lists) 
 
 // AcceptAuthorization answers someone who added the user: allow list and forward list.
 func (c *Client) AcceptAuthorization(ctx context.Context, passport string) error {
+	if c.Version() >= 13 {
+		if err := checkPassport(passport); err != nil {
+			return fmt.Errorf("msn: accept: %w", err)
+		}
+		if err := c.abAccept(ctx, passport); err != nil {
+			return fmt.Errorf("msn: accept: %w", err)
+		}
+		return nil
+	}
 	if err := c.Allow(ctx, passport); err != nil {
 		return fmt.Errorf("msn: accept: %w", err)
 	}
@@ -157,6 +184,15 @@ func (c *Client) AcceptAuthorization(ctx context.Context, passport string) error
 
 // DenyAuthorization answers someone who added the user: block list.
 func (c *Client) DenyAuthorization(ctx context.Context, passport string) error {
+	if c.Version() >= 13 {
+		if err := checkPassport(passport); err != nil {
+			return fmt.Errorf("msn: deny: %w", err)
+		}
+		if err := c.abDeny(ctx, passport); err != nil {
+			return fmt.Errorf("msn: deny: %w", err)
+		}
+		return nil
+	}
 	if err := c.Block(ctx, passport); err != nil {
 		return fmt.Errorf("msn: deny: %w", err)
 	}

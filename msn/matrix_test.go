@@ -84,7 +84,7 @@ func waitEv[T msn.Event](t *testing.T, c *msn.Client, ok func(T) bool) T {
 }
 
 func TestVersionMatrix(t *testing.T) {
-	for v := 2; v <= 12; v++ {
+	for v := 2; v <= 18; v++ {
 		ver := fmt.Sprintf("MSNP%d", v)
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()
@@ -223,9 +223,9 @@ func (w *qryWatcher) Handle(_ context.Context, r slog.Record) error {
 }
 
 // CHL (a server option; Escargot sends none) is answered with the right
-// QRY for each version from MSNP6.
+// QRY for each version from MSNP6, with the product id of the version.
 func TestMatrixChallenges(t *testing.T) {
-	for v := 6; v <= 12; v++ {
+	for v := 6; v <= 18; v++ {
 		ver := fmt.Sprintf("MSNP%d", v)
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()
@@ -267,7 +267,7 @@ func TestMatrixDispatch(t *testing.T) {
 
 // Contact management and authorization against the server.
 func TestMatrixContacts(t *testing.T) {
-	for _, ver := range []string{"MSNP7", "MSNP9", "MSNP10", "MSNP12"} {
+	for _, ver := range []string{"MSNP7", "MSNP9", "MSNP10", "MSNP12", "MSNP13", "MSNP15", "MSNP18"} {
 		t.Run(ver, func(t *testing.T) {
 			t.Parallel()
 			srv := newServer(t, msntest.Options{})
@@ -309,6 +309,15 @@ func TestMatrixContacts(t *testing.T) {
 			if ct, _ := alice.Contact("dave@example.com"); ct.Lists&msn.ForwardList != 0 {
 				t.Errorf("after remove: client lists = %d", ct.Lists)
 			}
+
+			// Dave takes alice off his list: she is told (REM 0 RL, or
+			// RML 0 at MSNP13+).
+			if err := dave.RemoveContact(ctx, "alice@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			waitEv(t, alice, func(e msn.ContactListChanged) bool {
+				return e.Contact.Passport == "dave@example.com" && e.Removed&msn.ReverseList != 0
+			})
 		})
 	}
 }
@@ -403,4 +412,126 @@ func call(t *testing.T, ctx context.Context, from, to *msn.Client, passport stri
 		t.Fatal(o.err)
 	}
 	return o.sb, toSB, inv
+}
+
+// At MSNP13+ the address book refuses an unknown address with a fault,
+// and a stale ticket is renewed (RST again) instead of failing the change.
+func TestMatrixAddressBookErrorsAndTickets(t *testing.T) {
+	for _, ver := range []string{"MSNP13", "MSNP15", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			if err := srv.AddAccount("dave@example.com", "secret123", "Dave"); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			if err := alice.AddContact(ctx, "nobody@example.com"); !errors.Is(err, msn.ErrSOAP) {
+				t.Errorf("adding an unknown address: err = %v, want ErrSOAP", err)
+			}
+			srv.ExpireTickets()
+			if err := alice.AddContact(ctx, "dave@example.com"); err != nil {
+				t.Fatalf("adding with expired tickets: %v", err)
+			}
+			if l := srv.Lists("alice@example.com", "dave@example.com"); l&(msn.ForwardList|msn.AllowList) != msn.ForwardList|msn.AllowList {
+				t.Errorf("server lists = %d", l)
+			}
+		})
+	}
+}
+
+// Personal message and current media at MSNP11+ (UUX/UBX), and the
+// endpoints of MSNP16+: a contact's in its record, the user's own in
+// OwnEndpointsChanged.
+func TestMatrixPresenceData(t *testing.T) {
+	for _, ver := range []string{"MSNP12", "MSNP13", "MSNP15", "MSNP16", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			bob := login(t, srv, "bob@example.com", ver)
+			if err := bob.SetPersonalMessage(ctx, "listening"); err != nil {
+				t.Fatal(err)
+			}
+			song := msn.Media{Artist: "Daft Punk", Title: "One More Time"}
+			if err := bob.SetCurrentMedia(ctx, song); err != nil {
+				t.Fatal(err)
+			}
+			ev := waitEv(t, alice, func(e msn.PersonalMessageChanged) bool {
+				return e.Passport == "bob@example.com" && e.Media != ""
+			})
+			if m, ok := msn.ParseMedia(ev.Media); !ok || m != song || ev.Message != "listening" {
+				t.Errorf("alice got %+v (media %+v, %v)", ev, m, ok)
+			}
+			if ver < "MSNP16" {
+				return
+			}
+			ct, _ := alice.Contact("bob@example.com")
+			guid := strings.ToLower(bob.MachineGUID())
+			if len(ct.Endpoints) != 1 || ct.Endpoints[0].GUID != guid || ct.Endpoints[0].Name != "" {
+				t.Errorf("bob's endpoints as alice sees them = %+v, want %s without a name", ct.Endpoints, guid)
+			}
+			own := waitEv(t, bob, func(e msn.OwnEndpointsChanged) bool { return len(e.Endpoints) == 1 && e.Endpoints[0].Name != "" })
+			if own.Endpoints[0].GUID != guid || own.Endpoints[0].Name != "msn2irc" || own.Endpoints[0].Status != msn.StatusOnline {
+				t.Errorf("bob's own endpoints = %+v", own.Endpoints)
+			}
+		})
+	}
+}
+
+// Switchboards at MSNP16+: each side signs in as "address;{guid}", the
+// server names each participant twice (with and without the GUID) and
+// tells the joiner of its own join; each participant is reported once,
+// with its endpoint, and leaves once.
+func TestMatrixSwitchboardEndpoints(t *testing.T) {
+	for _, vers := range [][2]string{{"MSNP16", "MSNP16"}, {"MSNP18", "MSNP18"}, {"MSNP18", "MSNP15"}} {
+		t.Run(vers[0]+"-"+vers[1], func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", vers[0])
+			bob := login(t, srv, "bob@example.com", vers[1])
+			asb, bsb, _ := call(t, ctx, alice, bob, "bob@example.com")
+			if err := asb.SendText(ctx, "hello", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			// Bob's events up to the message: alice joined once.
+			var joins []msn.ParticipantJoined
+			for done := false; !done; {
+				select {
+				case e := <-bob.Events():
+					switch e := e.(type) {
+					case msn.ParticipantJoined:
+						joins = append(joins, e)
+					case msn.MessageReceived:
+						done = e.Text == "hello"
+					}
+				case <-time.After(matrixTimeout):
+					t.Fatal("bob got no message")
+				}
+			}
+			if p := fmt.Sprint(asb.Participants(), bsb.Participants()); p != "[bob@example.com] [alice@example.com]" {
+				t.Errorf("participants = %s", p)
+			}
+			// The GUID is told to recipients at MSNP16+ only.
+			wantEndpoint := func(c, viewer *msn.Client) string {
+				if c.Version() >= 16 && viewer.Version() >= 16 {
+					return strings.ToLower(c.MachineGUID())
+				}
+				return ""
+			}
+			if len(joins) != 1 || joins[0].Passport != "alice@example.com" || joins[0].Endpoint != wantEndpoint(alice, bob) || joins[0].OwnEndpoint || !joins[0].Initial {
+				t.Errorf("bob's joins = %+v", joins)
+			}
+			if err := bsb.Close(); err != nil {
+				t.Fatal(err)
+			}
+			left := waitEv(t, alice, func(e msn.ParticipantLeft) bool { return e.Switchboard == asb })
+			if left.Passport != "bob@example.com" || left.Endpoint != wantEndpoint(bob, alice) {
+				t.Errorf("left = %+v", left)
+			}
+			waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb && e.Err == nil })
+		})
+	}
 }

@@ -17,7 +17,12 @@ func (c *Client) handleNS(cmd *Command) {
 	case "ILN":
 		c.onPresence(cmd.Params[min(1, len(cmd.Params)):], true)
 	case "NLN":
-		c.onPresence(cmd.Params, false)
+		// MSNP18 has no ILN: the NLN lines before the login ends are the
+		// initial presence.
+		c.mu.Lock()
+		initial := c.version >= 18 && !c.loggedIn
+		c.mu.Unlock()
+		c.onPresence(cmd.Params, initial)
 	case "FLN":
 		c.onOffline(cmd)
 	case "UBX":
@@ -42,6 +47,8 @@ func (c *Client) handleNS(cmd *Command) {
 		c.onADC(cmd)
 	case "REM":
 		c.onREM(cmd)
+	case "ADL", "RML":
+		c.onML(cmd)
 	case "RNG":
 		c.onRNG(cmd)
 	case "CHL":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -16,8 +17,10 @@ const orgURL = "http%3A%2F%2Fmessenger%2Emsn%2Ecom"
 const checkChallenge = "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1"
 
 // CheckPassword asks Passport whether cfg's address and password are
-// right, with the Passport 1.4 step of a TWN login (MSNP8 and later): the
-// nexus unless cfg.LoginURL is set, then the login URL. It does not touch
+// right, with the Passport step of a login at the best version cfg offers:
+// the RST service under cfg.SOAPURL from MSNP13 on, else the Passport 1.4
+// step of a TWN login: the nexus unless cfg.LoginURL is set, then the
+// login URL. It does not touch
 // the notification server, so a session signed in with the account goes on
 // undisturbed. A refused password gives an error matching ErrAuthFailed;
 // any other error means Passport could not be asked.
@@ -27,10 +30,29 @@ func CheckPassword(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("msn: check password: %w", err)
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger}
+	if bestVersion(cfg.Versions) >= 13 {
+		if _, err := c.requestTickets(ctx); err != nil {
+			return fmt.Errorf("msn: check password: %w", err)
+		}
+		return nil
+	}
 	if _, err := c.passportTicket(ctx, checkChallenge); err != nil {
 		return fmt.Errorf("msn: check password: %w", err)
 	}
 	return nil
+}
+
+// bestVersion returns the highest MSNPn of versions, 0 for none.
+func bestVersion(versions []string) int {
+	best := 0
+	for _, v := range versions {
+		if len(v) > 4 && strings.EqualFold(v[:4], "MSNP") {
+			if n, err := strconv.Atoi(v[4:]); err == nil && n > best {
+				best = n
+			}
+		}
+	}
+	return best
 }
 
 // passportTicket logs in to Passport 1.4 with the challenge string of

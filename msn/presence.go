@@ -15,18 +15,58 @@ func validOwnStatus(s Status) bool {
 	return false
 }
 
+// capabilities is the client id of CHG at version v: id when set, else
+// the one Messenger sends at that version; from MSNP16 on with the
+// extended capabilities, as "caps:ex".
+func capabilities(v int, id uint32) string {
+	caps, ex := strconv.FormatUint(uint64(id), 10), "0"
+	if id == 0 {
+		switch {
+		case v >= 16:
+			caps, ex = "2789003324", "48"
+		case v == 15:
+			caps = "1986927652"
+		case v >= 13:
+			caps = "1342210080"
+		}
+	}
+	if v >= 16 {
+		return caps + ":" + ex
+	}
+	return caps
+}
+
+// splitHandle reads a contact's address as MSNP18 writes it, "1:email",
+// giving the network id (0 when absent) and the address.
+func splitHandle(h string) (int, string) {
+	if n, rest, ok := strings.Cut(h, ":"); ok && !strings.Contains(n, "@") {
+		id, err := strconv.Atoi(n)
+		if err == nil {
+			return id, rest
+		}
+	}
+	return 0, h
+}
+
 // onPresence handles "STS passport name [clientid [msnobj]]", the tail of
-// NLN, and of ILN after its TrID.
+// NLN, and of ILN after its TrID. From MSNP14 a network id follows the
+// address ("passport 1"); at MSNP18 it prefixes it ("1:passport").
 func (c *Client) onPresence(p []string, initial bool) {
 	if len(p) < 2 {
 		return
 	}
-	ev := PresenceChanged{Status: Status(p[0]), Passport: p[1], Initial: initial}
+	network, passport := splitHandle(p[1])
+	if c.Version() >= 14 && c.Version() < 18 && len(p) > 2 {
+		network, _ = strconv.Atoi(p[2])
+		p = append(p[:2:2], p[3:]...)
+	}
+	ev := PresenceChanged{Status: Status(p[0]), Passport: passport, Initial: initial}
 	if len(p) > 2 {
 		ev.FriendlyName = decodeName(p[2])
 	}
 	if len(p) > 3 {
-		if n, err := strconv.ParseUint(p[3], 10, 32); err == nil {
+		caps, _, _ := strings.Cut(p[3], ":")
+		if n, err := strconv.ParseUint(caps, 10, 32); err == nil {
 			ev.ClientID = uint32(n)
 		}
 	}
@@ -34,6 +74,9 @@ func (c *Client) onPresence(p []string, initial bool) {
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = ev.Status
 		ct.ClientID = ev.ClientID
+		if network != 0 {
+			ct.Network = network
+		}
 		if ev.FriendlyName != "" {
 			ct.FriendlyName = ev.FriendlyName
 		}
@@ -44,7 +87,8 @@ func (c *Client) onPresence(p []string, initial bool) {
 }
 
 func (c *Client) onOffline(cmd *Command) {
-	ev := PresenceChanged{Passport: cmd.Param(0), Status: StatusOffline}
+	_, passport := splitHandle(cmd.Param(0))
+	ev := PresenceChanged{Passport: passport, Status: StatusOffline}
 	if ev.Passport == "" {
 		return
 	}
@@ -57,10 +101,12 @@ func (c *Client) onOffline(cmd *Command) {
 	c.events.push(ev)
 }
 
-// onUBX handles a contact's personal message: UBX passport N + <Data> XML.
+// onUBX handles a contact's personal message: "UBX passport [network] N"
+// (MSNP18: "UBX 1:passport N") and its <Data> XML.
 func (c *Client) onUBX(cmd *Command) {
+	_, passport := splitHandle(cmd.Param(0))
 	ev := PersonalMessageChanged{
-		Passport: cmd.Param(0),
+		Passport: passport,
 		Message:  xmlUnescape(xmlElement(cmd.Payload, "PSM")),
 		Media:    xmlElement(cmd.Payload, "CurrentMedia"),
 	}
@@ -70,9 +116,11 @@ func (c *Client) onUBX(cmd *Command) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.PersonalMessage = ev.Message
+		ct.CurrentMedia = ev.Media
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
+	c.onEndpoints(ev.Passport, cmd.Payload)
 	c.events.push(ev)
 }
 
@@ -155,7 +203,7 @@ func (c *Client) SetStatus(ctx context.Context, s Status) error {
 		if c.cfg.ClientIDFor != nil {
 			id = c.cfg.ClientIDFor(v)
 		}
-		params = append(params, strconv.FormatUint(uint64(id), 10))
+		params = append(params, capabilities(v, id))
 	}
 	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
 		return fmt.Errorf("msn: set status: %w", err)
@@ -181,25 +229,13 @@ func (c *Client) SetFriendlyName(ctx context.Context, name string) error {
 	return nil
 }
 
-// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported before).
+// SetPersonalMessage sets the personal message (UUX, MSNP11+; ErrUnsupported
+// before); the current media stays.
 func (c *Client) SetPersonalMessage(ctx context.Context, text string) error {
-	if c.Version() < 11 {
-		return fmt.Errorf("msn: set personal message: %w", ErrUnsupported)
-	}
-	text = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(text, "\uFFFD"))
-	payload := []byte("<Data><PSM>" + xmlEscape(text) + "</PSM><CurrentMedia></CurrentMedia></Data>")
-	if len(payload) > 4096 {
-		return fmt.Errorf("msn: set personal message: %w: %d bytes", ErrPayloadTooLong, len(payload))
-	}
-	if _, err := c.request(ctx, "UUX", nil, payload); err != nil {
-		return fmt.Errorf("msn: set personal message: %w", err)
-	}
-	return nil
+	c.mu.Lock()
+	media := c.ownMedia
+	c.mu.Unlock()
+	return c.sendUUX(ctx, "set personal message", cleanPSMText(text), media)
 }
 
 // msncVersions are the MSNC numbers (the top four bits of a client id) of

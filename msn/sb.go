@@ -124,7 +124,7 @@ func (c *Client) OpenSwitchboard(ctx context.Context, passport string) (*Switchb
 	if err != nil {
 		return nil, fmt.Errorf("msn: open switchboard: %w", err)
 	}
-	if _, err := s.l.request(ctx, c.cfg.RequestTimeout, "USR", []string{c.Passport(), r.Param(4)}, nil); err != nil {
+	if _, err := s.l.request(ctx, c.cfg.RequestTimeout, "USR", []string{c.sbHandle(), r.Param(4)}, nil); err != nil {
 		s.abandon()
 		return nil, fmt.Errorf("msn: open switchboard: %w", err)
 	}
@@ -189,7 +189,7 @@ func (c *Client) Accept(ctx context.Context, inv Invitation) (*Switchboard, erro
 	if err != nil {
 		return nil, fmt.Errorf("msn: accept: %w", err)
 	}
-	if _, err := s.l.request(ctx, c.cfg.RequestTimeout, "ANS", []string{c.Passport(), inv.Cookie, inv.SessionID}, nil); err != nil {
+	if _, err := s.l.request(ctx, c.cfg.RequestTimeout, "ANS", []string{c.sbHandle(), inv.Cookie, inv.SessionID}, nil); err != nil {
 		s.abandon()
 		return nil, fmt.Errorf("msn: accept: %w", err)
 	}
@@ -213,15 +213,8 @@ func (s *Switchboard) handle(cmd *Command) {
 	defer c.endIfOverflowed()
 	switch cmd.Name {
 	case "IRO":
-		// IRO t i n passport name [caps]
-		p := participant{passport: cmd.Param(3), name: decodeName(cmd.Param(4))}
-		if p.passport == "" {
-			return
-		}
-		s.mu.Lock()
-		s.addLocked(p)
-		s.stash = append(s.stash, ParticipantJoined{Switchboard: s, Passport: p.passport, FriendlyName: p.name, Initial: true})
-		s.mu.Unlock()
+		// IRO t i n passport[;{guid}] name [caps]
+		s.onJoin(cmd.Param(3), cmd.Param(4), true)
 	case "ANS":
 		if cmd.Param(1) != "OK" {
 			return
@@ -235,45 +228,10 @@ func (s *Switchboard) handle(cmd *Command) {
 			c.events.push(e)
 		}
 	case "JOI":
-		p := participant{passport: cmd.Param(0), name: decodeName(cmd.Param(1))}
-		if p.passport == "" {
-			return
-		}
-		s.mu.Lock()
-		s.addLocked(p)
-		if s.outgoing {
-			s.announced = true
-		}
-		announced := s.announced
-		key := strings.ToLower(p.passport)
-		waiters := s.waiters[key]
-		delete(s.waiters, key)
-		s.mu.Unlock()
-		if announced {
-			c.events.push(ParticipantJoined{Switchboard: s, Passport: p.passport, FriendlyName: p.name})
-		}
-		for _, w := range waiters {
-			close(w)
-		}
+		// JOI passport[;{guid}] name [caps]
+		s.onJoin(cmd.Param(0), cmd.Param(1), false)
 	case "BYE":
-		passport := cmd.Param(0)
-		s.mu.Lock()
-		for i, p := range s.participants {
-			if strings.EqualFold(p.passport, passport) {
-				s.participants = append(s.participants[:i], s.participants[i+1:]...)
-				passport = p.passport
-				break
-			}
-		}
-		empty := len(s.participants) == 0
-		announced := s.announced
-		s.mu.Unlock()
-		if announced {
-			c.events.push(ParticipantLeft{Switchboard: s, Passport: passport, Idle: cmd.Param(1) == "1"})
-		}
-		if empty {
-			s.closeWith(nil) // nobody left to talk to
-		}
+		s.onBye(cmd.Param(0), cmd.Param(1) == "1")
 	case "MSG":
 		s.touch()
 		s.onMessage(cmd)

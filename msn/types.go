@@ -44,6 +44,11 @@ type Contact struct {
 	Status          Status   // FLN until presence says otherwise
 	ClientID        uint32
 	PersonalMessage string // MSNP11+
+	Network         int    // NetworkMessenger or NetworkYahoo, MSNP13+ (0 before)
+	CurrentMedia    string // "now playing", MSNP11+ (see ParseMedia)
+	// Endpoints are where the contact is signed in, MSNP16+: replaced,
+	// never changed in place.
+	Endpoints []Endpoint
 }
 
 // Group is a contact group.

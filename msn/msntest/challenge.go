@@ -16,6 +16,10 @@ var productKeys = []productKey{
 	{"PROD0038W!61ZTF9", "VT6PX?UQTM4WM%YR", 10, 10, false},
 	{"PROD0090YUAUV{2B", "YMM8C_H7KCQ2S_KL", 11, 12, true},
 	{"PROD0101{0RM?UBW", "CFHUR$52U_{VIX5T", 11, 12, true},
+	{"PROD01065C%ZFN6F", "O4BG@C7BWLYQX?5G", 13, 14, true},
+	{"PROD0113H11T8$X_", "RG@XY*28Q5QHS%Q5", 15, 15, true},
+	{"PROD0119GSJUC$18", "ILTXC!4IXB5FB*PX", 15, 15, true},
+	{"PROD0120PW!CCV9@", "C1BX{V4W}Q3*10SM", 16, 18, true},
 }
 
 // expectedQRY returns the QRY payload the server accepts for challenge chl

@@ -13,6 +13,7 @@ type faults struct {
 	refuseCall  map[string]int
 	rejectLogin map[string]int
 	dropOnMsg   map[string]sbDrops
+	soap        map[string]SOAPFailure // by endpoint path
 }
 
 func newFaults() faults {
@@ -21,6 +22,7 @@ func newFaults() faults {
 		refuseCall:  make(map[string]int),
 		rejectLogin: make(map[string]int),
 		dropOnMsg:   make(map[string]sbDrops),
+		soap:        make(map[string]SOAPFailure),
 	}
 }
 

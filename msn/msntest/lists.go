@@ -2,6 +2,7 @@ package msntest
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -102,7 +103,7 @@ func (s *Server) notifyPresence(a *account, before map[*account]bool, changed bo
 		case now && (changed || !before[w]):
 			w.ns.w.sendLine(presenceLine("NLN", w.ns.ver, a))
 		case !now && before[w]:
-			w.ns.w.sendLine("FLN " + a.passport)
+			w.ns.w.sendLine(offlineLine(w.ns.ver, a.passport))
 		}
 	}
 }
@@ -112,12 +113,60 @@ func (s *Server) announce(a *account) {
 	s.notifyPresence(a, nil, true)
 }
 
-// presenceLine formats ILN/NLN for a recipient speaking version rv.
+// handle writes a contact's address for a recipient speaking version rv:
+// with its network id after it from MSNP14, before it at MSNP18.
+func handle(rv int, passport string) string {
+	switch {
+	case rv >= 18:
+		return "1:" + passport
+	case rv >= 14:
+		return passport + " 1"
+	}
+	return passport
+}
+
+// offlineLine formats FLN for a recipient speaking version rv.
+func offlineLine(rv int, passport string) string {
+	switch {
+	case rv >= 18:
+		return "FLN 1:" + passport + " 0:0"
+	case rv >= 16:
+		return "FLN " + passport + " 1 0:0"
+	case rv >= 14:
+		return "FLN " + passport + " 1 0"
+	}
+	return "FLN " + passport
+}
+
+// ubxCommand is the UBX line (without the length) about passport for a
+// recipient speaking version rv.
+func ubxCommand(rv int, passport string) string {
+	return "UBX " + handle(rv, passport)
+}
+
+// capsFor writes a client id for a recipient speaking version rv: with
+// the extended capabilities from MSNP16 on, without them before.
+func capsFor(rv int, id string) string {
+	caps, ex, found := strings.Cut(id, ":")
+	if rv < 16 {
+		return caps
+	}
+	if !found {
+		ex = "0"
+	}
+	return caps + ":" + ex
+}
+
+// presenceLine formats ILN/NLN for a recipient speaking version rv. At
+// MSNP18, which has no ILN, the initial presence is "NLN" too.
 func presenceLine(prefix string, rv int, a *account) string {
 	n := a.ns
-	line := prefix + " " + string(n.status) + " " + a.passport + " " + msn.QuoteName(a.name)
+	if rv >= 18 && strings.HasPrefix(prefix, "ILN") {
+		prefix = "NLN"
+	}
+	line := prefix + " " + string(n.status) + " " + handle(rv, a.passport) + " " + msn.QuoteName(a.name)
 	if rv >= 8 {
-		line += " " + n.clientID
+		line += " " + capsFor(rv, n.clientID)
 	}
 	if rv >= 9 {
 		line += " " + n.msnobj
@@ -126,7 +175,8 @@ func presenceLine(prefix string, rv int, a *account) string {
 }
 
 // changeLists applies a list change of owner about contact and tells
-// everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL, and sees
+// everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL (MSNP13+:
+// "ADL 0" or "RML 0" with l="8", and NOT), and sees
 // owner appear or disappear when blocking changed. When owner just put an
 // online contact on its forward list, owner gets ILN (with trid) or, for a
 // change not made by owner's client (trid ""), NLN.
@@ -144,10 +194,13 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	if added&msn.ForwardList != 0 {
 		t.setLists(owner.passport, msn.ReverseList, 0)
 		if t.ns != nil {
-			if t.ns.ver < 10 {
+			switch {
+			case t.ns.ver >= 13:
+				s.sendListNotice(t, owner, true)
+			case t.ns.ver < 10:
 				t.ns.ser++
 				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + msn.QuoteName(owner.name))
-			} else {
+			default:
 				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
 			}
 		}
@@ -162,10 +215,13 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	if removed&msn.ForwardList != 0 {
 		t.setLists(owner.passport, 0, msn.ReverseList)
 		if t.ns != nil {
-			if t.ns.ver < 10 {
+			switch {
+			case t.ns.ver >= 13:
+				s.sendListNotice(t, owner, false)
+			case t.ns.ver < 10:
 				t.ns.ser++
 				t.ns.w.sendLine("REM 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport)
-			} else {
+			default:
 				t.ns.w.sendLine("REM 0 RL " + owner.passport)
 			}
 		}
@@ -176,7 +232,7 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 		case now && !before:
 			t.ns.w.sendLine(presenceLine("NLN", t.ns.ver, owner))
 		case !now && before:
-			t.ns.w.sendLine("FLN " + owner.passport)
+			t.ns.w.sendLine(offlineLine(t.ns.ver, owner.passport))
 		}
 	}
 	return added, removed

@@ -14,7 +14,7 @@ import (
 
 const (
 	minVersion = 2
-	maxVersion = 12
+	maxVersion = 18
 	// twnParams is what Escargot sends in "USR t TWN S".
 	twnParams = "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1"
 	// defaultMsnObj is the msnobj Escargot shows for users without one.
@@ -45,7 +45,10 @@ type nsConn struct {
 	status   msn.Status
 	clientID string
 	msnobj   string
-	chl      string // outstanding challenge
+	chl      string   // outstanding challenge
+	nonce    string   // of "USR t SSO S MBI_KEY_OLD", MSNP15+
+	guid     string   // machine GUID of USR SSO S, MSNP16+, lower case
+	ep       endpoint // what UUX said of this endpoint, MSNP16+ (ubx.go)
 }
 
 func (s *Server) serveNS(w *wire, c net.Conn) {
@@ -128,7 +131,13 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 	case "USR":
 		n.err(207, trid)
 	case "SYN":
+		if n.ver >= 13 {
+			n.err(502, trid)
+			return true
+		}
 		n.syn(cmd)
+	case "ADL", "RML":
+		return n.adl(cmd)
 	case "CHG":
 		return n.chgCmd(cmd)
 	case "PNG":
@@ -145,12 +154,22 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 		n.prp(cmd)
 	case "UUX":
 		n.uux(cmd)
-	case "ADD":
-		n.add(cmd)
-	case "ADC":
-		n.adc(cmd)
-	case "REM":
-		n.rem(cmd)
+	case "ADD", "ADC", "REM":
+		if n.ver >= 13 {
+			// The lists live in the address book from MSNP13: changes
+			// go through its web services and ADL/RML, as SYN does
+			// not exist any more (502).
+			n.err(502, trid)
+			return true
+		}
+		switch cmd.Name {
+		case "ADD":
+			n.add(cmd)
+		case "ADC":
+			n.adc(cmd)
+		default:
+			n.rem(cmd)
+		}
 	case "BLP":
 		n.blp(cmd)
 	case "GTC":
@@ -213,125 +232,6 @@ func (n *nsConn) cvr(cmd *msn.Command) {
 	}
 	v := cmd.Params[6]
 	n.reply(fmt.Sprintf("CVR %s %s %s %s %s %s", cmd.Params[0], v, v, v, cvrURL, cvrURL))
-}
-
-func (n *nsConn) usr(cmd *msn.Command) bool {
-	s := n.s
-	trid, method, step, arg := cmd.Param(0), cmd.Param(1), cmd.Param(2), msn.UnquoteName(cmd.Param(3))
-	if trid == "" || arg == "" {
-		return false
-	}
-	user := n.user
-	if step == "I" {
-		user = arg
-	}
-	if code := s.faults.rejectLogin[key(user)]; code != 0 {
-		return n.fail(code, trid)
-	}
-	switch {
-	case method == "MD5" && n.ver >= 8:
-		return false
-	case method == "MD5" || method == "TWN" && n.ver >= 8:
-	default:
-		return n.fail(911, trid)
-	}
-	switch step {
-	case "I":
-		if !validPassport(arg) || n.user != "" {
-			return n.fail(911, trid)
-		}
-		n.user, n.method = arg, method
-		if n.dispatch {
-			n.reply(fmt.Sprintf("XFR %s NS %s 0 %s", trid, s.NotificationAddr(), s.NSAddr()))
-			return false
-		}
-		if method == "TWN" {
-			n.reply("USR " + trid + " TWN S " + twnParams)
-			return true
-		}
-		n.salt = s.salt(arg)
-		s.issued.Salts = append(s.issued.Salts, n.salt)
-		n.reply("USR " + trid + " MD5 S " + n.salt)
-		return true
-	case "S":
-		if n.user == "" || method != n.method {
-			return n.fail(911, trid)
-		}
-		a := s.accounts[key(n.user)]
-		if a == nil {
-			return n.fail(911, trid)
-		}
-		if method == "MD5" {
-			s.countCheck(a.passport)
-			if !strings.EqualFold(arg, msn.MD5LoginResponse(n.salt, a.password)) {
-				return n.fail(911, trid)
-			}
-		} else if !s.checkTicket(arg, a) {
-			return n.fail(911, trid)
-		}
-		n.login(trid, a)
-		return true
-	}
-	return n.fail(911, trid)
-}
-
-// salt returns the MD5 challenge for a login of passport. s.mu held.
-func (s *Server) salt(passport string) string {
-	now := time.Now()
-	if s.opts.TimestampSalt {
-		return fmt.Sprintf("%d.%09d", now.Unix(), now.Nanosecond())
-	}
-	if a := s.accounts[key(passport)]; a != nil {
-		return a.salt
-	}
-	// Escargot's str(time.time()) for accounts without an MD5 hash.
-	return fmt.Sprintf("%d.%07d", now.Unix(), now.Nanosecond()/100)
-}
-
-// login completes USR: the user is signed in on n. s.mu held.
-func (n *nsConn) login(trid string, a *account) {
-	s := n.s
-	if old := a.ns; old != nil {
-		old.w.sendLine("OUT OTH")
-		old.w.finish()
-		s.signOff(old)
-	}
-	a.ns = n
-	n.acct = a
-	n.status = msn.StatusOffline
-	n.clientID = "0"
-	n.msnobj = defaultMsnObj
-	switch {
-	case n.ver >= 10:
-		n.reply("USR " + trid + " OK " + a.passport + " 1 0")
-	case n.ver >= 8:
-		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name) + " 1 0")
-	case n.ver >= 6:
-		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name) + " 1")
-	default:
-		n.reply("USR " + trid + " OK " + a.passport + " " + msn.QuoteName(a.name))
-	}
-	if n.ver >= 11 {
-		n.reply("SBS 0 null")
-	}
-	n.w.sendPayload("MSG Hotmail Hotmail", n.profile())
-}
-
-// profile builds the text/x-msmsgsprofile message sent after USR OK.
-func (n *nsConn) profile() []byte {
-	ip, port := "127.0.0.1", "0"
-	if ta, ok := n.remote.(*net.TCPAddr); ok {
-		ip, port = ta.IP.String(), strconv.Itoa(ta.Port)
-	}
-	var b strings.Builder
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\n")
-	fmt.Fprintf(&b, "LoginTime: %d\r\n", time.Now().Unix())
-	b.WriteString("EmailEnabled: 0\r\nMemberIdHigh: 2679357164\r\nMemberIdLow: 2683486097\r\n" +
-		"lang_preference: 1033\r\npreferredEmail:\r\ncountry:\r\nPostalCode:\r\nGender:\r\nKid: 0\r\n" +
-		"Age:\r\nBDayPre:\r\nBirthday:\r\nWallet:\r\nFlags: 536872513\r\nsid: 507\r\n")
-	b.WriteString("MSPAuth: " + randHex(1150) + "\r\n")
-	b.WriteString("ClientIP: " + ip + "\r\nClientPort: " + port + "\r\nABCHMigrated: 1\r\nMPOPEnabled: 0\r\n\r\n")
-	return []byte(b.String())
 }
 
 const initialMailData = "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinitialmdatanotification; charset=UTF-8\r\n\r\n" +
@@ -504,7 +404,7 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 			b = append(b, presenceLine("ILN "+trid, n.ver, c)...)
 			b = append(b, '\r', '\n')
 			if n.ver >= 11 {
-				b = appendPayload(b, "UBX "+c.passport, c.psm)
+				b = appendPayload(b, ubxCommand(n.ver, c.passport), ubxPayload(n.ver, c, false))
 			}
 		}
 		if n.ver >= 11 {
@@ -534,7 +434,7 @@ func (n *nsConn) xfr(cmd *msn.Command) {
 		return
 	}
 	ck := s.newCookie(n.acct.passport, "")
-	n.reply("XFR " + trid + " SB " + s.SBAddr() + " CKI " + ck)
+	n.reply("XFR " + trid + " SB " + s.SBAddr() + " CKI " + ck + serverSuffix(n.ver, "messenger.msn.com"))
 }
 
 func (n *nsConn) rename(name string) bool {
@@ -610,16 +510,19 @@ func (n *nsConn) uux(cmd *msn.Command) {
 	if n.ver < 11 || cmd.Payload == nil {
 		return
 	}
-	a.psm = append([]byte(nil), cmd.Payload...)
-	if len(a.psm) == 0 {
-		a.psm = defaultPSM
+	if n.ver < 16 || n.takeUUX(cmd.Payload) {
+		a.psm = append([]byte(nil), cmd.Payload...)
+		if len(a.psm) == 0 {
+			a.psm = defaultPSM
+		}
 	}
 	n.reply("UUX " + cmd.Param(0) + " 0")
 	for _, w := range s.watchers(a) {
 		if w.watching() && w.ns.ver >= 11 && visible(a, w) {
-			w.ns.w.sendPayload("UBX "+a.passport, a.psm)
+			w.ns.w.sendPayload(ubxCommand(w.ns.ver, a.passport), ubxPayload(w.ns.ver, a, false))
 		}
 	}
+	s.tellOwnEndpoints(a)
 }
 
 // checkAdd validates adding contact to list l; 0 means it may proceed.
@@ -777,7 +680,7 @@ func (n *nsConn) blp(cmd *msn.Command) {
 		n.err(201, trid)
 		return
 	}
-	if v == a.blp {
+	if v == a.blp && n.ver < 13 {
 		n.err(218, trid)
 		return
 	}

@@ -13,7 +13,8 @@ func TestVERNegotiation(t *testing.T) {
 	for _, tc := range []struct{ offer, want string }{
 		{"VER 1 MSNP8 MSNP12 CVR0", "VER 1 MSNP12"},
 		{"VER 1 MSNP7 MSNP6 MSNP5 MSNP4 CVR0", "VER 1 MSNP7"},
-		{"VER 1 MSNP21 MSNP18 MSNP11 CVR0", "VER 1 MSNP11"},
+		{"VER 1 MSNP21 MSNP18 MSNP11 CVR0", "VER 1 MSNP18"},
+		{"VER 1 MSNP21 MSNP19 MSNP13 CVR0", "VER 1 MSNP13"},
 		{"VER 1 MSNP2 CVR0", "VER 1 MSNP2"},
 	} {
 		c := dial(t, tc.offer, s.NSAddr())
@@ -24,7 +25,7 @@ func TestVERNegotiation(t *testing.T) {
 		c.expectClosed()
 	}
 	c := dial(t, "none", s.NSAddr())
-	c.send("VER 1 MSNP1 MSNP13 CVR0")
+	c.send("VER 1 MSNP1 MSNP19 CVR0")
 	c.expect("VER 1 0")
 	c.expectClosed()
 }

@@ -8,10 +8,11 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// ticket is a Passport ticket issued by GET /login.
+// ticket is a Passport ticket issued by GET /login or POST /RST.srf.
 type ticket struct {
 	passport string
 	expires  time.Time
+	secret   string // proof key, base64, of a ticket of the RST service
 }
 
 func (s *Server) httpHandler() http.Handler {
@@ -19,6 +20,9 @@ func (s *Server) httpHandler() http.Handler {
 	mux.HandleFunc("GET /rdr/pprdr.asp", s.handleNexus)
 	mux.HandleFunc("GET /nexus-mock", s.handleNexus)
 	mux.HandleFunc("GET /login", s.handleLogin)
+	mux.HandleFunc("POST /RST.srf", s.handleRST)
+	mux.HandleFunc("POST /abservice/SharingService.asmx", s.handleAB)
+	mux.HandleFunc("POST /abservice/abservice.asmx", s.handleAB)
 	return mux
 }
 
@@ -58,15 +62,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// checkTicket validates the argument of "USR t TWN S" for a: a ticket,
-// bare or as "t=<ticket>&p=...", issued for a in the last 30 s. s.mu held.
+// checkTicket validates a ticket for a: bare or as "t=<ticket>&p=...",
+// issued for a and not expired. s.mu held.
 func (s *Server) checkTicket(arg string, a *account) bool {
-	tok := arg
-	if rest, ok := strings.CutPrefix(arg, "t="); ok {
-		tok = rest[:min(20, len(rest))]
-	}
-	t := s.tickets[tok]
+	t := s.tickets[ticketToken(arg)]
 	return t != nil && key(t.passport) == key(a.passport) && time.Now().Before(t.expires)
+}
+
+// ticketToken is what Escargot looks a ticket up by: a bare ticket, or the
+// 20 characters after a leading "t=".
+func ticketToken(arg string) string {
+	if rest, ok := strings.CutPrefix(arg, "t="); ok {
+		return rest[:min(20, len(rest))]
+	}
+	return arg
 }
 
 // parsePassportAuth extracts the address and password of an

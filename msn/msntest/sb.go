@@ -21,13 +21,15 @@ type sbSession struct {
 
 // sbConn is one user's connection to a switchboard session.
 type sbConn struct {
-	s        *Server
-	w        *wire
-	c        net.Conn
-	acct     *account
-	ver      int    // the user's notification server version
-	clientID string // the user's client id
-	sess     *sbSession
+	s          *Server
+	w          *wire
+	c          net.Conn
+	acct       *account
+	ver        int    // the user's notification server version
+	clientID   string // the user's client id
+	guid       string // the endpoint's machine GUID, MSNP16+, lower case (sbhandles.go)
+	guidAsSent string // the GUID as USR or ANS gave it
+	sess       *sbSession
 }
 
 func (s *Server) serveSB(w *wire, c net.Conn) {
@@ -63,7 +65,9 @@ func (sc *sbConn) leave() {
 		}
 	}
 	for _, m := range sess.members {
-		m.w.sendLine("BYE " + sc.acct.passport)
+		for _, h := range sc.handles(m.ver) {
+			m.w.sendLine("BYE " + h)
+		}
 	}
 	if len(sess.members) == 0 {
 		delete(s.sessions, sess.id)
@@ -94,9 +98,9 @@ func (sc *sbConn) dispatch(cmd *msn.Command) bool {
 	if sc.sess == nil {
 		switch cmd.Name {
 		case "USR":
-			return sc.usr(trid, msn.UnquoteName(cmd.Param(1)), cmd.Param(2))
+			return sc.usr(trid, sc.takeHandle(msn.UnquoteName(cmd.Param(1))), cmd.Param(2))
 		case "ANS":
-			return sc.ans(trid, msn.UnquoteName(cmd.Param(1)), cmd.Param(2), cmd.Param(3))
+			return sc.ans(trid, sc.takeHandle(msn.UnquoteName(cmd.Param(1))), cmd.Param(2), cmd.Param(3))
 		}
 		return false
 	}
@@ -137,7 +141,7 @@ func (sc *sbConn) usr(trid, passport, ck string) bool {
 	sess := &sbSession{id: randHex(31), members: []*sbConn{sc}}
 	s.sessions[sess.id] = sess
 	sc.sess = sess
-	sc.w.sendLine("USR " + trid + " OK " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name))
+	sc.w.sendLine("USR " + trid + " OK " + sc.ownHandle() + " " + msn.QuoteName(sc.acct.name))
 	return true
 }
 
@@ -148,24 +152,34 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 		sc.err(911, trid)
 		return false
 	}
-	var b []byte
-	total := strconv.Itoa(len(sess.members))
-	for i, m := range sess.members {
-		line := "IRO " + trid + " " + strconv.Itoa(i+1) + " " + total + " " + m.acct.passport + " " + msn.QuoteName(m.acct.name)
-		if sc.ver >= 12 {
-			line += " " + m.clientID
+	var iro []string
+	for _, m := range sess.members {
+		for _, h := range m.handles(sc.ver) {
+			line := h + " " + msn.QuoteName(m.acct.name)
+			if sc.ver >= 12 {
+				line += " " + capsFor(sc.ver, m.clientID)
+			}
+			iro = append(iro, line)
 		}
-		b = append(b, line...)
-		b = append(b, '\r', '\n')
+	}
+	var b []byte
+	for i, line := range iro {
+		b = append(b, "IRO "+trid+" "+strconv.Itoa(i+1)+" "+strconv.Itoa(len(iro))+" "+line+"\r\n"...)
 	}
 	b = append(b, "ANS "+trid+" OK\r\n"...)
 	sc.w.send(b)
 	for _, m := range sess.members {
-		line := "JOI " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name)
-		if m.ver >= 12 {
-			line += " " + sc.clientID
+		for _, h := range sc.handles(m.ver) {
+			line := "JOI " + h + " " + msn.QuoteName(sc.acct.name)
+			if m.ver >= 12 {
+				line += " " + capsFor(m.ver, sc.clientID)
+			}
+			m.w.sendLine(line)
 		}
-		m.w.sendLine(line)
+	}
+	if sc.ver >= 16 {
+		// From MSNP16 the joiner is told of its own join, by address.
+		sc.w.sendLine("JOI " + sc.acct.passport + " " + msn.QuoteName(sc.acct.name) + " " + capsFor(sc.ver, sc.clientID))
 	}
 	sess.members = append(sess.members, sc)
 	sc.sess = sess
@@ -194,7 +208,7 @@ func (sc *sbConn) cal(trid, passport string) {
 		return
 	}
 	ck := s.newCookie(t.passport, sc.sess.id)
-	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, msn.QuoteName(sc.acct.name)))
+	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, msn.QuoteName(sc.acct.name)) + serverSuffix(t.ns.ver, "messenger.hotmail.com"))
 	sc.w.sendLine("CAL " + trid + " RINGING " + sc.sess.id)
 }
 

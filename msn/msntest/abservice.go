@@ -1,0 +1,128 @@
+package msntest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// The address book and sharing (membership) services of MSNP13 and later.
+// Escargot takes the action from the first element of the body and the
+// ticket from ABAuthHeader/TicketToken; the ticket must belong to an
+// account signed in on the notification server.
+
+// abRequest is what the server reads of a request.
+type abRequest struct {
+	Ticket string `xml:"Header>ABAuthHeader>TicketToken"`
+	Body   struct {
+		Ops []struct {
+			XMLName xml.Name
+		} `xml:",any"`
+	} `xml:"Body"`
+}
+
+const abEnvelopeHead = `<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
+<soap:Header>
+<ServiceHeader xmlns="http://www.msn.com/webservices/AddressBook">
+<Version>15.01.1408.0000</Version>
+<CacheKeyChanged>true</CacheKeyChanged>
+</ServiceHeader>
+</soap:Header>
+<soap:Body>
+`
+
+const abEnvelopeTail = "</soap:Body>\n</soap:Envelope>"
+
+func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
+	if s.soapFault(w, r, r.URL.Path) {
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 256<<10))
+	var req abRequest
+	var change abChange
+	if err := xml.Unmarshal(body, &req); err != nil || len(req.Body.Ops) == 0 || xml.Unmarshal(body, &change) != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	action := req.Body.Ops[0].XMLName.Local
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tickets[ticketToken(req.Ticket)]
+	var a *account
+	if t != nil && time.Now().Before(t.expires) {
+		a = s.accounts[key(t.passport)]
+	}
+	if a == nil || a.ns == nil {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	var b strings.Builder
+	b.WriteString(abEnvelopeHead)
+	switch action {
+	case "FindMembership":
+		s.writeMemberships(&b, a)
+	case "ABFindAll":
+		b.WriteString("<ABFindAllResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindAllResult>\n<groups>\n</groups>\n<contacts>")
+		s.writeContacts(&b, a)
+		b.WriteString("</contacts>\n<ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</ab>\n</ABFindAllResult>\n</ABFindAllResponse>\n")
+	case "ABFindContactsPaged":
+		b.WriteString("<ABFindContactsPagedResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindContactsPagedResult><Groups>\n</Groups><Contacts>")
+		s.writeContacts(&b, a)
+		b.WriteString("</Contacts><Ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</Ab>\n</ABFindContactsPagedResult>\n</ABFindContactsPagedResponse>\n")
+	default:
+		if fault := s.abApply(&b, a, action, &change); fault != "" {
+			writeXML(w, http.StatusInternalServerError, fault)
+			return
+		}
+	}
+	b.WriteString(abEnvelopeTail)
+	writeXML(w, http.StatusOK, b.String())
+}
+
+// writeMemberships writes a FindMembership answer: a's allow, block,
+// reverse and pending lists. s.mu held.
+func (s *Server) writeMemberships(b *strings.Builder, a *account) {
+	b.WriteString("<FindMembershipResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<FindMembershipResult>\n<Services>\n<Service>\n<Memberships>")
+	for _, role := range []struct {
+		name string
+		bit  msn.Lists
+	}{{"Allow", msn.AllowList}, {"Block", msn.BlockList}, {"Reverse", msn.ReverseList}, {"Pending", msn.PendingList}} {
+		b.WriteString("<Membership>\n<MemberRole>" + role.name + "</MemberRole>\n<Members>")
+		for _, k := range a.order {
+			e := a.contacts[k]
+			lists := e.lists
+			if lists&msn.ReverseList != 0 && lists&(msn.AllowList|msn.BlockList) == 0 {
+				lists |= msn.PendingList
+			}
+			if lists&role.bit == 0 {
+				continue
+			}
+			fmt.Fprintf(b, "<Member xsi:type=\"PassportMember\">\n<MembershipId>%s/%s</MembershipId>\n<Type>Passport</Type>\n<State>Accepted</State>\n<Deleted>false</Deleted>\n<PassportName>%s</PassportName>\n</Member>",
+				role.name, s.contactGUID(e.passport), xmlText(e.passport))
+		}
+		b.WriteString("</Members>\n<MembershipIsComplete>true</MembershipIsComplete>\n</Membership>")
+	}
+	b.WriteString("\n</Memberships>\n</Service>\n</Services>\n</FindMembershipResult>\n</FindMembershipResponse>\n")
+}
+
+// writeContacts writes the Contact elements of a's forward list, then the
+// Me contact. s.mu held.
+func (s *Server) writeContacts(b *strings.Builder, a *account) {
+	for _, k := range a.order {
+		e := a.contacts[k]
+		if e.lists&msn.ForwardList == 0 {
+			continue
+		}
+		name := xmlText(s.displayName(e.passport))
+		fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo><contactType>Regular</contactType>\n<quickName>%s</quickName><passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>true</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>",
+			s.contactGUID(e.passport), name, xmlText(e.passport), name)
+	}
+	fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo>\n<annotations><Annotation><Name>MSN.IM.BLP</Name><Value>1</Value></Annotation></annotations>\n<contactType>Me</contactType>\n<quickName>%s</quickName>\n<passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>false</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>\n",
+		a.guid, xmlText(a.name), xmlText(a.passport), xmlText(a.name))
+}

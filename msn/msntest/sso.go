@@ -1,0 +1,139 @@
+package msntest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// rstLifetime is how long a ticket of the RST service stays valid.
+const rstLifetime = 24 * time.Hour
+
+// rstJunk stands for the fixed opaque part Escargot appends to the 20
+// characters of a ticket it checks.
+var rstJunk = strings.Repeat("A", 1028)
+
+// rstRequest is what the server reads of a RequestMultipleSecurityTokens.
+type rstRequest struct {
+	Username  string   `xml:"Header>Security>UsernameToken>Username"`
+	Password  string   `xml:"Header>Security>UsernameToken>Password"`
+	Addresses []string `xml:"Body>RequestMultipleSecurityTokens>RequestSecurityToken>AppliesTo>EndpointReference>Address"`
+}
+
+// handleRST is POST /RST.srf: one ticket for every address asked for, the
+// same for all, with a proof key for messengerclear.live.com.
+func (s *Server) handleRST(w http.ResponseWriter, r *http.Request) {
+	if s.soapFault(w, r, "/RST.srf") {
+		return
+	}
+	var req rstRequest
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err := xml.Unmarshal(body, &req); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	a := s.accounts[key(req.Username)]
+	s.countCheck(req.Username)
+	if a == nil || a.password != req.Password {
+		s.mu.Unlock()
+		writeXML(w, http.StatusOK, rstFault)
+		return
+	}
+	now := time.Now()
+	pruneExpired(s.tickets, now, func(t *ticket) time.Time { return t.expires })
+	tok := randHex(20)
+	secretBytes := make([]byte, 24)
+	rand.Read(secretBytes)
+	secret := base64.StdEncoding.EncodeToString(secretBytes)
+	s.tickets[tok] = &ticket{passport: a.passport, expires: now.Add(rstLifetime), secret: secret}
+	s.issued.Tickets = append(s.issued.Tickets, tok)
+	s.mu.Unlock()
+
+	full := "t=" + tok + rstJunk + "&p="
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+		`<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>` +
+		`<wst:RequestSecurityTokenResponseCollection xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing">` + "\n")
+	for i, addr := range req.Addresses {
+		b.WriteString("<wst:RequestSecurityTokenResponse><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>" +
+			xmlText(addr) + "</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>")
+		if addr == "http://Passport.NET/tb" {
+			b.WriteString("<wst:RequestedSecurityToken><EncryptedData xmlns=\"http://www.w3.org/2001/04/xmlenc#\" Id=\"BinaryDAToken0\"></EncryptedData></wst:RequestedSecurityToken>")
+		} else {
+			fmt.Fprintf(&b, `<wst:RequestedSecurityToken><wsse:BinarySecurityToken Id="Compact%d">%s</wsse:BinarySecurityToken></wst:RequestedSecurityToken>`, i+1, xmlText(full))
+		}
+		if addr == "messengerclear.live.com" {
+			b.WriteString("<wst:RequestedProofToken><wst:BinarySecret>" + secret + "</wst:BinarySecret></wst:RequestedProofToken>")
+		}
+		b.WriteString("</wst:RequestSecurityTokenResponse>\n")
+	}
+	b.WriteString("</wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>")
+	writeXML(w, http.StatusOK, b.String())
+}
+
+// rstFault is the answer to a wrong password: HTTP 200 with a fault.
+const rstFault = `<?xml version="1.0" encoding="utf-8"?>
+<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:psf="http://schemas.microsoft.com/Passport/SoapServices/SOAPFault">
+<S:Header><psf:pp><psf:reqstatus>0x80048823</psf:reqstatus></psf:pp></S:Header>
+<S:Fault>
+<faultcode>wsse:FailedAuthentication</faultcode>
+<faultstring>Authentication Failure</faultstring>
+</S:Fault>
+</S:Envelope>`
+
+func writeXML(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// xmlText escapes s for XML text or a quoted attribute.
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+var guidPattern = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$`)
+
+// checkSSO checks "USR t SSO S ticket [answer [guid]]" for a. answered is
+// false where Escargot fails internally and sends nothing (MSNP16+
+// without the answer or the GUID). s.mu held.
+func (s *Server) checkSSO(n *nsConn, cmd *msn.Command, a *account) (ok, answered bool) {
+	arg, answer, guid := cmd.Param(3), cmd.Param(4), cmd.Param(5)
+	if n.ver >= 16 && (answer == "" || guid == "") {
+		return false, false
+	}
+	if n.ver >= 16 && !guidPattern.MatchString(guid) {
+		return false, true
+	}
+	if !s.checkTicket(arg, a) {
+		return false, true
+	}
+	if answer != "" {
+		t := s.tickets[ticketToken(arg)]
+		if t.secret == "" || !msn.CheckSSOAnswer(t.secret, n.nonce, answer) {
+			return false, true
+		}
+	}
+	if n.ver >= 16 {
+		n.guid = strings.ToLower(strings.Trim(guid, "{}"))
+	}
+	return true, true
+}
+
+// randBase64 returns n random bytes in base64.
+func randBase64(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}

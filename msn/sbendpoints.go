@@ -1,0 +1,113 @@
+package msn
+
+import "strings"
+
+// Switchboard participants at MSNP16 and later: each endpoint of an
+// account joins as "passport;{guid}", and the server repeats IRO, JOI and
+// BYE with the bare address. The user's own address with another GUID is
+// another endpoint of the user (MPOP), not a participant to talk to; the
+// bare own address is the server telling the user of their own join.
+
+// sbHandle is how the user signs in to a switchboard: the address, with
+// the machine GUID from MSNP16.
+func (c *Client) sbHandle() string {
+	if c.Version() >= 16 {
+		return c.Passport() + ";" + c.MachineGUID()
+	}
+	return c.Passport()
+}
+
+// splitEndpointHandle splits "passport;{guid}" into the address and the
+// GUID (lower case, in braces; "" when absent or malformed).
+func splitEndpointHandle(h string) (passport, guid string) {
+	passport, g, found := strings.Cut(h, ";")
+	if !found {
+		return h, ""
+	}
+	return passport, normalGUID(g)
+}
+
+// onJoin handles IRO (initial) and JOI. Each participant is reported
+// once, however many lines name it.
+func (s *Switchboard) onJoin(handle, name string, initial bool) {
+	c := s.c
+	passport, guid := splitEndpointHandle(handle)
+	if passport == "" {
+		return
+	}
+	p := participant{passport: passport, name: decodeName(name)}
+	if strings.EqualFold(passport, c.Passport()) {
+		if guid == "" || guid == normalGUID(c.MachineGUID()) {
+			return // the user's own join, told back
+		}
+		ev := ParticipantJoined{Switchboard: s, Passport: passport, FriendlyName: p.name, Initial: initial,
+			Endpoint: guid, OwnEndpoint: true}
+		s.report(ev, initial)
+		return
+	}
+	s.mu.Lock()
+	known := s.hasLocked(passport)
+	s.addLocked(p)
+	if s.outgoing && !initial {
+		s.announced = true
+	}
+	key := strings.ToLower(passport)
+	waiters := s.waiters[key]
+	delete(s.waiters, key)
+	s.mu.Unlock()
+	if !known {
+		s.report(ParticipantJoined{Switchboard: s, Passport: passport, FriendlyName: p.name, Initial: initial, Endpoint: guid}, initial)
+	}
+	for _, w := range waiters {
+		close(w)
+	}
+}
+
+// report queues a join: IRO joins wait for ANS OK, JOI joins are queued
+// once the user knows the session.
+func (s *Switchboard) report(ev ParticipantJoined, initial bool) {
+	s.mu.Lock()
+	if initial {
+		s.stash = append(s.stash, ev)
+		s.mu.Unlock()
+		return
+	}
+	announced := s.announced
+	s.mu.Unlock()
+	if announced {
+		s.c.events.push(ev)
+	}
+}
+
+// onBye handles BYE: a participant left (reported once, on the first of
+// the repeated lines), or one of the user's other endpoints did.
+func (s *Switchboard) onBye(handle string, idle bool) {
+	passport, guid := splitEndpointHandle(handle)
+	if strings.EqualFold(passport, s.c.Passport()) {
+		if guid != "" && guid != normalGUID(s.c.MachineGUID()) {
+			s.c.events.push(ParticipantLeft{Switchboard: s, Passport: passport, Idle: idle, Endpoint: guid, OwnEndpoint: true})
+		}
+		return
+	}
+	s.mu.Lock()
+	found := false
+	for i, p := range s.participants {
+		if strings.EqualFold(p.passport, passport) {
+			s.participants = append(s.participants[:i], s.participants[i+1:]...)
+			passport, found = p.passport, true
+			break
+		}
+	}
+	empty := len(s.participants) == 0
+	announced := s.announced
+	s.mu.Unlock()
+	if !found {
+		return // the repeated line of a departure already reported
+	}
+	if announced {
+		s.c.events.push(ParticipantLeft{Switchboard: s, Passport: passport, Idle: idle, Endpoint: guid})
+	}
+	if empty {
+		s.closeWith(nil) // nobody left to talk to
+	}
+}
