@@ -399,8 +399,22 @@ func (c *Client) runPending(ctx context.Context) {
 	}
 }
 
-// encodeLine serialises m, repairing parameters that would corrupt the line.
+// encodeLine serialises m, repairing parameters that would corrupt the line,
+// as appendEncoded does: tags that cannot be sent are left out, and a body
+// over 512 bytes is cut (fitBody).
 func encodeLine(m *irc.Message) string {
+	var tags irc.Tags
+	for k, v := range m.Tags {
+		if sendableTag(k, v) {
+			if tags == nil {
+				tags = make(irc.Tags, len(m.Tags))
+			}
+			tags[k] = v
+		}
+	}
+	cp := *m
+	cp.Tags = nil
+	m = &cp
 	if len(m.Params) > 0 {
 		params := make([]string, len(m.Params))
 		last := len(params) - 1
@@ -422,28 +436,102 @@ func encodeLine(m *irc.Message) string {
 		cp.Prefix = &p
 		m = &cp
 	}
-	return m.String()
+	if len(m.String())+2 > maxBodyLen {
+		cp := *m
+		cp.Params = fitBody(m).Params
+		m = &cp
+	}
+	cp2 := *m
+	cp2.Tags = tags
+	return cp2.String()
 }
 
 // appendEncoded appends the line encodeLine gives for m, without its
-// CRLF, to dst, without building the line as a string first.
+// CRLF, to dst, without building the line as a string first. This is
+// where every line to a client is made: it leaves out tags that cannot be
+// sent (sendableTag) and keeps the body, CRLF included, within 512 bytes.
 func appendEncoded(dst []byte, m *irc.Message) []byte {
-	if len(m.Tags) > 0 {
-		dst = append(dst, '@')
-		first := true
-		for k, v := range m.Tags {
-			if !first {
-				dst = append(dst, ';')
-			}
-			first = false
-			dst = append(dst, k...)
-			if v != "" {
-				dst = append(dst, '=')
-				dst = append(dst, irc.EncodeTagValue(v)...)
-			}
+	dst = appendTags(dst, m.Tags)
+	start := len(dst)
+	dst = appendBody(dst, m)
+	if len(dst)-start+2 > maxBodyLen {
+		dst = appendBody(dst[:start], fitBody(m))
+	}
+	return dst
+}
+
+// sendableTag reports whether a tag may go on a line: a well-formed key and
+// a value without control characters.
+func sendableTag(k, v string) bool {
+	return validTagKey(k) && validTagValue(v)
+}
+
+// appendTags appends "@tags " for the sendable tags of tags, nothing when
+// there are none.
+func appendTags(dst []byte, tags irc.Tags) []byte {
+	n := 0
+	for k, v := range tags {
+		if !sendableTag(k, v) {
+			continue
 		}
+		if n == 0 {
+			dst = append(dst, '@')
+		} else {
+			dst = append(dst, ';')
+		}
+		n++
+		dst = append(dst, k...)
+		if v != "" {
+			dst = append(dst, '=')
+			dst = append(dst, irc.EncodeTagValue(v)...)
+		}
+	}
+	if n > 0 {
 		dst = append(dst, ' ')
 	}
+	return dst
+}
+
+// fitBody returns a copy of m whose parameters are cleaned and cut so that
+// its line, without tags and with its CRLF, fits maxBodyLen: the last
+// (free-text) parameter is cut at a UTF-8 boundary; a middle parameter only
+// when the others alone are too long. Callers split long texts where they
+// build them; this is the backstop.
+func fitBody(m *irc.Message) *irc.Message {
+	cp := *m
+	n := len(m.Params)
+	if n == 0 {
+		return &cp
+	}
+	params := make([]string, n)
+	for i, p := range m.Params[:n-1] {
+		params[i] = cleanWord(p)
+	}
+	cp.Params = params
+	for {
+		params[n-1] = "x"
+		head := len(appendBody(nil, &cp)) - 1 // up to the space before the text
+		room := maxBodyLen - 2 - head - 1     // the text, after its ':'
+		if room >= 0 {
+			params[n-1] = truncate(cleanText(m.Params[n-1]), room)
+			return &cp
+		}
+		longest := -1
+		for i, p := range params[:n-1] {
+			if len(p) > 1 && (longest < 0 || len(p) > len(params[longest])) {
+				longest = i
+			}
+		}
+		if longest < 0 {
+			params[n-1] = ""
+			return &cp // the prefix and command alone are too long
+		}
+		params[longest] = cleanWord(truncate(params[longest], len(params[longest])/2))
+	}
+}
+
+// appendBody appends m's prefix, command and parameters.
+func appendBody(dst []byte, m *irc.Message) []byte {
 	if p := m.Prefix; p != nil && p.Name != "" {
 		dst = append(dst, ':')
 		dst = appendPrefixPart(dst, p.Name)

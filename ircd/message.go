@@ -46,11 +46,11 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	var tags map[string]string
 	for k, v := range msg.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) {
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
 			if tags == nil {
 				tags = make(map[string]string)
 			}
-			tags[k] = cleanTagValue(v)
+			tags[k] = v
 		}
 	}
 	if cmd == "TAGMSG" && len(tags) == 0 {

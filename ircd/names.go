@@ -184,3 +184,23 @@ func splitText(text string, max int) []string {
 	}
 	return append(parts, text)
 }
+
+// isControl reports whether r is a C0 or C1 control character or DEL.
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || 0x80 <= r && r <= 0x9f
+}
+
+// validTagValue reports whether v may be sent as a tag value: valid UTF-8
+// without control characters (NUL, CR, LF and the others). A client's tag
+// whose value is not is dropped, never repaired: its meaning is unknown.
+func validTagValue(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if isControl(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -37,7 +37,8 @@ func (c *Client) resetSASL() {
 // handleLine runs one command from the client.
 func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
-	if l, ok := msg.Tags["label"]; ok && l != "" && c.hasCap(capLabeledResponse) {
+	// A label with control characters is dropped: it would be echoed.
+	if l, ok := msg.Tags["label"]; ok && l != "" && validTagValue(l) && c.hasCap(capLabeledResponse) {
 		label = l
 		c.startCapture()
 	}

@@ -1143,8 +1143,8 @@ func (w *World) Deliver(m Message) int {
 	}
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) {
-			tags[k] = cleanTagValue(v)
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
+			tags[k] = v
 		}
 	}
 	if m.From != "" {
@@ -1216,7 +1216,11 @@ func (w *World) failLocked(c *Client, from, command, code, description string, c
 		c.reply("FAIL", params...)
 		return
 	}
-	c.send(&irc.Message{Prefix: w.userPrefixLocked(from), Command: "NOTICE", Params: []string{w.nick, cleanText(description)}, Tags: withTime(time.Time{})})
+	prefix := w.userPrefixLocked(from)
+	budget := maxBodyLen - len(":"+prefix.String()+" NOTICE "+w.nick+" :\r\n")
+	for _, part := range splitText(cleanText(description), budget) {
+		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: withTime(time.Time{})})
+	}
 }
 
 // Transfer moves a client into another world (after `login` from a guest
@@ -1276,9 +1280,4 @@ func (w *World) Close(reason string) {
 	for _, c := range clients {
 		c.quit(reason)
 	}
-}
-
-// cleanTagValue drops NUL, which tag escaping cannot carry.
-func cleanTagValue(v string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
 }
