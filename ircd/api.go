@@ -93,6 +93,16 @@ type WhoisInfoer interface {
 	WhoisInfo(ctx context.Context, c *Client, nick string) []string
 }
 
+// SecretChecker is a Handler that knows which of the user's messages carry a
+// secret, such as a login command with a password: such a message is not
+// echoed (echo-message, copies to the user's other clients) and its text is
+// not logged. Secret is called from any goroutine, with only Command,
+// Target (as the client wrote it) and Text set; it must not block or use the
+// world.
+type SecretChecker interface {
+	Secret(m Message) bool
+}
+
 // Reply is an error a Handler returns to answer with a numeric, e.g.
 // &Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{"bob"}, Text: "No such nick"}.
 // The client's nick is put first by ircd.

@@ -801,7 +801,7 @@ func (c *Client) readLoop(ctx context.Context) {
 			continue
 		}
 		if debug {
-			c.logAt(slog.LevelDebug, "recv", slog.String("line", redactLine(msg, string(line))))
+			c.logAt(slog.LevelDebug, "recv", slog.String("line", c.redactLine(msg, string(line))))
 		}
 		c.cork() // the replies to one line go out in one write
 		c.handleLine(ctx, msg)
@@ -830,15 +830,22 @@ func lineFits(line []byte) bool {
 	return len(body)+2 <= maxBodyLen
 }
 
-// redactLine keeps secrets out of debug logs.
-func redactLine(m *irc.Message, line string) string {
+// redactLine keeps secrets out of debug logs: credentials, and the text of
+// a message the world's handler says carries a secret (SecretChecker). The
+// text of a message before registration, which has no world to ask, is
+// left out too.
+func (c *Client) redactLine(m *irc.Message, line string) string {
 	switch m.Command {
 	case "PASS", "AUTHENTICATE", "OPER":
 		return m.Command + " [redacted]"
 	case "PRIVMSG", "NOTICE":
-		// "/msg msn login address password" carries a password.
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(m.Trailing())), "login") {
-			return m.Command + " " + m.Param(0) + " :login [redacted]"
+		w := c.currentWorld()
+		secret := w == nil
+		for _, target := range strings.Split(m.Param(0), ",") {
+			secret = secret || w.secret(Message{Command: m.Command, Target: target, Text: m.Param(1)})
+		}
+		if secret {
+			return m.Command + " " + m.Param(0) + " :[redacted]"
 		}
 	}
 	return line

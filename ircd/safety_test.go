@@ -99,3 +99,27 @@ func TestLongLineCut(t *testing.T) {
 		}
 	}
 }
+
+// A message the handler says carries a secret reaches the handler but is
+// not echoed to the sender (echo-message) nor copied to the user's other
+// clients.
+func TestSecretNotEchoed(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e, "echo-message", "message-tags")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+	h.expectCall(t, "Attached")
+	c.send("PRIVMSG bob :secret: hunter2")
+	c.send("NOTICE bob,carol :secret: hunter2")
+	c.send("PRIVMSG bob :plain")
+	for _, cl := range []*testClient{c, other} {
+		if m := cl.expect("PRIVMSG"); m.Trailing() != "plain" {
+			t.Errorf("got %v, want only the plain message echoed", m)
+		}
+	}
+	for _, want := range []string{"secret: hunter2", "secret: hunter2", "secret: hunter2", "plain"} {
+		if got := h.expectCall(t, "Message").msg.Text; got != want {
+			t.Errorf("handler got %q, want %q", got, want)
+		}
+	}
+}

@@ -207,7 +207,7 @@ func (c *Client) uncork() {
 // logSend logs a line sent to the client, at debug level, without secrets.
 func (c *Client) logSend(m *irc.Message, line []byte) {
 	if c.srv.log.Enabled(context.Background(), slog.LevelDebug) {
-		c.logAt(slog.LevelDebug, "send", slog.String("line", redactLine(m, string(line))))
+		c.logAt(slog.LevelDebug, "send", slog.String("line", c.redactLine(m, string(line))))
 	}
 }
 
