@@ -83,7 +83,7 @@ func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
 			return
 		}
 		c.reg.user = cleanWord(strings.TrimLeft(msg.Params[0], "~"))
-		c.reg.realname = truncate(cleanText(msg.Params[3]), realnameLen)
+		c.reg.realname = truncate(cleanName(msg.Params[3]), realnameLen)
 		c.tryRegister(ctx)
 	case "AUTHENTICATE":
 		c.handleAuthenticate(ctx, msg)

@@ -123,3 +123,29 @@ func TestSecretNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// Names, away reasons and topics lose control characters and the bidi
+// controls that would make them display as something else.
+func TestNamesWithoutControls(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob\u202eevil\u2066\x07", Away: "Busy \u202dx\x01", Online: true})
+	w.SetTopic("&msn", "psm\u202e\u2069\x1f", "")
+	c.send("WHOIS bob")
+	c.send("TOPIC &msn")
+	for _, m := range c.sync() {
+		for _, p := range m.Params {
+			if strings.IndexFunc(p, func(r rune) bool { return isControl(r) || isBidiControl(r) }) >= 0 {
+				t.Errorf("control character in %q", m)
+			}
+		}
+		switch m.Command {
+		case irc.RPL_WHOISUSER:
+			checkParams(t, m, "alice", "bob", "bob", "hotmail.com", "*", "Bobevil")
+		case irc.RPL_AWAY:
+			checkParams(t, m, "alice", "bob", "Busy x")
+		case irc.RPL_TOPIC:
+			checkParams(t, m, "alice", "&msn", "psm")
+		}
+	}
+}

@@ -128,7 +128,7 @@ func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
 }
 
 func handleAway(ctx context.Context, c *Client, w *World, msg *irc.Message) {
-	text := truncate(cleanText(msg.Param(0)), awayLen)
+	text := truncate(cleanName(msg.Param(0)), awayLen)
 	w.setAway(text)
 	hctx, cancel := handlerCtx(ctx)
 	err := w.h.Away(hctx, c, text)

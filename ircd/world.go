@@ -384,7 +384,7 @@ func (w *World) SetSelf(ident, host, realname string) {
 	if host != "" {
 		w.host = cleanPrefixPart(cleanWord(host))
 	}
-	realname = truncate(cleanText(realname), realnameLen)
+	realname = truncate(cleanName(realname), realnameLen)
 	if realname != "" && realname != w.realname {
 		w.realname = realname
 		if w.nick != "" {
@@ -475,8 +475,8 @@ func sanitizeUser(u *User, serverName string) {
 	} else {
 		u.Host = cleanPrefixPart(cleanWord(h))
 	}
-	u.Realname = truncate(cleanTextFast(u.Realname), realnameLen)
-	u.Away = truncate(cleanTextFast(u.Away), awayLen)
+	u.Realname = truncate(cleanNameFast(u.Realname), realnameLen)
+	u.Away = truncate(cleanNameFast(u.Away), awayLen)
 	if u.Account != "" {
 		u.Account = cleanWordFast(u.Account)
 	}
@@ -507,11 +507,11 @@ func cleanWordFast(s string) string {
 	return cleanWord(s)
 }
 
-// cleanTextFast is cleanText, without copying ASCII text that needs no change.
-func cleanTextFast(s string) string {
+// cleanNameFast is cleanName, without copying ASCII text that needs no change.
+func cleanNameFast(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c > '~' {
-			return cleanText(s)
+			return cleanName(s)
 		}
 	}
 	return s
@@ -867,7 +867,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		w.srv.log.Warn("ignoring invalid channel name", slog.String("channel", name))
 		return
 	}
-	topic = truncate(cleanText(topic), topicLen)
+	topic = truncate(cleanName(topic), topicLen)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := casefold(name)
@@ -1105,7 +1105,7 @@ func (w *World) SetTopic(channel, topic, setter string) {
 	if !ok {
 		return
 	}
-	w.setTopicLocked(ch, truncate(cleanText(topic), topicLen), setter)
+	w.setTopicLocked(ch, truncate(cleanName(topic), topicLen), setter)
 }
 
 func (w *World) setTopicLocked(ch *channel, topic, setter string) {

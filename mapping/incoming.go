@@ -180,6 +180,7 @@ func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 }
 
 func authRequestText(passport, name string) string {
+	passport = cleanName(passport)
 	who := passport
 	if name != "" && name != passport {
 		who += " (" + name + ")"
