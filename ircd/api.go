@@ -19,7 +19,7 @@ type Config struct {
 	RegistrationTimeout time.Duration // 30s
 	PingInterval        time.Duration // idle time before the server PINGs a client, 90s
 	PingTimeout         time.Duration // time to answer that PING, 60s
-	SendQueue           int           // messages queued per client before it is dropped, 512
+	SendQueue           int           // lines queued per client before it is dropped, 4096 (a slice: an idle client holds none)
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
 
@@ -103,6 +103,16 @@ type Handler interface {
 // returns (none for nil) are cleaned like Info.
 type WhoisInfoer interface {
 	WhoisInfo(ctx context.Context, c *Client, nick string) []string
+}
+
+// SecretChecker is a Handler that knows which of the user's messages carry a
+// secret, such as a login command with a password: such a message is not
+// echoed (echo-message, copies to the user's other clients) and its text is
+// not logged. Secret is called from any goroutine, with only Command,
+// Target (as the client wrote it) and Text set; it must not block or use the
+// world.
+type SecretChecker interface {
+	Secret(m Message) bool
 }
 
 // Reply is an error a Handler returns to answer with a numeric, e.g.

@@ -22,9 +22,9 @@ type Client struct {
 	src    netip.Addr // the IP address of remote (Source)
 	lineAt time.Time  // when the line being handled was read (by its read loop); zero before
 
-	out        chan *irc.Message // lines for writeLoop; never closed
-	done       chan struct{}     // closed when the connection is to end
-	writerDone chan struct{}     // closed when writeLoop has returned
+	out        sendQueue     // lines for writeLoop
+	done       chan struct{} // closed when the connection is to end
+	writerDone chan struct{} // closed when writeLoop has returned
 	closeOnce  sync.Once
 	cancel     context.CancelFunc
 
@@ -73,7 +73,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 		remote:     remote,
 		host:       host,
 		src:        sourceOf(conn),
-		out:        make(chan *irc.Message, s.cfg.SendQueue),
+		out:        newSendQueue(s.cfg.SendQueue),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",
@@ -194,10 +194,7 @@ func (c *Client) end(reason string, flush bool) {
 			// 464 before its ERROR) go out before writeLoop's last lines.
 			for _, m := range c.capture {
 				if p := c.prepareLocked(m); p != nil {
-					select {
-					case c.out <- p:
-					default:
-					}
+					c.out.push(p)
 				}
 			}
 		}
@@ -349,15 +346,22 @@ func (c *Client) runPending(ctx context.Context) {
 	}
 }
 
-// redactLine keeps secrets out of debug logs.
-func redactLine(m *irc.Message, line string) string {
+// redactLine keeps secrets out of debug logs: credentials, and the text of
+// a message the world's handler says carries a secret (SecretChecker). The
+// text of a message before registration, which has no world to ask, is
+// left out too.
+func (c *Client) redactLine(m *irc.Message, line string) string {
 	switch m.Command {
 	case "PASS", "AUTHENTICATE", "OPER":
 		return m.Command + " [redacted]"
 	case "PRIVMSG", "NOTICE":
-		// "/msg msn login address password" carries a password.
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(m.Trailing())), "login") {
-			return m.Command + " " + m.Param(0) + " :login [redacted]"
+		w := c.currentWorld()
+		secret := w == nil
+		for _, target := range strings.Split(m.Param(0), ",") {
+			secret = secret || w.secret(Message{Command: m.Command, Target: target, Text: m.Param(1)})
+		}
+		if secret {
+			return m.Command + " " + m.Param(0) + " :[redacted]"
 		}
 	}
 	return line

@@ -6,58 +6,99 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-// encodeLine serialises m, repairing parameters that would corrupt the line.
+// encodeLine serialises m, repairing parameters that would corrupt the line,
+// as appendEncoded does: tags that cannot be sent are left out, and a body
+// over 512 bytes is cut (fitBody).
 func encodeLine(m *irc.Message) string {
-	if len(m.Params) > 0 {
-		params := make([]string, len(m.Params))
-		last := len(params) - 1
-		for i, p := range m.Params {
-			if i == last {
-				params[i] = cleanText(p)
-			} else {
-				params[i] = cleanWord(p)
-			}
-		}
-		cp := *m
-		cp.Params = params
-		m = &cp
-	}
-	if m.Prefix != nil {
-		p := *m.Prefix
-		p.Name, p.User, p.Host = cleanPrefixPart(p.Name), cleanPrefixPart(p.User), cleanPrefixPart(p.Host)
-		cp := *m
-		cp.Prefix = &p
-		m = &cp
-	}
-	line := m.String()
-	if n := len(m.Params); n > 0 && freeText(m.Command, n) {
-		// String adds the ':' only when the text needs it.
-		if t := m.Params[n-1]; t != "" && t[0] != ':' && strings.IndexByte(t, ' ') < 0 {
-			line = line[:len(line)-len(t)] + ":" + t
-		}
-	}
-	return line
+	return string(appendEncoded(nil, m))
 }
 
-// appendEncoded appends the line encodeLine gives for m, without its
-// CRLF, to dst, without building the line as a string first.
+// appendEncoded appends m, encoded without its CRLF, to dst. This is where
+// every line to a client is made: it leaves out tags that cannot be sent
+// (sendableTag), sends free text after " :" (freeText), and keeps the
+// body, CRLF included, within 512 bytes.
 func appendEncoded(dst []byte, m *irc.Message) []byte {
-	if len(m.Tags) > 0 {
-		dst = append(dst, '@')
-		first := true
-		for k, v := range m.Tags {
-			if !first {
-				dst = append(dst, ';')
-			}
-			first = false
-			dst = append(dst, k...)
-			if v != "" {
-				dst = append(dst, '=')
-				dst = append(dst, irc.EncodeTagValue(v)...)
-			}
+	dst = appendTags(dst, m.Tags)
+	start := len(dst)
+	dst = appendBody(dst, m)
+	if len(dst)-start+2 > maxBodyLen {
+		dst = appendBody(dst[:start], fitBody(m))
+	}
+	return dst
+}
+
+// sendableTag reports whether a tag may go on a line: a well-formed key and
+// a value without control characters.
+func sendableTag(k, v string) bool {
+	return validTagKey(k) && validTagValue(v)
+}
+
+// appendTags appends "@tags " for the sendable tags of tags, nothing when
+// there are none.
+func appendTags(dst []byte, tags irc.Tags) []byte {
+	n := 0
+	for k, v := range tags {
+		if !sendableTag(k, v) {
+			continue
 		}
+		if n == 0 {
+			dst = append(dst, '@')
+		} else {
+			dst = append(dst, ';')
+		}
+		n++
+		dst = append(dst, k...)
+		if v != "" {
+			dst = append(dst, '=')
+			dst = append(dst, irc.EncodeTagValue(v)...)
+		}
+	}
+	if n > 0 {
 		dst = append(dst, ' ')
 	}
+	return dst
+}
+
+// fitBody returns a copy of m whose parameters are cleaned and cut so that
+// its line, without tags and with its CRLF, fits maxBodyLen: the last
+// (free-text) parameter is cut at a UTF-8 boundary; a middle parameter only
+// when the others alone are too long. Callers split long texts where they
+// build them; this is the backstop.
+func fitBody(m *irc.Message) *irc.Message {
+	cp := *m
+	n := len(m.Params)
+	if n == 0 {
+		return &cp
+	}
+	params := make([]string, n)
+	for i, p := range m.Params[:n-1] {
+		params[i] = cleanWord(p)
+	}
+	cp.Params = params
+	for {
+		params[n-1] = "x"
+		head := len(appendBody(nil, &cp)) - 1 // up to the space before the text
+		room := maxBodyLen - 2 - head - 1     // the text, after its ':'
+		if room >= 0 {
+			params[n-1] = truncate(cleanText(m.Params[n-1]), room)
+			return &cp
+		}
+		longest := -1
+		for i, p := range params[:n-1] {
+			if len(p) > 1 && (longest < 0 || len(p) > len(params[longest])) {
+				longest = i
+			}
+		}
+		if longest < 0 {
+			params[n-1] = ""
+			return &cp // the prefix and command alone are too long
+		}
+		params[longest] = cleanWord(truncate(params[longest], len(params[longest])/2))
+	}
+}
+
+// appendBody appends m's prefix, command and parameters.
+func appendBody(dst []byte, m *irc.Message) []byte {
 	if p := m.Prefix; p != nil && p.Name != "" {
 		dst = append(dst, ':')
 		dst = appendPrefixPart(dst, p.Name)

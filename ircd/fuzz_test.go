@@ -13,11 +13,27 @@ import (
 	"gopkg.in/irc.v4"
 )
 
-// bytesConn is a net.Conn that reads from a buffer and discards writes.
-type bytesConn struct{ r *bytes.Reader }
+// bytesConn is a net.Conn that reads from a buffer and keeps what is written.
+type bytesConn struct {
+	r  *bytes.Reader
+	mu sync.Mutex
+	w  bytes.Buffer
+}
 
-func (c *bytesConn) Read(p []byte) (int, error)       { return c.r.Read(p) }
-func (c *bytesConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (c *bytesConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *bytesConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.w.Write(p)
+}
+
+// written returns what the server wrote so far.
+func (c *bytesConn) written() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.w.String()
+}
+
 func (c *bytesConn) Close() error                     { return nil }
 func (c *bytesConn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 func (c *bytesConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
@@ -81,7 +97,9 @@ var fuzzWorld = sync.OnceValue(func() *World {
 func runFuzzInput(t *testing.T, data []byte) {
 	w := fuzzWorld()
 	srv := w.srv
-	c := newClient(srv, &bytesConn{r: bytes.NewReader(data)})
+	conn := &bytesConn{r: bytes.NewReader(data)}
+	c := newClient(srv, conn)
+	go c.writeLoop() // checkWritten checks what it wrote
 	// Counted as Serve counts a connection, and let go at the end as it does.
 	if refusal := srv.limits.admit(c.Source()); refusal != "" {
 		t.Fatal(refusal)
@@ -97,6 +115,7 @@ func runFuzzInput(t *testing.T, data []byte) {
 	if !c.registered {
 		t.Fatal("not registered")
 	}
+	defer checkWritten(t, c, conn)
 	defer w.detach(c)
 	r := newLineReader(c.conn)
 	for {
@@ -118,47 +137,75 @@ func runFuzzInput(t *testing.T, data []byte) {
 			continue
 		}
 		c.handleLine(ctx, msg)
-		checkQueued(t, c)
 		select {
 		case <-c.done:
 			return
 		default:
 		}
 	}
-	checkQueued(t, c)
 }
 
-// checkQueued checks and takes the lines queued for c.
-func checkQueued(t *testing.T, c *Client) {
+// checkWritten ends the client, waits for its writer and checks every line
+// it wrote: one line each, parsable, its body within 512 bytes, and no
+// control character in a tag value.
+func checkWritten(t *testing.T, c *Client, conn *bytesConn) {
 	t.Helper()
-	for {
-		select {
-		case m := <-c.out:
-			checkOutgoing(t, m)
-		default:
-			return
+	c.quit("")
+	<-c.writerDone
+	for _, line := range strings.SplitAfter(conn.written(), "\r\n") {
+		if line == "" {
+			continue
 		}
+		checkLine(t, line)
 	}
 }
 
-// checkOutgoing checks that m serialises to one line that parses back to
-// the same command and parameter count.
-func checkOutgoing(t *testing.T, m *irc.Message) {
+// checkLine checks one line written to a client, with its CRLF.
+func checkLine(t *testing.T, line string) {
 	t.Helper()
-	line := encodeLine(m)
-	if len(m.Tags) <= 1 { // tags come in map order
-		if got := string(appendEncoded(nil, m)); got != line {
-			t.Fatalf("appendEncoded gives %q, encodeLine %q", got, line)
-		}
+	body, ok := strings.CutSuffix(line, "\r\n")
+	if !ok {
+		t.Fatalf("line without CRLF: %q", line)
 	}
-	if strings.ContainsAny(line, "\r\n\x00") {
-		t.Fatalf("line break in %q", line)
+	if strings.ContainsAny(body, "\r\n\x00") {
+		t.Fatalf("line break or NUL in %q", line)
 	}
-	back, err := irc.ParseMessage(line)
+	m, err := irc.ParseMessage(body)
 	if err != nil {
 		t.Fatalf("unparsable %q: %v", line, err)
 	}
-	if back.Command != m.Command || len(back.Params) != len(m.Params) {
-		t.Fatalf("%q parses back as %v (sent %d params)", line, back, len(m.Params))
+	for k, v := range m.Tags {
+		if !validTagValue(v) {
+			t.Fatalf("tag %s has control characters in %q", k, line)
+		}
 	}
+	if body[0] == '@' {
+		_, body, _ = strings.Cut(body, " ")
+	}
+	if len(body)+2 > maxBodyLen {
+		t.Fatalf("line of %d bytes (tags apart): %q", len(body)+2, line)
+	}
+}
+
+// FuzzTagValue sends a client tag value as a label and as client-only tags
+// on messages that are echoed and relayed, and checks every line written:
+// no control character in a tag, no line over 512 bytes plus tags.
+func FuzzTagValue(f *testing.F) {
+	for _, s := range []string{"x", "1\x00", "a\rb\nc", "a;b c\\d", "\x07", "é\u202e", "\xff", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		ev := irc.EncodeTagValue(v)
+		var in strings.Builder
+		for _, l := range []string{
+			"@label=" + ev + " PING x",
+			"@label=" + ev + ";+typing=" + ev + " TAGMSG bob",
+			"@+draft/reply=" + ev + ";+typing=active PRIVMSG bob :hi",
+			"@label=" + ev + ";+x=" + ev + " NOTICE fuzzer :self",
+			"@label=" + ev + " WHOIS bob",
+		} {
+			in.WriteString(l + "\r\n")
+		}
+		runFuzzInput(t, []byte(in.String()))
+	})
 }

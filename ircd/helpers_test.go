@@ -112,6 +112,10 @@ func (h *fakeHandler) setErr(err error) {
 	h.mu.Unlock()
 }
 
+// Secret says a text starting with "secret:" carries a secret, as the
+// bridge says of its login command.
+func (h *fakeHandler) Secret(m Message) bool { return strings.HasPrefix(m.Text, "secret:") }
+
 func (h *fakeHandler) Attached(ctx context.Context, c *Client) {
 	h.record(call{method: "Attached", client: c})
 }

@@ -41,8 +41,11 @@ func TestSecretsStayOutOfDebugLogs(t *testing.T) {
 	c.send("NICK a")
 	c.send("USER a 0 * :a")
 	c.expect(irc.RPL_WELCOME)
-	c.send("PRIVMSG a :login alice@example.com hunter2-msg")
-	c.expect("PRIVMSG")
+	c.send("PRIVMSG a :secret: hunter2-msg")
+	c.send("PRIVMSG a :plain")
+	if m := c.expect("PRIVMSG"); m.Trailing() != "plain" {
+		t.Errorf("got %v, want the plain message only", m)
+	}
 	bad := e.dial()
 	bad.send("PASS alice@example.com:hunter2-wrong")
 	bad.send("NICK b")

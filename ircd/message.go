@@ -11,6 +11,12 @@ import (
 
 const maxTargets = 4
 
+// secret reports whether the handler says m carries a secret (SecretChecker).
+func (w *World) secret(m Message) bool {
+	sc, ok := w.h.(SecretChecker)
+	return ok && sc.Secret(m)
+}
+
 // handleMessage runs PRIVMSG, NOTICE and TAGMSG from the user.
 func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	cmd := msg.Command
@@ -46,11 +52,11 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	var tags map[string]string
 	for k, v := range msg.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) {
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
 			if tags == nil {
 				tags = make(map[string]string)
 			}
-			tags[k] = cleanTagValue(v)
+			tags[k] = v
 		}
 	}
 	if cmd == "TAGMSG" && len(tags) == 0 {
@@ -64,6 +70,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if target == "" {
 			continue
 		}
+		secret := w.secret(Message{Command: cmd, Target: target, Text: text})
 		w.mu.Lock()
 		key := casefold(target)
 		var name string
@@ -94,7 +101,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			name, away = u.nick, u.away
 		}
 		echo := c.hasCap(capEchoMessage)
-		if self || echo || len(w.clients) > 1 {
+		if !secret && (self || echo || len(w.clients) > 1) {
 			// Someone sees the line: the user's other clients, or this one.
 			mtags := withTime(now)
 			for k, v := range tags {

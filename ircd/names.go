@@ -132,6 +132,30 @@ func cleanText(s string) string {
 	}, s)
 }
 
+// isBidiControl reports whether r is a bidi embedding, override or isolate
+// character (U+202A to U+202E, U+2066 to U+2069): in a name they can make
+// it, and what follows it on the line, display as something else.
+func isBidiControl(r rune) bool {
+	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
+}
+
+// cleanName makes s usable as a name or a short text about someone
+// (realname, away reason, topic): cleanText, then every other control
+// character (formatting codes too) and bidi control removed.
+func cleanName(s string) string {
+	s = cleanText(s)
+	drop := func(r rune) bool { return isControl(r) || isBidiControl(r) }
+	if strings.IndexFunc(s, drop) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if drop(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 func isLineBreak(r rune) bool { return r == '\r' || r == '\n' || r == 0 }
 
 // cleanWord makes s usable as a middle parameter: no spaces, no line breaks,
@@ -183,4 +207,24 @@ func splitText(text string, max int) []string {
 		text = text[cut:]
 	}
 	return append(parts, text)
+}
+
+// isControl reports whether r is a C0 or C1 control character or DEL.
+func isControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || 0x80 <= r && r <= 0x9f
+}
+
+// validTagValue reports whether v may be sent as a tag value: valid UTF-8
+// without control characters (NUL, CR, LF and the others). A client's tag
+// whose value is not is dropped, never repaired: its meaning is unknown.
+func validTagValue(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if isControl(r) {
+			return false
+		}
+	}
+	return true
 }

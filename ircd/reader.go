@@ -157,7 +157,7 @@ func (c *Client) readLoop(ctx context.Context) {
 			continue
 		}
 		if debug {
-			c.logAt(slog.LevelDebug, "recv", slog.String("line", redactLine(msg, string(line))))
+			c.logAt(slog.LevelDebug, "recv", slog.String("line", c.redactLine(msg, string(line))))
 		}
 		c.handleLine(ctx, msg)
 		select {

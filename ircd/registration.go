@@ -41,7 +41,8 @@ func (c *Client) resetSASL() {
 // handleLine runs one command from the client.
 func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
-	if l, ok := msg.Tags["label"]; ok && l != "" && c.hasCap(capLabeledResponse) {
+	// A label with control characters is dropped: it would be echoed.
+	if l, ok := msg.Tags["label"]; ok && l != "" && validTagValue(l) && c.hasCap(capLabeledResponse) {
 		label = l
 	}
 	c.startCapture()
@@ -84,7 +85,7 @@ func (c *Client) handleUnregistered(ctx context.Context, msg *irc.Message) {
 			return
 		}
 		c.reg.user = cleanWord(strings.TrimLeft(msg.Params[0], "~"))
-		c.reg.realname = truncate(cleanText(msg.Params[3]), realnameLen)
+		c.reg.realname = truncate(cleanName(msg.Params[3]), realnameLen)
 		c.tryRegister(ctx)
 	case "AUTHENTICATE":
 		c.handleAuthenticate(ctx, msg)

@@ -1,7 +1,6 @@
 package ircd
 
 import (
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -84,25 +83,20 @@ func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
 func (c *Client) enqueueReplies(msgs []*irc.Message) bool {
 	var timeout <-chan time.Time
 	for _, m := range msgs {
-		select {
-		case c.out <- m:
-			continue
-		default:
-		}
-		if timeout == nil {
-			t := time.NewTimer(c.srv.cfg.WriteTimeout)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case c.out <- m:
-		case <-c.done:
-			return false
-		case <-timeout:
-			c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", cap(c.out)))
-			c.abort("SendQ exceeded")
-			c.conn.Close() // unblock the writer if it is stuck on this client
-			return false
+		for !c.out.push(m) {
+			if timeout == nil {
+				t := time.NewTimer(c.srv.cfg.WriteTimeout)
+				defer t.Stop()
+				timeout = t.C
+			}
+			select {
+			case <-c.out.room:
+			case <-c.done:
+				return false
+			case <-timeout:
+				c.sendQueueFull()
+				return false
+			}
 		}
 	}
 	return true

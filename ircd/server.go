@@ -26,7 +26,7 @@ const (
 	defaultRegistrationTimeout = 30 * time.Second
 	defaultPingInterval        = 90 * time.Second
 	defaultPingTimeout         = 60 * time.Second
-	defaultSendQueue           = 512
+	defaultSendQueue           = 4096
 	defaultWriteTimeout        = 10 * time.Second
 	defaultMonitorLimit        = 1000
 	authTimeout                = 60 * time.Second // Backend.Authenticate and Guest

@@ -65,8 +65,13 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		info = cleanLines(asker.WhoisInfo(hctx, c, uNick))
 		cancel()
 	}
+	// Long lines (a long friendly name or personal message) are split
+	// rather than cut: ":server 320 nick unick :text\r\n" within 512 bytes.
+	budget := maxBodyLen - len(":"+server+" "+rplWhoisSpecial+" "+nick+" "+uNick+" :\r\n")
 	for _, l := range info {
-		c.reply(rplWhoisSpecial, nick, uNick, l)
+		for _, part := range splitText(l, budget) {
+			c.reply(rplWhoisSpecial, nick, uNick, part)
+		}
 	}
 	if account != "" {
 		c.reply(rplWhoisAccount, nick, uNick, account, "is logged in as")
@@ -126,7 +131,7 @@ func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
 }
 
 func handleAway(ctx context.Context, c *Client, w *World, msg *irc.Message) {
-	text := truncate(cleanText(msg.Param(0)), awayLen)
+	text := truncate(cleanName(msg.Param(0)), awayLen)
 	w.setAway(text, c)
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Away(hctx, c, text)

@@ -406,7 +406,7 @@ func (w *World) SetSelf(ident, host, realname string) {
 		w.broadcastIf(&irc.Message{Prefix: &irc.Prefix{Name: w.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{w.ident, w.host}, Tags: withTime(time.Time{})},
 			func(c *Client) bool { return c.hasCap(capChghost) })
 	}
-	realname = truncate(cleanText(realname), realnameLen)
+	realname = truncate(cleanName(realname), realnameLen)
 	if realname != "" && realname != w.realname {
 		w.realname = realname
 		if w.nick != "" {
@@ -498,8 +498,8 @@ func sanitizeUser(u *User, serverName string) {
 	} else {
 		u.Host = cleanPrefixPart(cleanWord(h))
 	}
-	u.Realname = truncate(cleanTextFast(u.Realname), realnameLen)
-	u.Away = truncate(cleanTextFast(u.Away), awayLen)
+	u.Realname = truncate(cleanNameFast(u.Realname), realnameLen)
+	u.Away = truncate(cleanNameFast(u.Away), awayLen)
 	if u.Account != "" {
 		u.Account = cleanWordFast(u.Account)
 	}
@@ -530,11 +530,11 @@ func cleanWordFast(s string) string {
 	return cleanWord(s)
 }
 
-// cleanTextFast is cleanText, without copying ASCII text that needs no change.
-func cleanTextFast(s string) string {
+// cleanNameFast is cleanName, without copying ASCII text that needs no change.
+func cleanNameFast(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < ' ' || c > '~' {
-			return cleanText(s)
+			return cleanName(s)
 		}
 	}
 	return s
@@ -892,7 +892,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		w.srv.log.Warn("ignoring invalid channel name", slog.String("channel", name))
 		return
 	}
-	topic = truncate(cleanText(topic), topicLen)
+	topic = truncate(cleanName(topic), topicLen)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := casefold(name)
@@ -1133,7 +1133,7 @@ func (w *World) SetTopic(channel, topic, setter string) {
 	if !ok {
 		return
 	}
-	w.setTopicLocked(ch, truncate(cleanText(topic), topicLen), setter)
+	w.setTopicLocked(ch, truncate(cleanName(topic), topicLen), setter)
 }
 
 // topicSetterLocked is who 333 says set a topic: nick!ident@host of the
@@ -1191,8 +1191,8 @@ func (w *World) deliver(m Message, only *Client) int {
 	}
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) {
-			tags[k] = cleanTagValue(v)
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
+			tags[k] = v
 		}
 	}
 	if m.From != "" {
@@ -1282,7 +1282,11 @@ func (w *World) standardReplyLocked(c *Client, kind, from, command, code, descri
 		c.reply(kind, params...)
 		return
 	}
-	c.send(&irc.Message{Prefix: w.userPrefixLocked(from), Command: "NOTICE", Params: []string{w.nick, cleanText(description)}, Tags: withTime(time.Time{})})
+	prefix := w.userPrefixLocked(from)
+	budget := maxBodyLen - len(":"+prefix.String()+" NOTICE "+w.nick+" :\r\n")
+	for _, part := range splitText(cleanText(description), budget) {
+		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: withTime(time.Time{})})
+	}
 }
 
 // Transfer moves a client into another world (after `login` from a guest
@@ -1343,9 +1347,4 @@ func (w *World) Close(reason string) {
 	for _, c := range clients {
 		c.quit(reason)
 	}
-}
-
-// cleanTagValue drops NUL, which tag escaping cannot carry.
-func cleanTagValue(v string) string {
-	return strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
 }

@@ -666,12 +666,12 @@ func TestWorldReserveKeepsState(t *testing.T) {
 // The shortcuts for words and text that need no cleaning give what the
 // full cleaning gives.
 func TestCleaningShortcuts(t *testing.T) {
-	for _, s := range []string{"", "bob", ":bob", "bo b", "a!b", "a@b", "a\rb", "a\x00b", "Zoë", "\xff", "x~y", "a\x7fb", "\x02b"} {
+	for _, s := range []string{"", "bob", ":bob", "bo b", "a!b", "a@b", "a\rb", "a\x00b", "Zoë", "\xff", "x~y", "a\x7fb", "\x02b", "a\u202eb"} {
 		if got, want := cleanWordFast(s), cleanWord(s); got != want {
 			t.Errorf("cleanWordFast(%q) = %q, want %q", s, got, want)
 		}
-		if got, want := cleanTextFast(s), cleanText(s); got != want {
-			t.Errorf("cleanTextFast(%q) = %q, want %q", s, got, want)
+		if got, want := cleanNameFast(s), cleanName(s); got != want {
+			t.Errorf("cleanNameFast(%q) = %q, want %q", s, got, want)
 		}
 		u := User{Nick: "n", Host: s}
 		sanitizeUser(&u, "irc.test")

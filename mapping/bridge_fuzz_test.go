@@ -59,3 +59,48 @@ func FuzzAccountAndIdent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIncomingNames feeds MSN texts that reach IRC through a session (a
+// friendly name, a personal message, message text with a P4-Context, a
+// pending request's address, a server notice) and checks what the world
+// shows: names, away reasons, WHOIS lines and the topic without control
+// or bidi characters, message texts without control characters other than
+// formatting codes; and the P4-Context never becomes a name.
+func FuzzIncomingNames(f *testing.F) {
+	f.Add("Bob", "psm", "hi", "Impostor", "eve@example.com", "maintenance")
+	f.Add("B\u202eob\r\nQUIT", "p\x00s\u2066m", "a\r\nb\x07", "\u202eX", "e ve\x01@x", "\x00\r\nNOTICE")
+	f.Add(strings.Repeat("Zoë", 200), strings.Repeat("p", 600), strings.Repeat("é", 600), "", "@", "")
+	f.Fuzz(func(t *testing.T, name, psm, text, p4, address, notice string) {
+		s := newDrawSession(t)
+		const bob = "bob@example.com"
+		s.handleEvent(msn.PresenceChanged{Passport: bob, FriendlyName: name, Status: msn.StatusBusy})
+		s.handleEvent(msn.PersonalMessageChanged{Passport: bob, Message: psm})
+		s.handleEvent(msn.PersonalMessageChanged{Passport: s.account, Message: psm})
+		s.handleEvent(msn.MessageReceived{From: bob, FriendlyName: name, DisplayName: p4, Text: text})
+		s.handleEvent(msn.AuthorizationRequested{Passport: address, FriendlyName: name})
+		s.handleEvent(msn.SystemMessage{Text: notice})
+		bad := func(r rune) bool { return isControl(r) || isBreak(r) || isBidiControl(r) }
+		for _, u := range s.world.Users() {
+			for _, v := range append([]string{u.Nick, u.Realname, u.Away}, u.Info...) {
+				if strings.IndexFunc(v, bad) >= 0 || !utf8.ValidString(v) {
+					t.Fatalf("user %s: %q", u.Nick, v)
+				}
+			}
+			if cn := cleanName(p4); cn != "" && cn != cleanName(name) && u.Realname == cn {
+				t.Fatalf("P4-Context %q became %s's realname", p4, u.Nick)
+			}
+		}
+		if strings.IndexFunc(s.psm, bad) >= 0 {
+			t.Fatalf("topic %q", s.psm)
+		}
+		kept, err := s.store.Replay(s.ctx, s.account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range kept {
+			if strings.IndexFunc(m.Text, func(r rune) bool { return isControl(r) && !isFormatCode(r) || isBreak(r) }) >= 0 || !utf8.ValidString(m.Text) {
+				t.Fatalf("%s text %q", m.Command, m.Text)
+			}
+		}
+	})
+}

@@ -33,10 +33,49 @@ func (s *session) answer(replyTo, text string) {
 	}
 }
 
+// commandText returns the command m gives the service user: the text of a
+// message to ServiceNick, or of one said in ContactsChannel without its
+// "msn: " address; ok is false for a message to anyone else.
+func commandText(m ircd.Message) (text string, ok bool) {
+	switch Casefold(m.Target) {
+	case Casefold(ServiceNick):
+		return m.Text, true
+	case Casefold(ContactsChannel):
+		text := m.Text
+		for _, p := range []string{ServiceNick + ": ", ServiceNick + ", ", ServiceNick + ":"} {
+			if len(text) >= len(p) && strings.EqualFold(text[:len(p)], p) {
+				return text[len(p):], true
+			}
+		}
+		return text, true
+	}
+	return "", false
+}
+
+// commandFields cleans a command line and splits it into its words.
+func commandFields(line string) (clean string, fields []string) {
+	clean = strings.TrimSpace(CleanLine(StripFormatting(line), false))
+	return clean, strings.Fields(clean)
+}
+
+// secretCommand reports whether m is a command to the service user that
+// carries a password (login, as PRIVMSG or NOTICE): ircd then neither
+// echoes nor logs it (ircd.SecretChecker).
+func secretCommand(m ircd.Message) bool {
+	if m.Command != "PRIVMSG" && m.Command != "NOTICE" {
+		return false
+	}
+	text, ok := commandText(m)
+	if !ok {
+		return false
+	}
+	_, fields := commandFields(text)
+	return len(fields) > 0 && strings.ToLower(fields[0]) == "login"
+}
+
 // command runs one command given to the service user.
 func (s *session) command(line, replyTo string) {
-	line = strings.TrimSpace(CleanLine(StripFormatting(line), false))
-	fields := strings.Fields(line)
+	line, fields := commandFields(line)
 	if len(fields) == 0 {
 		return
 	}

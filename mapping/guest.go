@@ -35,7 +35,10 @@ func (g *guest) failed(c *ircd.Client) bool {
 	return g.failures[c] >= maxGuestFailures
 }
 
-var _ ircd.Handler = (*guest)(nil)
+var (
+	_ ircd.Handler       = (*guest)(nil)
+	_ ircd.SecretChecker = (*guest)(nil)
+)
 
 func newGuest(b *Bridge) *ircd.World {
 	g := &guest{b: b}
@@ -62,6 +65,10 @@ func (g *guest) Detached(ctx context.Context, c *ircd.Client) {
 	}
 }
 
+// Secret keeps login commands (with their password) from being echoed or
+// logged.
+func (g *guest) Secret(m ircd.Message) bool { return secretCommand(m) }
+
 func (g *guest) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
 	if Casefold(m.Target) != Casefold(ServiceNick) {
 		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{m.Target}, Text: "No such nick"}
@@ -69,7 +76,7 @@ func (g *guest) Message(ctx context.Context, c *ircd.Client, m ircd.Message) err
 	if m.Command != "PRIVMSG" {
 		return nil
 	}
-	fields := strings.Fields(CleanLine(m.Text, false))
+	_, fields := commandFields(m.Text)
 	if len(fields) == 0 {
 		return nil
 	}

@@ -55,6 +55,10 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 	h.do(ctx, func() error { h.s.ungreet(c); h.s.maybeEnd(); return nil })
 }
 
+// Secret keeps login commands (with their password) from being echoed or
+// logged.
+func (h *handler) Secret(m ircd.Message) bool { return secretCommand(m) }
+
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
 	if !queueable(m) {
 		return h.do(ctx, func() error { return h.s.onUserMessage(m, nil) })
@@ -185,13 +189,7 @@ func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 		return nil
 	case Casefold(target) == Casefold(ContactsChannel):
 		if m.Command == "PRIVMSG" {
-			text := m.Text
-			for _, p := range []string{ServiceNick + ": ", ServiceNick + ", ", ServiceNick + ":"} {
-				if len(text) >= len(p) && strings.EqualFold(text[:len(p)], p) {
-					text = text[len(p):]
-					break
-				}
-			}
+			text, _ := commandText(m)
 			s.command(text, ContactsChannel)
 		}
 		return nil

@@ -66,3 +66,53 @@ func TestNoPasswordInLogs(t *testing.T) {
 		})
 	}
 }
+
+// A login command carries a password: it is neither echoed to the client
+// that sent it (echo-message) nor copied to the account's other clients,
+// whether sent to msn (PRIVMSG or NOTICE) or said in &msn, by a signed-in
+// client or a guest; and it is not in the debug log.
+func TestLoginNotEchoed(t *testing.T) {
+	var logs logBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnvWith(t, "MSNP12", func(c *mapping.Config) { c.Logger = logger })
+	c := e.login("alice", alice, password, allCaps)
+	other := e.login("phone", alice, password, allCaps)
+	c.send("PRIVMSG msn :login " + alice + " " + password)
+	c.expectMsn("Already signed in")
+	c.send("NOTICE msn :login " + alice + " " + password)
+	c.send("PRIVMSG &msn :msn: \x02login\x02 " + alice + " " + password)
+	c.expectMsn("Already signed in")
+	c.send("PRIVMSG msn :help")
+	c.expectMsn("Commands")
+	c.sync()
+	other.sync()
+
+	g := e.dial()
+	g.send("CAP LS 302")
+	g.send("CAP REQ :echo-message message-tags")
+	g.send("NICK guest")
+	g.send("USER guest 0 * :x")
+	g.send("CAP END")
+	g.expectMsn("login")
+	g.send("PRIVMSG msn :login " + alice + " " + password)
+	g.expectCmd("366", "*", "&msn")
+	g.sync()
+
+	for name, cl := range map[string]*client{"sender": c, "other client": other, "guest": g} {
+		helpEchoed := false
+		for _, m := range cl.seen {
+			if strings.Contains(m.String(), password) {
+				t.Errorf("%s got the password: %v", name, m)
+			}
+			helpEchoed = helpEchoed || m.Prefix != nil && m.Prefix.Name == "alice" && m.Trailing() == "help"
+		}
+		if name != "guest" && !helpEchoed {
+			t.Errorf("%s did not get the echo of help: other commands must still be echoed", name)
+		}
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, password) {
+			t.Errorf("password in the log: %s", l)
+		}
+	}
+}

@@ -11,6 +11,13 @@ func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || (0x80 <= r && r <= 0x9f)
 }
 
+// isBidiControl reports whether r is a bidi embedding, override or isolate
+// character (U+202A to U+202E, U+2066 to U+2069): in a name they can make
+// it, and what follows it on the line, display as something else.
+func isBidiControl(r rune) bool {
+	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
+}
+
 // isBreak reports whether r separates lines or words: CR, LF, tab, NEL and
 // the Unicode line and paragraph separators.
 func isBreak(r rune) bool {
@@ -24,7 +31,9 @@ func isBreak(r rune) bool {
 // CleanLine makes text safe as one IRC parameter, for names, personal
 // messages and topics: each run of line breaks and tabs (CR, LF, tab, NEL,
 // U+2028, U+2029) becomes one space, NUL and every other C0 and C1 control
-// character is removed, invalid UTF-8 becomes U+FFFD, and surrounding white
+// character and the bidi embedding, override and isolate characters
+// (U+202A-U+202E, U+2066-U+2069) are removed, invalid UTF-8 becomes U+FFFD,
+// and surrounding white
 // space is trimmed. IRC formatting codes are kept when keepFormatting is
 // true; otherwise they are removed with their colour arguments.
 func CleanLine(s string, keepFormatting bool) string {
@@ -50,7 +59,7 @@ func isClean(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || isControl(r) || isBreak(r) {
+		if r == utf8.RuneError && size == 1 || isControl(r) || isBreak(r) || isBidiControl(r) {
 			return false
 		}
 		i += size
@@ -80,7 +89,7 @@ func cleanLine(s string, keepFormatting bool) string {
 			continue
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case isControl(r) && !(keepFormatting && isFormatCode(r)):
+		case isControl(r) && !(keepFormatting && isFormatCode(r)), isBidiControl(r):
 			// removed
 		default:
 			b.WriteRune(r)

@@ -33,6 +33,9 @@ func TestCleanLine(t *testing.T) {
 		{"bad\xffutf8\xc3", false, "bad\uFFFDutf8\uFFFD"},
 		{"émoji 😀 ok", false, "émoji 😀 ok"},
 		{"\r\n\x00", false, ""},
+		{"Bob\u202etxt.exe", false, "Bobtxt.exe"},
+		{"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069x", true, "x"},
+		{"rtl \u200f mark", false, "rtl \u200f mark"},
 	} {
 		got := CleanLine(tc.in, tc.keep)
 		if got != tc.want {
@@ -50,7 +53,7 @@ func checkClean(t *testing.T, s string, formatting bool) {
 		t.Errorf("%q is not valid UTF-8", s)
 	}
 	for _, r := range s {
-		if (isControl(r) || isBreak(r)) && !(formatting && isFormatCode(r)) {
+		if (isControl(r) || isBreak(r) || isBidiControl(r)) && !(formatting && isFormatCode(r)) {
 			t.Errorf("%q holds control character %U", s, r)
 		}
 	}

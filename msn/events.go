@@ -79,10 +79,14 @@ type Invitation struct {
 type MessageReceived struct {
 	Switchboard  *Switchboard
 	From         string
-	FriendlyName string
-	Text         string // UTF-8, lines separated by "\n"
-	Format       Format
-	Time         time.Time // when the client received it
+	FriendlyName string // the sender's friendly name, from the MSG line
+	// DisplayName is the name the sender shows on this message only (the
+	// P4-Context header, as bots and some clients send); "" when none. It
+	// is not the sender's friendly name.
+	DisplayName string
+	Text        string // UTF-8, lines separated by "\n"
+	Format      Format
+	Time        time.Time // when the client received it
 }
 
 // TypingReceived is a typing notification (text/x-msmsgscontrol).

@@ -1,0 +1,151 @@
+package ircd
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"gopkg.in/irc.v4"
+)
+
+// bodyLen is the length of m's line without its tags, CRLF included.
+func bodyLen(m *irc.Message) int {
+	cp := *m
+	cp.Tags = nil
+	return len(cp.String()) + 2
+}
+
+// A label or client-only tag with a control character in its value is
+// dropped rather than echoed or relayed.
+func TestTagsWithControlsDropped(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e, "echo-message", "batch", "labeled-response", "message-tags")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+	h.expectCall(t, "Attached")
+
+	c.send("@label=1\x00 PING x")
+	pong := c.expect("PONG")
+	if _, ok := pong.Tags["label"]; ok {
+		t.Errorf("label with NUL echoed: %q", pong.Tags["label"])
+	}
+
+	c.send("@+typing=active;+x=a\x07b;+y=c\x00d PRIVMSG bob :hi")
+	for _, m := range []*irc.Message{c.expect("PRIVMSG"), other.expect("PRIVMSG")} {
+		if m.Tags["+typing"] != "active" {
+			t.Errorf("+typing lost: %v", m)
+		}
+		if _, ok := m.Tags["+x"]; ok {
+			t.Errorf("+x with BEL relayed: %v", m)
+		}
+		if _, ok := m.Tags["+y"]; ok {
+			t.Errorf("+y with NUL relayed: %v", m)
+		}
+	}
+	got := h.expectCall(t, "Message").msg
+	if len(got.Tags) != 1 || got.Tags["+typing"] != "active" {
+		t.Errorf("handler got tags %v", got.Tags)
+	}
+}
+
+// A 600-byte WHOIS info line is split into lines that each fit 512 bytes,
+// and nothing of it is lost.
+func TestWhoisLongInfoSplit(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	info := "is bob on MSN, friendly name " + strings.Repeat("Zoë ", 150) + "end"
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: strings.Repeat("x", 600), Online: true, Info: []string{info}})
+	c.send("WHOIS bob")
+	var parts []string
+	for _, m := range c.sync() {
+		if n := bodyLen(m); n > maxBodyLen {
+			t.Errorf("%d-byte line: %v", n, m)
+		}
+		if m.Command == rplWhoisSpecial {
+			parts = append(parts, m.Trailing())
+		}
+	}
+	if len(parts) < 2 || strings.Join(parts, "") != info {
+		t.Errorf("320 lines %q, want %q split", parts, info)
+	}
+}
+
+// Whatever a line carries, its body is cut to 512 bytes with its CRLF, at
+// a UTF-8 boundary, in its last parameter.
+func TestLongLineCut(t *testing.T) {
+	for _, m := range []*irc.Message{
+		{Prefix: &irc.Prefix{Name: "bob", User: "bob", Host: "hotmail.com"}, Command: "PRIVMSG", Params: []string{"alice", strings.Repeat("é", 400)}},
+		{Prefix: &irc.Prefix{Name: "irc.test"}, Command: "320", Params: []string{"alice", "bob", strings.Repeat("a ", 400)}},
+		{Prefix: &irc.Prefix{Name: "irc.test"}, Command: "401", Params: []string{"alice", strings.Repeat("w", 600), "No such nick"}},
+		{Tags: irc.Tags{"time": "2026-01-01T00:00:00.000Z"}, Command: "NOTICE", Params: []string{"alice", strings.Repeat("n", 600)}},
+	} {
+		line := string(appendEncoded(nil, m))
+		if encodeLine(m) != line && len(m.Tags) <= 1 {
+			t.Errorf("encodeLine and appendEncoded differ on %v", m)
+		}
+		back, err := irc.ParseMessage(line)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		last := m.Params[len(m.Params)-1]
+		if n := bodyLen(back); n > maxBodyLen || back.Trailing() != last && n < maxBodyLen-3 {
+			t.Errorf("%d-byte line, want at most 512, and close to it when cut: %q", n, line)
+		}
+		if len(back.Params) != len(m.Params) || !utf8.ValidString(back.Trailing()) || back.Trailing() == "" {
+			t.Errorf("%q parses back as %q", line, back.Params)
+		}
+		if !strings.HasPrefix(last, back.Trailing()) {
+			t.Errorf("last parameter %q is not cut from the original", back.Trailing())
+		}
+	}
+}
+
+// A message the handler says carries a secret reaches the handler but is
+// not echoed to the sender (echo-message) nor copied to the user's other
+// clients.
+func TestSecretNotEchoed(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e, "echo-message", "message-tags")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+	h.expectCall(t, "Attached")
+	c.send("PRIVMSG bob :secret: hunter2")
+	c.send("NOTICE bob,carol :secret: hunter2")
+	c.send("PRIVMSG bob :plain")
+	for _, cl := range []*testClient{c, other} {
+		if m := cl.expect("PRIVMSG"); m.Trailing() != "plain" {
+			t.Errorf("got %v, want only the plain message echoed", m)
+		}
+	}
+	for _, want := range []string{"secret: hunter2", "secret: hunter2", "secret: hunter2", "plain"} {
+		if got := h.expectCall(t, "Message").msg.Text; got != want {
+			t.Errorf("handler got %q, want %q", got, want)
+		}
+	}
+}
+
+// Names, away reasons and topics lose control characters and the bidi
+// controls that would make them display as something else.
+func TestNamesWithoutControls(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob\u202eevil\u2066\x07", Away: "Busy \u202dx\x01", Online: true})
+	w.SetTopic("&msn", "psm\u202e\u2069\x1f", "")
+	c.send("WHOIS bob")
+	c.send("TOPIC &msn")
+	for _, m := range c.sync() {
+		for _, p := range m.Params {
+			if strings.IndexFunc(p, func(r rune) bool { return isControl(r) || isBidiControl(r) }) >= 0 {
+				t.Errorf("control character in %q", m)
+			}
+		}
+		switch m.Command {
+		case irc.RPL_WHOISUSER:
+			checkParams(t, m, "alice", "bob", "bob", "hotmail.com", "*", "Bobevil")
+		case irc.RPL_AWAY:
+			checkParams(t, m, "alice", "bob", "Busy x")
+		case irc.RPL_TOPIC:
+			checkParams(t, m, "alice", "&msn", "psm")
+		}
+	}
+}
