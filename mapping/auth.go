@@ -129,6 +129,16 @@ func (b *Bridge) mayTryWithMSN(account, password string) error {
 	return nil
 }
 
+// notSessionPassword is the error of an attach whose password is not the
+// session's and was not confirmed with MSN for the reason err: a wrong
+// password, which the lockouts count.
+func notSessionPassword(err error) error {
+	if errors.Is(err, errWrongPassword) {
+		return err
+	}
+	return fmt.Errorf("%w (not this session's password, and %w)", errWrongPassword, err)
+}
+
 // loginTurn waits for the bridge's turn to log in to MSN, within ctx; when
 // the wait would outlast ctx, it returns errBusy at once.
 func (b *Bridge) loginTurn(ctx context.Context) error {
@@ -195,8 +205,11 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 	case !st.twn:
 		return nil, errWrongPassword
 	default:
+		// Not the session's password: a failed login unless MSN confirms
+		// it (the owner changed it). Whether MSN is asked or not, it counts
+		// as one, or guesses against a running session would cost nothing.
 		if err := b.mayTryWithMSN(s.account, password); err != nil {
-			return nil, err
+			return nil, notSessionPassword(err)
 		}
 		err := b.checkWithMSN(ctx, s, password)
 		switch {
@@ -204,7 +217,7 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 			b.throttle.failed(s.account, password)
 			return nil, errWrongPassword
 		case err != nil:
-			return nil, loginError(err)
+			return nil, notSessionPassword(loginError(err))
 		}
 		b.throttle.succeeded(s.account, password)
 		confirmed = true

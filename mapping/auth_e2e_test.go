@@ -130,7 +130,9 @@ func TestBruteForceAgainstLiveSession(t *testing.T) {
 		if err == nil {
 			t.Fatalf("guess %d attached", i)
 		}
-		if d, ok := retryIn(t, err.Error()); ok {
+		// The attacker waits only when it must: a lockout. Any other
+		// refusal (MSN not asked, say) lets it guess again at once.
+		if d, ok := retryIn(t, err.Error()); ok && strings.Contains(err.Error(), "Too many failed logins") {
 			waited += d
 			e.clock.advance(d)
 		} else {
@@ -141,9 +143,14 @@ func TestBruteForceAgainstLiveSession(t *testing.T) {
 		t.Errorf("1,000 tries cost %v of waiting; want at least an hour", waited)
 	}
 	t.Logf("%d guesses compared, %v of waiting", guesses, waited)
+
 	// Lock the attacker out once more, then the owner comes.
 	for range 5 {
 		e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: "again", Source: attacker})
+	}
+	// Locked out, the attacker's address gets nowhere even with the password.
+	if _, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: password, Source: attacker}); err == nil {
+		t.Error("the right password attached from the locked-out address")
 	}
 	if w, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: password, Source: owner}); err != nil || w == nil {
 		t.Fatalf("the owner at another address: %v", err)
