@@ -97,7 +97,7 @@ func (c *Client) Register(ctx context.Context, r Registration) ([]*irc.Message, 
 // response: base64 in chunks of 400 bytes, and "AUTHENTICATE +" after a
 // last chunk of exactly 400.
 func AuthenticatePlain(account, password string) []string {
-	payload := base64.StdEncoding.EncodeToString([]byte("\x00" + account + "\x00" + password))
+	payload := PlainPayload(account, password)
 	var lines []string
 	for len(payload) >= 400 {
 		lines = append(lines, "AUTHENTICATE "+payload[:400])
@@ -107,4 +107,10 @@ func AuthenticatePlain(account, password string) []string {
 		payload = "+"
 	}
 	return append(lines, "AUTHENTICATE "+payload)
+}
+
+// PlainPayload returns the SASL PLAIN response for account and password in
+// base64, in one piece.
+func PlainPayload(account, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte("\x00" + account + "\x00" + password))
 }
