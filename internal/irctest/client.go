@@ -46,6 +46,9 @@ type Client struct {
 	done chan struct{}
 	err  error // why the reader stopped; set before done is closed
 
+	quit      chan struct{} // closed by Close, so that a full queue does not hold the reader
+	closeOnce sync.Once
+
 	wmu sync.Mutex // one Send at a time
 
 	mu  sync.Mutex
@@ -64,7 +67,7 @@ func Dial(ctx context.Context, addr string) (*Client, error) {
 
 // New starts a client on conn, which it owns from now on.
 func New(conn net.Conn) *Client {
-	c := &Client{conn: conn, msgs: make(chan *irc.Message, queueSize), done: make(chan struct{})}
+	c := &Client{conn: conn, msgs: make(chan *irc.Message, queueSize), done: make(chan struct{}), quit: make(chan struct{})}
 	go c.read()
 	return c
 }
@@ -72,8 +75,9 @@ func New(conn net.Conn) *Client {
 // read parses lines into c.msgs until the connection ends or a bad line
 // arrives.
 func (c *Client) read() {
-	defer close(c.done)
+	// done before msgs, so that Err tells why once msgs is closed.
 	defer close(c.msgs)
+	defer close(c.done)
 	r := bufio.NewReaderSize(c.conn, 4096)
 	for {
 		m, err := readMessage(r)
@@ -84,7 +88,12 @@ func (c *Client) read() {
 			}
 			return
 		}
-		c.msgs <- m
+		select {
+		case c.msgs <- m:
+		case <-c.quit:
+			c.err = net.ErrClosed
+			return
+		}
 	}
 }
 
@@ -138,9 +147,14 @@ func (c *Client) Err() error {
 	}
 }
 
-// Close closes the connection and waits for the reader.
+// Close closes the connection and waits for the reader, which drops what
+// it has not queued yet. Closing twice is harmless.
 func (c *Client) Close() error {
-	err := c.conn.Close()
+	var err error
+	c.closeOnce.Do(func() {
+		close(c.quit)
+		err = c.conn.Close()
+	})
 	<-c.done
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,39 @@ func TestSendRefusesLineEnds(t *testing.T) {
 	}
 	if a, b := s.line(), s.line(); a != "PRIVMSG bob :a" || b != "PRIVMSG bob :b" {
 		t.Errorf("server read %q, %q", a, b)
+	}
+}
+
+// Close does not wait for a test to take what the server sent: a client
+// whose queue is full still closes.
+func TestCloseWithAFullQueue(t *testing.T) {
+	c, s := pair(t)
+	go func() {
+		line := []byte(":irc.test NOTICE alice :flood\r\n")
+		for {
+			if _, err := s.conn.Write(line); err != nil {
+				return
+			}
+		}
+	}()
+	ctx := ctxT(t)
+	// Wait until the queue is full: the reader then holds one message more.
+	for len(c.Messages()) < queueSize {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the queue holds %d messages", len(c.Messages()))
+		default:
+			runtime.Gosched()
+		}
+	}
+	closed := make(chan struct{})
+	go func() {
+		c.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		t.Fatal("Close waits for the test to read the queue")
 	}
 }
