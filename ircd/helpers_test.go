@@ -1,9 +1,7 @@
 package ircd
 
 import (
-	"bufio"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/irctest"
 )
 
 // testTimeout bounds every wait; it is generous because CI machines can be busy.
@@ -261,13 +261,14 @@ func waitGoroutines(t *testing.T, base int) {
 	}
 }
 
-// testClient is a minimal IRC client for tests.
+// testClient is the shared test client (internal/irctest) with the
+// helpers the ircd tests call; its methods fail the test instead of
+// returning errors.
 type testClient struct {
 	t    *testing.T
+	ic   *irctest.Client
 	conn net.Conn
-	msgs chan *irc.Message
-	done chan struct{}
-	wmu  sync.Mutex
+	msgs <-chan *irc.Message // every message read, for tests that take them directly
 	nick string
 }
 
@@ -297,74 +298,53 @@ func (e *testEnv) pipe() *testClient {
 }
 
 func newTestClient(t *testing.T, conn net.Conn) *testClient {
-	c := &testClient{t: t, conn: conn, msgs: make(chan *irc.Message, 10000), done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		defer close(c.msgs)
-		sc := bufio.NewScanner(conn)
-		sc.Buffer(make([]byte, 0, 1024), 1<<20)
-		for sc.Scan() {
-			m, err := irc.ParseMessage(sc.Text())
-			if err != nil {
-				continue
-			}
-			c.msgs <- m
-		}
-	}()
-	t.Cleanup(c.close)
-	return c
+	ic := irctest.New(conn)
+	t.Cleanup(func() { ic.Close() })
+	return &testClient{t: t, ic: ic, conn: conn, msgs: ic.Messages()}
 }
 
-func (c *testClient) close() {
-	c.conn.Close()
-	<-c.done
+// close closes the connection and waits for the client's reader.
+func (c *testClient) close() { c.ic.Close() }
+
+// ctx bounds one wait of the test.
+func (c *testClient) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), testTimeout)
 }
 
-// send writes one line; a failed write fails the test.
+// send writes one line, or several separated by CRLF in one write; a
+// failed write fails the test.
 func (c *testClient) send(format string, args ...any) {
 	c.t.Helper()
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.conn.SetWriteDeadline(time.Now().Add(testTimeout))
-	if _, err := fmt.Fprintf(c.conn, format+"\r\n", args...); err != nil {
-		c.t.Fatalf("write %q: %v", fmt.Sprintf(format, args...), err)
+	lines := strings.Split(fmt.Sprintf(format, args...), "\r\n")
+	ctx, cancel := c.ctx()
+	defer cancel()
+	if err := c.ic.Send(ctx, lines...); err != nil {
+		c.t.Fatal(err)
 	}
 }
 
 // next returns the next message.
 func (c *testClient) next() *irc.Message {
 	c.t.Helper()
-	select {
-	case m, ok := <-c.msgs:
-		if !ok {
-			c.t.Fatalf("connection closed")
-		}
-		return m
-	case <-time.After(testTimeout):
-		c.t.Fatalf("timed out waiting for a message")
+	ctx, cancel := c.ctx()
+	defer cancel()
+	m, err := c.ic.Next(ctx)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	return nil
+	return m
 }
 
 // expect skips messages until one with command cmd arrives.
 func (c *testClient) expect(cmd string) *irc.Message {
 	c.t.Helper()
-	var skipped []string
-	deadline := time.After(testTimeout)
-	for {
-		select {
-		case m, ok := <-c.msgs:
-			if !ok {
-				c.t.Fatalf("connection closed waiting for %s; got %v", cmd, skipped)
-			}
-			if m.Command == cmd {
-				return m
-			}
-			skipped = append(skipped, m.String())
-		case <-deadline:
-			c.t.Fatalf("timed out waiting for %s; got %v", cmd, skipped)
-		}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	m, err := c.ic.Expect(ctx, cmd, irctest.Command(cmd))
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	return m
 }
 
 // expectParams waits for cmd and compares its parameters.
@@ -391,92 +371,74 @@ func checkParams(t *testing.T, m *irc.Message, params ...string) {
 // sync sends a PING and returns everything received before its PONG.
 func (c *testClient) sync() []*irc.Message {
 	c.t.Helper()
-	token := fmt.Sprintf("sync%d", time.Now().UnixNano())
-	c.send("PING %s", token)
-	var got []*irc.Message
-	deadline := time.After(testTimeout)
-	for {
-		select {
-		case m, ok := <-c.msgs:
-			if !ok {
-				c.t.Fatalf("connection closed during sync; got %v", got)
-			}
-			if m.Command == "PONG" && m.Param(1) == token {
-				return got
-			}
-			got = append(got, m)
-		case <-deadline:
-			c.t.Fatalf("timed out in sync; got %v", got)
-		}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	msgs, err := c.ic.Roundtrip(ctx)
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	return msgs
 }
 
 // expectClosed waits until the server closes the connection and returns
 // the messages received until then.
 func (c *testClient) expectClosed() []*irc.Message {
 	c.t.Helper()
-	var got []*irc.Message
-	deadline := time.After(testTimeout)
-	for {
-		select {
-		case m, ok := <-c.msgs:
-			if !ok {
-				return got
-			}
-			got = append(got, m)
-		case <-deadline:
-			c.t.Fatalf("connection still open; got %v", got)
-		}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	msgs, err := c.ic.ReadUntilClosed(ctx)
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	return msgs
 }
 
 // register runs NICK and USER and waits for the end of the burst.
 func (c *testClient) register(nick string) []*irc.Message {
 	c.t.Helper()
-	c.send("NICK %s", nick)
-	c.send("USER %s 0 * :Real %s", nick, nick)
-	c.expect(irc.RPL_WELCOME)
-	c.nick = nick
-	return c.sync()
+	return c.registerWith(irctest.Registration{Nick: nick})
 }
 
 // registerCaps negotiates caps with CAP LS 302 and registers.
 func (c *testClient) registerCaps(nick string, caps ...string) []*irc.Message {
 	c.t.Helper()
-	c.send("CAP LS 302")
-	c.send("NICK %s", nick)
-	c.send("USER %s 0 * :Real %s", nick, nick)
-	if len(caps) > 0 {
-		c.send("CAP REQ :%s", strings.Join(caps, " "))
-		checkParams(c.t, c.expectCap("ACK"), "*any*", "ACK", strings.Join(caps, " "))
-	}
-	c.send("CAP END")
-	c.expect(irc.RPL_WELCOME)
-	c.nick = nick
-	return c.sync()
+	return c.registerWith(irctest.Registration{Nick: nick, Caps: caps})
 }
 
 // loginSASL registers with SASL PLAIN as account.
 func (c *testClient) loginSASL(nick, account, password string, caps ...string) []*irc.Message {
 	c.t.Helper()
-	c.send("CAP LS 302")
-	c.send("CAP REQ :%s", strings.Join(append([]string{"sasl"}, caps...), " "))
-	c.expectCap("ACK")
-	c.send("NICK %s", nick)
-	c.send("USER %s 0 * :Real %s", nick, nick)
-	c.send("AUTHENTICATE PLAIN")
-	c.expectParams("AUTHENTICATE", "+")
-	c.send("AUTHENTICATE %s", plainPayload(account, password))
-	c.expect(irc.RPL_SASLSUCCESS)
-	c.send("CAP END")
-	c.expect(irc.RPL_WELCOME)
-	c.nick = nick
+	return c.registerWith(irctest.Registration{Nick: nick, Account: account, Password: password, Caps: caps})
+}
+
+// registerWith registers, checks that every capability asked for was
+// acknowledged, and returns what arrived after the welcome until a
+// Roundtrip.
+func (c *testClient) registerWith(r irctest.Registration) []*irc.Message {
+	c.t.Helper()
+	ctx, cancel := c.ctx()
+	defer cancel()
+	msgs, err := c.ic.Register(ctx, r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if len(r.Caps) > 0 && r.Account == "" {
+		var ack *irc.Message
+		for _, m := range find(msgs, "CAP") {
+			if m.Param(1) == "ACK" {
+				ack = m
+			}
+		}
+		if ack == nil {
+			c.t.Fatalf("no CAP ACK for %q: %v", r.Caps, msgs)
+		}
+		checkParams(c.t, ack, "*any*", "ACK", strings.Join(r.Caps, " "))
+	}
+	c.nick = r.Nick
 	return c.sync()
 }
 
-func plainPayload(account, password string) string {
-	return base64.StdEncoding.EncodeToString([]byte("\x00" + account + "\x00" + password))
-}
+func plainPayload(account, password string) string { return irctest.PlainPayload(account, password) }
 
 // find returns the messages with command cmd.
 func find(msgs []*irc.Message, cmd string) []*irc.Message {

@@ -1,7 +1,6 @@
 package mapping_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctest"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -187,80 +187,60 @@ func (e *env) restart() {
 	e.start()
 }
 
-// client is an IRC test client.
+// client is the shared test client (internal/irctest) with the helpers
+// the bridge's tests call; its methods fail the test instead of returning
+// errors.
 type client struct {
 	t    *testing.T
+	ic   *irctest.Client
 	conn net.Conn
-	msgs chan *irc.Message
+	msgs <-chan *irc.Message // every message read, for tests that take them directly
 	nick string
-	seen []*irc.Message // everything read, for failure messages
+	seen []*irc.Message // everything expect read, for the tests to look through
 }
 
 // dial connects an IRC client to the bridge.
 func (e *env) dial() *client {
 	e.t.Helper()
-	conn, err := net.Dial("tcp", e.addr)
+	ctx, cancel := ctxT()
+	defer cancel()
+	ic, err := irctest.Dial(ctx, e.addr)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := &client{t: e.t, conn: conn, msgs: make(chan *irc.Message, 4096)}
-	go func() {
-		defer close(c.msgs)
-		sc := bufio.NewScanner(conn)
-		sc.Buffer(make([]byte, 0, 8192), 1<<16)
-		for sc.Scan() {
-			line := sc.Text()
-			if strings.ContainsAny(line, "\x00\r") {
-				c.msgs <- &irc.Message{Command: "BADLINE", Params: []string{line}}
-				continue
-			}
-			m, err := irc.ParseMessage(line)
-			if err != nil {
-				continue
-			}
-			c.msgs <- m
-		}
-	}()
-	e.t.Cleanup(func() { conn.Close() })
-	return c
+	e.t.Cleanup(func() { ic.Close() })
+	return &client{t: e.t, ic: ic, conn: ic.Conn(), msgs: ic.Messages()}
 }
 
 func (c *client) send(line string) {
 	c.t.Helper()
-	if _, err := c.conn.Write([]byte(line + "\r\n")); err != nil {
-		c.t.Fatalf("send %q: %v", line, err)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := c.ic.Send(ctx, line); err != nil {
+		c.t.Fatal(err)
 	}
 }
 
-// expect reads until a message matches and returns it.
+// expect reads until a message matches and returns it. A line with a CR
+// or a NUL inside fails the test.
 func (c *client) expect(desc string, match func(m *irc.Message) bool) *irc.Message {
 	c.t.Helper()
-	timer := time.NewTimer(waitTime)
-	defer timer.Stop()
-	for {
-		select {
-		case m, ok := <-c.msgs:
-			if !ok {
-				c.t.Fatalf("connection closed waiting for %s; read:\n%s", desc, c.history())
-			}
-			if m.Command == "BADLINE" {
-				c.t.Fatalf("line with CR or NUL: %q", m.Param(0))
-			}
-			c.seen = append(c.seen, m)
-			if match(m) {
-				return m
-			}
-		case <-timer.C:
-			c.t.Fatalf("timed out waiting for %s; read:\n%s", desc, c.history())
-			return nil
-		}
+	ctx, cancel := ctxT()
+	defer cancel()
+	m, err := c.ic.Expect(ctx, desc, func(m *irc.Message) bool {
+		c.seen = append(c.seen, m)
+		return match(m)
+	})
+	if err != nil {
+		c.t.Fatal(err)
 	}
+	return m
 }
 
+// history returns the last messages expect read, for failure messages.
 func (c *client) history() string {
 	var b strings.Builder
-	start := max(0, len(c.seen)-40)
-	for _, m := range c.seen[start:] {
+	for _, m := range c.seen[max(0, len(c.seen)-40):] {
 		b.WriteString("  " + m.String() + "\n")
 	}
 	return b.String()
@@ -269,17 +249,7 @@ func (c *client) history() string {
 // expectCmd waits for a command whose params (as many as given) match.
 func (c *client) expectCmd(cmd string, params ...string) *irc.Message {
 	c.t.Helper()
-	return c.expect(cmd+" "+strings.Join(params, " "), func(m *irc.Message) bool {
-		if m.Command != cmd || len(m.Params) < len(params) {
-			return false
-		}
-		for i, p := range params {
-			if p != "*" && m.Params[i] != p {
-				return false
-			}
-		}
-		return true
-	})
+	return c.expect(cmd+" "+strings.Join(params, " "), irctest.Command(cmd, params...))
 }
 
 // expectFrom waits for cmd from nick whose last param contains text.
@@ -298,12 +268,17 @@ func (c *client) expectMsn(text string) *irc.Message {
 	})
 }
 
-// sync waits until everything sent before was handled.
+// sync waits until everything sent before was handled: a PING/PONG
+// round trip. What came before the PONG is added to seen.
 func (c *client) sync() {
 	c.t.Helper()
-	tok := "sync" + time.Now().Format("150405.000000000")
-	c.send("PING " + tok)
-	c.expect("PONG "+tok, func(m *irc.Message) bool { return m.Command == "PONG" && m.Trailing() == tok })
+	ctx, cancel := ctxT()
+	defer cancel()
+	msgs, err := c.ic.Roundtrip(ctx)
+	c.seen = append(c.seen, msgs...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // allCaps are the capabilities test clients ask for.

@@ -21,6 +21,11 @@ const serviceNick = "msn"
 
 // ircClient is a minimal raw IRC client: one reader goroutine parses lines,
 // answers PING, and hands every other message to the current watch function.
+// It does not use internal/irctest on purpose: the watch function runs on
+// the reader goroutine and takes the arrival time there, and messages
+// nobody watches are dropped, whereas irctest queues every message for
+// another goroutine, whose wake-up would be counted in each measured round
+// trip.
 type ircClient struct {
 	conn net.Conn
 	wmu  sync.Mutex

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -15,13 +16,14 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/irctest"
 )
 
-// ircClient is a minimal IRC client over TCP for talking to ZNC directly.
+// ircClient is the shared test client (internal/irctest), for talking to
+// ZNC or msn2irc directly; it answers PINGs while it waits.
 type ircClient struct {
-	conn  net.Conn
-	lines chan string
-	done  chan struct{}
+	ic *irctest.Client
 }
 
 func dialIRC(t *testing.T, addr string) *ircClient {
@@ -38,59 +40,37 @@ func dialIRCFrom(t *testing.T, addr string, from net.Addr) *ircClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &ircClient{conn: conn, lines: make(chan string, 4096), done: make(chan struct{})}
-	go func() {
-		defer close(c.done)
-		defer close(c.lines)
-		sc := bufio.NewScanner(conn)
-		sc.Buffer(make([]byte, 0, 64*1024), 64*1024)
-		for sc.Scan() {
-			select {
-			case c.lines <- strings.TrimRight(sc.Text(), "\r"):
-			default: // a test that stopped reading loses lines, never blocks
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		conn.Close()
-		<-c.done
-	})
-	return c
+	ic := irctest.New(conn)
+	t.Cleanup(func() { ic.Close() })
+	return &ircClient{ic: ic}
 }
 
 func (c *ircClient) send(t *testing.T, line string) {
 	t.Helper()
-	c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if _, err := c.conn.Write([]byte(line + "\r\n")); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.ic.Send(ctx, line); err != nil {
 		t.Fatalf("irc send: %v", err)
 	}
 }
 
-// expect reads lines until one satisfies match, answering PINGs.
+// expect reads messages until one satisfies match, answering PINGs.
 func (c *ircClient) expect(t *testing.T, timeout time.Duration, what string, match func(*irc.Message) bool) *irc.Message {
 	t.Helper()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		select {
-		case l, ok := <-c.lines:
-			if !ok {
-				t.Fatalf("connection closed while waiting for %s", what)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	m, err := c.ic.Expect(ctx, what, func(m *irc.Message) bool {
+		if m.Command == "PING" {
+			if err := c.ic.Send(ctx, "PONG :"+m.Trailing()); err != nil {
+				t.Fatalf("answering %v: %v", m, err)
 			}
-			m, err := irc.ParseMessage(l)
-			if err != nil {
-				continue
-			}
-			if m.Command == "PING" {
-				c.send(t, "PONG :"+m.Trailing())
-			}
-			if match(m) {
-				return m
-			}
-		case <-timer.C:
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
+		return match(m)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return m
 }
 
 // tap is a TCP proxy in front of msn2irc that records what clients send, so
