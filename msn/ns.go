@@ -67,6 +67,8 @@ func (c *Client) handleNS(cmd *Command) {
 		}
 	case "OUT":
 		c.onOUT(cmd)
+	case "UBN":
+		c.onUBN(cmd)
 	case "MSG":
 		c.onNSMessage(cmd)
 	}
