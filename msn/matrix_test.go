@@ -678,3 +678,89 @@ func TestMatrixEndpointReplacement(t *testing.T) {
 		t.Errorf("endpoints after an MSNP15 login = %d, want 1", n)
 	}
 }
+
+// Offline messages (MSNP13+): one left for an offline contact reaches
+// them at their next login with the time it was sent, and is gone from
+// the server once they delete it; one sent to an online contact arrives
+// at once.
+func TestMatrixOfflineMessages(t *testing.T) {
+	for _, ver := range []string{"MSNP13", "MSNP15", "MSNP16", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			before := time.Now().Add(-time.Second)
+			if err := alice.SendOfflineMessage(ctx, "bob@example.com", "see you later\nbye é"); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now().Add(time.Second)
+			if n := srv.OIMCount("bob@example.com"); n != 1 {
+				t.Fatalf("bob has %d offline messages on the server", n)
+			}
+			bob := login(t, srv, "bob@example.com", ver)
+			m := waitEv[msn.OfflineMessageReceived](t, bob, nil)
+			if m.From != "alice@example.com" || m.FriendlyName != "Alice" || m.Text != "see you later\nbye é" || m.ID == "" {
+				t.Errorf("bob got %+v", m)
+			}
+			if m.Time.Before(before) || m.Time.After(after) {
+				t.Errorf("sent at %v, want between %v and %v", m.Time, before, after)
+			}
+			if err := bob.DeleteOfflineMessages(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.OIMCount("bob@example.com"); n != 0 {
+				t.Errorf("%d offline messages left after deleting", n)
+			}
+			if err := bob.DeleteOfflineMessages(ctx, m.ID); !errors.Is(err, msn.ErrSOAP) {
+				t.Errorf("deleting it again: %v, want ErrSOAP", err)
+			}
+			// While bob is online, an offline message arrives at once.
+			if err := alice.SendOfflineMessage(ctx, "bob@example.com", "now"); err != nil {
+				t.Fatal(err)
+			}
+			if m := waitEv[msn.OfflineMessageReceived](t, bob, nil); m.Text != "now" || m.From != "alice@example.com" {
+				t.Errorf("online: bob got %+v", m)
+			}
+		})
+	}
+}
+
+// A failing or slow offline message service neither loses the message
+// nor holds up the client: it stays on the server, and Close returns.
+func TestMatrixOfflineMessageFaults(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, msntest.Options{})
+	ctx := context.Background()
+	alice := login(t, srv, "alice@example.com", "MSNP18")
+	if err := alice.SendOfflineMessage(ctx, "bob@example.com", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailSOAP("/OimWS/oim.asmx", msntest.SOAPFailure{Fault: true})
+	if err := alice.SendOfflineMessage(ctx, "bob@example.com", "lost"); !errors.Is(err, msn.ErrSOAP) {
+		t.Errorf("Store2 with a failing service: %v, want ErrSOAP", err)
+	}
+	for _, f := range []msntest.SOAPFailure{{Fault: true}, {Delay: time.Minute}} {
+		srv.FailSOAP("/rsi/rsi.asmx", f)
+		cfg := srv.Config("bob@example.com", "secret123", "MSNP18")
+		cfg.RequestTimeout = 2 * time.Second
+		bob, err := msn.Login(ctx, cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for e := range bob.Events() {
+				if m, ok := e.(msn.OfflineMessageReceived); ok {
+					t.Errorf("%+v: got %+v", f, m)
+				}
+			}
+		}()
+		bob.Close()
+		<-done
+		if n := srv.OIMCount("bob@example.com"); n != 1 {
+			t.Errorf("%+v: %d offline messages on the server, want 1", f, n)
+		}
+	}
+}

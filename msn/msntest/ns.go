@@ -415,7 +415,11 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 			}
 		}
 		if n.ver >= 11 {
-			b = appendPayload(b, "MSG Hotmail Hotmail", []byte(initialMailData))
+			md := []byte(initialMailData)
+			if n.ver >= 13 {
+				md = mailDataMessage("text/x-msmsgsinitialmdatanotification", mailData(a.oims, true))
+			}
+			b = appendPayload(b, "MSG Hotmail Hotmail", md)
 		}
 		if len(b) > 0 {
 			n.w.send(b)

@@ -261,8 +261,9 @@ type account struct {
 	// see: the endpoint that last changed the status (CHG); eps are all
 	// the signed-in sessions, in sign-in order (several at MSNP16+, see
 	// mpop.go).
-	ns  *nsConn
-	eps []*nsConn
+	ns   *nsConn
+	eps  []*nsConn
+	oims []*oim // offline messages left for the account (oim.go)
 }
 
 // entry is a contact on an account's lists.
