@@ -178,6 +178,16 @@ type Client struct {
 	endpoints    []Endpoint // the user's own, MSNP16+ (endpoints.go)
 	ownPSM       string     // personal message as last set (UUX)
 	ownMedia     string     // current media as last set (UUX)
+	// bg lives as long as the connection: the offline message fetches
+	// (oim.go) run under it, counted by oimWG, and end before
+	// Disconnected.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	oimWG    sync.WaitGroup
+	oimSeen  map[string]bool // offline messages fetched or being fetched, by id
+	oimSeq   int             // X-OIM-Sequence-Num of the last one sent
+	// oimLockKey answers the OIM service's last lock key challenge.
+	oimLockKey string
 
 	closeOnce sync.Once
 }
@@ -207,6 +217,7 @@ func Login(ctx context.Context, cfg Config, initial Status) (*Client, error) {
 		contacts: map[string]*Contact{},
 		sbs:      map[*Switchboard]struct{}{},
 	}
+	c.bg, c.bgCancel = context.WithCancel(context.Background())
 	c.machineGUID = cfg.MachineGUID
 	if c.machineGUID == "" {
 		c.machineGUID = newMachineGUID()
@@ -233,6 +244,8 @@ func (c *Client) abort() {
 		l.closeWith(nil)
 	}
 	c.wg.Wait()
+	c.bgCancel()
+	c.oimWG.Wait()
 	c.events.abandonNow()
 }
 

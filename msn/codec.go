@@ -78,7 +78,7 @@ type PayloadSet map[string]bool
 // ServerPayloads are the commands a server sends with a payload. ADL, RML
 // and FQY (MSNP13+) carry one unless they are an "OK" answer.
 var ServerPayloads = PayloadSet{"MSG": true, "IPG": true, "NOT": true, "UBX": true, "GCF": true,
-	"ADL": true, "RML": true, "FQY": true}
+	"ADL": true, "RML": true, "FQY": true, "UBN": true}
 
 // ClientPayloads are the commands a client sends with a payload; Escargot's
 // parser treats exactly these as payload commands.

@@ -244,6 +244,16 @@ func (c *Client) announceEndpoint(ctx context.Context, st Status) error {
 	if _, err := c.request(ctx, "UUX", nil, []byte("<EndpointData><Capabilities>"+xmlEscape(caps)+"</Capabilities></EndpointData>")); err != nil {
 		return fmt.Errorf("msn: endpoint data: %w", err)
 	}
+	return c.sendPrivateEndpoint(ctx, st)
+}
+
+// sendPrivateEndpoint tells the user's other endpoints this one's name
+// and state (UUX PrivateEndpointData, MSNP16+), as Messenger does after
+// each CHG.
+func (c *Client) sendPrivateEndpoint(ctx context.Context, st Status) error {
+	if c.Version() < 16 {
+		return nil
+	}
 	private := "<PrivateEndpointData><EpName>" + xmlEscape(cleanPSMText(c.cfg.EndpointName)) + "</EpName><Idle>" +
 		strconv.FormatBool(st == StatusIdle) + "</Idle><ClientType>1</ClientType><State>" + string(st) + "</State></PrivateEndpointData>"
 	if _, err := c.request(ctx, "UUX", nil, []byte(private)); err != nil {

@@ -154,6 +154,9 @@ const (
 	ReasonOtherLogin                             // OUT OTH: signed in elsewhere
 	ReasonServerShutdown                         // OUT SSD
 	ReasonClosed                                 // Close was called
+	// ReasonEndpointSignOut: another endpoint of the account asked this
+	// one to sign out (MSNP16+, UBN); Disconnected.Err names it.
+	ReasonEndpointSignOut
 )
 
 func (r DisconnectReason) String() string {
@@ -164,6 +167,8 @@ func (r DisconnectReason) String() string {
 		return "server is shutting down"
 	case ReasonClosed:
 		return "closed"
+	case ReasonEndpointSignOut:
+		return "signed out from another endpoint"
 	default:
 		return "connection lost"
 	}

@@ -187,8 +187,9 @@ func testVersion(t *testing.T, ver string) {
 	waitEv(t, alice, func(e msn.ParticipantLeft) bool { return e.Passport == "bob@example.com" })
 	waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb && e.Err == nil })
 
-	// A second login of alice: the first gets OUT OTH.
-	login(t, srv, "alice@example.com", ver)
+	// A second login of alice (at MSNP16+ from the same machine GUID): the
+	// first gets OUT OTH.
+	login(t, srv, "alice@example.com", ver, func(c *msn.Config) { c.MachineGUID = alice.MachineGUID() })
 	if d := waitEv[msn.Disconnected](t, alice, nil); d.Reason != msn.ReasonOtherLogin {
 		t.Errorf("disconnected = %+v, want ReasonOtherLogin", d)
 	}
@@ -533,5 +534,233 @@ func TestMatrixSwitchboardEndpoints(t *testing.T) {
 			}
 			waitEv(t, alice, func(e msn.SwitchboardClosed) bool { return e.Switchboard == asb && e.Err == nil })
 		})
+	}
+}
+
+// Two endpoints of one account (MPOP, MSNP16+): both are rung for a new
+// chat, the one that answers gets it and the other's invitation goes
+// stale; a message is not copied to the endpoint outside the chat; one
+// endpoint signs the other out, and the one left keeps working, without
+// the account ever looking offline to its contacts.
+func TestMatrixMultipleEndpoints(t *testing.T) {
+	for _, ver := range []string{"MSNP16", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			guid := func(g string) func(*msn.Config) {
+				return func(c *msn.Config) { c.MachineGUID = g }
+			}
+			a := login(t, srv, "alice@example.com", ver, guid("{7D9269F9-3C18-439E-969B-4E454049886F}"))
+			b := login(t, srv, "alice@example.com", ver, guid("{5B0D23E5-D1BB-4729-9C23-B520E488F3C8}"))
+			bob := login(t, srv, "bob@example.com", ver)
+			for _, c := range []*msn.Client{a, b} {
+				waitEv(t, c, func(e msn.OwnEndpointsChanged) bool { return len(e.Endpoints) == 2 })
+				if eps := c.Endpoints(); len(eps) != 2 {
+					t.Fatalf("%s: Endpoints() = %+v", c.MachineGUID(), eps)
+				}
+			}
+
+			type opened struct {
+				sb  *msn.Switchboard
+				err error
+			}
+			ch := make(chan opened, 1)
+			go func() {
+				sb, err := bob.OpenSwitchboard(ctx, "alice@example.com")
+				ch <- opened{sb, err}
+			}()
+			invA := waitEv[msn.Invitation](t, a, nil)
+			invB := waitEv[msn.Invitation](t, b, nil)
+			if invA.SessionID != invB.SessionID || invA.Cookie == invB.Cookie {
+				t.Errorf("invitations: A %+v, B %+v; want one session, two cookies", invA, invB)
+			}
+			asb, err := a.Accept(ctx, invA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := <-ch
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			if err := o.sb.SendText(ctx, "hi alice", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			waitEv(t, a, func(e msn.MessageReceived) bool { return e.Text == "hi alice" })
+			if err := asb.SendText(ctx, "from A", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			waitEv(t, bob, func(e msn.MessageReceived) bool { return e.Text == "from A" })
+			// A barrier on B's connection: nothing of the chat came before it.
+			if err := bob.SetPersonalMessage(ctx, "barrier"); err != nil {
+				t.Fatal(err)
+			}
+			for done := false; !done; {
+				select {
+				case e := <-b.Events():
+					switch e := e.(type) {
+					case msn.MessageReceived, msn.ParticipantJoined, msn.Disconnected:
+						t.Fatalf("endpoint B got %#v", e)
+					case msn.PersonalMessageChanged:
+						done = e.Passport == "bob@example.com" && e.Message == "barrier"
+					}
+				case <-time.After(matrixTimeout):
+					t.Fatal("B got no barrier")
+				}
+			}
+			if _, err := b.Accept(ctx, invB); err == nil {
+				t.Error("B answered the stale invitation after A did")
+			}
+			if err := b.SetStatus(ctx, msn.StatusBusy); err != nil {
+				t.Fatalf("B after the stale invitation: %v", err)
+			}
+			// A sees B's new status in its list of endpoints.
+			waitEv(t, a, func(e msn.OwnEndpointsChanged) bool {
+				for _, ep := range e.Endpoints {
+					if ep.GUID == strings.ToLower(b.MachineGUID()) && ep.Status == msn.StatusBusy {
+						return true
+					}
+				}
+				return false
+			})
+
+			// A signs B out: B is told why, A's list shrinks, bob still
+			// sees alice online and reaches A.
+			if err := a.SignOutEndpoint(ctx, b.MachineGUID()); err != nil {
+				t.Fatal(err)
+			}
+			d := waitEv[msn.Disconnected](t, b, nil)
+			if d.Reason != msn.ReasonEndpointSignOut {
+				t.Errorf("B disconnected with %v (%v)", d.Reason, d.Err)
+			}
+			waitEv(t, a, func(e msn.OwnEndpointsChanged) bool { return len(e.Endpoints) == 1 })
+			if eps := a.Endpoints(); len(eps) != 1 || eps[0].GUID != strings.ToLower(a.MachineGUID()) {
+				t.Errorf("A's endpoints after B left = %+v", eps)
+			}
+			if ct, _ := bob.Contact("alice@example.com"); ct.Status == msn.StatusOffline {
+				t.Error("bob sees alice offline while A is signed in")
+			}
+			_, _, inv := call(t, ctx, bob, a, "alice@example.com")
+			if inv.From != "bob@example.com" {
+				t.Errorf("A's invitation after B left = %+v", inv)
+			}
+			if n := srv.EndpointCount("alice@example.com"); n != 1 {
+				t.Errorf("alice's endpoints on the server = %d", n)
+			}
+		})
+	}
+}
+
+// Which login replaces which: at MSNP16+ a login with another machine
+// GUID keeps the first, one with the same GUID boots it (OUT OTH); an
+// MSNP15 login boots every endpoint.
+func TestMatrixEndpointReplacement(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, msntest.Options{})
+	gA := func(c *msn.Config) { c.MachineGUID = "{7D9269F9-3C18-439E-969B-4E454049886F}" }
+	gB := func(c *msn.Config) { c.MachineGUID = "{5B0D23E5-D1BB-4729-9C23-B520E488F3C8}" }
+	a := login(t, srv, "alice@example.com", "MSNP18", gA)
+	b := login(t, srv, "alice@example.com", "MSNP16", gB)
+	a2 := login(t, srv, "alice@example.com", "MSNP18", gA)
+	if d := waitEv[msn.Disconnected](t, a, nil); d.Reason != msn.ReasonOtherLogin {
+		t.Errorf("first A: %v", d.Reason)
+	}
+	if n := srv.EndpointCount("alice@example.com"); n != 2 {
+		t.Errorf("endpoints after A signed in again = %d, want 2", n)
+	}
+	login(t, srv, "alice@example.com", "MSNP15")
+	for _, c := range []*msn.Client{b, a2} {
+		if d := waitEv[msn.Disconnected](t, c, nil); d.Reason != msn.ReasonOtherLogin {
+			t.Errorf("%s after an MSNP15 login: %v", c.MachineGUID(), d.Reason)
+		}
+	}
+	if n := srv.EndpointCount("alice@example.com"); n != 1 {
+		t.Errorf("endpoints after an MSNP15 login = %d, want 1", n)
+	}
+}
+
+// Offline messages (MSNP13+): one left for an offline contact reaches
+// them at their next login with the time it was sent, and is gone from
+// the server once they delete it; one sent to an online contact arrives
+// at once.
+func TestMatrixOfflineMessages(t *testing.T) {
+	for _, ver := range []string{"MSNP13", "MSNP15", "MSNP16", "MSNP18"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			ctx := context.Background()
+			alice := login(t, srv, "alice@example.com", ver)
+			before := time.Now().Add(-time.Second)
+			if err := alice.SendOfflineMessage(ctx, "bob@example.com", "see you later\nbye é"); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now().Add(time.Second)
+			if n := srv.OIMCount("bob@example.com"); n != 1 {
+				t.Fatalf("bob has %d offline messages on the server", n)
+			}
+			bob := login(t, srv, "bob@example.com", ver)
+			m := waitEv[msn.OfflineMessageReceived](t, bob, nil)
+			if m.From != "alice@example.com" || m.FriendlyName != "Alice" || m.Text != "see you later\nbye é" || m.ID == "" {
+				t.Errorf("bob got %+v", m)
+			}
+			if m.Time.Before(before) || m.Time.After(after) {
+				t.Errorf("sent at %v, want between %v and %v", m.Time, before, after)
+			}
+			if err := bob.DeleteOfflineMessages(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.OIMCount("bob@example.com"); n != 0 {
+				t.Errorf("%d offline messages left after deleting", n)
+			}
+			if err := bob.DeleteOfflineMessages(ctx, m.ID); !errors.Is(err, msn.ErrSOAP) {
+				t.Errorf("deleting it again: %v, want ErrSOAP", err)
+			}
+			// While bob is online, an offline message arrives at once.
+			if err := alice.SendOfflineMessage(ctx, "bob@example.com", "now"); err != nil {
+				t.Fatal(err)
+			}
+			if m := waitEv[msn.OfflineMessageReceived](t, bob, nil); m.Text != "now" || m.From != "alice@example.com" {
+				t.Errorf("online: bob got %+v", m)
+			}
+		})
+	}
+}
+
+// A failing or slow offline message service neither loses the message
+// nor holds up the client: it stays on the server, and Close returns.
+func TestMatrixOfflineMessageFaults(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, msntest.Options{})
+	ctx := context.Background()
+	alice := login(t, srv, "alice@example.com", "MSNP18")
+	if err := alice.SendOfflineMessage(ctx, "bob@example.com", "hello"); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailSOAP("/OimWS/oim.asmx", msntest.SOAPFailure{Fault: true})
+	if err := alice.SendOfflineMessage(ctx, "bob@example.com", "lost"); !errors.Is(err, msn.ErrSOAP) {
+		t.Errorf("Store2 with a failing service: %v, want ErrSOAP", err)
+	}
+	for _, f := range []msntest.SOAPFailure{{Fault: true}, {Delay: time.Minute}} {
+		srv.FailSOAP("/rsi/rsi.asmx", f)
+		cfg := srv.Config("bob@example.com", "secret123", "MSNP18")
+		cfg.RequestTimeout = 2 * time.Second
+		bob, err := msn.Login(ctx, cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for e := range bob.Events() {
+				if m, ok := e.(msn.OfflineMessageReceived); ok {
+					t.Errorf("%+v: got %+v", f, m)
+				}
+			}
+		}()
+		bob.Close()
+		<-done
+		if n := srv.OIMCount("bob@example.com"); n != 1 {
+			t.Errorf("%+v: %d offline messages on the server, want 1", f, n)
+		}
 	}
 }

@@ -67,6 +67,8 @@ func (c *Client) handleNS(cmd *Command) {
 		}
 	case "OUT":
 		c.onOUT(cmd)
+	case "UBN":
+		c.onUBN(cmd)
 	case "MSG":
 		c.onNSMessage(cmd)
 	}
@@ -100,6 +102,8 @@ func (c *Client) nsEnded(l *link, err error) {
 		sb.closeWith(fmt.Errorf("%w: the notification server connection ended", ErrClosed))
 		<-sb.done
 	}
+	c.bgCancel()
+	c.oimWG.Wait() // its events come before Disconnected
 	c.events.push(Disconnected{Reason: reason, Err: err})
 	c.events.close()
 }
@@ -175,6 +179,10 @@ func (c *Client) onNSMessage(cmd *Command) {
 				text += fmt.Sprintf(" in %d minutes", n)
 			}
 			c.events.push(SystemMessage{Text: text})
+		}
+	case "text/x-msmsgsinitialmdatanotification", "text/x-msmsgsoimnotification":
+		if c.Version() >= 13 {
+			c.onMailData(bodyFields(m.body).get("mail-data"))
 		}
 	case "text/x-msmsgsinitialemailnotification":
 		f := bodyFields(m.body)

@@ -208,6 +208,9 @@ func (c *Client) SetStatus(ctx context.Context, s Status) error {
 	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
 		return fmt.Errorf("msn: set status: %w", err)
 	}
+	if err := c.sendPrivateEndpoint(ctx, s); err != nil {
+		return fmt.Errorf("msn: set status: %w", err)
+	}
 	return nil
 }
 

@@ -29,6 +29,9 @@ type SOAPFault struct {
 	Status  int    // HTTP status
 	Code    string // faultcode, empty when the answer had no fault
 	Message string // faultstring
+	// LockKeyChallenge is the challenge of a refused Store2 (offline
+	// message), answered with the next attempt's lock key.
+	LockKeyChallenge string
 }
 
 func (e *SOAPFault) Error() string {
@@ -48,6 +51,7 @@ type soapFaultBody struct {
 	Message    string `xml:"Body>Fault>faultstring"`
 	TopCode    string `xml:"Fault>faultcode"`
 	TopMessage string `xml:"Fault>faultstring"`
+	LockKey    string `xml:"Body>Fault>detail>LockKeyChallenge"`
 }
 
 // soapURL returns the base of the SSO and SOAP services: Config.SOAPURL,
@@ -89,8 +93,13 @@ func (c *Client) soapCall(ctx context.Context, path, action string, req, resp an
 		return fmt.Errorf("msn: %s: bad web service URL: %w", path, err)
 	}
 	hr.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	if strings.HasPrefix(path, "/abservice/") {
+	switch {
+	case strings.HasPrefix(path, "/abservice/"):
 		hr.Header.Set("SOAPAction", `"http://www.msn.com/webservices/AddressBook/`+action+`"`)
+	case path == oimPath:
+		hr.Header.Set("SOAPAction", `"http://messenger.live.com/ws/2006/09/oim/`+action+`"`)
+	case path == rsiPath:
+		hr.Header.Set("SOAPAction", `"`+rsiNS+`/`+action+`"`)
 	}
 	c.log.Debug("msn: web service request", "path", path, "action", action)
 	r, err := c.cfg.HTTPClient.Do(hr)
@@ -119,7 +128,7 @@ func (c *Client) soapCall(ctx context.Context, path, action string, req, resp an
 	}
 	if f.Code != "" || r.StatusCode != http.StatusOK {
 		return &SOAPFault{Service: path, Action: action, Status: r.StatusCode,
-			Code: strings.TrimSpace(f.Code), Message: strings.TrimSpace(f.Message)}
+			Code: strings.TrimSpace(f.Code), Message: strings.TrimSpace(f.Message), LockKeyChallenge: strings.TrimSpace(f.LockKey)}
 	}
 	if err := xml.Unmarshal(data, resp); err != nil {
 		return fmt.Errorf("msn: %s %s: unreadable answer: %w (%w)", path, action, ErrSOAP, err)

@@ -104,7 +104,8 @@ func (s *Server) abApply(b *strings.Builder, a *account, action string, req *abC
 // (add) or took them off its forward list: "ADL 0" or "RML 0" with
 // l="8" (their reverse list), then the NOT that asks the client to read
 // the address book again. s.mu held.
-func (s *Server) sendListNotice(t, owner *account, add bool) {
+func (s *Server) sendListNotice(e *nsConn, owner *account, add bool) {
+	t := e.acct
 	user, domain, _ := strings.Cut(owner.passport, "@")
 	cmd := "RML 0"
 	c := `<c n="` + xmlText(user) + `" t="1" l="8" />`
@@ -112,8 +113,8 @@ func (s *Server) sendListNotice(t, owner *account, add bool) {
 		cmd = "ADL 0"
 		c = `<c n="` + xmlText(user) + `" t="1" l="8" f="` + xmlText(msn.QuoteName(owner.name)) + `" />`
 	}
-	t.ns.w.sendPayload(cmd, []byte(`<ml><d n="`+xmlText(domain)+`">`+c+`</d></ml>`))
-	t.ns.w.sendPayload("NOT", []byte(abchNotification(t)))
+	e.w.sendPayload(cmd, []byte(`<ml><d n="`+xmlText(domain)+`">`+c+`</d></ml>`))
+	e.w.sendPayload("NOT", []byte(abchNotification(t)))
 }
 
 // abchNotification is the NOT Escargot sends after a change to someone's lists.

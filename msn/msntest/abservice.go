@@ -58,7 +58,7 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 	if t != nil && time.Now().Before(t.expires) {
 		a = s.accounts[key(t.passport)]
 	}
-	if a == nil || a.ns == nil {
+	if a == nil || len(a.eps) == 0 {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}

@@ -26,20 +26,22 @@ func newFaults() faults {
 	}
 }
 
-// DropNS closes passport's notification server connection at once, as a
-// network failure would (no OUT); contacts see the user go offline. It
-// returns the number of connections closed.
+// DropNS closes passport's notification server connections (every
+// endpoint) at once, as a network failure would (no OUT); contacts see the
+// user go offline. It returns the number of connections closed.
 func (s *Server) DropNS(passport string) int {
 	s.mu.Lock()
-	a := s.accounts[key(passport)]
-	if a == nil || a.ns == nil {
-		s.mu.Unlock()
-		return 0
+	var ws []*wire
+	if a := s.accounts[key(passport)]; a != nil {
+		for _, n := range a.eps {
+			ws = append(ws, n.w)
+		}
 	}
-	w := a.ns.w
 	s.mu.Unlock()
-	w.kill()
-	return 1
+	for _, w := range ws {
+		w.kill()
+	}
+	return len(ws)
 }
 
 // DropSB closes every switchboard connection of passport at once; the other
@@ -116,37 +118,41 @@ func (s *Server) setCode(m map[string]int, passport string, code int) {
 }
 
 // SendRaw writes data as it is on passport's notification server
-// connection, to test how a client copes with malformed input.
+// connections (every endpoint), to test how a client copes with malformed
+// input.
 func (s *Server) SendRaw(passport string, data []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[key(passport)]
-	if a == nil || a.ns == nil {
+	if a == nil || len(a.eps) == 0 {
 		return fmt.Errorf("msntest: send raw to %q: %w", passport, ErrNotOnline)
 	}
-	if !a.ns.w.send(append([]byte(nil), data...)) {
-		return fmt.Errorf("msntest: send raw to %q: connection closing", passport)
+	for _, n := range a.eps {
+		if !n.w.send(append([]byte(nil), data...)) {
+			return fmt.Errorf("msntest: send raw to %q: connection closing", passport)
+		}
 	}
 	return nil
 }
 
 // SendOUT sends "OUT reason" (e.g. SSD for a server shutdown; a bare OUT
-// when reason is empty) on passport's notification server connection and
-// closes it. Contacts see the user go offline.
+// when reason is empty) on passport's notification server connections
+// (every endpoint) and closes them. Contacts see the user go offline.
 func (s *Server) SendOUT(passport, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[key(passport)]
-	if a == nil || a.ns == nil {
+	if a == nil || len(a.eps) == 0 {
 		return fmt.Errorf("msntest: send OUT to %q: %w", passport, ErrNotOnline)
 	}
-	n := a.ns
 	line := "OUT"
 	if reason != "" {
 		line += " " + reason
 	}
-	n.w.sendLine(line)
-	n.w.finish()
-	s.signOff(n)
+	for _, n := range append([]*nsConn(nil), a.eps...) {
+		n.w.sendLine(line)
+		n.w.finish()
+		s.signOff(n)
+	}
 	return nil
 }

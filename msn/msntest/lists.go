@@ -57,7 +57,7 @@ func (a *account) present() bool {
 
 // watching reports whether w gets presence notifications now: signed in and
 // past its first CHG.
-func (w *account) watching() bool { return w.ns != nil && w.ns.chg }
+func (w *account) watching() bool { return len(w.live()) > 0 }
 
 // visible reports whether w sees a online.
 func visible(a, w *account) bool {
@@ -99,11 +99,13 @@ func (s *Server) notifyPresence(a *account, before map[*account]bool, changed bo
 			continue
 		}
 		now := visible(a, w)
-		switch {
-		case now && (changed || !before[w]):
-			w.ns.w.sendLine(presenceLine("NLN", w.ns.ver, a))
-		case !now && before[w]:
-			w.ns.w.sendLine(offlineLine(w.ns.ver, a.passport))
+		for _, e := range w.live() {
+			switch {
+			case now && (changed || !before[w]):
+				e.w.sendLine(presenceLine("NLN", e.ver, a))
+			case !now && before[w]:
+				e.w.sendLine(offlineLine(e.ver, a.passport))
+			}
 		}
 	}
 }
@@ -193,46 +195,50 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	}
 	if added&msn.ForwardList != 0 {
 		t.setLists(owner.passport, msn.ReverseList, 0)
-		if t.ns != nil {
+		for _, e := range t.eps {
 			switch {
-			case t.ns.ver >= 13:
-				s.sendListNotice(t, owner, true)
-			case t.ns.ver < 10:
-				t.ns.ser++
-				t.ns.w.sendLine("ADD 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport + " " + msn.QuoteName(owner.name))
+			case e.ver >= 13:
+				s.sendListNotice(e, owner, true)
+			case e.ver < 10:
+				e.ser++
+				e.w.sendLine("ADD 0 RL " + strconv.Itoa(e.ser) + " " + owner.passport + " " + msn.QuoteName(owner.name))
 			default:
-				t.ns.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
+				e.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
 			}
 		}
-		if owner.watching() && visible(t, owner) {
-			if len(trid) > 0 && trid[0] != "" {
-				owner.ns.w.sendLine(presenceLine("ILN "+trid[0], owner.ns.ver, t))
-			} else {
-				owner.ns.w.sendLine(presenceLine("NLN", owner.ns.ver, t))
+		if visible(t, owner) {
+			for _, e := range owner.live() {
+				if len(trid) > 0 && trid[0] != "" {
+					e.w.sendLine(presenceLine("ILN "+trid[0], e.ver, t))
+				} else {
+					e.w.sendLine(presenceLine("NLN", e.ver, t))
+				}
 			}
 		}
 	}
 	if removed&msn.ForwardList != 0 {
 		t.setLists(owner.passport, 0, msn.ReverseList)
-		if t.ns != nil {
+		for _, e := range t.eps {
 			switch {
-			case t.ns.ver >= 13:
-				s.sendListNotice(t, owner, false)
-			case t.ns.ver < 10:
-				t.ns.ser++
-				t.ns.w.sendLine("REM 0 RL " + strconv.Itoa(t.ns.ser) + " " + owner.passport)
+			case e.ver >= 13:
+				s.sendListNotice(e, owner, false)
+			case e.ver < 10:
+				e.ser++
+				e.w.sendLine("REM 0 RL " + strconv.Itoa(e.ser) + " " + owner.passport)
 			default:
-				t.ns.w.sendLine("REM 0 RL " + owner.passport)
+				e.w.sendLine("REM 0 RL " + owner.passport)
 			}
 		}
 	}
 	if t.watching() && t.lists(owner.passport)&msn.ForwardList != 0 {
 		now := visible(owner, t)
-		switch {
-		case now && !before:
-			t.ns.w.sendLine(presenceLine("NLN", t.ns.ver, owner))
-		case !now && before:
-			t.ns.w.sendLine(offlineLine(t.ns.ver, owner.passport))
+		for _, e := range t.live() {
+			switch {
+			case now && !before:
+				e.w.sendLine(presenceLine("NLN", e.ver, owner))
+			case !now && before:
+				e.w.sendLine(offlineLine(e.ver, owner.passport))
+			}
 		}
 	}
 	return added, removed

@@ -104,12 +104,7 @@ func (s *Server) salt(passport string) string {
 // login completes USR: the user is signed in on n. s.mu held.
 func (n *nsConn) login(trid string, a *account) {
 	s := n.s
-	if old := a.ns; old != nil {
-		old.w.sendLine("OUT OTH")
-		old.w.finish()
-		s.signOff(old)
-	}
-	a.ns = n
+	s.attach(a, n)
 	n.acct = a
 	n.status = msn.StatusOffline
 	n.clientID = "0"

@@ -69,14 +69,18 @@ func (s *Server) nsGone(n *nsConn) {
 	s.signOff(n)
 }
 
-// signOff takes n's user offline if n is their current session. s.mu held.
+// signOff takes n out of its user's sessions; the user goes offline
+// when it was the last one (mpop.go). s.mu held.
 func (s *Server) signOff(n *nsConn) {
 	a := n.acct
-	if a == nil || a.ns != n {
+	if a == nil || !a.has(n) {
 		return
 	}
 	before := s.seenBy(a)
-	a.ns = nil
+	a.detach(n)
+	if len(a.eps) > 0 {
+		s.endpointLeft(a, n)
+	}
 	s.notifyPresence(a, before, false)
 }
 
@@ -111,7 +115,7 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 	if n.acct == nil {
 		return n.handleLogin(cmd)
 	}
-	if n.acct.ns != n {
+	if !n.acct.has(n) {
 		return false // replaced by another login
 	}
 	trid := cmd.Param(0)
@@ -176,6 +180,8 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 		n.gtc(cmd)
 	case "QRY":
 		return n.qry(cmd)
+	case "UUN":
+		n.uun(cmd)
 	case "OUT":
 		return false
 	}
@@ -381,6 +387,7 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 	first := !n.chg
 	n.chg = true
 	n.status = st
+	a.ns = n // the endpoint that last set the status gives the account's presence
 	echo := "CHG " + trid + " " + string(st)
 	if n.ver >= 8 {
 		n.clientID = cmd.Params[2]
@@ -408,7 +415,11 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 			}
 		}
 		if n.ver >= 11 {
-			b = appendPayload(b, "MSG Hotmail Hotmail", []byte(initialMailData))
+			md := []byte(initialMailData)
+			if n.ver >= 13 {
+				md = mailDataMessage("text/x-msmsgsinitialmdatanotification", mailData(a.oims, true))
+			}
+			b = appendPayload(b, "MSG Hotmail Hotmail", md)
 		}
 		if len(b) > 0 {
 			n.w.send(b)
@@ -419,6 +430,10 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 		}
 	}
 	s.notifyPresence(a, before, true)
+	if n.mpop() {
+		// Every endpoint of the user sees the new status (mpop.go).
+		s.tellOwnEndpoints(a)
+	}
 	return true
 }
 
@@ -518,8 +533,13 @@ func (n *nsConn) uux(cmd *msn.Command) {
 	}
 	n.reply("UUX " + cmd.Param(0) + " 0")
 	for _, w := range s.watchers(a) {
-		if w.watching() && w.ns.ver >= 11 && visible(a, w) {
-			w.ns.w.sendPayload(ubxCommand(w.ns.ver, a.passport), ubxPayload(w.ns.ver, a, false))
+		if !visible(a, w) {
+			continue
+		}
+		for _, e := range w.live() {
+			if e.ver >= 11 {
+				e.w.sendPayload(ubxCommand(e.ver, a.passport), ubxPayload(e.ver, a, false))
+			}
 		}
 	}
 	s.tellOwnEndpoints(a)

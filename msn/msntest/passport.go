@@ -23,6 +23,8 @@ func (s *Server) httpHandler() http.Handler {
 	mux.HandleFunc("POST /RST.srf", s.handleRST)
 	mux.HandleFunc("POST /abservice/SharingService.asmx", s.handleAB)
 	mux.HandleFunc("POST /abservice/abservice.asmx", s.handleAB)
+	mux.HandleFunc("POST "+oimPath, s.handleStore)
+	mux.HandleFunc("POST "+rsiPath, s.handleRSI)
 	return mux
 }
 

@@ -1,7 +1,6 @@
 package msntest
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -125,8 +124,8 @@ func (sc *sbConn) join(passport string) bool {
 	}
 	sc.acct = a
 	sc.ver, sc.clientID = 12, "0"
-	if a.ns != nil {
-		sc.ver, sc.clientID = a.ns.ver, a.ns.clientID
+	if n := a.endpointFor(sc.guid); n != nil {
+		sc.ver, sc.clientID = n.ver, n.clientID
 	}
 	sc.c.SetReadDeadline(time.Time{})
 	return true
@@ -152,6 +151,7 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 		sc.err(911, trid)
 		return false
 	}
+	s.revokeInvitations(passport, sid)
 	var iro []string
 	for _, m := range sess.members {
 		for _, h := range m.handles(sc.ver) {
@@ -207,8 +207,10 @@ func (sc *sbConn) cal(trid, passport string) {
 		sc.err(217, trid)
 		return
 	}
-	ck := s.newCookie(t.passport, sc.sess.id)
-	t.ns.w.sendLine(fmt.Sprintf("RNG %s %s CKI %s %s %s", sc.sess.id, s.SBAddr(), ck, sc.acct.passport, msn.QuoteName(sc.acct.name)) + serverSuffix(t.ns.ver, "messenger.hotmail.com"))
+	// Every endpoint is rung, each with its own cookie (mpop.go).
+	for _, e := range t.live() {
+		e.w.sendLine(ringLine(e, sc.sess.id, s.SBAddr(), s.newCookie(t.passport, sc.sess.id), sc.acct))
+	}
 	sc.w.sendLine("CAL " + trid + " RINGING " + sc.sess.id)
 }
 

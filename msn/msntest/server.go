@@ -257,7 +257,13 @@ type account struct {
 	psm      []byte // the UUX payload, sent as UBX
 	contacts map[string]*entry
 	order    []string // contact keys in the order they were added
-	ns       *nsConn  // the signed-in notification server session
+	// ns is the session whose status, client id and msnobj contacts
+	// see: the endpoint that last changed the status (CHG); eps are all
+	// the signed-in sessions, in sign-in order (several at MSNP16+, see
+	// mpop.go).
+	ns   *nsConn
+	eps  []*nsConn
+	oims []*oim // offline messages left for the account (oim.go)
 }
 
 // entry is a contact on an account's lists.
@@ -379,7 +385,7 @@ func (s *Server) Online(passport string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[key(passport)]
-	return a != nil && a.ns != nil
+	return a != nil && len(a.eps) > 0
 }
 
 // Lists returns the lists of owner that contact is on.

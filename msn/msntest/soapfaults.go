@@ -17,7 +17,8 @@ type SOAPFailure struct {
 }
 
 // FailSOAP makes the endpoint at path ("/RST.srf",
-// "/abservice/abservice.asmx", "/abservice/SharingService.asmx")
+// "/abservice/abservice.asmx", "/abservice/SharingService.asmx", the
+// offline message services "/OimWS/oim.asmx" and "/rsi/rsi.asmx")
 // misbehave as f says; the zero SOAPFailure restores it.
 func (s *Server) FailSOAP(path string, f SOAPFailure) {
 	s.mu.Lock()

@@ -86,10 +86,13 @@ func ubxPayload(rv int, a *account, own bool) []byte {
 
 // endpoints returns the MSNP16+ connections a is signed in on. s.mu held.
 func (a *account) endpoints() []*nsConn {
-	if a.ns == nil || a.ns.ver < 16 || a.ns.guid == "" {
-		return nil
+	var out []*nsConn
+	for _, n := range a.eps {
+		if n.mpop() {
+			out = append(out, n)
+		}
 	}
-	return []*nsConn{a.ns}
+	return out
 }
 
 // tellOwnEndpoints sends a's own MSNP16+ endpoints the NLN and the UBX
