@@ -502,6 +502,9 @@ func TestEventBacklogOverflowEndsTheClient(t *testing.T) {
 		fmt.Fprintf(&flood, "NLN AWY bob@example.com Bob%d 0\r\n", i)
 	}
 	s.ns.sendRaw(flood.String())
+	// Nothing reads the events until the client gave up on them; a reader
+	// running meanwhile could keep up with the flood, and nothing would end.
+	s.ns.expectClosed()
 	next := 0
 	var last Event
 	for ev := range s.c.Events() {
