@@ -228,3 +228,56 @@ func validTagValue(v string) bool {
 	}
 	return true
 }
+
+// plainWord reports whether s is printable ASCII without spaces, not
+// starting with ':' (and, for a prefix part, without '!' and '@'): a word
+// cleanWord and cleanPrefixPart leave as it is.
+func plainWord(s string, prefixPart bool) bool {
+	if s == "" || s[0] == ':' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c > '~' || prefixPart && (c == '!' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanWordFast is cleanWord, without copying a word that needs no change.
+func cleanWordFast(s string) string {
+	if plainWord(s, false) {
+		return s
+	}
+	return cleanWord(s)
+}
+
+// cleanNameFast is cleanName, without copying ASCII text that needs no change.
+func cleanNameFast(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return cleanName(s)
+		}
+	}
+	return s
+}
+
+// cleanLines returns the lines cleaned for one IRC line each.
+func cleanLines(lines []string) []string {
+	if len(lines) == 0 {
+		return nil
+	}
+	info := make([]string, 0, len(lines))
+	for _, l := range lines {
+		info = append(info, cleanText(l))
+	}
+	return info
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
