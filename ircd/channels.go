@@ -23,7 +23,6 @@ type channel struct {
 	members   map[*user]memberFlags // without the user
 	order     []*user               // members in join order
 	ghosts    map[string]*user      // members who are not users of the world, by casefolded nick
-	room      int                   // members the members map was made for by Reserve
 }
 
 func (w *World) sortedChannelsLocked() []*channel {
@@ -80,7 +79,7 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 		for _, u := range ch.order {
 			if u.away != "" && !told[u] {
 				told[u] = true
-				prefixes[i] = irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
+				prefixes[i] = irc.Prefix{Name: u.nick, User: u.ident, Host: u.host}
 				params[i] = u.away
 				msgs[i] = irc.Message{Prefix: &prefixes[i], Command: "AWAY", Params: params[i : i+1 : i+1]}
 				c.send(&msgs[i])
@@ -122,7 +121,7 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 		b.WriteString(p)
 		b.WriteString(name)
 	}
-	self := &user{nick: w.nick, more: &userMore{ident: w.ident, host: w.host}}
+	self := &user{nick: w.nick, ident: w.ident, host: w.host}
 	add(self, ch.selfOp, ch.selfVoice)
 	for _, u := range ch.order {
 		f := ch.members[u]
@@ -180,7 +179,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 	if u == nil {
 		var ok bool
 		if u, ok = w.userLocked(nick); !ok {
-			u = &user{nick: nick, ghost: true, more: &userMore{ident: nick, host: w.srv.cfg.ServerName}}
+			u = &user{nick: nick, ident: nick, host: w.srv.cfg.ServerName, ghost: true}
 			if ch.ghosts == nil {
 				ch.ghosts = make(map[string]*user)
 			}

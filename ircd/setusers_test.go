@@ -21,7 +21,7 @@ type drawCase struct {
 var drawCases = []drawCase{
 	{"new users", "&msn", []ChannelUser{
 		{User: User{Nick: "dan", Ident: "dan", Host: "msn.com", Account: "dan@msn.com", Realname: "Dan", Online: true}, In: true, Voice: true},
-		{User: User{Nick: "Erin", Away: "Offline", Realname: "two\r\nlines", Info: []string{"is erin"}}, In: true},
+		{User: User{Nick: "Erin", Away: "Offline", Realname: "two\r\nlines"}, In: true},
 		{User: User{Nick: "frank", Ident: "fr ank", Host: "a!b", Online: true}},
 		{User: User{Nick: "gus", Account: "gus@hotmail.com", Online: true}, In: true, Op: true, Voice: true},
 	}},
@@ -60,7 +60,7 @@ var drawCases = []drawCase{
 		{User: User{Nick: "jay", Online: true}, In: true, Voice: true},
 		{User: User{Nick: "carol", Realname: "Caroline"}, In: true},
 	}},
-	{"more users than are made at once", "&msn", manyUsers(2*userChunk + 3)},
+	{"many users", "&msn", manyUsers(300)},
 }
 
 // manyUsers is n users with long nicks in capitals, every third one away

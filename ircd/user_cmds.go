@@ -46,7 +46,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
 		return
 	}
-	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident(), u.host(), "*", u.realname)
+	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident, u.host, "*", u.realname)
 	if chans := w.whoisChannelsLocked(u); chans != "" {
 		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
 	}
@@ -54,12 +54,10 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if u.away != "" {
 		c.reply(irc.RPL_AWAY, nick, u.nick, u.away)
 	}
-	info := u.infoLines()
 	uNick, account, bot := u.nick, u.account, u.bot
-	asker, _ := w.h.(WhoisInfoer)
-	ask := !u.hasInfo() && asker != nil
 	w.mu.Unlock()
-	if ask {
+	var info []string
+	if asker, ok := w.h.(WhoisInfoer); ok {
 		// The handler answers without the world locked: it may use it.
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		info = cleanLines(asker.WhoisInfo(hctx, c, uNick))
@@ -169,7 +167,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		if sameNick(key, w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
-			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away
+			nick, ident, host, away = u.nick, u.ident, u.host, u.away
 		} else {
 			continue
 		}

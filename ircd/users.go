@@ -4,91 +4,40 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strings"
 	"time"
 
 	"gopkg.in/irc.v4"
 )
 
-// user is a User as the world keeps it, kept small because a world holds
-// one per contact: the ident and host are read from the account when it
-// is ident@host, and what few users have (another ident or host, Info)
-// is in more.
+// user is a User as the world keeps it: one plain record per user, in
+// World.users by casefolded nick. Channels point at the same record.
 type user struct {
 	nick     string
+	ident    string
+	host     string
 	account  string
 	realname string
 	away     string
-	more     *userMore
 	online   bool
 	bot      bool
 	ghost    bool // a channel member who is not a user of the world
 }
 
-// userMore is the part of a user that most users do without.
-type userMore struct {
-	ident, host string
-	info        []string
-}
-
 // set copies a sanitized User into u, keeping u's identity.
 func (u *user) set(v *User) {
-	u.nick, u.account, u.realname, u.away = v.Nick, v.Account, v.Realname, v.Away
-	u.online, u.bot = v.Online, v.Bot
-	if accountIs(v.Account, v.Ident, v.Host) && len(v.Info) == 0 {
-		u.more = nil
-		return
-	}
-	u.more = &userMore{ident: v.Ident, host: v.Host, info: v.Info}
-}
-
-// accountIs reports whether account is ident@host, with no '@' in ident.
-func accountIs(account, ident, host string) bool {
-	return len(account) == len(ident)+1+len(host) && account[len(ident)] == '@' &&
-		strings.HasPrefix(account, ident) && strings.HasSuffix(account, host) &&
-		strings.IndexByte(ident, '@') < 0
-}
-
-func (u *user) ident() string {
-	if u.more != nil {
-		return u.more.ident
-	}
-	return u.account[:strings.IndexByte(u.account, '@')]
-}
-
-func (u *user) host() string {
-	if u.more != nil {
-		return u.more.host
-	}
-	return u.account[strings.IndexByte(u.account, '@')+1:]
-}
-
-// infoLines returns the user's extra WHOIS lines.
-func (u *user) infoLines() []string {
-	if u.more == nil {
-		return nil
-	}
-	return u.more.info
-}
-
-// hasInfo reports whether the user has Info.
-func (u *user) hasInfo() bool {
-	return u.more != nil && len(u.more.info) > 0
+	u.nick, u.ident, u.host, u.account = v.Nick, v.Ident, v.Host, v.Account
+	u.realname, u.away, u.online, u.bot = v.Realname, v.Away, v.Online, v.Bot
 }
 
 // export returns u as a User.
 func (u *user) export() User {
-	v := User{Nick: u.nick, Ident: u.ident(), Host: u.host(), Realname: u.realname, Account: u.account,
+	return User{Nick: u.nick, Ident: u.ident, Host: u.host, Realname: u.realname, Account: u.account,
 		Away: u.away, Online: u.online, Bot: u.bot}
-	if u.more != nil {
-		v.Info = u.more.info
-	}
-	return v
 }
 
 // prefix is nick!ident@host of the user.
 func (u *user) prefix() *irc.Prefix {
-	return &irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
+	return &irc.Prefix{Name: u.nick, User: u.ident, Host: u.host}
 }
 
 func sanitizeUser(u *User, serverName string) {
@@ -103,7 +52,6 @@ func sanitizeUser(u *User, serverName string) {
 	if u.Account != "" {
 		u.Account = cleanWordFast(u.Account)
 	}
-	u.Info = cleanLines(u.Info)
 }
 
 // SetUser adds a user or updates one with the same nick. Changes are announced:
@@ -116,72 +64,7 @@ func (w *World) SetUser(u User) {
 	sanitizeUser(&u, w.srv.cfg.ServerName)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.setUserLocked(&u, nil)
-}
-
-// userChunk is how many user records SetUsers allocates at once while
-// that many users are still to come (128 records of 80 bytes fill a size
-// class of Go's allocator exactly), and how many casefolded nicks it makes
-// room for.
-const userChunk = 128
-
-// userAlloc hands out the records and casefolded nicks of the new users
-// of a SetUsers batch a chunk at a time rather than one by one.
-type userAlloc struct {
-	left  int // users of the batch still to come, this one included
-	users []user
-	keys  strings.Builder
-}
-
-// user returns a new user record (new(user) when a is nil).
-func (a *userAlloc) user() *user {
-	if a == nil {
-		return new(user)
-	}
-	if len(a.users) == 0 {
-		if a.left < userChunk {
-			// A short batch (the contact list arrives in batches of 32)
-			// takes records one by one: a chunk of another size would
-			// not fill its allocation exactly, and the waste would stay
-			// with the session.
-			return new(user)
-		}
-		a.users = make([]user, userChunk)
-	}
-	u := &a.users[0]
-	a.users = a.users[1:]
-	return u
-}
-
-// key returns casefold(nick) (casefold itself when a is nil).
-func (a *userAlloc) key(nick string) string {
-	if a == nil || !hasUpper(nick) {
-		return casefold(nick) // nick itself when it has no capitals
-	}
-	if a.keys.Cap()-a.keys.Len() < len(nick) {
-		a.keys.Reset()
-		a.keys.Grow(max(len(nick), userChunk*16))
-	}
-	start := a.keys.Len()
-	for i := 0; i < len(nick); i++ {
-		c := nick[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		a.keys.WriteByte(c)
-	}
-	// The builder only appends: the bytes of keys made before never change.
-	return a.keys.String()[start:]
-}
-
-// hasUpper reports whether s has an ASCII capital.
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return true
-		}
-	}
-	return false
+	w.setUserLocked(&u)
 }
 
 // SetUsers is SetUser of each of users in order, each followed, when In is
@@ -191,17 +74,15 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ch := w.channels[casefold(channel)] // nil when not open: nobody joins
-	a := &userAlloc{}
 	for i := range users {
 		cu := &users[i]
-		a.left = len(users) - i
 		if !validNick(cu.Nick) {
 			w.srv.log.Warn("ignoring user with invalid nick", slog.String("nick", cu.Nick))
 			continue
 		}
 		u := cu.User
 		sanitizeUser(&u, w.srv.cfg.ServerName)
-		cur, fresh := w.setUserLocked(&u, a)
+		cur, fresh := w.setUserLocked(&u)
 		if cur == nil || !cu.In || ch == nil {
 			continue
 		}
@@ -217,23 +98,20 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 }
 
 // setUserLocked is SetUser of u, whose nick is valid and which is
-// sanitized; a, when not nil, makes a new user's record and key. It
-// returns the user of u's nick, nil when that is the user's own, and
+// sanitized. It returns the user of u's nick, nil when that is the user's own, and
 // whether that user is new and so a member of no channel.
-func (w *World) setUserLocked(u *User, a *userAlloc) (cur *user, fresh bool) {
+func (w *World) setUserLocked(u *User) (cur *user, fresh bool) {
 	if sameNick(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
 		return nil, false
 	}
 	cur, existed := w.userLocked(u.Nick)
-	var oldAway, oldRealname, oldIdent, oldHost, oldAccount, key string
-	var wasOnline bool
+	key := casefold(u.Nick)
+	var old user
 	if existed {
-		oldAway, oldRealname, wasOnline = cur.away, cur.realname, cur.online
-		oldIdent, oldHost, oldAccount = cur.ident(), cur.host(), cur.account
+		old = *cur
 	} else {
-		cur = a.user()
-		key = a.key(u.Nick)
+		cur = new(user)
 		w.users[key] = cur
 		fresh = !w.adoptGhostsLocked(key, cur)
 	}
@@ -241,9 +119,9 @@ func (w *World) setUserLocked(u *User, a *userAlloc) (cur *user, fresh bool) {
 	if len(w.clients) == 0 {
 		return cur, fresh // nobody to tell
 	}
+	oldAway, oldRealname, wasOnline := old.away, old.realname, old.online
 	if existed {
-		key = casefold(u.Nick)
-		w.announceUserLocked(cur, oldIdent, oldHost, oldAccount)
+		w.announceUserLocked(cur, old.ident, old.host, old.account)
 	}
 	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
 		shared := w.sharesChannelLocked(cur)
@@ -390,9 +268,7 @@ func (w *World) LookupUser(nick string) (User, bool) {
 	if !ok {
 		return User{}, false
 	}
-	cp := u.export()
-	cp.Info = append([]string(nil), u.infoLines()...)
-	return cp, true
+	return u.export(), true
 }
 
 // Users returns every user of the world, sorted by nick.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +30,6 @@ type World struct {
 	away     string
 	account  string              // of the first client that logged in
 	users    map[string]*user    // casefolded nick
-	room     int                 // users the users map was made for by Reserve
 	channels map[string]*channel // casefolded name
 	clients  []*Client
 	whowas   []User
@@ -51,33 +49,6 @@ func (s *Server) NewWorld(h Handler) *World {
 		h:        h,
 		users:    make(map[string]*user),
 		channels: make(map[string]*channel),
-	}
-}
-
-// Reserve makes room for users users in the world and members members in
-// the open channel named channel (none when ""), so that adding that many
-// one by one does not grow the world's tables step by step. Room made
-// before is not made again.
-func (w *World) Reserve(users int, channel string, members int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if users > max(len(w.users), w.room) {
-		w.room = users
-		m := make(map[string]*user, users)
-		for k, v := range w.users {
-			m[k] = v
-		}
-		w.users = m
-	}
-	ch, ok := w.channels[casefold(channel)]
-	if ok && members > max(len(ch.members), ch.room) {
-		ch.room = members
-		m := make(map[*user]memberFlags, members)
-		for k, v := range ch.members {
-			m[k] = v
-		}
-		ch.members = m
-		ch.order = slices.Grow(ch.order, members-len(ch.order))
 	}
 }
 
