@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 type channel struct {
@@ -30,7 +32,7 @@ func (w *World) sortedChannelsLocked() []*channel {
 	for _, ch := range w.channels {
 		chans = append(chans, ch)
 	}
-	sort.Slice(chans, func(i, j int) bool { return casefold(chans[i].name) < casefold(chans[j].name) })
+	sort.Slice(chans, func(i, j int) bool { return ircname.Casefold(chans[i].name) < ircname.Casefold(chans[j].name) })
 	return chans
 }
 
@@ -39,7 +41,7 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 	params := []string{ch.name}
 	if ext {
 		account, realname := "*", ""
-		if sameNick(nick, w.nick) {
+		if ircname.Equal(nick, w.nick) {
 			realname = w.realname
 			if w.account != "" {
 				account = w.account
@@ -161,11 +163,10 @@ func (w *World) sharesChannelLocked(u *user) bool {
 // memberLocked returns the member of ch whose nick is nick; when there
 // is none, u is the user of that nick, if any.
 func (w *World) memberLocked(ch *channel, nick string) (u *user, f memberFlags, in bool) {
-	var buf foldedBuf
-	k := fold(&buf, nick)
-	u, ok := w.users[string(k)]
+	k := ircname.Casefold(nick)
+	u, ok := w.users[k]
 	if !ok {
-		if u, ok = ch.ghosts[string(k)]; !ok {
+		if u, ok = ch.ghosts[k]; !ok {
 			return nil, 0, false
 		}
 	}
@@ -183,7 +184,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 			if ch.ghosts == nil {
 				ch.ghosts = make(map[string]*user)
 			}
-			ch.ghosts[casefold(nick)] = u
+			ch.ghosts[ircname.Casefold(nick)] = u
 			w.ghosts = true
 		}
 	}
@@ -197,7 +198,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 func (w *World) Members(channel string) []Member {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch, ok := w.channels[casefold(channel)]
+	ch, ok := w.channels[ircname.Casefold(channel)]
 	if !ok {
 		return nil
 	}
@@ -216,7 +217,7 @@ func (ch *channel) remove(u *user) bool {
 	}
 	delete(ch.members, u)
 	if u.ghost {
-		delete(ch.ghosts, casefold(u.nick))
+		delete(ch.ghosts, ircname.Casefold(u.nick))
 	}
 	if i := slices.Index(ch.order, u); i >= 0 {
 		ch.order = slices.Delete(ch.order, i, i+1)
@@ -234,16 +235,16 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	topic = truncate(cleanName(topic), topicLen)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	key := casefold(name)
+	key := ircname.Casefold(name)
 	ch, open := w.channels[key]
 	if !open {
 		now := time.Now()
 		ch = &channel{name: name, topic: topic, topicBy: w.topicSetterLocked(""), topicAt: now, created: now,
 			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
 		for _, m := range members {
-			mk := casefold(m.Nick)
-			if !validNick(m.Nick) || sameNick(mk, w.nick) {
-				if sameNick(mk, w.nick) {
+			mk := ircname.Casefold(m.Nick)
+			if !validNick(m.Nick) || ircname.Equal(mk, w.nick) {
+				if ircname.Equal(mk, w.nick) {
 					ch.selfOp, ch.selfVoice = ch.selfOp || m.Op, m.Voice
 				}
 				continue
@@ -273,8 +274,8 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	want := map[string]Member{}
 	var order []string
 	for _, m := range members {
-		mk := casefold(m.Nick)
-		if !validNick(m.Nick) || sameNick(mk, w.nick) {
+		mk := ircname.Casefold(m.Nick)
+		if !validNick(m.Nick) || ircname.Equal(mk, w.nick) {
 			continue
 		}
 		if _, dup := want[mk]; !dup {
@@ -283,7 +284,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		want[mk] = m
 	}
 	for _, u := range append([]*user(nil), ch.order...) {
-		if _, keep := want[casefold(u.nick)]; !keep {
+		if _, keep := want[ircname.Casefold(u.nick)]; !keep {
 			w.partLocked(ch, u.nick, "")
 		}
 	}
@@ -301,7 +302,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 func (w *World) CloseChannel(name, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	key := casefold(name)
+	key := ircname.Casefold(name)
 	ch, ok := w.channels[key]
 	if !ok {
 		return
@@ -321,8 +322,8 @@ func (w *World) Join(channel string, m Member) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch, ok := w.channels[casefold(channel)]
-	if !ok || sameNick(m.Nick, w.nick) {
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok || ircname.Equal(m.Nick, w.nick) {
 		return
 	}
 	u, _, in := w.memberLocked(ch, m.Nick)
@@ -377,7 +378,7 @@ func (w *World) joinLocked(ch *channel, m Member, u *user) {
 func (w *World) Part(channel, nick, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch, ok := w.channels[casefold(channel)]
+	ch, ok := w.channels[ircname.Casefold(channel)]
 	if !ok {
 		return
 	}
@@ -405,7 +406,7 @@ func (w *World) partLocked(ch *channel, nick, reason string) {
 func (w *World) SetMember(channel string, m Member) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch, ok := w.channels[casefold(channel)]
+	ch, ok := w.channels[ircname.Casefold(channel)]
 	if !ok {
 		return
 	}
@@ -416,7 +417,7 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 	var op, voice bool
 	var nick string
 	var cur *user
-	if sameNick(m.Nick, w.nick) {
+	if ircname.Equal(m.Nick, w.nick) {
 		op, voice, nick = ch.selfOp, ch.selfVoice, w.nick
 	} else {
 		u, f, ok := w.memberLocked(ch, m.Nick)
@@ -468,7 +469,7 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 func (w *World) SetTopic(channel, topic, setter string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch, ok := w.channels[casefold(channel)]
+	ch, ok := w.channels[ircname.Casefold(channel)]
 	if !ok {
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 func (w *World) broadcastLocked(m *irc.Message) {
@@ -56,7 +58,7 @@ func (w *World) deliver(m Message, only *Client) int {
 		return 0
 	}
 	if isChannel(target) {
-		ch, ok := w.channels[casefold(target)]
+		ch, ok := w.channels[ircname.Casefold(target)]
 		if !ok {
 			w.srv.log.Warn("message to a channel that is not open", slog.String("channel", target))
 			return 0

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 const maxTargets = 4
@@ -72,7 +74,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		secret := w.secret(Message{Command: cmd, Target: target, Text: text})
 		w.mu.Lock()
-		key := casefold(target)
+		key := ircname.Casefold(target)
 		var name string
 		var away string
 		self := false
@@ -87,7 +89,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				continue
 			}
 			name = ch.name
-		case sameNick(key, w.nick):
+		case ircname.Equal(key, w.nick):
 			name, self = w.nick, true
 		default:
 			u, ok := w.users[key]

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // drawCase is a batch of users drawn into a world that has bob, carol,
@@ -35,7 +37,7 @@ var drawCases = []drawCase{
 		{User: User{Nick: "1bad", Online: true}, In: true},
 		{User: User{Nick: ""}, In: true},
 		{User: User{Nick: "bad nick"}},
-		{User: User{Nick: strings.Repeat("x", nickLen+1)}, In: true},
+		{User: User{Nick: strings.Repeat("x", ircname.NickLen+1)}, In: true},
 		{User: User{Nick: "good", Online: true}, In: true},
 	}},
 	{"own nick", "&msn", []ChannelUser{

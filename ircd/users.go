@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // user is a User as the world keeps it: one plain record per user, in
@@ -73,7 +75,7 @@ func (w *World) SetUser(u User) {
 func (w *World) SetUsers(channel string, users []ChannelUser) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch := w.channels[casefold(channel)] // nil when not open: nobody joins
+	ch := w.channels[ircname.Casefold(channel)] // nil when not open: nobody joins
 	for i := range users {
 		cu := &users[i]
 		if !validNick(cu.Nick) {
@@ -101,12 +103,12 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 // sanitized. It returns the user of u's nick, nil when that is the user's own, and
 // whether that user is new and so a member of no channel.
 func (w *World) setUserLocked(u *User) (cur *user, fresh bool) {
-	if sameNick(u.Nick, w.nick) {
+	if ircname.Equal(u.Nick, w.nick) {
 		w.srv.log.Warn("ignoring user with the user's own nick", slog.String("nick", u.Nick))
 		return nil, false
 	}
 	cur, existed := w.userLocked(u.Nick)
-	key := casefold(u.Nick)
+	key := ircname.Casefold(u.Nick)
 	var old user
 	if existed {
 		old = *cur
@@ -203,13 +205,13 @@ func (w *World) RenameUser(oldNick, newNick string) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	oldKey, newKey := casefold(oldNick), casefold(newNick)
+	oldKey, newKey := ircname.Casefold(oldNick), ircname.Casefold(newNick)
 	u, ok := w.users[oldKey]
 	if !ok {
 		return fmt.Errorf("ircd: rename %q: no such user", oldNick)
 	}
 	if oldKey != newKey {
-		if _, taken := w.users[newKey]; taken || sameNick(newKey, w.nick) {
+		if _, taken := w.users[newKey]; taken || ircname.Equal(newKey, w.nick) {
 			return fmt.Errorf("ircd: rename %q: nick %q in use", oldNick, newNick)
 		}
 	}
@@ -239,7 +241,7 @@ func (w *World) RenameUser(oldNick, newNick string) error {
 func (w *World) RemoveUser(nick, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	key := casefold(nick)
+	key := ircname.Casefold(nick)
 	u, ok := w.users[key]
 	if !ok {
 		return
@@ -279,6 +281,6 @@ func (w *World) Users() []User {
 	for _, u := range w.users {
 		out = append(out, u.export())
 	}
-	sort.Slice(out, func(i, j int) bool { return casefold(out[i].Nick) < casefold(out[j].Nick) })
+	sort.Slice(out, func(i, j int) bool { return ircname.Casefold(out[i].Nick) < ircname.Casefold(out[j].Nick) })
 	return out
 }

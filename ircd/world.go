@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 const whowasLen = 100
@@ -54,8 +56,7 @@ func (s *Server) NewWorld(h Handler) *World {
 
 // userLocked returns the user whose nick is nick (ascii casemapping).
 func (w *World) userLocked(nick string) (*user, bool) {
-	var buf foldedBuf
-	u, ok := w.users[string(fold(&buf, nick))]
+	u, ok := w.users[ircname.Casefold(nick)]
 	return u, ok
 }
 
@@ -97,7 +98,7 @@ func (w *World) userPrefixLocked(nick string) *irc.Prefix {
 	if nick == "" {
 		return w.srv.prefix
 	}
-	if sameNick(nick, w.nick) {
+	if ircname.Equal(nick, w.nick) {
 		return w.selfPrefixLocked()
 	}
 	if u, ok := w.userLocked(nick); ok {
@@ -112,8 +113,8 @@ func (w *World) freeNickLocked(nick string) string {
 		if _, taken := w.userLocked(nick); !taken {
 			return nick
 		}
-		if len(nick) >= nickLen {
-			nick = nick[:nickLen-1]
+		if len(nick) >= ircname.NickLen {
+			nick = nick[:ircname.NickLen-1]
 		}
 		nick += "_"
 	}
