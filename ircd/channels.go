@@ -69,23 +69,10 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 	}
 	w.sendNamesLocked(c, ch)
 	if c.hasCap(capAwayNotify) {
-		n := 0
-		for _, u := range ch.order {
-			if u.away != "" && !told[u] {
-				n++
-			}
-		}
-		// The lines of a big channel are made in three allocations, not 3n.
-		msgs, prefixes, params := make([]irc.Message, n), make([]irc.Prefix, n), make([]string, n)
-		i := 0
 		for _, u := range ch.order {
 			if u.away != "" && !told[u] {
 				told[u] = true
-				prefixes[i] = irc.Prefix{Name: u.nick, User: u.ident, Host: u.host}
-				params[i] = u.away
-				msgs[i] = irc.Message{Prefix: &prefixes[i], Command: "AWAY", Params: params[i : i+1 : i+1]}
-				c.send(&msgs[i])
-				i++
+				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
 			}
 		}
 	}

@@ -41,13 +41,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			return
 		}
 	}
-	var one [1]string
-	targets := one[:]
-	if strings.Contains(msg.Params[0], ",") {
-		targets = strings.Split(msg.Params[0], ",")
-	} else {
-		one[0] = msg.Params[0] // the common case, without allocating
-	}
+	targets := strings.Split(msg.Params[0], ",")
 	if len(targets) > maxTargets {
 		c.numeric(irc.ERR_TOOMANYTARGETS, cleanWord(msg.Params[0]), "Too many targets")
 		return

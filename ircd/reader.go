@@ -104,9 +104,10 @@ func (c *Client) readLoop(ctx context.Context) {
 		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
 			deadline = c.guestUntil
 		}
-		// Moving the deadline costs a timer update; a line every few
-		// microseconds moves it by that much. An armed deadline a little
-		// early is harmless: it wakes the loop, which sets it again.
+		// The deadline is moved only when it must come earlier or has
+		// moved by more than a second, not for every line: a deadline
+		// armed a little early is harmless, it wakes the loop, which
+		// sets it again.
 		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
 			if err := c.conn.SetReadDeadline(deadline); err != nil {
 				return
