@@ -96,11 +96,12 @@ type Handler interface {
 }
 
 // WhoisInfoer is a Handler that gives the extra WHOIS lines (320) of its
-// users when a client asks for them, instead of each User keeping them.
-// WhoisInfo is called from the goroutine of the client that sent WHOIS,
-// without the world locked, for a user whose Info is empty;
-// nick is the user's nick. It may block until ctx is done; the lines it
-// returns (none for nil) are cleaned like Info.
+// users: they are asked for when a client sends WHOIS rather than kept
+// with every user, so that an idle world holds none. WhoisInfo is called
+// from the goroutine of the client that sent WHOIS, without the world
+// locked; nick is the user's nick. It may block until ctx is done; the
+// lines it returns (none for nil) are cleaned for one IRC line each and
+// split to fit.
 type WhoisInfoer interface {
 	WhoisInfo(ctx context.Context, c *Client, nick string) []string
 }
@@ -132,11 +133,10 @@ type User struct {
 	Ident    string
 	Host     string
 	Realname string
-	Account  string   // WHOIS 330, extended-join, account-tag
-	Away     string   // away reason; "" when here
-	Online   bool     // MONITOR 730/731, ISON, WHOIS
-	Info     []string // extra WHOIS lines (320); see also WhoisInfoer
-	Bot      bool     // the service user
+	Account  string // WHOIS 330, extended-join, account-tag
+	Away     string // away reason; "" when here
+	Online   bool   // MONITOR 730/731, ISON, WHOIS
+	Bot      bool   // the service user
 }
 
 // ChannelUser is a user for World.SetUsers and, when In is set, the

@@ -44,10 +44,8 @@ func benchUser(i int) User {
 
 // fillWorld draws the service user, &msn and n contacts, as a first login does.
 func fillWorld(w *World, users []User) {
-	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Realname: "service", Online: true, Bot: true,
-		Info: []string{"is the service"}})
+	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Realname: "service", Online: true, Bot: true})
 	w.OpenChannel("&msn", "contacts", true, []Member{{Nick: "msn", Op: true}})
-	w.Reserve(len(users)+1, "&msn", len(users)+1)
 	for _, u := range users {
 		w.SetUser(u)
 		w.Join("&msn", Member{Nick: u.Nick, Voice: u.Online})
@@ -67,7 +65,6 @@ func BenchmarkWorldSetUsers(b *testing.B) {
 	empty := func() *World {
 		w := srv.NewWorld(h)
 		w.OpenChannel("&msn", "contacts", true, nil)
-		w.Reserve(len(users), "&msn", len(users))
 		return w
 	}
 	b.Run("SetUserJoin", func(b *testing.B) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
@@ -34,7 +36,7 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			continue
 		}
 		w.mu.Lock()
-		_, in := w.channels[casefold(name)]
+		_, in := w.channels[ircname.Casefold(name)]
 		w.mu.Unlock()
 		if in {
 			continue
@@ -53,7 +55,7 @@ func handlePart(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			continue
 		}
 		w.mu.Lock()
-		ch, in := w.channels[casefold(name)]
+		ch, in := w.channels[ircname.Casefold(name)]
 		w.mu.Unlock()
 		if !in {
 			c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
@@ -73,7 +75,7 @@ func handleNames(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	for _, name := range strings.Split(msg.Params[0], ",") {
 		w.mu.Lock()
-		ch, ok := w.channels[casefold(name)]
+		ch, ok := w.channels[ircname.Casefold(name)]
 		if ok {
 			w.sendNamesLocked(c, ch)
 		}
@@ -87,7 +89,7 @@ func handleNames(_ context.Context, c *Client, w *World, msg *irc.Message) {
 func handleTopic(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	name := msg.Params[0]
 	w.mu.Lock()
-	ch, ok := w.channels[casefold(name)]
+	ch, ok := w.channels[ircname.Casefold(name)]
 	if !ok {
 		w.mu.Unlock()
 		c.numeric(irc.ERR_NOSUCHCHANNEL, cleanWord(name), "No such channel")
@@ -122,7 +124,7 @@ func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	defer w.mu.Unlock()
 	nick := w.nick
 	if !isChannel(target) {
-		if casefold(target) != casefold(nick) {
+		if ircname.Casefold(target) != ircname.Casefold(nick) {
 			if _, ok := w.userLocked(target); ok {
 				c.reply(irc.ERR_USERSDONTMATCH, nick, "Cant change mode for other users")
 			} else {
@@ -137,7 +139,7 @@ func handleMode(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_UMODEIS, nick, w.userModesLocked())
 		return
 	}
-	ch, ok := w.channels[casefold(target)]
+	ch, ok := w.channels[ircname.Casefold(target)]
 	if !ok {
 		c.reply(irc.ERR_NOSUCHCHANNEL, nick, cleanWord(target), "No such channel")
 		return
@@ -169,7 +171,7 @@ func handleInvite(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	nick, name := msg.Params[0], msg.Params[1]
 	w.mu.Lock()
 	u, uok := w.userLocked(nick)
-	ch, cok := w.channels[casefold(name)]
+	ch, cok := w.channels[ircname.Casefold(name)]
 	var in bool
 	var uNick, chName string
 	if uok {
@@ -206,7 +208,7 @@ func handleKick(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	name, nick := msg.Params[0], msg.Params[1]
 	reason := msg.Param(2)
 	w.mu.Lock()
-	ch, cok := w.channels[casefold(name)]
+	ch, cok := w.channels[ircname.Casefold(name)]
 	var in bool
 	var chName, mNick string
 	if cok {

@@ -14,8 +14,9 @@ import (
 func loggedIn(t *testing.T, e *testEnv, caps ...string) (*testClient, *World, *fakeHandler) {
 	t.Helper()
 	w, h := e.backend.world("alice@example.com")
+	withWhois(w, h, map[string][]string{"bob": {"is bob@hotmail.com on MSN (Online)"}})
 	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob B", Account: "bob@hotmail.com",
-		Online: true, Info: []string{"is bob@hotmail.com on MSN (Online)"}})
+		Online: true})
 	w.SetUser(User{Nick: "carol", Ident: "carol", Host: "msn.com", Realname: "Carol", Online: true, Away: "Busy"})
 	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Realname: "MSN service", Online: true, Bot: true})
 	w.OpenChannel("&msn", "", true, []Member{{Nick: "msn", Op: true}, {Nick: "bob", Voice: true}, {Nick: "carol", Voice: true}})
@@ -499,7 +500,7 @@ func TestJoinZeroLeavesEverything(t *testing.T) {
 // whoisHandler is a fakeHandler that answers WhoisInfo.
 type whoisHandler struct {
 	*fakeHandler
-	asked chan string
+	asked chan string // gets the nick of each call when not nil
 	lines func(nick string) []string
 }
 
@@ -507,20 +508,31 @@ func (h *whoisHandler) WhoisInfo(ctx context.Context, c *Client, nick string) []
 	if _, ok := ctx.Deadline(); !ok {
 		panic("WhoisInfo without a deadline")
 	}
-	h.asked <- nick
+	if h.asked != nil {
+		h.asked <- nick
+	}
 	return h.lines(nick)
 }
 
-// A Handler implementing WhoisInfoer gives the WHOIS lines of users
-// without Info when a client asks, with the world unlocked; the lines are
-// cleaned like Info, and users with Info keep theirs.
+// withWhois makes w's handler h answer WhoisInfo with lines, by nick.
+// It is called before any client attaches.
+func withWhois(w *World, h *fakeHandler, lines map[string][]string) {
+	w.h = &whoisHandler{fakeHandler: h, lines: func(nick string) []string { return lines[nick] }}
+}
+
+// A Handler implementing WhoisInfoer gives the WHOIS lines of its users
+// when a client asks, with the world unlocked; the lines are cleaned for
+// one IRC line each.
 func TestWhoisInfoer(t *testing.T) {
 	e := newEnv(t, Config{})
 	fh := newFakeHandler()
 	w := e.srv.NewWorld(nil)
 	h := &whoisHandler{fakeHandler: fh, asked: make(chan string, 10), lines: func(nick string) []string {
-		if nick == "Eve" {
+		switch nick {
+		case "Eve":
 			return nil
+		case "msn":
+			return []string{"is the service"}
 		}
 		u, _ := fh.world.LookupUser(nick) // the world is not locked
 		return []string{"is " + u.Account + " on MSN", "two\r\nlines"}
@@ -533,7 +545,7 @@ func TestWhoisInfoer(t *testing.T) {
 	e.backend.mu.Unlock()
 	w.SetUser(User{Nick: "Dan", Ident: "dan", Host: "hotmail.com", Account: "dan@hotmail.com", Online: true})
 	w.SetUser(User{Nick: "Eve", Ident: "eve", Host: "hotmail.com", Online: true})
-	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Online: true, Bot: true, Info: []string{"is the service"}})
+	w.SetUser(User{Nick: "msn", Ident: "msn", Host: "irc.test", Online: true, Bot: true})
 	c := e.dial()
 	c.loginSASL("alice", "alice@example.com", "secret")
 	fh.expectCall(t, "Attached")
@@ -566,8 +578,8 @@ func TestWhoisInfoer(t *testing.T) {
 	c.expectParams(rplWhoisSpecial, "alice", "msn", "is the service")
 	c.expectParams(rplWhoisBot, "alice", "msn", "*any*")
 	c.expectParams(irc.RPL_ENDOFWHOIS, "alice", "msn", "*any*")
-	if len(h.asked) != 0 {
-		t.Errorf("WhoisInfo called for a user with Info")
+	if got := <-h.asked; got != "msn" {
+		t.Errorf("WhoisInfo asked for %q, want msn", got)
 	}
 }
 

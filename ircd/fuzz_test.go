@@ -87,7 +87,7 @@ var fuzzWorld = sync.OnceValue(func() *World {
 	srv := NewServer(Config{ServerName: "fuzz.test", SendQueue: 4096}, nil)
 	w := srv.NewWorld(nopHandler{})
 	srv.backend = &fixedBackend{w: w}
-	w.SetUser(User{Nick: "bob", Online: true, Realname: "Bob", Info: []string{"info"}})
+	w.SetUser(User{Nick: "bob", Online: true, Realname: "Bob"})
 	w.SetUser(User{Nick: "carol", Online: true, Away: "Busy"})
 	w.OpenChannel("&msn", "topic", true, []Member{{Nick: "bob", Voice: true}, {Nick: "carol"}})
 	return w

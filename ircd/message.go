@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 const maxTargets = 4
@@ -39,13 +41,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			return
 		}
 	}
-	var one [1]string
-	targets := one[:]
-	if strings.Contains(msg.Params[0], ",") {
-		targets = strings.Split(msg.Params[0], ",")
-	} else {
-		one[0] = msg.Params[0] // the common case, without allocating
-	}
+	targets := strings.Split(msg.Params[0], ",")
 	if len(targets) > maxTargets {
 		c.numeric(irc.ERR_TOOMANYTARGETS, cleanWord(msg.Params[0]), "Too many targets")
 		return
@@ -72,7 +68,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		secret := w.secret(Message{Command: cmd, Target: target, Text: text})
 		w.mu.Lock()
-		key := casefold(target)
+		key := ircname.Casefold(target)
 		var name string
 		var away string
 		self := false
@@ -87,7 +83,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				continue
 			}
 			name = ch.name
-		case sameNick(key, w.nick):
+		case ircname.Equal(key, w.nick):
 			name, self = w.nick, true
 		default:
 			u, ok := w.users[key]

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // handleMonitor runs MONITOR + - C L S (ircv3 monitor).
@@ -23,7 +25,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		full := ""
 		c.mu.Lock()
 		for i, t := range targets {
-			key := casefold(t)
+			key := ircname.Casefold(t)
 			if _, ok := c.monitor[key]; ok {
 				continue
 			}
@@ -52,7 +54,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		c.mu.Lock()
 		for _, t := range splitList(msg.Params[1]) {
-			delete(c.monitor, casefold(t))
+			delete(c.monitor, ircname.Casefold(t))
 		}
 		c.mu.Unlock()
 	case "C", "c":
@@ -79,7 +81,7 @@ func sendMonStatus(c *Client, w *World, targets []string) {
 	for _, t := range targets {
 		if u, ok := w.userLocked(t); ok && u.online {
 			on = append(on, u.prefix().String())
-		} else if sameNick(t, w.nick) {
+		} else if ircname.Equal(t, w.nick) {
 			on = append(on, w.selfPrefixLocked().String())
 		} else {
 			off = append(off, t)
@@ -98,7 +100,7 @@ func (c *Client) monitorList() []string {
 	for _, n := range c.monitor {
 		list = append(list, n)
 	}
-	sort.Slice(list, func(i, j int) bool { return casefold(list[i]) < casefold(list[j]) })
+	sort.Slice(list, func(i, j int) bool { return ircname.Casefold(list[i]) < ircname.Casefold(list[j]) })
 	return list
 }
 

@@ -3,11 +3,13 @@ package ircd
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
-// Limits advertised in ISUPPORT and enforced on input.
+// Limits advertised in ISUPPORT and enforced on input. NICKLEN is
+// ircname.NickLen.
 const (
-	nickLen     = 32
 	channelLen  = 64
 	awayLen     = 390
 	topicLen    = 390
@@ -15,88 +17,9 @@ const (
 	userLen     = 32
 )
 
-// casefold folds a nick or channel name with the ascii casemapping.
-func casefold(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
-// sameNick reports whether a and b are the same nick (ascii casemapping).
-func sameNick(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-// foldedBuf is room for a casefolded nick on the stack.
-type foldedBuf [nickLen]byte
-
-// fold casefolds s into buf when s has capitals and fits, and returns
-// it as a byte slice: m[string(fold(&buf, s))] looks s up without
-// allocating. A longer s comes back as casefold gives it.
-func fold(buf *foldedBuf, s string) []byte {
-	if len(s) > len(buf) {
-		return []byte(casefold(s))
-	}
-	b := buf[:len(s)]
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b[i] = c
-	}
-	return b
-}
-
-func isSpecial(c byte) bool {
-	switch c {
-	case '[', ']', '\\', '`', '_', '^', '{', '|', '}':
-		return true
-	}
-	return false
-}
-
-// validNick reports whether s is an acceptable nick: a letter or special
-// first, then letters, digits, specials and '-', at most nickLen bytes.
-func validNick(s string) bool {
-	if s == "" || len(s) > nickLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', isSpecial(c):
-		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
-		default:
-			return false
-		}
-	}
-	return true
-}
+// validNick reports whether s is an acceptable nick (ircname.ValidNick
+// within NICKLEN).
+func validNick(s string) bool { return ircname.ValidNick(s, ircname.NickLen) }
 
 // isChannel reports whether target names a channel (CHANTYPES=&#).
 func isChannel(target string) bool {
@@ -227,4 +150,57 @@ func validTagValue(v string) bool {
 		}
 	}
 	return true
+}
+
+// plainWord reports whether s is printable ASCII without spaces, not
+// starting with ':' (and, for a prefix part, without '!' and '@'): a word
+// cleanWord and cleanPrefixPart leave as it is.
+func plainWord(s string, prefixPart bool) bool {
+	if s == "" || s[0] == ':' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c > '~' || prefixPart && (c == '!' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanWordFast is cleanWord, without copying a word that needs no change.
+func cleanWordFast(s string) string {
+	if plainWord(s, false) {
+		return s
+	}
+	return cleanWord(s)
+}
+
+// cleanNameFast is cleanName, without copying ASCII text that needs no change.
+func cleanNameFast(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' {
+			return cleanName(s)
+		}
+	}
+	return s
+}
+
+// cleanLines returns the lines cleaned for one IRC line each.
+func cleanLines(lines []string) []string {
+	if len(lines) == 0 {
+		return nil
+	}
+	info := make([]string, 0, len(lines))
+	for _, l := range lines {
+		info = append(info, cleanText(l))
+	}
+	return info
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

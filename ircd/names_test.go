@@ -6,14 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-func TestCasefold(t *testing.T) {
-	for in, want := range map[string]string{"Bob": "bob", "bob": "bob", "[]\\^": "[]\\^", "ÀB": "Àb", "#MSN": "#msn"} {
-		if got := casefold(in); got != want {
-			t.Errorf("casefold(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestValidNick(t *testing.T) {
 	for nick, want := range map[string]bool{
 		"bob": true, "Bob_2": true, "[away]": true, "a-b": true, "`x": true,

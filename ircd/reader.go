@@ -21,47 +21,65 @@ const (
 
 var errLineTooLong = errors.New("ircd: line too long")
 
+// readBufLen is the size of a client's read buffer: most lines fit, and
+// an idle client holds no more. A longer line is gathered in lineReader.long.
+const readBufLen = 512
+
 // lineReader reads CRLF- or LF-terminated lines of at most maxLineLen
 // bytes, without their terminator.
 type lineReader struct {
 	br         *bufio.Reader
-	discarding bool // skipping the rest of a line that was too long
+	long       []byte // the start of a line that did not fit br, or was cut by a read error
+	discarding bool   // skipping the rest of a line that was too long
 }
 
 // newLineReader reads lines from r.
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, maxLineLen+2)}
+	return &lineReader{br: bufio.NewReaderSize(r, readBufLen)}
 }
 
 // readLine returns the next line, valid until the next call. A line longer
 // than maxLineLen returns errLineTooLong once and is skipped up to its end.
 // A read error (a deadline that wakes the read loop) loses nothing: the
-// part of a line read so far stays in the buffer (Peek never consumes).
+// part of a line read so far is kept for the next call.
 func (r *lineReader) readLine() ([]byte, error) {
 	for {
-		buf, _ := r.br.Peek(r.br.Buffered())
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			line := buf[:i]
-			_, _ = r.br.Discard(i + 1)
-			if r.discarding {
+		frag, err := r.br.ReadSlice('\n')
+		if r.discarding {
+			if err == nil {
 				r.discarding = false
 				continue
 			}
-			return bytes.TrimSuffix(line, []byte{'\r'}), nil
-		}
-		if len(buf) == r.br.Size() {
-			_, _ = r.br.Discard(len(buf))
-			if !r.discarding {
-				r.discarding = true
-				return nil, errLineTooLong
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
 			}
-			continue
+			return nil, err
 		}
-		// Read more: Peek fills the buffer without consuming it.
-		if _, err := r.br.Peek(len(buf) + 1); err != nil {
+		if err == nil && len(r.long) == 0 {
+			return trimLine(frag), nil // the whole line is in br
+		}
+		r.long = append(r.long, frag...)
+		// A line may have maxLineLen bytes and its CRLF.
+		if len(r.long) > maxLineLen+2 || err != nil && len(r.long) > maxLineLen+1 {
+			r.long = nil
+			r.discarding = err != nil
+			return nil, errLineTooLong
+		}
+		if err == nil {
+			line := r.long
+			r.long = nil
+			return trimLine(line), nil
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
 			return nil, err
 		}
 	}
+}
+
+// trimLine cuts the LF or CRLF off a line.
+func trimLine(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	return bytes.TrimSuffix(line, []byte{'\r'})
 }
 
 // readLoop reads and handles lines until the connection ends.
@@ -86,9 +104,10 @@ func (c *Client) readLoop(ctx context.Context) {
 		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
 			deadline = c.guestUntil
 		}
-		// Moving the deadline costs a timer update; a line every few
-		// microseconds moves it by that much. An armed deadline a little
-		// early is harmless: it wakes the loop, which sets it again.
+		// The deadline is moved only when it must come earlier or has
+		// moved by more than a second, not for every line: a deadline
+		// armed a little early is harmless, it wakes the loop, which
+		// sets it again.
 		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
 			if err := c.conn.SetReadDeadline(deadline); err != nil {
 				return

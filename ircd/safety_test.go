@@ -52,9 +52,10 @@ func TestTagsWithControlsDropped(t *testing.T) {
 // and nothing of it is lost.
 func TestWhoisLongInfoSplit(t *testing.T) {
 	e := newEnv(t, Config{})
-	c, w, _ := loggedIn(t, e)
+	c, w, h := loggedIn(t, e)
 	info := "is bob on MSN, friendly name " + strings.Repeat("Zoë ", 150) + "end"
-	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: strings.Repeat("x", 600), Online: true, Info: []string{info}})
+	withWhois(w, h, map[string][]string{"bob": {info}})
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: strings.Repeat("x", 600), Online: true})
 	c.send("WHOIS bob")
 	var parts []string
 	for _, m := range c.sync() {

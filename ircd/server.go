@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // Defaults for the zero values of Config.
@@ -303,7 +305,7 @@ func (s *Server) isupportTokens() []string {
 		"MODES=4",
 		"MONITOR=" + strconv.Itoa(s.cfg.MonitorLimit),
 		"NETWORK=" + escapeISupport(s.cfg.Network),
-		"NICKLEN=" + strconv.Itoa(nickLen),
+		"NICKLEN=" + strconv.Itoa(ircname.NickLen),
 		"PREFIX=(ov)@+",
 		"TARGMAX=PRIVMSG:4,NOTICE:4,TAGMSG:4,JOIN:,PART:,NAMES:1,WHOIS:1,MONITOR:,KICK:1",
 		"TOPICLEN=" + strconv.Itoa(topicLen),

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // handleOper answers OPER: nobody is an operator here. The password is
@@ -76,16 +78,16 @@ func parseListFilter(arg string) listFilter {
 				f.less = n
 			}
 		case p[0] == '!':
-			f.not = append(f.not, casefold(p[1:]))
+			f.not = append(f.not, ircname.Casefold(p[1:]))
 		default:
-			f.names = append(f.names, casefold(p))
+			f.names = append(f.names, ircname.Casefold(p))
 		}
 	}
 	return f
 }
 
 func (f listFilter) matches(name string, users int) bool {
-	key := casefold(name)
+	key := ircname.Casefold(name)
 	if f.more >= 0 && users <= f.more || f.less >= 0 && users >= f.less {
 		return false
 	}

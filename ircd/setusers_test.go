@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // drawCase is a batch of users drawn into a world that has bob, carol,
@@ -21,7 +23,7 @@ type drawCase struct {
 var drawCases = []drawCase{
 	{"new users", "&msn", []ChannelUser{
 		{User: User{Nick: "dan", Ident: "dan", Host: "msn.com", Account: "dan@msn.com", Realname: "Dan", Online: true}, In: true, Voice: true},
-		{User: User{Nick: "Erin", Away: "Offline", Realname: "two\r\nlines", Info: []string{"is erin"}}, In: true},
+		{User: User{Nick: "Erin", Away: "Offline", Realname: "two\r\nlines"}, In: true},
 		{User: User{Nick: "frank", Ident: "fr ank", Host: "a!b", Online: true}},
 		{User: User{Nick: "gus", Account: "gus@hotmail.com", Online: true}, In: true, Op: true, Voice: true},
 	}},
@@ -35,7 +37,7 @@ var drawCases = []drawCase{
 		{User: User{Nick: "1bad", Online: true}, In: true},
 		{User: User{Nick: ""}, In: true},
 		{User: User{Nick: "bad nick"}},
-		{User: User{Nick: strings.Repeat("x", nickLen+1)}, In: true},
+		{User: User{Nick: strings.Repeat("x", ircname.NickLen+1)}, In: true},
 		{User: User{Nick: "good", Online: true}, In: true},
 	}},
 	{"own nick", "&msn", []ChannelUser{
@@ -60,7 +62,7 @@ var drawCases = []drawCase{
 		{User: User{Nick: "jay", Online: true}, In: true, Voice: true},
 		{User: User{Nick: "carol", Realname: "Caroline"}, In: true},
 	}},
-	{"more users than are made at once", "&msn", manyUsers(2*userChunk + 3)},
+	{"many users", "&msn", manyUsers(300)},
 }
 
 // manyUsers is n users with long nicks in capitals, every third one away

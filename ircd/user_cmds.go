@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
@@ -19,8 +21,8 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	w.mu.Lock()
 	nick := w.nick
 	server := w.srv.cfg.ServerName
-	key := casefold(target)
-	if sameNick(key, w.nick) {
+	key := ircname.Casefold(target)
+	if ircname.Equal(key, w.nick) {
 		defer w.mu.Unlock()
 		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
 		if chans := w.whoisChannelsLocked(nil); chans != "" {
@@ -46,7 +48,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
 		return
 	}
-	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident(), u.host(), "*", u.realname)
+	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident, u.host, "*", u.realname)
 	if chans := w.whoisChannelsLocked(u); chans != "" {
 		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
 	}
@@ -54,12 +56,10 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if u.away != "" {
 		c.reply(irc.RPL_AWAY, nick, u.nick, u.away)
 	}
-	info := u.infoLines()
 	uNick, account, bot := u.nick, u.account, u.bot
-	asker, _ := w.h.(WhoisInfoer)
-	ask := !u.hasInfo() && asker != nil
 	w.mu.Unlock()
-	if ask {
+	var info []string
+	if asker, ok := w.h.(WhoisInfoer); ok {
 		// The handler answers without the world locked: it may use it.
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		info = cleanLines(asker.WhoisInfo(hctx, c, uNick))
@@ -113,11 +113,11 @@ func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	nick := w.nick
-	key := casefold(target)
+	key := ircname.Casefold(target)
 	found := false
 	for i := len(w.whowas) - 1; i >= 0; i-- {
 		u := w.whowas[i]
-		if casefold(u.Nick) != key {
+		if ircname.Casefold(u.Nick) != key {
 			continue
 		}
 		found = true
@@ -145,8 +145,8 @@ func handleIson(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	var on []string
 	for _, p := range msg.Params {
 		for _, n := range strings.Fields(p) {
-			key := casefold(n)
-			if sameNick(key, w.nick) {
+			key := ircname.Casefold(n)
+			if ircname.Equal(key, w.nick) {
 				on = append(on, w.nick)
 			} else if u, ok := w.users[key]; ok && u.online {
 				on = append(on, u.nick)
@@ -164,12 +164,12 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		if i >= 5 {
 			break
 		}
-		key := casefold(n)
+		key := ircname.Casefold(n)
 		var nick, ident, host, away string
-		if sameNick(key, w.nick) {
+		if ircname.Equal(key, w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
-			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away
+			nick, ident, host, away = u.nick, u.ident, u.host, u.away
 		} else {
 			continue
 		}

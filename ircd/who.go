@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // whoFlags is H or G, then @ and/or + (both with multi-prefix), then B
@@ -124,10 +126,10 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			flags: whoFlags(w.away, op, voice, multi, w.bot), account: w.account, realname: w.realname}
 	}
 	other := func(channel string, u *user, op, voice bool) whoEntry {
-		return whoEntry{channel: channel, nick: u.nick, ident: u.ident(), host: u.host(),
+		return whoEntry{channel: channel, nick: u.nick, ident: u.ident, host: u.host,
 			flags: whoFlags(u.away, op, voice, multi, u.bot), account: u.account, realname: u.realname}
 	}
-	key := casefold(mask)
+	key := ircname.Casefold(mask)
 	if ch, ok := w.channels[key]; ok {
 		q.send(c, nick, server, self(ch.name, ch.selfOp, ch.selfVoice))
 		for _, u := range ch.order {
@@ -145,9 +147,9 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	wild := strings.ContainsAny(key, "*?")
 	matches := func(nick, ident, host string) bool {
 		if !wild {
-			return sameNick(key, nick)
+			return ircname.Equal(key, nick)
 		}
-		return maskMatch(key, casefold(nick)) || maskMatch(key, casefold(nick+"!"+ident+"@"+host))
+		return maskMatch(key, ircname.Casefold(nick)) || maskMatch(key, ircname.Casefold(nick+"!"+ident+"@"+host))
 	}
 	if matches(w.nick, w.ident, w.host) {
 		q.send(c, nick, server, self("*", false, false))
@@ -158,7 +160,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 	} else {
 		for _, u := range w.sortedUsersLocked() {
-			if matches(u.nick, u.ident(), u.host()) {
+			if matches(u.nick, u.ident, u.host) {
 				q.send(c, nick, server, other("*", u, false, false))
 			}
 		}
@@ -172,7 +174,7 @@ func (w *World) sortedUsersLocked() []*user {
 	for _, u := range w.users {
 		out = append(out, u)
 	}
-	sort.Slice(out, func(i, j int) bool { return casefold(out[i].nick) < casefold(out[j].nick) })
+	sort.Slice(out, func(i, j int) bool { return ircname.Casefold(out[i].nick) < ircname.Casefold(out[j].nick) })
 	return out
 }
 

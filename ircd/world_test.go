@@ -640,29 +640,6 @@ func TestWorldChangesWithoutClients(t *testing.T) {
 	checkParams(t, c.expect("PART"), "&msn", "went offline")
 }
 
-// Making room in a world for a whole contact list keeps its users and
-// members and what clients are shown.
-func TestWorldReserveKeepsState(t *testing.T) {
-	e := newEnv(t, Config{})
-	c, w, _ := loggedIn(t, e)
-	w.OpenChannel("&room", "", true, []Member{{Nick: "bob", Voice: true}})
-	c.expect(irc.RPL_ENDOFNAMES)
-	w.Reserve(1000, "&room", 1000)
-	w.Reserve(10, "&nowhere", 10)
-	w.Join("&room", Member{Nick: "carol"})
-	c.expect("JOIN")
-	c.send("NAMES &room")
-	names := c.expect(irc.RPL_NAMREPLY).Trailing()
-	for _, want := range []string{"+bob", "carol"} {
-		if !strings.Contains(" "+names+" ", " "+want+" ") {
-			t.Errorf("NAMES %q lacks %q", names, want)
-		}
-	}
-	if _, ok := w.LookupUser("bob"); !ok {
-		t.Error("bob is gone after Reserve")
-	}
-}
-
 // The shortcuts for words and text that need no cleaning give what the
 // full cleaning gives.
 func TestCleaningShortcuts(t *testing.T) {

@@ -1,7 +1,6 @@
 package ircd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"log/slog"
@@ -85,9 +84,15 @@ func (c *Client) sendQueueFull() {
 	c.conn.Close() // unblock the writer if it is stuck on this client
 }
 
-// writeLoop is the client's writer goroutine: it writes the queued lines
-// into a buffer, flushes it whenever the queue is empty, and when the
-// connection ends writes what is left and the final ERROR, then closes it.
+// writeBufLen is how many bytes of lines the writer gathers before it
+// writes them.
+const writeBufLen = 4096
+
+// writeLoop is the client's writer goroutine: it gathers the queued lines
+// in a buffer, writes it when full and whenever the queue is empty, and
+// when the connection ends writes what is left and the final ERROR, then
+// closes it. The buffer is dropped once written with nothing queued, so
+// that an idle client holds none.
 func (c *Client) writeLoop() {
 	defer close(c.writerDone)
 	defer c.conn.Close()
@@ -97,8 +102,8 @@ func (c *Client) writeLoop() {
 			c.abort("")
 		}
 	}()
-	bw := bufio.NewWriterSize(c.conn, 4096)
 	timeout := c.srv.cfg.WriteTimeout
+	var buf []byte
 	var batch []*irc.Message
 	for {
 		select {
@@ -107,54 +112,64 @@ func (c *Client) writeLoop() {
 			_ = c.conn.SetWriteDeadline(time.Now().Add(timeout))
 			var err error
 			for _, m := range batch {
-				if err = c.writeLine(bw, m); err != nil {
-					break
+				buf = c.appendLine(buf, m)
+				if len(buf) >= writeBufLen {
+					_, err = c.conn.Write(buf)
+					buf = buf[:0]
+					if err != nil {
+						break
+					}
 				}
 			}
 			if err == nil && c.out.empty() {
-				err = bw.Flush()
+				if len(buf) > 0 {
+					_, err = c.conn.Write(buf)
+				}
+				buf = nil
 			}
 			if err != nil {
 				c.abort("")
 				return
 			}
 		case <-c.done:
-			c.writeLast(bw)
+			c.writeLast(buf)
 			return
 		}
 	}
 }
 
-// writeLast writes, once the connection is to end, the queued lines when
-// it ends with quit, then the final ERROR if any.
-func (c *Client) writeLast(bw *bufio.Writer) {
+// writeLast writes, once the connection is to end, what buf holds and the
+// queued lines when it ends with quit, then the final ERROR if any.
+func (c *Client) writeLast(buf []byte) {
 	c.mu.Lock()
 	flush, text := c.flush, c.errorText
 	c.mu.Unlock()
 	if flush {
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 		for _, m := range c.out.take(nil) {
-			if c.writeLine(bw, m) != nil {
-				return
-			}
+			buf = c.appendLine(buf, m)
 		}
 	} else {
+		buf = buf[:0]
 		_ = c.conn.SetWriteDeadline(time.Now().Add(finalWriteTimeout))
 	}
 	if text != "" {
-		_ = c.writeLine(bw, &irc.Message{Command: "ERROR", Params: []string{text}})
+		buf = c.appendLine(buf, &irc.Message{Command: "ERROR", Params: []string{text}})
 	}
-	if err := bw.Flush(); err != nil && !errors.Is(err, net.ErrClosed) {
+	if len(buf) == 0 {
+		return
+	}
+	if _, err := c.conn.Write(buf); err != nil && !errors.Is(err, net.ErrClosed) {
 		c.logAt(slog.LevelDebug, "final flush", slog.Any("err", err))
 	}
 }
 
-// writeLine writes m and its CRLF into bw.
-func (c *Client) writeLine(bw *bufio.Writer, m *irc.Message) error {
-	buf := appendEncoded(bw.AvailableBuffer(), m)
-	c.logSend(m, buf)
-	_, err := bw.Write(append(buf, '\r', '\n'))
-	return err
+// appendLine appends m and its CRLF to buf.
+func (c *Client) appendLine(buf []byte, m *irc.Message) []byte {
+	start := len(buf)
+	buf = appendEncoded(buf, m)
+	c.logSend(m, buf[start:])
+	return append(buf, '\r', '\n')
 }
 
 // logSend logs a line sent to the client, at debug level, without secrets.

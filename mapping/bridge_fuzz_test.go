@@ -81,7 +81,7 @@ func FuzzIncomingNames(f *testing.F) {
 		s.handleEvent(msn.SystemMessage{Text: notice})
 		bad := func(r rune) bool { return isControl(r) || isBreak(r) || isBidiControl(r) }
 		for _, u := range s.world.Users() {
-			for _, v := range append([]string{u.Nick, u.Realname, u.Away}, u.Info...) {
+			for _, v := range []string{u.Nick, u.Realname, u.Away} {
 				if strings.IndexFunc(v, bad) >= 0 || !utf8.ValidString(v) {
 					t.Fatalf("user %s: %q", u.Nick, v)
 				}

@@ -220,9 +220,11 @@ func serviceUser(serverName string) ircd.User {
 		Realname: "msn2irc service (/msg msn help)",
 		Online:   true,
 		Bot:      true,
-		Info:     []string{"is the msn2irc service: /msg msn help"},
 	}
 }
+
+// serviceWhois is the WHOIS line (320) of the service user.
+var serviceWhois = []string{"is the msn2irc service: /msg msn help"}
 
 func (s *session) sortedContacts() []*contact {
 	out := make([]*contact, 0, len(s.contacts))

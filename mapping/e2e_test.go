@@ -45,6 +45,9 @@ func TestLoginAndContactsChannel(t *testing.T) {
 			return m.Command == "320" && m.Param(1) == "bob" && strings.Contains(m.Trailing(), bob)
 		})
 		c.expectCmd(irc.RPL_ENDOFWHOIS, "alice", "bob")
+		c.send("WHOIS msn")
+		c.expectCmd("320", "alice", "msn", "is the msn2irc service: /msg msn help")
+		c.expectCmd(irc.RPL_ENDOFWHOIS, "alice", "msn")
 	})
 }
 

@@ -38,6 +38,7 @@ func (g *guest) failed(c *ircd.Client) bool {
 var (
 	_ ircd.Handler       = (*guest)(nil)
 	_ ircd.SecretChecker = (*guest)(nil)
+	_ ircd.WhoisInfoer   = (*guest)(nil)
 )
 
 func newGuest(b *Bridge) *ircd.World {
@@ -63,6 +64,14 @@ func (g *guest) Detached(ctx context.Context, c *ircd.Client) {
 	if g.w.ClientCount() == 0 {
 		g.w.Close("")
 	}
+}
+
+// WhoisInfo gives the service user's WHOIS line.
+func (g *guest) WhoisInfo(ctx context.Context, c *ircd.Client, nick string) []string {
+	if Casefold(nick) == ServiceNick {
+		return serviceWhois
+	}
+	return nil
 }
 
 // Secret keeps login commands (with their password) from being echoed or

@@ -20,8 +20,12 @@ var (
 	_ ircd.WhoisInfoer = (*handler)(nil)
 )
 
-// WhoisInfo gives a contact's WHOIS lines, as the contact is now.
+// WhoisInfo gives a contact's WHOIS lines, as the contact is now, or the
+// service user's.
 func (h *handler) WhoisInfo(ctx context.Context, c *ircd.Client, nick string) []string {
+	if Casefold(nick) == ServiceNick {
+		return serviceWhois
+	}
 	var lines []string
 	h.do(ctx, func() error {
 		if ct, ok := h.s.lookupContact(nick); ok {

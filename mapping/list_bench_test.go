@@ -51,7 +51,6 @@ func benchmarkDrawList(b *testing.B, streamed bool) {
 		s.drawWorld()
 		s.holdSaves = true // as start does: stored once a client has its world
 		s.reserve(len(list.Contacts))
-		s.world.Reserve(len(list.Contacts)+1, ContactsChannel, len(list.Contacts)+1)
 		if streamed {
 			s.beginSaves() // as awaitList does: stored with the complete list
 			for _, batch := range batches {

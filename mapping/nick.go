@@ -9,65 +9,25 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 // ServiceNick is the nick of the service user that answers commands. No
 // contact ever gets it.
 const ServiceNick = "msn"
 
-// Casefold folds a nick or channel name with the ascii casemapping: only the
-// letters A-Z are folded (to a-z).
-func Casefold(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; 'A' <= c && c <= 'Z' {
-					b[j] = c + ('a' - 'A')
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
-// isNickSpecial reports whether c is one of the special characters IRC
-// allows anywhere in a nick, including first: []\`_^{|}.
-func isNickSpecial(c byte) bool {
-	switch c {
-	case '[', ']', '\\', '`', '_', '^', '{', '|', '}':
-		return true
-	}
-	return false
-}
-
-func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
-func isASCIIDigit(c byte) bool  { return '0' <= c && c <= '9' }
-
-// isNickChar reports whether c may appear in a nick.
-func isNickChar(c byte) bool {
-	return isASCIILetter(c) || isASCIIDigit(c) || isNickSpecial(c) || c == '-'
-}
+// Casefold folds a nick or channel name with the ascii casemapping, as
+// the IRC server does (ircname.Casefold).
+func Casefold(s string) string { return ircname.Casefold(s) }
 
 // isJoiner reports whether c already joins words, so that white space next
 // to it needs no '_'.
 func isJoiner(c byte) bool { return c == '_' || c == '-' }
 
 // IsValidNick reports whether s is a nick SanitizeNick could produce:
-// non-empty, IRC nick characters only, starting with a letter or one of
-// []\`_^{|}.
-func IsValidNick(s string) bool {
-	if s == "" || !(isASCIILetter(s[0]) || isNickSpecial(s[0])) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if !isNickChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// a valid IRC nick (ircname.ValidNick) of any length.
+func IsValidNick(s string) bool { return ircname.ValidNick(s, 0) }
 
 // translit spells the letters that have no decomposition into an ASCII
 // letter plus combining marks.
@@ -121,7 +81,7 @@ func SanitizeNick(s string, maxLen int) string {
 			case c == '-':
 				space = false
 				return
-			case isASCIIDigit(c):
+			case ircname.IsDigit(c):
 				b.WriteByte('_')
 			}
 		} else if space && !isJoiner(c) && !isJoiner(last) {
@@ -133,7 +93,7 @@ func SanitizeNick(s string, maxLen int) string {
 	}
 	for _, r := range norm.NFKD.String(strings.ToValidUTF8(s, "")) {
 		switch {
-		case r < utf8.RuneSelf && isNickChar(byte(r)):
+		case r < utf8.RuneSelf && ircname.IsNickChar(byte(r)):
 			write(byte(r))
 		case unicode.IsSpace(r):
 			space = true

@@ -434,7 +434,6 @@ func (s *session) awaitList(c *msn.Client) bool {
 		}
 		early = nil
 		s.reserve(n)
-		s.world.Reserve(n+1, ContactsChannel, n+1)
 	}
 	for ev := range c.Events() {
 		switch ev := ev.(type) {

@@ -1,0 +1,505 @@
+package ircd
+
+import (
+	"log/slog"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
+)
+
+type channel struct {
+	name      string
+	topic     string
+	topicBy   string
+	topicAt   time.Time
+	created   time.Time
+	selfOp    bool
+	selfVoice bool
+	members   map[*user]memberFlags // without the user
+	order     []*user               // members in join order
+	ghosts    map[string]*user      // members who are not users of the world, by casefolded nick
+}
+
+func (w *World) sortedChannelsLocked() []*channel {
+	chans := make([]*channel, 0, len(w.channels))
+	for _, ch := range w.channels {
+		chans = append(chans, ch)
+	}
+	sort.Slice(chans, func(i, j int) bool { return ircname.Casefold(chans[i].name) < ircname.Casefold(chans[j].name) })
+	return chans
+}
+
+// joinMessage is JOIN of nick in ch, in the extended-join form when ext.
+func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Message {
+	params := []string{ch.name}
+	if ext {
+		account, realname := "*", ""
+		if ircname.Equal(nick, w.nick) {
+			realname = w.realname
+			if w.account != "" {
+				account = w.account
+			}
+		} else if u, ok := w.userLocked(nick); ok {
+			realname = u.realname
+			if u.account != "" {
+				account = u.account
+			}
+		}
+		params = append(params, cleanWord(account), realname)
+	}
+	return &irc.Message{Prefix: w.userPrefixLocked(nick), Command: "JOIN", Params: params, Tags: withTime(time.Time{})}
+}
+
+// sendChannelLocked sends c the JOIN of the user, the topic and NAMES,
+// and (away-notify) an AWAY line of each away member that told does not
+// hold: told holds the users whose away state c knows, and gets the ones
+// sent.
+func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
+	c.send(w.joinMessageLocked(ch, w.nick, c.hasCap(capExtendedJoin)))
+	if ch.topic != "" {
+		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
+		c.reply(rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
+	}
+	w.sendNamesLocked(c, ch)
+	if c.hasCap(capAwayNotify) {
+		for _, u := range ch.order {
+			if u.away != "" && !told[u] {
+				told[u] = true
+				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
+			}
+		}
+	}
+}
+
+// sendNamesLocked sends 353 lines and 366 for ch.
+func (w *World) sendNamesLocked(c *Client, ch *channel) {
+	multi, uhnames := c.hasCap(capMultiPrefix), c.hasCap(capUserhostInNames)
+	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
+	var b strings.Builder
+	b.Grow(budget)
+	// add appends a member's entry, as packTokens would pack it.
+	add := func(u *user, op, voice bool) {
+		p := ""
+		switch {
+		case op && voice && multi:
+			p = "@+"
+		case op:
+			p = "@"
+		case voice:
+			p = "+"
+		}
+		name := u.nick
+		if uhnames {
+			name = u.prefix().String()
+		}
+		if b.Len() > 0 && b.Len()+1+len(p)+len(name) > budget {
+			c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
+			b.Reset()
+			b.Grow(budget)
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+		b.WriteString(name)
+	}
+	self := &user{nick: w.nick, ident: w.ident, host: w.host}
+	add(self, ch.selfOp, ch.selfVoice)
+	for _, u := range ch.order {
+		f := ch.members[u]
+		add(u, f.op(), f.voice())
+	}
+	if b.Len() > 0 {
+		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
+	}
+	c.reply(irc.RPL_ENDOFNAMES, w.nick, ch.name, "End of /NAMES list")
+}
+
+// sharedUsersLocked returns the users in a channel with the user other
+// than ch.
+func (w *World) sharedUsersLocked(ch *channel) map[*user]bool {
+	shared := map[*user]bool{}
+	for _, other := range w.channels {
+		if other == ch {
+			continue
+		}
+		for u := range other.members {
+			shared[u] = true
+		}
+	}
+	return shared
+}
+
+// sharesChannelLocked reports whether the user and u are in a channel together.
+func (w *World) sharesChannelLocked(u *user) bool {
+	for _, ch := range w.channels {
+		if _, ok := ch.members[u]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// memberLocked returns the member of ch whose nick is nick; when there
+// is none, u is the user of that nick, if any.
+func (w *World) memberLocked(ch *channel, nick string) (u *user, f memberFlags, in bool) {
+	k := ircname.Casefold(nick)
+	u, ok := w.users[k]
+	if !ok {
+		if u, ok = ch.ghosts[k]; !ok {
+			return nil, 0, false
+		}
+	}
+	f, in = ch.members[u]
+	return u, f, in
+}
+
+// addMemberLocked adds u, the user of nick (looked up when nil), to ch's
+// members, as a ghost when nick is not a user of the world.
+func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags) *user {
+	if u == nil {
+		var ok bool
+		if u, ok = w.userLocked(nick); !ok {
+			u = &user{nick: nick, ident: nick, host: w.srv.cfg.ServerName, ghost: true}
+			if ch.ghosts == nil {
+				ch.ghosts = make(map[string]*user)
+			}
+			ch.ghosts[ircname.Casefold(nick)] = u
+			w.ghosts = true
+		}
+	}
+	ch.members[u] = f
+	ch.order = append(ch.order, u)
+	return u
+}
+
+// Members returns the members of a channel in the order they joined, the
+// user not included; nil when the channel is not open.
+func (w *World) Members(channel string) []Member {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok {
+		return nil
+	}
+	out := make([]Member, 0, len(ch.order))
+	for _, u := range ch.order {
+		f := ch.members[u]
+		out = append(out, Member{Nick: u.nick, Op: f.op(), Voice: f.voice()})
+	}
+	return out
+}
+
+// remove takes u out of ch's members.
+func (ch *channel) remove(u *user) bool {
+	if _, ok := ch.members[u]; !ok {
+		return false
+	}
+	delete(ch.members, u)
+	if u.ghost {
+		delete(ch.ghosts, ircname.Casefold(u.nick))
+	}
+	if i := slices.Index(ch.order, u); i >= 0 {
+		ch.order = slices.Delete(ch.order, i, i+1)
+	}
+	return true
+}
+
+// OpenChannel puts the user in a channel with a topic and members (JOIN,
+// topic, NAMES to every client). Opening an open channel updates it.
+func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
+	if !validChannel(name) {
+		w.srv.log.Warn("ignoring invalid channel name", slog.String("channel", name))
+		return
+	}
+	topic = truncate(cleanName(topic), topicLen)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := ircname.Casefold(name)
+	ch, open := w.channels[key]
+	if !open {
+		now := time.Now()
+		ch = &channel{name: name, topic: topic, topicBy: w.topicSetterLocked(""), topicAt: now, created: now,
+			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
+		for _, m := range members {
+			mk := ircname.Casefold(m.Nick)
+			if !validNick(m.Nick) || ircname.Equal(mk, w.nick) {
+				if ircname.Equal(mk, w.nick) {
+					ch.selfOp, ch.selfVoice = ch.selfOp || m.Op, m.Voice
+				}
+				continue
+			}
+			u, _, dup := w.memberLocked(ch, m.Nick)
+			if dup {
+				continue
+			}
+			w.addMemberLocked(ch, m.Nick, u, flagsOf(m))
+		}
+		// The clients know the away state of the members they see in
+		// another channel already.
+		known := w.sharedUsersLocked(ch)
+		w.channels[key] = ch
+		for _, c := range w.clients {
+			w.sendChannelLocked(c, ch, maps.Clone(known))
+		}
+		return
+	}
+	// Update an open channel: topic, own op, then members.
+	if topic != ch.topic {
+		w.setTopicLocked(ch, topic, "")
+	}
+	if selfOp != ch.selfOp {
+		w.setMemberLocked(ch, Member{Nick: w.nick, Op: selfOp, Voice: ch.selfVoice})
+	}
+	want := map[string]Member{}
+	var order []string
+	for _, m := range members {
+		mk := ircname.Casefold(m.Nick)
+		if !validNick(m.Nick) || ircname.Equal(mk, w.nick) {
+			continue
+		}
+		if _, dup := want[mk]; !dup {
+			order = append(order, mk)
+		}
+		want[mk] = m
+	}
+	for _, u := range append([]*user(nil), ch.order...) {
+		if _, keep := want[ircname.Casefold(u.nick)]; !keep {
+			w.partLocked(ch, u.nick, "")
+		}
+	}
+	for _, k := range order {
+		m := want[k]
+		if u, _, ok := w.memberLocked(ch, k); ok {
+			w.setMemberLocked(ch, m)
+		} else {
+			w.joinLocked(ch, m, u)
+		}
+	}
+}
+
+// CloseChannel takes the user out of a channel (PART with reason).
+func (w *World) CloseChannel(name, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := ircname.Casefold(name)
+	ch, ok := w.channels[key]
+	if !ok {
+		return
+	}
+	delete(w.channels, key)
+	params := []string{ch.name}
+	if reason != "" {
+		params = append(params, cleanText(reason))
+	}
+	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: params, Tags: withTime(time.Time{})})
+}
+
+// Join adds a member to an open channel (JOIN, then MODE for op/voice).
+func (w *World) Join(channel string, m Member) {
+	if !validNick(m.Nick) {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok || ircname.Equal(m.Nick, w.nick) {
+		return
+	}
+	u, _, in := w.memberLocked(ch, m.Nick)
+	if in {
+		w.setMemberLocked(ch, m)
+		return
+	}
+	w.joinLocked(ch, m, u)
+}
+
+// joinLocked adds m to ch; u is the user of m's nick when known.
+func (w *World) joinLocked(ch *channel, m Member, u *user) {
+	u = w.addMemberLocked(ch, m.Nick, u, flagsOf(m))
+	if len(w.clients) == 0 {
+		return // nobody to tell; an attaching client gets the state in its burst
+	}
+	plain := w.joinMessageLocked(ch, m.Nick, false)
+	ext := w.joinMessageLocked(ch, m.Nick, true)
+	var modeMsg *irc.Message
+	if m.Op || m.Voice {
+		modes, args := "+", []string{}
+		if m.Op {
+			modes += "o"
+			args = append(args, m.Nick)
+		}
+		if m.Voice {
+			modes += "v"
+			args = append(args, m.Nick)
+		}
+		modeMsg = &irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: append([]string{ch.name, modes}, args...), Tags: withTime(time.Time{})}
+	}
+	var awayMsg *irc.Message
+	if u.away != "" {
+		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}}
+	}
+	for _, c := range w.clients {
+		if c.hasCap(capExtendedJoin) {
+			c.send(ext)
+		} else {
+			c.send(plain)
+		}
+		if modeMsg != nil {
+			c.send(modeMsg)
+		}
+		if awayMsg != nil && c.hasCap(capAwayNotify) {
+			c.send(awayMsg)
+		}
+	}
+}
+
+// Part removes a member from a channel (PART).
+func (w *World) Part(channel, nick, reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok {
+		return
+	}
+	w.partLocked(ch, nick, reason)
+}
+
+func (w *World) partLocked(ch *channel, nick, reason string) {
+	u, _, ok := w.memberLocked(ch, nick)
+	if !ok {
+		return
+	}
+	ch.remove(u)
+	if len(w.clients) == 0 {
+		return
+	}
+	prefix := u.prefix()
+	params := []string{ch.name}
+	if reason != "" {
+		params = append(params, cleanText(reason))
+	}
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "PART", Params: params, Tags: withTime(time.Time{})})
+}
+
+// SetMember changes a member's op and voice (MODE from the server).
+func (w *World) SetMember(channel string, m Member) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok {
+		return
+	}
+	w.setMemberLocked(ch, m)
+}
+
+func (w *World) setMemberLocked(ch *channel, m Member) {
+	var op, voice bool
+	var nick string
+	var cur *user
+	if ircname.Equal(m.Nick, w.nick) {
+		op, voice, nick = ch.selfOp, ch.selfVoice, w.nick
+	} else {
+		u, f, ok := w.memberLocked(ch, m.Nick)
+		if !ok {
+			return
+		}
+		cur, op, voice, nick = u, f.op(), f.voice(), u.nick
+	}
+	var plus, minus string
+	var plusArgs, minusArgs []string
+	if m.Op != op {
+		if m.Op {
+			plus += "o"
+			plusArgs = append(plusArgs, nick)
+		} else {
+			minus += "o"
+			minusArgs = append(minusArgs, nick)
+		}
+	}
+	if m.Voice != voice {
+		if m.Voice {
+			plus += "v"
+			plusArgs = append(plusArgs, nick)
+		} else {
+			minus += "v"
+			minusArgs = append(minusArgs, nick)
+		}
+	}
+	if cur == nil {
+		ch.selfOp, ch.selfVoice = m.Op, m.Voice
+	} else {
+		ch.members[cur] = flagsOf(m)
+	}
+	if plus == "" && minus == "" || len(w.clients) == 0 {
+		return
+	}
+	modes := ""
+	if plus != "" {
+		modes += "+" + plus
+	}
+	if minus != "" {
+		modes += "-" + minus
+	}
+	params := append([]string{ch.name, modes}, append(plusArgs, minusArgs...)...)
+	w.broadcastLocked(&irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: params, Tags: withTime(time.Time{})})
+}
+
+// SetTopic changes a channel's topic (TOPIC from setter, or the server when "").
+func (w *World) SetTopic(channel, topic, setter string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.channels[ircname.Casefold(channel)]
+	if !ok {
+		return
+	}
+	w.setTopicLocked(ch, truncate(cleanName(topic), topicLen), setter)
+}
+
+// topicSetterLocked is who 333 says set a topic: nick!ident@host of the
+// setter, and name!name@name for the server (setter ""), so that clients
+// which show the setter's user@host (irssi) have one to show.
+func (w *World) topicSetterLocked(setter string) string {
+	p := w.userPrefixLocked(setter)
+	if p.User == "" || p.Host == "" {
+		p = &irc.Prefix{Name: p.Name, User: p.Name, Host: w.srv.cfg.ServerName}
+	}
+	return p.String()
+}
+
+func (w *World) setTopicLocked(ch *channel, topic, setter string) {
+	ch.topic = topic
+	ch.topicAt = time.Now()
+	prefix := w.userPrefixLocked(setter)
+	ch.topicBy = w.topicSetterLocked(setter)
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "TOPIC", Params: []string{ch.name, topic}, Tags: withTime(time.Time{})})
+}
+
+// memberFlags are a member's modes in a channel.
+type memberFlags uint8
+
+const (
+	memberOp memberFlags = 1 << iota
+	memberVoice
+)
+
+func flagsOf(m Member) memberFlags {
+	var f memberFlags
+	if m.Op {
+		f |= memberOp
+	}
+	if m.Voice {
+		f |= memberVoice
+	}
+	return f
+}
+
+func (f memberFlags) op() bool    { return f&memberOp != 0 }
+func (f memberFlags) voice() bool { return f&memberVoice != 0 }

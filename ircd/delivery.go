@@ -1,0 +1,166 @@
+package ircd
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
+)
+
+func (w *World) broadcastLocked(m *irc.Message) {
+	for _, c := range w.clients {
+		c.send(m)
+	}
+}
+
+func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
+	for _, c := range w.clients {
+		if pred(c) {
+			c.send(m)
+		}
+	}
+}
+
+func withTime(t time.Time) irc.Tags {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return irc.Tags{"time": t.UTC().Format("2006-01-02T15:04:05.000Z")}
+}
+
+// Deliver sends a message to every attached client and returns how many got it.
+func (w *World) Deliver(m Message) int { return w.deliver(m, nil) }
+
+// DeliverTo sends a message to one attached client, as Deliver sends it to
+// each, and reports whether c got it (not when it is not attached, is
+// leaving, or does not take TAGMSG).
+func (w *World) DeliverTo(c *Client, m Message) bool { return w.deliver(m, c) == 1 }
+
+// deliver sends m to every attached client, or only to the client only
+// when it is not nil, and returns how many got it.
+func (w *World) deliver(m Message, only *Client) int {
+	cmd := strings.ToUpper(m.Command)
+	switch cmd {
+	case "PRIVMSG", "NOTICE", "TAGMSG":
+	default:
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	target := m.Target
+	if target == "" {
+		target = w.nick
+	}
+	if target == "" {
+		return 0
+	}
+	if isChannel(target) {
+		ch, ok := w.channels[ircname.Casefold(target)]
+		if !ok {
+			w.srv.log.Warn("message to a channel that is not open", slog.String("channel", target))
+			return 0
+		}
+		target = ch.name
+	}
+	tags := withTime(m.Time)
+	for k, v := range m.Tags {
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
+			tags[k] = v
+		}
+	}
+	if m.From != "" {
+		if u, ok := w.userLocked(m.From); ok {
+			if u.account != "" {
+				tags["account"] = u.account
+			}
+			if u.bot {
+				tags["bot"] = ""
+			}
+		}
+	}
+	prefix := w.userPrefixLocked(m.From)
+	var msgs []*irc.Message
+	if cmd == "TAGMSG" {
+		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags})
+	} else {
+		// Keep each line within 512 bytes: ":prefix CMD target :text\r\n".
+		budget := maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
+		for _, part := range splitText(cleanText(m.Text), budget) {
+			msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target), part}, Tags: tags})
+		}
+	}
+	n := 0
+	for _, c := range w.clients {
+		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() {
+			continue
+		}
+		for _, msg := range msgs {
+			c.send(msg)
+		}
+		n++
+	}
+	return n
+}
+
+// validTagKey reports whether k is a well-formed tag key.
+func validTagKey(k string) bool {
+	if k == "" || k == "+" || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-' || c == '/' || c == '.' || c == '+' && i == 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Fail reports a failed command to every client: a FAIL standard reply to
+// clients that negotiated the standard-replies capability, otherwise a
+// NOTICE from `from` (a nick, or the server when "") with the description.
+func (w *World) Fail(from, command, code, description string, context ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.clients {
+		w.failLocked(c, from, command, code, description, context...)
+	}
+}
+
+// Note tells every client something about a command that did not fail
+// (a message queued for later, say): a NOTE standard reply to clients that
+// negotiated the standard-replies capability, otherwise a NOTICE from
+// `from` (a nick, or the server when "") with the description.
+func (w *World) Note(from, command, code, description string, context ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.clients {
+		w.standardReplyLocked(c, "NOTE", from, command, code, description, context...)
+	}
+}
+
+func (w *World) failLocked(c *Client, from, command, code, description string, context ...string) {
+	w.standardReplyLocked(c, "FAIL", from, command, code, description, context...)
+}
+
+// standardReplyLocked sends c the standard reply kind (FAIL, WARN or NOTE),
+// or the NOTICE that stands for it.
+func (w *World) standardReplyLocked(c *Client, kind, from, command, code, description string, context ...string) {
+	if c.hasCap(capStandardReplies) {
+		params := append([]string{cleanWord(command), cleanWord(code)}, context...)
+		params = append(params, cleanText(description))
+		c.reply(kind, params...)
+		return
+	}
+	prefix := w.userPrefixLocked(from)
+	budget := maxBodyLen - len(":"+prefix.String()+" NOTICE "+w.nick+" :\r\n")
+	for _, part := range splitText(cleanText(description), budget) {
+		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: withTime(time.Time{})})
+	}
+}
