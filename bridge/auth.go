@@ -86,7 +86,6 @@ func (b *Bridge) authenticate(ctx context.Context, account, password string) (*i
 		if !created {
 			continue // another client started it meanwhile
 		}
-		s.firstLogin()
 		select {
 		case <-s.ready:
 		case <-ctx.Done():

@@ -2,9 +2,9 @@ package bridge
 
 import (
 	"context"
-	"github.com/msn2irc/msn2irc/mapping"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 

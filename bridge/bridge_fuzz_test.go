@@ -1,12 +1,12 @@
 package bridge
 
 import (
-	"github.com/msn2irc/msn2irc/mapping"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 

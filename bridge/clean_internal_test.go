@@ -1,10 +1,10 @@
 package bridge
 
 import (
-	"github.com/msn2irc/msn2irc/mapping"
 	"strings"
 	"testing"
 
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 

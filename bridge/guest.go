@@ -2,13 +2,13 @@ package bridge
 
 import (
 	"context"
-	"github.com/msn2irc/msn2irc/mapping"
 	"strings"
 	"sync"
 
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
 )
 
 // guest is the world of a client that registered without credentials: only

@@ -3,12 +3,12 @@ package bridge
 import (
 	"context"
 	"errors"
-	"github.com/msn2irc/msn2irc/mapping"
 	"strings"
 
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 

@@ -2,11 +2,11 @@ package bridge
 
 import (
 	"context"
-	"github.com/msn2irc/msn2irc/mapping"
 	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -20,7 +20,10 @@ func (s *session) handleEvent(ev msn.Event) {
 		return
 	}
 	switch ev := ev.(type) {
+	case msn.ContactsListed:
+		s.drawListed(ev.Contacts)
 	case msn.ContactListSynced:
+		s.drawBatch = nil
 		s.onSynced(ev)
 	case msn.PresenceSynced:
 		s.presenced = true

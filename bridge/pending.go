@@ -3,12 +3,12 @@ package bridge
 import (
 	"context"
 	"fmt"
-	"github.com/msn2irc/msn2irc/mapping"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 

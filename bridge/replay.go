@@ -2,12 +2,12 @@ package bridge
 
 import (
 	"fmt"
-	"github.com/msn2irc/msn2irc/mapping"
 	"slices"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
 )
 
 // DefaultMaxReplay is how many messages are kept per account, by default,

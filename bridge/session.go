@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -41,30 +40,32 @@ type session struct {
 	done       chan struct{} // closed when everything of the session ended
 	stopOnce   sync.Once
 	stopCh     chan string // a stop request with its reason
-	// Whether a goroutine runs the session's work (see drain); kick tells
-	// it that more came.
-	runMu   sync.Mutex
-	running bool
-	kick    chan struct{}
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // short-lived goroutines
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup // short-lived goroutines
 
 	// Owned by the session goroutine.
-	client      *msn.Client
-	events      <-chan msn.Event
-	world       *ircd.World
-	settings    db.Settings
-	selfName    string
-	status      msn.Status // as MSN last confirmed it
-	away        awayState  // the status the user chose (away.go)
-	psm         string
-	contacts    map[string]*contact // by passport (lower case)
-	nicks       map[string]*contact // by casefolded nick, stored ones included
-	convs       convState
-	pending     []pendingClient // clients authenticated and not attached yet, oldest first
-	ending      string
-	eventsFirst bool      // serveOne looks at events before actions this time
+	client   *msn.Client
+	events   <-chan msn.Event
+	world    *ircd.World
+	settings db.Settings
+	selfName string
+	status   msn.Status // as MSN last confirmed it
+	away     awayState  // the status the user chose (away.go)
+	psm      string
+	contacts map[string]*contact // by passport (lower case)
+	nicks    map[string]*contact // by casefolded nick, stored ones included
+	convs    convState
+	pending  []pendingClient // clients authenticated and not attached yet, oldest first
+	ending   string
+	// The first login (login.go): the client it created, until the
+	// world is drawn; the events that came before the contact list; the
+	// wait for the initial presence once Login returned.
+	loggingIn   bool
+	first       *msn.Client
+	early       []msn.Event
+	firstSync   <-chan time.Time
+	firstSyncT  *time.Timer
 	stopped     bool      // no reconnect (OUT OTH, wrong password)
 	twn         bool      // the login went through Passport (MSNP8+), which can check a password alone
 	confirmedAt time.Time // when MSN last accepted the password (Config.Now)
@@ -119,7 +120,6 @@ func newSession(b *Bridge, account, password string) *session {
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 		stopCh:   make(chan string, 1),
-		kick:     make(chan struct{}, 1),
 		contacts: map[string]*contact{},
 		nicks:    map[string]*contact{},
 		typing:   map[typingKey]*time.Timer{},
@@ -135,7 +135,6 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg.Passport = account
 	s.mcfg.Password = password
 	s.mcfg.Logger = b.log.With("account", account)
-	s.running = true // run, started with the session
 	if s.mcfg.ClientID == 0 && s.mcfg.ClientIDFor == nil {
 		s.mcfg.ClientIDFor = msn.SupportedClientID // MSN 7 clients send nudges then
 	}
@@ -259,13 +258,6 @@ func (s *session) postAction(fn action) bool {
 	}
 	select {
 	case s.actions <- fn:
-		s.wake()
-		return true
-	default:
-	}
-	select {
-	case s.actions <- fn:
-		s.wake()
 		return true
 	case <-s.quit:
 		return false
@@ -282,7 +274,6 @@ func (s *session) call(ctx context.Context, fn func()) error {
 	}
 	select {
 	case s.actions <- actionFunc(f):
-		s.wake()
 	case <-s.quit:
 		return errSessionEnded
 	case <-ctx.Done():
@@ -339,188 +330,7 @@ func (s *session) afterFunc(d time.Duration, fn func()) *time.Timer {
 func (s *session) stop(reason string) {
 	s.stopOnce.Do(func() {
 		s.stopCh <- reason
-		s.wake()
 	})
-}
-
-// run logs in and draws the world, then serves what is ready (see
-// drain); it is the session's first goroutine.
-func (s *session) run() {
-	// MSN signs in on the goroutine of the client that started the
-	// session (firstLogin) while the stored state is read here; the world
-	// is drawn from the contact list as soon as it arrives, while the
-	// login goes online.
-	s.loadState()
-	var r loginResult
-	var started *msn.Client
-	ended := false
-	select {
-	case started = <-s.started:
-	case r = <-s.logged:
-		// Login calls Started before it returns: it ended before this
-		// looked, or it failed before it began.
-		ended = true
-		select {
-		case started = <-s.started:
-		default:
-		}
-	}
-	if started != nil && s.awaitList(started) {
-		t := time.NewTimer(firstSyncWait)
-		s.syncFirst(t, func() bool { return s.presenced })
-		t.Stop()
-	}
-	if !ended {
-		r = <-s.logged
-	}
-	if r.err != nil {
-		s.log.Info("MSN login failed", "err", r.err)
-		s.loginErr = r.err
-		s.client, s.events = nil, nil
-		s.releaseHold()
-		s.unsaved = nil
-		s.b.unregister(s)
-		close(s.quit)
-		close(s.ready)
-		s.cancel()
-		s.ended()
-		return
-	}
-	s.log.Info("signed in to MSN", "version", r.c.Version())
-	if s.world == nil { // the list never came, which Login does not allow
-		s.start(r.c)
-	}
-	t := time.NewTimer(firstSyncWait)
-	s.syncFirst(t, func() bool { return s.presenced })
-	t.Stop()
-	// The client whose login started the session attaches without asking
-	// the session again.
-	s.firstWorld, _ = s.authorize(s.mcfg.Password)
-	close(s.ready)
-
-	s.events = s.relayEvents(s.events)
-	s.drain()
-}
-
-// loginResult is what the first login of a session ended with.
-type loginResult struct {
-	c   *msn.Client
-	err error
-}
-
-// firstLogin signs in for the session that was just created, on the
-// goroutine of the client that asked for it: that goroutine would only
-// wait for it, and starting another would cost a thread's wake-up before
-// the login even dials. run reads the client's events meanwhile.
-func (s *session) firstLogin() {
-	cfg := s.mcfg
-	cfg.Started = func(c *msn.Client) { s.started <- c }
-	cfg.ListProgress = true
-	c, err := s.loginWith(s.ctx, cfg, msn.StatusOnline)
-	s.logged <- loginResult{c, err}
-}
-
-// awaitList reads the events of a client that is logging in until its
-// contact list arrives, then draws the world from it and handles the
-// events so far. It reports false when the events ended first (the login
-// failed).
-func (s *session) awaitList(c *msn.Client) bool {
-	var early []msn.Event
-	begin := func(n int) {
-		s.start(c)
-		s.beginSaves() // until the complete list is handled
-		for _, ev := range early {
-			s.handleEvent(ev)
-		}
-		early = nil
-		s.reserve(n)
-		s.world.Reserve(n+1, ContactsChannel, n+1)
-	}
-	for ev := range c.Events() {
-		switch ev := ev.(type) {
-		case msn.ContactsListed:
-			if s.world == nil {
-				begin(ev.Total)
-			}
-			s.drawListed(ev.Contacts)
-		case msn.ContactListSynced:
-			if s.world == nil {
-				begin(len(ev.Contacts))
-			}
-			s.drawBatch = nil
-			s.handleEvent(ev)
-			return true
-		default:
-			if s.world == nil {
-				early = append(early, ev)
-			} else {
-				s.handleEvent(ev)
-			}
-		}
-	}
-	return false
-}
-
-// firstSyncWait bounds the wait for the contact list and the initial
-// presence after the login.
-const firstSyncWait = 5 * time.Second
-
-// start draws the world of a client whose contact list is synced.
-func (s *session) start(c *msn.Client) {
-	s.world = s.b.srv.NewWorld(&handler{s: s})
-	s.setClient(c)
-	s.drawWorld()
-	s.holdSaves = true
-	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
-}
-
-// syncFirst handles the events Login queued until done reports true (the
-// contact list taken, or the presence of the contacts already online too),
-// the events end or t fires, so the first client gets a complete world:
-// NAMES shows who is online, with no burst of MODE +v after it.
-func (s *session) syncFirst(t *time.Timer, done func() bool) {
-	for !done() && s.events != nil {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.events = nil
-				return
-			}
-			s.handleEvent(ev)
-		case <-t.C:
-			return
-		}
-	}
-}
-
-// login signs in with the session's credentials and status st.
-func (s *session) login(ctx context.Context, cfg msn.Config, st msn.Status) (*msn.Client, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
-	defer cancel()
-	if err := s.b.loginTurn(ctx); err != nil {
-		return nil, err
-	}
-	return s.loginWith(ctx, cfg, st)
-}
-
-// loginWith signs in with cfg and status st.
-func (s *session) loginWith(ctx context.Context, cfg msn.Config, st msn.Status) (*msn.Client, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.b.cfg.LoginTimeout)
-	defer cancel()
-	return msn.Login(ctx, cfg, st)
-}
-
-// setClient starts using a signed-in client.
-func (s *session) setClient(c *msn.Client) {
-	s.client = c
-	s.twn = c.Version() >= 8
-	s.confirmedAt = s.b.cfg.Now()
-	s.events = c.Events()
-	s.synced = false
-	s.presenced = false
-	if n := c.FriendlyName(); n != "" {
-		s.selfName = cleanName(n)
-	}
 }
 
 // shutdown signs out and releases everything; it runs on the session
@@ -588,109 +398,5 @@ func (s *session) maybeEnd() {
 	}
 	if s.ending == "" {
 		s.ending = "the last IRC client left"
-	}
-}
-
-// handleDisconnect reacts to the end of the notification server connection.
-func (s *session) handleDisconnect(ev msn.Disconnected) {
-	old := s.client
-	s.client = nil
-	s.events = nil
-	if old != nil {
-		s.spawn(func(context.Context) { closeClient(old) })
-	}
-	s.dropConversations()
-	s.markAllOffline()
-	switch ev.Reason {
-	case msn.ReasonClosed:
-		return
-	case msn.ReasonOtherLogin:
-		s.stopped = true
-		s.outElsewhere = true
-		s.notice("Signed out of MSN: this account signed in from another location. Not reconnecting; say \"login\" to sign in again (here or in /msg msn).")
-		return
-	}
-	why := ev.Reason.String()
-	if ev.Err != nil {
-		why += ": " + ev.Err.Error()
-	}
-	s.notice("Lost the connection to MSN (" + why + "). Reconnecting; messages to contacts wait in the outbox.")
-	s.scheduleReconnect()
-}
-
-// scheduleReconnect waits with exponential backoff and jitter, then logs in again.
-func (s *session) scheduleReconnect() {
-	if s.stopped || s.connecting || s.client != nil {
-		return
-	}
-	d := s.b.cfg.ReconnectMin
-	for i := 0; i < s.reconnects && d < s.b.cfg.ReconnectMax; i++ {
-		d *= 2
-	}
-	if d > s.b.cfg.ReconnectMax {
-		d = s.b.cfg.ReconnectMax
-	}
-	d = d/2 + time.Duration(rand.Int64N(int64(d)+1)) // jitter: 50%..150%
-	s.reconnects++
-	s.log.Info("reconnecting", "in", d, "attempt", s.reconnects)
-	s.connecting = true
-	s.reconnectT = s.afterFunc(d, s.reconnect)
-}
-
-// reconnect logs in again now.
-func (s *session) reconnect() {
-	if s.reconnectT != nil {
-		s.reconnectT.Stop()
-		s.reconnectT = nil
-	}
-	if s.client != nil {
-		s.connecting = false
-		return
-	}
-	s.connecting = true
-	cfg := s.mcfg // read here: the session goroutine owns it
-	st := s.away.msnStatus()
-	s.spawn(func(ctx context.Context) {
-		c, err := s.login(ctx, cfg, st)
-		if !s.post(func() { s.reconnected(c, err, st) }) && c != nil {
-			closeClient(c)
-		}
-	})
-}
-
-// reconnected starts using the client of a reconnect, signed in with
-// status st, or schedules the next try.
-func (s *session) reconnected(c *msn.Client, err error, st msn.Status) {
-	s.connecting = false
-	if err != nil {
-		if errors.Is(err, msn.ErrAuthFailed) {
-			s.stopped = true
-			s.notice("Reconnecting to MSN failed: the server refused the password (wrong address or password). Not reconnecting.")
-			return
-		}
-		s.log.Info("reconnect failed", "err", err)
-		s.notice("Reconnecting to MSN failed: " + loginError(err).Error() + ". Trying again.")
-		s.scheduleReconnect()
-		return
-	}
-	if s.stopped && s.ending != "" {
-		s.spawn(func(context.Context) { closeClient(c) })
-		return
-	}
-	s.stopped = false
-	s.outElsewhere = false
-	s.reconnects = 0
-	s.setClient(c)
-	s.events = s.relayEvents(s.events)
-	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")
-	s.away.sent, s.away.sending = st, false
-	s.pushStatus("") // a change made while reconnecting
-	if psm := s.psm; psm != "" && c.Version() >= 11 {
-		// The personal message is sent at each sign-in.
-		s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, psm) }, func(err error) {
-			if err != nil {
-				s.log.Info("restoring the personal message", "err", err)
-			}
-		})
 	}
 }

@@ -3,10 +3,10 @@ package bridge
 import (
 	"context"
 	"errors"
-	"github.com/msn2irc/msn2irc/mapping"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
 )
 
 // What is at risk when a write to the store fails, for the user's notice.
