@@ -1,14 +1,10 @@
 package bridge
 
 import (
-	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -272,117 +268,6 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 	return c
 }
 
-// saveContact stores a contact's nick and name: at once, or, while
-// batching or while saves are held back, after the ones waiting already.
-func (s *session) saveContact(c *contact) {
-	if s.batching || len(s.unsaved) > 0 {
-		s.unsaved = append(s.unsaved, c)
-		return
-	}
-	s.putContact(s.ctx, s.dbContact(c))
-}
-
-// dbContact is what the store keeps of a contact.
-func (s *session) dbContact(c *contact) db.Contact {
-	return db.Contact{Account: s.account, Passport: c.passport, Nick: c.nick, FriendlyName: c.name}
-}
-
-func (s *session) putContact(ctx context.Context, dc db.Contact) {
-	err := s.store.PutContact(ctx, dc)
-	if errors.Is(err, db.ErrNickTaken) {
-		s.log.Warn("storing contact", "passport", dc.Passport, "err", err)
-		return
-	}
-	s.stored(err, "storing contact", riskNicks)
-}
-
-// beginSaves starts collecting the contacts to store; flushSaves stores
-// them in one transaction.
-func (s *session) beginSaves() { s.batching = true }
-
-// flushSaves ends a batch: it stores the contacts collected since
-// beginSaves, unless saves are held back (then releaseSaves does).
-func (s *session) flushSaves() {
-	s.batching = false
-	if !s.holdSaves {
-		s.storeUnsaved(s.ctx)
-	}
-}
-
-// checkSaves stores the contacts held back once the first client has its
-// world: it runs before each action or event, so that they are stored
-// before the session handles anything that client asks next, but not while
-// the client's welcome is on its way (see holdAfterWelcome).
-func (s *session) checkSaves() {
-	if s.holdSaves && len(s.pending) == 0 && s.world.ClientCount() > 0 {
-		s.releaseSaves()
-	}
-}
-
-// welcomeGrace is how long the contacts of a first sync stay held back
-// once the first client has attached, unless the session gets other work
-// sooner: storing a long list takes milliseconds that the client's welcome
-// should not wait for.
-const welcomeGrace = 20 * time.Millisecond
-
-// holdAfterWelcome keeps the saves held back a moment more when the first
-// client has just attached, while its welcome is written.
-func (s *session) holdAfterWelcome() {
-	if !s.holdSaves {
-		return
-	}
-	if s.holdT != nil {
-		s.holdT.Stop()
-	}
-	s.holdT = s.afterFunc(welcomeGrace, s.releaseSaves)
-}
-
-// releaseSaves stops holding saves back and stores what waits.
-func (s *session) releaseSaves() {
-	if !s.holdSaves {
-		return
-	}
-	s.releaseHold()
-	if !s.batching {
-		s.storeUnsaved(s.ctx)
-	}
-}
-
-// releaseHold ends holdSaves without storing.
-func (s *session) releaseHold() {
-	s.holdSaves = false
-	if s.holdT != nil {
-		s.holdT.Stop()
-		s.holdT = nil
-	}
-}
-
-// storeUnsaved stores the contacts waiting in unsaved, all in one
-// transaction; if that fails, each on its own, so that one refused contact
-// does not lose the others.
-func (s *session) storeUnsaved(ctx context.Context) {
-	if len(s.unsaved) == 0 {
-		return
-	}
-	cs := make([]db.Contact, len(s.unsaved))
-	for i, c := range s.unsaved {
-		cs[i] = s.dbContact(c)
-	}
-	s.unsaved = nil
-	err := s.store.PutContacts(ctx, cs)
-	if err == nil {
-		s.stored(nil, "", "")
-		return
-	}
-	if errors.Is(err, context.Canceled) {
-		return
-	}
-	s.log.Debug("storing contacts together failed, storing them one by one", "count", len(cs), "err", err)
-	for _, dc := range cs {
-		s.putContact(ctx, dc)
-	}
-}
-
 // setNick renames a contact (NICK to every client) and stores the new nick.
 func (s *session) setNick(c *contact, nick string) error {
 	if nick == c.nick {
@@ -504,47 +389,6 @@ func (s *session) userFor(c *contact) ircd.User {
 	}
 }
 
-// whoisInfo is a contact's WHOIS lines, as the contact is now.
-func whoisInfo(c *contact) []string {
-	_, online := mapping.AwayText(c.status(), c.psm())
-	return whoisLines(c.passport, c.name, c.psm(), whoisStatusName(c.status(), online), c.lists())
-}
-
-func whoisStatusName(st msn.Status, online bool) string {
-	if !online {
-		return "Offline"
-	}
-	return mapping.StatusName(st)
-}
-
-// whoisLines are a contact's WHOIS lines.
-func whoisLines(passport, name, psm, status string, lists msn.Lists) []string {
-	info := []string{"is " + passport + " on MSN (" + status + ")"}
-	if name != "" {
-		info = append(info, "friendly name: "+name)
-	}
-	if psm != "" {
-		info = append(info, "personal message: "+psm)
-	}
-	return append(info, "lists: "+listNames(lists))
-}
-
-func listNames(l msn.Lists) string {
-	var parts []string
-	for _, x := range []struct {
-		l    msn.Lists
-		name string
-	}{{msn.ForwardList, "FL"}, {msn.AllowList, "AL"}, {msn.BlockList, "BL"}, {msn.ReverseList, "RL"}, {msn.PendingList, "PL"}} {
-		if l&x.l != 0 {
-			parts = append(parts, x.name)
-		}
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " ")
-}
-
 // markAllOffline shows every contact offline (the connection is gone).
 func (s *session) markAllOffline() {
 	for _, c := range s.sortedContacts() {
@@ -629,79 +473,3 @@ func (s *session) lookupContact(arg string) (*contact, bool) {
 	c, ok := s.nicks[mapping.Casefold(arg)]
 	return c, ok
 }
-
-// splitPassport gives the ident and host of an address.
-func splitPassport(p string) (ident, host string) {
-	local, domain, _ := strings.Cut(p, "@")
-	ident = identSafe(local, "user")
-	host = identSafe(domain, "msn")
-	return ident, host
-}
-
-// identSafe keeps the characters allowed in an ident or host.
-func identSafe(s, fallback string) string {
-	out := s
-	if !identChars(s) {
-		out = strings.Map(identRune, s)
-	}
-	if out == "" || out[0] == '.' || out[0] == '-' {
-		out = fallback + out
-	}
-	if len(out) > 63 {
-		out = out[:63]
-	}
-	return out
-}
-
-// identChars reports whether every byte of s is allowed in an ident or host.
-func identChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if identRune(rune(s[i])) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// identRune keeps r when it is allowed in an ident or host (-1 drops it).
-func identRune(r rune) rune {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return r
-	case r == '-' || r == '.' || r == '_' || r == '~' || r == '+' || r == '=':
-		return r
-	}
-	return -1
-}
-
-// cleanName makes a friendly name safe for IRC: one line, no control characters.
-func cleanName(s string) string {
-	if plainText(s) {
-		return s
-	}
-	return strings.TrimSpace(mapping.StripFormatting(mapping.CleanLine(s, false)))
-}
-
-// cleanPSM makes a personal message or status text safe for one IRC line.
-func cleanPSM(s string) string {
-	if plainText(s) {
-		return s
-	}
-	return strings.TrimSpace(mapping.CleanLine(strings.ReplaceAll(s, "\n", " "), false))
-}
-
-// plainText reports whether s is printable ASCII without white space at
-// either end: text that cleanName and cleanPSM leave as it is.
-func plainText(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return s == ""
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
