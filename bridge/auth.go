@@ -203,6 +203,7 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 			b.throttle.failed(s.account, password)
 			return nil, errWrongPassword
 		case err != nil:
+			b.log.Info("checking a password with MSN failed", "account", s.account, "err", err)
 			return nil, loginError(err)
 		}
 		b.throttle.succeeded(s.account, password)

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,31 +103,21 @@ func NewBridge(cfg Config) *Bridge {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = "msn2irc"
-	}
-	if cfg.Version == "" {
-		cfg.Version = "dev"
-	}
+	setDefault(&cfg.ServerName, "msn2irc")
+	setDefault(&cfg.Version, "dev")
 	setDefault(&cfg.LoginTimeout, DefaultLoginTimeout)
 	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
 	setDefault(&cfg.ReconnectMin, DefaultReconnectMin)
 	setDefault(&cfg.ReconnectMax, DefaultReconnectMax)
 	setDefault(&cfg.TypingTimeout, DefaultTypingTimeout)
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
-	if cfg.MaxSwitchboards <= 0 {
-		cfg.MaxSwitchboards = DefaultMaxSwitchboards
-	}
-	if cfg.MaxReplay <= 0 {
-		cfg.MaxReplay = DefaultMaxReplay
-	}
+	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
+	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	setDefault(&cfg.PasswordRecheck, DefaultPasswordRecheck)
-	if cfg.MSNPasswordTries <= 0 {
-		cfg.MSNPasswordTries = DefaultMSNPasswordTries
-	}
+	setDefault(&cfg.MSNPasswordTries, DefaultMSNPasswordTries)
 	if cfg.MSNLoginRate == 0 {
 		cfg.MSNLoginRate = DefaultMSNLoginRate
 	}
@@ -146,9 +137,11 @@ func NewBridge(cfg Config) *Bridge {
 	return b
 }
 
-func setDefault(d *time.Duration, def time.Duration) {
-	if *d <= 0 {
-		*d = def
+// setDefault sets an unset setting (zero or negative) to def.
+func setDefault[T cmp.Ordered](v *T, def T) {
+	var unset T
+	if *v <= unset {
+		*v = def
 	}
 }
 
@@ -162,6 +155,7 @@ var (
 	errBadAccount    = errors.New("MSN login failed: the account must be an e-mail address (PASS address:password)")
 	errShuttingDown  = errors.New("msn2irc is shutting down")
 	errSessionEnded  = errors.New("bridge: session ended")
+	errSessionGone   = errors.New("the MSN session has ended") // errSessionEnded, as a client is told
 )
 
 // loginError turns an msn.Login error into a message for the user.
@@ -176,11 +170,18 @@ func loginError(err error) error {
 		return errors.New("MSN login failed: the server did not answer in time")
 	case errors.As(err, &se):
 		return fmt.Errorf("MSN login failed: server error %d (%s)", se.Code, msn.ErrorText(se.Code))
-	case errors.Is(err, errShuttingDown):
-		return err
+	case errors.Is(err, errShuttingDown), errors.Is(err, context.Canceled):
+		return errShuttingDown
+	case errors.Is(err, msn.ErrClosed):
+		return errors.New("MSN login failed: the server closed the connection")
 	}
-	return fmt.Errorf("MSN login failed: %s", strings.TrimPrefix(err.Error(), "msn: "))
+	return errLoginOther
 }
+
+// errLoginOther is loginError's answer to an error it has no words for:
+// the connection failed or the server answered with something unexpected.
+// The error itself goes to the log.
+var errLoginOther = errors.New("MSN login failed: the connection to the MSN server failed or it answered unexpectedly")
 
 // sessionFor returns the running session of account or starts one.
 func (b *Bridge) sessionFor(account, password string) (s *session, created bool, err error) {

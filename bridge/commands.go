@@ -172,7 +172,7 @@ func (s *session) cmdLogin(args []string, say func(string)) {
 		return
 	}
 	if !s.passwordMatches(args[1]) {
-		say("MSN login failed: wrong address or password")
+		say(errWrongPassword.Error())
 		return
 	}
 	if s.client != nil {

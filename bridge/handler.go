@@ -38,7 +38,7 @@ func (h *handler) do(ctx context.Context, fn func() error) error {
 	var err error
 	if cerr := h.s.call(ctx, func() { err = fn() }); cerr != nil {
 		if errors.Is(cerr, errSessionEnded) {
-			return errors.New("the MSN session has ended")
+			return errSessionGone
 		}
 		return cerr
 	}
@@ -67,7 +67,7 @@ func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) e
 	// The client reads its next line while the session sends this one, so
 	// a burst of messages flows through both at once.
 	if !h.s.postAction(&userPost{s: h.s, m: m}) {
-		return errors.New("the MSN session has ended")
+		return errSessionGone
 	}
 	return nil
 }

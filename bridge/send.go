@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/msn2irc/msn2irc/mapping"
@@ -346,7 +345,7 @@ func sendErrorText(err error, version int) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("server error %d: %s", se.Code, msn.ErrorText(se.Code))
 	}
-	return strings.TrimPrefix(err.Error(), "msn: ")
+	return "it could not be sent"
 }
 
 // failed tells the user that a message to a conversation was not delivered
