@@ -247,10 +247,10 @@ func (s *session) post(fn func()) bool {
 	return s.postAction(actionFunc(fn))
 }
 
-// postAction is post for an action that is not a function: one that
-// carries its own data costs one allocation instead of two.
+// postAction is post for an action that carries its own data.
 func (s *session) postAction(fn action) bool {
-	// Without waiting first, which costs less than the select below.
+	// A session that stopped takes nothing more, even while its channel
+	// has room.
 	select {
 	case <-s.quit:
 		return false
