@@ -1,14 +1,5 @@
-// Package mapping is the bridge between MSN and IRC: it draws an IRC world
-// (package ircd) for each MSN account and keeps its MSN session (package msn)
-// in step with it, and it holds the translations between the two (nicks,
-// presence, formatting, text).
-//
-// Concurrency: a Bridge keeps one session per account. One goroutine owns
-// each session's state (contacts, nicks, conversations, settings); the ircd
-// Handler methods, which run on client goroutines, and the short-lived
-// goroutines that wait for MSN requests (opening a switchboard, sending a
-// message, changing the status) hand their work and results to it and never
-// touch the state themselves. Each conversation has at most one goroutine
-// opening or sending at a time, so its messages leave in order. World methods
-// only queue lines, so the session goroutine never waits on a client.
+// Package mapping holds the stateless translations between MSN and IRC:
+// nicks, presence and away texts, formatting, CTCP and the cleaning and
+// splitting of text. The bridge itself (sessions, conversations) is in
+// package bridge.
 package mapping

@@ -48,7 +48,7 @@ func startBridge(ctx context.Context, cfg bridgeConfig) (bridgeProc, error) {
 	return startChildBridge(ctx, cfg)
 }
 
-// childBridge is mapping.Bridge and ircd run by this binary's hidden
+// childBridge is bridge.Bridge and ircd run by this binary's hidden
 // serve-bridge subcommand, which reports its heap and writes profiles.
 type childBridge struct {
 	*child

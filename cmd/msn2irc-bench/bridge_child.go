@@ -13,14 +13,14 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
-	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
 // serveBridge is the hidden "serve-bridge" subcommand: msn2irc's bridge
-// (mapping.Bridge, ircd and the SQLite store, wired as cmd/msn2irc wires them)
+// (bridge.Bridge, ircd and the SQLite store, wired as cmd/msn2irc wires them)
 // on a loopback port. Besides the ready line it answers "stats" (after a GC),
 // "cpu", "sessions", "cpuprofile-start <path>", "cpuprofile-stop" and
 // "heapprofile <path>" (and <path>.goroutines.txt) on stdin, and shuts down when stdin ends.
@@ -48,7 +48,7 @@ func serveBridge(args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 	// As cmd/msn2irc's serve wires them, with its defaults.
-	bridge := mapping.NewBridge(mapping.Config{
+	br := bridge.NewBridge(bridge.Config{
 		Store:      store,
 		MSN:        msn.Config{Server: *server, Versions: msn.DefaultVersions, NexusURL: *nexus, LoginURL: *loginURL},
 		ServerName: "msn2irc",
@@ -70,8 +70,8 @@ func serveBridge(args []string, stderr io.Writer) error {
 		Logger: log.With("component", "ircd"),
 		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
 		TrustedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
-	}, bridge)
-	bridge.SetServer(srv)
+	}, br)
+	br.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func serveBridge(args []string, stderr io.Writer) error {
 		case "cpu":
 			return selfStats(false).CPUSeconds, nil
 		case "sessions":
-			return bridge.SessionCount(), nil
+			return br.SessionCount(), nil
 		case "cpuprofile-start":
 			if len(args) != 1 || profile != nil {
 				return nil, errors.New("usage: cpuprofile-start path (once)")
@@ -145,7 +145,7 @@ func serveBridge(args []string, stderr io.Writer) error {
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	if berr := bridge.Close(sctx, "benchmark finished"); berr != nil {
+	if berr := br.Close(sctx, "benchmark finished"); berr != nil {
 		log.Warn("closing the bridge", "err", berr)
 	}
 	if serr := srv.Shutdown(sctx, "benchmark finished"); serr != nil {

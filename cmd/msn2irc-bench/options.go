@@ -84,7 +84,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
 	fs.DurationVar(&o.Settle, "settle", 15*time.Second, "longest wait, once sessions are idle, for the bridge's RSS to stop falling before memory is read (0: read at once)")
-	fs.StringVar(&o.Bridge, "bridge", "child", "how to run msn2irc: child (mapping.Bridge and ircd in a child process of this binary, with heap figures and profiles) or binary (the msn2irc binary given by -bridge-bin, RSS and CPU from /proc only)")
+	fs.StringVar(&o.Bridge, "bridge", "child", "how to run msn2irc: child (bridge.Bridge and ircd in a child process of this binary, with heap figures and profiles) or binary (the msn2irc binary given by -bridge-bin, RSS and CPU from /proc only)")
 	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary; built from this module with go build when empty")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bridge process to this file")
 	fs.StringVar(&o.HeapProfile, "memprofile", "", "write a heap profile of the bridge process to this file")

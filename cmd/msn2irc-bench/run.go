@@ -49,7 +49,7 @@ func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 		},
 	}
 	if o.Bridge == "child" {
-		b.res.Bridge = "child process: mapping.Bridge + ircd, wired as in cmd/msn2irc"
+		b.res.Bridge = "child process: bridge.Bridge + ircd, wired as in cmd/msn2irc"
 	} else {
 		b.res.Bridge = "msn2irc binary " + o.BridgeBin
 	}

@@ -38,7 +38,7 @@ type config struct {
 	GuestsPerAddress       int           `split_words:"true" default:"3" desc:"clients from one IP address registered without a password (guests) at once; more are refused"`
 	GuestTimeout           time.Duration `split_words:"true" default:"5m" desc:"time after which a guest that did not log in to MSN is disconnected"`
 
-	// Login limits against password guessing (mapping/auth.go).
+	// Login limits against password guessing (bridge/auth.go).
 	AuthFailures       int           `split_words:"true" default:"5" desc:"failed logins per account and address before a lockout"`
 	AuthSourceFailures int           `split_words:"true" default:"20" desc:"failed logins per address, all accounts, before a lockout"`
 	AuthLockout        time.Duration `split_words:"true" default:"15m" desc:"the first lockout; it doubles with each further failure, up to 24h"`

@@ -202,8 +202,8 @@ func renderConfig(t *testing.T, name string, cfg clientConfig) string {
 	return b.String()
 }
 
-// bridge is a running msn2irc process.
-type bridge struct {
+// bridgeProc is a running msn2irc process.
+type bridgeProc struct {
 	cmd     *exec.Cmd
 	addr    string // IRC listener
 	logPath string // stderr and stdout, debug level
@@ -214,7 +214,7 @@ type bridge struct {
 // startBridge runs msn2irc with the database at dbPath and waits until it
 // accepts IRC connections. It listens on addr, or on a free loopback port
 // when addr is "" (another one if that port was taken in the meantime).
-func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *bridge {
+func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *bridgeProc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		listen := addr
@@ -233,13 +233,13 @@ func startBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) *br
 
 // launchBridge starts msn2irc on addr. It reports taken when msn2irc
 // exited at once because addr was in use.
-func launchBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) (b *bridge, taken bool) {
+func launchBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) (b *bridgeProc, taken bool) {
 	t.Helper()
 	logFile, err := os.CreateTemp(t.TempDir(), "msn2irc-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = &bridge{addr: addr, logPath: logFile.Name(), exited: make(chan struct{})}
+	b = &bridgeProc{addr: addr, logPath: logFile.Name(), exited: make(chan struct{})}
 	b.cmd = exec.Command(msn2ircBinary(t))
 	b.cmd.Env = append(os.Environ(),
 		"MSN2IRC_LISTEN="+addr,
@@ -287,7 +287,7 @@ func launchBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) (b
 
 // check stops msn2irc and fails the test if its log shows a data race, an
 // error or a password.
-func (b *bridge) check(t *testing.T) {
+func (b *bridgeProc) check(t *testing.T) {
 	b.stop(t)
 	log := readFile(b.logPath)
 	if strings.Contains(log, "DATA RACE") {
@@ -312,7 +312,7 @@ func (b *bridge) check(t *testing.T) {
 }
 
 // stop kills the process (like a crash or kill -9) and waits for it.
-func (b *bridge) stop(t *testing.T) {
+func (b *bridgeProc) stop(t *testing.T) {
 	t.Helper()
 	select {
 	case <-b.exited:

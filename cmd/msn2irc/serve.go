@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
-	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -35,7 +35,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	}
 	defer store.Close()
 
-	bridge := mapping.NewBridge(mapping.Config{
+	br := bridge.NewBridge(bridge.Config{
 		Store: store,
 		MSN: msn.Config{
 			Server:   cfg.MSNServer,
@@ -70,8 +70,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		GuestsPerAddress:       cfg.GuestsPerAddress,
 		GuestTimeout:           cfg.GuestTimeout,
 		TrustedNets:            cfg.trusted,
-	}, bridge)
-	bridge.SetServer(srv)
+	}, br)
+	br.SetServer(srv)
 
 	listeners, err := listen(cfg, log)
 	if err != nil {
@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := bridge.Close(sctx, shutdownReason); err != nil {
+	if err := br.Close(sctx, shutdownReason); err != nil {
 		log.Warn("closing MSN sessions", "err", err)
 	}
 	if err := srv.Shutdown(sctx, shutdownReason); err != nil {

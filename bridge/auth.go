@@ -1,0 +1,246 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// Errors of the login limits, shown to IRC users.
+var (
+	errBusy = errors.New("msn2irc is busy signing other users in; try again in a moment")
+	// errPasswordRevoked is what a session's clients are told, and the
+	// session ends with, when MSN refuses the password it started with.
+	errPasswordRevoked = errors.New("MSN no longer accepts the password this session started with; sign in again with your current password")
+)
+
+// blockedError is the refusal of a login from a blocked address; its text
+// is a sentence shown to the user as is.
+type blockedError struct{ wait time.Duration }
+
+func (e blockedError) Error() string {
+	return "Too many failed logins from your address: try again in " + roundUp(e.wait).String()
+}
+
+// roundUp rounds a wait up to the second, so that "try again in 3s" is
+// never too early.
+func roundUp(d time.Duration) time.Duration {
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// Authenticate logs in to MSN with the credentials, or attaches to the
+// running session of that account when the password is the session's.
+//
+// Every way in (PASS, SASL, the guest's login command) ends here, so the
+// limits hold for all of them: while the account and address (or the
+// address alone) are blocked after failed logins, the password is neither
+// compared nor sent to MSN, and the refusal does not count as a failure.
+func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
+	account, ok := normalizeAccount(creds.Account)
+	if !ok {
+		return nil, errBadAccount
+	}
+	if wait := b.limits.Blocked(account, creds.Source); wait > 0 {
+		b.log.Info("login refused: too many failed logins", "account", account, "source", creds.Source, "wait", roundUp(wait))
+		return nil, blockedError{wait}
+	}
+	w, err := b.authenticate(ctx, account, creds.Password)
+	switch {
+	case err == nil:
+		b.limits.Succeeded(account, creds.Source)
+	case errors.Is(err, errWrongPassword):
+		b.limits.Failed(account, creds.Source)
+		b.log.Info("login refused: wrong password", "account", account, "source", creds.Source)
+	}
+	return w, err
+}
+
+// authenticate attaches to the account's session or starts one. Errors
+// that mean the password is wrong match errWrongPassword.
+func (b *Bridge) authenticate(ctx context.Context, account, password string) (*ircd.World, error) {
+	if password == "" {
+		return nil, errWrongPassword
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		if s := b.runningSession(account); s != nil {
+			w, err := b.attach(ctx, s, password)
+			if errors.Is(err, errSessionEnded) {
+				continue
+			}
+			return w, err
+		}
+		if err := b.mayTryWithMSN(account, password); err != nil {
+			return nil, err
+		}
+		if err := b.loginTurn(ctx); err != nil {
+			return nil, err
+		}
+		s, created, err := b.sessionFor(account, password)
+		if err != nil {
+			return nil, err
+		}
+		if !created {
+			continue // another client started it meanwhile
+		}
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("MSN login failed: %w", ctx.Err())
+		}
+		if s.loginErr != nil {
+			if errors.Is(s.loginErr, msn.ErrAuthFailed) {
+				b.throttle.failed(account, password)
+			}
+			return nil, loginError(s.loginErr)
+		}
+		b.throttle.succeeded(account, password)
+		if s.firstWorld == nil { // the session ended at once
+			continue
+		}
+		return s.firstWorld, nil // the session expects this client already (see run)
+	}
+	return nil, errors.New("MSN login failed: the session ended while attaching, try again")
+}
+
+// runningSession returns the account's session, nil when none runs.
+func (b *Bridge) runningSession(account string) *session {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sessions[account]
+}
+
+// mayTryWithMSN reports, as an error, why password must not be sent to MSN
+// for account now (see loginThrottle), and counts it as sent otherwise.
+func (b *Bridge) mayTryWithMSN(account, password string) error {
+	why, wait := b.throttle.take(account, password)
+	switch why {
+	case refusedRecently:
+		b.log.Info("login not retried: MSN refused this password recently", "account", account, "wait", roundUp(wait))
+		return fmt.Errorf("%w (refused moments ago; msn2irc tries this password with MSN again in %s)", errWrongPassword, roundUp(wait))
+	case tooManyPasswords:
+		b.log.Info("login not sent to MSN: too many different passwords for the account", "account", account, "wait", roundUp(wait))
+		return fmt.Errorf("MSN login not tried: too many different passwords for this account were tried lately; the next one goes to MSN in %s", roundUp(wait))
+	}
+	return nil
+}
+
+// notSessionPassword is the error of an attach whose password is not the
+// session's and was not confirmed with MSN for the reason err: a wrong
+// password, which the lockouts count.
+func notSessionPassword(err error) error {
+	if errors.Is(err, errWrongPassword) {
+		return err
+	}
+	return fmt.Errorf("%w (not this session's password, and %w)", errWrongPassword, err)
+}
+
+// loginTurn waits for the bridge's turn to log in to MSN, within ctx; when
+// the wait would outlast ctx, it returns errBusy at once.
+func (b *Bridge) loginTurn(ctx context.Context) error {
+	if b.loginRate == nil {
+		return nil
+	}
+	if err := b.loginRate.Wait(ctx); err != nil {
+		return errBusy
+	}
+	return nil
+}
+
+// checkWithMSN asks Passport whether password is the account's, without
+// touching the session's notification server connection. It waits its
+// turn like a login.
+func (b *Bridge) checkWithMSN(ctx context.Context, s *session, password string) error {
+	if err := b.loginTurn(ctx); err != nil {
+		return err
+	}
+	cfg := b.cfg.MSN
+	cfg.Passport = s.account
+	cfg.Password = password
+	cfg.Logger = s.log
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.LoginTimeout)
+	defer cancel()
+	return msn.CheckPassword(ctx, cfg)
+}
+
+// attach authorizes a client for the running session s. A password that
+// MSN confirmed longer ago than PasswordRecheck is confirmed again first;
+// a password other than the session's is checked with MSN and, when MSN
+// accepts it, becomes the session's (the owner changed it). Sessions that
+// log in with MD5 (MSNP2-7) cannot ask MSN without a new login, which
+// would sign them out: they accept only the password they started with.
+func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd.World, error) {
+	var st attachCheck
+	if err := s.call(ctx, func() { st = s.attachCheck(password) }); err != nil {
+		return nil, err
+	}
+	if st.ending {
+		return nil, errSessionEnded
+	}
+	confirmed := false
+	switch {
+	case st.matches && (!st.twn || b.cfg.Now().Sub(st.confirmedAt) < b.cfg.PasswordRecheck):
+	case st.matches:
+		err := b.checkWithMSN(ctx, s, password)
+		switch {
+		case errors.Is(err, msn.ErrAuthFailed):
+			s.log.Info("MSN no longer accepts the session's password: ending the session")
+			b.throttle.failed(s.account, password)
+			s.post(func() { s.revoked(password) })
+			return nil, fmt.Errorf("%w: %w", errWrongPassword, errPasswordRevoked)
+		case errors.Is(err, errBusy):
+			return nil, err
+		case err != nil:
+			// MSN could not be asked. An unreachable MSN must not lock
+			// the user out of a session that runs (and signed in with
+			// this password); the next attach asks again.
+			s.log.Warn("password recheck: MSN could not be asked; attaching without it", "err", err)
+		default:
+			confirmed = true
+		}
+	case !st.twn:
+		return nil, errWrongPassword
+	default:
+		// Not the session's password: a failed login unless MSN confirms
+		// it (the owner changed it). Whether MSN is asked or not, it counts
+		// as one, or guesses against a running session would cost nothing.
+		if err := b.mayTryWithMSN(s.account, password); err != nil {
+			return nil, notSessionPassword(err)
+		}
+		err := b.checkWithMSN(ctx, s, password)
+		switch {
+		case errors.Is(err, msn.ErrAuthFailed):
+			b.throttle.failed(s.account, password)
+			return nil, errWrongPassword
+		case err != nil:
+			b.log.Info("checking a password with MSN failed", "account", s.account, "err", err)
+			return nil, notSessionPassword(loginError(err))
+		}
+		b.throttle.succeeded(s.account, password)
+		confirmed = true
+	}
+	var w *ircd.World
+	var aerr error
+	err := s.call(ctx, func() {
+		if confirmed {
+			s.confirmed(password)
+		}
+		w, aerr = s.authorize(password)
+	})
+	if err == nil {
+		err = aerr
+	}
+	if errors.Is(err, errSessionEnded) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("MSN login failed: %w", err)
+	}
+	if w == nil {
+		return nil, errWrongPassword
+	}
+	return w, nil
+}

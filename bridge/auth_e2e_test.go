@@ -1,0 +1,230 @@
+package bridge_test
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/ircd"
+)
+
+// retryIn reads the wait of a refusal ("try again in 14m32s", "goes to MSN
+// in 3s").
+func retryIn(t *testing.T, text string) (time.Duration, bool) {
+	t.Helper()
+	m := regexp.MustCompile(` in ([0-9hms]+)`).FindStringSubmatch(text)
+	if m == nil {
+		return 0, false
+	}
+	d, err := time.ParseDuration(m[1])
+	if err != nil {
+		t.Fatalf("refusal %q: %v", text, err)
+	}
+	return d, true
+}
+
+// expectClosed waits for ERROR with text and the end of the connection.
+func (c *client) expectClosed(text string) {
+	c.t.Helper()
+	c.expect("ERROR ~"+text, func(m *irc.Message) bool {
+		return m.Command == "ERROR" && strings.Contains(m.Trailing(), text)
+	})
+	timer := time.NewTimer(waitTime)
+	defer timer.Stop()
+	for {
+		select {
+		case _, ok := <-c.msgs:
+			if !ok {
+				return
+			}
+		case <-timer.C:
+			c.t.Fatal("connection still open after ERROR")
+		}
+	}
+}
+
+// A guest guessing with the login command is told when to retry and is
+// disconnected after three refusals.
+func TestGuestLoginGuessesDisconnected(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.dial()
+	c.send("NICK guest")
+	c.send("USER guest 0 * :x")
+	c.expectCmd(irc.RPL_WELCOME)
+	c.expectMsn("/msg msn login")
+	c.send("PRIVMSG msn :login " + alice + " guess1")
+	c.expectMsn("wrong address or password")
+	c.send("PRIVMSG msn :login " + alice + " guess2")
+	m := c.expectMsn("Too many failed logins from your address: try again in ")
+	if d, ok := retryIn(t, m.Trailing()); !ok || d != time.Second {
+		t.Errorf("refusal %q; want a wait of 1s", m.Trailing())
+	}
+	e.clock.advance(time.Second)
+	c.send("PRIVMSG msn :login " + alice + " guess3")
+	c.expectMsn("wrong address or password")
+	c.expectClosed("Too many failed logins")
+}
+
+// SASL retries on one connection: the same.
+func TestSASLGuessesDisconnected(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	s := e.dial()
+	s.send("CAP LS 302")
+	s.send("CAP REQ :sasl")
+	s.send("NICK alice")
+	s.send("USER alice 0 * :x")
+	for i := range 3 {
+		s.send("AUTHENTICATE PLAIN")
+		s.expectCmd("AUTHENTICATE", "+")
+		s.send("AUTHENTICATE " + b64("\x00"+alice+"\x00guess"+fmt.Sprint(i)))
+		m := s.expectCmd(irc.ERR_SASLFAIL)
+		if i == 1 && !strings.Contains(m.Trailing(), "Too many failed logins from your address: try again in 1s") {
+			t.Errorf("second try: 904 says %q", m.Trailing())
+		}
+	}
+	s.expectClosed("Too many failed logins")
+}
+
+// Guessing an account that has no session does not turn into as many
+// logins with the MSN server.
+func TestGuessesReachMSNAtMostThreeTimes(t *testing.T) {
+	forVersions(t, func(t *testing.T, e *env) {
+		var last string
+		for i := range 10 {
+			c := e.dial()
+			c.send("PASS " + alice + ":guess" + fmt.Sprint(i))
+			c.send("NICK alice")
+			c.send("USER alice 0 * :x")
+			last = c.expectCmd(irc.ERR_PASSWDMISMATCH).Trailing()
+			e.clock.advance(10 * time.Second) // past every block short of a lockout
+		}
+		if n := e.msn.PasswordChecks(alice); n > 3 {
+			t.Errorf("the MSN server checked %d passwords for 10 guesses; want at most 3", n)
+		}
+		if !strings.Contains(last, "the next one goes to MSN in") {
+			t.Errorf("last refusal %q does not say when the next try goes through", last)
+		}
+	})
+}
+
+// An attacker who waits out every block gets few guesses: 1,000 tries
+// against a live session cost at least an hour of lockout, while the owner
+// elsewhere attaches at once.
+func TestBruteForceAgainstLiveSession(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MSNLoginRate = -1 })
+	e.login("alice", alice, password, "")
+	attacker := netip.MustParseAddr("198.51.100.7")
+	owner := netip.MustParseAddr("203.0.113.9")
+	ctx, cancel := ctxT()
+	defer cancel()
+	var waited time.Duration
+	guesses := 0
+	for i := range 1000 {
+		_, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: fmt.Sprint("guess", i), Source: attacker})
+		if err == nil {
+			t.Fatalf("guess %d attached", i)
+		}
+		// The attacker waits only when it must: a lockout. Any other
+		// refusal (MSN not asked, say) lets it guess again at once.
+		if d, ok := retryIn(t, err.Error()); ok && strings.Contains(err.Error(), "Too many failed logins") {
+			waited += d
+			e.clock.advance(d)
+		} else {
+			guesses++
+		}
+	}
+	if waited < time.Hour {
+		t.Errorf("1,000 tries cost %v of waiting; want at least an hour", waited)
+	}
+	t.Logf("%d guesses compared, %v of waiting", guesses, waited)
+
+	// Lock the attacker out once more, then the owner comes.
+	for range 5 {
+		e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: "again", Source: attacker})
+	}
+	// Locked out, the attacker's address gets nowhere even with the password.
+	if _, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: password, Source: attacker}); err == nil {
+		t.Error("the right password attached from the locked-out address")
+	}
+	if w, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: password, Source: owner}); err != nil || w == nil {
+		t.Fatalf("the owner at another address: %v", err)
+	}
+}
+
+// A keep_online session whose password was changed on the MSN server:
+// the new password attaches and becomes the session's; once the recheck
+// age has passed, the old one ends the session with a notice.
+func TestChangedPasswordRechecked(t *testing.T) {
+	for _, v := range []string{"MSNP10", "MSNP12"} {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, v)
+			c := e.login("alice", alice, password, "")
+			c.send("PRIVMSG msn :set keep_online true")
+			c.expectMsn("keep_online=true")
+			if err := e.msn.SetPassword(alice, "second-pw"); err != nil {
+				t.Fatal(err)
+			}
+			// The owner changed it: the new one is checked with MSN and
+			// attaches to the running session.
+			c2 := e.login("alice2", alice, "second-pw", "")
+			c2.send("WHOIS bob")
+			c2.expectCmd(irc.RPL_WHOISUSER, "*", "bob")
+			// The old one no longer attaches.
+			old := e.dial()
+			old.send("PASS " + alice + ":" + password)
+			old.send("NICK old")
+			old.send("USER old 0 * :x")
+			old.expectCmd(irc.ERR_PASSWDMISMATCH)
+			c.sync()
+
+			// Changed again; within the recheck age the session's password
+			// (second-pw) attaches without asking MSN.
+			if err := e.msn.SetPassword(alice, "third-pw"); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.advance(2 * time.Second) // past the block of the refused attach
+			e.login("alice3", alice, "second-pw", "")
+			// Once the confirmation is older than the recheck age, MSN is
+			// asked, refuses, and the session ends.
+			e.clock.advance(bridge.DefaultPasswordRecheck + time.Second)
+			late := e.dial()
+			late.send("PASS " + alice + ":second-pw")
+			late.send("NICK late")
+			late.send("USER late 0 * :x")
+			late.expectCmd(irc.ERR_PASSWDMISMATCH)
+			const notice = "MSN no longer accepts the password this session started with; sign in again with your current password"
+			c.expectMsn(notice)
+			c.expectClosed(notice)
+			e.clock.advance(2 * time.Second)
+			n := e.login("alice4", alice, "third-pw", "")
+			n.send("WHOIS bob")
+			n.expectCmd(irc.RPL_WHOISUSER, "*", "bob")
+		})
+	}
+}
+
+// MSNP2-7 sessions log in with MD5 and cannot check a password alone:
+// only the password the session started with attaches.
+func TestChangedPasswordMD5Session(t *testing.T) {
+	e := newEnv(t, "MSNP7")
+	c := e.login("alice", alice, password, "")
+	if err := e.msn.SetPassword(alice, "second-pw"); err != nil {
+		t.Fatal(err)
+	}
+	before := e.msn.PasswordChecks(alice)
+	w := e.dial()
+	w.send("PASS " + alice + ":second-pw")
+	w.send("NICK new")
+	w.send("USER new 0 * :x")
+	w.expectCmd(irc.ERR_PASSWDMISMATCH)
+	if n := e.msn.PasswordChecks(alice); n != before {
+		t.Errorf("MSN was asked %d times", n-before)
+	}
+	c.sync()
+}

@@ -1,0 +1,267 @@
+package bridge
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/msn2irc/msn2irc/internal/authlimit"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// ContactsChannel is the channel that lists the contacts.
+const ContactsChannel = "&msn"
+
+// NickLen is the longest nick given to a contact.
+const NickLen = 30
+
+// Defaults of the Config limits.
+const (
+	DefaultLoginTimeout    = 30 * time.Second
+	DefaultRequestTimeout  = 15 * time.Second
+	DefaultReconnectMin    = 2 * time.Second
+	DefaultReconnectMax    = 5 * time.Minute
+	DefaultTypingTimeout   = 6 * time.Second
+	DefaultMaxSwitchboards = 16
+	DefaultAttachTimeout   = 30 * time.Second
+	DefaultPasswordRecheck = time.Hour
+	DefaultMSNLoginRate    = 5
+)
+
+// Config configures a Bridge.
+type Config struct {
+	// Store keeps settings, contacts, the outbox and replay; *db.Store.
+	Store Store
+	// MSN is the template of every login: server, versions, nexus, login
+	// URL and timeouts. Passport and Password are set per login.
+	MSN        msn.Config
+	ServerName string // the IRC server name, host of the service user
+	Version    string // shown by the version command
+	Logger     *slog.Logger
+
+	// Limits; zero means the default.
+	LoginTimeout    time.Duration // whole MSN login
+	RequestTimeout  time.Duration // one MSN request (send, add, status...)
+	ReconnectMin    time.Duration // first delay after the connection was lost
+	ReconnectMax    time.Duration // longest delay between reconnect attempts
+	TypingTimeout   time.Duration // quiet time after which typing is reported done
+	MaxSwitchboards int           // open conversations per session
+	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
+	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
+
+	// Login limits (auth.go); zero means the default.
+	AuthFailures       int           // failed logins per account and address before a lockout (5)
+	AuthSourceFailures int           // failed logins per address, all accounts, before a lockout (20)
+	AuthLockout        time.Duration // the first lockout (15m); it doubles with each further failure, up to 24h
+	MSNPasswordTries   int           // distinct passwords per account sent to MSN per 15 minutes (3)
+	// MSNLoginRate is how many MSN logins per second the whole bridge
+	// makes (burst twice that); negative means no limit.
+	MSNLoginRate int
+	// PasswordRecheck is how old MSN's last confirmation of a session's
+	// password may be before an attach confirms it with MSN again (1h).
+	PasswordRecheck time.Duration
+	// TrustedNets carry many users (a bouncer host, a proxy): the
+	// per-address limits skip them.
+	TrustedNets []netip.Prefix
+	// Now is the clock of the login limits; time.Now when nil.
+	Now func() time.Time
+}
+
+// Bridge draws an IRC world for each MSN account and keeps one MSN session
+// per account. It implements ircd.Backend. Its methods are safe to call from
+// any goroutine.
+type Bridge struct {
+	cfg Config
+	log *slog.Logger
+	srv *ircd.Server
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	closed   bool
+	wg       sync.WaitGroup
+
+	limits    *authlimit.Limiter // failed logins per account and address
+	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
+	loginRate *rate.Limiter      // MSN logins of the whole bridge; nil for no limit
+}
+
+// NewBridge returns a bridge; call SetServer before serving clients.
+func NewBridge(cfg Config) *Bridge {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	setDefault(&cfg.ServerName, "msn2irc")
+	setDefault(&cfg.Version, "dev")
+	setDefault(&cfg.LoginTimeout, DefaultLoginTimeout)
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.ReconnectMin, DefaultReconnectMin)
+	setDefault(&cfg.ReconnectMax, DefaultReconnectMax)
+	setDefault(&cfg.TypingTimeout, DefaultTypingTimeout)
+	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
+	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
+	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	setDefault(&cfg.PasswordRecheck, DefaultPasswordRecheck)
+	setDefault(&cfg.MSNPasswordTries, DefaultMSNPasswordTries)
+	if cfg.MSNLoginRate == 0 {
+		cfg.MSNLoginRate = DefaultMSNLoginRate
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
+		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries)}
+	b.limits = authlimit.New(authlimit.Config{
+		Failures:       cfg.AuthFailures,
+		SourceFailures: cfg.AuthSourceFailures,
+		Lockout:        cfg.AuthLockout,
+		Trusted:        cfg.TrustedNets,
+		Now:            cfg.Now,
+	})
+	if cfg.MSNLoginRate > 0 {
+		b.loginRate = rate.NewLimiter(rate.Limit(cfg.MSNLoginRate), 2*cfg.MSNLoginRate)
+	}
+	return b
+}
+
+// setDefault sets an unset setting (zero or negative) to def.
+func setDefault[T cmp.Ordered](v *T, def T) {
+	var unset T
+	if *v <= unset {
+		*v = def
+	}
+}
+
+// SetServer gives the bridge the IRC server whose worlds it draws. It must be
+// called once, before the server serves clients.
+func (b *Bridge) SetServer(srv *ircd.Server) { b.srv = srv }
+
+// Errors shown to IRC users.
+var (
+	errWrongPassword = errors.New("MSN login failed: wrong address or password")
+	errBadAccount    = errors.New("MSN login failed: the account must be an e-mail address (PASS address:password)")
+	errShuttingDown  = errors.New("msn2irc is shutting down")
+	errSessionEnded  = errors.New("bridge: session ended")
+	errSessionGone   = errors.New("the MSN session has ended") // errSessionEnded, as a client is told
+)
+
+// loginError turns an msn.Login error into a message for the user.
+func loginError(err error) error {
+	var se *msn.ServerError
+	switch {
+	case errors.Is(err, msn.ErrAuthFailed):
+		return errWrongPassword
+	case errors.Is(err, msn.ErrNoVersion):
+		return errors.New("MSN login failed: the server speaks none of the offered protocol versions (see MSN2IRC_MSN_VERSIONS)")
+	case errors.Is(err, msn.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return errors.New("MSN login failed: the server did not answer in time")
+	case errors.As(err, &se):
+		return fmt.Errorf("MSN login failed: server error %d (%s)", se.Code, msn.ErrorText(se.Code))
+	case errors.Is(err, errShuttingDown), errors.Is(err, context.Canceled):
+		return errShuttingDown
+	case errors.Is(err, msn.ErrClosed):
+		return errors.New("MSN login failed: the server closed the connection")
+	}
+	return errLoginOther
+}
+
+// errLoginOther is loginError's answer to an error it has no words for:
+// the connection failed or the server answered with something unexpected.
+// The error itself goes to the log.
+var errLoginOther = errors.New("MSN login failed: the connection to the MSN server failed or it answered unexpectedly")
+
+// sessionFor returns the running session of account or starts one.
+func (b *Bridge) sessionFor(account, password string) (s *session, created bool, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, false, errShuttingDown
+	}
+	if s := b.sessions[account]; s != nil {
+		return s, false, nil
+	}
+	s = newSession(b, account, password)
+	b.sessions[account] = s
+	b.wg.Add(1) // until the session ended (session.ended)
+	go s.run()
+	return s, true, nil
+}
+
+// unregister forgets s if it is still the session of its account.
+func (b *Bridge) unregister(s *session) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sessions[s.account] == s {
+		delete(b.sessions, s.account)
+	}
+}
+
+// Guest returns a world with only the service user, who explains how to log in.
+func (b *Bridge) Guest(ctx context.Context) (*ircd.World, error) {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return nil, errShuttingDown
+	}
+	return newGuest(b), nil
+}
+
+// Close signs every session out of MSN, closes their worlds with reason
+// and waits for their goroutines, or until ctx is done.
+func (b *Bridge) Close(ctx context.Context, reason string) error {
+	b.mu.Lock()
+	b.closed = true
+	list := make([]*session, 0, len(b.sessions))
+	for _, s := range b.sessions {
+		list = append(list, s)
+	}
+	b.mu.Unlock()
+	for _, s := range list {
+		s.stop(reason)
+	}
+	b.cancel() // ends logins and requests in flight
+	done := make(chan struct{})
+	go func() {
+		b.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		b.cancel()
+		return nil
+	case <-ctx.Done():
+		b.cancel()
+		return fmt.Errorf("bridge: close: %w", ctx.Err())
+	}
+}
+
+// SessionCount returns how many MSN sessions are running.
+func (b *Bridge) SessionCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.sessions)
+}
+
+// normalizeAccount lower-cases an MSN address and checks its shape.
+func normalizeAccount(a string) (string, bool) {
+	a = strings.ToLower(strings.TrimSpace(a))
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" || domain == "" || strings.ContainsAny(a, " \t\r\n\x00,:!") || len(a) > 129 {
+		return "", false
+	}
+	return a, true
+}

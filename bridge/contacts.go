@@ -1,0 +1,477 @@
+package bridge
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// contact is what the session knows of one MSN contact, in 64 bytes: the
+// status as a number when it is a known one, the lists as a byte; what only
+// a few contacts have (a personal message, an unknown status, lists beyond
+// a byte) is kept apart, in ext.
+type contact struct {
+	passport   string
+	nick       string
+	name       string      // friendly name, cleaned
+	ext        *contactExt // nil when the contact has none of it
+	statusCode uint8       // index in knownStatuses, or statusOther
+	listBits   uint8       // the lists, or listsOther
+	inChannel  bool        // member of &msn
+	voiced     bool
+	listed     bool // in the list being synced (onSynced)
+	drawn      bool // shown from the list while it arrived (drawListed)
+}
+
+// contactExt is what only a few contacts have.
+type contactExt struct {
+	psm    string
+	status msn.Status // when not one of knownStatuses
+	lists  msn.Lists  // when not below listsOther
+}
+
+// knownStatuses are the statuses a contact keeps as their index. The zero
+// index is the empty status: not known yet, which counts as offline.
+var knownStatuses = [...]msn.Status{"", msn.StatusOffline, msn.StatusOnline, msn.StatusBusy, msn.StatusIdle, msn.StatusBRB, msn.StatusAway, msn.StatusPhone, msn.StatusLunch, msn.StatusHidden}
+
+// statusOther is the status index of a contact whose status is in ext.
+const statusOther = 0xff
+
+// listsOther is the lists byte of a contact whose lists, not a byte's
+// worth of bits, are in ext.
+const listsOther = 0xff
+
+// status returns the contact's MSN status ("" when not known).
+func (c *contact) status() msn.Status {
+	if c.statusCode == statusOther {
+		return c.ext.status
+	}
+	return knownStatuses[c.statusCode]
+}
+
+// setStatus records the contact's status.
+func (c *contact) setStatus(st msn.Status) {
+	for i, k := range knownStatuses {
+		if st == k {
+			c.statusCode = uint8(i)
+			if c.ext != nil && c.ext.status != "" {
+				c.ext.status = ""
+				c.dropExt()
+			}
+			return
+		}
+	}
+	c.statusCode = statusOther
+	if c.ext == nil || c.ext.status != st {
+		c.needExt().status = msn.Status(strings.Clone(string(st)))
+	}
+}
+
+// lists returns the contact lists the contact is on.
+func (c *contact) lists() msn.Lists {
+	if c.listBits == listsOther {
+		return c.ext.lists
+	}
+	return msn.Lists(c.listBits)
+}
+
+// setLists records the contact lists the contact is on.
+func (c *contact) setLists(l msn.Lists) {
+	if l >= 0 && l < listsOther {
+		if c.listBits == listsOther {
+			c.ext.lists = 0
+			c.dropExt()
+		}
+		c.listBits = uint8(l)
+		return
+	}
+	c.needExt().lists = l
+	c.listBits = listsOther
+}
+
+// psm returns the contact's personal message, cleaned.
+func (c *contact) psm() string {
+	if c.ext == nil {
+		return ""
+	}
+	return c.ext.psm
+}
+
+// setPSM records the contact's personal message, cleaned.
+func (c *contact) setPSM(m string) {
+	if m == c.psm() {
+		return
+	}
+	if m == "" {
+		c.ext.psm = ""
+		c.dropExt()
+		return
+	}
+	c.needExt().psm = m
+}
+
+// needExt returns c.ext, making it first when c has none.
+func (c *contact) needExt() *contactExt {
+	if c.ext == nil {
+		c.ext = &contactExt{}
+	}
+	return c.ext
+}
+
+// dropExt forgets c.ext once it holds nothing.
+func (c *contact) dropExt() {
+	if e := c.ext; e != nil && *e == (contactExt{}) {
+		c.ext = nil
+	}
+}
+
+// newContact is a contact as the session first knows it: offline.
+func newContact(passport, nick, name string) *contact {
+	return &contact{passport: passport, nick: nick, name: name, statusCode: statusOfflineCode}
+}
+
+// statusOfflineCode is the index of msn.StatusOffline in knownStatuses.
+const statusOfflineCode = 1
+
+// online reports whether the contact is known to be online.
+func (c *contact) online() bool {
+	st := c.status()
+	return st != "" && st != msn.StatusOffline
+}
+
+// loadState reads the account's settings and stored nicks.
+func (s *session) loadState() {
+	st, err := s.store.AccountState(s.ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading settings and contacts", "err", err)
+	}
+	s.settings = st.Settings
+	stored := st.Contacts
+	if !st.HasKept {
+		s.replayKept.loaded = true // none: the first client needs no look
+	}
+	s.noPending = !st.HasPending
+	s.reserve(len(stored))
+	for _, c := range stored {
+		p := strings.ToLower(c.Passport)
+		ct := newContact(p, c.Nick, c.FriendlyName)
+		s.contacts[p] = ct
+		s.nicks[mapping.Casefold(c.Nick)] = ct
+	}
+}
+
+// reserve makes room for n contacts in the session's maps, so that taking
+// a whole contact list does not grow them step by step.
+func (s *session) reserve(n int) {
+	if n <= len(s.contacts) {
+		return
+	}
+	contacts := make(map[string]*contact, n)
+	for k, v := range s.contacts {
+		contacts[k] = v
+	}
+	nicks := make(map[string]*contact, n)
+	for k, v := range s.nicks {
+		nicks[k] = v
+	}
+	s.contacts, s.nicks = contacts, nicks
+	if s.batching || s.holdSaves {
+		s.unsaved = slices.Grow(s.unsaved, n)
+	}
+}
+
+// drawWorld puts the user, the service user and &msn in a new world.
+func (s *session) drawWorld() {
+	ident, host := splitPassport(s.account)
+	realname := s.selfName
+	if realname == "" {
+		realname = s.account
+	}
+	s.world.SetSelf(ident, host, realname)
+	s.world.SetAccount(s.account)
+	s.world.SetUser(serviceUser(s.b.cfg.ServerName))
+	s.world.OpenChannel(ContactsChannel, s.psm, true, []ircd.Member{{Nick: mapping.ServiceNick, Op: true}})
+	var listed []*contact
+	for _, c := range s.contacts {
+		if c.lists() != 0 {
+			listed = append(listed, c)
+		}
+	}
+	sortByPassport(listed)
+	for _, c := range listed {
+		c.inChannel, c.voiced = false, false
+		s.refresh(c)
+	}
+}
+
+// serviceUser is the `msn` user of every world.
+func serviceUser(serverName string) ircd.User {
+	return ircd.User{
+		Nick:     mapping.ServiceNick,
+		Ident:    "msn",
+		Host:     serverName,
+		Realname: "msn2irc service (/msg msn help)",
+		Online:   true,
+		Bot:      true,
+	}
+}
+
+// serviceWhois is the WHOIS line (320) of the service user.
+var serviceWhois = []string{"is the msn2irc service: /msg msn help"}
+
+func (s *session) sortedContacts() []*contact {
+	out := make([]*contact, 0, len(s.contacts))
+	for _, c := range s.contacts {
+		out = append(out, c)
+	}
+	sortByPassport(out)
+	return out
+}
+
+func sortByPassport(cs []*contact) {
+	slices.SortFunc(cs, func(a, b *contact) int { return strings.Compare(a.passport, b.passport) })
+}
+
+// nickTaken reports whether nick is used by the user, the service user or
+// a contact other than passport.
+func (s *session) nickTaken(nick, passport string) bool {
+	cf := mapping.Casefold(nick)
+	if cf == mapping.Casefold(mapping.ServiceNick) {
+		return true
+	}
+	if s.world != nil {
+		if self := s.world.Nick(); self != "" && cf == mapping.Casefold(self) {
+			return true
+		}
+	}
+	if c, ok := s.nicks[cf]; ok && c.passport != passport {
+		return true
+	}
+	return false
+}
+
+// ensureContact returns the contact for passport, giving a new one a nick.
+func (s *session) ensureContact(passport, friendly string) *contact {
+	p := strings.ToLower(passport)
+	c := s.contacts[p]
+	if c == nil {
+		c = newContact(p, "", cleanName(friendly))
+		s.contacts[p] = c
+	}
+	if c.nick == "" {
+		c.nick = mapping.NickForContact(p, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, p) })
+		s.nicks[mapping.Casefold(c.nick)] = c
+		s.saveContact(c)
+	}
+	return c
+}
+
+// setNick renames a contact (NICK to every client) and stores the new nick.
+func (s *session) setNick(c *contact, nick string) error {
+	if nick == c.nick {
+		return nil
+	}
+	if err := s.renameContact(c, nick); err != nil {
+		return err
+	}
+	s.saveContact(c)
+	return nil
+}
+
+// renameContact gives a contact another nick (NICK to every client)
+// without storing it.
+func (s *session) renameContact(c *contact, nick string) error {
+	if mapping.Casefold(nick) != mapping.Casefold(c.nick) && s.nickTaken(nick, c.passport) {
+		return errors.New("the nick " + nick + " is taken")
+	}
+	if _, shown := s.world.LookupUser(c.nick); shown {
+		if err := s.world.RenameUser(c.nick, nick); err != nil {
+			return err
+		}
+	}
+	delete(s.nicks, mapping.Casefold(c.nick))
+	c.nick = nick
+	s.nicks[mapping.Casefold(nick)] = c
+	return nil
+}
+
+// setName records a friendly name and, with nick_source=name, follows it
+// with the nick.
+func (s *session) setName(c *contact, friendly string) {
+	name := cleanName(friendly)
+	if name == "" || name == c.name {
+		return
+	}
+	c.name = name
+	if s.settings.NickSource == "name" {
+		want := mapping.NickForContact(c.passport, name, "name", NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
+		if err := s.setNick(c, want); err != nil {
+			s.log.Info("following friendly name", "passport", c.passport, "err", err)
+		}
+	}
+	s.saveContact(c)
+}
+
+// refresh shows a contact's current state in the world.
+func (s *session) refresh(c *contact) {
+	if c.lists() == 0 && !s.convs.involves(c.passport) && s.convs.queries[c.passport] == nil {
+		if c.inChannel {
+			s.world.Part(ContactsChannel, c.nick, "removed from the contact list")
+			c.inChannel, c.voiced = false, false
+		}
+		if _, ok := s.world.LookupUser(c.nick); ok {
+			s.world.RemoveUser(c.nick, "removed from the contact list")
+		}
+		return
+	}
+	s.world.SetUser(s.userFor(c))
+	online := c.online()
+	voice := s.voice(online)
+	want := s.inContactsChannel(c, online)
+	switch {
+	case want && !c.inChannel:
+		s.world.Join(ContactsChannel, ircd.Member{Nick: c.nick, Voice: voice})
+		c.inChannel, c.voiced = true, voice
+	case !want && c.inChannel:
+		reason := "went offline"
+		if c.lists()&msn.ForwardList == 0 {
+			reason = "removed from the contact list"
+		}
+		s.world.Part(ContactsChannel, c.nick, reason)
+		c.inChannel, c.voiced = false, false
+	case want && c.voiced != voice:
+		s.world.SetMember(ContactsChannel, ircd.Member{Nick: c.nick, Voice: voice})
+		c.voiced = voice
+	}
+}
+
+// inContactsChannel reports whether c belongs in &msn: on the forward
+// list, and online unless offline contacts are shown too. Without
+// presence modes every contact stays, for presence does not show in &msn
+// then (it travels by AWAY, MONITOR and WHOIS): nobody joins or parts
+// when they sign in or out.
+func (s *session) inContactsChannel(c *contact, online bool) bool {
+	return c.lists()&msn.ForwardList != 0 && (online || s.settings.ShowOffline || !s.settings.PresenceModes)
+}
+
+// voice reports whether a contact in &msn is voiced: when online, unless
+// the presence_modes setting is off (then &msn carries no voices, and a
+// bouncer stores no MODE line for each sign-in and sign-out).
+func (s *session) voice(online bool) bool {
+	return online && s.settings.PresenceModes
+}
+
+// show makes sure a contact someone chats with is a user of the world.
+func (s *session) show(c *contact) {
+	if _, ok := s.world.LookupUser(c.nick); !ok {
+		s.refresh(c)
+	}
+}
+
+// userFor builds the IRC user of a contact.
+func (s *session) userFor(c *contact) ircd.User {
+	ident, host := splitPassport(c.passport)
+	away, online := mapping.AwayText(c.status(), c.psm())
+	realname := c.name
+	if realname == "" {
+		realname = c.passport
+	}
+	return ircd.User{
+		Nick:     c.nick,
+		Ident:    ident,
+		Host:     host,
+		Realname: realname,
+		Account:  c.passport,
+		Away:     away,
+		Online:   online,
+	}
+}
+
+// markAllOffline shows every contact offline (the connection is gone).
+func (s *session) markAllOffline() {
+	for _, c := range s.sortedContacts() {
+		if c.online() {
+			c.setStatus(msn.StatusOffline)
+			s.refresh(c)
+		}
+	}
+}
+
+// applyContact takes a contact as the server describes it.
+func (s *session) applyContact(mc msn.Contact) *contact {
+	c, _ := s.applyContactChanged(mc)
+	return c
+}
+
+// applyContactChanged is applyContact that also reports whether anything
+// the world shows of the contact changed.
+func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
+	c := s.ensureContact(mc.Passport, mc.FriendlyName)
+	nick, name, psm, status, lists := c.nick, c.name, c.psm(), c.status(), c.lists()
+	c.setLists(mc.Lists)
+	if mc.FriendlyName != "" {
+		s.setName(c, mc.FriendlyName)
+	}
+	if mc.PersonalMessage != "" {
+		c.setPSM(cleanPSM(mc.PersonalMessage))
+	}
+	if mc.Status != "" {
+		c.setStatus(mc.Status)
+	}
+	changed := c.nick != nick || c.name != name || c.psm() != psm || c.status() != status || c.lists() != lists
+	return c, changed
+}
+
+// drawnUnchanged returns the contact of mc when drawListed drew it just as
+// mc has it, so that applying mc would change nothing; nil otherwise.
+func (s *session) drawnUnchanged(mc msn.Contact) *contact {
+	c := s.contacts[mc.Passport]
+	if c == nil || !c.drawn || c.lists() != mc.Lists || mc.PersonalMessage != "" ||
+		mc.FriendlyName != "" && mc.FriendlyName != c.name ||
+		mc.Status != "" && mc.Status != c.status() {
+		return nil
+	}
+	return c
+}
+
+// drawListed shows contacts of a list that is still arriving (see
+// msn.ContactsListed), so that most of the drawing is done when the list
+// is complete; onSynced then only redraws what the complete list changed.
+func (s *session) drawListed(list []msn.ListedContact) {
+	batch := s.drawBatch[:0]
+	for _, lc := range list {
+		c := s.applyContact(msn.Contact{Passport: lc.Passport, FriendlyName: lc.FriendlyName, Lists: lc.Lists})
+		c.drawn = true
+		if c.lists() == 0 || c.inChannel {
+			// Seen before in this list (before MSNP8, once per list) or
+			// on none: refresh knows what to change; what is batched goes
+			// first.
+			s.world.SetUsers(ContactsChannel, batch)
+			batch = batch[:0]
+			s.refresh(c)
+			continue
+		}
+		online := c.online()
+		want := s.inContactsChannel(c, online)
+		voice := s.voice(online)
+		batch = append(batch, ircd.ChannelUser{User: s.userFor(c), In: want, Voice: voice})
+		c.inChannel, c.voiced = want, want && voice
+	}
+	s.world.SetUsers(ContactsChannel, batch)
+	clear(batch)
+	s.drawBatch = batch[:0]
+}
+
+// lookupContact finds a contact by nick or address.
+func (s *session) lookupContact(arg string) (*contact, bool) {
+	if strings.Contains(arg, "@") {
+		c, ok := s.contacts[strings.ToLower(arg)]
+		return c, ok
+	}
+	c, ok := s.nicks[mapping.Casefold(arg)]
+	return c, ok
+}

@@ -1,0 +1,351 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// maxBufferedEvents bounds the events kept for a switchboard the session
+// does not know yet.
+const maxBufferedEvents = 256
+
+// conv is one conversation: a query with a contact, or a group chat shown
+// as a channel. Its switchboard comes and goes; the conversation stays.
+type conv struct {
+	channel  string // "" for a query
+	peer     string // the contact of a query
+	sb       *msn.Switchboard
+	members  map[string]bool // other participants, by passport
+	invites  []string        // passports to call in once the switchboard is open
+	queue    []*outgoing     // messages not yet delivered, in order
+	strays   bool            // a message in the queue failed before the ones ahead of it were done
+	busy     bool            // an opener goroutine is running
+	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
+	detached bool            // an older query superseded by a newer switchboard
+	closed   bool            // the user left the channel
+	lastUse  uint64          // convState.uses when last used; the least recently used idle query is closed first
+}
+
+// target is where the conversation shows: a channel, or "" (the user's query).
+func (cv *conv) target() string { return cv.channel }
+
+// convState indexes the conversations of a session.
+type convState struct {
+	uses     uint64 // how many times a conversation was used; a clock for lastUse
+	bySB     map[*msn.Switchboard]*conv
+	queries  map[string]*conv // by passport
+	channels map[string]*conv // by casefolded name
+	unknown  map[*msn.Switchboard][]msn.Event
+	waiting  []*conv            // conversations waiting for a switchboard slot
+	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
+}
+
+func (cs *convState) init() {
+	cs.bySB = map[*msn.Switchboard]*conv{}
+	cs.queries = map[string]*conv{}
+	cs.channels = map[string]*conv{}
+	cs.unknown = map[*msn.Switchboard][]msn.Event{}
+}
+
+// involves reports whether passport takes part in an open group chat.
+func (cs *convState) involves(passport string) bool {
+	for _, cv := range cs.channels {
+		if cv.members[passport] {
+			return true
+		}
+	}
+	return false
+}
+
+// switchboardOf returns the switchboard an event belongs to, if any.
+func switchboardOf(ev msn.Event) *msn.Switchboard {
+	switch ev := ev.(type) {
+	case msn.MessageReceived:
+		return ev.Switchboard
+	case msn.TypingReceived:
+		return ev.Switchboard
+	case msn.NudgeReceived:
+		return ev.Switchboard
+	case msn.UnsupportedContent:
+		return ev.Switchboard
+	case msn.ParticipantJoined:
+		return ev.Switchboard
+	case msn.ParticipantLeft:
+		return ev.Switchboard
+	case msn.SwitchboardClosed:
+		return ev.Switchboard
+	}
+	return nil
+}
+
+// holdUnknown keeps events of a switchboard the session has not claimed yet
+// (its Accept or OpenSwitchboard has not returned). It reports whether it did.
+func (s *session) holdUnknown(ev msn.Event) bool {
+	sb := switchboardOf(ev)
+	if sb == nil || s.convs.bySB[sb] != nil {
+		return false
+	}
+	if _, closed := ev.(msn.SwitchboardClosed); closed {
+		delete(s.convs.unknown, sb)
+		return true
+	}
+	if len(s.convs.unknown[sb]) < maxBufferedEvents {
+		s.convs.unknown[sb] = append(s.convs.unknown[sb], ev)
+	}
+	return true
+}
+
+// claim makes sb the switchboard of cv and applies its held events.
+func (s *session) claim(cv *conv, sb *msn.Switchboard) {
+	s.convs.bySB[sb] = cv
+	cv.sb = sb
+	cv.lastUse = s.convs.use()
+	held := s.convs.unknown[sb]
+	delete(s.convs.unknown, sb)
+	for _, ev := range held {
+		s.handleEvent(ev)
+	}
+}
+
+// queryFor returns the query conversation with a contact.
+func (s *session) queryFor(passport string) *conv {
+	q := s.convs.queries[passport]
+	if q == nil {
+		q = &conv{peer: passport, members: map[string]bool{}}
+		s.convs.queries[passport] = q
+	}
+	return q
+}
+
+// convForIncoming returns the conversation of a switchboard; a switchboard
+// never seen before becomes the query with from.
+func (s *session) convForIncoming(sb *msn.Switchboard, from string) *conv {
+	if cv := s.convs.bySB[sb]; cv != nil {
+		return cv
+	}
+	return s.adoptSwitchboard(sb, []string{strings.ToLower(from)})
+}
+
+// adoptSwitchboard gives an incoming switchboard its conversation: a query
+// when there is one other participant, a channel when there are more.
+func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *conv {
+	if len(participants) > 1 {
+		cv := &conv{members: map[string]bool{}}
+		for _, p := range participants {
+			cv.members[p] = true
+			s.ensureContact(p, "")
+		}
+		s.toChannel(cv, "")
+		s.claim(cv, sb)
+		return cv
+	}
+	p := participants[0]
+	q := s.convs.queries[p]
+	if q == nil || q.sb != nil || q.busy || q.snd != nil {
+		if q != nil {
+			q.detached = true // keeps its switchboard until it closes
+		}
+		q = &conv{peer: p, members: map[string]bool{}}
+		s.convs.queries[p] = q
+	}
+	q.members = map[string]bool{p: true}
+	s.claim(q, sb)
+	return q
+}
+
+// onJoined records a participant of a switchboard.
+func (s *session) onJoined(ev msn.ParticipantJoined) {
+	c := s.ensureContact(ev.Passport, ev.FriendlyName)
+	if ev.FriendlyName != "" {
+		s.setName(c, ev.FriendlyName)
+	}
+	cv := s.convs.bySB[ev.Switchboard]
+	if cv == nil || cv.sb != ev.Switchboard || cv.members[c.passport] {
+		return
+	}
+	cv.members[c.passport] = true
+	if cv.channel != "" {
+		s.refresh(c)
+		s.world.Join(cv.channel, ircd.Member{Nick: c.nick})
+		return
+	}
+	if len(cv.members) >= 2 {
+		s.toChannel(cv, c.nick)
+	}
+}
+
+// toChannel turns a conversation with several participants into a channel.
+func (s *session) toChannel(cv *conv, joiner string) {
+	if cv.channel != "" {
+		return
+	}
+	if cv.peer != "" && s.convs.queries[cv.peer] == cv {
+		delete(s.convs.queries, cv.peer)
+	}
+	cv.channel = s.newChannelName()
+	s.convs.channels[mapping.Casefold(cv.channel)] = cv
+	var members []ircd.Member
+	var nicks []string
+	for _, p := range sortedKeys(cv.members) {
+		c := s.ensureContact(p, "")
+		s.refresh(c)
+		members = append(members, ircd.Member{Nick: c.nick})
+		nicks = append(nicks, c.nick)
+	}
+	s.world.OpenChannel(cv.channel, "MSN group chat with "+strings.Join(nicks, ", "), true, members)
+	if cv.peer != "" {
+		if c := s.contacts[cv.peer]; c != nil && joiner != "" {
+			s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: joiner + " joined this chat; it continues in " + cv.channel})
+		}
+		cv.peer = ""
+	}
+}
+
+// newChannelName names a new group chat #chat-N. The store numbers them,
+// so that no name comes back for the account, not even after a restart (a
+// bouncer keeps a channel's history by its name); when it cannot, the
+// session goes on from the last number it gave.
+func (s *session) newChannelName() string {
+	for {
+		n, err := s.store.NextChatNumber(s.ctx, s.account)
+		if err != nil {
+			s.log.Warn("numbering a group chat", "err", err)
+			n = s.chanCounter + 1
+		}
+		s.chanCounter = max(s.chanCounter, n)
+		name := fmt.Sprintf("#chat-%d", n)
+		if s.convs.channels[mapping.Casefold(name)] == nil {
+			return name
+		}
+	}
+}
+
+// onLeft records that a participant left a switchboard.
+func (s *session) onLeft(ev msn.ParticipantLeft) {
+	cv := s.convs.bySB[ev.Switchboard]
+	p := strings.ToLower(ev.Passport)
+	if cv == nil || cv.sb != ev.Switchboard || !cv.members[p] {
+		return
+	}
+	delete(cv.members, p)
+	c := s.ensureContact(p, "")
+	if cv.channel != "" {
+		reason := "left the chat"
+		if ev.Idle {
+			reason = "the chat timed out"
+		}
+		s.world.Part(cv.channel, c.nick, reason)
+	}
+	if len(cv.members) == 0 && cv.channel != "" {
+		s.endGroupChat(cv)
+		return
+	}
+	if len(cv.members) == 0 {
+		// Nobody left to talk to: leave too; the next message opens a new one.
+		s.releaseSwitchboard(cv)
+		s.wakeWaiting()
+	}
+}
+
+// releaseSwitchboard closes a conversation's switchboard in the background.
+func (s *session) releaseSwitchboard(cv *conv) {
+	sb := cv.sb
+	if sb == nil {
+		return
+	}
+	cv.sb = nil
+	delete(s.convs.bySB, sb)
+	s.spawn(func(context.Context) { sb.Close() })
+	s.settle(cv)
+}
+
+// onSwitchboardClosed forgets a switchboard that ended.
+func (s *session) onSwitchboardClosed(ev msn.SwitchboardClosed) {
+	cv := s.convs.bySB[ev.Switchboard]
+	delete(s.convs.bySB, ev.Switchboard)
+	if cv == nil || cv.sb != ev.Switchboard {
+		return
+	}
+	cv.sb = nil
+	if cv.channel == "" {
+		cv.members = map[string]bool{}
+	}
+	s.settle(cv)
+	s.wakeWaiting()
+}
+
+// settle hands what is left of a superseded query to the current one.
+func (s *session) settle(cv *conv) {
+	if !cv.detached || cv.busy || cv.snd != nil || cv.sb != nil {
+		return
+	}
+	rest := cv.queue
+	cv.queue = nil
+	if len(rest) == 0 {
+		return
+	}
+	q := s.queryFor(cv.peer)
+	q.queue = append(rest, q.queue...)
+	s.pump(q)
+}
+
+// dropConversations forgets every switchboard (the connection is gone).
+func (s *session) dropConversations() {
+	var detached []*conv
+	for sb, cv := range s.convs.bySB {
+		delete(s.convs.bySB, sb)
+		if cv.sb == sb {
+			cv.sb = nil
+		}
+		if cv.detached {
+			detached = append(detached, cv)
+		}
+	}
+	s.convs.unknown = map[*msn.Switchboard][]msn.Event{}
+	s.convs.waiting = nil
+	for _, cv := range detached {
+		s.settle(cv)
+	}
+	for _, cv := range s.allConvs() {
+		s.pump(cv)
+	}
+}
+
+func (s *session) allConvs() []*conv {
+	var out []*conv
+	for _, p := range sortedKeys(s.convs.queries) {
+		out = append(out, s.convs.queries[p])
+	}
+	for _, n := range sortedKeys(s.convs.channels) {
+		out = append(out, s.convs.channels[n])
+	}
+	return out
+}
+
+func (cv *conv) describe() string {
+	if cv.channel != "" {
+		return cv.channel
+	}
+	return cv.peer
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// use returns the next tick of the clock of conversation uses.
+func (cs *convState) use() uint64 {
+	cs.uses++
+	return cs.uses
+}

@@ -1,0 +1,286 @@
+package bridge
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// maxLineBytes bounds the text of one PRIVMSG sent to IRC clients, leaving
+// room for the source, command, target and tags in 512 bytes.
+const maxLineBytes = 400
+
+// handleEvent applies one MSN event to the world.
+func (s *session) handleEvent(ev msn.Event) {
+	if s.holdUnknown(ev) {
+		return
+	}
+	switch ev := ev.(type) {
+	case msn.ContactsListed:
+		s.drawListed(ev.Contacts)
+	case msn.ContactListSynced:
+		s.drawBatch = nil
+		s.onSynced(ev)
+	case msn.PresenceSynced:
+		s.presenced = true
+	case msn.PresenceChanged:
+		if strings.EqualFold(ev.Passport, s.account) {
+			return // our own presence, echoed by some servers
+		}
+		c := s.ensureContact(ev.Passport, ev.FriendlyName)
+		wasOnline := c.online()
+		if ev.FriendlyName != "" {
+			s.setName(c, ev.FriendlyName)
+		}
+		c.setStatus(ev.Status)
+		if ev.Initial {
+			s.refresh(c)
+		} else {
+			s.settlePresence(c)
+		}
+		if !wasOnline && c.online() {
+			s.flushOutbox(c)
+		}
+	case msn.PersonalMessageChanged:
+		if strings.EqualFold(ev.Passport, s.account) {
+			if psm := cleanPSM(ev.Message); psm != s.psm {
+				s.psm = psm
+				s.world.SetTopic(ContactsChannel, psm, "")
+			}
+			return
+		}
+		c := s.ensureContact(ev.Passport, "")
+		c.setPSM(cleanPSM(ev.Message))
+		s.settlePresence(c)
+	case msn.ContactListChanged:
+		c := s.applyContact(ev.Contact)
+		s.refresh(c)
+	case msn.AuthorizationRequested:
+		s.onAuthRequest(ev)
+	case msn.OwnProfileChanged:
+		if ev.FriendlyName != "" {
+			s.selfName = cleanName(ev.FriendlyName)
+			ident, host := splitPassport(s.account)
+			s.world.SetSelf(ident, host, s.selfName)
+		}
+		if ev.Status != "" {
+			s.status = ev.Status
+		}
+	case msn.Invitation:
+		s.onInvitation(ev)
+	case msn.MessageReceived:
+		s.onMessage(ev)
+	case msn.TypingReceived:
+		s.onTyping(ev.Switchboard, ev.From)
+	case msn.NudgeReceived:
+		c := s.ensureContact(ev.From, "")
+		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		s.clearTyping(cv, c)
+		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: "\x01ACTION sent you a nudge\x01", Time: time.Now()})
+	case msn.UnsupportedContent:
+		c := s.ensureContact(ev.From, "")
+		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()})
+	case msn.ParticipantJoined:
+		s.onJoined(ev)
+	case msn.ParticipantLeft:
+		s.onLeft(ev)
+	case msn.SwitchboardClosed:
+		s.onSwitchboardClosed(ev)
+	case msn.Disconnected:
+		s.handleDisconnect(ev)
+	case msn.SystemMessage:
+		s.notice("MSN server: " + cleanPSM(ev.Text))
+	}
+}
+
+// unsupportedText says what a contact sent that msn2irc cannot show.
+func unsupportedText(nick string, ev msn.UnsupportedContent) string {
+	what := ev.Description
+	switch {
+	case what == "":
+		what = "something (" + ev.ContentType + ")"
+	case what == "a cancelled invitation":
+		// Their client gave up waiting for an answer to a file transfer
+		// or another invitation msn2irc could not accept.
+		return nick + " cancelled an invitation (msn2irc cannot accept invitations yet)"
+	}
+	return nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet"
+}
+
+// onSynced takes the whole contact list (at login and after a reconnect).
+func (s *session) onSynced(ev msn.ContactListSynced) {
+	var online []*contact
+	listed := make([]*contact, 0, len(ev.Contacts))
+	s.beginSaves()
+	for _, mc := range ev.Contacts {
+		c, changed := s.drawnUnchanged(mc), false
+		if c == nil {
+			c, changed = s.applyContactChanged(mc)
+		}
+		c.listed = true
+		if changed || !c.drawn {
+			listed = append(listed, c)
+		}
+		c.drawn = false
+		if c.online() {
+			online = append(online, c)
+		}
+	}
+	s.flushSaves()
+	// The rest, known from before: no longer on any list. When the list
+	// came streamed, drawListed drew each contact on it as it stands.
+	var rest []*contact
+	for _, c := range s.contacts {
+		if ev.Streamed && c.drawn {
+			c.drawn = false
+			if c.online() {
+				online = append(online, c)
+			}
+			continue
+		}
+		if c.listed {
+			c.listed = false
+			continue
+		}
+		c.drawn = false
+		if c.lists() != 0 {
+			c.setLists(0)
+			c.setStatus(msn.StatusOffline)
+		}
+		rest = append(rest, c)
+	}
+	// In the order of the list (by address), then the others by address.
+	for _, c := range listed {
+		s.refresh(c)
+	}
+	sortByPassport(rest)
+	for _, c := range rest {
+		s.refresh(c)
+	}
+	s.synced = true
+	if ev.Streamed {
+		sortByPassport(online) // in the order of the list, as otherwise
+	}
+	for _, c := range online {
+		s.flushOutbox(c)
+	}
+	// Contacts who were online before a reconnect and are offline now may
+	// have been waiting for messages; those stay in the outbox.
+}
+
+// onInvitation accepts an incoming chat unless the contact is blocked.
+func (s *session) onInvitation(inv msn.Invitation) {
+	c := s.ensureContact(inv.From, inv.FriendlyName)
+	if c.lists()&msn.BlockList != 0 {
+		s.log.Info("ignoring chat from a blocked contact", "passport", c.passport)
+		return
+	}
+	client := s.client
+	if client == nil {
+		return
+	}
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.RequestTimeout)
+		defer cancel()
+		sb, err := client.Accept(ctx, inv)
+		if !s.post(func() { s.accepted(inv, sb, err) }) && sb != nil {
+			sb.Close()
+		}
+	})
+}
+
+func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
+	if err != nil {
+		s.log.Info("accepting a chat failed", "from", inv.From, "err", err)
+		return
+	}
+	if s.convs.bySB[sb] != nil {
+		return
+	}
+	var participants []string
+	for _, p := range sb.Participants() {
+		participants = append(participants, strings.ToLower(p))
+	}
+	if len(participants) == 0 {
+		participants = []string{strings.ToLower(inv.From)}
+	}
+	s.pump(s.adoptSwitchboard(sb, participants))
+}
+
+// onMessage shows an incoming text message, one PRIVMSG per line.
+func (s *session) onMessage(ev msn.MessageReceived) {
+	c := s.ensureContact(ev.From, ev.FriendlyName)
+	if ev.FriendlyName != "" {
+		before := c.name
+		s.setName(c, ev.FriendlyName)
+		if c.name != before {
+			s.refresh(c)
+		}
+	}
+	cv := s.convForIncoming(ev.Switchboard, ev.From)
+	s.show(c)
+	s.clearTyping(cv, c)
+	at := ev.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting) {
+		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
+	}
+}
+
+// ircLines turns MSN text into IRC message texts: one per line, none empty,
+// none too long, with formatting codes when wanted.
+func ircLines(text string, f msn.Format, formatting bool) []string {
+	text = mapping.StripFormatting(text)
+	if formatting {
+		text = mapping.FormatToIRC(text, f)
+	}
+	return mapping.SplitLines(text, maxLineBytes)
+}
+
+// notice tells the user something in &msn, from the service user.
+func (s *session) notice(text string) {
+	s.deliver(ircd.Message{Command: "NOTICE", From: mapping.ServiceNick, Target: ContactsChannel, Text: text})
+}
+
+type typingKey struct {
+	target, nick string
+}
+
+// onTyping shows that a contact types, and that they stopped after a quiet period.
+func (s *session) onTyping(sb *msn.Switchboard, from string) {
+	c := s.ensureContact(from, "")
+	cv := s.convForIncoming(sb, from)
+	if s.world.ClientCount() == 0 {
+		return
+	}
+	key := typingKey{cv.target(), c.nick}
+	if t, ok := s.typing[key]; ok {
+		t.Stop()
+	}
+	s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "active"}})
+	var t *time.Timer
+	t = s.afterFunc(s.b.cfg.TypingTimeout, func() {
+		if s.typing[key] != t {
+			return
+		}
+		delete(s.typing, key)
+		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: key.nick, Target: key.target, Tags: map[string]string{"+typing": "done"}})
+	})
+	s.typing[key] = t
+}
+
+// clearTyping forgets a typing contact once their message arrived.
+func (s *session) clearTyping(cv *conv, c *contact) {
+	key := typingKey{cv.target(), c.nick}
+	if t, ok := s.typing[key]; ok {
+		t.Stop()
+		delete(s.typing, key)
+	}
+}

@@ -1,0 +1,99 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// bodyLen is the length of m's line without its tags, CRLF included.
+func bodyLen(m *irc.Message) int {
+	cp := *m
+	cp.Tags = nil
+	return len(cp.String()) + 2
+}
+
+// hasBidi reports whether s holds a bidi embedding, override or isolate.
+func hasBidi(s string) bool {
+	return strings.ContainsAny(s, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+}
+
+// A 600-character friendly name with a right-to-left override: the
+// override is gone, and WHOIS gives lines of at most 512 bytes.
+func TestLongFriendlyNameWhois(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	name := "Bob\u202eevil" + strings.Repeat("é", 290) + strings.Repeat("x", 10)
+	if err := e.msn.SetFriendlyName(bob, name); err != nil {
+		t.Fatal(err)
+	}
+	m := c.expectCmd("SETNAME")
+	if m.Prefix.Name != "bob" || hasBidi(m.Trailing()) || !strings.HasPrefix(m.Trailing(), "Bobevilé") {
+		t.Errorf("SETNAME %v", m)
+	}
+	c.send("WHOIS bob")
+	c.expect("WHOIS lines", func(m *irc.Message) bool {
+		if n := bodyLen(m); n > 512 {
+			t.Errorf("%d-byte line: %v", n, m)
+		}
+		for _, p := range m.Params {
+			if hasBidi(p) {
+				t.Errorf("bidi override in %v", m)
+			}
+		}
+		return m.Command == irc.RPL_ENDOFWHOIS
+	})
+}
+
+// A P4-Context header names the sender for one message only: it does not
+// become the contact's name or nick (with nick_source name), and it is not
+// stored.
+func TestP4ContextIsNotAName(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("PRIVMSG msn :set nick_source name")
+	c.expect("NICK bob -> Bob", func(m *irc.Message) bool { return m.Command == "NICK" && m.Param(0) == "Bob" })
+	c.expectMsn("nick_source=name")
+
+	sb := p.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	for _, text := range []string{"one", "two"} {
+		payload := "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nP4-Context: Impostor\r\n\r\n" + text
+		if err := sb.Send(ctx, msn.AckAlways, []byte(payload)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.expect("two from Bob", func(m *irc.Message) bool {
+		return m.Command == "PRIVMSG" && m.Prefix.Name == "Bob" && m.Trailing() == "two"
+	})
+	c.send("PRIVMSG msn :contacts") // a session action: pending contact writes are done before it
+	c.expectMsn("Bob")
+	c.send("WHOIS Bob")
+	c.expectCmd(irc.RPL_WHOISUSER, "*", "Bob", "bob", "example.com", "*", "Bob")
+	for _, m := range c.seen {
+		if (m.Command == "NICK" || m.Command == "SETNAME") && strings.Contains(m.String(), "Impostor") {
+			t.Errorf("P4-Context taken as a name: %v", m)
+		}
+	}
+	store, err := db.Open(ctx, e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ct, err := store.Contact(ctx, alice, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct.FriendlyName != "Bob" || ct.Nick != "Bob" {
+		t.Errorf("stored contact %+v, want name and nick Bob", ct)
+	}
+}

@@ -1,0 +1,168 @@
+package bridge
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// DefaultMaxReplay is how many messages are kept per account, by default,
+// while no IRC client is attached (keep_online); older ones are dropped and
+// the next client is told how many.
+const DefaultMaxReplay = 1000
+
+// replayKept tracks the messages of a session kept for replay. Owned by the
+// session goroutine.
+//
+// Kept messages are deleted from the store only once a client has read
+// them: after replaying them to a client, the session asks it to confirm
+// (ircd.Client.Confirm, a PING after the replayed lines), and deletes them
+// when it answers. A client that drops or never answers deletes nothing,
+// and the next client gets them all again.
+type replayKept struct {
+	ids     []int64 // kept messages, oldest first; valid when loaded
+	loaded  bool    // ids reflects the store
+	dropped int     // older messages dropped to stay within the bound, not told to any client yet
+	// told is how many dropped messages replays told of that no client
+	// confirmed yet; the next replay tells them again.
+	told int
+	// greeted are the attached clients the session has greeted (and
+	// replayed to): each gets the kept messages at most once.
+	greeted []*ircd.Client
+}
+
+// deliver sends a message to the attached clients, or keeps it for the
+// next client when none the session greeted is attached: a client that
+// attached and has not had its replay yet gets the message after the
+// kept ones, in its replay.
+func (s *session) deliver(m ircd.Message) {
+	if m.Time.IsZero() {
+		m.Time = time.Now()
+	}
+	if (len(s.replayKept.greeted) == 0 || s.world.ClientCount() == 0) && m.Command != "TAGMSG" {
+		s.keep(m)
+		return
+	}
+	s.world.Deliver(m)
+}
+
+// keep stores a message for replay, dropping the oldest kept messages
+// beyond the bound first, so that the store never holds more than the
+// bound.
+func (s *session) keep(m ircd.Message) {
+	r := &s.replayKept
+	if !r.loaded {
+		// The store may hold messages from before this session: count them.
+		msgs, err := s.store.Replay(s.ctx, s.account)
+		if err != nil {
+			s.log.Warn("reading kept messages", "err", err)
+		} else {
+			r.ids = r.ids[:0]
+			for _, km := range msgs {
+				r.ids = append(r.ids, km.ID)
+			}
+			r.loaded = true
+		}
+	}
+	if over := len(r.ids) + 1 - s.b.cfg.MaxReplay; r.loaded && over > 0 {
+		if err := s.store.DeleteReplay(s.ctx, s.account, r.ids[over-1]); s.stored(err, "dropping the oldest kept messages", riskKept) {
+			r.dropped += over
+			r.ids = append(r.ids[:0], r.ids[over:]...)
+		}
+	}
+	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
+	if !s.stored(err, "keeping a message for replay", riskKept) {
+		return
+	}
+	if r.loaded {
+		r.ids = append(r.ids, id)
+	}
+}
+
+// greet replays to a client that finished its burst the messages kept
+// while no client was attached, after saying how many older ones were
+// dropped, and asks it to confirm it read them; confirmReplay deletes them
+// then. The replay is one action of the session: a message that arrives
+// meanwhile is delivered after it.
+//
+// Every client gets the messages kept when it attaches and not yet
+// confirmed by any client, once. So a second client that attaches while
+// the first is replaying (or before the first answered) gets the same kept
+// messages after its own welcome, and whichever answers first has them
+// deleted; messages that came while the first client was attached reach
+// both as usual, and the second may get those before its replay. A client
+// that attaches after one confirmed gets no replay.
+func (s *session) greet(c *ircd.Client) {
+	r := &s.replayKept
+	if slices.Contains(r.greeted, c) {
+		return
+	}
+	r.greeted = append(r.greeted, c)
+	if r.loaded && len(r.ids) == 0 && r.dropped == 0 && r.told == 0 {
+		return // nothing kept
+	}
+	msgs, err := s.store.Replay(s.ctx, s.account)
+	if err != nil {
+		s.log.Warn("reading kept messages", "err", err)
+		return
+	}
+	r.ids = r.ids[:0]
+	for _, m := range msgs {
+		r.ids = append(r.ids, m.ID)
+	}
+	r.loaded = true
+	r.told += r.dropped
+	r.dropped = 0
+	// Messages beyond the bound were kept by an earlier run with a larger
+	// one: they are not replayed, and deleted with the replayed ones.
+	over := max(0, len(msgs)-s.b.cfg.MaxReplay)
+	msgs = msgs[over:]
+	if r.told+over > 0 {
+		s.world.DeliverTo(c, ircd.Message{Command: "NOTICE", From: mapping.ServiceNick, Target: ContactsChannel, Time: time.Now(),
+			Text: fmt.Sprintf("%d older message(s) that arrived while no IRC client was connected were dropped: at most %d are kept. The newest %d follow.",
+				r.told+over, s.b.cfg.MaxReplay, len(msgs))})
+	} else if len(msgs) == 0 {
+		return
+	}
+	for _, m := range msgs {
+		s.world.DeliverTo(c, ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
+	}
+	var upTo int64 // the last message replayed; those kept later stay
+	if len(msgs) > 0 {
+		upTo = msgs[len(msgs)-1].ID
+	}
+	c.Confirm(func() { s.post(func() { s.confirmReplay(upTo) }) })
+}
+
+// confirmReplay deletes the kept messages up to upTo: a client read them.
+func (s *session) confirmReplay(upTo int64) {
+	r := &s.replayKept
+	r.told = 0
+	if upTo == 0 {
+		return
+	}
+	if err := s.store.DeleteReplay(s.ctx, s.account, upTo); !s.stored(err, "deleting replayed messages", riskKept) {
+		r.loaded = false // count what is left the next time
+		return
+	}
+	n := 0
+	for _, id := range r.ids {
+		if id > upTo {
+			r.ids[n] = id
+			n++
+		}
+	}
+	r.ids = r.ids[:n]
+}
+
+// ungreet forgets a client that left.
+func (s *session) ungreet(c *ircd.Client) {
+	r := &s.replayKept
+	if i := slices.Index(r.greeted, c); i >= 0 {
+		r.greeted = slices.Delete(r.greeted, i, i+1)
+	}
+}

@@ -1,0 +1,134 @@
+package bridge
+
+// The `set` command: the account's settings as the user sees and changes them.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// settingNames lists the per-account settings.
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status"}
+
+func settingValue(st db.Settings, key string) string {
+	switch key {
+	case "nick_source":
+		return st.NickSource
+	case "show_offline":
+		return fmt.Sprint(st.ShowOffline)
+	case "keep_online":
+		return fmt.Sprint(st.KeepOnline)
+	case "formatting":
+		return fmt.Sprint(st.Formatting)
+	case "presence_modes":
+		return fmt.Sprint(st.PresenceModes)
+	case "detached_status":
+		return detachedStatusWord(st.DetachedStatus)
+	}
+	return ""
+}
+
+func parseBool(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "true", "on", "yes", "1":
+		return true, true
+	case "false", "off", "no", "0":
+		return false, true
+	}
+	return false, false
+}
+
+func (s *session) cmdSet(args []string, say func(string)) {
+	if len(args) == 0 {
+		var parts []string
+		for _, k := range settingNames {
+			parts = append(parts, k+"="+settingValue(s.settings, k))
+		}
+		say("Settings: " + strings.Join(parts, " "))
+		return
+	}
+	key := strings.ToLower(args[0])
+	known := false
+	for _, k := range settingNames {
+		known = known || k == key
+	}
+	if !known {
+		say("Unknown setting \"" + shorten(args[0], 30) + "\". Settings: " + strings.Join(settingNames, ", "))
+		return
+	}
+	if len(args) == 1 {
+		say(key + "=" + settingValue(s.settings, key))
+		return
+	}
+	if len(args) > 2 {
+		say("Usage: set " + key + " <value>")
+		return
+	}
+	v := args[1]
+	st := s.settings
+	if key == "detached_status" {
+		w := strings.ToLower(v)
+		code, ok := mapping.ParseStatusWord(w)
+		switch {
+		case w == db.DetachedKeep:
+			st.DetachedStatus = db.DetachedKeep
+		case ok:
+			st.DetachedStatus = string(code)
+		default:
+			say("detached_status is keep or a status: " + strings.Join(mapping.StatusWords, ", ") + ".")
+			return
+		}
+	} else if key == "nick_source" {
+		v = strings.ToLower(v)
+		if v != "passport" && v != "name" {
+			say("nick_source is passport or name.")
+			return
+		}
+		st.NickSource = v
+	} else {
+		b, ok := parseBool(v)
+		if !ok {
+			say(key + " is true or false.")
+			return
+		}
+		switch key {
+		case "show_offline":
+			st.ShowOffline = b
+		case "keep_online":
+			st.KeepOnline = b
+		case "formatting":
+			st.Formatting = b
+		case "presence_modes":
+			st.PresenceModes = b
+		}
+	}
+	if err := s.store.SaveSettings(s.ctx, s.account, st); err != nil {
+		say("Could not save the setting: " + err.Error())
+		return
+	}
+	s.stored(nil, "", "")
+	old := s.settings
+	s.settings = st
+	switch {
+	case old.ShowOffline != st.ShowOffline || old.PresenceModes != st.PresenceModes:
+		for _, c := range s.sortedContacts() {
+			s.refresh(c)
+		}
+	case key == "nick_source" && old.NickSource != st.NickSource:
+		s.renameAll()
+	}
+	say(key + "=" + settingValue(st, key))
+}
+
+// renameAll gives every contact the nick its nick source asks for.
+func (s *session) renameAll() {
+	for _, c := range s.sortedContacts() {
+		want := mapping.NickForContact(c.passport, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
+		if err := s.setNick(c, want); err != nil {
+			s.log.Info("renaming a contact", "passport", c.passport, "err", err)
+		}
+	}
+}

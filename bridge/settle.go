@@ -1,0 +1,42 @@
+package bridge
+
+import (
+	"sort"
+	"time"
+)
+
+// presenceSettle is how long a contact's presence change waits for the
+// rest of it before IRC is told. An MSN client that changes its status
+// and its personal message sends two commands (UUX, CHG, in either
+// order), and a contact signing in has its NLN followed by its UBX; the
+// IRC away text names both (Busy — in a meeting), so each half on its
+// own would give every client two AWAY lines for one change.
+const presenceSettle = 50 * time.Millisecond
+
+// settlePresence redraws c on IRC once its presence settled: the changes that
+// come within presenceSettle of the first are shown together.
+func (s *session) settlePresence(c *contact) {
+	if s.unsettled == nil {
+		s.unsettled = map[*contact]bool{}
+	}
+	s.unsettled[c] = true
+	if s.settleT == nil {
+		s.settleT = s.afterFunc(presenceSettle, s.settled)
+	}
+}
+
+// settled redraws the contacts whose presence changed, in passport order.
+func (s *session) settled() {
+	s.settleT = nil
+	cs := make([]*contact, 0, len(s.unsettled))
+	for c := range s.unsettled {
+		cs = append(cs, c)
+	}
+	s.unsettled = nil
+	sort.Slice(cs, func(i, j int) bool { return cs[i].passport < cs[j].passport })
+	for _, c := range cs {
+		if s.contacts[c.passport] == c {
+			s.refresh(c)
+		}
+	}
+}

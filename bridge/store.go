@@ -1,0 +1,52 @@
+package bridge
+
+import (
+	"context"
+
+	"github.com/msn2irc/msn2irc/db"
+)
+
+// Store is what the bridge keeps in the database: each account's settings
+// and contacts, the outbox, the messages kept for replay and the
+// authorization requests. *db.Store implements it.
+type Store interface {
+	// AccountState reads an account's settings and stored contacts.
+	AccountState(ctx context.Context, account string) (db.State, error)
+	// SaveSettings stores an account's settings.
+	SaveSettings(ctx context.Context, account string, st db.Settings) error
+	// PutContact stores one contact.
+	PutContact(ctx context.Context, c db.Contact) error
+	// PutContacts stores contacts in one transaction.
+	PutContacts(ctx context.Context, cs []db.Contact) error
+	// NextChatNumber takes the next number of an account's group chats.
+	NextChatNumber(ctx context.Context, account string) (int, error)
+
+	// Enqueue puts a message in the outbox and returns its id.
+	Enqueue(ctx context.Context, m db.OutboxMessage) (int64, error)
+	// Outbox lists what waits for a contact, oldest first.
+	Outbox(ctx context.Context, account, passport string) ([]db.OutboxMessage, error)
+	// DeleteOutbox removes a delivered message from the outbox.
+	DeleteOutbox(ctx context.Context, id int64) error
+	// ClearOutbox removes what waits for a contact and says how much.
+	ClearOutbox(ctx context.Context, account, passport string) (int, error)
+
+	// SaveReplay keeps a message for the next client to attach.
+	SaveReplay(ctx context.Context, m db.StoredMessage) (int64, error)
+	// Replay lists the kept messages of an account, oldest first.
+	Replay(ctx context.Context, account string) ([]db.StoredMessage, error)
+	// DeleteReplay drops the kept messages up to and including upToID.
+	DeleteReplay(ctx context.Context, account string, upToID int64) error
+
+	// AddPending records an authorization request.
+	AddPending(ctx context.Context, r db.AuthRequest) error
+	// Pending lists an account's authorization requests.
+	Pending(ctx context.Context, account string) ([]db.AuthRequest, error)
+	// DeletePending drops an authorization request once answered.
+	DeletePending(ctx context.Context, account, passport string) error
+	// MarkAnnounced records that requests were shown to the user.
+	MarkAnnounced(ctx context.Context, account string, passports []string) error
+	// PendingAnnounced reports whether a request was shown to the user.
+	PendingAnnounced(ctx context.Context, account, passport string) (bool, error)
+}
+
+var _ Store = (*db.Store)(nil)

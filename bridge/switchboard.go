@@ -1,0 +1,166 @@
+package bridge
+
+// Opening a conversation's switchboard: calling its participants in, the
+// bound on open switchboards (the least recently used idle query closes
+// first) and typing notifications.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// open starts the switchboard of a conversation and calls its participants in.
+func (s *session) open(cv *conv) {
+	var targets []string
+	if cv.channel == "" {
+		targets = []string{cv.peer}
+	} else {
+		seen := map[string]bool{}
+		for _, p := range append(sortedKeys(cv.members), cv.invites...) {
+			if !seen[p] {
+				seen[p] = true
+				targets = append(targets, p)
+			}
+		}
+	}
+	if len(targets) == 0 {
+		s.failAll(cv, "nobody is in this group chat; /INVITE a contact first")
+		return
+	}
+	if len(s.convs.bySB) >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
+		// Every open conversation is busy: wait until one is idle.
+		for _, w := range s.convs.waiting {
+			if w == cv {
+				return
+			}
+		}
+		s.convs.waiting = append(s.convs.waiting, cv)
+		return
+	}
+	cv.busy = true
+	cv.invites = nil
+	client := s.client
+	timeout := s.b.cfg.RequestTimeout
+	s.spawn(func(ctx context.Context) {
+		octx, cancel := context.WithTimeout(ctx, 2*timeout)
+		defer cancel()
+		sb, err := client.OpenSwitchboard(octx, targets[0])
+		var inviteErrs []string
+		if err == nil {
+			for _, p := range targets[1:] {
+				if ierr := sb.Invite(octx, p); ierr != nil {
+					inviteErrs = append(inviteErrs, p+": "+sendErrorText(ierr, client.Version()))
+				}
+			}
+		}
+		if !s.post(func() { s.opened(cv, sb, err, inviteErrs) }) && sb != nil {
+			sb.Close()
+		}
+	})
+}
+
+// opened takes the outcome of opening a switchboard.
+func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []string) {
+	cv.busy = false
+	if err != nil {
+		if sb != nil {
+			s.spawn(func(context.Context) { sb.Close() })
+		}
+		if cv.closed {
+			return
+		}
+		var se *msn.ServerError
+		offline := errors.Is(err, msn.ErrContactOffline) || (errors.As(err, &se) && se.Code == 217)
+		if offline && cv.channel == "" {
+			if c := s.contacts[cv.peer]; c != nil && c.online() {
+				c.setStatus(msn.StatusOffline)
+				s.refresh(c)
+			}
+			s.park(cv, "")
+			s.settle(cv)
+			return
+		}
+		reason := "could not open a conversation: " + sendErrorText(err, s.clientVersion())
+		if offline {
+			reason = "the contact is offline"
+		}
+		s.failAll(cv, reason)
+		s.settle(cv)
+		return
+	}
+	if cv.closed {
+		s.spawn(func(context.Context) { sb.Close() })
+		return
+	}
+	s.claim(cv, sb)
+	for _, e := range inviteErrs {
+		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + e})
+	}
+	s.pump(cv)
+}
+
+// wakeWaiting lets conversations waiting for a switchboard slot try again.
+func (s *session) wakeWaiting() {
+	waiting := s.convs.waiting
+	s.convs.waiting = nil
+	for _, cv := range waiting {
+		s.pump(cv)
+	}
+}
+
+// inviteInto calls a contact into an open switchboard.
+func (s *session) inviteInto(cv *conv, sb *msn.Switchboard, passport string) {
+	timeout := s.b.cfg.RequestTimeout
+	version := s.clientVersion()
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		err := sb.Invite(ctx, passport)
+		if err == nil {
+			return
+		}
+		s.post(func() {
+			nick := passport
+			if c := s.contacts[passport]; c != nil {
+				nick = c.nick
+			}
+			target := cv.channel
+			s.deliver(ircd.Message{Command: "NOTICE", Target: target, Text: "Could not invite " + nick + ": " + sendErrorText(err, version)})
+		})
+	})
+}
+
+// evictIdle closes the least recently used idle query switchboard.
+func (s *session) evictIdle() bool {
+	var victim *conv
+	for _, cv := range s.convs.bySB {
+		if cv.channel != "" || cv.busy || cv.snd != nil || len(cv.queue) > 0 || cv.sb == nil {
+			continue
+		}
+		if victim == nil || cv.lastUse < victim.lastUse {
+			victim = cv
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	s.releaseSwitchboard(victim)
+	return true
+}
+
+// sendTyping tells the participants of an open switchboard that the user types.
+func (s *session) sendTyping(cv *conv) {
+	if cv == nil || cv.sb == nil {
+		return
+	}
+	sb := cv.sb
+	timeout := s.b.cfg.RequestTimeout
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		sb.SendTyping(ctx)
+	})
+}

@@ -1,0 +1,189 @@
+package bridge
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// What reaches the MSN server: a refused password is not tried again with
+// the server for a while (a bouncer that reconnects every few seconds with
+// a wrong password does not send a Passport login each time), and at most
+// a few distinct passwords per account and window are sent at all, so that
+// guessing through msn2irc cannot get the account locked or the bridge's
+// address banned by the server. The password MSN last accepted always
+// passes.
+const (
+	FailedLoginBackoffMin = 30 * time.Second
+	FailedLoginBackoffMax = 10 * time.Minute
+	// DefaultMSNPasswordTries is how many distinct passwords per account
+	// are sent to MSN per passwordTriesWindow.
+	DefaultMSNPasswordTries = 3
+	passwordTriesWindow     = 15 * time.Minute
+	// maxThrottled bounds the number of accounts remembered.
+	maxThrottled = 10000
+)
+
+// loginThrottle remembers, per account, the passwords sent to MSN by a
+// keyed hash (HMAC with a random per-process key), never the password. It
+// is safe for concurrent use.
+type loginThrottle struct {
+	now   func() time.Time
+	tries int // distinct passwords per account per passwordTriesWindow
+	key   [32]byte
+
+	mu    sync.Mutex
+	fails map[string]*loginFailure
+}
+
+// loginFailure is what is known of an account's passwords.
+type loginFailure struct {
+	hash  [32]byte // the password refused last
+	count int      // its refusals in a row
+	until time.Time
+
+	accepted    [32]byte // the password MSN accepted last
+	hasAccepted bool
+	tried       []triedPassword // distinct passwords sent in the window, oldest first
+}
+
+// triedPassword is a password sent to MSN, and when it first was.
+type triedPassword struct {
+	hash [32]byte
+	at   time.Time
+}
+
+func newLoginThrottle(now func() time.Time, tries int) *loginThrottle {
+	t := &loginThrottle{now: now, tries: tries, fails: map[string]*loginFailure{}}
+	if _, err := rand.Read(t.key[:]); err != nil {
+		panic("bridge: no randomness: " + err.Error())
+	}
+	return t
+}
+
+func (t *loginThrottle) hash(password string) [32]byte {
+	m := hmac.New(sha256.New, t.key[:])
+	m.Write([]byte(password))
+	var out [32]byte
+	copy(out[:], m.Sum(nil))
+	return out
+}
+
+// throttleReason says why take refused a password.
+type throttleReason int
+
+const (
+	sendNow          throttleReason = iota
+	refusedRecently                 // MSN refused this very password moments ago
+	tooManyPasswords                // the account's distinct passwords for the window are used up
+)
+
+// take reports whether password may be sent to MSN for account now, and
+// counts it as sent when it may. Otherwise it returns why not and how long
+// until it may.
+func (t *loginThrottle) take(account, password string) (throttleReason, time.Duration) {
+	h := t.hash(password)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	f := t.fails[account]
+	if f == nil {
+		f = t.addLocked(account, now)
+	}
+	if f.hasAccepted && hmac.Equal(f.accepted[:], h[:]) {
+		return sendNow, 0
+	}
+	if hmac.Equal(f.hash[:], h[:]) {
+		if left := f.until.Sub(now); left > 0 {
+			return refusedRecently, left
+		}
+	}
+	f.pruneTried(now)
+	for _, p := range f.tried {
+		if hmac.Equal(p.hash[:], h[:]) {
+			return sendNow, 0
+		}
+	}
+	if len(f.tried) >= t.tries {
+		return tooManyPasswords, f.tried[0].at.Add(passwordTriesWindow).Sub(now)
+	}
+	f.tried = append(f.tried, triedPassword{hash: h, at: now})
+	return sendNow, 0
+}
+
+// pruneTried forgets the passwords sent before the window.
+func (f *loginFailure) pruneTried(now time.Time) {
+	i := 0
+	for i < len(f.tried) && now.Sub(f.tried[i].at) >= passwordTriesWindow {
+		i++
+	}
+	f.tried = f.tried[i:]
+}
+
+// failed records that the server refused this account and password; the
+// wait doubles with each refusal of the same password.
+func (t *loginThrottle) failed(account, password string) {
+	h := t.hash(password)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	f := t.fails[account]
+	if f == nil {
+		f = t.addLocked(account, now)
+	}
+	if f.hash != h || f.count == 0 {
+		f.hash, f.count = h, 0
+	}
+	if f.hasAccepted && f.accepted == h {
+		f.hasAccepted = false // changed since
+	}
+	wait := FailedLoginBackoffMin
+	for i := 0; i < f.count && wait < FailedLoginBackoffMax; i++ {
+		wait *= 2
+	}
+	f.count++
+	f.until = now.Add(min(wait, FailedLoginBackoffMax))
+}
+
+// succeeded records that the server accepted this password: it always
+// passes from now on, until the server refuses it.
+func (t *loginThrottle) succeeded(account, password string) {
+	h := t.hash(password)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f := t.fails[account]
+	if f == nil {
+		f = t.addLocked(account, t.now())
+	}
+	f.accepted, f.hasAccepted = h, true
+	f.hash, f.count, f.until = [32]byte{}, 0, time.Time{}
+}
+
+// addLocked adds an empty record for account, making room first.
+func (t *loginThrottle) addLocked(account string, now time.Time) *loginFailure {
+	if len(t.fails) >= maxThrottled {
+		t.expireLocked(now)
+	}
+	f := &loginFailure{}
+	t.fails[account] = f
+	return f
+}
+
+// expireLocked forgets the records that hold nothing in force and, when
+// that is not enough to stay under maxThrottled, arbitrary others.
+func (t *loginThrottle) expireLocked(now time.Time) {
+	for a, f := range t.fails {
+		f.pruneTried(now)
+		if !f.until.After(now) && len(f.tried) == 0 && !f.hasAccepted {
+			delete(t.fails, a)
+		}
+	}
+	for a := range t.fails {
+		if len(t.fails) < maxThrottled {
+			break
+		}
+		delete(t.fails, a)
+	}
+}
