@@ -95,6 +95,8 @@ func (s *session) handleEvent(ev msn.Event) {
 		s.handleDisconnect(ev)
 	case msn.SystemMessage:
 		s.notice("MSN server: " + cleanPSM(ev.Text))
+	case msn.OwnEndpointsChanged:
+		s.onOwnEndpoints(ev)
 	}
 }
 
@@ -180,6 +182,10 @@ func (s *session) onInvitation(inv msn.Invitation) {
 		s.log.Info("ignoring chat from a blocked contact", "passport", c.passport)
 		return
 	}
+	if !s.answersChats() {
+		s.log.Debug("leaving a chat to the account's other places (answer_chats)", "from", c.passport)
+		return
+	}
 	client := s.client
 	if client == nil {
 		return
@@ -195,6 +201,10 @@ func (s *session) onInvitation(inv msn.Invitation) {
 }
 
 func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
+	if err != nil && chatTakenElsewhere(err, len(s.otherEndpoints())) {
+		s.log.Debug("another place of the account took the chat", "from", inv.From, "err", err)
+		return
+	}
 	if err != nil {
 		s.log.Info("accepting a chat failed", "from", inv.From, "err", err)
 		return

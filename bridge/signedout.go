@@ -17,6 +17,8 @@ func (s *session) offlineWhy() string {
 	switch {
 	case !s.signedOut():
 		return ""
+	case s.outElsewhere && s.eps.byEndpoint:
+		return s.eps.name + " where this account is signed in signed this one out"
 	case s.outElsewhere:
 		return "this account signed in from another location"
 	case s.stopped:
