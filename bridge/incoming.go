@@ -55,6 +55,7 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 		c := s.ensureContact(ev.Passport, "")
 		c.setPSM(cleanPSM(ev.Message))
+		c.setMedia(mapping.NowPlaying(ev.Media))
 		s.settlePresence(c)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
