@@ -30,7 +30,7 @@ type contact struct {
 // contactExt is what only a few contacts have.
 type contactExt struct {
 	psm    string
-	media  string // what the contact listens to (mapping.NowPlaying)
+	media  string     // what the contact listens to (mapping.NowPlaying)
 	status msn.Status // when not one of knownStatuses
 	lists  msn.Lists  // when not below listsOther
 }
