@@ -17,8 +17,8 @@ var helpLines = []string{
 	"Commands (in /msg msn or in &msn):",
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
-	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status) - login [<address> <password>] - logout - version",
+	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]] - endpoints [signout <number>]",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats) - login [<address> <password>] - logout - version",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -152,6 +152,8 @@ func (s *session) command(line, replyTo string) {
 		s.cmdOutbox(args, say)
 	case "set":
 		s.cmdSet(args, say)
+	case "endpoints":
+		s.cmdEndpoints(args, say)
 	default:
 		say("Unknown command \"" + shorten(name, 30) + "\". Say \"help\" for the list.")
 	}

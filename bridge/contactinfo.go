@@ -14,7 +14,7 @@ import (
 // whoisInfo is a contact's WHOIS lines, as the contact is now.
 func whoisInfo(c *contact) []string {
 	_, online := mapping.AwayText(c.status(), c.psm())
-	return whoisLines(c.passport, c.name, c.psm(), whoisStatusName(c.status(), online), c.lists())
+	return whoisLines(c.passport, c.name, c.psm(), c.media(), whoisStatusName(c.status(), online), c.lists())
 }
 
 func whoisStatusName(st msn.Status, online bool) string {
@@ -25,13 +25,16 @@ func whoisStatusName(st msn.Status, online bool) string {
 }
 
 // whoisLines are a contact's WHOIS lines.
-func whoisLines(passport, name, psm, status string, lists msn.Lists) []string {
+func whoisLines(passport, name, psm, media, status string, lists msn.Lists) []string {
 	info := []string{"is " + passport + " on MSN (" + status + ")"}
 	if name != "" {
 		info = append(info, "friendly name: "+name)
 	}
 	if psm != "" {
 		info = append(info, "personal message: "+psm)
+	}
+	if media != "" {
+		info = append(info, "now playing: "+media)
 	}
 	return append(info, "lists: "+listNames(lists))
 }

@@ -30,6 +30,7 @@ type contact struct {
 // contactExt is what only a few contacts have.
 type contactExt struct {
 	psm    string
+	media  string     // what the contact listens to (mapping.NowPlaying)
 	status msn.Status // when not one of knownStatuses
 	lists  msn.Lists  // when not below listsOther
 }
@@ -112,6 +113,33 @@ func (c *contact) setPSM(m string) {
 		return
 	}
 	c.needExt().psm = m
+}
+
+// media returns what the contact listens to, cleaned; "" when nothing.
+func (c *contact) media() string {
+	if c.ext == nil {
+		return ""
+	}
+	return c.ext.media
+}
+
+// setMedia records what the contact listens to, cleaned.
+func (c *contact) setMedia(m string) {
+	if m == c.media() {
+		return
+	}
+	if m == "" {
+		c.ext.media = ""
+		c.dropExt()
+		return
+	}
+	c.needExt().media = m
+}
+
+// presenceText is the contact's personal message with what they listen
+// to, as the away reason shows it.
+func (c *contact) presenceText() string {
+	return mapping.WithNowPlaying(c.psm(), c.media())
 }
 
 // needExt returns c.ext, making it first when c has none.
@@ -375,7 +403,7 @@ func (s *session) show(c *contact) {
 // userFor builds the IRC user of a contact.
 func (s *session) userFor(c *contact) ircd.User {
 	ident, host := splitPassport(c.passport)
-	away, online := mapping.AwayText(c.status(), c.psm())
+	away, online := mapping.AwayText(c.status(), c.presenceText())
 	realname := c.name
 	if realname == "" {
 		realname = c.passport

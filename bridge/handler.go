@@ -155,6 +155,7 @@ func (s *session) onAttached(c *ircd.Client) {
 	s.checkSelfNick()
 	s.holdAfterWelcome()
 	s.greet(c)
+	s.greetEndpoints(c)
 	if s.client == nil {
 		if s.stopped {
 			s.notice(s.signedOutLine())

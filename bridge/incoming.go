@@ -55,6 +55,7 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 		c := s.ensureContact(ev.Passport, "")
 		c.setPSM(cleanPSM(ev.Message))
+		c.setMedia(mapping.NowPlaying(ev.Media))
 		s.settlePresence(c)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
@@ -95,6 +96,8 @@ func (s *session) handleEvent(ev msn.Event) {
 		s.handleDisconnect(ev)
 	case msn.SystemMessage:
 		s.notice("MSN server: " + cleanPSM(ev.Text))
+	case msn.OwnEndpointsChanged:
+		s.onOwnEndpoints(ev)
 	}
 }
 
@@ -180,6 +183,10 @@ func (s *session) onInvitation(inv msn.Invitation) {
 		s.log.Info("ignoring chat from a blocked contact", "passport", c.passport)
 		return
 	}
+	if !s.answersChats() {
+		s.log.Debug("leaving a chat to the account's other places (answer_chats)", "from", c.passport)
+		return
+	}
 	client := s.client
 	if client == nil {
 		return
@@ -195,6 +202,10 @@ func (s *session) onInvitation(inv msn.Invitation) {
 }
 
 func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
+	if err != nil && chatTakenElsewhere(err, len(s.otherEndpoints())) {
+		s.log.Debug("another place of the account took the chat", "from", inv.From, "err", err)
+		return
+	}
 	if err != nil {
 		s.log.Info("accepting a chat failed", "from", inv.From, "err", err)
 		return

@@ -22,6 +22,9 @@ func (s *session) handleDisconnect(ev msn.Disconnected) {
 	switch ev.Reason {
 	case msn.ReasonClosed:
 		return
+	case msn.ReasonEndpointSignOut:
+		s.signedOutByEndpoint(ev)
+		return
 	case msn.ReasonOtherLogin:
 		s.stopped = true
 		s.outElsewhere = true
@@ -97,6 +100,7 @@ func (s *session) reconnected(c *msn.Client, err error, st msn.Status) {
 	}
 	s.stopped = false
 	s.outElsewhere = false
+	s.eps = endpointState{}
 	s.reconnects = 0
 	s.setClient(c)
 	s.notice("Reconnected to MSN (MSNP" + itoa(c.Version()) + ").")

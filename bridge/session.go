@@ -96,6 +96,7 @@ type session struct {
 	// account signed in from another location (OUT OTH): a bare "login"
 	// signs in again.
 	outElsewhere bool
+	eps          endpointState // the account's other places (endpoints.go)
 	// Contacts whose presence changed, redrawn once it settled (settle.go).
 	unsettled map[*contact]bool
 	settleT   *time.Timer

@@ -11,7 +11,7 @@ import (
 )
 
 // settingNames lists the per-account settings.
-var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status"}
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status", "answer_chats"}
 
 func settingValue(st db.Settings, key string) string {
 	switch key {
@@ -27,6 +27,11 @@ func settingValue(st db.Settings, key string) string {
 		return fmt.Sprint(st.PresenceModes)
 	case "detached_status":
 		return detachedStatusWord(st.DetachedStatus)
+	case "answer_chats":
+		if st.AnswerChats == "" {
+			return db.AnswerWhenAttached
+		}
+		return st.AnswerChats
 	}
 	return ""
 }
@@ -81,6 +86,13 @@ func (s *session) cmdSet(args []string, say func(string)) {
 			say("detached_status is keep or a status: " + strings.Join(mapping.StatusWords, ", ") + ".")
 			return
 		}
+	} else if key == "answer_chats" {
+		w := strings.ToLower(v)
+		if w != db.AnswerAlways && w != db.AnswerWhenAttached && w != db.AnswerNever {
+			say("answer_chats is always, when_attached or never.")
+			return
+		}
+		st.AnswerChats = w
 	} else if key == "nick_source" {
 		v = strings.ToLower(v)
 		if v != "passport" && v != "name" {

@@ -17,6 +17,8 @@ func (s *session) offlineWhy() string {
 	switch {
 	case !s.signedOut():
 		return ""
+	case s.outElsewhere && s.eps.byEndpoint:
+		return s.eps.name + " where this account is signed in signed this one out"
 	case s.outElsewhere:
 		return "this account signed in from another location"
 	case s.stopped:
@@ -72,7 +74,7 @@ func (s *session) contactStatus(c *contact) string {
 // contactWhois is a contact's WHOIS lines, with its status as the
 // session knows it.
 func (s *session) contactWhois(c *contact) []string {
-	return whoisLines(c.passport, c.name, c.psm(), s.contactStatus(c), c.lists())
+	return whoisLines(c.passport, c.name, c.psm(), c.media(), s.contactStatus(c), c.lists())
 }
 
 // cmdLoginAgain is a bare "login": it signs in again with the password the

@@ -113,6 +113,9 @@ var migrations = []string{
 	`ALTER TABLE setting ADD COLUMN detached_status TEXT NOT NULL DEFAULT 'keep';
 	ALTER TABLE pending ADD COLUMN announced INTEGER NOT NULL DEFAULT 0;
 	UPDATE pending SET announced = 1;`,
+
+	// 8: the answer_chats setting; '' is the default, when_attached.
+	`ALTER TABLE setting ADD COLUMN answer_chats TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

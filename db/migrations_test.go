@@ -37,6 +37,8 @@ var seeds = []string{
 	UPDATE setting SET presence_modes = 0 WHERE account = 'alice@example.com';`,
 	// v7
 	`UPDATE setting SET detached_status = 'AWY' WHERE account = 'alice@example.com';`,
+	// v8
+	`UPDATE setting SET answer_chats = 'never' WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -173,6 +175,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		wantSt := Settings{NickSource: "name", ShowOffline: false, KeepOnline: true, Formatting: k < 4, PresenceModes: k < 6, DetachedStatus: DetachedKeep}
 		if k >= 7 {
 			wantSt.DetachedStatus = "AWY"
+		}
+		if k >= 8 {
+			wantSt.AnswerChats = AnswerNever
 		}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)

@@ -26,7 +26,21 @@ type Settings struct {
 	// user's bouncer says no client of theirs is attached (AWAY *), or
 	// DetachedKeep (the default) to keep the status the user chose.
 	DetachedStatus string
+	// AnswerChats says when msn2irc answers an incoming chat while the
+	// account is also signed in elsewhere (MSNP16+), where the first
+	// place to answer takes the chat: AnswerAlways, AnswerNever or
+	// AnswerWhenAttached; "" means AnswerWhenAttached.
+	AnswerChats string
 }
+
+// The values of Settings.AnswerChats.
+const (
+	AnswerAlways = "always" // answer every chat at once
+	// AnswerWhenAttached answers at once while an IRC client is attached,
+	// otherwise only when no other place of the account is active.
+	AnswerWhenAttached = "when_attached"
+	AnswerNever        = "never" // leave every chat to the other places
+)
 
 // DetachedKeep, as Settings.DetachedStatus, keeps the user's status while
 // detached.
@@ -49,8 +63,8 @@ func DefaultSettings() Settings {
 func (s *Store) Settings(ctx context.Context, account string) (Settings, error) {
 	var st Settings
 	err := s.db.QueryRowContext(ctx,
-		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status FROM setting WHERE account = ?`,
-		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus)
+		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus, &st.AnswerChats)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings(), nil
 	}
@@ -78,17 +92,23 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 	if st.DetachedStatus == "" {
 		st.DetachedStatus = DetachedKeep
 	}
+	switch st.AnswerChats {
+	case "", AnswerAlways, AnswerWhenAttached, AnswerNever:
+	default:
+		return fmt.Errorf("db: save settings of %s: unknown answer_chats %q", account, st.AnswerChats)
+	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET
 			nick_source = excluded.nick_source,
 			show_offline = excluded.show_offline,
 			keep_online = excluded.keep_online,
 			formatting = excluded.formatting,
 			presence_modes = excluded.presence_modes,
-			detached_status = excluded.detached_status`,
-		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus)
+			detached_status = excluded.detached_status,
+			answer_chats = excluded.answer_chats`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus, st.AnswerChats)
 	if err != nil {
 		return fmt.Errorf("db: save settings of %s: %w", account, err)
 	}

@@ -41,6 +41,35 @@ func AwayText(status msn.Status, psm string) (away string, online bool) {
 	return reason, true
 }
 
+// NowPlaying is the "now playing" text of a contact's current media (the
+// raw CurrentMedia of MSNP11+): "Artist - Title", or "" when nothing
+// plays. Control characters, IRC formatting included, are removed.
+func NowPlaying(raw string) string {
+	m, ok := msn.ParseMedia(raw)
+	if !ok {
+		return ""
+	}
+	var parts []string
+	for _, f := range []string{m.Artist, m.Title} {
+		if f = strings.TrimSpace(CleanLine(f, false)); f != "" {
+			parts = append(parts, f)
+		}
+	}
+	return strings.Join(parts, " - ")
+}
+
+// WithNowPlaying joins a personal message and a "now playing" text as
+// the away reason and WHOIS show them: "psm ♫ media".
+func WithNowPlaying(psm, playing string) string {
+	switch {
+	case playing == "":
+		return psm
+	case psm == "":
+		return "♫ " + playing
+	}
+	return psm + " ♫ " + playing
+}
+
 // awayKeywords map the first word of an /AWAY text to a status.
 var awayKeywords = map[string]msn.Status{
 	"busy":      msn.StatusBusy,
