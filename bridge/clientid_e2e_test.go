@@ -10,7 +10,7 @@ import (
 // spoke the session's version (its MSNC number), so that MSN 7 and later
 // clients offer nudges; no ink or webcam bits. Before MSNP8 there is none.
 func TestOwnClientID(t *testing.T) {
-	want := map[string]uint32{"MSNP2": 0, "MSNP7": 0, "MSNP10": 0x30000000, "MSNP12": 0x50000000}
+	want := map[string]uint32{"MSNP2": 0, "MSNP7": 0, "MSNP10": 0x30000000, "MSNP12": 0x50000000, "MSNP15": 0x80000000, "MSNP18": 0x90000000}
 	forVersions(t, func(t *testing.T, e *env) {
 		e.login("alice", alice, password, allCaps)
 		pb := e.peer(bob)

@@ -36,7 +36,7 @@ const waitTime = 10 * time.Second
 
 // versions are the MSN protocol versions the end-to-end tests run over:
 // MD5 login (MSNP2, MSNP7) and TWN login (MSNP10 with GUIDs, MSNP12).
-var versions = []string{"MSNP2", "MSNP7", "MSNP10", "MSNP12"}
+var versions = []string{"MSNP2", "MSNP7", "MSNP10", "MSNP12", "MSNP15", "MSNP18"}
 
 // versionNumber is the env's protocol version as a number.
 func (e *env) versionNumber() int {

@@ -85,9 +85,10 @@ func TestReplayKeptUntilTheClientConfirms(t *testing.T) {
 	// The next answers PONGs before the replay ends, with tokens that are
 	// not the one sent after it (the keepalive's, a guess), then drops.
 	c3 := e.login("alice", alice, password, allCaps)
+	// (No sync here: its barrier would take the replayed lines that come
+	// before its own PONG.)
 	c3.send("PONG :msn2irc")
 	c3.send("PONG msn2irc :c")
-	c3.sync()
 	readReplay(c3, n)
 	replayPing(c3)
 	c3.conn.Close()

@@ -218,6 +218,9 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 	}
 	c.blp = "AL"
 	c.sync.gotReply = true
+	// The address book came whole, not as streamed list lines
+	// (ContactsListed): ContactListSynced carries the whole list.
+	c.sync.offList = true
 	ml := adlPayload(c.sortedLocked(), true)
 	c.finishSyncLocked()
 	c.mu.Unlock()
