@@ -218,6 +218,9 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 	}
 	c.blp = "AL"
 	c.sync.gotReply = true
+	// The address book is read whole, not streamed as ContactsListed:
+	// ContactListSynced carries every contact.
+	c.sync.offList = true
 	ml := adlPayload(c.sortedLocked(), true)
 	c.finishSyncLocked()
 	c.mu.Unlock()
