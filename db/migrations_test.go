@@ -37,6 +37,8 @@ var seeds = []string{
 	UPDATE setting SET presence_modes = 0 WHERE account = 'alice@example.com';`,
 	// v7
 	`UPDATE setting SET detached_status = 'AWY' WHERE account = 'alice@example.com';`,
+	// v8
+	`INSERT INTO machine_guid (account, guid) VALUES ('alice@example.com', '{00000000-0000-0000-0000-000000000001}');`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
