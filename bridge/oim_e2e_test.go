@@ -27,10 +27,16 @@ func forOIMVersions(t *testing.T, f func(t *testing.T, e *env)) {
 // env's version (MSNC8 or 9: it reads offline messages).
 func (e *env) modernPeer(passport string) *peer {
 	e.t.Helper()
+	return e.peerWith(passport, e.version, msn.SupportedClientID(e.versionNumber()))
+}
+
+// peerWith signs a contact in at version, announcing clientID.
+func (e *env) peerWith(passport, version string, clientID uint32) *peer {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTime)
 	defer cancel()
-	cfg := e.msn.Config(passport, password, e.version)
-	cfg.ClientIDFor = msn.SupportedClientID
+	cfg := e.msn.Config(passport, password, version)
+	cfg.ClientID = clientID
 	c, err := msn.Login(ctx, cfg, msn.StatusOnline)
 	if err != nil {
 		e.t.Fatalf("peer %s login: %v", passport, err)
@@ -205,13 +211,18 @@ func TestMessageToOfflineContactBecomesOIM(t *testing.T) {
 	})
 }
 
-func TestMessageToContactOnOldClientGoesToOutbox(t *testing.T) {
+func TestMessageToContactLastOnOldClientGoesToOutbox(t *testing.T) {
 	forOIMVersions(t, func(t *testing.T, e *env) {
-		p := e.peer(bob) // client id 0: a client without offline messages
+		p := e.modernPeer(bob)
 		c := e.login("alice", alice, password, allCaps)
 		if names := namesOf(c); names["bob"] != "+" {
 			c.expectCmd("MODE", "&msn", "+v", "bob")
 		}
+		p.close()
+		c.expectCmd("MODE", "&msn", "-v", "bob")
+		// Then on Messenger 7.5 (MSNC5), which has no offline messages.
+		p = e.peerWith(bob, "MSNP12", 5<<28)
+		c.expectCmd("MODE", "&msn", "+v", "bob")
 		p.close()
 		c.expectCmd("MODE", "&msn", "-v", "bob")
 		c.send("PRIVMSG bob :waits in the outbox")
