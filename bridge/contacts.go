@@ -190,6 +190,7 @@ func (s *session) loadState() {
 		s.contacts[p] = ct
 		s.nicks[mapping.Casefold(c.Nick)] = ct
 	}
+	s.loadOIMState()
 }
 
 // reserve makes room for n contacts in the session's maps, so that taking

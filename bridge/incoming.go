@@ -37,6 +37,7 @@ func (s *session) handleEvent(ev msn.Event) {
 			s.setName(c, ev.FriendlyName)
 		}
 		c.setStatus(ev.Status)
+		s.noteClientID(c, ev.ClientID)
 		if ev.Initial {
 			s.refresh(c)
 		} else {
@@ -75,6 +76,8 @@ func (s *session) handleEvent(ev msn.Event) {
 		s.onInvitation(ev)
 	case msn.MessageReceived:
 		s.onMessage(ev)
+	case msn.OfflineMessageReceived:
+		s.onOfflineMessage(ev)
 	case msn.TypingReceived:
 		s.onTyping(ev.Switchboard, ev.From)
 	case msn.NudgeReceived:

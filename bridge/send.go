@@ -90,6 +90,9 @@ func (s *session) sendTo(c *contact, o *outgoing) {
 	// called, and CAL says whether they are there.
 	knownOffline := c.lists()&msn.ForwardList != 0 && !c.online()
 	if s.client == nil || (knownOffline && !busy) {
+		if knownOffline && s.sendOIM(c, o) {
+			return
+		}
 		s.toOutbox(c, []*outgoing{o})
 		return
 	}

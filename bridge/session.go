@@ -100,6 +100,7 @@ type session struct {
 	// Contacts whose presence changed, redrawn once it settled (settle.go).
 	unsettled map[*contact]bool
 	settleT   *time.Timer
+	oim       oimState // offline messages (oim.go)
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when

@@ -47,6 +47,8 @@ type Store interface {
 	MarkAnnounced(ctx context.Context, account string, passports []string) error
 	// PendingAnnounced reports whether a request was shown to the user.
 	PendingAnnounced(ctx context.Context, account, passport string) (bool, error)
+
+	oimStore // the machine GUID, offline messages shown and client ids (oim.go)
 }
 
 var _ Store = (*db.Store)(nil)

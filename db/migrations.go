@@ -116,6 +116,25 @@ var migrations = []string{
 
 	// 8: the answer_chats setting; '' is the default, when_attached.
 	`ALTER TABLE setting ADD COLUMN answer_chats TEXT NOT NULL DEFAULT '';`,
+
+	// 9: the machine GUID of each account at MSNP16+, the offline
+	// messages already shown (see oim.go) and the client id each contact
+	// last announced.
+	`CREATE TABLE machine_guid (
+		account TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		guid    TEXT NOT NULL
+	);
+	CREATE TABLE oim_seen (
+		account TEXT NOT NULL COLLATE NOCASE,
+		id      TEXT NOT NULL,
+		PRIMARY KEY (account, id)
+	) WITHOUT ROWID;
+	CREATE TABLE contact_client (
+		account   TEXT NOT NULL COLLATE NOCASE,
+		passport  TEXT NOT NULL COLLATE NOCASE,
+		client_id INTEGER NOT NULL,
+		PRIMARY KEY (account, passport)
+	) WITHOUT ROWID;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

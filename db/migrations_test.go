@@ -39,6 +39,8 @@ var seeds = []string{
 	`UPDATE setting SET detached_status = 'AWY' WHERE account = 'alice@example.com';`,
 	// v8
 	`UPDATE setting SET answer_chats = 'never' WHERE account = 'alice@example.com';`,
+	// v9
+	`INSERT INTO machine_guid (account, guid) VALUES ('alice@example.com', '{00000000-0000-0000-0000-000000000001}');`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {

@@ -26,7 +26,8 @@ type config struct {
 	MSNServer   string   `split_words:"true" default:"m1.escargot.chat:1863" desc:"MSN notification (or dispatch) server, host:port"`
 	MSNNexus    string   `split_words:"true" default:"https://m1.escargot.chat/nexus-mock" desc:"Passport nexus URL for TWN login (MSNP8 and later)"`
 	MSNLoginURL string   `split_words:"true" desc:"Passport login URL; overrides the one the nexus gives"`
-	MSNVersions []string `split_words:"true" default:"MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7" desc:"MSN protocol versions offered, best first"`
+	MSNSOAPURL  string   `envconfig:"MSN_SOAP_URL" desc:"base URL of the SSO and SOAP services (MSNP13 and later), e.g. http://127.0.0.1:8081; empty: the scheme and host of MSN2IRC_MSN_NEXUS"`
+	MSNVersions []string `split_words:"true" default:"MSNP18,MSNP17,MSNP16,MSNP15,MSNP14,MSNP13,MSNP12,MSNP11,MSNP10,MSNP9,MSNP8" desc:"MSN protocol versions offered, best first (MSNP2 to MSNP18)"`
 	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
@@ -58,7 +59,7 @@ func loadConfig() (config, error) {
 	for i, v := range cfg.MSNVersions {
 		cfg.MSNVersions[i] = strings.ToUpper(strings.TrimSpace(v))
 		if !validVersion(cfg.MSNVersions[i]) {
-			return cfg, fmt.Errorf("configuration: MSN2IRC_MSN_VERSIONS: %q is not one of MSNP2 to MSNP12", v)
+			return cfg, fmt.Errorf("configuration: MSN2IRC_MSN_VERSIONS: %q is not one of MSNP2 to MSNP18", v)
 		}
 	}
 	if len(cfg.MSNVersions) == 0 {
@@ -133,7 +134,7 @@ func checkLimits(cfg config) error {
 }
 
 func validVersion(v string) bool {
-	for n := 2; n <= 12; n++ {
+	for n := 2; n <= 18; n++ {
 		if v == fmt.Sprintf("MSNP%d", n) {
 			return true
 		}

@@ -20,7 +20,8 @@ var designVariables = map[string]string{
 	"MSN2IRC_MSN_SERVER":    "m1.escargot.chat:1863",
 	"MSN2IRC_MSN_NEXUS":     "https://m1.escargot.chat/nexus-mock",
 	"MSN2IRC_MSN_LOGIN_URL": "",
-	"MSN2IRC_MSN_VERSIONS":  "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8,MSNP7",
+	"MSN2IRC_MSN_SOAP_URL":  "",
+	"MSN2IRC_MSN_VERSIONS":  "MSNP18,MSNP17,MSNP16,MSNP15,MSNP14,MSNP13,MSNP12,MSNP11,MSNP10,MSNP9,MSNP8",
 	"MSN2IRC_LOG_LEVEL":     "info",
 
 	"MSN2IRC_TRUSTED_ADDRESSES": "",
@@ -114,7 +115,7 @@ func TestConfigFromEnvironment(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	cases := map[string]map[string]string{
-		"bad version":        {"MSN2IRC_MSN_VERSIONS": "MSNP13"},
+		"bad version":        {"MSN2IRC_MSN_VERSIONS": "MSNP19"},
 		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
@@ -153,5 +154,20 @@ func TestTrustedAddresses(t *testing.T) {
 	want := "172.17.0.1/32 10.0.0.0/8 192.0.2.7/32 2001:db8::/32"
 	if strings.Join(got, " ") != want {
 		t.Errorf("trusted %v, want %s", got, want)
+	}
+}
+
+func TestConfigTakesMSNP13To18AndSOAPURL(t *testing.T) {
+	t.Setenv("MSN2IRC_MSN_VERSIONS", "MSNP18,msnp15,MSNP13")
+	t.Setenv("MSN2IRC_MSN_SOAP_URL", "http://127.0.0.1:8081")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.MSNVersions, ",") != "MSNP18,MSNP15,MSNP13" {
+		t.Errorf("versions %v", cfg.MSNVersions)
+	}
+	if cfg.MSNSOAPURL != "http://127.0.0.1:8081" {
+		t.Errorf("SOAP URL %q", cfg.MSNSOAPURL)
 	}
 }

@@ -42,6 +42,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 			Versions: cfg.MSNVersions,
 			NexusURL: cfg.MSNNexus,
 			LoginURL: cfg.MSNLoginURL,
+			SOAPURL:  cfg.MSNSOAPURL,
 		},
 		ServerName: cfg.ServerName,
 		Version:    version,
