@@ -402,7 +402,7 @@ func (s *session) setFriendlyName(name, replyTo string) {
 
 // setPersonalMessage changes the personal message, shown as the &msn topic.
 func (s *session) setPersonalMessage(text, replyTo string) {
-	text = cleanPSM(text)
+	text = cleanName(text)
 	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
 		if err != nil {
 			msg := "Could not set your personal message: " + sendErrorText(err, s.clientVersion())

@@ -47,14 +47,14 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 	case msn.PersonalMessageChanged:
 		if strings.EqualFold(ev.Passport, s.account) {
-			if psm := cleanPSM(ev.Message); psm != s.psm {
+			if psm := cleanName(ev.Message); psm != s.psm {
 				s.psm = psm
 				s.world.SetTopic(ContactsChannel, psm, "")
 			}
 			return
 		}
 		c := s.ensureContact(ev.Passport, "")
-		c.setPSM(cleanPSM(ev.Message))
+		c.setPSM(cleanName(ev.Message))
 		s.settlePresence(c)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
@@ -94,7 +94,7 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.Disconnected:
 		s.handleDisconnect(ev)
 	case msn.SystemMessage:
-		s.notice("MSN server: " + cleanPSM(ev.Text))
+		s.notice("MSN server: " + cleanName(ev.Text))
 	}
 }
 
@@ -109,7 +109,7 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 		// or another invitation msn2irc could not accept.
 		return nick + " cancelled an invitation (msn2irc cannot accept invitations yet)"
 	}
-	return nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet"
+	return nick + " sent " + cleanName(what) + ", which msn2irc does not support yet"
 }
 
 // onSynced takes the whole contact list (at login and after a reconnect).
