@@ -92,8 +92,9 @@ func (u *userPost) run() {
 
 // queueable reports whether the session can take m without the client
 // waiting for the outcome: a message or action to a user of the world
-// (ircd checked that the nick exists). Its only failure is the rare race
-// with a contact's nick change, which is then reported as a notice. The
+// (ircd resolved the nick to the contact's address). Its only failure is
+// the rare race with the contact's removal, which is then reported as a
+// notice. The
 // rest (channels, the service, CTCP) is answered in line.
 func queueable(m ircd.Message) bool {
 	if m.Command != "PRIVMSG" && m.Command != "NOTICE" {
@@ -205,7 +206,9 @@ func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 		}
 		return s.userMessage(cv, nil, m, room)
 	}
-	c, ok := s.lookupContact(target)
+	// ircd resolved the nick when the user sent the message: the contact
+	// is the one it named then, even when its nick changed hands since.
+	c, ok := s.contacts[m.TargetAccount]
 	if !ok {
 		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{target}, Text: "No such nick"}
 	}
