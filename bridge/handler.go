@@ -220,7 +220,7 @@ func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoing) error {
 	if m.Command == "TAGMSG" {
 		if m.Tags["+typing"] == "active" {
-			s.sendTyping(cv)
+			cv.sendTyping()
 		}
 		return nil
 	}
@@ -252,7 +252,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		return nil
 	}
 	cv.queue = append(cv.queue, o)
-	s.pump(cv)
+	cv.pump()
 	return nil
 }
 
@@ -269,7 +269,7 @@ func (s *session) onJoinChannel(name string) error {
 		s.openChannelView(cv)
 		return nil
 	}
-	cv := &conv{channel: name, members: map[string]bool{}}
+	cv := &conv{s: s, channel: name, members: map[string]bool{}}
 	s.convs.channels[mapping.Casefold(name)] = cv
 	s.world.OpenChannel(name, "MSN group chat: /INVITE contacts to it", true, nil)
 	return nil
@@ -358,7 +358,7 @@ func (s *session) onInvite(nick, channel string) error {
 		return errors.New(c.nick + " is offline and cannot join a chat")
 	}
 	cv.invites = append(cv.invites, c.passport)
-	s.pump(cv)
+	cv.pump()
 	return nil
 }
 

@@ -209,7 +209,7 @@ func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
 	if len(participants) == 0 {
 		participants = []string{strings.ToLower(inv.From)}
 	}
-	s.pump(s.adoptSwitchboard(sb, participants))
+	s.adoptSwitchboard(sb, participants).pump()
 }
 
 // onMessage shows an incoming text message, one PRIVMSG per line.
