@@ -11,7 +11,8 @@ import (
 )
 
 // maxLineBytes bounds the text of one PRIVMSG sent to IRC clients, leaving
-// room for the source, command, target and tags in 512 bytes.
+// room for the source, command, target and tags in 512 bytes with a short
+// source; a long source gets less (ircd's TextRoom).
 const maxLineBytes = 400
 
 // handleEvent applies one MSN event to the world.
@@ -229,19 +230,22 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting) {
+	// Split once, here, to what fits with the contact's source: ircd then
+	// sends each piece as it is, formatting carried over included.
+	room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, cv.target()))
+	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting, room) {
 		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
 	}
 }
 
 // ircLines turns MSN text into IRC message texts: one per line, none empty,
-// none too long, with formatting codes when wanted.
-func ircLines(text string, f msn.Format, formatting bool) []string {
+// none longer than maxBytes, with formatting codes when wanted.
+func ircLines(text string, f msn.Format, formatting bool, maxBytes int) []string {
 	text = mapping.StripFormatting(text)
 	if formatting {
 		text = mapping.FormatToIRC(text, f)
 	}
-	return mapping.SplitLines(text, maxLineBytes)
+	return mapping.SplitLines(text, maxBytes)
 }
 
 // notice tells the user something in &msn, from the service user.
