@@ -18,7 +18,7 @@ func FuzzIncomingText(f *testing.F) {
 		f.Add(s, false, true)
 	}
 	f.Fuzz(func(t *testing.T, text string, bold, formatting bool) {
-		for _, l := range ircLines(text, msn.Format{Bold: bold, Italic: !bold}, formatting) {
+		for _, l := range ircLines(text, msn.Format{Bold: bold, Italic: !bold}, formatting, maxLineBytes) {
 			if strings.ContainsAny(l, "\r\n\x00") {
 				t.Fatalf("line with CR, LF or NUL: %q", l)
 			}

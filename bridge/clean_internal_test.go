@@ -8,8 +8,9 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// The shortcuts for text that needs no cleaning give what the full
-// cleaning gives.
+// cleanName gives what the friendly-name and personal-message cleaning
+// gave when they were two functions, and identSafe's shortcut what its
+// full cleaning gives.
 func TestCleaningShortcuts(t *testing.T) {
 	inputs := []string{
 		"", " ", "Bob", "Bob Smith", " Bob", "Bob ", "a\tb", "a\nb", "\x02bold\x02", "\x0312red",
@@ -19,8 +20,8 @@ func TestCleaningShortcuts(t *testing.T) {
 		if got, want := cleanName(s), strings.TrimSpace(mapping.StripFormatting(mapping.CleanLine(s, false))); got != want {
 			t.Errorf("cleanName(%q) = %q, want %q", s, got, want)
 		}
-		if got, want := cleanPSM(s), strings.TrimSpace(mapping.CleanLine(strings.ReplaceAll(s, "\n", " "), false)); got != want {
-			t.Errorf("cleanPSM(%q) = %q, want %q", s, got, want)
+		if got, want := cleanName(s), strings.TrimSpace(mapping.CleanLine(strings.ReplaceAll(s, "\n", " "), false)); got != want {
+			t.Errorf("cleanName(%q) = %q, want the old cleanPSM %q", s, got, want)
 		}
 		slow := strings.Map(identRune, s)
 		if slow == "" || slow[0] == '.' || slow[0] == '-' {

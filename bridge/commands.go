@@ -55,7 +55,7 @@ func commandText(m ircd.Message) (text string, ok bool) {
 
 // commandFields cleans a command line and splits it into its words.
 func commandFields(line string) (clean string, fields []string) {
-	clean = strings.TrimSpace(mapping.CleanLine(mapping.StripFormatting(line), false))
+	clean = mapping.CleanLine(line, false) // formatting stripped, trimmed
 	return clean, strings.Fields(clean)
 }
 

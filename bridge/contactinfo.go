@@ -99,34 +99,9 @@ func identRune(r rune) rune {
 	return -1
 }
 
-// cleanName makes a friendly name safe for IRC: one line, no control characters.
-func cleanName(s string) string {
-	if plainText(s) {
-		return s
-	}
-	return strings.TrimSpace(mapping.StripFormatting(mapping.CleanLine(s, false)))
-}
-
-// cleanPSM makes a personal message or status text safe for one IRC line.
-func cleanPSM(s string) string {
-	if plainText(s) {
-		return s
-	}
-	return strings.TrimSpace(mapping.CleanLine(strings.ReplaceAll(s, "\n", " "), false))
-}
-
-// plainText reports whether s is printable ASCII without white space at
-// either end: text that cleanName and cleanPSM leave as it is.
-func plainText(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return s == ""
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
+// cleanName makes MSN text (a friendly name, a personal message, a status
+// or server text) safe as one IRC line: mapping.CleanLine without
+// formatting, so that names and messages read the same everywhere.
+func cleanName(s string) string { return mapping.CleanLine(s, false) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -446,7 +446,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 		s.setName(c, mc.FriendlyName)
 	}
 	if mc.PersonalMessage != "" {
-		c.setPSM(cleanPSM(mc.PersonalMessage))
+		c.setPSM(cleanName(mc.PersonalMessage))
 	}
 	if mc.Status != "" {
 		c.setStatus(mc.Status)

@@ -18,8 +18,9 @@ const maxBufferedEvents = 256
 // conv is one conversation: a query with a contact, or a group chat shown
 // as a channel. Its switchboard comes and goes; the conversation stays.
 type conv struct {
-	channel  string // "" for a query
-	peer     string // the contact of a query
+	s        *session // the session it belongs to; its goroutine runs every method
+	channel  string   // "" for a query
+	peer     string   // the contact of a query
 	sb       *msn.Switchboard
 	members  map[string]bool // other participants, by passport
 	invites  []string        // passports to call in once the switchboard is open
@@ -102,7 +103,8 @@ func (s *session) holdUnknown(ev msn.Event) bool {
 }
 
 // claim makes sb the switchboard of cv and applies its held events.
-func (s *session) claim(cv *conv, sb *msn.Switchboard) {
+func (cv *conv) claim(sb *msn.Switchboard) {
+	s := cv.s
 	s.convs.bySB[sb] = cv
 	cv.sb = sb
 	cv.lastUse = s.convs.use()
@@ -117,7 +119,7 @@ func (s *session) claim(cv *conv, sb *msn.Switchboard) {
 func (s *session) queryFor(passport string) *conv {
 	q := s.convs.queries[passport]
 	if q == nil {
-		q = &conv{peer: passport, members: map[string]bool{}}
+		q = &conv{s: s, peer: passport, members: map[string]bool{}}
 		s.convs.queries[passport] = q
 	}
 	return q
@@ -136,13 +138,13 @@ func (s *session) convForIncoming(sb *msn.Switchboard, from string) *conv {
 // when there is one other participant, a channel when there are more.
 func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *conv {
 	if len(participants) > 1 {
-		cv := &conv{members: map[string]bool{}}
+		cv := &conv{s: s, members: map[string]bool{}}
 		for _, p := range participants {
 			cv.members[p] = true
 			s.ensureContact(p, "")
 		}
-		s.toChannel(cv, "")
-		s.claim(cv, sb)
+		cv.toChannel("")
+		cv.claim(sb)
 		return cv
 	}
 	p := participants[0]
@@ -151,11 +153,11 @@ func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *
 		if q != nil {
 			q.detached = true // keeps its switchboard until it closes
 		}
-		q = &conv{peer: p, members: map[string]bool{}}
+		q = &conv{s: s, peer: p, members: map[string]bool{}}
 		s.convs.queries[p] = q
 	}
 	q.members = map[string]bool{p: true}
-	s.claim(q, sb)
+	q.claim(sb)
 	return q
 }
 
@@ -176,12 +178,13 @@ func (s *session) onJoined(ev msn.ParticipantJoined) {
 		return
 	}
 	if len(cv.members) >= 2 {
-		s.toChannel(cv, c.nick)
+		cv.toChannel(c.nick)
 	}
 }
 
 // toChannel turns a conversation with several participants into a channel.
-func (s *session) toChannel(cv *conv, joiner string) {
+func (cv *conv) toChannel(joiner string) {
+	s := cv.s
 	if cv.channel != "" {
 		return
 	}
@@ -248,13 +251,14 @@ func (s *session) onLeft(ev msn.ParticipantLeft) {
 	}
 	if len(cv.members) == 0 {
 		// Nobody left to talk to: leave too; the next message opens a new one.
-		s.releaseSwitchboard(cv)
+		cv.releaseSwitchboard()
 		s.wakeWaiting()
 	}
 }
 
 // releaseSwitchboard closes a conversation's switchboard in the background.
-func (s *session) releaseSwitchboard(cv *conv) {
+func (cv *conv) releaseSwitchboard() {
+	s := cv.s
 	sb := cv.sb
 	if sb == nil {
 		return
@@ -262,7 +266,7 @@ func (s *session) releaseSwitchboard(cv *conv) {
 	cv.sb = nil
 	delete(s.convs.bySB, sb)
 	s.spawn(func(context.Context) { sb.Close() })
-	s.settle(cv)
+	cv.settle()
 }
 
 // onSwitchboardClosed forgets a switchboard that ended.
@@ -276,12 +280,13 @@ func (s *session) onSwitchboardClosed(ev msn.SwitchboardClosed) {
 	if cv.channel == "" {
 		cv.members = map[string]bool{}
 	}
-	s.settle(cv)
+	cv.settle()
 	s.wakeWaiting()
 }
 
 // settle hands what is left of a superseded query to the current one.
-func (s *session) settle(cv *conv) {
+func (cv *conv) settle() {
+	s := cv.s
 	if !cv.detached || cv.busy || cv.snd != nil || cv.sb != nil {
 		return
 	}
@@ -292,7 +297,7 @@ func (s *session) settle(cv *conv) {
 	}
 	q := s.queryFor(cv.peer)
 	q.queue = append(rest, q.queue...)
-	s.pump(q)
+	q.pump()
 }
 
 // dropConversations forgets every switchboard (the connection is gone).
@@ -310,10 +315,10 @@ func (s *session) dropConversations() {
 	s.convs.unknown = map[*msn.Switchboard][]msn.Event{}
 	s.convs.waiting = nil
 	for _, cv := range detached {
-		s.settle(cv)
+		cv.settle()
 	}
 	for _, cv := range s.allConvs() {
-		s.pump(cv)
+		cv.pump()
 	}
 }
 

@@ -11,11 +11,11 @@ func (s *session) endGroupChat(cv *conv) {
 	cv.closed = true
 	if !cv.busy && cv.snd == nil {
 		for _, o := range cv.queue {
-			s.failed(cv, o, "everyone left the chat")
+			cv.failed(o, "everyone left the chat")
 		}
 		cv.queue = nil
 	}
-	s.releaseSwitchboard(cv)
+	cv.releaseSwitchboard()
 	s.wakeWaiting()
 	s.world.CloseChannel(cv.channel, "everyone left the group chat")
 	s.notice("Everyone left " + cv.channel + ", so the group chat ended; /JOIN a new # channel and /INVITE contacts to start another.")

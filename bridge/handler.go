@@ -92,8 +92,9 @@ func (u *userPost) run() {
 
 // queueable reports whether the session can take m without the client
 // waiting for the outcome: a message or action to a user of the world
-// (ircd checked that the nick exists). Its only failure is the rare race
-// with a contact's nick change, which is then reported as a notice. The
+// (ircd resolved the nick to the contact's address). Its only failure is
+// the rare race with the contact's removal, which is then reported as a
+// notice. The
 // rest (channels, the service, CTCP) is answered in line.
 func queueable(m ircd.Message) bool {
 	if m.Command != "PRIVMSG" && m.Command != "NOTICE" {
@@ -206,7 +207,9 @@ func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 		}
 		return s.userMessage(cv, nil, m, room)
 	}
-	c, ok := s.lookupContact(target)
+	// ircd resolved the nick when the user sent the message: the contact
+	// is the one it named then, even when its nick changed hands since.
+	c, ok := s.contacts[m.TargetAccount]
 	if !ok {
 		return &ircd.Reply{Code: irc.ERR_NOSUCHNICK, Params: []string{target}, Text: "No such nick"}
 	}
@@ -218,7 +221,7 @@ func (s *session) onUserMessage(m ircd.Message, room *outgoing) error {
 func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoing) error {
 	if m.Command == "TAGMSG" {
 		if m.Tags["+typing"] == "active" {
-			s.sendTyping(cv)
+			cv.sendTyping()
 		}
 		return nil
 	}
@@ -250,7 +253,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		return nil
 	}
 	cv.queue = append(cv.queue, o)
-	s.pump(cv)
+	cv.pump()
 	return nil
 }
 
@@ -267,7 +270,7 @@ func (s *session) onJoinChannel(name string) error {
 		s.openChannelView(cv)
 		return nil
 	}
-	cv := &conv{channel: name, members: map[string]bool{}}
+	cv := &conv{s: s, channel: name, members: map[string]bool{}}
 	s.convs.channels[mapping.Casefold(name)] = cv
 	s.world.OpenChannel(name, "MSN group chat: /INVITE contacts to it", true, nil)
 	return nil
@@ -356,7 +359,7 @@ func (s *session) onInvite(nick, channel string) error {
 		return errors.New(c.nick + " is offline and cannot join a chat")
 	}
 	cv.invites = append(cv.invites, c.passport)
-	s.pump(cv)
+	cv.pump()
 	return nil
 }
 
@@ -403,7 +406,7 @@ func (s *session) setFriendlyName(name, replyTo string) {
 
 // setPersonalMessage changes the personal message, shown as the &msn topic.
 func (s *session) setPersonalMessage(text, replyTo string) {
-	text = cleanPSM(text)
+	text = cleanName(text)
 	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
 		if err != nil {
 			msg := "Could not set your personal message: " + sendErrorText(err, s.clientVersion())

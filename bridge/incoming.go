@@ -11,7 +11,8 @@ import (
 )
 
 // maxLineBytes bounds the text of one PRIVMSG sent to IRC clients, leaving
-// room for the source, command, target and tags in 512 bytes.
+// room for the source, command, target and tags in 512 bytes with a short
+// source; a long source gets less (ircd's TextRoom).
 const maxLineBytes = 400
 
 // handleEvent applies one MSN event to the world.
@@ -48,14 +49,14 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 	case msn.PersonalMessageChanged:
 		if strings.EqualFold(ev.Passport, s.account) {
-			if psm := cleanPSM(ev.Message); psm != s.psm {
+			if psm := cleanName(ev.Message); psm != s.psm {
 				s.psm = psm
 				s.world.SetTopic(ContactsChannel, psm, "")
 			}
 			return
 		}
 		c := s.ensureContact(ev.Passport, "")
-		c.setPSM(cleanPSM(ev.Message))
+		c.setPSM(cleanName(ev.Message))
 		c.setMedia(mapping.NowPlaying(ev.Media))
 		s.settlePresence(c)
 	case msn.ContactListChanged:
@@ -98,7 +99,7 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.Disconnected:
 		s.handleDisconnect(ev)
 	case msn.SystemMessage:
-		s.notice("MSN server: " + cleanPSM(ev.Text))
+		s.notice("MSN server: " + cleanName(ev.Text))
 	case msn.OwnEndpointsChanged:
 		s.onOwnEndpoints(ev)
 	}
@@ -115,7 +116,7 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 		// or another invitation msn2irc could not accept.
 		return nick + " cancelled an invitation (msn2irc cannot accept invitations yet)"
 	}
-	return nick + " sent " + cleanPSM(what) + ", which msn2irc does not support yet"
+	return nick + " sent " + cleanName(what) + ", which msn2irc does not support yet"
 }
 
 // onSynced takes the whole contact list (at login and after a reconnect).
@@ -223,7 +224,7 @@ func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
 	if len(participants) == 0 {
 		participants = []string{strings.ToLower(inv.From)}
 	}
-	s.pump(s.adoptSwitchboard(sb, participants))
+	s.adoptSwitchboard(sb, participants).pump()
 }
 
 // onMessage shows an incoming text message, one PRIVMSG per line.
@@ -243,19 +244,22 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting) {
+	// Split once, here, to what fits with the contact's source: ircd then
+	// sends each piece as it is, formatting carried over included.
+	room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, cv.target()))
+	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting, room) {
 		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
 	}
 }
 
 // ircLines turns MSN text into IRC message texts: one per line, none empty,
-// none too long, with formatting codes when wanted.
-func ircLines(text string, f msn.Format, formatting bool) []string {
+// none longer than maxBytes, with formatting codes when wanted.
+func ircLines(text string, f msn.Format, formatting bool, maxBytes int) []string {
 	text = mapping.StripFormatting(text)
 	if formatting {
 		text = mapping.FormatToIRC(text, f)
 	}
-	return mapping.SplitLines(text, maxLineBytes)
+	return mapping.SplitLines(text, maxBytes)
 }
 
 // notice tells the user something in &msn, from the service user.

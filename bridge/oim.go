@@ -132,7 +132,8 @@ func (s *session) onOfflineMessage(ev msn.OfflineMessageReceived) {
 		} else {
 			c := s.ensureContact(ev.From, ev.FriendlyName)
 			s.show(c)
-			for _, line := range ircLines(ev.Text, msn.Format{}, false) {
+			room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, ""))
+			for _, line := range ircLines(ev.Text, msn.Format{}, false, room) {
 				s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time})
 			}
 		}

@@ -17,7 +17,8 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 		}
 		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now()})
 		if !s.stored(err, "queueing a message", riskOutbox) {
-			s.failed(&conv{peer: c.passport}, o, "it could not be queued: "+db.Reason(err))
+			lost := &conv{s: s, peer: c.passport} // names the contact in the report
+			lost.failed(o, "it could not be queued: "+db.Reason(err))
 			continue
 		}
 		o.outboxID = id
@@ -71,5 +72,5 @@ func (s *session) flushOutbox(c *contact) {
 	}
 	q.queue = append(q.queue[:n:n], append(items, q.queue[n:]...)...)
 	s.messageStatus(statusDelivering, c.nick, fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items)))
-	s.pump(q)
+	q.pump()
 }

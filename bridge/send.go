@@ -73,13 +73,12 @@ type inFlight struct {
 	settled bool
 
 	// Where the outcome goes when the switchboard reports it.
-	s   *session
 	cv  *conv
 	snd *sender
 }
 
-// MessageOutcome hands the outcome of the piece to the session.
-func (f *inFlight) MessageOutcome(err error) { f.s.arrive(f.cv, f.snd, f, err) }
+// MessageOutcome hands the outcome of the piece to its conversation.
+func (f *inFlight) MessageOutcome(err error) { f.cv.arrive(f.snd, f, err) }
 
 // sendTo queues a message to a contact, or puts it in the outbox when the
 // contact is offline.
@@ -98,13 +97,14 @@ func (s *session) sendTo(c *contact, o *outgoing) {
 	}
 	q = s.queryFor(c.passport)
 	q.queue = append(q.queue, o)
-	s.pump(q)
+	q.pump()
 }
 
 // pump makes progress on a conversation: opens its switchboard, calls
 // invited contacts in, or writes the queued messages, in order, back to
 // back. Their outcomes come back in the same order (acked).
-func (s *session) pump(cv *conv) {
+func (cv *conv) pump() {
+	s := cv.s
 	if cv.busy || cv.closed {
 		return
 	}
@@ -112,32 +112,33 @@ func (s *session) pump(cv *conv) {
 		return // the outcomes on the previous switchboard come first
 	}
 	if cv.detached && cv.sb == nil {
-		s.settle(cv)
+		cv.settle()
 		return
 	}
 	if len(cv.queue) == 0 && len(cv.invites) == 0 {
 		return
 	}
 	if s.client == nil {
-		s.park(cv, "not connected to MSN")
+		cv.park("not connected to MSN")
 		return
 	}
 	if cv.sb == nil {
-		s.open(cv)
+		cv.open()
 		return
 	}
 	sb := cv.sb
 	cv.lastUse = s.convs.use()
 	for _, p := range cv.invites {
-		s.inviteInto(cv, sb, p)
+		cv.inviteInto(sb, p)
 	}
 	cv.invites = nil
-	s.write(cv, sb)
+	cv.write(sb)
 }
 
 // write sends the queued pieces not written yet, up to maxInFlight
 // unacknowledged ones.
-func (s *session) write(cv *conv, sb *msn.Switchboard) {
+func (cv *conv) write(sb *msn.Switchboard) {
+	s := cv.s
 	snd := cv.snd
 	if snd != nil && len(snd.flights) >= maxInFlight {
 		return
@@ -155,17 +156,17 @@ func (s *session) write(cv *conv, sb *msn.Switchboard) {
 				snd = &sender{sb: sb}
 				cv.snd = snd
 			}
-			f := &inFlight{o: o, s: s, cv: cv, snd: snd}
+			f := &inFlight{o: o, cv: cv, snd: snd}
 			snd.flights = append(snd.flights, f)
 			s.cork(sb)
 			var err error
 			if o.kind == "nudge" {
 				err = sb.SendNudge(s.ctx)
-				s.outcomeSoon(cv, snd, f, err)
+				cv.outcomeSoon(snd, f, err)
 			} else {
 				err = sb.StartTextFunc(s.ctx, o.pieces[o.written], o.format, s.b.cfg.RequestTimeout, f)
 				if err != nil {
-					s.outcomeSoon(cv, snd, f, err)
+					cv.outcomeSoon(snd, f, err)
 				}
 			}
 			o.written++
@@ -194,27 +195,29 @@ func (s *session) prepare(o *outgoing) {
 
 // outcomeSoon hands the session an outcome known at once (a nudge, a
 // failed write), as it would come from the switchboard: after the write.
-func (s *session) outcomeSoon(cv *conv, snd *sender, f *inFlight, err error) {
-	s.spawn(func(context.Context) { s.arrive(cv, snd, f, err) })
+func (cv *conv) outcomeSoon(snd *sender, f *inFlight, err error) {
+	cv.s.spawn(func(context.Context) { cv.arrive(snd, f, err) })
 }
 
 // arrive records the outcome of one piece written by snd; it runs on any
 // goroutine. The first outcome since the session last took them asks the
 // session to take them, so a burst of acknowledgements costs one hand-off.
-func (s *session) arrive(cv *conv, snd *sender, f *inFlight, err error) {
+func (cv *conv) arrive(snd *sender, f *inFlight, err error) {
+	s := cv.s
 	snd.mu.Lock()
 	snd.arrived = append(snd.arrived, arrival{f, err})
 	first := !snd.posted
 	snd.posted = true
 	snd.mu.Unlock()
 	if first {
-		s.post(func() { s.takeOutcomes(cv, snd) })
+		s.post(func() { cv.takeOutcomes(snd) })
 	}
 }
 
 // takeOutcomes takes the outcomes that arrived for snd, in the order the
 // pieces were written: an outcome waits for those of the pieces before it.
-func (s *session) takeOutcomes(cv *conv, snd *sender) {
+func (cv *conv) takeOutcomes(snd *sender) {
+	s := cv.s
 	snd.mu.Lock()
 	arrived := snd.arrived
 	snd.arrived, snd.taken = snd.taken[:0], nil
@@ -232,19 +235,19 @@ func (s *session) takeOutcomes(cv *conv, snd *sender) {
 		if h.err != nil && s.ctx.Err() != nil {
 			return // the session is ending
 		}
-		s.acked(cv, snd, h.o, h.err)
+		cv.acked(snd, h.o, h.err)
 	}
 	if n == 0 {
 		return
 	}
 	snd.flights = dropFront(snd.flights, n)
-	s.afterAcks(cv, snd)
+	cv.afterAcks(snd)
 }
 
 // retire ends the sender of a conversation that has nothing in flight;
 // what is still queued is written again from its first unacknowledged
 // piece by the next one.
-func (s *session) retire(cv *conv) {
+func (cv *conv) retire() {
 	cv.snd = nil
 	for _, q := range cv.queue {
 		q.written = q.sent
@@ -253,7 +256,8 @@ func (s *session) retire(cv *conv) {
 
 // acked takes the outcome of one piece written by snd, in order; then
 // afterAcks moves the conversation on.
-func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
+func (cv *conv) acked(snd *sender, o *outgoing, err error) {
+	s := cv.s
 	if !o.done {
 		switch {
 		case err == nil:
@@ -275,7 +279,7 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 				if o.retried {
 					o.done = true
 					cv.strays = true
-					s.failed(cv, o, sendErrorText(err, s.clientVersion()))
+					cv.failed(o, sendErrorText(err, s.clientVersion()))
 				} else {
 					o.retried = true
 					s.log.Info("switchboard closed before the acknowledgement; resending", "target", cv.describe())
@@ -284,14 +288,15 @@ func (s *session) acked(cv *conv, snd *sender, o *outgoing, err error) {
 		default:
 			o.done = true
 			cv.strays = true
-			s.failed(cv, o, sendErrorText(err, s.clientVersion()))
+			cv.failed(o, sendErrorText(err, s.clientVersion()))
 		}
 	}
 }
 
 // afterAcks drops the delivered and reported messages and writes what
 // comes next, or retires the sender.
-func (s *session) afterAcks(cv *conv, snd *sender) {
+func (cv *conv) afterAcks(snd *sender) {
+	s := cv.s
 	if cv.strays {
 		keep := cv.queue[:0]
 		for _, q := range cv.queue {
@@ -312,12 +317,12 @@ func (s *session) afterAcks(cv *conv, snd *sender) {
 		cv.queue = dropFront(cv.queue, n)
 	}
 	if len(snd.flights) == 0 && cv.snd == snd && (snd.dead || cv.sb != snd.sb) {
-		s.retire(cv)
-		s.settle(cv)
+		cv.retire()
+		cv.settle()
 	}
-	s.pump(cv)
+	cv.pump()
 	if len(snd.flights) == 0 && cv.snd == snd {
-		s.retire(cv) // nothing more to send now
+		cv.retire() // nothing more to send now
 	}
 	if len(s.convs.waiting) > 0 && !cv.busy && cv.snd == nil {
 		s.wakeWaiting()
@@ -353,7 +358,8 @@ func sendErrorText(err error, version int) string {
 
 // failed tells the user that a message to a conversation was not delivered
 // (see messageStatus).
-func (s *session) failed(cv *conv, o *outgoing, reason string) {
+func (cv *conv) failed(o *outgoing, reason string) {
+	s := cv.s
 	target := cv.channel
 	if target == "" {
 		target = cv.peer
@@ -384,19 +390,20 @@ func shorten(s string, n int) string {
 }
 
 // failAll reports every queued message of a conversation as not delivered.
-func (s *session) failAll(cv *conv, reason string) {
+func (cv *conv) failAll(reason string) {
 	q := cv.queue
 	cv.queue = nil
 	for _, o := range q {
-		s.failed(cv, o, reason)
+		cv.failed(o, reason)
 	}
 }
 
 // park moves what a conversation could not send now to the outbox (a
 // query) or reports it (a channel).
-func (s *session) park(cv *conv, reason string) {
+func (cv *conv) park(reason string) {
+	s := cv.s
 	if cv.channel != "" {
-		s.failAll(cv, reason)
+		cv.failAll(reason)
 		cv.invites = nil
 		return
 	}

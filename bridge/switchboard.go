@@ -13,7 +13,8 @@ import (
 )
 
 // open starts the switchboard of a conversation and calls its participants in.
-func (s *session) open(cv *conv) {
+func (cv *conv) open() {
+	s := cv.s
 	var targets []string
 	if cv.channel == "" {
 		targets = []string{cv.peer}
@@ -27,7 +28,7 @@ func (s *session) open(cv *conv) {
 		}
 	}
 	if len(targets) == 0 {
-		s.failAll(cv, "nobody is in this group chat; /INVITE a contact first")
+		cv.failAll("nobody is in this group chat; /INVITE a contact first")
 		return
 	}
 	if len(s.convs.bySB) >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
@@ -56,14 +57,15 @@ func (s *session) open(cv *conv) {
 				}
 			}
 		}
-		if !s.post(func() { s.opened(cv, sb, err, inviteErrs) }) && sb != nil {
+		if !s.post(func() { cv.opened(sb, err, inviteErrs) }) && sb != nil {
 			sb.Close()
 		}
 	})
 }
 
 // opened takes the outcome of opening a switchboard.
-func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []string) {
+func (cv *conv) opened(sb *msn.Switchboard, err error, inviteErrs []string) {
+	s := cv.s
 	cv.busy = false
 	if err != nil {
 		if sb != nil {
@@ -79,27 +81,27 @@ func (s *session) opened(cv *conv, sb *msn.Switchboard, err error, inviteErrs []
 				c.setStatus(msn.StatusOffline)
 				s.refresh(c)
 			}
-			s.park(cv, "")
-			s.settle(cv)
+			cv.park("")
+			cv.settle()
 			return
 		}
 		reason := "could not open a conversation: " + sendErrorText(err, s.clientVersion())
 		if offline {
 			reason = "the contact is offline"
 		}
-		s.failAll(cv, reason)
-		s.settle(cv)
+		cv.failAll(reason)
+		cv.settle()
 		return
 	}
 	if cv.closed {
 		s.spawn(func(context.Context) { sb.Close() })
 		return
 	}
-	s.claim(cv, sb)
+	cv.claim(sb)
 	for _, e := range inviteErrs {
 		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + e})
 	}
-	s.pump(cv)
+	cv.pump()
 }
 
 // wakeWaiting lets conversations waiting for a switchboard slot try again.
@@ -107,12 +109,13 @@ func (s *session) wakeWaiting() {
 	waiting := s.convs.waiting
 	s.convs.waiting = nil
 	for _, cv := range waiting {
-		s.pump(cv)
+		cv.pump()
 	}
 }
 
 // inviteInto calls a contact into an open switchboard.
-func (s *session) inviteInto(cv *conv, sb *msn.Switchboard, passport string) {
+func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
+	s := cv.s
 	timeout := s.b.cfg.RequestTimeout
 	version := s.clientVersion()
 	s.spawn(func(ctx context.Context) {
@@ -147,15 +150,16 @@ func (s *session) evictIdle() bool {
 	if victim == nil {
 		return false
 	}
-	s.releaseSwitchboard(victim)
+	victim.releaseSwitchboard()
 	return true
 }
 
 // sendTyping tells the participants of an open switchboard that the user types.
-func (s *session) sendTyping(cv *conv) {
+func (cv *conv) sendTyping() {
 	if cv == nil || cv.sb == nil {
 		return
 	}
+	s := cv.s
 	sb := cv.sb
 	timeout := s.b.cfg.RequestTimeout
 	s.spawn(func(ctx context.Context) {

@@ -160,7 +160,12 @@ type Message struct {
 	Command string // PRIVMSG, NOTICE or TAGMSG
 	From    string // nick of the sender; "" means the server
 	Target  string // a channel, or a user's nick; "" means the user
-	Text    string
-	Tags    map[string]string // client-only tags, such as "+typing"
-	Time    time.Time         // server-time; now when zero
+	// TargetAccount is, in a message from the user, the account
+	// (User.Account) of the user Target named when ircd resolved it, so
+	// that the handler need not look the nick up again (it may have
+	// changed since); "" for a channel or a user without an account.
+	TargetAccount string
+	Text          string
+	Tags          map[string]string // client-only tags, such as "+typing"
+	Time          time.Time         // server-time; now when zero
 }

@@ -65,6 +65,10 @@ func TestPrivmsgToUser(t *testing.T) {
 	if cl.msg.Command != "PRIVMSG" || cl.msg.Target != "bob" || cl.msg.Text != "hello there" || cl.msg.From != "alice" {
 		t.Fatalf("message %+v", cl.msg)
 	}
+	// The handler gets who the nick named, not only the nick.
+	if cl.msg.TargetAccount != "bob@hotmail.com" {
+		t.Fatalf("target account %q, want bob@hotmail.com", cl.msg.TargetAccount)
+	}
 	if cl.msg.Tags["+typing"] != "active" || cl.msg.Tags["+draft/x"] != "y" || cl.msg.Time.IsZero() {
 		t.Fatalf("tags %v time %v", cl.msg.Tags, cl.msg.Time)
 	}
@@ -178,7 +182,7 @@ func TestChannelMessage(t *testing.T) {
 	e := newEnv(t, Config{})
 	c, _, h := loggedIn(t, e)
 	c.send("PRIVMSG &MSN :help")
-	if cl := h.expectCall(t, "Message"); cl.msg.Target != "&msn" || cl.msg.Text != "help" {
+	if cl := h.expectCall(t, "Message"); cl.msg.Target != "&msn" || cl.msg.Text != "help" || cl.msg.TargetAccount != "" {
 		t.Fatalf("%+v", cl.msg)
 	}
 }

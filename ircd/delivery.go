@@ -86,9 +86,8 @@ func (w *World) deliver(m Message, only *Client) int {
 	if cmd == "TAGMSG" {
 		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags})
 	} else {
-		// Keep each line within 512 bytes: ":prefix CMD target :text\r\n".
-		budget := maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
-		for _, part := range splitText(cleanText(m.Text), budget) {
+		// A sender that split its text with TextRoom gets no further cut.
+		for _, part := range splitText(cleanText(m.Text), textRoom(prefix, cmd, target)) {
 			msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target), part}, Tags: tags})
 		}
 	}
@@ -103,6 +102,32 @@ func (w *World) deliver(m Message, only *Client) int {
 		n++
 	}
 	return n
+}
+
+// TextRoom returns how many bytes of text fit in one line of a PRIVMSG or
+// NOTICE (cmd) that Deliver sends from the user nick (the server when "")
+// to target (a channel, a user's nick; the user when ""): a sender that
+// splits its text into pieces of at most that many bytes has them sent as
+// they are, which matters when the pieces carry formatting from one to the
+// next. Deliver still cuts longer text, without regard to formatting.
+func (w *World) TextRoom(cmd, from, target string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if target == "" {
+		target = w.nick
+	}
+	if isChannel(target) {
+		if ch, ok := w.channels[ircname.Casefold(target)]; ok {
+			target = ch.name
+		}
+	}
+	return textRoom(w.userPrefixLocked(from), strings.ToUpper(cmd), target)
+}
+
+// textRoom is the room for text in ":prefix CMD target :text\r\n" within
+// 512 bytes (tags aside).
+func textRoom(prefix *irc.Prefix, cmd, target string) int {
+	return maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
 }
 
 // validTagKey reports whether k is a well-formed tag key.

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 // encodeLine serialises m, repairing parameters that would corrupt the line,
@@ -142,7 +144,7 @@ func cleanPrefixPart(s string) string {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isLineBreak(r) || r == ' ' || r == '!' || r == '@' {
+		if irctext.IsLineEnd(r) || r == ' ' || r == '!' || r == '@' {
 			return '_'
 		}
 		return r

@@ -69,8 +69,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		secret := w.secret(Message{Command: cmd, Target: target, Text: text})
 		w.mu.Lock()
 		key := ircname.Casefold(target)
-		var name string
-		var away string
+		var name, account, away string
 		self := false
 		switch {
 		case isChannel(target):
@@ -94,7 +93,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				}
 				continue
 			}
-			name, away = u.nick, u.away
+			name, account, away = u.nick, u.account, u.away
 		}
 		echo := c.hasCap(capEchoMessage)
 		if !secret && (self || echo || len(w.clients) > 1) {
@@ -136,7 +135,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			continue
 		}
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
-		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, Text: text, Tags: tags, Time: now})
+		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, TargetAccount: account, Text: text, Tags: tags, Time: now})
 		cancel()
 		c.replyError(w, cmd, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msn2irc/msn2irc/internal/ircname"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 // Limits advertised in ISUPPORT and enforced on input. NICKLEN is
@@ -39,35 +40,35 @@ func validChannel(s string) bool {
 	return true
 }
 
-// cleanText removes CR, LF and NUL so free text cannot end a line early.
+// cleanText makes free text safe as the last parameter of a line: invalid
+// UTF-8 becomes U+FFFD and each CR, LF and NUL (irctext.IsLineEnd) a space,
+// so it cannot end the line early. Unlike mapping.CleanLine it keeps every
+// other character, formatting codes and tabs included: it is the last line
+// of defence for whatever the bridge or a client says, and the text is the
+// sender's to shape.
 func cleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD") // UTF8ONLY: never relay invalid UTF-8
 	}
-	if strings.IndexFunc(s, isLineBreak) < 0 {
+	if strings.IndexFunc(s, irctext.IsLineEnd) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isLineBreak(r) {
+		if irctext.IsLineEnd(r) {
 			return ' '
 		}
 		return r
 	}, s)
 }
 
-// isBidiControl reports whether r is a bidi embedding, override or isolate
-// character (U+202A to U+202E, U+2066 to U+2069): in a name they can make
-// it, and what follows it on the line, display as something else.
-func isBidiControl(r rune) bool {
-	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
-}
-
 // cleanName makes s usable as a name or a short text about someone
 // (realname, away reason, topic): cleanText, then every other control
-// character (formatting codes too) and bidi control removed.
+// character (formatting codes too) and bidi control removed. Unlike
+// mapping.CleanLine it neither collapses runs of spaces nor trims them: a
+// client's realname or topic is shown as the client set it.
 func cleanName(s string) string {
 	s = cleanText(s)
-	drop := func(r rune) bool { return isControl(r) || isBidiControl(r) }
+	drop := func(r rune) bool { return irctext.IsControl(r) || irctext.IsBidiControl(r) }
 	if strings.IndexFunc(s, drop) < 0 {
 		return s
 	}
@@ -79,8 +80,6 @@ func cleanName(s string) string {
 	}, s)
 }
 
-func isLineBreak(r rune) bool { return r == '\r' || r == '\n' || r == 0 }
-
 // cleanWord makes s usable as a middle parameter: no spaces, no line breaks,
 // not empty and not starting with ':'.
 func cleanWord(s string) string {
@@ -88,7 +87,7 @@ func cleanWord(s string) string {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	s = strings.Map(func(r rune) rune {
-		if isLineBreak(r) || r == ' ' {
+		if irctext.IsLineEnd(r) || r == ' ' {
 			return '_'
 		}
 		return r
@@ -132,11 +131,6 @@ func splitText(text string, max int) []string {
 	return append(parts, text)
 }
 
-// isControl reports whether r is a C0 or C1 control character or DEL.
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || 0x80 <= r && r <= 0x9f
-}
-
 // validTagValue reports whether v may be sent as a tag value: valid UTF-8
 // without control characters (NUL, CR, LF and the others). A client's tag
 // whose value is not is dropped, never repaired: its meaning is unknown.
@@ -145,7 +139,7 @@ func validTagValue(v string) bool {
 		return false
 	}
 	for _, r := range v {
-		if isControl(r) {
+		if irctext.IsControl(r) {
 			return false
 		}
 	}

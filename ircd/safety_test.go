@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 // bodyLen is the length of m's line without its tags, CRLF included.
@@ -136,7 +138,7 @@ func TestNamesWithoutControls(t *testing.T) {
 	c.send("TOPIC &msn")
 	for _, m := range c.sync() {
 		for _, p := range m.Params {
-			if strings.IndexFunc(p, func(r rune) bool { return isControl(r) || isBidiControl(r) }) >= 0 {
+			if strings.IndexFunc(p, func(r rune) bool { return irctext.IsControl(r) || irctext.IsBidiControl(r) }) >= 0 {
 				t.Errorf("control character in %q", m)
 			}
 		}

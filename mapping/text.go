@@ -4,29 +4,15 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
-// isControl reports whether r is a C0 or C1 control character or DEL.
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (0x80 <= r && r <= 0x9f)
-}
-
-// isBidiControl reports whether r is a bidi embedding, override or isolate
-// character (U+202A to U+202E, U+2066 to U+2069): in a name they can make
-// it, and what follows it on the line, display as something else.
-func isBidiControl(r rune) bool {
-	return 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069
-}
-
-// isBreak reports whether r separates lines or words: CR, LF, tab, NEL and
-// the Unicode line and paragraph separators.
-func isBreak(r rune) bool {
-	switch r {
-	case '\r', '\n', '\t', '\u0085', '\u2028', '\u2029':
-		return true
-	}
-	return false
-}
+// The character rules (controls, bidi controls, breaks) are irctext's, the
+// same as the IRC server's. The cleaners differ from ircd's on purpose:
+// ircd only keeps a line from breaking and relays the rest, while these
+// shape MSN text for IRC and IRC text for MSN, so they also collapse
+// breaks, trim, and strip IRC formatting where MSN has no place for it.
 
 // CleanLine makes text safe as one IRC parameter, for names, personal
 // messages and topics: each run of line breaks and tabs (CR, LF, tab, NEL,
@@ -35,7 +21,9 @@ func isBreak(r rune) bool {
 // (U+202A-U+202E, U+2066-U+2069) are removed, invalid UTF-8 becomes U+FFFD,
 // and surrounding white
 // space is trimmed. IRC formatting codes are kept when keepFormatting is
-// true; otherwise they are removed with their colour arguments.
+// true; otherwise they are removed with their colour arguments. Unlike
+// ircd's cleaners it makes one tidy line of a multi-line text, as MSN names
+// and messages may span lines and IRC parameters may not.
 func CleanLine(s string, keepFormatting bool) string {
 	if !keepFormatting {
 		s = StripFormatting(s)
@@ -52,14 +40,14 @@ func CleanLine(s string, keepFormatting bool) string {
 func isClean(s string) bool {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
+			if irctext.IsControl(rune(c)) {
 				return false
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || isControl(r) || isBreak(r) || isBidiControl(r) {
+		if r == utf8.RuneError && size == 1 || irctext.IsControl(r) || irctext.IsBreak(r) || irctext.IsBidiControl(r) {
 			return false
 		}
 		i += size
@@ -81,7 +69,7 @@ func cleanLine(s string, keepFormatting bool) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case isBreak(r):
+		case irctext.IsBreak(r):
 			if !inBreak {
 				b.WriteByte(' ')
 			}
@@ -89,7 +77,7 @@ func cleanLine(s string, keepFormatting bool) string {
 			continue
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case isControl(r) && !(keepFormatting && isFormatCode(r)), isBidiControl(r):
+		case irctext.IsControl(r) && !(keepFormatting && isFormatCode(r)), irctext.IsBidiControl(r):
 			// removed
 		default:
 			b.WriteRune(r)
@@ -190,13 +178,13 @@ func cleanText(s string) string {
 				i++
 			}
 			b.WriteByte('\n')
-		case r == '\n' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+		case irctext.IsLineBreak(r):
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteByte(' ')
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case isControl(r) && !isFormatCode(r):
+		case irctext.IsControl(r) && !isFormatCode(r):
 			// removed
 		default:
 			b.WriteRune(r)

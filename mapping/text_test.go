@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -53,7 +55,7 @@ func checkClean(t *testing.T, s string, formatting bool) {
 		t.Errorf("%q is not valid UTF-8", s)
 	}
 	for _, r := range s {
-		if (isControl(r) || isBreak(r) || isBidiControl(r)) && !(formatting && isFormatCode(r)) {
+		if (irctext.IsControl(r) || irctext.IsBreak(r) || irctext.IsBidiControl(r)) && !(formatting && isFormatCode(r)) {
 			t.Errorf("%q holds control character %U", s, r)
 		}
 	}
@@ -146,7 +148,7 @@ func FuzzSplitLines(f *testing.F) {
 				t.Fatalf("SplitLines(%q, %d): blank piece %q", text, max, p)
 			}
 			for _, r := range p {
-				if (isControl(r) || isBreak(r) || r == '\r' || r == '\n') && !isFormatCode(r) {
+				if (irctext.IsControl(r) || irctext.IsBreak(r) || r == '\r' || r == '\n') && !isFormatCode(r) {
 					t.Fatalf("SplitLines(%q, %d): piece %q holds %U", text, max, p, r)
 				}
 			}

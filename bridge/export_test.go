@@ -1,0 +1,31 @@
+package bridge
+
+import (
+	"sync"
+
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// HoldSession makes the running session of account wait, from its next
+// action on, until release is called; it then runs the service commands
+// cmds before anything that was queued behind it. It lets a test change
+// the world between ircd resolving a message and the session taking it.
+// release may be called more than once.
+func HoldSession(b *Bridge, account string, cmds ...string) (release func(), ok bool) {
+	b.mu.Lock()
+	s := b.sessions[account]
+	b.mu.Unlock()
+	if s == nil {
+		return nil, false
+	}
+	held := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(held) }) }
+	ok = s.post(func() {
+		<-held
+		for _, line := range cmds {
+			s.command(line, mapping.ServiceNick)
+		}
+	})
+	return release, ok
+}
