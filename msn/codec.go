@@ -95,7 +95,7 @@ type Reader struct {
 
 // readBuffer is the size of a Reader's buffer; longer lines are read in
 // several pieces.
-const readBuffer = 4096
+const readBuffer = 512
 
 // NewReader returns a Reader that treats the commands in payloads as payload commands.
 func NewReader(r io.Reader, payloads PayloadSet) *Reader {

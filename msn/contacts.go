@@ -8,15 +8,20 @@ import (
 // The client keeps one Contact per contact, in c.contacts by lower-cased
 // passport. A contact's Groups slice is replaced, never changed in place,
 // so a copy of the record may share it.
+//
+// The parameters of a command are slices of its whole line, and a record
+// lives as long as the session: what a record keeps is copied, or shared
+// with a string the client keeps anyway, so that no protocol line stays
+// alive behind it.
 
 // contactLocked returns the contact for passport, or nil; it creates an
 // offline contact when create is set and there is none.
 func (c *Client) contactLocked(passport string, create bool) *Contact {
-	key := strings.ToLower(passport)
-	ct := c.contacts[key]
+	ct := c.contacts[strings.ToLower(passport)]
 	if ct == nil && create {
+		passport = strings.Clone(passport)
 		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
-		c.contacts[key] = ct
+		c.contacts[strings.ToLower(passport)] = ct // passport itself when lower case
 	}
 	return ct
 }
@@ -68,4 +73,38 @@ func splitGroups(s string) []string {
 		}
 	}
 	return out
+}
+
+// keepGroupsLocked returns ids for a record: the id of a known group is
+// that group's string, any other a copy.
+func (c *Client) keepGroupsLocked(ids []string) []string {
+	for i, id := range ids {
+		ids[i] = strings.Clone(id)
+		for _, g := range c.groups {
+			if g.ID == id {
+				ids[i] = g.ID
+				break
+			}
+		}
+	}
+	return ids
+}
+
+// keepName returns a friendly name for ct's record: ct's passport when
+// they are equal (a contact who never chose a name), else a copy.
+func keepName(ct *Contact, name string) string {
+	if name == ct.Passport {
+		return ct.Passport
+	}
+	return strings.Clone(name)
+}
+
+// keepStatus returns the constant of a known status, else a copy.
+func keepStatus(s Status) Status {
+	for _, k := range [...]Status{StatusOnline, StatusOffline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden} {
+		if s == k {
+			return k
+		}
+	}
+	return Status(strings.Clone(string(s)))
 }

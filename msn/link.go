@@ -161,6 +161,8 @@ func contains(list []string, s string) bool {
 // run reads commands until the connection ends, calling handle for each
 // one before delivering it to a waiting request. It returns the error that
 // ended the link (wrapping ErrClosed) after failing every pending request.
+// What it does besides reading is in functions of their own: an idle link
+// waits in run, and a small frame lets its goroutine's stack shrink.
 func (l *link) run(handle func(*Command)) error {
 	var err error
 	for {
@@ -174,15 +176,26 @@ func (l *link) run(handle func(*Command)) error {
 			break
 		}
 		if l.log.Enabled(context.Background(), slog.LevelDebug) {
-			attrs := []any{"dir", "<-", "line", redactLine(cmd)}
-			if cmd.Payload != nil {
-				attrs = append(attrs, "payload_bytes", len(cmd.Payload))
-			}
-			l.log.Debug("msn line", attrs...)
+			l.logReceived(cmd)
 		}
 		handle(cmd)
 		l.deliver(cmd)
 	}
+	return l.end(err)
+}
+
+// logReceived logs a command read from the server, without secrets.
+func (l *link) logReceived(cmd *Command) {
+	attrs := []any{"dir", "<-", "line", redactLine(cmd)}
+	if cmd.Payload != nil {
+		attrs = append(attrs, "payload_bytes", len(cmd.Payload))
+	}
+	l.log.Debug("msn line", attrs...)
+}
+
+// end closes the link after err ended run, fails every pending request
+// and returns the error that ended the link.
+func (l *link) end(err error) error {
 	l.conn.Close()
 	l.mu.Lock()
 	if l.err == nil {

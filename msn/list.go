@@ -185,10 +185,10 @@ func (c *Client) onLST(cmd *Command) {
 			ct := c.contactLocked(cmd.Param(5), true)
 			ct.Lists |= bit
 			if name := cmd.Param(6); name != "" {
-				ct.FriendlyName = decodeName(name)
+				ct.FriendlyName = keepName(ct, decodeName(name))
 			}
 			if bit == ForwardList && c.version >= 7 {
-				ct.Groups = splitGroups(cmd.Param(7))
+				ct.Groups = c.keepGroupsLocked(splitGroups(cmd.Param(7)))
 			}
 			c.listedLocked(ct)
 		}
@@ -200,10 +200,10 @@ func (c *Client) onLST(cmd *Command) {
 		// LST passport name bits [groups]
 		if len(p) >= 3 {
 			ct := c.contactLocked(p[0], true)
-			ct.FriendlyName = decodeName(p[1])
+			ct.FriendlyName = keepName(ct, decodeName(p[1]))
 			bits, _ := strconv.Atoi(p[2])
 			ct.Lists = Lists(bits)
-			ct.Groups = splitGroups(cmd.Param(3))
+			ct.Groups = c.keepGroupsLocked(splitGroups(cmd.Param(3)))
 			c.listedLocked(ct)
 		}
 	default:
@@ -212,9 +212,9 @@ func (c *Client) onLST(cmd *Command) {
 		if passport != "" && len(rest) > 0 {
 			ct := c.contactLocked(passport, true)
 			if name != "" {
-				ct.FriendlyName = decodeName(name)
+				ct.FriendlyName = keepName(ct, decodeName(name))
 			}
-			ct.GUID = guid
+			ct.GUID = strings.Clone(guid)
 			bits, _ := strconv.Atoi(rest[0])
 			ct.Lists = Lists(bits)
 			rest = rest[1:]
@@ -225,7 +225,7 @@ func (c *Client) onLST(cmd *Command) {
 			if len(rest) > 0 {
 				groups = rest[0]
 			}
-			ct.Groups = splitGroups(groups)
+			ct.Groups = c.keepGroupsLocked(splitGroups(groups))
 			c.listedLocked(ct)
 		}
 	}
@@ -242,7 +242,7 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 		return
 	}
 	if name != "" {
-		ct.FriendlyName = decodeName(name)
+		ct.FriendlyName = keepName(ct, decodeName(name))
 	}
 	before := ct.Lists
 	lists := (before | added) &^ removed
@@ -312,7 +312,7 @@ func (c *Client) onADC(cmd *Command) {
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
 		if ct := c.contactLocked(passport, false); ct != nil {
-			ct.GUID = guid
+			ct.GUID = strings.Clone(guid)
 		}
 	}
 }

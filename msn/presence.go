@@ -72,13 +72,13 @@ func (c *Client) onPresence(p []string, initial bool) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = ev.Status
+		ct.Status = keepStatus(ev.Status)
 		ct.ClientID = ev.ClientID
 		if network != 0 {
 			ct.Network = network
 		}
-		if ev.FriendlyName != "" {
-			ct.FriendlyName = ev.FriendlyName
+		if ev.FriendlyName != "" && ev.FriendlyName != ct.FriendlyName {
+			ct.FriendlyName = keepName(ct, ev.FriendlyName)
 		}
 		ev.Passport = ct.Passport
 	}
