@@ -15,13 +15,11 @@ import (
 // RST service, the contact list in the address book, ADL, UUX/UBX.
 
 // modernClient is what the recorded Messenger of each version sends: its
-// CVR version, its client id in CHG (with the msnobj of MSNP18) and its
-// machine GUID (MSNP16+).
+// CVR version and its client id in CHG (with the msnobj of MSNP18).
 type modernClient struct {
 	ver    int
 	cvr    string // client version in CVR
 	capsID string // client id of CHG, NLN and ILN
-	guid   string // machine GUID of USR SSO S, MSNP16+
 }
 
 var modernClients = map[int]modernClient{
