@@ -209,3 +209,8 @@ func CheckSSOAnswer(secret, nonce, answer string) bool {
 	want, err := ssoAnswer(secret, nonce, raw[28:28+des.BlockSize])
 	return err == nil && hmac.Equal([]byte(want), []byte(answer))
 }
+
+// SSOAnswer answers the nonce of "USR t SSO S MBI_KEY_OLD nonce" with the
+// proof key secret (base64) of the messenger ticket, with a random IV, as
+// a client does; test servers and scripted clients use it.
+func SSOAnswer(secret, nonce string) (string, error) { return ssoAnswer(secret, nonce, nil) }

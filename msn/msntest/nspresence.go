@@ -95,6 +95,11 @@ func (n *nsConn) rename(name string) bool {
 	if len(msn.QuoteName(name)) > 387 {
 		return false
 	}
+	if name == n.acct.name {
+		// Escargot tells contacts of a new name only: the MSNP14-18
+		// recordings rename to the same name and no NLN follows.
+		return true
+	}
 	n.acct.name = name
 	n.s.announce(n.acct)
 	return true

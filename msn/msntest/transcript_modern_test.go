@@ -1,0 +1,292 @@
+package msntest
+
+import (
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// The MSNP13-18 recordings (escargot-raw-13-18): logins over the Passport
+// RST service, the contact list in the address book, ADL, UUX/UBX.
+
+// modernClient is what the recorded Messenger of each version sends: its
+// CVR version and its client id in CHG (with the msnobj of MSNP18).
+type modernClient struct {
+	ver    int
+	cvr    string // client version in CVR
+	capsID string // client id of CHG, NLN and ILN
+}
+
+var modernClients = map[int]modernClient{
+	13: {ver: 13, cvr: "8.0.0812", capsID: "1342210080"},
+	15: {ver: 15, cvr: "8.5.1302", capsID: "1986927652"},
+	18: {ver: 18, cvr: "14.0.8117.0416", capsID: "2789003324:48"},
+}
+
+// method is the USR method of the version: TWN to MSNP14, SSO after.
+func (m modernClient) method() string {
+	if m.ver >= 15 {
+		return "SSO"
+	}
+	return "TWN"
+}
+
+// msnobj is the msnobj the recorded client of user sends in CHG: empty
+// before MSNP18, a display picture at MSNP18.
+func (m modernClient) msnobj(user string) string {
+	if m.ver < 18 {
+		return "%3Cmsnobj%2F%3E"
+	}
+	return "%3Cmsnobj%20Creator%3D%22" + strings.ReplaceAll(user, "@", "%40") +
+		"%22%20Type%3D%223%22%20SHA1D%3D%22tGVsYzVnZXRzaGFkZXJvYmplY3Q%3D%22%20Size%3D%225390%22%20Location%3D%220%22%20Friendly%3D%22AAA%3D%22%2F%3E"
+}
+
+// presence is "status address name capabilities msnobj" as NLN and ILN
+// carry it in the version: the network id after the address at MSNP14-17,
+// "1:" before it at MSNP18.
+func (m modernClient) presence(st, user, name string) string {
+	addr := user
+	switch {
+	case m.ver >= 18:
+		addr = "1:" + user
+	case m.ver >= 14:
+		addr += " 1"
+	}
+	return st + " " + addr + " " + name + " " + m.capsID + " " + m.msnobj(user)
+}
+
+// ubx is the UBX line (without the length) for user in the version.
+func (m modernClient) ubx(user string) string {
+	switch {
+	case m.ver >= 18:
+		return "UBX 1:" + user
+	case m.ver >= 14:
+		return "UBX " + user + " 1"
+	}
+	return "UBX " + user
+}
+
+// fln is the FLN line for user in the version.
+func (m modernClient) fln(user string) string {
+	switch {
+	case m.ver >= 18:
+		return "FLN 1:" + user + " 0:0"
+	case m.ver >= 14:
+		return "FLN " + user + " 1 0"
+	}
+	return "FLN " + user
+}
+
+// rstAnswer is what the replay reads of an RST answer.
+type rstAnswer struct {
+	ReqStatus string `xml:"Header>pp>reqstatus"`
+	FaultCode string `xml:"Fault>faultcode"`
+	Tokens    []struct {
+		Address string `xml:"AppliesTo>EndpointReference>Address"`
+		Ticket  string `xml:"RequestedSecurityToken>BinarySecurityToken"`
+		Secret  string `xml:"RequestedProofToken>BinarySecret"`
+	} `xml:"Body>RequestSecurityTokenResponseCollection>RequestSecurityTokenResponse"`
+}
+
+// rstRequestBody is the RequestMultipleSecurityTokens the recorded
+// Messenger posts, with the credentials filled in.
+func rstRequestBody(user, pass string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+		`<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing" xmlns:wssc="http://schemas.xmlsoap.org/ws/2004/04/sc" xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust">` +
+		`<Header><ps:AuthInfo xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="PPAuthInfo"><ps:HostingApp>{7108E71A-9926-4FCB-BCC9-9A9D3F32E423}</ps:HostingApp><ps:BinaryVersion>4</ps:BinaryVersion><ps:UIVersion>1</ps:UIVersion><ps:Cookies></ps:Cookies><ps:RequestParams>AQAAAAIAAABsYwQAAAAxMDMz</ps:RequestParams></ps:AuthInfo>` +
+		`<wsse:Security><wsse:UsernameToken Id="user"><wsse:Username>` + xmlText(user) + `</wsse:Username><wsse:Password>` + xmlText(pass) + `</wsse:Password></wsse:UsernameToken></wsse:Security></Header>` +
+		`<Body><ps:RequestMultipleSecurityTokens xmlns:ps="http://schemas.microsoft.com/Passport/SoapServices/PPCRL" Id="RSTS">`)
+	for i, d := range [][2]string{
+		{"http://Passport.NET/tb", ""}, {"messengerclear.live.com", "MBI_KEY_OLD"}, {"messenger.msn.com", "?id=507"},
+		{"contacts.msn.com", "MBI"}, {"messengersecure.live.com", "MBI_SSL"}, {"spaces.live.com", "MBI"}, {"storage.msn.com", "MBI"},
+	} {
+		b.WriteString(`<wst:RequestSecurityToken Id="RST` + strconv.Itoa(i) + `"><wst:RequestType>http://schemas.xmlsoap.org/ws/2004/04/security/trust/Issue</wst:RequestType>` +
+			`<wsp:AppliesTo><wsa:EndpointReference><wsa:Address>` + d[0] + `</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>`)
+		if d[1] != "" {
+			b.WriteString(`<wsse:PolicyReference URI="` + xmlText(d[1]) + `"></wsse:PolicyReference>`)
+		}
+		b.WriteString(`</wst:RequestSecurityToken>`)
+	}
+	b.WriteString(`</ps:RequestMultipleSecurityTokens></Body></Envelope>`)
+	return b.String()
+}
+
+// postRST posts the recorded RST request for user and returns the
+// messenger ticket and its proof key, or empty strings after checking the
+// fault of a refused password.
+func postRST(t *testing.T, s *Server, user, pass string) (ticket, secret string) {
+	t.Helper()
+	url := strings.TrimSuffix(s.LoginURL(), "/login") + "/RST.srf"
+	resp, err := httpClient.Post(url, "text/xml; charset=utf-8", strings.NewReader(rstRequestBody(user, pass)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/xml; charset=utf-8" {
+		t.Fatalf("RST: status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var a rstAnswer
+	if err := xml.Unmarshal(body, &a); err != nil {
+		t.Fatalf("RST answer: %v\n%s", err, body)
+	}
+	if a.FaultCode != "" {
+		if a.FaultCode != "wsse:FailedAuthentication" || a.ReqStatus != "0x80048823" {
+			t.Fatalf("RST fault: code %q, reqstatus %q", a.FaultCode, a.ReqStatus)
+		}
+		return "", ""
+	}
+	for _, tok := range a.Tokens {
+		if tok.Address == "messengerclear.live.com" {
+			return tok.Ticket, tok.Secret
+		}
+	}
+	t.Fatalf("RST answer without a messengerclear.live.com ticket:\n%s", body)
+	return "", ""
+}
+
+// recordedBogusAnswer is the SSO answer the recorded client sent with the
+// ticket "bogus" after a refused password.
+const recordedBogusAnswer = "HAAAAAEAAAADZgAABIAAAAgAAAAUAAAASAAAAPx3vEJju3aYAAIvdXvDHrkaQdg+fy9tGsi6ChgAep07yQ5bXqbnPVYN3ZxJDoq4z8JsDF7W6f1i6tErWVmlWH45yXa8tpEn34DU1yn1OAR3vF8r9GRsNSGDZEJKYULnJwQucZ0="
+
+// modernLogin signs user in as the recorded client m does, up to the
+// profile message (and the UBX of one's own endpoints at MSNP18). A wrong
+// password expects the RST fault, 911 and a closed connection, and
+// returns nil.
+func modernLogin(t *testing.T, s *Server, name string, m modernClient, user, pass, guid string) *tconn {
+	t.Helper()
+	c := dial(t, name, s.NSAddr())
+	v := "MSNP" + strconv.Itoa(m.ver)
+	c.send("VER 1 " + v + " CVR0")
+	c.expect("VER 1 " + v)
+	c.send("CVR 2 0x0409 winnt 6.1.0 i386 MSNMSGR " + m.cvr + " msmsgs " + user)
+	c.expect("CVR 2 " + m.cvr + " " + m.cvr + " " + m.cvr + " https://escargot.log1p.xyz https://escargot.log1p.xyz")
+	c.send("USR 3 " + m.method() + " I " + user)
+	c.expectPayload("GCF 0", policies)
+	var nonce string
+	if m.method() == "SSO" {
+		nonce = c.expect("USR 3 SSO S MBI_KEY_OLD {any}")[0]
+		if len(nonce) != 64 {
+			t.Fatalf("nonce %q: %d characters, want 64", nonce, len(nonce))
+		}
+	} else {
+		c.expect("USR 3 TWN S ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1")
+	}
+	ticket, secret := postRST(t, s, user, pass)
+	answer := recordedBogusAnswer
+	if ticket == "" {
+		ticket = "bogus"
+	} else if m.method() == "SSO" {
+		var err error
+		if answer, err = msn.SSOAnswer(secret, nonce); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usr := "USR 4 " + m.method() + " S " + ticket
+	if m.method() == "SSO" {
+		usr += " " + answer
+	}
+	if m.ver >= 16 {
+		usr += " " + guid
+	}
+	c.send(usr)
+	if ticket == "bogus" {
+		c.expect("911 4")
+		c.expectClosed()
+		return nil
+	}
+	c.expect("USR 4 OK " + user + " 1 0")
+	c.expect("SBS 0 null")
+	profile, _ := c.readPayload("MSG Hotmail Hotmail")
+	checkProfile(t, strings.Replace(profile, "MPOPEnabled: 1", "MPOPEnabled: 0", 1))
+	if m.ver >= 18 {
+		c.expect("UBX 1:" + user + " 0")
+	}
+	return c
+}
+
+// modernPSM is the UUX the recorded client of user sends at MSNP13-15.
+func modernPSM(user string) string {
+	return "<Data><PSM>hello from " + strings.TrimSuffix(user, "@example.com") +
+		"</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>"
+}
+
+// TestTranscriptsModernLogin replays modern-login13 and modern-login15:
+// a refused password, then bob and alice sign in over RST, announce
+// their lists with ADL, go online, set a personal message, rename and
+// leave.
+func TestTranscriptsModernLogin(t *testing.T) {
+	for _, ver := range []int{13, 15} {
+		t.Run("MSNP"+strconv.Itoa(ver), func(t *testing.T) { replayModernLogin(t, modernClients[ver]) })
+	}
+}
+
+func replayModernLogin(t *testing.T, m modernClient) {
+	s := newServer(t, Options{})
+	if m.ver >= 14 {
+		// The recording at 14 and later follows the one at 13 on the
+		// same server, where alice renamed herself.
+		if err := s.SetFriendlyName("alice@example.com", "Alice Liddell"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aliceName := "Alice"
+	if m.ver >= 14 {
+		aliceName = "Alice%20Liddell"
+	}
+
+	if c := modernLogin(t, s, "mallory/NS", m, "alice@example.com", "wrong-password", ""); c != nil {
+		t.Fatal("wrong password accepted")
+	}
+
+	bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", "")
+	bob.send("BLP 5 AL")
+	bob.expect("BLP 5 AL")
+	bob.sendPayload("ADL 6", `<ml l="1"><d n="example.com"><c n="alice" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`)
+	bob.expect("ADL 6 OK")
+	bob.send("CHG 7 NLN " + m.capsID)
+	bob.expect("CHG 7 NLN " + m.capsID)
+	bob.sendPayload("UUX 8", modernPSM("bob@example.com"))
+	bob.expectPayload("MSG Hotmail Hotmail", initialMail)
+	bob.expect("UUX 8 0")
+
+	alice := modernLogin(t, s, "alice/NS", m, "alice@example.com", "secret123", "")
+	alice.send("BLP 5 AL")
+	alice.expect("BLP 5 AL")
+	alice.sendPayload("ADL 6", `<ml l="1"><d n="example.com"><c n="bob" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`)
+	alice.expect("ADL 6 OK")
+	alice.send("CHG 7 NLN " + m.capsID)
+	alice.expect("CHG 7 NLN " + m.capsID)
+	alice.sendPayload("UUX 8", modernPSM("alice@example.com"))
+	alice.expect("ILN 7 " + m.presence("NLN", "bob@example.com", "Bob"))
+	alice.expectPayload(m.ubx("bob@example.com"), modernPSM("bob@example.com"))
+	alice.expectPayload("MSG Hotmail Hotmail", initialMail)
+	alice.expect("UUX 8 0")
+	bob.expect("NLN " + m.presence("NLN", "alice@example.com", aliceName))
+	bob.expectPayload(m.ubx("alice@example.com"), modernPSM("alice@example.com"))
+
+	alice.send("PRP 9 MFN Alice%20Liddell")
+	alice.expect("PRP 9 MFN Alice%20Liddell")
+	if m.ver < 14 {
+		bob.expect("NLN " + m.presence("NLN", "alice@example.com", "Alice%20Liddell"))
+	}
+
+	bob.send("CHG 9 AWY " + m.capsID)
+	bob.expect("CHG 9 AWY " + m.capsID)
+	alice.expect("NLN " + m.presence("AWY", "bob@example.com", "Bob"))
+	alice.ping(m.ver)
+	bob.send("OUT")
+	bob.expectClosed()
+	alice.expect(m.fln("bob@example.com"))
+	alice.send("OUT")
+	alice.expectClosed()
+}
