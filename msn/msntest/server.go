@@ -55,17 +55,18 @@ type Server struct {
 	wg   sync.WaitGroup
 	done chan struct{}
 
-	mu       sync.Mutex
-	closed   bool
-	accounts map[string]*account // by lower-case passport
-	wires    map[*wire]struct{}
-	cookies  map[string]*cookie
-	tickets  map[string]*ticket
-	sessions map[string]*sbSession
-	nextConn int
-	faults   faults
-	issued   issued
-	checks   map[string]int // password checks by lower-case passport (passwords.go)
+	mu          sync.Mutex
+	closed      bool
+	accounts    map[string]*account // by lower-case passport
+	wires       map[*wire]struct{}
+	cookies     map[string]*cookie
+	tickets     map[string]*ticket
+	rstLifetime time.Duration // of the RST service's tickets; 0 means rstLifetime
+	sessions    map[string]*sbSession
+	nextConn    int
+	faults      faults
+	issued      issued
+	checks      map[string]int // password checks by lower-case passport (passwords.go)
 
 	sbAuthTimeout time.Duration
 }

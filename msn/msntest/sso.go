@@ -14,8 +14,17 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// rstLifetime is how long a ticket of the RST service stays valid.
+// rstLifetime is how long a ticket of the RST service stays valid, as
+// Escargot issues them (Server.SetTicketLifetime changes it).
 const rstLifetime = 24 * time.Hour
+
+// SetTicketLifetime sets how long the tickets the RST service issues from
+// now on stay valid (24 h by default), as their LifeTime says.
+func (s *Server) SetTicketLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rstLifetime = d
+}
 
 // rstJunk stands for the fixed opaque part Escargot appends to the 20
 // characters of a ticket it checks.
@@ -54,7 +63,12 @@ func (s *Server) handleRST(w http.ResponseWriter, r *http.Request) {
 	secretBytes := make([]byte, 24)
 	rand.Read(secretBytes)
 	secret := base64.StdEncoding.EncodeToString(secretBytes)
-	s.tickets[tok] = &ticket{passport: a.passport, expires: now.Add(rstLifetime), secret: secret}
+	lifetime := s.rstLifetime
+	if lifetime <= 0 {
+		lifetime = rstLifetime
+	}
+	expires := now.Add(lifetime)
+	s.tickets[tok] = &ticket{passport: a.passport, expires: expires, secret: secret}
 	s.issued.Tickets = append(s.issued.Tickets, tok)
 	s.mu.Unlock()
 
@@ -66,6 +80,8 @@ func (s *Server) handleRST(w http.ResponseWriter, r *http.Request) {
 	for i, addr := range req.Addresses {
 		b.WriteString("<wst:RequestSecurityTokenResponse><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>" +
 			xmlText(addr) + "</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>")
+		b.WriteString(`<wst:LifeTime xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsu:Created>` +
+			now.UTC().Format(time.RFC3339) + "</wsu:Created><wsu:Expires>" + expires.UTC().Format(time.RFC3339) + "</wsu:Expires></wst:LifeTime>")
 		if addr == "http://Passport.NET/tb" {
 			b.WriteString("<wst:RequestedSecurityToken><EncryptedData xmlns=\"http://www.w3.org/2001/04/xmlenc#\" Id=\"BinaryDAToken0\"></EncryptedData></wst:RequestedSecurityToken>")
 		} else {
