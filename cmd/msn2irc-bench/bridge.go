@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 // bridgeProc is a running msn2irc, in a process of its own.
@@ -147,6 +150,12 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 		"MSN2IRC_LOG_LEVEL="+level,
 		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
 		"MSN2IRC_TRUSTED_ADDRESSES=127.0.0.0/8,::1",
+		// The bench logs in hundreds of sessions against its own msntest:
+		// the bridge-wide MSN login rate would measure the rate, not msn2irc.
+		"MSN2IRC_MSN_LOGIN_RATE=1000000",
+		// The versions the child bridge and the direct clients offer, so
+		// that both paths speak the same one.
+		"MSN2IRC_MSN_VERSIONS="+strings.Join(msn.DefaultVersions, ","),
 	)
 	cmd.Stdout = cfg.Stderr
 	cmd.Stderr = cfg.Stderr
