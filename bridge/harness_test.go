@@ -88,8 +88,14 @@ func newEnv(t *testing.T, version string) *env {
 // newEnvWith is newEnv with a hook that adjusts the bridge configuration.
 func newEnvWith(t *testing.T, version string, tweak func(*bridge.Config)) *env {
 	t.Helper()
+	return newEnvServer(t, version, msntest.Options{}, tweak)
+}
+
+// newEnvServer is newEnvWith with the MSN server's options.
+func newEnvServer(t *testing.T, version string, opts msntest.Options, tweak func(*bridge.Config)) *env {
+	t.Helper()
 	before := runtime.NumGoroutine()
-	ms, err := msntest.New(msntest.Options{})
+	ms, err := msntest.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

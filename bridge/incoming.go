@@ -17,7 +17,7 @@ const maxLineBytes = 400
 
 // handleEvent applies one MSN event to the world.
 func (s *session) handleEvent(ev msn.Event) {
-	if s.holdUnknown(ev) {
+	if s.holdUnknown(ev) || s.fromOwnEndpoint(ev) {
 		return
 	}
 	switch ev := ev.(type) {

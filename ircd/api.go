@@ -168,4 +168,9 @@ type Message struct {
 	Text          string
 	Tags          map[string]string // client-only tags, such as "+typing"
 	Time          time.Time         // server-time; now when zero
+	// Self marks the user's own message, sent from elsewhere (another
+	// MSN endpoint): it comes from the user (From is ignored), goes to a
+	// Target that is not the user, and reaches only the clients that
+	// negotiated echo-message or znc.in/self-message.
+	Self bool
 }

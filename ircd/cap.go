@@ -31,6 +31,9 @@ var capabilities = map[string]string{
 	"setname":           "",
 	"standard-replies":  "",
 	"userhost-in-names": "",
+	// znc.in/self-message: the user's own messages sent from elsewhere
+	// (another MSN endpoint) are shown, as echo-message shows them.
+	"znc.in/self-message": "",
 }
 
 var capNames = func() []string {
@@ -66,6 +69,7 @@ const (
 	capSetname
 	capStandardReplies
 	capUserhostInNames
+	capSelfMessage
 )
 
 func (s capBitSet) has(c capBitSet) bool { return s&c != 0 }

@@ -54,7 +54,7 @@ func (w *World) deliver(m Message, only *Client) int {
 	if target == "" {
 		target = w.nick
 	}
-	if target == "" {
+	if target == "" || m.Self && ircname.Equal(target, w.nick) {
 		return 0
 	}
 	if isChannel(target) {
@@ -71,8 +71,17 @@ func (w *World) deliver(m Message, only *Client) int {
 			tags[k] = v
 		}
 	}
-	if m.From != "" {
-		if u, ok := w.userLocked(m.From); ok {
+	from := m.From
+	if m.Self {
+		from = w.nick
+		if w.account != "" {
+			tags["account"] = w.account
+		}
+		if w.bot {
+			tags["bot"] = ""
+		}
+	} else if from != "" {
+		if u, ok := w.userLocked(from); ok {
 			if u.account != "" {
 				tags["account"] = u.account
 			}
@@ -81,7 +90,7 @@ func (w *World) deliver(m Message, only *Client) int {
 			}
 		}
 	}
-	prefix := w.userPrefixLocked(m.From)
+	prefix := w.userPrefixLocked(from)
 	var msgs []*irc.Message
 	if cmd == "TAGMSG" {
 		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags})
@@ -93,7 +102,8 @@ func (w *World) deliver(m Message, only *Client) int {
 	}
 	n := 0
 	for _, c := range w.clients {
-		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() {
+		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() ||
+			m.Self && !c.hasCap(capEchoMessage) && !c.hasCap(capSelfMessage) {
 			continue
 		}
 		for _, msg := range msgs {

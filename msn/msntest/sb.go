@@ -151,7 +151,9 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 		sc.err(911, trid)
 		return false
 	}
-	s.revokeInvitations(passport, sid)
+	if !s.opts.EveryEndpointJoins {
+		s.revokeInvitations(passport, sid)
+	}
 	var iro []string
 	for _, m := range sess.members {
 		for _, h := range m.handles(sc.ver) {

@@ -34,6 +34,13 @@ type Options struct {
 	// CorrectNexusURL makes the nexus announce the real http URL of the
 	// login endpoint instead of Escargot's https one.
 	CorrectNexusURL bool
+	// EveryEndpointJoins lets each rung MSNP16+ endpoint of an account
+	// answer its RNG and join the session, as a server that puts a user's
+	// other endpoint in the same switchboard would: the members then see
+	// "JOI passport;{guid}" of an address already present, and each
+	// endpoint's messages reach the others. On Escargot the first answer
+	// makes the other endpoints' invitations stale.
+	EveryEndpointJoins bool
 	// Logger receives debug logs of every protocol line, with secrets
 	// hidden. Nothing is logged when nil.
 	Logger *slog.Logger

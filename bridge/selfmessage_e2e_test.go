@@ -1,0 +1,85 @@
+package bridge_test
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/msn"
+	"github.com/msn2irc/msn2irc/msn/msntest"
+)
+
+// What the user says from another place (MPOP) in a chat msn2irc is in
+// too is shown in that chat's query as the user's own message, to the
+// clients that asked for it (echo-message, znc.in/self-message); other
+// clients see nothing of it, bob is not told twice, and bob's messages
+// still arrive as his.
+func TestSelfMessageFromOtherEndpoint(t *testing.T) {
+	for _, v := range mpopVersions {
+		t.Run(v, func(t *testing.T) {
+			e := newEnvServer(t, v, msntest.Options{EveryEndpointJoins: true}, nil)
+			bp := e.peer(bob)
+			echo := e.login("alice", alice, password, "echo-message")
+			bouncer := e.login("alice", alice, password, "znc.in/self-message")
+			plain := e.login("alice", alice, password, "")
+			w := e.wlm()
+			waitEndpoints(t, echo, "2")
+
+			sb := bp.chat(alice)
+			ctx, cancel := ctxT()
+			defer cancel()
+			if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []*client{echo, bouncer, plain} {
+				c.expectFrom("bob", "PRIVMSG", "hello alice")
+			}
+			// The other place answers the same ring: it is in the chat too.
+			inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
+			wsb, err := w.c.Accept(ctx, inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := wsb.SendText(ctx, "from my phone", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			bp.expectText("from my phone")
+			for _, c := range []*client{echo, bouncer} {
+				m := c.expectFrom("alice", "PRIVMSG", "from my phone")
+				if m.Param(0) != "bob" || m.Prefix.User != "alice" || m.Prefix.Host != "example.com" {
+					t.Errorf("own message shown as %v, want :alice!alice@example.com PRIVMSG bob", m)
+				}
+			}
+			if err := sb.SendText(ctx, "still here", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []*client{echo, bouncer, plain} {
+				c.expectFrom("bob", "PRIVMSG", "still here")
+				c.sync()
+				for _, m := range c.seen {
+					if strings.Contains(m.Trailing(), "from my phone") && (c == plain || m.Prefix.Name != "alice") ||
+						m.Command == "JOIN" && strings.HasPrefix(m.Param(0), "#") || m.Command == irc.RPL_NAMREPLY && strings.Contains(m.Trailing(), "alice_") {
+						t.Errorf("client %s got %v", c.history(), m)
+					}
+				}
+			}
+			// Nothing went back to MSN: bob got the message once.
+			if err := sb.SendText(ctx, "barrier", msn.Format{}); err != nil {
+				t.Fatal(err)
+			}
+			echo.expectFrom("bob", "PRIVMSG", "barrier")
+			for {
+				select {
+				case ev := <-bp.events:
+					if m, ok := ev.(msn.MessageReceived); ok && strings.Contains(m.Text, "from my phone") {
+						t.Errorf("bob got the message again: %+v", m)
+					}
+					continue
+				default:
+				}
+				break
+			}
+		})
+	}
+}

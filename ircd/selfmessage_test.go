@@ -1,0 +1,36 @@
+package ircd
+
+import "testing"
+
+// The user's own message from elsewhere (another MSN endpoint) comes from
+// the user, to the contact it was sent to, and reaches only the clients
+// that asked for such messages: echo-message or znc.in/self-message.
+func TestDeliverSelfMessage(t *testing.T) {
+	e := newEnv(t, Config{})
+	echo, w, _ := loggedIn(t, e, "echo-message")
+	bouncer := e.dial()
+	bouncer.loginSASL("x", "alice@example.com", "secret", "znc.in/self-message", "account-tag")
+	plain := e.dial()
+	plain.loginSASL("y", "alice@example.com", "secret")
+
+	if n := w.Deliver(Message{Command: "PRIVMSG", From: "bob", Target: "bob", Text: "from my phone", Self: true}); n != 2 {
+		t.Errorf("Deliver = %d clients, want 2", n)
+	}
+	m := echo.expectParams("PRIVMSG", "bob", "from my phone")
+	if m.Prefix.Name != "alice" {
+		t.Errorf("echo-message client: from %v, want the user", m.Prefix)
+	}
+	m = bouncer.expectParams("PRIVMSG", "bob", "from my phone")
+	if m.Prefix.Name != "alice" || m.Tags["account"] != "alice@example.com" {
+		t.Errorf("self-message client: %v (tags %v), want from the user with the account", m.Prefix, m.Tags)
+	}
+	// A message to the user cannot be the user's own.
+	if n := w.Deliver(Message{Command: "PRIVMSG", Text: "to myself", Self: true}); n != 0 {
+		t.Errorf("own message to the user delivered to %d clients", n)
+	}
+	w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "from bob"})
+	plain.expectParams("PRIVMSG", "alice", "from bob")
+	if msgs := plain.sync(); len(find(msgs, "PRIVMSG")) != 0 {
+		t.Errorf("client without the caps got %v", msgs)
+	}
+}
