@@ -48,21 +48,41 @@ func (e *env) wlm() *wlm {
 	return &wlm{p}
 }
 
-// waitEndpoints asks msn2irc for the account's places until it lists n.
-func waitEndpoints(t *testing.T, c *client, n string) {
+// waitEndpoints asks msn2irc for the account's places until it lists n,
+// each with its name (a place is listed before its name comes, in a later
+// UBX), and returns the lines of that answer.
+func waitEndpoints(t *testing.T, c *client, n string) []string {
 	t.Helper()
 	deadline := time.Now().Add(waitTime)
 	for {
 		c.send("PRIVMSG msn :endpoints")
-		m := c.expectFrom("msn", "PRIVMSG", "")
-		if strings.Contains(m.Trailing(), "Signed in to MSN at "+n+" places:") {
-			return
+		lines := []string{c.expectFrom("msn", "PRIVMSG", "").Trailing()}
+		if strings.HasPrefix(lines[0], "Signed in to MSN at ") {
+			for !strings.HasPrefix(lines[len(lines)-1], "Say ") {
+				lines = append(lines, c.expectFrom("msn", "PRIVMSG", "").Trailing())
+			}
+		}
+		answer := strings.Join(lines, "\n")
+		if strings.Contains(lines[0], "Signed in to MSN at "+n+" places:") && !strings.Contains(answer, "an unnamed place") {
+			return lines
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("endpoints never listed %s places; last answer %q", n, m.Trailing())
+			t.Fatalf("endpoints never listed %s named places; last answer %q", n, answer)
 		}
 		pollPause()
 	}
+}
+
+// placeLine returns the line of lines that contains text.
+func placeLine(t *testing.T, lines []string, text string) string {
+	t.Helper()
+	for _, l := range lines {
+		if strings.Contains(l, text) {
+			return l
+		}
+	}
+	t.Fatalf("no place %q in %q", text, lines)
+	return ""
 }
 
 // msn2irc and Messenger stay signed in together: the endpoints command
@@ -75,9 +95,9 @@ func TestEndpointsSharedAccountAndAnswerChats(t *testing.T) {
 			bp := e.peer(bob)
 			c := e.login("alice", alice, password, allCaps)
 			w := e.wlm()
-			waitEndpoints(t, c, "2")
-			c.expectFrom("msn", "PRIVMSG", "(this is msn2irc) - Messenger on a computer, Online")
-			c.expectFrom("msn", "PRIVMSG", "ALICE-PC - Messenger on a computer, Online")
+			places := waitEndpoints(t, c, "2")
+			placeLine(t, places, "(this is msn2irc) - Messenger on a computer, Online")
+			placeLine(t, places, "ALICE-PC - Messenger on a computer, Online")
 			if n := e.msn.EndpointCount(alice); n != 2 {
 				t.Fatalf("alice's places on the server = %d, want 2 (neither kicked off)", n)
 			}
@@ -145,9 +165,8 @@ func TestEndpointsSignOut(t *testing.T) {
 			e := newEnv(t, v)
 			c := e.login("alice", alice, password, allCaps)
 			w := e.wlm()
-			waitEndpoints(t, c, "2")
 			n := "1"
-			if m := c.expectFrom("msn", "PRIVMSG", "ALICE-PC"); strings.HasPrefix(m.Trailing(), "2.") {
+			if strings.HasPrefix(placeLine(t, waitEndpoints(t, c, "2"), "ALICE-PC"), "2.") {
 				n = "2"
 			}
 			c.send("PRIVMSG msn :endpoints signout " + n)
