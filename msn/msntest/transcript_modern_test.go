@@ -290,3 +290,139 @@ func replayModernLogin(t *testing.T, m modernClient) {
 	alice.send("OUT")
 	alice.expectClosed()
 }
+
+// modernData18 is the <Data> the recorded MSNP18 client of user sends in
+// UUX, with its machine GUID.
+func modernData18(user, guid string) string {
+	return "<Data><PSM>hello from " + strings.TrimSuffix(user, "@example.com") + "</PSM><CurrentMedia></CurrentMedia><MachineGuid>" + guid +
+		"</MachineGuid><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>"
+}
+
+// ubx18 is the UBX payload about user at MSNP18: its data and its one
+// endpoint, with the endpoint's private data for user's own endpoints.
+func ubx18(user, guid, epName string, own bool) string {
+	g := strings.ToLower(guid)
+	d := strings.TrimSuffix(modernData18(user, guid), "</Data>") +
+		`<EndpointData id="` + g + `"><Capabilities>2789003324:48</Capabilities></EndpointData>`
+	if own {
+		d += `<PrivateEndpointData id="` + g + `"><EpName>` + epName + `</EpName><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>`
+	}
+	return d + "</Data>"
+}
+
+// modernOnline18 is what the recorded MSNP18 client sends after its
+// login: BLP, the initial ADL, CHG, then its endpoint's capabilities,
+// its endpoint's name and its data in three UUX. The contacts' presence
+// comes before the mail data, in expectContacts.
+func modernOnline18(c *tconn, m modernClient, user, guid, epName, adl string, expectContacts func()) {
+	c.t.Helper()
+	c.send("BLP 5 AL")
+	c.expect("BLP 5 AL")
+	c.sendPayload("ADL 6", adl)
+	c.expect("ADL 6 OK")
+	c.send("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
+	c.expect("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
+	c.sendPayload("UUX 8", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
+	expectContacts()
+	c.expectPayload("MSG Hotmail Hotmail", initialMail)
+	c.expect("UUX 8 0")
+	c.sendPayload("UUX 9", "<PrivateEndpointData><EpName>"+epName+"</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>")
+	c.expect("UUX 9 0")
+	c.sendPayload("UUX 10", modernData18(user, guid))
+	c.expect("UUX 10 0")
+}
+
+// TestTranscriptsModernLogin18 replays modern-login18: as at MSNP15, but
+// with a machine GUID, NLN instead of ILN, and the endpoint data of
+// MSNP16+. An endpoint hears of its own presence (NLN and UBX about
+// itself) only after its login burst, once for CHG and each UUX.
+func TestTranscriptsModernLogin18(t *testing.T) {
+	m := modernClients[18]
+	s := newServer(t, Options{})
+	if err := s.SetFriendlyName("alice@example.com", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		bobGUID   = "{AE4A62BF-42E5-4AEC-9841-308A3D4CAD16}"
+		aliceGUID = "{A808B895-419D-47C9-9C79-354C0268A3B5}"
+	)
+	if c := modernLogin(t, s, "mallory/NS", m, "alice@example.com", "wrong-password", "{d221309a-f78f-4f8e-abfd-0b31743ea059}"); c != nil {
+		t.Fatal("wrong password accepted")
+	}
+
+	bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", bobGUID)
+	modernOnline18(bob, m, "bob@example.com", bobGUID, "BOB-PC",
+		`<ml l="1"><d n="example.com"><c n="alice" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`, func() {})
+	bobSelf := m.presence("NLN", "bob@example.com", "Bob")
+	for range 4 {
+		bob.expect("NLN " + bobSelf)
+		bob.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "BOB-PC", true))
+	}
+
+	alice := modernLogin(t, s, "alice/NS", m, "alice@example.com", "secret123", aliceGUID)
+	modernOnline18(alice, m, "alice@example.com", aliceGUID, "ALICE-PC",
+		`<ml l="1"><d n="example.com"><c n="bob" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`, func() {
+			alice.expect("NLN " + bobSelf)
+			alice.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "", false))
+		})
+	aliceSelf := m.presence("NLN", "alice@example.com", "Alice%20Liddell")
+	for range 4 {
+		alice.expect("NLN " + aliceSelf)
+		alice.expectPayload("UBX 1:alice@example.com", ubx18("alice@example.com", aliceGUID, "ALICE-PC", true))
+	}
+	bob.expect("NLN " + aliceSelf)
+	for range 4 {
+		bob.expectPayload("UBX 1:alice@example.com", ubx18("alice@example.com", aliceGUID, "", false))
+	}
+
+	// A rename to the same name is echoed and not announced.
+	alice.send("PRP 11 MFN Alice%20Liddell")
+	alice.expect("PRP 11 MFN Alice%20Liddell")
+
+	bob.send("CHG 11 AWY " + m.capsID + " " + m.msnobj("bob@example.com"))
+	bob.expect("CHG 11 AWY " + m.capsID + " " + m.msnobj("bob@example.com"))
+	alice.expect("NLN " + m.presence("AWY", "bob@example.com", "Bob"))
+	alice.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "", false))
+	bob.expect("NLN " + m.presence("AWY", "bob@example.com", "Bob"))
+	// The endpoint keeps the state its UUX gave, as recorded.
+	bob.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "BOB-PC", true))
+	alice.ping(m.ver)
+	bob.send("OUT")
+	bob.expectClosed()
+	alice.expect(m.fln("bob@example.com"))
+	alice.send("OUT")
+	alice.expectClosed()
+}
+
+// TestLoginBurstEnds: an MSNP18 client that sends no <Data> after its
+// CHG still hears of its own presence: at its next other command, or
+// once it has been quiet for a while.
+func TestLoginBurstEnds(t *testing.T) {
+	m := modernClients[18]
+	s := newServer(t, Options{})
+	const guid = "{AE4A62BF-42E5-4AEC-9841-308A3D4CAD16}"
+	self := "NLN " + m.presence("NLN", "bob@example.com", "Bob")
+	ubx := "<Data><PSM></PSM><CurrentMedia></CurrentMedia><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme>" +
+		`<EndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><Capabilities>2789003324:48</Capabilities></EndpointData>` +
+		`<PrivateEndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><EpName></EpName><ClientType></ClientType><State></State></PrivateEndpointData></Data>`
+	for _, next := range []string{"PNG", ""} {
+		bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", guid)
+		bob.send("CHG 5 NLN " + m.capsID + " " + m.msnobj("bob@example.com"))
+		bob.expect("CHG 5 NLN " + m.capsID + " " + m.msnobj("bob@example.com"))
+		bob.expectPayload("MSG Hotmail Hotmail", initialMail)
+		bob.sendPayload("UUX 6", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
+		bob.expect("UUX 6 0")
+		if next != "" {
+			bob.send(next)
+		}
+		for range 2 {
+			bob.expect(self)
+			bob.expectPayload("UBX 1:bob@example.com", ubx)
+		}
+		if next != "" {
+			bob.expect("QNG 60")
+		}
+		bob.send("OUT")
+		bob.expectClosed()
+	}
+}
