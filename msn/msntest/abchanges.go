@@ -57,7 +57,7 @@ func (s *Server) abApply(b *strings.Builder, a *account, action string, req *abC
 		if t == nil {
 			return abFault(action, "InvalidPassportUser", "The Passport user specified is invalid SignInName: "+p)
 		}
-		s.changeLists(a, t.passport, msn.ForwardList, 0)
+		s.changeLists(a, t.passport, msn.ForwardList, 0, byAddressBook)
 		b.WriteString("<ABContactAddResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABContactAddResult>\n<guid>" +
 			s.contactGUID(t.passport) + "</guid>\n</ABContactAddResult>\n</ABContactAddResponse>\n")
 	case "ABContactDelete":

@@ -55,6 +55,7 @@ func (n *nsConn) adl(cmd *msn.Command) bool {
 				// added still gets the contact's presence, with its trid.
 				if t := s.accounts[key(passport)]; bits&int(msn.ForwardList) != 0 && had&msn.ForwardList != 0 && visible(t, a) {
 					n.reply(presenceLine("ILN "+trid, n.ver, t))
+					n.w.sendPayload(ubxCommand(n.ver, t.passport), ubxPayload(n.ver, t, false))
 				}
 			} else {
 				s.changeLists(a, passport, 0, msn.Lists(bits))

@@ -176,6 +176,11 @@ func presenceLine(prefix string, rv int, a *account) string {
 	return line
 }
 
+// byAddressBook, as the trid of changeLists, marks a forward-list add
+// made with ABContactAdd: the owner hears of the contact's presence only
+// at its ADL of the contact, as modern-contacts13 shows.
+const byAddressBook = "\x00ab"
+
 // changeLists applies a list change of owner about contact and tells
 // everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL (MSNP13+:
 // "ADL 0" or "RML 0" with l="8", and NOT), and sees
@@ -206,12 +211,15 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 				e.w.sendLine("ADC 0 RL N=" + owner.passport + " F=" + msn.QuoteName(owner.name))
 			}
 		}
-		if visible(t, owner) {
+		if visible(t, owner) && !(len(trid) > 0 && trid[0] == byAddressBook) {
 			for _, e := range owner.live() {
 				if len(trid) > 0 && trid[0] != "" {
 					e.w.sendLine(presenceLine("ILN "+trid[0], e.ver, t))
 				} else {
 					e.w.sendLine(presenceLine("NLN", e.ver, t))
+				}
+				if e.ver >= 13 { // the UBX follows, as modern-contacts13 shows
+					e.w.sendPayload(ubxCommand(e.ver, t.passport), ubxPayload(e.ver, t, false))
 				}
 			}
 		}

@@ -47,6 +47,7 @@ type nsConn struct {
 	nonce    string   // of "USR t SSO S MBI_KEY_OLD", MSNP15+
 	guid     string   // machine GUID of USR SSO S, MSNP16+, lower case
 	ep       endpoint // what UUX said of this endpoint, MSNP16+ (ubx.go)
+	burst    burst    // news held during the login burst, MSNP16+ (burst.go)
 }
 
 func (s *Server) serveNS(w *wire, c net.Conn) {
@@ -71,6 +72,7 @@ func (s *Server) nsGone(n *nsConn) {
 // when it was the last one (mpop.go). s.mu held.
 func (s *Server) signOff(n *nsConn) {
 	a := n.acct
+	n.dropBurst()
 	if a == nil || !a.has(n) {
 		return
 	}
@@ -119,6 +121,9 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 	trid := cmd.Param(0)
 	if trid == "" && cmd.Name != "PNG" && cmd.Name != "OUT" {
 		return true
+	}
+	if n.burst.on && cmd.Name != "CHG" && cmd.Name != "UUX" {
+		n.s.endBurst(n) // the client's login burst is over
 	}
 	switch cmd.Name {
 	case "VER":

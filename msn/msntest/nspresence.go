@@ -68,10 +68,22 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 			n.reply("CHL 0 " + n.chl)
 		}
 	}
-	s.notifyPresence(a, before, true)
-	if n.mpop() {
-		// Every endpoint of the user sees the new status (mpop.go).
-		s.tellOwnEndpoints(a)
+	switch {
+	case first && n.mpop():
+		s.startBurst(n, before)
+		n.burst.chg++
+	case n.burst.on:
+		s.holdBurst(n)
+		n.burst.chg++
+	default:
+		s.notifyPresence(a, before, true)
+		// Contacts at MSNP16+ get the UBX with the endpoints after the
+		// NLN, as in modern-login18.
+		s.ubxToWatchers(a, 16)
+		if n.mpop() {
+			// Every endpoint of the user sees the new status (mpop.go).
+			s.tellOwnEndpoints(a)
+		}
 	}
 	return true
 }
@@ -169,22 +181,23 @@ func (n *nsConn) uux(cmd *msn.Command) {
 	if n.ver < 11 || cmd.Payload == nil {
 		return
 	}
-	if n.ver < 16 || n.takeUUX(cmd.Payload) {
+	data := n.ver < 16 || n.takeUUX(cmd.Payload)
+	if data {
 		a.psm = append([]byte(nil), cmd.Payload...)
 		if len(a.psm) == 0 {
 			a.psm = defaultPSM
 		}
 	}
 	n.reply("UUX " + cmd.Param(0) + " 0")
-	for _, w := range s.watchers(a) {
-		if !visible(a, w) {
-			continue
+	if n.burst.on {
+		n.burst.uux++
+		if data {
+			s.endBurst(n) // <Data> is the last of the login burst
+		} else {
+			s.holdBurst(n)
 		}
-		for _, e := range w.live() {
-			if e.ver >= 11 {
-				e.w.sendPayload(ubxCommand(e.ver, a.passport), ubxPayload(e.ver, a, false))
-			}
-		}
+		return
 	}
+	s.ubxToWatchers(a, 11)
 	s.tellOwnEndpoints(a)
 }

@@ -163,6 +163,12 @@ const recordedBogusAnswer = "HAAAAAEAAAADZgAABIAAAAgAAAAUAAAASAAAAPx3vEJju3aYAAI
 // password expects the RST fault, 911 and a closed connection, and
 // returns nil.
 func modernLogin(t *testing.T, s *Server, name string, m modernClient, user, pass, guid string) *tconn {
+	c, _ := modernLoginTicket(t, s, name, m, user, pass, guid)
+	return c
+}
+
+// modernLoginTicket is modernLogin that also returns the RST ticket.
+func modernLoginTicket(t *testing.T, s *Server, name string, m modernClient, user, pass, guid string) (*tconn, string) {
 	t.Helper()
 	c := dial(t, name, s.NSAddr())
 	v := "MSNP" + strconv.Itoa(m.ver)
@@ -202,7 +208,7 @@ func modernLogin(t *testing.T, s *Server, name string, m modernClient, user, pas
 	if ticket == "bogus" {
 		c.expect("911 4")
 		c.expectClosed()
-		return nil
+		return nil, ""
 	}
 	c.expect("USR 4 OK " + user + " 1 0")
 	c.expect("SBS 0 null")
@@ -211,7 +217,7 @@ func modernLogin(t *testing.T, s *Server, name string, m modernClient, user, pas
 	if m.ver >= 18 {
 		c.expect("UBX 1:" + user + " 0")
 	}
-	return c
+	return c, ticket
 }
 
 // modernPSM is the UUX the recorded client of user sends at MSNP13-15.
@@ -289,4 +295,229 @@ func replayModernLogin(t *testing.T, m modernClient) {
 	alice.expect(m.fln("bob@example.com"))
 	alice.send("OUT")
 	alice.expectClosed()
+}
+
+// modernData18 is the <Data> the recorded MSNP18 client of user sends in
+// UUX, with its machine GUID.
+func modernData18(user, guid string) string {
+	return "<Data><PSM>hello from " + strings.TrimSuffix(user, "@example.com") + "</PSM><CurrentMedia></CurrentMedia><MachineGuid>" + guid +
+		"</MachineGuid><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>"
+}
+
+// ubx18 is the UBX payload about user at MSNP18: its data and its one
+// endpoint, with the endpoint's private data for user's own endpoints.
+func ubx18(user, guid, epName string, own bool) string {
+	g := strings.ToLower(guid)
+	d := strings.TrimSuffix(modernData18(user, guid), "</Data>") +
+		`<EndpointData id="` + g + `"><Capabilities>2789003324:48</Capabilities></EndpointData>`
+	if own {
+		d += `<PrivateEndpointData id="` + g + `"><EpName>` + epName + `</EpName><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>`
+	}
+	return d + "</Data>"
+}
+
+// modernOnline18 is what the recorded MSNP18 client sends after its
+// login: BLP, the initial ADL, CHG, then its endpoint's capabilities,
+// its endpoint's name and its data in three UUX. The contacts' presence
+// comes before the mail data, in expectContacts.
+func modernOnline18(c *tconn, m modernClient, user, guid, epName, adl string, expectContacts func()) {
+	c.t.Helper()
+	c.send("BLP 5 AL")
+	c.expect("BLP 5 AL")
+	c.sendPayload("ADL 6", adl)
+	c.expect("ADL 6 OK")
+	c.send("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
+	c.expect("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
+	c.sendPayload("UUX 8", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
+	expectContacts()
+	c.expectPayload("MSG Hotmail Hotmail", initialMail)
+	c.expect("UUX 8 0")
+	c.sendPayload("UUX 9", "<PrivateEndpointData><EpName>"+epName+"</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>")
+	c.expect("UUX 9 0")
+	c.sendPayload("UUX 10", modernData18(user, guid))
+	c.expect("UUX 10 0")
+}
+
+// TestTranscriptsModernLogin18 replays modern-login18: as at MSNP15, but
+// with a machine GUID, NLN instead of ILN, and the endpoint data of
+// MSNP16+. An endpoint hears of its own presence (NLN and UBX about
+// itself) only after its login burst, once for CHG and each UUX.
+func TestTranscriptsModernLogin18(t *testing.T) {
+	m := modernClients[18]
+	s := newServer(t, Options{})
+	if err := s.SetFriendlyName("alice@example.com", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		bobGUID   = "{AE4A62BF-42E5-4AEC-9841-308A3D4CAD16}"
+		aliceGUID = "{A808B895-419D-47C9-9C79-354C0268A3B5}"
+	)
+	if c := modernLogin(t, s, "mallory/NS", m, "alice@example.com", "wrong-password", "{d221309a-f78f-4f8e-abfd-0b31743ea059}"); c != nil {
+		t.Fatal("wrong password accepted")
+	}
+
+	bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", bobGUID)
+	modernOnline18(bob, m, "bob@example.com", bobGUID, "BOB-PC",
+		`<ml l="1"><d n="example.com"><c n="alice" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`, func() {})
+	bobSelf := m.presence("NLN", "bob@example.com", "Bob")
+	for range 4 {
+		bob.expect("NLN " + bobSelf)
+		bob.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "BOB-PC", true))
+	}
+
+	alice := modernLogin(t, s, "alice/NS", m, "alice@example.com", "secret123", aliceGUID)
+	modernOnline18(alice, m, "alice@example.com", aliceGUID, "ALICE-PC",
+		`<ml l="1"><d n="example.com"><c n="bob" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`, func() {
+			alice.expect("NLN " + bobSelf)
+			alice.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "", false))
+		})
+	aliceSelf := m.presence("NLN", "alice@example.com", "Alice%20Liddell")
+	for range 4 {
+		alice.expect("NLN " + aliceSelf)
+		alice.expectPayload("UBX 1:alice@example.com", ubx18("alice@example.com", aliceGUID, "ALICE-PC", true))
+	}
+	bob.expect("NLN " + aliceSelf)
+	for range 4 {
+		bob.expectPayload("UBX 1:alice@example.com", ubx18("alice@example.com", aliceGUID, "", false))
+	}
+
+	// A rename to the same name is echoed and not announced.
+	alice.send("PRP 11 MFN Alice%20Liddell")
+	alice.expect("PRP 11 MFN Alice%20Liddell")
+
+	bob.send("CHG 11 AWY " + m.capsID + " " + m.msnobj("bob@example.com"))
+	bob.expect("CHG 11 AWY " + m.capsID + " " + m.msnobj("bob@example.com"))
+	alice.expect("NLN " + m.presence("AWY", "bob@example.com", "Bob"))
+	alice.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "", false))
+	bob.expect("NLN " + m.presence("AWY", "bob@example.com", "Bob"))
+	// The endpoint keeps the state its UUX gave, as recorded.
+	bob.expectPayload("UBX 1:bob@example.com", ubx18("bob@example.com", bobGUID, "BOB-PC", true))
+	alice.ping(m.ver)
+	bob.send("OUT")
+	bob.expectClosed()
+	alice.expect(m.fln("bob@example.com"))
+	alice.send("OUT")
+	alice.expectClosed()
+}
+
+// TestLoginBurstEnds: an MSNP18 client that sends no <Data> after its
+// CHG still hears of its own presence: at its next other command, or
+// once it has been quiet for a while.
+func TestLoginBurstEnds(t *testing.T) {
+	m := modernClients[18]
+	s := newServer(t, Options{})
+	const guid = "{AE4A62BF-42E5-4AEC-9841-308A3D4CAD16}"
+	self := "NLN " + m.presence("NLN", "bob@example.com", "Bob")
+	ubx := "<Data><PSM></PSM><CurrentMedia></CurrentMedia><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme>" +
+		`<EndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><Capabilities>2789003324:48</Capabilities></EndpointData>` +
+		`<PrivateEndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><EpName></EpName><ClientType></ClientType><State></State></PrivateEndpointData></Data>`
+	for _, next := range []string{"PNG", ""} {
+		bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", guid)
+		bob.send("CHG 5 NLN " + m.capsID + " " + m.msnobj("bob@example.com"))
+		bob.expect("CHG 5 NLN " + m.capsID + " " + m.msnobj("bob@example.com"))
+		bob.expectPayload("MSG Hotmail Hotmail", initialMail)
+		bob.sendPayload("UUX 6", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
+		bob.expect("UUX 6 0")
+		if next != "" {
+			bob.send(next)
+		}
+		for range 2 {
+			bob.expect(self)
+			bob.expectPayload("UBX 1:bob@example.com", ubx)
+		}
+		if next != "" {
+			bob.expect("QNG 60")
+		}
+		bob.send("OUT")
+		bob.expectClosed()
+	}
+}
+
+// postAB posts a recorded address book or sharing call (path under
+// /abservice/) with ticket as its TicketToken and returns the status and
+// the body of the answer.
+func postAB(t *testing.T, s *Server, path, action, ticket, body string) (int, string) {
+	t.Helper()
+	env := `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"><soap:Header><ABApplicationHeader xmlns="http://www.msn.com/webservices/AddressBook"><ApplicationId>CFE80F9D-180F-4399-82AB-413F33A1FA11</ApplicationId><IsMigration>false</IsMigration><PartnerScenario>ContactSave</PartnerScenario></ABApplicationHeader><ABAuthHeader xmlns="http://www.msn.com/webservices/AddressBook"><ManagedGroupRequest>false</ManagedGroupRequest><TicketToken>` +
+		xmlText(ticket) + `</TicketToken></ABAuthHeader></soap:Header><soap:Body>` + body + `</soap:Body></soap:Envelope>`
+	url := strings.TrimSuffix(s.LoginURL(), "/login") + "/abservice/" + path
+	req, err := http.NewRequest("POST", url, strings.NewReader(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("SOAPAction", `"http://www.msn.com/webservices/AddressBook/`+action+`"`)
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestTranscriptsModernContacts13 replays the start of modern-contacts13:
+// alice adds dave, who is on nobody's lists, with ABContactAdd: dave gets
+// the reverse-list ADL with alice's name and the ABCH notification;
+// alice's ADL of dave to her forward and allow lists gets his presence.
+func TestTranscriptsModernContacts13(t *testing.T) {
+	m := modernClients[13]
+	s := newServer(t, Options{})
+	if err := s.AddAccount("dave@example.com", "secret123", "Dave"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFriendlyName("alice@example.com", "Alice Liddell"); err != nil {
+		t.Fatal(err)
+	}
+	dave := modernLogin(t, s, "dave/NS", m, "dave@example.com", "secret123", "")
+	dave.send("BLP 5 AL")
+	dave.expect("BLP 5 AL")
+	dave.sendPayload("ADL 6", `<ml l="1"><d n="example.com"><c n="carol" l="3" t="1"/></d></ml>`)
+	dave.expect("ADL 6 OK")
+	dave.send("CHG 7 NLN " + m.capsID)
+	dave.expect("CHG 7 NLN " + m.capsID)
+	dave.sendPayload("UUX 8", modernPSM("dave@example.com"))
+	dave.expectPayload("MSG Hotmail Hotmail", initialMail)
+	dave.expect("UUX 8 0")
+
+	alice, ticket := modernLoginTicket(t, s, "alice/NS", m, "alice@example.com", "secret123", "")
+	alice.send("BLP 5 AL")
+	alice.expect("BLP 5 AL")
+	alice.sendPayload("ADL 6", `<ml l="1"><d n="example.com"><c n="bob" l="3" t="1"/><c n="carol" l="3" t="1"/></d></ml>`)
+	alice.expect("ADL 6 OK")
+	alice.send("CHG 7 NLN " + m.capsID)
+	alice.expect("CHG 7 NLN " + m.capsID)
+	alice.sendPayload("UUX 8", modernPSM("alice@example.com"))
+	alice.expectPayload("MSG Hotmail Hotmail", initialMail)
+	alice.expect("UUX 8 0")
+
+	code, body := postAB(t, s, "abservice.asmx", "ABContactAdd", ticket,
+		`<ABContactAdd xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact xmlns="http://www.msn.com/webservices/AddressBook"><contactInfo><contactType>LivePending</contactType><passportName>dave@example.com</passportName><isMessengerUser>true</isMessengerUser><MessengerMemberInfo><DisplayName>dave@example.com</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts><options><EnableAllowListManagement>true</EnableAllowListManagement></options></ABContactAdd>`)
+	var added struct {
+		GUID string `xml:"Body>ABContactAddResponse>ABContactAddResult>guid"`
+	}
+	if err := xml.Unmarshal([]byte(body), &added); code != http.StatusOK || err != nil || len(added.GUID) != 36 {
+		t.Fatalf("ABContactAdd: %d %v, guid %q\n%s", code, err, added.GUID, body)
+	}
+	dave.expectPayload("ADL 0", `<ml><d n="example.com"><c n="alice" t="1" l="8" f="Alice%20Liddell" /></d></ml>`)
+	not, _ := dave.readPayload("NOT")
+	for _, want := range []string{`<TO pid="0x`, `name="dave@example.com"`, "&lt;Service&gt;ABCHInternal&lt;/Service&gt;"} {
+		if !strings.Contains(not, want) {
+			t.Errorf("NOT lacks %q:\n%s", want, not)
+		}
+	}
+
+	alice.sendPayload("ADL 9", `<ml><d n="example.com"><c n="dave" l="1" t="1"/></d></ml>`)
+	alice.sendPayload("ADL 10", `<ml><d n="example.com"><c n="dave" l="2" t="1"/></d></ml>`)
+	alice.expect("ILN 9 " + m.presence("NLN", "dave@example.com", "Dave"))
+	alice.expectPayload("UBX dave@example.com", modernPSM("dave@example.com"))
+	alice.expect("ADL 9 OK")
+	alice.expect("ADL 10 OK")
+	alice.send("OUT")
+	alice.expectClosed()
+	dave.send("OUT")
+	dave.expectClosed()
 }
