@@ -149,10 +149,7 @@ func (c *Client) serve(parent context.Context) {
 	defer stop()
 
 	c.logAt(slog.LevelDebug, "connected")
-	func() {
-		defer c.srv.recoverConn(c)
-		c.readLoop(ctx)
-	}()
+	c.readLoop(ctx)
 	c.abort("")
 	c.runPending(ctx) // callbacks queued by Transfer, to keep Attached/Detached paired
 	w := c.currentWorld()

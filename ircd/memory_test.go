@@ -56,4 +56,12 @@ func TestIdleClientMemory(t *testing.T) {
 	if per > 8192 {
 		t.Errorf("an idle client holds %d bytes of heap, want at most 8192", per)
 	}
+	stacks := (int64(after.StackInuse) - int64(before.StackInuse)) / n
+	t.Logf("%d bytes of goroutine stacks per idle client", stacks)
+	// The reader and the writer each wait in frames small enough for the
+	// garbage collector to halve the stacks that registration grew: 4 KiB
+	// each. The race detector's larger frames keep them bigger.
+	if !raceEnabled && stacks > 9216 {
+		t.Errorf("an idle client's goroutines hold %d bytes of stack, want at most 9216", stacks)
+	}
 }

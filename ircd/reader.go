@@ -82,108 +82,152 @@ func trimLine(line []byte) []byte {
 	return bytes.TrimSuffix(line, []byte{'\r'})
 }
 
-// readLoop reads and handles lines until the connection ends.
+// readState is what readLoop keeps from one line to the next.
+type readState struct {
+	r           *lineReader
+	regDeadline time.Time
+	lastActive  time.Time
+	armed       time.Time // the read deadline set last; zero when unknown
+	deadline    time.Time // when the current read gives up
+	pinged      bool
+	debug       bool
+}
+
+// readLoop reads and handles lines until the connection ends. An idle
+// client waits here, in readLine: the loop keeps its frame small and does
+// everything else in functions of their own, so that the goroutine uses
+// under a quarter of an 8 KiB stack and the garbage collector halves it
+// (stacks per idle session at 1,000 sessions, BENCHMARKS.md).
 func (c *Client) readLoop(ctx context.Context) {
-	cfg := &c.srv.cfg
-	r := newLineReader(c.conn)
-	regDeadline := time.Now().Add(cfg.RegistrationTimeout)
-	lastActive := time.Now()
-	pinged := false
-	debug := c.srv.log.Enabled(ctx, slog.LevelDebug)
-	var armed time.Time // the read deadline set last; zero when unknown
+	defer c.srv.recoverConn(c)
+	rs := c.newReadState(ctx)
 	for {
-		var deadline time.Time
+		if ok, read := c.beforeRead(ctx, rs); !ok {
+			return
+		} else if !read {
+			continue
+		}
+		line, err := rs.r.readLine()
+		if !c.afterRead(ctx, rs, line, err) {
+			return
+		}
+	}
+}
+
+// newReadState is the state of a new connection's read loop.
+func (c *Client) newReadState(ctx context.Context) *readState {
+	now := time.Now()
+	return &readState{
+		r:           newLineReader(c.conn),
+		regDeadline: now.Add(c.srv.cfg.RegistrationTimeout),
+		lastActive:  now,
+		debug:       c.srv.log.Enabled(ctx, slog.LevelDebug),
+	}
+}
+
+// beforeRead sets the read deadline and runs what other goroutines posted.
+// ok is false when the connection ends; read, when a line is to be read.
+func (c *Client) beforeRead(ctx context.Context, rs *readState) (ok, read bool) {
+	cfg := &c.srv.cfg
+	var deadline time.Time
+	switch {
+	case !c.registered:
+		deadline = rs.regDeadline
+	case rs.pinged:
+		deadline = rs.lastActive.Add(cfg.PingInterval + cfg.PingTimeout)
+	default:
+		deadline = rs.lastActive.Add(cfg.PingInterval)
+	}
+	if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
+		deadline = c.guestUntil
+	}
+	rs.deadline = deadline
+	// The deadline is moved only when it must come earlier or has
+	// moved by more than a second, not for every line: a deadline
+	// armed a little early is harmless, it wakes the loop, which
+	// sets it again.
+	if rs.armed.IsZero() || deadline.Before(rs.armed) || deadline.Sub(rs.armed) > time.Second {
+		if err := c.conn.SetReadDeadline(deadline); err != nil {
+			return false, false
+		}
+		rs.armed = deadline
+	}
+	if c.hasPending() {
+		c.runPending(ctx)
+		return true, false
+	}
+	return true, true
+}
+
+// afterRead handles what readLine returned: a line, a deadline or the end
+// of the connection. It returns false when the connection ends.
+func (c *Client) afterRead(ctx context.Context, rs *readState, line []byte, err error) bool {
+	cfg := &c.srv.cfg
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		rs.armed = time.Time{} // post may have moved it
+		if c.hasPending() {
+			return true
+		}
+		if time.Now().Before(rs.deadline) {
+			return true // woken by post, nothing left to do
+		}
+		if !c.guestUntil.IsZero() && !time.Now().Before(c.guestUntil) {
+			if c.srv.limits.isGuest(c) {
+				c.logAt(slog.LevelInfo, "guest timed out")
+				c.quit("Closing link: not logged in to MSN after " + cfg.GuestTimeout.String())
+				return false
+			}
+			c.guestUntil = time.Time{} // it logged in
+			return true
+		}
 		switch {
 		case !c.registered:
-			deadline = regDeadline
-		case pinged:
-			deadline = lastActive.Add(cfg.PingInterval + cfg.PingTimeout)
+			c.quit("Connection registration timed out")
+			return false
+		case !rs.pinged:
+			rs.pinged = true
+			c.reply("PING", c.srv.cfg.ServerName)
+			return true
 		default:
-			deadline = lastActive.Add(cfg.PingInterval)
+			c.quit("Ping timeout")
+			return false
 		}
-		if !c.guestUntil.IsZero() && c.guestUntil.Before(deadline) {
-			deadline = c.guestUntil
-		}
-		// The deadline is moved only when it must come earlier or has
-		// moved by more than a second, not for every line: a deadline
-		// armed a little early is harmless, it wakes the loop, which
-		// sets it again.
-		if armed.IsZero() || deadline.Before(armed) || deadline.Sub(armed) > time.Second {
-			if err := c.conn.SetReadDeadline(deadline); err != nil {
-				return
-			}
-			armed = deadline
-		}
-		if c.hasPending() {
-			c.runPending(ctx)
-			continue
-		}
-		line, err := r.readLine()
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			armed = time.Time{} // post may have moved it
-			if c.hasPending() {
-				continue
-			}
-			if time.Now().Before(deadline) {
-				continue // woken by post, nothing left to do
-			}
-			if !c.guestUntil.IsZero() && !time.Now().Before(c.guestUntil) {
-				if c.srv.limits.isGuest(c) {
-					c.logAt(slog.LevelInfo, "guest timed out")
-					c.quit("Closing link: not logged in to MSN after " + cfg.GuestTimeout.String())
-					return
-				}
-				c.guestUntil = time.Time{} // it logged in
-				continue
-			}
-			switch {
-			case !c.registered:
-				c.quit("Connection registration timed out")
-				return
-			case !pinged:
-				pinged = true
-				c.reply("PING", c.srv.cfg.ServerName)
-				continue
-			default:
-				c.quit("Ping timeout")
-				return
-			}
-		}
-		if errors.Is(err, errLineTooLong) {
-			c.numeric(errInputTooLong, "Input line was too long")
-			continue
-		}
-		if err != nil {
-			return
-		}
-		lastActive = time.Now()
-		c.lineAt = lastActive
-		pinged = false
-		if len(line) == 0 {
-			continue
-		}
-		if !lineFits(line) {
-			c.numeric(errInputTooLong, "Input line was too long")
-			continue
-		}
-		msg, perr := parseLine(string(line))
-		if perr != nil {
-			continue
-		}
-		if debug {
-			c.logAt(slog.LevelDebug, "recv", slog.String("line", c.redactLine(msg, string(line))))
-		}
-		c.handleLine(ctx, msg)
-		select {
-		case <-c.done:
-			return
-		default:
-		}
+	}
+	if errors.Is(err, errLineTooLong) {
+		c.numeric(errInputTooLong, "Input line was too long")
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	rs.lastActive = time.Now()
+	c.lineAt = rs.lastActive
+	rs.pinged = false
+	if len(line) == 0 {
+		return true
+	}
+	if !lineFits(line) {
+		c.numeric(errInputTooLong, "Input line was too long")
+		return true
+	}
+	msg, perr := parseLine(string(line))
+	if perr != nil {
+		return true
+	}
+	if rs.debug {
+		c.logAt(slog.LevelDebug, "recv", slog.String("line", c.redactLine(msg, string(line))))
+	}
+	c.handleLine(ctx, msg)
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
 	}
 }
 

@@ -201,8 +201,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go func() {
-			defer s.wg.Done()
+			// Without a defer: the frame stays small under the reader
+			// that waits beneath it (a panic is recovered below).
 			s.serveAdmitted(ctx, conn, src)
+			s.wg.Done()
 		}()
 	}
 }
