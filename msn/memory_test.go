@@ -25,7 +25,7 @@ func TestIdleClientMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
 	t.Logf("%d bytes of heap per idle client and its server session", per)
-	if limit := int64(54 << 10); per > limit {
+	if limit := int64(56 << 10); per > limit { // the old records, holding their lines, took 57-61 KiB
 		t.Errorf("an idle client with 100 contacts and its server session hold %d bytes of heap, want at most %d", per, limit)
 	}
 }
