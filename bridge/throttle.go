@@ -88,10 +88,7 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	f := t.fails[account]
-	if f == nil {
-		f = t.addLocked(account, now)
-	}
+	f := t.entryLocked(account, now)
 	if f.hasAccepted && hmac.Equal(f.accepted[:], h[:]) {
 		return sendNow, 0
 	}
@@ -113,6 +110,14 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	return sendNow, 0
 }
 
+// entryLocked returns the record of account, made when there is none.
+func (t *loginThrottle) entryLocked(account string, now time.Time) *loginFailure {
+	if f := t.fails[account]; f != nil {
+		return f
+	}
+	return t.addLocked(account, now)
+}
+
 // pruneTried forgets the passwords sent before the window.
 func (f *loginFailure) pruneTried(now time.Time) {
 	i := 0
@@ -129,10 +134,7 @@ func (t *loginThrottle) failed(account, password string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	f := t.fails[account]
-	if f == nil {
-		f = t.addLocked(account, now)
-	}
+	f := t.entryLocked(account, now)
 	if f.hash != h || f.count == 0 {
 		f.hash, f.count = h, 0
 	}

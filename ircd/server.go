@@ -71,36 +71,16 @@ func NewServer(cfg Config, backend Backend) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.RegistrationTimeout <= 0 {
-		cfg.RegistrationTimeout = defaultRegistrationTimeout
-	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = defaultPingInterval
-	}
-	if cfg.PingTimeout <= 0 {
-		cfg.PingTimeout = defaultPingTimeout
-	}
-	if cfg.SendQueue <= 0 {
-		cfg.SendQueue = defaultSendQueue
-	}
-	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = defaultWriteTimeout
-	}
-	if cfg.MonitorLimit <= 0 {
-		cfg.MonitorLimit = defaultMonitorLimit
-	}
-	if cfg.UnregisteredPerAddress <= 0 {
-		cfg.UnregisteredPerAddress = defaultUnregisteredPerAddress
-	}
-	if cfg.UnregisteredMax <= 0 {
-		cfg.UnregisteredMax = defaultUnregisteredMax
-	}
-	if cfg.GuestsPerAddress <= 0 {
-		cfg.GuestsPerAddress = defaultGuestsPerAddress
-	}
-	if cfg.GuestTimeout <= 0 {
-		cfg.GuestTimeout = defaultGuestTimeout
-	}
+	setDefault(&cfg.RegistrationTimeout, defaultRegistrationTimeout)
+	setDefault(&cfg.PingInterval, defaultPingInterval)
+	setDefault(&cfg.PingTimeout, defaultPingTimeout)
+	setDefault(&cfg.SendQueue, defaultSendQueue)
+	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
+	setDefault(&cfg.MonitorLimit, defaultMonitorLimit)
+	setDefault(&cfg.UnregisteredPerAddress, defaultUnregisteredPerAddress)
+	setDefault(&cfg.UnregisteredMax, defaultUnregisteredMax)
+	setDefault(&cfg.GuestsPerAddress, defaultGuestsPerAddress)
+	setDefault(&cfg.GuestTimeout, defaultGuestTimeout)
 	s := &Server{
 		cfg:       cfg,
 		backend:   backend,
@@ -113,6 +93,13 @@ func NewServer(cfg Config, backend Backend) *Server {
 	s.support = splitTokens(s.isupportTokens(), 13)
 	s.limits = newConnLimits(&s.cfg)
 	return s
+}
+
+// setDefault sets a limit left at zero (or below) to its default.
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // ListenTLS listens for TLS connections on addr with the certificate and key
