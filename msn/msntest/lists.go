@@ -184,7 +184,8 @@ const byAddressBook = "\x00ab"
 // changeLists applies a list change of owner about contact and tells
 // everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL (MSNP13+:
 // "ADL 0" or "RML 0" with l="8", and NOT), and sees
-// owner appear or disappear when blocking changed. When owner just put an
+// owner appear or disappear when blocking changed (at MSNP13+ also at
+// each allow or block add and each unblock). When owner just put an
 // online contact on its forward list, owner gets ILN (with trid) or, for a
 // change not made by owner's client (trid ""), NLN.
 func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lists, trid ...string) (added, removed msn.Lists) {
@@ -240,11 +241,19 @@ func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lis
 	}
 	if t.watching() && t.lists(owner.passport)&msn.ForwardList != 0 {
 		now := visible(owner, t)
+		// At MSNP13+ every add to the allow or block list (even of a
+		// contact already on it) and every real unblock tells the
+		// contact owner's presence again, changed or not, as
+		// modern-contacts13 shows.
+		retell := (add&(msn.AllowList|msn.BlockList) != 0 || removed&msn.BlockList != 0) && owner.present()
 		for _, e := range t.live() {
 			switch {
-			case now && !before:
+			case now && (!before || retell && e.ver >= 13):
 				e.w.sendLine(presenceLine("NLN", e.ver, owner))
-			case !now && before:
+				if e.ver >= 13 {
+					e.w.sendPayload(ubxCommand(e.ver, owner.passport), ubxPayload(e.ver, owner, false))
+				}
+			case !now && (before || retell && e.ver >= 13):
 				e.w.sendLine(offlineLine(e.ver, owner.passport))
 			}
 		}

@@ -459,10 +459,14 @@ func postAB(t *testing.T, s *Server, path, action, ticket, body string) (int, st
 	return resp.StatusCode, string(b)
 }
 
-// TestTranscriptsModernContacts13 replays the start of modern-contacts13:
-// alice adds dave, who is on nobody's lists, with ABContactAdd: dave gets
-// the reverse-list ADL with alice's name and the ABCH notification;
-// alice's ADL of dave to her forward and allow lists gets his presence.
+// TestTranscriptsModernContacts13 replays modern-contacts13: alice adds
+// dave, who is on nobody's lists, with ABContactAdd: dave gets the
+// reverse-list ADL with alice's name and the ABCH notification; alice's
+// ADL of dave to her forward and allow lists gets his presence. dave
+// accepts and adds her back; alice blocks him (he sees her go offline),
+// unblocks him (he sees her online again at each step), deletes him
+// (RML 0 and NOT), then meets the errors: unknown addresses (HTTP 500,
+// 208) and an ADL to the reverse list (241, closed).
 func TestTranscriptsModernContacts13(t *testing.T) {
 	m := modernClients[13]
 	s := newServer(t, Options{})
@@ -472,7 +476,7 @@ func TestTranscriptsModernContacts13(t *testing.T) {
 	if err := s.SetFriendlyName("alice@example.com", "Alice Liddell"); err != nil {
 		t.Fatal(err)
 	}
-	dave := modernLogin(t, s, "dave/NS", m, "dave@example.com", "secret123", "")
+	dave, daveTicket := modernLoginTicket(t, s, "dave/NS", m, "dave@example.com", "secret123", "")
 	dave.send("BLP 5 AL")
 	dave.expect("BLP 5 AL")
 	dave.sendPayload("ADL 6", `<ml l="1"><d n="example.com"><c n="carol" l="3" t="1"/></d></ml>`)
@@ -516,8 +520,110 @@ func TestTranscriptsModernContacts13(t *testing.T) {
 	alice.expectPayload("UBX dave@example.com", modernPSM("dave@example.com"))
 	alice.expect("ADL 9 OK")
 	alice.expect("ADL 10 OK")
-	alice.send("OUT")
+
+	// dave accepts: alice is on his allow list, so alice hears of him.
+	postMember(t, s, daveTicket, "AddMember", "Allow", "alice@example.com")
+	alice.expect("NLN " + m.presence("NLN", "dave@example.com", "Dave"))
+	alice.expectPayload("UBX dave@example.com", modernPSM("dave@example.com"))
+	postMember(t, s, daveTicket, "DeleteMember", "Pending", "alice@example.com")
+	code, body = postAB(t, s, "abservice.asmx", "ABContactAdd", daveTicket,
+		`<ABContactAdd xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact xmlns="http://www.msn.com/webservices/AddressBook"><contactInfo><contactType>LivePending</contactType><passportName>alice@example.com</passportName><isMessengerUser>true</isMessengerUser><MessengerMemberInfo><DisplayName>alice@example.com</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts><options><EnableAllowListManagement>true</EnableAllowListManagement></options></ABContactAdd>`)
+	if code != http.StatusOK {
+		t.Fatalf("dave's ABContactAdd: %d\n%s", code, body)
+	}
+	alice.expectPayload("ADL 0", `<ml><d n="example.com"><c n="dave" t="1" l="8" f="Dave" /></d></ml>`)
+	alice.readPayload("NOT")
+	dave.sendPayload("ADL 9", `<ml><d n="example.com"><c n="alice" l="3" t="1"/></d></ml>`)
+	alice.expect("NLN " + m.presence("NLN", "dave@example.com", "Dave"))
+	alice.expectPayload("UBX dave@example.com", modernPSM("dave@example.com"))
+	dave.expect("ILN 9 " + m.presence("NLN", "alice@example.com", "Alice%20Liddell"))
+	dave.expectPayload("UBX alice@example.com", modernPSM("alice@example.com"))
+	dave.expect("ADL 9 OK")
+
+	// alice blocks dave: he sees her go offline, at the block and again
+	// at her ADL to the block list.
+	postMember(t, s, ticket, "DeleteMember", "Allow", "dave@example.com")
+	postMember(t, s, ticket, "AddMember", "Block", "dave@example.com")
+	dave.expect("FLN alice@example.com")
+	alice.sendPayload("RML 11", `<ml><d n="example.com"><c n="dave" l="2" t="1"/></d></ml>`)
+	alice.expect("RML 11 OK")
+	alice.sendPayload("ADL 12", `<ml><d n="example.com"><c n="dave" l="4" t="1"/></d></ml>`)
+	dave.expect("FLN alice@example.com")
+	alice.expect("ADL 12 OK")
+
+	// alice unblocks him: he sees her online at each step.
+	postMember(t, s, ticket, "DeleteMember", "Block", "dave@example.com")
+	aliceOnline := "NLN " + m.presence("NLN", "alice@example.com", "Alice%20Liddell")
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX alice@example.com", modernPSM("alice@example.com"))
+	postMember(t, s, ticket, "AddMember", "Allow", "dave@example.com")
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX alice@example.com", modernPSM("alice@example.com"))
+	alice.sendPayload("RML 13", `<ml><d n="example.com"><c n="dave" l="4" t="1"/></d></ml>`)
+	alice.expect("RML 13 OK")
+	alice.sendPayload("ADL 14", `<ml><d n="example.com"><c n="dave" l="2" t="1"/></d></ml>`)
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX alice@example.com", modernPSM("alice@example.com"))
+	alice.expect("ADL 14 OK")
+
+	// alice deletes dave from her address book: he leaves her reverse list.
+	code, body = postAB(t, s, "abservice.asmx", "ABContactDelete", ticket,
+		`<ABContactDelete xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact><contactId>`+added.GUID+`</contactId></Contact></contacts></ABContactDelete>`)
+	if code != http.StatusOK || !strings.Contains(body, "<ABContactDeleteResponse") {
+		t.Fatalf("ABContactDelete: %d\n%s", code, body)
+	}
+	dave.expectPayload("RML 0", `<ml><d n="example.com"><c n="alice" t="1" l="8" /></d></ml>`)
+	not, _ = dave.readPayload("NOT")
+	if !strings.Contains(not, "&lt;Service&gt;ABCHInternal&lt;/Service&gt;") {
+		t.Errorf("NOT after ABContactDelete:\n%s", not)
+	}
+	alice.sendPayload("RML 15", `<ml><d n="example.com"><c n="dave" l="1" t="1"/></d></ml>`)
+	alice.expect("RML 15 OK")
+
+	// The errors: an unknown address in the address book and the
+	// membership lists, in ADL, and an ADL to the reverse list.
+	code, body = postAB(t, s, "abservice.asmx", "ABContactAdd", ticket,
+		`<ABContactAdd xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact xmlns="http://www.msn.com/webservices/AddressBook"><contactInfo><contactType>LivePending</contactType><passportName>nobody@example.com</passportName><isMessengerUser>true</isMessengerUser><MessengerMemberInfo><DisplayName>nobody@example.com</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts><options><EnableAllowListManagement>true</EnableAllowListManagement></options></ABContactAdd>`)
+	checkABFault(t, code, body, "InvalidPassportUser", "The Passport user specified is invalid SignInName: nobody@example.com")
+	code, body = postAB(t, s, "SharingService.asmx", "AddMember", ticket, memberBody("AddMember", "Allow", "nobody@example.com"))
+	checkABFault(t, code, body, "UserDoesNotExist", "User does not exist ")
+	alice.sendPayload("ADL 16", `<ml><d n="example.com"><c n="nobody" l="1" t="1"/></d></ml>`)
+	alice.expect("208 16")
+	alice.sendPayload("ADL 17", `<ml><d n="example.com"><c n="x" l="8" t="1"/></d></ml>`)
+	alice.expect("241 17")
 	alice.expectClosed()
+	dave.expect("FLN alice@example.com")
 	dave.send("OUT")
 	dave.expectClosed()
+}
+
+// memberBody is the recorded AddMember or DeleteMember body for address
+// in the membership role.
+func memberBody(verb, role, address string) string {
+	return `<` + verb + ` xmlns="http://www.msn.com/webservices/AddressBook"><serviceHandle><Id>0</Id><Type>Messenger</Type><ForeignId></ForeignId></serviceHandle><memberships><Membership><MemberRole>` + role +
+		`</MemberRole><Members><Member xsi:type="PassportMember" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Type>Passport</Type><State>Accepted</State><PassportName>` + address +
+		`</PassportName></Member></Members></Membership></memberships></` + verb + `>`
+}
+
+// postMember posts a recorded AddMember or DeleteMember and expects its
+// empty answer.
+func postMember(t *testing.T, s *Server, ticket, verb, role, address string) {
+	t.Helper()
+	code, body := postAB(t, s, "SharingService.asmx", verb, ticket, memberBody(verb, role, address))
+	if code != http.StatusOK || !strings.Contains(body, "<"+verb+"Response") {
+		t.Fatalf("%s %s %s: %d\n%s", verb, role, address, code, body)
+	}
+}
+
+// checkABFault checks a recorded address book fault: HTTP 500 with the
+// error code and string.
+func checkABFault(t *testing.T, code int, body, errorCode, errorString string) {
+	t.Helper()
+	var f struct {
+		Code   string `xml:"Body>Fault>detail>errorcode"`
+		String string `xml:"Body>Fault>detail>errorstring"`
+	}
+	if err := xml.Unmarshal([]byte(body), &f); code != http.StatusInternalServerError || err != nil || f.Code != errorCode || f.String != errorString {
+		t.Errorf("fault: %d %v, code %q, string %q; want 500 %q %q\n%s", code, err, f.Code, f.String, errorCode, errorString, body)
+	}
 }
