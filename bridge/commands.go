@@ -348,7 +348,7 @@ func (s *session) cmdContacts(say func(string)) {
 		if c.lists()&msn.BlockList != 0 {
 			line += ", blocked"
 		}
-		lines = append(lines, line)
+		lines = append(lines, line+s.contactsSuffix(c))
 	}
 	if s.signedOut() {
 		say(fmt.Sprintf("%d contacts. %s", len(lines), s.signedOutLine()))

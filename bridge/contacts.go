@@ -33,6 +33,8 @@ type contactExt struct {
 	media  string     // what the contact listens to (mapping.NowPlaying)
 	status msn.Status // when not one of knownStatuses
 	lists  msn.Lists  // when not below listsOther
+	groups []string   // ids of the contact's groups (groups.go)
+	yahoo  bool       // on Yahoo! Messenger (network 32), not MSN
 }
 
 // knownStatuses are the statuses a contact keeps as their index. The zero
@@ -152,7 +154,7 @@ func (c *contact) needExt() *contactExt {
 
 // dropExt forgets c.ext once it holds nothing.
 func (c *contact) dropExt() {
-	if e := c.ext; e != nil && *e == (contactExt{}) {
+	if e := c.ext; e != nil && e.psm == "" && e.media == "" && e.status == "" && e.lists == 0 && len(e.groups) == 0 && !e.yahoo {
 		c.ext = nil
 	}
 }
@@ -451,6 +453,8 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	if mc.Status != "" {
 		c.setStatus(mc.Status)
 	}
+	c.setGroups(mc.Groups)
+	c.setYahoo(mc.Network == msn.NetworkYahoo)
 	changed := c.nick != nick || c.name != name || c.psm() != psm || c.status() != status || c.lists() != lists
 	return c, changed
 }
@@ -460,6 +464,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 func (s *session) drawnUnchanged(mc msn.Contact) *contact {
 	c := s.contacts[mc.Passport]
 	if c == nil || !c.drawn || c.lists() != mc.Lists || mc.PersonalMessage != "" ||
+		!slices.Equal(c.groups(), mc.Groups) || c.yahoo() != (mc.Network == msn.NetworkYahoo) ||
 		mc.FriendlyName != "" && mc.FriendlyName != c.name ||
 		mc.Status != "" && mc.Status != c.status() {
 		return nil
@@ -473,7 +478,7 @@ func (s *session) drawnUnchanged(mc msn.Contact) *contact {
 func (s *session) drawListed(list []msn.ListedContact) {
 	batch := s.drawBatch[:0]
 	for _, lc := range list {
-		c := s.applyContact(msn.Contact{Passport: lc.Passport, FriendlyName: lc.FriendlyName, Lists: lc.Lists})
+		c := s.applyContact(msn.Contact{Passport: lc.Passport, FriendlyName: lc.FriendlyName, Lists: lc.Lists, Groups: lc.Groups})
 		c.drawn = true
 		if c.lists() == 0 || c.inChannel {
 			// Seen before in this list (before MSNP8, once per list) or

@@ -123,6 +123,7 @@ func unsupportedText(nick string, ev msn.UnsupportedContent) string {
 func (s *session) onSynced(ev msn.ContactListSynced) {
 	var online []*contact
 	listed := make([]*contact, 0, len(ev.Contacts))
+	s.setGroupNames(ev.Groups)
 	s.beginSaves()
 	for _, mc := range ev.Contacts {
 		c, changed := s.drawnUnchanged(mc), false

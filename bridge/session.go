@@ -53,6 +53,7 @@ type session struct {
 	status   msn.Status // as MSN last confirmed it
 	away     awayState  // the status the user chose (away.go)
 	psm      string
+	groups   []msn.Group         // the account's contact groups, names cleaned (groups.go)
 	contacts map[string]*contact // by passport (lower case)
 	nicks    map[string]*contact // by casefolded nick, stored ones included
 	convs    convState

@@ -74,7 +74,7 @@ func (s *session) contactStatus(c *contact) string {
 // contactWhois is a contact's WHOIS lines, with its status as the
 // session knows it.
 func (s *session) contactWhois(c *contact) []string {
-	return whoisLines(c.passport, c.name, c.psm(), c.media(), s.contactStatus(c), c.lists())
+	return s.withGroupLines(c, whoisLines(c.passport, c.name, c.psm(), c.media(), s.contactStatus(c), c.lists()))
 }
 
 // cmdLoginAgain is a bare "login": it signs in again with the password the

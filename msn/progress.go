@@ -24,6 +24,9 @@ type ListedContact struct {
 	// Lists are the lists known so far: before MSNP8 the server sends each
 	// list on its own, so a contact comes once per list it is on.
 	Lists Lists
+	// Groups are the ids of the contact's groups (MSNP8+): the record's
+	// slice, never changed in place.
+	Groups []string
 }
 
 func (ContactsListed) event() {}
@@ -38,7 +41,7 @@ func (c *Client) listedLocked(ct *Contact) {
 	if s.listed == nil {
 		s.listed = make([]ListedContact, 0, listBatch)
 	}
-	s.listed = append(s.listed, ListedContact{Passport: ct.Passport, FriendlyName: ct.FriendlyName, Lists: ct.Lists})
+	s.listed = append(s.listed, ListedContact{Passport: ct.Passport, FriendlyName: ct.FriendlyName, Lists: ct.Lists, Groups: ct.Groups})
 	if len(s.listed) == listBatch {
 		c.flushListedLocked()
 	}

@@ -68,11 +68,15 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 	case "FindMembership":
 		s.writeMemberships(&b, a)
 	case "ABFindAll":
-		b.WriteString("<ABFindAllResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindAllResult>\n<groups>\n</groups>\n<contacts>")
+		b.WriteString("<ABFindAllResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindAllResult>\n<groups>\n")
+		writeABGroups(&b, a)
+		b.WriteString("</groups>\n<contacts>")
 		s.writeContacts(&b, a)
 		b.WriteString("</contacts>\n<ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</ab>\n</ABFindAllResult>\n</ABFindAllResponse>\n")
 	case "ABFindContactsPaged":
-		b.WriteString("<ABFindContactsPagedResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindContactsPagedResult><Groups>\n</Groups><Contacts>")
+		b.WriteString("<ABFindContactsPagedResponse xmlns=\"http://www.msn.com/webservices/AddressBook\">\n<ABFindContactsPagedResult><Groups>\n")
+		writeABGroups(&b, a)
+		b.WriteString("</Groups><Contacts>")
 		s.writeContacts(&b, a)
 		b.WriteString("</Contacts><Ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</Ab>\n</ABFindContactsPagedResult>\n</ABFindContactsPagedResponse>\n")
 	default:
@@ -100,7 +104,7 @@ func (s *Server) writeMemberships(b *strings.Builder, a *account) {
 			if lists&msn.ReverseList != 0 && lists&(msn.AllowList|msn.BlockList) == 0 {
 				lists |= msn.PendingList
 			}
-			if lists&role.bit == 0 {
+			if lists&role.bit == 0 || e.network != 0 {
 				continue
 			}
 			fmt.Fprintf(b, "<Member xsi:type=\"PassportMember\">\n<MembershipId>%s/%s</MembershipId>\n<Type>Passport</Type>\n<State>Accepted</State>\n<Deleted>false</Deleted>\n<PassportName>%s</PassportName>\n</Member>",
@@ -119,9 +123,13 @@ func (s *Server) writeContacts(b *strings.Builder, a *account) {
 		if e.lists&msn.ForwardList == 0 {
 			continue
 		}
+		if e.network == networkYahoo {
+			s.writeYahooContact(b, e)
+			continue
+		}
 		name := xmlText(s.displayName(e.passport))
-		fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo><contactType>Regular</contactType>\n<quickName>%s</quickName><passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>true</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>",
-			s.contactGUID(e.passport), name, xmlText(e.passport), name)
+		fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo><contactType>Regular</contactType>\n<quickName>%s</quickName><passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>true</isMessengerUser>\n%s</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>",
+			s.contactGUID(e.passport), name, xmlText(e.passport), name, abGroupIDs(e))
 	}
 	fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo>\n<annotations><Annotation><Name>MSN.IM.BLP</Name><Value>1</Value></Annotation></annotations>\n<contactType>Me</contactType>\n<quickName>%s</quickName>\n<passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>false</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>\n",
 		a.guid, xmlText(a.name), xmlText(a.passport), xmlText(a.name))

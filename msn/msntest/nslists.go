@@ -59,7 +59,13 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		b = append(b, strings.Join(parts, " ")...)
 		b = append(b, '\r', '\n')
 	}
-	nc := strconv.Itoa(len(a.order))
+	var order []string // the contacts of other networks are in the address book only
+	for _, k := range a.order {
+		if a.contacts[k].network == 0 {
+			order = append(order, k)
+		}
+	}
+	nc := strconv.Itoa(len(order))
 	switch {
 	case n.ver <= 7:
 		cur, _ := strconv.Atoi(cmd.Param(1))
@@ -73,7 +79,7 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		}
 		for _, l := range []msn.Lists{msn.ForwardList, msn.AllowList, msn.BlockList, msn.ReverseList} {
 			var keys []string
-			for _, k := range a.order {
+			for _, k := range order {
 				if a.contacts[k].lists&l != 0 {
 					keys = append(keys, k)
 				}
@@ -98,7 +104,7 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		line("GTC", a.gtc)
 		line("BLP", a.blp)
 		line("LSG", "0", "Other%20Contacts", "0")
-		for _, k := range a.order {
+		for _, k := range order {
 			e := a.contacts[k]
 			parts := []string{"LST", e.passport, msn.QuoteName(s.displayName(e.passport)), strconv.Itoa(int(e.lists))}
 			if e.lists&msn.ForwardList != 0 {
@@ -108,11 +114,14 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		}
 	default:
 		const ts = "2000-01-01T00:00:00.0-00:00"
-		line("SYN", trid, ts, ts, nc, "0")
+		line("SYN", trid, ts, ts, nc, strconv.Itoa(len(a.groups)))
 		line("GTC", a.gtc)
 		line("BLP", a.blp)
 		line("PRP", "MFN", msn.QuoteName(a.name))
-		for _, k := range a.order {
+		for _, g := range a.groups {
+			line("LSG", msn.QuoteName(g.name), g.id)
+		}
+		for _, k := range order {
 			e := a.contacts[k]
 			lists := e.lists
 			if lists&msn.ReverseList != 0 && lists&(msn.AllowList|msn.BlockList) == 0 {
@@ -126,7 +135,10 @@ func (n *nsConn) syn(cmd *msn.Command) {
 			if n.ver >= 12 {
 				l += " 1"
 			}
-			l += " " // the (empty) group list
+			l += " " // then the group list, empty when in none
+			if e.lists&msn.ForwardList != 0 {
+				l += strings.Join(e.groups, ",")
+			}
 			line(l)
 		}
 	}

@@ -269,15 +269,19 @@ type account struct {
 	// see: the endpoint that last changed the status (CHG); eps are all
 	// the signed-in sessions, in sign-in order (several at MSNP16+, see
 	// mpop.go).
-	ns   *nsConn
-	eps  []*nsConn
-	oims []*oim // offline messages left for the account (oim.go)
+	ns     *nsConn
+	eps    []*nsConn
+	oims   []*oim  // offline messages left for the account (oim.go)
+	groups []group // contact groups, in the order they were made (groups.go)
 }
 
 // entry is a contact on an account's lists.
 type entry struct {
 	passport string
 	lists    msn.Lists
+	groups   []string // ids of the owner's groups the contact is in
+	network  int      // 0, or networkYahoo for a Yahoo contact
+	name     string   // display name of a Yahoo contact
 }
 
 var defaultPSM = []byte("<Data><PSM></PSM><CurrentMedia></CurrentMedia></Data>")
