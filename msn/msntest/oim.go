@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,7 +106,7 @@ func (s *Server) handleStore(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, http.StatusInternalServerError, oimFault("InvalidContent"))
 		return
 	}
-	m.id, m.from, m.fromName, m.to, m.sent = strings.ToUpper(newGUID()), a.passport, a.name, t.passport, time.Now().UTC()
+	m.id, m.from, m.fromName, m.to, m.sent = strings.ToUpper(newGUID()), a.passport, a.name, t.passport, time.Now().UTC().Truncate(time.Second)
 	t.oims = append(t.oims, m)
 	for _, e := range t.live() {
 		if e.ver >= 13 {
@@ -165,13 +164,24 @@ func mailData(oims []*oim, initial bool) string {
 		} else {
 			b.WriteString("<F>.!!OIM</F>")
 		}
-		b.WriteString("<N>" + xmlText(mime.BEncoding.Encode("utf-8", m.fromName)) + "</N></M>")
+		n := bName(m.fromName)
+		if !initial {
+			// Escargot's notification has a blank before "?=".
+			n = strings.TrimSuffix(n, "?=") + " ?="
+		}
+		b.WriteString("<N>" + xmlText(n) + "</N></M>")
 	}
 	if !initial {
 		b.WriteString("<SU> </SU>")
 	}
 	b.WriteString("</MD>")
 	return b.String()
+}
+
+// bName is name as Escargot writes it in a Mail-Data and in the From of
+// an OIM: always base64 ("=?utf-8?B?...?="), even when plain ASCII.
+func bName(name string) string {
+	return "=?utf-8?B?" + base64.StdEncoding.EncodeToString([]byte(name)) + "?="
 }
 
 // mailDataMessage is the NS MSG of a Mail-Data.
@@ -262,11 +272,14 @@ func oimMessage(m *oim) string {
 	var b strings.Builder
 	date := m.sent.In(time.FixedZone("-0800", -8*3600))
 	b.WriteString("X-Message-Info: cwRBnLifKNE8dVZlNj6AiX8142B67OTjG9BFMLMyzuui1H4Xx7m3NQ==\r\n")
-	b.WriteString("From: " + mime.BEncoding.Encode("utf-8", m.fromName) + " <" + m.from + ">\r\n")
+	b.WriteString("From: " + bName(m.fromName) + " <" + m.from + ">\r\n")
 	b.WriteString("To: " + m.to + "\r\nSubject: \r\nX-OIM-originatingSource: 127.0.0.1\r\nX-OIMProxy: MSNMSGR\r\n")
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n")
 	b.WriteString("X-OIM-Message-Type: OfflineMessage\r\nX-OIM-Run-Id: " + m.runID + "\r\nX-OIM-Sequence-Num: " + m.seq + "\r\n")
-	b.WriteString("X-OriginalArrivalTime: " + m.sent.Format("02 Jan 2006 15:04:05.0000") + " (UTC)\r\n")
+	b.WriteString("Message-ID: <OIM-SSI02zDv60gxapz00061a8b@OIM-SSI02.phx.gbl>\r\n")
+	ft := uint64(m.sent.UnixNano()/100) + 116444736000000000 // FILETIME: 100 ns since 1601
+	b.WriteString("X-OriginalArrivalTime: " + m.sent.Format("02 Jan 2006 15:04:05.0000") +
+		fmt.Sprintf(" (UTC) FILETIME=[%08X:%08X]\r\n", uint32(ft), uint32(ft>>32)))
 	b.WriteString("Date: " + date.Format("02 Jan 2006 15:04:05 -0700") + "\r\n")
 	b.WriteString("Return-Path: ndr@oim.messenger.msn.com\r\n\r\n")
 	b.WriteString(m.text)
