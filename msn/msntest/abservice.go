@@ -78,7 +78,9 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 		writeABGroups(&b, a)
 		b.WriteString("</Groups><Contacts>")
 		s.writeContacts(&b, a)
-		b.WriteString("</Contacts><Ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n</Ab>\n</ABFindContactsPagedResult>\n</ABFindContactsPagedResponse>\n")
+		b.WriteString("</Contacts>")
+		writeCircleResult(&b, a)
+		b.WriteString("</ABFindContactsPagedResult>\n</ABFindContactsPagedResponse>\n")
 	default:
 		if fault := s.abApply(&b, a, action, &change); fault != "" {
 			writeXML(w, http.StatusInternalServerError, fault)
@@ -131,6 +133,6 @@ func (s *Server) writeContacts(b *strings.Builder, a *account) {
 		fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo><contactType>Regular</contactType>\n<quickName>%s</quickName><passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>true</isMessengerUser>\n%s</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>",
 			s.contactGUID(e.passport), name, xmlText(e.passport), name, abGroupIDs(e))
 	}
-	fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo>\n<annotations><Annotation><Name>MSN.IM.BLP</Name><Value>1</Value></Annotation></annotations>\n<contactType>Me</contactType>\n<quickName>%s</quickName>\n<passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>false</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>\n",
+	fmt.Fprintf(b, "<Contact>\n<contactId>%s</contactId>\n<contactInfo>\n<annotations><Annotation><Name>MSN.IM.MBEA</Name><Value>0</Value></Annotation><Annotation><Name>MSN.IM.GTC</Name><Value>0</Value></Annotation><Annotation><Name>MSN.IM.BLP</Name><Value>1</Value></Annotation></annotations>\n<contactType>Me</contactType>\n<quickName>%s</quickName>\n<passportName>%s</passportName>\n<displayName>%s</displayName>\n<isMessengerUser>false</isMessengerUser>\n</contactInfo>\n<fDeleted>false</fDeleted>\n</Contact>\n",
 		a.guid, xmlText(a.name), xmlText(a.passport), xmlText(a.name))
 }

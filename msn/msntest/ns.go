@@ -145,6 +145,11 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 		n.syn(cmd)
 	case "ADL", "RML":
 		return n.adl(cmd)
+	case "FQY":
+		if n.ver < 13 {
+			return true
+		}
+		return n.fqy(cmd)
 	case "CHG":
 		return n.chgCmd(cmd)
 	case "PNG":
