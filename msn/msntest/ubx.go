@@ -29,6 +29,7 @@ type endpoint struct {
 	name       string // EpName
 	clientType string
 	state      string
+	machine    string // MachineGuid of its last <Data>
 }
 
 // takeUUX applies a UUX payload of n's user; it reports whether the
@@ -46,6 +47,7 @@ func (n *nsConn) takeUUX(payload []byte) (data bool) {
 		n.ep.name, n.ep.clientType, n.ep.state = u.EpName, u.Type, u.State
 		return false
 	}
+	n.ep.machine = u.GUID
 	return true
 }
 
@@ -59,6 +61,14 @@ func ubxPayload(rv int, a *account, own bool) []byte {
 	_ = xml.Unmarshal(a.psm, &u)
 	var b strings.Builder
 	b.WriteString("<Data><PSM>" + xmlText(u.PSM) + "</PSM><CurrentMedia>" + xmlText(u.Media) + "</CurrentMedia>")
+	// The machine GUID is the first signed-in endpoint's, whichever
+	// endpoint sent the data, as Escargot has it.
+	for _, n := range a.endpoints() {
+		if n.ep.machine != "" {
+			u.GUID = n.ep.machine
+			break
+		}
+	}
 	if u.GUID != "" {
 		b.WriteString("<MachineGuid>" + xmlText(u.GUID) + "</MachineGuid>")
 	}
