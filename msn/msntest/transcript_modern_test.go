@@ -322,6 +322,13 @@ func ubx18(user, guid, epName string, own bool) string {
 // comes before the mail data, in expectContacts.
 func modernOnline18(c *tconn, m modernClient, user, guid, epName, adl string, expectContacts func()) {
 	c.t.Helper()
+	onlineWithData18(c, m, user, epName, modernData18(user, guid), adl, expectContacts)
+}
+
+// onlineWithData18 is modernOnline18 with the <Data> payload of its third
+// UUX given.
+func onlineWithData18(c *tconn, m modernClient, user, epName, data, adl string, expectContacts func()) {
+	c.t.Helper()
 	c.send("BLP 5 AL")
 	c.expect("BLP 5 AL")
 	c.sendPayload("ADL 6", adl)
@@ -334,7 +341,7 @@ func modernOnline18(c *tconn, m modernClient, user, guid, epName, adl string, ex
 	c.expect("UUX 8 0")
 	c.sendPayload("UUX 9", "<PrivateEndpointData><EpName>"+epName+"</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>")
 	c.expect("UUX 9 0")
-	c.sendPayload("UUX 10", modernData18(user, guid))
+	c.sendPayload("UUX 10", data)
 	c.expect("UUX 10 0")
 }
 
@@ -440,23 +447,8 @@ func postAB(t *testing.T, s *Server, path, action, ticket, body string) (int, st
 	t.Helper()
 	env := `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/"><soap:Header><ABApplicationHeader xmlns="http://www.msn.com/webservices/AddressBook"><ApplicationId>CFE80F9D-180F-4399-82AB-413F33A1FA11</ApplicationId><IsMigration>false</IsMigration><PartnerScenario>ContactSave</PartnerScenario></ABApplicationHeader><ABAuthHeader xmlns="http://www.msn.com/webservices/AddressBook"><ManagedGroupRequest>false</ManagedGroupRequest><TicketToken>` +
 		xmlText(ticket) + `</TicketToken></ABAuthHeader></soap:Header><soap:Body>` + body + `</soap:Body></soap:Envelope>`
-	url := strings.TrimSuffix(s.LoginURL(), "/login") + "/abservice/" + path
-	req, err := http.NewRequest("POST", url, strings.NewReader(env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("SOAPAction", `"http://www.msn.com/webservices/AddressBook/`+action+`"`)
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	code, _, answer := postSOAP(t, s, "/abservice/"+path, "http://www.msn.com/webservices/AddressBook/"+action, env)
+	return code, answer
 }
 
 // TestTranscriptsModernContacts13 replays modern-contacts13: alice adds

@@ -31,20 +31,7 @@ func mpopUBX18(psm string, guids, names []string) string {
 // mpopOnline18 is modernOnline18 with the recorded personal message psm.
 func mpopOnline18(c *tconn, m modernClient, user, guid, epName, psm, adl string, expectContacts func()) {
 	c.t.Helper()
-	c.send("BLP 5 AL")
-	c.expect("BLP 5 AL")
-	c.sendPayload("ADL 6", adl)
-	c.expect("ADL 6 OK")
-	c.send("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
-	c.expect("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
-	c.sendPayload("UUX 8", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
-	expectContacts()
-	c.expectPayload("MSG Hotmail Hotmail", initialMail)
-	c.expect("UUX 8 0")
-	c.sendPayload("UUX 9", "<PrivateEndpointData><EpName>"+epName+"</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>")
-	c.expect("UUX 9 0")
-	c.sendPayload("UUX 10", mpopData18(psm, guid))
-	c.expect("UUX 10 0")
+	onlineWithData18(c, m, user, epName, mpopData18(psm, guid), adl, expectContacts)
 }
 
 // TestTranscriptsModernMPOP18 replays modern-mpop18: bob is online, alice
