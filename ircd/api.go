@@ -168,6 +168,11 @@ type Message struct {
 	Text          string
 	Tags          map[string]string // client-only tags, such as "+typing"
 	Time          time.Time         // server-time; now when zero
+	// MsgID is the message's msgid tag, the same each time the message
+	// is sent (live, replayed, in a CHATHISTORY batch). ircd gives the
+	// user's messages one before Handler.Message sees them; a message
+	// delivered without one gets a fresh one (NewMsgID).
+	MsgID string
 	// Self marks the user's own message, sent from elsewhere (another
 	// MSN endpoint): it comes from the user (From is ignored), goes to a
 	// Target that is not the user, and reaches only the clients that

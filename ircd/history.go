@@ -1,0 +1,97 @@
+package ircd
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"context"
+	"time"
+)
+
+// HistoryRef points into a conversation's history (a CHATHISTORY
+// reference): a message by its msgid, or a point in time. The zero
+// HistoryRef is "*": no bound (LATEST without a reference).
+type HistoryRef struct {
+	MsgID string    // msgid=…; "" when the reference is a time
+	Time  time.Time // timestamp=…; zero when the reference is a msgid
+}
+
+// IsZero reports whether r is "*".
+func (r HistoryRef) IsZero() bool { return r.MsgID == "" && r.Time.IsZero() }
+
+// HistoryQuery is one CHATHISTORY request for messages, checked by ircd:
+// the subcommand is known, the references parse and Limit is within the
+// CHATHISTORY limit.
+type HistoryQuery struct {
+	// Subcommand is LATEST, BEFORE, AFTER, AROUND or BETWEEN.
+	Subcommand string
+	// Target is the channel or nick as the client wrote it.
+	Target string
+	// TargetAccount is the account (User.Account) of the user Target
+	// names, when it names one the world shows; "" for a channel or an
+	// unknown nick.
+	TargetAccount string
+	// From is the reference of BEFORE, AFTER and AROUND, the optional one
+	// of LATEST (zero for "*"), and the first of BETWEEN; To is BETWEEN's
+	// second.
+	From, To HistoryRef
+	// Limit is the most messages to return, at least 1.
+	Limit int
+}
+
+// HistoryTarget is one conversation in a CHATHISTORY TARGETS answer.
+type HistoryTarget struct {
+	Target string    // a channel, or a user's nick
+	Latest time.Time // time of its newest message
+}
+
+// Historian is a Handler that keeps the world's message history. When the
+// world's Handler implements it, ircd offers draft/chathistory and
+// draft/read-marker to the world's clients. Methods are called from the
+// goroutine of the client that asked and may block until ctx is done.
+type Historian interface {
+	// History returns the messages q asks for, oldest first. Each Message
+	// has its MsgID and Time set; a message the user sent has Self set.
+	// An error that is a *HistoryError is sent as that FAIL; any other
+	// as FAIL CHATHISTORY MESSAGE_ERROR.
+	History(ctx context.Context, c *Client, q HistoryQuery) ([]Message, error)
+	// HistoryTargets lists the conversations with messages between from
+	// and to (either order), newest first, at most limit.
+	HistoryTargets(ctx context.Context, c *Client, from, to time.Time, limit int) ([]HistoryTarget, error)
+	// ReadMarker returns the time up to which the user has read the
+	// conversation with target (TargetAccount as in HistoryQuery); zero
+	// when never set.
+	ReadMarker(ctx context.Context, c *Client, target, targetAccount string) (time.Time, error)
+	// MarkRead moves the read marker of the conversation with target to
+	// t, unless it is already later, and returns the marker it now has.
+	// ircd then announces that marker to every client of the world that
+	// negotiated draft/read-marker (World.AnnounceReadMarker).
+	MarkRead(ctx context.Context, c *Client, target, targetAccount string, t time.Time) (time.Time, error)
+}
+
+// HistoryError is an error a Historian returns to answer with a specific
+// FAIL CHATHISTORY code, e.g. &HistoryError{Code: "INVALID_TARGET",
+// Context: []string{"LATEST", "bob"}, Text: "No such conversation"}.
+type HistoryError struct {
+	Code    string
+	Context []string
+	Text    string
+}
+
+func (e *HistoryError) Error() string { return e.Code + " " + e.Text }
+
+// NewMsgID returns a new msgid: 16 characters from 96 random bits, safe in
+// a tag value and unguessable.
+func NewMsgID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// AnnounceReadMarker tells every client of the world that negotiated
+// draft/read-marker that the conversation with target is read up to t
+// (MARKREAD target timestamp=t). The bridge calls it when the marker
+// moves for a reason other than a client's MARKREAD, such as the user's
+// own message in that conversation.
+func (w *World) AnnounceReadMarker(target string, t time.Time) {
+	// Implemented with draft/read-marker.
+}
