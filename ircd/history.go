@@ -1,9 +1,9 @@
 package ircd
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"context"
 	"time"
 )
 
