@@ -16,7 +16,14 @@ var volatileSOAP = map[string]bool{
 	"CacheKey": true, "SessionId": true, "PreferredHostName": true,
 	"contactId": true, "CID": true, "OwnerCID": true, "lastChange": true, "createDate": true,
 	"MembershipId": true, "guid": true, "CircleTicket": true,
+	// The RST answer: the account's ids, the ticket and its proof keys,
+	// and its times.
+	"PUID": true, "credProperty@CID": true, "extProperty@CID": true, "Created": true, "Expires": true,
+	"BinarySecurityToken": true, "BinarySecret": true, "CipherValue": true,
 }
+
+// volatileAttrs are the attributes whose value differs between runs.
+var volatileAttrs = map[string]bool{"ServerTime": true}
 
 // soapShape lists an XML document as one line per element: its path, its
 // attributes and, for an element without children, its text (trimmed;
@@ -28,6 +35,7 @@ func soapShape(doc string) ([]string, error) {
 		path  []string
 		text  strings.Builder
 		child []bool
+		keys  []string // the element's local name, with @Name when it has one
 	)
 	for {
 		tok, err := d.RawToken()
@@ -49,13 +57,21 @@ func soapShape(doc string) ([]string, error) {
 			path = append(path, name)
 			child = append(child, false)
 			line := strings.Join(path, ">")
+			key := tok.Name.Local
 			for _, a := range tok.Attr {
-				an := a.Name.Local
+				an, v := a.Name.Local, a.Value
 				if a.Name.Space != "" {
 					an = a.Name.Space + ":" + an
 				}
-				line += " " + an + "=" + a.Value
+				if an == "Name" {
+					key += "@" + v
+				}
+				if volatileAttrs[an] {
+					v = "*"
+				}
+				line += " " + an + "=" + v
 			}
+			keys = append(keys, key)
 			out = append(out, line)
 			text.Reset()
 		case xml.CharData:
@@ -63,12 +79,12 @@ func soapShape(doc string) ([]string, error) {
 		case xml.EndElement:
 			if !child[len(child)-1] {
 				v := strings.TrimSpace(text.String())
-				if volatileSOAP[path[len(path)-1]] {
+				if volatileSOAP[path[len(path)-1]] || volatileSOAP[keys[len(keys)-1]] {
 					v = "*"
 				}
 				out = append(out, strings.Join(path, ">")+" = "+v)
 			}
-			path, child = path[:len(path)-1], child[:len(child)-1]
+			path, child, keys = path[:len(path)-1], child[:len(child)-1], keys[:len(keys)-1]
 			text.Reset()
 		}
 	}
