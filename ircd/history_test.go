@@ -542,3 +542,34 @@ func TestHistoryCaps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHistoryParams checks the parsing of CHATHISTORY and MARKREAD
+// parameters: no panic, and what passes is within bounds.
+func FuzzHistoryParams(f *testing.F) {
+	for _, s := range []string{"LATEST #chat * 10", "BETWEEN bob msgid=a timestamp=2024-05-01T12:00:00.000Z 5",
+		"TARGETS timestamp=2024-05-01T12:00:00.000Z timestamp=2024-05-02T12:00:00Z 99999", "AROUND #c msgid=\x00 1",
+		"BEFORE * timestamp=0000-01-01T00:00:00Z -1", "FOO", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		params := strings.Split(line, " ")
+		r, fail := parseChathistory(params, 50)
+		if fail != nil {
+			return
+		}
+		if r.q.Limit < 1 || r.q.Limit > 50 {
+			t.Errorf("%q: limit %d", line, r.q.Limit)
+		}
+		if !r.targets && !validHistoryTarget(r.q.Target) {
+			t.Errorf("%q: target %q", line, r.q.Target)
+		}
+		for _, ref := range []HistoryRef{r.q.From, r.q.To} {
+			if len(ref.MsgID) > maxMsgIDLen || !validTagValue(ref.MsgID) {
+				t.Errorf("%q: msgid %q", line, ref.MsgID)
+			}
+		}
+		for _, p := range params {
+			parseHistoryRef(p, true)
+		}
+	})
+}
