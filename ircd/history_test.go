@@ -496,10 +496,11 @@ func TestMarkreadOnJoin(t *testing.T) {
 	if msgs := plain.sync(); len(find(msgs, "MARKREAD")) != 0 {
 		t.Errorf("client without the cap got %v", msgs)
 	}
-	// A channel the bridge opens whose marker is unknown: the client asks.
+	// A channel the bridge opens is a new conversation: "*", before 366.
 	w.OpenChannel("#new", "", true, nil)
 	a.expectParams("JOIN", "#new")
 	a.expectParams("MARKREAD", "#new", "*")
+	a.expect(irc.RPL_ENDOFNAMES)
 
 	b := e.dial()
 	burst := b.loginSASL("alice", "alice@example.com", "secret", "draft/read-marker")

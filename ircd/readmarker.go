@@ -11,8 +11,7 @@ import (
 )
 
 // maxMarkers bounds the read markers a world remembers (World.markers):
-// when full it starts again empty, and a JOIN whose marker is not known
-// asks the Historian after the JOIN's replies.
+// when full it starts again empty; a JOIN asks the Historian again.
 const maxMarkers = 1000
 
 // markerParam is the MARKREAD parameter for t: timestamp=… or "*" when
@@ -87,27 +86,15 @@ func (w *World) prefetchMarkers(ctx context.Context, c *Client, names []string) 
 	}
 }
 
-// sendChannelMarkerLocked sends c, after the JOIN of channel name, its
-// MARKREAD: the marker the world knows, "*" when the world keeps no
-// history, otherwise the Historian is asked from c's goroutine and the
-// MARKREAD follows the JOIN's replies.
+// sendChannelMarkerLocked sends c, after the JOIN of channel name and
+// before its 366, the channel's MARKREAD: the marker the world knows
+// (a /JOIN and a client's burst learn it first, prefetchMarkers), else
+// "*". A channel the world has no marker for is a conversation nobody
+// marked yet, such as a group chat the bridge has just opened: its names
+// are never reused.
 func (w *World) sendChannelMarkerLocked(c *Client, name string) {
-	hist, ok := w.h.(Historian)
-	if t, known := w.markers[ircname.Casefold(name)]; known || !ok {
-		c.send(&irc.Message{Prefix: w.srv.prefix, Command: "MARKREAD", Params: []string{name, markerParam(t)}})
-		return
-	}
-	c.post(func(ctx context.Context) {
-		t, err := hist.ReadMarker(ctx, c, name, "")
-		if err != nil {
-			c.logAt(slog.LevelWarn, "read marker", slog.String("target", name), slog.Any("err", err))
-			return
-		}
-		w.mu.Lock()
-		w.rememberMarkerLocked(name, t)
-		w.mu.Unlock()
-		c.send(&irc.Message{Prefix: w.srv.prefix, Command: "MARKREAD", Params: []string{name, markerParam(t)}})
-	})
+	t := w.markers[ircname.Casefold(name)]
+	c.send(&irc.Message{Prefix: w.srv.prefix, Command: "MARKREAD", Params: []string{name, markerParam(t)}})
 }
 
 // markreadFail sends FAIL MARKREAD code.
