@@ -27,10 +27,11 @@ func (c *client) whoisSpecial(nick string) []string {
 
 // Alice's contact groups show in WHOIS (320 "groups: ...") and in the
 // contacts command (" in ..."), in the account's order, both from the
-// list sync (LSG/LST at MSNP12) and from the address book (MSNP15,
-// MSNP18); a contact in no group shows none.
+// list sync (LSG/LST: numeric group ids at MSNP8 and MSNP9, GUIDs at
+// MSNP12) and from the address book (MSNP15, MSNP18); a contact in no
+// group (group 0, "Other Contacts", at MSNP8 and MSNP9) shows none.
 func TestGroupsInWhoisAndContacts(t *testing.T) {
-	for _, v := range []string{"MSNP12", "MSNP15", "MSNP18"} {
+	for _, v := range []string{"MSNP8", "MSNP9", "MSNP12", "MSNP15", "MSNP18"} {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, v)
 			friends, err := e.msn.AddGroup(alice, "Friends")
@@ -101,6 +102,33 @@ func TestYahooContactMarked(t *testing.T) {
 			}
 			c.ask("contacts", "4 contacts")
 			c.expectMsn("yuki (" + yuki + ") Offline (Yahoo) in Friends")
+		})
+	}
+}
+
+// At MSNP8 and MSNP9 SYN lists a Yahoo! Messenger contact like any
+// other: it is in &msn and the contacts command with its name and groups.
+// The protocol does not say its network there, so it is not marked Yahoo.
+func TestYahooContactListedAtMSNP8And9(t *testing.T) {
+	for _, v := range []string{"MSNP8", "MSNP9"} {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, v)
+			if err := e.msn.AddYahooContact(alice, yuki, "Yuki Y"); err != nil {
+				t.Fatal(err)
+			}
+			g, err := e.msn.AddGroup(alice, "Friends")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.msn.PutInGroup(alice, yuki, g); err != nil {
+				t.Fatal(err)
+			}
+			c := e.login("alice", alice, password, allCaps)
+			if got := c.whoisSpecial("yuki"); !contains(got, "groups: Friends") {
+				t.Errorf("WHOIS yuki: 320 lines %q, want \"groups: Friends\"", got)
+			}
+			c.ask("contacts", "4 contacts")
+			c.expectMsn("yuki (" + yuki + ") Offline in Friends")
 		})
 	}
 }

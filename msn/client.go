@@ -306,7 +306,8 @@ func (c *Client) endIfOverflowed() {
 	}
 }
 
-// Groups returns the contact groups.
+// Groups returns the user's contact groups, without the default group
+// "0" of MSNP7-9 (see Contact.Groups).
 func (c *Client) Groups() []Group {
 	c.mu.Lock()
 	defer c.mu.Unlock()

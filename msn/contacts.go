@@ -75,6 +75,23 @@ func splitGroups(s string) []string {
 	return out
 }
 
+// defaultGroup is the group id "0" of MSNP7-9: "Other Contacts", which
+// Escargot lists for every account and gives as the group of a contact
+// in none of the user's groups. The client reports neither the group nor
+// a contact's membership of it, so that a contact in no group is in none
+// at every version, as at MSNP10+ where the protocol has no such group.
+const defaultGroup = "0"
+
+// memberGroups returns the user's groups in an MSNP7-9 LST group field:
+// its ids without the default group; nil for none.
+func memberGroups(s string) []string {
+	ids := slices.DeleteFunc(splitGroups(s), func(id string) bool { return id == defaultGroup })
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
+}
+
 // keepGroupsLocked returns ids for a record: the id of a known group is
 // that group's string, any other a copy.
 func (c *Client) keepGroupsLocked(ids []string) []string {

@@ -162,7 +162,7 @@ func (c *Client) onLSG(cmd *Command) {
 	default: // LSG name guid
 		g = Group{ID: cmd.Param(1), Name: decodeName(cmd.Param(0))}
 	}
-	if g.ID != "" {
+	if g.ID != "" && !(c.version < 10 && g.ID == defaultGroup) {
 		c.groups = append(c.groups, g)
 	}
 	if c.sync != nil {
@@ -188,7 +188,7 @@ func (c *Client) onLST(cmd *Command) {
 				ct.FriendlyName = keepName(ct, decodeName(name))
 			}
 			if bit == ForwardList && c.version >= 7 {
-				ct.Groups = c.keepGroupsLocked(splitGroups(cmd.Param(7)))
+				ct.Groups = c.keepGroupsLocked(memberGroups(cmd.Param(7)))
 			}
 			c.listedLocked(ct)
 		}
@@ -203,7 +203,7 @@ func (c *Client) onLST(cmd *Command) {
 			ct.FriendlyName = keepName(ct, decodeName(p[1]))
 			bits, _ := strconv.Atoi(p[2])
 			ct.Lists = Lists(bits)
-			ct.Groups = c.keepGroupsLocked(splitGroups(cmd.Param(3)))
+			ct.Groups = c.keepGroupsLocked(memberGroups(cmd.Param(3)))
 			c.listedLocked(ct)
 		}
 	default:

@@ -63,6 +63,32 @@ func TestContactManagementMSNP7(t *testing.T) {
 	}
 }
 
+// At MSNP8 and MSNP9 a contact is added to the forward list in the
+// default group, by its number 0, and taken off by passport; the new
+// contact is in none of the user's groups.
+func TestContactManagementMSNP8And9(t *testing.T) {
+	for _, v := range []int{8, 9} {
+		s := loginAs(t, v, nil)
+		c := s.c
+		waitFor[ContactListSynced](t, c)
+
+		done := async(func(ctx context.Context) error { return c.AddContact(ctx, "dave@example.com") })
+		s.exchange("ADD {tr} FL dave@example.com dave@example.com 0", "ADD {tr} FL 3 dave@example.com dave@example.com 0")
+		s.exchange("ADD {tr} AL dave@example.com dave@example.com", "ADD {tr} AL 4 dave@example.com dave@example.com")
+		wantNil(t, done)
+		if ct, ok := c.Contact("dave@example.com"); !ok || ct.Lists != ForwardList|AllowList || ct.Groups != nil {
+			t.Errorf("MSNP%d: dave after ADD = %+v", v, ct)
+		}
+
+		done = async(func(ctx context.Context) error { return c.RemoveContact(ctx, "dave@example.com") })
+		s.exchange("REM {tr} FL dave@example.com", "REM {tr} FL 5 dave@example.com")
+		wantNil(t, done)
+		if ct, ok := c.Contact("dave@example.com"); !ok || ct.Lists != AllowList {
+			t.Errorf("MSNP%d: dave after REM FL = %+v", v, ct)
+		}
+	}
+}
+
 func TestContactManagementMSNP10(t *testing.T) {
 	s := loginAs(t, 10, nil)
 	c := s.c

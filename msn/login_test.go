@@ -22,11 +22,12 @@ func TestLoginMSNP8Transcript(t *testing.T) {
 	}
 	synced := waitFor[ContactListSynced](t, c)
 	if len(synced.Contacts) != 2 || synced.Contacts[0].Passport != "bob@example.com" || synced.Contacts[0].Lists != 11 ||
-		synced.Contacts[1].FriendlyName != "Carol" || len(synced.Contacts[0].Groups) != 1 || synced.Contacts[0].Groups[0] != "0" {
+		synced.Contacts[1].FriendlyName != "Carol" || synced.Contacts[0].Groups != nil {
 		t.Errorf("contacts = %+v", synced.Contacts)
 	}
-	if len(synced.Groups) != 1 || synced.Groups[0] != (Group{ID: "0", Name: "Other Contacts"}) {
-		t.Errorf("groups = %+v", synced.Groups)
+	// The default group "0" (Other Contacts) stands for none.
+	if len(synced.Groups) != 0 {
+		t.Errorf("groups = %+v, want none", synced.Groups)
 	}
 	if !synced.AllowByDefault || !synced.PromptOnAdd {
 		t.Errorf("privacy = %v %v", synced.AllowByDefault, synced.PromptOnAdd)
@@ -75,7 +76,7 @@ func TestLoginMSNP7Transcript(t *testing.T) {
 	s := loginAs(t, 7, nil)
 	c := s.c
 	synced := waitFor[ContactListSynced](t, c)
-	if len(synced.Groups) != 1 || synced.Groups[0].Name != "Other Contacts" || len(synced.Contacts) != 2 || synced.Contacts[0].Groups[0] != "0" {
+	if len(synced.Groups) != 0 || len(synced.Contacts) != 2 || synced.Contacts[0].Groups != nil {
 		t.Errorf("synced = %+v", synced)
 	}
 	// A CHL is answered with the MSNP6-10 algorithm.

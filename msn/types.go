@@ -36,16 +36,21 @@ const (
 
 // Contact is one entry of the user's contact lists.
 type Contact struct {
-	Passport        string // e-mail address, as the server spells it
-	FriendlyName    string // URL-decoded
-	Lists           Lists
-	Groups          []string // group ids (numbers before MSNP10, GUIDs from MSNP10)
-	GUID            string   // contact id, MSNP10+ only
-	Status          Status   // FLN until presence says otherwise
+	Passport     string // e-mail address, as the server spells it
+	FriendlyName string // URL-decoded
+	Lists        Lists
+	// Groups are the ids of the user's groups the contact is in (numbers
+	// before MSNP10, GUIDs from MSNP10); never the default group "0" of
+	// MSNP7-9, which stands for none.
+	Groups          []string
+	GUID            string // contact id, MSNP10+ only
+	Status          Status // FLN until presence says otherwise
 	ClientID        uint32
 	PersonalMessage string // MSNP11+
-	Network         int    // NetworkMessenger or NetworkYahoo, MSNP13+ (0 before)
-	CurrentMedia    string // "now playing", MSNP11+ (see ParseMedia)
+	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
+	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
+	Network      int
+	CurrentMedia string // "now playing", MSNP11+ (see ParseMedia)
 	// Endpoints are where the contact is signed in, MSNP16+: replaced,
 	// never changed in place.
 	Endpoints []Endpoint
