@@ -232,9 +232,12 @@ func (c *Client) SetCurrentMedia(ctx context.Context, m Media) error {
 }
 
 // announceEndpoint tells the server about this endpoint after the first
-// CHG at MSNP16+, as Messenger does: its capabilities (EndpointData),
-// then its name and state (PrivateEndpointData), which the user's other
-// endpoints see.
+// CHG, as Messenger does: at MSNP16+ its capabilities (EndpointData),
+// its name and state (PrivateEndpointData), which the user's other
+// endpoints see, then its <Data> with the machine GUID and the personal
+// message kept from before a reconnection. The <Data> ends the login
+// burst: servers hold the new endpoint's presence until it comes
+// (Escargot waits a while for a client that never sends it).
 func (c *Client) announceEndpoint(ctx context.Context, st Status) error {
 	v := c.Version()
 	if v < 16 {
@@ -244,7 +247,13 @@ func (c *Client) announceEndpoint(ctx context.Context, st Status) error {
 	if _, err := c.request(ctx, "UUX", nil, []byte("<EndpointData><Capabilities>"+xmlEscape(caps)+"</Capabilities></EndpointData>")); err != nil {
 		return fmt.Errorf("msn: endpoint data: %w", err)
 	}
-	return c.sendPrivateEndpoint(ctx, st)
+	if err := c.sendPrivateEndpoint(ctx, st); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	psm, media := c.ownPSM, c.ownMedia
+	c.mu.Unlock()
+	return c.sendUUX(ctx, "endpoint data", psm, media)
 }
 
 // sendPrivateEndpoint tells the user's other endpoints this one's name

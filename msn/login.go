@@ -48,7 +48,7 @@ func (c *Client) login(ctx context.Context, initial Status) error {
 	if err := sync(ctx); err != nil {
 		return err
 	}
-	if err := c.SetStatus(ctx, initial); err != nil {
+	if err := c.sendCHG(ctx, initial); err != nil {
 		return fmt.Errorf("msn: login: going online: %w", err)
 	}
 	if err := c.announceEndpoint(ctx, initial); err != nil {

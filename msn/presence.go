@@ -193,6 +193,18 @@ func (c *Client) onPRP(cmd *Command) {
 // SetStatus changes the user's presence (CHG). HDN (hidden) is allowed;
 // FLN is not a status one can set (Close signs out).
 func (c *Client) SetStatus(ctx context.Context, s Status) error {
+	if err := c.sendCHG(ctx, s); err != nil {
+		return err
+	}
+	if err := c.sendPrivateEndpoint(ctx, s); err != nil {
+		return fmt.Errorf("msn: set status: %w", err)
+	}
+	return nil
+}
+
+// sendCHG sends the CHG of SetStatus, without the endpoint data that
+// follows it at MSNP16+.
+func (c *Client) sendCHG(ctx context.Context, s Status) error {
 	if !validOwnStatus(s) {
 		return fmt.Errorf("msn: set status: invalid status %q", s)
 	}
@@ -206,9 +218,6 @@ func (c *Client) SetStatus(ctx context.Context, s Status) error {
 		params = append(params, capabilities(v, id))
 	}
 	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
-		return fmt.Errorf("msn: set status: %w", err)
-	}
-	if err := c.sendPrivateEndpoint(ctx, s); err != nil {
 		return fmt.Errorf("msn: set status: %w", err)
 	}
 	return nil

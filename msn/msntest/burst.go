@@ -2,8 +2,9 @@ package msntest
 
 import "time"
 
-// The login burst of an MSNP16+ endpoint. Messenger signs in with CHG,
-// then three UUX (its capabilities, its name and state, its data), and
+// The login burst of an MSNP16+ endpoint. Messenger signs in (and
+// changes its status later) with CHG, then three UUX (its capabilities,
+// its name and state, its data), and
 // Escargot sends the presence news these cause only afterwards, in one
 // batch: the modern-login18 recording has "UUX 10 0" before the first
 // NLN about oneself. So from its first CHG until the reply to its UUX
@@ -27,8 +28,8 @@ type burst struct {
 	timer  *time.Timer
 }
 
-// startBurst begins n's login burst at its first CHG, when before is who
-// saw n's account until then. s.mu held.
+// startBurst begins n's burst at a CHG, when before is who saw n's
+// account until then. s.mu held.
 func (s *Server) startBurst(n *nsConn, before map[*account]bool) {
 	n.burst = burst{on: true, before: before}
 	s.holdBurst(n)

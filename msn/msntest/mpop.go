@@ -62,7 +62,10 @@ func (s *Server) attach(a *account, n *nsConn) {
 }
 
 // detach takes n out of a's sessions; when it gave a's presence, the
-// last remaining session past its CHG (or any) gives it now. s.mu held.
+// last remaining session past its CHG (or any) gives it now, keeping the
+// status n last set: on Escargot the status is the account's, so when
+// endpoint B that went busy signs out, A is still shown busy
+// (modern-mpop18). s.mu held.
 func (a *account) detach(n *nsConn) {
 	for i, e := range a.eps {
 		if e == n {
@@ -76,6 +79,9 @@ func (a *account) detach(n *nsConn) {
 	a.ns = nil
 	if live := a.live(); len(live) > 0 {
 		a.ns = live[len(live)-1]
+		if n.chg {
+			a.ns.status = n.status
+		}
 	} else if len(a.eps) > 0 {
 		a.ns = a.eps[len(a.eps)-1]
 	}

@@ -69,11 +69,14 @@ func (n *nsConn) chgCmd(cmd *msn.Command) bool {
 		}
 	}
 	switch {
-	case first && n.mpop():
-		s.startBurst(n, before)
-		n.burst.chg++
 	case n.burst.on:
 		s.holdBurst(n)
+		n.burst.chg++
+	case n.mpop():
+		// Every CHG of an MSNP16+ endpoint starts a burst: Messenger
+		// follows it with its UUX, and Escargot sends the news after
+		// them (modern-mpop18, "endpoint B changes status and PSM").
+		s.startBurst(n, before)
 		n.burst.chg++
 	default:
 		s.notifyPresence(a, before, true)

@@ -25,6 +25,7 @@ type modernClient struct {
 var modernClients = map[int]modernClient{
 	13: {ver: 13, cvr: "8.0.0812", capsID: "1342210080"},
 	15: {ver: 15, cvr: "8.5.1302", capsID: "1986927652"},
+	16: {ver: 16, cvr: "14.0.5027", capsID: "2788999228:48"},
 	18: {ver: 18, cvr: "14.0.8117.0416", capsID: "2789003324:48"},
 }
 
@@ -37,9 +38,9 @@ func (m modernClient) method() string {
 }
 
 // msnobj is the msnobj the recorded client of user sends in CHG: empty
-// before MSNP18, a display picture at MSNP18.
+// before MSNP16, a display picture from MSNP16.
 func (m modernClient) msnobj(user string) string {
-	if m.ver < 18 {
+	if m.ver < 16 {
 		return "%3Cmsnobj%2F%3E"
 	}
 	return "%3Cmsnobj%20Creator%3D%22" + strings.ReplaceAll(user, "@", "%40") +
@@ -76,6 +77,8 @@ func (m modernClient) fln(user string) string {
 	switch {
 	case m.ver >= 18:
 		return "FLN 1:" + user + " 0:0"
+	case m.ver >= 16:
+		return "FLN " + user + " 1 0:0"
 	case m.ver >= 14:
 		return "FLN " + user + " 1 0"
 	}
@@ -159,7 +162,7 @@ func postRST(t *testing.T, s *Server, user, pass string) (ticket, secret string)
 const recordedBogusAnswer = "HAAAAAEAAAADZgAABIAAAAgAAAAUAAAASAAAAPx3vEJju3aYAAIvdXvDHrkaQdg+fy9tGsi6ChgAep07yQ5bXqbnPVYN3ZxJDoq4z8JsDF7W6f1i6tErWVmlWH45yXa8tpEn34DU1yn1OAR3vF8r9GRsNSGDZEJKYULnJwQucZ0="
 
 // modernLogin signs user in as the recorded client m does, up to the
-// profile message (and the UBX of one's own endpoints at MSNP18). A wrong
+// profile message (and the UBX of one's own endpoints at MSNP16+). A wrong
 // password expects the RST fault, 911 and a closed connection, and
 // returns nil.
 func modernLogin(t *testing.T, s *Server, name string, m modernClient, user, pass, guid string) *tconn {
@@ -214,8 +217,8 @@ func modernLoginTicket(t *testing.T, s *Server, name string, m modernClient, use
 	c.expect("SBS 0 null")
 	profile, _ := c.readPayload("MSG Hotmail Hotmail")
 	checkProfile(t, strings.Replace(profile, "MPOPEnabled: 1", "MPOPEnabled: 0", 1))
-	if m.ver >= 18 {
-		c.expect("UBX 1:" + user + " 0")
+	if m.ver >= 16 {
+		c.expect(m.ubx(user) + " 0")
 	}
 	return c, ticket
 }
@@ -335,7 +338,7 @@ func onlineWithData18(c *tconn, m modernClient, user, epName, data, adl string, 
 	c.expect("ADL 6 OK")
 	c.send("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
 	c.expect("CHG 7 NLN " + m.capsID + " " + m.msnobj(user))
-	c.sendPayload("UUX 8", "<EndpointData><Capabilities>2789003324:48</Capabilities></EndpointData>")
+	c.sendPayload("UUX 8", "<EndpointData><Capabilities>"+m.capsID+"</Capabilities></EndpointData>")
 	expectContacts()
 	c.expectPayload("MSG Hotmail Hotmail", initialMail)
 	c.expect("UUX 8 0")
@@ -417,7 +420,7 @@ func TestLoginBurstEnds(t *testing.T) {
 	self := "NLN " + m.presence("NLN", "bob@example.com", "Bob")
 	ubx := "<Data><PSM></PSM><CurrentMedia></CurrentMedia><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme>" +
 		`<EndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><Capabilities>2789003324:48</Capabilities></EndpointData>` +
-		`<PrivateEndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"><EpName></EpName><ClientType></ClientType><State></State></PrivateEndpointData></Data>`
+		`<PrivateEndpointData id="{ae4a62bf-42e5-4aec-9841-308a3d4cad16}"></PrivateEndpointData></Data>`
 	for _, next := range []string{"PNG", ""} {
 		bob := modernLogin(t, s, "bob/NS", m, "bob@example.com", "secret123", guid)
 		bob.send("CHG 5 NLN " + m.capsID + " " + m.msnobj("bob@example.com"))

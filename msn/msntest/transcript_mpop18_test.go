@@ -5,27 +5,48 @@ import (
 	"testing"
 )
 
-// mpopData18 is the <Data> the recorded MSNP18 client sends in UUX with
-// the personal message psm and its machine GUID.
+// mpopData18 is the <Data> the recorded MSNP16 and MSNP18 clients send in
+// UUX with the personal message psm and their machine GUID.
 func mpopData18(psm, guid string) string {
 	return "<Data><PSM>" + psm + "</PSM><CurrentMedia></CurrentMedia><MachineGuid>" + guid +
 		"</MachineGuid><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme></Data>"
 }
 
-// mpopUBX18 is the UBX payload of an account signed in at the endpoints
-// guids (first one first) with names (the owner's view) or without
-// (what contacts get): the latest personal message, the machine GUID of
-// the first endpoint, then each endpoint's capabilities and, for the
-// owner, each endpoint's private data.
-func mpopUBX18(psm string, guids, names []string) string {
-	d := strings.TrimSuffix(mpopData18(psm, guids[0]), "</Data>")
-	for _, g := range guids {
-		d += `<EndpointData id="` + strings.ToLower(g) + `"><Capabilities>2789003324:48</Capabilities></EndpointData>`
+// mpopUBX is the UBX payload, in m's version, of an account signed in at
+// the endpoints guids (first one first) with the personal message psm and
+// the machine GUID machine (none when empty): the data, then each
+// endpoint's capabilities and, with own (the owner's view), each
+// endpoint's private data: its name from names, or an empty element when
+// names is nil (an endpoint that never sent it).
+func mpopUBX(m modernClient, psm, machine string, guids, names []string, own bool) string {
+	d := "<Data><PSM>" + psm + "</PSM><CurrentMedia></CurrentMedia>"
+	if machine != "" {
+		d += "<MachineGuid>" + machine + "</MachineGuid>"
 	}
-	for i, name := range names {
-		d += `<PrivateEndpointData id="` + strings.ToLower(guids[i]) + `"><EpName>` + name + `</EpName><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>`
+	if m.ver >= 18 {
+		d += "<DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-3</ColorScheme>"
+	} else {
+		d += "<SignatureSound></SignatureSound>"
+	}
+	for _, g := range guids {
+		d += `<EndpointData id="` + strings.ToLower(g) + `"><Capabilities>` + m.capsID + `</Capabilities></EndpointData>`
+	}
+	if own {
+		for i, g := range guids {
+			d += `<PrivateEndpointData id="` + strings.ToLower(g) + `">`
+			if names != nil {
+				d += `<EpName>` + names[i] + `</EpName><ClientType>1</ClientType><State>NLN</State>`
+			}
+			d += `</PrivateEndpointData>`
+		}
 	}
 	return d + "</Data>"
+}
+
+// mpopUBX18 is the MSNP18 UBX of an account whose machine GUID is that of
+// its first endpoint, with private data when names is given.
+func mpopUBX18(psm string, guids, names []string) string {
+	return mpopUBX(modernClients[18], psm, guids[0], guids, names, names != nil)
 }
 
 // mpopOnline18 is modernOnline18 with the recorded personal message psm.
@@ -39,7 +60,8 @@ func mpopOnline18(c *tconn, m modernClient, user, guid, epName, psm, adl string,
 // signed in; bob gets alice's presence once and her UBX (both endpoints,
 // B's message, A's machine GUID) four times; each of alice's endpoints
 // gets her presence with both endpoints' private data. bob's call rings
-// at both endpoints, A answers and chats.
+// at both endpoints, A answers and chats. Then B changes its status, B
+// signs out and A signs in again (replayMPOPEnd).
 func TestTranscriptsModernMPOP18(t *testing.T) {
 	m := modernClients[18]
 	s := newServer(t, Options{})
@@ -95,7 +117,14 @@ func TestTranscriptsModernMPOP18(t *testing.T) {
 		}
 	}
 
-	// bob's call rings at both endpoints; A answers.
+	replayMPOPChat(t, s, m, bob, aliceA, aliceB, bobGUID, aGUID)
+	replayMPOPEnd(t, s, m, bob, aliceA, aliceB, aGUID, bGUID)
+}
+
+// replayMPOPChat replays the chat of modern-mpop16 and modern-mpop18:
+// bob's call rings at both of alice's endpoints, A answers and chats.
+func replayMPOPChat(t *testing.T, s *Server, m modernClient, bob, aliceA, aliceB *tconn, bobGUID, aGUID string) {
+	t.Helper()
 	bob.send("XFR 8 SB")
 	ck := bob.expect("XFR 8 SB " + s.SBAddr() + " CKI {cookie} U messenger.msn.com 1")[0]
 	bsb := dial(t, "bob/SB", s.SBAddr())
@@ -110,11 +139,11 @@ func TestTranscriptsModernMPOP18(t *testing.T) {
 	bsb.expect("CAL 2 RINGING " + rngA[0])
 	asb := dial(t, "aliceA/SB", s.SBAddr())
 	asb.send("ANS 1 alice@example.com;" + aGUID + " " + rngA[1] + " " + rngA[0])
-	const caps = " 2789003324:48"
-	asb.expect("IRO 1 1 2 bob@example.com;{141edf7c-e1ac-4c83-8b5b-fdde3b9b37d7} Bob" + caps)
+	caps := " " + m.capsID
+	asb.expect("IRO 1 1 2 bob@example.com;" + strings.ToLower(bobGUID) + " Bob" + caps)
 	asb.expect("IRO 1 2 2 bob@example.com Bob" + caps)
 	asb.expect("ANS 1 OK")
-	bsb.expect("JOI alice@example.com;{7d9269f9-3c18-439e-969b-4e454049886f} Alice%20Liddell" + caps)
+	bsb.expect("JOI alice@example.com;" + strings.ToLower(aGUID) + " Alice%20Liddell" + caps)
 	bsb.expect("JOI alice@example.com Alice%20Liddell" + caps)
 	asb.expect("JOI alice@example.com Alice%20Liddell" + caps)
 	hello := "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello from alice A"
@@ -122,9 +151,58 @@ func TestTranscriptsModernMPOP18(t *testing.T) {
 	bsb.expectPayload("MSG alice@example.com Alice%20Liddell", hello)
 	asb.expect("ACK 2")
 	asb.send("OUT")
-	bsb.expect("BYE alice@example.com;{7d9269f9-3c18-439e-969b-4e454049886f}")
+	bsb.expect("BYE alice@example.com;" + strings.ToLower(aGUID))
 	bsb.expect("BYE alice@example.com")
 	asb.expectClosed()
 	bsb.send("OUT")
 	bsb.expectClosed()
+}
+
+// replayMPOPEnd replays the end of modern-mpop16 and modern-mpop18:
+// endpoint B goes busy with a new personal message, and its news wait
+// for the end of its CHG and UUX burst; B signs out: bob gets a UBX that
+// lists A only, no FLN, and A its own NLN and UBX; A signs in again with
+// its machine GUID: the old A connection gets OUT OTH and bob gets FLN.
+func replayMPOPEnd(t *testing.T, s *Server, m modernClient, bob, aliceA, aliceB *tconn, aGUID, bGUID string) {
+	t.Helper()
+	chg := "CHG 11 BSY " + m.capsID + " " + m.msnobj("alice@example.com")
+	aliceB.send(chg)
+	aliceB.expect(chg)
+	aliceB.sendPayload("UUX 12", "<EndpointData><Capabilities>"+m.capsID+"</Capabilities></EndpointData>")
+	aliceB.expect("UUX 12 0")
+	aliceB.sendPayload("UUX 13", "<PrivateEndpointData><EpName>ALICEB-PC</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData>")
+	aliceB.expect("UUX 13 0")
+	aliceB.sendPayload("UUX 14", mpopData18("busy on B", bGUID))
+	aliceB.expect("UUX 14 0")
+	both := []string{aGUID, bGUID}
+	aliceBSY := "NLN " + m.presence("BSY", "alice@example.com", "Alice%20Liddell")
+	ubx := m.ubx("alice@example.com")
+	bob.expect(aliceBSY)
+	for range 4 {
+		bob.expectPayload(ubx, mpopUBX(m, "busy on B", aGUID, both, nil, false))
+	}
+	own := mpopUBX(m, "busy on B", aGUID, both, []string{"ALICEA-PC", "ALICEB-PC"}, true)
+	for _, c := range []*tconn{aliceA, aliceB} {
+		for range 4 {
+			c.expect(aliceBSY)
+			c.expectPayload(ubx, own)
+		}
+	}
+
+	// B signs out: alice stays online at A.
+	aliceB.send("OUT")
+	aliceB.expectClosed()
+	bob.expectPayload(ubx, mpopUBX(m, "busy on B", aGUID, []string{aGUID}, nil, false))
+	aliceA.expect(aliceBSY)
+	aliceA.expectPayload(ubx, mpopUBX(m, "busy on B", aGUID, []string{aGUID}, []string{"ALICEA-PC"}, true))
+
+	// A signs in again with the same machine GUID: the old A is booted.
+	aliceA2 := modernLogin(t, s, "aliceA2/NS", m, "alice@example.com", "secret123", aGUID)
+	aliceA.expect("OUT OTH")
+	aliceA.expectClosed()
+	bob.expect(m.fln("alice@example.com"))
+	aliceA2.send("OUT")
+	aliceA2.expectClosed()
+	bob.send("OUT")
+	bob.expectClosed()
 }

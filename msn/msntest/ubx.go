@@ -29,6 +29,7 @@ type endpoint struct {
 	name       string // EpName
 	clientType string
 	state      string
+	private    bool   // a UUX <PrivateEndpointData> was sent
 	machine    string // MachineGuid of its last <Data>
 }
 
@@ -45,6 +46,7 @@ func (n *nsConn) takeUUX(payload []byte) (data bool) {
 		return false
 	case "PrivateEndpointData":
 		n.ep.name, n.ep.clientType, n.ep.state = u.EpName, u.Type, u.State
+		n.ep.private = true
 		return false
 	}
 	n.ep.machine = u.GUID
@@ -86,8 +88,14 @@ func ubxPayload(rv int, a *account, own bool) []byte {
 	}
 	if own {
 		for _, n := range a.endpoints() {
-			b.WriteString(`<PrivateEndpointData id="{` + n.guid + `}"><EpName>` + xmlText(n.ep.name) + "</EpName><ClientType>" +
-				xmlText(n.ep.clientType) + "</ClientType><State>" + xmlText(n.ep.state) + "</State></PrivateEndpointData>")
+			b.WriteString(`<PrivateEndpointData id="{` + n.guid + `}">`)
+			// An endpoint that never sent its private data has an
+			// empty element, as in modern-mpop16 and modern-mpop18.
+			if n.ep.private {
+				b.WriteString("<EpName>" + xmlText(n.ep.name) + "</EpName><ClientType>" +
+					xmlText(n.ep.clientType) + "</ClientType><State>" + xmlText(n.ep.state) + "</State>")
+			}
+			b.WriteString("</PrivateEndpointData>")
 		}
 	}
 	b.WriteString("</Data>")
