@@ -120,7 +120,8 @@ func checkHTTP(cfg config) error {
 			return fmt.Errorf("%s: %q is not host:port", name, addr)
 		}
 	}
-	if cfg.HTTPListen != "" && cfg.HTTPListen == cfg.MetricsListen {
+	// Port 0 picks a free port for each, so the same text is two listeners.
+	if _, port, _ := net.SplitHostPort(cfg.HTTPListen); cfg.HTTPListen != "" && cfg.HTTPListen == cfg.MetricsListen && port != "0" {
 		return errors.New("MSN2IRC_HTTP_LISTEN and MSN2IRC_METRICS_LISTEN are the same address: the metrics need a listener of their own")
 	}
 	if cfg.HTTPURL != "" {
