@@ -18,9 +18,14 @@ COPY --from=build /out/msn2irc /usr/local/bin/msn2irc
 USER msn2irc
 WORKDIR /data
 VOLUME /data
-# Inside the container the listener must not be on loopback for Docker to
-# forward it; publish the port on the host's loopback (see README.md).
+# Inside the container the listeners must not be on loopback for Docker to
+# forward them; publish the ports on the host's loopback (see README.md).
+# Received files live in /data/files, in the volume with the database.
 ENV MSN2IRC_LISTEN=0.0.0.0:6667 \
-    MSN2IRC_DB=/data/msn2irc.db
-EXPOSE 6667
+    MSN2IRC_HTTP_LISTEN=0.0.0.0:6680 \
+    MSN2IRC_METRICS_LISTEN=0.0.0.0:6681 \
+    MSN2IRC_DB=/data/msn2irc.db \
+    MSN2IRC_DATA_DIR=/data/files
+# 6667 IRC, 6680 files and pictures, 6681 metrics and health (keep private).
+EXPOSE 6667 6680 6681
 ENTRYPOINT ["/usr/local/bin/msn2irc"]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -40,21 +41,28 @@ func roundUp(d time.Duration) time.Duration {
 // address alone) are blocked after failed logins, the password is neither
 // compared nor sent to MSN, and the refusal does not count as a failure.
 func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
+	m := b.cfg.Metrics
 	account, ok := normalizeAccount(creds.Account)
 	if !ok {
+		m.AuthFailed(metrics.BadAccount)
 		return nil, errBadAccount
 	}
 	if wait := b.limits.Blocked(account, creds.Source); wait > 0 {
 		b.log.Info("login refused: too many failed logins", "account", account, "source", creds.Source, "wait", roundUp(wait))
+		m.AuthFailed(metrics.Blocked)
 		return nil, blockedError{wait}
 	}
 	w, err := b.authenticate(ctx, account, creds.Password)
 	switch {
 	case err == nil:
 		b.limits.Succeeded(account, creds.Source)
+		m.Login()
 	case errors.Is(err, errWrongPassword):
 		b.limits.Failed(account, creds.Source)
 		b.log.Info("login refused: wrong password", "account", account, "source", creds.Source)
+		m.AuthFailed(metrics.WrongPassword)
+	default:
+		m.AuthFailed(metrics.LoginError)
 	}
 	return w, err
 }

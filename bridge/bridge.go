@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/msn2irc/msn2irc/internal/authlimit"
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -75,6 +76,8 @@ type Config struct {
 	TrustedNets []netip.Prefix
 	// Now is the clock of the login limits; time.Now when nil.
 	Now func() time.Time
+	// Metrics counts logins, messages and reconnects; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/irc.v4"
 
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -248,6 +249,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		}
 		*o = outgoing{kind: "text", text: text}
 	}
+	s.b.cfg.Metrics.Relayed(metrics.ToMSN)
 	if c != nil {
 		s.sendTo(c, o)
 		return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -251,6 +252,7 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting, room) {
 		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
 	}
+	s.b.cfg.Metrics.Relayed(metrics.FromMSN)
 }
 
 // ircLines turns MSN text into IRC message texts: one per line, none empty,

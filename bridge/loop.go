@@ -65,6 +65,7 @@ func (s *session) run() {
 		if s.loggingIn {
 			s.checkReady()
 		}
+		s.publishStats()
 	}
 	s.flushWrites()
 	s.shutdown()

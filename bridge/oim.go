@@ -17,6 +17,7 @@ import (
 	"fmt"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -136,6 +137,8 @@ func (s *session) onOfflineMessage(ev msn.OfflineMessageReceived) {
 			for _, line := range ircLines(ev.Text, msn.Format{}, false, room) {
 				s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time})
 			}
+			s.b.cfg.Metrics.Relayed(metrics.FromMSN)
+			s.b.cfg.Metrics.OfflineMessage(metrics.FromMSN)
 		}
 		if !s.stored(s.store.MarkOIMSeen(s.ctx, s.account, ev.ID), "recording an offline message as shown", riskOIM) {
 			return // not deleted, so not lost; it may be shown again
@@ -212,6 +215,8 @@ func (s *session) pumpOIMs() {
 			s.log.Info("leaving an offline message failed; it goes to the outbox", "to", m.c.passport, "err", err)
 			s.oimFailed(m)
 		} else {
+			s.b.cfg.Metrics.Delivery(metrics.Delivered)
+			s.b.cfg.Metrics.OfflineMessage(metrics.ToMSN)
 			s.messageStatus(statusStored, m.c.nick, fmt.Sprintf("%s is offline: message stored on the MSN server for %s, who gets it at the next sign-in.", m.c.nick, m.c.nick))
 		}
 		s.pumpOIMs()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/metrics"
 )
 
 // toOutbox stores messages for a contact who cannot get them now and tells
@@ -23,6 +24,7 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 		}
 		o.outboxID = id
 		stored++
+		s.b.cfg.Metrics.Delivery(metrics.Queued)
 	}
 	if stored == 0 {
 		return

@@ -69,6 +69,7 @@ func (s *session) reconnect() {
 		return
 	}
 	s.connecting = true
+	s.b.cfg.Metrics.Reconnect()
 	cfg := s.mcfg // read here: the session goroutine owns it
 	st := s.away.msnStatus()
 	s.spawn(func(ctx context.Context) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -264,6 +265,7 @@ func (cv *conv) acked(snd *sender, o *outgoing, err error) {
 			o.sent++
 			if o.sent >= o.total() {
 				o.done = true
+				s.b.cfg.Metrics.Delivery(metrics.Delivered)
 				if o.outboxID != 0 {
 					s.stored(s.store.DeleteOutbox(s.ctx, o.outboxID), "deleting a delivered outbox message", riskOutbox)
 				}
@@ -360,6 +362,7 @@ func sendErrorText(err error, version int) string {
 // (see messageStatus).
 func (cv *conv) failed(o *outgoing, reason string) {
 	s := cv.s
+	s.b.cfg.Metrics.Delivery(metrics.Failed)
 	target := cv.channel
 	if target == "" {
 		target = cv.peer

@@ -71,6 +71,7 @@ type session struct {
 	twn         bool      // the login went through Passport (MSNP8+), which can check a password alone
 	confirmedAt time.Time // when MSN last accepted the password (Config.Now)
 	reconnects  int
+	pub         sessionStats // what Stats reports; safe from any goroutine
 	reconnectT  *time.Timer
 	connecting  bool
 	typing      map[typingKey]*time.Timer

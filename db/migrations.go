@@ -135,6 +135,13 @@ var migrations = []string{
 		client_id INTEGER NOT NULL,
 		PRIMARY KEY (account, passport)
 	) WITHOUT ROWID;`,
+	// 10: the rows of the readiness probe (health.go), which no account
+	// reads.
+	`CREATE TABLE probe (
+		id   INTEGER PRIMARY KEY,
+		time TEXT NOT NULL,
+		pad  BLOB NOT NULL
+	);`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

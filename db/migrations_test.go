@@ -41,6 +41,8 @@ var seeds = []string{
 	`UPDATE setting SET answer_chats = 'never' WHERE account = 'alice@example.com';`,
 	// v9
 	`INSERT INTO machine_guid (account, guid) VALUES ('alice@example.com', '{00000000-0000-0000-0000-000000000001}');`,
+	// v10
+	`INSERT INTO probe (time, pad) VALUES ('2026-01-02T03:04:08Z', zeroblob(16));`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {

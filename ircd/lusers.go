@@ -33,3 +33,21 @@ func (s *Server) countLusers() lusers {
 	n.peak = s.peakUsers
 	return n
 }
+
+// Stats are counts of the server's connections, for monitoring.
+type Stats struct {
+	Connected  int // open client connections, registered or not
+	Registered int // connections that completed registration
+	Listeners  int // listeners Serve is accepting on
+}
+
+// Stats counts the server's client connections; those that are ending are
+// left out, as LUSERS leaves them out.
+func (s *Server) Stats() Stats {
+	n := s.countLusers()
+	registered := n.visible + n.invisible
+	s.mu.Lock()
+	listeners := len(s.listeners)
+	s.mu.Unlock()
+	return Stats{Connected: registered + n.unregistered, Registered: registered, Listeners: listeners}
+}

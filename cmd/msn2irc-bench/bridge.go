@@ -150,6 +150,10 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 		"MSN2IRC_LOG_LEVEL="+level,
 		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
 		"MSN2IRC_TRUSTED_ADDRESSES=127.0.0.0/8,::1",
+		// The HTTP listeners on free ports, not the fixed defaults that a
+		// running msn2irc or another bench may hold.
+		"MSN2IRC_HTTP_LISTEN=127.0.0.1:0",
+		"MSN2IRC_METRICS_LISTEN=127.0.0.1:0",
 		// The bench logs in hundreds of sessions against its own msntest:
 		// the bridge-wide MSN login rate would measure the rate, not msn2irc.
 		"MSN2IRC_MSN_LOGIN_RATE=1000000",

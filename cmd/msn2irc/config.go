@@ -1,15 +1,21 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/msn2irc/msn2irc/db"
 )
 
 // envPrefix is the prefix of every configuration variable.
@@ -29,6 +35,14 @@ type config struct {
 	MSNSOAPURL  string   `envconfig:"MSN_SOAP_URL" desc:"base URL of the SSO and SOAP services (MSNP13 and later), e.g. http://127.0.0.1:8081; empty: the scheme and host of MSN2IRC_MSN_NEXUS"`
 	MSNVersions []string `split_words:"true" default:"MSNP18,MSNP17,MSNP16,MSNP15,MSNP14,MSNP13,MSNP12,MSNP11,MSNP10,MSNP9,MSNP8" desc:"MSN protocol versions offered, best first (MSNP2 to MSNP18)"`
 	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
+
+	// The HTTP side (httpserve.go).
+	HTTPListen         string `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
+	HTTPTLS            bool   `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
+	HTTPURL            string `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
+	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
+	MetricsListen      string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
+	DataDir            string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
@@ -48,6 +62,11 @@ type config struct {
 	PasswordRecheck    time.Duration `split_words:"true" default:"1h" desc:"how old a password confirmation may be before an attach confirms it with MSN again"`
 
 	trusted []netip.Prefix // TrustedAddresses, parsed
+
+	// Hooks of the tests: the store once open, and the addresses of the
+	// HTTP listeners (nil when disabled) once they accept.
+	testStore func(*db.Store)
+	httpReady func(files, metrics net.Addr)
 }
 
 // loadConfig reads the configuration from the environment.
@@ -79,7 +98,69 @@ func loadConfig() (config, error) {
 	if cfg.TLSListen != "" && (cfg.TLSCert == "" || cfg.TLSKey == "") {
 		return cfg, fmt.Errorf("configuration: MSN2IRC_TLS_LISTEN needs MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY")
 	}
+	if err := checkHTTP(cfg); err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
 	return cfg, nil
+}
+
+// checkHTTP checks the settings of the HTTP listeners.
+func checkHTTP(cfg config) error {
+	if cfg.HTTPTLS && (cfg.TLSCert == "" || cfg.TLSKey == "") {
+		return errors.New("MSN2IRC_HTTP_TLS needs MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY")
+	}
+	if cfg.HTTPMaxConnections < 1 {
+		return fmt.Errorf("MSN2IRC_HTTP_MAX_CONNECTIONS is %d: it must be at least 1", cfg.HTTPMaxConnections)
+	}
+	for name, addr := range map[string]string{"MSN2IRC_HTTP_LISTEN": cfg.HTTPListen, "MSN2IRC_METRICS_LISTEN": cfg.MetricsListen} {
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%s: %q is not host:port", name, addr)
+		}
+	}
+	// Port 0 picks a free port for each, so the same text is two listeners.
+	if _, port, _ := net.SplitHostPort(cfg.HTTPListen); cfg.HTTPListen != "" && cfg.HTTPListen == cfg.MetricsListen && port != "0" {
+		return errors.New("MSN2IRC_HTTP_LISTEN and MSN2IRC_METRICS_LISTEN are the same address: the metrics need a listener of their own")
+	}
+	if cfg.HTTPURL != "" {
+		u, err := url.Parse(cfg.HTTPURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("MSN2IRC_HTTP_URL: %q is not an http:// or https:// base URL such as https://msn.example.org/", cfg.HTTPURL)
+		}
+	}
+	return nil
+}
+
+// httpURL is the public base URL of the HTTP listener, ending in "/":
+// MSN2IRC_HTTP_URL, or the scheme and address of the listener, with
+// "localhost" for an address that names no host (0.0.0.0, ::).
+func (cfg config) httpURL(ln net.Addr) string {
+	if cfg.HTTPURL != "" {
+		return strings.TrimSuffix(cfg.HTTPURL, "/") + "/"
+	}
+	scheme := "http"
+	if cfg.HTTPTLS {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(ln.String())
+	if err != nil {
+		return scheme + "://" + ln.String() + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}
+
+// dataDir is MSN2IRC_DATA_DIR, or msn2irc-data in the directory of the
+// database.
+func (cfg config) dataDir() string {
+	if cfg.DataDir != "" {
+		return cfg.DataDir
+	}
+	return filepath.Join(filepath.Dir(cfg.DB), "msn2irc-data")
 }
 
 // parseTrusted reads a list of IP addresses and CIDR networks; an address

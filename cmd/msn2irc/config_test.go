@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,6 +39,13 @@ var designVariables = map[string]string{
 	"MSN2IRC_MSN_PASSWORD_TRIES":   "3",
 	"MSN2IRC_MSN_LOGIN_RATE":       "5",
 	"MSN2IRC_PASSWORD_RECHECK":     "1h",
+
+	"MSN2IRC_HTTP_LISTEN":          "127.0.0.1:6680",
+	"MSN2IRC_HTTP_TLS":             "false",
+	"MSN2IRC_HTTP_URL":             "",
+	"MSN2IRC_HTTP_MAX_CONNECTIONS": "64",
+	"MSN2IRC_METRICS_LISTEN":       "127.0.0.1:6681",
+	"MSN2IRC_DATA_DIR":             "",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -52,6 +61,9 @@ func TestHelpListsEveryVariable(t *testing.T) {
 			// KEY TYPE DEFAULT DESCRIPTION: the default is the field after the type.
 			if len(f) > 2 && (f[1] == "String" || f[1] == "Integer" || f[1] == "Duration") && !strings.Contains(designVariables[f[0]], " ") {
 				def = f[2]
+			}
+			if f[1] == "True" && len(f) > 4 { // KEY True or False DEFAULT
+				def = f[4]
 			}
 			if f[1] == "Comma-separated" {
 				def = f[5]
@@ -80,6 +92,8 @@ func TestConfigFromEnvironment(t *testing.T) {
 		// a duration gets its default, as an empty one does not parse.
 		v := ""
 		if _, err := strconv.Atoi(def); err == nil {
+			v = def
+		} else if def == "false" {
 			v = def
 		} else if _, err := time.ParseDuration(def); err == nil {
 			v = def
@@ -123,6 +137,12 @@ func TestConfigErrors(t *testing.T) {
 		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
 		"no login rate":      {"MSN2IRC_MSN_LOGIN_RATE": "0"},
 		"lockout not a time": {"MSN2IRC_AUTH_LOCKOUT": "soon"},
+		"HTTP TLS no cert":   {"MSN2IRC_HTTP_TLS": "true"},
+		"HTTP URL no scheme": {"MSN2IRC_HTTP_URL": "msn.example.org"},
+		"HTTP URL ftp":       {"MSN2IRC_HTTP_URL": "ftp://msn.example.org/"},
+		"HTTP not host:port": {"MSN2IRC_HTTP_LISTEN": "6680"},
+		"metrics on HTTP":    {"MSN2IRC_METRICS_LISTEN": "127.0.0.1:6680"},
+		"no HTTP connection": {"MSN2IRC_HTTP_MAX_CONNECTIONS": "0"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -170,4 +190,48 @@ func TestConfigTakesMSNP13To18AndSOAPURL(t *testing.T) {
 	if cfg.MSNSOAPURL != "http://127.0.0.1:8081" {
 		t.Errorf("SOAP URL %q", cfg.MSNSOAPURL)
 	}
+}
+
+func TestConfigHTTP(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		t.Setenv("MSN2IRC_DB", filepath.Join("var", "lib", "msn2irc.db"))
+		cfg, err := loadConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.HTTPListen != "127.0.0.1:6680" || cfg.MetricsListen != "127.0.0.1:6681" || cfg.HTTPTLS {
+			t.Errorf("listeners %q %q TLS %v", cfg.HTTPListen, cfg.MetricsListen, cfg.HTTPTLS)
+		}
+		if got, want := cfg.dataDir(), filepath.Join("var", "lib", "msn2irc-data"); got != want {
+			t.Errorf("data directory %q, want %q next to the database", got, want)
+		}
+		ln := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6680}
+		if got := cfg.httpURL(ln); got != "http://127.0.0.1:6680/" {
+			t.Errorf("URL %q", got)
+		}
+	})
+	t.Run("set", func(t *testing.T) {
+		t.Setenv("MSN2IRC_HTTP_LISTEN", "0.0.0.0:8080")
+		t.Setenv("MSN2IRC_METRICS_LISTEN", "")
+		t.Setenv("MSN2IRC_DATA_DIR", "/srv/files")
+		t.Setenv("MSN2IRC_HTTP_TLS", "true")
+		t.Setenv("MSN2IRC_TLS_CERT", "cert.pem")
+		t.Setenv("MSN2IRC_TLS_KEY", "key.pem")
+		cfg, err := loadConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MetricsListen != "" || cfg.dataDir() != "/srv/files" {
+			t.Errorf("metrics %q data %q", cfg.MetricsListen, cfg.dataDir())
+		}
+		// An address that names no host gives localhost, with TLS https.
+		ln := &net.TCPAddr{IP: net.IPv4zero, Port: 8080}
+		if got := cfg.httpURL(ln); got != "https://localhost:8080/" {
+			t.Errorf("derived URL %q", got)
+		}
+		cfg.HTTPURL = "https://msn.example.org/bridge"
+		if got := cfg.httpURL(ln); got != "https://msn.example.org/bridge/" {
+			t.Errorf("set URL %q", got)
+		}
+	})
 }

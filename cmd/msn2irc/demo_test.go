@@ -36,6 +36,8 @@ func (b *syncBuffer) String() string {
 func TestDemo(t *testing.T) {
 	t.Setenv("MSN2IRC_DB", filepath.Join(t.TempDir(), "demo.db"))
 	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:0")
+	t.Setenv("MSN2IRC_HTTP_LISTEN", "127.0.0.1:0")
+	t.Setenv("MSN2IRC_METRICS_LISTEN", "127.0.0.1:0")
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)

@@ -249,6 +249,8 @@ func launchBridge(t *testing.T, n *msnNetwork, addr, dbPath, versions string) (b
 		"MSN2IRC_MSN_LOGIN_URL="+n.srv.LoginURL(),
 		"MSN2IRC_MSN_VERSIONS="+versions,
 		"MSN2IRC_LOG_LEVEL=debug",
+		"MSN2IRC_HTTP_LISTEN=127.0.0.1:0",    // not the fixed default ports,
+		"MSN2IRC_METRICS_LISTEN=127.0.0.1:0", // which other tests may hold
 	)
 	b.cmd.Stdout = logFile
 	b.cmd.Stderr = logFile

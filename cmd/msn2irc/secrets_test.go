@@ -57,6 +57,8 @@ func testSecretsNeverLogged(t *testing.T, ver string) {
 
 	t.Setenv("MSN2IRC_LOG_LEVEL", "debug")
 	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:0")
+	t.Setenv("MSN2IRC_HTTP_LISTEN", "127.0.0.1:0")
+	t.Setenv("MSN2IRC_METRICS_LISTEN", "127.0.0.1:0")
 	t.Setenv("MSN2IRC_DB", filepath.Join(t.TempDir(), "msn2irc.db"))
 	t.Setenv("MSN2IRC_MSN_SERVER", srv.NSAddr())
 	t.Setenv("MSN2IRC_MSN_NEXUS", srv.NexusURL())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -34,7 +35,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		return fmt.Errorf("database %s: %w", cfg.DB, err)
 	}
 	defer store.Close()
+	if cfg.testStore != nil {
+		cfg.testStore(store)
+	}
+	if err := makeDataDir(cfg.dataDir()); err != nil {
+		return err
+	}
 
+	m := metrics.New()
 	br := bridge.NewBridge(bridge.Config{
 		Store: store,
 		MSN: msn.Config{
@@ -55,6 +63,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		MSNLoginRate:       cfg.MSNLoginRate,
 		PasswordRecheck:    cfg.PasswordRecheck,
 		TrustedNets:        cfg.trusted,
+		Metrics:            m,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,
@@ -73,11 +82,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		TrustedNets:            cfg.trusted,
 	}, br)
 	br.SetServer(srv)
+	if err := registerGauges(m, store, srv, br, log); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 
 	listeners, err := listen(cfg, log)
 	if err != nil {
 		return err
 	}
+	side, err := listenHTTP(cfg, log)
+	if err != nil {
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		return err
+	}
+	side.ircWant = len(listeners)
 	// The listeners get their own context, cancelled only after the bridge
 	// and the server said goodbye, so that clients read shutdownReason.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
@@ -94,6 +114,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 				log.Error("IRC listener stopped", "addr", ln.Addr().String(), "err", err)
 			}
 		}()
+	}
+	side.start(serveCtx, log, side.operational(m, store, srv))
+	if cfg.httpReady != nil {
+		cfg.httpReady(addrOf(side.files), addrOf(side.metrics))
 	}
 	if ready != nil {
 		ready(addrs)
@@ -113,7 +137,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		ln.Close()
 	}
 	wg.Wait()
+	side.wait()
 	return nil
+}
+
+// addrOf is the address of ln, nil when ln is.
+func addrOf(ln net.Listener) net.Addr {
+	if ln == nil {
+		return nil
+	}
+	return ln.Addr()
 }
 
 // listen opens the configured IRC listeners.
