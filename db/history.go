@@ -92,8 +92,9 @@ func scanHistory(rows *sql.Rows) ([]HistoryMessage, error) {
 	return ms, rows.Err()
 }
 
-// AddHistory stores messages in one transaction, in the order given. A
-// message whose msgid the account already has is skipped. Each
+// AddHistory stores messages in one transaction, in the order given, and
+// sets the ID of each. A message whose msgid the account already has is
+// skipped (its ID stays 0). Each
 // conversation's latest time and the contact's nick (SenderNick of its
 // messages not Self) are kept for HistoryTargets and ConversationNick.
 func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) (err error) {
@@ -128,13 +129,19 @@ func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) (err error)
 		return fmt.Errorf("db: add history: %w", err)
 	}
 	defer conv.Close()
-	for _, m := range ms {
+	for i, m := range ms {
 		if m.Kind == "" {
 			m.Kind = KindMessage
 		}
 		c := strings.ToLower(m.Conversation)
-		if _, err := ins.ExecContext(ctx, m.Account, c, m.MsgID, millis(m.Time), m.Self, m.Sender, m.SenderNick, m.Command, m.Text, m.Kind, m.Outcome); err != nil {
+		res, err := ins.ExecContext(ctx, m.Account, c, m.MsgID, millis(m.Time), m.Self, m.Sender, m.SenderNick, m.Command, m.Text, m.Kind, m.Outcome)
+		if err != nil {
 			return fmt.Errorf("db: add history of %s: %w", m.Account, err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			if ms[i].ID, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("db: add history of %s: %w", m.Account, err)
+			}
 		}
 		nick := m.SenderNick
 		if m.Self || strings.HasPrefix(c, "#") {

@@ -145,7 +145,9 @@ var migrations = []string{
 	// conversations rather than every message; message_account serves
 	// the replay after the delivery cursor (a message id). message_fts
 	// is the full-text index of the texts, kept in step by triggers.
-	// The history_days setting is NULL when unset (keep forever).
+	// The history_days setting is NULL when unset (keep forever); an
+	// outbox message keeps its msgid, so that its outcome reaches the
+	// history when it is delivered.
 	`CREATE TABLE message (
 		id           INTEGER PRIMARY KEY AUTOINCREMENT,
 		account      TEXT NOT NULL COLLATE NOCASE,
@@ -193,7 +195,8 @@ var migrations = []string{
 	CREATE TRIGGER message_fts_after_text AFTER UPDATE OF text ON message BEGIN
 		INSERT INTO message_fts (docid, text) VALUES (NEW.id, NEW.text);
 	END;
-	ALTER TABLE setting ADD COLUMN history_days INTEGER;`,
+	ALTER TABLE setting ADD COLUMN history_days INTEGER;
+	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one
