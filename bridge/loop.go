@@ -19,7 +19,8 @@ const maxBatch = 64
 //   - actions posted by the ircd Handler methods, by timers and by the
 //     goroutines that wait on MSN requests;
 //   - the events of the MSN client;
-//   - a stop request, and the end of the session's context.
+//   - a stop request, and the end of the session's context;
+//   - the hourly purge of the history beyond its retention.
 //
 // Writes on switchboards are held while more work is ready and flushed
 // once it ran out (or after maxBatch steps): a burst of messages costs one
@@ -28,9 +29,15 @@ func (s *session) run() {
 	s.loadState()
 	s.startLogin()
 	done := s.ctx.Done()
+	purge := time.NewTicker(historyPurgeEvery)
+	defer purge.Stop()
 	n := 0
 	for s.loggingIn || s.ending == "" {
 		select {
+		case <-purge.C:
+			if s.world != nil {
+				s.purgeHistory()
+			}
 		case c := <-s.started:
 			s.first, s.events = c, c.Events()
 		case r := <-s.logged:

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -28,6 +29,7 @@ type outgoing struct {
 	written  int  // pieces written to the current sender's switchboard (>= sent)
 	done     bool // delivered or reported
 	dropped  *sender
+	msgid    string // the message's msgid in the history; "" when none
 }
 
 // total is the number of pieces the message is sent as.
@@ -264,6 +266,7 @@ func (cv *conv) acked(snd *sender, o *outgoing, err error) {
 			o.sent++
 			if o.sent >= o.total() {
 				o.done = true
+				s.setOutcome(o.msgid, db.OutcomeDelivered)
 				if o.outboxID != 0 {
 					s.stored(s.store.DeleteOutbox(s.ctx, o.outboxID), "deleting a delivered outbox message", riskOutbox)
 				}
@@ -360,6 +363,7 @@ func sendErrorText(err error, version int) string {
 // (see messageStatus).
 func (cv *conv) failed(o *outgoing, reason string) {
 	s := cv.s
+	s.setOutcome(o.msgid, db.OutcomeNotDelivered)
 	target := cv.channel
 	if target == "" {
 		target = cv.peer

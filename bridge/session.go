@@ -102,6 +102,7 @@ type session struct {
 	unsettled map[*contact]bool
 	settleT   *time.Timer
 	oim       oimState // offline messages (oim.go)
+	hist      historyState
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -346,6 +347,11 @@ func (s *session) shutdown() {
 	if len(s.unsaved) > 0 {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
 		s.storeUnsaved(ctx)
+		cancel()
+	}
+	if len(s.hist.pending) > 0 {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
+		s.flushHistory(ctx)
 		cancel()
 	}
 	s.b.unregister(s)
