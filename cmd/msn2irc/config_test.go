@@ -37,6 +37,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_MSN_PASSWORD_TRIES":   "3",
 	"MSN2IRC_MSN_LOGIN_RATE":       "5",
 	"MSN2IRC_PASSWORD_RECHECK":     "1h",
+	"MSN2IRC_HISTORY_DAYS":         "0",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -123,6 +124,7 @@ func TestConfigErrors(t *testing.T) {
 		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
 		"no login rate":      {"MSN2IRC_MSN_LOGIN_RATE": "0"},
 		"lockout not a time": {"MSN2IRC_AUTH_LOCKOUT": "soon"},
+		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -169,5 +171,13 @@ func TestConfigTakesMSNP13To18AndSOAPURL(t *testing.T) {
 	}
 	if cfg.MSNSOAPURL != "http://127.0.0.1:8081" {
 		t.Errorf("SOAP URL %q", cfg.MSNSOAPURL)
+	}
+}
+
+func TestConfigHistoryDays(t *testing.T) {
+	t.Setenv("MSN2IRC_HISTORY_DAYS", "30")
+	cfg, err := loadConfig()
+	if err != nil || cfg.HistoryDays != 30 {
+		t.Errorf("history days %d, %v; want 30", cfg.HistoryDays, err)
 	}
 }

@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		MSNLoginRate:       cfg.MSNLoginRate,
 		PasswordRecheck:    cfg.PasswordRecheck,
 		TrustedNets:        cfg.trusted,
+		HistoryDays:        cfg.HistoryDays,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,
