@@ -84,6 +84,10 @@ func BenchmarkHistory1M(b *testing.B) {
 // session does; the figure is per message.
 func BenchmarkAddHistory(b *testing.B) {
 	s, _ := openTemp(b)
+	benchAdd(b, s)
+}
+
+func benchAdd(b *testing.B, s *Store) {
 	ctx := context.Background()
 	ms := make([]HistoryMessage, 256)
 	i := 0
