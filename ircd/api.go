@@ -22,6 +22,7 @@ type Config struct {
 	SendQueue           int           // lines queued per client before it is dropped, 4096 (a slice: an idle client holds none)
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
+	HistoryLimit        int           // most messages (and targets) one CHATHISTORY returns, CHATHISTORY= in ISUPPORT, 100
 
 	// Connection limits; zero means the default. Over one, a connection
 	// gets an ERROR line and is closed.

@@ -12,13 +12,20 @@ import (
 // capabilities lists the IRCv3 capabilities the server offers, with their
 // CAP LS 302 values.
 var capabilities = map[string]string{
-	"account-notify":    "",
-	"account-tag":       "",
-	"away-notify":       "",
-	"batch":             "",
-	"cap-notify":        "",
-	"chghost":           "",
+	"account-notify": "",
+	"account-tag":    "",
+	"away-notify":    "",
+	"batch":          "",
+	"cap-notify":     "",
+	"chghost":        "",
+	// draft/chathistory and draft/read-marker are offered by every
+	// server: the cap list is the same for all connections and is sent
+	// before a client has a world. A world whose Handler keeps no
+	// history (not a Historian) answers CHATHISTORY and MARKREAD with
+	// a FAIL.
+	"draft/chathistory": "",
 	"draft/pre-away":    "",
+	"draft/read-marker": "",
 	"echo-message":      "",
 	"extended-join":     "",
 	"extended-monitor":  "",
@@ -56,7 +63,9 @@ const (
 	capBatch
 	capCapNotify
 	capChghost
+	capChathistory
 	capPreAway
+	capReadMarker
 	capEchoMessage
 	capExtendedJoin
 	capExtendedMonitor

@@ -41,6 +41,7 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if in {
 			continue
 		}
+		w.prefetchMarkers(ctx, c, []string{name})
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		err := w.h.Join(hctx, c, name)
 		cancel()

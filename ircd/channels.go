@@ -67,6 +67,9 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
 		c.reply(rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
 	}
+	if c.hasCap(capReadMarker) {
+		w.sendChannelMarkerLocked(c, ch.name)
+	}
 	w.sendNamesLocked(c, ch)
 	if c.hasCap(capAwayNotify) {
 		for _, u := range ch.order {

@@ -2,6 +2,8 @@ package ircd
 
 import (
 	"log/slog"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,12 +67,40 @@ func (w *World) deliver(m Message, only *Client) int {
 		}
 		target = ch.name
 	}
+	msgs := w.messageLinesLocked(cmd, m, target)
+	n := 0
+	for _, c := range w.clients {
+		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() ||
+			m.Self && !c.hasCap(capEchoMessage) && !c.hasCap(capSelfMessage) {
+			continue
+		}
+		for _, msg := range msgs {
+			c.send(msg)
+		}
+		n++
+	}
+	return n
+}
+
+// messageLinesLocked returns the lines that show m (a PRIVMSG, NOTICE or
+// TAGMSG, cmd upper-case) to target, as a channel's or user's name: the
+// text cleaned and split to fit, tagged with its time, its msgid (a
+// fresh one when it has none) and the sender's account and bot tags.
+// The parts of a text split in several lines take the msgid with ".2",
+// ".3"… after it, the same each time the message is shown, so that a
+// client that saw it live recognises it in a CHATHISTORY batch.
+func (w *World) messageLinesLocked(cmd string, m Message, target string) []*irc.Message {
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
 		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
 			tags[k] = v
 		}
 	}
+	msgID := m.MsgID
+	if msgID == "" {
+		msgID = NewMsgID()
+	}
+	tags["msgid"] = msgID
 	from := m.From
 	if m.Self {
 		from = w.nick
@@ -91,27 +121,20 @@ func (w *World) deliver(m Message, only *Client) int {
 		}
 	}
 	prefix := w.userPrefixLocked(from)
-	var msgs []*irc.Message
 	if cmd == "TAGMSG" {
-		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags})
-	} else {
-		// A sender that split its text with TextRoom gets no further cut.
-		for _, part := range splitText(cleanText(m.Text), textRoom(prefix, cmd, target)) {
-			msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target), part}, Tags: tags})
-		}
+		return []*irc.Message{{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags}}
 	}
-	n := 0
-	for _, c := range w.clients {
-		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() ||
-			m.Self && !c.hasCap(capEchoMessage) && !c.hasCap(capSelfMessage) {
-			continue
+	var msgs []*irc.Message
+	// A sender that split its text with TextRoom gets no further cut.
+	for i, part := range splitText(cleanText(m.Text), textRoom(prefix, cmd, target)) {
+		ptags := tags
+		if i > 0 {
+			ptags = maps.Clone(tags)
+			ptags["msgid"] = msgID + "." + strconv.Itoa(i+1)
 		}
-		for _, msg := range msgs {
-			c.send(msg)
-		}
-		n++
+		msgs = append(msgs, &irc.Message{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target), part}, Tags: ptags})
 	}
-	return n
+	return msgs
 }
 
 // TextRoom returns how many bytes of text fit in one line of a PRIVMSG or
@@ -196,6 +219,8 @@ func (w *World) standardReplyLocked(c *Client, kind, from, command, code, descri
 	prefix := w.userPrefixLocked(from)
 	budget := maxBodyLen - len(":"+prefix.String()+" NOTICE "+w.nick+" :\r\n")
 	for _, part := range splitText(cleanText(description), budget) {
-		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: withTime(time.Time{})})
+		tags := withTime(time.Time{})
+		tags["msgid"] = NewMsgID()
+		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: tags})
 	}
 }

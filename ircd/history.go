@@ -86,12 +86,3 @@ func NewMsgID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
-
-// AnnounceReadMarker tells every client of the world that negotiated
-// draft/read-marker that the conversation with target is read up to t
-// (MARKREAD target timestamp=t). The bridge calls it when the marker
-// moves for a reason other than a client's MARKREAD, such as the user's
-// own message in that conversation.
-func (w *World) AnnounceReadMarker(target string, t time.Time) {
-	// Implemented with draft/read-marker.
-}

@@ -95,10 +95,15 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			}
 			name, account, away = u.nick, u.account, u.away
 		}
+		// One msgid for the message wherever it is shown: the echo, the
+		// copies to the user's other clients, and the handler's copy, so
+		// that the store keeps it under the id the clients saw.
+		msgID := NewMsgID()
 		echo := c.hasCap(capEchoMessage)
 		if !secret && (self || echo || len(w.clients) > 1) {
 			// Someone sees the line: the user's other clients, or this one.
 			mtags := withTime(now)
+			mtags["msgid"] = msgID
 			for k, v := range tags {
 				mtags[k] = v
 			}
@@ -135,7 +140,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			continue
 		}
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
-		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, TargetAccount: account, Text: text, Tags: tags, Time: now})
+		err := w.h.Message(hctx, c, Message{Command: cmd, From: from, Target: name, TargetAccount: account, Text: text, Tags: tags, Time: now, MsgID: msgID})
 		cancel()
 		c.replyError(w, cmd, err)
 	}

@@ -301,6 +301,9 @@ func (c *Client) tryRegister(ctx context.Context) {
 		}
 	}
 	c.reg.world = nil
+	if c.hasCap(capReadMarker) {
+		w.prefetchMarkers(ctx, c, w.channelNames())
+	}
 	was := identity{nick: c.reg.nick, ident: identFrom(c.reg.user), host: c.host, realname: c.reg.realname, account: knownAccount}
 	if err := w.attach(c, was, true); err != nil {
 		c.quit(err.Error())

@@ -2,6 +2,7 @@ package ircd
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -64,6 +65,16 @@ func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
 		return []*irc.Message{m}
 	case !c.caps.has(capBatch):
 		return msgs
+	case oneBatch(msgs):
+		// A reply that is one batch (CHATHISTORY) carries the label on
+		// its BATCH start line, as labeled-response says.
+		out := append([]*irc.Message(nil), msgs...)
+		out[0] = msgs[0].Copy()
+		if out[0].Tags == nil {
+			out[0].Tags = irc.Tags{}
+		}
+		out[0].Tags["label"] = label
+		return out
 	}
 	c.batchSeq++
 	ref := "lr" + strconv.FormatUint(c.batchSeq, 10)
@@ -75,6 +86,17 @@ func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
 		out = append(out, m)
 	}
 	return append(out, &irc.Message{Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"-" + ref}})
+}
+
+// oneBatch reports whether msgs are one batch: a BATCH start first, its
+// end last.
+func oneBatch(msgs []*irc.Message) bool {
+	first, last := msgs[0], msgs[len(msgs)-1]
+	if first.Command != "BATCH" || last.Command != "BATCH" || len(first.Params) < 2 || len(last.Params) != 1 {
+		return false
+	}
+	ref, ok := strings.CutPrefix(first.Params[0], "+")
+	return ok && last.Params[0] == "-"+ref
 }
 
 // enqueueReplies hands msgs to the writer, waiting for room in the queue.

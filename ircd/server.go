@@ -31,6 +31,7 @@ const (
 	defaultSendQueue           = 4096
 	defaultWriteTimeout        = 10 * time.Second
 	defaultMonitorLimit        = 1000
+	defaultHistoryLimit        = 100
 	authTimeout                = 60 * time.Second // Backend.Authenticate and Guest
 	handleTimeout              = 30 * time.Second // one Handler call
 )
@@ -77,6 +78,7 @@ func NewServer(cfg Config, backend Backend) *Server {
 	setDefault(&cfg.SendQueue, defaultSendQueue)
 	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
 	setDefault(&cfg.MonitorLimit, defaultMonitorLimit)
+	setDefault(&cfg.HistoryLimit, defaultHistoryLimit)
 	setDefault(&cfg.UnregisteredPerAddress, defaultUnregisteredPerAddress)
 	setDefault(&cfg.UnregisteredMax, defaultUnregisteredMax)
 	setDefault(&cfg.GuestsPerAddress, defaultGuestsPerAddress)
@@ -288,11 +290,13 @@ func (s *Server) isupportTokens() []string {
 		"CHANMODES=b,,,nt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=&#",
+		"CHATHISTORY=" + strconv.Itoa(s.cfg.HistoryLimit),
 		"ELIST=MNU",
 		"KICKLEN=" + strconv.Itoa(topicLen),
 		"MAXTARGETS=4",
 		"MODES=4",
 		"MONITOR=" + strconv.Itoa(s.cfg.MonitorLimit),
+		"MSGREFTYPES=msgid,timestamp",
 		"NETWORK=" + escapeISupport(s.cfg.Network),
 		"NICKLEN=" + strconv.Itoa(ircname.NickLen),
 		"PREFIX=(ov)@+",

@@ -37,6 +37,11 @@ type World struct {
 	whowas   []User
 	closed   bool
 	ghosts   bool // a channel may have ghosts: set when one is made, cleared when none is left
+	// markers are the read markers the world last learnt (casefolded
+	// target; the zero time when none is set), so that a JOIN can carry
+	// its channel's MARKREAD without asking the Historian with the
+	// world locked. At most maxMarkers; nil when none.
+	markers map[string]time.Time
 
 	// The user's modes: +i unless visible is set (read by LUSERS of any
 	// client, without the world locked), +B when bot.

@@ -23,8 +23,7 @@ var circleTicketSig = base64.StdEncoding.EncodeToString(make([]byte, 256))
 func writeCircleResult(b *strings.Builder, a *account) {
 	ticket := `<?xml version="1.0" encoding="utf-16"?><SignedTicket xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ver="1" keyVer="1"><Data>` +
 		circleTicketData + `</Data><Sig>` + circleTicketSig + `</Sig></SignedTicket>`
-	b.WriteString("<CircleResult><CircleTicket>" + xmlText(ticket) + "</CircleTicket>\n</CircleResult><Ab>\n<abId>00000000-0000-0000-0000-000000000000</abId>\n<abInfo>\n" +
-		"<ownerPuid>0</ownerPuid>\n<OwnerCID>0</OwnerCID>\n<ownerEmail>" + xmlText(a.passport) + "</ownerEmail>\n<fDefault>true</fDefault>\n" +
-		"<joinedNamespace>false</joinedNamespace>\n<IsBot>false</IsBot>\n<IsParentManaged>false</IsParentManaged>\n" +
-		"<AddressBookType>Individual</AddressBookType>\n</abInfo>\n</Ab>\n")
+	b.WriteString("<CircleResult><CircleTicket>" + xmlText(ticket) + "</CircleTicket>\n</CircleResult><Ab>\n")
+	writeABInfo(b, a, true)
+	b.WriteString("</Ab>\n")
 }

@@ -9,8 +9,10 @@ import (
 
 // Contact groups and contacts on other networks (Yahoo). An account's
 // groups are listed by SYN (LSG, and each forward-list contact's group ids
-// in its LST) from MSNP10 and by the address book from MSNP13; a Yahoo
-// contact only by the address book, as an e-mail with network 32.
+// in its LST: small numeric ids at MSNP8 and MSNP9, GUIDs at MSNP10-12)
+// and by the address book from MSNP13. A Yahoo contact is an LST line
+// like any other at MSNP8 and MSNP9, as Escargot lists every contact
+// there, and an e-mail with network 32 in the address book.
 
 // group is one of an account's contact groups.
 type group struct {
@@ -67,8 +69,9 @@ func (s *Server) PutInGroup(owner, contact, groupID string) error {
 }
 
 // AddYahooContact puts a Yahoo Messenger contact on owner's forward list,
-// with the display name name. The address book (MSNP13+) lists it as an
-// e-mail with network 32; earlier versions do not see it.
+// with the display name name. SYN lists it at MSNP8 and MSNP9, the
+// address book (MSNP13+) as an e-mail with network 32; MSNP10-12 and
+// MSNP7 and older do not see it.
 func (s *Server) AddYahooContact(owner, address, name string) error {
 	if !validPassport(address) {
 		return fmt.Errorf("msntest: add Yahoo contact %q: invalid address", address)

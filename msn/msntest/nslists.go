@@ -1,6 +1,7 @@
 package msntest
 
 import (
+	"cmp"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -38,6 +39,15 @@ func parseList(s string) msn.Lists {
 		return msn.ReverseList
 	}
 	return 0
+}
+
+// listedName is the name SYN gives a contact: a Yahoo contact's own
+// name, the account's name otherwise. s.mu held.
+func (s *Server) listedName(e *entry) string {
+	if e.network != 0 && e.name != "" {
+		return e.name
+	}
+	return s.displayName(e.passport)
 }
 
 // contactGUID is the C= id of a contact: its account's id, or one derived
@@ -99,16 +109,27 @@ func (n *nsConn) syn(cmd *msn.Command) {
 			}
 		}
 	case n.ver <= 9:
+		// Escargot lists every contact here, a Yahoo one too, and the
+		// groups by small numeric ids after "Other Contacts" (0).
 		cur, _ := strconv.Atoi(cmd.Param(1))
-		line("SYN", trid, strconv.Itoa(cur+1), nc, "1")
+		line("SYN", trid, strconv.Itoa(cur+1), strconv.Itoa(len(a.order)), strconv.Itoa(len(a.groups)+1))
 		line("GTC", a.gtc)
 		line("BLP", a.blp)
 		line("LSG", "0", "Other%20Contacts", "0")
-		for _, k := range order {
+		numeric := make(map[string]string, len(a.groups))
+		for i, g := range a.groups {
+			numeric[g.id] = strconv.Itoa(i + 1)
+			line("LSG", numeric[g.id], msn.QuoteName(g.name), "0")
+		}
+		for _, k := range a.order {
 			e := a.contacts[k]
-			parts := []string{"LST", e.passport, msn.QuoteName(s.displayName(e.passport)), strconv.Itoa(int(e.lists))}
+			parts := []string{"LST", e.passport, msn.QuoteName(s.listedName(e)), strconv.Itoa(int(e.lists))}
 			if e.lists&msn.ForwardList != 0 {
-				parts = append(parts, "0")
+				ids := make([]string, 0, len(e.groups))
+				for _, id := range e.groups {
+					ids = append(ids, numeric[id])
+				}
+				parts = append(parts, cmp.Or(strings.Join(ids, ","), "0"))
 			}
 			line(parts...)
 		}

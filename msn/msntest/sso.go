@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
-	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -54,15 +54,13 @@ func (s *Server) handleRST(w http.ResponseWriter, r *http.Request) {
 	s.countCheck(req.Username)
 	if a == nil || a.password != req.Password {
 		s.mu.Unlock()
-		writeXML(w, http.StatusOK, rstFault)
+		writeXML(w, http.StatusOK, rstFault(time.Now()))
 		return
 	}
 	now := time.Now()
 	pruneExpired(s.tickets, now, func(t *ticket) time.Time { return t.expires })
 	tok := randHex(20)
-	secretBytes := make([]byte, 24)
-	rand.Read(secretBytes)
-	secret := base64.StdEncoding.EncodeToString(secretBytes)
+	secret := randBase64(24)
 	lifetime := s.rstLifetime
 	if lifetime <= 0 {
 		lifetime = rstLifetime
@@ -72,39 +70,12 @@ func (s *Server) handleRST(w http.ResponseWriter, r *http.Request) {
 	s.issued.Tickets = append(s.issued.Tickets, tok)
 	s.mu.Unlock()
 
-	full := "t=" + tok + rstJunk + "&p="
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" +
-		`<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>` +
-		`<wst:RequestSecurityTokenResponseCollection xmlns:wst="http://schemas.xmlsoap.org/ws/2004/04/trust" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:wsp="http://schemas.xmlsoap.org/ws/2002/12/policy" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/03/addressing">` + "\n")
-	for i, addr := range req.Addresses {
-		b.WriteString("<wst:RequestSecurityTokenResponse><wsp:AppliesTo><wsa:EndpointReference><wsa:Address>" +
-			xmlText(addr) + "</wsa:Address></wsa:EndpointReference></wsp:AppliesTo>")
-		b.WriteString(`<wst:LifeTime xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><wsu:Created>` +
-			now.UTC().Format(time.RFC3339) + "</wsu:Created><wsu:Expires>" + expires.UTC().Format(time.RFC3339) + "</wsu:Expires></wst:LifeTime>")
-		if addr == "http://Passport.NET/tb" {
-			b.WriteString("<wst:RequestedSecurityToken><EncryptedData xmlns=\"http://www.w3.org/2001/04/xmlenc#\" Id=\"BinaryDAToken0\"></EncryptedData></wst:RequestedSecurityToken>")
-		} else {
-			fmt.Fprintf(&b, `<wst:RequestedSecurityToken><wsse:BinarySecurityToken Id="Compact%d">%s</wsse:BinarySecurityToken></wst:RequestedSecurityToken>`, i+1, xmlText(full))
-		}
-		if addr == "messengerclear.live.com" {
-			b.WriteString("<wst:RequestedProofToken><wst:BinarySecret>" + secret + "</wst:BinarySecret></wst:RequestedProofToken>")
-		}
-		b.WriteString("</wst:RequestSecurityTokenResponse>\n")
-	}
-	b.WriteString("</wst:RequestSecurityTokenResponseCollection></S:Body></S:Envelope>")
-	writeXML(w, http.StatusOK, b.String())
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	writeXML(w, http.StatusOK, rstTokens(rstIssued{
+		passport: a.passport, ip: host, ticket: "t=" + tok + rstJunk + "&p=", secret: secret,
+		created: now, expires: expires, addresses: req.Addresses,
+	}))
 }
-
-// rstFault is the answer to a wrong password: HTTP 200 with a fault.
-const rstFault = `<?xml version="1.0" encoding="utf-8"?>
-<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="http://schemas.xmlsoap.org/ws/2003/06/secext" xmlns:psf="http://schemas.microsoft.com/Passport/SoapServices/SOAPFault">
-<S:Header><psf:pp><psf:reqstatus>0x80048823</psf:reqstatus></psf:pp></S:Header>
-<S:Fault>
-<faultcode>wsse:FailedAuthentication</faultcode>
-<faultstring>Authentication Failure</faultstring>
-</S:Fault>
-</S:Envelope>`
 
 func writeXML(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")

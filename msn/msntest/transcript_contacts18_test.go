@@ -1,6 +1,7 @@
 package msntest
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,6 +50,7 @@ func TestTranscriptsModernContacts18(t *testing.T) {
 			t.Errorf("ABFindContactsPaged: %d, lacks %q\n%s", code, want, body)
 		}
 	}
+	checkSOAPShape(t, "ABFindContactsPaged", body, "testdata/modern-contacts18-abfindcontactspaged.xml")
 	modernOnline18(dave, m, "dave@example.com", daveGUID, "DAVE-PC",
 		`<ml l="1"><d n="example.com"><c n="carol" l="3" t="1"/></d></ml>`, func() {})
 	daveSelf := m.presence("NLN", "dave@example.com", "Dave")
@@ -125,4 +127,69 @@ func TestTranscriptsModernContacts18(t *testing.T) {
 	alice.sendPayload("ADL 16", `<ml><d n="example.com"><c n="dave" l="4" t="1"/></d></ml>`)
 	dave.expect("FLN 1:alice@example.com 0:0")
 	alice.expect("ADL 16 OK")
+
+	// alice unblocks him: he sees her online at each step.
+	postMember(t, s, ticket, "DeleteMember", "Block", "dave@example.com")
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX 1:alice@example.com", aliceUBX)
+	postMember(t, s, ticket, "AddMember", "Allow", "dave@example.com")
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX 1:alice@example.com", aliceUBX)
+	alice.sendPayload("RML 17", `<ml><d n="example.com"><c n="dave" l="4" t="1"/></d></ml>`)
+	alice.expect("RML 17 OK")
+	alice.sendPayload("ADL 18", `<ml><d n="example.com"><c n="dave" l="2" t="1"/></d></ml>`)
+	dave.expect(aliceOnline)
+	dave.expectPayload("UBX 1:alice@example.com", aliceUBX)
+	alice.expect("ADL 18 OK")
+
+	// alice reads her address book with ABFindAll (not ABFindContactsPaged,
+	// even at MSNP18) to find dave's contact id, and deletes him.
+	code, body = postAB(t, s, "abservice.asmx", "ABFindAll", ticket,
+		`<ABFindAll xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><abView>Full</abView><deltasOnly>false</deltasOnly><lastChange>0001-01-01T00:00:00.0000000-08:00</lastChange></ABFindAll>`)
+	if code != http.StatusOK {
+		t.Fatalf("ABFindAll: %d\n%s", code, body)
+	}
+	checkSOAPShape(t, "ABFindAll", body, "testdata/modern-contacts18-abfindall.xml")
+	var found struct {
+		Contacts []struct {
+			ID       string `xml:"contactId"`
+			Passport string `xml:"contactInfo>passportName"`
+		} `xml:"Body>ABFindAllResponse>ABFindAllResult>contacts>Contact"`
+	}
+	if err := xml.Unmarshal([]byte(body), &found); err != nil {
+		t.Fatal(err)
+	}
+	var daveID string
+	for _, c := range found.Contacts {
+		if c.Passport == "dave@example.com" {
+			daveID = c.ID
+		}
+	}
+	code, body = postAB(t, s, "abservice.asmx", "ABContactDelete", ticket,
+		`<ABContactDelete xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact><contactId>`+daveID+`</contactId></Contact></contacts></ABContactDelete>`)
+	if code != http.StatusOK || !strings.Contains(body, "<ABContactDeleteResponse") {
+		t.Fatalf("ABContactDelete of %q: %d\n%s", daveID, code, body)
+	}
+	dave.expectPayload("RML 0", `<ml><d n="example.com"><c n="alice" t="1" l="8" /></d></ml>`)
+	if not, _ := dave.readPayload("NOT"); !strings.Contains(not, "&lt;Service&gt;ABCHInternal&lt;/Service&gt;") {
+		t.Errorf("NOT after ABContactDelete:\n%s", not)
+	}
+	alice.sendPayload("RML 19", `<ml><d n="example.com"><c n="dave" l="1" t="1"/></d></ml>`)
+	alice.expect("RML 19 OK")
+
+	// The errors: an unknown address in the address book and the
+	// membership lists, in ADL, and an ADL to the reverse list.
+	code, body = postAB(t, s, "abservice.asmx", "ABContactAdd", ticket,
+		`<ABContactAdd xmlns="http://www.msn.com/webservices/AddressBook"><abId>00000000-0000-0000-0000-000000000000</abId><contacts><Contact xmlns="http://www.msn.com/webservices/AddressBook"><contactInfo><contactType>LivePending</contactType><passportName>nobody@example.com</passportName><isMessengerUser>true</isMessengerUser><MessengerMemberInfo><DisplayName>nobody@example.com</DisplayName></MessengerMemberInfo></contactInfo></Contact></contacts><options><EnableAllowListManagement>true</EnableAllowListManagement></options></ABContactAdd>`)
+	checkABFault(t, code, body, "InvalidPassportUser", "The Passport user specified is invalid SignInName: nobody@example.com")
+	code, body = postAB(t, s, "SharingService.asmx", "AddMember", ticket, memberBody("AddMember", "Allow", "nobody@example.com"))
+	checkABFault(t, code, body, "UserDoesNotExist", "User does not exist ")
+	alice.sendPayload("ADL 20", `<ml><d n="example.com"><c n="nobody" l="1" t="1"/></d></ml>`)
+	alice.expect("208 20")
+	alice.sendPayload("ADL 21", `<ml><d n="example.com"><c n="x" l="8" t="1"/></d></ml>`)
+	alice.expect("241 21")
+	alice.expectClosed()
+	dave.expect("FLN 1:alice@example.com 0:0")
+	dave.send("OUT")
+	dave.expectClosed()
 }

@@ -619,3 +619,26 @@ func checkABFault(t *testing.T, code int, body, errorCode, errorString string) {
 		t.Errorf("fault: %d %v, code %q, string %q; want 500 %q %q\n%s", code, err, f.Code, f.String, errorCode, errorString, body)
 	}
 }
+
+// TestTranscriptsModernRST replays the RST answers of modern-login15
+// (the same at every version): a wrong password's fault and bob's seven
+// tokens, element for element.
+func TestTranscriptsModernRST(t *testing.T) {
+	s := newServer(t, Options{})
+	url := strings.TrimSuffix(s.LoginURL(), "/login") + "/RST.srf"
+	for _, c := range []struct{ pass, file string }{
+		{"wrong-password", "testdata/modern-login15-rst-fault.xml"},
+		{"secret123", "testdata/modern-login15-rst.xml"},
+	} {
+		code, _, body := postSOAP(t, s, "/RST.srf", "", rstRequestBody("bob@example.com", c.pass))
+		if code != http.StatusOK {
+			t.Fatalf("POST %s: %d\n%s", url, code, body)
+		}
+		checkSOAPShape(t, "RST", body, c.file)
+	}
+	// The client still reads its tickets from it.
+	ticket, secret := postRST(t, s, "bob@example.com", "secret123")
+	if !strings.HasPrefix(ticket, "t=") || secret == "" {
+		t.Errorf("ticket %q, secret %q", ticket, secret)
+	}
+}
