@@ -19,7 +19,7 @@ func (h *handler) History(ctx context.Context, c *ircd.Client, q ircd.HistoryQue
 	var out []ircd.Message
 	err := h.do(ctx, func() error {
 		s := h.s
-		s.flushHistory(s.ctx)
+		s.syncHistory()
 		conv, err := s.historyConversation(q.Target, q.TargetAccount)
 		if err != nil {
 			return historyTargetError(q.Subcommand, q.Target)
@@ -42,7 +42,7 @@ func (h *handler) HistoryTargets(ctx context.Context, c *ircd.Client, from, to t
 	var out []ircd.HistoryTarget
 	err := h.do(ctx, func() error {
 		s := h.s
-		s.flushHistory(s.ctx)
+		s.syncHistory()
 		cs, err := s.store.HistoryTargets(ctx, s.account, from, to, limit)
 		if err != nil {
 			return err
@@ -63,6 +63,7 @@ func (h *handler) HistoryTargets(ctx context.Context, c *ircd.Client, from, to t
 func (h *handler) ReadMarker(ctx context.Context, c *ircd.Client, target, targetAccount string) (time.Time, error) {
 	var t time.Time
 	err := h.do(ctx, func() error {
+		h.s.syncHistory()
 		conv, err := h.s.historyConversation(target, targetAccount)
 		if err != nil {
 			return historyTargetError("MARKREAD", target)
@@ -78,6 +79,7 @@ func (h *handler) ReadMarker(ctx context.Context, c *ircd.Client, target, target
 func (h *handler) MarkRead(ctx context.Context, c *ircd.Client, target, targetAccount string, t time.Time) (time.Time, error) {
 	var got time.Time
 	err := h.do(ctx, func() error {
+		h.s.syncHistory()
 		conv, err := h.s.historyConversation(target, targetAccount)
 		if err != nil {
 			return historyTargetError("MARKREAD", target)

@@ -1,7 +1,7 @@
 package bridge
 
 import (
-	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,16 +39,14 @@ func (s *session) historyStored(err error, what string) bool {
 type historyState struct {
 	pending []db.HistoryMessage // recorded, not stored yet
 	live    []bool              // pending[i] reached a greeted, attached client
-	flushT  *time.Timer
-	// cursor is the delivery cursor: the id of the last stored message a
-	// client is known to have got (cursorOK: it was read from the store).
-	cursor   int64
-	cursorOK bool
-	// lastUnread is the id of the newest stored message that reached no
-	// client: while it is after the cursor, messages delivered live do
-	// not move the cursor past it, until a replay confirms it.
-	lastUnread int64
-	forget     forgetState // msn forget's confirmation (historycmds.go)
+	// outcomes and marks wait for the next write too, with the target
+	// (nick or channel) each mark is announced to.
+	outcomes    []db.HistoryOutcome
+	marks       []db.HistoryMarker
+	markTargets []string
+	flushT      *time.Timer
+	w           *historyWriter // stores the batches (historywriter.go)
+	forget      forgetState    // msn forget's confirmation (historycmds.go)
 }
 
 // historyOn reports whether the account's messages are stored.
@@ -125,20 +123,27 @@ func (s *session) attachedGreeted() bool {
 	return len(s.replayKept.greeted) > 0 && s.world.ClientCount() > 0
 }
 
-// recordOwn records a message the user sent from an IRC client to a
-// conversation, under msgid, and moves the conversation's read marker to
-// it. text is what the user wrote, cleaned.
-func (s *session) recordOwn(conversation, target, msgid, command, text string) {
+// recordOwn records a message the user sent from an IRC client at time
+// at (the echo's server-time; now when zero) to a conversation, under
+// msgid, and moves the conversation's read marker to it. text is what the
+// user wrote, cleaned.
+func (s *session) recordOwn(conversation, target, msgid, command, text string, at time.Time) {
 	if !s.historyOn() {
 		return
 	}
-	now := time.Now()
+	now := at
+	if now.IsZero() {
+		now = time.Now()
+	}
+	h := &s.hist
+	if i := slices.Index(h.markTargets, target); i >= 0 {
+		h.marks[i].Time = now
+	} else {
+		h.marks = append(h.marks, db.HistoryMarker{Account: s.account, Conversation: conversation, Time: now})
+		h.markTargets = append(h.markTargets, target)
+	}
 	s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: msgid, Time: now,
 		Self: true, Sender: s.account, SenderNick: s.world.Nick(), Command: command, Text: text}, true)
-	t, err := s.store.MarkRead(s.ctx, s.account, conversation, now)
-	if s.historyStored(err, "moving the read marker") {
-		s.world.AnnounceReadMarker(target, t)
-	}
 }
 
 // record adds a message to the history's next write batch.
@@ -149,84 +154,53 @@ func (s *session) record(m db.HistoryMessage, live bool) {
 	}
 	h.pending = append(h.pending, m)
 	h.live = append(h.live, live)
-	if len(h.pending) >= historyBatch {
-		s.flushHistory(s.ctx)
+	s.flushSoon()
+}
+
+// flushSoon writes the history's batch once it is full, or
+// historyFlushDelay from now.
+func (s *session) flushSoon() {
+	h := &s.hist
+	if len(h.pending)+len(h.outcomes) >= historyBatch {
+		s.flushHistory()
 		return
 	}
 	if h.flushT == nil {
 		h.flushT = s.afterFunc(historyFlushDelay, func() {
 			s.hist.flushT = nil
-			s.flushHistory(s.ctx)
+			s.flushHistory()
 		})
 	}
 }
 
-// flushHistory stores the recorded messages, and moves the delivery
-// cursor over those that reached a client live when no message before
-// them waits for a replay.
-func (s *session) flushHistory(ctx context.Context) {
+// flushHistory hands the recorded messages, outcomes and read markers
+// to the history writer.
+func (s *session) flushHistory() {
 	h := &s.hist
 	if h.flushT != nil {
 		h.flushT.Stop()
 		h.flushT = nil
 	}
-	if len(h.pending) == 0 || h.forget.done {
+	if len(h.pending)+len(h.outcomes)+len(h.marks) == 0 || h.forget.done || h.w.closed {
 		return
 	}
-	// The cursor is read before the first messages are stored: they
-	// come after it.
-	s.loadCursor(ctx)
-	ms, live := h.pending, h.live
-	h.pending, h.live = nil, nil
-	if !s.historyStored(s.store.AddHistory(ctx, ms), "storing the message history") {
-		return
-	}
-	upTo := h.cursor
-	for i, m := range ms {
-		switch {
-		case m.ID == 0: // known already
-		case !live[i]:
-			h.lastUnread = m.ID
-		case h.lastUnread <= upTo:
-			upTo = m.ID
-		}
-	}
-	if upTo > h.cursor {
-		s.moveCursor(ctx, upTo)
-	}
+	op := historyOp{w: &db.HistoryWrite{Messages: h.pending, Outcomes: h.outcomes, Markers: h.marks},
+		live: h.live, targets: h.markTargets, world: s.world}
+	h.pending, h.live, h.outcomes, h.marks, h.markTargets = nil, nil, nil, nil, nil
+	h.w.ops <- op
 }
 
-// loadCursor reads the delivery cursor once; an account without one
-// starts it at its newest stored message.
-func (s *session) loadCursor(ctx context.Context) {
-	h := &s.hist
-	if h.cursorOK {
-		return
+// syncHistory stores what the session recorded and waits until the
+// writer did everything it was given, before the history is read; it
+// returns the delivery cursor then.
+func (s *session) syncHistory() historyCursor {
+	s.flushHistory()
+	if s.hist.w.closed {
+		return historyCursor{}
 	}
-	id, ok, err := s.store.DeliveryCursor(ctx, s.account)
-	if err != nil {
-		s.log.Warn("reading the delivery cursor", "err", err)
-		return
-	}
-	h.cursor, h.cursorOK = id, true
-	// Anything stored after it reached no client yet.
-	last, err := s.store.LastHistoryID(ctx, s.account)
-	if err != nil {
-		s.log.Warn("reading the history", "err", err)
-	}
-	if !ok {
-		// An account without a cursor starts it at its newest message.
-		h.cursor = last
-		s.moveCursor(ctx, last)
-	}
-	h.lastUnread = last
-}
-
-// moveCursor moves the delivery cursor to the message id.
-func (s *session) moveCursor(ctx context.Context, id int64) {
-	if s.historyStored(s.store.SetDeliveryCursor(ctx, s.account, id), "moving the delivery cursor") {
-		s.hist.cursor = max(s.hist.cursor, id)
-	}
+	ch := make(chan historyCursor, 1)
+	s.hist.w.ops <- historyOp{sync: ch}
+	return <-ch
 }
 
 // setOutcome records the outcome of the user's message msgid, in the
@@ -235,13 +209,15 @@ func (s *session) setOutcome(msgid, outcome string) {
 	if msgid == "" || !s.historyOn() {
 		return
 	}
-	for i := range s.hist.pending {
-		if s.hist.pending[i].MsgID == msgid {
-			s.hist.pending[i].Outcome = outcome
+	h := &s.hist
+	for i := len(h.pending) - 1; i >= 0; i-- {
+		if h.pending[i].MsgID == msgid {
+			h.pending[i].Outcome = outcome
 			return
 		}
 	}
-	s.historyStored(s.store.SetOutcome(s.ctx, s.account, msgid, outcome), "recording a message's outcome")
+	h.outcomes = append(h.outcomes, db.HistoryOutcome{Account: s.account, MsgID: msgid, Outcome: outcome})
+	s.flushSoon()
 }
 
 // purgeHistory deletes the messages older than the account's retention,
@@ -251,7 +227,7 @@ func (s *session) purgeHistory() {
 	if on && days == 0 {
 		return
 	}
-	s.flushHistory(s.ctx)
+	s.syncHistory()
 	var n int
 	var err error
 	if !on {
@@ -331,5 +307,5 @@ func (s *session) recordUserMessage(cv *conv, c *contact, m ircd.Message, o *out
 	case "nudge":
 		text = "\x01ACTION sent a nudge\x01"
 	}
-	s.recordOwn(conversation, target, o.msgid, m.Command, text)
+	s.recordOwn(conversation, target, o.msgid, m.Command, text, m.Time)
 }

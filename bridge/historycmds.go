@@ -49,7 +49,7 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 		say("Usage: history clear <nick|all>")
 		return
 	}
-	s.flushHistory(s.ctx)
+	s.syncHistory()
 	if strings.ToLower(args[1]) == "all" {
 		n, err := s.store.ClearHistory(s.ctx, s.account, "")
 		if err != nil {
@@ -89,13 +89,13 @@ func (s *session) cmdForget(args []string, say func(string)) {
 		return
 	}
 	f.code = ""
-	s.flushHistory(s.ctx)
+	s.syncHistory()
 	if err := s.store.ForgetAccount(s.ctx, s.account); err != nil {
 		say("Could not delete everything: " + db.Reason(err) + ". Try again.")
 		return
 	}
 	f.done = true
-	s.hist.pending, s.hist.live = nil, nil
+	s.hist.pending, s.hist.live, s.hist.outcomes, s.hist.marks, s.hist.markTargets = nil, nil, nil, nil, nil
 	s.unsaved = nil
 	s.log.Info("deleted everything stored for the account (forget)")
 	s.ending = "Everything msn2irc stored for " + s.account + " was deleted; signed out of MSN"
@@ -118,7 +118,7 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 			text, conv = strings.TrimSpace(strings.TrimSuffix(rest, last)), c
 		}
 	}
-	s.flushHistory(s.ctx)
+	s.syncHistory()
 	ms, err := s.store.SearchHistory(s.ctx, s.account, text, conv, searchResults)
 	if err != nil {
 		say("Could not search: " + db.Reason(err))

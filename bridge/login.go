@@ -51,7 +51,7 @@ func (s *session) start(c *msn.Client) {
 	s.setClient(c)
 	s.drawWorld()
 	if s.historyOn() {
-		s.loadCursor(s.ctx)
+		s.syncHistory() // reads the delivery cursor before anything is recorded
 	}
 	s.purgeHistory()
 	s.holdSaves = true

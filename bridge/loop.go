@@ -20,12 +20,16 @@ const maxBatch = 64
 //     goroutines that wait on MSN requests;
 //   - the events of the MSN client;
 //   - a stop request, and the end of the session's context;
-//   - the hourly purge of the history beyond its retention.
+//   - the hourly purge of the history beyond its retention, and the
+//     history writer's failures.
 //
 // Writes on switchboards are held while more work is ready and flushed
 // once it ran out (or after maxBatch steps): a burst of messages costs one
 // write per switchboard, a lone message goes out at once.
 func (s *session) run() {
+	s.hist.w = newHistoryWriter(s.store, s.account, s.log, s.b.cfg.RequestTimeout)
+	go s.hist.w.run()
+	defer s.hist.w.close() // when the first login failed; shutdown closes it otherwise
 	s.loadState()
 	s.startLogin()
 	done := s.ctx.Done()
@@ -34,6 +38,8 @@ func (s *session) run() {
 	n := 0
 	for s.loggingIn || s.ending == "" {
 		select {
+		case err := <-s.hist.w.errs:
+			s.historyStored(err, "storing the message history")
 		case <-purge.C:
 			if s.world != nil {
 				s.purgeHistory()

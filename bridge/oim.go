@@ -137,7 +137,7 @@ func (s *session) onOfflineMessage(ev msn.OfflineMessageReceived) {
 				s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time}, queryConversation(c.passport), c.passport, db.KindOIM)
 			}
 			// Stored before the server deletes it.
-			s.flushHistory(s.ctx)
+			s.syncHistory()
 		}
 		if !s.stored(s.store.MarkOIMSeen(s.ctx, s.account, ev.ID), "recording an offline message as shown", riskOIM) {
 			return // not deleted, so not lost; it may be shown again

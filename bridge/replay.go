@@ -185,15 +185,13 @@ func (s *session) replayHistory(c *ircd.Client) {
 	if !s.historyOn() || c.HasCap("draft/chathistory") {
 		return
 	}
-	s.flushHistory(s.ctx)
-	s.loadCursor(s.ctx)
-	h := &s.hist
-	if !h.cursorOK || h.lastUnread <= h.cursor {
+	cur := s.syncHistory()
+	if !cur.ok || cur.lastUnread <= cur.cursor {
 		return
 	}
 	var msgs []db.HistoryMessage
 	skipped := 0
-	for after := h.cursor; ; {
+	for after := cur.cursor; ; {
 		page, err := s.store.HistorySince(s.ctx, s.account, after, s.b.cfg.MaxReplay)
 		if err != nil {
 			s.log.Warn("reading the history to replay", "err", err)
@@ -228,11 +226,8 @@ func (s *session) replayHistory(c *ircd.Client) {
 // replay up to there. When every message stored since reached a client
 // live, the cursor moves over them too.
 func (s *session) confirmHistory(upTo int64) {
-	s.flushHistory(s.ctx)
-	if s.hist.lastUnread <= upTo {
-		if last, err := s.store.LastHistoryID(s.ctx, s.account); err == nil {
-			upTo = max(upTo, last)
-		}
+	s.flushHistory()
+	if !s.hist.w.closed && !s.hist.forget.done {
+		s.hist.w.ops <- historyOp{confirm: upTo}
 	}
-	s.moveCursor(s.ctx, upTo)
 }

@@ -349,11 +349,8 @@ func (s *session) shutdown() {
 		s.storeUnsaved(ctx)
 		cancel()
 	}
-	if len(s.hist.pending) > 0 {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
-		s.flushHistory(ctx)
-		cancel()
-	}
+	s.flushHistory()
+	s.hist.w.close()
 	s.b.unregister(s)
 	close(s.quit)
 	s.dropPending()

@@ -57,8 +57,7 @@ type Store interface {
 // historyStore is the message history in the store: see the methods of
 // *db.Store of the same names.
 type historyStore interface {
-	AddHistory(ctx context.Context, ms []db.HistoryMessage) error
-	SetOutcome(ctx context.Context, account, msgid, outcome string) error
+	WriteHistory(ctx context.Context, w *db.HistoryWrite) error
 	HistoryByMsgID(ctx context.Context, account, msgid string) (db.HistoryMessage, error)
 	History(ctx context.Context, r db.HistoryRange) ([]db.HistoryMessage, error)
 	HistoryTargets(ctx context.Context, account string, from, to time.Time, limit int) ([]db.ConversationLatest, error)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -92,16 +93,46 @@ func scanHistory(rows *sql.Rows) ([]HistoryMessage, error) {
 	return ms, rows.Err()
 }
 
-// AddHistory stores messages in one transaction, in the order given, and
-// sets the ID of each. A message whose msgid the account already has is
-// skipped (its ID stays 0). Each
-// conversation's latest time and the contact's nick (SenderNick of its
-// messages not Self) are kept for HistoryTargets and ConversationNick.
-func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) (err error) {
-	if len(ms) == 0 {
+// HistoryWrite is one batch of writes to the history, stored in one
+// transaction by WriteHistory.
+type HistoryWrite struct {
+	// Messages are stored in the order given; WriteHistory sets the ID
+	// of each. A message whose msgid the account already has is skipped
+	// (its ID stays 0).
+	Messages []HistoryMessage
+	// Outcomes are applied after the messages, so that they reach one
+	// of the same batch.
+	Outcomes []HistoryOutcome
+	// Markers move read markers, each unless it is later already;
+	// WriteHistory sets each Time to the marker the conversation then
+	// has.
+	Markers []HistoryMarker
+}
+
+// HistoryOutcome is the outcome of the user's message MsgID.
+type HistoryOutcome struct {
+	Account, MsgID, Outcome string
+}
+
+// HistoryMarker is a read marker of a conversation.
+type HistoryMarker struct {
+	Account, Conversation string
+	Time                  time.Time
+}
+
+// AddHistory stores messages in one transaction, as WriteHistory.
+func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) error {
+	return s.WriteHistory(ctx, &HistoryWrite{Messages: ms})
+}
+
+// WriteHistory stores w in one transaction. Each conversation's latest
+// time and the contact's nick (SenderNick of its messages not Self) are
+// kept for HistoryTargets and ConversationNick.
+func (s *Store) WriteHistory(ctx context.Context, w *HistoryWrite) (err error) {
+	if len(w.Messages) == 0 && len(w.Outcomes) == 0 && len(w.Markers) == 0 {
 		return nil
 	}
-	for _, m := range ms {
+	for _, m := range w.Messages {
 		if m.Account == "" || m.Conversation == "" || m.MsgID == "" {
 			return fmt.Errorf("db: add history: account, conversation and msgid are required (%q, %q, %q)", m.Account, m.Conversation, m.MsgID)
 		}
@@ -115,20 +146,51 @@ func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) (err error)
 			_ = tx.Rollback()
 		}
 	}()
+	if err := addMessages(ctx, tx, w.Messages); err != nil {
+		return err
+	}
+	for _, o := range w.Outcomes {
+		if _, err := tx.ExecContext(ctx, `UPDATE message SET outcome = ? WHERE account = ? AND msgid = ?`, o.Outcome, o.Account, o.MsgID); err != nil {
+			return fmt.Errorf("db: outcome of %s of %s: %w", o.MsgID, o.Account, err)
+		}
+	}
+	for i, m := range w.Markers {
+		var got int64
+		if err := tx.QueryRowContext(ctx, markReadSQL, m.Account, strings.ToLower(m.Conversation), millis(m.Time)).Scan(&got); err != nil {
+			return fmt.Errorf("db: mark read %s for %s: %w", m.Conversation, m.Account, err)
+		}
+		w.Markers[i].Time = fromMillis(got)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: add history: %w", err)
+	}
+	return nil
+}
+
+// markReadSQL moves a read marker unless it is later already, and
+// returns the marker.
+const markReadSQL = `INSERT INTO read_marker (account, conversation, time) VALUES (?, ?, ?)
+	ON CONFLICT (account, conversation) DO UPDATE SET time = max(time, excluded.time)
+	RETURNING time`
+
+// convLatest is what a batch changes of one conversation.
+type convLatest struct {
+	account, conv, nick string
+	latest              int64
+}
+
+// addMessages inserts ms and updates their conversations, once each.
+func addMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, msgid) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("db: add history: %w", err)
 	}
 	defer ins.Close()
-	conv, err := tx.PrepareContext(ctx, `INSERT INTO history_conversation (account, conversation, nick, latest) VALUES (?1, ?2, ?3, ?4)
-		ON CONFLICT (account, conversation) DO UPDATE SET
-			latest = max(latest, excluded.latest),
-			nick = CASE WHEN excluded.nick <> '' THEN excluded.nick ELSE nick END`)
-	if err != nil {
-		return fmt.Errorf("db: add history: %w", err)
-	}
-	defer conv.Close()
+	var convs []convLatest
 	for i, m := range ms {
 		if m.Kind == "" {
 			m.Kind = KindMessage
@@ -147,12 +209,24 @@ func (s *Store) AddHistory(ctx context.Context, ms []HistoryMessage) (err error)
 		if m.Self || strings.HasPrefix(c, "#") {
 			nick = ""
 		}
-		if _, err := conv.ExecContext(ctx, m.Account, c, nick, millis(m.Time)); err != nil {
-			return fmt.Errorf("db: add history of %s: %w", m.Account, err)
+		j := slices.IndexFunc(convs, func(cl convLatest) bool { return cl.account == m.Account && cl.conv == c })
+		if j < 0 {
+			convs = append(convs, convLatest{account: m.Account, conv: c})
+			j = len(convs) - 1
+		}
+		convs[j].latest = max(convs[j].latest, millis(m.Time))
+		if nick != "" {
+			convs[j].nick = nick
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: add history: %w", err)
+	for _, cl := range convs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO history_conversation (account, conversation, nick, latest) VALUES (?1, ?2, ?3, ?4)
+			ON CONFLICT (account, conversation) DO UPDATE SET
+				latest = max(latest, excluded.latest),
+				nick = CASE WHEN excluded.nick <> '' THEN excluded.nick ELSE nick END`,
+			cl.account, cl.conv, cl.nick, cl.latest); err != nil {
+			return fmt.Errorf("db: add history of %s: %w", cl.account, err)
+		}
 	}
 	return nil
 }

@@ -377,3 +377,31 @@ func TestHistoryQueriesUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// WriteHistory applies outcomes to the messages of its own batch and
+// moves read markers, keeping a later one, in one transaction.
+func TestWriteHistoryOutcomesAndMarkers(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	if _, err := s.MarkRead(ctx, histAcct, "carol@hotmail.com", histT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w := &HistoryWrite{
+		Messages: []HistoryMessage{{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "w1", Time: histT0, Self: true, Command: "PRIVMSG", Text: "hi"}},
+		Outcomes: []HistoryOutcome{{Account: histAcct, MsgID: "w1", Outcome: OutcomeDelivered}},
+		Markers: []HistoryMarker{{Account: histAcct, Conversation: "Bob@hotmail.com", Time: histT0},
+			{Account: histAcct, Conversation: "carol@hotmail.com", Time: histT0}},
+	}
+	if err := s.WriteHistory(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if w.Messages[0].ID == 0 {
+		t.Error("no id given")
+	}
+	if m, err := s.HistoryByMsgID(ctx, histAcct, "w1"); err != nil || m.Outcome != OutcomeDelivered {
+		t.Errorf("stored %+v, %v", m, err)
+	}
+	if !w.Markers[0].Time.Equal(histT0) || !w.Markers[1].Time.Equal(histT0.Add(time.Hour)) {
+		t.Errorf("markers now %v, %v; want %v and the later %v", w.Markers[0].Time, w.Markers[1].Time, histT0, histT0.Add(time.Hour))
+	}
+}

@@ -32,9 +32,7 @@ func (s *Store) ReadMarker(ctx context.Context, account, conversation string) (t
 // already later, and returns the marker it now has.
 func (s *Store) MarkRead(ctx context.Context, account, conversation string, t time.Time) (time.Time, error) {
 	var got int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO read_marker (account, conversation, time) VALUES (?, ?, ?)
-		ON CONFLICT (account, conversation) DO UPDATE SET time = max(time, excluded.time)
-		RETURNING time`, account, strings.ToLower(conversation), millis(t)).Scan(&got)
+	err := s.db.QueryRowContext(ctx, markReadSQL, account, strings.ToLower(conversation), millis(t)).Scan(&got)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("db: mark read %s for %s: %w", conversation, account, err)
 	}
