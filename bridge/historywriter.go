@@ -68,12 +68,63 @@ func (w *historyWriter) close() {
 	<-w.done
 }
 
-// run is the writer's goroutine.
+// mergeOps bounds the write batches the writer stores in one
+// transaction: when the session hands them faster than the store takes
+// them, larger transactions store more per second.
+const mergeOps = 16
+
+// run is the writer's goroutine. Write batches waiting one behind the
+// other are stored together, up to mergeOps of them.
 func (w *historyWriter) run() {
 	defer close(w.done)
-	for op := range w.ops {
+	var held *historyOp // taken while merging, done next
+	for {
+		var op historyOp
+		if held != nil {
+			op, held = *held, nil
+		} else {
+			o, ok := <-w.ops
+			if !ok {
+				return
+			}
+			op = o
+		}
+		closed := false
+		for n := 1; n < mergeOps && plainWrite(op); n++ {
+			var next historyOp
+			var ok bool
+			select {
+			case next, ok = <-w.ops:
+				closed = !ok
+			default:
+			}
+			if !ok {
+				break
+			}
+			if !plainWrite(next) {
+				held = &next
+				break
+			}
+			op = mergeOp(op, next)
+		}
 		w.do(op)
+		if closed {
+			return
+		}
 	}
+}
+
+// plainWrite reports whether op only writes.
+func plainWrite(op historyOp) bool { return op.w != nil && op.confirm == 0 && op.sync == nil }
+
+// mergeOp appends the writes of b, which comes after a, to a's.
+func mergeOp(a, b historyOp) historyOp {
+	a.w.Messages = append(a.w.Messages, b.w.Messages...)
+	a.w.Outcomes = append(a.w.Outcomes, b.w.Outcomes...)
+	a.w.Markers = append(a.w.Markers, b.w.Markers...)
+	a.live = append(a.live, b.live...)
+	a.targets = append(a.targets, b.targets...)
+	return a
 }
 
 func (w *historyWriter) do(op historyOp) {
