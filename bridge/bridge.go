@@ -59,6 +59,10 @@ type Config struct {
 	MaxSwitchboards int           // open conversations per session
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
+	// HistoryDays is the most days of messages any account's history
+	// keeps; 0 means no limit (an account keeps everything unless its
+	// history_days says otherwise).
+	HistoryDays int
 
 	// Login limits (auth.go); zero means the default.
 	AuthFailures       int           // failed logins per account and address before a lockout (5)
@@ -74,7 +78,8 @@ type Config struct {
 	// TrustedNets carry many users (a bouncer host, a proxy): the
 	// per-address limits skip them.
 	TrustedNets []netip.Prefix
-	// Now is the clock of the login limits; time.Now when nil.
+	// Now is the clock of the login limits and of the history's
+	// retention; time.Now when nil.
 	Now func() time.Time
 	// Metrics counts logins, messages and reconnects; nil counts nothing.
 	Metrics *metrics.Metrics

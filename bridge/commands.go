@@ -18,7 +18,8 @@ var helpLines = []string{
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]] - endpoints [signout <number>]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats) - login [<address> <password>] - logout - version",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days) - login [<address> <password>] - logout - version",
+	"search <text> [nick] - history clear <nick|all> - forget (deletes everything msn2irc stores for you)",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -154,6 +155,12 @@ func (s *session) command(line, replyTo string) {
 		s.cmdSet(args, say)
 	case "endpoints":
 		s.cmdEndpoints(args, say)
+	case "history":
+		s.cmdHistory(args, say)
+	case "forget":
+		s.cmdForget(args, say)
+	case "search":
+		s.cmdSearch(rest, args, say)
 	default:
 		say("Unknown command \"" + shorten(name, 30) + "\". Say \"help\" for the list.")
 	}

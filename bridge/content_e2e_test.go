@@ -122,6 +122,7 @@ func TestUnsupportedContentKeptForReplay(t *testing.T) {
 	e := newEnv(t, "MSNP12")
 	c := e.login("alice", alice, password, allCaps)
 	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0") // the replay queue, without the history
 	c.send("QUIT")
 	c.expectCmd("ERROR")
 	p := e.peer(bob)

@@ -3,6 +3,7 @@ package bridge
 import (
 	"sync"
 
+	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
@@ -28,4 +29,16 @@ func HoldSession(b *Bridge, account string, cmds ...string) (release func(), ok 
 		}
 	})
 	return release, ok
+}
+
+// HistorianOf returns the Historian of account's running session (its
+// world's handler), for tests that call CHATHISTORY's methods directly.
+func HistorianOf(b *Bridge, account string) (ircd.Historian, bool) {
+	b.mu.Lock()
+	s := b.sessions[account]
+	b.mu.Unlock()
+	if s == nil {
+		return nil, false
+	}
+	return &handler{s: s}, true
 }

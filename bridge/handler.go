@@ -250,6 +250,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		*o = outgoing{kind: "text", text: text}
 	}
 	s.b.cfg.Metrics.Relayed(metrics.ToMSN)
+	s.recordUserMessage(cv, c, m, o)
 	if c != nil {
 		s.sendTo(c, o)
 		return nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
@@ -86,11 +87,11 @@ func (s *session) handleEvent(ev msn.Event) {
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
 		s.clearTyping(cv, c)
-		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: "\x01ACTION sent you a nudge\x01", Time: time.Now()})
+		s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: "\x01ACTION sent you a nudge\x01", Time: time.Now()}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.UnsupportedContent:
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
-		s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()})
+		s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.ParticipantJoined:
 		s.onJoined(ev)
 	case msn.ParticipantLeft:
@@ -250,7 +251,7 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 	// sends each piece as it is, formatting carried over included.
 	room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, cv.target()))
 	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting, room) {
-		s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at})
+		s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: line, Time: at}, cv.convKey(), c.passport, db.KindMessage)
 	}
 	s.b.cfg.Metrics.Relayed(metrics.FromMSN)
 }

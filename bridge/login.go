@@ -50,6 +50,10 @@ func (s *session) start(c *msn.Client) {
 	s.world = s.b.srv.NewWorld(&handler{s: s})
 	s.setClient(c)
 	s.drawWorld()
+	if s.historyOn() {
+		s.syncHistory() // reads the delivery cursor before anything is recorded
+	}
+	s.purgeHistory()
 	s.holdSaves = true
 	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
 }

@@ -19,18 +19,31 @@ const maxBatch = 64
 //   - actions posted by the ircd Handler methods, by timers and by the
 //     goroutines that wait on MSN requests;
 //   - the events of the MSN client;
-//   - a stop request, and the end of the session's context.
+//   - a stop request, and the end of the session's context;
+//   - the hourly purge of the history beyond its retention, and the
+//     history writer's failures.
 //
 // Writes on switchboards are held while more work is ready and flushed
 // once it ran out (or after maxBatch steps): a burst of messages costs one
 // write per switchboard, a lone message goes out at once.
 func (s *session) run() {
+	s.hist.w = newHistoryWriter(s.store, s.account, s.log, s.b.cfg.RequestTimeout)
+	go s.hist.w.run()
+	defer s.hist.w.close() // when the first login failed; shutdown closes it otherwise
 	s.loadState()
 	s.startLogin()
 	done := s.ctx.Done()
+	purge := time.NewTicker(historyPurgeEvery)
+	defer purge.Stop()
 	n := 0
 	for s.loggingIn || s.ending == "" {
 		select {
+		case err := <-s.hist.w.errs:
+			s.historyStored(err, "storing the message history")
+		case <-purge.C:
+			if s.world != nil {
+				s.purgeHistory()
+			}
 		case c := <-s.started:
 			s.first, s.events = c, c.Events()
 		case r := <-s.logged:

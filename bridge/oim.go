@@ -135,10 +135,12 @@ func (s *session) onOfflineMessage(ev msn.OfflineMessageReceived) {
 			s.show(c)
 			room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, ""))
 			for _, line := range ircLines(ev.Text, msn.Format{}, false, room) {
-				s.deliver(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time})
+				s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time}, queryConversation(c.passport), c.passport, db.KindOIM)
 			}
 			s.b.cfg.Metrics.Relayed(metrics.FromMSN)
 			s.b.cfg.Metrics.OfflineMessage(metrics.FromMSN)
+			// Stored before the server deletes it.
+			s.syncHistory()
 		}
 		if !s.stored(s.store.MarkOIMSeen(s.ctx, s.account, ev.ID), "recording an offline message as shown", riskOIM) {
 			return // not deleted, so not lost; it may be shown again
@@ -217,6 +219,7 @@ func (s *session) pumpOIMs() {
 		} else {
 			s.b.cfg.Metrics.Delivery(metrics.Delivered)
 			s.b.cfg.Metrics.OfflineMessage(metrics.ToMSN)
+			s.setOutcome(m.o.msgid, db.OutcomeQueued)
 			s.messageStatus(statusStored, m.c.nick, fmt.Sprintf("%s is offline: message stored on the MSN server for %s, who gets it at the next sign-in.", m.c.nick, m.c.nick))
 		}
 		s.pumpOIMs()

@@ -16,13 +16,14 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 		if o.outboxID != 0 {
 			continue // already in the outbox
 		}
-		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now()})
+		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now(), MsgID: o.msgid})
 		if !s.stored(err, "queueing a message", riskOutbox) {
 			lost := &conv{s: s, peer: c.passport} // names the contact in the report
 			lost.failed(o, "it could not be queued: "+db.Reason(err))
 			continue
 		}
 		o.outboxID = id
+		s.setOutcome(o.msgid, db.OutcomeQueued)
 		stored++
 		s.b.cfg.Metrics.Delivery(metrics.Queued)
 	}
@@ -60,7 +61,7 @@ func (s *session) flushOutbox(c *contact) {
 	var items []*outgoing
 	for _, m := range msgs {
 		if !have[m.ID] {
-			items = append(items, &outgoing{kind: m.Kind, text: m.Text, outboxID: m.ID})
+			items = append(items, &outgoing{kind: m.Kind, text: m.Text, outboxID: m.ID, msgid: m.MsgID})
 		}
 	}
 	if len(items) == 0 {

@@ -102,6 +102,14 @@ func (s *session) greet(c *ircd.Client) {
 		return
 	}
 	r.greeted = append(r.greeted, c)
+	s.replayKeptTo(c)
+	s.replayHistory(c)
+}
+
+// replayKeptTo replays the messages kept in the replay queue to c (see
+// greet).
+func (s *session) replayKeptTo(c *ircd.Client) {
+	r := &s.replayKept
 	if r.loaded && len(r.ids) == 0 && r.dropped == 0 && r.told == 0 {
 		return // nothing kept
 	}
@@ -164,5 +172,62 @@ func (s *session) ungreet(c *ircd.Client) {
 	r := &s.replayKept
 	if i := slices.Index(r.greeted, c); i >= 0 {
 		r.greeted = slices.Delete(r.greeted, i, i+1)
+	}
+}
+
+// replayHistory replays to c, a client that does not fetch history itself
+// (no draft/chathistory), the history's messages after the delivery
+// cursor: what reached no client, with their original times and msgids.
+// The cursor moves once c confirms it read them. At most MaxReplay are
+// replayed, the newest; the user is told how many older ones the history
+// keeps.
+func (s *session) replayHistory(c *ircd.Client) {
+	if !s.historyOn() || c.HasCap("draft/chathistory") {
+		return
+	}
+	cur := s.syncHistory()
+	if !cur.ok || cur.lastUnread <= cur.cursor {
+		return
+	}
+	var msgs []db.HistoryMessage
+	skipped := 0
+	for after := cur.cursor; ; {
+		page, err := s.store.HistorySince(s.ctx, s.account, after, s.b.cfg.MaxReplay)
+		if err != nil {
+			s.log.Warn("reading the history to replay", "err", err)
+			return
+		}
+		if len(page) == 0 {
+			break
+		}
+		msgs = append(msgs, page...)
+		if over := len(msgs) - s.b.cfg.MaxReplay; over > 0 {
+			skipped += over
+			msgs = msgs[over:]
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	if skipped > 0 {
+		s.world.DeliverTo(c, ircd.Message{Command: "NOTICE", From: mapping.ServiceNick, Target: ContactsChannel, Time: time.Now(),
+			Text: fmt.Sprintf("%d older message(s) arrived while no IRC client was connected: they are in the history (\"search\" finds them). The newest %d follow.",
+				skipped, len(msgs))})
+	}
+	for _, m := range msgs {
+		s.world.DeliverTo(c, s.historyMessage(m))
+	}
+	upTo := msgs[len(msgs)-1].ID
+	c.Confirm(func() { s.post(func() { s.confirmHistory(upTo) }) })
+}
+
+// confirmHistory moves the delivery cursor to upTo: a client read the
+// replay up to there. When every message stored since reached a client
+// live, the cursor moves over them too.
+func (s *session) confirmHistory(upTo int64) {
+	s.flushHistory()
+	if !s.hist.w.closed && !s.hist.forget.done {
+		s.hist.w.ops <- historyOp{confirm: upTo}
 	}
 }

@@ -62,6 +62,7 @@ func TestReplayIsBounded(t *testing.T) {
 	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxReplay = bound })
 	c := e.login("alice", alice, password, allCaps)
 	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0") // the replay queue, without the history
 	leave(c)
 	p := e.peer(bob)
 	sb := p.chat(alice)
@@ -126,6 +127,7 @@ func TestReplayBoundAppliesAfterRestart(t *testing.T) {
 	e := newEnvWith(t, "MSNP7", nil)
 	c := e.login("alice", alice, password, allCaps)
 	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0") // the replay queue, without the history
 	leave(c)
 	p := e.peer(bob)
 	sb := p.chat(alice)
@@ -159,6 +161,7 @@ func TestFailureKeptForNextClient(t *testing.T) {
 	p := e.peer(bob)
 	c.expectCmd("MODE", "&msn", "+v", "bob")
 	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0") // the replay queue, without the history
 	c.send("PRIVMSG bob :warm up")
 	p.expectText("warm up")
 	e.msn.IgnoreCommand("MSG")

@@ -16,6 +16,7 @@ func keepMessages(t *testing.T, e *env, n int) *msn.Switchboard {
 	t.Helper()
 	c := e.login("alice", alice, password, allCaps)
 	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0") // the replay queue, without the history
 	leave(c)
 	sb := e.peer(bob).chat(alice)
 	ctx, cancel := ctxT()

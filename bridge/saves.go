@@ -101,7 +101,7 @@ func (s *session) releaseHold() {
 // transaction; if that fails, each on its own, so that one refused contact
 // does not lose the others.
 func (s *session) storeUnsaved(ctx context.Context) {
-	if len(s.unsaved) == 0 {
+	if len(s.unsaved) == 0 || s.hist.forget.done {
 		return
 	}
 	cs := make([]db.Contact, len(s.unsaved))

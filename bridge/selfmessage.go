@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -43,12 +44,12 @@ func (s *session) isSelf(passport string) bool {
 
 // onOwnMessage shows what the user said from another endpoint in the
 // conversation of its switchboard, from the user's nick, to the clients
-// that asked for their own messages (ircd.Message.Self). It is not kept
-// for replay, and never sent to MSN.
+// that asked for their own messages (ircd.Message.Self), and records it in
+// the history. It is never sent to MSN.
 func (s *session) onOwnMessage(ev msn.MessageReceived) {
 	cv := s.convs.bySB[ev.Switchboard]
-	if cv == nil || cv.sb != ev.Switchboard || s.world.ClientCount() == 0 {
-		return // no conversation to show it in, or nobody to show it to
+	if cv == nil || cv.sb != ev.Switchboard || s.world.ClientCount() == 0 && !s.historyOn() {
+		return // no conversation to show it in, or nobody to show it to nor history to keep it
 	}
 	at := ev.Time
 	if at.IsZero() {
@@ -66,6 +67,6 @@ func (s *session) onOwnMessage(ev msn.MessageReceived) {
 	}
 	room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", s.world.Nick(), target))
 	for _, line := range ircLines(ev.Text, ev.Format, s.settings.Formatting, room) {
-		s.world.Deliver(ircd.Message{Command: "PRIVMSG", Target: target, Text: line, Time: at, Self: true})
+		s.deliverRecorded(ircd.Message{Command: "PRIVMSG", Target: target, Text: line, Time: at, Self: true}, cv.convKey(), s.account, db.KindEndpoint)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -29,6 +30,7 @@ type outgoing struct {
 	written  int  // pieces written to the current sender's switchboard (>= sent)
 	done     bool // delivered or reported
 	dropped  *sender
+	msgid    string // the message's msgid in the history; "" when none
 }
 
 // total is the number of pieces the message is sent as.
@@ -266,6 +268,7 @@ func (cv *conv) acked(snd *sender, o *outgoing, err error) {
 			if o.sent >= o.total() {
 				o.done = true
 				s.b.cfg.Metrics.Delivery(metrics.Delivered)
+				s.setOutcome(o.msgid, db.OutcomeDelivered)
 				if o.outboxID != 0 {
 					s.stored(s.store.DeleteOutbox(s.ctx, o.outboxID), "deleting a delivered outbox message", riskOutbox)
 				}
@@ -363,6 +366,7 @@ func sendErrorText(err error, version int) string {
 func (cv *conv) failed(o *outgoing, reason string) {
 	s := cv.s
 	s.b.cfg.Metrics.Delivery(metrics.Failed)
+	s.setOutcome(o.msgid, db.OutcomeNotDelivered)
 	target := cv.channel
 	if target == "" {
 		target = cv.peer

@@ -103,6 +103,7 @@ type session struct {
 	unsettled map[*contact]bool
 	settleT   *time.Timer
 	oim       oimState // offline messages (oim.go)
+	hist      historyState
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when
@@ -349,6 +350,8 @@ func (s *session) shutdown() {
 		s.storeUnsaved(ctx)
 		cancel()
 	}
+	s.flushHistory()
+	s.hist.w.close()
 	s.b.unregister(s)
 	close(s.quit)
 	s.dropPending()

@@ -4,14 +4,18 @@ package bridge
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
+// maxHistoryDays bounds history_days (a hundred years).
+const maxHistoryDays = 36500
+
 // settingNames lists the per-account settings.
-var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status", "answer_chats"}
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status", "answer_chats", "history_days"}
 
 func settingValue(st db.Settings, key string) string {
 	switch key {
@@ -32,6 +36,11 @@ func settingValue(st db.Settings, key string) string {
 			return db.AnswerWhenAttached
 		}
 		return st.AnswerChats
+	case "history_days":
+		if !st.HistoryDaysSet {
+			return "forever"
+		}
+		return fmt.Sprint(st.HistoryDays)
 	}
 	return ""
 }
@@ -93,6 +102,16 @@ func (s *session) cmdSet(args []string, say func(string)) {
 			return
 		}
 		st.AnswerChats = w
+	} else if key == "history_days" {
+		switch n, err := strconv.Atoi(v); {
+		case strings.ToLower(v) == "forever":
+			st.HistoryDays, st.HistoryDaysSet = 0, false
+		case err != nil || n < 0 || n > maxHistoryDays:
+			say(fmt.Sprintf("history_days is a number of days (0 keeps no history, at most %d) or forever.", maxHistoryDays))
+			return
+		default:
+			st.HistoryDays, st.HistoryDaysSet = n, true
+		}
 	} else if key == "nick_source" {
 		v = strings.ToLower(v)
 		if v != "passport" && v != "name" {
@@ -131,6 +150,12 @@ func (s *session) cmdSet(args []string, say func(string)) {
 		}
 	case key == "nick_source" && old.NickSource != st.NickSource:
 		s.renameAll()
+	case key == "history_days":
+		s.purgeHistory()
+		if days, on := s.historyKeep(); on && days > 0 && (!st.HistoryDaysSet || days < st.HistoryDays) {
+			say(fmt.Sprintf("history_days=%s; this server keeps at most %d days.", settingValue(st, key), days))
+			return
+		}
 	}
 	say(key + "=" + settingValue(st, key))
 }

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"time"
 
 	"github.com/msn2irc/msn2irc/db"
 )
@@ -49,6 +50,29 @@ type Store interface {
 	PendingAnnounced(ctx context.Context, account, passport string) (bool, error)
 
 	oimStore // the machine GUID, offline messages shown and client ids (oim.go)
+
+	historyStore // the message history (history.go)
+}
+
+// historyStore is the message history in the store: see the methods of
+// *db.Store of the same names.
+type historyStore interface {
+	WriteHistory(ctx context.Context, w *db.HistoryWrite) error
+	HistoryByMsgID(ctx context.Context, account, msgid string) (db.HistoryMessage, error)
+	History(ctx context.Context, r db.HistoryRange) ([]db.HistoryMessage, error)
+	HistoryTargets(ctx context.Context, account string, from, to time.Time, limit int) ([]db.ConversationLatest, error)
+	ConversationNick(ctx context.Context, account, conversation string) (string, error)
+	ConversationByNick(ctx context.Context, account, nick string) (string, error)
+	HistorySince(ctx context.Context, account string, afterID int64, limit int) ([]db.HistoryMessage, error)
+	LastHistoryID(ctx context.Context, account string) (int64, error)
+	ReadMarker(ctx context.Context, account, conversation string) (time.Time, error)
+	MarkRead(ctx context.Context, account, conversation string, t time.Time) (time.Time, error)
+	DeliveryCursor(ctx context.Context, account string) (int64, bool, error)
+	SetDeliveryCursor(ctx context.Context, account string, id int64) error
+	PurgeHistory(ctx context.Context, account string, before time.Time) (int, error)
+	ClearHistory(ctx context.Context, account, conversation string) (int, error)
+	SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]db.HistoryMessage, error)
+	ForgetAccount(ctx context.Context, account string) error
 }
 
 var _ Store = (*db.Store)(nil)

@@ -19,6 +19,7 @@ const accountStateSQL = `SELECT
 	(SELECT presence_modes FROM setting WHERE account = ?1),
 	(SELECT detached_status FROM setting WHERE account = ?1),
 	(SELECT answer_chats FROM setting WHERE account = ?1),
+	(SELECT history_days FROM setting WHERE account = ?1),
 	(SELECT contacts FROM contact_snapshot WHERE account = ?1),
 	(SELECT count FROM contact_snapshot WHERE account = ?1),
 	(SELECT size FROM contact_snapshot WHERE account = ?1),
@@ -55,17 +56,19 @@ func (s *Store) AccountState(ctx context.Context, account string) (State, error)
 		showOffline, keepOnline, format sql.NullBool
 		presenceModes                   sql.NullBool
 		detachedStatus, answerChats     sql.NullString
+		historyDays                     sql.NullInt64
 		doc                             sql.NullString
 		count, size                     sql.NullInt64
 		hasRows                         bool
 	)
-	err := s.db.QueryRowContext(ctx, accountStateSQL, account).Scan(&nickSource, &showOffline, &keepOnline, &format, &presenceModes, &detachedStatus, &answerChats, &doc, &count, &size, &hasRows, &st.HasKept, &st.HasPending)
+	err := s.db.QueryRowContext(ctx, accountStateSQL, account).Scan(&nickSource, &showOffline, &keepOnline, &format, &presenceModes, &detachedStatus, &answerChats, &historyDays, &doc, &count, &size, &hasRows, &st.HasKept, &st.HasPending)
 	if err != nil {
 		st.HasKept, st.HasPending = true, true
 		return st, fmt.Errorf("db: state of %s: %w", account, err)
 	}
 	if nickSource.Valid {
-		st.Settings = Settings{NickSource: nickSource.String, ShowOffline: showOffline.Bool, KeepOnline: keepOnline.Bool, Formatting: format.Bool, PresenceModes: presenceModes.Bool, DetachedStatus: detachedStatus.String, AnswerChats: answerChats.String}
+		st.Settings = Settings{NickSource: nickSource.String, ShowOffline: showOffline.Bool, KeepOnline: keepOnline.Bool, Formatting: format.Bool, PresenceModes: presenceModes.Bool, DetachedStatus: detachedStatus.String, AnswerChats: answerChats.String,
+			HistoryDays: int(historyDays.Int64), HistoryDaysSet: historyDays.Valid}
 	}
 	if doc.Valid {
 		if cs, ok := parseSnapshot(account, doc.String, count.Int64, size.Int64); ok {

@@ -13,5 +13,6 @@ func TestBenchmarks(t *testing.T) {
 		"PutContacts":  BenchmarkPutContacts,
 		"ContactsOf":   BenchmarkContactsOf,
 		"AccountState": BenchmarkAccountState,
+		"AddHistory":   BenchmarkAddHistory,
 	})
 }

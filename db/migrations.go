@@ -142,6 +142,68 @@ var migrations = []string{
 		time TEXT NOT NULL,
 		pad  BLOB NOT NULL
 	);`,
+
+	// 11: the message history (see history.go). A message belongs to a
+	// conversation: the contact's passport (lowercased) for a query, the
+	// group channel's name ("#chat-N", never reused) for a group chat.
+	// Times are Unix milliseconds; messages are ordered by (time, id).
+	// history_conversation keeps each conversation's latest time and the
+	// contact's last nick, so that TARGETS and retention visit
+	// conversations rather than every message; message_account serves
+	// the replay after the delivery cursor (a message id). message_fts
+	// is the full-text index of the texts, kept in step by triggers.
+	// The history_days setting is NULL when unset (keep forever); an
+	// outbox message keeps its msgid, so that its outcome reaches the
+	// history when it is delivered.
+	`CREATE TABLE message (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		account      TEXT NOT NULL COLLATE NOCASE,
+		conversation TEXT NOT NULL COLLATE NOCASE,
+		msgid        TEXT NOT NULL,
+		time         INTEGER NOT NULL,
+		self         INTEGER NOT NULL DEFAULT 0,
+		sender       TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+		sender_nick  TEXT NOT NULL DEFAULT '',
+		command      TEXT NOT NULL CHECK (command IN ('PRIVMSG', 'NOTICE')),
+		text         TEXT NOT NULL,
+		kind         TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'oim', 'endpoint')),
+		outcome      TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('', 'delivered', 'queued', 'not_delivered')),
+		UNIQUE (account, msgid)
+	);
+	CREATE INDEX message_conversation ON message (account, conversation, time);
+	CREATE INDEX message_account ON message (account);
+	CREATE TABLE history_conversation (
+		account      TEXT NOT NULL COLLATE NOCASE,
+		conversation TEXT NOT NULL COLLATE NOCASE,
+		nick         TEXT NOT NULL DEFAULT '',
+		latest       INTEGER NOT NULL,
+		PRIMARY KEY (account, conversation)
+	) WITHOUT ROWID;
+	CREATE TABLE read_marker (
+		account      TEXT NOT NULL COLLATE NOCASE,
+		conversation TEXT NOT NULL COLLATE NOCASE,
+		time         INTEGER NOT NULL,
+		PRIMARY KEY (account, conversation)
+	) WITHOUT ROWID;
+	CREATE TABLE delivery_cursor (
+		account    TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		message_id INTEGER NOT NULL
+	);
+	CREATE VIRTUAL TABLE message_fts USING fts4(content="message", text);
+	CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
+		INSERT INTO message_fts (docid, text) VALUES (NEW.id, NEW.text);
+	END;
+	CREATE TRIGGER message_fts_delete BEFORE DELETE ON message BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_before_text BEFORE UPDATE OF text ON message BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_after_text AFTER UPDATE OF text ON message BEGIN
+		INSERT INTO message_fts (docid, text) VALUES (NEW.id, NEW.text);
+	END;
+	ALTER TABLE setting ADD COLUMN history_days INTEGER;
+	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

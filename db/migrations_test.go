@@ -43,6 +43,11 @@ var seeds = []string{
 	`INSERT INTO machine_guid (account, guid) VALUES ('alice@example.com', '{00000000-0000-0000-0000-000000000001}');`,
 	// v10
 	`INSERT INTO probe (time, pad) VALUES ('2026-01-02T03:04:08Z', zeroblob(16));`,
+	// v11
+	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'seedmsgid0000001', 1767323047000, 1, 'alice@example.com', 'alice', 'PRIVMSG', 'seeded hello', 'message', 'queued');
+	INSERT INTO history_conversation (account, conversation, nick, latest) VALUES ('alice@example.com', 'bob@hotmail.com', 'bob', 1767323047000);
+	UPDATE setting SET history_days = 30 WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -183,6 +188,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		if k >= 8 {
 			wantSt.AnswerChats = AnswerNever
 		}
+		if k >= 11 {
+			wantSt.HistoryDays, wantSt.HistoryDaysSet = 30, true
+		}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)
 		}
@@ -245,7 +253,23 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		t.Errorf("NextChatNumber = %d, %v; want %d", n, err, wantChat)
 	}
 
+	// The seeded history is found, by its words too.
+	hs, err := s.SearchHistory(ctx, acct, "hello", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k < 11 {
+		if len(hs) != 0 {
+			t.Errorf("history = %+v; want none", hs)
+		}
+	} else if len(hs) != 1 || hs[0].MsgID != "seedmsgid0000001" || !hs[0].Self || hs[0].Outcome != OutcomeQueued {
+		t.Errorf("history = %+v", hs)
+	}
+
 	// Tables added by the upgrade are usable.
+	if err := s.AddHistory(ctx, []HistoryMessage{{Account: acct, Conversation: "bob@hotmail.com", MsgID: "new", Command: "PRIVMSG", Text: "new"}}); err != nil {
+		t.Errorf("AddHistory after upgrade: %v", err)
+	}
 	if _, err := s.SaveReplay(ctx, StoredMessage{Account: acct, From: "bob", Command: "PRIVMSG", Text: "new"}); err != nil {
 		t.Errorf("SaveReplay after upgrade: %v", err)
 	}

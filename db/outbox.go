@@ -23,6 +23,7 @@ type OutboxMessage struct {
 	Kind     string // "text", "action", "nudge"
 	Text     string
 	Queued   time.Time
+	MsgID    string // the message's msgid in the history; "" when none
 }
 
 // Enqueue appends a message to the outbox and returns its ID. ID is
@@ -40,8 +41,8 @@ func (s *Store) Enqueue(ctx context.Context, m OutboxMessage) (int64, error) {
 		m.Queued = now()
 	}
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO outbox (account, passport, kind, text, queued) VALUES (?, ?, ?, ?, ?)`,
-		m.Account, m.Passport, m.Kind, m.Text, timeText(m.Queued))
+		`INSERT INTO outbox (account, passport, kind, text, queued, msgid) VALUES (?, ?, ?, ?, ?, ?)`,
+		m.Account, m.Passport, m.Kind, m.Text, timeText(m.Queued), m.MsgID)
 	if err != nil {
 		return 0, fmt.Errorf("db: enqueue for %s of %s: %w", m.Passport, m.Account, err)
 	}
@@ -59,7 +60,7 @@ func (s *Store) Outbox(ctx context.Context, account, passport string) ([]OutboxM
 		rows *sql.Rows
 		err  error
 	)
-	const cols = `SELECT id, account, passport, kind, text, queued FROM outbox `
+	const cols = `SELECT id, account, passport, kind, text, queued, msgid FROM outbox `
 	if passport == "" {
 		rows, err = s.db.QueryContext(ctx, cols+`WHERE account = ? ORDER BY id`, account)
 	} else {
@@ -73,7 +74,7 @@ func (s *Store) Outbox(ctx context.Context, account, passport string) ([]OutboxM
 	for rows.Next() {
 		var m OutboxMessage
 		var queued string
-		if err := rows.Scan(&m.ID, &m.Account, &m.Passport, &m.Kind, &m.Text, &queued); err != nil {
+		if err := rows.Scan(&m.ID, &m.Account, &m.Passport, &m.Kind, &m.Text, &queued, &m.MsgID); err != nil {
 			return nil, fmt.Errorf("db: outbox of %s: %w", account, err)
 		}
 		if m.Queued, err = parseTime(queued); err != nil {

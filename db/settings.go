@@ -31,6 +31,11 @@ type Settings struct {
 	// place to answer takes the chat: AnswerAlways, AnswerNever or
 	// AnswerWhenAttached; "" means AnswerWhenAttached.
 	AnswerChats string
+	// HistoryDays is how many days of messages the history keeps, when
+	// HistoryDaysSet: 0 stores none. Unset, the history keeps every
+	// message (within the operator's limit).
+	HistoryDays    int
+	HistoryDaysSet bool
 }
 
 // The values of Settings.AnswerChats.
@@ -62,15 +67,17 @@ func DefaultSettings() Settings {
 // stored.
 func (s *Store) Settings(ctx context.Context, account string) (Settings, error) {
 	var st Settings
+	var days sql.NullInt64
 	err := s.db.QueryRowContext(ctx,
-		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats FROM setting WHERE account = ?`,
-		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus, &st.AnswerChats)
+		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus, &st.AnswerChats, &days)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings(), nil
 	}
 	if err != nil {
 		return Settings{}, fmt.Errorf("db: settings of %s: %w", account, err)
 	}
+	st.HistoryDays, st.HistoryDaysSet = int(days.Int64), days.Valid
 	return st, nil
 }
 
@@ -97,9 +104,13 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 	default:
 		return fmt.Errorf("db: save settings of %s: unknown answer_chats %q", account, st.AnswerChats)
 	}
+	if st.HistoryDaysSet && st.HistoryDays < 0 {
+		return fmt.Errorf("db: save settings of %s: negative history_days %d", account, st.HistoryDays)
+	}
+	days := sql.NullInt64{Int64: int64(st.HistoryDays), Valid: st.HistoryDaysSet}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET
 			nick_source = excluded.nick_source,
 			show_offline = excluded.show_offline,
@@ -107,8 +118,9 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 			formatting = excluded.formatting,
 			presence_modes = excluded.presence_modes,
 			detached_status = excluded.detached_status,
-			answer_chats = excluded.answer_chats`,
-		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus, st.AnswerChats)
+			answer_chats = excluded.answer_chats,
+			history_days = excluded.history_days`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus, st.AnswerChats, days)
 	if err != nil {
 		return fmt.Errorf("db: save settings of %s: %w", account, err)
 	}

@@ -61,6 +61,9 @@ type config struct {
 	MSNLoginRate       int           `envconfig:"MSN_LOGIN_RATE" default:"5" desc:"MSN logins per second for the whole bridge (burst twice that)"`
 	PasswordRecheck    time.Duration `split_words:"true" default:"1h" desc:"how old a password confirmation may be before an attach confirms it with MSN again"`
 
+	// HistoryDays is the most days of messages any account's history keeps.
+	HistoryDays int `split_words:"true" default:"0" desc:"the most days of message history any account keeps (its history_days setting chooses less); 0: no limit"`
+
 	trusted []netip.Prefix // TrustedAddresses, parsed
 
 	// Hooks of the tests: the store once open, and the addresses of the
@@ -201,6 +204,9 @@ func checkLimits(cfg config) error {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
 		}
+	}
+	if cfg.HistoryDays < 0 {
+		return fmt.Errorf("MSN2IRC_HISTORY_DAYS is %d: it must be 0 (no limit) or more", cfg.HistoryDays)
 	}
 	for name, d := range map[string]time.Duration{
 		"MSN2IRC_GUEST_TIMEOUT":    cfg.GuestTimeout,

@@ -46,6 +46,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_HTTP_MAX_CONNECTIONS": "64",
 	"MSN2IRC_METRICS_LISTEN":       "127.0.0.1:6681",
 	"MSN2IRC_DATA_DIR":             "",
+	"MSN2IRC_HISTORY_DAYS":         "0",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -143,6 +144,7 @@ func TestConfigErrors(t *testing.T) {
 		"HTTP not host:port": {"MSN2IRC_HTTP_LISTEN": "6680"},
 		"metrics on HTTP":    {"MSN2IRC_METRICS_LISTEN": "127.0.0.1:6680"},
 		"no HTTP connection": {"MSN2IRC_HTTP_MAX_CONNECTIONS": "0"},
+		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -234,4 +236,12 @@ func TestConfigHTTP(t *testing.T) {
 			t.Errorf("set URL %q", got)
 		}
 	})
+}
+
+func TestConfigHistoryDays(t *testing.T) {
+	t.Setenv("MSN2IRC_HISTORY_DAYS", "30")
+	cfg, err := loadConfig()
+	if err != nil || cfg.HistoryDays != 30 {
+		t.Errorf("history days %d, %v; want 30", cfg.HistoryDays, err)
+	}
 }

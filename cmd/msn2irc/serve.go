@@ -64,6 +64,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		PasswordRecheck:    cfg.PasswordRecheck,
 		TrustedNets:        cfg.trusted,
 		Metrics:            m,
+		HistoryDays:        cfg.HistoryDays,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,

@@ -1,0 +1,172 @@
+package bridge_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/irc.v4"
+)
+
+// historyCaps are allCaps with the history's capabilities.
+const historyCaps = allCaps + " batch draft/chathistory draft/read-marker"
+
+// readBatch reads one chathistory batch for target and returns its
+// messages, checking that each is tagged with the batch, a msgid and a
+// time.
+func readBatch(t *testing.T, c *client, target string) []*irc.Message {
+	t.Helper()
+	start := c.expectCmd("BATCH")
+	if len(start.Params) != 3 || !strings.HasPrefix(start.Param(0), "+") || start.Param(1) != "chathistory" || start.Param(2) != target {
+		t.Fatalf("batch start %v, want BATCH +ref chathistory %s", start, target)
+	}
+	ref := start.Param(0)[1:]
+	var ms []*irc.Message
+	for {
+		m := c.expect("a line of the batch", func(*irc.Message) bool { return true })
+		if m.Command == "BATCH" {
+			if m.Param(0) != "-"+ref {
+				t.Fatalf("batch end %v, want -%s", m, ref)
+			}
+			return ms
+		}
+		if m.Command != "PRIVMSG" || m.Tags["batch"] != ref || m.Tags["msgid"] == "" || m.Tags["time"] == "" {
+			t.Fatalf("in the batch: %v", m)
+		}
+		ms = append(ms, m)
+	}
+}
+
+// The msgid a client sees live is the one CHATHISTORY gives, for the
+// contact's messages and the user's own (echo-message), with the same
+// time; BEFORE pages back by msgid.
+func TestChathistoryGivesTheLiveMsgIDs(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	chatBob(t, p, "one", "two")
+	live := map[string]*irc.Message{}
+	for _, text := range []string{"one", "two"} {
+		live[text] = c.expectFrom("bob", "PRIVMSG", text)
+	}
+	c.send("PRIVMSG bob :three")
+	live["three"] = c.expect("the echo of three", func(m *irc.Message) bool {
+		return m.Command == "PRIVMSG" && m.Prefix.Name == "alice" && m.Trailing() == "three"
+	})
+	p.expectText("three")
+	for text, m := range live {
+		if m.Tags["msgid"] == "" {
+			t.Fatalf("%q came without a msgid: %v", text, m)
+		}
+	}
+
+	c.send("CHATHISTORY LATEST bob * 10")
+	got := readBatch(t, c, "bob")
+	var texts []string
+	for _, m := range got {
+		texts = append(texts, m.Trailing())
+		l := live[m.Trailing()]
+		if l == nil || m.Tags["msgid"] != l.Tags["msgid"] || m.Tags["time"] != l.Tags["time"] || m.Prefix.Name != l.Prefix.Name {
+			t.Errorf("in the history %v, live %v", m, l)
+		}
+	}
+	if !slices.Equal(texts, []string{"one", "two", "three"}) {
+		t.Fatalf("history %v", texts)
+	}
+	c.send("CHATHISTORY BEFORE bob msgid=" + live["three"].Tags["msgid"] + " 1")
+	if got := readBatch(t, c, "bob"); len(got) != 1 || got[0].Trailing() != "two" {
+		t.Errorf("BEFORE three: %v", got)
+	}
+	c.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10")
+	start := c.expectCmd("BATCH")
+	if start.Param(1) != "draft/chathistory-targets" {
+		t.Fatalf("TARGETS batch %v", start)
+	}
+	target := c.expectCmd("CHATHISTORY", "TARGETS", "bob")
+	if target.Param(2) != live["three"].Tags["time"] {
+		t.Errorf("TARGETS gives %v, want bob at %s", target, live["three"].Tags["time"])
+	}
+	c.expectCmd("BATCH", "-"+start.Param(0)[1:])
+}
+
+// A client without chathistory gets the replay with the msgids the
+// history keeps (the ones CHATHISTORY gives).
+func TestReplayCarriesTheStoredMsgIDs(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.ask("set keep_online true", "keep_online=true")
+	leave(c)
+	chatBob(t, p, "away 1", "away 2")
+	ms := waitHistory(t, e, bob, "away 2", textIs("away 2"))
+	c2 := e.login("alice", alice, password, allCaps)
+	for _, want := range ms {
+		got := c2.expectFrom("bob", "PRIVMSG", want.Text)
+		if got.Tags["msgid"] != want.MsgID {
+			t.Errorf("%q replayed with msgid %q, stored %q", want.Text, got.Tags["msgid"], want.MsgID)
+		}
+	}
+	c2.send("PONG :" + replayPing(c2))
+	c2.sync()
+
+	// A client with chathistory gets no automatic replay: it fetches.
+	leave(c2)
+	chatBob(t, p, "away 3")
+	waitHistory(t, e, bob, "away 3", textIs("away 3"))
+	c3 := e.login("alice", alice, password, historyCaps)
+	for _, m := range c3.syncSeen() {
+		if m.Command == "PRIVMSG" && m.Prefix.Name == "bob" {
+			t.Errorf("a chathistory client got a replay: %v", m)
+		}
+	}
+	c3.send("CHATHISTORY LATEST bob * 1")
+	if got := readBatch(t, c3, "bob"); len(got) != 1 || got[0].Trailing() != "away 3" {
+		t.Errorf("LATEST 1 = %v", got)
+	}
+}
+
+// syncSeen runs a round trip and returns what came before its PONG.
+func (c *client) syncSeen() []*irc.Message {
+	c.t.Helper()
+	from := len(c.seen)
+	c.sync()
+	return c.seen[from:]
+}
+
+// The read marker is shared by the account's clients: the user's own
+// message moves it and every read-marker client is told, and so is a
+// MARKREAD from one of them.
+func TestReadMarkerAcrossClients(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	a := e.login("alice", alice, password, historyCaps)
+	b := e.login("alice", alice, password, historyCaps)
+	a.send("MARKREAD bob")
+	a.expectCmd("MARKREAD", "bob", "*")
+
+	a.send("PRIVMSG bob :read up to here")
+	echo := a.expect("the echo", func(m *irc.Message) bool {
+		return m.Command == "PRIVMSG" && m.Trailing() == "read up to here"
+	})
+	p.expectText("read up to here")
+	want := "timestamp=" + echo.Tags["time"]
+	b.expectCmd("MARKREAD", "bob", want)
+	a.expectCmd("MARKREAD", "bob", want)
+
+	later := "timestamp=2100-01-01T00:00:00.000Z"
+	b.send("MARKREAD bob " + later)
+	b.expectCmd("MARKREAD", "bob", later)
+	a.expectCmd("MARKREAD", "bob", later)
+	a.send("MARKREAD bob " + want)
+	a.expectCmd("MARKREAD", "bob", later)
+
+	// The marker outlives the session.
+	a.send("QUIT")
+	a.expectCmd("ERROR")
+	b.send("QUIT")
+	b.expectCmd("ERROR")
+	waitSessionGone(t, e)
+	c := e.login("alice", alice, password, historyCaps)
+	c.send("MARKREAD bob")
+	c.expectCmd("MARKREAD", "bob", later)
+}

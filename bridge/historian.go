@@ -1,0 +1,185 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+var _ ircd.Historian = (*handler)(nil)
+
+// History answers CHATHISTORY from the store, after storing what the
+// session recorded.
+func (h *handler) History(ctx context.Context, c *ircd.Client, q ircd.HistoryQuery) ([]ircd.Message, error) {
+	var out []ircd.Message
+	err := h.do(ctx, func() error {
+		s := h.s
+		s.syncHistory()
+		conv, err := s.historyConversation(q.Target, q.TargetAccount)
+		if err != nil {
+			return historyTargetError(q.Subcommand, q.Target)
+		}
+		ms, err := s.queryHistory(ctx, conv, q)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			out = append(out, s.historyMessage(m))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// HistoryTargets lists the conversations with messages between from and
+// to, newest first.
+func (h *handler) HistoryTargets(ctx context.Context, c *ircd.Client, from, to time.Time, limit int) ([]ircd.HistoryTarget, error) {
+	var out []ircd.HistoryTarget
+	err := h.do(ctx, func() error {
+		s := h.s
+		s.syncHistory()
+		cs, err := s.store.HistoryTargets(ctx, s.account, from, to, limit)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			target := c.Conversation
+			if !strings.HasPrefix(target, "#") {
+				target = s.nickOf(c.Conversation, c.Nick)
+			}
+			out = append(out, ircd.HistoryTarget{Target: target, Latest: c.Latest})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReadMarker returns the read marker of the conversation with target.
+func (h *handler) ReadMarker(ctx context.Context, c *ircd.Client, target, targetAccount string) (time.Time, error) {
+	var t time.Time
+	err := h.do(ctx, func() error {
+		h.s.syncHistory()
+		conv, err := h.s.historyConversation(target, targetAccount)
+		if err != nil {
+			return historyTargetError("MARKREAD", target)
+		}
+		t, err = h.s.store.ReadMarker(ctx, h.s.account, conv)
+		return err
+	})
+	return t, err
+}
+
+// MarkRead moves the read marker of the conversation with target to t,
+// unless it is later already.
+func (h *handler) MarkRead(ctx context.Context, c *ircd.Client, target, targetAccount string, t time.Time) (time.Time, error) {
+	var got time.Time
+	err := h.do(ctx, func() error {
+		h.s.syncHistory()
+		conv, err := h.s.historyConversation(target, targetAccount)
+		if err != nil {
+			return historyTargetError("MARKREAD", target)
+		}
+		got, err = h.s.store.MarkRead(ctx, h.s.account, conv, t)
+		return err
+	})
+	return got, err
+}
+
+var errNoConversation = errors.New("no such conversation")
+
+func historyTargetError(sub, target string) error {
+	return &ircd.HistoryError{Code: "INVALID_TARGET", Context: []string{sub, target}, Text: "No such conversation"}
+}
+
+// historyConversation is the conversation key of a CHATHISTORY or
+// MARKREAD target: a group channel's name, or the passport of the contact
+// a nick names (the account ircd resolved, a contact of the session, or
+// the nick a stored conversation last had).
+func (s *session) historyConversation(target, account string) (string, error) {
+	switch {
+	case strings.HasPrefix(target, "#"):
+		return strings.ToLower(target), nil
+	case strings.HasPrefix(target, "&"), mapping.Casefold(target) == mapping.Casefold(mapping.ServiceNick):
+		return "", errNoConversation
+	case account != "":
+		return queryConversation(account), nil
+	}
+	if c := s.nicks[mapping.Casefold(target)]; c != nil {
+		return queryConversation(c.passport), nil
+	}
+	conv, err := s.store.ConversationByNick(s.ctx, s.account, target)
+	if err != nil {
+		return "", errNoConversation
+	}
+	return conv, nil
+}
+
+// queryHistory runs a CHATHISTORY subcommand on the conversation conv.
+// A msgid the conversation does not have gives no messages.
+func (s *session) queryHistory(ctx context.Context, conv string, q ircd.HistoryQuery) ([]db.HistoryMessage, error) {
+	r := db.HistoryRange{Account: s.account, Conversation: conv, Limit: q.Limit}
+	// before and after place a reference: just before (after) the
+	// message it names, or every message at its time.
+	resolve := func(ref ircd.HistoryRef) (before, after db.HistoryPos, ok bool) {
+		if ref.MsgID == "" {
+			return db.PosBefore(ref.Time), db.PosAfter(ref.Time), true
+		}
+		m, err := s.store.HistoryByMsgID(ctx, s.account, ref.MsgID)
+		if err != nil || m.Conversation != conv {
+			return db.HistoryPos{}, db.HistoryPos{}, false
+		}
+		p := db.HistoryPos{Time: m.Time, ID: m.ID}
+		return p, p, true
+	}
+	from, fromAfter, ok := resolve(q.From)
+	if !ok && !q.From.IsZero() {
+		return nil, nil
+	}
+	switch q.Subcommand {
+	case "LATEST":
+		r.Newest = true
+		if !q.From.IsZero() {
+			r.After = fromAfter
+		}
+	case "BEFORE":
+		r.Before, r.Newest = from, true
+	case "AFTER":
+		r.After = fromAfter
+	case "AROUND":
+		r.Before, r.Newest, r.Limit = from, true, q.Limit/2
+		before, err := s.store.History(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		// The rest from the reference on: the message it names, or the
+		// first at its time.
+		after := db.HistoryRange{Account: s.account, Conversation: conv, Limit: q.Limit - len(before)}
+		after.After = from
+		if from.ID > 0 {
+			after.After.ID = from.ID - 1
+		}
+		rest, err := s.store.History(ctx, after)
+		if err != nil {
+			return nil, err
+		}
+		return append(before, rest...), nil
+	case "BETWEEN":
+		to, toAfter, ok := resolve(q.To)
+		if !ok {
+			return nil, nil
+		}
+		if from.Time.Before(to.Time) || from.Time.Equal(to.Time) && from.ID <= to.ID {
+			r.After, r.Before = fromAfter, to
+		} else {
+			r.After, r.Before, r.Newest = toAfter, from, true
+		}
+	default:
+		return nil, &ircd.HistoryError{Code: "INVALID_PARAMS", Context: []string{q.Subcommand}, Text: "Unknown subcommand"}
+	}
+	return s.store.History(ctx, r)
+}

@@ -1,0 +1,311 @@
+package bridge
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// The history's write batches: the session stores the messages it
+// recorded once historyBatch of them wait, or historyFlushDelay after the
+// first, and before anything reads the history.
+const (
+	historyBatch      = 256
+	historyFlushDelay = 100 * time.Millisecond
+	// historyPurgeEvery is how often a session deletes the messages older
+	// than its retention.
+	historyPurgeEvery = time.Hour
+)
+
+const riskHistory = "the message history may miss messages, and messages that arrive while no IRC client is connected may be lost or shown twice"
+
+// historyStored is stored for the history's writes, except that one that
+// succeeded does not count as the store working again: a full disk
+// leaves room for the small updates of the history (an outcome, a
+// cursor), and the user is still told once.
+func (s *session) historyStored(err error, what string) bool {
+	if err == nil {
+		return true
+	}
+	return s.stored(err, what, riskHistory)
+}
+
+// historyState is the session's side of the message history. Owned by
+// the session goroutine.
+type historyState struct {
+	pending []db.HistoryMessage // recorded, not stored yet
+	live    []bool              // pending[i] reached a greeted, attached client
+	// outcomes and marks wait for the next write too, with the target
+	// (nick or channel) each mark is announced to.
+	outcomes    []db.HistoryOutcome
+	marks       []db.HistoryMarker
+	markTargets []string
+	flushT      *time.Timer
+	w           *historyWriter // stores the batches (historywriter.go)
+	forget      forgetState    // msn forget's confirmation (historycmds.go)
+}
+
+// historyOn reports whether the account's messages are stored.
+func (s *session) historyOn() bool {
+	_, on := s.historyKeep()
+	return on
+}
+
+// historyKeep returns how many days of messages the account keeps (0:
+// every message) and whether it keeps any: the user's history_days,
+// within the operator's HistoryDays.
+func (s *session) historyKeep() (days int, on bool) {
+	limit := s.b.cfg.HistoryDays
+	if !s.settings.HistoryDaysSet {
+		return limit, true
+	}
+	days = s.settings.HistoryDays
+	if days == 0 {
+		return 0, false
+	}
+	if limit > 0 && days > limit {
+		days = limit
+	}
+	return days, true
+}
+
+// queryConversation is the conversation key of a query with passport.
+func queryConversation(passport string) string { return strings.ToLower(passport) }
+
+// convKey is the conversation key of cv: the group channel's name, or
+// the contact's passport.
+func (cv *conv) convKey() string {
+	if cv.channel != "" {
+		return strings.ToLower(cv.channel)
+	}
+	return queryConversation(cv.peer)
+}
+
+// deliverRecorded delivers a message of a conversation to the user's
+// clients with a new msgid, and records it in the history: m comes from
+// the contact sender (a passport), or from the user (m.Self, sent from
+// another MSN endpoint) when kind is db.KindEndpoint.
+func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind string) {
+	if m.Time.IsZero() {
+		m.Time = time.Now()
+	}
+	if m.MsgID == "" {
+		m.MsgID = ircd.NewMsgID()
+	}
+	live := s.attachedGreeted()
+	if s.historyOn() {
+		nick := m.From
+		if m.Self {
+			nick = s.world.Nick()
+		}
+		s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: m.MsgID, Time: m.Time,
+			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: m.Text, Kind: kind}, live)
+		if m.Self || live {
+			s.world.Deliver(m)
+		}
+		// Otherwise the history keeps it for the next client (greet).
+		return
+	}
+	if m.Self {
+		s.world.Deliver(m)
+		return
+	}
+	s.deliver(m)
+}
+
+// attachedGreeted reports whether a message delivered now reaches a
+// client that had its replay.
+func (s *session) attachedGreeted() bool {
+	return len(s.replayKept.greeted) > 0 && s.world.ClientCount() > 0
+}
+
+// recordOwn records a message the user sent from an IRC client at time
+// at (the echo's server-time; now when zero) to a conversation, under
+// msgid, and moves the conversation's read marker to it. text is what the
+// user wrote, cleaned.
+func (s *session) recordOwn(conversation, target, msgid, command, text string, at time.Time) {
+	if !s.historyOn() {
+		return
+	}
+	now := at
+	if now.IsZero() {
+		now = time.Now()
+	}
+	h := &s.hist
+	if i := slices.Index(h.markTargets, target); i >= 0 {
+		h.marks[i].Time = now
+	} else {
+		h.marks = append(h.marks, db.HistoryMarker{Account: s.account, Conversation: conversation, Time: now})
+		h.markTargets = append(h.markTargets, target)
+	}
+	s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: msgid, Time: now,
+		Self: true, Sender: s.account, SenderNick: s.world.Nick(), Command: command, Text: text}, true)
+}
+
+// record adds a message to the history's next write batch.
+func (s *session) record(m db.HistoryMessage, live bool) {
+	h := &s.hist
+	if h.forget.done {
+		return
+	}
+	h.pending = append(h.pending, m)
+	h.live = append(h.live, live)
+	s.flushSoon()
+}
+
+// flushSoon writes the history's batch once it is full, or
+// historyFlushDelay from now.
+func (s *session) flushSoon() {
+	h := &s.hist
+	if len(h.pending)+len(h.outcomes) >= historyBatch {
+		s.flushHistory()
+		return
+	}
+	if h.flushT == nil {
+		h.flushT = s.afterFunc(historyFlushDelay, func() {
+			s.hist.flushT = nil
+			s.flushHistory()
+		})
+	}
+}
+
+// flushHistory hands the recorded messages, outcomes and read markers
+// to the history writer.
+func (s *session) flushHistory() {
+	h := &s.hist
+	if h.flushT != nil {
+		h.flushT.Stop()
+		h.flushT = nil
+	}
+	if len(h.pending)+len(h.outcomes)+len(h.marks) == 0 || h.forget.done || h.w.closed {
+		return
+	}
+	op := historyOp{w: &db.HistoryWrite{Messages: h.pending, Outcomes: h.outcomes, Markers: h.marks},
+		live: h.live, targets: h.markTargets, world: s.world}
+	h.pending, h.live, h.outcomes, h.marks, h.markTargets = nil, nil, nil, nil, nil
+	h.w.ops <- op
+}
+
+// syncHistory stores what the session recorded and waits until the
+// writer did everything it was given, before the history is read; it
+// returns the delivery cursor then.
+func (s *session) syncHistory() historyCursor {
+	s.flushHistory()
+	if s.hist.w.closed {
+		return historyCursor{}
+	}
+	ch := make(chan historyCursor, 1)
+	s.hist.w.ops <- historyOp{sync: ch}
+	return <-ch
+}
+
+// setOutcome records the outcome of the user's message msgid, in the
+// batch when it waits there.
+func (s *session) setOutcome(msgid, outcome string) {
+	if msgid == "" || !s.historyOn() {
+		return
+	}
+	h := &s.hist
+	for i := len(h.pending) - 1; i >= 0; i-- {
+		if h.pending[i].MsgID == msgid {
+			h.pending[i].Outcome = outcome
+			return
+		}
+	}
+	h.outcomes = append(h.outcomes, db.HistoryOutcome{Account: s.account, MsgID: msgid, Outcome: outcome})
+	s.flushSoon()
+}
+
+// purgeHistory deletes the messages older than the account's retention,
+// and every message when it keeps none.
+func (s *session) purgeHistory() {
+	days, on := s.historyKeep()
+	if on && days == 0 {
+		return
+	}
+	s.syncHistory()
+	var n int
+	var err error
+	if !on {
+		n, err = s.store.ClearHistory(s.ctx, s.account, "")
+	} else {
+		n, err = s.store.PurgeHistory(s.ctx, s.account, s.b.cfg.Now().Add(-time.Duration(days)*24*time.Hour))
+	}
+	if s.historyStored(err, "deleting old history") && n > 0 {
+		s.log.Info("deleted old messages from the history", "count", n, "days", days)
+	}
+}
+
+// historyMessage is a stored message as ircd delivers it: from the
+// contact's nick now (or the stored one when the contact is gone), to
+// the channel of a group chat, and the user's own with Self.
+func (s *session) historyMessage(m db.HistoryMessage) ircd.Message {
+	out := ircd.Message{Command: m.Command, Text: mapping.CleanLine(m.Text, true), Time: m.Time, MsgID: m.MsgID}
+	if strings.HasPrefix(m.Text, "\x01") {
+		// A CTCP ACTION keeps its delimiters; the rest is cleaned.
+		out.Text = m.Text
+		if body, ok := strings.CutPrefix(m.Text, "\x01ACTION "); ok {
+			out.Text = "\x01ACTION " + mapping.CleanLine(strings.TrimSuffix(body, "\x01"), true) + "\x01"
+		}
+	}
+	channel := strings.HasPrefix(m.Conversation, "#")
+	if m.Self {
+		out.Self = true
+		if channel {
+			out.Target = m.Conversation
+		} else {
+			out.Target = s.nickOf(m.Conversation, "")
+		}
+		return out
+	}
+	out.From = s.nickOf(m.Sender, m.SenderNick)
+	if channel {
+		out.Target = m.Conversation
+	}
+	return out
+}
+
+// nickOf is the nick of the contact passport now, or stored when the
+// world does not show them.
+func (s *session) nickOf(passport, stored string) string {
+	if c := s.contacts[strings.ToLower(passport)]; c != nil {
+		return c.nick
+	}
+	if stored != "" {
+		return mapping.CleanLine(stored, false)
+	}
+	if nick, err := s.store.ConversationNick(s.ctx, s.account, passport); err == nil {
+		return mapping.CleanLine(nick, false)
+	}
+	return mapping.CleanLine(strings.SplitN(passport, "@", 2)[0], false)
+}
+
+// recordUserMessage gives the user's message o its msgid (the one ircd
+// gave m, or a new one) and records it in the conversation with the
+// contact c, or in the group chat cv. An ACTION is kept as its CTCP
+// text, a nudge as the ACTION "sent a nudge".
+func (s *session) recordUserMessage(cv *conv, c *contact, m ircd.Message, o *outgoing) {
+	o.msgid = m.MsgID
+	if o.msgid == "" {
+		o.msgid = ircd.NewMsgID()
+	}
+	conversation, target := "", ""
+	if c != nil {
+		conversation, target = queryConversation(c.passport), c.nick
+	} else {
+		conversation, target = cv.convKey(), cv.channel
+	}
+	text := o.text
+	switch o.kind {
+	case "action":
+		_, args, _ := mapping.ParseCTCP(m.Text)
+		text = "\x01ACTION " + mapping.CleanLine(args, true) + "\x01"
+	case "nudge":
+		text = "\x01ACTION sent a nudge\x01"
+	}
+	s.recordOwn(conversation, target, o.msgid, m.Command, text, m.Time)
+}

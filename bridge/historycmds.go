@@ -1,0 +1,147 @@
+package bridge
+
+// The history commands: history clear, forget and search.
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// forgetValid is how long the code forget gives stays valid.
+const forgetValid = 2 * time.Minute
+
+// forgetState is the confirmation forget waits for. Owned by the session
+// goroutine.
+type forgetState struct {
+	code  string
+	until time.Time
+	// done is set once the account's data was deleted: the ending
+	// session writes nothing back.
+	done bool
+}
+
+// Search bounds: the text searched for, and the matches shown.
+const (
+	maxSearchBytes = 200
+	searchResults  = 10
+)
+
+// forgetCodeLetters are the letters of forget's code: no look-alikes.
+const forgetCodeLetters = "abcdefghjkmnpqrstuvwxyz23456789"
+
+func newForgetCode() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	for i := range b {
+		b[i] = forgetCodeLetters[int(b[i])%len(forgetCodeLetters)]
+	}
+	return string(b[:])
+}
+
+// cmdHistory is "history clear <nick|#channel|all>".
+func (s *session) cmdHistory(args []string, say func(string)) {
+	if len(args) != 2 || strings.ToLower(args[0]) != "clear" {
+		say("Usage: history clear <nick|all>")
+		return
+	}
+	s.syncHistory()
+	if strings.ToLower(args[1]) == "all" {
+		n, err := s.store.ClearHistory(s.ctx, s.account, "")
+		if err != nil {
+			say("Could not clear the history: " + db.Reason(err))
+			return
+		}
+		say(fmt.Sprintf("History cleared: %d message(s) deleted.", n))
+		return
+	}
+	conv, err := s.historyConversation(args[1], "")
+	if err != nil {
+		say("No conversation with \"" + shorten(args[1], 40) + "\" in the history.")
+		return
+	}
+	n, err := s.store.ClearHistory(s.ctx, s.account, conv)
+	if err != nil {
+		say("Could not clear the history: " + db.Reason(err))
+		return
+	}
+	say(fmt.Sprintf("History with %s cleared: %d message(s) deleted.", shorten(args[1], 40), n))
+}
+
+// cmdForget is "forget": it says what goes and asks for "forget <code>",
+// which deletes everything stored for the account and ends the session.
+func (s *session) cmdForget(args []string, say func(string)) {
+	f := &s.hist.forget
+	now := s.b.cfg.Now()
+	if len(args) == 0 {
+		f.code, f.until = newForgetCode(), now.Add(forgetValid)
+		say("forget deletes everything msn2irc stores for " + s.account + ": the message history, read markers, contact nicks and the copy of your contact list, the outbox, kept messages, authorization requests and settings. " +
+			"It then signs out of MSN and disconnects your IRC clients. Nothing on the MSN server changes.")
+		say("To confirm, say \"forget " + f.code + "\" within 2 minutes.")
+		return
+	}
+	if len(args) != 1 || f.code == "" || now.After(f.until) || args[0] != f.code {
+		say("That is not the code forget gave, or it expired: say \"forget\" for a new one.")
+		return
+	}
+	f.code = ""
+	s.syncHistory()
+	if err := s.store.ForgetAccount(s.ctx, s.account); err != nil {
+		say("Could not delete everything: " + db.Reason(err) + ". Try again.")
+		return
+	}
+	f.done = true
+	s.hist.pending, s.hist.live, s.hist.outcomes, s.hist.marks, s.hist.markTargets = nil, nil, nil, nil, nil
+	s.unsaved = nil
+	s.log.Info("deleted everything stored for the account (forget)")
+	s.ending = "Everything msn2irc stored for " + s.account + " was deleted; signed out of MSN"
+}
+
+// cmdSearch is "search <text> [nick]": the newest matches, newest first.
+func (s *session) cmdSearch(rest string, args []string, say func(string)) {
+	if len(args) == 0 {
+		say("Usage: search <text> [nick]")
+		return
+	}
+	if len(rest) > maxSearchBytes {
+		say(fmt.Sprintf("The search text is too long: at most %d bytes.", maxSearchBytes))
+		return
+	}
+	text, conv := rest, ""
+	if len(args) > 1 {
+		last := args[len(args)-1]
+		if c, err := s.historyConversation(last, ""); err == nil {
+			text, conv = strings.TrimSpace(strings.TrimSuffix(rest, last)), c
+		}
+	}
+	s.syncHistory()
+	ms, err := s.store.SearchHistory(s.ctx, s.account, text, conv, searchResults)
+	if err != nil {
+		say("Could not search: " + db.Reason(err))
+		return
+	}
+	if len(ms) == 0 {
+		say("No match")
+		return
+	}
+	for _, m := range ms {
+		im := s.historyMessage(m)
+		where, from := im.Target, im.From
+		if m.Self {
+			from = s.world.Nick()
+		} else if where == "" {
+			where = from
+		}
+		line := mapping.StripFormatting(im.Text)
+		if body, ok := strings.CutPrefix(line, "\x01ACTION "); ok {
+			line = "* " + from + " " + strings.TrimSuffix(body, "\x01")
+		} else {
+			line = "<" + from + "> " + line
+		}
+		say(m.Time.UTC().Format("2006-01-02 15:04") + " " + where + ": " + shorten(mapping.CleanLine(line, false), 300))
+	}
+}

@@ -1,0 +1,216 @@
+package bridge
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/ircd"
+)
+
+// historyBacklog bounds the write batches a session hands its history
+// writer before it waits for one to be written (historyBatch messages
+// each at most): a burst of messages is relayed at once and stored
+// behind it, a longer one is slowed down to what the store takes.
+const historyBacklog = 256
+
+// historyOp is one piece of work of a history writer, done in order.
+type historyOp struct {
+	w       *db.HistoryWrite
+	live    []bool   // w.Messages[i] reached a greeted, attached client
+	targets []string // w.Markers[i] is announced to targets[i]
+	world   *ircd.World
+	// confirm, when not 0, is the last message id of a replay a client
+	// confirmed it read.
+	confirm int64
+	// sync, when not nil, gets the delivery cursor once every op before
+	// is done.
+	sync chan historyCursor
+}
+
+// historyCursor is the delivery cursor as the writer knows it.
+type historyCursor struct {
+	ok         bool  // read from the store
+	cursor     int64 // the last message a client is known to have got
+	lastUnread int64 // the newest message that reached no client
+}
+
+// historyWriter stores a session's history on its own goroutine, so
+// that the session relays messages while they are written. It owns the
+// delivery cursor: messages that reached a client live move it, unless
+// one before them waits for a replay (lastUnread).
+type historyWriter struct {
+	store   Store
+	account string
+	log     *slog.Logger
+	timeout time.Duration
+	ops     chan historyOp
+	errs    chan error // the latest failed write, for the session to report
+	done    chan struct{}
+	closed  bool // ops is closed; the session's
+	cur     historyCursor
+}
+
+func newHistoryWriter(store Store, account string, log *slog.Logger, timeout time.Duration) *historyWriter {
+	return &historyWriter{store: store, account: account, log: log, timeout: timeout,
+		ops: make(chan historyOp, historyBacklog), errs: make(chan error, 1), done: make(chan struct{})}
+}
+
+// close ends the writer once it did what it was given, and waits for
+// it. Only the session goroutine calls it.
+func (w *historyWriter) close() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	close(w.ops)
+	<-w.done
+}
+
+// mergeOps bounds the write batches the writer stores in one
+// transaction: when the session hands them faster than the store takes
+// them, larger transactions store more per second.
+const mergeOps = 16
+
+// run is the writer's goroutine. Write batches waiting one behind the
+// other are stored together, up to mergeOps of them.
+func (w *historyWriter) run() {
+	defer close(w.done)
+	var held *historyOp // taken while merging, done next
+	for {
+		var op historyOp
+		if held != nil {
+			op, held = *held, nil
+		} else {
+			o, ok := <-w.ops
+			if !ok {
+				return
+			}
+			op = o
+		}
+		closed := false
+		for n := 1; n < mergeOps && plainWrite(op); n++ {
+			var next historyOp
+			var ok bool
+			select {
+			case next, ok = <-w.ops:
+				closed = !ok
+			default:
+			}
+			if !ok {
+				break
+			}
+			if !plainWrite(next) {
+				held = &next
+				break
+			}
+			op = mergeOp(op, next)
+		}
+		w.do(op)
+		if closed {
+			return
+		}
+	}
+}
+
+// plainWrite reports whether op only writes.
+func plainWrite(op historyOp) bool { return op.w != nil && op.confirm == 0 && op.sync == nil }
+
+// mergeOp appends the writes of b, which comes after a, to a's.
+func mergeOp(a, b historyOp) historyOp {
+	a.w.Messages = append(a.w.Messages, b.w.Messages...)
+	a.w.Outcomes = append(a.w.Outcomes, b.w.Outcomes...)
+	a.w.Markers = append(a.w.Markers, b.w.Markers...)
+	a.live = append(a.live, b.live...)
+	a.targets = append(a.targets, b.targets...)
+	return a
+}
+
+func (w *historyWriter) do(op historyOp) {
+	// Writes finish even while the session ends: what it recorded is kept.
+	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
+	defer cancel()
+	w.loadCursor(ctx)
+	if op.w != nil {
+		if err := w.store.WriteHistory(ctx, op.w); err != nil {
+			w.fail(err)
+		} else {
+			w.wrote(ctx, op)
+		}
+	}
+	if op.confirm != 0 {
+		upTo := op.confirm
+		if w.cur.lastUnread <= upTo {
+			// Every message stored since reached a client live.
+			if last, err := w.store.LastHistoryID(ctx, w.account); err == nil {
+				upTo = max(upTo, last)
+			}
+		}
+		w.moveCursor(ctx, upTo)
+	}
+	if op.sync != nil {
+		op.sync <- w.cur
+	}
+}
+
+// wrote moves the cursor over the messages of op that reached a client
+// live, and announces the read markers op moved.
+func (w *historyWriter) wrote(ctx context.Context, op historyOp) {
+	upTo := w.cur.cursor
+	for i, m := range op.w.Messages {
+		switch {
+		case m.ID == 0: // known already
+		case !op.live[i]:
+			w.cur.lastUnread = m.ID
+		case w.cur.lastUnread <= upTo:
+			upTo = m.ID
+		}
+	}
+	if upTo > w.cur.cursor {
+		w.moveCursor(ctx, upTo)
+	}
+	for i, m := range op.w.Markers {
+		op.world.AnnounceReadMarker(op.targets[i], m.Time)
+	}
+}
+
+// fail hands err to the session, keeping only the latest.
+func (w *historyWriter) fail(err error) {
+	select {
+	case <-w.errs:
+	default:
+	}
+	w.errs <- err
+}
+
+// loadCursor reads the delivery cursor once, before the first write; an
+// account without one starts it at its newest stored message.
+func (w *historyWriter) loadCursor(ctx context.Context) {
+	if w.cur.ok {
+		return
+	}
+	id, ok, err := w.store.DeliveryCursor(ctx, w.account)
+	if err != nil {
+		w.log.Warn("reading the delivery cursor", "err", err)
+		return
+	}
+	last, err := w.store.LastHistoryID(ctx, w.account)
+	if err != nil {
+		w.log.Warn("reading the history", "err", err)
+		return
+	}
+	w.cur = historyCursor{ok: true, cursor: id, lastUnread: last}
+	if !ok {
+		w.moveCursor(ctx, last)
+	}
+}
+
+// moveCursor moves the delivery cursor to the message id.
+func (w *historyWriter) moveCursor(ctx context.Context, id int64) {
+	if err := w.store.SetDeliveryCursor(ctx, w.account, id); err != nil {
+		w.fail(err)
+		return
+	}
+	w.cur.cursor = max(w.cur.cursor, id)
+}

@@ -1,0 +1,234 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// deleteChunk is how many messages one statement of a purge deletes, so
+// that a large purge never holds the write lock for long.
+const deleteChunk = 1000
+
+// ReadMarker returns the time up to which the account read the
+// conversation; zero when never set.
+func (s *Store) ReadMarker(ctx context.Context, account, conversation string) (time.Time, error) {
+	var t int64
+	err := s.db.QueryRowContext(ctx, `SELECT time FROM read_marker WHERE account = ? AND conversation = ?`,
+		account, strings.ToLower(conversation)).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("db: read marker of %s for %s: %w", account, conversation, err)
+	}
+	return fromMillis(t), nil
+}
+
+// MarkRead moves the conversation's read marker to t unless it is
+// already later, and returns the marker it now has.
+func (s *Store) MarkRead(ctx context.Context, account, conversation string, t time.Time) (time.Time, error) {
+	var got int64
+	err := s.db.QueryRowContext(ctx, markReadSQL, account, strings.ToLower(conversation), millis(t)).Scan(&got)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("db: mark read %s for %s: %w", conversation, account, err)
+	}
+	return fromMillis(got), nil
+}
+
+// DeliveryCursor returns the id of the last message confirmed delivered
+// to a client of the account, and whether one was recorded.
+func (s *Store) DeliveryCursor(ctx context.Context, account string) (int64, bool, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT message_id FROM delivery_cursor WHERE account = ?`, account).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("db: delivery cursor of %s: %w", account, err)
+	}
+	return id, true, nil
+}
+
+// SetDeliveryCursor moves the account's delivery cursor to the message
+// id, unless it is already further.
+func (s *Store) SetDeliveryCursor(ctx context.Context, account string, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO delivery_cursor (account, message_id) VALUES (?, ?)
+		ON CONFLICT (account) DO UPDATE SET message_id = max(message_id, excluded.message_id)`, account, id); err != nil {
+		return fmt.Errorf("db: delivery cursor of %s: %w", account, err)
+	}
+	return nil
+}
+
+// deleteMessages runs a DELETE of message ids chosen by sel (a SELECT id
+// ... with args, without LIMIT) in chunks of deleteChunk, each its own
+// statement, and returns how many went.
+func (s *Store) deleteMessages(ctx context.Context, sel string, args ...any) (int, error) {
+	total := 0
+	for {
+		res, err := s.db.ExecContext(ctx, `DELETE FROM message WHERE id IN (`+sel+` LIMIT `+fmt.Sprint(deleteChunk)+`)`, args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if n < deleteChunk {
+			return total, nil
+		}
+	}
+}
+
+// PurgeHistory deletes the account's messages older than before, a
+// chunk at a time, and says how many went.
+func (s *Store) PurgeHistory(ctx context.Context, account string, before time.Time) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT conversation FROM history_conversation WHERE account = ?`, account)
+	if err != nil {
+		return 0, fmt.Errorf("db: purge history of %s: %w", account, err)
+	}
+	var convs []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("db: purge history of %s: %w", account, err)
+		}
+		convs = append(convs, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("db: purge history of %s: %w", account, err)
+	}
+	total := 0
+	for _, c := range convs {
+		n, err := s.deleteMessages(ctx, `SELECT id FROM message WHERE account = ? AND conversation = ? AND time < ?`, account, c, millis(before))
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("db: purge history of %s: %w", account, err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM history_conversation WHERE account = ? AND latest < ?`, account, millis(before)); err != nil {
+		return total, fmt.Errorf("db: purge history of %s: %w", account, err)
+	}
+	return total, nil
+}
+
+// ClearHistory deletes the account's messages with one conversation, or
+// with every conversation when conversation is "", with their read
+// markers, and says how many messages went.
+func (s *Store) ClearHistory(ctx context.Context, account, conversation string) (int, error) {
+	var n int
+	var err error
+	if conversation == "" {
+		n, err = s.deleteMessages(ctx, `SELECT id FROM message INDEXED BY message_account WHERE account = ?`, account)
+	} else {
+		conversation = strings.ToLower(conversation)
+		n, err = s.deleteMessages(ctx, `SELECT id FROM message WHERE account = ? AND conversation = ?`, account, conversation)
+	}
+	if err != nil {
+		return n, fmt.Errorf("db: clear history of %s: %w", account, err)
+	}
+	for _, table := range []string{"history_conversation", "read_marker"} {
+		q := `DELETE FROM ` + table + ` WHERE account = ?`
+		args := []any{account}
+		if conversation != "" {
+			q += ` AND conversation = ?`
+			args = append(args, conversation)
+		}
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			return n, fmt.Errorf("db: clear history of %s: %w", account, err)
+		}
+	}
+	return n, nil
+}
+
+// accountTables are the tables with an account column, every one of
+// them: ForgetAccount empties them all of an account's rows.
+var accountTables = []string{
+	"contact", "contact_snapshot", "contact_client", "setting", "pending", "outbox",
+	"replay", "chat_counter", "machine_guid", "oim_seen",
+	"history_conversation", "read_marker", "delivery_cursor",
+}
+
+// ForgetAccount deletes every row the store holds for account, in every
+// table: its history (a chunk at a time), then the rest in one
+// transaction.
+func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
+	if account == "" {
+		return errors.New("db: forget: empty account")
+	}
+	if _, err := s.ClearHistory(ctx, account, ""); err != nil {
+		return fmt.Errorf("db: forget %s: %w", account, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: forget %s: %w", account, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, table := range accountTables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE account = ?`, account); err != nil {
+			return fmt.Errorf("db: forget %s: %s: %w", account, table, err)
+		}
+	}
+	// A message stored since ClearHistory goes too.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM message WHERE account = ?`, account); err != nil {
+		return fmt.Errorf("db: forget %s: %w", account, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: forget %s: %w", account, err)
+	}
+	return nil
+}
+
+// maxSearchWords bounds the words of a search.
+const maxSearchWords = 16
+
+// searchQuery turns the user's words into an FTS4 query: each word a
+// quoted phrase (so that no word is taken for an operator), all of them
+// required. It returns "" when no word is left.
+func searchQuery(text string) string {
+	var words []string
+	for _, w := range strings.Fields(text) {
+		w = strings.ReplaceAll(w, `"`, "")
+		if w == "" {
+			continue
+		}
+		words = append(words, `"`+w+`"`)
+		if len(words) == maxSearchWords {
+			break
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// SearchHistory returns the account's messages that contain every word
+// of text (whole words, case-insensitive for ASCII), newest first, at
+// most limit; within one conversation when conversation is not "".
+func (s *Store) SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]HistoryMessage, error) {
+	q := searchQuery(text)
+	if q == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
+		WHERE id IN (SELECT docid FROM message_fts WHERE message_fts MATCH ?)
+			AND account = ? AND (? = '' OR conversation = ?)
+		ORDER BY time DESC, id DESC LIMIT ?`, q, account, conversation, strings.ToLower(conversation), limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
+	}
+	defer rows.Close()
+	ms, err := scanHistory(rows)
+	if err != nil {
+		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
+	}
+	return ms, nil
+}
