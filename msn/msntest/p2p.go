@@ -7,9 +7,9 @@ import (
 
 // checkP2P applies Escargot's rules for P2P data to a switchboard MSG:
 // P2P content (application/x-msnmsgrp2p) must be sent with ack D, or the
-// connection is closed; a D message must be P2P content with a P2P-Dest
-// header and at least a binary header and footer, or it is answered with
-// 282 and not relayed. It returns whether to relay the message and
+// connection is closed; P2P content sent with D needs a P2P-Dest header
+// and at least a binary header and footer, or it is answered with 282 and
+// not relayed. Other content sent with D is relayed like ack A. It returns whether to relay the message and
 // whether to keep the connection.
 func (sc *sbConn) checkP2P(trid, ack string, payload []byte) (relay, keep bool) {
 	head, body, _ := bytes.Cut(payload, []byte("\r\n\r\n"))
@@ -30,7 +30,7 @@ func (sc *sbConn) checkP2P(trid, ack string, payload []byte) (relay, keep bool) 
 	if isP2P && ack != "D" {
 		return false, false
 	}
-	if ack == "D" && (!isP2P || dest == "" || len(body) < 48+4) {
+	if isP2P && (dest == "" || len(body) < 48+4) {
 		sc.err(282, trid)
 		return false, true
 	}
