@@ -6,10 +6,13 @@ import (
 	"crypto/sha1"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
@@ -371,4 +374,110 @@ func TestP2PLegacyInvitationDeclined(t *testing.T) {
 	if u := waitEv[msn.UnsupportedContent](t, alice, nil); u.Description != "a cancelled invitation" {
 		t.Fatalf("alice got %+v", u)
 	}
+}
+
+// An offer nobody answers, and a contact who goes silent, end the
+// transfer after Config.TransferIdleTimeout: the user is told.
+func TestP2PSilentTransferTimesOut(t *testing.T) {
+	srv := newServer(t, msntest.Options{})
+	alice := login(t, srv, "alice@example.com", "MSNP12")
+	bob := login(t, srv, "bob@example.com", "MSNP12", func(c *msn.Config) { c.TransferIdleTimeout = 300 * time.Millisecond })
+	ctx, cancel := context.WithTimeout(context.Background(), matrixTimeout)
+	defer cancel()
+	call(t, ctx, alice, bob, "bob@example.com")
+	// The reader blocks until stuck is closed: alice's side goes silent
+	// once bob accepts.
+	stuck := make(chan struct{})
+	sent := sendAsync(ctx, alice, "bob@example.com", "f.bin", 5000, blockingReader(stuck))
+	offer := waitEv[msn.FileOffer](t, bob, nil)
+	end := waitEv(t, bob, func(e msn.FileTransferEnded) bool { return e.ID == offer.ID })
+	if !errors.Is(end.Err, msn.ErrTimeout) {
+		t.Fatalf("unanswered offer ended with %v, want ErrTimeout", end.Err)
+	}
+	if err := <-sent; err == nil {
+		t.Fatal("SendFile succeeded")
+	}
+
+	// Accepted, then nothing arrives.
+	sent = sendAsync(ctx, alice, "bob@example.com", "g.bin", 5000, blockingReader(stuck))
+	_, accepted := receive(t, ctx, bob, io.Discard)
+	if err := <-accepted; !errors.Is(err, msn.ErrTimeout) && !errors.Is(err, msn.ErrTransferCancelled) {
+		t.Fatalf("AcceptFile of a silent transfer = %v", err)
+	}
+	close(stuck)
+	if err := <-sent; err == nil {
+		t.Fatal("SendFile succeeded")
+	}
+}
+
+type blockingReader chan struct{}
+
+func (b blockingReader) Read([]byte) (int, error) {
+	<-b
+	return 0, io.ErrUnexpectedEOF
+}
+
+// The client id claims P2P in its first version only, and the user's
+// display picture goes out with CHG.
+func TestP2PCapabilitiesAndCHG(t *testing.T) {
+	for v := 9; v <= 18; v++ {
+		if id := msn.SupportedClientID(v); id>>28 == 0 {
+			t.Errorf("MSNP%d: client id %#x has no MSNC number", v, id)
+		}
+	}
+	srv := newServer(t, msntest.Options{})
+	var cap msnCapture
+	alice := login(t, srv, "alice@example.com", "MSNP18", func(c *msn.Config) {
+		c.ClientIDFor = msn.SupportedClientID
+		c.Logger = slog.New(&cap)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), matrixTimeout)
+	defer cancel()
+	if err := alice.SetDisplayPicture(ctx, []byte("png")); err != nil {
+		t.Fatal(err)
+	}
+	line := cap.last("CHG ")
+	f := strings.Fields(line)
+	if len(f) != 5 || !strings.HasSuffix(f[3], ":0") || !strings.HasPrefix(f[4], "%3Cmsnobj%20Creator%3D%22alice%40example.com%22") {
+		t.Fatalf("CHG = %q: want the extended capabilities 0 (no P2Pv2) and the msnobj", line)
+	}
+}
+
+// msnCapture keeps the protocol lines a client sends.
+type msnCapture struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (c *msnCapture) Enabled(context.Context, slog.Level) bool { return true }
+func (c *msnCapture) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *msnCapture) WithGroup(string) slog.Handler            { return c }
+func (c *msnCapture) Handle(_ context.Context, r slog.Record) error {
+	var dir, line string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "dir":
+			dir = a.Value.String()
+		case "line":
+			line = a.Value.String()
+		}
+		return true
+	})
+	if dir == "->" {
+		c.mu.Lock()
+		c.lines = append(c.lines, line)
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+func (c *msnCapture) last(prefix string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(c.lines[i], prefix) {
+			return c.lines[i]
+		}
+	}
+	return ""
 }

@@ -327,7 +327,8 @@ func (c *Client) newSessionCall(ctx context.Context, kind p2pKind, peer string, 
 // ErrTransferDeclined, ErrTransferCancelled when the contact cancelled
 // midway, an error wrapping ErrClosed when the switchboard dropped,
 // ErrTimeout when the contact went silent, or the error of r. Cancelling
-// ctx cancels the transfer (BYE). MSNP9 and later.
+// ctx cancels the transfer (BYE), except while a Read of r blocks: r is
+// read on the caller's goroutine. MSNP9 and later.
 func (c *Client) SendFile(ctx context.Context, to, name string, size int64, r io.Reader) error {
 	if size < 0 {
 		return fmt.Errorf("msn: send file: negative size")
