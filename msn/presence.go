@@ -77,7 +77,11 @@ func (c *Client) onPresence(p []string, initial bool) {
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = keepStatus(ev.Status)
 		ct.ClientID = ev.ClientID
-		ct.Picture = ev.Picture
+		ct.Picture = nil
+		if !ev.Picture.IsZero() {
+			pic := ev.Picture
+			ct.Picture = &pic
+		}
 		if network != 0 {
 			ct.Network = network
 		}

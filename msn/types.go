@@ -50,8 +50,8 @@ type Contact struct {
 	// never changed in place.
 	Endpoints []Endpoint
 	// Picture is the contact's display picture as presence last gave it
-	// (MSNP9+; zero when none).
-	Picture MSNObject
+	// (MSNP9+; nil when none): replaced, never changed in place.
+	Picture *MSNObject
 }
 
 // Group is a contact group.
