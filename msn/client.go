@@ -66,6 +66,14 @@ type Config struct {
 	// list arrives, before ContactListSynced, which then usually carries
 	// no contacts (see ContactListSynced.Streamed).
 	ListProgress bool
+	// TransferIdleTimeout ends a P2P transfer (file or display picture)
+	// when nothing arrives for it this long, an offer not answered
+	// included; default 2 minutes.
+	TransferIdleTimeout time.Duration
+	// MaxFileSize is the largest file a contact may offer: larger offers
+	// are declined without asking (FileTransferEnded with
+	// ErrFileTooLarge); default 1 GiB.
+	MaxFileSize int64
 }
 
 func (cfg Config) withDefaults() Config {
@@ -82,6 +90,8 @@ func (cfg Config) withDefaults() Config {
 	positiveOr(&cfg.PingInterval, 45*time.Second)
 	positiveOr(&cfg.PingTimeout, 30*time.Second)
 	positiveOr(&cfg.SwitchboardIdleTimeout, 5*time.Minute)
+	positiveOr(&cfg.TransferIdleTimeout, 2*time.Minute)
+	positiveOr(&cfg.MaxFileSize, 1<<30)
 	if cfg.EndpointName == "" {
 		cfg.EndpointName = "msn2irc"
 	}
@@ -190,6 +200,9 @@ type Client struct {
 	oimLockKey string
 
 	closeOnce sync.Once
+
+	p2pOnce sync.Once
+	p2ps    *p2pState // P2P transfers (p2p.go), made on first use
 }
 
 // Login connects, negotiates the version, authenticates (MD5 or TWN), syncs

@@ -30,10 +30,17 @@
 //   - Switchboards: outgoing (OpenSwitchboard) and incoming (Invitation,
 //     Accept) chats, multi-party sessions (Invite), text with its
 //     X-MMS-IM-Format, typing notifications and nudges both ways. Other
-//     content (file transfers, ink, winks, voice clips, P2P) is reported
-//     as UnsupportedContent. Every message sent with an acknowledgement
+//     content (ink, winks, voice clips) is reported as UnsupportedContent. Every message sent with an acknowledgement
 //     gets exactly one outcome: ACK, NAK, timeout or connection lost.
 //     Sessions idle for Config.SwitchboardIdleTimeout are closed.
+//   - P2P over the switchboard (MSNP9+; P2Pv1 binary headers and MSNSLP,
+//     never P2Pv2): files both ways (FileOffer, AcceptFile, DeclineFile,
+//     CancelFile, FileTransferEnded; SendFile), streamed chunk by chunk,
+//     several at once, ended by BYE from either side, a dropped
+//     switchboard or Config.TransferIdleTimeout of silence; display
+//     pictures (PresenceChanged.Picture, FetchObject; the user's own with
+//     SetDisplayPicture, sent in CHG and served to contacts). MSNFTP
+//     invitations are declined (LegacyFileInvitation).
 //   - Keepalive (PNG/QNG at the interval the server asks for) and
 //     challenges (CHL/QRY with each version's algorithm).
 //

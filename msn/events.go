@@ -36,6 +36,9 @@ type PresenceChanged struct {
 	Status       Status
 	ClientID     uint32
 	Initial      bool // from ILN: the state at login, not a change
+	// Picture is the contact's display picture (MSNP9+; zero when none):
+	// fetch it with Client.FetchObject, once per Picture.SHA1D.
+	Picture MSNObject
 }
 
 // PersonalMessageChanged reports a contact's personal message (UBX, MSNP11+).

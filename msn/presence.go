@@ -70,10 +70,18 @@ func (c *Client) onPresence(p []string, initial bool) {
 			ev.ClientID = uint32(n)
 		}
 	}
+	if len(p) > 4 {
+		ev.Picture = parseMSNObjParam(p[4])
+	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = keepStatus(ev.Status)
 		ct.ClientID = ev.ClientID
+		ct.Picture = nil
+		if !ev.Picture.IsZero() {
+			pic := ev.Picture
+			ct.Picture = &pic
+		}
 		if network != 0 {
 			ct.Network = network
 		}
@@ -216,6 +224,9 @@ func (c *Client) sendCHG(ctx context.Context, s Status) error {
 			id = c.cfg.ClientIDFor(v)
 		}
 		params = append(params, capabilities(v, id))
+		if o := c.msnobjParam(); v >= 9 && o != "" {
+			params = append(params, o)
+		}
 	}
 	if _, err := c.request(ctx, "CHG", params, nil); err != nil {
 		return fmt.Errorf("msn: set status: %w", err)
@@ -261,9 +272,9 @@ var msncVersions = map[int]uint32{9: 1, 10: 3, 11: 4, 12: 5, 13: 6, 14: 7, 15: 8
 // clients offer to a contact whose MSNC number is that of a release that
 // has them (nudges from 7.0), so the number of the release that spoke the
 // version is sent. No other bit: not ink, webcam, winks or voice clips.
-// The MSNC number also stands for P2P, which this package does not speak
-// yet: a contact's client may try a display picture or file transfer,
-// which shows as unsupported content.
+// The MSNC number also stands for P2P, which this package speaks in its
+// first version only (P2Pv1 binary headers): the extended capabilities of
+// MSNP16+ stay 0, never claiming P2Pv2.
 func SupportedClientID(version int) uint32 {
 	n, ok := msncVersions[version]
 	if !ok && version >= 16 {

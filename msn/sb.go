@@ -259,6 +259,14 @@ func (s *Switchboard) onMessage(cmd *Command) {
 		} else {
 			ev = UnsupportedContent{Switchboard: s, From: from, ContentType: ct, Description: describeContent(m)}
 		}
+	case "application/x-msnmsgrp2p":
+		s.onP2P(from, m)
+		return
+	case "text/x-msmsgsinvite":
+		if s.onMSNFTP(from, m) {
+			return
+		}
+		ev = UnsupportedContent{Switchboard: s, From: from, ContentType: ct, Description: describeContent(m)}
 	case "text/x-clientcaps", "text/x-keepalive":
 		return // client chatter with nothing to show
 	default:
@@ -330,6 +338,7 @@ func (s *Switchboard) ended(err error) {
 	c.mu.Lock()
 	delete(c.sbs, s)
 	c.mu.Unlock()
+	c.p2pSwitchboardClosed(s)
 	if announced {
 		c.events.push(SwitchboardClosed{Switchboard: s, Err: err})
 	}

@@ -79,14 +79,16 @@ func TestOutgoingChat(t *testing.T) {
 	if ev, ok := nextEvent(t, c).(NudgeReceived); !ok || ev.From != "bob@example.com" {
 		t.Errorf("nudge = %#v", ev)
 	}
-	if ev, ok := nextEvent(t, c).(UnsupportedContent); !ok || ev.ContentType != "text/x-msmsgsinvite" || ev.Description != "a file transfer (photo.jpg)" {
-		t.Errorf("unsupported = %#v", ev)
+	// The MSNFTP invitation is declined and reported.
+	sp.expectPayload("MSG 6 N 159", "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite; charset=UTF-8\r\n\r\nInvitation-Command: CANCEL\r\nInvitation-Cookie: 42\r\nCancel-Code: REJECT_NOT_INSTALLED\r\n\r\n")
+	if ev, ok := nextEvent(t, c).(LegacyFileInvitation); !ok || ev.From != "bob@example.com" || ev.Name != "photo.jpg" || ev.Size != 1234 {
+		t.Errorf("legacy invitation = %#v", ev)
 	}
 
 	// Calling an offline contact.
 	done = async(func(ctx context.Context) error { return sb.Invite(ctx, "carol@example.com") })
-	sp.expect("CAL 6 carol@example.com")
-	sp.send("217 6")
+	sp.expect("CAL 7 carol@example.com")
+	sp.send("217 7")
 	if err := <-done; !errors.Is(err, ErrContactOffline) {
 		t.Errorf("Invite(carol) = %v, want ErrContactOffline", err)
 	}

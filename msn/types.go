@@ -54,6 +54,9 @@ type Contact struct {
 	// Endpoints are where the contact is signed in, MSNP16+: replaced,
 	// never changed in place.
 	Endpoints []Endpoint
+	// Picture is the contact's display picture as presence last gave it
+	// (MSNP9+; nil when none): replaced, never changed in place.
+	Picture *MSNObject
 }
 
 // Group is a contact group.

@@ -230,6 +230,9 @@ func (sc *sbConn) msg(cmd *msn.Command) bool {
 	if len(cmd.Payload) > msn.MaxSBMessagePayload {
 		return false
 	}
+	if relay, keep := sc.checkP2P(trid, ack, cmd.Payload); !relay {
+		return keep
+	}
 	drop, afterAck := s.takeSBDrop(sc.acct.passport)
 	if drop && !afterAck {
 		// What was queued before (ACKs of earlier messages) still goes

@@ -78,3 +78,24 @@ func TestSBAuthTimeout(t *testing.T) {
 	c := dial(t, "silent", s.SBAddr())
 	c.expectClosed()
 }
+
+// P2P data as Escargot takes it: relayed and acknowledged with ack D, 282
+// when malformed, the connection closed when sent with another ack type.
+func TestSBP2PData(t *testing.T) {
+	s := newServer(t, Options{})
+	_, _, asb, bsb := chat(t, s)
+	head := "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Dest: bob@example.com\r\n\r\n"
+	p2p := head + strings.Repeat("\x00", 52)
+	asb.sendPayload("MSG 3 D", p2p)
+	bsb.expectPayload("MSG alice@example.com Alice", p2p)
+	asb.expect("ACK 3")
+	asb.sendPayload("MSG 4 D", head+"short")
+	asb.expect("282 4")
+	asb.sendPayload("MSG 5 D", strings.Replace(p2p, "P2P-Dest: bob@example.com\r\n", "", 1))
+	asb.expect("282 5")
+	asb.sendPayload("MSG 6 N", hello)
+	bsb.expectPayload("MSG alice@example.com Alice", hello) // nothing malformed was relayed
+	asb.sendPayload("MSG 7 A", p2p)
+	asb.expectClosed()
+	bsb.expect("BYE alice@example.com")
+}
