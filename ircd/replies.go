@@ -83,7 +83,7 @@ func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
 func (c *Client) enqueueReplies(msgs []*irc.Message) bool {
 	var timeout <-chan time.Time
 	for _, m := range msgs {
-		for !c.out.push(m) {
+		for !c.push(m) {
 			if timeout == nil {
 				t := time.NewTimer(c.srv.cfg.WriteTimeout)
 				defer t.Stop()
