@@ -73,7 +73,6 @@ func (c *Client) onPresence(p []string, initial bool) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = keepStatus(ev.Status)
-		ct.ClientID = ev.ClientID
 		if network != 0 {
 			ct.Network = network
 		}
@@ -116,7 +115,6 @@ func (c *Client) onUBX(cmd *Command) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.PersonalMessage = ev.Message
-		ct.CurrentMedia = ev.Media
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
