@@ -66,7 +66,8 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 func (h *handler) Secret(m ircd.Message) bool { return secretCommand(m) }
 
 // messageTimeout bounds how long Message waits for the session to answer a
-// message it handles in line (ircd gives Message no deadline of its own).
+// message it handles in line, and a guest's login command (ircd gives
+// Message no deadline of its own).
 const messageTimeout = 30 * time.Second
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
