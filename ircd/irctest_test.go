@@ -553,6 +553,7 @@ func TestIrctestMonitorTwoRemove(t *testing.T) {
 	c.send("MONITOR + bar,baz")
 	c.expect(irc.RPL_MONOFFLINE)
 	c.send("MONITOR - bar")
+	c.sync() // the server took the removal before the users come online
 	e.backend.guest.SetUser(User{Nick: "bar", Online: true})
 	e.backend.guest.SetUser(User{Nick: "baz", Online: true})
 	m := c.expect(irc.RPL_MONONLINE)
