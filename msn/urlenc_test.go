@@ -130,7 +130,9 @@ func TestXMLElementCopiesOnlyTheElement(t *testing.T) {
 	if got != "at work" {
 		t.Fatalf("PSM = %q", got)
 	}
-	if n := r.AllocedBytesPerOp(); n > 256 {
-		t.Errorf("reading the PSM of a %d-byte payload allocates %d bytes, want at most 256", len(payload), n)
+	// Far below the payload's size, with room for what tests running in
+	// parallel allocate meanwhile (the count is the process's).
+	if n := r.AllocedBytesPerOp(); n > int64(len(payload)/8) {
+		t.Errorf("reading the PSM of a %d-byte payload allocates %d bytes, want at most %d", len(payload), n, len(payload)/8)
 	}
 }
