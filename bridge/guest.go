@@ -97,6 +97,8 @@ func (g *guest) Message(ctx context.Context, c *ircd.Client, m ircd.Message) err
 			return nil
 		}
 		g.say("Signing in to MSN as " + shorten(fields[1], 80) + "...")
+		ctx, cancel := context.WithTimeout(ctx, messageTimeout) // ircd gives Message no deadline
+		defer cancel()
 		w, err := g.b.Authenticate(ctx, ircd.Credentials{Account: fields[1], Password: fields[2], Source: c.Source()})
 		if err != nil {
 			g.say(err.Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -65,8 +66,15 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 // logged.
 func (h *handler) Secret(m ircd.Message) bool { return secretCommand(m) }
 
+// messageTimeout bounds how long Message waits for the session to answer a
+// message it handles in line, and a guest's login command (ircd gives
+// Message no deadline of its own).
+const messageTimeout = 30 * time.Second
+
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
 	if !queueable(m) {
+		ctx, cancel := context.WithTimeout(ctx, messageTimeout)
+		defer cancel()
 		return h.do(ctx, func() error { return h.s.onUserMessage(m, nil) })
 	}
 	// The client reads its next line while the session sends this one, so

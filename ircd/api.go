@@ -69,7 +69,9 @@ type Backend interface {
 // that client; any other error is sent as a FAIL (standard-replies) or NOTICE.
 // Each call gets a context.WithTimeout of 30 seconds under the connection's
 // context, cancelled when the call returns: work that goes on after the
-// call must not use it.
+// call must not use it. Message, called for every line a user types, gets
+// the connection's context itself, without a timeout: a Message that waits
+// bounds its wait itself.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.
 	Attached(ctx context.Context, c *Client)

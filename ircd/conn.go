@@ -24,7 +24,7 @@ type Client struct {
 
 	out        sendQueue     // lines for writeLoop
 	done       chan struct{} // closed when the connection is to end
-	writerDone chan struct{} // closed when writeLoop has returned
+	writerDone chan struct{} // closed when finishWriting has returned
 	closeOnce  sync.Once
 	cancel     context.CancelFunc
 
@@ -144,7 +144,6 @@ func (c *Client) serve(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	c.cancel = cancel
 	defer cancel()
-	go c.writeLoop()
 	stop := context.AfterFunc(parent, func() { c.quit("Server shutting down") })
 	defer stop()
 
@@ -156,7 +155,7 @@ func (c *Client) serve(parent context.Context) {
 	if w != nil {
 		w.detach(c) // before the last lines are flushed: the world stops counting it now
 	}
-	<-c.writerDone // it writes what is queued and the final ERROR, then closes
+	<-c.writerDone // finishWriting wrote what is queued and the final ERROR, then closed
 	if w != nil {
 		func() {
 			defer c.srv.recoverConn(c)
@@ -191,13 +190,14 @@ func (c *Client) end(reason string, flush bool) {
 			// 464 before its ERROR) go out before writeLoop's last lines.
 			for _, m := range c.capture {
 				if p := c.prepareLocked(m); p != nil {
-					c.out.push(p)
+					c.push(p)
 				}
 			}
 		}
 		c.capture, c.capturing = nil, false
 		c.mu.Unlock()
-		close(c.done) // writeLoop writes the last lines and closes the connection
+		close(c.done)
+		go c.finishWriting() // the last lines, then the connection is closed
 		if c.cancel != nil {
 			c.cancel()
 		}

@@ -99,7 +99,6 @@ func runFuzzInput(t *testing.T, data []byte) {
 	srv := w.srv
 	conn := &bytesConn{r: bytes.NewReader(data)}
 	c := newClient(srv, conn)
-	go c.writeLoop() // checkWritten checks what it wrote
 	// Counted as Serve counts a connection, and let go at the end as it does.
 	if refusal := srv.limits.admit(c.Source()); refusal != "" {
 		t.Fatal(refusal)

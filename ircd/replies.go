@@ -105,7 +105,7 @@ func oneBatch(msgs []*irc.Message) bool {
 func (c *Client) enqueueReplies(msgs []*irc.Message) bool {
 	var timeout <-chan time.Time
 	for _, m := range msgs {
-		for !c.out.push(m) {
+		for !c.push(m) {
 			if timeout == nil {
 				t := time.NewTimer(c.srv.cfg.WriteTimeout)
 				defer t.Stop()

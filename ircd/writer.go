@@ -18,46 +18,63 @@ const finalWriteTimeout = 50 * time.Millisecond
 // sendQueue holds the lines waiting for a client's writer goroutine: a
 // slice under a mutex, at most limit lines, so that an idle client holds
 // no buffer and a burst (a replay, a long list) needs no room set aside.
+//
+// The writer goroutine runs only while lines are queued: an idle client
+// then holds no goroutine stack (4 KiB of the memory of an idle session).
 type sendQueue struct {
-	mu    sync.Mutex
-	lines []*irc.Message
-	limit int
-	ready chan struct{} // a token when lines were added
-	room  chan struct{} // a token when the writer took lines
+	mu      sync.Mutex
+	lines   []*irc.Message
+	limit   int
+	writing bool           // a writer goroutine runs
+	stopped bool           // no writer is started any more (finishWriting)
+	writer  sync.WaitGroup // the running writer, if any
+	room    chan struct{}  // a token when the writer took lines
 }
 
 func newSendQueue(limit int) sendQueue {
-	return sendQueue{limit: limit, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	return sendQueue{limit: limit, room: make(chan struct{}, 1)}
 }
 
-// push adds m and reports false when the queue is full.
-func (q *sendQueue) push(m *irc.Message) bool {
-	q.mu.Lock()
-	if len(q.lines) >= q.limit {
-		q.mu.Unlock()
-		return false
-	}
-	q.lines = append(q.lines, m)
-	q.mu.Unlock()
-	signal(q.ready)
-	return true
-}
-
-// take moves the queued lines into batch (emptied first) and returns it.
-func (q *sendQueue) take(batch []*irc.Message) []*irc.Message {
-	clear(batch)
-	q.mu.Lock()
-	batch, q.lines = q.lines, batch[:0]
-	q.mu.Unlock()
-	signal(q.room)
-	return batch
-}
-
-// empty reports whether nothing is queued.
-func (q *sendQueue) empty() bool {
+// push adds m and reports false when the queue is full; start is set when
+// the caller is to start a writer goroutine (Add was called for it).
+func (q *sendQueue) push(m *irc.Message) (ok, start bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.lines) == 0
+	if len(q.lines) >= q.limit {
+		return false, false
+	}
+	q.lines = append(q.lines, m)
+	if !q.writing && !q.stopped {
+		q.writing = true
+		q.writer.Add(1)
+		return true, true
+	}
+	return true, false
+}
+
+// take returns the queued lines and empties the queue. When nothing is
+// queued it returns nil and the writer is to return: the next push starts
+// another.
+func (q *sendQueue) take() []*irc.Message {
+	q.mu.Lock()
+	lines := q.lines
+	q.lines = nil
+	if len(lines) == 0 {
+		q.writing = false
+	}
+	q.mu.Unlock()
+	if len(lines) > 0 {
+		signal(q.room)
+	}
+	return lines
+}
+
+// stop makes push start no more writers and waits for the running one.
+func (q *sendQueue) stop() {
+	q.mu.Lock()
+	q.stopped = true
+	q.mu.Unlock()
+	q.writer.Wait()
 }
 
 // signal leaves a token in ch unless one is there.
@@ -68,11 +85,21 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// push queues m for the writer, starting the writer goroutine when none
+// runs, and reports false when the queue is full.
+func (c *Client) push(m *irc.Message) bool {
+	ok, start := c.out.push(m)
+	if start {
+		go c.writeLoop()
+	}
+	return ok
+}
+
 // enqueue hands m to the client's writer goroutine. It never blocks: a
 // client whose queue is full is disconnected, so that a client that does
 // not read never holds up the world that sends to it.
 func (c *Client) enqueue(m *irc.Message) {
-	if !c.out.push(m) {
+	if !c.push(m) {
 		c.sendQueueFull()
 	}
 }
@@ -84,18 +111,11 @@ func (c *Client) sendQueueFull() {
 	c.conn.Close() // unblock the writer if it is stuck on this client
 }
 
-// writeBufLen is how many bytes of lines the writer gathers before it
-// writes them.
-const writeBufLen = 4096
-
-// writeLoop is the client's writer goroutine: it gathers the queued lines
-// in a buffer, writes it when full and whenever the queue is empty, and
-// when the connection ends writes what is left and the final ERROR, then
-// closes it. The buffer is dropped once written with nothing queued, so
-// that an idle client holds none.
+// writeLoop is the client's writer goroutine: it writes the queued lines
+// and returns when the queue is
+// empty or the connection is to end (finishWriting writes the rest).
 func (c *Client) writeLoop() {
-	defer close(c.writerDone)
-	defer c.conn.Close()
+	defer c.out.writer.Done()
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.log.Error("panic in writer", slog.Uint64("conn", c.id), slog.Any("panic", r))
@@ -104,38 +124,59 @@ func (c *Client) writeLoop() {
 	}()
 	timeout := c.srv.cfg.WriteTimeout
 	var buf []byte
-	var batch []*irc.Message
 	for {
 		select {
-		case <-c.out.ready:
-			batch = c.out.take(batch)
-			_ = c.conn.SetWriteDeadline(time.Now().Add(timeout))
-			var err error
-			for _, m := range batch {
-				buf = c.appendLine(buf, m)
-				if len(buf) >= writeBufLen {
-					_, err = c.conn.Write(buf)
-					buf = buf[:0]
-					if err != nil {
-						break
-					}
-				}
-			}
-			if err == nil && c.out.empty() {
-				if len(buf) > 0 {
-					_, err = c.conn.Write(buf)
-				}
-				buf = nil
-			}
-			if err != nil {
-				c.abort("")
-				return
-			}
 		case <-c.done:
-			c.writeLast(buf)
+			c.out.mu.Lock()
+			c.out.writing = false
+			c.out.mu.Unlock()
+			return
+		default:
+		}
+		batch := c.out.take()
+		if batch == nil {
+			return
+		}
+		_ = c.conn.SetWriteDeadline(time.Now().Add(timeout))
+		if err := c.writeBatch(&buf, batch); err != nil {
+			c.abort("")
+			c.out.mu.Lock()
+			c.out.writing = false
+			c.out.mu.Unlock()
 			return
 		}
 	}
+}
+
+// writeBufLen is how many bytes of lines the writer gathers before it
+// writes them.
+const writeBufLen = 4096
+
+// writeBatch writes lines, in pieces of about writeBufLen bytes gathered
+// in *buf.
+func (c *Client) writeBatch(buf *[]byte, lines []*irc.Message) error {
+	b := (*buf)[:0]
+	for i, m := range lines {
+		b = c.appendLine(b, m)
+		if len(b) >= writeBufLen || i == len(lines)-1 {
+			if _, err := c.conn.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
+	}
+	*buf = b
+	return nil
+}
+
+// finishWriting ends the client's writing once the connection is to end
+// (c.done closed): it waits for the running writer, writes the last lines
+// (writeLast) and closes the connection, which also ends the reader.
+func (c *Client) finishWriting() {
+	defer close(c.writerDone)
+	c.out.stop()
+	c.writeLast(nil)
+	c.conn.Close()
 }
 
 // writeLast writes, once the connection is to end, what buf holds and the
@@ -146,7 +187,7 @@ func (c *Client) writeLast(buf []byte) {
 	c.mu.Unlock()
 	if flush {
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-		for _, m := range c.out.take(nil) {
+		for _, m := range c.out.take() {
 			buf = c.appendLine(buf, m)
 		}
 	} else {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -203,4 +204,35 @@ func TestWriterRepliesLongerThanQueue(t *testing.T) {
 	if w.ClientCount() != 1 {
 		t.Fatal("the client was dropped")
 	}
+}
+
+// An idle client holds no writer goroutine (and its stack): the writer
+// runs while lines are queued, and a line sent later still arrives.
+func TestWriterIdleClientHoldsNoWriter(t *testing.T) {
+	e := newEnv(t, Config{})
+	w, _ := e.backend.world("alice@example.com")
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret")
+	c.sync()
+	// Polled: the writer returns just after its last write.
+	deadline := time.Now().Add(testTimeout)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for writersRunning() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writer goroutines still run for an idle client", writersRunning())
+		}
+		<-tick.C
+	}
+	w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "still here"})
+	if m := c.expect("PRIVMSG"); m.Trailing() != "still here" {
+		t.Fatalf("got %v", m)
+	}
+}
+
+// writersRunning counts the goroutines in Client.writeLoop.
+func writersRunning() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "ircd.(*Client).writeLoop(")
 }

@@ -1,6 +1,7 @@
 package msn
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -76,7 +77,6 @@ func (c *Client) onPresence(p []string, initial bool) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = keepStatus(ev.Status)
-		ct.ClientID = ev.ClientID
 		ct.Picture = nil
 		if !ev.Picture.IsZero() {
 			pic := ev.Picture
@@ -124,7 +124,6 @@ func (c *Client) onUBX(cmd *Command) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.PersonalMessage = ev.Message
-		ct.CurrentMedia = ev.Media
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
@@ -132,20 +131,21 @@ func (c *Client) onUBX(cmd *Command) {
 	c.events.push(ev)
 }
 
-// xmlElement returns the raw text of the first <name>...</name> in b.
+// xmlElement returns the raw text of the first <name>...</name> in b, in
+// a string of its own: a contact keeps its personal message for the whole
+// session, and must not keep the whole payload with it.
 func xmlElement(b []byte, name string) string {
-	s := string(b)
 	open, end := "<"+name+">", "</"+name+">"
-	i := strings.Index(s, open)
+	i := bytes.Index(b, []byte(open))
 	if i < 0 {
 		return ""
 	}
-	s = s[i+len(open):]
-	j := strings.Index(s, end)
+	b = b[i+len(open):]
+	j := bytes.Index(b, []byte(end))
 	if j < 0 {
 		return ""
 	}
-	return strings.ToValidUTF8(s[:j], "\uFFFD")
+	return strings.ToValidUTF8(string(b[:j]), "\uFFFD")
 }
 
 // onCHG handles the server's confirmation of the user's status.

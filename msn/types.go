@@ -34,7 +34,11 @@ const (
 	PendingList Lists = 16 // PL: added you, not yet answered (MSNP10+)
 )
 
-// Contact is one entry of the user's contact lists.
+// Contact is one entry of the user's contact lists. The client keeps one
+// for every contact for the whole session, so it holds only what the
+// client and its users read back: what a contact announces and nobody
+// keeps (its client id, what it listens to) comes in PresenceChanged and
+// PersonalMessageChanged only.
 type Contact struct {
 	Passport     string // e-mail address, as the server spells it
 	FriendlyName string // URL-decoded
@@ -45,12 +49,10 @@ type Contact struct {
 	Groups          []string
 	GUID            string // contact id, MSNP10+ only
 	Status          Status // FLN until presence says otherwise
-	ClientID        uint32
 	PersonalMessage string // MSNP11+
 	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
 	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
-	Network      int
-	CurrentMedia string // "now playing", MSNP11+ (see ParseMedia)
+	Network int
 	// Endpoints are where the contact is signed in, MSNP16+: replaced,
 	// never changed in place.
 	Endpoints []Endpoint

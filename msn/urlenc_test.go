@@ -114,3 +114,25 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+// A contact keeps its personal message for the whole session: the text
+// read from a UBX payload is a copy of the element alone, not a piece of a
+// copy of the whole payload (endpoint data makes it kilobytes).
+func TestXMLElementCopiesOnlyTheElement(t *testing.T) {
+	payload := []byte("<Data><PSM>at work</PSM><CurrentMedia></CurrentMedia>" +
+		strings.Repeat("<EndpointData id=\"{x}\"><Capabilities>1:2</Capabilities></EndpointData>", 500) + "</Data>")
+	var got string
+	r := testing.Benchmark(func(b *testing.B) {
+		for b.Loop() {
+			got = xmlElement(payload, "PSM")
+		}
+	})
+	if got != "at work" {
+		t.Fatalf("PSM = %q", got)
+	}
+	// Far below the payload's size, with room for what tests running in
+	// parallel allocate meanwhile (the count is the process's).
+	if n := r.AllocedBytesPerOp(); n > int64(len(payload)/8) {
+		t.Errorf("reading the PSM of a %d-byte payload allocates %d bytes, want at most %d", len(payload), n, len(payload)/8)
+	}
+}
