@@ -10,7 +10,8 @@ import (
 
 // Relaying a message of the user to a user of the world is the hot path
 // of the program (every line a user types): ircd hands it to the Handler
-// with a handful of allocations, and no timer of its own per message.
+// with a handful of allocations (one is the message's msgid), and no
+// timer of its own per message.
 func TestRelayedMessageAllocations(t *testing.T) {
 	srv := NewServer(Config{ServerName: "alloc.test", SendQueue: 64}, nil)
 	w := srv.NewWorld(nopHandler{})
@@ -35,7 +36,7 @@ func TestRelayedMessageAllocations(t *testing.T) {
 	msg := irc.MustParseMessage("PRIVMSG bob :hello there")
 	allocs := testing.AllocsPerRun(200, func() { c.handleLine(ctx, msg) })
 	t.Logf("%.1f allocations per relayed message", allocs)
-	if allocs > 2 {
-		t.Errorf("%.1f allocations per relayed message, want at most 2", allocs)
+	if allocs > 3 {
+		t.Errorf("%.1f allocations per relayed message, want at most 3", allocs)
 	}
 }
