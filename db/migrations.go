@@ -204,6 +204,36 @@ var migrations = []string{
 	END;
 	ALTER TABLE setting ADD COLUMN history_days INTEGER;
 	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
+
+	// 12: the full-text index leaves the write path: a message is no
+	// longer indexed by a trigger as it is stored but later, in chunks,
+	// by IndexHistory (which a search calls first, so that every stored
+	// message is found). message_fts_done holds the id of the last
+	// message indexed; ids only grow (AUTOINCREMENT), so the messages
+	// after it are the ones not indexed yet, and the delete and update
+	// triggers touch the index only for a message it holds. Every
+	// message stored before this version was indexed by the old trigger.
+	`CREATE TABLE message_fts_done (
+		only INTEGER PRIMARY KEY CHECK (only = 1),
+		id   INTEGER NOT NULL
+	);
+	INSERT INTO message_fts_done (only, id) SELECT 1, coalesce(max(id), 0) FROM message;
+	DROP TRIGGER message_fts_insert;
+	DROP TRIGGER message_fts_delete;
+	DROP TRIGGER message_fts_before_text;
+	DROP TRIGGER message_fts_after_text;
+	CREATE TRIGGER message_fts_delete BEFORE DELETE ON message
+	WHEN OLD.id <= (SELECT id FROM message_fts_done) BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_before_text BEFORE UPDATE OF text ON message
+	WHEN OLD.id <= (SELECT id FROM message_fts_done) BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_after_text AFTER UPDATE OF text ON message
+	WHEN NEW.id <= (SELECT id FROM message_fts_done) BEGIN
+		INSERT INTO message_fts (docid, text) VALUES (NEW.id, NEW.text);
+	END;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one
