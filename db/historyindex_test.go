@@ -8,13 +8,17 @@ import (
 	"time"
 )
 
-// ftsCheck runs the full-text index's own integrity check, which fails
-// when the index and the messages differ: run it when the index has
-// caught up (after a search).
+// ftsCheck runs the full-text index's own integrity check and the one
+// Open runs (PRAGMA quick_check, which checks the index too): both must
+// pass whether or not the index caught up with the messages.
 func ftsCheck(t *testing.T, s *Store) {
 	t.Helper()
 	if _, err := s.db.Exec(`INSERT INTO message_fts (message_fts) VALUES ('integrity-check')`); err != nil {
 		t.Errorf("full-text index integrity: %v", err)
+	}
+	var res string
+	if err := s.db.QueryRow(`PRAGMA quick_check`).Scan(&res); err != nil || res != "ok" {
+		t.Errorf("quick_check = %q, %v", res, err)
 	}
 }
 
@@ -41,6 +45,7 @@ func TestWriteHistoryLeavesIndexToSearch(t *testing.T) {
 	if n := ftsRows(t, s); n != 0 {
 		t.Errorf("the write indexed %d message(s); want the index left to the next search", n)
 	}
+	ftsCheck(t, s)
 	got, err := s.SearchHistory(ctx, histAcct, "harbour", "", 10)
 	if err != nil || !slices.Equal(msgids(got), []string{"1"}) {
 		t.Fatalf("search right after the write = %v, %v; want [1]", msgids(got), err)
@@ -112,6 +117,7 @@ func TestDeleteBeforeAndAfterIndexing(t *testing.T) {
 	if _, err := s.ClearHistory(ctx, histAcct, "bob@hotmail.com"); err != nil {
 		t.Fatal(err)
 	}
+	ftsCheck(t, s)
 	got, err := s.SearchHistory(ctx, histAcct, "apple", "", 10)
 	if err != nil || !slices.Equal(msgids(got), []string{"4", "2"}) {
 		t.Errorf("search after clear = %v, %v; want [4 2]", msgids(got), err)

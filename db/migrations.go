@@ -210,29 +210,26 @@ var migrations = []string{
 	// by IndexHistory (which a search calls first, so that every stored
 	// message is found). message_fts_done holds the id of the last
 	// message indexed; ids only grow (AUTOINCREMENT), so the messages
-	// after it are the ones not indexed yet, and the delete and update
-	// triggers touch the index only for a message it holds. Every
-	// message stored before this version was indexed by the old trigger.
-	`CREATE TABLE message_fts_done (
-		only INTEGER PRIMARY KEY CHECK (only = 1),
-		id   INTEGER NOT NULL
-	);
-	INSERT INTO message_fts_done (only, id) SELECT 1, coalesce(max(id), 0) FROM message;
-	DROP TRIGGER message_fts_insert;
+	// after it are the ones not indexed yet. The index keeps its own copy
+	// of the texts rather than reading them from message: an index that
+	// lags behind its external content fails PRAGMA quick_check. The
+	// messages stored before this version are indexed again, lazily.
+	`DROP TRIGGER message_fts_insert;
 	DROP TRIGGER message_fts_delete;
 	DROP TRIGGER message_fts_before_text;
 	DROP TRIGGER message_fts_after_text;
-	CREATE TRIGGER message_fts_delete BEFORE DELETE ON message
-	WHEN OLD.id <= (SELECT id FROM message_fts_done) BEGIN
+	DROP TABLE message_fts;
+	CREATE VIRTUAL TABLE message_fts USING fts4(text);
+	CREATE TABLE message_fts_done (
+		only INTEGER PRIMARY KEY CHECK (only = 1),
+		id   INTEGER NOT NULL
+	);
+	INSERT INTO message_fts_done (only, id) VALUES (1, 0);
+	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
 		DELETE FROM message_fts WHERE docid = OLD.id;
 	END;
-	CREATE TRIGGER message_fts_before_text BEFORE UPDATE OF text ON message
-	WHEN OLD.id <= (SELECT id FROM message_fts_done) BEGIN
-		DELETE FROM message_fts WHERE docid = OLD.id;
-	END;
-	CREATE TRIGGER message_fts_after_text AFTER UPDATE OF text ON message
-	WHEN NEW.id <= (SELECT id FROM message_fts_done) BEGIN
-		INSERT INTO message_fts (docid, text) VALUES (NEW.id, NEW.text);
+	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
+		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
 	END;`,
 }
 
