@@ -24,6 +24,7 @@ type Result struct {
 	Login      *LoginResult      `json:"login_to_ready,omitempty"`
 	Memory     *MemoryResult     `json:"memory,omitempty"`
 	CPU        *CPUResult        `json:"cpu,omitempty"`
+	History    *HistoryResult    `json:"history,omitempty"`
 	Targets    []Target          `json:"targets"`
 	Notes      []string          `json:"notes,omitempty"`
 	Errors     []string          `json:"errors,omitempty"`
@@ -174,6 +175,10 @@ func (r *Result) evaluateTargets() {
 	if t := r.Throughput; t != nil && t.Runs > 0 {
 		add("one session's throughput / direct", t.Ratio, ">= 0.9", t.Ratio >= 0.9)
 	}
+	if h := r.History; h != nil && h.Rounds > 0 {
+		add(fmt.Sprintf("CHATHISTORY LATEST %d with %d stored / store query", h.Limit, h.Stored), h.LatestRatio, "<= 1.5", h.LatestRatio > 0 && h.LatestRatio <= 1.5)
+		add(fmt.Sprintf("CHATHISTORY BEFORE %d with %d stored / store query", h.Limit, h.Stored), h.BeforeRatio, "<= 1.5", h.BeforeRatio > 0 && h.BeforeRatio <= 1.5)
+	}
 	if l := r.Login; l != nil && len(l.Sizes) > 0 {
 		big := l.Sizes[0]
 		for _, s := range l.Sizes {
@@ -286,6 +291,22 @@ func printTable(w io.Writer, r *Result) {
 			if row.s.Messages > 0 {
 				fmt.Fprintf(tw, "   %s\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.s.PerMsgUS.Min, row.s.PerMsgUS.P50, row.s.PerMsgUS.Max, row.s.Messages)
 			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if h := r.History; h != nil {
+		fmt.Fprintf(tw, "6. history: %d msgs of %d stored (%d conversations, filled in %.1f s), %d rounds (µs)\tp50\tp90\tp99\tmax\tratio\n", h.Limit, h.Stored, h.Conversations, h.FillS, h.Rounds)
+		for _, row := range []struct {
+			name  string
+			s     Summary
+			ratio string
+		}{
+			{"CHATHISTORY LATEST over IRC", h.LatestIRCUS, fmt.Sprintf("%.2f", h.LatestRatio)},
+			{"the same query in the store", h.LatestDBUS, ""},
+			{"CHATHISTORY BEFORE msgid= over IRC", h.BeforeIRCUS, fmt.Sprintf("%.2f", h.BeforeRatio)},
+			{"the same queries in the store", h.BeforeDBUS, ""},
+		} {
+			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max, row.ratio)
 		}
 		fmt.Fprintln(tw)
 	}
