@@ -128,8 +128,8 @@ func TestQuickBench(t *testing.T) {
 			t.Errorf("history: %+v", h)
 		}
 	}
-	if len(got.Targets) != 7 {
-		t.Errorf("%d targets evaluated, want 7: %+v", len(got.Targets), got.Targets)
+	if len(got.Targets) != 8 {
+		t.Errorf("%d targets evaluated, want 8: %+v", len(got.Targets), got.Targets)
 	}
 
 	// Everything the bench started has stopped.
