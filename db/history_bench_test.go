@@ -104,3 +104,17 @@ func benchAdd(b *testing.B, s *Store) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/msg")
 }
+
+// BenchmarkAddHistoryFilled stores messages in batches of 256 into an
+// account that already has 200,000 messages: the index pages no longer
+// fit in the cache the first writes warmed.
+func BenchmarkAddHistoryFilled(b *testing.B) {
+	n := 200_000
+	if testing.Short() {
+		n = 10_000
+	}
+	s, _ := openTemp(b)
+	fillHistory(b, s, n, 10)
+	b.ResetTimer()
+	benchAdd(b, s)
+}

@@ -288,6 +288,10 @@ func TestForgetAccountEmptiesEveryTable(t *testing.T) {
 	}
 	fill(histAcct)
 	fill("other@example.com")
+	// Both accounts' messages in the full-text index, as after a search.
+	if _, err := s.IndexHistory(ctx, IndexChunk); err != nil {
+		t.Fatal(err)
+	}
 
 	counts := func(acct string) map[string]int {
 		t.Helper()

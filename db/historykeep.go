@@ -212,11 +212,15 @@ func searchQuery(text string) string {
 
 // SearchHistory returns the account's messages that contain every word
 // of text (whole words, case-insensitive for ASCII), newest first, at
-// most limit; within one conversation when conversation is not "".
+// most limit; within one conversation when conversation is not "". It
+// first indexes the messages not indexed yet (see IndexHistory).
 func (s *Store) SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]HistoryMessage, error) {
 	q := searchQuery(text)
 	if q == "" {
 		return nil, nil
+	}
+	if err := s.indexAll(ctx); err != nil {
+		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
 		WHERE id IN (SELECT docid FROM message_fts WHERE message_fts MATCH ?)

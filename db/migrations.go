@@ -204,6 +204,33 @@ var migrations = []string{
 	END;
 	ALTER TABLE setting ADD COLUMN history_days INTEGER;
 	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
+
+	// 12: the full-text index leaves the write path: a message is no
+	// longer indexed by a trigger as it is stored but later, in chunks,
+	// by IndexHistory (which a search calls first, so that every stored
+	// message is found). message_fts_done holds the id of the last
+	// message indexed; ids only grow (AUTOINCREMENT), so the messages
+	// after it are the ones not indexed yet. The index keeps its own copy
+	// of the texts rather than reading them from message: an index that
+	// lags behind its external content fails PRAGMA quick_check. The
+	// messages stored before this version are indexed again, lazily.
+	`DROP TRIGGER message_fts_insert;
+	DROP TRIGGER message_fts_delete;
+	DROP TRIGGER message_fts_before_text;
+	DROP TRIGGER message_fts_after_text;
+	DROP TABLE message_fts;
+	CREATE VIRTUAL TABLE message_fts USING fts4(text);
+	CREATE TABLE message_fts_done (
+		only INTEGER PRIMARY KEY CHECK (only = 1),
+		id   INTEGER NOT NULL
+	);
+	INSERT INTO message_fts_done (only, id) VALUES (1, 0);
+	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
+		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
+	END;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -48,6 +48,9 @@ var seeds = []string{
 		('alice@example.com', 'bob@hotmail.com', 'seedmsgid0000001', 1767323047000, 1, 'alice@example.com', 'alice', 'PRIVMSG', 'seeded hello', 'message', 'queued');
 	INSERT INTO history_conversation (account, conversation, nick, latest) VALUES ('alice@example.com', 'bob@hotmail.com', 'bob', 1767323047000);
 	UPDATE setting SET history_days = 30 WHERE account = 'alice@example.com';`,
+	// v12
+	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'seedmsgid0000002', 1767323048000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', 'seeded reply', 'message', '');`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -264,6 +267,15 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 	} else if len(hs) != 1 || hs[0].MsgID != "seedmsgid0000001" || !hs[0].Self || hs[0].Outcome != OutcomeQueued {
 		t.Errorf("history = %+v", hs)
+	}
+
+	// A message stored after the index left the write path is found too.
+	hs, err = s.SearchHistory(ctx, acct, "reply", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(max(k-11, 0), 1); len(hs) != want || want == 1 && hs[0].MsgID != "seedmsgid0000002" {
+		t.Errorf("search for the v12 seed = %+v; want %d message", hs, want)
 	}
 
 	// Tables added by the upgrade are usable.

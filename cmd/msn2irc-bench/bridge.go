@@ -42,6 +42,15 @@ type bridgeConfig struct {
 	Verbose bool
 	Stderr  io.Writer
 	TempDir string
+	DB      string // the SQLite file; a new one in TempDir when empty
+}
+
+// dbPath is the SQLite file the bridge uses.
+func (cfg bridgeConfig) dbPath() string {
+	if cfg.DB != "" {
+		return cfg.DB
+	}
+	return filepath.Join(cfg.TempDir, fmt.Sprintf("bridge-%d.db", time.Now().UnixNano()))
 }
 
 func startBridge(ctx context.Context, cfg bridgeConfig) (bridgeProc, error) {
@@ -65,7 +74,7 @@ type bridgeReady struct {
 
 func startChildBridge(ctx context.Context, cfg bridgeConfig) (*childBridge, error) {
 	args := []string{"serve-bridge", "-msn-server", cfg.MSN.Server, "-msn-nexus", cfg.MSN.Nexus,
-		"-msn-login-url", cfg.MSN.LoginURL, "-db", filepath.Join(cfg.TempDir, fmt.Sprintf("bridge-%d.db", time.Now().UnixNano()))}
+		"-msn-login-url", cfg.MSN.LoginURL, "-db", cfg.dbPath()}
 	if cfg.Verbose {
 		args = append(args, "-v")
 	}
@@ -143,7 +152,7 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 	cmd := exec.Command(cfg.Bin)
 	cmd.Env = append(os.Environ(),
 		"MSN2IRC_LISTEN="+addr,
-		"MSN2IRC_DB="+filepath.Join(cfg.TempDir, fmt.Sprintf("bridge-%d.db", time.Now().UnixNano())),
+		"MSN2IRC_DB="+cfg.dbPath(),
 		"MSN2IRC_MSN_SERVER="+cfg.MSN.Server,
 		"MSN2IRC_MSN_NEXUS="+cfg.MSN.Nexus,
 		"MSN2IRC_MSN_LOGIN_URL="+cfg.MSN.LoginURL,

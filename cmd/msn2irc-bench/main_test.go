@@ -116,8 +116,20 @@ func TestQuickBench(t *testing.T) {
 	if c := got.CPU; c == nil || c.Throughput.Messages == 0 || c.Latency.Messages == 0 {
 		t.Errorf("cpu: %+v", c)
 	}
-	if len(got.Targets) != 5 {
-		t.Errorf("%d targets evaluated, want 5: %+v", len(got.Targets), got.Targets)
+	if h := got.History; h == nil {
+		t.Error("no history figure")
+	} else {
+		for name, s := range map[string]Summary{"LATEST over IRC": h.LatestIRCUS, "LATEST in db": h.LatestDBUS, "BEFORE over IRC": h.BeforeIRCUS, "BEFORE in db": h.BeforeDBUS} {
+			if s.N != o.HistRounds || s.P50 <= 0 {
+				t.Errorf("history %s: %d rounds with p50 %v, want %d measured", name, s.N, s.P50, o.HistRounds)
+			}
+		}
+		if h.Stored != o.HistMessages || h.LatestRatio <= 0 || h.BeforeRatio <= 0 {
+			t.Errorf("history: %+v", h)
+		}
+	}
+	if len(got.Targets) != 8 {
+		t.Errorf("%d targets evaluated, want 8: %+v", len(got.Targets), got.Targets)
 	}
 
 	// Everything the bench started has stopped.

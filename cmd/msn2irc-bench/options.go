@@ -11,31 +11,33 @@ import (
 
 // options are the bench's command-line settings.
 type options struct {
-	Quick       bool
-	JSONPath    string
-	Figures     map[string]bool
-	Runs        int
-	LatRounds   int
-	TPMessages  int
-	AggSessions []int
-	AggMessages int
-	LoginSizes  []int
-	LoginReps   int
-	MemSessions []int
-	MemContacts int
-	Peers       int
-	Concurrency int
-	Settle      time.Duration // longest wait for the bridge's RSS to settle before memory is read
-	Bridge      string        // "child" or "binary"
-	BridgeBin   string
-	CPUProfile  string
-	HeapProfile string
-	ProfileFig  string
-	Verbose     bool
-	Timeout     time.Duration
-	External    externalServer
-	Self        string   // executable to re-run for the hidden subcommands
-	CommandLine []string // for the report
+	Quick        bool
+	JSONPath     string
+	Figures      map[string]bool
+	Runs         int
+	LatRounds    int
+	TPMessages   int
+	AggSessions  []int
+	AggMessages  int
+	LoginSizes   []int
+	LoginReps    int
+	MemSessions  []int
+	MemContacts  int
+	Peers        int
+	HistMessages int // messages stored for the history figure
+	HistRounds   int // measured rounds of each history query
+	Concurrency  int
+	Settle       time.Duration // longest wait for the bridge's RSS to settle before memory is read
+	Bridge       string        // "child" or "binary"
+	BridgeBin    string
+	CPUProfile   string
+	HeapProfile  string
+	ProfileFig   string
+	Verbose      bool
+	Timeout      time.Duration
+	External     externalServer
+	Self         string   // executable to re-run for the hidden subcommands
+	CommandLine  []string // for the report
 }
 
 // externalServer is a real MSN server to measure against instead of msntest.
@@ -47,7 +49,7 @@ type externalServer struct {
 
 func (e externalServer) enabled() bool { return e.Server != "" }
 
-var allFigures = []string{"latency", "throughput", "login", "memory", "cpu"}
+var allFigures = []string{"latency", "throughput", "login", "memory", "cpu", "history"}
 
 func parseAccount(s string) (account, error) {
 	if s == "" {
@@ -81,6 +83,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.LoginReps, "login-runs", 200, "logins per contact-list size (each path)")
 	fs.StringVar(&mem, "idle-sessions", "100,1000", "idle session counts for memory per session")
 	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session (one of them an online peer)")
+	fs.IntVar(&o.HistMessages, "history-messages", 1_000_000, "messages stored for the account before the history figure (CHATHISTORY against direct store queries)")
+	fs.IntVar(&o.HistRounds, "history-rounds", 200, "measured rounds of each history query")
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
 	fs.DurationVar(&o.Settle, "settle", 15*time.Second, "longest wait, once sessions are idle, for the bridge's RSS to stop falling before memory is read (0: read at once)")
@@ -88,7 +92,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary; built from this module with go build when empty")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bridge process to this file")
 	fs.StringVar(&o.HeapProfile, "memprofile", "", "write a heap profile of the bridge process to this file")
-	fs.StringVar(&o.ProfileFig, "profile-figure", "throughput", "figure during which the CPU profile is taken (latency, throughput, login, memory)")
+	fs.StringVar(&o.ProfileFig, "profile-figure", "throughput", "figure during which the CPU profile is taken (latency, throughput, login, memory, history)")
 	fs.BoolVar(&o.Verbose, "v", false, "log progress and warnings to stderr")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "give up after this long")
 	fs.StringVar(&o.External.Server, "msn-server", "", "measure against this MSN notification server (host:port) instead of msntest")
@@ -118,6 +122,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			"idle-sessions":     func() { mem = "4,8" },
 			"idle-contacts":     func() { o.MemContacts = 20 },
 			"peers":             func() { o.Peers = 2 },
+			"history-messages":  func() { o.HistMessages = 10_000 },
+			"history-rounds":    func() { o.HistRounds = 5 },
 			"login-concurrency": func() { o.Concurrency = 4 },
 			"settle":            func() { o.Settle = 300 * time.Millisecond },
 		}
@@ -166,7 +172,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if o.Bridge != "child" && o.Bridge != "binary" {
 		return o, fmt.Errorf("-bridge %q: want child or binary", o.Bridge)
 	}
-	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 {
+	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 || o.HistMessages < 1 || o.HistRounds < 1 {
 		return o, errors.New("counts must be at least 1")
 	}
 	if o.Settle < 0 {

@@ -24,6 +24,7 @@ type Result struct {
 	Login      *LoginResult      `json:"login_to_ready,omitempty"`
 	Memory     *MemoryResult     `json:"memory,omitempty"`
 	CPU        *CPUResult        `json:"cpu,omitempty"`
+	History    *HistoryResult    `json:"history,omitempty"`
 	Targets    []Target          `json:"targets"`
 	Notes      []string          `json:"notes,omitempty"`
 	Errors     []string          `json:"errors,omitempty"`
@@ -61,12 +62,29 @@ type Legs struct {
 
 // ThroughputResult is figure 2.
 type ThroughputResult struct {
-	Messages  int       `json:"messages_per_run"`
-	Runs      int       `json:"runs"`
-	Direct    Summary   `json:"direct_msgs_per_s"`
-	Bridge    Summary   `json:"bridge_msgs_per_s"`
-	Ratio     float64   `json:"ratio_median"` // bridge / direct, medians
-	Aggregate []AggRate `json:"aggregate"`
+	Messages int     `json:"messages_per_run"`
+	Runs     int     `json:"runs"`
+	Direct   Summary `json:"direct_msgs_per_s"`
+	Bridge   Summary `json:"bridge_msgs_per_s"`
+	Ratio    float64 `json:"ratio_median"` // bridge / direct, medians
+	// Sustained is sustainedRuns bridge runs back to back, after the
+	// alternating ones, against the same direct runs.
+	Sustained      Summary `json:"bridge_sustained_msgs_per_s"`
+	SustainedRatio float64 `json:"sustained_ratio_median"`
+	// The figures above are with the account's history on (the
+	// default); HistoryOff are the same with history_days 0.
+	HistoryOff *ThroughputOff `json:"history_off,omitempty"`
+	Aggregate  []AggRate      `json:"aggregate"`
+}
+
+// ThroughputOff is one session's throughput with the account's history
+// off, its own direct runs alternating with the bridge's.
+type ThroughputOff struct {
+	Direct         Summary `json:"direct_msgs_per_s"`
+	Bridge         Summary `json:"bridge_msgs_per_s"`
+	Ratio          float64 `json:"ratio_median"`
+	Sustained      Summary `json:"bridge_sustained_msgs_per_s"`
+	SustainedRatio float64 `json:"sustained_ratio_median"`
 }
 
 // AggRate is the aggregate rate of many sessions sending at once.
@@ -172,7 +190,14 @@ func (r *Result) evaluateTargets() {
 		latTarget("added latency p99 / relay hop's", l.RatioP99, l.BridgeAddP99, l.RelayAddP99)
 	}
 	if t := r.Throughput; t != nil && t.Runs > 0 {
-		add("one session's throughput / direct", t.Ratio, ">= 0.9", t.Ratio >= 0.9)
+		add("one session's throughput / direct, history on", t.Ratio, ">= 0.9", t.Ratio >= 0.9)
+		if t.Sustained.N > 0 {
+			add(fmt.Sprintf("one session's throughput / direct, history on, %d runs back to back", t.Sustained.N), t.SustainedRatio, ">= 0.9", t.SustainedRatio >= 0.9)
+		}
+	}
+	if h := r.History; h != nil && h.Rounds > 0 {
+		add(fmt.Sprintf("CHATHISTORY LATEST %d with %d stored / store query", h.Limit, h.Stored), h.LatestRatio, "<= 1.5", h.LatestRatio > 0 && h.LatestRatio <= 1.5)
+		add(fmt.Sprintf("CHATHISTORY BEFORE %d with %d stored / store query", h.Limit, h.Stored), h.BeforeRatio, "<= 1.5", h.BeforeRatio > 0 && h.BeforeRatio <= 1.5)
 	}
 	if l := r.Login; l != nil && len(l.Sizes) > 0 {
 		big := l.Sizes[0]
@@ -244,8 +269,17 @@ func printTable(w io.Writer, r *Result) {
 		if t.Runs > 0 {
 			fmt.Fprintf(tw, "2. throughput, one session (msgs/s, %d msgs x %d runs)\tmin\tmedian\tmax\n", t.Messages, t.Runs)
 			fmt.Fprintf(tw, "   direct MSN client\t%.0f\t%.0f\t%.0f\n", t.Direct.Min, t.Direct.P50, t.Direct.Max)
-			fmt.Fprintf(tw, "   IRC client via msn2irc\t%.0f\t%.0f\t%.0f\n", t.Bridge.Min, t.Bridge.P50, t.Bridge.Max)
+			fmt.Fprintf(tw, "   IRC client via msn2irc, history on\t%.0f\t%.0f\t%.0f\n", t.Bridge.Min, t.Bridge.P50, t.Bridge.Max)
 			fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", t.Ratio)
+			fmt.Fprintf(tw, "   msn2irc, history on, %d runs back to back\t%.0f\t%.0f\t%.0f\n", t.Sustained.N, t.Sustained.Min, t.Sustained.P50, t.Sustained.Max)
+			fmt.Fprintf(tw, "   sustained / direct (medians)\t\t%.2f\n", t.SustainedRatio)
+			if off := t.HistoryOff; off != nil {
+				fmt.Fprintf(tw, "   history off: direct MSN client\t%.0f\t%.0f\t%.0f\n", off.Direct.Min, off.Direct.P50, off.Direct.Max)
+				fmt.Fprintf(tw, "   history off: IRC client via msn2irc\t%.0f\t%.0f\t%.0f\n", off.Bridge.Min, off.Bridge.P50, off.Bridge.Max)
+				fmt.Fprintf(tw, "   history off: msn2irc / direct (medians)\t\t%.2f\n", off.Ratio)
+				fmt.Fprintf(tw, "   history off: %d runs back to back\t%.0f\t%.0f\t%.0f\n", off.Sustained.N, off.Sustained.Min, off.Sustained.P50, off.Sustained.Max)
+				fmt.Fprintf(tw, "   history off: sustained / direct (medians)\t\t%.2f\n", off.SustainedRatio)
+			}
 		}
 		if len(t.Aggregate) > 0 {
 			fmt.Fprintf(tw, "   aggregate via msn2irc (msgs/s)\tmin\tmedian\tmax\tCPUs busy: bridge msntest bench\n")
@@ -286,6 +320,22 @@ func printTable(w io.Writer, r *Result) {
 			if row.s.Messages > 0 {
 				fmt.Fprintf(tw, "   %s\t%.1f\t%.1f\t%.1f\t%d\n", row.name, row.s.PerMsgUS.Min, row.s.PerMsgUS.P50, row.s.PerMsgUS.Max, row.s.Messages)
 			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if h := r.History; h != nil {
+		fmt.Fprintf(tw, "6. history: %d msgs of %d stored (%d conversations, filled in %.1f s), %d rounds (µs)\tp50\tp90\tp99\tmax\tratio\n", h.Limit, h.Stored, h.Conversations, h.FillS, h.Rounds)
+		for _, row := range []struct {
+			name  string
+			s     Summary
+			ratio string
+		}{
+			{"CHATHISTORY LATEST over IRC", h.LatestIRCUS, fmt.Sprintf("%.2f", h.LatestRatio)},
+			{"the same query in the store", h.LatestDBUS, ""},
+			{"CHATHISTORY BEFORE msgid= over IRC", h.BeforeIRCUS, fmt.Sprintf("%.2f", h.BeforeRatio)},
+			{"the same queries in the store", h.BeforeDBUS, ""},
+		} {
+			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max, row.ratio)
 		}
 		fmt.Fprintln(tw)
 	}

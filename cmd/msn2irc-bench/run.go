@@ -91,6 +91,13 @@ func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 	if (o.Figures["memory"] || o.Figures["throughput"]) && !o.External.enabled() {
 		b.step("many-session figures", b.phaseB(ctx))
 	}
+	if o.Figures["history"] {
+		if o.External.enabled() {
+			b.res.Notes = append(b.res.Notes, "history needs msntest (the bench fills the store of an account it knows); skipped with -msn-server")
+		} else {
+			b.step("history", b.history(ctx))
+		}
+	}
 	b.res.Machine.LoadEnd = loadAverage()
 	b.res.Finished = time.Now().UTC()
 	b.res.evaluateTargets()

@@ -15,6 +15,7 @@ type session struct {
 	peerNick string
 	echoes   chan echoArrival
 	failures chan string
+	service  chan string // what the bridge's service user says
 }
 
 // startEchoes routes the peer's PRIVMSGs to s.echoes, and the bridge's
@@ -22,12 +23,18 @@ type session struct {
 func (s *session) startEchoes() error {
 	s.echoes = make(chan echoArrival, 256)
 	s.failures = make(chan string, 16)
+	s.service = make(chan string, 16)
 	s.irc.setWatch(func(m *irc.Message, at time.Time) {
 		from := ""
 		if m.Prefix != nil {
 			from = m.Prefix.Name
 		}
 		switch {
+		case (m.Command == "PRIVMSG" || m.Command == "NOTICE") && strings.EqualFold(from, serviceNick):
+			select {
+			case s.service <- m.Trailing():
+			default:
+			}
 		case m.Command == "PRIVMSG" && strings.EqualFold(from, s.peerNick):
 			select {
 			case s.echoes <- echoArrival{m.Trailing(), at}:
@@ -41,6 +48,26 @@ func (s *session) startEchoes() error {
 		}
 	})
 	return nil
+}
+
+// setting sets one of the account's settings through the service user
+// and waits for its answer, key=value.
+func (s *session) setting(ctx context.Context, key, value string) error {
+	if err := s.irc.send("PRIVMSG " + serviceNick + " :set " + key + " " + value); err != nil {
+		return err
+	}
+	for {
+		select {
+		case line := <-s.service:
+			if strings.HasPrefix(line, key+"=") {
+				return nil
+			}
+		case <-s.irc.done:
+			return fmt.Errorf("irc connection closed: %v", s.irc.err)
+		case <-ctx.Done():
+			return fmt.Errorf("setting %s: %w", key, ctx.Err())
+		}
+	}
 }
 
 func (s *session) privmsg(text string) string { return "PRIVMSG " + s.peerNick + " :" + text }

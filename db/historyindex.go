@@ -1,0 +1,82 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// IndexChunk is how many messages one IndexHistory call of a search adds
+// to the full-text index: one transaction each, so that catching up with
+// many messages never holds the write lock for long.
+const IndexChunk = 1000
+
+// The full-text index (message_fts) is not kept by the write path:
+// storing a message costs a third of what indexing it too does. The
+// messages after the id in message_fts_done are the ones not indexed
+// yet; IndexHistory indexes them, oldest first, a chunk at a time, and
+// SearchHistory calls it until the index holds every message stored
+// when the search began, so that a message is found as soon as it is
+// stored.
+
+// IndexHistory adds to the full-text index at most limit of the stored
+// messages it does not hold yet, the oldest first, in one transaction,
+// and says how many it added: fewer than limit when it caught up.
+func (s *Store) IndexHistory(ctx context.Context, limit int) (int, error) {
+	_, n, err := s.indexHistory(ctx, limit)
+	return n, err
+}
+
+// indexHistory is IndexHistory, which also returns the id of the last
+// message the index then holds.
+func (s *Store) indexHistory(ctx context.Context, limit int) (done int64, n int, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM message_fts_done`).Scan(&done); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	var upTo sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT max(id), count(*) FROM (SELECT id FROM message WHERE id > ? ORDER BY id LIMIT ?)`,
+		done, limit).Scan(&upTo, &n); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	if n == 0 {
+		return done, 0, tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, text) SELECT id, text FROM message WHERE id > ? AND id <= ?`,
+		done, upTo.Int64); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE message_fts_done SET id = ?`, upTo.Int64); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	return upTo.Int64, n, nil
+}
+
+// indexAll brings the full-text index up to date with every message
+// stored when it is called, IndexChunk messages per transaction.
+func (s *Store) indexAll(ctx context.Context) error {
+	var last int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM message`).Scan(&last); err != nil {
+		return fmt.Errorf("db: index history: %w", err)
+	}
+	for {
+		done, n, err := s.indexHistory(ctx, IndexChunk)
+		if err != nil {
+			return err
+		}
+		if n < IndexChunk || done >= last {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// ftsCheck runs the full-text index's own integrity check and the one
+// Open runs (PRAGMA quick_check, which checks the index too): both must
+// pass whether or not the index caught up with the messages.
+func ftsCheck(t *testing.T, s *Store) {
+	t.Helper()
+	if _, err := s.db.Exec(`INSERT INTO message_fts (message_fts) VALUES ('integrity-check')`); err != nil {
+		t.Errorf("full-text index integrity: %v", err)
+	}
+	var res string
+	if err := s.db.QueryRow(`PRAGMA quick_check`).Scan(&res); err != nil || res != "ok" {
+		t.Errorf("quick_check = %q, %v", res, err)
+	}
+}
+
+// ftsRows counts the messages the full-text index holds.
+func ftsRows(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM message_fts_docsize`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Storing a message leaves the full-text index alone (that is what makes
+// a write cheap); the search that follows finds it all the same.
+func TestWriteHistoryLeavesIndexToSearch(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "1", Time: histT0, Command: "PRIVMSG", Text: "see you at the harbour"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ftsRows(t, s); n != 0 {
+		t.Errorf("the write indexed %d message(s); want the index left to the next search", n)
+	}
+	ftsCheck(t, s)
+	got, err := s.SearchHistory(ctx, histAcct, "harbour", "", 10)
+	if err != nil || !slices.Equal(msgids(got), []string{"1"}) {
+		t.Fatalf("search right after the write = %v, %v; want [1]", msgids(got), err)
+	}
+	// Written after a search: found by the next one.
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "2", Time: histT0.Add(time.Second), Command: "PRIVMSG", Text: "the harbour, then"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.SearchHistory(ctx, histAcct, "harbour", "", 10)
+	if err != nil || !slices.Equal(msgids(got), []string{"2", "1"}) {
+		t.Fatalf("search = %v, %v; want [2 1]", msgids(got), err)
+	}
+	ftsCheck(t, s)
+}
+
+// A search catches up with many messages not indexed yet, a chunk per
+// transaction, and IndexHistory says when it caught up.
+func TestSearchIndexesInChunks(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	n := 2*IndexChunk + 17
+	ms := make([]HistoryMessage, n)
+	for i := range ms {
+		ms[i] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprint(i),
+			Time: histT0.Add(time.Duration(i) * time.Millisecond), Command: "PRIVMSG", Text: fmt.Sprintf("word%d common", i)}
+	}
+	if err := s.AddHistory(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.IndexHistory(ctx, 10); err != nil || k != 10 {
+		t.Fatalf("IndexHistory(10) = %d, %v; want 10", k, err)
+	}
+	for _, w := range []string{"word0", "word1500", fmt.Sprintf("word%d", n-1)} {
+		got, err := s.SearchHistory(ctx, histAcct, w, "", 10)
+		if err != nil || len(got) != 1 {
+			t.Errorf("search %s = %v, %v; want one message", w, msgids(got), err)
+		}
+	}
+	if rows := ftsRows(t, s); rows != n {
+		t.Errorf("index holds %d messages, want %d", rows, n)
+	}
+	if k, err := s.IndexHistory(ctx, 10); err != nil || k != 0 {
+		t.Errorf("IndexHistory when caught up = %d, %v; want 0", k, err)
+	}
+	ftsCheck(t, s)
+}
+
+// Deleting messages the index does not hold yet, and ones it does,
+// keeps the index whole: the deleted ones are no longer found, the rest
+// are.
+func TestDeleteBeforeAndAfterIndexing(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	add := func(conv, id, text string) {
+		t.Helper()
+		if err := s.AddHistory(ctx, []HistoryMessage{{Account: histAcct, Conversation: conv, MsgID: id, Time: histT0, Command: "PRIVMSG", Text: text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("bob@hotmail.com", "1", "apple indexed")
+	add("carol@hotmail.com", "2", "apple indexed kept")
+	if _, err := s.IndexHistory(ctx, IndexChunk); err != nil {
+		t.Fatal(err)
+	}
+	add("bob@hotmail.com", "3", "apple not indexed")
+	add("carol@hotmail.com", "4", "apple not indexed kept")
+	if _, err := s.ClearHistory(ctx, histAcct, "bob@hotmail.com"); err != nil {
+		t.Fatal(err)
+	}
+	ftsCheck(t, s)
+	got, err := s.SearchHistory(ctx, histAcct, "apple", "", 10)
+	if err != nil || !slices.Equal(msgids(got), []string{"4", "2"}) {
+		t.Errorf("search after clear = %v, %v; want [4 2]", msgids(got), err)
+	}
+	ftsCheck(t, s)
+}
