@@ -66,6 +66,9 @@ func (h *handler) Detached(ctx context.Context, c *ircd.Client) {
 func (h *handler) Secret(m ircd.Message) bool { return secretCommand(m) }
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
+	if cmd, args, ok := mapping.ParseCTCP(m.Text); ok && cmd == "DCC" && m.Command == "PRIVMSG" {
+		return h.do(ctx, func() error { h.s.onDCC(c.Source(), m, args); return nil })
+	}
 	if !queueable(m) {
 		return h.do(ctx, func() error { return h.s.onUserMessage(m, nil) })
 	}
@@ -224,6 +227,9 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		if m.Tags["+typing"] == "active" {
 			cv.sendTyping()
 		}
+		return nil
+	}
+	if c != nil && m.Command == "PRIVMSG" && s.sendUploadLink(c, m.Text) {
 		return nil
 	}
 	o := room
