@@ -41,30 +41,49 @@ func roundUp(d time.Duration) time.Duration {
 // address alone) are blocked after failed logins, the password is neither
 // compared nor sent to MSN, and the refusal does not count as a failure.
 func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
+	var w *ircd.World
+	_, err := b.limited(creds, func(account string) (err error) {
+		w, err = b.authenticate(ctx, account, creds.Password)
+		return err
+	})
+	if err == nil {
+		b.cfg.Metrics.Login()
+	}
+	return w, err
+}
+
+// limited runs check, the password check of a login, inside the login
+// limits, and returns the normalized account. A blocked (account, address)
+// or address is refused before check runs; an error of check matching
+// errWrongPassword counts as a failed login, and success resets the
+// (account, address) key. Every way in, IRC logins and HTTP uploads,
+// goes through it.
+func (b *Bridge) limited(creds ircd.Credentials, check func(account string) error) (string, error) {
 	m := b.cfg.Metrics
 	account, ok := normalizeAccount(creds.Account)
 	if !ok {
 		m.AuthFailed(metrics.BadAccount)
-		return nil, errBadAccount
+		return "", errBadAccount
 	}
 	if wait := b.limits.Blocked(account, creds.Source); wait > 0 {
 		b.log.Info("login refused: too many failed logins", "account", account, "source", creds.Source, "wait", roundUp(wait))
 		m.AuthFailed(metrics.Blocked)
-		return nil, blockedError{wait}
+		return "", blockedError{wait}
 	}
-	w, err := b.authenticate(ctx, account, creds.Password)
+	err := check(account)
 	switch {
 	case err == nil:
 		b.limits.Succeeded(account, creds.Source)
-		m.Login()
 	case errors.Is(err, errWrongPassword):
 		b.limits.Failed(account, creds.Source)
 		b.log.Info("login refused: wrong password", "account", account, "source", creds.Source)
 		m.AuthFailed(metrics.WrongPassword)
+	case errors.Is(err, errNoSession):
+		// Nothing was checked: not a failure of the credentials.
 	default:
 		m.AuthFailed(metrics.LoginError)
 	}
-	return w, err
+	return account, err
 }
 
 // authenticate attaches to the account's session or starts one. Errors

@@ -83,6 +83,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts logins, messages and reconnects; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Uploads configures the files the user sends to contacts
+	// (fileupload.go); its zero value takes none.
+	Uploads UploadConfig
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -126,6 +129,8 @@ func NewBridge(cfg Config) *Bridge {
 	}
 	setDefault(&cfg.PasswordRecheck, DefaultPasswordRecheck)
 	setDefault(&cfg.MSNPasswordTries, DefaultMSNPasswordTries)
+	setDefault(&cfg.Uploads.MaxSize, DefaultFileMaxSize)
+	setDefault(&cfg.Uploads.Expiry, DefaultFileExpiry)
 	if cfg.MSNLoginRate == 0 {
 		cfg.MSNLoginRate = DefaultMSNLoginRate
 	}

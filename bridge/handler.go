@@ -72,6 +72,9 @@ func (h *handler) Secret(m ircd.Message) bool { return secretCommand(m) }
 const messageTimeout = 30 * time.Second
 
 func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) error {
+	if cmd, args, ok := mapping.ParseCTCP(m.Text); ok && cmd == "DCC" && m.Command == "PRIVMSG" {
+		return h.do(ctx, func() error { h.s.onDCC(c.Source(), m, args); return nil })
+	}
 	if !queueable(m) {
 		ctx, cancel := context.WithTimeout(ctx, messageTimeout)
 		defer cancel()
@@ -232,6 +235,9 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		if m.Tags["+typing"] == "active" {
 			cv.sendTyping()
 		}
+		return nil
+	}
+	if c != nil && m.Command == "PRIVMSG" && s.sendUploadLink(c, m.Text) {
 		return nil
 	}
 	o := room

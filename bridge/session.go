@@ -103,6 +103,7 @@ type session struct {
 	unsettled map[*contact]bool
 	settleT   *time.Timer
 	oim       oimState // offline messages (oim.go)
+	outFiles  int      // files on their way to contacts (filesend.go)
 	hist      historyState
 }
 

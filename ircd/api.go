@@ -24,6 +24,10 @@ type Config struct {
 	MonitorLimit        int           // MONITOR entries per client, 1000
 	HistoryLimit        int           // most messages (and targets) one CHATHISTORY returns, CHATHISTORY= in ISUPPORT, 100
 
+	// FileHost is the URL clients upload files to (soju.im/FILEHOST in
+	// ISUPPORT); empty advertises none.
+	FileHost string
+
 	// Connection limits; zero means the default. Over one, a connection
 	// gets an ERROR line and is closed.
 	UnregisteredPerAddress int           // connections not yet welcomed per source address, 10

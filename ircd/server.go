@@ -282,7 +282,7 @@ func (s *Server) recoverConn(c *Client) {
 }
 
 func (s *Server) isupportTokens() []string {
-	return []string{
+	tokens := []string{
 		"AWAYLEN=" + strconv.Itoa(awayLen),
 		"BOT=B",
 		"CASEMAPPING=ascii",
@@ -306,6 +306,10 @@ func (s *Server) isupportTokens() []string {
 		"UTF8ONLY",
 		"WHOX",
 	}
+	if s.cfg.FileHost != "" {
+		tokens = append(tokens, "soju.im/FILEHOST="+escapeISupport(s.cfg.FileHost))
+	}
+	return tokens
 }
 
 // escapeISupport escapes an ISUPPORT value (\x20 for space and so on).

@@ -37,12 +37,14 @@ type config struct {
 	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
 
 	// The HTTP side (httpserve.go).
-	HTTPListen         string `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
-	HTTPTLS            bool   `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
-	HTTPURL            string `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
-	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
-	MetricsListen      string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
-	DataDir            string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
+	HTTPListen         string        `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
+	HTTPTLS            bool          `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
+	HTTPURL            string        `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
+	HTTPMaxConnections int           `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
+	MetricsListen      string        `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
+	DataDir            string        `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
+	FileMaxSize        int64         `split_words:"true" default:"104857600" desc:"largest file sent to a contact (uploaded or by DCC SEND), in bytes"`
+	FileExpiry         time.Duration `split_words:"true" default:"168h" desc:"how long an uploaded file's link works (and the file is kept)"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
@@ -111,6 +113,9 @@ func loadConfig() (config, error) {
 func checkHTTP(cfg config) error {
 	if cfg.HTTPTLS && (cfg.TLSCert == "" || cfg.TLSKey == "") {
 		return errors.New("MSN2IRC_HTTP_TLS needs MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY")
+	}
+	if cfg.FileMaxSize < 1 || cfg.FileExpiry <= 0 {
+		return fmt.Errorf("MSN2IRC_FILE_MAX_SIZE (%d) and MSN2IRC_FILE_EXPIRY (%s) must be positive", cfg.FileMaxSize, cfg.FileExpiry)
 	}
 	if cfg.HTTPMaxConnections < 1 {
 		return fmt.Errorf("MSN2IRC_HTTP_MAX_CONNECTIONS is %d: it must be at least 1", cfg.HTTPMaxConnections)

@@ -46,6 +46,8 @@ var designVariables = map[string]string{
 	"MSN2IRC_HTTP_MAX_CONNECTIONS": "64",
 	"MSN2IRC_METRICS_LISTEN":       "127.0.0.1:6681",
 	"MSN2IRC_DATA_DIR":             "",
+	"MSN2IRC_FILE_MAX_SIZE":        "104857600",
+	"MSN2IRC_FILE_EXPIRY":          "168h",
 	"MSN2IRC_HISTORY_DAYS":         "0",
 }
 

@@ -4,6 +4,7 @@ package main
 // contacts played with the real msn client.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,15 @@ type contact struct {
 	nudges []string           // who nudged
 	sbs    []*msn.Switchboard // switchboards we are in, newest last
 	invs   int                // invitations accepted
+	files  []receivedFile     // files offered to the contact, each accepted
+}
+
+// receivedFile is a file a contact accepted: its name, its bytes, and
+// AcceptFile's error.
+type receivedFile struct {
+	name string
+	data []byte
+	err  error
 }
 
 // signIn logs the contact in (online) and starts reading its events: it
@@ -112,6 +122,18 @@ func (c *contact) readEvents(cl *msn.Client, done chan struct{}) {
 			c.mu.Lock()
 			c.got = append(c.got, ev)
 			c.mu.Unlock()
+		case msn.FileOffer:
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				var buf bytes.Buffer
+				err := cl.AcceptFile(ctx, ev.ID, &buf)
+				c.mu.Lock()
+				c.files = append(c.files, receivedFile{name: ev.Name, data: buf.Bytes(), err: err})
+				c.mu.Unlock()
+			}()
 		case msn.NudgeReceived:
 			c.mu.Lock()
 			c.nudges = append(c.nudges, ev.From)

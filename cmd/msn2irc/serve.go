@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -42,6 +43,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		return err
 	}
 
+	// The HTTP listener opens first: the upload links name its address.
+	side, err := listenHTTP(cfg, log)
+	if err != nil {
+		return err
+	}
+	uploads := bridge.UploadConfig{Dir: filepath.Join(cfg.dataDir(), "outgoing"), MaxSize: cfg.FileMaxSize, Expiry: cfg.FileExpiry}
+	if side.files != nil {
+		uploads.BaseURL = side.base
+	}
 	m := metrics.New()
 	br := bridge.NewBridge(bridge.Config{
 		Store: store,
@@ -65,6 +75,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		TrustedNets:        cfg.trusted,
 		Metrics:            m,
 		HistoryDays:        cfg.HistoryDays,
+		Uploads:            uploads,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,
@@ -81,21 +92,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		GuestsPerAddress:       cfg.GuestsPerAddress,
 		GuestTimeout:           cfg.GuestTimeout,
 		TrustedNets:            cfg.trusted,
+		FileHost:               br.UploadURL(),
 	}, br)
 	br.SetServer(srv)
 	if err := registerGauges(m, store, srv, br, log); err != nil {
+		side.close()
 		return fmt.Errorf("metrics: %w", err)
+	}
+	if br.UploadURL() != "" {
+		h := br.UploadHandler()
+		side.mux.Handle("/upload", h)
+		side.mux.Handle("/upload/", h)
 	}
 
 	listeners, err := listen(cfg, log)
 	if err != nil {
-		return err
-	}
-	side, err := listenHTTP(cfg, log)
-	if err != nil {
-		for _, ln := range listeners {
-			ln.Close()
-		}
+		side.close()
 		return err
 	}
 	side.ircWant = len(listeners)

@@ -1,0 +1,92 @@
+package bridge_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dccSender plays an IRC client's DCC SEND: it listens, serves data to the
+// one connection it gets, and reads the receiver's acknowledgements until
+// the last one counts every byte. The channel gets the error of the
+// transfer, nil when the receiver acknowledged all of data.
+func dccSender(t *testing.T, data []byte) (port int, done <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan error, 1)
+	go func() {
+		defer ln.Close()
+		conn, err := ln.Accept()
+		if err != nil {
+			ch <- err
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(waitTime))
+		acks := make(chan error, 1)
+		go func() {
+			var ack [4]byte
+			for {
+				if _, err := io.ReadFull(conn, ack[:]); err != nil {
+					acks <- fmt.Errorf("reading acks: %w", err)
+					return
+				}
+				if binary.BigEndian.Uint32(ack[:]) == uint32(len(data)) {
+					acks <- nil
+					return
+				}
+			}
+		}()
+		if _, err := conn.Write(data); err != nil {
+			ch <- err
+			return
+		}
+		ch <- <-acks
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().(*net.TCPAddr).Port, ch
+}
+
+// A DCC SEND from the user's client to a contact's nick is received from
+// the client's own address and reaches the contact byte for byte.
+func TestDCCSendToContact(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	data := bytes.Repeat([]byte{0, 1, 2, 0xfe, 'd', 'c', 'c'}, 20000)
+	port, done := dccSender(t, data)
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND \"my file.bin\" %d %d %d\x01", 127<<24|1, port, len(data)))
+	offer, received := p.receiveFile()
+	if err := <-done; err != nil {
+		t.Fatalf("the DCC sender: %v", err)
+	}
+	if offer.Name != "my file.bin" || !bytes.Equal(received, data) {
+		t.Errorf("bob received %q, %d bytes; want my file.bin, %d bytes, the same", offer.Name, len(received), len(data))
+	}
+	c.expectFileNote("NOTE", "FILE_SENT", "bob", "delivered")
+}
+
+// A DCC SEND naming an address other than the client's own is refused
+// with a notice that says why; so is a passive DCC.
+func TestDCCSendForeignAddressRefused(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND file.bin %d 5000 10\x01", 10<<24|1<<16|2<<8|3))
+	m := c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "10.1.2.3")
+	if !strings.Contains(m.Trailing(), "connects only to the address your IRC connection comes from") {
+		t.Errorf("refusal %q", m.Trailing())
+	}
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND file.bin %d 0 10 77\x01", 127<<24|1))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "passive (reverse) DCC is not supported")
+}

@@ -1,0 +1,356 @@
+package bridge
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// Defaults of UploadConfig.
+const (
+	DefaultFileMaxSize = 100 << 20          // 100 MiB
+	DefaultFileExpiry  = 7 * 24 * time.Hour // a week
+)
+
+// uploadBodyTimeout bounds the reading of one upload's body, and the
+// writing of one download, beyond the HTTP listener's own timeouts (which
+// a large file over a slow link outlasts).
+const uploadBodyTimeout = 30 * time.Minute
+
+// maxFileNameBytes bounds the name of a file sent to a contact.
+const maxFileNameBytes = 200
+
+// UploadConfig configures the files the user sends to contacts: uploaded
+// over HTTP (soju.im/FILEHOST) or received from the user's IRC client
+// with DCC SEND.
+type UploadConfig struct {
+	// Dir holds the files, in a subdirectory per account (0700, named by
+	// a hash of the account); empty disables uploads and DCC SEND.
+	Dir string
+	// BaseURL is the public base URL of the HTTP listener, ending in "/";
+	// upload links are BaseURL + "upload/...". Empty: no HTTP uploads.
+	BaseURL string
+	// MaxSize is the largest file, in bytes (DefaultFileMaxSize).
+	MaxSize int64
+	// Expiry is how long an uploaded file is served and may be sent
+	// (DefaultFileExpiry).
+	Expiry time.Duration
+}
+
+// errNoSession is the refusal of an upload for an account without a
+// running MSN session: an upload never starts one.
+var errNoSession = errors.New("no MSN session for this account: connect with your IRC client first, then upload")
+
+// UploadURL is the URL clients upload files to (the value of
+// soju.im/FILEHOST), "" when uploads are off.
+func (b *Bridge) UploadURL() string {
+	u := b.cfg.Uploads
+	if u.Dir == "" || u.BaseURL == "" {
+		return ""
+	}
+	return u.BaseURL + "upload"
+}
+
+// UploadHandler serves the uploads: POST /upload (soju.im/FILEHOST,
+// authenticated with HTTP Basic as the account, through the login
+// limits), OPTIONS /upload, and GET of an uploaded file's link. Register
+// it for "/upload" and "/upload/".
+func (b *Bridge) UploadHandler() http.Handler {
+	b.sweepUploads()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /upload", b.serveUpload)
+	mux.HandleFunc("OPTIONS /upload", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "OPTIONS, POST")
+		w.Header().Set("Accept-Post", "*/*")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /upload/{acct}/{token}/{name}", b.serveUploaded)
+	return mux
+}
+
+// accountDirName is the name of an account's directory: a hash of the
+// account, so that no name from a request reaches the file system.
+func accountDirName(account string) string {
+	sum := sha256.Sum256([]byte(account))
+	return hex.EncodeToString(sum[:])
+}
+
+// validDirName reports whether s has the shape of accountDirName.
+func validDirName(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// validToken reports whether s has the shape of rand.Text.
+func validToken(s string) bool {
+	if len(s) != 26 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// accountDir creates and returns the account's directory.
+func (b *Bridge) accountDir(account string) (string, error) {
+	dir := filepath.Join(b.cfg.Uploads.Dir, accountDirName(account))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("file directory: %w", err)
+	}
+	return dir, nil
+}
+
+// cleanFileName makes a name given by a client fit for a notice and for
+// MSN: one clean line without formatting, no directory, bounded.
+func cleanFileName(name string) string {
+	name = mapping.CleanLine(name, false)
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimLeft(name, ".")
+	for len(name) > maxFileNameBytes {
+		_, n := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-n]
+	}
+	if strings.TrimSpace(name) == "" {
+		return "file"
+	}
+	return name
+}
+
+// uploadStatus is the HTTP status of a refused upload login.
+func uploadStatus(w http.ResponseWriter, err error) int {
+	var blocked blockedError
+	switch {
+	case errors.As(err, &blocked):
+		w.Header().Set("Retry-After", strconv.Itoa(int(roundUp(blocked.wait).Seconds())))
+		return http.StatusTooManyRequests
+	case errors.Is(err, errWrongPassword), errors.Is(err, errBadAccount):
+		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
+		return http.StatusUnauthorized
+	case errors.Is(err, errNoSession):
+		return http.StatusConflict
+	}
+	return http.StatusServiceUnavailable
+}
+
+// httpError writes a plain-text error.
+func httpError(w http.ResponseWriter, code int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	io.WriteString(w, text+"\n")
+}
+
+// sourceAddr is the IP address of an HTTP request's peer.
+func sourceAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		a, _ := netip.ParseAddr(host)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
+}
+
+// uploadLogin checks an upload's credentials against the account's running
+// session, inside the login limits. It never starts a session and never
+// asks MSN: the password must be the one the session runs with.
+func (b *Bridge) uploadLogin(ctx context.Context, creds ircd.Credentials) (string, error) {
+	return b.limited(creds, func(account string) error {
+		if creds.Password == "" {
+			return errWrongPassword
+		}
+		s := b.runningSession(account)
+		if s == nil {
+			return errNoSession
+		}
+		var st attachCheck
+		err := s.call(ctx, func() { st = s.attachCheck(creds.Password) })
+		switch {
+		case errors.Is(err, errSessionEnded) || err == nil && st.ending:
+			return errNoSession
+		case err != nil:
+			return fmt.Errorf("upload: %w", err)
+		case !st.matches:
+			return errWrongPassword
+		}
+		return nil
+	})
+}
+
+// serveUpload takes a file (soju.im/FILEHOST): the body is the file, its
+// name in Content-Disposition. It answers 201 with the file's link in
+// Location.
+func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
+		httpError(w, http.StatusUnauthorized, "log in with your MSN address and password (HTTP Basic)")
+		return
+	}
+	account, err := b.uploadLogin(r.Context(), ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)})
+	if err != nil {
+		httpError(w, uploadStatus(w, err), err.Error())
+		return
+	}
+	limit := b.cfg.Uploads.MaxSize
+	if r.ContentLength > limit {
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))
+		return
+	}
+	name := "file"
+	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		name = params["filename"]
+	}
+	name = cleanFileName(name)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(uploadBodyTimeout))
+	path, size, err := b.storeFile(account, io.LimitReader(r.Body, limit+1))
+	if errors.Is(err, errTooLarge) {
+		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))
+		return
+	}
+	if err != nil {
+		b.log.Warn("upload failed", "account", account, "err", err)
+		httpError(w, http.StatusInternalServerError, "the file could not be stored")
+		return
+	}
+	link := b.cfg.Uploads.BaseURL + "upload/" + accountDirName(account) + "/" + filepath.Base(path) + "/" + url.PathEscape(name)
+	b.log.Info("file uploaded", "account", account, "bytes", size)
+	w.Header().Set("Location", link)
+	httpError(w, http.StatusCreated, link)
+}
+
+// errTooLarge is storeFile's error for a file over the size limit.
+var errTooLarge = errors.New("file too large")
+
+// storeFile streams r (at most MaxSize+1 bytes) into a new file of the
+// account's directory, named by an unguessable token, and returns its
+// path and size. A file over MaxSize is removed and errTooLarge returned.
+func (b *Bridge) storeFile(account string, r io.Reader) (string, int64, error) {
+	dir, err := b.accountDir(account)
+	if err != nil {
+		return "", 0, err
+	}
+	b.sweepDir(dir)
+	f, err := os.CreateTemp(dir, ".part-*") // 0600
+	if err != nil {
+		return "", 0, fmt.Errorf("store file: %w", err)
+	}
+	n, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > b.cfg.Uploads.MaxSize {
+		err = errTooLarge
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", 0, err
+	}
+	path := filepath.Join(dir, rand.Text())
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return "", 0, fmt.Errorf("store file: %w", err)
+	}
+	return path, n, nil
+}
+
+// uploadedFile is the path and size of an uploaded file that has not
+// expired, from the parts of its link.
+func (b *Bridge) uploadedFile(acct, token string) (string, os.FileInfo, bool) {
+	if b.cfg.Uploads.Dir == "" || !validDirName(acct) || !validToken(token) {
+		return "", nil, false
+	}
+	path := filepath.Join(b.cfg.Uploads.Dir, acct, token)
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return "", nil, false
+	}
+	if b.cfg.Now().Sub(fi.ModTime()) > b.cfg.Uploads.Expiry {
+		os.Remove(path)
+		return "", nil, false
+	}
+	return path, fi, true
+}
+
+// serveUploaded serves an uploaded file to whoever has its link, until it
+// expires; always as a download, never as a page of this origin.
+func (b *Bridge) serveUploaded(w http.ResponseWriter, r *http.Request) {
+	path, fi, ok := b.uploadedFile(r.PathValue("acct"), r.PathValue("token"))
+	if !ok {
+		httpError(w, http.StatusNotFound, "no such file, or it has expired")
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		httpError(w, http.StatusNotFound, "no such file, or it has expired")
+		return
+	}
+	defer f.Close()
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uploadBodyTimeout))
+	name := cleanFileName(r.PathValue("name"))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// sweepUploads removes the expired files of every account.
+func (b *Bridge) sweepUploads() {
+	if b.cfg.Uploads.Dir == "" {
+		return
+	}
+	dirs, err := os.ReadDir(b.cfg.Uploads.Dir)
+	if err != nil {
+		return
+	}
+	for _, d := range dirs {
+		if d.IsDir() && validDirName(d.Name()) {
+			b.sweepDir(filepath.Join(b.cfg.Uploads.Dir, d.Name()))
+		}
+	}
+}
+
+// sweepDir removes the expired files of an account's directory, and
+// partial files left by a crash.
+func (b *Bridge) sweepDir(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	now := b.cfg.Now()
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		partial := strings.HasPrefix(e.Name(), ".part-")
+		if partial && now.Sub(fi.ModTime()) > 24*time.Hour || !partial && now.Sub(fi.ModTime()) > b.cfg.Uploads.Expiry {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}

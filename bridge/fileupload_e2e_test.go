@@ -1,0 +1,262 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/internal/metrics"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// fileEnv is an env whose bridge takes files, with its upload handler on
+// a real HTTP listener.
+type fileEnv struct {
+	*env
+	base string // the HTTP base URL, ending in "/"
+	dir  string // UploadConfig.Dir
+	http *http.Client
+}
+
+// newFileEnv starts a bridge that takes files of at most maxSize bytes.
+func newFileEnv(t *testing.T, maxSize int64, tweak func(*bridge.Config)) *fileEnv {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := &fileEnv{base: "http://" + ln.Addr().String() + "/", dir: t.TempDir(),
+		http: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: waitTime}}
+	fe.env = newEnvWith(t, "MSNP12", func(cfg *bridge.Config) {
+		cfg.Uploads = bridge.UploadConfig{Dir: fe.dir, BaseURL: fe.base, MaxSize: maxSize}
+		if tweak != nil {
+			tweak(cfg)
+		}
+	})
+	h := fe.bridge.UploadHandler()
+	srv := &http.Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return fe
+}
+
+// upload POSTs data as name with Basic auth and returns the response
+// (its body read into the second result).
+func (fe *fileEnv) upload(account, pass, name string, data []byte) (*http.Response, string) {
+	fe.t.Helper()
+	req, err := http.NewRequest("POST", fe.bridge.UploadURL(), bytes.NewReader(data))
+	if err != nil {
+		fe.t.Fatal(err)
+	}
+	req.SetBasicAuth(account, pass)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	resp, err := fe.http.Do(req)
+	if err != nil {
+		fe.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// receiveFile waits for the peer to be offered a file, takes it and
+// returns the offer and the bytes.
+func (p *peer) receiveFile() (msn.FileOffer, []byte) {
+	p.t.Helper()
+	offer := p.expect("file offer", func(ev msn.Event) bool { _, ok := ev.(msn.FileOffer); return ok }).(msn.FileOffer)
+	ctx, cancel := ctxT()
+	defer cancel()
+	var buf bytes.Buffer
+	if err := p.c.AcceptFile(ctx, offer.ID, &buf); err != nil {
+		p.t.Fatalf("AcceptFile: %v", err)
+	}
+	return offer, buf.Bytes()
+}
+
+// expectFileNote waits for a standard reply about a file sent to nick.
+func (c *client) expectFileNote(verb, code, nick, text string) *irc.Message {
+	c.t.Helper()
+	return c.expect(verb+" "+code+" ~"+text, func(m *irc.Message) bool {
+		return m.Command == verb && m.Param(1) == code && m.Param(2) == nick && strings.Contains(m.Trailing(), text)
+	})
+}
+
+// A file uploaded through FILEHOST with the account's credentials, then
+// linked in a query, reaches the contact byte for byte; the link serves
+// it; the user is told it was delivered; and the link itself is not sent
+// as a message.
+func TestUploadSentToContact(t *testing.T) {
+	m := metrics.New()
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) { cfg.Metrics = m })
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+
+	data := bytes.Repeat([]byte("msn2irc \x00\xff file "), 3000)
+	resp, body := fe.upload(alice, password, "holiday photo.jpg", data)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	link := resp.Header.Get("Location")
+	if !strings.HasPrefix(link, fe.bridge.UploadURL()+"/") {
+		t.Fatalf("Location %q", link)
+	}
+	got, err := fe.http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(served, data) {
+		t.Errorf("the link serves %d bytes, want the %d uploaded", len(served), len(data))
+	}
+
+	c.send("PRIVMSG bob :" + link)
+	offer, received := p.receiveFile()
+	if offer.Name != "holiday photo.jpg" || offer.Size != int64(len(data)) {
+		t.Errorf("offer %q of %d bytes", offer.Name, offer.Size)
+	}
+	if !bytes.Equal(received, data) {
+		t.Errorf("bob received %d bytes, not the file", len(received))
+	}
+	c.expectFileNote("NOTE", "FILE_SENDING", "bob", "holiday photo.jpg")
+	c.expectFileNote("NOTE", "FILE_SENT", "bob", "delivered")
+
+	c.send("PRIVMSG bob :after the file")
+	first := p.expect("a message", func(ev msn.Event) bool { _, ok := ev.(msn.MessageReceived); return ok }).(msn.MessageReceived)
+	if first.Text != "after the file" {
+		t.Errorf("bob's first message is %q, want the one after the link", first.Text)
+	}
+	if n := counterValue(t, m, "msn2irc_file_transfers_total", "irc_to_msn"); n != 1 {
+		t.Errorf("file_transfers_total{irc_to_msn} = %v, want 1", n)
+	}
+	if n := counterValue(t, m, "msn2irc_file_bytes_total", "irc_to_msn"); n != float64(len(data)) {
+		t.Errorf("file_bytes_total{irc_to_msn} = %v, want %d", n, len(data))
+	}
+}
+
+// counterValue reads a counter of m by name and direction label.
+func counterValue(t *testing.T, m *metrics.Metrics, name, direction string) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, name+`{direction="`+direction+`"} `) {
+			var v float64
+			if _, err := fmt.Sscan(strings.Fields(line)[1], &v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no %s{direction=%q} in the metrics", name, direction)
+	return 0
+}
+
+// A declined file is reported as declined by the contact.
+func TestUploadDeclined(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	resp, body := fe.upload(alice, password, "notes.txt", []byte("some notes"))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	c.send("PRIVMSG bob :" + resp.Header.Get("Location"))
+	offer := p.expect("file offer", func(ev msn.Event) bool { _, ok := ev.(msn.FileOffer); return ok }).(msn.FileOffer)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := p.c.DeclineFile(ctx, offer.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "bob declined notes.txt")
+}
+
+// Wrong passwords are refused with 401 and counted by the login limits:
+// after the limit, even the right password is refused (429) until the
+// lockout ends.
+func TestUploadWrongPasswordLocksOut(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) { cfg.AuthFailures = 3 })
+	fe.login("alice", alice, password, allCaps)
+	for i := 0; i < 3; i++ {
+		resp, _ := fe.upload(alice, "wrong", "a.txt", []byte("x"))
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("wrong password %d: %s, WWW-Authenticate %q", i, resp.Status, resp.Header.Get("WWW-Authenticate"))
+		}
+		fe.clock.advance(10 * time.Second) // past the short block after each failure
+	}
+	resp, body := fe.upload(alice, password, "a.txt", []byte("x"))
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("right password after the lockout: %s %s", resp.Status, body)
+	}
+	fe.clock.advance(time.Hour)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("x")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("after the lockout: %s %s", resp.Status, body)
+	}
+}
+
+// Without a running session, an upload is refused with a clear text and
+// starts no MSN login.
+func TestUploadNeedsSession(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	resp, body := fe.upload(alice, password, "a.txt", []byte("x"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "no MSN session") {
+		t.Fatalf("upload without a session: %s %q", resp.Status, body)
+	}
+	if n := fe.bridge.SessionCount(); n != 0 {
+		t.Errorf("%d sessions after an upload without one", n)
+	}
+	if fe.msn.Online(alice) {
+		t.Error("the upload signed alice in to MSN")
+	}
+}
+
+// A file over the size limit is refused with 413 and leaves nothing on
+// disk.
+func TestUploadTooLarge(t *testing.T) {
+	fe := newFileEnv(t, 1000, nil)
+	fe.login("alice", alice, password, allCaps)
+	resp, body := fe.upload(alice, password, "big.bin", make([]byte, 1001))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("upload of 1001 bytes: %s %s", resp.Status, body)
+	}
+	// Without a Content-Length, the body is cut at the limit.
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", fe.bridge.UploadURL(), io.MultiReader(bytes.NewReader(make([]byte, 1001))))
+	req.ContentLength = -1
+	req.SetBasicAuth(alice, password)
+	r2, err := fe.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked upload of 1001 bytes: %s", r2.Status)
+	}
+	filepath.WalkDir(fe.dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left on disk: %s", path)
+		}
+		return nil
+	})
+}
