@@ -56,8 +56,10 @@ type UploadConfig struct {
 }
 
 // errNoSession is the refusal of an upload for an account without a
-// running MSN session: an upload never starts one.
-var errNoSession = errors.New("no MSN session for this account: connect with your IRC client first, then upload")
+// running MSN session: an upload never starts one. It is answered as a
+// wrong password is, with one text for both, and counted as a failed
+// login: an upload must not tell a stranger which accounts are signed in.
+var errNoSession = errors.New("wrong address or password, or no MSN session for this account: connect with your IRC client first, then upload")
 
 // UploadURL is the URL clients upload files to (the value of
 // soju.im/FILEHOST), "" when uploads are off.
@@ -149,11 +151,9 @@ func uploadStatus(w http.ResponseWriter, err error) int {
 	case errors.As(err, &blocked):
 		w.Header().Set("Retry-After", strconv.Itoa(int(roundUp(blocked.wait).Seconds())))
 		return http.StatusTooManyRequests
-	case errors.Is(err, errWrongPassword), errors.Is(err, errBadAccount):
+	case errors.Is(err, errWrongPassword), errors.Is(err, errBadAccount), errors.Is(err, errNoSession):
 		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
 		return http.StatusUnauthorized
-	case errors.Is(err, errNoSession):
-		return http.StatusConflict
 	}
 	return http.StatusServiceUnavailable
 }
@@ -213,6 +213,9 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account, err := b.uploadLogin(r.Context(), ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)})
+	if errors.Is(err, errWrongPassword) {
+		err = errNoSession // one answer for both: see errNoSession
+	}
 	if err != nil {
 		httpError(w, uploadStatus(w, err), err.Error())
 		return

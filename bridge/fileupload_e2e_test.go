@@ -217,12 +217,18 @@ func TestUploadWrongPasswordLocksOut(t *testing.T) {
 }
 
 // Without a running session, an upload is refused with a clear text and
-// starts no MSN login.
+// starts no MSN login; the answer is the one a wrong password gets, so
+// that it does not tell a stranger whether the account is signed in.
 func TestUploadNeedsSession(t *testing.T) {
 	fe := newFileEnv(t, 1<<20, nil)
 	resp, body := fe.upload(alice, password, "a.txt", []byte("x"))
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "no MSN session") {
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "no MSN session") {
 		t.Fatalf("upload without a session: %s %q", resp.Status, body)
+	}
+	fe.clock.advance(time.Minute) // past the delay the first try earned
+	wrong, wrongBody := fe.upload(alice, "wrong", "a.txt", []byte("x"))
+	if wrong.StatusCode != resp.StatusCode || wrongBody != body {
+		t.Errorf("a wrong password gets %s %q, no session %s %q: the answers tell them apart", wrong.Status, wrongBody, resp.Status, body)
 	}
 	if n := fe.bridge.SessionCount(); n != 0 {
 		t.Errorf("%d sessions after an upload without one", n)
