@@ -204,6 +204,19 @@ var migrations = []string{
 	END;
 	ALTER TABLE setting ADD COLUMN history_days INTEGER;
 	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
+	// v12: display pictures (pictures.go): the instance's secrets (the
+	// key of the picture URLs) and each account's own picture, by the
+	// hex SHA-1 of its data (its file in the data directory).
+	`CREATE TABLE instance_secret (
+		name   TEXT NOT NULL PRIMARY KEY,
+		secret BLOB NOT NULL
+	);
+	CREATE TABLE own_picture (
+		account TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		sha1    TEXT NOT NULL,
+		size    INTEGER NOT NULL,
+		updated INTEGER NOT NULL
+	);`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -48,6 +48,9 @@ var seeds = []string{
 		('alice@example.com', 'bob@hotmail.com', 'seedmsgid0000001', 1767323047000, 1, 'alice@example.com', 'alice', 'PRIVMSG', 'seeded hello', 'message', 'queued');
 	INSERT INTO history_conversation (account, conversation, nick, latest) VALUES ('alice@example.com', 'bob@hotmail.com', 'bob', 1767323047000);
 	UPDATE setting SET history_days = 30 WHERE account = 'alice@example.com';`,
+	// v12
+	`INSERT INTO instance_secret (name, secret) VALUES ('pictures', zeroblob(32));
+	INSERT INTO own_picture (account, sha1, size, updated) VALUES ('alice@example.com', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', 10, 1767323047000);`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
