@@ -72,18 +72,6 @@ func get(t *testing.T, url string, header ...string) (int, []byte, http.Header) 
 	return resp.StatusCode, body, resp.Header
 }
 
-// fetches is the count of picture fetches with outcome delivered.
-func (e *picEnv) fetches(t *testing.T) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	e.m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	m := regexp.MustCompile(`(?m)^msn2irc_picture_fetches_total\{outcome="delivered"\} (\S+)$`).FindStringSubmatch(rec.Body.String())
-	if m == nil {
-		t.Fatal("no picture_fetches_total in /metrics")
-	}
-	return m[1]
-}
-
 var pictureURL = regexp.MustCompile(`https?://\S+/pictures/[0-9a-f]{32}\.png\?v=[0-9a-f]{8}`)
 
 // whoisPicture sends WHOIS nick and returns the URL of its picture line.
@@ -120,7 +108,7 @@ func TestContactPicture(t *testing.T) {
 	url := whoisPicture(c, "bob")
 	c.send("METADATA bob GET avatar")
 	c.expectCmd("761", "*", "bob", "avatar", "*", url)
-	if n := e.fetches(t); n != "0" {
+	if n := e.fetchCount(t, "delivered"); n != "0" {
 		t.Errorf("%s fetches before anyone downloaded the picture, want 0 (fetched lazily)", n)
 	}
 	for i := 0; i < 2; i++ {
@@ -138,7 +126,7 @@ func TestContactPicture(t *testing.T) {
 	if again := whoisPicture(c, "bob"); again != url {
 		t.Errorf("second WHOIS %q, want %q", again, url)
 	}
-	if n := e.fetches(t); n != "1" {
+	if n := e.fetchCount(t, "delivered"); n != "1" {
 		t.Errorf("the picture was fetched %s times, want once", n)
 	}
 
@@ -244,5 +232,46 @@ func TestOwnPicture(t *testing.T) {
 	c.expectMsn("Your display picture: none.")
 	if status, _, _ := get(t, url); status != http.StatusNotFound {
 		t.Errorf("GET a cleared picture: %d, want 404", status)
+	}
+}
+
+// fetchCount is the count of picture fetches with outcome.
+func (e *picEnv) fetchCount(t *testing.T, outcome string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	e.m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m := regexp.MustCompile(`(?m)^msn2irc_picture_fetches_total\{outcome="` + outcome + `"\} (\S+)$`).FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		t.Fatal("no picture_fetches_total in /metrics")
+	}
+	return m[1]
+}
+
+// A failed fetch is answered 503 and not tried again until its backoff
+// passed; then the picture comes.
+func TestContactPictureRetry(t *testing.T) {
+	e := newPicEnv(t, "MSNP18", nil)
+	p := e.peer(bob)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := p.c.SetDisplayPicture(ctx, pngBob); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("alice", alice, password, "")
+	url := whoisPicture(c, "bob")
+
+	e.msn.DropSBOnNextMessage(alice)
+	if status, _, h := get(t, url); status != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
+		t.Fatalf("GET while the switchboard drops: %d, want 503 with Retry-After", status)
+	}
+	if status, _, _ := get(t, url); status != http.StatusServiceUnavailable {
+		t.Fatalf("GET again at once: %d, want 503", status)
+	}
+	if n := e.fetchCount(t, "failed"); n != "1" {
+		t.Errorf("%s failed fetches, want 1: the second GET must wait for the backoff", n)
+	}
+	e.clock.advance(2 * time.Minute)
+	if status, body, _ := get(t, url); status != http.StatusOK || !bytes.Equal(body, pngBob) {
+		t.Fatalf("GET after the backoff: %d, %d bytes", status, len(body))
 	}
 }
