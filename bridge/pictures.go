@@ -52,6 +52,7 @@ type pictureStore interface {
 	OwnPicture(ctx context.Context, account string) (db.OwnPicture, bool, error)
 	SetOwnPicture(ctx context.Context, account string, p db.OwnPicture) error
 	ClearOwnPicture(ctx context.Context, account string) (db.OwnPicture, bool, error)
+	PictureUsers(ctx context.Context, sha1 string) (int, error)
 }
 
 var _ pictureStore = (*db.Store)(nil)

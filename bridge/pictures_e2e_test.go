@@ -2,9 +2,15 @@ package bridge_test
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -32,6 +38,7 @@ type picEnv struct {
 	*env
 	http *httptest.Server
 	m    *metrics.Metrics
+	dir  string // the data directory
 }
 
 func newPicEnv(t *testing.T, version string, tweak func(*bridge.Config)) *picEnv {
@@ -48,10 +55,11 @@ func newPicEnv(t *testing.T, version string, tweak func(*bridge.Config)) *picEnv
 	t.Cleanup(hs.Close)
 	ctx, cancel := ctxT()
 	defer cancel()
-	if err := e.bridge.ServePictures(ctx, mux, hs.URL, t.TempDir()); err != nil {
+	dir := t.TempDir()
+	if err := e.bridge.ServePictures(ctx, mux, hs.URL, dir); err != nil {
 		t.Fatal(err)
 	}
-	return &picEnv{env: e, http: hs, m: m}
+	return &picEnv{env: e, http: hs, m: m, dir: dir}
 }
 
 // get fetches url and returns its status, body and headers.
@@ -223,6 +231,26 @@ func TestOwnPicture(t *testing.T) {
 	if err := p.c.FetchObject(ctx, alice, obj, &got); err != nil || !bytes.Equal(got.Bytes(), gifMine) {
 		t.Fatalf("bob fetched %d bytes, %v; want alice's picture", got.Len(), err)
 	}
+
+	// A new upload replaces the picture at the same address, in a file
+	// of its own readable by the owner only; the old file goes.
+	gifMine2 := append([]byte("GIF89a"), bytes.Repeat([]byte("alice again "), 100)...)
+	status, body = post(t, e.http.URL, alice, password, gifMine2)
+	url2 := strings.TrimSpace(body)
+	if status != http.StatusOK || url2 == url || strings.Split(url2, "?")[0] != strings.Split(url, "?")[0] {
+		t.Fatalf("second upload: %d %q (first %q)", status, url2, url)
+	}
+	if status, got, _ := get(t, url2); status != http.StatusOK || !bytes.Equal(got, gifMine2) {
+		t.Errorf("GET the new picture: %d, %d bytes", status, len(got))
+	}
+	sum1, sum2 := sha1.Sum(gifMine), sha1.Sum(gifMine2)
+	if _, err := os.Stat(filepath.Join(e.dir, "pictures", hex.EncodeToString(sum1[:]))); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the replaced picture's file: %v, want it gone", err)
+	}
+	if st, err := os.Stat(filepath.Join(e.dir, "pictures", hex.EncodeToString(sum2[:]))); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the picture's file: %v, %v; want mode 0600", st, err)
+	}
+	url = url2
 
 	c.send("PRIVMSG msn :picture")
 	c.expectMsn("Your display picture: " + url)

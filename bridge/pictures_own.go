@@ -129,8 +129,18 @@ func (h *pictureHub) setOwn(ctx context.Context, s *session, data []byte) (strin
 	if err := h.writeFile(sha1hex, data); err != nil {
 		return "", err
 	}
+	old, had, err := h.store.OwnPicture(ctx, s.account)
+	if err != nil {
+		return "", err
+	}
 	if err := h.store.SetOwnPicture(ctx, s.account, db.OwnPicture{SHA1: sha1hex, Size: int64(len(data)), Updated: h.b.cfg.Now()}); err != nil {
 		return "", err
+	}
+	if had && old.SHA1 != sha1hex {
+		// The replaced picture's file goes unless another account has it.
+		if n, err := h.store.PictureUsers(ctx, old.SHA1); err == nil && n == 0 {
+			os.Remove(h.path(old.SHA1))
+		}
 	}
 	url := h.url(s.account, s.account, sha1hex)
 	var c *msn.Client

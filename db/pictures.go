@@ -75,3 +75,12 @@ func (s *Store) ClearOwnPicture(ctx context.Context, account string) (old OwnPic
 	}
 	return old, n == 0, nil
 }
+
+// PictureUsers counts the accounts whose own picture has the data sha1.
+func (s *Store) PictureUsers(ctx context.Context, sha1 string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM own_picture WHERE sha1 = ?`, sha1).Scan(&n); err != nil {
+		return 0, fmt.Errorf("db: users of picture %s: %w", sha1, err)
+	}
+	return n, nil
+}

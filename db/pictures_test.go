@@ -34,6 +34,9 @@ func TestPictures(t *testing.T) {
 	if got, ok, _ := s.OwnPicture(ctx, "Alice@Example.com"); !ok || got != p {
 		t.Errorf("picture %+v, %v, want %+v", got, ok, p)
 	}
+	if n, err := s.PictureUsers(ctx, "aa"); n != 2 || err != nil {
+		t.Errorf("PictureUsers = %d, %v; want 2", n, err)
+	}
 	if old, unused, err := s.ClearOwnPicture(ctx, "alice@example.com"); err != nil || unused || old != p {
 		t.Errorf("clear: %+v, unused %v, %v; bob still uses it", old, unused, err)
 	}
