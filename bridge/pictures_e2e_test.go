@@ -303,3 +303,25 @@ func TestContactPictureRetry(t *testing.T) {
 		t.Fatalf("GET after the backoff: %d, %d bytes", status, len(body))
 	}
 }
+
+// forget deletes the own picture's file with its row.
+func TestForgetPicture(t *testing.T) {
+	e := newPicEnv(t, "MSNP18", nil)
+	c := e.login("alice", alice, password, "")
+	if status, _ := post(t, e.http.URL, alice, password, gifMine); status != http.StatusOK {
+		t.Fatalf("upload: %d", status)
+	}
+	sum := sha1.Sum(gifMine)
+	file := filepath.Join(e.dir, "pictures", hex.EncodeToString(sum[:]))
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("the uploaded picture's file: %v", err)
+	}
+	c.send("PRIVMSG msn :forget")
+	m := c.expectMsn("To confirm, say")
+	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
+	c.send("PRIVMSG msn :forget " + code)
+	c.expectCmd("ERROR")
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the picture's file after forget: %v, want it gone", err)
+	}
+}

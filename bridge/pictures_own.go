@@ -285,3 +285,16 @@ func (s *session) cmdPicture(args []string, say func(string)) {
 		say("Usage: picture [clear]")
 	}
 }
+
+// forgetPicture deletes the account's own picture, its row and its file
+// (unless another account has the same picture), for forget.
+func (s *session) forgetPicture() {
+	h := s.b.pics
+	if h == nil {
+		return
+	}
+	old, unused, err := h.store.ClearOwnPicture(s.ctx, s.account)
+	if err == nil && unused && old.SHA1 != "" {
+		os.Remove(h.path(old.SHA1))
+	}
+}
