@@ -264,13 +264,9 @@ func (s *session) cmdPicture(args []string, say func(string)) {
 			say("Your display picture: " + h.url(s.account, s.account, p.SHA1))
 		}
 	case len(args) == 1 && args[0] == "clear":
-		old, unused, err := h.store.ClearOwnPicture(ctx, s.account)
-		if err != nil {
+		if err := h.clearOwn(ctx, s.account); err != nil {
 			say("Clearing your picture failed: the database did not answer.")
 			return
-		}
-		if unused && old.SHA1 != "" {
-			os.Remove(h.path(old.SHA1))
 		}
 		if s.world != nil {
 			s.world.SetUserMetadata(s.world.Nick(), avatarKey, "")
@@ -293,8 +289,20 @@ func (s *session) forgetPicture() {
 	if h == nil {
 		return
 	}
-	old, unused, err := h.store.ClearOwnPicture(s.ctx, s.account)
-	if err == nil && unused && old.SHA1 != "" {
+	if err := h.clearOwn(s.ctx, s.account); err != nil {
+		s.log.Warn("pictures: forgetting the own picture", "err", err)
+	}
+}
+
+// clearOwn forgets the account's own picture and removes its file,
+// unless another account has the same picture.
+func (h *pictureHub) clearOwn(ctx context.Context, account string) error {
+	old, unused, err := h.store.ClearOwnPicture(ctx, account)
+	if err != nil {
+		return err
+	}
+	if unused && old.SHA1 != "" {
 		os.Remove(h.path(old.SHA1))
 	}
+	return nil
 }
