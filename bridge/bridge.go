@@ -107,6 +107,7 @@ type Bridge struct {
 	limits    *authlimit.Limiter // failed logins per account and address
 	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
 	loginRate *rate.Limiter      // MSN logins of the whole bridge; nil for no limit
+	pics      *pictureHub        // display pictures (pictures.go); nil until ServePictures
 }
 
 // NewBridge returns a bridge; call SetServer before serving clients.
@@ -219,6 +220,9 @@ func (b *Bridge) unregister(s *session) {
 	defer b.mu.Unlock()
 	if b.sessions[s.account] == s {
 		delete(b.sessions, s.account)
+		if b.pics != nil {
+			b.pics.forget(s.account)
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ var helpLines = []string{
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]] - endpoints [signout <number>]",
 	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days) - login [<address> <password>] - logout - version",
 	"search <text> [nick] - history clear <nick|all> - forget (deletes everything msn2irc stores for you)",
+	"picture [clear] (your display picture: its URL, or clear it; upload one with POST /picture on the HTTP side)",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -161,6 +162,8 @@ func (s *session) command(line, replyTo string) {
 		s.cmdForget(args, say)
 	case "search":
 		s.cmdSearch(rest, args, say)
+	case "picture":
+		s.cmdPicture(args, say)
 	default:
 		say("Unknown command \"" + shorten(name, 30) + "\". Say \"help\" for the list.")
 	}

@@ -360,6 +360,7 @@ func (s *session) refresh(c *contact) {
 		return
 	}
 	s.world.SetUser(s.userFor(c))
+	s.syncPicture(c)
 	online := c.online()
 	voice := s.voice(online)
 	want := s.inContactsChannel(c, online)

@@ -33,6 +33,9 @@ func (h *handler) WhoisInfo(ctx context.Context, c *ircd.Client, nick string) []
 	h.do(ctx, func() error {
 		if ct, ok := h.s.lookupContact(nick); ok {
 			lines = h.s.contactWhois(ct)
+			if u := h.s.world.UserMetadata(ct.nick, avatarKey); u != "" {
+				lines = append(lines, "picture: "+u)
+			}
 		}
 		return nil
 	})

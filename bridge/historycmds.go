@@ -90,6 +90,7 @@ func (s *session) cmdForget(args []string, say func(string)) {
 	}
 	f.code = ""
 	s.syncHistory()
+	s.forgetPicture()
 	if err := s.store.ForgetAccount(s.ctx, s.account); err != nil {
 		say("Could not delete everything: " + db.Reason(err) + ". Try again.")
 		return

@@ -147,4 +147,5 @@ func (s *session) setClient(c *msn.Client) {
 	if n := c.FriendlyName(); n != "" {
 		s.selfName = cleanName(n)
 	}
+	s.advertisePicture(c)
 }

@@ -269,6 +269,7 @@ func TestForgetAccountEmptiesEveryTable(t *testing.T) {
 			s.SetClientID(ctx, acct, "bob@hotmail.com", 7),
 			s.AddHistory(ctx, []HistoryMessage{{Account: acct, Conversation: "bob@hotmail.com", MsgID: "m", Command: "PRIVMSG", Text: "secret words"}}),
 			s.SetDeliveryCursor(ctx, acct, 1),
+			s.SetOwnPicture(ctx, acct, OwnPicture{SHA1: "aa", Size: 1, Updated: histT0}),
 		} {
 			if err != nil {
 				t.Fatal(err)

@@ -231,6 +231,20 @@ var migrations = []string{
 	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
 		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
 	END;`,
+
+	// 13: display pictures (pictures.go): the instance's secrets (the
+	// key of the picture URLs) and each account's own picture, by the
+	// hex SHA-1 of its data (its file in the data directory).
+	`CREATE TABLE instance_secret (
+		name   TEXT NOT NULL PRIMARY KEY,
+		secret BLOB NOT NULL
+	);
+	CREATE TABLE own_picture (
+		account TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+		sha1    TEXT NOT NULL,
+		size    INTEGER NOT NULL,
+		updated INTEGER NOT NULL
+	);`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

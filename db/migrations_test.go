@@ -51,6 +51,9 @@ var seeds = []string{
 	// v12
 	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
 		('alice@example.com', 'bob@hotmail.com', 'seedmsgid0000002', 1767323048000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', 'seeded reply', 'message', '');`,
+	// v13
+	`INSERT INTO instance_secret (name, secret) VALUES ('pictures', zeroblob(32));
+	INSERT INTO own_picture (account, sha1, size, updated) VALUES ('alice@example.com', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', 10, 1767323047000);`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -276,6 +279,11 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 	}
 	if want := min(max(k-11, 0), 1); len(hs) != want || want == 1 && hs[0].MsgID != "seedmsgid0000002" {
 		t.Errorf("search for the v12 seed = %+v; want %d message", hs, want)
+	}
+
+	// The own display picture survives.
+	if p, ok, err := s.OwnPicture(ctx, acct); err != nil || ok != (k >= 13) || ok && p.SHA1 != "da39a3ee5e6b4b0d3255bfef95601890afd80709" {
+		t.Errorf("own picture = %+v, %v, %v; want it only from v13", p, ok, err)
 	}
 
 	// Tables added by the upgrade are usable.

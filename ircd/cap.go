@@ -24,6 +24,9 @@ var capabilities = map[string]string{
 	// history (not a Historian) answers CHATHISTORY and MARKREAD with
 	// a FAIL.
 	"draft/chathistory": "",
+	// draft/metadata-2: users' keys (a contact's avatar) to read and
+	// subscribe to; metadata.go.
+	"draft/metadata-2":  "max-subs=" + strconv.Itoa(MetadataMaxSubs),
 	"draft/pre-away":    "",
 	"draft/read-marker": "",
 	"echo-message":      "",
@@ -64,6 +67,7 @@ const (
 	capCapNotify
 	capChghost
 	capChathistory
+	capMetadata
 	capPreAway
 	capReadMarker
 	capEchoMessage

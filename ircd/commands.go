@@ -32,6 +32,7 @@ func init() {
 		"LIST":        {0, handleList},
 		"LUSERS":      {0, handleLusers},
 		"MARKREAD":    {0, handleMarkread},
+		"METADATA":    {2, handleMetadata},
 		"MODE":        {1, handleMode},
 		"MONITOR":     {1, handleMonitor},
 		"MOTD":        {0, func(_ context.Context, c *Client, _ *World, _ *irc.Message) { c.sendMOTD(c.Nick()) }},

@@ -595,7 +595,7 @@ func TestCapBits(t *testing.T) {
 		"labeled-response": capLabeledResponse, "message-tags": capMessageTags, "multi-prefix": capMultiPrefix,
 		"sasl": capSASL, "server-time": capServerTime, "setname": capSetname, "standard-replies": capStandardReplies,
 		"userhost-in-names": capUserhostInNames, "draft/pre-away": capPreAway, "invite-notify": capInviteNotify,
-		"znc.in/self-message": capSelfMessage, "draft/chathistory": capChathistory, "draft/read-marker": capReadMarker,
+		"znc.in/self-message": capSelfMessage, "draft/chathistory": capChathistory, "draft/read-marker": capReadMarker, "draft/metadata-2": capMetadata,
 	}
 	if len(capabilities) != len(want) || len(capBits) != len(want) {
 		t.Fatalf("%d capabilities, %d bits, want %d", len(capabilities), len(capBits), len(want))

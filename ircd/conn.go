@@ -34,6 +34,7 @@ type Client struct {
 	capVersion int32
 	world      *World
 	monitor    map[string]string // casefolded nick -> nick as given; nil when empty
+	metaSubs   []string          // metadata keys subscribed to (METADATA SUB), at most MetadataMaxSubs
 	account    string
 	closing    bool
 	flush      bool   // write queued lines before closing

@@ -23,6 +23,9 @@ type user struct {
 	online   bool
 	bot      bool
 	ghost    bool // a channel member who is not a user of the world
+	// meta is the user's metadata (SetUserMetadata), key to value; nil
+	// when none.
+	meta map[string]string
 }
 
 // set copies a sanitized User into u, keeping u's identity.

@@ -42,6 +42,8 @@ type World struct {
 	// its channel's MARKREAD without asking the Historian with the
 	// world locked. At most maxMarkers; nil when none.
 	markers map[string]time.Time
+	// selfMeta is the user's own metadata (SetUserMetadata); nil when none.
+	selfMeta map[string]string
 
 	// The user's modes: +i unless visible is set (read by LUSERS of any
 	// client, without the world locked), +B when bot.

@@ -111,6 +111,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		return err
 	}
 	side.ircWant = len(listeners)
+	if side.files != nil {
+		if err := br.ServePictures(ctx, side.mux, side.base, cfg.dataDir()); err != nil {
+			side.close()
+			for _, ln := range listeners {
+				ln.Close()
+			}
+			return err
+		}
+	}
 	// The listeners get their own context, cancelled only after the bridge
 	// and the server said goodbye, so that clients read shutdownReason.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))

@@ -63,6 +63,7 @@ type Metrics struct {
 	reconnects    prometheus.Counter
 	fileTransfers *prometheus.CounterVec
 	fileBytes     *prometheus.CounterVec
+	pictures      *prometheus.CounterVec
 }
 
 // New returns the metrics in a registry of their own, with the Go runtime
@@ -102,6 +103,13 @@ func New() *Metrics {
 		Help: "Bytes of files transferred, by direction.",
 	}, []string{"direction"})
 
+	m.pictures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "picture_fetches_total",
+		Help: "Contacts' display pictures fetched over MSN, by outcome (delivered or failed).",
+	}, []string{"outcome"})
+	m.pictures.WithLabelValues(string(Delivered))
+	m.pictures.WithLabelValues(string(Failed))
+
 	// Every label value exists from the start, so that a rate is zero,
 	// not absent, until its first event.
 	for _, d := range []Direction{ToMSN, FromMSN} {
@@ -117,7 +125,7 @@ func New() *Metrics {
 		m.authFailures.WithLabelValues(string(k))
 	}
 	m.reg.MustRegister(m.relayed, m.deliveries, m.oims, m.logins, m.authFailures,
-		m.reconnects, m.fileTransfers, m.fileBytes,
+		m.reconnects, m.fileTransfers, m.fileBytes, m.pictures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -185,5 +193,13 @@ func (m *Metrics) FileTransferred(d Direction, n int64) {
 	if m != nil {
 		m.fileTransfers.WithLabelValues(string(d)).Inc()
 		m.fileBytes.WithLabelValues(string(d)).Add(float64(n))
+	}
+}
+
+// PictureFetched counts a contact's display picture fetched over MSN:
+// Delivered, or Failed.
+func (m *Metrics) PictureFetched(o Outcome) {
+	if m != nil {
+		m.pictures.WithLabelValues(string(o)).Inc()
 	}
 }
