@@ -83,6 +83,15 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts logins, messages and reconnects; nil counts nothing.
 	Metrics *metrics.Metrics
+
+	// Files from contacts (files.go). DataDir holds them, one
+	// subdirectory per account; empty: files are declined. Zero limits
+	// mean the defaults.
+	DataDir        string
+	FileAutoAccept int64         // files up to this size are accepted without asking (DefaultFileAutoAccept)
+	FileMaxSize    int64         // larger files are declined (DefaultFileMaxSize)
+	FileQuota      int64         // bytes of files kept per account (DefaultFileQuota)
+	FileExpiry     time.Duration // how long a received file and its link are kept (DefaultFileExpiry)
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -100,6 +109,11 @@ type Bridge struct {
 	sessions map[string]*session
 	closed   bool
 	wg       sync.WaitGroup
+
+	fileURL string // public base URL of the download links, ending in "/" (SetFileURL)
+	keyOnce sync.Once
+	key     []byte // the key of the download tokens (linkKey)
+	keyErr  error
 
 	limits    *authlimit.Limiter // failed logins per account and address
 	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
@@ -121,6 +135,10 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
 	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
+	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)
+	setDefault(&cfg.FileMaxSize, DefaultFileMaxSize)
+	setDefault(&cfg.FileQuota, DefaultFileQuota)
+	setDefault(&cfg.FileExpiry, DefaultFileExpiry)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -131,7 +149,7 @@ func NewBridge(cfg Config) *Bridge {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
-		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries)}
+		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries), fileURL: "http://localhost/"}
 	b.limits = authlimit.New(authlimit.Config{
 		Failures:       cfg.AuthFailures,
 		SourceFailures: cfg.AuthSourceFailures,
@@ -141,6 +159,11 @@ func NewBridge(cfg Config) *Bridge {
 	})
 	if cfg.MSNLoginRate > 0 {
 		b.loginRate = rate.NewLimiter(rate.Limit(cfg.MSNLoginRate), 2*cfg.MSNLoginRate)
+	}
+	if b.filesOn() {
+		b.removeStrayTemps()
+		b.wg.Add(1)
+		go b.runFileSweeper()
 	}
 	return b
 }

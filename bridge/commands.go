@@ -20,6 +20,7 @@ var helpLines = []string{
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]] - endpoints [signout <number>]",
 	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days) - login [<address> <password>] - logout - version",
 	"search <text> [nick] - history clear <nick|all> - forget (deletes everything msn2irc stores for you)",
+	"files [delete <n>] - accept-file <n> - decline-file <n>",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -159,6 +160,10 @@ func (s *session) command(line, replyTo string) {
 		s.cmdHistory(args, say)
 	case "forget":
 		s.cmdForget(args, say)
+	case "accept-file", "decline-file":
+		s.cmdAcceptFile(name, args, say)
+	case "files":
+		s.cmdFiles(args, say)
 	case "search":
 		s.cmdSearch(rest, args, say)
 	default:

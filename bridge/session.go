@@ -104,6 +104,7 @@ type session struct {
 	settleT   *time.Timer
 	oim       oimState // offline messages (oim.go)
 	hist      historyState
+	files     fileState // files from contacts (filerecv.go)
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when

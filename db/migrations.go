@@ -205,7 +205,8 @@ var migrations = []string{
 	ALTER TABLE setting ADD COLUMN history_days INTEGER;
 	ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';`,
 	// v12: files received from contacts (received.go). The token of a
-	// download link is stored as its SHA-256, never as itself; path is
+	// download link is stored as its SHA-256, never as itself (nonce, with
+	// a key outside the database, makes it again for "msn files"); path is
 	// relative to the data directory; created and expires are Unix
 	// milliseconds.
 	`CREATE TABLE received_file (
@@ -215,6 +216,7 @@ var migrations = []string{
 		name       TEXT NOT NULL,
 		size       INTEGER NOT NULL,
 		token_hash BLOB NOT NULL UNIQUE,
+		nonce      BLOB NOT NULL,
 		path       TEXT NOT NULL,
 		created    INTEGER NOT NULL,
 		expires    INTEGER NOT NULL,

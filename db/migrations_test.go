@@ -49,8 +49,8 @@ var seeds = []string{
 	INSERT INTO history_conversation (account, conversation, nick, latest) VALUES ('alice@example.com', 'bob@hotmail.com', 'bob', 1767323047000);
 	UPDATE setting SET history_days = 30 WHERE account = 'alice@example.com';`,
 	// v12
-	`INSERT INTO received_file (account, contact, name, size, token_hash, path, created, expires, state) VALUES
-		('alice@example.com', 'bob@hotmail.com', 'holiday.jpg', 5, x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+	`INSERT INTO received_file (account, contact, name, size, token_hash, nonce, path, created, expires, state) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'holiday.jpg', 5, x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', x'00',
 		'files/0123/abcd', 1767323049000, 1767927849000, 'complete');`,
 }
 

@@ -27,24 +27,26 @@ type ReceivedFile struct {
 	// TokenHash is the SHA-256 of the link's token: the token itself is
 	// stored nowhere.
 	TokenHash []byte
-	Path      string // relative to the data directory, chosen by msn2irc
-	Created   time.Time
-	Expires   time.Time
-	State     string // FileComplete
+	// Nonce makes the token again with a key kept outside the database.
+	Nonce   []byte
+	Path    string // relative to the data directory, chosen by msn2irc
+	Created time.Time
+	Expires time.Time
+	State   string // FileComplete
 }
 
 // AddReceivedFile stores a received file and returns its id.
 func (s *Store) AddReceivedFile(ctx context.Context, f ReceivedFile) (int64, error) {
-	if f.Account == "" || f.Path == "" || len(f.TokenHash) == 0 {
+	if f.Account == "" || f.Path == "" || len(f.TokenHash) == 0 || len(f.Nonce) == 0 {
 		return 0, fmt.Errorf("db: add received file of %q: account, path and token are required", f.Account)
 	}
 	if f.State == "" {
 		f.State = FileComplete
 	}
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO received_file (account, contact, name, size, token_hash, path, created, expires, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.Account, f.Contact, f.Name, f.Size, f.TokenHash, f.Path, f.Created.UnixMilli(), f.Expires.UnixMilli(), f.State)
+		`INSERT INTO received_file (account, contact, name, size, token_hash, nonce, path, created, expires, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.Account, f.Contact, f.Name, f.Size, f.TokenHash, f.Nonce, f.Path, f.Created.UnixMilli(), f.Expires.UnixMilli(), f.State)
 	if err != nil {
 		return 0, fmt.Errorf("db: add received file of %s: %w", f.Account, err)
 	}
@@ -55,13 +57,13 @@ func (s *Store) AddReceivedFile(ctx context.Context, f ReceivedFile) (int64, err
 	return id, nil
 }
 
-const receivedColumns = `id, account, contact, name, size, token_hash, path, created, expires, state`
+const receivedColumns = `id, account, contact, name, size, token_hash, nonce, path, created, expires, state`
 
 // scanReceived reads one row of receivedColumns.
 func scanReceived(sc interface{ Scan(...any) error }) (ReceivedFile, error) {
 	var f ReceivedFile
 	var created, expires int64
-	if err := sc.Scan(&f.ID, &f.Account, &f.Contact, &f.Name, &f.Size, &f.TokenHash, &f.Path, &created, &expires, &f.State); err != nil {
+	if err := sc.Scan(&f.ID, &f.Account, &f.Contact, &f.Name, &f.Size, &f.TokenHash, &f.Nonce, &f.Path, &created, &expires, &f.State); err != nil {
 		return f, err
 	}
 	f.Created, f.Expires = time.UnixMilli(created).UTC(), time.UnixMilli(expires).UTC()

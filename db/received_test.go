@@ -17,7 +17,7 @@ func TestReceivedFiles(t *testing.T) {
 	add := func(name string, hash byte, expires time.Time) int64 {
 		t.Helper()
 		id, err := s.AddReceivedFile(ctx, ReceivedFile{Account: "alice@example.com", Contact: "bob@hotmail.com", Name: name,
-			Size: 5, TokenHash: bytes.Repeat([]byte{hash}, 32), Path: "files/a/" + name, Created: t0, Expires: expires})
+			Size: 5, TokenHash: bytes.Repeat([]byte{hash}, 32), Nonce: []byte{hash}, Path: "files/a/" + name, Created: t0, Expires: expires})
 		if err != nil {
 			t.Fatal(err)
 		}

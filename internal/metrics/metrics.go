@@ -63,6 +63,7 @@ type Metrics struct {
 	reconnects    prometheus.Counter
 	fileTransfers *prometheus.CounterVec
 	fileBytes     *prometheus.CounterVec
+	fileFailures  *prometheus.CounterVec
 }
 
 // New returns the metrics in a registry of their own, with the Go runtime
@@ -101,6 +102,10 @@ func New() *Metrics {
 		Namespace: namespace, Name: "file_bytes_total",
 		Help: "Bytes of files transferred, by direction.",
 	}, []string{"direction"})
+	m.fileFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "file_transfers_failed_total",
+		Help: "File transfers that did not complete (cancelled, dropped, timed out, not stored), by direction.",
+	}, []string{"direction"})
 
 	// Every label value exists from the start, so that a rate is zero,
 	// not absent, until its first event.
@@ -109,6 +114,7 @@ func New() *Metrics {
 		m.oims.WithLabelValues(string(d))
 		m.fileTransfers.WithLabelValues(string(d))
 		m.fileBytes.WithLabelValues(string(d))
+		m.fileFailures.WithLabelValues(string(d))
 	}
 	for _, o := range []Outcome{Delivered, Queued, Failed} {
 		m.deliveries.WithLabelValues(string(o))
@@ -117,7 +123,7 @@ func New() *Metrics {
 		m.authFailures.WithLabelValues(string(k))
 	}
 	m.reg.MustRegister(m.relayed, m.deliveries, m.oims, m.logins, m.authFailures,
-		m.reconnects, m.fileTransfers, m.fileBytes,
+		m.reconnects, m.fileTransfers, m.fileBytes, m.fileFailures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -185,5 +191,12 @@ func (m *Metrics) FileTransferred(d Direction, n int64) {
 	if m != nil {
 		m.fileTransfers.WithLabelValues(string(d)).Inc()
 		m.fileBytes.WithLabelValues(string(d)).Add(float64(n))
+	}
+}
+
+// FileFailed counts a file transfer that did not complete.
+func (m *Metrics) FileFailed(d Direction) {
+	if m != nil {
+		m.fileFailures.WithLabelValues(string(d)).Inc()
 	}
 }
