@@ -149,23 +149,29 @@ func (b *Bridge) fileLink(token, name string) string {
 // maxURLNameBytes bounds the cosmetic name in a link.
 const maxURLNameBytes = 80
 
-// urlFileName is the cosmetic name at the end of a link: letters, digits,
-// '.', '-' and '_' of name, others turned into '_', no leading dot,
-// at most maxURLNameBytes; "file" when nothing is left.
+// urlFileName is the cosmetic name at the end of a link: the letters,
+// digits, '-' and the dots after a letter or digit of name, the rest
+// turned into '_', at most maxURLNameBytes; "file" when nothing is left.
 func urlFileName(name string) string {
 	var sb strings.Builder
+	alnum := false // the last byte written is a letter or a digit
 	for _, r := range name {
 		if sb.Len() >= maxURLNameBytes {
 			break
 		}
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 			sb.WriteRune(r)
-		case r == '.' && sb.Len() > 0:
+			alnum = true
+			continue
+		case r == '-':
+			sb.WriteRune(r)
+		case r == '.' && alnum: // never "..", never a leading dot
 			sb.WriteRune(r)
 		default:
 			sb.WriteByte('_')
 		}
+		alnum = false
 	}
 	out := strings.Trim(sb.String(), "_.")
 	if out == "" {
