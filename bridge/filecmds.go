@@ -62,7 +62,7 @@ func (s *session) liveFiles() ([]db.ReceivedFile, error) {
 // cmdFiles is "files" (the list) and "files delete <n>".
 func (s *session) cmdFiles(args []string, say func(string)) {
 	if !s.b.filesOn() {
-		say("msn2irc keeps no files: it has no data directory.")
+		say("This msn2irc does not take files (its HTTP listener is off).")
 		return
 	}
 	list, err := s.liveFiles()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -37,7 +38,9 @@ func (b *Bridge) FileHandler() http.Handler {
 }
 
 func (b *Bridge) serveFile(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
+	// The token is read from the path rather than with PathValue: a mux
+	// that finds the handler with ServeMux.Handler sets no path values.
+	token, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/files/"), "/")
 	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 16 {
 		http.NotFound(w, r)
 		return

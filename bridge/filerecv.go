@@ -54,7 +54,7 @@ func (s *session) onFileOffer(ev msn.FileOffer) {
 	}
 	switch {
 	case !s.b.filesOn():
-		decline("msn2irc keeps no files (no data directory)")
+		decline("this msn2irc does not take files")
 		return
 	case ev.Size > s.b.cfg.FileMaxSize:
 		decline("it is larger than the limit of " + sizeText(s.b.cfg.FileMaxSize))

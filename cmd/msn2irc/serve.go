@@ -43,6 +43,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	}
 
 	m := metrics.New()
+	// Files from contacts are taken only when their links can be served.
+	dataDir := ""
+	if cfg.HTTPListen != "" {
+		dataDir = cfg.dataDir()
+	}
 	br := bridge.NewBridge(bridge.Config{
 		Store: store,
 		MSN: msn.Config{
@@ -51,6 +56,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 			NexusURL: cfg.MSNNexus,
 			LoginURL: cfg.MSNLoginURL,
 			SOAPURL:  cfg.MSNSOAPURL,
+			// msn declines larger offers itself; the bridge says so.
+			MaxFileSize: cfg.FileMaxSize,
 		},
 		ServerName: cfg.ServerName,
 		Version:    version,
@@ -65,6 +72,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		TrustedNets:        cfg.trusted,
 		Metrics:            m,
 		HistoryDays:        cfg.HistoryDays,
+		DataDir:            dataDir,
+		FileAutoAccept:     cfg.FileAutoAccept,
+		FileMaxSize:        cfg.FileMaxSize,
+		FileQuota:          cfg.FileQuota,
+		FileExpiry:         cfg.FileExpiry,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,
@@ -99,6 +111,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		return err
 	}
 	side.ircWant = len(listeners)
+	if side.files != nil {
+		br.SetFileURL(side.base)
+		side.mux.Handle(bridge.FilePattern, br.FileHandler())
+	}
 	// The listeners get their own context, cancelled only after the bridge
 	// and the server said goodbye, so that clients read shutdownReason.
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
