@@ -30,6 +30,7 @@ type fileState struct {
 	nextOffer int                           // the number of the last offer
 	active    map[msn.TransferID]*fileOffer // accepted, being received
 	receiving int64                         // bytes of the transfers in progress, for the quota
+	dcc       int                           // DCC listeners open (dcc.go)
 }
 
 // fileOffer is a file a contact offered.

@@ -223,7 +223,8 @@ var migrations = []string{
 		state      TEXT NOT NULL DEFAULT 'complete'
 	);
 	CREATE INDEX received_file_account ON received_file (account, id);
-	CREATE INDEX received_file_expires ON received_file (expires);`,
+	CREATE INDEX received_file_expires ON received_file (expires);
+	ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

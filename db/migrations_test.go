@@ -51,7 +51,8 @@ var seeds = []string{
 	// v12
 	`INSERT INTO received_file (account, contact, name, size, token_hash, nonce, path, created, expires, state) VALUES
 		('alice@example.com', 'bob@hotmail.com', 'holiday.jpg', 5, x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', x'00',
-		'files/0123/abcd', 1767323049000, 1767927849000, 'complete');`,
+		'files/0123/abcd', 1767323049000, 1767927849000, 'complete');
+	UPDATE setting SET dcc_files = 1 WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -194,6 +195,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 		if k >= 11 {
 			wantSt.HistoryDays, wantSt.HistoryDaysSet = 30, true
+		}
+		if k >= 12 {
+			wantSt.DCCFiles = true
 		}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)
