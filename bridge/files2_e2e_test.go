@@ -226,3 +226,28 @@ func TestFileHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// An offer nobody answers expires with the transfer idle timeout: the
+// user is told, and accept-file no longer takes it.
+func TestFileOfferExpires(t *testing.T) {
+	fe := newFileEnv(t, func(c *bridge.Config) {
+		c.FileAutoAccept = 100
+		c.MSN.TransferIdleTimeout = 300 * time.Millisecond
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	p.chat(alice)
+	data := fileData(1000)
+	sent := sendFile(p, "late.txt", int64(len(data)), bytes.NewReader(data))
+	c.expectFrom("bob", "NOTICE", "accept-file 1")
+	c.expectFrom("bob", "NOTICE", "The offer of the file late.txt")
+	if err := <-sent; err == nil {
+		t.Fatal("SendFile succeeded")
+	}
+	c.send("PRIVMSG msn :accept-file 1")
+	c.expectMsn("No file offer 1 is waiting")
+	if files := fe.filesOnDisk(t); len(files) != 0 {
+		t.Errorf("on disk: %v", files)
+	}
+}
