@@ -86,6 +86,15 @@ type Config struct {
 	// Uploads configures the files the user sends to contacts
 	// (fileupload.go); its zero value takes none.
 	Uploads UploadConfig
+
+	// Files from contacts (files.go). DataDir holds them, one
+	// subdirectory per account; empty: files are declined. Zero limits
+	// mean the defaults.
+	DataDir        string
+	FileAutoAccept int64         // files up to this size are accepted without asking (DefaultFileAutoAccept)
+	FileMaxSize    int64         // larger files are declined (DefaultFileMaxSize)
+	FileQuota      int64         // bytes of files kept per account (DefaultFileQuota)
+	FileExpiry     time.Duration // how long a received file and its link are kept (DefaultFileExpiry)
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -103,6 +112,11 @@ type Bridge struct {
 	sessions map[string]*session
 	closed   bool
 	wg       sync.WaitGroup
+
+	fileURL string // public base URL of the download links, ending in "/" (SetFileURL)
+	keyOnce sync.Once
+	key     []byte // the key of the download tokens (linkKey)
+	keyErr  error
 
 	limits    *authlimit.Limiter // failed logins per account and address
 	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
@@ -125,6 +139,10 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
 	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
+	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)
+	setDefault(&cfg.FileMaxSize, DefaultFileMaxSize)
+	setDefault(&cfg.FileQuota, DefaultFileQuota)
+	setDefault(&cfg.FileExpiry, DefaultFileExpiry)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -137,7 +155,7 @@ func NewBridge(cfg Config) *Bridge {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
-		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries)}
+		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries), fileURL: "http://localhost/"}
 	b.limits = authlimit.New(authlimit.Config{
 		Failures:       cfg.AuthFailures,
 		SourceFailures: cfg.AuthSourceFailures,
@@ -147,6 +165,11 @@ func NewBridge(cfg Config) *Bridge {
 	})
 	if cfg.MSNLoginRate > 0 {
 		b.loginRate = rate.NewLimiter(rate.Limit(cfg.MSNLoginRate), 2*cfg.MSNLoginRate)
+	}
+	if b.filesOn() {
+		b.removeStrayTemps()
+		b.wg.Add(1)
+		go b.runFileSweeper()
 	}
 	return b
 }

@@ -18,9 +18,10 @@ var helpLines = []string{
 	"status <online|busy|away|brb|phone|lunch|idle|hidden> - name <friendly name> - psm <personal message>",
 	"add <address> [nick] - remove <nick|address> - block <nick|address> - allow <nick|address> - rename <nick> <newnick>",
 	"contacts - pending - accept <address|number> - deny <address|number> - outbox [clear [nick]] - endpoints [signout <number>]",
-	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days) - login [<address> <password>] - logout - version",
+	"set [key [value]] (nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days, dcc_files) - login [<address> <password>] - logout - version",
 	"search <text> [nick] - history clear <nick|all> - forget (deletes everything msn2irc stores for you)",
 	"picture [clear] (your display picture: its URL, or clear it; upload one with POST /picture on the HTTP side)",
+	"files [delete <n>] - accept-file <n> - decline-file <n>",
 }
 
 // answer replies to a command where it was given: the msn query
@@ -160,6 +161,10 @@ func (s *session) command(line, replyTo string) {
 		s.cmdHistory(args, say)
 	case "forget":
 		s.cmdForget(args, say)
+	case "accept-file", "decline-file":
+		s.cmdAcceptFile(name, args, say)
+	case "files":
+		s.cmdFiles(args, say)
 	case "search":
 		s.cmdSearch(rest, args, say)
 	case "picture":

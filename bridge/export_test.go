@@ -42,3 +42,7 @@ func HistorianOf(b *Bridge, account string) (ircd.Historian, bool) {
 	}
 	return &handler{s: s}, true
 }
+
+// SweepFiles deletes the expired received files now, as the periodic
+// sweep does, and returns how many.
+func SweepFiles(b *Bridge) (int, error) { return b.sweepFiles(b.ctx) }

@@ -3,7 +3,6 @@ package bridge
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -24,19 +23,10 @@ import (
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
-// Defaults of UploadConfig.
-const (
-	DefaultFileMaxSize = 100 << 20          // 100 MiB
-	DefaultFileExpiry  = 7 * 24 * time.Hour // a week
-)
-
 // uploadBodyTimeout bounds the reading of one upload's body, and the
 // writing of one download, beyond the HTTP listener's own timeouts (which
 // a large file over a slow link outlasts).
 const uploadBodyTimeout = 30 * time.Minute
-
-// maxFileNameBytes bounds the name of a file sent to a contact.
-const maxFileNameBytes = 200
 
 // UploadConfig configures the files the user sends to contacts: uploaded
 // over HTTP (soju.im/FILEHOST) or received from the user's IRC client
@@ -88,16 +78,9 @@ func (b *Bridge) UploadHandler() http.Handler {
 	return mux
 }
 
-// accountDirName is the name of an account's directory: a hash of the
-// account, so that no name from a request reaches the file system.
-func accountDirName(account string) string {
-	sum := sha256.Sum256([]byte(account))
-	return hex.EncodeToString(sum[:])
-}
-
 // validDirName reports whether s has the shape of accountDirName.
 func validDirName(s string) bool {
-	if len(s) != 2*sha256.Size {
+	if len(s) != len(accountDirName("")) {
 		return false
 	}
 	_, err := hex.DecodeString(s)

@@ -79,7 +79,7 @@ func (s *session) cmdForget(args []string, say func(string)) {
 	now := s.b.cfg.Now()
 	if len(args) == 0 {
 		f.code, f.until = newForgetCode(), now.Add(forgetValid)
-		say("forget deletes everything msn2irc stores for " + s.account + ": the message history, read markers, contact nicks and the copy of your contact list, the outbox, kept messages, authorization requests and settings. " +
+		say("forget deletes everything msn2irc stores for " + s.account + ": the message history, read markers, contact nicks and the copy of your contact list, the outbox, kept messages, authorization requests, received files and settings. " +
 			"It then signs out of MSN and disconnects your IRC clients. Nothing on the MSN server changes.")
 		say("To confirm, say \"forget " + f.code + "\" within 2 minutes.")
 		return
@@ -95,6 +95,7 @@ func (s *session) cmdForget(args []string, say func(string)) {
 		say("Could not delete everything: " + db.Reason(err) + ". Try again.")
 		return
 	}
+	s.removeAccountFiles()
 	f.done = true
 	s.hist.pending, s.hist.live, s.hist.outcomes, s.hist.marks, s.hist.markTargets = nil, nil, nil, nil, nil
 	s.unsaved = nil

@@ -93,15 +93,9 @@ func (s *session) handleEvent(ev msn.Event) {
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
 		s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.FileOffer:
-		// Until msn2irc takes files, the offer is declined at once, and
-		// the user told, rather than left to time out.
-		if s.client != nil {
-			_ = s.client.DeclineFile(context.Background(), ev.ID)
-		}
-		c := s.ensureContact(ev.From, "")
-		cv := s.convForIncoming(ev.Switchboard, ev.From)
-		s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Time: time.Now(),
-			Text: c.nick + " sent a file transfer (" + cleanName(ev.Name) + "), which msn2irc does not support yet: it was declined"}, cv.convKey(), c.passport, db.KindMessage)
+		s.onFileOffer(ev)
+	case msn.FileTransferEnded:
+		s.onFileTransferEnded(ev)
 	case msn.LegacyFileInvitation:
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)

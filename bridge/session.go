@@ -105,6 +105,7 @@ type session struct {
 	oim       oimState // offline messages (oim.go)
 	outFiles  int      // files on their way to contacts (filesend.go)
 	hist      historyState
+	files     fileState // files from contacts (filerecv.go)
 }
 
 // sessionEventBuffer is the capacity of a session's MSN event channel when

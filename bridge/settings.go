@@ -15,7 +15,7 @@ import (
 const maxHistoryDays = 36500
 
 // settingNames lists the per-account settings.
-var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status", "answer_chats", "history_days"}
+var settingNames = []string{"nick_source", "show_offline", "keep_online", "formatting", "presence_modes", "detached_status", "answer_chats", "history_days", "dcc_files"}
 
 func settingValue(st db.Settings, key string) string {
 	switch key {
@@ -41,6 +41,8 @@ func settingValue(st db.Settings, key string) string {
 			return "forever"
 		}
 		return fmt.Sprint(st.HistoryDays)
+	case "dcc_files":
+		return fmt.Sprint(st.DCCFiles)
 	}
 	return ""
 }
@@ -134,6 +136,8 @@ func (s *session) cmdSet(args []string, say func(string)) {
 			st.Formatting = b
 		case "presence_modes":
 			st.PresenceModes = b
+		case "dcc_files":
+			st.DCCFiles = b
 		}
 	}
 	if err := s.store.SaveSettings(s.ctx, s.account, st); err != nil {

@@ -52,6 +52,8 @@ type Store interface {
 	oimStore // the machine GUID, offline messages shown and client ids (oim.go)
 
 	historyStore // the message history (history.go)
+
+	fileStore // files received from contacts (files.go)
 }
 
 // historyStore is the message history in the store: see the methods of

@@ -20,6 +20,7 @@ const accountStateSQL = `SELECT
 	(SELECT detached_status FROM setting WHERE account = ?1),
 	(SELECT answer_chats FROM setting WHERE account = ?1),
 	(SELECT history_days FROM setting WHERE account = ?1),
+	(SELECT dcc_files FROM setting WHERE account = ?1),
 	(SELECT contacts FROM contact_snapshot WHERE account = ?1),
 	(SELECT count FROM contact_snapshot WHERE account = ?1),
 	(SELECT size FROM contact_snapshot WHERE account = ?1),
@@ -57,18 +58,19 @@ func (s *Store) AccountState(ctx context.Context, account string) (State, error)
 		presenceModes                   sql.NullBool
 		detachedStatus, answerChats     sql.NullString
 		historyDays                     sql.NullInt64
+		dccFiles                        sql.NullBool
 		doc                             sql.NullString
 		count, size                     sql.NullInt64
 		hasRows                         bool
 	)
-	err := s.db.QueryRowContext(ctx, accountStateSQL, account).Scan(&nickSource, &showOffline, &keepOnline, &format, &presenceModes, &detachedStatus, &answerChats, &historyDays, &doc, &count, &size, &hasRows, &st.HasKept, &st.HasPending)
+	err := s.db.QueryRowContext(ctx, accountStateSQL, account).Scan(&nickSource, &showOffline, &keepOnline, &format, &presenceModes, &detachedStatus, &answerChats, &historyDays, &dccFiles, &doc, &count, &size, &hasRows, &st.HasKept, &st.HasPending)
 	if err != nil {
 		st.HasKept, st.HasPending = true, true
 		return st, fmt.Errorf("db: state of %s: %w", account, err)
 	}
 	if nickSource.Valid {
 		st.Settings = Settings{NickSource: nickSource.String, ShowOffline: showOffline.Bool, KeepOnline: keepOnline.Bool, Formatting: format.Bool, PresenceModes: presenceModes.Bool, DetachedStatus: detachedStatus.String, AnswerChats: answerChats.String,
-			HistoryDays: int(historyDays.Int64), HistoryDaysSet: historyDays.Valid}
+			HistoryDays: int(historyDays.Int64), HistoryDaysSet: historyDays.Valid, DCCFiles: dccFiles.Bool}
 	}
 	if doc.Valid {
 		if cs, ok := parseSnapshot(account, doc.String, count.Int64, size.Int64); ok {

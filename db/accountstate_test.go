@@ -45,7 +45,8 @@ func openCurrentAndOld(t *testing.T) (cur, old *Store) {
 	if _, err := old.db.Exec(`ALTER TABLE setting ADD COLUMN presence_modes INTEGER NOT NULL DEFAULT 1;
 		ALTER TABLE setting ADD COLUMN detached_status TEXT NOT NULL DEFAULT 'keep';
 		ALTER TABLE setting ADD COLUMN answer_chats TEXT NOT NULL DEFAULT '';
-		ALTER TABLE setting ADD COLUMN history_days INTEGER`); err != nil {
+		ALTER TABLE setting ADD COLUMN history_days INTEGER;
+		ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0`); err != nil {
 		t.Fatal(err)
 	}
 	return cur, old

@@ -281,7 +281,9 @@ func TestForgetAccountEmptiesEveryTable(t *testing.T) {
 		_, err4 := s.MachineGUID(ctx, acct, "{guid}")
 		_, err5 := s.MarkRead(ctx, acct, "bob@hotmail.com", histT0)
 		_, err6 := s.ContactsOf(ctx, acct) // builds the snapshot
-		for _, err := range []error{err1, err2, err3, err4, err5, err6} {
+		_, err7 := s.AddReceivedFile(ctx, ReceivedFile{Account: acct, Contact: "bob@hotmail.com", Name: "a.txt", Size: 1,
+			TokenHash: []byte(acct), Nonce: []byte{1}, Path: "files/x/" + acct, Created: histT0, Expires: histT0.Add(time.Hour)})
+		for _, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
 			if err != nil {
 				t.Fatal(err)
 			}

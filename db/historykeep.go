@@ -152,7 +152,7 @@ func (s *Store) ClearHistory(ctx context.Context, account, conversation string) 
 var accountTables = []string{
 	"contact", "contact_snapshot", "contact_client", "setting", "pending", "outbox",
 	"replay", "chat_counter", "machine_guid", "oim_seen",
-	"history_conversation", "read_marker", "delivery_cursor", "own_picture",
+	"history_conversation", "read_marker", "delivery_cursor", "own_picture", "received_file",
 }
 
 // ForgetAccount deletes every row the store holds for account, in every

@@ -245,6 +245,28 @@ var migrations = []string{
 		size    INTEGER NOT NULL,
 		updated INTEGER NOT NULL
 	);`,
+
+	// 14: files received from contacts (received.go). The token of a
+	// download link is stored as its SHA-256, never as itself (nonce, with
+	// a key outside the database, makes it again for "msn files"); path is
+	// relative to the data directory; created and expires are Unix
+	// milliseconds.
+	`CREATE TABLE received_file (
+		id         INTEGER PRIMARY KEY,
+		account    TEXT NOT NULL COLLATE NOCASE,
+		contact    TEXT NOT NULL,
+		name       TEXT NOT NULL,
+		size       INTEGER NOT NULL,
+		token_hash BLOB NOT NULL UNIQUE,
+		nonce      BLOB NOT NULL,
+		path       TEXT NOT NULL,
+		created    INTEGER NOT NULL,
+		expires    INTEGER NOT NULL,
+		state      TEXT NOT NULL DEFAULT 'complete'
+	);
+	CREATE INDEX received_file_account ON received_file (account, id);
+	CREATE INDEX received_file_expires ON received_file (expires);
+	ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -54,6 +54,11 @@ var seeds = []string{
 	// v13
 	`INSERT INTO instance_secret (name, secret) VALUES ('pictures', zeroblob(32));
 	INSERT INTO own_picture (account, sha1, size, updated) VALUES ('alice@example.com', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', 10, 1767323047000);`,
+	// v14
+	`INSERT INTO received_file (account, contact, name, size, token_hash, nonce, path, created, expires, state) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'holiday.jpg', 5, x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', x'00',
+		'files/0123/abcd', 1767323049000, 1767927849000, 'complete');
+	UPDATE setting SET dcc_files = 1 WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -196,6 +201,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 		if k >= 11 {
 			wantSt.HistoryDays, wantSt.HistoryDaysSet = 30, true
+		}
+		if k >= 14 {
+			wantSt.DCCFiles = true
 		}
 		if st != wantSt {
 			t.Errorf("settings = %+v, want %+v", st, wantSt)

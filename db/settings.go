@@ -36,6 +36,9 @@ type Settings struct {
 	// message (within the operator's limit).
 	HistoryDays    int
 	HistoryDaysSet bool
+	// DCCFiles: files from contacts are also offered to the attached
+	// clients as DCC SEND (default false).
+	DCCFiles bool
 }
 
 // The values of Settings.AnswerChats.
@@ -69,8 +72,8 @@ func (s *Store) Settings(ctx context.Context, account string) (Settings, error) 
 	var st Settings
 	var days sql.NullInt64
 	err := s.db.QueryRowContext(ctx,
-		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days FROM setting WHERE account = ?`,
-		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus, &st.AnswerChats, &days)
+		`SELECT nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days, dcc_files FROM setting WHERE account = ?`,
+		account).Scan(&st.NickSource, &st.ShowOffline, &st.KeepOnline, &st.Formatting, &st.PresenceModes, &st.DetachedStatus, &st.AnswerChats, &days, &st.DCCFiles)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings(), nil
 	}
@@ -109,8 +112,8 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 	}
 	days := sql.NullInt64{Int64: int64(st.HistoryDays), Valid: st.HistoryDaysSet}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO setting (account, nick_source, show_offline, keep_online, formatting, presence_modes, detached_status, answer_chats, history_days, dcc_files)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET
 			nick_source = excluded.nick_source,
 			show_offline = excluded.show_offline,
@@ -119,8 +122,9 @@ func (s *Store) SaveSettings(ctx context.Context, account string, st Settings) e
 			presence_modes = excluded.presence_modes,
 			detached_status = excluded.detached_status,
 			answer_chats = excluded.answer_chats,
-			history_days = excluded.history_days`,
-		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus, st.AnswerChats, days)
+			history_days = excluded.history_days,
+			dcc_files = excluded.dcc_files`,
+		account, st.NickSource, st.ShowOffline, st.KeepOnline, st.Formatting, st.PresenceModes, st.DetachedStatus, st.AnswerChats, days, st.DCCFiles)
 	if err != nil {
 		return fmt.Errorf("db: save settings of %s: %w", account, err)
 	}

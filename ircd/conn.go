@@ -119,6 +119,10 @@ func (c *Client) hasCap(bit capBitSet) bool {
 // RemoteAddr is the client's address.
 func (c *Client) RemoteAddr() string { return c.remote }
 
+// LocalAddr is the address of this server's side of the connection: the
+// one the client reached; nil for a connection without one (a pipe).
+func (c *Client) LocalAddr() net.Addr { return c.conn.LocalAddr() }
+
 // Source is the IP address the client connected from, IPv4-mapped IPv6
 // addresses unmapped; the zero Addr when the connection has none (a pipe).
 func (c *Client) Source() netip.Addr { return c.src }

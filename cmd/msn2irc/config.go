@@ -37,14 +37,19 @@ type config struct {
 	LogLevel    string   `split_words:"true" default:"info" desc:"debug, info, warn or error; debug logs every protocol line, secrets redacted"`
 
 	// The HTTP side (httpserve.go).
-	HTTPListen         string        `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
-	HTTPTLS            bool          `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
-	HTTPURL            string        `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
-	HTTPMaxConnections int           `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
-	MetricsListen      string        `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
-	DataDir            string        `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
-	FileMaxSize        int64         `split_words:"true" default:"104857600" desc:"largest file sent to a contact (uploaded or by DCC SEND), in bytes"`
-	FileExpiry         time.Duration `split_words:"true" default:"168h" desc:"how long an uploaded file's link works (and the file is kept)"`
+	HTTPListen         string `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
+	HTTPTLS            bool   `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
+	HTTPURL            string `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
+	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
+	MetricsListen      string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
+	DataDir            string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
+
+	// Files, both ways (bridge/files.go, fileupload.go); they need the
+	// HTTP listener.
+	FileAutoAccept int64         `split_words:"true" default:"10485760" desc:"files from contacts up to this many bytes are accepted without asking; larger ones wait for msn accept-file"`
+	FileMaxSize    int64         `split_words:"true" default:"104857600" desc:"largest file, in bytes, taken from a contact or sent to one (uploaded or by DCC SEND); larger ones are declined"`
+	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of received files kept per account; a file that would exceed it is declined"`
+	FileExpiry     time.Duration `split_words:"true" default:"168h" desc:"how long a file (received or uploaded) and its link are kept"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
@@ -210,6 +215,15 @@ func checkLimits(cfg config) error {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
 		}
 	}
+	for name, v := range map[string]int64{
+		"MSN2IRC_FILE_AUTO_ACCEPT": cfg.FileAutoAccept,
+		"MSN2IRC_FILE_MAX_SIZE":    cfg.FileMaxSize,
+		"MSN2IRC_FILE_QUOTA":       cfg.FileQuota,
+	} {
+		if v < 1 {
+			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
+		}
+	}
 	if cfg.HistoryDays < 0 {
 		return fmt.Errorf("MSN2IRC_HISTORY_DAYS is %d: it must be 0 (no limit) or more", cfg.HistoryDays)
 	}
@@ -217,6 +231,7 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_GUEST_TIMEOUT":    cfg.GuestTimeout,
 		"MSN2IRC_AUTH_LOCKOUT":     cfg.AuthLockout,
 		"MSN2IRC_PASSWORD_RECHECK": cfg.PasswordRecheck,
+		"MSN2IRC_FILE_EXPIRY":      cfg.FileExpiry,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s is %s: it must be longer than 0", name, d)

@@ -46,9 +46,11 @@ var designVariables = map[string]string{
 	"MSN2IRC_HTTP_MAX_CONNECTIONS": "64",
 	"MSN2IRC_METRICS_LISTEN":       "127.0.0.1:6681",
 	"MSN2IRC_DATA_DIR":             "",
-	"MSN2IRC_FILE_MAX_SIZE":        "104857600",
-	"MSN2IRC_FILE_EXPIRY":          "168h",
 	"MSN2IRC_HISTORY_DAYS":         "0",
+	"MSN2IRC_FILE_AUTO_ACCEPT":     "10485760",
+	"MSN2IRC_FILE_MAX_SIZE":        "104857600",
+	"MSN2IRC_FILE_QUOTA":           "524288000",
+	"MSN2IRC_FILE_EXPIRY":          "168h",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -147,6 +149,8 @@ func TestConfigErrors(t *testing.T) {
 		"metrics on HTTP":    {"MSN2IRC_METRICS_LISTEN": "127.0.0.1:6680"},
 		"no HTTP connection": {"MSN2IRC_HTTP_MAX_CONNECTIONS": "0"},
 		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
+		"zero file quota":    {"MSN2IRC_FILE_QUOTA": "0"},
+		"zero file expiry":   {"MSN2IRC_FILE_EXPIRY": "0s"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -53,6 +53,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		uploads.BaseURL = side.base
 	}
 	m := metrics.New()
+	// Files from contacts are taken only when their links can be served.
+	dataDir := ""
+	if cfg.HTTPListen != "" {
+		dataDir = cfg.dataDir()
+	}
 	br := bridge.NewBridge(bridge.Config{
 		Store: store,
 		MSN: msn.Config{
@@ -61,6 +66,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 			NexusURL: cfg.MSNNexus,
 			LoginURL: cfg.MSNLoginURL,
 			SOAPURL:  cfg.MSNSOAPURL,
+			// msn declines larger offers itself; the bridge says so.
+			MaxFileSize: cfg.FileMaxSize,
 		},
 		ServerName: cfg.ServerName,
 		Version:    version,
@@ -76,6 +83,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		Metrics:            m,
 		HistoryDays:        cfg.HistoryDays,
 		Uploads:            uploads,
+		DataDir:            dataDir,
+		FileAutoAccept:     cfg.FileAutoAccept,
+		FileMaxSize:        cfg.FileMaxSize,
+		FileQuota:          cfg.FileQuota,
+		FileExpiry:         cfg.FileExpiry,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,
@@ -119,6 +131,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 			}
 			return err
 		}
+		br.SetFileURL(side.base)
+		side.mux.Handle(bridge.FilePattern, br.FileHandler())
 	}
 	// The listeners get their own context, cancelled only after the bridge
 	// and the server said goodbye, so that clients read shutdownReason.

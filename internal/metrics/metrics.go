@@ -64,6 +64,7 @@ type Metrics struct {
 	fileTransfers *prometheus.CounterVec
 	fileBytes     *prometheus.CounterVec
 	pictures      *prometheus.CounterVec
+	fileFailures  *prometheus.CounterVec
 }
 
 // New returns the metrics in a registry of their own, with the Go runtime
@@ -102,6 +103,10 @@ func New() *Metrics {
 		Namespace: namespace, Name: "file_bytes_total",
 		Help: "Bytes of files transferred, by direction.",
 	}, []string{"direction"})
+	m.fileFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "file_transfers_failed_total",
+		Help: "File transfers that did not complete (cancelled, dropped, timed out, not stored), by direction.",
+	}, []string{"direction"})
 
 	m.pictures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "picture_fetches_total",
@@ -117,6 +122,7 @@ func New() *Metrics {
 		m.oims.WithLabelValues(string(d))
 		m.fileTransfers.WithLabelValues(string(d))
 		m.fileBytes.WithLabelValues(string(d))
+		m.fileFailures.WithLabelValues(string(d))
 	}
 	for _, o := range []Outcome{Delivered, Queued, Failed} {
 		m.deliveries.WithLabelValues(string(o))
@@ -125,7 +131,7 @@ func New() *Metrics {
 		m.authFailures.WithLabelValues(string(k))
 	}
 	m.reg.MustRegister(m.relayed, m.deliveries, m.oims, m.logins, m.authFailures,
-		m.reconnects, m.fileTransfers, m.fileBytes, m.pictures,
+		m.reconnects, m.fileTransfers, m.fileBytes, m.pictures, m.fileFailures,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -201,5 +207,12 @@ func (m *Metrics) FileTransferred(d Direction, n int64) {
 func (m *Metrics) PictureFetched(o Outcome) {
 	if m != nil {
 		m.pictures.WithLabelValues(string(o)).Inc()
+	}
+}
+
+// FileFailed counts a file transfer that did not complete.
+func (m *Metrics) FileFailed(d Direction) {
+	if m != nil {
+		m.fileFailures.WithLabelValues(string(d)).Inc()
 	}
 }

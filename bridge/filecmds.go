@@ -1,0 +1,148 @@
+package bridge
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/msn2irc/msn2irc/db"
+)
+
+// cmdAcceptFile is "accept-file <n>" and "decline-file <n>": the answer
+// to an offer larger than the automatic limit.
+func (s *session) cmdAcceptFile(name string, args []string, say func(string)) {
+	n, err := 0, error(nil)
+	if len(args) == 1 {
+		n, err = strconv.Atoi(args[0])
+	}
+	if len(args) != 1 || err != nil || n <= 0 {
+		say("Usage: " + name + " <n> (the number of the offer)")
+		return
+	}
+	o := s.takeOffer(n)
+	if o == nil {
+		say(fmt.Sprintf("No file offer %d is waiting (it was answered, withdrawn or expired).", n))
+		return
+	}
+	what := o.name + " (" + sizeText(o.ev.Size) + ")"
+	if name == "decline-file" {
+		s.declineFile(o.ev.ID)
+		say("Declined the file " + what + ".")
+		return
+	}
+	// The quota may have filled since the offer.
+	if used, err := s.filesUsed(); err != nil || used+o.ev.Size > s.b.cfg.FileQuota {
+		s.declineFile(o.ev.ID)
+		say(fmt.Sprintf("The file %s would exceed your quota of %s: declined. msn files lists your files, msn files delete <n> deletes one.", what, sizeText(s.b.cfg.FileQuota)))
+		return
+	}
+	say("Receiving the file " + what + ".")
+	s.receiveFile(o)
+}
+
+// liveFiles lists the account's received files that have not expired,
+// oldest first: their numbers in "files" are their places here.
+func (s *session) liveFiles() ([]db.ReceivedFile, error) {
+	list, err := s.store.ReceivedFiles(s.ctx, s.account)
+	if err != nil {
+		return nil, err
+	}
+	now := s.b.cfg.Now()
+	out := list[:0]
+	for _, f := range list {
+		if now.Before(f.Expires) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// cmdFiles is "files" (the list) and "files delete <n>".
+func (s *session) cmdFiles(args []string, say func(string)) {
+	if !s.b.filesOn() {
+		say("This msn2irc does not take files (its HTTP listener is off).")
+		return
+	}
+	list, err := s.liveFiles()
+	if err != nil {
+		say("Could not read your files: " + db.Reason(err) + ".")
+		return
+	}
+	if len(args) == 0 {
+		if len(list) == 0 {
+			say("No files received.")
+			return
+		}
+		key, err := s.b.linkKey()
+		if err != nil {
+			say("Could not read the key of the links: " + err.Error() + ".")
+			return
+		}
+		var total int64
+		for i, f := range list {
+			total += f.Size
+			say(fmt.Sprintf("%d. %s (%s) from %s, %s ago: %s", i+1, f.Name, sizeText(f.Size), s.contactNick(f.Contact),
+				ageText(s.b.cfg.Now().Sub(f.Created)), s.b.fileLink(fileToken(key, f.Nonce), f.Name)))
+		}
+		say(fmt.Sprintf("%d files, %s of your quota of %s; files delete <n> deletes one.",
+			len(list), sizeText(total), sizeText(s.b.cfg.FileQuota)))
+		return
+	}
+	n := 0
+	if len(args) == 2 && args[0] == "delete" {
+		n, _ = strconv.Atoi(args[1])
+	}
+	if n <= 0 {
+		say("Usage: files [delete <n>]")
+		return
+	}
+	if n > len(list) {
+		say(fmt.Sprintf("There is no file %d: files lists them.", n))
+		return
+	}
+	f := list[n-1]
+	if err := s.b.removeFile(f.Path); err != nil {
+		s.log.Warn("deleting a received file", "err", err)
+		say("Could not delete the file " + f.Name + ".")
+		return
+	}
+	if err := s.store.DeleteReceivedFile(s.ctx, s.account, f.ID); err != nil {
+		say("Could not delete the file " + f.Name + ": " + db.Reason(err) + ".")
+		return
+	}
+	say("Deleted the file " + f.Name + "; its link no longer works.")
+}
+
+// contactNick is the nick of a contact by passport, or the passport.
+func (s *session) contactNick(passport string) string {
+	if c := s.contacts[passport]; c != nil {
+		return c.nick
+	}
+	return passport
+}
+
+// ageText writes an age for people: "45s", "12m", "5h", "3d".
+func ageText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// removeAccountFiles deletes the account's directory of received files
+// (forget); the store's rows go with ForgetAccount.
+func (s *session) removeAccountFiles() {
+	if !s.b.filesOn() {
+		return
+	}
+	if err := os.RemoveAll(filepath.Join(s.b.cfg.DataDir, filesSubdir, accountDirName(s.account))); err != nil {
+		s.log.Warn("deleting the account's files (forget)", "err", err)
+	}
+}
