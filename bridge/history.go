@@ -98,16 +98,20 @@ func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind str
 	}
 	live := s.attachedGreeted()
 	if s.historyOn() {
+		if m.Self || live {
+			// A client may leave between the check and the delivery: a
+			// message that reached no client stays for the next one.
+			if n := s.world.Deliver(m); n == 0 {
+				live = false
+			}
+		}
+		// Otherwise the history keeps it for the next client (greet).
 		nick := m.From
 		if m.Self {
 			nick = s.world.Nick()
 		}
 		s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: m.MsgID, Time: m.Time,
 			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: m.Text, Kind: kind}, live)
-		if m.Self || live {
-			s.world.Deliver(m)
-		}
-		// Otherwise the history keeps it for the next client (greet).
 		return
 	}
 	if m.Self {
