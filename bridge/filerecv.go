@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -151,6 +152,11 @@ func (s *session) offerByID(id msn.TransferID) int {
 	return 0
 }
 
+// receiveBuffer is the write buffer of a file being received: MSN sends
+// it in chunks of about 1200 bytes, and a write to the file for each
+// chunk took most of the bridge's CPU during a transfer.
+const receiveBuffer = 64 << 10
+
 // countingWriter counts what passes to w.
 type countingWriter struct {
 	w io.Writer
@@ -204,8 +210,12 @@ func (s *session) receiveFile(o *fileOffer) {
 	s.files.receiving += o.ev.Size
 	b, account, passport := s.b, s.account, c.passport
 	s.spawn(func(ctx context.Context) {
-		w := &countingWriter{w: tmp}
+		buf := bufio.NewWriterSize(tmp, receiveBuffer)
+		w := &countingWriter{w: buf}
 		err := client.AcceptFile(ctx, o.ev.ID, w)
+		if ferr := buf.Flush(); err == nil && ferr != nil {
+			err = ferr
+		}
 		if cerr := tmp.Close(); err == nil && cerr != nil {
 			err = cerr
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 type bridgeProc interface {
 	// IRCAddr is where IRC clients connect.
 	IRCAddr() string
+	// Pid is the process id, for reading its memory from /proc.
+	Pid() int
 	// Stats measures the process (after a GC, when it can ask the process).
 	Stats(ctx context.Context) (ProcStats, error)
 	// CPU returns the process's user+system CPU seconds so far.
@@ -43,6 +46,12 @@ type bridgeConfig struct {
 	Stderr  io.Writer
 	TempDir string
 	DB      string // the SQLite file; a new one in TempDir when empty
+	// DataDir, when set, turns files from contacts on: they are kept
+	// there and their links served over HTTP on a free loopback port.
+	DataDir string
+	// FileMax is the size up to which files are accepted without asking,
+	// also the size limit and the quota; 0 keeps the defaults.
+	FileMax int64
 }
 
 // dbPath is the SQLite file the bridge uses.
@@ -69,7 +78,8 @@ type childBridge struct {
 
 // bridgeReady is what the serve-bridge child prints when it listens.
 type bridgeReady struct {
-	IRC string `json:"irc"`
+	IRC  string `json:"irc"`
+	HTTP string `json:"http,omitempty"` // base URL of the download links, with -data-dir
 }
 
 func startChildBridge(ctx context.Context, cfg bridgeConfig) (*childBridge, error) {
@@ -77,6 +87,9 @@ func startChildBridge(ctx context.Context, cfg bridgeConfig) (*childBridge, erro
 		"-msn-login-url", cfg.MSN.LoginURL, "-db", cfg.dbPath()}
 	if cfg.Verbose {
 		args = append(args, "-v")
+	}
+	if cfg.DataDir != "" {
+		args = append(args, "-data-dir", cfg.DataDir, "-file-max", strconv.FormatInt(cfg.FileMax, 10))
 	}
 	var ready bridgeReady
 	c, err := startChild(ctx, "bridge", cfg.Self, args, nil, cfg.Stderr, &ready)
@@ -170,6 +183,13 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 		// that both paths speak the same one.
 		"MSN2IRC_MSN_VERSIONS="+strings.Join(msn.DefaultVersions, ","),
 	)
+	if cfg.DataDir != "" {
+		cmd.Env = append(cmd.Env, "MSN2IRC_DATA_DIR="+cfg.DataDir)
+		if cfg.FileMax > 0 {
+			n := strconv.FormatInt(cfg.FileMax, 10)
+			cmd.Env = append(cmd.Env, "MSN2IRC_FILE_AUTO_ACCEPT="+n, "MSN2IRC_FILE_MAX_SIZE="+n, "MSN2IRC_FILE_QUOTA="+n)
+		}
+	}
 	cmd.Stdout = cfg.Stderr
 	cmd.Stderr = cfg.Stderr
 	if err := cmd.Start(); err != nil {
@@ -204,6 +224,8 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 }
 
 func (b *binaryBridge) IRCAddr() string { return b.addr }
+
+func (b *binaryBridge) Pid() int { return b.cmd.Process.Pid }
 
 func (b *binaryBridge) Stats(ctx context.Context) (ProcStats, error) {
 	pid := b.cmd.Process.Pid

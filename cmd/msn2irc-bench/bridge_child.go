@@ -17,6 +17,7 @@ import (
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
+	"github.com/msn2irc/msn2irc/web"
 )
 
 // serveBridge is the hidden "serve-bridge" subcommand: msn2irc's bridge
@@ -31,6 +32,8 @@ func serveBridge(args []string, stderr io.Writer) error {
 	loginURL := fs.String("msn-login-url", "", "Passport login URL")
 	dbPath := fs.String("db", "", "SQLite file")
 	verbose := fs.Bool("v", false, "log at info level")
+	dataDir := fs.String("data-dir", "", "directory of received files; when set, files from contacts are taken and served on an HTTP listener")
+	fileMax := fs.Int64("file-max", 0, "with -data-dir: files up to this size are accepted without asking (also the size limit and the quota); 0: the bridge's defaults")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,9 +51,13 @@ func serveBridge(args []string, stderr io.Writer) error {
 	}
 	defer store.Close()
 	// As cmd/msn2irc's serve wires them, with its defaults.
+	mcfg := msn.Config{Server: *server, Versions: msn.DefaultVersions, NexusURL: *nexus, LoginURL: *loginURL}
+	if *fileMax > 0 {
+		mcfg.MaxFileSize = *fileMax
+	}
 	br := bridge.NewBridge(bridge.Config{
 		Store:      store,
-		MSN:        msn.Config{Server: *server, Versions: msn.DefaultVersions, NexusURL: *nexus, LoginURL: *loginURL},
+		MSN:        mcfg,
 		ServerName: "msn2irc",
 		Version:    "bench",
 		Logger:     log.With("component", "bridge"),
@@ -58,6 +65,11 @@ func serveBridge(args []string, stderr io.Writer) error {
 		// login rate, and loopback trusted like a bouncer host.
 		MSNLoginRate: -1,
 		TrustedNets:  []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+
+		DataDir:        *dataDir,
+		FileAutoAccept: *fileMax,
+		FileMaxSize:    *fileMax,
+		FileQuota:      *fileMax,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: "msn2irc",
@@ -78,9 +90,27 @@ func serveBridge(args []string, stderr io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
+	ready := bridgeReady{IRC: ln.Addr().String()}
+	if *dataDir != "" {
+		// The download links on an HTTP listener of their own, as
+		// cmd/msn2irc serves them.
+		hln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			cancel()
+			<-served
+			return err
+		}
+		ready.HTTP = "http://" + hln.Addr().String() + "/"
+		br.SetFileURL(ready.HTTP)
+		mux := web.NewMux("msn2irc")
+		mux.Handle(bridge.FilePattern, br.FileHandler())
+		httpDone := make(chan error, 1)
+		go func() { httpDone <- web.Serve(ctx, web.NewServer(mux), hln, 5*time.Second) }()
+		defer func() { <-httpDone }()
+	}
 
 	var profile *os.File
-	err = serveControl(bridgeReady{IRC: ln.Addr().String()}, func(cmd string, args []string) (any, error) {
+	err = serveControl(ready, func(cmd string, args []string) (any, error) {
 		switch cmd {
 		case "stats":
 			return selfStats(true), nil

@@ -128,8 +128,18 @@ func TestQuickBench(t *testing.T) {
 			t.Errorf("history: %+v", h)
 		}
 	}
-	if len(got.Targets) != 8 {
-		t.Errorf("%d targets evaluated, want 8: %+v", len(got.Targets), got.Targets)
+	if f := got.Files; f == nil {
+		t.Error("no files figure")
+	} else {
+		if f.Bytes != o.FileBytes || f.Direct.N != o.FileRuns || f.Bridge.N != o.FileRuns || f.Direct.P50 <= 0 || f.Bridge.P50 <= 0 || f.Ratio <= 0 {
+			t.Errorf("files: %+v, want %d runs of %d bytes each way", f, o.FileRuns, o.FileBytes)
+		}
+		if f.IdleRSS <= 0 || f.PeakRSS < f.IdleRSS || f.PeakFraction < 0 {
+			t.Errorf("files memory: idle %d, peak %d, fraction %v", f.IdleRSS, f.PeakRSS, f.PeakFraction)
+		}
+	}
+	if len(got.Targets) != 10 {
+		t.Errorf("%d targets evaluated, want 10: %+v", len(got.Targets), got.Targets)
 	}
 
 	// Everything the bench started has stopped.

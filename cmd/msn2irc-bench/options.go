@@ -24,8 +24,10 @@ type options struct {
 	MemSessions  []int
 	MemContacts  int
 	Peers        int
-	HistMessages int // messages stored for the history figure
-	HistRounds   int // measured rounds of each history query
+	HistMessages int   // messages stored for the history figure
+	HistRounds   int   // measured rounds of each history query
+	FileBytes    int64 // size of the file of the files figure
+	FileRuns     int   // runs of each path of the files figure
 	Concurrency  int
 	Settle       time.Duration // longest wait for the bridge's RSS to settle before memory is read
 	Bridge       string        // "child" or "binary"
@@ -49,7 +51,7 @@ type externalServer struct {
 
 func (e externalServer) enabled() bool { return e.Server != "" }
 
-var allFigures = []string{"latency", "throughput", "login", "memory", "cpu", "history"}
+var allFigures = []string{"latency", "throughput", "login", "memory", "cpu", "history", "files"}
 
 func parseAccount(s string) (account, error) {
 	if s == "" {
@@ -85,6 +87,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.MemContacts, "idle-contacts", 100, "contacts of each idle session (one of them an online peer)")
 	fs.IntVar(&o.HistMessages, "history-messages", 1_000_000, "messages stored for the account before the history figure (CHATHISTORY against direct store queries)")
 	fs.IntVar(&o.HistRounds, "history-rounds", 200, "measured rounds of each history query")
+	fs.Int64Var(&o.FileBytes, "file-bytes", 100_000_000, "size of the file a contact sends for the files figure, directly and through msn2irc")
+	fs.IntVar(&o.FileRuns, "file-runs", 3, "runs of each path (direct, through msn2irc) of the files figure, alternating")
 	fs.IntVar(&o.Peers, "peers", 10, "MSN peers that the sessions talk to")
 	fs.IntVar(&o.Concurrency, "login-concurrency", 16, "sessions logging in at once when filling the bridge")
 	fs.DurationVar(&o.Settle, "settle", 15*time.Second, "longest wait, once sessions are idle, for the bridge's RSS to stop falling before memory is read (0: read at once)")
@@ -92,7 +96,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.BridgeBin, "bridge-bin", "", "msn2irc binary for -bridge binary; built from this module with go build when empty")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bridge process to this file")
 	fs.StringVar(&o.HeapProfile, "memprofile", "", "write a heap profile of the bridge process to this file")
-	fs.StringVar(&o.ProfileFig, "profile-figure", "throughput", "figure during which the CPU profile is taken (latency, throughput, login, memory, history)")
+	fs.StringVar(&o.ProfileFig, "profile-figure", "throughput", "figure during which the CPU profile is taken (latency, throughput, login, memory, history, files)")
 	fs.BoolVar(&o.Verbose, "v", false, "log progress and warnings to stderr")
 	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "give up after this long")
 	fs.StringVar(&o.External.Server, "msn-server", "", "measure against this MSN notification server (host:port) instead of msntest")
@@ -126,6 +130,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			"history-rounds":    func() { o.HistRounds = 5 },
 			"login-concurrency": func() { o.Concurrency = 4 },
 			"settle":            func() { o.Settle = 300 * time.Millisecond },
+			"file-bytes":        func() { o.FileBytes = 32 << 20 },
+			"file-runs":         func() { o.FileRuns = 1 },
 		}
 		for name, f := range quick {
 			if !set[name] {
@@ -172,7 +178,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if o.Bridge != "child" && o.Bridge != "binary" {
 		return o, fmt.Errorf("-bridge %q: want child or binary", o.Bridge)
 	}
-	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 || o.HistMessages < 1 || o.HistRounds < 1 {
+	if o.Runs < 1 || o.LatRounds < 1 || o.TPMessages < 1 || o.AggMessages < 1 || o.LoginReps < 1 || o.Peers < 1 || o.Concurrency < 1 || o.HistMessages < 1 || o.HistRounds < 1 || o.FileBytes < 1 || o.FileRuns < 1 {
 		return o, errors.New("counts must be at least 1")
 	}
 	if o.Settle < 0 {

@@ -31,6 +31,9 @@ func TestParseOptions(t *testing.T) {
 	if q.LatRounds >= o.LatRounds || q.TPMessages >= o.TPMessages || slices.Max(q.LoginSizes) >= 1000 || slices.Max(q.MemSessions) >= 100 {
 		t.Errorf("-quick did not shrink the counts: %+v", q)
 	}
+	if q.FileBytes >= o.FileBytes || q.FileRuns > o.FileRuns {
+		t.Errorf("-quick sends a file of %d bytes %d times, the default %d bytes %d times", q.FileBytes, q.FileRuns, o.FileBytes, o.FileRuns)
+	}
 	if q.Settle <= 0 || q.Settle >= o.Settle {
 		t.Errorf("-quick settles for %v, the default for %v", q.Settle, o.Settle)
 	}
@@ -43,6 +46,8 @@ func TestParseOptions(t *testing.T) {
 		{"-sessions", "1,x"},
 		{"-runs", "0"},
 		{"-settle", "-1s"},
+		{"-file-bytes", "0"},
+		{"-file-runs", "0"},
 		{"-bridge", "remote"},
 		{"-msn-server", "example.org:1863", "-user", "a@example.org:pw"},
 		{"-user", "no-password"},

@@ -103,6 +103,7 @@ type msnPeer struct {
 
 	mu       sync.Mutex
 	listener func(text string, at time.Time)
+	files    func(msn.FileOffer) // takes the files contacts offer; nil declines them
 }
 
 // loginPeer signs in a as an echoing, counting peer.
@@ -130,6 +131,14 @@ func (p *msnPeer) setListener(f func(text string, at time.Time)) {
 	p.mu.Unlock()
 }
 
+// setFileHandler makes f take the files contacts offer, on the event
+// goroutine (f must not block); without one they are declined.
+func (p *msnPeer) setFileHandler(f func(msn.FileOffer)) {
+	p.mu.Lock()
+	p.files = f
+	p.mu.Unlock()
+}
+
 func (p *msnPeer) run() {
 	defer p.wg.Done()
 	for ev := range p.c.Events() {
@@ -143,6 +152,21 @@ func (p *msnPeer) run() {
 				if _, err := p.c.Accept(ctx, ev); err != nil {
 					p.log.Warn("peer: accepting invitation", "peer", p.c.Passport(), "from", ev.From, "err", err)
 				}
+			}()
+		case msn.FileOffer:
+			p.mu.Lock()
+			f := p.files
+			p.mu.Unlock()
+			if f != nil {
+				f(ev)
+				continue
+			}
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+				defer cancel()
+				_ = p.c.DeclineFile(ctx, ev.ID)
 			}()
 		case msn.MessageReceived:
 			at := ev.Time

@@ -50,25 +50,31 @@ func tvSeconds(tv syscall.Timeval) float64 {
 }
 
 // rssBytes reads VmRSS of a process from /proc.
-func rssBytes(pid int) (int64, error) {
+func rssBytes(pid int) (int64, error) { return procStatusBytes(pid, "VmRSS") }
+
+// peakRSSBytes reads VmHWM of a process from /proc: the most RSS it ever had.
+func peakRSSBytes(pid int) (int64, error) { return procStatusBytes(pid, "VmHWM") }
+
+// procStatusBytes reads a field given in kB from /proc/<pid>/status.
+func procStatusBytes(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) < 1 {
 				break
 			}
 			kb, err := strconv.ParseInt(f[0], 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("parsing VmRSS: %w", err)
+				return 0, fmt.Errorf("parsing %s: %w", field, err)
 			}
 			return kb * 1024, nil
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat; it

@@ -25,6 +25,7 @@ type Result struct {
 	Memory     *MemoryResult     `json:"memory,omitempty"`
 	CPU        *CPUResult        `json:"cpu,omitempty"`
 	History    *HistoryResult    `json:"history,omitempty"`
+	Files      *FilesResult      `json:"files,omitempty"`
 	Targets    []Target          `json:"targets"`
 	Notes      []string          `json:"notes,omitempty"`
 	Errors     []string          `json:"errors,omitempty"`
@@ -199,6 +200,10 @@ func (r *Result) evaluateTargets() {
 		add(fmt.Sprintf("CHATHISTORY LATEST %d with %d stored / store query", h.Limit, h.Stored), h.LatestRatio, "<= 1.5", h.LatestRatio > 0 && h.LatestRatio <= 1.5)
 		add(fmt.Sprintf("CHATHISTORY BEFORE %d with %d stored / store query", h.Limit, h.Stored), h.BeforeRatio, "<= 1.5", h.BeforeRatio > 0 && h.BeforeRatio <= 1.5)
 	}
+	if f := r.Files; f != nil && f.Runs > 0 {
+		add(fmt.Sprintf("file of %.1f MiB from a contact, link downloaded / direct MSN client", mib(f.Bytes)), f.Ratio, ">= 0.8", f.Ratio >= 0.8)
+		add(fmt.Sprintf("bridge RSS above idle while a %.1f MiB file passes / file size", mib(f.Bytes)), f.PeakFraction, fmt.Sprintf("<= %.2f", filesMemMaxFraction), f.PeakFraction <= filesMemMaxFraction)
+	}
 	if l := r.Login; l != nil && len(l.Sizes) > 0 {
 		big := l.Sizes[0]
 		for _, s := range l.Sizes {
@@ -337,6 +342,16 @@ func printTable(w io.Writer, r *Result) {
 		} {
 			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max, row.ratio)
 		}
+		fmt.Fprintln(tw)
+	}
+	if f := r.Files; f != nil {
+		fmt.Fprintf(tw, "7. a file from a contact, %.1f MiB x %d runs (MB/s)\tmin\tmedian\tmax\n", mib(f.Bytes), f.Runs)
+		fmt.Fprintf(tw, "   direct MSN client\t%.2f\t%.2f\t%.2f\n", f.Direct.Min/1e6, f.Direct.P50/1e6, f.Direct.Max/1e6)
+		fmt.Fprintf(tw, "   msn2irc, to the last byte downloaded from its link\t%.2f\t%.2f\t%.2f\n", f.Bridge.Min/1e6, f.Bridge.P50/1e6, f.Bridge.Max/1e6)
+		fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", f.Ratio)
+		fmt.Fprintf(tw, "   msn2irc: received until the link (s)\t%.2f\t%.2f\t%.2f\n", f.ReceiveS.Min, f.ReceiveS.P50, f.ReceiveS.Max)
+		fmt.Fprintf(tw, "   msn2irc: link downloaded (s)\t%.2f\t%.2f\t%.2f\n", f.DownloadS.Min, f.DownloadS.P50, f.DownloadS.Max)
+		fmt.Fprintf(tw, "   bridge RSS MiB: idle, peak, peak above idle\t%.1f\t%.1f\t%.1f\t(%.3f of the file)\n", mib(f.IdleRSS), mib(f.PeakRSS), mib(f.PeakAbove), f.PeakFraction)
 		fmt.Fprintln(tw)
 	}
 	if len(r.Targets) > 0 {

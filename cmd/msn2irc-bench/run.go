@@ -98,6 +98,13 @@ func run(ctx context.Context, o options, stderr io.Writer) (*Result, error) {
 			b.step("history", b.history(ctx))
 		}
 	}
+	if o.Figures["files"] {
+		if o.External.enabled() {
+			b.res.Notes = append(b.res.Notes, "files needs msntest (the bench's accounts send the file); skipped with -msn-server")
+		} else {
+			b.step("files", b.files(ctx))
+		}
+	}
 	b.res.Machine.LoadEnd = loadAverage()
 	b.res.Finished = time.Now().UTC()
 	b.res.evaluateTargets()
