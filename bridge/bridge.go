@@ -93,7 +93,7 @@ type Config struct {
 	DataDir        string
 	FileAutoAccept int64         // files up to this size are accepted without asking (DefaultFileAutoAccept)
 	FileMaxSize    int64         // larger files are declined (DefaultFileMaxSize)
-	FileQuota      int64         // bytes of files kept per account (DefaultFileQuota)
+	FileQuota      int64         // bytes of files kept per account, received and uploaded (DefaultFileQuota)
 	FileExpiry     time.Duration // how long a received file and its link are kept (DefaultFileExpiry)
 }
 

@@ -48,7 +48,7 @@ type config struct {
 	// HTTP listener.
 	FileAutoAccept int64         `split_words:"true" default:"10485760" desc:"files from contacts up to this many bytes are accepted without asking; larger ones wait for msn accept-file"`
 	FileMaxSize    int64         `split_words:"true" default:"104857600" desc:"largest file, in bytes, taken from a contact or sent to one (uploaded or by DCC SEND); larger ones are declined"`
-	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of received files kept per account; a file that would exceed it is declined"`
+	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of files kept per account, received and uploaded together; a file that would exceed it is declined (an upload gets 413)"`
 	FileExpiry     time.Duration `split_words:"true" default:"168h" desc:"how long a file (received or uploaded) and its link are kept"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
