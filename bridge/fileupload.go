@@ -65,7 +65,6 @@ func (b *Bridge) UploadURL() string {
 // limits), OPTIONS /upload, and GET of an uploaded file's link. Register
 // it for "/upload" and "/upload/".
 func (b *Bridge) UploadHandler() http.Handler {
-	b.sweepUploads()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /upload", b.serveUpload)
 	mux.HandleFunc("OPTIONS /upload", func(w http.ResponseWriter, r *http.Request) {
@@ -341,30 +340,35 @@ func (b *Bridge) serveUploaded(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 
-// sweepUploads removes the expired files of every account.
-func (b *Bridge) sweepUploads() {
-	if b.cfg.Uploads.Dir == "" {
-		return
+// sweepUploads removes the expired files of every account (the sweep),
+// and returns how many.
+func (b *Bridge) sweepUploads() int {
+	if !b.uploadsOn() {
+		return 0
 	}
 	dirs, err := os.ReadDir(b.cfg.Uploads.Dir)
 	if err != nil {
-		return
+		return 0
 	}
+	n := 0
 	for _, d := range dirs {
 		if d.IsDir() && validDirName(d.Name()) {
-			b.sweepDir(filepath.Join(b.cfg.Uploads.Dir, d.Name()))
+			n += b.sweepDir(filepath.Join(b.cfg.Uploads.Dir, d.Name()))
 		}
 	}
+	return n
 }
 
-// sweepDir removes the expired files of an account's directory, and
-// partial files left by a crash.
-func (b *Bridge) sweepDir(dir string) {
+// sweepDir removes the expired files of an account's directory (with
+// their names), and partial files left by a crash; it returns how many
+// uploads it removed.
+func (b *Bridge) sweepDir(dir string) int {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return
+		return 0
 	}
 	now := b.cfg.Now()
+	n := 0
 	for _, e := range entries {
 		fi, err := e.Info()
 		if err != nil || !fi.Mode().IsRegular() {
@@ -372,7 +376,10 @@ func (b *Bridge) sweepDir(dir string) {
 		}
 		partial := strings.HasPrefix(e.Name(), ".part-")
 		if partial && now.Sub(fi.ModTime()) > 24*time.Hour || !partial && now.Sub(fi.ModTime()) > b.cfg.Uploads.Expiry {
-			os.Remove(filepath.Join(dir, e.Name()))
+			if os.Remove(filepath.Join(dir, e.Name())) == nil && validToken(e.Name()) {
+				n++
+			}
 		}
 	}
+	return n
 }

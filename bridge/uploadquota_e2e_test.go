@@ -3,7 +3,9 @@ package bridge_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +90,63 @@ func TestUploadExpiresFromFiles(t *testing.T) {
 	fe.clock.advance(bridge.DefaultFileExpiry + time.Hour)
 	c.send("PRIVMSG msn :files")
 	c.expectMsn("No files received or uploaded.")
+}
+
+// uploadsOnDisk lists the regular files under the upload directory.
+func (fe *fileEnv) uploadsOnDisk(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(fe.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The periodic sweep deletes an expired upload from the disk (with its
+// name), with no upload or download to trigger it.
+func TestUploadSwept(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("hello")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	bridge.Sweep(fe.bridge)
+	if files := fe.uploadsOnDisk(t); len(files) != 2 {
+		t.Fatalf("before it expired, the sweep left %v, want the file and its name", files)
+	}
+	fe.clock.advance(bridge.DefaultFileExpiry + time.Hour)
+	bridge.Sweep(fe.bridge)
+	if files := fe.uploadsOnDisk(t); len(files) != 0 {
+		t.Errorf("the sweep left %v", files)
+	}
+}
+
+// A bridge deletes the uploads that expired while it was stopped as it
+// starts.
+func TestUploadSweptAtStart(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("hello")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	later := time.Now().Add(bridge.DefaultFileExpiry + time.Hour)
+	b := bridge.NewBridge(bridge.Config{Uploads: bridge.UploadConfig{Dir: fe.dir}, Now: func() time.Time { return later }})
+	defer func() {
+		ctx, cancel := ctxT()
+		defer cancel()
+		b.Close(ctx, "test over")
+	}()
+	deadline := time.Now().Add(waitTime)
+	for len(fe.uploadsOnDisk(t)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a new bridge left the expired upload: %v", fe.uploadsOnDisk(t))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
