@@ -93,8 +93,11 @@ type Config struct {
 	DataDir        string
 	FileAutoAccept int64         // files up to this size are accepted without asking (DefaultFileAutoAccept)
 	FileMaxSize    int64         // larger files are declined (DefaultFileMaxSize)
-	FileQuota      int64         // bytes of files kept per account (DefaultFileQuota)
+	FileQuota      int64         // bytes of files kept per account, received and uploaded (DefaultFileQuota)
 	FileExpiry     time.Duration // how long a received file and its link are kept (DefaultFileExpiry)
+	// PictureCache bounds the cache of contacts' pictures, in bytes: the
+	// least recently used go first when it is larger (DefaultPictureCache).
+	PictureCache int64
 }
 
 // Bridge draws an IRC world for each MSN account and keeps one MSN session
@@ -143,6 +146,7 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.FileMaxSize, DefaultFileMaxSize)
 	setDefault(&cfg.FileQuota, DefaultFileQuota)
 	setDefault(&cfg.FileExpiry, DefaultFileExpiry)
+	setDefault(&cfg.PictureCache, DefaultPictureCache)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -168,6 +172,10 @@ func NewBridge(cfg Config) *Bridge {
 	}
 	if b.filesOn() {
 		b.removeStrayTemps()
+	}
+	// The sweep also deletes the cached pictures (ServePictures), which
+	// need the HTTP listener, as received files do.
+	if b.filesOn() || b.uploadsOn() {
 		b.wg.Add(1)
 		go b.runFileSweeper()
 	}

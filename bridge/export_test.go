@@ -46,3 +46,7 @@ func HistorianOf(b *Bridge, account string) (ircd.Historian, bool) {
 // SweepFiles deletes the expired received files now, as the periodic
 // sweep does, and returns how many.
 func SweepFiles(b *Bridge) (int, error) { return b.sweepFiles(b.ctx) }
+
+// Sweep runs the periodic sweep now: expired received and uploaded files,
+// and the picture cache.
+func Sweep(b *Bridge) { b.sweep(b.ctx) }

@@ -59,9 +59,11 @@ func (s *session) liveFiles() ([]db.ReceivedFile, error) {
 	return out, nil
 }
 
-// cmdFiles is "files" (the list) and "files delete <n>".
+// cmdFiles is "files" (the list) and "files delete <n>": the files
+// received from contacts first, then the ones the user uploaded (marked
+// as sent), numbered together.
 func (s *session) cmdFiles(args []string, say func(string)) {
-	if !s.b.filesOn() {
+	if !s.b.filesOn() && s.b.UploadURL() == "" {
 		say("This msn2irc does not take files (its HTTP listener is off).")
 		return
 	}
@@ -70,24 +72,14 @@ func (s *session) cmdFiles(args []string, say func(string)) {
 		say("Could not read your files: " + db.Reason(err) + ".")
 		return
 	}
+	ups, err := s.b.uploads(s.account)
+	if err != nil {
+		s.log.Warn("listing the uploaded files", "err", err)
+		say("Could not read your uploaded files.")
+		return
+	}
 	if len(args) == 0 {
-		if len(list) == 0 {
-			say("No files received.")
-			return
-		}
-		key, err := s.b.linkKey()
-		if err != nil {
-			say("Could not read the key of the links: " + err.Error() + ".")
-			return
-		}
-		var total int64
-		for i, f := range list {
-			total += f.Size
-			say(fmt.Sprintf("%d. %s (%s) from %s, %s ago: %s", i+1, f.Name, sizeText(f.Size), s.contactNick(f.Contact),
-				ageText(s.b.cfg.Now().Sub(f.Created)), s.b.fileLink(fileToken(key, f.Nonce), f.Name)))
-		}
-		say(fmt.Sprintf("%d files, %s of your quota of %s; files delete <n> deletes one.",
-			len(list), sizeText(total), sizeText(s.b.cfg.FileQuota)))
+		s.listFiles(list, ups, say)
 		return
 	}
 	n := 0
@@ -98,8 +90,18 @@ func (s *session) cmdFiles(args []string, say func(string)) {
 		say("Usage: files [delete <n>]")
 		return
 	}
-	if n > len(list) {
+	if n > len(list)+len(ups) {
 		say(fmt.Sprintf("There is no file %d: files lists them.", n))
+		return
+	}
+	if n > len(list) {
+		u := ups[n-len(list)-1]
+		if err := s.b.removeUpload(s.b.uploadPath(s.account, u.token)); err != nil {
+			s.log.Warn("deleting an uploaded file", "err", err)
+			say("Could not delete the file " + u.name + ".")
+			return
+		}
+		say("Deleted the file " + u.name + "; its link no longer works.")
 		return
 	}
 	f := list[n-1]
@@ -113,6 +115,37 @@ func (s *session) cmdFiles(args []string, say func(string)) {
 		return
 	}
 	say("Deleted the file " + f.Name + "; its link no longer works.")
+}
+
+// listFiles says the account's files, received then uploaded, with their
+// links and the quota they use.
+func (s *session) listFiles(list []db.ReceivedFile, ups []upload, say func(string)) {
+	if len(list) == 0 && len(ups) == 0 {
+		say("No files received or uploaded.")
+		return
+	}
+	var key []byte
+	if len(list) > 0 {
+		var err error
+		if key, err = s.b.linkKey(); err != nil {
+			say("Could not read the key of the links: " + err.Error() + ".")
+			return
+		}
+	}
+	now := s.b.cfg.Now()
+	var total int64
+	for i, f := range list {
+		total += f.Size
+		say(fmt.Sprintf("%d. %s (%s) from %s, %s ago: %s", i+1, f.Name, sizeText(f.Size), s.contactNick(f.Contact),
+			ageText(now.Sub(f.Created)), s.b.fileLink(fileToken(key, f.Nonce), f.Name)))
+	}
+	for i, u := range ups {
+		total += u.size
+		say(fmt.Sprintf("%d. %s (%s) sent: uploaded by you %s ago: %s", len(list)+i+1, u.name, sizeText(u.size),
+			ageText(now.Sub(u.uploaded)), s.b.uploadLinkOf(s.account, u.token, u.name)))
+	}
+	say(fmt.Sprintf("%d files, %s of your quota of %s; files delete <n> deletes one.",
+		len(list)+len(ups), sizeText(total), sizeText(s.b.cfg.FileQuota)))
 }
 
 // contactNick is the nick of a contact by passport, or the passport.

@@ -69,8 +69,7 @@ func (s *session) onFileOffer(ev msn.FileOffer) {
 		return
 	}
 	if used+ev.Size > s.b.cfg.FileQuota {
-		decline(fmt.Sprintf("your files would exceed the quota of %s (%s used); msn files lists them, msn files delete <n> deletes one",
-			sizeText(s.b.cfg.FileQuota), sizeText(used)))
+		decline(quotaText(s.b.cfg.FileQuota, used))
 		return
 	}
 	o := &fileOffer{ev: ev, name: name}
@@ -99,14 +98,18 @@ func (s *session) onFileOffer(ev msn.FileOffer) {
 	tell(fmt.Sprintf("%s offers file %s: msn accept-file %d or msn decline-file %d", c.nick, what, o.n, o.n))
 }
 
-// filesUsed is the bytes of the account's stored files and of the
-// transfers in progress.
+// filesUsed is the bytes of the account's files that count against its
+// quota: received ones, the transfers in progress, and uploaded ones.
 func (s *session) filesUsed() (int64, error) {
 	list, err := s.store.ReceivedFiles(s.ctx, s.account)
 	if err != nil {
 		return 0, err
 	}
-	used := s.files.receiving
+	used, err := s.b.uploadsUsed(s.account)
+	if err != nil {
+		return 0, fmt.Errorf("bridge: uploaded files: %w", err)
+	}
+	used += s.files.receiving
 	for _, f := range list {
 		used += f.Size
 	}

@@ -251,20 +251,35 @@ func (b *Bridge) sweepFiles(ctx context.Context) (int, error) {
 	}
 }
 
-// runFileSweeper deletes expired files at start and every fileSweepEvery
-// until the bridge closes.
-func (b *Bridge) runFileSweeper() {
-	defer b.wg.Done()
-	t := time.NewTicker(fileSweepEvery)
-	defer t.Stop()
-	for {
-		n, err := b.sweepFiles(b.ctx)
-		if err != nil && b.ctx.Err() == nil {
+// sweep deletes what expired: received files, uploaded files, and the
+// cached pictures of contacts unused for FileExpiry (beyond the cache's
+// size too). It runs at start and every fileSweepEvery.
+func (b *Bridge) sweep(ctx context.Context) {
+	if b.filesOn() {
+		n, err := b.sweepFiles(ctx)
+		if err != nil && ctx.Err() == nil {
 			b.log.Warn("deleting expired files", "err", err)
 		}
 		if n > 0 {
 			b.log.Info("deleted expired files", "count", n)
 		}
+	}
+	if n := b.sweepUploads(); n > 0 {
+		b.log.Info("deleted expired uploads", "count", n)
+	}
+	if h := b.pictures(); h != nil {
+		h.sweep(ctx)
+	}
+}
+
+// runFileSweeper runs the sweep at start and every fileSweepEvery until
+// the bridge closes.
+func (b *Bridge) runFileSweeper() {
+	defer b.wg.Done()
+	t := time.NewTicker(fileSweepEvery)
+	defer t.Stop()
+	for {
+		b.sweep(b.ctx)
 		select {
 		case <-b.ctx.Done():
 			return

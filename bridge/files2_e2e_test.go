@@ -180,7 +180,7 @@ func TestFileLinkTokenAndExpiry(t *testing.T) {
 		t.Errorf("expired link: %s, want 404", resp.Status)
 	}
 	c.send("PRIVMSG msn :files")
-	c.expectMsn("No files received.")
+	c.expectMsn("No files received or uploaded.")
 	if n, err := bridge.SweepFiles(fe.bridge); err != nil || n != 1 {
 		t.Fatalf("sweep: %d, %v", n, err)
 	}

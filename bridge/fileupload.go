@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -66,7 +65,6 @@ func (b *Bridge) UploadURL() string {
 // limits), OPTIONS /upload, and GET of an uploaded file's link. Register
 // it for "/upload" and "/upload/".
 func (b *Bridge) UploadHandler() http.Handler {
-	b.sweepUploads()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /upload", b.serveUpload)
 	mux.HandleFunc("OPTIONS /upload", func(w http.ResponseWriter, r *http.Request) {
@@ -208,6 +206,18 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))
 		return
 	}
+	used, err := b.accountFilesUsed(r.Context(), account)
+	if err != nil {
+		b.log.Warn("upload: counting the account's files", "account", account, "err", err)
+		httpError(w, http.StatusServiceUnavailable, "msn2irc could not check your file quota; try again later")
+		return
+	}
+	quota := b.cfg.FileQuota
+	room := max(quota-used, 0)
+	if r.ContentLength > room {
+		httpError(w, http.StatusRequestEntityTooLarge, quotaText(quota, used))
+		return
+	}
 	name := "file"
 	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
 		name = params["filename"]
@@ -215,7 +225,12 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 	name = cleanFileName(name)
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(uploadBodyTimeout))
-	path, size, err := b.storeFile(account, io.LimitReader(r.Body, limit+1))
+	most := min(limit, room)
+	path, size, err := b.storeFile(account, name, io.LimitReader(r.Body, most+1), most)
+	if errors.Is(err, errTooLarge) && most < limit {
+		httpError(w, http.StatusRequestEntityTooLarge, quotaText(quota, used))
+		return
+	}
 	if errors.Is(err, errTooLarge) {
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))
 		return
@@ -225,7 +240,7 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "the file could not be stored")
 		return
 	}
-	link := b.cfg.Uploads.BaseURL + "upload/" + accountDirName(account) + "/" + filepath.Base(path) + "/" + url.PathEscape(name)
+	link := b.uploadLinkOf(account, filepath.Base(path), name)
 	b.log.Info("file uploaded", "account", account, "bytes", size)
 	w.Header().Set("Location", link)
 	httpError(w, http.StatusCreated, link)
@@ -234,10 +249,25 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 // errTooLarge is storeFile's error for a file over the size limit.
 var errTooLarge = errors.New("file too large")
 
-// storeFile streams r (at most MaxSize+1 bytes) into a new file of the
-// account's directory, named by an unguessable token, and returns its
-// path and size. A file over MaxSize is removed and errTooLarge returned.
-func (b *Bridge) storeFile(account string, r io.Reader) (string, int64, error) {
+// accountFilesUsed is the bytes of the account's files, received and
+// uploaded, counted by its running session (filesUsed).
+func (b *Bridge) accountFilesUsed(ctx context.Context, account string) (int64, error) {
+	s := b.runningSession(account)
+	if s == nil {
+		return 0, errNoSession
+	}
+	var used int64
+	var uerr error
+	if err := s.call(ctx, func() { used, uerr = s.filesUsed() }); err != nil {
+		return 0, err
+	}
+	return used, uerr
+}
+
+// storeFile streams r into a new file of the account's directory, named
+// by an unguessable token with name beside it, and returns its path and
+// size. A file over most bytes is removed and errTooLarge returned.
+func (b *Bridge) storeFile(account, name string, r io.Reader, most int64) (string, int64, error) {
 	dir, err := b.accountDir(account)
 	if err != nil {
 		return "", 0, err
@@ -251,7 +281,7 @@ func (b *Bridge) storeFile(account string, r io.Reader) (string, int64, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > b.cfg.Uploads.MaxSize {
+	if err == nil && n > most {
 		err = errTooLarge
 	}
 	if err != nil {
@@ -259,8 +289,13 @@ func (b *Bridge) storeFile(account string, r io.Reader) (string, int64, error) {
 		return "", 0, err
 	}
 	path := filepath.Join(dir, rand.Text())
+	if err := os.WriteFile(path+nameSuffix, []byte(name), 0o600); err != nil {
+		os.Remove(f.Name())
+		return "", 0, fmt.Errorf("store file: %w", err)
+	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
+		os.Remove(path + nameSuffix)
 		return "", 0, fmt.Errorf("store file: %w", err)
 	}
 	return path, n, nil
@@ -278,7 +313,7 @@ func (b *Bridge) uploadedFile(acct, token string) (string, os.FileInfo, bool) {
 		return "", nil, false
 	}
 	if b.cfg.Now().Sub(fi.ModTime()) > b.cfg.Uploads.Expiry {
-		os.Remove(path)
+		b.removeUpload(path)
 		return "", nil, false
 	}
 	return path, fi, true
@@ -305,30 +340,35 @@ func (b *Bridge) serveUploaded(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 
-// sweepUploads removes the expired files of every account.
-func (b *Bridge) sweepUploads() {
-	if b.cfg.Uploads.Dir == "" {
-		return
+// sweepUploads removes the expired files of every account (the sweep),
+// and returns how many.
+func (b *Bridge) sweepUploads() int {
+	if !b.uploadsOn() {
+		return 0
 	}
 	dirs, err := os.ReadDir(b.cfg.Uploads.Dir)
 	if err != nil {
-		return
+		return 0
 	}
+	n := 0
 	for _, d := range dirs {
 		if d.IsDir() && validDirName(d.Name()) {
-			b.sweepDir(filepath.Join(b.cfg.Uploads.Dir, d.Name()))
+			n += b.sweepDir(filepath.Join(b.cfg.Uploads.Dir, d.Name()))
 		}
 	}
+	return n
 }
 
-// sweepDir removes the expired files of an account's directory, and
-// partial files left by a crash.
-func (b *Bridge) sweepDir(dir string) {
+// sweepDir removes the expired files of an account's directory (with
+// their names), and partial files left by a crash; it returns how many
+// uploads it removed.
+func (b *Bridge) sweepDir(dir string) int {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return
+		return 0
 	}
 	now := b.cfg.Now()
+	n := 0
 	for _, e := range entries {
 		fi, err := e.Info()
 		if err != nil || !fi.Mode().IsRegular() {
@@ -336,7 +376,10 @@ func (b *Bridge) sweepDir(dir string) {
 		}
 		partial := strings.HasPrefix(e.Name(), ".part-")
 		if partial && now.Sub(fi.ModTime()) > 24*time.Hour || !partial && now.Sub(fi.ModTime()) > b.cfg.Uploads.Expiry {
-			os.Remove(filepath.Join(dir, e.Name()))
+			if os.Remove(filepath.Join(dir, e.Name())) == nil && validToken(e.Name()) {
+				n++
+			}
 		}
 	}
+	return n
 }

@@ -106,12 +106,23 @@ func (b *Bridge) ServePictures(ctx context.Context, mux Handler, base, dataDir s
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("bridge: pictures: %w", err)
 	}
-	b.pics = &pictureHub{b: b, store: ps, dir: dir, base: strings.TrimRight(base, "/"), secret: secret,
+	hub := &pictureHub{b: b, store: ps, dir: dir, base: strings.TrimRight(base, "/"), secret: secret,
 		slots: make(chan struct{}, pictureSlots), refs: map[string]pictureRef{},
 		sessions: map[string]chan struct{}{}, inflight: map[string]chan struct{}{}, failures: map[string]pictureFailure{}}
-	mux.Handle("GET /pictures/", http.HandlerFunc(b.pics.serve))
-	mux.Handle("POST /picture", http.HandlerFunc(b.pics.upload))
+	b.mu.Lock()
+	b.pics = hub
+	b.mu.Unlock()
+	mux.Handle("GET /pictures/", http.HandlerFunc(hub.serve))
+	mux.Handle("POST /picture", http.HandlerFunc(hub.upload))
 	return nil
+}
+
+// pictures returns the picture hub, nil before ServePictures; for the
+// sweep, whose goroutine starts before it.
+func (b *Bridge) pictures() *pictureHub {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pics
 }
 
 // url returns the stable URL of the picture of passport for account,
@@ -287,6 +298,8 @@ func (h *pictureHub) fetch(ctx context.Context, c *msn.Client, ref pictureRef, o
 		return err
 	}
 	h.b.cfg.Metrics.PictureFetched(metrics.Delivered)
+	h.touch(sha1hex)
+	h.sweep(ctx)
 	return nil
 }
 
@@ -343,6 +356,7 @@ func (h *pictureHub) serveFile(w http.ResponseWriter, r *http.Request, sha1hex s
 		http.NotFound(w, r)
 		return
 	}
+	h.touch(sha1hex)
 	w.Header().Set("Content-Type", typ)
 	w.Header().Set("ETag", `"`+sha1hex+`"`)
 	w.Header().Set("Cache-Control", "private, max-age="+strconv.Itoa(int(pictureMaxAge/time.Second)))

@@ -48,8 +48,9 @@ type config struct {
 	// HTTP listener.
 	FileAutoAccept int64         `split_words:"true" default:"10485760" desc:"files from contacts up to this many bytes are accepted without asking; larger ones wait for msn accept-file"`
 	FileMaxSize    int64         `split_words:"true" default:"104857600" desc:"largest file, in bytes, taken from a contact or sent to one (uploaded or by DCC SEND); larger ones are declined"`
-	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of received files kept per account; a file that would exceed it is declined"`
-	FileExpiry     time.Duration `split_words:"true" default:"168h" desc:"how long a file (received or uploaded) and its link are kept"`
+	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of files kept per account, received and uploaded together; a file that would exceed it is declined (an upload gets 413)"`
+	FileExpiry     time.Duration `split_words:"true" default:"168h" desc:"how long a file (received or uploaded) and its link are kept, and how long a contact's cached picture is kept unused; the hourly sweep deletes them"`
+	PictureCache   int64         `split_words:"true" default:"268435456" desc:"bytes of contacts' display pictures cached for the whole instance; the least recently used are deleted first when over"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
 	// container's port proxy): per-address limits do not apply to them.
 	TrustedAddresses []string `split_words:"true" desc:"IP addresses or networks (CIDR) that carry many users, e.g. a bouncer host or Docker's proxy; per-address limits skip them"`
@@ -219,6 +220,7 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_FILE_AUTO_ACCEPT": cfg.FileAutoAccept,
 		"MSN2IRC_FILE_MAX_SIZE":    cfg.FileMaxSize,
 		"MSN2IRC_FILE_QUOTA":       cfg.FileQuota,
+		"MSN2IRC_PICTURE_CACHE":    cfg.PictureCache,
 	} {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)

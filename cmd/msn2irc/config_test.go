@@ -51,6 +51,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_FILE_MAX_SIZE":        "104857600",
 	"MSN2IRC_FILE_QUOTA":           "524288000",
 	"MSN2IRC_FILE_EXPIRY":          "168h",
+	"MSN2IRC_PICTURE_CACHE":        "268435456",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -151,6 +152,7 @@ func TestConfigErrors(t *testing.T) {
 		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
 		"zero file quota":    {"MSN2IRC_FILE_QUOTA": "0"},
 		"zero file expiry":   {"MSN2IRC_FILE_EXPIRY": "0s"},
+		"zero picture cache": {"MSN2IRC_PICTURE_CACHE": "0"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -88,6 +88,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		FileMaxSize:        cfg.FileMaxSize,
 		FileQuota:          cfg.FileQuota,
 		FileExpiry:         cfg.FileExpiry,
+		PictureCache:       cfg.PictureCache,
 	})
 	srv := ircd.NewServer(ircd.Config{
 		ServerName: cfg.ServerName,

@@ -1,0 +1,152 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msn2irc/msn2irc/bridge"
+)
+
+// Uploads count against the account's quota together with the files
+// received: one that would exceed it is refused with 413 and a text that
+// names the quota and how to make room; "files" lists the uploads (marked
+// as sent) after the received files, and "files delete <n>" deletes one,
+// which makes room again and ends its link.
+func TestUploadQuota(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) {
+		cfg.DataDir = t.TempDir()
+		cfg.FileQuota = 3000
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	p.chat(alice)
+	data := fileData(1500)
+	if err := <-sendFile(p, "notes.txt", int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "notes.txt")
+
+	resp, body := fe.upload(alice, password, "photo.jpg", fileData(1000))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload within the quota: %s %s", resp.Status, body)
+	}
+	link := resp.Header.Get("Location")
+	resp, body = fe.upload(alice, password, "second.jpg", fileData(1000))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "quota of 2.9 KiB") ||
+		!strings.Contains(body, "msn files delete <n>") {
+		t.Fatalf("upload over the quota (1500 received + 1000 uploaded + 1000): %s %q", resp.Status, body)
+	}
+	// Without a Content-Length, the body is cut at the room left.
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", fe.bridge.UploadURL(), bytes.NewReader(fileData(600)))
+	req.ContentLength = -1
+	req.SetBasicAuth(alice, password)
+	r2, err := fe.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked upload over the quota: %s", r2.Status)
+	}
+
+	c.send("PRIVMSG msn :files")
+	c.expectMsn("1. notes.txt (1.5 KiB) from bob")
+	if m := c.expectMsn("2. photo.jpg (1000 B) sent"); !strings.Contains(m.Trailing(), link) {
+		t.Errorf("files lists %q, want the link %s", m.Trailing(), link)
+	}
+	c.expectMsn("2 files, 2.4 KiB of your quota of 2.9 KiB")
+
+	c.send("PRIVMSG msn :files delete 2")
+	c.expectMsn("Deleted the file photo.jpg")
+	if resp, _ := httpGet(t, link); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the deleted upload's link: %s, want 404", resp.Status)
+	}
+	if resp, body := fe.upload(alice, password, "second.jpg", fileData(1000)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload after the delete: %s %s", resp.Status, body)
+	}
+	// An upload counts against the quota of files from contacts too.
+	if err := <-sendFile(p, "more.txt", 600, bytes.NewReader(fileData(600))); err == nil {
+		t.Error("a file over the quota (with the upload) was accepted")
+	}
+	c.expectFrom("bob", "NOTICE", "more.txt (600 B), which was declined: your files would exceed the quota")
+}
+
+// An expired upload leaves "files" and its quota.
+func TestUploadExpiresFromFiles(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) { cfg.DataDir = t.TempDir() })
+	c := fe.login("alice", alice, password, allCaps)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("hello")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	c.send("PRIVMSG msn :files")
+	c.expectMsn("1. a.txt (5 B) sent")
+	fe.clock.advance(bridge.DefaultFileExpiry + time.Hour)
+	c.send("PRIVMSG msn :files")
+	c.expectMsn("No files received or uploaded.")
+}
+
+// uploadsOnDisk lists the regular files under the upload directory.
+func (fe *fileEnv) uploadsOnDisk(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(fe.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The periodic sweep deletes an expired upload from the disk (with its
+// name), with no upload or download to trigger it.
+func TestUploadSwept(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("hello")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	bridge.Sweep(fe.bridge)
+	if files := fe.uploadsOnDisk(t); len(files) != 2 {
+		t.Fatalf("before it expired, the sweep left %v, want the file and its name", files)
+	}
+	fe.clock.advance(bridge.DefaultFileExpiry + time.Hour)
+	bridge.Sweep(fe.bridge)
+	if files := fe.uploadsOnDisk(t); len(files) != 0 {
+		t.Errorf("the sweep left %v", files)
+	}
+}
+
+// A bridge deletes the uploads that expired while it was stopped as it
+// starts.
+func TestUploadSweptAtStart(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("hello")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	later := time.Now().Add(bridge.DefaultFileExpiry + time.Hour)
+	b := bridge.NewBridge(bridge.Config{Uploads: bridge.UploadConfig{Dir: fe.dir}, Now: func() time.Time { return later }})
+	defer func() {
+		ctx, cancel := ctxT()
+		defer cancel()
+		b.Close(ctx, "test over")
+	}()
+	deadline := time.Now().Add(waitTime)
+	for len(fe.uploadsOnDisk(t)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a new bridge left the expired upload: %v", fe.uploadsOnDisk(t))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
