@@ -169,13 +169,19 @@ func ageText(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-// removeAccountFiles deletes the account's directory of received files
-// (forget); the store's rows go with ForgetAccount.
+// removeAccountFiles deletes the account's directories of received and
+// uploaded files (forget); the store's rows go with ForgetAccount.
 func (s *session) removeAccountFiles() {
-	if !s.b.filesOn() {
-		return
+	var dirs []string
+	if s.b.filesOn() {
+		dirs = append(dirs, filepath.Join(s.b.cfg.DataDir, filesSubdir, accountDirName(s.account)))
 	}
-	if err := os.RemoveAll(filepath.Join(s.b.cfg.DataDir, filesSubdir, accountDirName(s.account))); err != nil {
-		s.log.Warn("deleting the account's files (forget)", "err", err)
+	if s.b.cfg.Uploads.Dir != "" {
+		dirs = append(dirs, filepath.Join(s.b.cfg.Uploads.Dir, accountDirName(s.account)))
+	}
+	for _, dir := range dirs {
+		if err := os.RemoveAll(dir); err != nil {
+			s.log.Warn("deleting the account's files (forget)", "err", err)
+		}
 	}
 }

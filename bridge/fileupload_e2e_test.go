@@ -266,3 +266,36 @@ func TestUploadTooLarge(t *testing.T) {
 		return nil
 	})
 }
+
+// forget deletes the account's uploads too: their links stop working and
+// nothing of theirs is left on disk.
+func TestForgetDeletesUploads(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	resp, body := fe.upload(alice, password, "notes.txt", []byte("private notes"))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	link := resp.Header.Get("Location")
+	c.send("PRIVMSG msn :forget")
+	m := c.expectMsn("To confirm, say")
+	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
+	c.send("PRIVMSG msn :forget " + code)
+	c.expectCmd("ERROR")
+	waitSessionGone(t, fe.env)
+	got, err := fe.http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Body.Close()
+	if got.StatusCode != http.StatusNotFound {
+		t.Errorf("the upload's link after forget: %s", got.Status)
+	}
+	left, err := os.ReadDir(fe.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range left {
+		t.Errorf("left after forget: %s", d.Name())
+	}
+}
