@@ -83,3 +83,40 @@ func TestSelfMessageFromOtherEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// What the user says from another place while no IRC client is attached
+// (keep_online) is kept: the next client that shows the user's own
+// messages gets it in its replay, as the user's own message to bob.
+func TestSelfMessageWhileDetachedReplayed(t *testing.T) {
+	e := newEnvServer(t, "MSNP18", msntest.Options{EveryEndpointJoins: true}, nil)
+	bp := e.peer(bob)
+	c := e.login("alice", alice, password, "echo-message server-time message-tags")
+	c.ask("set keep_online true", "keep_online=true")
+	w := e.wlm()
+	waitEndpoints(t, c, "2")
+
+	sb := bp.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "hello alice")
+	inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
+	wsb, err := w.c.Accept(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leave(c)
+	if err := wsb.SendText(ctx, "from my phone while away", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	bp.expectText("from my phone while away")
+	waitHistory(t, e, bob, "the own message", textIs("from my phone while away"))
+
+	c2 := e.login("alice", alice, password, "echo-message server-time message-tags")
+	m := c2.expectFrom("alice", "PRIVMSG", "from my phone while away")
+	if m.Param(0) != "bob" || m.Tags["msgid"] == "" {
+		t.Errorf("replayed as %v, want the user's own message to bob with its msgid", m)
+	}
+}
