@@ -187,7 +187,7 @@ func (s *session) flushHistory() {
 	op := historyOp{w: &db.HistoryWrite{Messages: h.pending, Outcomes: h.outcomes, Markers: h.marks},
 		live: h.live, targets: h.markTargets, world: s.world}
 	h.pending, h.live, h.outcomes, h.marks, h.markTargets = nil, nil, nil, nil, nil
-	h.w.ops <- op
+	h.w.add(op)
 }
 
 // syncHistory stores what the session recorded and waits until the
@@ -199,7 +199,7 @@ func (s *session) syncHistory() historyCursor {
 		return historyCursor{}
 	}
 	ch := make(chan historyCursor, 1)
-	s.hist.w.ops <- historyOp{sync: ch}
+	s.hist.w.add(historyOp{sync: ch})
 	return <-ch
 }
 
