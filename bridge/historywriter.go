@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -167,10 +168,19 @@ func (w *historyWriter) do(op historyOp) {
 	defer cancel()
 	w.loadCursor(ctx)
 	if op.w != nil {
+		if w.cur.ok && w.cur.lastUnread <= w.cur.cursor {
+			// The cursor moves over the messages that reached a client
+			// live, up to the first that did not, in the same transaction.
+			op.w.CursorAccount = w.account
+			op.w.Delivered = len(op.live)
+			if i := slices.Index(op.live, false); i >= 0 {
+				op.w.Delivered = i
+			}
+		}
 		if err := w.store.WriteHistory(ctx, op.w); err != nil {
 			w.fail(err)
 		} else {
-			w.wrote(ctx, op)
+			w.wrote(op)
 		}
 	}
 	if op.confirm != 0 {
@@ -188,21 +198,19 @@ func (w *historyWriter) do(op historyOp) {
 	}
 }
 
-// wrote moves the cursor over the messages of op that reached a client
-// live, and announces the read markers op moved.
-func (w *historyWriter) wrote(ctx context.Context, op historyOp) {
-	upTo := w.cur.cursor
-	for i, m := range op.w.Messages {
-		switch {
-		case m.ID == 0: // known already
-		case !op.live[i]:
-			w.cur.lastUnread = m.ID
-		case w.cur.lastUnread <= upTo:
-			upTo = m.ID
+// wrote follows the delivery cursor WriteHistory moved over the messages
+// of op, notes the first stored one that reached no client, and announces
+// the read markers op moved.
+func (w *historyWriter) wrote(op historyOp) {
+	if op.w.CursorAccount != "" {
+		for _, m := range op.w.Messages[:op.w.Delivered] {
+			w.cur.cursor = max(w.cur.cursor, m.ID)
 		}
 	}
-	if upTo > w.cur.cursor {
-		w.moveCursor(ctx, upTo)
+	for i, m := range op.w.Messages {
+		if m.ID != 0 && !op.live[i] {
+			w.cur.lastUnread = m.ID
+		}
 	}
 	for i, m := range op.w.Markers {
 		op.world.AnnounceReadMarker(op.targets[i], m.Time)
