@@ -198,9 +198,7 @@ func (s *session) syncHistory() historyCursor {
 	if s.hist.w.closed {
 		return historyCursor{}
 	}
-	ch := make(chan historyCursor, 1)
-	s.hist.w.add(historyOp{sync: ch})
-	return <-ch
+	return s.hist.w.sync()
 }
 
 // setOutcome records the outcome of the user's message msgid, in the

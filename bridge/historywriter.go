@@ -95,6 +95,24 @@ func (w *historyWriter) add(op historyOp) {
 	}
 }
 
+// sync waits until the writer did every op given before, and returns the
+// delivery cursor then. When no writer runs and the cursor was read, it
+// answers at once: a query of the history then waits for no goroutine.
+// Only the session goroutine calls it, and never once closed.
+func (w *historyWriter) sync() historyCursor {
+	w.mu.Lock()
+	if !w.writing && w.cur.ok {
+		// The last writer let go of mu once it was done with cur.
+		cur := w.cur
+		w.mu.Unlock()
+		return cur
+	}
+	w.mu.Unlock()
+	ch := make(chan historyCursor, 1)
+	w.add(historyOp{sync: ch})
+	return <-ch
+}
+
 // close ends the writer once it did what it was given, and waits for
 // it. Only the session goroutine calls it.
 func (w *historyWriter) close() {
