@@ -191,7 +191,7 @@ func (s *session) flushHistory() {
 	op := historyOp{w: &db.HistoryWrite{Messages: h.pending, Outcomes: h.outcomes, Markers: h.marks},
 		live: h.live, targets: h.markTargets, world: s.world}
 	h.pending, h.live, h.outcomes, h.marks, h.markTargets = nil, nil, nil, nil, nil
-	h.w.ops <- op
+	h.w.add(op)
 }
 
 // syncHistory stores what the session recorded and waits until the
@@ -202,9 +202,7 @@ func (s *session) syncHistory() historyCursor {
 	if s.hist.w.closed {
 		return historyCursor{}
 	}
-	ch := make(chan historyCursor, 1)
-	s.hist.w.ops <- historyOp{sync: ch}
-	return <-ch
+	return s.hist.w.sync()
 }
 
 // setOutcome records the outcome of the user's message msgid, in the

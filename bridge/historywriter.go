@@ -3,6 +3,8 @@ package bridge
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -10,9 +12,9 @@ import (
 )
 
 // historyBacklog bounds the write batches a session hands its history
-// writer before it waits for one to be written (historyBatch messages
-// each at most): a burst of messages is relayed at once and stored
-// behind it, a longer one is slowed down to what the store takes.
+// writer before it waits for the writer to take them (historyBatch
+// messages each at most): a burst of messages is relayed at once and
+// stored behind it, a longer one is slowed down to what the store takes.
 const historyBacklog = 256
 
 // historyOp is one piece of work of a history writer, done in order.
@@ -36,25 +38,79 @@ type historyCursor struct {
 	lastUnread int64 // the newest message that reached no client
 }
 
-// historyWriter stores a session's history on its own goroutine, so
-// that the session relays messages while they are written. It owns the
-// delivery cursor: messages that reached a client live move it, unless
-// one before them waits for a replay (lastUnread).
+// historyWriter stores a session's history on a goroutine of its own,
+// so that the session relays messages while they are written. It owns
+// the delivery cursor: messages that reached a client live move it,
+// unless one before them waits for a replay (lastUnread).
+//
+// The session appends its work to a queue (add); a writer goroutine runs
+// only while the queue has work, as the ircd writer does, so that an idle
+// session holds neither a goroutine nor room set aside for a backlog.
 type historyWriter struct {
 	store   Store
 	account string
 	log     *slog.Logger
 	timeout time.Duration
-	ops     chan historyOp
 	errs    chan error // the latest failed write, for the session to report
-	done    chan struct{}
-	closed  bool // ops is closed; the session's
-	cur     historyCursor
+	closed  bool       // no more work is added; the session's
+
+	mu      sync.Mutex
+	ops     []historyOp    // waiting for the writer, in order
+	writing bool           // a writer goroutine runs
+	room    chan struct{}  // a token when the writer took ops
+	writer  sync.WaitGroup // the running writer, if any
+
+	// cur is the writer goroutine's: one runs at a time, and the next
+	// starts after the last let go of mu.
+	cur historyCursor
 }
 
 func newHistoryWriter(store Store, account string, log *slog.Logger, timeout time.Duration) *historyWriter {
 	return &historyWriter{store: store, account: account, log: log, timeout: timeout,
-		ops: make(chan historyOp, historyBacklog), errs: make(chan error, 1), done: make(chan struct{})}
+		errs: make(chan error, 1), room: make(chan struct{}, 1)}
+}
+
+// add queues op for the writer, starting a writer goroutine when none
+// runs. When historyBacklog ops wait already, it waits until the writer
+// takes them: a session that outruns the store is slowed down to it.
+// Only the session goroutine calls it, and never once closed.
+func (w *historyWriter) add(op historyOp) {
+	for {
+		w.mu.Lock()
+		if len(w.ops) < historyBacklog {
+			w.ops = append(w.ops, op)
+			start := !w.writing
+			w.writing = true
+			if start {
+				w.writer.Add(1)
+			}
+			w.mu.Unlock()
+			if start {
+				go w.run()
+			}
+			return
+		}
+		w.mu.Unlock()
+		<-w.room
+	}
+}
+
+// sync waits until the writer did every op given before, and returns the
+// delivery cursor then. When no writer runs and the cursor was read, it
+// answers at once: a query of the history then waits for no goroutine.
+// Only the session goroutine calls it, and never once closed.
+func (w *historyWriter) sync() historyCursor {
+	w.mu.Lock()
+	if !w.writing && w.cur.ok {
+		// The last writer let go of mu once it was done with cur.
+		cur := w.cur
+		w.mu.Unlock()
+		return cur
+	}
+	w.mu.Unlock()
+	ch := make(chan historyCursor, 1)
+	w.add(historyOp{sync: ch})
+	return <-ch
 }
 
 // close ends the writer once it did what it was given, and waits for
@@ -64,8 +120,7 @@ func (w *historyWriter) close() {
 		return
 	}
 	w.closed = true
-	close(w.ops)
-	<-w.done
+	w.writer.Wait()
 }
 
 // mergeOps bounds the write batches the writer stores in one
@@ -73,45 +128,43 @@ func (w *historyWriter) close() {
 // them, larger transactions store more per second.
 const mergeOps = 16
 
-// run is the writer's goroutine. Write batches waiting one behind the
-// other are stored together, up to mergeOps of them.
+// run is the writer goroutine: it does the queued ops and returns once
+// the queue is empty (the next add starts another). Write batches waiting
+// one behind the other are stored together, up to mergeOps of them.
 func (w *historyWriter) run() {
-	defer close(w.done)
-	var held *historyOp // taken while merging, done next
+	defer w.writer.Done()
 	for {
-		var op historyOp
-		if held != nil {
-			op, held = *held, nil
-		} else {
-			o, ok := <-w.ops
-			if !ok {
-				return
-			}
-			op = o
-		}
-		closed := false
-		for n := 1; n < mergeOps && plainWrite(op); n++ {
-			var next historyOp
-			var ok bool
-			select {
-			case next, ok = <-w.ops:
-				closed = !ok
-			default:
-			}
-			if !ok {
-				break
-			}
-			if !plainWrite(next) {
-				held = &next
-				break
-			}
-			op = mergeOp(op, next)
-		}
-		w.do(op)
-		if closed {
+		w.mu.Lock()
+		ops := w.ops
+		w.ops = nil
+		if len(ops) == 0 {
+			w.writing = false
+			w.mu.Unlock()
 			return
 		}
+		w.mu.Unlock()
+		select {
+		case w.room <- struct{}{}:
+		default:
+		}
+		for len(ops) > 0 {
+			op, n := nextOp(ops)
+			w.do(op)
+			ops = ops[n:]
+		}
 	}
+}
+
+// nextOp returns the first op of ops, with the plain writes that follow
+// it merged into it when it is one (mergeOps at most), and how many ops
+// it took.
+func nextOp(ops []historyOp) (historyOp, int) {
+	op, n := ops[0], 1
+	for n < len(ops) && n < mergeOps && plainWrite(op) && plainWrite(ops[n]) {
+		op = mergeOp(op, ops[n])
+		n++
+	}
+	return op, n
 }
 
 // plainWrite reports whether op only writes.
@@ -133,10 +186,19 @@ func (w *historyWriter) do(op historyOp) {
 	defer cancel()
 	w.loadCursor(ctx)
 	if op.w != nil {
+		if w.cur.ok && w.cur.lastUnread <= w.cur.cursor {
+			// The cursor moves over the messages that reached a client
+			// live, up to the first that did not, in the same transaction.
+			op.w.CursorAccount = w.account
+			op.w.Delivered = len(op.live)
+			if i := slices.Index(op.live, false); i >= 0 {
+				op.w.Delivered = i
+			}
+		}
 		if err := w.store.WriteHistory(ctx, op.w); err != nil {
 			w.fail(err)
 		} else {
-			w.wrote(ctx, op)
+			w.wrote(op)
 		}
 	}
 	if op.confirm != 0 {
@@ -154,21 +216,19 @@ func (w *historyWriter) do(op historyOp) {
 	}
 }
 
-// wrote moves the cursor over the messages of op that reached a client
-// live, and announces the read markers op moved.
-func (w *historyWriter) wrote(ctx context.Context, op historyOp) {
-	upTo := w.cur.cursor
-	for i, m := range op.w.Messages {
-		switch {
-		case m.ID == 0: // known already
-		case !op.live[i]:
-			w.cur.lastUnread = m.ID
-		case w.cur.lastUnread <= upTo:
-			upTo = m.ID
+// wrote follows the delivery cursor WriteHistory moved over the messages
+// of op, notes the first stored one that reached no client, and announces
+// the read markers op moved.
+func (w *historyWriter) wrote(op historyOp) {
+	if op.w.CursorAccount != "" {
+		for _, m := range op.w.Messages[:op.w.Delivered] {
+			w.cur.cursor = max(w.cur.cursor, m.ID)
 		}
 	}
-	if upTo > w.cur.cursor {
-		w.moveCursor(ctx, upTo)
+	for i, m := range op.w.Messages {
+		if m.ID != 0 && !op.live[i] {
+			w.cur.lastUnread = m.ID
+		}
 	}
 	for i, m := range op.w.Markers {
 		op.world.AnnounceReadMarker(op.targets[i], m.Time)

@@ -28,7 +28,6 @@ const maxBatch = 64
 // write per switchboard, a lone message goes out at once.
 func (s *session) run() {
 	s.hist.w = newHistoryWriter(s.store, s.account, s.log, s.b.cfg.RequestTimeout)
-	go s.hist.w.run()
 	defer s.hist.w.close() // when the first login failed; shutdown closes it otherwise
 	s.loadState()
 	s.startLogin()

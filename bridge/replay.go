@@ -228,6 +228,6 @@ func (s *session) replayHistory(c *ircd.Client) {
 func (s *session) confirmHistory(upTo int64) {
 	s.flushHistory()
 	if !s.hist.w.closed && !s.hist.forget.done {
-		s.hist.w.ops <- historyOp{confirm: upTo}
+		s.hist.w.add(historyOp{confirm: upTo})
 	}
 }

@@ -107,6 +107,12 @@ type HistoryWrite struct {
 	// WriteHistory sets each Time to the marker the conversation then
 	// has.
 	Markers []HistoryMarker
+	// Delivered is how many of Messages, from the first, reached a
+	// client: the delivery cursor of CursorAccount moves, in the same
+	// transaction, to the last of them that was stored, unless it is
+	// further already. No cursor moves when CursorAccount is "".
+	CursorAccount string
+	Delivered     int
 }
 
 // HistoryOutcome is the outcome of the user's message MsgID.
@@ -161,8 +167,30 @@ func (s *Store) WriteHistory(ctx context.Context, w *HistoryWrite) (err error) {
 		}
 		w.Markers[i].Time = fromMillis(got)
 	}
+	if err := moveCursor(ctx, tx, w); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: add history: %w", err)
+	}
+	return nil
+}
+
+// moveCursor moves the delivery cursor over the delivered messages of w
+// that were stored (their ID set).
+func moveCursor(ctx context.Context, tx *sql.Tx, w *HistoryWrite) error {
+	if w.CursorAccount == "" {
+		return nil
+	}
+	var id int64
+	for _, m := range w.Messages[:min(w.Delivered, len(w.Messages))] {
+		id = max(id, m.ID)
+	}
+	if id == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, setCursorSQL, w.CursorAccount, id); err != nil {
+		return fmt.Errorf("db: delivery cursor of %s: %w", w.CursorAccount, err)
 	}
 	return nil
 }

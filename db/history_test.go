@@ -412,3 +412,30 @@ func TestWriteHistoryOutcomesAndMarkers(t *testing.T) {
 		t.Errorf("markers now %v, %v; want %v and the later %v", w.Markers[0].Time, w.Markers[1].Time, histT0, histT0.Add(time.Hour))
 	}
 }
+
+// WriteHistory moves the delivery cursor over the messages that reached
+// a client, in the same transaction: to the last of them stored, never
+// back, and not over the ones after them.
+func TestWriteHistoryMovesDeliveryCursor(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	msg := func(id string) HistoryMessage {
+		return HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: id, Time: histT0, Command: "PRIVMSG", Text: id}
+	}
+	w := &HistoryWrite{Messages: []HistoryMessage{msg("c1"), msg("c2"), msg("c3")}, CursorAccount: histAcct, Delivered: 2}
+	if err := s.WriteHistory(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok, err := s.DeliveryCursor(ctx, histAcct); err != nil || !ok || id != w.Messages[1].ID {
+		t.Errorf("cursor %d, %v, %v; want the second message's id %d", id, ok, err, w.Messages[1].ID)
+	}
+	// A batch of messages stored already moves nothing; a cursor never
+	// moves back.
+	again := &HistoryWrite{Messages: []HistoryMessage{msg("c1")}, CursorAccount: histAcct, Delivered: 1}
+	if err := s.WriteHistory(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if id, _, err := s.DeliveryCursor(ctx, histAcct); err != nil || id != w.Messages[1].ID {
+		t.Errorf("cursor %d, %v after a batch stored already; want %d", id, err, w.Messages[1].ID)
+	}
+}

@@ -53,11 +53,14 @@ func (s *Store) DeliveryCursor(ctx context.Context, account string) (int64, bool
 	return id, true, nil
 }
 
+// setCursorSQL moves a delivery cursor forward, never back.
+const setCursorSQL = `INSERT INTO delivery_cursor (account, message_id) VALUES (?, ?)
+	ON CONFLICT (account) DO UPDATE SET message_id = max(message_id, excluded.message_id)`
+
 // SetDeliveryCursor moves the account's delivery cursor to the message
 // id, unless it is already further.
 func (s *Store) SetDeliveryCursor(ctx context.Context, account string, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO delivery_cursor (account, message_id) VALUES (?, ?)
-		ON CONFLICT (account) DO UPDATE SET message_id = max(message_id, excluded.message_id)`, account, id); err != nil {
+	if _, err := s.db.ExecContext(ctx, setCursorSQL, account, id); err != nil {
 		return fmt.Errorf("db: delivery cursor of %s: %w", account, err)
 	}
 	return nil

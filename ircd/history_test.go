@@ -414,7 +414,7 @@ func TestMsgIDs(t *testing.T) {
 		t.Errorf("delivered msgid %q, want stored1", m.Tags["msgid"])
 	}
 	w.Deliver(Message{Command: "NOTICE", From: "bob", Target: "#chat", Text: "fresh"})
-	if m := b.expectParams("NOTICE", "#chat", "fresh"); len(m.Tags["msgid"]) != 16 {
+	if m := b.expectParams("NOTICE", "#chat", "fresh"); len(m.Tags["msgid"]) != 20 {
 		t.Errorf("delivered msgid %q, want a fresh one", m.Tags["msgid"])
 	}
 	w.Deliver(Message{Command: "PRIVMSG", Target: "bob", Text: "from my phone", Self: true, MsgID: "self1"})
@@ -573,4 +573,23 @@ func FuzzHistoryParams(f *testing.F) {
 			parseHistoryRef(p, true)
 		}
 	})
+}
+
+// msgids sort in the order they were made, to the millisecond, and are
+// all different: the history's index on them grows at its end.
+func TestNewMsgIDOrdered(t *testing.T) {
+	start := time.Now()
+	prev := NewMsgID()
+	seen := map[string]bool{prev: true}
+	for n := 0; n < 100 || time.Since(start) < 3*time.Millisecond; n++ {
+		id := NewMsgID()
+		if id[:8] < prev[:8] {
+			t.Fatalf("msgid %q made after %q sorts before it", id, prev)
+		}
+		if len(id) != 20 || seen[id] {
+			t.Fatalf("msgid %q: wrong length or made twice", id)
+		}
+		seen[id] = true
+		prev = id
+	}
 }

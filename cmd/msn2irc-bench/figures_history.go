@@ -27,6 +27,10 @@ type HistoryResult struct {
 	BeforeIRCUS   Summary `json:"before_irc_us"`
 	BeforeDBUS    Summary `json:"before_db_us"`
 	BeforeRatio   float64 `json:"before_ratio_median"`
+	// EmptyIRCUS is a CHATHISTORY answered with an empty batch (AFTER a
+	// time past the newest message): the round trip over IRC that every
+	// query pays, whatever it returns.
+	EmptyIRCUS Summary `json:"empty_irc_us"`
 }
 
 // histConversations is how many conversations the filled messages are
@@ -137,20 +141,25 @@ func (b *bench) history(ctx context.Context) error {
 			Before: db.HistoryPos{Time: ref.Time, ID: ref.ID}, Newest: true, Limit: histLimit})
 		return len(ms), err
 	}
+	future := time.Now().AddDate(1, 0, 0).UTC().Format("2006-01-02T15:04:05.000Z")
 	type query struct {
 		name string
 		run  func(ctx context.Context) (int, error)
+		want int // messages it returns
 		took []time.Duration
 	}
 	qs := []*query{
 		{name: "LATEST over IRC", run: func(ctx context.Context) (int, error) {
 			return c.chathistory(ctx, fmt.Sprintf("CHATHISTORY LATEST %s * %d", peerNick, histLimit))
-		}},
-		{name: "LATEST in db", run: latestDB},
+		}, want: histLimit},
+		{name: "LATEST in db", run: latestDB, want: histLimit},
 		{name: "BEFORE over IRC", run: func(ctx context.Context) (int, error) {
 			return c.chathistory(ctx, fmt.Sprintf("CHATHISTORY BEFORE %s msgid=%s %d", peerNick, mid, histLimit))
+		}, want: histLimit},
+		{name: "BEFORE in db", run: beforeDB, want: histLimit},
+		{name: "empty batch over IRC", run: func(ctx context.Context) (int, error) {
+			return c.chathistory(ctx, fmt.Sprintf("CHATHISTORY AFTER %s timestamp=%s %d", peerNick, future, histLimit))
 		}},
-		{name: "BEFORE in db", run: beforeDB},
 	}
 	// A few rounds to warm the caches, then the measured ones, each
 	// round in a rotated order so that no query always follows another.
@@ -170,8 +179,8 @@ func (b *bench) history(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("%s, round %d: %w", q.name, i, err)
 			}
-			if n != histLimit {
-				return fmt.Errorf("%s, round %d: %d messages, want %d", q.name, i, n, histLimit)
+			if n != q.want {
+				return fmt.Errorf("%s, round %d: %d messages, want %d", q.name, i, n, q.want)
 			}
 			if i >= warm {
 				q.took = append(q.took, d)
@@ -183,6 +192,7 @@ func (b *bench) history(ctx context.Context) error {
 		FillS:       fill.Seconds(),
 		LatestIRCUS: summarize(micros(qs[0].took)), LatestDBUS: summarize(micros(qs[1].took)),
 		BeforeIRCUS: summarize(micros(qs[2].took)), BeforeDBUS: summarize(micros(qs[3].took)),
+		EmptyIRCUS: summarize(micros(qs[4].took)),
 	}
 	h.LatestRatio = ratio(h.LatestIRCUS.P50, h.LatestDBUS.P50)
 	h.BeforeRatio = ratio(h.BeforeIRCUS.P50, h.BeforeDBUS.P50)

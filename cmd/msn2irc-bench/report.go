@@ -339,6 +339,7 @@ func printTable(w io.Writer, r *Result) {
 			{"the same query in the store", h.LatestDBUS, ""},
 			{"CHATHISTORY BEFORE msgid= over IRC", h.BeforeIRCUS, fmt.Sprintf("%.2f", h.BeforeRatio)},
 			{"the same queries in the store", h.BeforeDBUS, ""},
+			{"CHATHISTORY answering an empty batch over IRC", h.EmptyIRCUS, ""},
 		} {
 			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max, row.ratio)
 		}
