@@ -209,10 +209,10 @@ func TestContactsSortedByLowerCasedAddress(t *testing.T) {
 
 // The client keeps a Contact for every contact for as long as the session
 // lasts (a thousand sessions of a hundred contacts hold 100,000): the
-// record, display picture pointer included, stays within 160 bytes, the
+// record, display picture pointer included, stays within 128 bytes, the
 // size class it is allocated in.
 func TestContactRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(Contact{}); n > 160 {
-		t.Errorf("Contact is %d bytes, want at most 160", n)
+	if n := unsafe.Sizeof(Contact{}); n > 128 {
+		t.Errorf("Contact is %d bytes, want at most 128", n)
 	}
 }

@@ -127,7 +127,7 @@ func (c *Client) onUBX(cmd *Command) {
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
-	c.onEndpoints(ev.Passport, cmd.Payload)
+	ev.Endpoints = c.onEndpoints(ev.Passport, cmd.Payload)
 	c.events.push(ev)
 }
 
