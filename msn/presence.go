@@ -123,7 +123,6 @@ func (c *Client) onUBX(cmd *Command) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.PersonalMessage = ev.Message
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
@@ -132,8 +131,8 @@ func (c *Client) onUBX(cmd *Command) {
 }
 
 // xmlElement returns the raw text of the first <name>...</name> in b, in
-// a string of its own: a contact keeps its personal message for the whole
-// session, and must not keep the whole payload with it.
+// a string of its own: whoever keeps it (the bridge keeps a personal
+// message for the whole session) must not keep the whole payload with it.
 func xmlElement(b []byte, name string) string {
 	open, end := "<"+name+">", "</"+name+">"
 	i := bytes.Index(b, []byte(open))
