@@ -443,20 +443,17 @@ func (s *session) applyContact(mc msn.Contact) *contact {
 // the world shows of the contact changed.
 func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	c := s.ensureContact(mc.Passport, mc.FriendlyName)
-	nick, name, psm, status, lists := c.nick, c.name, c.psm(), c.status(), c.lists()
+	nick, name, status, lists := c.nick, c.name, c.status(), c.lists()
 	c.setLists(mc.Lists)
 	if mc.FriendlyName != "" {
 		s.setName(c, mc.FriendlyName)
-	}
-	if mc.PersonalMessage != "" {
-		c.setPSM(cleanName(mc.PersonalMessage))
 	}
 	if mc.Status != "" {
 		c.setStatus(mc.Status)
 	}
 	c.setGroups(mc.Groups)
 	c.setYahoo(mc.Network == msn.NetworkYahoo)
-	changed := c.nick != nick || c.name != name || c.psm() != psm || c.status() != status || c.lists() != lists
+	changed := c.nick != nick || c.name != name || c.status() != status || c.lists() != lists
 	return c, changed
 }
 
@@ -464,7 +461,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 // mc has it, so that applying mc would change nothing; nil otherwise.
 func (s *session) drawnUnchanged(mc msn.Contact) *contact {
 	c := s.contacts[mc.Passport]
-	if c == nil || !c.drawn || c.lists() != mc.Lists || mc.PersonalMessage != "" ||
+	if c == nil || !c.drawn || c.lists() != mc.Lists ||
 		!slices.Equal(c.groups(), mc.Groups) || c.yahoo() != (mc.Network == msn.NetworkYahoo) ||
 		mc.FriendlyName != "" && mc.FriendlyName != c.name ||
 		mc.Status != "" && mc.Status != c.status() {

@@ -22,9 +22,33 @@ type channel struct {
 	created   time.Time
 	selfOp    bool
 	selfVoice bool
-	members   map[*user]memberFlags // without the user
-	order     []*user               // members in join order
-	ghosts    map[string]*user      // members who are not users of the world, by casefolded nick
+	members   []member         // without the user, in join order
+	ghosts    map[string]*user // members who are not users of the world, by casefolded nick
+}
+
+// member is a user in a channel with its modes there. A channel keeps its
+// members in this one slice, in join order, and finds one by a scan.
+type member struct {
+	u *user
+	f memberFlags
+}
+
+// index returns where u is in ch.members, -1 when u is not a member.
+func (ch *channel) index(u *user) int {
+	for i := range ch.members {
+		if ch.members[i].u == u {
+			return i
+		}
+	}
+	return -1
+}
+
+// flags returns u's modes in ch and whether u is a member.
+func (ch *channel) flags(u *user) (memberFlags, bool) {
+	if i := ch.index(u); i >= 0 {
+		return ch.members[i].f, true
+	}
+	return 0, false
 }
 
 func (w *World) sortedChannelsLocked() []*channel {
@@ -72,8 +96,8 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 	}
 	w.sendNamesLocked(c, ch)
 	if c.hasCap(capAwayNotify) {
-		for _, u := range ch.order {
-			if u.away != "" && !told[u] {
+		for _, m := range ch.members {
+			if u := m.u; u.away != "" && !told[u] {
 				told[u] = true
 				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
 			}
@@ -115,9 +139,8 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 	}
 	self := &user{nick: w.nick, ident: w.ident, host: w.host}
 	add(self, ch.selfOp, ch.selfVoice)
-	for _, u := range ch.order {
-		f := ch.members[u]
-		add(u, f.op(), f.voice())
+	for _, m := range ch.members {
+		add(m.u, m.f.op(), m.f.voice())
 	}
 	if b.Len() > 0 {
 		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
@@ -133,8 +156,8 @@ func (w *World) sharedUsersLocked(ch *channel) map[*user]bool {
 		if other == ch {
 			continue
 		}
-		for u := range other.members {
-			shared[u] = true
+		for _, m := range other.members {
+			shared[m.u] = true
 		}
 	}
 	return shared
@@ -143,7 +166,7 @@ func (w *World) sharedUsersLocked(ch *channel) map[*user]bool {
 // sharesChannelLocked reports whether the user and u are in a channel together.
 func (w *World) sharesChannelLocked(u *user) bool {
 	for _, ch := range w.channels {
-		if _, ok := ch.members[u]; ok {
+		if ch.index(u) >= 0 {
 			return true
 		}
 	}
@@ -160,7 +183,7 @@ func (w *World) memberLocked(ch *channel, nick string) (u *user, f memberFlags, 
 			return nil, 0, false
 		}
 	}
-	f, in = ch.members[u]
+	f, in = ch.flags(u)
 	return u, f, in
 }
 
@@ -178,8 +201,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 			w.ghosts = true
 		}
 	}
-	ch.members[u] = f
-	ch.order = append(ch.order, u)
+	ch.members = append(ch.members, member{u: u, f: f})
 	return u
 }
 
@@ -192,25 +214,22 @@ func (w *World) Members(channel string) []Member {
 	if !ok {
 		return nil
 	}
-	out := make([]Member, 0, len(ch.order))
-	for _, u := range ch.order {
-		f := ch.members[u]
-		out = append(out, Member{Nick: u.nick, Op: f.op(), Voice: f.voice()})
+	out := make([]Member, 0, len(ch.members))
+	for _, m := range ch.members {
+		out = append(out, Member{Nick: m.u.nick, Op: m.f.op(), Voice: m.f.voice()})
 	}
 	return out
 }
 
 // remove takes u out of ch's members.
 func (ch *channel) remove(u *user) bool {
-	if _, ok := ch.members[u]; !ok {
+	i := ch.index(u)
+	if i < 0 {
 		return false
 	}
-	delete(ch.members, u)
+	ch.members = slices.Delete(ch.members, i, i+1)
 	if u.ghost {
 		delete(ch.ghosts, ircname.Casefold(u.nick))
-	}
-	if i := slices.Index(ch.order, u); i >= 0 {
-		ch.order = slices.Delete(ch.order, i, i+1)
 	}
 	return true
 }
@@ -230,7 +249,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 	if !open {
 		now := time.Now()
 		ch = &channel{name: name, topic: topic, topicBy: w.topicSetterLocked(""), topicAt: now, created: now,
-			selfOp: selfOp, members: make(map[*user]memberFlags, len(members))}
+			selfOp: selfOp, members: make([]member, 0, len(members))}
 		for _, m := range members {
 			mk := ircname.Casefold(m.Nick)
 			if !validNick(m.Nick) || ircname.Equal(mk, w.nick) {
@@ -273,9 +292,9 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		}
 		want[mk] = m
 	}
-	for _, u := range append([]*user(nil), ch.order...) {
-		if _, keep := want[ircname.Casefold(u.nick)]; !keep {
-			w.partLocked(ch, u.nick, "")
+	for _, m := range slices.Clone(ch.members) {
+		if _, keep := want[ircname.Casefold(m.u.nick)]; !keep {
+			w.partLocked(ch, m.u.nick, "")
 		}
 	}
 	for _, k := range order {
@@ -439,7 +458,7 @@ func (w *World) setMemberLocked(ch *channel, m Member) {
 	if cur == nil {
 		ch.selfOp, ch.selfVoice = m.Op, m.Voice
 	} else {
-		ch.members[cur] = flagsOf(m)
+		ch.members[ch.index(cur)].f = flagsOf(m)
 	}
 	if plus == "" && minus == "" || len(w.clients) == 0 {
 		return

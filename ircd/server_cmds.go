@@ -116,7 +116,7 @@ func handleList(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	nick := w.nick
 	c.reply(irc.RPL_LISTSTART, nick, "Channel", "Users  Name")
 	for _, ch := range w.sortedChannelsLocked() {
-		users := len(ch.order) + 1 // the members and the user
+		users := len(ch.members) + 1 // the members and the user
 		if f.matches(ch.name, users) {
 			c.reply(irc.RPL_LIST, nick, ch.name, strconv.Itoa(users), ch.topic)
 		}

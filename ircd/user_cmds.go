@@ -91,7 +91,7 @@ func (w *World) whoisChannelsLocked(u *user) string {
 		if u == nil {
 			op, voice = ch.selfOp, ch.selfVoice
 		} else {
-			f, ok := ch.members[u]
+			f, ok := ch.flags(u)
 			if !ok {
 				continue
 			}

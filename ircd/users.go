@@ -94,7 +94,7 @@ func (w *World) SetUsers(channel string, users []ChannelUser) {
 		m := Member{Nick: cu.Nick, Op: cu.Op, Voice: cu.Voice}
 		if fresh {
 			w.joinLocked(ch, m, cur) // a member of nothing yet
-		} else if _, in := ch.members[cur]; in {
+		} else if ch.index(cur) >= 0 {
 			w.setMemberLocked(ch, m)
 		} else {
 			w.joinLocked(ch, m, cur)
@@ -163,12 +163,8 @@ func (w *World) adoptGhostsLocked(key string, u *user) (adopted bool) {
 		if g, ok := ch.ghosts[key]; ok {
 			adopted = true
 			delete(ch.ghosts, key)
-			ch.members[u] = ch.members[g]
-			delete(ch.members, g)
-			for i, m := range ch.order {
-				if m == g {
-					ch.order[i] = u
-				}
+			if i := ch.index(g); i >= 0 {
+				ch.members[i].u = u
 			}
 		}
 		left = left || len(ch.ghosts) > 0

@@ -132,9 +132,8 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	key := ircname.Casefold(mask)
 	if ch, ok := w.channels[key]; ok {
 		q.send(c, nick, server, self(ch.name, ch.selfOp, ch.selfVoice))
-		for _, u := range ch.order {
-			f := ch.members[u]
-			q.send(c, nick, server, other(ch.name, u, f.op(), f.voice()))
+		for _, m := range ch.members {
+			q.send(c, nick, server, other(ch.name, m.u, m.f.op(), m.f.voice()))
 		}
 		c.reply(irc.RPL_ENDOFWHO, nick, ch.name, "End of WHO list")
 		return

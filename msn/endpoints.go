@@ -106,24 +106,23 @@ func normalGUID(s string) string {
 	return "{" + g + "}"
 }
 
-// onEndpoints takes the endpoints of a UBX about passport: the contact's
-// record, or, for the user's own address, OwnEndpointsChanged.
-func (c *Client) onEndpoints(passport string, payload []byte) {
+// onEndpoints takes the endpoints of a UBX about passport: for the user's
+// own address, it keeps them and reports OwnEndpointsChanged; for a
+// contact, it returns them for PersonalMessageChanged.
+func (c *Client) onEndpoints(passport string, payload []byte) []Endpoint {
 	eps, ok := parseEndpoints(payload)
 	if !ok {
-		return
+		return nil
 	}
 	c.mu.Lock()
 	if strings.EqualFold(passport, c.passport) {
 		c.endpoints = eps
 		c.mu.Unlock()
 		c.events.push(OwnEndpointsChanged{Endpoints: append([]Endpoint(nil), eps...)})
-		return
-	}
-	if ct := c.contactLocked(passport, false); ct != nil {
-		ct.Endpoints = eps // replaced, never changed in place
+		return nil
 	}
 	c.mu.Unlock()
+	return eps
 }
 
 // Endpoints returns where the user is signed in, as the server last said

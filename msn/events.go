@@ -46,6 +46,9 @@ type PersonalMessageChanged struct {
 	Passport string
 	Message  string
 	Media    string // CurrentMedia, raw
+	// Endpoints are where the contact is signed in, MSNP16+; nil when the
+	// UBX lists none.
+	Endpoints []Endpoint
 }
 
 // ContactListChanged reports a change to the user's own lists, made by this

@@ -123,17 +123,16 @@ func (c *Client) onUBX(cmd *Command) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.PersonalMessage = ev.Message
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()
-	c.onEndpoints(ev.Passport, cmd.Payload)
+	ev.Endpoints = c.onEndpoints(ev.Passport, cmd.Payload)
 	c.events.push(ev)
 }
 
 // xmlElement returns the raw text of the first <name>...</name> in b, in
-// a string of its own: a contact keeps its personal message for the whole
-// session, and must not keep the whole payload with it.
+// a string of its own: whoever keeps it (the bridge keeps a personal
+// message for the whole session) must not keep the whole payload with it.
 func xmlElement(b []byte, name string) string {
 	open, end := "<"+name+">", "</"+name+">"
 	i := bytes.Index(b, []byte(open))

@@ -37,8 +37,9 @@ const (
 // Contact is one entry of the user's contact lists. The client keeps one
 // for every contact for the whole session, so it holds only what the
 // client and its users read back: what a contact announces and nobody
-// keeps (its client id, what it listens to) comes in PresenceChanged and
-// PersonalMessageChanged only.
+// keeps (its client id, its personal message, what it listens to, where
+// it is signed in) comes in PresenceChanged and PersonalMessageChanged
+// only.
 type Contact struct {
 	Passport     string // e-mail address, as the server spells it
 	FriendlyName string // URL-decoded
@@ -46,16 +47,12 @@ type Contact struct {
 	// Groups are the ids of the user's groups the contact is in (numbers
 	// before MSNP10, GUIDs from MSNP10); never the default group "0" of
 	// MSNP7-9, which stands for none.
-	Groups          []string
-	GUID            string // contact id, MSNP10+ only
-	Status          Status // FLN until presence says otherwise
-	PersonalMessage string // MSNP11+
+	Groups []string
+	GUID   string // contact id, MSNP10+ only
+	Status Status // FLN until presence says otherwise
 	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
 	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
 	Network int
-	// Endpoints are where the contact is signed in, MSNP16+: replaced,
-	// never changed in place.
-	Endpoints []Endpoint
 	// Picture is the contact's display picture as presence last gave it
 	// (MSNP9+; nil when none): replaced, never changed in place.
 	Picture *MSNObject
