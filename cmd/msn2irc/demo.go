@@ -138,8 +138,10 @@ func keywordReply(text string) string {
 		return "Ha! You did that on IRC and I saw it on MSN: " + text
 	case strings.Contains(t, "group"):
 		return "Let me call Carol in: watch this chat become a channel."
+	case strings.Contains(t, "file"):
+		return demoFileReply
 	case strings.Contains(t, "hello"), strings.Contains(t, "hi"), strings.Contains(t, "hey"):
-		return "Hello! I am Bob, a scripted MSN contact. Ask me about anything; say \"group\" for a group chat."
+		return "Hello! I am Bob, a scripted MSN contact. Ask me about anything; say \"group\" for a group chat, \"file\" for a file, or send me one."
 	case strings.Contains(t, "?"):
 		return "Good question. What do you think?"
 	case strings.Contains(t, "bye"):

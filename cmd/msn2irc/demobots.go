@@ -76,6 +76,12 @@ func serveChats(ctx context.Context, c *msn.Client, onMessage func(ctx context.C
 						onMessage(ctx, ev)
 					}()
 				}
+			case msn.FileOffer:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					takeFile(ctx, c, ev)
+				}()
 			case msn.NudgeReceived:
 				if onNudge != nil {
 					wg.Add(1)
@@ -98,6 +104,7 @@ func runBob(ctx context.Context, n *msntest.Server) error {
 	}
 	defer c.Close()
 	c.SetPersonalMessage(ctx, "I answer every message")
+	c.SetDisplayPicture(ctx, demoPicture())
 	serveChats(ctx, c, func(ctx context.Context, ev msn.MessageReceived) {
 		sb := ev.Switchboard
 		reply := keywordReply(ev.Text)
@@ -113,6 +120,9 @@ func runBob(ctx context.Context, n *msntest.Server) error {
 		sb.SendText(rctx, reply, msn.Format{Bold: len(reply) < 20})
 		if reply == keywordReply("group") {
 			sb.Invite(rctx, demoCarol)
+		}
+		if reply == demoFileReply {
+			sendDemoFile(ctx, c, ev.From)
 		}
 	}, func(ctx context.Context, sb *msn.Switchboard) {
 		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
