@@ -71,7 +71,7 @@ msn2irc demo: an embedded MSN network is running, with these accounts
 
   %-16s you: log in as this one
   %-16s a second account, to chat with yourself from another client
-  %-16s Bob answers your messages (try "hello", "group", or a /me)
+  %-16s Bob answers your messages (try "hello", "group", "file", a /me, or send him a file)
   %-16s Carol changes her status and personal message
   %-16s Dave comes online and goes away again (messages to him wait in the outbox)
   %-16s Erin keeps changing her friendly name
