@@ -212,27 +212,12 @@ func addMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, msgid) DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("db: add history: %w", err)
+	if err := insertMessages(ctx, tx, ms); err != nil {
+		return err
 	}
-	defer ins.Close()
 	var convs []convLatest
-	for i, m := range ms {
-		if m.Kind == "" {
-			m.Kind = KindMessage
-		}
+	for _, m := range ms {
 		c := strings.ToLower(m.Conversation)
-		res, err := ins.ExecContext(ctx, m.Account, c, m.MsgID, millis(m.Time), m.Self, m.Sender, m.SenderNick, m.Command, m.Text, m.Kind, m.Outcome)
-		if err != nil {
-			return fmt.Errorf("db: add history of %s: %w", m.Account, err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 1 {
-			if ms[i].ID, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("db: add history of %s: %w", m.Account, err)
-			}
-		}
 		nick := m.SenderNick
 		if m.Self || strings.HasPrefix(c, "#") {
 			nick = ""
