@@ -155,10 +155,8 @@ func (s *Store) WriteHistory(ctx context.Context, w *HistoryWrite) (err error) {
 	if err := addMessages(ctx, tx, w.Messages); err != nil {
 		return err
 	}
-	for _, o := range w.Outcomes {
-		if _, err := tx.ExecContext(ctx, `UPDATE message SET outcome = ? WHERE account = ? AND msgid = ?`, o.Outcome, o.Account, o.MsgID); err != nil {
-			return fmt.Errorf("db: outcome of %s of %s: %w", o.MsgID, o.Account, err)
-		}
+	if err := setOutcomes(ctx, tx, w.Outcomes); err != nil {
+		return err
 	}
 	for i, m := range w.Markers {
 		var got int64

@@ -7,14 +7,24 @@ import (
 	"strings"
 )
 
-// Messages are inserted several rows to a statement: stepping one
-// statement of 64 rows costs much less than 64 statements of one row
-// (each parses its arguments, runs its own VDBE program and updates
-// sqlite_sequence). A batch is cut greedily into statements of these
-// sizes, largest first, so that a batch of up to 256 messages takes at
-// most a dozen statements, from four texts that stay in the
+// Messages are inserted, and outcomes set, several rows to a statement:
+// stepping one statement of 64 rows costs much less than 64 statements
+// of one row (each binds its arguments, runs its own VDBE program and,
+// for an insert, updates sqlite_sequence). A batch is cut greedily into
+// statements of these sizes, largest first, so that a batch of up to 256
+// takes at most a dozen statements, from four texts that stay in the
 // connection's statement cache.
 var insertSizes = [...]int{64, 16, 4, 1}
+
+// sizeFor returns the index in insertSizes of the largest size that n
+// rows fill.
+func sizeFor(n int) int {
+	k := 0
+	for insertSizes[k] > n {
+		k++
+	}
+	return k
+}
 
 // messageColumns is how many variables one inserted message binds; a
 // statement of 64 rows binds 704, well within SQLite's limit of 32766.
@@ -51,10 +61,7 @@ func insertMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error 
 	}()
 	args := make([]any, 0, insertSizes[0]*messageColumns)
 	for len(ms) > 0 {
-		k := 0
-		for insertSizes[k] > len(ms) {
-			k++
-		}
+		k := sizeFor(len(ms))
 		chunk := ms[:insertSizes[k]]
 		ms = ms[insertSizes[k]:]
 		if stmts[k] == nil {

@@ -81,3 +81,44 @@ func known(ms []HistoryMessage, msgid string) bool {
 	}
 	return false
 }
+
+// Outcomes are applied in the order given, across statements: a
+// message's later outcome wins, and each reaches its own account's
+// message only.
+func TestWriteHistoryOutcomesInOrder(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	var ms []HistoryMessage
+	for _, acct := range []string{histAcct, "other@example.com"} {
+		for i := range 150 {
+			ms = append(ms, HistoryMessage{Account: acct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprintf("s%d", i),
+				Time: histT0, Self: true, Command: "PRIVMSG", Text: "hi"})
+		}
+	}
+	if err := s.AddHistory(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	var outs []HistoryOutcome
+	for i := range 150 {
+		outs = append(outs, HistoryOutcome{Account: histAcct, MsgID: fmt.Sprintf("s%d", i), Outcome: OutcomeQueued})
+	}
+	for i := range 100 {
+		outs = append(outs, HistoryOutcome{Account: histAcct, MsgID: fmt.Sprintf("s%d", i), Outcome: OutcomeDelivered})
+	}
+	outs = append(outs, HistoryOutcome{Account: "other@example.com", MsgID: "s7", Outcome: OutcomeNotDelivered},
+		HistoryOutcome{Account: histAcct, MsgID: "s120", Outcome: OutcomeNotDelivered})
+	if err := s.WriteHistory(ctx, &HistoryWrite{Outcomes: outs}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		acct, msgid, want string
+	}{
+		{histAcct, "s0", OutcomeDelivered}, {histAcct, "s99", OutcomeDelivered}, {histAcct, "s100", OutcomeQueued},
+		{histAcct, "s149", OutcomeQueued}, {histAcct, "s120", OutcomeNotDelivered}, {histAcct, "s7", OutcomeDelivered},
+		{"other@example.com", "s7", OutcomeNotDelivered}, {"other@example.com", "s8", ""},
+	} {
+		if m, err := s.HistoryByMsgID(ctx, c.acct, c.msgid); err != nil || m.Outcome != c.want {
+			t.Errorf("%s of %s: outcome %q, %v; want %q", c.msgid, c.acct, m.Outcome, err, c.want)
+		}
+	}
+}
