@@ -155,10 +155,8 @@ func (s *Store) WriteHistory(ctx context.Context, w *HistoryWrite) (err error) {
 	if err := addMessages(ctx, tx, w.Messages); err != nil {
 		return err
 	}
-	for _, o := range w.Outcomes {
-		if _, err := tx.ExecContext(ctx, `UPDATE message SET outcome = ? WHERE account = ? AND msgid = ?`, o.Outcome, o.Account, o.MsgID); err != nil {
-			return fmt.Errorf("db: outcome of %s of %s: %w", o.MsgID, o.Account, err)
-		}
+	if err := setOutcomes(ctx, tx, w.Outcomes); err != nil {
+		return err
 	}
 	for i, m := range w.Markers {
 		var got int64
@@ -212,27 +210,12 @@ func addMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, msgid) DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("db: add history: %w", err)
+	if err := insertMessages(ctx, tx, ms); err != nil {
+		return err
 	}
-	defer ins.Close()
 	var convs []convLatest
-	for i, m := range ms {
-		if m.Kind == "" {
-			m.Kind = KindMessage
-		}
+	for _, m := range ms {
 		c := strings.ToLower(m.Conversation)
-		res, err := ins.ExecContext(ctx, m.Account, c, m.MsgID, millis(m.Time), m.Self, m.Sender, m.SenderNick, m.Command, m.Text, m.Kind, m.Outcome)
-		if err != nil {
-			return fmt.Errorf("db: add history of %s: %w", m.Account, err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 1 {
-			if ms[i].ID, err = res.LastInsertId(); err != nil {
-				return fmt.Errorf("db: add history of %s: %w", m.Account, err)
-			}
-		}
 		nick := m.SenderNick
 		if m.Self || strings.HasPrefix(c, "#") {
 			nick = ""

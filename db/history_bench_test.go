@@ -118,3 +118,30 @@ func BenchmarkAddHistoryFilled(b *testing.B) {
 	b.ResetTimer()
 	benchAdd(b, s)
 }
+
+// BenchmarkWriteHistoryOutcomes stores 256 of the user's messages a
+// batch and, in the next, their outcomes, as the bridge does for a bulk
+// the user sends; the figure is per message.
+func BenchmarkWriteHistoryOutcomes(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := context.Background()
+	ms := make([]HistoryMessage, 256)
+	var outs []HistoryOutcome
+	i := 0
+	for b.Loop() {
+		for j := range ms {
+			ms[j] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprintf("out%d", i),
+				Time: histT0.Add(time.Duration(i) * time.Millisecond), Self: true, Sender: histAcct, SenderNick: "alice",
+				Command: "PRIVMSG", Text: "hello there, how are you today?"}
+			i++
+		}
+		if err := s.WriteHistory(ctx, &HistoryWrite{Messages: ms, Outcomes: outs}); err != nil {
+			b.Fatal(err)
+		}
+		outs = outs[:0]
+		for _, m := range ms {
+			outs = append(outs, HistoryOutcome{Account: histAcct, MsgID: m.MsgID, Outcome: OutcomeDelivered})
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/msg")
+}
