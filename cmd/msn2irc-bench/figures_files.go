@@ -101,28 +101,11 @@ func (b *bench) files(ctx context.Context) error {
 		}()
 	})
 
-	irc, err := dialIRC(ctx, br.IRCAddr())
+	s, err := attachSession(ctx, br.IRCAddr(), userAcc, contactAcc)
 	if err != nil {
 		return err
 	}
-	defer irc.Close()
-	lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	_, members, err := irc.register(lctx, userAcc.Passport, userAcc.Password, nickFor(userAcc), 1)
-	cancel()
-	if err != nil {
-		return err
-	}
-	peerNick, err := irc.findNick(ctx, contactAcc.Passport, members)
-	if err != nil {
-		return err
-	}
-	if err := withTimeout(ctx, time.Minute, func(ctx context.Context) error { return irc.waitOnline(ctx, peerNick) }); err != nil {
-		return err
-	}
-	s := &session{irc: irc, peerNick: peerNick}
-	if err := s.startEchoes(); err != nil {
-		return err
-	}
+	defer s.irc.Close()
 	// A file of n bytes takes a while through the switchboard: a minute,
 	// plus a generous 1 MB/s.
 	perRun := time.Minute + time.Duration(n/1_000_000)*time.Second

@@ -240,28 +240,11 @@ func (b *bench) phaseA(ctx context.Context) error {
 				}
 				defer inBench.Close()
 			}
-			irc, err := dialIRC(ctx, br.IRCAddr())
+			s, err := attachSession(ctx, br.IRCAddr(), userAcc, peerAcc)
 			if err != nil {
 				return err
 			}
-			defer irc.Close()
-			lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			_, members, err := irc.register(lctx, userAcc.Passport, userAcc.Password, nickFor(userAcc), 1)
-			cancel()
-			if err != nil {
-				return err
-			}
-			peerNick, err := irc.findNick(ctx, peerAcc.Passport, members)
-			if err != nil {
-				return err
-			}
-			if err := withTimeout(ctx, time.Minute, func(ctx context.Context) error { return irc.waitOnline(ctx, peerNick) }); err != nil {
-				return err
-			}
-			s := &session{irc: irc, peerNick: peerNick}
-			if err := s.startEchoes(); err != nil {
-				return err
-			}
+			defer s.irc.Close()
 			if o.Figures["latency"] || o.Figures["cpu"] {
 				stop := b.profiling(ctx, br, "latency")
 				b.step("latency", b.latency(ctx, br, s, peer, direct, relayed, inBench))

@@ -104,3 +104,36 @@ func (s *session) sendBurst(lines []string) error {
 	}
 	return nil
 }
+
+// attachSession connects an IRC client to the bridge at addr as user,
+// waits until peer is online in its &msn and routes the peer's messages
+// to the session's channels. The caller closes s.irc.
+func attachSession(ctx context.Context, addr string, user, peer account) (s *session, err error) {
+	irc, err := dialIRC(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			irc.Close()
+		}
+	}()
+	lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	_, members, err := irc.register(lctx, user.Passport, user.Password, nickFor(user), 1)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	peerNick, err := irc.findNick(ctx, peer.Passport, members)
+	if err != nil {
+		return nil, err
+	}
+	if err := withTimeout(ctx, time.Minute, func(ctx context.Context) error { return irc.waitOnline(ctx, peerNick) }); err != nil {
+		return nil, err
+	}
+	s = &session{irc: irc, peerNick: peerNick}
+	if err := s.startEchoes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
