@@ -81,10 +81,13 @@ func linkIn(t *testing.T, m *irc.Message) string {
 	return ""
 }
 
-// get fetches a URL and returns the response with its body read.
+// httpGet fetches a URL (with header's name, value pairs) and returns the
+// response with its body read.
 func httpGet(t *testing.T, url string, header ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
+	ctx, cancel := ctxT()
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

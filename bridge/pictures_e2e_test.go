@@ -65,18 +65,7 @@ func newPicEnv(t *testing.T, version string, tweak func(*bridge.Config)) *picEnv
 // get fetches url and returns its status, body and headers.
 func get(t *testing.T, url string, header ...string) (int, []byte, http.Header) {
 	t.Helper()
-	ctx, cancel := ctxT()
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := httpGet(t, url, header...)
 	return resp.StatusCode, body, resp.Header
 }
 
