@@ -177,6 +177,16 @@ func FuzzFileLinks(f *testing.F) {
 	f.Add("/files/..%2f..%2fsecret")
 	f.Add("/upload/%2e%2e/%2e%2e/secret/x")
 	up, dl := b.UploadHandler(), b.FileHandler()
+	for _, c := range []struct {
+		h    http.Handler
+		link string
+	}{{up, upLink}, {dl, dlLink}} {
+		w := httptest.NewRecorder()
+		c.h.ServeHTTP(w, httptest.NewRequest("GET", c.link, nil))
+		if w.Code != http.StatusOK || w.Body.String() != content {
+			f.Fatalf("GET %s = %d %q; the file's own link must serve it", c.link, w.Code, w.Body.String())
+		}
+	}
 	upPrefix := upLink[:strings.LastIndex(upLink, "/")+1]
 	dlPrefix := dlLink[:strings.LastIndex(dlLink, "/")+1]
 	f.Fuzz(func(t *testing.T, path string) {
