@@ -80,7 +80,7 @@ func FuzzParseDCCSend(f *testing.F) {
 		"SEND x 4294967296 5000 1", "SEND x 1 65536 1", "SEND x 1 1 -1", "SEND x 1 1 99999999999999999999",
 		`SEND "unterminated 1 1 1`, `SEND "" 1 1 1`, "CHAT chat 1 1", "RESUME x 1 1 1",
 		"SEND\x00x 1 1 1", "SEND x\r\nQUIT 1 1 1", "\x01SEND x 1 1\x01", "send ../../etc/passwd 1 2 3",
-		"SEND x fe80::1%eth0 1 1", "SEND x +1 +1 +1", "X\r\nPRIVMSG #a :b 1 2",
+		"SEND x fe80::1%eth0 1 1", "SEND x fe80::1%\x01ACTION\x01 1 1", "SEND x ::1%\xff 1 1", "SEND x +1 +1 +1", "X\r\nPRIVMSG #a :b 1 2",
 	} {
 		f.Add(s)
 	}
@@ -93,7 +93,7 @@ func FuzzParseDCCSend(f *testing.F) {
 			return
 		}
 		switch {
-		case !d.ip.IsValid() || d.ip.Is4In6():
+		case !d.ip.IsValid() || d.ip.Is4In6() || d.ip.Zone() != "":
 			t.Fatalf("parseDCCSend(%q): address %v", args, d.ip)
 		case d.port < 0 || d.port > 65535:
 			t.Fatalf("parseDCCSend(%q): port %d", args, d.port)
@@ -218,4 +218,19 @@ func FuzzFileLinks(f *testing.F) {
 			checkName(t, "filename", path, params["filename"], maxFileNameBytes)
 		}
 	})
+}
+
+// An IPv6 address with a zone is refused as no valid address: the zone
+// is any text of the client's, which the refusal would otherwise quote
+// into an IRC line.
+func TestParseDCCSendRefusesZone(t *testing.T) {
+	for _, args := range []string{"SEND x fe80::1%eth0 5000 10", "SEND x fe80::1%\x01ACTION\x01 5000 10", "SEND x ::1%\xff 5000 10"} {
+		d, err := parseDCCSend(args)
+		if err == nil || strings.ContainsAny(err.Error(), "\x01\xff") {
+			t.Errorf("parseDCCSend(%q) = %v, %v; want no valid address", args, d.ip, err)
+		}
+	}
+	if d, err := parseDCCSend("SEND x ::1 5000 10"); err != nil || d.ip.String() != "::1" {
+		t.Errorf("parseDCCSend of ::1 = %v, %v", d.ip, err)
+	}
 }
