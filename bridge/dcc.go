@@ -52,7 +52,9 @@ func parseDCCSend(args string) (dccSend, error) {
 	}
 	if n, err := strconv.ParseUint(f[0], 10, 32); err == nil {
 		d.ip = netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
-	} else if a, err := netip.ParseAddr(f[0]); err == nil {
+	} else if a, err := netip.ParseAddr(f[0]); err == nil && a.Zone() == "" {
+		// A zone ("%eth0") is no address to connect to, and is text
+		// from the client that a refusal would quote.
 		d.ip = a.Unmap()
 	} else {
 		return dccSend{}, errors.New("the DCC SEND offer names no valid address")

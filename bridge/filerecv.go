@@ -38,7 +38,7 @@ type fileState struct {
 type fileOffer struct {
 	n     int // the number the user answers with
 	ev    msn.FileOffer
-	name  string // displayFileName of ev.Name
+	name  string // cleanFileName of ev.Name
 	timer *time.Timer
 }
 
@@ -48,7 +48,7 @@ type fileOffer struct {
 func (s *session) onFileOffer(ev msn.FileOffer) {
 	c := s.ensureContact(ev.From, "")
 	tell := func(text string) { s.tellQuery(c, "NOTICE", text) }
-	name := displayFileName(ev.Name)
+	name := cleanFileName(ev.Name)
 	what := name + " (" + sizeText(ev.Size) + ")"
 	decline := func(why string) {
 		s.declineFile(ev.ID)
@@ -318,7 +318,7 @@ func (s *session) onFileTransferEnded(ev msn.FileTransferEnded) {
 		s.takeOffer(n)
 	}
 	c := s.ensureContact(ev.From, "")
-	what := displayFileName(ev.Name) + " (" + sizeText(ev.Size) + ")"
+	what := cleanFileName(ev.Name) + " (" + sizeText(ev.Size) + ")"
 	s.tellQuery(c, "NOTICE", "The offer of the file "+what+" from "+c.nick+" ended: "+transferFailure(c.nick, ev.Err)+".")
 }
 

@@ -184,16 +184,6 @@ func urlFileName(name string) string {
 // stored and sent to MSN.
 const maxFileNameBytes = 120
 
-// displayFileName is a file name as the user sees it: cleaned of control
-// characters and formatting, shortened; "file" when empty.
-func displayFileName(name string) string {
-	name = shorten(cleanName(name), maxFileNameBytes)
-	if name == "" {
-		return "file"
-	}
-	return name
-}
-
 // sizeText writes a size for people: "512 B", "1.5 KiB", "10.0 MiB".
 func sizeText(n int64) string {
 	switch {

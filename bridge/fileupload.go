@@ -107,8 +107,10 @@ func (b *Bridge) accountDir(account string) (string, error) {
 	return dir, nil
 }
 
-// cleanFileName makes a name given by a client fit for a notice and for
-// MSN: one clean line without formatting, no directory, bounded.
+// cleanFileName makes a file's name, given by a client or by a contact,
+// fit for a notice, a download and MSN: one clean line without
+// formatting, no directory (a contact's "../../x" is "x"), no leading
+// dot, at most maxFileNameBytes; "file" when nothing is left.
 func cleanFileName(name string) string {
 	name = mapping.CleanLine(name, false)
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {

@@ -196,21 +196,33 @@ func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
 const maxSearchWords = 16
 
 // searchQuery turns the user's words into an FTS4 query: each word a
-// quoted phrase (so that no word is taken for an operator), all of them
-// required. It returns "" when no word is left.
+// quoted phrase of its tokens, all of them required. It returns "" when
+// no word is left.
 func searchQuery(text string) string {
 	var words []string
 	for _, w := range strings.Fields(text) {
-		w = strings.ReplaceAll(w, `"`, "")
-		if w == "" {
+		t := searchTokens(w)
+		if len(t) == 0 {
 			continue
 		}
-		words = append(words, `"`+w+`"`)
+		words = append(words, `"`+strings.Join(t, " ")+`"`)
 		if len(words) == maxSearchWords {
 			break
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// searchTokens splits a word as the index's "simple" tokenizer does: a
+// token is a run of ASCII letters and digits and non-ASCII bytes. Every
+// other byte splits, and never reaches the query, where some are
+// operators even inside a phrase ('"', '*' for a prefix, '^' for the
+// first token): "lunch*" is the word "lunch", not every word that begins
+// with it.
+func searchTokens(w string) []string {
+	return strings.FieldsFunc(w, func(r rune) bool {
+		return r < 0x80 && !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
 }
 
 // SearchHistory returns the account's messages that contain every word
