@@ -141,7 +141,7 @@ func newSession(b *Bridge, account, password string) *session {
 	s.mcfg = b.cfg.MSN
 	s.mcfg.Passport = account
 	s.mcfg.Password = password
-	s.mcfg.Logger = b.log.With("account", account)
+	s.mcfg.Logger = s.log
 	if s.mcfg.ClientID == 0 && s.mcfg.ClientIDFor == nil {
 		s.mcfg.ClientIDFor = msn.SupportedClientID // MSN 7 clients send nudges then
 	}
