@@ -71,47 +71,16 @@ type Metrics struct {
 // and process collectors.
 func New() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
-	m.relayed = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "messages_relayed_total",
-		Help: "Messages relayed between IRC and MSN, by direction.",
-	}, []string{"direction"})
-	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "message_deliveries_total",
-		Help: "Outcomes of the messages IRC users sent to contacts: delivered, queued (outbox) or failed.",
-	}, []string{"outcome"})
-	m.oims = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "offline_messages_total",
-		Help: "Offline messages (OIMs) shown to users (msn_to_irc) and left for contacts (irc_to_msn).",
-	}, []string{"direction"})
-	m.logins = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "logins_total",
-		Help: "Successful IRC logins to an MSN account (a new MSN session or an attach to a running one).",
-	})
-	m.authFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "auth_failures_total",
-		Help: "Refused IRC logins, by kind.",
-	}, []string{"kind"})
-	m.reconnects = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "msn_reconnects_total",
-		Help: "Attempts to sign in to MSN again after a lost connection.",
-	})
-	m.fileTransfers = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "file_transfers_total",
-		Help: "Completed file transfers, by direction.",
-	}, []string{"direction"})
-	m.fileBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "file_bytes_total",
-		Help: "Bytes of files transferred, by direction.",
-	}, []string{"direction"})
-	m.fileFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "file_transfers_failed_total",
-		Help: "File transfers that did not complete (cancelled, dropped, timed out, not stored), by direction.",
-	}, []string{"direction"})
-
-	m.pictures = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "picture_fetches_total",
-		Help: "Contacts' display pictures fetched over MSN, by outcome (delivered or failed).",
-	}, []string{"outcome"})
+	m.relayed = counterVec("messages_relayed_total", "Messages relayed between IRC and MSN, by direction.", "direction")
+	m.deliveries = counterVec("message_deliveries_total", "Outcomes of the messages IRC users sent to contacts: delivered, queued (outbox) or failed.", "outcome")
+	m.oims = counterVec("offline_messages_total", "Offline messages (OIMs) shown to users (msn_to_irc) and left for contacts (irc_to_msn).", "direction")
+	m.logins = counter("logins_total", "Successful IRC logins to an MSN account (a new MSN session or an attach to a running one).")
+	m.authFailures = counterVec("auth_failures_total", "Refused IRC logins, by kind.", "kind")
+	m.reconnects = counter("msn_reconnects_total", "Attempts to sign in to MSN again after a lost connection.")
+	m.fileTransfers = counterVec("file_transfers_total", "Completed file transfers, by direction.", "direction")
+	m.fileBytes = counterVec("file_bytes_total", "Bytes of files transferred, by direction.", "direction")
+	m.fileFailures = counterVec("file_transfers_failed_total", "File transfers that did not complete (cancelled, dropped, timed out, not stored), by direction.", "direction")
+	m.pictures = counterVec("picture_fetches_total", "Contacts' display pictures fetched over MSN, by outcome (delivered or failed).", "outcome")
 	m.pictures.WithLabelValues(string(Delivered))
 	m.pictures.WithLabelValues(string(Failed))
 
@@ -135,6 +104,16 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// counterVec is a counter of the program's namespace with one label.
+func counterVec(name, help, label string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, []string{label})
+}
+
+// counter is a counter of the program's namespace without labels.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help})
 }
 
 // Register adds collectors (such as the one of NewGauges) to the registry.
