@@ -426,7 +426,7 @@ func TestP2PCapabilitiesAndCHG(t *testing.T) {
 		}
 	}
 	srv := newServer(t, msntest.Options{})
-	var cap msnCapture
+	var cap lineRecorder
 	alice := login(t, srv, "alice@example.com", "MSNP18", func(c *msn.Config) {
 		c.ClientIDFor = msn.SupportedClientID
 		c.Logger = slog.New(&cap)
@@ -436,48 +436,10 @@ func TestP2PCapabilitiesAndCHG(t *testing.T) {
 	if err := alice.SetDisplayPicture(ctx, []byte("png")); err != nil {
 		t.Fatal(err)
 	}
-	line := cap.last("CHG ")
+	line := strings.TrimPrefix(cap.last("-> CHG "), "-> ")
 	f := strings.Fields(line)
 	if len(f) != 5 || !strings.HasSuffix(f[3], ":0") || !strings.HasPrefix(f[4], "%3Cmsnobj%20Creator%3D%22alice%40example.com%22") {
 		t.Fatalf("CHG = %q: want the extended capabilities 0 (no P2Pv2) and the msnobj", line)
 	}
 }
 
-// msnCapture keeps the protocol lines a client sends.
-type msnCapture struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (c *msnCapture) Enabled(context.Context, slog.Level) bool { return true }
-func (c *msnCapture) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c *msnCapture) WithGroup(string) slog.Handler            { return c }
-func (c *msnCapture) Handle(_ context.Context, r slog.Record) error {
-	var dir, line string
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "dir":
-			dir = a.Value.String()
-		case "line":
-			line = a.Value.String()
-		}
-		return true
-	})
-	if dir == "->" {
-		c.mu.Lock()
-		c.lines = append(c.lines, line)
-		c.mu.Unlock()
-	}
-	return nil
-}
-
-func (c *msnCapture) last(prefix string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := len(c.lines) - 1; i >= 0; i-- {
-		if strings.HasPrefix(c.lines[i], prefix) {
-			return c.lines[i]
-		}
-	}
-	return ""
-}

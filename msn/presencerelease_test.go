@@ -1,64 +1,13 @@
 package msn_test
 
 import (
-	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
 )
-
-// lineRecorder is a slog handler that keeps the server's protocol lines
-// in the order the server logged them ("-> line" sent, "<- line" read).
-type lineRecorder struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *lineRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *lineRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r *lineRecorder) WithGroup(string) slog.Handler            { return r }
-func (r *lineRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var dir, line string
-	rec.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "dir":
-			dir = a.Value.String()
-		case "line":
-			line = a.Value.String()
-		}
-		return true
-	})
-	if dir != "" {
-		r.mu.Lock()
-		r.lines = append(r.lines, dir+" "+line)
-		r.mu.Unlock()
-	}
-	return nil
-}
-
-// index returns the position of the first line at or after from that
-// starts with prefix, or -1.
-func (r *lineRecorder) index(from int, prefix string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := from; i < len(r.lines); i++ {
-		if strings.HasPrefix(r.lines[i], prefix) {
-			return i
-		}
-	}
-	return -1
-}
-
-// snapshot returns a copy of the lines from position from.
-func (r *lineRecorder) snapshot(from int) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.lines[from:]...)
-}
 
 // At MSNP16+ the server holds a new endpoint's presence until its login
 // burst ends with the UUX <Data> (Escargot otherwise waits a while). The
