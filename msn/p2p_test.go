@@ -442,4 +442,3 @@ func TestP2PCapabilitiesAndCHG(t *testing.T) {
 		t.Fatalf("CHG = %q: want the extended capabilities 0 (no P2Pv2) and the msnobj", line)
 	}
 }
-
