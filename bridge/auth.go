@@ -79,7 +79,7 @@ func (b *Bridge) limited(creds ircd.Credentials, check func(account string) erro
 		b.log.Info("login refused: wrong password", "account", account, "source", creds.Source)
 		m.AuthFailed(metrics.WrongPassword)
 	case errors.Is(err, errNoSession):
-		// An upload for an account without a session: counted as a
+		// An HTTP request for an account without a session: counted as a
 		// failure, so that probing which accounts are signed in meets
 		// the same limits as guessing passwords.
 		b.limits.Failed(account, creds.Source)

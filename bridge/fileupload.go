@@ -8,17 +8,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
@@ -43,12 +39,6 @@ type UploadConfig struct {
 	// (DefaultFileExpiry).
 	Expiry time.Duration
 }
-
-// errNoSession is the refusal of an upload for an account without a
-// running MSN session: an upload never starts one. It is answered as a
-// wrong password is, with one text for both, and counted as a failed
-// login: an upload must not tell a stranger which accounts are signed in.
-var errNoSession = errors.New("wrong address or password, or no MSN session for this account: connect with your IRC client first, then upload")
 
 // UploadURL is the URL clients upload files to (the value of
 // soju.im/FILEHOST), "" when uploads are off.
@@ -127,20 +117,6 @@ func cleanFileName(name string) string {
 	return name
 }
 
-// uploadStatus is the HTTP status of a refused upload login.
-func uploadStatus(w http.ResponseWriter, err error) int {
-	var blocked blockedError
-	switch {
-	case errors.As(err, &blocked):
-		w.Header().Set("Retry-After", strconv.Itoa(int(roundUp(blocked.wait).Seconds())))
-		return http.StatusTooManyRequests
-	case errors.Is(err, errWrongPassword), errors.Is(err, errBadAccount), errors.Is(err, errNoSession):
-		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
-		return http.StatusUnauthorized
-	}
-	return http.StatusServiceUnavailable
-}
-
 // httpError writes a plain-text error.
 func httpError(w http.ResponseWriter, code int, text string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -148,61 +124,15 @@ func httpError(w http.ResponseWriter, code int, text string) {
 	io.WriteString(w, text+"\n")
 }
 
-// sourceAddr is the IP address of an HTTP request's peer.
-func sourceAddr(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		a, _ := netip.ParseAddr(host)
-		return a.Unmap()
-	}
-	return ap.Addr().Unmap()
-}
-
-// uploadLogin checks an upload's credentials against the account's running
-// session, inside the login limits. It never starts a session and never
-// asks MSN: the password must be the one the session runs with.
-func (b *Bridge) uploadLogin(ctx context.Context, creds ircd.Credentials) (string, error) {
-	return b.limited(creds, func(account string) error {
-		if creds.Password == "" {
-			return errWrongPassword
-		}
-		s := b.runningSession(account)
-		if s == nil {
-			return errNoSession
-		}
-		var st attachCheck
-		err := s.call(ctx, func() { st = s.attachCheck(creds.Password) })
-		switch {
-		case errors.Is(err, errSessionEnded) || err == nil && st.ending:
-			return errNoSession
-		case err != nil:
-			return fmt.Errorf("upload: %w", err)
-		case !st.matches:
-			return errWrongPassword
-		}
-		return nil
-	})
-}
-
 // serveUpload takes a file (soju.im/FILEHOST): the body is the file, its
 // name in Content-Disposition. It answers 201 with the file's link in
 // Location.
 func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
-	user, pass, ok := r.BasicAuth()
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
-		httpError(w, http.StatusUnauthorized, "log in with your MSN address and password (HTTP Basic)")
+	s := b.httpLogin(w, r)
+	if s == nil {
 		return
 	}
-	account, err := b.uploadLogin(r.Context(), ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)})
-	if errors.Is(err, errWrongPassword) {
-		err = errNoSession // one answer for both: see errNoSession
-	}
-	if err != nil {
-		httpError(w, uploadStatus(w, err), err.Error())
-		return
-	}
+	account := s.account
 	limit := b.cfg.Uploads.MaxSize
 	if r.ContentLength > limit {
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))

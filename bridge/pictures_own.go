@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"os"
 
 	"github.com/msn2irc/msn2irc/db"
-	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -26,29 +23,15 @@ var uploadTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/
 
 // Answers of POST /picture.
 var (
-	errNoHTTPSession = errors.New("wrong address or password, or no MSN session: log in over IRC first")
-	errNotImage      = errors.New("not a picture: send a PNG, JPEG or GIF image")
+	errNotImage = errors.New("not a picture: send a PNG, JPEG or GIF image")
 )
 
 // upload answers POST /picture: the body (an image) becomes the display
 // picture of the account named by HTTP Basic authentication, which needs
 // a running session with that password. It never starts a session.
 func (h *pictureHub) upload(w http.ResponseWriter, r *http.Request) {
-	account, password, ok := r.BasicAuth()
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
-		http.Error(w, "log in with your MSN address and password", http.StatusUnauthorized)
-		return
-	}
-	s, err := h.b.authHTTP(r.Context(), account, password, remoteAddr(r))
-	if err != nil {
-		var blocked blockedError
-		if errors.As(err, &blocked) {
-			http.Error(w, err.Error(), http.StatusTooManyRequests)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
-		http.Error(w, errNoHTTPSession.Error(), http.StatusUnauthorized)
+	s := h.b.httpLogin(w, r)
+	if s == nil {
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxOwnPicture))
@@ -72,51 +55,6 @@ func (h *pictureHub) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, url+"\n")
-}
-
-// remoteAddr is the IP address a request came from (the zero Addr when
-// unknown).
-func remoteAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
-}
-
-// authHTTP checks an HTTP request's credentials against the running
-// session of the account, under the same login limits as an IRC login: a
-// blocked (account, address) is refused without comparing, a wrong
-// password counts as a failed login. Without a session it fails without
-// counting (the password was not compared).
-func (b *Bridge) authHTTP(ctx context.Context, account, password string, src netip.Addr) (*session, error) {
-	m := b.cfg.Metrics
-	account, ok := normalizeAccount(account)
-	if !ok {
-		m.AuthFailed(metrics.BadAccount)
-		return nil, errBadAccount
-	}
-	if wait := b.limits.Blocked(account, src); wait > 0 {
-		m.AuthFailed(metrics.Blocked)
-		return nil, blockedError{wait}
-	}
-	s := b.runningSession(account)
-	if s == nil {
-		return nil, errNoHTTPSession
-	}
-	var st attachCheck
-	if err := s.call(ctx, func() { st = s.attachCheck(password) }); err != nil {
-		return nil, errNoHTTPSession
-	}
-	if password == "" || !st.matches {
-		b.limits.Failed(account, src)
-		b.log.Info("HTTP login refused: wrong password", "account", account, "source", src)
-		m.AuthFailed(metrics.WrongPassword)
-		return nil, errWrongPassword
-	}
-	b.limits.Succeeded(account, src)
-	return s, nil
 }
 
 // setOwn makes data the display picture of s's account: stored in the

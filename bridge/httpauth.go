@@ -1,0 +1,78 @@
+package bridge
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+
+	"github.com/msn2irc/msn2irc/ircd"
+)
+
+// errNoSession refuses an HTTP request (an upload, a picture) for an
+// account without a running MSN session: HTTP never starts one. It is
+// answered as a wrong password is, with one text for both, and counted as
+// a failed login: the HTTP side must not tell a stranger which accounts
+// are signed in.
+var errNoSession = errors.New("wrong address or password, or no MSN session for this account: connect with your IRC client first, then try again")
+
+// httpLogin checks the HTTP Basic credentials of r against the running
+// session of their account, inside the login limits of every other login.
+// It never starts a session and never asks MSN: the password must be the
+// one the session runs with. On failure it answers r (401, 429 or 503)
+// and returns nil.
+func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
+		httpError(w, http.StatusUnauthorized, "log in with your MSN address and password (HTTP Basic)")
+		return nil
+	}
+	var s *session
+	_, err := b.limited(ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)}, func(account string) error {
+		if pass == "" {
+			return errWrongPassword
+		}
+		if s = b.runningSession(account); s == nil {
+			return errNoSession
+		}
+		var st attachCheck
+		err := s.call(r.Context(), func() { st = s.attachCheck(pass) })
+		switch {
+		case errors.Is(err, errSessionEnded) || err == nil && st.ending:
+			return errNoSession
+		case err != nil:
+			return err
+		case !st.matches:
+			return errWrongPassword
+		}
+		return nil
+	})
+	var blocked blockedError
+	switch {
+	case err == nil:
+		return s
+	case errors.As(err, &blocked):
+		w.Header().Set("Retry-After", strconv.Itoa(int(roundUp(blocked.wait).Seconds())))
+		httpError(w, http.StatusTooManyRequests, err.Error())
+	case errors.Is(err, errWrongPassword), errors.Is(err, errBadAccount), errors.Is(err, errNoSession):
+		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
+		httpError(w, http.StatusUnauthorized, errNoSession.Error())
+	default:
+		b.log.Warn("HTTP login", "err", err)
+		httpError(w, http.StatusServiceUnavailable, "msn2irc could not check your login; try again later")
+	}
+	return nil
+}
+
+// sourceAddr is the IP address of an HTTP request's peer.
+func sourceAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		a, _ := netip.ParseAddr(host)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
+}
