@@ -226,7 +226,7 @@ func FuzzFileLinks(f *testing.F) {
 func TestParseDCCSendRefusesZone(t *testing.T) {
 	for _, args := range []string{"SEND x fe80::1%eth0 5000 10", "SEND x fe80::1%\x01ACTION\x01 5000 10", "SEND x ::1%\xff 5000 10"} {
 		d, err := parseDCCSend(args)
-		if err == nil || strings.ContainsAny(err.Error(), "\x01\xff") {
+		if err == nil || strings.Contains(err.Error(), "\x01") || strings.Contains(err.Error(), "\xff") {
 			t.Errorf("parseDCCSend(%q) = %v, %v; want no valid address", args, d.ip, err)
 		}
 	}
