@@ -14,6 +14,7 @@ import (
 	"github.com/msn2irc/msn2irc/internal/benchtest"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
+	"github.com/msn2irc/msn2irc/msn/msntest"
 )
 
 // Benchmarks of the bridge's hot paths: the text translations every relayed
@@ -54,14 +55,18 @@ type relayRig struct {
 	sunk   atomic.Int64
 	sinkCh chan struct{}
 	sinkAt atomic.Int64 // sink count that closes sinkCh
+	// outOfOrder counts the "s N" texts that did not arrive Nth.
+	outOfOrder atomic.Int64
+	bridge     *Bridge
+	srv        *msntest.Server
 }
 
-func newRelayRig(b *testing.B) *relayRig {
+func newRelayRig(b testing.TB) *relayRig {
 	b.Helper()
 	ctx := context.Background()
-	_, srv, addr := servedBridge(b, "alice@bench.example", "bob@bench.example")
+	br, srv, addr := servedBridge(b, "alice@bench.example", "bob@bench.example")
 
-	r := &relayRig{sinkCh: make(chan struct{}, 1)}
+	r := &relayRig{sinkCh: make(chan struct{}, 1), bridge: br, srv: srv}
 	// The peer: echoes "e ..." texts and counts the others.
 	peer, err := srv.Login(ctx, "bob@bench.example", "pw")
 	if err != nil {
@@ -86,8 +91,13 @@ func newRelayRig(b *testing.B) *relayRig {
 						defer wg.Done()
 						ev.Switchboard.SendText(ctx, ev.Text, msn.Format{})
 					}()
-				} else if r.sunk.Add(1) == r.sinkAt.Load() {
-					r.sinkCh <- struct{}{}
+				} else {
+					if ev.Text != fmt.Sprintf("s %d", r.sunk.Load()) {
+						r.outOfOrder.Add(1)
+					}
+					if r.sunk.Add(1) == r.sinkAt.Load() {
+						r.sinkCh <- struct{}{}
+					}
 				}
 			}
 		}
@@ -124,7 +134,18 @@ func newRelayRig(b *testing.B) *relayRig {
 	return r
 }
 
-func (r *relayRig) send(b *testing.B, lines ...string) {
+// session returns alice's session.
+func (r *relayRig) session(tb testing.TB) *session {
+	r.bridge.mu.Lock()
+	defer r.bridge.mu.Unlock()
+	for _, s := range r.bridge.sessions {
+		return s
+	}
+	tb.Fatal("no session")
+	return nil
+}
+
+func (r *relayRig) send(b testing.TB, lines ...string) {
 	for _, l := range lines {
 		r.w.WriteString(l + "\r\n")
 	}
@@ -133,7 +154,7 @@ func (r *relayRig) send(b *testing.B, lines ...string) {
 	}
 }
 
-func (r *relayRig) readLine(b *testing.B) string {
+func (r *relayRig) readLine(b testing.TB) string {
 	line, err := r.rd.ReadString('\n')
 	if err != nil {
 		b.Fatalf("reading from the bridge: %v", err)
@@ -144,7 +165,7 @@ func (r *relayRig) readLine(b *testing.B) string {
 	return line
 }
 
-func (r *relayRig) roundTrip(b *testing.B, text string) {
+func (r *relayRig) roundTrip(b testing.TB, text string) {
 	r.send(b, "PRIVMSG "+r.peer+" :"+text)
 	for {
 		line := r.readLine(b)

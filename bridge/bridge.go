@@ -78,8 +78,9 @@ type Config struct {
 	// TrustedNets carry many users (a bouncer host, a proxy): the
 	// per-address limits skip them.
 	TrustedNets []netip.Prefix
-	// Now is the clock of the login limits and of the history's
-	// retention; time.Now when nil.
+	// Now is the clock of the login limits, of the history's retention
+	// and of how long a message waits for its outcome before it is
+	// stored without; time.Now when nil.
 	Now func() time.Time
 	// Metrics counts logins, messages and reconnects; nil counts nothing.
 	Metrics *metrics.Metrics

@@ -84,7 +84,11 @@ func (h *handler) Message(ctx context.Context, c *ircd.Client, m ircd.Message) e
 		return h.do(ctx, func() error { return h.s.onUserMessage(m, nil) })
 	}
 	// The client reads its next line while the session sends this one, so
-	// a burst of messages flows through both at once.
+	// a burst of messages flows through both at once, until a queue is
+	// full (backlog.go).
+	if err := h.s.waitForRoom(ctx); err != nil {
+		return err
+	}
 	if !h.s.postAction(&userPost{s: h.s, m: m}) {
 		return errSessionGone
 	}
@@ -270,10 +274,12 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 	s.recordUserMessage(cv, c, m, o)
 	if c != nil {
 		s.sendTo(c, o)
+		s.noteQueued(s.convs.queries[c.passport])
 		return nil
 	}
 	cv.queue = append(cv.queue, o)
 	cv.pump()
+	s.noteQueued(cv)
 	return nil
 }
 

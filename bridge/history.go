@@ -12,10 +12,17 @@ import (
 
 // The history's write batches: the session stores the messages it
 // recorded once historyBatch of them wait, or historyFlushDelay after the
-// first, and before anything reads the history.
+// first, and everything before anything reads the history. A message of
+// the user's waits for its outcome (delivered, queued, not delivered), so
+// that it is stored with it rather than updated after: a write stores
+// the messages up to the first one still waiting, and that one and those
+// after it only once it waited outcomeWait, or maxHeldHistory messages
+// wait in all.
 const (
 	historyBatch      = 256
+	maxHeldHistory    = 2048 // more than a full queue of the user's messages (backlog.go)
 	historyFlushDelay = 100 * time.Millisecond
+	outcomeWait       = time.Second
 	// historyPurgeEvery is how often a session deletes the messages older
 	// than its retention.
 	historyPurgeEvery = time.Hour
@@ -39,6 +46,7 @@ func (s *session) historyStored(err error, what string) bool {
 type historyState struct {
 	pending []db.HistoryMessage // recorded, not stored yet
 	live    []bool              // pending[i] reached a greeted, attached client
+	settled int                 // how many of pending, from the first, wait for no outcome
 	// outcomes and marks wait for the next write too, with the target
 	// (nick or channel) each mark is announced to.
 	outcomes    []db.HistoryOutcome
@@ -158,39 +166,89 @@ func (s *session) record(m db.HistoryMessage, live bool) {
 	}
 	h.pending = append(h.pending, m)
 	h.live = append(h.live, live)
+	h.settle()
 	s.flushSoon()
 }
 
-// flushSoon writes the history's batch once it is full, or
+// awaitsOutcome reports whether m is a message the user sent from IRC
+// whose outcome is not known yet.
+func awaitsOutcome(m *db.HistoryMessage) bool {
+	return m.Self && m.Kind == "" && m.Outcome == ""
+}
+
+// settle counts the messages that wait for no outcome, from the first.
+func (h *historyState) settle() {
+	for h.settled < len(h.pending) && !awaitsOutcome(&h.pending[h.settled]) {
+		h.settled++
+	}
+}
+
+// flushSoon writes the history's batch once it is full, and everything
 // historyFlushDelay from now.
 func (s *session) flushSoon() {
 	h := &s.hist
-	if len(h.pending)+len(h.outcomes) >= historyBatch {
-		s.flushHistory()
-		return
+	switch {
+	case len(h.pending) >= maxHeldHistory:
+		s.writeHistory(len(h.pending))
+	case h.settled >= historyBatch || len(h.outcomes) >= historyBatch:
+		s.writeHistory(h.settled)
 	}
-	if h.flushT == nil {
+	s.armHistoryTimer()
+}
+
+// armHistoryTimer writes what waits historyFlushDelay from now.
+func (s *session) armHistoryTimer() {
+	h := &s.hist
+	if h.flushT == nil && len(h.pending)+len(h.outcomes)+len(h.marks) > 0 {
 		h.flushT = s.afterFunc(historyFlushDelay, func() {
 			s.hist.flushT = nil
-			s.flushHistory()
+			s.flushDue()
 		})
 	}
 }
 
-// flushHistory hands the recorded messages, outcomes and read markers
-// to the history writer.
+// flushDue writes what waited historyFlushDelay: everything up to the
+// first message waiting for its outcome, and everything once that one
+// waited outcomeWait.
+func (s *session) flushDue() {
+	h := &s.hist
+	n := h.settled
+	if n < len(h.pending) && s.b.cfg.Now().Sub(h.pending[n].Time) >= outcomeWait {
+		n = len(h.pending)
+	}
+	s.writeHistory(n)
+	s.armHistoryTimer()
+}
+
+// flushHistory hands every recorded message, outcome and read marker to
+// the history writer.
 func (s *session) flushHistory() {
 	h := &s.hist
 	if h.flushT != nil {
 		h.flushT.Stop()
 		h.flushT = nil
 	}
-	if len(h.pending)+len(h.outcomes)+len(h.marks) == 0 || h.forget.done || h.w.closed {
+	s.writeHistory(len(h.pending))
+}
+
+// writeHistory hands the first n recorded messages, the outcomes and the
+// read markers to the history writer.
+func (s *session) writeHistory(n int) {
+	h := &s.hist
+	if n+len(h.outcomes)+len(h.marks) == 0 || h.forget.done || h.w.closed {
 		return
 	}
-	op := historyOp{w: &db.HistoryWrite{Messages: h.pending, Outcomes: h.outcomes, Markers: h.marks},
-		live: h.live, targets: h.markTargets, world: s.world}
-	h.pending, h.live, h.outcomes, h.marks, h.markTargets = nil, nil, nil, nil, nil
+	op := historyOp{w: &db.HistoryWrite{Outcomes: h.outcomes, Markers: h.marks}, targets: h.markTargets, world: s.world}
+	if n == len(h.pending) {
+		op.w.Messages, op.live = h.pending, h.live
+		h.pending, h.live = nil, nil
+	} else {
+		op.w.Messages, op.live = slices.Clone(h.pending[:n]), slices.Clone(h.live[:n])
+		h.pending, h.live = dropFront(h.pending, n), dropFront(h.live, n)
+	}
+	h.settled = 0 // n is at least the settled messages
+	h.settle()
+	h.outcomes, h.marks, h.markTargets = nil, nil, nil
 	h.w.add(op)
 }
 
@@ -212,9 +270,14 @@ func (s *session) setOutcome(msgid, outcome string) {
 		return
 	}
 	h := &s.hist
-	for i := len(h.pending) - 1; i >= 0; i-- {
-		if h.pending[i].MsgID == msgid {
-			h.pending[i].Outcome = outcome
+	// Outcomes come in the order the messages were sent: the one waiting
+	// first is the likeliest. A queued message may get a second outcome.
+	for i := range h.pending {
+		k := (h.settled + i) % len(h.pending)
+		if h.pending[k].MsgID == msgid {
+			h.pending[k].Outcome = outcome
+			h.settle()
+			s.flushSoon()
 			return
 		}
 	}

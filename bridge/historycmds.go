@@ -98,6 +98,7 @@ func (s *session) cmdForget(args []string, say func(string)) {
 	s.removeAccountFiles()
 	f.done = true
 	s.hist.pending, s.hist.live, s.hist.outcomes, s.hist.marks, s.hist.markTargets = nil, nil, nil, nil, nil
+	s.hist.settled = 0
 	s.unsaved = nil
 	s.log.Info("deleted everything stored for the account (forget)")
 	s.ending = "Everything msn2irc stored for " + s.account + " was deleted; signed out of MSN"

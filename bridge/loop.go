@@ -70,6 +70,7 @@ func (s *session) run() {
 			s.checkSaves()
 			s.takeEvent(ev, ok)
 		}
+		s.checkBacklog()
 		if n++; n >= maxBatch || len(s.actions) == 0 && len(s.events) == 0 {
 			s.flushWrites()
 			n = 0

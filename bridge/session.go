@@ -72,6 +72,7 @@ type session struct {
 	confirmedAt time.Time // when MSN last accepted the password (Config.Now)
 	reconnects  int
 	pub         sessionStats // what Stats reports; safe from any goroutine
+	backlog     backlog      // the wait of the user's messages while a queue is full (backlog.go)
 	reconnectT  *time.Timer
 	connecting  bool
 	typing      map[typingKey]*time.Timer
