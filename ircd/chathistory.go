@@ -216,25 +216,31 @@ func (c *Client) batchRef() string {
 }
 
 // sendBatch sends lines to c in a batch of type typ with params, or
-// without one when c did not negotiate batch.
+// without one when c did not negotiate batch. The lines are the batch's
+// own: they are tagged in place.
 func sendBatch(c *Client, typ string, params []string, lines []*irc.Message) {
-	if !c.hasCap(capBatch) {
-		for _, m := range lines {
-			c.send(m)
-		}
-		return
+	if c.hasCap(capBatch) {
+		lines = batchLines(c.srv.prefix, c.batchRef(), typ, params, lines)
 	}
-	ref := c.batchRef()
-	c.reply("BATCH", append([]string{"+" + ref, typ}, params...)...)
 	for _, m := range lines {
-		m = m.Copy()
+		c.send(m)
+	}
+}
+
+// batchLines returns lines between the start and the end of the batch ref
+// of type typ with params, from the server prefix, each tagged with the
+// batch in place.
+func batchLines(prefix *irc.Prefix, ref, typ string, params []string, lines []*irc.Message) []*irc.Message {
+	out := make([]*irc.Message, 0, len(lines)+2)
+	out = append(out, &irc.Message{Prefix: prefix, Command: "BATCH", Params: append([]string{"+" + ref, typ}, params...)})
+	for _, m := range lines {
 		if m.Tags == nil {
 			m.Tags = irc.Tags{}
 		}
 		m.Tags["batch"] = ref
-		c.send(m)
+		out = append(out, m)
 	}
-	c.reply("BATCH", "-"+ref)
+	return append(out, &irc.Message{Prefix: prefix, Command: "BATCH", Params: []string{"-" + ref}})
 }
 
 // sendHistory sends msgs, from a Historian, as the chathistory batch for
@@ -242,8 +248,16 @@ func sendBatch(c *Client, typ string, params []string, lines []*irc.Message) {
 // prefix), cleaned and cut by the same code. TAGMSG is left out: it is
 // only replayed with draft/event-playback, which is not offered.
 func sendHistory(c *Client, w *World, target string, msgs []Message) {
-	var lines []*irc.Message
 	w.mu.Lock()
+	lines := w.historyLinesLocked(msgs)
+	w.mu.Unlock()
+	sendBatch(c, "chathistory", []string{cleanWord(target)}, lines)
+}
+
+// historyLinesLocked returns the lines that show msgs in a chathistory
+// batch, each line a new one.
+func (w *World) historyLinesLocked(msgs []Message) []*irc.Message {
+	lines := make([]*irc.Message, 0, len(msgs))
 	for _, m := range msgs {
 		cmd := strings.ToUpper(m.Command)
 		if cmd != "PRIVMSG" && cmd != "NOTICE" {
@@ -258,8 +272,7 @@ func sendHistory(c *Client, w *World, target string, msgs []Message) {
 		}
 		lines = append(lines, w.messageLinesLocked(cmd, m, to)...)
 	}
-	w.mu.Unlock()
-	sendBatch(c, "chathistory", []string{cleanWord(target)}, lines)
+	return lines
 }
 
 // sendTargets sends the CHATHISTORY TARGETS answer.

@@ -26,11 +26,15 @@ func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
 	}
 }
 
+// withTime returns new tags with the server-time of t (now when zero),
+// with room for the few tags a message line adds (msgid, account, batch).
 func withTime(t time.Time) irc.Tags {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return irc.Tags{"time": t.UTC().Format("2006-01-02T15:04:05.000Z")}
+	tags := make(irc.Tags, 6)
+	tags["time"] = t.UTC().Format(serverTimeFormat)
+	return tags
 }
 
 // Deliver sends a message to every attached client and returns how many got it.
@@ -160,7 +164,15 @@ func (w *World) TextRoom(cmd, from, target string) int {
 // textRoom is the room for text in ":prefix CMD target :text\r\n" within
 // 512 bytes (tags aside).
 func textRoom(prefix *irc.Prefix, cmd, target string) int {
-	return maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
+	n := len(prefix.Name) // the length of prefix.String(), without making it
+	if prefix.User != "" {
+		n += 1 + len(prefix.User)
+	}
+	if prefix.Host != "" {
+		n += 1 + len(prefix.Host)
+	}
+	n += len(":") + len(" ") + len(cmd) + len(" ") + len(target) + len(" :\r\n")
+	return maxBodyLen - n
 }
 
 // validTagKey reports whether k is a well-formed tag key.
