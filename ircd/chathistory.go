@@ -217,9 +217,21 @@ func (c *Client) batchRef() string {
 
 // sendBatch sends lines to c in a batch of type typ with params, or
 // without one when c did not negotiate batch. The lines are the batch's
-// own: they are tagged in place.
+// own: they are changed in place, the tags c did not negotiate taken out
+// (so that send need not copy each line to leave them out) and the batch
+// tag added.
 func sendBatch(c *Client, typ string, params []string, lines []*irc.Message) {
-	if c.hasCap(capBatch) {
+	c.mu.Lock()
+	for _, m := range lines {
+		for k := range m.Tags {
+			if !c.tagAllowedLocked(k) {
+				delete(m.Tags, k)
+			}
+		}
+	}
+	batch := c.caps.has(capBatch)
+	c.mu.Unlock()
+	if batch {
 		lines = batchLines(c.srv.prefix, c.batchRef(), typ, params, lines)
 	}
 	for _, m := range lines {

@@ -661,3 +661,27 @@ func TestChathistoryBatchInFewWrites(t *testing.T) {
 		log.mu.Unlock()
 	}
 }
+
+// A client that did not negotiate account-tag gets the batch's lines
+// without the account tag, and with their msgid and time.
+func TestChathistoryLeavesOutTagsNotNegotiated(t *testing.T) {
+	e := newEnv(t, Config{})
+	_, h := historyWorld(t, e)
+	h.fill(3)
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret", historyCaps...)
+	c.send("CHATHISTORY LATEST #chat * 10")
+	c.expect("BATCH")
+	for n := 0; ; n++ {
+		m := c.next()
+		if m.Command == "BATCH" {
+			if n != 3 {
+				t.Errorf("%d messages, want 3", n)
+			}
+			return
+		}
+		if _, ok := m.Tags["account"]; ok || m.Tags["msgid"] == "" || m.Tags["time"] == "" || m.Tags["batch"] == "" {
+			t.Errorf("in the batch: %v", m)
+		}
+	}
+}
