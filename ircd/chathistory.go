@@ -267,8 +267,14 @@ func sendHistory(c *Client, w *World, target string, msgs []Message) {
 }
 
 // historyLinesLocked returns the lines that show msgs in a chathistory
-// batch, each line a new one.
+// batch, each line a new one. A batch has few senders: each is looked up
+// once.
 func (w *World) historyLinesLocked(msgs []Message) []*irc.Message {
+	type sender struct {
+		from string
+		self bool
+	}
+	sources := map[sender]lineSource{}
 	lines := make([]*irc.Message, 0, len(msgs))
 	for _, m := range msgs {
 		cmd := strings.ToUpper(m.Command)
@@ -282,7 +288,16 @@ func (w *World) historyLinesLocked(msgs []Message) []*irc.Message {
 		if m.Time.IsZero() {
 			continue // a message without its time cannot be placed
 		}
-		lines = append(lines, w.messageLinesLocked(cmd, m, to)...)
+		k := sender{m.From, m.Self}
+		if m.Self {
+			k.from = ""
+		}
+		src, ok := sources[k]
+		if !ok {
+			src = w.sourceLocked(m)
+			sources[k] = src
+		}
+		lines = append(lines, w.messageLinesLocked(cmd, m, src, to)...)
 	}
 	return lines
 }
