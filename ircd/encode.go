@@ -66,7 +66,7 @@ func appendTags(dst []byte, tags irc.Tags) []byte {
 // the line ends. It writes into dst directly: every tag of every line
 // goes through it.
 func appendTagValue(dst []byte, v string) []byte {
-	if strings.IndexAny(v, "; \\\r\n") < 0 {
+	if !strings.ContainsAny(v, "; \\\r\n") {
 		return append(dst, v...)
 	}
 	for i := 0; i < len(v); i++ {
