@@ -14,22 +14,34 @@ import (
 var _ ircd.Historian = (*handler)(nil)
 
 // History answers CHATHISTORY from the store, after storing what the
-// session recorded.
+// session recorded. Only what needs the session's state runs on the
+// session goroutine: storing what it recorded and naming the
+// conversation before the query, naming the senders after it. The query
+// runs on the calling goroutine (the store is safe for concurrent use),
+// so that the session goes on meanwhile.
 func (h *handler) History(ctx context.Context, c *ircd.Client, q ircd.HistoryQuery) ([]ircd.Message, error) {
-	var out []ircd.Message
+	var conv string
 	err := h.do(ctx, func() error {
-		s := h.s
-		s.syncHistory()
-		conv, err := s.historyConversation(q.Target, q.TargetAccount)
+		h.s.syncHistory() // what was recorded before the request is stored before it is read
+		var err error
+		conv, err = h.s.historyConversation(q.Target, q.TargetAccount)
 		if err != nil {
 			return historyTargetError(q.Subcommand, q.Target)
 		}
-		ms, err := s.queryHistory(ctx, conv, q)
-		if err != nil {
-			return err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// account and store never change once the session exists.
+	ms, err := queryHistory(ctx, h.s.store, h.s.account, conv, q)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	out := make([]ircd.Message, 0, len(ms))
+	err = h.do(ctx, func() error {
 		for _, m := range ms {
-			out = append(out, s.historyMessage(m))
+			out = append(out, h.s.historyMessage(m))
 		}
 		return nil
 	})
@@ -119,17 +131,18 @@ func (s *session) historyConversation(target, account string) (string, error) {
 	return conv, nil
 }
 
-// queryHistory runs a CHATHISTORY subcommand on the conversation conv.
-// A msgid the conversation does not have gives no messages.
-func (s *session) queryHistory(ctx context.Context, conv string, q ircd.HistoryQuery) ([]db.HistoryMessage, error) {
-	r := db.HistoryRange{Account: s.account, Conversation: conv, Limit: q.Limit}
+// queryHistory runs a CHATHISTORY subcommand on the conversation conv of
+// account in store. A msgid the conversation does not have gives no
+// messages.
+func queryHistory(ctx context.Context, store Store, account, conv string, q ircd.HistoryQuery) ([]db.HistoryMessage, error) {
+	r := db.HistoryRange{Account: account, Conversation: conv, Limit: q.Limit}
 	// before and after place a reference: just before (after) the
 	// message it names, or every message at its time.
 	resolve := func(ref ircd.HistoryRef) (before, after db.HistoryPos, ok bool) {
 		if ref.MsgID == "" {
 			return db.PosBefore(ref.Time), db.PosAfter(ref.Time), true
 		}
-		m, err := s.store.HistoryByMsgID(ctx, s.account, ref.MsgID)
+		m, err := store.HistoryByMsgID(ctx, account, ref.MsgID)
 		if err != nil || m.Conversation != conv {
 			return db.HistoryPos{}, db.HistoryPos{}, false
 		}
@@ -152,18 +165,18 @@ func (s *session) queryHistory(ctx context.Context, conv string, q ircd.HistoryQ
 		r.After = fromAfter
 	case "AROUND":
 		r.Before, r.Newest, r.Limit = from, true, q.Limit/2
-		before, err := s.store.History(ctx, r)
+		before, err := store.History(ctx, r)
 		if err != nil {
 			return nil, err
 		}
 		// The rest from the reference on: the message it names, or the
 		// first at its time.
-		after := db.HistoryRange{Account: s.account, Conversation: conv, Limit: q.Limit - len(before)}
+		after := db.HistoryRange{Account: account, Conversation: conv, Limit: q.Limit - len(before)}
 		after.After = from
 		if from.ID > 0 {
 			after.After.ID = from.ID - 1
 		}
-		rest, err := s.store.History(ctx, after)
+		rest, err := store.History(ctx, after)
 		if err != nil {
 			return nil, err
 		}
@@ -181,5 +194,5 @@ func (s *session) queryHistory(ctx context.Context, conv string, q ircd.HistoryQ
 	default:
 		return nil, &ircd.HistoryError{Code: "INVALID_PARAMS", Context: []string{q.Subcommand}, Text: "Unknown subcommand"}
 	}
-	return s.store.History(ctx, r)
+	return store.History(ctx, r)
 }

@@ -6,6 +6,7 @@ package ircd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -180,6 +181,70 @@ func attachOnce(addr, login string) error {
 	return nil
 }
 
+// historyBatchWorld returns a world with contacts and a history of 100
+// messages, a third of them the user's own.
+func historyBatchWorld() (*World, []Message) {
+	srv := NewServer(Config{ServerName: "irc.test"}, newFakeBackend())
+	w := srv.NewWorld(newFakeHandler())
+	fillWorld(w, benchUsers()[:10])
+	if err := w.SetNick("alice"); err != nil {
+		panic(err)
+	}
+	w.SetAccount("alice@example.com")
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	msgs := make([]Message, 100)
+	for i := range msgs {
+		msgs[i] = Message{Command: "PRIVMSG", From: "Contact0", Text: fmt.Sprintf("a stored message of ordinary length, number %d", i),
+			Time: t0.Add(time.Duration(i) * time.Second), MsgID: fmt.Sprintf("hist%08d", i)}
+		if i%3 == 0 {
+			msgs[i].From, msgs[i].Self, msgs[i].Target = "", true, "Contact0"
+		}
+	}
+	return w, msgs
+}
+
+// encodeHistoryBatch makes and encodes into buf the chathistory batch of
+// msgs, as CHATHISTORY sends it: what ircd adds to the Historian's query.
+func encodeHistoryBatch(w *World, msgs []Message, buf []byte) []byte {
+	w.mu.Lock()
+	lines := w.historyLinesLocked(msgs)
+	w.mu.Unlock()
+	for _, m := range batchLines(w.srv.prefix, "h1", "chathistory", []string{"Contact0"}, lines) {
+		buf = appendEncoded(buf, m)
+		buf = append(buf, '\r', '\n')
+	}
+	return buf
+}
+
+// BenchmarkHistoryBatch makes and encodes a chathistory batch of 100
+// messages.
+func BenchmarkHistoryBatch(b *testing.B) {
+	w, msgs := historyBatchWorld()
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = encodeHistoryBatch(w, msgs, buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// A chathistory batch costs ircd a few allocations a message (the line,
+// its tags, its time), not a copy of each line and of each tag value, nor
+// a lookup of the sender for each.
+func TestHistoryBatchAllocations(t *testing.T) {
+	w, msgs := historyBatchWorld()
+	buf := encodeHistoryBatch(w, msgs, nil)
+	if n := bytes.Count(buf, []byte("\r\n")); n != len(msgs)+2 {
+		t.Fatalf("%d lines, want %d", n, len(msgs)+2)
+	}
+	allocs := testing.AllocsPerRun(20, func() { buf = encodeHistoryBatch(w, msgs, buf[:0]) })
+	perMsg := allocs / float64(len(msgs))
+	t.Logf("%.1f allocations a message", perMsg)
+	if perMsg > 8 {
+		t.Errorf("%.1f allocations a message, want at most 8", perMsg)
+	}
+}
+
 // TestBenchmarks runs every benchmark of this file for a few iterations, so
 // the suite notices when one breaks. It measures nothing.
 func TestBenchmarks(t *testing.T) {
@@ -188,5 +253,6 @@ func TestBenchmarks(t *testing.T) {
 		"WorldSetUsers": BenchmarkWorldSetUsers,
 		"WorldAttach":   BenchmarkWorldAttach,
 		"ParseLine":     BenchmarkParseLine,
+		"HistoryBatch":  BenchmarkHistoryBatch,
 	})
 }

@@ -216,25 +216,43 @@ func (c *Client) batchRef() string {
 }
 
 // sendBatch sends lines to c in a batch of type typ with params, or
-// without one when c did not negotiate batch.
+// without one when c did not negotiate batch. The lines are the batch's
+// own: they are changed in place, the tags c did not negotiate taken out
+// (so that send need not copy each line to leave them out) and the batch
+// tag added.
 func sendBatch(c *Client, typ string, params []string, lines []*irc.Message) {
-	if !c.hasCap(capBatch) {
-		for _, m := range lines {
-			c.send(m)
-		}
-		return
-	}
-	ref := c.batchRef()
-	c.reply("BATCH", append([]string{"+" + ref, typ}, params...)...)
+	c.mu.Lock()
 	for _, m := range lines {
-		m = m.Copy()
+		for k := range m.Tags {
+			if !c.tagAllowedLocked(k) {
+				delete(m.Tags, k)
+			}
+		}
+	}
+	batch := c.caps.has(capBatch)
+	c.mu.Unlock()
+	if batch {
+		lines = batchLines(c.srv.prefix, c.batchRef(), typ, params, lines)
+	}
+	for _, m := range lines {
+		c.send(m)
+	}
+}
+
+// batchLines returns lines between the start and the end of the batch ref
+// of type typ with params, from the server prefix, each tagged with the
+// batch in place.
+func batchLines(prefix *irc.Prefix, ref, typ string, params []string, lines []*irc.Message) []*irc.Message {
+	out := make([]*irc.Message, 0, len(lines)+2)
+	out = append(out, &irc.Message{Prefix: prefix, Command: "BATCH", Params: append([]string{"+" + ref, typ}, params...)})
+	for _, m := range lines {
 		if m.Tags == nil {
 			m.Tags = irc.Tags{}
 		}
 		m.Tags["batch"] = ref
-		c.send(m)
+		out = append(out, m)
 	}
-	c.reply("BATCH", "-"+ref)
+	return append(out, &irc.Message{Prefix: prefix, Command: "BATCH", Params: []string{"-" + ref}})
 }
 
 // sendHistory sends msgs, from a Historian, as the chathistory batch for
@@ -242,8 +260,22 @@ func sendBatch(c *Client, typ string, params []string, lines []*irc.Message) {
 // prefix), cleaned and cut by the same code. TAGMSG is left out: it is
 // only replayed with draft/event-playback, which is not offered.
 func sendHistory(c *Client, w *World, target string, msgs []Message) {
-	var lines []*irc.Message
 	w.mu.Lock()
+	lines := w.historyLinesLocked(msgs)
+	w.mu.Unlock()
+	sendBatch(c, "chathistory", []string{cleanWord(target)}, lines)
+}
+
+// historyLinesLocked returns the lines that show msgs in a chathistory
+// batch, each line a new one. A batch has few senders: each is looked up
+// once.
+func (w *World) historyLinesLocked(msgs []Message) []*irc.Message {
+	type sender struct {
+		from string
+		self bool
+	}
+	sources := map[sender]lineSource{}
+	lines := make([]*irc.Message, 0, len(msgs))
 	for _, m := range msgs {
 		cmd := strings.ToUpper(m.Command)
 		if cmd != "PRIVMSG" && cmd != "NOTICE" {
@@ -256,10 +288,18 @@ func sendHistory(c *Client, w *World, target string, msgs []Message) {
 		if m.Time.IsZero() {
 			continue // a message without its time cannot be placed
 		}
-		lines = append(lines, w.messageLinesLocked(cmd, m, to)...)
+		k := sender{m.From, m.Self}
+		if m.Self {
+			k.from = ""
+		}
+		src, ok := sources[k]
+		if !ok {
+			src = w.sourceLocked(m)
+			sources[k] = src
+		}
+		lines = append(lines, w.messageLinesLocked(cmd, m, src, to)...)
 	}
-	w.mu.Unlock()
-	sendBatch(c, "chathistory", []string{cleanWord(target)}, lines)
+	return lines
 }
 
 // sendTargets sends the CHATHISTORY TARGETS answer.

@@ -26,11 +26,15 @@ func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
 	}
 }
 
+// withTime returns new tags with the server-time of t (now when zero),
+// with room for the few tags a message line adds (msgid, account, batch).
 func withTime(t time.Time) irc.Tags {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return irc.Tags{"time": t.UTC().Format("2006-01-02T15:04:05.000Z")}
+	tags := make(irc.Tags, 6)
+	tags["time"] = t.UTC().Format(serverTimeFormat)
+	return tags
 }
 
 // Deliver sends a message to every attached client and returns how many got it.
@@ -67,7 +71,7 @@ func (w *World) deliver(m Message, only *Client) int {
 		}
 		target = ch.name
 	}
-	msgs := w.messageLinesLocked(cmd, m, target)
+	msgs := w.messageLinesLocked(cmd, m, w.sourceLocked(m), target)
 	n := 0
 	for _, c := range w.clients {
 		if only != nil && c != only || cmd == "TAGMSG" && !c.hasCap(capMessageTags) || c.closed() ||
@@ -82,14 +86,39 @@ func (w *World) deliver(m Message, only *Client) int {
 	return n
 }
 
+// lineSource is who the lines of a message come from: their prefix, and
+// the sender's account and bot tags.
+type lineSource struct {
+	prefix  *irc.Prefix
+	account string
+	bot     bool
+}
+
+// sourceLocked returns who the lines of m come from: the user for the
+// user's own, else m.From (the server when "").
+func (w *World) sourceLocked(m Message) lineSource {
+	if m.Self {
+		return lineSource{prefix: w.userPrefixLocked(w.nick), account: w.account, bot: w.bot}
+	}
+	var src lineSource
+	if m.From != "" {
+		if u, ok := w.userLocked(m.From); ok {
+			src.account, src.bot = u.account, u.bot
+		}
+	}
+	src.prefix = w.userPrefixLocked(m.From)
+	return src
+}
+
 // messageLinesLocked returns the lines that show m (a PRIVMSG, NOTICE or
-// TAGMSG, cmd upper-case) to target, as a channel's or user's name: the
-// text cleaned and split to fit, tagged with its time, its msgid (a
-// fresh one when it has none) and the sender's account and bot tags.
-// The parts of a text split in several lines take the msgid with ".2",
-// ".3"… after it, the same each time the message is shown, so that a
-// client that saw it live recognises it in a CHATHISTORY batch.
-func (w *World) messageLinesLocked(cmd string, m Message, target string) []*irc.Message {
+// TAGMSG, cmd upper-case) from src (sourceLocked) to target, as a
+// channel's or user's name: the text cleaned and split to fit, tagged
+// with its time, its msgid (a fresh one when it has none) and the
+// sender's account and bot tags. The parts of a text split in several
+// lines take the msgid with ".2", ".3"… after it, the same each time the
+// message is shown, so that a client that saw it live recognises it in a
+// CHATHISTORY batch.
+func (w *World) messageLinesLocked(cmd string, m Message, src lineSource, target string) []*irc.Message {
 	tags := withTime(m.Time)
 	for k, v := range m.Tags {
 		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
@@ -101,26 +130,13 @@ func (w *World) messageLinesLocked(cmd string, m Message, target string) []*irc.
 		msgID = NewMsgID()
 	}
 	tags["msgid"] = msgID
-	from := m.From
-	if m.Self {
-		from = w.nick
-		if w.account != "" {
-			tags["account"] = w.account
-		}
-		if w.bot {
-			tags["bot"] = ""
-		}
-	} else if from != "" {
-		if u, ok := w.userLocked(from); ok {
-			if u.account != "" {
-				tags["account"] = u.account
-			}
-			if u.bot {
-				tags["bot"] = ""
-			}
-		}
+	if src.account != "" {
+		tags["account"] = src.account
 	}
-	prefix := w.userPrefixLocked(from)
+	if src.bot {
+		tags["bot"] = ""
+	}
+	prefix := src.prefix
 	if cmd == "TAGMSG" {
 		return []*irc.Message{{Prefix: prefix, Command: cmd, Params: []string{cleanWord(target)}, Tags: tags}}
 	}
@@ -160,7 +176,15 @@ func (w *World) TextRoom(cmd, from, target string) int {
 // textRoom is the room for text in ":prefix CMD target :text\r\n" within
 // 512 bytes (tags aside).
 func textRoom(prefix *irc.Prefix, cmd, target string) int {
-	return maxBodyLen - len(":"+prefix.String()+" "+cmd+" "+target+" :\r\n")
+	n := len(prefix.Name) // the length of prefix.String(), without making it
+	if prefix.User != "" {
+		n += 1 + len(prefix.User)
+	}
+	if prefix.Host != "" {
+		n += 1 + len(prefix.Host)
+	}
+	n += len(":") + len(" ") + len(cmd) + len(" ") + len(target) + len(" :\r\n")
+	return maxBodyLen - n
 }
 
 // validTagKey reports whether k is a well-formed tag key.

@@ -52,11 +52,38 @@ func appendTags(dst []byte, tags irc.Tags) []byte {
 		dst = append(dst, k...)
 		if v != "" {
 			dst = append(dst, '=')
-			dst = append(dst, irc.EncodeTagValue(v)...)
+			dst = appendTagValue(dst, v)
 		}
 	}
 	if n > 0 {
 		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// appendTagValue appends v escaped as a tag value (message-tags): "\:"
+// for ';', "\s" for a space, "\\" for a backslash, "\r" and "\n" for
+// the line ends. It writes into dst directly: every tag of every line
+// goes through it.
+func appendTagValue(dst []byte, v string) []byte {
+	if !strings.ContainsAny(v, "; \\\r\n") {
+		return append(dst, v...)
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case ';':
+			dst = append(dst, '\\', ':')
+		case ' ':
+			dst = append(dst, '\\', 's')
+		case '\\':
+			dst = append(dst, '\\', '\\')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		default:
+			dst = append(dst, c)
+		}
 	}
 	return dst
 }

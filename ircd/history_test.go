@@ -3,6 +3,7 @@ package ircd
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -591,5 +592,96 @@ func TestNewMsgIDOrdered(t *testing.T) {
 		}
 		seen[id] = true
 		prev = id
+	}
+}
+
+// writeLog is a connection that records the bytes of each Write.
+type writeLog struct {
+	net.Conn
+	mu     sync.Mutex
+	writes []string
+}
+
+func (w *writeLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.writes = append(w.writes, string(p))
+	w.mu.Unlock()
+	return w.Conn.Write(p)
+}
+
+// span returns how many writes the bytes from the first write holding
+// from to the first one after it holding to took, 0 when either is
+// missing.
+func (w *writeLog) span(from, to string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, s := range w.writes {
+		if !strings.Contains(s, from) {
+			continue
+		}
+		for j := i; j < len(w.writes); j++ {
+			if strings.Contains(w.writes[j], to) {
+				return j - i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// A chathistory batch of 100 messages reaches the client in one or two
+// writes, not a write for each line or a few lines.
+func TestChathistoryBatchInFewWrites(t *testing.T) {
+	e := newEnv(t, Config{})
+	_, h := historyWorld(t, e)
+	h.fill(100)
+	srvSide, cliSide := net.Pipe()
+	log := &writeLog{Conn: srvSide}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		e.srv.ServeConn(context.Background(), log)
+	}()
+	t.Cleanup(func() {
+		cliSide.Close()
+		<-served
+	})
+	c := newTestClient(t, cliSide)
+	c.loginSASL("alice", "alice@example.com", "secret", append(historyCaps, "account-tag")...)
+	for range 5 {
+		c.send("CHATHISTORY LATEST #chat * 100")
+		if got := historyBatch(t, c, "#chat"); !slices.Equal(got, ids(0, 100)) {
+			t.Fatalf("CHATHISTORY LATEST #chat * 100: %v", got)
+		}
+		n := log.span("chathistory #chat", "BATCH -")
+		if n == 0 || n > 2 {
+			t.Fatalf("the batch took %d writes, want 1 or 2", n)
+		}
+		log.mu.Lock()
+		log.writes = nil
+		log.mu.Unlock()
+	}
+}
+
+// A client that did not negotiate account-tag gets the batch's lines
+// without the account tag, and with their msgid and time.
+func TestChathistoryLeavesOutTagsNotNegotiated(t *testing.T) {
+	e := newEnv(t, Config{})
+	_, h := historyWorld(t, e)
+	h.fill(3)
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret", historyCaps...)
+	c.send("CHATHISTORY LATEST #chat * 10")
+	c.expect("BATCH")
+	for n := 0; ; n++ {
+		m := c.next()
+		if m.Command == "BATCH" {
+			if n != 3 {
+				t.Errorf("%d messages, want 3", n)
+			}
+			return
+		}
+		if _, ok := m.Tags["account"]; ok || m.Tags["msgid"] == "" || m.Tags["time"] == "" || m.Tags["batch"] == "" {
+			t.Errorf("in the batch: %v", m)
+		}
 	}
 }

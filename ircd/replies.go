@@ -104,22 +104,23 @@ func oneBatch(msgs []*irc.Message) bool {
 // false when the connection ended.
 func (c *Client) enqueueReplies(msgs []*irc.Message) bool {
 	var timeout <-chan time.Time
-	for _, m := range msgs {
-		for !c.push(m) {
-			if timeout == nil {
-				t := time.NewTimer(c.srv.cfg.WriteTimeout)
-				defer t.Stop()
-				timeout = t.C
-			}
-			select {
-			case <-c.out.room:
-			case <-c.done:
-				return false
-			case <-timeout:
-				c.sendQueueFull()
-				return false
-			}
+	for {
+		msgs = msgs[c.push(msgs...):]
+		if len(msgs) == 0 {
+			return true
+		}
+		if timeout == nil {
+			t := time.NewTimer(c.srv.cfg.WriteTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-c.out.room:
+		case <-c.done:
+			return false
+		case <-timeout:
+			c.sendQueueFull()
+			return false
 		}
 	}
-	return true
 }

@@ -35,21 +35,24 @@ func newSendQueue(limit int) sendQueue {
 	return sendQueue{limit: limit, room: make(chan struct{}, 1)}
 }
 
-// push adds m and reports false when the queue is full; start is set when
-// the caller is to start a writer goroutine (Add was called for it).
-func (q *sendQueue) push(m *irc.Message) (ok, start bool) {
+// push adds the first of ms that fit, in order, and returns how many it
+// added; start is set when the caller is to start a writer goroutine (Add
+// was called for it). Adding a reply's lines together hands them to the
+// writer together, which writes them in few writes.
+func (q *sendQueue) push(ms ...*irc.Message) (n int, start bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.lines) >= q.limit {
-		return false, false
+	n = min(len(ms), q.limit-len(q.lines))
+	if n <= 0 {
+		return 0, false
 	}
-	q.lines = append(q.lines, m)
+	q.lines = append(q.lines, ms[:n]...)
 	if !q.writing && !q.stopped {
 		q.writing = true
 		q.writer.Add(1)
-		return true, true
+		return n, true
 	}
-	return true, false
+	return n, false
 }
 
 // take returns the queued lines and empties the queue. When nothing is
@@ -85,21 +88,21 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// push queues m for the writer, starting the writer goroutine when none
-// runs, and reports false when the queue is full.
-func (c *Client) push(m *irc.Message) bool {
-	ok, start := c.out.push(m)
+// push queues the first of ms that fit for the writer, starting the
+// writer goroutine when none runs, and returns how many it queued.
+func (c *Client) push(ms ...*irc.Message) int {
+	n, start := c.out.push(ms...)
 	if start {
 		go c.writeLoop()
 	}
-	return ok
+	return n
 }
 
 // enqueue hands m to the client's writer goroutine. It never blocks: a
 // client whose queue is full is disconnected, so that a client that does
 // not read never holds up the world that sends to it.
 func (c *Client) enqueue(m *irc.Message) {
-	if !c.push(m) {
+	if c.push(m) == 0 {
 		c.sendQueueFull()
 	}
 }
@@ -149,8 +152,10 @@ func (c *Client) writeLoop() {
 }
 
 // writeBufLen is how many bytes of lines the writer gathers before it
-// writes them.
-const writeBufLen = 4096
+// writes them: a CHATHISTORY batch of 100 messages (about 20 KiB with
+// their tags) goes out in one or two writes. The buffer lives only while
+// the writer runs.
+const writeBufLen = 16 * 1024
 
 // writeBatch writes lines, in pieces of about writeBufLen bytes gathered
 // in *buf.

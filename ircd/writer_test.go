@@ -236,3 +236,13 @@ func writersRunning() int {
 	buf = buf[:runtime.Stack(buf, true)]
 	return strings.Count(string(buf), "ircd.(*Client).writeLoop(")
 }
+
+// Tag values are escaped as message-tags says, as the irc package escapes
+// them (values are valid UTF-8 by then: sendableTag).
+func TestAppendTagValue(t *testing.T) {
+	for _, v := range []string{"", "plain", "a;b c\\d\r\ne", ";;  \\\\", "Zoë ☃;", "2024-05-01T12:00:00.000Z"} {
+		if got, want := string(appendTagValue([]byte("x"), v)), "x"+irc.EncodeTagValue(v); got != want {
+			t.Errorf("appendTagValue(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -33,6 +33,7 @@ type ircClient struct {
 
 	mu     sync.Mutex
 	watch  func(m *irc.Message, at time.Time)
+	raw    func(line []byte) bool // sees each line before it is parsed; true consumes it
 	nick   string
 	voiced map[string]bool // contacts shown online (+v) in the contacts channel, by lower-case nick
 	voiceC chan struct{}   // signalled when voiced changes
@@ -70,6 +71,12 @@ func (c *ircClient) read() {
 			return
 		}
 		at := time.Now()
+		c.mu.Lock()
+		raw := c.raw
+		c.mu.Unlock()
+		if raw != nil && raw(line) {
+			continue
+		}
 		m, perr := irc.ParseMessage(string(line))
 		if perr != nil {
 			continue
@@ -155,6 +162,15 @@ func (c *ircClient) waitOnline(ctx context.Context, nick string) error {
 func (c *ircClient) setWatch(w func(m *irc.Message, at time.Time)) {
 	c.mu.Lock()
 	c.watch = w
+	c.mu.Unlock()
+}
+
+// setRaw installs the function that sees every line before it is parsed
+// (on the reader goroutine), nil for none: a line it reports true for is
+// neither parsed nor watched.
+func (c *ircClient) setRaw(raw func(line []byte) bool) {
+	c.mu.Lock()
+	c.raw = raw
 	c.mu.Unlock()
 }
 

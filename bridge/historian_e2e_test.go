@@ -1,0 +1,77 @@
+package bridge_test
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/db"
+)
+
+// blockingHistoryStore holds the first History query after it is armed
+// until it is released.
+type blockingHistoryStore struct {
+	bridge.Store
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingHistoryStore) History(ctx context.Context, r db.HistoryRange) ([]db.HistoryMessage, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.entered)
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.History(ctx, r)
+}
+
+// A CHATHISTORY whose store query takes long does not hold up the
+// session: a message that arrives meanwhile reaches the user's other
+// client at once (ircd gives the asking client what comes while its
+// command runs once the command ends), and the batch, once the query
+// ends, has what was stored before it.
+func TestChathistoryQueryDoesNotHoldUpTheSession(t *testing.T) {
+	var st *blockingHistoryStore
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		st = &blockingHistoryStore{Store: c.Store, entered: make(chan struct{}), release: make(chan struct{})}
+		c.Store = st
+	})
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	other := e.login("alice", alice, password, allCaps)
+	chatBob(t, p, "one")
+	c.expectFrom("bob", "PRIVMSG", "one")
+	other.expectFrom("bob", "PRIVMSG", "one")
+	st.armed.Store(true)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(st.release)
+		}
+	}
+	defer release()
+	c.send("CHATHISTORY LATEST bob * 10")
+	select {
+	case <-st.entered:
+	case <-time.After(waitTime):
+		t.Fatal("the history was never queried")
+	}
+	chatBob(t, p, "two")
+	other.expectFrom("bob", "PRIVMSG", "two")
+	release()
+	var texts []string
+	for _, m := range readBatch(t, c, "bob") {
+		texts = append(texts, m.Trailing())
+	}
+	if !slices.Equal(texts, []string{"one"}) {
+		t.Errorf("the batch has %q, want [one]", texts)
+	}
+}
