@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"fmt"
 	"testing"
 	"unsafe"
 )
@@ -33,5 +34,36 @@ func TestUserhostSharesAccount(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { u.set(&User{Nick: "bob", Ident: "b@b", Host: "example.com", Account: account}) }); n != 0 {
 		t.Errorf("setting an unchanged ident and host allocates %v times", n)
+	}
+}
+
+// TestReservedWorldKeepsNoSpareRoom draws a contact list the way the
+// bridge does (the channel first, then room for the list, then the users
+// in batches) and checks that the channel's member list holds no room
+// beyond its members: growing by doubling left an idle world with up to
+// twice the room it used.
+func TestReservedWorldKeepsNoSpareRoom(t *testing.T) {
+	e := newEnv(t, Config{})
+	w := e.srv.NewWorld(nil)
+	w.SetUser(User{Nick: "msn", Online: true})
+	w.OpenChannel("&msn", "", true, []Member{{Nick: "msn", Op: true}})
+	const n = 100
+	w.Reserve("&msn", n+1)
+	for b := 0; b < n; b += 25 {
+		var batch []ChannelUser
+		for i := b; i < b+25; i++ {
+			nick := fmt.Sprintf("contact%03d", i)
+			batch = append(batch, ChannelUser{User: User{Nick: nick, Ident: nick, Host: "example.com"}, In: true})
+		}
+		w.SetUsers("&msn", batch)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := w.channels["&msn"]
+	if len(ch.members) != n+1 || cap(ch.members) != n+1 {
+		t.Errorf("&msn has %d members in room for %d, want %d in %d", len(ch.members), cap(ch.members), n+1, n+1)
+	}
+	if len(w.users) != n+1 {
+		t.Errorf("%d users, want %d", len(w.users), n+1)
 	}
 }

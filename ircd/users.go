@@ -3,6 +3,7 @@ package ircd
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -316,4 +317,23 @@ func (w *World) Users() []User {
 	}
 	sort.Slice(out, func(i, j int) bool { return ircname.Casefold(out[i].Nick) < ircname.Casefold(out[j].Nick) })
 	return out
+}
+
+// Reserve makes room for n users in all, every one a member of channel
+// (when it is open), so that drawing a list of n users grows neither the
+// world's map nor the channel's members step by step: an idle world
+// keeps what it holds, not the leftover room of the last doubling.
+func (w *World) Reserve(channel string, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n > len(w.users) {
+		users := make(map[string]*user, n)
+		maps.Copy(users, w.users)
+		w.users = users
+	}
+	if ch := w.channels[ircname.Casefold(channel)]; ch != nil && n > len(ch.members) {
+		members := make([]member, len(ch.members), n)
+		copy(members, ch.members)
+		ch.members = members
+	}
 }
