@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"context"
 	"sync"
+	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
@@ -50,3 +52,21 @@ func SweepFiles(b *Bridge) (int, error) { return b.sweepFiles(b.ctx) }
 // Sweep runs the periodic sweep now: expired received and uploaded files,
 // and the picture cache.
 func Sweep(b *Bridge) { b.sweep(b.ctx) }
+
+// EventRoom returns the capacity of the MSN event channel of account's
+// running session, read on the session goroutine.
+func EventRoom(b *Bridge, account string) (int, bool) {
+	b.mu.Lock()
+	s := b.sessions[account]
+	b.mu.Unlock()
+	if s == nil {
+		return 0, false
+	}
+	room := 0
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.call(ctx, func() { room = cap(s.events) }); err != nil {
+		return 0, false
+	}
+	return room, true
+}

@@ -80,7 +80,7 @@ func benchList(n int) msn.ContactListSynced {
 			Passport:     fmt.Sprintf("c%04d@example.com", i),
 			FriendlyName: fmt.Sprintf("Contact %d", i),
 			Lists:        msn.ForwardList | msn.AllowList | msn.ReverseList,
-			GUID:         fmt.Sprintf("%08x-0000-0000-0000-000000000000", i),
+			GUID:         msn.ParseContactID(fmt.Sprintf("%08x-0000-0000-0000-000000000000", i)),
 			Status:       st,
 		})
 	}

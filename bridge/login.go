@@ -43,6 +43,7 @@ func (s *session) openWorld(n int) {
 	}
 	s.early = nil
 	s.reserve(n)
+	s.world.Reserve(ContactsChannel, n+1) // and the service user
 }
 
 // start draws the world of a client whose contact list is synced.

@@ -113,7 +113,7 @@ type session struct {
 // the template does not set one: the session reads events as they come,
 // and a longer burst waits in the client's queue, so a small channel is
 // enough and every idle session keeps less memory.
-const sessionEventBuffer = 64
+const sessionEventBuffer = 16
 
 func newSession(b *Bridge, account, password string) *session {
 	s := &session{

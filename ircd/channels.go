@@ -137,7 +137,7 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 		b.WriteString(p)
 		b.WriteString(name)
 	}
-	self := &user{nick: w.nick, ident: w.ident, host: w.host}
+	self := &user{nick: w.nick, userhost: w.ident + "@" + w.host}
 	add(self, ch.selfOp, ch.selfVoice)
 	for _, m := range ch.members {
 		add(m.u, m.f.op(), m.f.voice())
@@ -193,7 +193,7 @@ func (w *World) addMemberLocked(ch *channel, nick string, u *user, f memberFlags
 	if u == nil {
 		var ok bool
 		if u, ok = w.userLocked(nick); !ok {
-			u = &user{nick: nick, ident: nick, host: w.srv.cfg.ServerName, ghost: true}
+			u = &user{nick: nick, userhost: nick + "@" + w.srv.cfg.ServerName, ghost: true}
 			if ch.ghosts == nil {
 				ch.ghosts = make(map[string]*user)
 			}

@@ -104,12 +104,12 @@ func (w *World) announceSelfLocked(c *Client, was identity, welcome bool) {
 // negotiated account-notify. Others see nothing: the next line from u
 // carries its new user@host.
 func (w *World) announceUserLocked(u *user, oldIdent, oldHost, oldAccount string) {
-	hostChanged := oldIdent != u.ident || oldHost != u.host
+	hostChanged := oldIdent != u.ident() || oldHost != u.host()
 	if !hostChanged && oldAccount == u.account || !w.sharesChannelLocked(u) {
 		return
 	}
 	if hostChanged {
-		msg := &irc.Message{Prefix: &irc.Prefix{Name: u.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{u.ident, u.host}, Tags: withTime(time.Time{})}
+		msg := &irc.Message{Prefix: &irc.Prefix{Name: u.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{u.ident(), u.host()}, Tags: withTime(time.Time{})}
 		w.broadcastIf(msg, func(c *Client) bool { return c.hasCap(capChghost) })
 	}
 	if oldAccount != u.account {

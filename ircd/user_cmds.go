@@ -48,7 +48,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_ENDOFWHOIS, nick, cleanWord(target), "End of /WHOIS list")
 		return
 	}
-	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident, u.host, "*", u.realname)
+	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident(), u.host(), "*", u.realname)
 	if chans := w.whoisChannelsLocked(u); chans != "" {
 		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
 	}
@@ -169,7 +169,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		if ircname.Equal(key, w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
-			nick, ident, host, away = u.nick, u.ident, u.host, u.away
+			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away
 		} else {
 			continue
 		}

@@ -3,7 +3,9 @@ package ircd
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/irc.v4"
@@ -13,10 +15,14 @@ import (
 
 // user is a User as the world keeps it: one plain record per user, in
 // World.users by casefolded nick. Channels point at the same record.
+//
+// It fits 96 bytes, the record of every contact of every session: ident
+// and host are kept as the one string ident@host, which is the account
+// itself for a contact (bob@hotmail.com), so that it takes no memory of
+// its own then.
 type user struct {
 	nick     string
-	ident    string
-	host     string
+	userhost string // ident@host; a host never has an @ (sanitizeUser)
 	account  string
 	realname string
 	away     string
@@ -30,19 +36,48 @@ type user struct {
 
 // set copies a sanitized User into u, keeping u's identity.
 func (u *user) set(v *User) {
-	u.nick, u.ident, u.host, u.account = v.Nick, v.Ident, v.Host, v.Account
+	u.nick, u.account = v.Nick, v.Account
+	u.setUserhost(v.Ident, v.Host)
 	u.realname, u.away, u.online, u.bot = v.Realname, v.Away, v.Online, v.Bot
+}
+
+// setUserhost keeps ident and host as ident@host, sharing the account's
+// string when it reads the same.
+func (u *user) setUserhost(ident, host string) {
+	a := u.account
+	if len(a) == len(ident)+1+len(host) && strings.HasPrefix(a, ident) && a[len(ident)] == '@' && strings.HasSuffix(a, host) {
+		u.userhost = a
+		return
+	}
+	if u.ident() == ident && u.host() == host {
+		return
+	}
+	u.userhost = ident + "@" + host
+}
+
+// ident is the user's ident: userhost before its last @.
+func (u *user) ident() string {
+	i := strings.LastIndexByte(u.userhost, '@')
+	if i < 0 {
+		return ""
+	}
+	return u.userhost[:i]
+}
+
+// host is the user's host: userhost after its last @.
+func (u *user) host() string {
+	return u.userhost[strings.LastIndexByte(u.userhost, '@')+1:]
 }
 
 // export returns u as a User.
 func (u *user) export() User {
-	return User{Nick: u.nick, Ident: u.ident, Host: u.host, Realname: u.realname, Account: u.account,
+	return User{Nick: u.nick, Ident: u.ident(), Host: u.host(), Realname: u.realname, Account: u.account,
 		Away: u.away, Online: u.online, Bot: u.bot}
 }
 
 // prefix is nick!ident@host of the user.
 func (u *user) prefix() *irc.Prefix {
-	return &irc.Prefix{Name: u.nick, User: u.ident, Host: u.host}
+	return &irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
 }
 
 func sanitizeUser(u *User, serverName string) {
@@ -126,7 +161,7 @@ func (w *World) setUserLocked(u *User) (cur *user, fresh bool) {
 	}
 	oldAway, oldRealname, wasOnline := old.away, old.realname, old.online
 	if existed {
-		w.announceUserLocked(cur, old.ident, old.host, old.account)
+		w.announceUserLocked(cur, old.ident(), old.host(), old.account)
 	}
 	if existed && (oldAway != u.Away || oldRealname != u.Realname) {
 		shared := w.sharesChannelLocked(cur)
@@ -282,4 +317,23 @@ func (w *World) Users() []User {
 	}
 	sort.Slice(out, func(i, j int) bool { return ircname.Casefold(out[i].Nick) < ircname.Casefold(out[j].Nick) })
 	return out
+}
+
+// Reserve makes room for n users in all, every one a member of channel
+// (when it is open), so that drawing a list of n users grows neither the
+// world's map nor the channel's members step by step: an idle world
+// keeps what it holds, not the leftover room of the last doubling.
+func (w *World) Reserve(channel string, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n > len(w.users) {
+		users := make(map[string]*user, n)
+		maps.Copy(users, w.users)
+		w.users = users
+	}
+	if ch := w.channels[ircname.Casefold(channel)]; ch != nil && n > len(ch.members) {
+		members := make([]member, len(ch.members), n)
+		copy(members, ch.members)
+		ch.members = members
+	}
 }

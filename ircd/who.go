@@ -126,7 +126,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 			flags: whoFlags(w.away, op, voice, multi, w.bot), account: w.account, realname: w.realname}
 	}
 	other := func(channel string, u *user, op, voice bool) whoEntry {
-		return whoEntry{channel: channel, nick: u.nick, ident: u.ident, host: u.host,
+		return whoEntry{channel: channel, nick: u.nick, ident: u.ident(), host: u.host(),
 			flags: whoFlags(u.away, op, voice, multi, u.bot), account: u.account, realname: u.realname}
 	}
 	key := ircname.Casefold(mask)
@@ -159,7 +159,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 	} else {
 		for _, u := range w.sortedUsersLocked() {
-			if matches(u.nick, u.ident, u.host) {
+			if matches(u.nick, u.ident(), u.host()) {
 				q.send(c, nick, server, other("*", u, false, false))
 			}
 		}

@@ -182,7 +182,7 @@ func (c *Client) abContactAdd(ctx context.Context, passport string) error {
 	if id := strings.TrimSpace(r.GUID); id != "" {
 		c.mu.Lock()
 		ct := c.contactLocked(passport, true)
-		ct.GUID = id
+		ct.GUID = ParseContactID(id)
 		c.mu.Unlock()
 	}
 	return nil

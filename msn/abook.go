@@ -188,7 +188,7 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 		ct := c.contactLocked(p, true)
 		ct.Lists |= ForwardList
 		ct.FriendlyName = ac.DisplayName
-		ct.GUID = ac.ID
+		ct.GUID = ParseContactID(ac.ID)
 		ct.Groups = append([]string(nil), ac.GroupIDs...)
 		ct.Network = network
 	}

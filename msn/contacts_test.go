@@ -28,7 +28,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		ct := c.contactLocked(fmt.Sprintf("Contact%02d@Example.com", (i*7)%20), true)
 		ct.Lists = ForwardList | AllowList
 		ct.FriendlyName = fmt.Sprintf("Name %d", i)
-		ct.GUID = ids[i%len(ids)]
+		ct.GUID = ParseContactID(ids[i%len(ids)])
 		ct.Groups = splitGroups(groups[i%len(groups)])
 		if i%3 == 0 {
 			ct.Status = StatusBusy

@@ -89,21 +89,11 @@ func parseEndpoints(payload []byte) (eps []Endpoint, ok bool) {
 // normalGUID writes a GUID as the server sends it back: lower case, in
 // braces; "" when s is no GUID.
 func normalGUID(s string) string {
-	g := strings.ToLower(strings.Trim(strings.TrimSpace(s), "{}"))
-	if len(g) != 36 {
+	id, ok := parseGUID(s)
+	if !ok {
 		return ""
 	}
-	for i := 0; i < len(g); i++ {
-		switch ch := g[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if ch != '-' {
-				return ""
-			}
-		case !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f'):
-			return ""
-		}
-	}
-	return "{" + g + "}"
+	return "{" + id.guid() + "}"
 }
 
 // onEndpoints takes the endpoints of a UBX about passport: for the user's

@@ -214,7 +214,7 @@ func (c *Client) onLST(cmd *Command) {
 			if name != "" {
 				ct.FriendlyName = keepName(ct, decodeName(name))
 			}
-			ct.GUID = strings.Clone(guid)
+			ct.GUID = ParseContactID(guid)
 			bits, _ := strconv.Atoi(rest[0])
 			ct.Lists = Lists(bits)
 			rest = rest[1:]
@@ -312,7 +312,7 @@ func (c *Client) onADC(cmd *Command) {
 	c.changeListsLocked(passport, name, bit, 0, cmd.Param(0) == "0")
 	if guid != "" {
 		if ct := c.contactLocked(passport, false); ct != nil {
-			ct.GUID = strings.Clone(guid)
+			ct.GUID = ParseContactID(guid)
 		}
 	}
 }
@@ -341,8 +341,9 @@ func (c *Client) onREM(cmd *Command) {
 	passport := id
 	if !strings.Contains(id, "@") {
 		passport = ""
+		want := ParseContactID(id)
 		for _, ct := range c.contacts {
-			if ct.GUID == id {
+			if !want.IsZero() && ct.GUID == want {
 				passport = ct.Passport
 			}
 		}

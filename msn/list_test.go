@@ -98,7 +98,7 @@ func TestContactManagementMSNP10(t *testing.T) {
 	s.exchange("ADC {tr} FL N=dave@example.com F=dave@example.com", "ADC {tr} FL N=dave@example.com F=dave@example.com C=0c3b6a0f-0000-4000-8000-000000000001")
 	s.exchange("ADC {tr} AL N=dave@example.com", "ADC {tr} AL N=dave@example.com")
 	wantNil(t, done)
-	if ct, _ := c.Contact("dave@example.com"); ct.GUID != "0c3b6a0f-0000-4000-8000-000000000001" || ct.Lists != ForwardList|AllowList {
+	if ct, _ := c.Contact("dave@example.com"); ct.GUID.String() != "0c3b6a0f-0000-4000-8000-000000000001" || ct.Lists != ForwardList|AllowList {
 		t.Errorf("dave = %+v", ct)
 	}
 

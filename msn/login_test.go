@@ -108,7 +108,7 @@ func TestLoginMSNP12Transcript(t *testing.T) {
 		t.Errorf("friendly name from PRP MFN = %q", c.FriendlyName())
 	}
 	synced := waitFor[ContactListSynced](t, c)
-	if len(synced.Contacts) != 2 || synced.Contacts[0].GUID != "9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91" || synced.Contacts[0].Lists != 11 || len(synced.Contacts[0].Groups) != 0 {
+	if len(synced.Contacts) != 2 || synced.Contacts[0].GUID.String() != "9fb3beec-9e9e-4e85-8d22-a14f9ff2bf91" || synced.Contacts[0].Lists != 11 || len(synced.Contacts[0].Groups) != 0 {
 		t.Errorf("contacts = %+v", synced.Contacts)
 	}
 	s.ns.send("ILN 6 NLN bob@example.com Bob 1342177280 %3Cmsnobj%2F%3E")

@@ -14,7 +14,7 @@ func (c *Client) listsOf(passport string) (Lists, string, string) {
 	if ct == nil {
 		return 0, "", ""
 	}
-	return ct.Lists, ct.GUID, ct.FriendlyName
+	return ct.Lists, ct.GUID.String(), ct.FriendlyName
 }
 
 // addTo puts passport on one list (ADD before MSNP10, ADC from MSNP10).

@@ -48,8 +48,8 @@ type Contact struct {
 	// before MSNP10, GUIDs from MSNP10); never the default group "0" of
 	// MSNP7-9, which stands for none.
 	Groups []string
-	GUID   string // contact id, MSNP10+ only
-	Status Status // FLN until presence says otherwise
+	GUID   ContactID // contact id, MSNP10+ only; zero when none
+	Status Status    // FLN until presence says otherwise
 	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
 	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
 	Network int
