@@ -29,6 +29,21 @@ func (c *Client) contactLocked(passport string, create bool) *Contact {
 // removeLocked forgets the contact for passport.
 func (c *Client) removeLocked(passport string) {
 	delete(c.contacts, strings.ToLower(passport))
+	delete(c.pictures, strings.ToLower(passport))
+}
+
+// setPictureLocked records the display picture of ct, or that it shows
+// none when obj is zero.
+func (c *Client) setPictureLocked(ct *Contact, obj MSNObject) {
+	key := strings.ToLower(ct.Passport)
+	if obj.IsZero() {
+		delete(c.pictures, key)
+		return
+	}
+	if c.pictures == nil {
+		c.pictures = map[string]MSNObject{}
+	}
+	c.pictures[key] = obj
 }
 
 // sortedLocked returns the contacts in order of lower-cased passport.

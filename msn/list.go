@@ -70,6 +70,7 @@ func (c *Client) onSYN(cmd *Command) {
 	}
 	s.gotReply = true
 	c.contacts = map[string]*Contact{}
+	c.pictures = nil
 	c.groups = nil
 	switch {
 	case c.version < 8:

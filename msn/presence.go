@@ -77,13 +77,9 @@ func (c *Client) onPresence(p []string, initial bool) {
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
 		ct.Status = keepStatus(ev.Status)
-		ct.Picture = nil
-		if !ev.Picture.IsZero() {
-			pic := ev.Picture
-			ct.Picture = &pic
-		}
+		c.setPictureLocked(ct, ev.Picture)
 		if network != 0 {
-			ct.Network = network
+			ct.Network = int32(network)
 		}
 		if ev.FriendlyName != "" && ev.FriendlyName != ct.FriendlyName {
 			ct.FriendlyName = keepName(ct, ev.FriendlyName)

@@ -22,8 +22,9 @@ const (
 	StatusOffline Status = "FLN"
 )
 
-// Lists is a bitmask of the contact lists a contact is on.
-type Lists int
+// Lists is a bitmask of the contact lists a contact is on; int32, so that
+// a Contact fits in 96 bytes.
+type Lists int32
 
 // The contact lists, with their MSNP8+ bit values.
 const (
@@ -36,26 +37,25 @@ const (
 
 // Contact is one entry of the user's contact lists. The client keeps one
 // for every contact for the whole session, so it holds only what the
-// client and its users read back: what a contact announces and nobody
-// keeps (its client id, its personal message, what it listens to, where
-// it is signed in) comes in PresenceChanged and PersonalMessageChanged
-// only.
+// client and its users read back, in 96 bytes: what a contact announces
+// and nobody keeps (its client id, its personal message, what it listens
+// to, where it is signed in) comes in PresenceChanged and
+// PersonalMessageChanged only, and its display picture, which few
+// contacts show, is kept apart (Client.Picture).
 type Contact struct {
 	Passport     string // e-mail address, as the server spells it
 	FriendlyName string // URL-decoded
 	Lists        Lists
+	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
+	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
+	// It shares a word with Lists.
+	Network int32
 	// Groups are the ids of the user's groups the contact is in (numbers
 	// before MSNP10, GUIDs from MSNP10); never the default group "0" of
 	// MSNP7-9, which stands for none.
 	Groups []string
 	GUID   ContactID // contact id, MSNP10+ only; zero when none
 	Status Status    // FLN until presence says otherwise
-	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
-	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
-	Network int
-	// Picture is the contact's display picture as presence last gave it
-	// (MSNP9+; nil when none): replaced, never changed in place.
-	Picture *MSNObject
 }
 
 // Group is a contact group.
