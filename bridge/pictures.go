@@ -233,7 +233,7 @@ func (h *pictureHub) find(ctx context.Context, ref pictureRef) (string, int) {
 	if _, err := os.Stat(h.path(sha1hex)); err == nil {
 		return sha1hex, http.StatusOK
 	}
-	if ct.Status == msn.StatusOffline || ct.Status == "" {
+	if ct.Status() == msn.StatusOffline {
 		return "", http.StatusNotFound // P2P needs the contact on a switchboard
 	}
 	if err := h.fetch(ctx, c, ref, pic, sha1hex); err != nil {

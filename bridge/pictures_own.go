@@ -168,7 +168,7 @@ func (s *session) syncPicture(c *contact) {
 		return
 	}
 	ct, ok := cl.Contact(c.passport)
-	if !ok || ct.Status == msn.StatusOffline || ct.Status == "" {
+	if !ok || ct.Status() == msn.StatusOffline {
 		return
 	}
 	value := ""

@@ -323,7 +323,7 @@ func (c *Client) onML(cmd *Command) {
 				}
 				c.changeListsLocked(passport, name, bits, 0, true)
 				if ct := c.contactLocked(passport, false); ct != nil && mc.Type != 0 && ct.Network == 0 {
-					ct.Network = int32(mc.Type)
+					ct.Network = int16(mc.Type)
 				}
 			} else {
 				c.changeListsLocked(passport, "", 0, bits, true)

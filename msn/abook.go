@@ -191,7 +191,7 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 		ct.FriendlyName = ac.DisplayName
 		ct.GUID = ParseContactID(ac.ID)
 		ct.Groups = append([]string(nil), ac.GroupIDs...)
-		ct.Network = int32(network)
+		ct.Network = int16(network)
 	}
 	for _, m := range mem.Memberships {
 		bit := roleLists[m.Role]

@@ -20,7 +20,7 @@ func (c *Client) contactLocked(passport string, create bool) *Contact {
 	ct := c.contacts[strings.ToLower(passport)]
 	if ct == nil && create {
 		passport = strings.Clone(passport)
-		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
+		ct = &Contact{Passport: passport, FriendlyName: passport}
 		c.contacts[strings.ToLower(passport)] = ct // passport itself when lower case
 	}
 	return ct
@@ -129,14 +129,4 @@ func keepName(ct *Contact, name string) string {
 		return ct.Passport
 	}
 	return strings.Clone(name)
-}
-
-// keepStatus returns the constant of a known status, else a copy.
-func keepStatus(s Status) Status {
-	for _, k := range [...]Status{StatusOnline, StatusOffline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden} {
-		if s == k {
-			return k
-		}
-	}
-	return Status(strings.Clone(string(s)))
 }

@@ -32,7 +32,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		ct.GUID = ParseContactID(ids[i%len(ids)])
 		ct.Groups = splitGroups(groups[i%len(groups)])
 		if i%3 == 0 {
-			ct.Status = StatusBusy
+			ct.status = codeOf(StatusBusy)
 		}
 	}
 	all := c.contactsLocked()
@@ -45,7 +45,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		}
 		one, ok := c.Contact(ct.Passport)
 		if !ok || one.GUID != ct.GUID || !slices.Equal(one.Groups, ct.Groups) || one.FriendlyName != ct.FriendlyName ||
-			one.Lists != ct.Lists || one.Status != ct.Status {
+			one.Lists != ct.Lists || one.Status() != ct.Status() {
 			t.Errorf("list says %+v, contact alone %+v", ct, one)
 		}
 	}
@@ -209,11 +209,36 @@ func TestContactsSortedByLowerCasedAddress(t *testing.T) {
 
 // The client keeps a Contact for every contact for as long as the session
 // lasts (a thousand sessions of a hundred contacts hold 100,000): the
-// record stays within 96 bytes, the size class it is allocated in, with
-// the display picture kept apart.
+// record stays within 80 bytes, the size class it is allocated in, with
+// the display picture kept apart and the status as a code.
 func TestContactRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(Contact{}); n > 96 {
-		t.Errorf("Contact is %d bytes, want at most 96", n)
+	if n := unsafe.Sizeof(Contact{}); n > 80 {
+		t.Errorf("Contact is %d bytes, want at most 80", n)
+	}
+}
+
+// A contact's record reads back the status its last presence gave: FLN
+// before any, each known status as sent, and NLN for one the client does
+// not know (the event has it as sent).
+func TestContactStatusFollowsPresence(t *testing.T) {
+	c := &Client{contacts: map[string]*Contact{}, events: newEventQueue(16)}
+	c.contactLocked("bob@example.com", true)
+	if ct, _ := c.Contact("bob@example.com"); ct.Status() != StatusOffline {
+		t.Errorf("status before any presence = %q, want FLN", ct.Status())
+	}
+	for _, st := range []Status{StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, "XYZ"} {
+		c.onPresence([]string{string(st), "bob@example.com", "Bob", "0"}, false)
+		want := st
+		if st == "XYZ" {
+			want = StatusOnline
+		}
+		if ct, _ := c.Contact("bob@example.com"); ct.Status() != want {
+			t.Errorf("status after %s = %q, want %q", st, ct.Status(), want)
+		}
+	}
+	c.onOffline(&Command{Name: "FLN", Params: []string{"bob@example.com"}})
+	if ct, _ := c.Contact("bob@example.com"); ct.Status() != StatusOffline {
+		t.Errorf("status after FLN = %q, want FLN", ct.Status())
 	}
 }
 
