@@ -448,9 +448,7 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	if mc.FriendlyName != "" {
 		s.setName(c, mc.FriendlyName)
 	}
-	if mc.Status != "" {
-		c.setStatus(mc.Status)
-	}
+	c.setStatus(mc.Status())
 	c.setGroups(mc.Groups)
 	c.setYahoo(mc.Network == msn.NetworkYahoo)
 	changed := c.nick != nick || c.name != name || c.status() != status || c.lists() != lists
@@ -464,7 +462,7 @@ func (s *session) drawnUnchanged(mc msn.Contact) *contact {
 	if c == nil || !c.drawn || c.lists() != mc.Lists ||
 		!slices.Equal(c.groups(), mc.Groups) || c.yahoo() != (mc.Network == msn.NetworkYahoo) ||
 		mc.FriendlyName != "" && mc.FriendlyName != c.name ||
-		mc.Status != "" && mc.Status != c.status() {
+		mc.Status() != c.status() {
 		return nil
 	}
 	return c

@@ -53,6 +53,18 @@ func SweepFiles(b *Bridge) (int, error) { return b.sweepFiles(b.ctx) }
 // and the picture cache.
 func Sweep(b *Bridge) { b.sweep(b.ctx) }
 
+// ActionRoom returns the capacity of the action channel of account's
+// running session.
+func ActionRoom(b *Bridge, account string) (int, bool) {
+	b.mu.Lock()
+	s := b.sessions[account]
+	b.mu.Unlock()
+	if s == nil {
+		return 0, false
+	}
+	return cap(s.actions), true
+}
+
 // EventRoom returns the capacity of the MSN event channel of account's
 // running session, read on the session goroutine.
 func EventRoom(b *Bridge, account string) (int, bool) {

@@ -76,13 +76,14 @@ func benchList(n int) msn.ContactListSynced {
 		if i%10 == 0 {
 			st = msn.StatusOnline
 		}
-		ls.Contacts = append(ls.Contacts, msn.Contact{
+		ct := msn.Contact{
 			Passport:     fmt.Sprintf("c%04d@example.com", i),
 			FriendlyName: fmt.Sprintf("Contact %d", i),
 			Lists:        msn.ForwardList | msn.AllowList | msn.ReverseList,
 			GUID:         msn.ParseContactID(fmt.Sprintf("%08x-0000-0000-0000-000000000000", i)),
-			Status:       st,
-		})
+		}
+		ct.SetStatus(st)
+		ls.Contacts = append(ls.Contacts, ct)
 	}
 	return ls
 }

@@ -46,11 +46,13 @@ func TestCompleteListRedrawsWhatChanged(t *testing.T) {
 		{Passport: "online@example.com", FriendlyName: "Online", Lists: both},
 		{Passport: "dirty@example.com", FriendlyName: "Dirty", Lists: both},
 	})
+	busy := msn.Contact{Passport: "online@example.com", FriendlyName: "Online", Lists: both}
+	busy.SetStatus(msn.StatusBusy)
 	s.handleEvent(msn.ContactListSynced{Contacts: []msn.Contact{
 		{Passport: "same@example.com", FriendlyName: "Same", Lists: both},
 		{Passport: "renamed@example.com", FriendlyName: "New", Lists: both},
 		{Passport: "dropped@example.com", FriendlyName: "Dropped", Lists: msn.AllowList},
-		{Passport: "online@example.com", FriendlyName: "Online", Lists: both, Status: msn.StatusBusy},
+		busy,
 		{Passport: "dirty@example.com", FriendlyName: "Dirty\x01", Lists: both},
 		{Passport: "late@example.com", FriendlyName: "Late", Lists: both},
 	}})

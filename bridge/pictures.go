@@ -222,20 +222,21 @@ func (h *pictureHub) find(ctx context.Context, ref pictureRef) (string, int) {
 		return "", http.StatusNotFound
 	}
 	ct, ok := c.Contact(ref.passport)
-	if !ok || ct.Picture == nil {
+	pic, shown := c.Picture(ref.passport)
+	if !ok || !shown {
 		return "", http.StatusNotFound
 	}
-	sha1hex := objectSHA1(*ct.Picture)
+	sha1hex := objectSHA1(pic)
 	if sha1hex == "" {
 		return "", http.StatusNotFound
 	}
 	if _, err := os.Stat(h.path(sha1hex)); err == nil {
 		return sha1hex, http.StatusOK
 	}
-	if ct.Status == msn.StatusOffline || ct.Status == "" {
+	if ct.Status() == msn.StatusOffline {
 		return "", http.StatusNotFound // P2P needs the contact on a switchboard
 	}
-	if err := h.fetch(ctx, c, ref, *ct.Picture, sha1hex); err != nil {
+	if err := h.fetch(ctx, c, ref, pic, sha1hex); err != nil {
 		return "", http.StatusServiceUnavailable
 	}
 	return sha1hex, http.StatusOK

@@ -207,8 +207,8 @@ func TestOwnPicture(t *testing.T) {
 	defer cancel()
 	var obj msn.MSNObject
 	for obj.IsZero() {
-		if ct, ok := p.c.Contact(alice); ok && ct.Picture != nil {
-			obj = *ct.Picture
+		if pic, ok := p.c.Picture(alice); ok {
+			obj = pic
 			break
 		}
 		select {

@@ -168,12 +168,12 @@ func (s *session) syncPicture(c *contact) {
 		return
 	}
 	ct, ok := cl.Contact(c.passport)
-	if !ok || ct.Status == msn.StatusOffline || ct.Status == "" {
+	if !ok || ct.Status() == msn.StatusOffline {
 		return
 	}
 	value := ""
-	if ct.Picture != nil {
-		if sha1hex := objectSHA1(*ct.Picture); sha1hex != "" {
+	if pic, shown := cl.Picture(c.passport); shown {
+		if sha1hex := objectSHA1(pic); sha1hex != "" {
 			value = h.url(s.account, c.passport, sha1hex)
 		}
 	}

@@ -115,13 +115,18 @@ type session struct {
 // enough and every idle session keeps less memory.
 const sessionEventBuffer = 16
 
+// sessionActionBuffer is the capacity of a session's action channel, which
+// carries the user's messages from the IRC readers: a reader that finds it
+// full waits for the session, and every idle session keeps the buffer.
+const sessionActionBuffer = 32
+
 func newSession(b *Bridge, account, password string) *session {
 	s := &session{
 		b:        b,
 		account:  account,
 		log:      b.log.With("account", account),
 		store:    b.cfg.Store,
-		actions:  make(chan action, 64),
+		actions:  make(chan action, sessionActionBuffer),
 		started:  make(chan *msn.Client, 1),
 		logged:   make(chan loginResult, 1),
 		ready:    make(chan struct{}),

@@ -97,9 +97,9 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
 	w.sendNamesLocked(c, ch)
 	if c.hasCap(capAwayNotify) {
 		for _, m := range ch.members {
-			if u := m.u; u.away != "" && !told[u] {
+			if u := m.u; u.away() != "" && !told[u] {
 				told[u] = true
-				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}})
+				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}})
 			}
 		}
 	}
@@ -365,8 +365,8 @@ func (w *World) joinLocked(ch *channel, m Member, u *user) {
 		modeMsg = &irc.Message{Prefix: w.srv.prefix, Command: "MODE", Params: append([]string{ch.name, modes}, args...), Tags: withTime(time.Time{})}
 	}
 	var awayMsg *irc.Message
-	if u.away != "" {
-		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away}}
+	if u.away() != "" {
+		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}}
 	}
 	for _, c := range w.clients {
 		if c.hasCap(capExtendedJoin) {

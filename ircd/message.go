@@ -93,7 +93,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 				}
 				continue
 			}
-			name, account, away = u.nick, u.account, u.away
+			name, account, away = u.nick, u.account, u.away()
 		}
 		// One msgid for the message wherever it is shown: the echo, the
 		// copies to the user's other clients, and the handler's copy, so

@@ -221,7 +221,7 @@ func (w *World) metadataSubLocked(c *Client, keys []string) {
 	// The current values of what was just subscribed to.
 	for _, u := range w.metaUsersLocked() {
 		for _, k := range added {
-			if v, set := u.meta[k]; set {
+			if v, set := u.meta()[k]; set {
 				c.reply("METADATA", u.nick, k, "*", v)
 			}
 		}
@@ -243,7 +243,7 @@ func (w *World) metadataSyncLocked(c *Client, target string) {
 		if !ok {
 			return
 		}
-		meta, name = u.meta, u.nick
+		meta, name = u.meta(), u.nick
 	}
 	c.mu.Lock()
 	subs := slices.Clone(c.metaSubs)
@@ -268,7 +268,7 @@ func (w *World) metadataTargetLocked(c *Client, target string) (meta map[string]
 		}
 	default:
 		if u, found := w.userLocked(target); found {
-			return u.meta, u.nick, true
+			return u.meta(), u.nick, true
 		}
 	}
 	w.failLocked(c, "", "METADATA", "INVALID_TARGET", "Invalid target", cleanWord(target))
@@ -280,7 +280,7 @@ func (w *World) metadataTargetLocked(c *Client, target string) (meta map[string]
 func (w *World) metaUsersLocked() []*user {
 	var out []*user
 	for _, u := range w.users {
-		if len(u.meta) > 0 {
+		if len(u.meta()) > 0 {
 			out = append(out, u)
 		}
 	}
@@ -314,14 +314,18 @@ func (w *World) SetUserMetadata(nick, key, value string) bool {
 	defer w.mu.Unlock()
 	var meta *map[string]string
 	name := w.nick
+	var u *user // the user whose metadata changes, nil for the world's own
 	if ircname.Equal(nick, w.nick) {
 		meta = &w.selfMeta
 	} else {
-		u, ok := w.userLocked(nick)
-		if !ok {
+		var ok bool
+		if u, ok = w.userLocked(nick); !ok {
 			return false
 		}
-		meta, name = &u.meta, u.nick
+		if value == "" && u.meta() == nil {
+			return true // nothing to remove
+		}
+		meta, name = u.metaRef(), u.nick
 	}
 	old, had := (*meta)[key]
 	switch {
@@ -331,6 +335,9 @@ func (w *World) SetUserMetadata(nick, key, value string) bool {
 		delete(*meta, key)
 		if len(*meta) == 0 {
 			*meta = nil
+			if u != nil && u.away() == "" {
+				u.ext = nil
+			}
 		}
 	default:
 		if !had && len(*meta) >= MetadataMaxKeys {
@@ -365,7 +372,7 @@ func (w *World) UserMetadata(nick, key string) string {
 		return w.selfMeta[key]
 	}
 	if u, ok := w.userLocked(nick); ok {
-		return u.meta[key]
+		return u.meta()[key]
 	}
 	return ""
 }

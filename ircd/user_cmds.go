@@ -53,8 +53,8 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
 	}
 	c.reply(irc.RPL_WHOISSERVER, nick, u.nick, server, w.srv.cfg.Network)
-	if u.away != "" {
-		c.reply(irc.RPL_AWAY, nick, u.nick, u.away)
+	if u.away() != "" {
+		c.reply(irc.RPL_AWAY, nick, u.nick, u.away())
 	}
 	uNick, account, bot := u.nick, u.account, u.bot
 	w.mu.Unlock()
@@ -169,7 +169,7 @@ func handleUserhost(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		if ircname.Equal(key, w.nick) {
 			nick, ident, host, away = w.nick, w.ident, w.host, w.away
 		} else if u, ok := w.users[key]; ok {
-			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away
+			nick, ident, host, away = u.nick, u.ident(), u.host(), u.away()
 		} else {
 			continue
 		}

@@ -6,12 +6,44 @@ import (
 	"unsafe"
 )
 
-// TestUserRecordSize keeps a world's record of a user at 96 bytes: every
-// contact of every idle session has one, and at 112 bytes (ident and host
-// apart) a session with 100 contacts held 1.6 KiB more.
+// TestUserRecordSize keeps a world's record of a user at 80 bytes: every
+// contact of every idle session has one, and at 96 bytes (the away
+// message and the metadata in the record) a session with 100 contacts held
+// 1.6 KiB more, at 112 (ident and host apart) 3.2 KiB.
 func TestUserRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(user{}); n > 96 {
-		t.Errorf("user is %d bytes, want at most 96", n)
+	if n := unsafe.Sizeof(user{}); n > 80 {
+		t.Errorf("user is %d bytes, want at most 80", n)
+	}
+}
+
+// TestUserAwayAndMetadataApart checks that the away message and the
+// metadata kept apart from the record read back as set, that a copy of
+// the record keeps the away message it had, and that a user with neither
+// holds nothing apart.
+func TestUserAwayAndMetadataApart(t *testing.T) {
+	e := newEnv(t, Config{})
+	w := e.srv.NewWorld(nil)
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "example.com", Online: true, Away: "Busy"})
+	if !w.SetUserMetadata("bob", "avatar", "http://example.com/a.png") {
+		t.Fatal("metadata not kept")
+	}
+	w.mu.Lock()
+	u := w.users["bob"]
+	old := *u
+	u.setAway("Away")
+	if old.away() != "Busy" || u.away() != "Away" || u.meta()["avatar"] != "http://example.com/a.png" {
+		t.Errorf("copy away %q, user away %q, metadata %v", old.away(), u.away(), u.meta())
+	}
+	w.mu.Unlock()
+	if got := w.UserMetadata("bob", "avatar"); got != "http://example.com/a.png" {
+		t.Errorf("avatar %q after the away message changed", got)
+	}
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "example.com", Online: true})
+	w.SetUserMetadata("bob", "avatar", "")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if u := w.users["bob"]; u.ext != nil || u.away() != "" {
+		t.Errorf("a user back with no metadata holds %+v apart", u.ext)
 	}
 }
 

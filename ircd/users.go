@@ -25,20 +25,72 @@ type user struct {
 	userhost string // ident@host; a host never has an @ (sanitizeUser)
 	account  string
 	realname string
-	away     string
 	online   bool
 	bot      bool
 	ghost    bool // a channel member who is not a user of the world
+	// ext is what few users have, an away message and metadata; nil when
+	// the user has neither, so that the record takes 80 bytes.
+	ext *userExt
+}
+
+// userExt is the part of a user record that few users have. A user's ext
+// is replaced when its away message changes, never changed in place, so
+// that a copy of the record keeps the away message it had; the metadata
+// map is shared.
+type userExt struct {
+	away string
 	// meta is the user's metadata (SetUserMetadata), key to value; nil
 	// when none.
 	meta map[string]string
+}
+
+// away is the user's away message, "" when not away.
+func (u *user) away() string {
+	if u.ext == nil {
+		return ""
+	}
+	return u.ext.away
+}
+
+// meta is the user's metadata, nil when none.
+func (u *user) meta() map[string]string {
+	if u.ext == nil {
+		return nil
+	}
+	return u.ext.meta
+}
+
+// setAway sets the user's away message, "" for none.
+func (u *user) setAway(text string) {
+	if text == u.away() {
+		return
+	}
+	var meta map[string]string
+	if u.ext != nil {
+		meta = u.ext.meta
+	}
+	if text == "" && meta == nil {
+		u.ext = nil
+		return
+	}
+	u.ext = &userExt{away: text, meta: meta}
+}
+
+// metaRef returns the user's metadata map for changing, making room for
+// it first.
+func (u *user) metaRef() *map[string]string {
+	if u.ext == nil {
+		u.ext = &userExt{}
+	}
+	return &u.ext.meta
 }
 
 // set copies a sanitized User into u, keeping u's identity.
 func (u *user) set(v *User) {
 	u.nick, u.account = v.Nick, v.Account
 	u.setUserhost(v.Ident, v.Host)
-	u.realname, u.away, u.online, u.bot = v.Realname, v.Away, v.Online, v.Bot
+	u.realname, u.online, u.bot = v.Realname, v.Online, v.Bot
+	u.setAway(v.Away)
 }
 
 // setUserhost keeps ident and host as ident@host, sharing the account's
@@ -72,7 +124,7 @@ func (u *user) host() string {
 // export returns u as a User.
 func (u *user) export() User {
 	return User{Nick: u.nick, Ident: u.ident(), Host: u.host(), Realname: u.realname, Account: u.account,
-		Away: u.away, Online: u.online, Bot: u.bot}
+		Away: u.away(), Online: u.online, Bot: u.bot}
 }
 
 // prefix is nick!ident@host of the user.
@@ -159,7 +211,7 @@ func (w *World) setUserLocked(u *User) (cur *user, fresh bool) {
 	if len(w.clients) == 0 {
 		return cur, fresh // nobody to tell
 	}
-	oldAway, oldRealname, wasOnline := old.away, old.realname, old.online
+	oldAway, oldRealname, wasOnline := old.away(), old.realname, old.online
 	if existed {
 		w.announceUserLocked(cur, old.ident(), old.host(), old.account)
 	}

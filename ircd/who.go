@@ -127,7 +127,7 @@ func handleWho(_ context.Context, c *Client, w *World, msg *irc.Message) {
 	}
 	other := func(channel string, u *user, op, voice bool) whoEntry {
 		return whoEntry{channel: channel, nick: u.nick, ident: u.ident(), host: u.host(),
-			flags: whoFlags(u.away, op, voice, multi, u.bot), account: u.account, realname: u.realname}
+			flags: whoFlags(u.away(), op, voice, multi, u.bot), account: u.account, realname: u.realname}
 	}
 	key := ircname.Casefold(mask)
 	if ch, ok := w.channels[key]; ok {

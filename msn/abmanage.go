@@ -128,7 +128,7 @@ func (c *Client) mlChange(ctx context.Context, add bool, passport string, bits L
 	network := NetworkMessenger
 	c.mu.Lock()
 	if ct := c.contactLocked(passport, false); ct != nil && ct.Network != 0 {
-		network = ct.Network
+		network = int(ct.Network)
 	}
 	c.mu.Unlock()
 	payload, _ := xml.Marshal(mlList{Domains: []mlDomain{{Name: domain,
@@ -323,7 +323,7 @@ func (c *Client) onML(cmd *Command) {
 				}
 				c.changeListsLocked(passport, name, bits, 0, true)
 				if ct := c.contactLocked(passport, false); ct != nil && mc.Type != 0 && ct.Network == 0 {
-					ct.Network = mc.Type
+					ct.Network = int16(mc.Type)
 				}
 			} else {
 				c.changeListsLocked(passport, "", 0, bits, true)

@@ -162,6 +162,7 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 	c.mu.Lock()
 	c.sync = &syncState{done: make(chan struct{})}
 	c.contacts = map[string]*Contact{}
+	c.pictures = nil
 	c.groups = nil
 	for _, g := range groups {
 		if g.ID != "" {
@@ -190,7 +191,7 @@ func (c *Client) syncAddressBook(ctx context.Context) error {
 		ct.FriendlyName = ac.DisplayName
 		ct.GUID = ParseContactID(ac.ID)
 		ct.Groups = append([]string(nil), ac.GroupIDs...)
-		ct.Network = network
+		ct.Network = int16(network)
 	}
 	for _, m := range mem.Memberships {
 		bit := roleLists[m.Role]
@@ -283,7 +284,7 @@ func adlPayload(cts []*Contact, initial bool) []byte {
 		if t == 0 {
 			t = NetworkMessenger
 		}
-		m.Domains[i].Contacts = append(m.Domains[i].Contacts, mlContact{Name: user, Lists: int(bits), Type: t})
+		m.Domains[i].Contacts = append(m.Domains[i].Contacts, mlContact{Name: user, Lists: int(bits), Type: int(t)})
 	}
 	b, _ := xml.Marshal(m)
 	return b

@@ -172,7 +172,8 @@ type Client struct {
 	passport     string
 	friendlyName string
 	status       Status
-	contacts     map[string]*Contact // by lower-cased passport (see contacts.go)
+	contacts     map[string]*Contact  // by lower-cased passport (see contacts.go)
+	pictures     map[string]MSNObject // by lower-cased passport, of the contacts who show one
 	groups       []Group
 	blp, gtc     string
 	sync         *syncState // a list sync in progress
@@ -294,6 +295,15 @@ func (c *Client) Contact(passport string) (Contact, bool) {
 		return Contact{}, false
 	}
 	return ct.copy(), true
+}
+
+// Picture returns the display picture the contact's presence last gave
+// (MSNP9+), and false when it gave none.
+func (c *Client) Picture(passport string) (MSNObject, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	obj, ok := c.pictures[strings.ToLower(passport)]
+	return obj, ok
 }
 
 // Contacts returns a snapshot of every contact on any list.

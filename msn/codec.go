@@ -182,17 +182,32 @@ func (r *Reader) readLine() (string, error) {
 // ParseLine splits one command line (without line end) into a Command.
 // Runs of spaces or tabs separate parameters; leading and trailing white
 // space is ignored, as real servers do.
+//
+// It counts the fields first, so that Params is made once, with room for
+// the parameters only: a login parses a line per contact, and its garbage
+// is made among the records that stay for the session.
 func ParseLine(line string) (*Command, error) {
-	fields := strings.FieldsFunc(line, isFieldSep)
-	if len(fields) == 0 {
+	n := 0
+	for range strings.FieldsFuncSeq(line, isFieldSep) {
+		n++
+	}
+	if n == 0 {
 		return nil, ErrEmptyLine
 	}
-	if !validName(fields[0]) {
-		return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
-	}
-	cmd := &Command{Name: fields[0]}
-	if len(fields) > 1 {
-		cmd.Params = fields[1:]
+	cmd := &Command{}
+	for f := range strings.FieldsFuncSeq(line, isFieldSep) {
+		switch {
+		case cmd.Name == "":
+			if !validName(f) {
+				return nil, fmt.Errorf("%w: %q", ErrBadCommand, truncate(line, 40))
+			}
+			cmd.Name = f
+		case cmd.Params == nil:
+			cmd.Params = make([]string, 0, n-1)
+			fallthrough
+		default:
+			cmd.Params = append(cmd.Params, f)
+		}
 	}
 	return cmd, nil
 }

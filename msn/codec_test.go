@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func readAll(t *testing.T, wire string, set PayloadSet) ([]*Command, error) {
@@ -269,5 +271,35 @@ func TestReaderLineLimit(t *testing.T) {
 		if _, err := r.ReadCommand(); !errors.Is(err, ErrLineTooLong) {
 			t.Fatalf("reads of %d: line of MaxLineLength+1: err %v, want ErrLineTooLong", chunk, err)
 		}
+	}
+}
+
+// A login reads a line per contact, and its garbage lands among the
+// records that stay for the session: parsing a line takes the Command and
+// room for its parameters only, not for the name too. Five parameters
+// take 80 bytes, a size class apart from the 96-byte records.
+func TestParseLineAllocatesTheParametersOnly(t *testing.T) {
+	line := "LST N=contact012@example.com F=contact012@example.com C=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 11 6f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	cmd, err := ParseLine(line)
+	if err != nil || cmd.Name != "LST" || len(cmd.Params) != 5 || cmd.Params[4] != "6f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" {
+		t.Fatalf("ParseLine = %+v, %v", cmd, err)
+	}
+	if cap(cmd.Params) != len(cmd.Params) {
+		t.Errorf("Params has room for %d, holds %d", cap(cmd.Params), len(cmd.Params))
+	}
+	const runs = 10000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range runs {
+		if _, err := ParseLine(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	per := (after.TotalAlloc - before.TotalAlloc) / runs
+	mallocs := (after.Mallocs - before.Mallocs) / runs
+	if want := uint64(unsafe.Sizeof(Command{}) + 5*unsafe.Sizeof("")); per > want || mallocs > 2 {
+		t.Errorf("parsing a line with 5 parameters takes %d bytes in %d allocations, want at most %d in 2", per, mallocs, want)
 	}
 }

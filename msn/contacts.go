@@ -20,7 +20,7 @@ func (c *Client) contactLocked(passport string, create bool) *Contact {
 	ct := c.contacts[strings.ToLower(passport)]
 	if ct == nil && create {
 		passport = strings.Clone(passport)
-		ct = &Contact{Passport: passport, FriendlyName: passport, Status: StatusOffline}
+		ct = &Contact{Passport: passport, FriendlyName: passport}
 		c.contacts[strings.ToLower(passport)] = ct // passport itself when lower case
 	}
 	return ct
@@ -29,6 +29,21 @@ func (c *Client) contactLocked(passport string, create bool) *Contact {
 // removeLocked forgets the contact for passport.
 func (c *Client) removeLocked(passport string) {
 	delete(c.contacts, strings.ToLower(passport))
+	delete(c.pictures, strings.ToLower(passport))
+}
+
+// setPictureLocked records the display picture of ct, or that it shows
+// none when obj is zero.
+func (c *Client) setPictureLocked(ct *Contact, obj MSNObject) {
+	key := strings.ToLower(ct.Passport)
+	if obj.IsZero() {
+		delete(c.pictures, key)
+		return
+	}
+	if c.pictures == nil {
+		c.pictures = map[string]MSNObject{}
+	}
+	c.pictures[key] = obj
 }
 
 // sortedLocked returns the contacts in order of lower-cased passport.
@@ -114,14 +129,4 @@ func keepName(ct *Contact, name string) string {
 		return ct.Passport
 	}
 	return strings.Clone(name)
-}
-
-// keepStatus returns the constant of a known status, else a copy.
-func keepStatus(s Status) Status {
-	for _, k := range [...]Status{StatusOnline, StatusOffline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden} {
-		if s == k {
-			return k
-		}
-	}
-	return Status(strings.Clone(string(s)))
 }

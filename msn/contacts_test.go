@@ -3,6 +3,7 @@ package msn
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		ct.GUID = ParseContactID(ids[i%len(ids)])
 		ct.Groups = splitGroups(groups[i%len(groups)])
 		if i%3 == 0 {
-			ct.Status = StatusBusy
+			ct.status = codeOf(StatusBusy)
 		}
 	}
 	all := c.contactsLocked()
@@ -44,7 +45,7 @@ func TestContactsMatchOneByOne(t *testing.T) {
 		}
 		one, ok := c.Contact(ct.Passport)
 		if !ok || one.GUID != ct.GUID || !slices.Equal(one.Groups, ct.Groups) || one.FriendlyName != ct.FriendlyName ||
-			one.Lists != ct.Lists || one.Status != ct.Status {
+			one.Lists != ct.Lists || one.Status() != ct.Status() {
 			t.Errorf("list says %+v, contact alone %+v", ct, one)
 		}
 	}
@@ -208,10 +209,67 @@ func TestContactsSortedByLowerCasedAddress(t *testing.T) {
 
 // The client keeps a Contact for every contact for as long as the session
 // lasts (a thousand sessions of a hundred contacts hold 100,000): the
-// record, display picture pointer included, stays within 112 bytes, the
-// size class it is allocated in.
+// record stays within 80 bytes, the size class it is allocated in, with
+// the display picture kept apart and the status as a code.
 func TestContactRecordSize(t *testing.T) {
-	if n := unsafe.Sizeof(Contact{}); n > 112 {
-		t.Errorf("Contact is %d bytes, want at most 112", n)
+	if n := unsafe.Sizeof(Contact{}); n > 80 {
+		t.Errorf("Contact is %d bytes, want at most 80", n)
+	}
+}
+
+// A contact's record reads back the status its last presence gave: FLN
+// before any, each known status as sent, and NLN for one the client does
+// not know (the event has it as sent).
+func TestContactStatusFollowsPresence(t *testing.T) {
+	c := &Client{contacts: map[string]*Contact{}, events: newEventQueue(16)}
+	c.contactLocked("bob@example.com", true)
+	if ct, _ := c.Contact("bob@example.com"); ct.Status() != StatusOffline {
+		t.Errorf("status before any presence = %q, want FLN", ct.Status())
+	}
+	for _, st := range []Status{StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, "XYZ"} {
+		c.onPresence([]string{string(st), "bob@example.com", "Bob", "0"}, false)
+		want := st
+		if st == "XYZ" {
+			want = StatusOnline
+		}
+		if ct, _ := c.Contact("bob@example.com"); ct.Status() != want {
+			t.Errorf("status after %s = %q, want %q", st, ct.Status(), want)
+		}
+	}
+	c.onOffline(&Command{Name: "FLN", Params: []string{"bob@example.com"}})
+	if ct, _ := c.Contact("bob@example.com"); ct.Status() != StatusOffline {
+		t.Errorf("status after FLN = %q, want FLN", ct.Status())
+	}
+}
+
+// A contact's display picture is the one its last presence gave: kept
+// apart from the record, it is replaced by the next, cleared by a presence
+// without one, and forgotten with the contact.
+func TestContactPictureFollowsPresence(t *testing.T) {
+	c := &Client{contacts: map[string]*Contact{}, events: newEventQueue(16)}
+	c.contactLocked("Bob@example.com", true)
+	c.contactLocked("carol@example.com", true)
+	obj := func(sha string) string {
+		return url.PathEscape(`<msnobj Creator="bob@example.com" Size="10" Type="3" Location="0" Friendly="AAA=" SHA1D="` + sha + `" SHA1C="x"/>`)
+	}
+	c.onPresence([]string{"NLN", "bob@example.com", "Bob", "0", obj("one=")}, true)
+	if pic, ok := c.Picture("BOB@example.com"); !ok || pic.SHA1D != "one=" {
+		t.Fatalf("picture after the first presence = %+v, %v; want SHA1D one=", pic, ok)
+	}
+	if _, ok := c.Picture("carol@example.com"); ok {
+		t.Errorf("carol shows a picture she never gave")
+	}
+	c.onPresence([]string{"AWY", "bob@example.com", "Bob", "0", obj("two=")}, false)
+	if pic, ok := c.Picture("bob@example.com"); !ok || pic.SHA1D != "two=" {
+		t.Errorf("picture after the second presence = %+v, %v; want SHA1D two=", pic, ok)
+	}
+	c.onPresence([]string{"NLN", "bob@example.com", "Bob", "0"}, false)
+	if pic, ok := c.Picture("bob@example.com"); ok {
+		t.Errorf("picture after a presence without one = %+v, want none", pic)
+	}
+	c.onPresence([]string{"NLN", "bob@example.com", "Bob", "0", obj("three=")}, false)
+	c.removeLocked("bob@example.com")
+	if pic, ok := c.Picture("bob@example.com"); ok {
+		t.Errorf("picture of a removed contact = %+v, want none", pic)
 	}
 }

@@ -70,6 +70,7 @@ func (c *Client) onSYN(cmd *Command) {
 	}
 	s.gotReply = true
 	c.contacts = map[string]*Contact{}
+	c.pictures = nil
 	c.groups = nil
 	switch {
 	case c.version < 8:
@@ -208,7 +209,8 @@ func (c *Client) onLST(cmd *Command) {
 		}
 	default:
 		// LST N=passport F=name C=guid bits [nettype] [groups]
-		passport, name, guid, rest := contactFields(p)
+		var buf [4]string
+		passport, name, guid, rest := contactFields(p, buf[:0])
 		if passport != "" && len(rest) > 0 {
 			ct := c.contactLocked(passport, true)
 			if name != "" {
@@ -282,9 +284,10 @@ func (c *Client) onADD(cmd *Command) {
 }
 
 // contactFields splits the MSNP10+ fields of a contact, "N=passport",
-// "F=name" and "C=guid", from the other fields, which it returns in order
-// as rest.
-func contactFields(fields []string) (passport, name, guid string, rest []string) {
+// "F=name" and "C=guid", from the other fields, which it appends in order
+// to rest and returns: LST passes room on its stack, as it reads a line
+// per contact at login.
+func contactFields(fields, rest []string) (passport, name, guid string, _ []string) {
 	for _, f := range fields {
 		switch {
 		case strings.HasPrefix(f, "N="):
@@ -303,7 +306,7 @@ func contactFields(fields []string) (passport, name, guid string, rest []string)
 func (c *Client) onADC(cmd *Command) {
 	// ADC t LIST N=passport [F=name] [C=guid] [groupguid]
 	bit := listBits[cmd.Param(1)]
-	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):])
+	passport, name, guid, _ := contactFields(cmd.Params[min(2, len(cmd.Params)):], nil)
 	if bit == 0 || passport == "" {
 		return // e.g. adding a known contact to a group
 	}

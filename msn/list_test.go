@@ -185,3 +185,21 @@ func TestAuthorizationRequestAtSync(t *testing.T) {
 		t.Errorf("request = %+v", ev)
 	}
 }
+
+// Reading a contact's LST line keeps what the record needs and makes no
+// other garbage: the fields besides N=, F= and C= are looked at in place.
+func TestLSTOfAKnownContactAllocatesNothing(t *testing.T) {
+	c := &Client{contacts: map[string]*Contact{}, version: 12}
+	cmd, err := ParseLine("LST N=bob@example.com F=bob@example.com C=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 11 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.onLST(cmd)
+	ct := c.contactLocked("bob@example.com", false)
+	if ct == nil || ct.Lists != ForwardList|AllowList|ReverseList || ct.GUID.IsZero() {
+		t.Fatalf("after LST: %+v", ct)
+	}
+	if n := testing.AllocsPerRun(100, func() { c.onLST(cmd) }); n != 0 {
+		t.Errorf("LST of a known contact: %v allocations, want 0", n)
+	}
+}

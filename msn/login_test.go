@@ -47,7 +47,7 @@ func TestLoginMSNP8Transcript(t *testing.T) {
 	if p := waitFor[PresenceChanged](t, c); p.Status != StatusOffline || p.Passport != "bob@example.com" {
 		t.Errorf("FLN = %+v", p)
 	}
-	if ct, ok := c.Contact("BOB@example.com"); !ok || ct.Status != StatusOffline {
+	if ct, ok := c.Contact("BOB@example.com"); !ok || ct.Status() != StatusOffline {
 		t.Errorf("Contact(bob) = %+v, %v", ct, ok)
 	}
 }

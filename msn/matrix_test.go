@@ -636,7 +636,7 @@ func TestMatrixMultipleEndpoints(t *testing.T) {
 			if eps := a.Endpoints(); len(eps) != 1 || eps[0].GUID != strings.ToLower(a.MachineGUID()) {
 				t.Errorf("A's endpoints after B left = %+v", eps)
 			}
-			if ct, _ := bob.Contact("alice@example.com"); ct.Status == msn.StatusOffline {
+			if ct, _ := bob.Contact("alice@example.com"); ct.Status() == msn.StatusOffline {
 				t.Error("bob sees alice offline while A is signed in")
 			}
 			_, _, inv := call(t, ctx, bob, a, "alice@example.com")

@@ -129,8 +129,8 @@ func TestP2PDisplayPicture(t *testing.T) {
 			if pc.Picture.Size != int64(len(pic)) || pc.Picture != bob.DisplayPicture() {
 				t.Fatalf("picture = %+v, want %+v", pc.Picture, bob.DisplayPicture())
 			}
-			if ct, _ := alice.Contact("bob@example.com"); ct.Picture == nil || *ct.Picture != pc.Picture {
-				t.Errorf("contact picture = %+v", ct.Picture)
+			if pic, ok := alice.Picture("bob@example.com"); !ok || pic != pc.Picture {
+				t.Errorf("contact picture = %+v, %v", pic, ok)
 			}
 			var got bytes.Buffer
 			if err := alice.FetchObject(ctx, "bob@example.com", pc.Picture, &got); err != nil {

@@ -76,14 +76,10 @@ func (c *Client) onPresence(p []string, initial bool) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = keepStatus(ev.Status)
-		ct.Picture = nil
-		if !ev.Picture.IsZero() {
-			pic := ev.Picture
-			ct.Picture = &pic
-		}
+		ct.status = codeOf(ev.Status)
+		c.setPictureLocked(ct, ev.Picture)
 		if network != 0 {
-			ct.Network = network
+			ct.Network = int16(network)
 		}
 		if ev.FriendlyName != "" && ev.FriendlyName != ct.FriendlyName {
 			ct.FriendlyName = keepName(ct, ev.FriendlyName)
@@ -102,7 +98,7 @@ func (c *Client) onOffline(cmd *Command) {
 	}
 	c.mu.Lock()
 	if ct := c.contactLocked(ev.Passport, false); ct != nil {
-		ct.Status = StatusOffline
+		ct.status = codeOf(StatusOffline)
 		ev.Passport = ct.Passport
 	}
 	c.mu.Unlock()

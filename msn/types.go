@@ -22,8 +22,9 @@ const (
 	StatusOffline Status = "FLN"
 )
 
-// Lists is a bitmask of the contact lists a contact is on.
-type Lists int
+// Lists is a bitmask of the contact lists a contact is on; int32, so that
+// a Contact fits in 96 bytes.
+type Lists int32
 
 // The contact lists, with their MSNP8+ bit values.
 const (
@@ -36,26 +37,53 @@ const (
 
 // Contact is one entry of the user's contact lists. The client keeps one
 // for every contact for the whole session, so it holds only what the
-// client and its users read back: what a contact announces and nobody
-// keeps (its client id, its personal message, what it listens to, where
-// it is signed in) comes in PresenceChanged and PersonalMessageChanged
-// only.
+// client and its users read back, in 80 bytes: what a contact announces
+// and nobody keeps (its client id, its personal message, what it listens
+// to, where it is signed in) comes in PresenceChanged and
+// PersonalMessageChanged only, its display picture, which few contacts
+// show, is kept apart (Client.Picture), and its status as a one-byte code
+// (Status).
 type Contact struct {
 	Passport     string // e-mail address, as the server spells it
 	FriendlyName string // URL-decoded
 	Lists        Lists
+	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
+	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
+	// It shares a word with Lists and the status.
+	Network int16
+	status  statusCode // FLN until presence says otherwise
 	// Groups are the ids of the user's groups the contact is in (numbers
 	// before MSNP10, GUIDs from MSNP10); never the default group "0" of
 	// MSNP7-9, which stands for none.
 	Groups []string
 	GUID   ContactID // contact id, MSNP10+ only; zero when none
-	Status Status    // FLN until presence says otherwise
-	// Network is NetworkMessenger or NetworkYahoo, MSNP13+; 0 before, a
-	// Yahoo contact's too (SYN lists it at MSNP8-9 without a network).
-	Network int
-	// Picture is the contact's display picture as presence last gave it
-	// (MSNP9+; nil when none): replaced, never changed in place.
-	Picture *MSNObject
+}
+
+// Status is the contact's status as presence last gave it, FLN until
+// then. A status the client does not know reads as NLN (online); the
+// PresenceChanged event has it as the server sent it.
+func (ct Contact) Status() Status { return contactStatuses[ct.status] }
+
+// SetStatus sets the status Status returns, for a record built outside
+// the client.
+func (ct *Contact) SetStatus(s Status) { ct.status = codeOf(s) }
+
+// statusCode is a contact's status as its index in contactStatuses.
+type statusCode uint8
+
+// contactStatuses are the statuses a Contact keeps, by code; the zero code
+// is FLN, so that a new record is offline.
+var contactStatuses = [...]Status{StatusOffline, StatusOnline, StatusBusy, StatusIdle, StatusBRB, StatusAway, StatusPhone, StatusLunch, StatusHidden}
+
+// codeOf returns the code of s: NLN's for a status the client does not
+// know.
+func codeOf(s Status) statusCode {
+	for i, k := range contactStatuses {
+		if k == s {
+			return statusCode(i)
+		}
+	}
+	return codeOf(StatusOnline)
 }
 
 // Group is a contact group.
