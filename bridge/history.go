@@ -20,8 +20,8 @@ import (
 // wait in all.
 const (
 	historyBatch      = 256
-	maxHeldHistory    = 2048 // more than a full queue of the user's messages (backlog.go)
-	historyFlushDelay = 100 * time.Millisecond
+	maxHeldHistory    = 2048                  // more than a full queue of the user's messages (backlog.go)
+	historyFlushDelay = 10 * time.Millisecond // small batches keep the store's bursts of CPU short
 	outcomeWait       = time.Second
 	// historyPurgeEvery is how often a session deletes the messages older
 	// than its retention.
