@@ -2,7 +2,6 @@ package bridge_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -63,10 +62,24 @@ func newFileEnv(t *testing.T, maxSize int64, tweak func(*bridge.Config)) *fileEn
 // (its body read into the second result).
 func (fe *fileEnv) upload(account, pass, name string, data []byte) (*http.Response, string) {
 	fe.t.Helper()
+	return fe.uploadSized(account, pass, name, data, int64(len(data)))
+}
+
+// uploadChunked is upload without a Content-Length: the bridge learns the
+// size only by reading the body.
+func (fe *fileEnv) uploadChunked(account, pass, name string, data []byte) (*http.Response, string) {
+	fe.t.Helper()
+	return fe.uploadSized(account, pass, name, data, -1)
+}
+
+// uploadSized is upload with the Content-Length given (-1: none).
+func (fe *fileEnv) uploadSized(account, pass, name string, data []byte, length int64) (*http.Response, string) {
+	fe.t.Helper()
 	req, err := http.NewRequest("POST", fe.bridge.UploadURL(), bytes.NewReader(data))
 	if err != nil {
 		fe.t.Fatal(err)
 	}
+	req.ContentLength = length
 	req.SetBasicAuth(account, pass)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -248,14 +261,7 @@ func TestUploadTooLarge(t *testing.T) {
 		t.Fatalf("upload of 1001 bytes: %s %s", resp.Status, body)
 	}
 	// Without a Content-Length, the body is cut at the limit.
-	req, _ := http.NewRequestWithContext(context.Background(), "POST", fe.bridge.UploadURL(), io.MultiReader(bytes.NewReader(make([]byte, 1001))))
-	req.ContentLength = -1
-	req.SetBasicAuth(alice, password)
-	r2, err := fe.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2.Body.Close()
+	r2, _ := fe.uploadChunked(alice, password, "big.bin", make([]byte, 1001))
 	if r2.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("chunked upload of 1001 bytes: %s", r2.Status)
 	}

@@ -80,16 +80,7 @@ func TestYahooContactMarked(t *testing.T) {
 	for _, v := range []string{"MSNP15", "MSNP18"} {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, v)
-			if err := e.msn.AddYahooContact(alice, yuki, "Yuki"); err != nil {
-				t.Fatal(err)
-			}
-			g, err := e.msn.AddGroup(alice, "Friends")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := e.msn.PutInGroup(alice, yuki, g); err != nil {
-				t.Fatal(err)
-			}
+			addYahooFriend(t, e, "Yuki")
 			c := e.login("alice", alice, password, allCaps)
 			got := c.whoisSpecial("yuki")
 			if !contains(got, "on Yahoo! Messenger") || !contains(got, "groups: Friends") {
@@ -106,6 +97,22 @@ func TestYahooContactMarked(t *testing.T) {
 	}
 }
 
+// addYahooFriend gives alice the Yahoo! Messenger contact yuki, named
+// name, in her group "Friends".
+func addYahooFriend(t *testing.T, e *env, name string) {
+	t.Helper()
+	if err := e.msn.AddYahooContact(alice, yuki, name); err != nil {
+		t.Fatal(err)
+	}
+	g, err := e.msn.AddGroup(alice, "Friends")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.msn.PutInGroup(alice, yuki, g); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // At MSNP8 and MSNP9 SYN lists a Yahoo! Messenger contact like any
 // other: it is in &msn and the contacts command with its name and groups.
 // The protocol does not say its network there, so it is not marked Yahoo.
@@ -113,16 +120,7 @@ func TestYahooContactListedAtMSNP8And9(t *testing.T) {
 	for _, v := range []string{"MSNP8", "MSNP9"} {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, v)
-			if err := e.msn.AddYahooContact(alice, yuki, "Yuki Y"); err != nil {
-				t.Fatal(err)
-			}
-			g, err := e.msn.AddGroup(alice, "Friends")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := e.msn.PutInGroup(alice, yuki, g); err != nil {
-				t.Fatal(err)
-			}
+			addYahooFriend(t, e, "Yuki Y")
 			c := e.login("alice", alice, password, allCaps)
 			if got := c.whoisSpecial("yuki"); !contains(got, "groups: Friends") {
 				t.Errorf("WHOIS yuki: 320 lines %q, want \"groups: Friends\"", got)

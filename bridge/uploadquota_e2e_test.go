@@ -2,7 +2,6 @@ package bridge_test
 
 import (
 	"bytes"
-	"context"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -44,14 +43,7 @@ func TestUploadQuota(t *testing.T) {
 		t.Fatalf("upload over the quota (1500 received + 1000 uploaded + 1000): %s %q", resp.Status, body)
 	}
 	// Without a Content-Length, the body is cut at the room left.
-	req, _ := http.NewRequestWithContext(context.Background(), "POST", fe.bridge.UploadURL(), bytes.NewReader(fileData(600)))
-	req.ContentLength = -1
-	req.SetBasicAuth(alice, password)
-	r2, err := fe.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2.Body.Close()
+	r2, _ := fe.uploadChunked(alice, password, "over.bin", fileData(600))
 	if r2.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("chunked upload over the quota: %s", r2.Status)
 	}

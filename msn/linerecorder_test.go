@@ -18,7 +18,18 @@ func (r *lineRecorder) Enabled(context.Context, slog.Level) bool { return true }
 func (r *lineRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
 func (r *lineRecorder) WithGroup(string) slog.Handler            { return r }
 func (r *lineRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var dir, line string
+	dir, line := protocolLine(rec)
+	if dir != "" {
+		r.mu.Lock()
+		r.lines = append(r.lines, dir+" "+line)
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// protocolLine returns the direction ("->" or "<-") and the protocol
+// line of a log record of the client or the server; "" when it logs none.
+func protocolLine(rec slog.Record) (dir, line string) {
 	rec.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "dir":
@@ -28,12 +39,7 @@ func (r *lineRecorder) Handle(_ context.Context, rec slog.Record) error {
 		}
 		return true
 	})
-	if dir != "" {
-		r.mu.Lock()
-		r.lines = append(r.lines, dir+" "+line)
-		r.mu.Unlock()
-	}
-	return nil
+	return dir, line
 }
 
 // index returns the position of the first line at or after from that

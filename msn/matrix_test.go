@@ -204,16 +204,7 @@ func (w *qryWatcher) Enabled(context.Context, slog.Level) bool { return true }
 func (w *qryWatcher) WithAttrs([]slog.Attr) slog.Handler       { return w }
 func (w *qryWatcher) WithGroup(string) slog.Handler            { return w }
 func (w *qryWatcher) Handle(_ context.Context, r slog.Record) error {
-	var dir, line string
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "dir":
-			dir = a.Value.String()
-		case "line":
-			line = a.Value.String()
-		}
-		return true
-	})
+	dir, line := protocolLine(r)
 	if dir == "<-" && (strings.HasPrefix(line, "QRY ") || strings.HasPrefix(line, "540 ")) {
 		select {
 		case w.seen <- line:

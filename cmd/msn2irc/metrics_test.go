@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -44,26 +43,7 @@ func startServeHTTP(t *testing.T, n *msnNetwork, cfg config) served {
 	var s served
 	cfg.testStore = func(st *db.Store) { s.store = st }
 	cfg.httpReady = func(files, metrics net.Addr) { s.files, s.metrics = files.String(), metrics.String() }
-	ctx, cancel := context.WithCancel(context.Background())
-	addrs := make(chan []net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a []net.Addr) { addrs <- a })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	select {
-	case got := <-addrs:
-		s.irc = got[0].String()
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	s.irc = runServe(t, cfg)
 	return s
 }
 

@@ -151,6 +151,13 @@ func startServe(t *testing.T, cfg config) string {
 	cfg.ServerName = "msn2irc.test"
 	cfg.MSNServer = "127.0.0.1:1" // never reached: the clients are guests
 	cfg.MSNVersions = []string{"MSNP12"}
+	return runServe(t, cfg)
+}
+
+// runServe runs serve with cfg as it is until the test ends, and returns
+// the address of its plain listener once it listens.
+func runServe(t *testing.T, cfg config) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan []net.Addr, 1)
 	done := make(chan error, 1)
@@ -168,7 +175,7 @@ func startServe(t *testing.T, cfg config) string {
 		return got[0].String()
 	case err := <-done:
 		t.Fatalf("serve: %v", err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not start")
 	}
 	return ""
