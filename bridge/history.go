@@ -183,8 +183,8 @@ func (h *historyState) settle() {
 	}
 }
 
-// flushSoon writes the history's batch once it is full, and everything
-// historyFlushDelay from now.
+// flushSoon writes the history's batch once it is full, and what is due
+// historyFlushDelay from now (flushDue).
 func (s *session) flushSoon() {
 	h := &s.hist
 	switch {
