@@ -130,9 +130,11 @@ func (b *bench) cpu(ctx context.Context, br bridgeProc) (float64, error) {
 }
 
 // throughput measures figure 2 for one session (and CPU per bulk message).
-func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direct *directClient) error {
+// relayed, the direct client behind the relay hop of figure 1, is the
+// reference: what a process that only copies the bytes costs.
+func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direct, relayed *directClient) error {
 	n := b.o.TPMessages
-	var bridgeRates, directRates, cpuSecs []float64
+	var bridgeRates, directRates, relayedRates, cpuSecs []float64
 	var cpuMsgs []int
 	runBridge := func(run int) error {
 		id := fmt.Sprintf("b%d", run)
@@ -162,8 +164,9 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		cpuMsgs = append(cpuMsgs, n)
 		return nil
 	}
-	runDirect := func(run int) error {
-		id := fmt.Sprintf("d%d", run)
+	// runClient runs an MSN client's messages, as id, adding the rate to
+	// rates.
+	runClient := func(c *directClient, id string, rates *[]float64) error {
 		sink := b.sinks.expect(id, n)
 		defer b.sinks.forget(id)
 		texts := make([]string, n) // made before timing, as the bridge's lines are
@@ -177,7 +180,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 			// each message is written without waiting for the previous ACK.
 			outcomes := make([]<-chan error, 0, n)
 			for i := 0; i < n; i++ {
-				out, err := direct.sb.StartText(ctx, texts[i], msn.Format{}, 0)
+				out, err := c.sb.StartText(ctx, texts[i], msn.Format{}, 0)
 				if err != nil {
 					errc <- err
 					return
@@ -193,25 +196,26 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 			errc <- nil
 		}()
 		if err := b.waitSink(ctx, sink, errc, nil); err != nil {
-			return fmt.Errorf("direct run %d: %w (%d of %d arrived)", run, err, sink.got.Load(), n)
+			return fmt.Errorf("run %s: %w (%d of %d arrived)", id, err, sink.got.Load(), n)
 		}
 		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
-		directRates = append(directRates, float64(n)/elapsed.Seconds())
+		*rates = append(*rates, float64(n)/elapsed.Seconds())
 		return nil
 	}
-	// alternate runs the bridge and the direct client in turns, the
-	// first of each pair alternating too.
-	alternate := func(from int) error {
+	runDirect := func(run int) error { return runClient(direct, fmt.Sprintf("d%d", run), &directRates) }
+	runRelayed := func(run int) error { return runClient(relayed, fmt.Sprintf("r%d", run), &relayedRates) }
+	// alternate runs the bridge, the direct client and (with withRelay)
+	// the relayed one in turns, the order rotating from run to run.
+	alternate := func(from int, withRelay bool) error {
 		for run := from; run < from+b.o.Runs; run++ {
-			first, second := runBridge, runDirect
-			if run%2 == 1 {
-				first, second = runDirect, runBridge
+			order := []func(int) error{runBridge, runDirect}
+			if withRelay {
+				order = append(order, runRelayed)
 			}
-			if err := first(run); err != nil {
-				return err
-			}
-			if err := second(run); err != nil {
-				return err
+			for i := range order {
+				if err := order[(run+i)%len(order)](run); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -232,7 +236,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		return rates, nil
 	}
 	// History on: the default, the account's history_days unset.
-	if err := alternate(0); err != nil {
+	if err := alternate(0, true); err != nil {
 		return err
 	}
 	t := b.throughputResult()
@@ -240,6 +244,8 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	t.Bridge = summarize(bridgeRates)
 	t.Direct = summarize(directRates)
 	t.Ratio = ratio(t.Bridge.P50, t.Direct.P50)
+	t.Relayed = summarize(relayedRates)
+	t.RelayedRatio = ratio(t.Relayed.P50, t.Direct.P50)
 	total := 0
 	for _, m := range cpuMsgs {
 		total += m
@@ -261,7 +267,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	}()
 	bridgeRates, directRates, cpuSecs, cpuMsgs = nil, nil, nil, nil
 	from := b.o.Runs + sustainedRuns
-	if err := alternate(from); err != nil {
+	if err := alternate(from, false); err != nil {
 		return err
 	}
 	off := &ThroughputOff{Bridge: summarize(bridgeRates), Direct: summarize(directRates)}

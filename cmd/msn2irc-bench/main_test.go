@@ -83,6 +83,9 @@ func TestQuickBench(t *testing.T) {
 		if tp.Bridge.N != o.Runs || tp.Direct.N != o.Runs || tp.Bridge.P50 <= 0 || tp.Direct.P50 <= 0 {
 			t.Errorf("single-session throughput not measured: bridge %+v direct %+v", tp.Bridge, tp.Direct)
 		}
+		if tp.Relayed.N != o.Runs || tp.Relayed.P50 <= 0 || tp.RelayedRatio <= 0 {
+			t.Errorf("the relay hop's throughput not measured: %+v, ratio %v", tp.Relayed, tp.RelayedRatio)
+		}
 		if len(tp.Aggregate) != len(o.AggSessions) {
 			t.Errorf("aggregate throughput for %d session counts, want %v", len(tp.Aggregate), o.AggSessions)
 		}

@@ -68,6 +68,11 @@ type ThroughputResult struct {
 	Direct   Summary `json:"direct_msgs_per_s"`
 	Bridge   Summary `json:"bridge_msgs_per_s"`
 	Ratio    float64 `json:"ratio_median"` // bridge / direct, medians
+	// Relayed is the direct client behind the relay hop of figure 1 (a
+	// process that copies the bytes), run in turn with the two above: the
+	// share of direct that any process in the path leaves on this machine.
+	Relayed      Summary `json:"relayed_msgs_per_s"`
+	RelayedRatio float64 `json:"relayed_ratio_median"` // relayed / direct, medians
 	// Sustained is sustainedRuns bridge runs back to back, after the
 	// alternating ones, against the same direct runs.
 	Sustained      Summary `json:"bridge_sustained_msgs_per_s"`
@@ -276,6 +281,8 @@ func printTable(w io.Writer, r *Result) {
 			fmt.Fprintf(tw, "   direct MSN client\t%.0f\t%.0f\t%.0f\n", t.Direct.Min, t.Direct.P50, t.Direct.Max)
 			fmt.Fprintf(tw, "   IRC client via msn2irc, history on\t%.0f\t%.0f\t%.0f\n", t.Bridge.Min, t.Bridge.P50, t.Bridge.Max)
 			fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", t.Ratio)
+			fmt.Fprintf(tw, "   reference: direct MSN client via the relay hop\t%.0f\t%.0f\t%.0f\n", t.Relayed.Min, t.Relayed.P50, t.Relayed.Max)
+			fmt.Fprintf(tw, "   relay hop / direct (medians)\t\t%.2f\n", t.RelayedRatio)
 			fmt.Fprintf(tw, "   msn2irc, history on, %d runs back to back\t%.0f\t%.0f\t%.0f\n", t.Sustained.N, t.Sustained.Min, t.Sustained.P50, t.Sustained.Max)
 			fmt.Fprintf(tw, "   sustained / direct (medians)\t\t%.2f\n", t.SustainedRatio)
 			if off := t.HistoryOff; off != nil {

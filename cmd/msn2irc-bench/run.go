@@ -252,7 +252,7 @@ func (b *bench) phaseA(ctx context.Context) error {
 			}
 			if o.Figures["throughput"] || o.Figures["cpu"] {
 				stop := b.profiling(ctx, br, "throughput")
-				b.step("throughput", b.throughput(ctx, br, s, direct))
+				b.step("throughput", b.throughput(ctx, br, s, direct, relayed))
 				stop()
 			}
 			return nil
