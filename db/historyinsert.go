@@ -13,7 +13,9 @@ import (
 // for an insert, updates sqlite_sequence). A batch is cut greedily into
 // statements of these sizes, largest first, so that a batch of up to 256
 // takes at most a dozen statements, from four texts that stay in the
-// connection's statement cache.
+// connection's statement cache (_stmt_cache_size): they are run with
+// ExecContext, which takes them from the cache, and never prepared
+// apart, which would parse them again on every call.
 var insertSizes = [...]int{64, 16, 4, 1}
 
 // sizeFor returns the index in insertSizes of the largest size that n
@@ -49,28 +51,13 @@ var insertSQL = func() (qs [len(insertSizes)]string) {
 
 // insertMessages inserts ms, in order, and sets the ID of each one
 // stored; one whose msgid the account has already is skipped (its ID
-// stays 0). Each statement is prepared once per call.
+// stays 0).
 func insertMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error {
-	var stmts [len(insertSizes)]*sql.Stmt
-	defer func() {
-		for _, st := range stmts {
-			if st != nil {
-				st.Close()
-			}
-		}
-	}()
 	args := make([]any, 0, insertSizes[0]*messageColumns)
 	for len(ms) > 0 {
 		k := sizeFor(len(ms))
 		chunk := ms[:insertSizes[k]]
 		ms = ms[insertSizes[k]:]
-		if stmts[k] == nil {
-			st, err := tx.PrepareContext(ctx, insertSQL[k])
-			if err != nil {
-				return fmt.Errorf("db: add history: %w", err)
-			}
-			stmts[k] = st
-		}
 		args = args[:0]
 		for _, m := range chunk {
 			kind := m.Kind
@@ -80,7 +67,7 @@ func insertMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error 
 			args = append(args, m.Account, strings.ToLower(m.Conversation), m.MsgID, millis(m.Time), m.Self,
 				m.Sender, m.SenderNick, m.Command, m.Text, kind, m.Outcome)
 		}
-		res, err := stmts[k].ExecContext(ctx, args...)
+		res, err := tx.ExecContext(ctx, insertSQL[k], args...)
 		if err != nil {
 			return fmt.Errorf("db: add history of %s: %w", chunk[0].Account, err)
 		}

@@ -18,17 +18,10 @@ var outcomeSQL = func() (qs [len(insertSizes)]string) {
 
 // setOutcomes applies outs in order. Each run of outcomes that set the same
 // outcome on messages of the same account is one statement per chunk
-// (insertSizes), each prepared once per call: a user's bulk of messages
-// gets its outcomes in a few statements rather than one each.
+// (insertSizes), from the statement cache as the inserts are: a user's
+// bulk of messages gets its outcomes in a few statements rather than one
+// each.
 func setOutcomes(ctx context.Context, tx *sql.Tx, outs []HistoryOutcome) error {
-	var stmts [len(insertSizes)]*sql.Stmt
-	defer func() {
-		for _, st := range stmts {
-			if st != nil {
-				st.Close()
-			}
-		}
-	}()
 	args := make([]any, 0, 2+insertSizes[0])
 	for len(outs) > 0 {
 		run := 1
@@ -38,18 +31,11 @@ func setOutcomes(ctx context.Context, tx *sql.Tx, outs []HistoryOutcome) error {
 		k := sizeFor(run)
 		chunk := outs[:insertSizes[k]]
 		outs = outs[insertSizes[k]:]
-		if stmts[k] == nil {
-			st, err := tx.PrepareContext(ctx, outcomeSQL[k])
-			if err != nil {
-				return fmt.Errorf("db: outcomes: %w", err)
-			}
-			stmts[k] = st
-		}
 		args = append(args[:0], chunk[0].Outcome, chunk[0].Account)
 		for _, o := range chunk {
 			args = append(args, o.MsgID)
 		}
-		if _, err := stmts[k].ExecContext(ctx, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, outcomeSQL[k], args...); err != nil {
 			return fmt.Errorf("db: outcomes of %s: %w", chunk[0].Account, err)
 		}
 	}
