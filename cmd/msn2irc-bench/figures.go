@@ -41,7 +41,7 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *ms
 			peer.stamps.Delete(text)
 		}
 	}
-	cpu0, err := b.cpu(ctx, br)
+	cpu0, err := br.CPU(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (b *bench) latency(ctx context.Context, br bridgeProc, s *session, peer *ms
 			}
 		}
 	}
-	cpu1, err := b.cpu(ctx, br)
+	cpu1, err := br.CPU(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,9 +124,60 @@ func cpuSample(total int, seconds []float64, msgs []int) CPUSample {
 	return CPUSample{Messages: total, PerMsgUS: summarize(per), CPUSecond: sum}
 }
 
-// cpu returns the bridge process's CPU time so far.
-func (b *bench) cpu(ctx context.Context, br bridgeProc) (float64, error) {
-	return br.CPU(ctx)
+// settle waits until the bridge process spends less than a twentieth of
+// a CPU over settleWindow, and returns when it went idle: the start of
+// that quiet window. After settleMax it gives up and returns the time then.
+func (b *bench) settle(ctx context.Context, br bridgeProc) (time.Time, error) {
+	const settleWindow, settleMax = 50 * time.Millisecond, 30 * time.Second
+	deadline := time.Now().Add(settleMax)
+	prev, err := br.CPU(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	at := time.Now()
+	for at.Before(deadline) {
+		t := time.NewTimer(settleWindow)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return time.Time{}, ctx.Err()
+		case <-t.C:
+		}
+		cur, err := br.CPU(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if cur-prev < settleWindow.Seconds()/20 {
+			return at, nil
+		}
+		prev, at = cur, time.Now()
+	}
+	return at, nil
+}
+
+// pathCPU sums the three processes' CPU time over runs of one path.
+type pathCPU struct {
+	cpuShares
+	msgs int
+}
+
+func (p *pathCPU) add(from, to cpuTimes, wall time.Duration, msgs int) {
+	p.cpuShares.add(from, to, wall)
+	p.msgs += msgs
+}
+
+// perMessage returns the CPU time per message of each process, and how
+// many CPUs they kept busy together.
+func (p *pathCPU) perMessage() PathCPU {
+	if p.msgs == 0 {
+		return PathCPU{}
+	}
+	us := func(secs float64) float64 { return round3(secs / float64(p.msgs) * 1e6) }
+	c := PathCPU{BridgeUS: us(p.sum.bridge), MSNTestUS: us(p.sum.msntest), BenchUS: us(p.sum.bench),
+		TotalUS: us(p.sum.bridge + p.sum.msntest + p.sum.bench)}
+	sh := p.shares()
+	c.CPUsBusy = round3(sh.Bridge + sh.MSNTest + sh.Bench)
+	return c
 }
 
 // throughput measures figure 2 for one session (and CPU per bulk message).
@@ -136,6 +187,14 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	n := b.o.TPMessages
 	var bridgeRates, directRates, relayedRates, cpuSecs []float64
 	var cpuMsgs []int
+	// The three processes' CPU over the alternating runs, per path: where
+	// the time of a message goes.
+	var bridgeCPU, directCPU pathCPU
+	// settleRuns: after each bridge run, wait until the bridge is idle
+	// (its history writes done), so that they take no CPU from the next
+	// run and count in the bridge's CPU per message. The sustained runs
+	// follow each other without it.
+	settleRuns := true
 	runBridge := func(run int) error {
 		id := fmt.Sprintf("b%d", run)
 		sink := b.sinks.expect(id, n)
@@ -144,7 +203,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		for i := range lines {
 			lines[i] = s.privmsg(fmt.Sprintf("s %s %d", id, i))
 		}
-		cpu0, err := b.cpu(ctx, br)
+		cpu0, err := b.cpuNow(ctx, br)
 		if err != nil {
 			return err
 		}
@@ -155,23 +214,38 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 			return fmt.Errorf("bridge run %d: %w (%d of %d arrived)", run, err, sink.got.Load(), n)
 		}
 		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
-		cpu1, err := b.cpu(ctx, br)
+		busy := elapsed
+		if settleRuns {
+			idle, err := b.settle(ctx, br)
+			if err != nil {
+				return err
+			}
+			busy = idle.Sub(start)
+		}
+		cpu1, err := b.cpuNow(ctx, br)
 		if err != nil {
 			return err
 		}
+		if settleRuns {
+			bridgeCPU.add(cpu0, cpu1, busy, n)
+		}
 		bridgeRates = append(bridgeRates, float64(n)/elapsed.Seconds())
-		cpuSecs = append(cpuSecs, cpu1-cpu0)
+		cpuSecs = append(cpuSecs, cpu1.bridge-cpu0.bridge)
 		cpuMsgs = append(cpuMsgs, n)
 		return nil
 	}
 	// runClient runs an MSN client's messages, as id, adding the rate to
 	// rates.
-	runClient := func(c *directClient, id string, rates *[]float64) error {
+	runClient := func(c *directClient, id string, rates *[]float64, cpu *pathCPU) error {
 		sink := b.sinks.expect(id, n)
 		defer b.sinks.forget(id)
 		texts := make([]string, n) // made before timing, as the bridge's lines are
 		for i := range texts {
 			texts[i] = fmt.Sprintf("s %s %d", id, i)
+		}
+		cpu0, err := b.cpuNow(ctx, br)
+		if err != nil {
+			return err
 		}
 		start := time.Now()
 		errc := make(chan error, 1)
@@ -199,11 +273,18 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 			return fmt.Errorf("run %s: %w (%d of %d arrived)", id, err, sink.got.Load(), n)
 		}
 		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
+		cpu1, err := b.cpuNow(ctx, br)
+		if err != nil {
+			return err
+		}
+		if cpu != nil {
+			cpu.add(cpu0, cpu1, time.Since(start), n)
+		}
 		*rates = append(*rates, float64(n)/elapsed.Seconds())
 		return nil
 	}
-	runDirect := func(run int) error { return runClient(direct, fmt.Sprintf("d%d", run), &directRates) }
-	runRelayed := func(run int) error { return runClient(relayed, fmt.Sprintf("r%d", run), &relayedRates) }
+	runDirect := func(run int) error { return runClient(direct, fmt.Sprintf("d%d", run), &directRates, &directCPU) }
+	runRelayed := func(run int) error { return runClient(relayed, fmt.Sprintf("r%d", run), &relayedRates, nil) }
 	// alternate runs the bridge, the direct client and (with withRelay)
 	// the relayed one in turns, the order rotating from run to run.
 	alternate := func(from int, withRelay bool) error {
@@ -225,10 +306,15 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	// runs, and the history writer's backlog does not absorb them.
 	sustained := func(from int) ([]float64, error) {
 		k := len(bridgeRates)
+		settleRuns = false
+		defer func() { settleRuns = true }()
 		for run := from; run < from+sustainedRuns; run++ {
 			if err := runBridge(run); err != nil {
 				return nil, err
 			}
+		}
+		if _, err := b.settle(ctx, br); err != nil {
+			return nil, err
 		}
 		rates := bridgeRates[k:]
 		bridgeRates = bridgeRates[:k]
@@ -246,6 +332,8 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	t.Ratio = ratio(t.Bridge.P50, t.Direct.P50)
 	t.Relayed = summarize(relayedRates)
 	t.RelayedRatio = ratio(t.Relayed.P50, t.Direct.P50)
+	t.DirectCPU, t.BridgeCPU = directCPU.perMessage(), bridgeCPU.perMessage()
+	t.CPURatio = ratio(t.DirectCPU.TotalUS, t.BridgeCPU.TotalUS)
 	total := 0
 	for _, m := range cpuMsgs {
 		total += m
@@ -266,12 +354,15 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		_ = withTimeout(ctx, time.Minute, func(ctx context.Context) error { return s.setting(ctx, "history_days", "forever") })
 	}()
 	bridgeRates, directRates, cpuSecs, cpuMsgs = nil, nil, nil, nil
+	bridgeCPU, directCPU = pathCPU{}, pathCPU{}
 	from := b.o.Runs + sustainedRuns
 	if err := alternate(from, false); err != nil {
 		return err
 	}
 	off := &ThroughputOff{Bridge: summarize(bridgeRates), Direct: summarize(directRates)}
 	off.Ratio = ratio(off.Bridge.P50, off.Direct.P50)
+	off.DirectCPU, off.BridgeCPU = directCPU.perMessage(), bridgeCPU.perMessage()
+	off.CPURatio = ratio(off.DirectCPU.TotalUS, off.BridgeCPU.TotalUS)
 	rates, err := sustained(from + b.o.Runs)
 	if err != nil {
 		return err

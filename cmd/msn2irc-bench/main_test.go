@@ -77,14 +77,29 @@ func TestQuickBench(t *testing.T) {
 			}
 		}
 	}
-	if tp := got.Throughput; tp == nil {
-		t.Error("no throughput figure")
+	if tp := got.Throughput; tp == nil || tp.HistoryOff == nil {
+		t.Errorf("no throughput figure, or none with the history off: %+v", tp)
 	} else {
 		if tp.Bridge.N != o.Runs || tp.Direct.N != o.Runs || tp.Bridge.P50 <= 0 || tp.Direct.P50 <= 0 {
 			t.Errorf("single-session throughput not measured: bridge %+v direct %+v", tp.Bridge, tp.Direct)
 		}
 		if tp.Relayed.N != o.Runs || tp.Relayed.P50 <= 0 || tp.RelayedRatio <= 0 {
 			t.Errorf("the relay hop's throughput not measured: %+v, ratio %v", tp.Relayed, tp.RelayedRatio)
+		}
+		// Where a message's CPU time goes: the bridge works on its own
+		// path, msntest and the bench on both.
+		for name, c := range map[string]PathCPU{"direct": tp.DirectCPU, "history off, direct": tp.HistoryOff.DirectCPU} {
+			if c.MSNTestUS <= 0 || c.BenchUS <= 0 || c.TotalUS <= 0 {
+				t.Errorf("CPU per message, %s: %+v", name, c)
+			}
+		}
+		for name, c := range map[string]PathCPU{"bridge": tp.BridgeCPU, "history off, bridge": tp.HistoryOff.BridgeCPU} {
+			if c.BridgeUS <= 0 || c.MSNTestUS <= 0 || c.BenchUS <= 0 || c.CPUsBusy <= 0 {
+				t.Errorf("CPU per message, %s: %+v", name, c)
+			}
+		}
+		if tp.CPURatio <= 0 {
+			t.Errorf("CPU ratio %v", tp.CPURatio)
 		}
 		if len(tp.Aggregate) != len(o.AggSessions) {
 			t.Errorf("aggregate throughput for %d session counts, want %v", len(tp.Aggregate), o.AggSessions)

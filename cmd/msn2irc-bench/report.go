@@ -73,6 +73,13 @@ type ThroughputResult struct {
 	// share of direct that any process in the path leaves on this machine.
 	Relayed      Summary `json:"relayed_msgs_per_s"`
 	RelayedRatio float64 `json:"relayed_ratio_median"` // relayed / direct, medians
+	// DirectCPU and BridgeCPU are the CPU time per message of the three
+	// processes over the direct and the bridge's runs above. When the
+	// runs keep every CPU busy, the throughput ratio can be no better
+	// than CPURatio (direct's total / the bridge path's total).
+	DirectCPU PathCPU `json:"direct_cpu"`
+	BridgeCPU PathCPU `json:"bridge_cpu"`
+	CPURatio  float64 `json:"cpu_ratio"`
 	// Sustained is sustainedRuns bridge runs back to back, after the
 	// alternating ones, against the same direct runs.
 	Sustained      Summary `json:"bridge_sustained_msgs_per_s"`
@@ -89,8 +96,21 @@ type ThroughputOff struct {
 	Direct         Summary `json:"direct_msgs_per_s"`
 	Bridge         Summary `json:"bridge_msgs_per_s"`
 	Ratio          float64 `json:"ratio_median"`
+	DirectCPU      PathCPU `json:"direct_cpu"`
+	BridgeCPU      PathCPU `json:"bridge_cpu"`
+	CPURatio       float64 `json:"cpu_ratio"`
 	Sustained      Summary `json:"bridge_sustained_msgs_per_s"`
 	SustainedRatio float64 `json:"sustained_ratio_median"`
+}
+
+// PathCPU is the CPU time per message of each process on one path, in
+// µs, and how many CPUs they kept busy together while it ran.
+type PathCPU struct {
+	BridgeUS  float64 `json:"bridge_us"`
+	MSNTestUS float64 `json:"msntest_us"`
+	BenchUS   float64 `json:"bench_us"`
+	TotalUS   float64 `json:"total_us"`
+	CPUsBusy  float64 `json:"cpus_busy"`
 }
 
 // AggRate is the aggregate rate of many sessions sending at once.
@@ -283,12 +303,14 @@ func printTable(w io.Writer, r *Result) {
 			fmt.Fprintf(tw, "   msn2irc / direct (medians)\t\t%.2f\n", t.Ratio)
 			fmt.Fprintf(tw, "   reference: direct MSN client via the relay hop\t%.0f\t%.0f\t%.0f\n", t.Relayed.Min, t.Relayed.P50, t.Relayed.Max)
 			fmt.Fprintf(tw, "   relay hop / direct (medians)\t\t%.2f\n", t.RelayedRatio)
+			printPathCPU(tw, "", t.DirectCPU, t.BridgeCPU, t.CPURatio)
 			fmt.Fprintf(tw, "   msn2irc, history on, %d runs back to back\t%.0f\t%.0f\t%.0f\n", t.Sustained.N, t.Sustained.Min, t.Sustained.P50, t.Sustained.Max)
 			fmt.Fprintf(tw, "   sustained / direct (medians)\t\t%.2f\n", t.SustainedRatio)
 			if off := t.HistoryOff; off != nil {
 				fmt.Fprintf(tw, "   history off: direct MSN client\t%.0f\t%.0f\t%.0f\n", off.Direct.Min, off.Direct.P50, off.Direct.Max)
 				fmt.Fprintf(tw, "   history off: IRC client via msn2irc\t%.0f\t%.0f\t%.0f\n", off.Bridge.Min, off.Bridge.P50, off.Bridge.Max)
 				fmt.Fprintf(tw, "   history off: msn2irc / direct (medians)\t\t%.2f\n", off.Ratio)
+				printPathCPU(tw, "history off: ", off.DirectCPU, off.BridgeCPU, off.CPURatio)
 				fmt.Fprintf(tw, "   history off: %d runs back to back\t%.0f\t%.0f\t%.0f\n", off.Sustained.N, off.Sustained.Min, off.Sustained.P50, off.Sustained.Max)
 				fmt.Fprintf(tw, "   history off: sustained / direct (medians)\t\t%.2f\n", off.SustainedRatio)
 			}
@@ -385,3 +407,18 @@ func printTable(w io.Writer, r *Result) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// printPathCPU prints where the CPU time of a message goes on each path of
+// the throughput figure.
+func printPathCPU(tw io.Writer, prefix string, direct, bridge PathCPU, r float64) {
+	if direct.TotalUS == 0 || bridge.TotalUS == 0 {
+		return
+	}
+	for _, p := range []struct {
+		name string
+		c    PathCPU
+	}{{"direct", direct}, {"via msn2irc", bridge}} {
+		fmt.Fprintf(tw, "   %sCPU µs/msg, %s: bridge %.1f + msntest %.1f + bench %.1f\t\t%.1f\t\t%.2f CPUs busy\n", prefix, p.name, p.c.BridgeUS, p.c.MSNTestUS, p.c.BenchUS, p.c.TotalUS, p.c.CPUsBusy)
+	}
+	fmt.Fprintf(tw, "   %sCPU per message, direct / via msn2irc\t\t%.2f\n", prefix, r)
+}
