@@ -190,12 +190,11 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	// The three processes' CPU over the alternating runs, per path: where
 	// the time of a message goes.
 	var bridgeCPU, directCPU pathCPU
-	// settleRuns: after each bridge run, wait until the bridge is idle
-	// (its history writes done), so that they take no CPU from the next
-	// run and count in the bridge's CPU per message. The sustained runs
-	// follow each other without it.
-	settleRuns := true
-	runBridge := func(run int) error {
+	// runBridge runs the bridge's messages. With settle, it then waits
+	// until the bridge is idle (its history writes done), so that they
+	// take no CPU from the next run and count in the bridge's CPU per
+	// message; the sustained runs follow each other without it.
+	runBridge := func(run int, settle bool) error {
 		id := fmt.Sprintf("b%d", run)
 		sink := b.sinks.expect(id, n)
 		defer b.sinks.forget(id)
@@ -215,7 +214,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		}
 		elapsed := time.Unix(0, sink.last.Load()).Sub(start)
 		busy := elapsed
-		if settleRuns {
+		if settle {
 			idle, err := b.settle(ctx, br)
 			if err != nil {
 				return err
@@ -226,7 +225,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 		if err != nil {
 			return err
 		}
-		if settleRuns {
+		if settle {
 			bridgeCPU.add(cpu0, cpu1, busy, n)
 		}
 		bridgeRates = append(bridgeRates, float64(n)/elapsed.Seconds())
@@ -289,7 +288,7 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	// the relayed one in turns, the order rotating from run to run.
 	alternate := func(from int, withRelay bool) error {
 		for run := from; run < from+b.o.Runs; run++ {
-			order := []func(int) error{runBridge, runDirect}
+			order := []func(int) error{func(run int) error { return runBridge(run, true) }, runDirect}
 			if withRelay {
 				order = append(order, runRelayed)
 			}
@@ -306,10 +305,8 @@ func (b *bench) throughput(ctx context.Context, br bridgeProc, s *session, direc
 	// runs, and the history writer's backlog does not absorb them.
 	sustained := func(from int) ([]float64, error) {
 		k := len(bridgeRates)
-		settleRuns = false
-		defer func() { settleRuns = true }()
 		for run := from; run < from+sustainedRuns; run++ {
-			if err := runBridge(run); err != nil {
+			if err := runBridge(run, false); err != nil {
 				return nil, err
 			}
 		}
