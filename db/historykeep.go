@@ -192,23 +192,44 @@ func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
 	return nil
 }
 
-// maxSearchWords bounds the words of a search.
-const maxSearchWords = 16
+// maxSearchWords and maxSearchTokens bound a search: its words, and the
+// tokens of all of them. FTS4 reads and merges a list of the messages
+// holding each token, so a search costs about its tokens times the
+// messages that hold them.
+const (
+	maxSearchWords  = 16
+	maxSearchTokens = 32
+)
 
-// searchQuery turns the user's words into an FTS4 query: each word a
-// quoted phrase of its tokens, all of them required. It returns "" when
-// no word is left.
-func searchQuery(text string) string {
-	var words []string
+// searchPhrases returns what a search for text looks for: the tokens of
+// each word (see searchTokens), in order, for its first maxSearchWords
+// words that have tokens, and maxSearchTokens tokens in all (the word
+// that reaches the bound is cut there).
+func searchPhrases(text string) [][]string {
+	var phrases [][]string
+	tokens := 0
 	for _, w := range strings.Fields(text) {
 		t := searchTokens(w)
 		if len(t) == 0 {
 			continue
 		}
-		words = append(words, `"`+strings.Join(t, " ")+`"`)
-		if len(words) == maxSearchWords {
+		t = t[:min(len(t), maxSearchTokens-tokens)]
+		phrases = append(phrases, t)
+		tokens += len(t)
+		if len(phrases) == maxSearchWords || tokens == maxSearchTokens {
 			break
 		}
+	}
+	return phrases
+}
+
+// searchQuery turns the user's words into an FTS4 query: each phrase of
+// searchPhrases quoted, all of them required. It returns "" when no word
+// is left.
+func searchQuery(text string) string {
+	var words []string
+	for _, p := range searchPhrases(text) {
+		words = append(words, `"`+strings.Join(p, " ")+`"`)
 	}
 	return strings.Join(words, " ")
 }

@@ -74,9 +74,9 @@ func FuzzSearchHistory(f *testing.F) {
 				if m.Account != histAcct {
 					t.Fatalf("search %q found a message of %s", q, m.Account)
 				}
-				for _, w := range strings.Fields(q)[:min(len(strings.Fields(q)), maxSearchWords)] {
-					if !hasPhrase(ftsTokens(m.Text), ftsTokens(w)) {
-						t.Fatalf("search %q found %q, which does not hold %q", q, m.Text, w)
+				for _, p := range searchPhrases(q) {
+					if !hasPhrase(ftsTokens(m.Text), ftsTokens(strings.Join(p, " "))) {
+						t.Fatalf("search %q found %q, which does not hold %q", q, m.Text, p)
 					}
 				}
 			}
@@ -108,6 +108,46 @@ func TestSearchOperatorsAreText(t *testing.T) {
 		got, err := s.SearchHistory(ctx, histAcct, q, "", 10)
 		if err != nil || !slices.Equal(msgids(got), []string{"2"}) {
 			t.Errorf("search %q = %v, %v; want [2]", q, msgids(got), err)
+		}
+	}
+}
+
+// A search looks for at most maxSearchWords words and maxSearchTokens
+// tokens: a long search costs what a short one does, and still finds
+// what holds the words it kept.
+func TestSearchBounds(t *testing.T) {
+	many := func(word string, n int) string { return strings.TrimSpace(strings.Repeat(word+" ", n)) }
+	long := strings.Repeat("a.", 40) // one word of 40 tokens
+	for _, c := range []struct {
+		text string
+		want [][]string
+	}{
+		{"Lunch at noon", [][]string{{"Lunch"}, {"at"}, {"noon"}}},
+		{"*** lunch* -", [][]string{{"lunch"}}},
+		{"a.b.c", [][]string{{"a", "b", "c"}}},
+		{many("w", 20), slices.Repeat([][]string{{"w"}}, maxSearchWords)},
+		{long, [][]string{slices.Repeat([]string{"a"}, maxSearchTokens)}},
+		{"x " + long + " y", [][]string{{"x"}, slices.Repeat([]string{"a"}, maxSearchTokens-1)}},
+		{"", nil},
+	} {
+		if got := searchPhrases(c.text); !slices.EqualFunc(got, c.want, slices.Equal) {
+			t.Errorf("searchPhrases(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	text := "x " + strings.Repeat("a ", 40) + "y"
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "1", Time: histT0, Command: "PRIVMSG", Text: text},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// y is past the bound: the message is found though it is not asked for.
+	for _, q := range []string{text, "x " + long + " y", "x " + long + " nothing"} {
+		got, err := s.SearchHistory(ctx, histAcct, q, "", 10)
+		if err != nil || !slices.Equal(msgids(got), []string{"1"}) {
+			t.Errorf("search %.30q… = %v, %v; want [1]", q, msgids(got), err)
 		}
 	}
 }
