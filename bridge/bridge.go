@@ -37,6 +37,9 @@ const (
 	DefaultAttachTimeout   = 30 * time.Second
 	DefaultPasswordRecheck = time.Hour
 	DefaultMSNLoginRate    = 5
+	// DefaultSearchTimeout bounds a history search: the store has one
+	// connection, which a search holds while it runs.
+	DefaultSearchTimeout = 5 * time.Second
 )
 
 // Config configures a Bridge.
@@ -59,6 +62,7 @@ type Config struct {
 	MaxSwitchboards int           // open conversations per session
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
+	SearchTimeout   time.Duration // one history search (msn search)
 	// HistoryDays is the most days of messages any account's history
 	// keeps; 0 means no limit (an account keeps everything unless its
 	// history_days says otherwise).
@@ -143,6 +147,7 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
 	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
+	setDefault(&cfg.SearchTimeout, DefaultSearchTimeout)
 	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)
 	setDefault(&cfg.FileMaxSize, DefaultFileMaxSize)
 	setDefault(&cfg.FileQuota, DefaultFileQuota)
@@ -179,6 +184,10 @@ func NewBridge(cfg Config) *Bridge {
 	if b.filesOn() || b.uploadsOn() {
 		b.wg.Add(1)
 		go b.runFileSweeper()
+	}
+	if cfg.Store != nil {
+		b.wg.Add(1)
+		go b.runIndexer()
 	}
 	return b
 }

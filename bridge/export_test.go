@@ -82,3 +82,7 @@ func EventRoom(b *Bridge, account string) (int, bool) {
 	}
 	return room, true
 }
+
+// IndexHistoryNow runs the background indexing of the history now, as its
+// ticker does, and returns how many messages it added to the index.
+func IndexHistoryNow(b *Bridge) (int, error) { return b.indexHistory() }

@@ -55,6 +55,8 @@ type historyState struct {
 	flushT      *time.Timer
 	w           *historyWriter // stores the batches (historywriter.go)
 	forget      forgetState    // msn forget's confirmation (historycmds.go)
+	searching   bool           // a search runs off the session goroutine
+	clears      int            // history clear commands done, for a search that ran meanwhile
 }
 
 // historyOn reports whether the account's messages are stored.

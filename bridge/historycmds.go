@@ -3,7 +3,9 @@ package bridge
 // The history commands: history clear, forget and search.
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -56,6 +58,7 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 			say("Could not clear the history: " + db.Reason(err))
 			return
 		}
+		s.hist.clears++
 		say(fmt.Sprintf("History cleared: %d message(s) deleted.", n))
 		return
 	}
@@ -69,6 +72,7 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 		say("Could not clear the history: " + db.Reason(err))
 		return
 	}
+	s.hist.clears++
 	say(fmt.Sprintf("History with %s cleared: %d message(s) deleted.", shorten(args[1], 40), n))
 }
 
@@ -121,8 +125,44 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 			text, conv = strings.TrimSpace(strings.TrimSuffix(rest, last)), c
 		}
 	}
+	if s.hist.searching {
+		say("A search is still running; its answer comes first.")
+		return
+	}
+	// What was recorded before the search is stored before it. The search
+	// runs off the session goroutine, which goes on meanwhile, within
+	// SearchTimeout.
 	s.syncHistory()
-	ms, err := s.store.SearchHistory(s.ctx, s.account, text, conv, searchResults)
+	s.hist.searching = true
+	store, account, clears := s.store, s.account, s.hist.clears
+	s.spawn(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.SearchTimeout)
+		defer cancel()
+		ms, err := store.SearchHistory(ctx, account, text, conv, searchResults)
+		if ctx.Err() == context.DeadlineExceeded {
+			err = errSearchTooLong
+		}
+		s.post(func() { s.searched(ms, err, clears, say) })
+	})
+}
+
+var errSearchTooLong = errors.New("the search took too long; try rarer or fewer words")
+
+// searched answers a search with its matches, newest first, unless the
+// history was cleared (clears changed) while it ran.
+func (s *session) searched(ms []db.HistoryMessage, err error, clears int, say func(string)) {
+	s.hist.searching = false
+	if s.hist.forget.done {
+		return // what it found was deleted since
+	}
+	if s.hist.clears != clears {
+		say("The history was cleared while the search ran: search again.")
+		return
+	}
+	if errors.Is(err, errSearchTooLong) {
+		say("Could not search: " + err.Error() + ".")
+		return
+	}
 	if err != nil {
 		say("Could not search: " + db.Reason(err))
 		return

@@ -74,6 +74,7 @@ type historyStore interface {
 	PurgeHistory(ctx context.Context, account string, before time.Time) (int, error)
 	ClearHistory(ctx context.Context, account, conversation string) (int, error)
 	SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]db.HistoryMessage, error)
+	IndexHistory(ctx context.Context, limit int) (int, error)
 	ForgetAccount(ctx context.Context, account string) error
 }
 
