@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -288,23 +289,45 @@ func (s *session) setOutcome(msgid, outcome string) {
 }
 
 // purgeHistory deletes the messages older than the account's retention,
-// and every message when it keeps none.
-func (s *session) purgeHistory() {
+// and every message when it keeps none, off the session goroutine (a
+// large purge takes seconds: about 15 µs a message); then, when not nil,
+// runs on the session goroutine once it is done.
+func (s *session) purgeHistory(then func()) {
 	days, on := s.historyKeep()
 	if on && days == 0 {
+		if then != nil {
+			then()
+		}
 		return
 	}
+	before := s.b.cfg.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	s.deleteHistory(func(ctx context.Context, store Store, account string) (int, error) {
+		if !on {
+			return store.ClearHistory(ctx, account, "")
+		}
+		return store.PurgeHistory(ctx, account, before)
+	}, func(n int, err error) {
+		if s.historyStored(err, "deleting old history") && n > 0 {
+			s.log.Info("deleted old messages from the history", "count", n, "days", days)
+		}
+		if then != nil {
+			then()
+		}
+	})
+}
+
+// deleteHistory runs del, which deletes messages stored before it began,
+// off the session goroutine, which goes on meanwhile, and then done on
+// the session goroutine. What the session recorded before is stored
+// first, so that it goes too.
+func (s *session) deleteHistory(del func(ctx context.Context, store Store, account string) (int, error), done func(n int, err error)) {
 	s.syncHistory()
-	var n int
-	var err error
-	if !on {
-		n, err = s.store.ClearHistory(s.ctx, s.account, "")
-	} else {
-		n, err = s.store.PurgeHistory(s.ctx, s.account, s.b.cfg.Now().Add(-time.Duration(days)*24*time.Hour))
-	}
-	if s.historyStored(err, "deleting old history") && n > 0 {
-		s.log.Info("deleted old messages from the history", "count", n, "days", days)
-	}
+	s.hist.clears++
+	store, account := s.store, s.account
+	s.spawn(func(ctx context.Context) {
+		n, err := del(ctx, store, account)
+		s.post(func() { done(n, err) })
+	})
 }
 
 // historyMessage is a stored message as ircd delivers it: from the

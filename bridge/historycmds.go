@@ -51,29 +51,24 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 		say("Usage: history clear <nick|all>")
 		return
 	}
-	s.syncHistory()
-	if strings.ToLower(args[1]) == "all" {
-		n, err := s.store.ClearHistory(s.ctx, s.account, "")
+	conv, what := "", "History"
+	if strings.ToLower(args[1]) != "all" {
+		c, err := s.historyConversation(args[1], "")
+		if err != nil {
+			say("No conversation with \"" + shorten(args[1], 40) + "\" in the history.")
+			return
+		}
+		conv, what = c, "History with "+shorten(args[1], 40)
+	}
+	s.deleteHistory(func(ctx context.Context, store Store, account string) (int, error) {
+		return store.ClearHistory(ctx, account, conv)
+	}, func(n int, err error) {
 		if err != nil {
 			say("Could not clear the history: " + db.Reason(err))
 			return
 		}
-		s.hist.clears++
-		say(fmt.Sprintf("History cleared: %d message(s) deleted.", n))
-		return
-	}
-	conv, err := s.historyConversation(args[1], "")
-	if err != nil {
-		say("No conversation with \"" + shorten(args[1], 40) + "\" in the history.")
-		return
-	}
-	n, err := s.store.ClearHistory(s.ctx, s.account, conv)
-	if err != nil {
-		say("Could not clear the history: " + db.Reason(err))
-		return
-	}
-	s.hist.clears++
-	say(fmt.Sprintf("History with %s cleared: %d message(s) deleted.", shorten(args[1], 40), n))
+		say(fmt.Sprintf("%s cleared: %d message(s) deleted.", what, n))
+	})
 }
 
 // cmdForget is "forget": it says what goes and asks for "forget <code>",

@@ -54,7 +54,7 @@ func (s *session) start(c *msn.Client) {
 	if s.historyOn() {
 		s.syncHistory() // reads the delivery cursor before anything is recorded
 	}
-	s.purgeHistory()
+	s.purgeHistory(nil)
 	s.holdSaves = true
 	s.holdT = s.afterFunc(s.b.cfg.AttachTimeout, s.releaseSaves)
 }

@@ -41,7 +41,7 @@ func (s *session) run() {
 			s.historyStored(err, "storing the message history")
 		case <-purge.C:
 			if s.world != nil {
-				s.purgeHistory()
+				s.purgeHistory(nil)
 			}
 		case c := <-s.started:
 			s.first, s.events = c, c.Events()

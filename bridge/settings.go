@@ -155,11 +155,13 @@ func (s *session) cmdSet(args []string, say func(string)) {
 	case key == "nick_source" && old.NickSource != st.NickSource:
 		s.renameAll()
 	case key == "history_days":
-		s.purgeHistory()
+		// The answer comes once what the new retention drops is deleted.
+		text := key + "=" + settingValue(st, key)
 		if days, on := s.historyKeep(); on && days > 0 && (!st.HistoryDaysSet || days < st.HistoryDays) {
-			say(fmt.Sprintf("history_days=%s; this server keeps at most %d days.", settingValue(st, key), days))
-			return
+			text = fmt.Sprintf("history_days=%s; this server keeps at most %d days.", settingValue(st, key), days)
 		}
+		s.purgeHistory(func() { say(text) })
+		return
 	}
 	say(key + "=" + settingValue(st, key))
 }

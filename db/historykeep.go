@@ -123,21 +123,30 @@ func (s *Store) PurgeHistory(ctx context.Context, account string, before time.Ti
 
 // ClearHistory deletes the account's messages with one conversation, or
 // with every conversation when conversation is "", with their read
-// markers, and says how many messages went.
+// markers, and says how many messages went. Only the messages stored
+// before it began go: it may run beside the writes of new ones, which
+// then stay, with their conversation's place in TARGETS.
 func (s *Store) ClearHistory(ctx context.Context, account, conversation string) (int, error) {
+	var last int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM message`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("db: clear history of %s: %w", account, err)
+	}
 	var n int
 	var err error
 	if conversation == "" {
-		n, err = s.deleteMessages(ctx, `SELECT id FROM message INDEXED BY message_account WHERE account = ?`, account)
+		n, err = s.deleteMessages(ctx, `SELECT id FROM message INDEXED BY message_account WHERE account = ? AND id <= ?`, account, last)
 	} else {
 		conversation = strings.ToLower(conversation)
-		n, err = s.deleteMessages(ctx, `SELECT id FROM message WHERE account = ? AND conversation = ?`, account, conversation)
+		n, err = s.deleteMessages(ctx, `SELECT id FROM message WHERE account = ? AND conversation = ? AND id <= ?`, account, conversation, last)
 	}
 	if err != nil {
 		return n, fmt.Errorf("db: clear history of %s: %w", account, err)
 	}
-	for _, table := range []string{"history_conversation", "read_marker"} {
-		q := `DELETE FROM ` + table + ` WHERE account = ?`
+	for _, q := range []string{
+		`DELETE FROM history_conversation WHERE account = ? AND NOT EXISTS (SELECT 1 FROM message m
+			WHERE m.account = history_conversation.account AND m.conversation = history_conversation.conversation)`,
+		`DELETE FROM read_marker WHERE account = ?`,
+	} {
 		args := []any{account}
 		if conversation != "" {
 			q += ` AND conversation = ?`

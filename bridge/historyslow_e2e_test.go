@@ -2,19 +2,32 @@ package bridge_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
+	"gopkg.in/irc.v4"
 )
 
-// heldSearch is a store whose searches each wait for a token on release
-// (or for release to close, or their context to end) before they run.
+// heldSearch is a store whose searches and history clears each wait for
+// a token on release (or for release to close, or their context to end)
+// before they run.
 type heldSearch struct {
 	bridge.Store
 	started chan string
 	release chan struct{}
+}
+
+func (s *heldSearch) ClearHistory(ctx context.Context, account, conv string) (int, error) {
+	s.started <- "clear " + conv
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return s.Store.ClearHistory(ctx, account, conv)
 }
 
 func (s *heldSearch) SearchHistory(ctx context.Context, account, text, conv string, limit int) ([]db.HistoryMessage, error) {
@@ -60,9 +73,17 @@ func TestSearchBesideTheSession(t *testing.T) {
 
 	c.send("PRIVMSG msn :search lunch")
 	st.waitSearch(t)
-	c.ask("history clear bob", "History with bob cleared")
+	c.send("PRIVMSG msn :history clear bob")
+	st.waitSearch(t)
 	st.release <- struct{}{}
-	c.expectMsn("The history was cleared while the search ran")
+	st.release <- struct{}{}
+	fromMsn := func(text string) func(m *irc.Message) bool {
+		return func(m *irc.Message) bool { return m.Prefix.Name == "msn" && strings.Contains(m.Trailing(), text) }
+	}
+	c.expectAll(map[string]func(m *irc.Message) bool{
+		"the clear's answer":  fromMsn("History with bob cleared"),
+		"the search's answer": fromMsn("The history was cleared while the search ran"),
+	})
 
 	close(st.release)
 	c.send("PRIVMSG msn :search lunch")
@@ -103,4 +124,28 @@ func TestIndexHistoryInBackground(t *testing.T) {
 		t.Fatalf("indexed %d message(s) again, %v; want 0", n, err)
 	}
 	c.ask("search noon", "bob: <bob> lunch at noon?")
+}
+
+// Clearing the history runs beside the session too: a large one takes
+// seconds, while messages go on being relayed.
+func TestHistoryClearBesideTheSession(t *testing.T) {
+	st := &heldSearch{started: make(chan string, 1), release: make(chan struct{})}
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	chatBob(t, p, "lunch at noon?")
+	c.expectFrom("bob", "PRIVMSG", "lunch at noon?")
+	waitHistory(t, e, bob, "the message", textIs("lunch at noon?"))
+
+	c.send("PRIVMSG msn :history clear all")
+	st.waitSearch(t)
+	chatBob(t, p, "are you there?")
+	c.expectFrom("bob", "PRIVMSG", "are you there?")
+	// Stored before the clear began to run, it goes too.
+	waitHistory(t, e, bob, "the second message", textIs("are you there?"))
+	close(st.release)
+	c.expectMsn("History cleared: 2 message(s) deleted.")
+	if ms := storedHistory(t, e, bob); len(ms) != 0 {
+		t.Errorf("the history keeps %+v", ms)
+	}
 }
