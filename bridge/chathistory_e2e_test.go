@@ -170,3 +170,36 @@ func TestReadMarkerAcrossClients(t *testing.T) {
 	c.send("MARKREAD bob")
 	c.expectCmd("MARKREAD", "bob", later)
 }
+
+// The contacts channel and the service user keep no history, but clients
+// mark them read like any conversation: the marker is shared and kept.
+func TestReadMarkerOfContactsChannel(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	a := e.login("alice", alice, password, historyCaps)
+	b := e.login("alice", alice, password, historyCaps)
+	for _, target := range []string{"&msn", "msn"} {
+		a.send("MARKREAD " + target)
+		a.expectCmd("MARKREAD", target, "*")
+		at := "timestamp=2026-01-02T03:04:05.000Z"
+		a.send("MARKREAD " + target + " " + at)
+		a.expectCmd("MARKREAD", target, at)
+		b.expectCmd("MARKREAD", target, at)
+	}
+	a.send("CHATHISTORY LATEST &msn * 10")
+	a.expectCmd("FAIL", "CHATHISTORY", "INVALID_TARGET")
+	a.send("MARKREAD nobody")
+	a.expectCmd("FAIL", "MARKREAD", "INVALID_PARAMS", "nobody")
+
+	a.send("QUIT")
+	a.expectCmd("ERROR")
+	b.send("QUIT")
+	b.expectCmd("ERROR")
+	waitSessionGone(t, e)
+	// A new client is told with the channel's JOIN, as for any channel.
+	c := e.login("alice", alice, password, historyCaps)
+	if !slices.ContainsFunc(c.seen, func(m *irc.Message) bool {
+		return m.Command == "MARKREAD" && slices.Equal(m.Params, []string{"&msn", "timestamp=2026-01-02T03:04:05.000Z"})
+	}) {
+		t.Errorf("the burst has no MARKREAD of &msn: %v", c.seen)
+	}
+}

@@ -76,7 +76,7 @@ func (h *handler) ReadMarker(ctx context.Context, c *ircd.Client, target, target
 	var t time.Time
 	err := h.do(ctx, func() error {
 		h.s.syncHistory()
-		conv, err := h.s.historyConversation(target, targetAccount)
+		conv, err := h.s.markerConversation(target, targetAccount)
 		if err != nil {
 			return historyTargetError("MARKREAD", target)
 		}
@@ -92,7 +92,7 @@ func (h *handler) MarkRead(ctx context.Context, c *ircd.Client, target, targetAc
 	var got time.Time
 	err := h.do(ctx, func() error {
 		h.s.syncHistory()
-		conv, err := h.s.historyConversation(target, targetAccount)
+		conv, err := h.s.markerConversation(target, targetAccount)
 		if err != nil {
 			return historyTargetError("MARKREAD", target)
 		}
@@ -106,6 +106,19 @@ var errNoConversation = errors.New("no such conversation")
 
 func historyTargetError(sub, target string) error {
 	return &ircd.HistoryError{Code: "INVALID_TARGET", Context: []string{sub, target}, Text: "No such conversation"}
+}
+
+// markerConversation is the key a read marker of target is kept under:
+// its conversation's (historyConversation), or for the contacts channel
+// and the service user, whose messages the history does not keep, their
+// own name (no passport or group channel is spelt so). Clients mark them
+// read too, and the account's other clients follow.
+func (s *session) markerConversation(target, account string) (string, error) {
+	switch t := mapping.Casefold(target); t {
+	case mapping.Casefold(ContactsChannel), mapping.Casefold(mapping.ServiceNick):
+		return t, nil
+	}
+	return s.historyConversation(target, account)
 }
 
 // historyConversation is the conversation key of a CHATHISTORY or

@@ -478,6 +478,14 @@ func TestMarkread(t *testing.T) {
 	h.hmu.Unlock()
 	a.send("MARKREAD bob timestamp=2024-05-01T13:00:00.000Z")
 	a.expectParams("FAIL", "MARKREAD", "INTERNAL_ERROR", "bob", "*any*")
+	// A target the Historian has no conversation with is an invalid one.
+	h.hmu.Lock()
+	h.err = &HistoryError{Code: "INVALID_TARGET", Context: []string{"MARKREAD", "bob"}, Text: "No such conversation"}
+	h.hmu.Unlock()
+	a.send("MARKREAD bob")
+	a.expectParams("FAIL", "MARKREAD", "INVALID_PARAMS", "bob", "No such conversation")
+	a.send("MARKREAD bob timestamp=2024-05-01T13:00:00.000Z")
+	a.expectParams("FAIL", "MARKREAD", "INVALID_PARAMS", "bob", "No such conversation")
 }
 
 // A client with draft/read-marker gets the channel's MARKREAD after its

@@ -2,6 +2,7 @@ package ircd
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -77,7 +78,7 @@ func (w *World) prefetchMarkers(ctx context.Context, c *Client, names []string) 
 		t, err := hist.ReadMarker(hctx, c, name, "")
 		cancel()
 		if err != nil {
-			c.logAt(slog.LevelWarn, "read marker", slog.String("target", name), slog.Any("err", err))
+			logMarkerError(c, "read marker", name, err)
 			continue
 		}
 		w.mu.Lock()
@@ -95,6 +96,30 @@ func (w *World) prefetchMarkers(ctx context.Context, c *Client, names []string) 
 func (w *World) sendChannelMarkerLocked(c *Client, name string) {
 	t := w.markers[ircname.Casefold(name)]
 	c.send(&irc.Message{Prefix: w.srv.prefix, Command: "MARKREAD", Params: []string{name, markerParam(t)}})
+}
+
+// logMarkerError logs a Historian's failure to read or set the marker of
+// target: a *HistoryError (no such conversation) is an answer, not a
+// failure of the server, and is logged at debug level only.
+func logMarkerError(c *Client, what, target string, err error) {
+	level := slog.LevelWarn
+	var he *HistoryError
+	if errors.As(err, &he) {
+		level = slog.LevelDebug
+	}
+	c.logAt(level, what, slog.String("target", target), slog.Any("err", err))
+}
+
+// markerFail answers a MARKREAD the Historian failed: a target with no
+// conversation (a *HistoryError) is INVALID_PARAMS, as the specification
+// asks of an invalid target; anything else is INTERNAL_ERROR with text.
+func markerFail(c *Client, w *World, target string, err error, text string) {
+	var he *HistoryError
+	if errors.As(err, &he) {
+		markreadFail(c, w, "INVALID_PARAMS", he.Text, target)
+		return
+	}
+	markreadFail(c, w, "INTERNAL_ERROR", text, target)
 }
 
 // markreadFail sends FAIL MARKREAD code.
@@ -141,8 +166,8 @@ func handleMarkread(ctx context.Context, c *Client, w *World, msg *irc.Message) 
 	if set.IsZero() {
 		t, err := hist.ReadMarker(hctx, c, name, account)
 		if err != nil {
-			c.logAt(slog.LevelWarn, "read marker", slog.String("target", name), slog.Any("err", err))
-			markreadFail(c, w, "INTERNAL_ERROR", "The read timestamp could not be retrieved", name)
+			logMarkerError(c, "read marker", name, err)
+			markerFail(c, w, name, err, "The read timestamp could not be retrieved")
 			return
 		}
 		c.reply("MARKREAD", name, markerParam(t))
@@ -150,8 +175,8 @@ func handleMarkread(ctx context.Context, c *Client, w *World, msg *irc.Message) 
 	}
 	t, err := hist.MarkRead(hctx, c, name, account, set)
 	if err != nil {
-		c.logAt(slog.LevelWarn, "mark read", slog.String("target", name), slog.Any("err", err))
-		markreadFail(c, w, "INTERNAL_ERROR", "The read timestamp could not be set", name)
+		logMarkerError(c, "mark read", name, err)
+		markerFail(c, w, name, err, "The read timestamp could not be set")
 		return
 	}
 	w.AnnounceReadMarker(name, t)
