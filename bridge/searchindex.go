@@ -10,10 +10,10 @@ import (
 // indexEvery is how often the bridge adds the messages stored since to
 // the full-text index of the history. A search indexes what is left
 // first, on the user's behalf: indexing in the background keeps that to
-// the messages of the last minute, rather than all of every account's
-// since the last search (about 3 µs a message, a whole day of a busy
-// instance for the first search after it).
-const indexEvery = time.Minute
+// the messages of the last seconds, rather than all of every account's
+// since the last search (about 5 µs a message: seconds after a busy day).
+// Often, so that each round is short.
+const indexEvery = 10 * time.Second
 
 // runIndexer indexes the history every indexEvery until the bridge closes.
 func (b *Bridge) runIndexer() {
