@@ -88,6 +88,7 @@ func (s *session) cmdForget(args []string, say func(string)) {
 		return
 	}
 	f.code = ""
+	say("Deleting everything msn2irc stores for " + s.account + "; a long history takes a while.")
 	s.syncHistory()
 	s.forgetPicture()
 	if err := s.store.ForgetAccount(s.ctx, s.account); err != nil {
