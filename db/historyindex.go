@@ -19,6 +19,11 @@ const IndexChunk = 1000
 // when the search began, so that a message is found as soon as it is
 // stored.
 
+// ownerToken is the SQL of the token that stands for the account expr
+// in the index's owner column: the hex of its lowercased address, one
+// run of letters and digits, which the index's tokenizer keeps whole.
+func ownerToken(expr string) string { return "hex(lower(" + expr + "))" }
+
 // IndexHistory adds to the full-text index at most limit of the stored
 // messages it does not hold yet, the oldest first, in one transaction,
 // and says how many it added: fewer than limit when it caught up.
@@ -50,7 +55,8 @@ func (s *Store) indexHistory(ctx context.Context, limit int) (done int64, n int,
 	if n == 0 {
 		return done, 0, tx.Commit()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, text) SELECT id, text FROM message WHERE id > ? AND id <= ?`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, owner, text)
+		SELECT id, `+ownerToken("account")+`, text FROM message WHERE id > ? AND id <= ?`,
 		done, upTo.Int64); err != nil {
 		return 0, 0, fmt.Errorf("db: index history: %w", err)
 	}

@@ -261,16 +261,16 @@ func searchTokens(w string) []string {
 // first indexes the messages not indexed yet (see IndexHistory).
 func (s *Store) SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]HistoryMessage, error) {
 	q := searchQuery(text)
-	if q == "" {
+	if q == "" || account == "" {
 		return nil, nil
 	}
 	if err := s.indexAll(ctx); err != nil {
 		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
-		WHERE id IN (SELECT docid FROM message_fts WHERE message_fts MATCH ?)
+		WHERE id IN (SELECT docid FROM message_fts WHERE message_fts MATCH 'owner:' || `+ownerToken("?")+` || ' ' || ?)
 			AND account = ? AND (? = '' OR conversation = ?)
-		ORDER BY time DESC, id DESC LIMIT ?`, q, account, conversation, strings.ToLower(conversation), limit)
+		ORDER BY time DESC, id DESC LIMIT ?`, account, q, account, conversation, strings.ToLower(conversation), limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
 	}

@@ -267,6 +267,22 @@ var migrations = []string{
 	CREATE INDEX received_file_account ON received_file (account, id);
 	CREATE INDEX received_file_expires ON received_file (expires);
 	ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0;`,
+
+	// 15: the full-text index holds each message's account too, as one
+	// token in a column of its own (owner, see ownerToken), so that a
+	// search reads the matches of its own account only, not every
+	// account's. The messages are indexed again, lazily (IndexHistory).
+	`DROP TRIGGER message_fts_delete;
+	DROP TRIGGER message_fts_text;
+	DROP TABLE message_fts;
+	CREATE VIRTUAL TABLE message_fts USING fts4(owner, text);
+	UPDATE message_fts_done SET id = 0;
+	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
+		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
+	END;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -59,6 +59,9 @@ var seeds = []string{
 		('alice@example.com', 'bob@hotmail.com', 'holiday.jpg', 5, x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', x'00',
 		'files/0123/abcd', 1767323049000, 1767927849000, 'complete');
 	UPDATE setting SET dcc_files = 1 WHERE account = 'alice@example.com';`,
+	// v15
+	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
+		('carol@example.com', 'bob@hotmail.com', 'seedmsgid0000003', 1767323049000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', 'hello carol', 'message', '');`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -287,6 +290,12 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 	}
 	if want := min(max(k-11, 0), 1); len(hs) != want || want == 1 && hs[0].MsgID != "seedmsgid0000002" {
 		t.Errorf("search for the v12 seed = %+v; want %d message", hs, want)
+	}
+	// Another account's message (v15) is its own: alice's search above
+	// did not find it, carol's does.
+	hs, err = s.SearchHistory(ctx, "carol@example.com", "hello", "", 10)
+	if want := min(max(k-14, 0), 1); err != nil || len(hs) != want || want == 1 && hs[0].MsgID != "seedmsgid0000003" {
+		t.Errorf("carol's search = %+v, %v; want %d message", hs, err, want)
 	}
 
 	// The own display picture survives.
