@@ -693,3 +693,33 @@ func TestChathistoryLeavesOutTagsNotNegotiated(t *testing.T) {
 		}
 	}
 }
+
+// A client that asks for history faster than HistoryInterval, past its
+// HistoryBurst, waits for its turn (and its next lines with it); the
+// server counts the wait. A connection that ends while waiting leaves
+// nothing behind.
+func TestHistoryCommandsWaitTheirTurn(t *testing.T) {
+	e := newEnv(t, Config{HistoryInterval: time.Hour, HistoryBurst: 2})
+	_, h := historyWorld(t, e)
+	h.fill(3)
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret", historyCaps...)
+	c.send("CHATHISTORY LATEST #chat * 10")
+	start := c.expect("BATCH")
+	c.expectParams("BATCH", "-"+start.Param(0)[1:])
+	c.send("MARKREAD #chat")
+	c.expectParams("MARKREAD", "#chat", "*any*")
+	if n := e.srv.Stats().HistoryWaits; n != 0 {
+		t.Fatalf("%d waits within the burst", n)
+	}
+
+	c.send("CHATHISTORY LATEST #chat * 10")
+	deadline := time.Now().Add(testTimeout)
+	for e.srv.Stats().HistoryWaits != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the third history command did not wait")
+		}
+		time.Sleep(time.Millisecond) // polling a counter with a deadline
+	}
+	c.close()
+}

@@ -39,6 +39,10 @@ type Stats struct {
 	Connected  int // open client connections, registered or not
 	Registered int // connections that completed registration
 	Listeners  int // listeners Serve is accepting on
+	// HistoryWaits counts, since the server started, the history
+	// commands that waited because their client asked faster than
+	// Config.HistoryInterval.
+	HistoryWaits int64
 }
 
 // Stats counts the server's client connections; those that are ending are
@@ -49,5 +53,6 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	listeners := len(s.listeners)
 	s.mu.Unlock()
-	return Stats{Connected: registered + n.unregistered, Registered: registered, Listeners: listeners}
+	return Stats{Connected: registered + n.unregistered, Registered: registered, Listeners: listeners,
+		HistoryWaits: s.historyWaits.Load()}
 }

@@ -106,6 +106,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		GuestTimeout:           cfg.GuestTimeout,
 		TrustedNets:            cfg.trusted,
 		FileHost:               br.UploadURL(),
+		HistoryInterval:        historyInterval(cfg.HistoryRequestRate),
+		HistoryBurst:           5 * cfg.HistoryRequestRate,
 	}, br)
 	br.SetServer(srv)
 	if err := registerGauges(m, store, srv, br, log); err != nil {
@@ -226,4 +228,13 @@ func listen(cfg config, log *slog.Logger) ([]net.Listener, error) {
 func isLoopback(a net.Addr) bool {
 	ta, ok := a.(*net.TCPAddr)
 	return ok && ta.IP.IsLoopback()
+}
+
+// historyInterval is the time between a client's history commands at
+// rate a second; 0 (no rate given) leaves ircd's default.
+func historyInterval(rate int) time.Duration {
+	if rate <= 0 {
+		return 0
+	}
+	return time.Second / time.Duration(rate)
 }
