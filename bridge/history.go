@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
@@ -57,6 +59,7 @@ type historyState struct {
 	w           *historyWriter // stores the batches (historywriter.go)
 	forget      forgetState    // msn forget's confirmation (historycmds.go)
 	searching   bool           // a search runs off the session goroutine
+	searches    *rate.Limiter  // how often the account searches; nil until its first search
 	clears      int            // history clear commands done, for a search that ran meanwhile
 }
 

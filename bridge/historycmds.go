@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/mapping"
 )
@@ -27,10 +29,15 @@ type forgetState struct {
 	done bool
 }
 
-// Search bounds: the text searched for, and the matches shown.
+// Search bounds: the text searched for, the matches shown, and how
+// often an account searches: searchBurst at once, then one every 2
+// seconds (each holds the store, which every session shares, while it
+// runs).
 const (
 	maxSearchBytes = 200
 	searchResults  = 10
+	searchRate     = rate.Limit(0.5)
+	searchBurst    = 10
 )
 
 // forgetCodeLetters are the letters of forget's code: no look-alikes.
@@ -123,6 +130,13 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 	}
 	if s.hist.searching {
 		say("A search is still running; its answer comes first.")
+		return
+	}
+	if s.hist.searches == nil {
+		s.hist.searches = rate.NewLimiter(searchRate, searchBurst)
+	}
+	if !s.hist.searches.AllowN(s.b.cfg.Now(), 1) {
+		say("Too many searches: try again in a few seconds.")
 		return
 	}
 	// What was recorded before the search is stored before it. The search

@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +149,18 @@ func TestHistoryClearBesideTheSession(t *testing.T) {
 	if ms := storedHistory(t, e, bob); len(ms) != 0 {
 		t.Errorf("the history keeps %+v", ms)
 	}
+}
+
+// An account searches at most 10 times at once, then once every two
+// seconds: each search holds the store every session shares.
+func TestSearchesArePaced(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	for i := range 10 {
+		c.ask(fmt.Sprintf("search word%d", i), "No match")
+	}
+	c.ask("search word10", "Too many searches: try again in a few seconds.")
+	e.clock.advance(2 * time.Second)
+	c.ask("search word11", "No match")
+	c.ask("search word12", "Too many searches")
 }
