@@ -37,8 +37,9 @@ const (
 	DefaultAttachTimeout   = 30 * time.Second
 	DefaultPasswordRecheck = time.Hour
 	DefaultMSNLoginRate    = 5
-	// DefaultSearchTimeout bounds a history search: the store has one
-	// connection, which a search holds while it runs.
+	// DefaultSearchTimeout bounds a history search: it holds one of the
+	// store's few read connections, which every session's history
+	// queries share, while it runs.
 	DefaultSearchTimeout = 5 * time.Second
 )
 

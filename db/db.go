@@ -8,8 +8,10 @@
 //
 // Accounts and passports are e-mail addresses and are compared without regard
 // to ASCII case; nicks are compared with the IRC ascii casemapping. A Store is
-// safe for use from any goroutine: it uses a single connection, so calls are
-// serialised.
+// safe for use from any goroutine: it writes through a single connection, so
+// writes are serialised; the history's long reads (CHATHISTORY, search, the
+// replay) go through read-only connections of their own, which in WAL mode
+// read beside the writer instead of waiting for it.
 package db
 
 import (
@@ -41,8 +43,13 @@ const busyTimeout = 5 * time.Second
 
 // Store is an open msn2irc database.
 type Store struct {
-	db  *sql.DB
-	log *slog.Logger
+	db *sql.DB
+	// read is for the history's long queries: readConns read-only
+	// connections, so that a long query holds up no write and a write no
+	// query. For ":memory:" it is db (another connection would not see
+	// the same database).
+	read *sql.DB
+	log  *slog.Logger
 	// snapshots is whether the schema has contact snapshots: only a
 	// store opened at an older schema, in tests, has none.
 	snapshots bool
@@ -115,7 +122,14 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	return &Store{db: sqldb, log: slog.Default(), snapshots: len(migs) >= snapshotVersion}, nil
+	read := sqldb
+	if path != ":memory:" {
+		if read, err = openRead(path); err != nil {
+			sqldb.Close()
+			return nil, err
+		}
+	}
+	return &Store{db: sqldb, read: read, log: slog.Default(), snapshots: len(migs) >= snapshotVersion}, nil
 }
 
 // dsn builds the go-sqlite3 connection string for a file path.
@@ -125,15 +139,44 @@ func dsn(path string) string {
 	if path == ":memory:" {
 		return "file::memory:?" + params + timeout
 	}
-	// A "file:" URI, so that characters with a meaning in URIs must be
-	// escaped; everything else is passed through as the file name.
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + esc + "?" + params + timeout
+	return fileURI(path) + "?" + params + timeout
+}
+
+// fileURI is the "file:" URI of path: characters with a meaning in URIs
+// are escaped; everything else is passed through as the file name.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+// readConns bounds the read-only connections of Store.read: queries of
+// the history beyond that wait for one, as writes wait for theirs.
+const readConns = 2
+
+// openRead opens the read-only connections of a store on the file path,
+// which open has created and migrated.
+func openRead(path string) (*sql.DB, error) {
+	// A page cache of 1 MiB each (SQLite's default is 2 MiB): they read
+	// index pages the operating system keeps cached anyway.
+	const params = "_query_only=true&_stmt_cache_size=32&_cache_size=-1024"
+	timeout := fmt.Sprintf("&_busy_timeout=%d", busyTimeout.Milliseconds())
+	rdb, err := sql.Open("sqlite3", fileURI(path)+"?"+params+timeout)
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s for reading: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	rdb.SetConnMaxLifetime(0)
+	rdb.SetConnMaxIdleTime(0)
+	return rdb, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	var rerr error
+	if s.read != s.db {
+		rerr = s.read.Close()
+	}
+	if err := errors.Join(s.db.Close(), rerr); err != nil {
 		return fmt.Errorf("db: close: %w", err)
 	}
 	return nil

@@ -252,7 +252,7 @@ func (s *Store) SetOutcome(ctx context.Context, account, msgid, outcome string) 
 
 // HistoryByMsgID returns the account's message msgid, or ErrNotFound.
 func (s *Store) HistoryByMsgID(ctx context.Context, account, msgid string) (HistoryMessage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message WHERE account = ? AND msgid = ?`, account, msgid)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message WHERE account = ? AND msgid = ?`, account, msgid)
 	if err != nil {
 		return HistoryMessage{}, fmt.Errorf("db: message %s of %s: %w", msgid, account, err)
 	}
@@ -284,7 +284,7 @@ func (s *Store) History(ctx context.Context, r HistoryRange) ([]HistoryMessage, 
 	if r.Newest {
 		order = "DESC"
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
+	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
 		WHERE account = ? AND conversation = ? AND (time, id) > (?, ?) AND (time, id) < (?, ?)
 		ORDER BY time `+order+`, id `+order+` LIMIT ?`,
 		r.Account, strings.ToLower(r.Conversation), afterT, afterID, beforeT, beforeID, r.Limit)
@@ -320,7 +320,7 @@ func (s *Store) HistoryTargets(ctx context.Context, account string, from, to tim
 	if lo > hi {
 		lo, hi = hi, lo
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT conversation, nick, latest FROM (
+	rows, err := s.read.QueryContext(ctx, `SELECT conversation, nick, latest FROM (
 			SELECT c.conversation, c.nick,
 				(SELECT max(m.time) FROM message m WHERE m.account = c.account AND m.conversation = c.conversation
 					AND m.time BETWEEN ?2 AND ?3) AS latest
@@ -380,7 +380,7 @@ func (s *Store) ConversationByNick(ctx context.Context, account, nick string) (s
 // id afterID (in the order stored), at most limit: what the replay
 // delivers after the delivery cursor.
 func (s *Store) HistorySince(ctx context.Context, account string, afterID int64, limit int) ([]HistoryMessage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message INDEXED BY message_account
+	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message INDEXED BY message_account
 		WHERE account = ? AND id > ? ORDER BY id LIMIT ?`, account, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)

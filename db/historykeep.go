@@ -267,7 +267,7 @@ func (s *Store) SearchHistory(ctx context.Context, account, text, conversation s
 	if err := s.indexAll(ctx); err != nil {
 		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
+	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
 		WHERE id IN (SELECT docid FROM message_fts WHERE message_fts MATCH 'owner:' || `+ownerToken("?")+` || ' ' || ?)
 			AND account = ? AND (? = '' OR conversation = ?)
 		ORDER BY time DESC, id DESC LIMIT ?`, account, q, account, conversation, strings.ToLower(conversation), limit)
