@@ -58,9 +58,9 @@ type historyState struct {
 	flushT      *time.Timer
 	w           *historyWriter // stores the batches (historywriter.go)
 	forget      forgetState    // msn forget's confirmation (historycmds.go)
-	searching   bool           // a search runs off the session goroutine
+	jobs        []historyJob   // slow work waiting for its turn (historyjobs.go)
+	jobRunning  bool           // a job runs off the session goroutine
 	searches    *rate.Limiter  // how often the account searches; nil until its first search
-	clears      int            // history clear commands done, for a search that ran meanwhile
 }
 
 // historyOn reports whether the account's messages are stored.
@@ -292,45 +292,39 @@ func (s *session) setOutcome(msgid, outcome string) {
 }
 
 // purgeHistory deletes the messages older than the account's retention,
-// and every message when it keeps none, off the session goroutine (a
-// large purge takes seconds: about 15 µs a message); then, when not nil,
-// runs on the session goroutine once it is done.
+// and every message when it keeps none, as a history job (a large purge
+// takes seconds: about 15 µs a message); then, when not nil, runs on the
+// session goroutine once it is done (at once when there is nothing to
+// delete, or no room for the job: the next purge comes within the hour).
 func (s *session) purgeHistory(then func()) {
+	if then == nil {
+		then = func() {}
+	}
 	days, on := s.historyKeep()
 	if on && days == 0 {
-		if then != nil {
-			then()
-		}
+		then()
 		return
 	}
 	before := s.b.cfg.Now().Add(-time.Duration(days) * 24 * time.Hour)
-	s.deleteHistory(func(ctx context.Context, store Store, account string) (int, error) {
+	store, account := s.store, s.account
+	var n int
+	var err error
+	queued := s.queueHistoryJob(func(ctx context.Context) {
 		if !on {
-			return store.ClearHistory(ctx, account, "")
+			n, err = store.ClearHistory(ctx, account, "")
+		} else {
+			n, err = store.PurgeHistory(ctx, account, before)
 		}
-		return store.PurgeHistory(ctx, account, before)
-	}, func(n int, err error) {
+	}, func() {
 		if s.historyStored(err, "deleting old history") && n > 0 {
 			s.log.Info("deleted old messages from the history", "count", n, "days", days)
 		}
-		if then != nil {
-			then()
-		}
+		then()
 	})
-}
-
-// deleteHistory runs del, which deletes messages stored before it began,
-// off the session goroutine, which goes on meanwhile, and then done on
-// the session goroutine. What the session recorded before is stored
-// first, so that it goes too.
-func (s *session) deleteHistory(del func(ctx context.Context, store Store, account string) (int, error), done func(n int, err error)) {
-	s.syncHistory()
-	s.hist.clears++
-	store, account := s.store, s.account
-	s.spawn(func(ctx context.Context) {
-		n, err := del(ctx, store, account)
-		s.post(func() { done(n, err) })
-	})
+	if !queued {
+		s.log.Debug("history purge skipped: too many history jobs waiting")
+		then()
+	}
 }
 
 // historyMessage is a stored message as ircd delivers it: from the

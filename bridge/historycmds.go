@@ -67,16 +67,26 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 		}
 		conv, what = c, "History with "+shorten(args[1], 40)
 	}
-	s.deleteHistory(func(ctx context.Context, store Store, account string) (int, error) {
-		return store.ClearHistory(ctx, account, conv)
-	}, func(n int, err error) {
+	store, account := s.store, s.account
+	var n int
+	var err error
+	queued := s.queueHistoryJob(func(ctx context.Context) {
+		n, err = store.ClearHistory(ctx, account, conv)
+	}, func() {
 		if err != nil {
 			say("Could not clear the history: " + db.Reason(err))
 			return
 		}
 		say(fmt.Sprintf("%s cleared: %d message(s) deleted.", what, n))
 	})
+	if !queued {
+		say(errHistoryBusy)
+	}
 }
+
+// errHistoryBusy answers a history command that finds maxHistoryJobs
+// waiting already.
+const errHistoryBusy = "Too many history commands wait for their turn: try again once they answered."
 
 // cmdForget is "forget": it says what goes and asks for "forget <code>",
 // which deletes everything stored for the account and ends the session.
@@ -128,10 +138,6 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 			text, conv = strings.TrimSpace(strings.TrimSuffix(rest, last)), c
 		}
 	}
-	if s.hist.searching {
-		say("A search is still running; its answer comes first.")
-		return
-	}
 	if s.hist.searches == nil {
 		s.hist.searches = rate.NewLimiter(searchRate, searchBurst)
 	}
@@ -139,35 +145,28 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 		say("Too many searches: try again in a few seconds.")
 		return
 	}
-	// What was recorded before the search is stored before it. The search
-	// runs off the session goroutine, which goes on meanwhile, within
-	// SearchTimeout.
-	s.syncHistory()
-	s.hist.searching = true
-	store, account, clears := s.store, s.account, s.hist.clears
-	s.spawn(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.SearchTimeout)
+	store, account, timeout := s.store, s.account, s.b.cfg.SearchTimeout
+	var ms []db.HistoryMessage
+	var err error
+	queued := s.queueHistoryJob(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		ms, err := store.SearchHistory(ctx, account, text, conv, searchResults)
+		ms, err = store.SearchHistory(ctx, account, text, conv, searchResults)
 		if ctx.Err() == context.DeadlineExceeded {
 			err = errSearchTooLong
 		}
-		s.post(func() { s.searched(ms, err, clears, say) })
-	})
+	}, func() { s.searched(ms, err, say) })
+	if !queued {
+		say(errHistoryBusy)
+	}
 }
 
 var errSearchTooLong = errors.New("the search took too long; try rarer or fewer words")
 
-// searched answers a search with its matches, newest first, unless the
-// history was cleared (clears changed) while it ran.
-func (s *session) searched(ms []db.HistoryMessage, err error, clears int, say func(string)) {
-	s.hist.searching = false
+// searched answers a search with its matches, newest first.
+func (s *session) searched(ms []db.HistoryMessage, err error, say func(string)) {
 	if s.hist.forget.done {
 		return // what it found was deleted since
-	}
-	if s.hist.clears != clears {
-		say("The history was cleared while the search ran: search again.")
-		return
 	}
 	if errors.Is(err, errSearchTooLong) {
 		say("Could not search: " + err.Error() + ".")

@@ -3,18 +3,16 @@ package bridge_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
-	"gopkg.in/irc.v4"
 )
 
 // heldSearch is a store whose searches and history clears each wait for
 // a token on release (or for release to close, or their context to end)
-// before they run.
+// before they run; started gets each as it reaches the store.
 type heldSearch struct {
 	bridge.Store
 	started chan string
@@ -51,9 +49,9 @@ func (s *heldSearch) waitSearch(t *testing.T) {
 	}
 }
 
-// A search runs beside the session: messages go on being relayed while it
-// runs, one search runs at a time, and a history cleared meanwhile is not
-// shown from before.
+// A search runs beside the session: messages go on being relayed while
+// it runs. Searches and history clears run one at a time, in the order
+// they were asked for: a search before a clear answers from before it.
 func TestSearchBesideTheSession(t *testing.T) {
 	st := &heldSearch{started: make(chan string, 1), release: make(chan struct{})}
 	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
@@ -64,32 +62,45 @@ func TestSearchBesideTheSession(t *testing.T) {
 
 	c.send("PRIVMSG msn :search lunch")
 	st.waitSearch(t)
-	c.ask("search noon", "A search is still running")
+	c.send("PRIVMSG msn :search noon")
+	c.send("PRIVMSG msn :history clear bob")
 	chatBob(t, p, "are you there?")
 	c.expectFrom("bob", "PRIVMSG", "are you there?")
 	c.send("PRIVMSG bob :searching")
 	p.expectText("searching")
 	st.release <- struct{}{}
 	c.expectMsn("bob: <bob> lunch at noon?")
-
-	c.send("PRIVMSG msn :search lunch")
-	st.waitSearch(t)
-	c.send("PRIVMSG msn :history clear bob")
+	// The next search only starts once the first answered, and finds what
+	// was stored meanwhile.
 	st.waitSearch(t)
 	st.release <- struct{}{}
+	c.expectMsn("bob: <bob> lunch at noon?")
+	st.waitSearch(t)
 	st.release <- struct{}{}
-	fromMsn := func(text string) func(m *irc.Message) bool {
-		return func(m *irc.Message) bool { return m.Prefix.Name == "msn" && strings.Contains(m.Trailing(), text) }
-	}
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"the clear's answer":  fromMsn("History with bob cleared"),
-		"the search's answer": fromMsn("The history was cleared while the search ran"),
-	})
+	c.expectMsn("History with bob cleared: 3 message(s) deleted.")
 
 	close(st.release)
-	c.send("PRIVMSG msn :search lunch")
+	c.ask("search lunch", "No match")
+}
+
+// At most maxHistoryJobs (8) searches and clears wait for their turn;
+// more are refused with a clear answer, and nothing is lost of the ones
+// that wait.
+func TestHistoryJobsBounded(t *testing.T) {
+	st := &heldSearch{started: make(chan string, 16), release: make(chan struct{})}
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
+	c := e.login("alice", alice, password, allCaps)
+	c.send("PRIVMSG msn :search running")
 	st.waitSearch(t)
-	c.expectMsn("No match")
+	for i := range 8 {
+		c.send(fmt.Sprintf("PRIVMSG msn :search waiting%d", i))
+	}
+	c.ask("history clear all", "Too many history commands wait for their turn")
+	close(st.release)
+	for range 9 {
+		c.expectMsn("No match")
+	}
+	c.ask("history clear all", "History cleared")
 }
 
 // A search that takes longer than SearchTimeout is given up with a clear
