@@ -172,6 +172,10 @@ func (s *session) searched(ms []db.HistoryMessage, err error, say func(string)) 
 		say("Could not search: " + err.Error() + ".")
 		return
 	}
+	if ie := (*db.IndexingError)(nil); errors.As(err, &ie) {
+		say(fmt.Sprintf("The history is still being indexed for search (about %d messages left): try again in a minute.", ie.Left))
+		return
+	}
 	if err != nil {
 		say("Could not search: " + db.Reason(err))
 		return

@@ -175,3 +175,26 @@ func TestSearchesArePaced(t *testing.T) {
 	c.ask("search word11", "No match")
 	c.ask("search word12", "Too many searches")
 }
+
+// While the index catches up with a long backlog (after an upgrade
+// rebuilt it), a search says so; once the background indexing caught up,
+// it answers.
+func TestSearchWhileTheIndexCatchesUp(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	ms := make([]db.HistoryMessage, 10*db.IndexChunk+1)
+	for i := range ms {
+		ms[i] = db.HistoryMessage{Account: alice, Conversation: bob, Sender: bob, SenderNick: "bob", MsgID: fmt.Sprintf("old%d", i),
+			Time: time.Now().Add(-time.Hour), Command: "PRIVMSG", Text: fmt.Sprintf("old message %d", i)}
+	}
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := e.store.AddHistory(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	c.ask("search message", "The history is still being indexed for search (about 10001 messages left): try again in a minute.")
+	if n, err := bridge.IndexHistoryNow(e.bridge); err != nil || n != len(ms) {
+		t.Fatalf("indexed %d, %v; want %d", n, err, len(ms))
+	}
+	c.ask("search 10000", "bob: <bob> old message 10000")
+}

@@ -69,12 +69,41 @@ func (s *Store) indexHistory(ctx context.Context, limit int) (done int64, n int,
 	return upTo.Int64, n, nil
 }
 
-// indexAll brings the full-text index up to date with every message
-// stored when it is called, IndexChunk messages per transaction.
-func (s *Store) indexAll(ctx context.Context) error {
-	var last int64
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM message`).Scan(&last); err != nil {
+// searchIndexMax bounds what a search indexes before it runs: the
+// messages stored since the bridge's last round of indexing, normally a
+// few seconds' worth. A longer backlog means the index is catching up
+// (after an upgrade rebuilt it, or a long pause of the indexing): the
+// search says so (*IndexingError) rather than index it all on the user's
+// behalf, about 5 µs a message.
+const searchIndexMax = 10 * IndexChunk
+
+// IndexingError is a search's answer while the full-text index is
+// catching up: Left messages (about) are not indexed yet.
+type IndexingError struct{ Left int64 }
+
+func (e *IndexingError) Error() string {
+	return fmt.Sprintf("db: the history is still being indexed for search, about %d messages left", e.Left)
+}
+
+// catchUpIndex brings the full-text index up to date with every message
+// stored when it is called, IndexChunk messages per transaction, unless
+// more than max are missing: then it indexes none and returns an
+// *IndexingError.
+func (s *Store) catchUpIndex(ctx context.Context, max int64) error {
+	var last, done int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM message), 0), (SELECT id FROM message_fts_done)`).Scan(&last, &done); err != nil {
 		return fmt.Errorf("db: index history: %w", err)
+	}
+	// Ids only grow, and deleted ones leave gaps: last - done is at most
+	// the messages left.
+	if left := last - done; left > max {
+		var n int64
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE id > ?`, done).Scan(&n); err != nil {
+			return fmt.Errorf("db: index history: %w", err)
+		}
+		if n > max {
+			return &IndexingError{Left: n}
+		}
 	}
 	for {
 		done, n, err := s.indexHistory(ctx, IndexChunk)

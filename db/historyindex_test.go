@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -121,6 +122,40 @@ func TestDeleteBeforeAndAfterIndexing(t *testing.T) {
 	got, err := s.SearchHistory(ctx, histAcct, "apple", "", 10)
 	if err != nil || !slices.Equal(msgids(got), []string{"4", "2"}) {
 		t.Errorf("search after clear = %v, %v; want [4 2]", msgids(got), err)
+	}
+	ftsCheck(t, s)
+}
+
+// A search does not index a long backlog on the user's behalf (after an
+// upgrade rebuilt the index): it says how much is left, and searches once
+// the background indexing caught up.
+func TestSearchWhileTheIndexCatchesUp(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	n := searchIndexMax + 5
+	ms := make([]HistoryMessage, n)
+	for i := range ms {
+		ms[i] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprint(i),
+			Time: histT0.Add(time.Duration(i) * time.Millisecond), Command: "PRIVMSG", Text: fmt.Sprintf("word%d common", i)}
+	}
+	if err := s.AddHistory(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SearchHistory(ctx, histAcct, "word0", "", 10)
+	var ie *IndexingError
+	if !errors.As(err, &ie) || ie.Left != int64(n) {
+		t.Fatalf("search with %d messages not indexed = %v; want an IndexingError with them left", n, err)
+	}
+	if rows := ftsRows(t, s); rows != 0 {
+		t.Errorf("the search indexed %d messages", rows)
+	}
+	if k, err := s.IndexHistory(ctx, 10); err != nil || k != 10 {
+		t.Fatalf("IndexHistory(10) = %d, %v", k, err)
+	}
+	// Within the bound now: the search indexes the rest itself.
+	got, err := s.SearchHistory(ctx, histAcct, fmt.Sprintf("word%d", n-1), "", 10)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("search = %v, %v; want one message", msgids(got), err)
 	}
 	ftsCheck(t, s)
 }

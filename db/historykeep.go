@@ -258,13 +258,18 @@ func searchTokens(w string) []string {
 // SearchHistory returns the account's messages that contain every word
 // of text (whole words, case-insensitive for ASCII), newest first, at
 // most limit; within one conversation when conversation is not "". It
-// first indexes the messages not indexed yet (see IndexHistory).
+// first indexes the messages not indexed yet (see IndexHistory), or,
+// when more than searchIndexMax are, returns an *IndexingError.
 func (s *Store) SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]HistoryMessage, error) {
 	q := searchQuery(text)
 	if q == "" || account == "" {
 		return nil, nil
 	}
-	if err := s.indexAll(ctx); err != nil {
+	if err := s.catchUpIndex(ctx, searchIndexMax); err != nil {
+		var ie *IndexingError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("db: search history of %s: %w", account, err)
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message
