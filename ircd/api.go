@@ -23,12 +23,13 @@ type Config struct {
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
 	HistoryLimit        int           // most messages (and targets) one CHATHISTORY returns, CHATHISTORY= in ISUPPORT, 100
-	// A client's history commands (CHATHISTORY, MARKREAD), each a query
-	// of the Historian's store: HistoryBurst at once, then one per
-	// HistoryInterval; a client that asks faster waits for its turn, and
+	// A client's queries (commands that read rather than send: WHO,
+	// WHOIS, NAMES, LIST, CHATHISTORY, MARKREAD and the like; some read
+	// the Historian's store): QueryBurst at once, then one per
+	// QueryInterval; a client that asks faster waits for its turn, and
 	// its next lines with it.
-	HistoryInterval time.Duration // 50ms (20 a second)
-	HistoryBurst    int           // 100
+	QueryInterval time.Duration // 50ms (20 a second)
+	QueryBurst    int           // 100
 
 	// FileHost is the URL clients upload files to (soju.im/FILEHOST in
 	// ISUPPORT); empty advertises none.

@@ -185,9 +185,6 @@ func handleChathistory(ctx context.Context, c *Client, w *World, msg *irc.Messag
 		historyFail(c, w, sub, target, &HistoryError{Code: "MESSAGE_ERROR", Context: []string{sub, cleanWord(target)}, Text: "This session keeps no message history"})
 		return
 	}
-	if !c.historyTurn(ctx) {
-		return
-	}
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	if r.targets {

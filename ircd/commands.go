@@ -3,7 +3,9 @@ package ircd
 import (
 	"context"
 	"errors"
+	"log/slog"
 
+	"golang.org/x/time/rate"
 	"gopkg.in/irc.v4"
 )
 
@@ -12,6 +14,18 @@ import (
 type command struct {
 	minParams int
 	handle    func(ctx context.Context, c *Client, w *World, msg *irc.Message)
+}
+
+// queries are the commands that read rather than send: each waits for
+// the client's turn first (queryTurn). Some answer with hundreds of lines
+// (WHO and NAMES of a contact list), some read the Historian's store
+// (CHATHISTORY, MARKREAD, METADATA).
+var queries = map[string]bool{
+	"ADMIN": true, "CHATHISTORY": true, "HELP": true, "INFO": true, "ISON": true,
+	"LINKS": true, "LIST": true, "LUSERS": true, "MARKREAD": true, "METADATA": true,
+	"MONITOR": true, "MOTD": true, "NAMES": true, "STATS": true, "TIME": true,
+	"USERHOST": true, "USERS": true, "VERSION": true, "WHO": true, "WHOIS": true,
+	"WHOWAS": true,
 }
 
 var commands map[string]command
@@ -80,7 +94,25 @@ func (c *Client) handleRegistered(ctx context.Context, msg *irc.Message) {
 	if w == nil {
 		return
 	}
+	if queries[msg.Command] && !c.queryTurn(ctx) {
+		return
+	}
 	cmd.handle(ctx, c, w, msg)
+}
+
+// queryTurn waits until c may run one more query (Config QueryInterval
+// and QueryBurst), and reports false when ctx ended first. While it
+// waits, the client's next lines wait too. Reader goroutine only.
+func (c *Client) queryTurn(ctx context.Context) bool {
+	if c.queryTurns == nil {
+		c.queryTurns = rate.NewLimiter(rate.Every(c.srv.cfg.QueryInterval), c.srv.cfg.QueryBurst)
+	}
+	if c.queryTurns.Allow() {
+		return true
+	}
+	c.srv.queryWaits.Add(1)
+	c.logAt(slog.LevelDebug, "query waits for its turn")
+	return c.queryTurns.Wait(ctx) == nil
 }
 
 // replyError sends what a Handler returned: a *Reply as its numeric, other

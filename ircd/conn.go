@@ -47,10 +47,10 @@ type Client struct {
 	confirms   []confirm // Confirm PINGs not answered yet, oldest first
 
 	// Reader goroutine only.
-	reg          *registration // nil once registered
-	registered   bool
-	guestUntil   time.Time     // when a guest is disconnected unless it logged in; zero for none
-	historyTurns *rate.Limiter // the client's history commands (historyTurn); nil until the first
+	reg        *registration // nil once registered
+	registered bool
+	guestUntil time.Time     // when a guest is disconnected unless it logged in; zero for none
+	queryTurns *rate.Limiter // the client's queries (queryTurn); nil until the first
 
 	guest bool // counted as a guest (connLimits); guarded by srv.limits.mu
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"log/slog"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // HistoryRef points into a conversation's history (a CHATHISTORY
@@ -101,20 +98,4 @@ func NewMsgID() string {
 	}
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails
 	return msgIDEncoding.EncodeToString(b[:])
-}
-
-// historyTurn waits until c may run one more history command (Config
-// HistoryInterval and HistoryBurst), and reports false when ctx ended
-// first. While it waits, the client's next lines wait too. Reader
-// goroutine only.
-func (c *Client) historyTurn(ctx context.Context) bool {
-	if c.historyTurns == nil {
-		c.historyTurns = rate.NewLimiter(rate.Every(c.srv.cfg.HistoryInterval), c.srv.cfg.HistoryBurst)
-	}
-	if c.historyTurns.Allow() {
-		return true
-	}
-	c.srv.historyWaits.Add(1)
-	c.logAt(slog.LevelDebug, "history command waits for its turn")
-	return c.historyTurns.Wait(ctx) == nil
 }

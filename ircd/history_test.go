@@ -694,12 +694,12 @@ func TestChathistoryLeavesOutTagsNotNegotiated(t *testing.T) {
 	}
 }
 
-// A client that asks for history faster than HistoryInterval, past its
-// HistoryBurst, waits for its turn (and its next lines with it); the
-// server counts the wait. A connection that ends while waiting leaves
-// nothing behind.
-func TestHistoryCommandsWaitTheirTurn(t *testing.T) {
-	e := newEnv(t, Config{HistoryInterval: time.Hour, HistoryBurst: 2})
+// A client that sends queries faster than QueryInterval, past its
+// QueryBurst, waits for its turn (and its next lines with it); the
+// server counts the wait. Messages are no queries. A connection that
+// ends while waiting leaves nothing behind.
+func TestQueriesWaitTheirTurn(t *testing.T) {
+	e := newEnv(t, Config{QueryInterval: time.Hour, QueryBurst: 2})
 	_, h := historyWorld(t, e)
 	h.fill(3)
 	c := e.dial()
@@ -709,13 +709,17 @@ func TestHistoryCommandsWaitTheirTurn(t *testing.T) {
 	c.expectParams("BATCH", "-"+start.Param(0)[1:])
 	c.send("MARKREAD #chat")
 	c.expectParams("MARKREAD", "#chat", "*any*")
-	if n := e.srv.Stats().HistoryWaits; n != 0 {
+	for range 3 {
+		c.send("PRIVMSG #chat :not a query")
+	}
+	c.sync()
+	if n := e.srv.Stats().QueryWaits; n != 0 {
 		t.Fatalf("%d waits within the burst", n)
 	}
 
-	c.send("CHATHISTORY LATEST #chat * 10")
+	c.send("WHO #chat")
 	deadline := time.Now().Add(testTimeout)
-	for e.srv.Stats().HistoryWaits != 1 {
+	for e.srv.Stats().QueryWaits != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the third history command did not wait")
 		}

@@ -39,10 +39,9 @@ type Stats struct {
 	Connected  int // open client connections, registered or not
 	Registered int // connections that completed registration
 	Listeners  int // listeners Serve is accepting on
-	// HistoryWaits counts, since the server started, the history
-	// commands that waited because their client asked faster than
-	// Config.HistoryInterval.
-	HistoryWaits int64
+	// QueryWaits counts, since the server started, the queries that
+	// waited because their client asked faster than Config.QueryInterval.
+	QueryWaits int64
 }
 
 // Stats counts the server's client connections; those that are ending are
@@ -54,5 +53,5 @@ func (s *Server) Stats() Stats {
 	listeners := len(s.listeners)
 	s.mu.Unlock()
 	return Stats{Connected: registered + n.unregistered, Registered: registered, Listeners: listeners,
-		HistoryWaits: s.historyWaits.Load()}
+		QueryWaits: s.queryWaits.Load()}
 }

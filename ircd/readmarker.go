@@ -161,9 +161,6 @@ func handleMarkread(ctx context.Context, c *Client, w *World, msg *irc.Message) 
 		markreadFail(c, w, "INTERNAL_ERROR", "This session keeps no message history", name)
 		return
 	}
-	if !c.historyTurn(ctx) {
-		return
-	}
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	defer cancel()
 	if set.IsZero() {

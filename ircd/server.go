@@ -32,8 +32,8 @@ const (
 	defaultWriteTimeout        = 10 * time.Second
 	defaultMonitorLimit        = 1000
 	defaultHistoryLimit        = 100
-	defaultHistoryInterval     = 50 * time.Millisecond
-	defaultHistoryBurst        = 100
+	defaultQueryInterval       = 50 * time.Millisecond
+	defaultQueryBurst          = 100
 	authTimeout                = 60 * time.Second // Backend.Authenticate and Guest
 	handleTimeout              = 30 * time.Second // one Handler call
 )
@@ -49,9 +49,9 @@ type Server struct {
 	limits  *connLimits
 
 	nextID atomic.Uint64
-	// historyWaits counts the history commands that waited for their
-	// turn (Client.historyTurn).
-	historyWaits atomic.Int64
+	// queryWaits counts the history commands that waited for their
+	// turn (Client.queryTurn).
+	queryWaits atomic.Int64
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -84,8 +84,8 @@ func NewServer(cfg Config, backend Backend) *Server {
 	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
 	setDefault(&cfg.MonitorLimit, defaultMonitorLimit)
 	setDefault(&cfg.HistoryLimit, defaultHistoryLimit)
-	setDefault(&cfg.HistoryInterval, defaultHistoryInterval)
-	setDefault(&cfg.HistoryBurst, defaultHistoryBurst)
+	setDefault(&cfg.QueryInterval, defaultQueryInterval)
+	setDefault(&cfg.QueryBurst, defaultQueryBurst)
 	setDefault(&cfg.UnregisteredPerAddress, defaultUnregisteredPerAddress)
 	setDefault(&cfg.UnregisteredMax, defaultUnregisteredMax)
 	setDefault(&cfg.GuestsPerAddress, defaultGuestsPerAddress)

@@ -111,7 +111,9 @@ func drawTranscript(t *testing.T, tc drawCase, attached, batch bool) []string {
 			return a
 		},
 	}))
-	e := newEnv(t, Config{Logger: logger})
+	// Hundreds of queries (a WHOIS per nick) at once: their pacing is
+	// TestQueriesWaitTheirTurn's.
+	e := newEnv(t, Config{Logger: logger, QueryBurst: 1 << 20})
 	w, h := e.backend.world("alice@example.com")
 	if err := w.SetNick("alice"); err != nil {
 		t.Fatal(err)

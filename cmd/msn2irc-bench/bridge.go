@@ -179,9 +179,9 @@ func startBinaryBridge(ctx context.Context, cfg bridgeConfig) (*binaryBridge, er
 		// The bench logs in hundreds of sessions against its own msntest:
 		// the bridge-wide MSN login rate would measure the rate, not msn2irc.
 		"MSN2IRC_MSN_LOGIN_RATE=1000000",
-		// The history figure times the queries, back to back, not the
-		// pacing of a client that asks for history that fast.
-		"MSN2IRC_HISTORY_REQUEST_RATE=1000000",
+		// The history figure times queries back to back, not the pacing
+		// of a client that asks that fast.
+		"MSN2IRC_QUERY_RATE=1000000",
 		// The versions the child bridge and the direct clients offer, so
 		// that both paths speak the same one.
 		"MSN2IRC_MSN_VERSIONS="+strings.Join(msn.DefaultVersions, ","),

@@ -82,10 +82,10 @@ func serveBridge(args []string, stderr io.Writer) error {
 		Logger: log.With("component", "ircd"),
 		// Every bench session connects from loopback, -login-concurrency of them logging in at once.
 		TrustedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
-		// The history figure times the queries, back to back, not the
-		// pacing of a client that asks for history that fast.
-		HistoryInterval: time.Nanosecond,
-		HistoryBurst:    1 << 20,
+		// The history figure times queries back to back, not the pacing
+		// of a client that asks that fast.
+		QueryInterval: time.Nanosecond,
+		QueryBurst:    1 << 20,
 	}, br)
 	br.SetServer(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

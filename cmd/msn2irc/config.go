@@ -71,8 +71,8 @@ type config struct {
 
 	// HistoryDays is the most days of messages any account's history keeps.
 	HistoryDays int `split_words:"true" default:"0" desc:"the most days of message history any account keeps (its history_days setting chooses less); 0: no limit"`
-	// HistoryRequestRate paces a client's CHATHISTORY and MARKREAD.
-	HistoryRequestRate int `split_words:"true" default:"20" desc:"history commands (CHATHISTORY, MARKREAD) per second one IRC client may send (bursts of 5 times that) before it waits"`
+	// QueryRate paces a client's queries (ircd.Config.QueryInterval).
+	QueryRate int `split_words:"true" default:"20" desc:"queries (WHO, WHOIS, NAMES, LIST, CHATHISTORY, MARKREAD...) per second one IRC client may send (bursts of 5 times that) before it waits"`
 
 	trusted []netip.Prefix // TrustedAddresses, parsed
 
@@ -213,7 +213,7 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_AUTH_SOURCE_FAILURES":     cfg.AuthSourceFailures,
 		"MSN2IRC_MSN_PASSWORD_TRIES":       cfg.MSNPasswordTries,
 		"MSN2IRC_MSN_LOGIN_RATE":           cfg.MSNLoginRate,
-		"MSN2IRC_HISTORY_REQUEST_RATE":     cfg.HistoryRequestRate,
+		"MSN2IRC_QUERY_RATE":               cfg.QueryRate,
 	} {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)

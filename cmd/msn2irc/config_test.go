@@ -47,7 +47,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_METRICS_LISTEN":       "127.0.0.1:6681",
 	"MSN2IRC_DATA_DIR":             "",
 	"MSN2IRC_HISTORY_DAYS":         "0",
-	"MSN2IRC_HISTORY_REQUEST_RATE": "20",
+	"MSN2IRC_QUERY_RATE":           "20",
 	"MSN2IRC_FILE_AUTO_ACCEPT":     "10485760",
 	"MSN2IRC_FILE_MAX_SIZE":        "104857600",
 	"MSN2IRC_FILE_QUOTA":           "524288000",

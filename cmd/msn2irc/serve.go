@@ -106,8 +106,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		GuestTimeout:           cfg.GuestTimeout,
 		TrustedNets:            cfg.trusted,
 		FileHost:               br.UploadURL(),
-		HistoryInterval:        historyInterval(cfg.HistoryRequestRate),
-		HistoryBurst:           5 * cfg.HistoryRequestRate,
+		QueryInterval:          queryInterval(cfg.QueryRate),
+		QueryBurst:             5 * cfg.QueryRate,
 	}, br)
 	br.SetServer(srv)
 	if err := registerGauges(m, store, srv, br, log); err != nil {
@@ -230,9 +230,9 @@ func isLoopback(a net.Addr) bool {
 	return ok && ta.IP.IsLoopback()
 }
 
-// historyInterval is the time between a client's history commands at
+// queryInterval is the time between a client's queries at
 // rate a second; 0 (no rate given) leaves ircd's default.
-func historyInterval(rate int) time.Duration {
+func queryInterval(rate int) time.Duration {
 	if rate <= 0 {
 		return 0
 	}
