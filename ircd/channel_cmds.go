@@ -41,6 +41,11 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		if in {
 			continue
 		}
+		// A channel the client is not in yet reads the store (its read
+		// marker) and may open a chat: it counts as a query.
+		if !c.queryTurn(ctx) {
+			return
+		}
 		w.prefetchMarkers(ctx, c, []string{name})
 		hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 		err := w.h.Join(hctx, c, name)

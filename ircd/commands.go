@@ -17,7 +17,8 @@ type command struct {
 }
 
 // queries are the commands that read rather than send: each waits for
-// the client's turn first (queryTurn). Some answer with hundreds of lines
+// the client's turn first (queryTurn), as each new channel of a JOIN
+// does (handleJoin). Some answer with hundreds of lines
 // (WHO and NAMES of a contact list), some read the Historian's store
 // (CHATHISTORY, MARKREAD, METADATA).
 var queries = map[string]bool{

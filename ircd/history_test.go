@@ -699,7 +699,7 @@ func TestChathistoryLeavesOutTagsNotNegotiated(t *testing.T) {
 // server counts the wait. Messages are no queries. A connection that
 // ends while waiting leaves nothing behind.
 func TestQueriesWaitTheirTurn(t *testing.T) {
-	e := newEnv(t, Config{QueryInterval: time.Hour, QueryBurst: 2})
+	e := newEnv(t, Config{QueryInterval: time.Hour, QueryBurst: 3})
 	_, h := historyWorld(t, e)
 	h.fill(3)
 	c := e.dial()
@@ -709,6 +709,8 @@ func TestQueriesWaitTheirTurn(t *testing.T) {
 	c.expectParams("BATCH", "-"+start.Param(0)[1:])
 	c.send("MARKREAD #chat")
 	c.expectParams("MARKREAD", "#chat", "*any*")
+	c.send("WHO #chat")
+	c.expect("315")
 	for range 3 {
 		c.send("PRIVMSG #chat :not a query")
 	}
@@ -717,7 +719,8 @@ func TestQueriesWaitTheirTurn(t *testing.T) {
 		t.Fatalf("%d waits within the burst", n)
 	}
 
-	c.send("WHO #chat")
+	// A JOIN of a channel the client is not in counts too.
+	c.send("JOIN #elsewhere")
 	deadline := time.Now().Add(testTimeout)
 	for e.srv.Stats().QueryWaits != 1 {
 		if time.Now().After(deadline) {
