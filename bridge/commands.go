@@ -252,7 +252,7 @@ func (s *session) cmdAdd(args []string, replyTo string, say func(string)) {
 			s.saveContact(c)
 		}
 	}
-	s.request(func(ctx context.Context, c *msn.Client) error { return c.AddContact(ctx, p) }, func(err error) {
+	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.AddContact(ctx, p) }, func(err error) {
 		if err != nil {
 			say("Could not add " + p + ": " + sendErrorText(err, s.clientVersion()))
 			return
@@ -292,7 +292,7 @@ func (s *session) cmdList(op, arg, replyTo string, say func(string)) {
 		fn = func(ctx context.Context, cl *msn.Client) error { return cl.Allow(ctx, p) }
 		done = "Allowed %s."
 	}
-	s.request(fn, func(err error) {
+	s.userRequest(fn, func(err error) {
 		if err != nil {
 			say(fmt.Sprintf("Could not %s %s: %s", op, p, sendErrorText(err, s.clientVersion())))
 			return

@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -275,4 +276,34 @@ func TestStoredAuthorizationRequestAnnounced(t *testing.T) {
 	e.start()
 	c := e.login("alice", alice, password, allCaps)
 	c.expectMsn("ivy@example.com (Ivy) added you to their contact list")
+}
+
+// What the user's commands ask of MSN is bounded: a flood of them gets
+// "too many requests" for the ones past the bounds, every one is
+// answered, and the session goes on.
+func TestUserRequestsBounded(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	const n = 25
+	for i := range n {
+		c.send(fmt.Sprintf("PRIVMSG msn :name Alice %d", i))
+	}
+	set, refused := 0, 0
+	for range n {
+		m := c.expectMsn("")
+		switch {
+		case strings.HasPrefix(m.Trailing(), "Friendly name set to"):
+			set++
+		case strings.Contains(m.Trailing(), "too many requests to MSN at once"):
+			refused++
+		default:
+			t.Fatalf("unexpected answer %q", m.Trailing())
+		}
+	}
+	// The bridge's clock stands still in tests: past the burst of 20,
+	// every request is refused, and more when 8 wait at once.
+	if set > 20 || refused < n-20 || set+refused != n {
+		t.Errorf("%d set, %d refused of %d", set, refused, n)
+	}
+	c.ask("version", "MSNP12")
 }

@@ -416,7 +416,7 @@ func (s *session) setFriendlyName(name, replyTo string) {
 		s.answer(replyTo, "Usage: name <friendly name>")
 		return
 	}
-	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetFriendlyName(ctx, name) }, func(err error) {
+	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.SetFriendlyName(ctx, name) }, func(err error) {
 		if err != nil {
 			s.answer(replyTo, "Could not change your friendly name: "+sendErrorText(err, s.clientVersion()))
 			return
@@ -433,7 +433,7 @@ func (s *session) setFriendlyName(name, replyTo string) {
 // setPersonalMessage changes the personal message, shown as the &msn topic.
 func (s *session) setPersonalMessage(text, replyTo string) {
 	text = cleanName(text)
-	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
+	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
 		if err != nil {
 			msg := "Could not set your personal message: " + sendErrorText(err, s.clientVersion())
 			if errors.Is(err, msn.ErrUnsupported) {

@@ -192,7 +192,7 @@ func (s *session) cmdAnswerAuth(op, arg string, say func(string)) {
 	if op == "deny" {
 		fn = func(ctx context.Context, c *msn.Client) error { return c.DenyAuthorization(ctx, p) }
 	}
-	s.request(fn, func(err error) {
+	s.userRequest(fn, func(err error) {
 		if err != nil {
 			say(fmt.Sprintf("Could not %s %s: %s", op, p, sendErrorText(err, s.clientVersion())))
 			return

@@ -355,6 +355,8 @@ func sendErrorText(err error, version int) string {
 		return fmt.Sprintf("not supported with MSNP%d", version)
 	case errors.Is(err, errNotConnected):
 		return "not connected to MSN"
+	case errors.Is(err, errTooManyRequests):
+		return "too many requests to MSN at once; try again in a moment"
 	case errors.As(err, &se):
 		return fmt.Sprintf("server error %d: %s", se.Code, msn.ErrorText(se.Code))
 	}

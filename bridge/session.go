@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
@@ -52,6 +54,10 @@ type session struct {
 	selfName string
 	status   msn.Status // as MSN last confirmed it
 	away     awayState  // the status the user chose (away.go)
+	requests struct {   // what the user's commands ask of MSN (userRequest)
+		inFlight int
+		limit    *rate.Limiter // nil until the first
+	}
 	psm      string
 	groups   []msn.Group         // the account's contact groups, names cleaned (groups.go)
 	contacts map[string]*contact // by passport (lower case)
@@ -333,6 +339,37 @@ func (s *session) request(fn func(ctx context.Context, c *msn.Client) error, don
 }
 
 var errNotConnected = errors.New("not connected to MSN right now")
+
+// The MSN requests a user's commands make (a friendly name, a personal
+// message, adding, removing, blocking or accepting a contact, a display
+// picture): at most maxUserRequests waiting for their answers, and
+// userRequestBurst at once, then userRequestRate a second. Each is a
+// command to the MSN server and a goroutine here; a flood of them would
+// get the account cut off by the server.
+const (
+	maxUserRequests  = 8
+	userRequestRate  = 2
+	userRequestBurst = 20
+)
+
+var errTooManyRequests = errors.New("too many requests to MSN at once")
+
+// userRequest is request for what a user's command asks of MSN, within
+// the bounds above: past them, done gets errTooManyRequests at once.
+func (s *session) userRequest(fn func(ctx context.Context, c *msn.Client) error, done func(error)) {
+	if s.requests.limit == nil {
+		s.requests.limit = rate.NewLimiter(userRequestRate, userRequestBurst)
+	}
+	if s.requests.inFlight >= maxUserRequests || !s.requests.limit.AllowN(s.b.cfg.Now(), 1) {
+		done(errTooManyRequests)
+		return
+	}
+	s.requests.inFlight++
+	s.request(fn, func(err error) {
+		s.requests.inFlight--
+		done(err)
+	})
+}
 
 // afterFunc runs fn on the session goroutine after d.
 func (s *session) afterFunc(d time.Duration, fn func()) *time.Timer {
