@@ -24,6 +24,7 @@ type conv struct {
 	sb       *msn.Switchboard
 	members  map[string]bool // other participants, by passport
 	invites  []string        // passports to call in once the switchboard is open
+	calling  map[string]bool // passports called in, until the switchboard answered; nil when none
 	queue    []*outgoing     // messages not yet delivered, in order
 	strays   bool            // a message in the queue failed before the ones ahead of it were done
 	busy     bool            // an opener goroutine is running

@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -383,6 +384,12 @@ func (s *session) onInvite(nick, channel string) error {
 	}
 	if !c.online() {
 		return errors.New(c.nick + " is offline and cannot join a chat")
+	}
+	if slices.Contains(cv.invites, c.passport) || cv.calling[c.passport] {
+		return nil // invited already, on its way
+	}
+	if !s.allowUserRequest() {
+		return errors.New("too many requests to MSN at once; try again in a moment")
 	}
 	cv.invites = append(cv.invites, c.passport)
 	cv.pump()

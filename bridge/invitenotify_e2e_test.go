@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"strings"
 	"testing"
 
 	"gopkg.in/irc.v4"
@@ -32,6 +33,33 @@ func TestInviteNotify(t *testing.T) {
 			if m.Command == "INVITE" {
 				t.Errorf("a client without invite-notify, or the inviting one, got %v", m)
 			}
+		}
+	}
+}
+
+// Inviting a contact again while the first invitation waits for MSN's
+// answer sends nothing more: a flood of INVITEs is one call.
+func TestInviteAgainWhileCalling(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	e.peer(carol)
+	c.expectCmd("MODE", "&msn", "+v", "carol")
+	c.send("JOIN #plans")
+	c.expectCmd(irc.RPL_ENDOFNAMES, "alice", "#plans")
+	c.send("INVITE bob #plans")
+	c.expect("bob joins", func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == "bob" && m.Param(0) == "#plans"
+	})
+
+	e.msn.IgnoreCommand("CAL") // carol's call waits for an answer
+	t.Cleanup(func() { e.msn.AnswerCommand("CAL") })
+	for range 30 {
+		c.send("INVITE carol #plans")
+	}
+	for _, m := range c.syncSeen() {
+		if m.Command == "FAIL" || m.Command == "NOTICE" && strings.Contains(m.Trailing(), "too many") {
+			t.Errorf("an INVITE while carol's call waits: %v", m)
 		}
 	}
 }

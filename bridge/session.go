@@ -354,13 +354,20 @@ const (
 
 var errTooManyRequests = errors.New("too many requests to MSN at once")
 
-// userRequest is request for what a user's command asks of MSN, within
-// the bounds above: past them, done gets errTooManyRequests at once.
-func (s *session) userRequest(fn func(ctx context.Context, c *msn.Client) error, done func(error)) {
+// allowUserRequest takes a turn of the user's requests to MSN
+// (userRequestRate, userRequestBurst), and reports false when none is
+// left now.
+func (s *session) allowUserRequest() bool {
 	if s.requests.limit == nil {
 		s.requests.limit = rate.NewLimiter(userRequestRate, userRequestBurst)
 	}
-	if s.requests.inFlight >= maxUserRequests || !s.requests.limit.AllowN(s.b.cfg.Now(), 1) {
+	return s.requests.limit.AllowN(s.b.cfg.Now(), 1)
+}
+
+// userRequest is request for what a user's command asks of MSN, within
+// the bounds above: past them, done gets errTooManyRequests at once.
+func (s *session) userRequest(fn func(ctx context.Context, c *msn.Client) error, done func(error)) {
+	if s.requests.inFlight >= maxUserRequests || !s.allowUserRequest() {
 		done(errTooManyRequests)
 		return
 	}

@@ -116,16 +116,24 @@ func (s *session) wakeWaiting() {
 // inviteInto calls a contact into an open switchboard.
 func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
 	s := cv.s
+	if cv.calling[passport] {
+		return // called in already, waiting for the answer
+	}
+	if cv.calling == nil {
+		cv.calling = map[string]bool{}
+	}
+	cv.calling[passport] = true
 	timeout := s.b.cfg.RequestTimeout
 	version := s.clientVersion()
 	s.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		err := sb.Invite(ctx, passport)
-		if err == nil {
-			return
-		}
 		s.post(func() {
+			delete(cv.calling, passport)
+			if err == nil {
+				return
+			}
 			nick := passport
 			if c := s.contacts[passport]; c != nil {
 				nick = c.nick
