@@ -60,7 +60,7 @@ type Config struct {
 	ReconnectMin    time.Duration // first delay after the connection was lost
 	ReconnectMax    time.Duration // longest delay between reconnect attempts
 	TypingTimeout   time.Duration // quiet time after which typing is reported done
-	MaxSwitchboards int           // open conversations per session
+	MaxSwitchboards int           // open conversations (switchboards) per session, the user's and the contacts'; 16
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
 	SearchTimeout   time.Duration // one history search (msn search)

@@ -44,8 +44,11 @@ type convState struct {
 	queries  map[string]*conv // by passport
 	channels map[string]*conv // by casefolded name
 	unknown  map[*msn.Switchboard][]msn.Event
-	waiting  []*conv            // conversations waiting for a switchboard slot
-	corked   []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
+	waiting  []*conv // conversations waiting for a switchboard slot
+	// accepting counts the invitations being answered: switchboards on
+	// their way, which count against MaxSwitchboards with bySB.
+	accepting int
+	corked    []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
 }
 
 func (cs *convState) init() {

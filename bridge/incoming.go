@@ -207,11 +207,27 @@ func (s *session) onInvitation(inv msn.Invitation) {
 	if client == nil {
 		return
 	}
+	// Each switchboard is a connection of the bridge's: a contact ringing
+	// faster than conversations end would exhaust what every session
+	// shares. Past MaxSwitchboards the least recently used idle query
+	// makes room, or the invitation goes unanswered, as MSN clients
+	// leave a chat they do not take.
+	for len(s.convs.bySB)+s.convs.accepting >= s.b.cfg.MaxSwitchboards {
+		if !s.evictIdle() {
+			s.log.Info("not answering a chat: every conversation is busy", "from", c.passport, "max", s.b.cfg.MaxSwitchboards)
+			return
+		}
+	}
+	s.convs.accepting++
 	s.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.RequestTimeout)
 		defer cancel()
 		sb, err := client.Accept(ctx, inv)
-		if !s.post(func() { s.accepted(inv, sb, err) }) && sb != nil {
+		posted := s.post(func() {
+			s.convs.accepting--
+			s.accepted(inv, sb, err)
+		})
+		if !posted && sb != nil {
 			sb.Close()
 		}
 	})

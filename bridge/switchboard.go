@@ -31,7 +31,7 @@ func (cv *conv) open() {
 		cv.failAll("nobody is in this group chat; /INVITE a contact first")
 		return
 	}
-	if len(s.convs.bySB) >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
+	if len(s.convs.bySB)+s.convs.accepting >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
 		// Every open conversation is busy: wait until one is idle.
 		for _, w := range s.convs.waiting {
 			if w == cv {

@@ -1,0 +1,35 @@
+package bridge_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// Chats that contacts start count against MaxSwitchboards, as the
+// user's do: the least recently used idle one makes room for the next,
+// so a contact ringing again and again never holds more of the bridge's
+// connections, and every message still arrives.
+func TestIncomingChatsBounded(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxSwitchboards = 2 })
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	for i := range 5 {
+		sb := p.chat(alice)
+		ctx, cancel := ctxT()
+		err := sb.SendText(ctx, fmt.Sprintf("chat %d", i), msn.Format{})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.expectFrom("bob", "PRIVMSG", fmt.Sprintf("chat %d", i))
+		c.sync()
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 2 {
+				t.Fatalf("after chat %d the session holds %d switchboards, over MaxSwitchboards 2", i, st.Switchboards)
+			}
+		}
+	}
+}
