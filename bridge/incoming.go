@@ -300,6 +300,19 @@ type typingKey struct {
 	target, nick string
 }
 
+// typingState is a contact shown typing: when "active" was last sent to
+// the clients, and the timer that sends "done" after a quiet period.
+type typingState struct {
+	shown time.Time
+	timer *time.Timer
+}
+
+// typingRefresh is how often a contact still typing is shown typing
+// again: often enough for clients, which forget a typing user after 6
+// seconds (IRCv3 typing), and no more, so that a contact sending typing
+// notifications in a flood costs the clients nothing.
+const typingRefresh = 3 * time.Second
+
 // onTyping shows that a contact types, and that they stopped after a quiet period.
 func (s *session) onTyping(sb *msn.Switchboard, from string) {
 	c := s.ensureContact(from, "")
@@ -308,26 +321,33 @@ func (s *session) onTyping(sb *msn.Switchboard, from string) {
 		return
 	}
 	key := typingKey{cv.target(), c.nick}
-	if t, ok := s.typing[key]; ok {
-		t.Stop()
+	st := s.typing[key]
+	if st == nil {
+		st = &typingState{}
+		s.typing[key] = st
+	} else {
+		st.timer.Stop()
 	}
-	s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "active"}})
+	if now := s.b.cfg.Now(); st.shown.IsZero() || now.Sub(st.shown) >= typingRefresh {
+		st.shown = now
+		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "active"}})
+	}
 	var t *time.Timer
 	t = s.afterFunc(s.b.cfg.TypingTimeout, func() {
-		if s.typing[key] != t {
+		if cur := s.typing[key]; cur == nil || cur.timer != t {
 			return
 		}
 		delete(s.typing, key)
 		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: key.nick, Target: key.target, Tags: map[string]string{"+typing": "done"}})
 	})
-	s.typing[key] = t
+	st.timer = t
 }
 
 // clearTyping forgets a typing contact once their message arrived.
 func (s *session) clearTyping(cv *conv, c *contact) {
 	key := typingKey{cv.target(), c.nick}
-	if t, ok := s.typing[key]; ok {
-		t.Stop()
+	if st, ok := s.typing[key]; ok {
+		st.timer.Stop()
 		delete(s.typing, key)
 	}
 }

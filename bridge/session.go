@@ -81,7 +81,7 @@ type session struct {
 	backlog     backlog      // the wait of the user's messages while a queue is full (backlog.go)
 	reconnectT  *time.Timer
 	connecting  bool
-	typing      map[typingKey]*time.Timer
+	typing      map[typingKey]*typingState
 	synced      bool
 	presenced   bool // the initial presence of this login was handled
 	chanCounter int
@@ -141,7 +141,7 @@ func newSession(b *Bridge, account, password string) *session {
 		stopCh:   make(chan string, 1),
 		contacts: map[string]*contact{},
 		nicks:    map[string]*contact{},
-		typing:   map[typingKey]*time.Timer{},
+		typing:   map[typingKey]*typingState{},
 		status:   msn.StatusOnline,
 		away:     awayState{chosen: msn.StatusOnline, sent: msn.StatusOnline},
 	}
@@ -410,8 +410,8 @@ func (s *session) shutdown() {
 	if s.reconnectT != nil {
 		s.reconnectT.Stop()
 	}
-	for _, t := range s.typing {
-		t.Stop()
+	for _, st := range s.typing {
+		st.timer.Stop()
 	}
 	if s.settleT != nil {
 		s.settleT.Stop()
