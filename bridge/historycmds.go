@@ -31,8 +31,8 @@ type forgetState struct {
 
 // Search bounds: the text searched for, the matches shown, and how
 // often an account searches: searchBurst at once, then one every 2
-// seconds (each holds the store, which every session shares, while it
-// runs).
+// seconds (each holds one of the store's few read connections, which
+// every session shares, while it runs).
 const (
 	maxSearchBytes = 200
 	searchResults  = 10
@@ -80,13 +80,13 @@ func (s *session) cmdHistory(args []string, say func(string)) {
 		say(fmt.Sprintf("%s cleared: %d message(s) deleted.", what, n))
 	})
 	if !queued {
-		say(errHistoryBusy)
+		say(historyBusyText)
 	}
 }
 
-// errHistoryBusy answers a history command that finds maxHistoryJobs
+// historyBusyText answers a history command that finds maxHistoryJobs
 // waiting already.
-const errHistoryBusy = "Too many history commands wait for their turn: try again once they answered."
+const historyBusyText = "Too many history commands wait for their turn: try again once they answered."
 
 // cmdForget is "forget": it says what goes and asks for "forget <code>",
 // which deletes everything stored for the account and ends the session.
@@ -157,7 +157,7 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 		}
 	}, func() { s.searched(ms, err, say) })
 	if !queued {
-		say(errHistoryBusy)
+		say(historyBusyText)
 	}
 }
 
