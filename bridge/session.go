@@ -341,8 +341,8 @@ func (s *session) request(fn func(ctx context.Context, c *msn.Client) error, don
 var errNotConnected = errors.New("not connected to MSN right now")
 
 // The MSN requests a user's commands make (a friendly name, a personal
-// message, adding, removing, blocking or accepting a contact, a display
-// picture): at most maxUserRequests waiting for their answers, and
+// message, adding, removing, blocking or accepting a contact; an INVITE
+// takes a turn too): at most maxUserRequests waiting for their answers, and
 // userRequestBurst at once, then userRequestRate a second. Each is a
 // command to the MSN server and a goroutine here; a flood of them would
 // get the account cut off by the server.
