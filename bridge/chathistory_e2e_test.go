@@ -161,11 +161,7 @@ func TestReadMarkerAcrossClients(t *testing.T) {
 	a.expectCmd("MARKREAD", "bob", later)
 
 	// The marker outlives the session.
-	a.send("QUIT")
-	a.expectCmd("ERROR")
-	b.send("QUIT")
-	b.expectCmd("ERROR")
-	waitSessionGone(t, e)
+	quitAll(t, e, a, b)
 	c := e.login("alice", alice, password, historyCaps)
 	c.send("MARKREAD bob")
 	c.expectCmd("MARKREAD", "bob", later)
@@ -190,11 +186,7 @@ func TestReadMarkerOfContactsChannel(t *testing.T) {
 	a.send("MARKREAD nobody")
 	a.expectCmd("FAIL", "MARKREAD", "INVALID_PARAMS", "nobody")
 
-	a.send("QUIT")
-	a.expectCmd("ERROR")
-	b.send("QUIT")
-	b.expectCmd("ERROR")
-	waitSessionGone(t, e)
+	quitAll(t, e, a, b)
 	// A new client is told with the channel's JOIN, as for any channel.
 	c := e.login("alice", alice, password, historyCaps)
 	if !slices.ContainsFunc(c.seen, func(m *irc.Message) bool {
@@ -202,4 +194,15 @@ func TestReadMarkerOfContactsChannel(t *testing.T) {
 	}) {
 		t.Errorf("the burst has no MARKREAD of &msn: %v", c.seen)
 	}
+}
+
+// quitAll disconnects clients, the session's last ones, and waits until
+// the session is gone.
+func quitAll(t *testing.T, e *env, clients ...*client) {
+	t.Helper()
+	for _, c := range clients {
+		c.send("QUIT")
+		c.expectCmd("ERROR")
+	}
+	waitSessionGone(t, e)
 }

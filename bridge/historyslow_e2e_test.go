@@ -39,6 +39,20 @@ func (s *heldSearch) SearchHistory(ctx context.Context, account, text, conv stri
 	return s.Store.SearchHistory(ctx, account, text, conv, limit)
 }
 
+// newHeldEnv starts an environment whose store is a heldSearch, which
+// tells of up to started searches and clears before they are waited for.
+func newHeldEnv(t *testing.T, started int, tweak func(*bridge.Config)) (*heldSearch, *env) {
+	t.Helper()
+	st := &heldSearch{started: make(chan string, started), release: make(chan struct{})}
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		st.Store, c.Store = c.Store, st
+		if tweak != nil {
+			tweak(c)
+		}
+	})
+	return st, e
+}
+
 // waitSearch waits until a search reached the store.
 func (s *heldSearch) waitSearch(t *testing.T) {
 	t.Helper()
@@ -53,8 +67,7 @@ func (s *heldSearch) waitSearch(t *testing.T) {
 // it runs. Searches and history clears run one at a time, in the order
 // they were asked for: a search before a clear answers from before it.
 func TestSearchBesideTheSession(t *testing.T) {
-	st := &heldSearch{started: make(chan string, 1), release: make(chan struct{})}
-	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
+	st, e := newHeldEnv(t, 1, nil)
 	p := e.peer(bob)
 	c := e.login("alice", alice, password, allCaps)
 	chatBob(t, p, "lunch at noon?")
@@ -87,8 +100,7 @@ func TestSearchBesideTheSession(t *testing.T) {
 // more are refused with a clear answer, and nothing is lost of the ones
 // that wait.
 func TestHistoryJobsBounded(t *testing.T) {
-	st := &heldSearch{started: make(chan string, 16), release: make(chan struct{})}
-	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
+	st, e := newHeldEnv(t, 16, nil)
 	c := e.login("alice", alice, password, allCaps)
 	c.send("PRIVMSG msn :search running")
 	st.waitSearch(t)
@@ -106,12 +118,7 @@ func TestHistoryJobsBounded(t *testing.T) {
 // A search that takes longer than SearchTimeout is given up with a clear
 // answer, and the next one may run.
 func TestSearchTimeout(t *testing.T) {
-	st := &heldSearch{started: make(chan string, 1), release: make(chan struct{})}
-	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
-		st.Store = c.Store
-		c.Store = st
-		c.SearchTimeout = 50 * time.Millisecond
-	})
+	st, e := newHeldEnv(t, 1, func(c *bridge.Config) { c.SearchTimeout = 50 * time.Millisecond })
 	c := e.login("alice", alice, password, allCaps)
 	for range 2 {
 		c.send("PRIVMSG msn :search lunch")
@@ -141,8 +148,7 @@ func TestIndexHistoryInBackground(t *testing.T) {
 // Clearing the history runs beside the session too: a large one takes
 // seconds, while messages go on being relayed.
 func TestHistoryClearBesideTheSession(t *testing.T) {
-	st := &heldSearch{started: make(chan string, 1), release: make(chan struct{})}
-	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { st.Store = c.Store; c.Store = st })
+	st, e := newHeldEnv(t, 1, nil)
 	p := e.peer(bob)
 	c := e.login("alice", alice, password, allCaps)
 	chatBob(t, p, "lunch at noon?")

@@ -70,14 +70,7 @@ func TestSearchIndexesInChunks(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	n := 2*IndexChunk + 17
-	ms := make([]HistoryMessage, n)
-	for i := range ms {
-		ms[i] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprint(i),
-			Time: histT0.Add(time.Duration(i) * time.Millisecond), Command: "PRIVMSG", Text: fmt.Sprintf("word%d common", i)}
-	}
-	if err := s.AddHistory(ctx, ms); err != nil {
-		t.Fatal(err)
-	}
+	addWordMessages(t, s, n)
 	if k, err := s.IndexHistory(ctx, 10); err != nil || k != 10 {
 		t.Fatalf("IndexHistory(10) = %d, %v; want 10", k, err)
 	}
@@ -133,14 +126,7 @@ func TestSearchWhileTheIndexCatchesUp(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
 	n := searchIndexMax + 5
-	ms := make([]HistoryMessage, n)
-	for i := range ms {
-		ms[i] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprint(i),
-			Time: histT0.Add(time.Duration(i) * time.Millisecond), Command: "PRIVMSG", Text: fmt.Sprintf("word%d common", i)}
-	}
-	if err := s.AddHistory(ctx, ms); err != nil {
-		t.Fatal(err)
-	}
+	addWordMessages(t, s, n)
 	_, err := s.SearchHistory(ctx, histAcct, "word0", "", 10)
 	var ie *IndexingError
 	if !errors.As(err, &ie) || ie.Left != int64(n) {
@@ -158,4 +144,18 @@ func TestSearchWhileTheIndexCatchesUp(t *testing.T) {
 		t.Fatalf("search = %v, %v; want one message", msgids(got), err)
 	}
 	ftsCheck(t, s)
+}
+
+// addWordMessages stores n messages of histAcct with bob, the i-th saying
+// "word<i> common", none of them indexed for search yet.
+func addWordMessages(t *testing.T, s *Store, n int) {
+	t.Helper()
+	ms := make([]HistoryMessage, n)
+	for i := range ms {
+		ms[i] = HistoryMessage{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: fmt.Sprint(i),
+			Time: histT0.Add(time.Duration(i) * time.Millisecond), Command: "PRIVMSG", Text: fmt.Sprintf("word%d common", i)}
+	}
+	if err := s.AddHistory(context.Background(), ms); err != nil {
+		t.Fatal(err)
+	}
 }
