@@ -87,21 +87,21 @@ func (e *IndexingError) Error() string {
 
 // catchUpIndex brings the full-text index up to date with every message
 // stored when it is called, IndexChunk messages per transaction, unless
-// more than max are missing: then it indexes none and returns an
+// more than limit are missing: then it indexes none and returns an
 // *IndexingError.
-func (s *Store) catchUpIndex(ctx context.Context, max int64) error {
+func (s *Store) catchUpIndex(ctx context.Context, limit int64) error {
 	var last, done int64
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM message), 0), (SELECT id FROM message_fts_done)`).Scan(&last, &done); err != nil {
 		return fmt.Errorf("db: index history: %w", err)
 	}
 	// Ids only grow, and deleted ones leave gaps: last - done is at most
 	// the messages left.
-	if left := last - done; left > max {
+	if left := last - done; left > limit {
 		var n int64
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM message WHERE id > ?`, done).Scan(&n); err != nil {
 			return fmt.Errorf("db: index history: %w", err)
 		}
-		if n > max {
+		if n > limit {
 			return &IndexingError{Left: n}
 		}
 	}
