@@ -328,7 +328,7 @@ func (s *session) onTyping(sb *msn.Switchboard, from string) {
 	} else {
 		st.timer.Stop()
 	}
-	if now := s.b.cfg.Now(); st.shown.IsZero() || now.Sub(st.shown) >= typingRefresh {
+	if now := s.b.cfg.Now(); now.Sub(st.shown) >= typingRefresh {
 		st.shown = now
 		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "active"}})
 	}
