@@ -31,6 +31,10 @@ type HistoryResult struct {
 	// time past the newest message): the round trip over IRC that every
 	// query pays, whatever it returns.
 	EmptyIRCUS Summary `json:"empty_irc_us"`
+	// PingIRCUS is a PING answered by PONG on the same connection: the
+	// round trip between the two processes that any command pays,
+	// without the command.
+	PingIRCUS Summary `json:"ping_irc_us"`
 }
 
 // histConversations is how many conversations the filled messages are
@@ -160,6 +164,7 @@ func (b *bench) history(ctx context.Context) error {
 		{name: "empty batch over IRC", run: func(ctx context.Context) (int, error) {
 			return c.chathistory(ctx, fmt.Sprintf("CHATHISTORY AFTER %s timestamp=%s %d", peerNick, future, histLimit))
 		}},
+		{name: "PING over IRC", run: func(ctx context.Context) (int, error) { return 0, c.ping(ctx) }},
 	}
 	// A few rounds to warm the caches, then the measured ones, each
 	// round in a rotated order so that no query always follows another.
@@ -192,7 +197,7 @@ func (b *bench) history(ctx context.Context) error {
 		FillS:       fill.Seconds(),
 		LatestIRCUS: summarize(micros(qs[0].took)), LatestDBUS: summarize(micros(qs[1].took)),
 		BeforeIRCUS: summarize(micros(qs[2].took)), BeforeDBUS: summarize(micros(qs[3].took)),
-		EmptyIRCUS: summarize(micros(qs[4].took)),
+		EmptyIRCUS: summarize(micros(qs[4].took)), PingIRCUS: summarize(micros(qs[5].took)),
 	}
 	h.LatestRatio = ratio(h.LatestIRCUS.P50, h.LatestDBUS.P50)
 	h.BeforeRatio = ratio(h.BeforeIRCUS.P50, h.BeforeDBUS.P50)
@@ -260,6 +265,32 @@ func (c *ircClient) chathistory(ctx context.Context, line string) (int, error) {
 		return 0, fmt.Errorf("irc: connection closed during %q: %v", line, c.err)
 	case <-ctx.Done():
 		return 0, fmt.Errorf("irc: %q: %w", line, ctx.Err())
+	}
+}
+
+// ping sends a PING and waits for its PONG, as the chathistory batches
+// are waited for: on the reader goroutine, handed over with done.
+func (c *ircClient) ping(ctx context.Context) error {
+	done := make(chan struct{}, 1)
+	c.setWatch(func(m *irc.Message, _ time.Time) {
+		if m.Command == "PONG" && m.Trailing() == "bench" {
+			select {
+			case done <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer c.setWatch(nil)
+	if err := c.send("PING :bench"); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-c.done:
+		return fmt.Errorf("irc: connection closed during PING: %v", c.err)
+	case <-ctx.Done():
+		return fmt.Errorf("irc: PING: %w", ctx.Err())
 	}
 }
 

@@ -139,7 +139,8 @@ func TestQuickBench(t *testing.T) {
 	if h := got.History; h == nil {
 		t.Error("no history figure")
 	} else {
-		for name, s := range map[string]Summary{"LATEST over IRC": h.LatestIRCUS, "LATEST in db": h.LatestDBUS, "BEFORE over IRC": h.BeforeIRCUS, "BEFORE in db": h.BeforeDBUS} {
+		for name, s := range map[string]Summary{"LATEST over IRC": h.LatestIRCUS, "LATEST in db": h.LatestDBUS, "BEFORE over IRC": h.BeforeIRCUS, "BEFORE in db": h.BeforeDBUS,
+			"empty batch": h.EmptyIRCUS, "PING": h.PingIRCUS} {
 			if s.N != o.HistRounds || s.P50 <= 0 {
 				t.Errorf("history %s: %d rounds with p50 %v, want %d measured", name, s.N, s.P50, o.HistRounds)
 			}

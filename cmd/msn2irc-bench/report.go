@@ -369,6 +369,7 @@ func printTable(w io.Writer, r *Result) {
 			{"CHATHISTORY BEFORE msgid= over IRC", h.BeforeIRCUS, fmt.Sprintf("%.2f", h.BeforeRatio)},
 			{"the same queries in the store", h.BeforeDBUS, ""},
 			{"CHATHISTORY answering an empty batch over IRC", h.EmptyIRCUS, ""},
+			{"PING answered by PONG over IRC (the round trip alone)", h.PingIRCUS, ""},
 		} {
 			fmt.Fprintf(tw, "   %s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.Max, row.ratio)
 		}
