@@ -37,6 +37,7 @@ const (
 	pictureSessionSlots = 2               // fetches at once, one session
 	pictureRetryMin     = time.Minute     // wait after a failed fetch, doubling
 	pictureRetryMax     = time.Hour       // longest wait after failed fetches
+	pictureFailuresMax  = 10_000          // pictures whose fetch failed, remembered for their backoff
 	pictureMaxAge       = 5 * time.Minute // Cache-Control max-age of a picture
 	// MaxOwnPicture is the largest picture a user may upload.
 	MaxOwnPicture = 512 << 10
@@ -285,10 +286,15 @@ func (h *pictureHub) fetch(ctx context.Context, c *msn.Client, ref pictureRef, o
 	err := h.fetchFile(ctx, c, sess, ref, obj, sha1hex)
 	h.mu.Lock()
 	if err != nil {
-		f := h.failures[sha1hex]
+		f, ok := h.failures[sha1hex]
+		if !ok && len(h.failures) >= pictureFailuresMax {
+			h.pruneFailuresLocked(now)
+		}
 		f.n++
 		f.until = now.Add(min(pictureRetryMin<<min(f.n-1, 10), pictureRetryMax))
-		h.failures[sha1hex] = f
+		if ok || len(h.failures) < pictureFailuresMax {
+			h.failures[sha1hex] = f
+		}
 	} else {
 		delete(h.failures, sha1hex)
 	}

@@ -58,8 +58,12 @@ func (h *pictureHub) cached() []cachedPicture {
 
 // sweep deletes the contacts' pictures unused for FileExpiry, then the
 // least recently used ones while the cache is over PictureCache, and
-// returns how many it deleted. A user's own picture stays.
+// returns how many it deleted. A user's own picture stays. It also
+// forgets failed fetches long past their backoff.
 func (h *pictureHub) sweep(ctx context.Context) int {
+	h.mu.Lock()
+	h.pruneFailuresLocked(h.b.cfg.Now())
+	h.mu.Unlock()
 	list := h.cached()
 	var total int64
 	for _, p := range list {
@@ -90,4 +94,15 @@ func (h *pictureHub) sweep(ctx context.Context) int {
 		h.b.log.Info("pictures: deleted from the cache", "count", n)
 	}
 	return n
+}
+
+// pruneFailuresLocked forgets the failed fetches whose backoff ended
+// longer than pictureRetryMax ago: a picture nobody asked for since
+// starts its backoff again. h.mu is held.
+func (h *pictureHub) pruneFailuresLocked(now time.Time) {
+	for sha1hex, f := range h.failures {
+		if now.Sub(f.until) > pictureRetryMax {
+			delete(h.failures, sha1hex)
+		}
+	}
 }

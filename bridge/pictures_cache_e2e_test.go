@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/irc.v4"
+
 	"github.com/msn2irc/msn2irc/bridge"
 )
 
@@ -109,4 +111,44 @@ func TestPictureCacheExpiry(t *testing.T) {
 		t.Error("the sweep deleted the user's own picture")
 	}
 	fetchPicture(t, url, pngBob) // fetched again
+}
+
+// The pictures whose fetch failed are remembered for their backoff only:
+// a contact who keeps changing to pictures that cannot be fetched leaves
+// nothing behind once the sweep finds their backoff long over.
+func TestPictureFailuresForgotten(t *testing.T) {
+	e := newPicEnv(t, "MSNP18", nil)
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, "draft/metadata-2")
+	c.send("METADATA * SUB avatar")
+	c.expectCmd("770", "*", "avatar")
+	c.expectCmd("762")
+	const n = 2
+	for i := range n {
+		ctx, cancel := ctxT()
+		pic := append(bytes.Clone(pngBob), byte(i))
+		err := p.c.SetDisplayPicture(ctx, pic)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := c.expect("METADATA bob avatar", func(m *irc.Message) bool { return m.Command == "METADATA" && m.Param(0) == "bob" })
+		e.msn.DropSBOnNextMessage(alice)
+		if status, _, _ := get(t, m.Trailing()); status != http.StatusServiceUnavailable {
+			t.Fatalf("picture %d while the switchboard drops: %d, want 503", i, status)
+		}
+	}
+	if got := bridge.PictureFailures(e.bridge); got != n {
+		t.Fatalf("%d failed pictures remembered, want %d", got, n)
+	}
+	e.clock.advance(30 * time.Minute) // within the longest backoff and the hour after it
+	bridge.Sweep(e.bridge)
+	if got := bridge.PictureFailures(e.bridge); got != n {
+		t.Errorf("%d failed pictures remembered after 30 minutes, want %d", got, n)
+	}
+	e.clock.advance(3 * time.Hour)
+	bridge.Sweep(e.bridge)
+	if got := bridge.PictureFailures(e.bridge); got != 0 {
+		t.Errorf("%d failed pictures remembered long after their backoff, want 0", got)
+	}
 }
