@@ -100,6 +100,7 @@ type Config struct {
 	FileAutoAccept int64         // files up to this size are accepted without asking (DefaultFileAutoAccept)
 	FileMaxSize    int64         // larger files are declined (DefaultFileMaxSize)
 	FileQuota      int64         // bytes of files kept per account, received and uploaded (DefaultFileQuota)
+	FileCount      int           // files kept per account, received and uploaded (DefaultFileCount)
 	FileExpiry     time.Duration // how long a received file and its link are kept (DefaultFileExpiry)
 	// PictureCache bounds the cache of contacts' pictures, in bytes: the
 	// least recently used go first when it is larger (DefaultPictureCache).
@@ -152,6 +153,7 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)
 	setDefault(&cfg.FileMaxSize, DefaultFileMaxSize)
 	setDefault(&cfg.FileQuota, DefaultFileQuota)
+	setDefault(&cfg.FileCount, DefaultFileCount)
 	setDefault(&cfg.FileExpiry, DefaultFileExpiry)
 	setDefault(&cfg.PictureCache, DefaultPictureCache)
 	if cfg.Now == nil {

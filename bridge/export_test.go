@@ -86,3 +86,15 @@ func EventRoom(b *Bridge, account string) (int, bool) {
 // IndexHistoryNow runs the background indexing of the history now, as its
 // ticker does, and returns how many messages it added to the index.
 func IndexHistoryNow(b *Bridge) (int, error) { return b.indexHistory() }
+
+// PictureFailures is how many pictures whose fetch failed the bridge
+// remembers for their backoff.
+func PictureFailures(b *Bridge) int {
+	h := b.pictures()
+	if h == nil {
+		return 0
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.failures)
+}

@@ -33,9 +33,13 @@ func (s *session) cmdAcceptFile(name string, args []string, say func(string)) {
 		return
 	}
 	// The quota may have filled since the offer.
-	if used, err := s.filesUsed(); err != nil || used+o.ev.Size > s.b.cfg.FileQuota {
+	if full, err := s.fileRoom(o.ev.Size); err != nil || full != "" {
+		if err != nil {
+			s.log.Warn("counting the account's files", "err", err)
+			full = "msn2irc could not check your file quota"
+		}
 		s.declineFile(o.ev.ID)
-		say(fmt.Sprintf("The file %s would exceed your quota of %s: declined. msn files lists your files, msn files delete <n> deletes one.", what, sizeText(s.b.cfg.FileQuota)))
+		say(fmt.Sprintf("The file %s was declined: %s.", what, full))
 		return
 	}
 	say("Receiving the file " + what + ".")

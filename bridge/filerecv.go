@@ -31,6 +31,8 @@ type fileState struct {
 	nextOffer int                           // the number of the last offer
 	active    map[msn.TransferID]*fileOffer // accepted, being received
 	receiving int64                         // bytes of the transfers in progress, for the quota
+	uploads   int                           // uploads in progress (fileupload.go)
+	uploading int64                         // the bytes set aside for them
 	dcc       int                           // DCC listeners open (dcc.go)
 }
 
@@ -62,14 +64,14 @@ func (s *session) onFileOffer(ev msn.FileOffer) {
 		decline("it is larger than the limit of " + sizeText(s.b.cfg.FileMaxSize))
 		return
 	}
-	used, err := s.filesUsed()
+	full, err := s.fileRoom(ev.Size)
 	if err != nil {
 		s.log.Warn("counting the account's files", "err", err)
 		decline("msn2irc could not check your file quota")
 		return
 	}
-	if used+ev.Size > s.b.cfg.FileQuota {
-		decline(quotaText(s.b.cfg.FileQuota, used))
+	if full != "" {
+		decline(full)
 		return
 	}
 	o := &fileOffer{ev: ev, name: name}
@@ -98,22 +100,51 @@ func (s *session) onFileOffer(ev msn.FileOffer) {
 	tell(fmt.Sprintf("%s offers file %s: msn accept-file %d or msn decline-file %d", c.nick, what, o.n, o.n))
 }
 
-// filesUsed is the bytes of the account's files that count against its
-// quota: received ones, the transfers in progress, and uploaded ones.
-func (s *session) filesUsed() (int64, error) {
+// filesUse is what an account's files take of its quota.
+type filesUse struct {
+	bytes int64
+	files int
+}
+
+// filesUsed is what the account's files take of its quota: received
+// ones, uploaded ones, and the transfers and uploads in progress.
+func (s *session) filesUsed() (filesUse, error) {
 	list, err := s.store.ReceivedFiles(s.ctx, s.account)
 	if err != nil {
-		return 0, err
+		return filesUse{}, err
 	}
 	used, err := s.b.uploadsUsed(s.account)
 	if err != nil {
-		return 0, fmt.Errorf("bridge: uploaded files: %w", err)
+		return filesUse{}, fmt.Errorf("bridge: uploaded files: %w", err)
 	}
-	used += s.files.receiving
+	used.bytes += s.files.receiving + s.files.uploading
+	used.files += len(list) + len(s.files.active) + s.files.uploads
 	for _, f := range list {
-		used += f.Size
+		used.bytes += f.Size
 	}
 	return used, nil
+}
+
+// fileRoom checks that one more file of size bytes fits the account's
+// quota; when it does not, it says why, for the user.
+func (s *session) fileRoom(size int64) (string, error) {
+	used, err := s.filesUsed()
+	if err != nil {
+		return "", err
+	}
+	return s.b.roomText(used, size), nil
+}
+
+// roomText says why one more file of size bytes does not fit beside
+// used, or "" when it does.
+func (b *Bridge) roomText(used filesUse, size int64) string {
+	switch {
+	case used.files >= b.cfg.FileCount:
+		return fmt.Sprintf("you keep %d files already, the most msn2irc keeps per account; msn files lists them, msn files delete <n> deletes one", used.files)
+	case used.bytes+size > b.cfg.FileQuota:
+		return quotaText(b.cfg.FileQuota, used.bytes)
+	}
+	return ""
 }
 
 // declineFile refuses an offer, off the session goroutine.

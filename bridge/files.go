@@ -23,6 +23,7 @@ const (
 	DefaultFileAutoAccept = 10 << 20  // 10 MiB
 	DefaultFileMaxSize    = 100 << 20 // 100 MiB
 	DefaultFileQuota      = 500 << 20 // 500 MiB
+	DefaultFileCount      = 1000      // the quota counts bytes, and empty files would take none
 	DefaultFileExpiry     = 7 * 24 * time.Hour
 )
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -138,16 +139,14 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than %d bytes, the most msn2irc sends", limit))
 		return
 	}
-	used, err := b.accountFilesUsed(r.Context(), account)
+	room, err := b.reserveUpload(r.Context(), s, r.ContentLength)
 	if err != nil {
 		b.log.Warn("upload: counting the account's files", "account", account, "err", err)
 		httpError(w, http.StatusServiceUnavailable, "msn2irc could not check your file quota; try again later")
 		return
 	}
-	quota := b.cfg.FileQuota
-	room := max(quota-used, 0)
-	if r.ContentLength > room {
-		httpError(w, http.StatusRequestEntityTooLarge, quotaText(quota, used))
+	if room.full != "" {
+		httpError(w, http.StatusRequestEntityTooLarge, room.full)
 		return
 	}
 	name := "file"
@@ -157,10 +156,13 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 	name = cleanFileName(name)
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(uploadBodyTimeout))
-	most := min(limit, room)
+	most := room.most
 	path, size, err := b.storeFile(account, name, io.LimitReader(r.Body, most+1), most)
+	// The stored file counts from now on; given back before the answer,
+	// so that the client's next upload finds the room.
+	room.release()
 	if errors.Is(err, errTooLarge) && most < limit {
-		httpError(w, http.StatusRequestEntityTooLarge, quotaText(quota, used))
+		httpError(w, http.StatusRequestEntityTooLarge, quotaText(b.cfg.FileQuota, room.used.bytes))
 		return
 	}
 	if errors.Is(err, errTooLarge) {
@@ -181,19 +183,71 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 // errTooLarge is storeFile's error for a file over the size limit.
 var errTooLarge = errors.New("file too large")
 
-// accountFilesUsed is the bytes of the account's files, received and
-// uploaded, counted by its running session (filesUsed).
-func (b *Bridge) accountFilesUsed(ctx context.Context, account string) (int64, error) {
-	s := b.runningSession(account)
-	if s == nil {
-		return 0, errNoSession
-	}
-	var used int64
+// uploadRoom is the room an upload has set aside in its account's quota.
+type uploadRoom struct {
+	most    int64    // the bytes the upload may write
+	used    filesUse // what the account used before it
+	full    string   // why the upload does not fit, for the user; then nothing is set aside
+	release func()   // gives the room back
+}
+
+// reserveUpload sets room aside in the account's quota for an upload of
+// size bytes (negative when the client did not say: as much as one upload
+// may take), so that uploads at once cannot together pass the quota. The
+// caller releases it once the file is stored or dropped: the stored file
+// counts from then on.
+func (b *Bridge) reserveUpload(ctx context.Context, s *session, size int64) (uploadRoom, error) {
+	// The request may give up waiting (ctx) just as the session takes the
+	// reservation: state says which of the two came first, and the second
+	// undoes what the first did.
+	const (
+		waiting = iota
+		reserved
+		abandoned
+	)
+	var state atomic.Int32
+	var room uploadRoom
 	var uerr error
-	if err := s.call(ctx, func() { used, uerr = s.filesUsed() }); err != nil {
-		return 0, err
+	err := s.call(ctx, func() {
+		used, err := s.filesUsed()
+		if err != nil {
+			uerr = err
+			return
+		}
+		room = uploadRoom{used: used, full: b.roomText(used, max(size, 0)), release: func() {}}
+		if room.full != "" {
+			return
+		}
+		room.most = min(b.cfg.Uploads.MaxSize, b.cfg.FileQuota-used.bytes)
+		if size >= 0 {
+			room.most = min(room.most, size)
+		}
+		if !state.CompareAndSwap(waiting, reserved) {
+			return
+		}
+		s.files.uploads++
+		s.files.uploading += room.most
+		most := room.most
+		room.release = func() { s.post(func() { s.unreserveUpload(most) }) }
+	})
+	if err != nil {
+		if !state.CompareAndSwap(waiting, abandoned) {
+			// The session set the room aside after all; this runs after
+			// it, on the session goroutine.
+			s.post(func() { s.unreserveUpload(room.most) })
+		}
+		return uploadRoom{}, err
 	}
-	return used, uerr
+	if uerr != nil {
+		return uploadRoom{}, uerr
+	}
+	return room, nil
+}
+
+// unreserveUpload gives back the room an upload set aside.
+func (s *session) unreserveUpload(most int64) {
+	s.files.uploads--
+	s.files.uploading -= most
 }
 
 // storeFile streams r into a new file of the account's directory, named

@@ -2,9 +2,12 @@ package bridge_test
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +143,100 @@ func TestUploadSweptAtStart(t *testing.T) {
 			t.Fatalf("a new bridge left the expired upload: %v", fe.uploadsOnDisk(t))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Uploads at once cannot together pass the quota: an upload in progress
+// holds the room it may fill, so a second one that would not fit beside
+// it is refused at once; the room is given back once the first is
+// stored, where its file then counts.
+func TestUploadsAtOnceShareTheQuota(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) {
+		cfg.DataDir = t.TempDir()
+		cfg.FileQuota = 3000
+	})
+	fe.login("alice", alice, password, allCaps)
+
+	body, bodyW := io.Pipe()
+	req, err := http.NewRequest("POST", fe.bridge.UploadURL(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = 2500
+	req.SetBasicAuth(alice, password)
+	req.Header.Set("Content-Disposition", `attachment; filename="slow.bin"`)
+	first := make(chan int, 1)
+	go func() {
+		resp, err := fe.http.Do(req)
+		if err != nil {
+			t.Error(err)
+			first <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	// The first upload is reading its body once its file is on the disk.
+	deadline := time.Now().Add(waitTime)
+	for !slices.ContainsFunc(fe.uploadsOnDisk(t), func(p string) bool { return strings.HasPrefix(filepath.Base(p), ".part-") }) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first upload never started writing its file")
+		}
+		pollPause()
+	}
+
+	if resp, body := fe.upload(alice, password, "second.bin", fileData(2500)); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(body, "quota of 2.9 KiB") {
+		t.Errorf("a second upload while the first holds 2500 of 3000 bytes: %s %q, want 413 naming the quota", resp.Status, body)
+	}
+	if _, err := bodyW.Write(fileData(2500)); err != nil {
+		t.Fatal(err)
+	}
+	bodyW.Close()
+	if code := <-first; code != http.StatusCreated {
+		t.Fatalf("the first upload: %d, want 201", code)
+	}
+	if resp, body := fe.upload(alice, password, "third.bin", fileData(400)); resp.StatusCode != http.StatusCreated {
+		t.Errorf("an upload that fits beside the stored first one: %s %q", resp.Status, body)
+	}
+	if resp, body := fe.upload(alice, password, "fourth.bin", fileData(400)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("an upload past the quota (2500 + 400 + 400 of 3000): %s %q", resp.Status, body)
+	}
+}
+
+// The quota counts files as well as bytes: empty files from a contact,
+// which take no bytes, stop at FileCount, and so do uploads.
+func TestFileCountBound(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) {
+		cfg.DataDir = t.TempDir()
+		cfg.FileCount = 3
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	p.chat(alice)
+	for i := range 2 {
+		name := fmt.Sprintf("empty%d.txt", i)
+		if err := <-sendFile(p, name, 0, bytes.NewReader(nil)); err != nil {
+			t.Fatalf("empty file %d: %v", i, err)
+		}
+		c.expectFrom("bob", "PRIVMSG", name)
+	}
+	if resp, body := fe.upload(alice, password, "photo.jpg", fileData(10)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the third file, uploaded: %s %s", resp.Status, body)
+	}
+	if err := <-sendFile(p, "empty2.txt", 0, bytes.NewReader(nil)); err == nil {
+		t.Error("a fourth file (empty) was accepted past FileCount 3")
+	}
+	c.expectFrom("bob", "NOTICE", "empty2.txt (0 B), which was declined: you keep 3 files already")
+	if resp, body := fe.upload(alice, password, "more.jpg", fileData(10)); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(body, "you keep 3 files already") {
+		t.Errorf("an upload past FileCount: %s %q", resp.Status, body)
+	}
+	c.send("PRIVMSG msn :files delete 1")
+	c.expectMsn("Deleted the file empty0.txt")
+	if resp, body := fe.upload(alice, password, "more.jpg", fileData(10)); resp.StatusCode != http.StatusCreated {
+		t.Errorf("an upload once a file was deleted: %s %q", resp.Status, body)
 	}
 }

@@ -63,26 +63,27 @@ func (b *Bridge) uploads(account string) ([]upload, error) {
 	return out, nil
 }
 
-// uploadsUsed is the bytes of the account's uploaded files, expired ones
-// not yet swept included (they are still on disk).
-func (b *Bridge) uploadsUsed(account string) (int64, error) {
+// uploadsUsed is the bytes and the number of the account's uploaded
+// files, expired ones included until they are deleted.
+func (b *Bridge) uploadsUsed(account string) (filesUse, error) {
 	if !b.uploadsOn() {
-		return 0, nil
+		return filesUse{}, nil
 	}
 	entries, err := os.ReadDir(filepath.Join(b.cfg.Uploads.Dir, accountDirName(account)))
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return filesUse{}, nil
 	}
 	if err != nil {
-		return 0, err
+		return filesUse{}, err
 	}
-	var used int64
+	var used filesUse
 	for _, e := range entries {
 		if !validToken(e.Name()) {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			used += fi.Size()
+			used.bytes += fi.Size()
+			used.files++
 		}
 	}
 	return used, nil

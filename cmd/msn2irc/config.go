@@ -49,6 +49,7 @@ type config struct {
 	FileAutoAccept int64         `split_words:"true" default:"10485760" desc:"files from contacts up to this many bytes are accepted without asking; larger ones wait for msn accept-file"`
 	FileMaxSize    int64         `split_words:"true" default:"104857600" desc:"largest file, in bytes, taken from a contact or sent to one (uploaded or by DCC SEND); larger ones are declined"`
 	FileQuota      int64         `split_words:"true" default:"524288000" desc:"bytes of files kept per account, received and uploaded together; a file that would exceed it is declined (an upload gets 413)"`
+	FileCount      int           `split_words:"true" default:"1000" desc:"files kept per account, received and uploaded together, whatever their size; past it a file is declined (an upload gets 413)"`
 	FileExpiry     time.Duration `split_words:"true" default:"168h" desc:"how long a file (received or uploaded) and its link are kept, and how long a contact's cached picture is kept unused; the hourly sweep deletes them"`
 	PictureCache   int64         `split_words:"true" default:"268435456" desc:"bytes of contacts' display pictures cached for the whole instance; the least recently used are deleted first when over"`
 	// TrustedAddresses are sources that carry many users (a bouncer host, a
@@ -214,6 +215,7 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_MSN_PASSWORD_TRIES":       cfg.MSNPasswordTries,
 		"MSN2IRC_MSN_LOGIN_RATE":           cfg.MSNLoginRate,
 		"MSN2IRC_QUERY_RATE":               cfg.QueryRate,
+		"MSN2IRC_FILE_COUNT":               cfg.FileCount,
 	} {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)

@@ -53,6 +53,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_FILE_QUOTA":           "524288000",
 	"MSN2IRC_FILE_EXPIRY":          "168h",
 	"MSN2IRC_PICTURE_CACHE":        "268435456",
+	"MSN2IRC_FILE_COUNT":           "1000",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {

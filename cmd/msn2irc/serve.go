@@ -87,6 +87,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		FileAutoAccept:     cfg.FileAutoAccept,
 		FileMaxSize:        cfg.FileMaxSize,
 		FileQuota:          cfg.FileQuota,
+		FileCount:          cfg.FileCount,
 		FileExpiry:         cfg.FileExpiry,
 		PictureCache:       cfg.PictureCache,
 	})
