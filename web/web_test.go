@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,13 +19,20 @@ import (
 // until the test ends; it returns the address.
 func serveTest(t *testing.T, h http.Handler, conns int) string {
 	t.Helper()
+	return serveLimited(t, h, conns, 0, nil)
+}
+
+// serveLimited is serveTest with at most perAddress connections from one
+// address outside trusted.
+func serveLimited(t *testing.T, h http.Handler, conns, perAddress int, trusted []netip.Prefix) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, NewServer(h), LimitListener(ln, conns), 5*time.Second) }()
+	go func() { done <- Serve(ctx, NewServer(h), LimitListener(ln, conns, perAddress, trusted), 5*time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -115,5 +124,68 @@ func TestConnectionLimit(t *testing.T) {
 	second.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("second after the first closed: %v %v", resp, err)
+	}
+}
+
+// keepAlive opens a connection to addr and has one request answered on
+// it, which proves it holds a slot; it stays open, idle, until the test
+// ends.
+func keepAlive(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("keep-alive request: %v %v", resp, err)
+	}
+	return c
+}
+
+// TestConnectionsPerAddress checks that one address cannot hold every
+// slot: past its share its next connection is closed at once, while
+// another address (here a trusted one) is still served.
+func TestConnectionsPerAddress(t *testing.T) {
+	addr := serveLimited(t, NewMux("msn2irc.test"), 8, 2, nil)
+	first := keepAlive(t, addr)
+	keepAlive(t, addr)
+	third, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	io.WriteString(third, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	third.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := bufio.NewReader(third).Peek(1); !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("a third connection from one address with a share of 2: %v, want it closed", err)
+	}
+	first.Close()
+	// The slot and the share come back once the first has gone; the
+	// listener sees the close only after a moment, so retry until then.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		c.Close()
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection served after the first closed: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	trusted := serveLimited(t, NewMux("msn2irc.test"), 8, 2, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+	for range 3 {
+		keepAlive(t, trusted)
 	}
 }

@@ -41,8 +41,11 @@ type config struct {
 	HTTPTLS            bool   `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
 	HTTPURL            string `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
 	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
-	MetricsListen      string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
-	DataDir            string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
+	// HTTPConnectionsPerAddress is one address's share of the file
+	// listener's connections: past it, its next connection is closed.
+	HTTPConnectionsPerAddress int    `envconfig:"HTTP_CONNECTIONS_PER_ADDRESS" default:"16" desc:"connections one address may hold open on the file listener (MSN2IRC_TRUSTED_ADDRESSES skip it); more from it are closed at once"`
+	MetricsListen             string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
+	DataDir                   string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
 
 	// Files, both ways (bridge/files.go, fileupload.go); they need the
 	// HTTP listener.
@@ -207,15 +210,16 @@ func parseTrusted(list []string) ([]netip.Prefix, error) {
 // ircd's default, not "none".
 func checkLimits(cfg config) error {
 	for name, v := range map[string]int{
-		"MSN2IRC_UNREGISTERED_PER_ADDRESS": cfg.UnregisteredPerAddress,
-		"MSN2IRC_UNREGISTERED_MAX":         cfg.UnregisteredMax,
-		"MSN2IRC_GUESTS_PER_ADDRESS":       cfg.GuestsPerAddress,
-		"MSN2IRC_AUTH_FAILURES":            cfg.AuthFailures,
-		"MSN2IRC_AUTH_SOURCE_FAILURES":     cfg.AuthSourceFailures,
-		"MSN2IRC_MSN_PASSWORD_TRIES":       cfg.MSNPasswordTries,
-		"MSN2IRC_MSN_LOGIN_RATE":           cfg.MSNLoginRate,
-		"MSN2IRC_QUERY_RATE":               cfg.QueryRate,
-		"MSN2IRC_FILE_COUNT":               cfg.FileCount,
+		"MSN2IRC_UNREGISTERED_PER_ADDRESS":     cfg.UnregisteredPerAddress,
+		"MSN2IRC_UNREGISTERED_MAX":             cfg.UnregisteredMax,
+		"MSN2IRC_GUESTS_PER_ADDRESS":           cfg.GuestsPerAddress,
+		"MSN2IRC_AUTH_FAILURES":                cfg.AuthFailures,
+		"MSN2IRC_AUTH_SOURCE_FAILURES":         cfg.AuthSourceFailures,
+		"MSN2IRC_MSN_PASSWORD_TRIES":           cfg.MSNPasswordTries,
+		"MSN2IRC_MSN_LOGIN_RATE":               cfg.MSNLoginRate,
+		"MSN2IRC_QUERY_RATE":                   cfg.QueryRate,
+		"MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": cfg.HTTPConnectionsPerAddress,
+		"MSN2IRC_FILE_COUNT":                   cfg.FileCount,
 	} {
 		if v < 1 {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)

@@ -58,7 +58,7 @@ func listenHTTP(cfg config, log *slog.Logger) (*httpSide, error) {
 			}
 			ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		}
-		h.files = web.LimitListener(ln, cfg.HTTPMaxConnections)
+		h.files = web.LimitListener(ln, cfg.HTTPMaxConnections, cfg.HTTPConnectionsPerAddress, cfg.trusted)
 		h.base = cfg.httpURL(ln.Addr())
 	}
 	if cfg.MetricsListen != "" {
@@ -70,7 +70,7 @@ func listenHTTP(cfg config, log *slog.Logger) (*httpSide, error) {
 		if !isLoopback(ln.Addr()) {
 			log.Warn("the metrics listener is not on loopback: anyone who reaches it sees how the bridge is used", "addr", ln.Addr().String())
 		}
-		h.metrics = web.LimitListener(ln, cfg.HTTPMaxConnections)
+		h.metrics = web.LimitListener(ln, cfg.HTTPMaxConnections, 0, nil)
 	}
 	return h, nil
 }
