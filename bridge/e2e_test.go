@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -567,4 +569,27 @@ func TestFormattingSetting(t *testing.T) {
 	if m.Trailing() != "bold from msn" {
 		t.Errorf("formatting off, got %q", m.Trailing())
 	}
+}
+
+// A full outbox refuses one more message with a reason the user can act
+// on, and it is not taken for a failing store.
+func TestOutboxFull(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	ctx, cancel := ctxT()
+	defer cancel()
+	for i := range db.MaxOutbox {
+		if _, err := e.store.Enqueue(ctx, db.OutboxMessage{Account: alice, Passport: dave, Kind: db.KindText, Text: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.send("PRIVMSG dave :one too many")
+	m := c.expect("not delivered", func(m *irc.Message) bool {
+		return strings.Contains(m.Trailing(), "not delivered") && strings.Contains(m.Trailing(), "one too many")
+	})
+	if !strings.Contains(m.Trailing(), "the outbox is full (1000 messages); outbox lists it, outbox clear empties it") {
+		t.Errorf("the refusal says %q, want why and what to do", m.Trailing())
+	}
+	c.send("PRIVMSG msn :outbox")
+	c.expectMsn("1000 queued")
 }

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,11 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 			continue // already in the outbox
 		}
 		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now(), MsgID: o.msgid})
+		if errors.Is(err, db.ErrOutboxFull) {
+			lost := &conv{s: s, peer: c.passport}
+			lost.failed(o, "it could not be queued: "+db.ErrOutboxFull.Error()+"; outbox lists it, outbox clear empties it")
+			continue
+		}
 		if !s.stored(err, "queueing a message", riskOutbox) {
 			lost := &conv{s: s, peer: c.passport} // names the contact in the report
 			lost.failed(o, "it could not be queued: "+db.Reason(err))

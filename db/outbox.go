@@ -26,8 +26,16 @@ type OutboxMessage struct {
 	MsgID    string // the message's msgid in the history; "" when none
 }
 
+// MaxOutbox is how many messages an account's outbox holds, all
+// contacts together.
+const MaxOutbox = 1000
+
+// ErrOutboxFull means the account's outbox holds MaxOutbox messages.
+var ErrOutboxFull = fmt.Errorf("the outbox is full (%d messages)", MaxOutbox)
+
 // Enqueue appends a message to the outbox and returns its ID. ID is
-// ignored; a zero Queued means now.
+// ignored; a zero Queued means now. It fails with ErrOutboxFull when the
+// account's outbox holds MaxOutbox messages.
 func (s *Store) Enqueue(ctx context.Context, m OutboxMessage) (int64, error) {
 	if m.Account == "" || m.Passport == "" {
 		return 0, fmt.Errorf("db: enqueue for %q of %q: account and passport are required", m.Passport, m.Account)
@@ -41,10 +49,14 @@ func (s *Store) Enqueue(ctx context.Context, m OutboxMessage) (int64, error) {
 		m.Queued = now()
 	}
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO outbox (account, passport, kind, text, queued, msgid) VALUES (?, ?, ?, ?, ?, ?)`,
-		m.Account, m.Passport, m.Kind, m.Text, timeText(m.Queued), m.MsgID)
+		`INSERT INTO outbox (account, passport, kind, text, queued, msgid)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE (SELECT count(*) FROM outbox WHERE account = ?1) < ?7`,
+		m.Account, m.Passport, m.Kind, m.Text, timeText(m.Queued), m.MsgID, MaxOutbox)
 	if err != nil {
 		return 0, fmt.Errorf("db: enqueue for %s of %s: %w", m.Passport, m.Account, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return 0, fmt.Errorf("db: enqueue for %s of %s: %w", m.Passport, m.Account, ErrOutboxFull)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
