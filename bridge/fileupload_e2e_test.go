@@ -305,3 +305,40 @@ func TestForgetDeletesUploads(t *testing.T) {
 		t.Errorf("left after forget: %s", d.Name())
 	}
 }
+
+// A web page cannot upload in the user's name with the credentials the
+// browser kept: a form posted to the upload address (a navigation) or a
+// no-cors fetch is refused with 403 before any login, while a client's
+// own fetch (cors) and a program that sends no Sec-Fetch-Mode are taken.
+func TestUploadRefusesCrossSiteForms(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	for _, tc := range []struct {
+		mode string
+		want int
+	}{
+		{"navigate", http.StatusForbidden},
+		{"no-cors", http.StatusForbidden},
+		{"cors", http.StatusCreated},
+		{"", http.StatusCreated},
+	} {
+		req, err := http.NewRequest("POST", fe.bridge.UploadURL(), strings.NewReader("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(alice, password)
+		req.Header.Set("Content-Type", "text/plain")
+		if tc.mode != "" {
+			req.Header.Set("Sec-Fetch-Mode", tc.mode)
+		}
+		resp, err := fe.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("Sec-Fetch-Mode %q: %s %q, want %d", tc.mode, resp.Status, body, tc.want)
+		}
+	}
+}

@@ -23,6 +23,10 @@ var errNoSession = errors.New("wrong address or password, or no MSN session for 
 // one the session runs with. On failure it answers r (401, 429 or 503)
 // and returns nil.
 func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
+	if !fromClient(r) {
+		httpError(w, http.StatusForbidden, "this address takes uploads from an IRC client, not from a web page's form or link")
+		return nil
+	}
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="msn2irc", charset="UTF-8"`)
@@ -64,6 +68,21 @@ func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
 		httpError(w, http.StatusServiceUnavailable, "msn2irc could not check your login; try again later")
 	}
 	return nil
+}
+
+// fromClient reports whether r may be a client's own request rather than
+// one a web page made the browser send: a form posted or a link followed
+// (Sec-Fetch-Mode navigate) or a no-cors fetch carry the credentials a
+// browser kept for this site without the page being able to read them,
+// which would let any page upload or change a picture in the user's name.
+// A client's fetch (cors, same-origin) and programs that send no
+// Sec-Fetch-Mode are taken.
+func fromClient(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Mode") {
+	case "navigate", "nested-navigate", "no-cors":
+		return false
+	}
+	return true
 }
 
 // sourceAddr is the IP address of an HTTP request's peer.
