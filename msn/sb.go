@@ -34,6 +34,12 @@ type Switchboard struct {
 
 type participant struct{ passport, name string }
 
+// maxParticipants bounds the other participants a switchboard keeps, and
+// the user's own other endpoints in it. The server says who joins; no
+// limit is documented, a conversation has a handful, and the cap keeps
+// each JOI's look-up short whatever the server announces.
+const maxParticipants = 64
+
 // ID returns the session id (opaque; hex on Escargot) or, for one we opened before CAL answered, a local id.
 func (s *Switchboard) ID() string { return locked(&s.mu, &s.id) }
 
@@ -48,11 +54,14 @@ func (s *Switchboard) Participants() []string {
 	return out
 }
 
-// addLocked adds p to the participants unless it is one already. s.mu held.
-func (s *Switchboard) addLocked(p participant) {
-	if !s.hasLocked(p.passport) {
-		s.participants = append(s.participants, p)
+// addLocked adds p to the participants unless it is one already or
+// maxParticipants are; false when it was not added. s.mu held.
+func (s *Switchboard) addLocked(p participant) bool {
+	if s.hasLocked(p.passport) || len(s.participants) >= maxParticipants {
+		return false
 	}
+	s.participants = append(s.participants, p)
+	return true
 }
 
 func (s *Switchboard) hasLocked(passport string) bool {

@@ -47,7 +47,11 @@ func (s *Switchboard) onJoin(handle, name string, initial bool) {
 	}
 	s.mu.Lock()
 	known := s.hasLocked(passport)
-	s.addLocked(p)
+	if !known && !s.addLocked(p) {
+		s.mu.Unlock()
+		s.l.log.Debug("msn: switchboard full, join dropped", "passport", passport, "max", maxParticipants)
+		return
+	}
 	if s.outgoing && !initial {
 		s.announced = true
 	}
