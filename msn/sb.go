@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,6 +156,7 @@ func (s *Switchboard) call(ctx context.Context, passport string) error {
 	}
 	s.waiters[key] = append(s.waiters[key], joined)
 	s.mu.Unlock()
+	defer s.dropWaiter(key, joined) // gone already when they joined
 	rt := s.c.cfg.RequestTimeout
 	r, err := s.l.request(ctx, rt, "CAL", []string{passport}, nil)
 	var se *ServerError
@@ -187,6 +189,19 @@ func (s *Switchboard) call(ctx context.Context, passport string) error {
 		return nil
 	}
 	return fmt.Errorf("CAL: %s did not join: %w", passport, ErrTimeout)
+}
+
+// dropWaiter forgets joined, a waiter for key, so that an invitation the
+// contact never answers leaves nothing behind.
+func (s *Switchboard) dropWaiter(key string, joined chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	left := slices.DeleteFunc(s.waiters[key], func(w chan struct{}) bool { return w == joined })
+	if len(left) == 0 {
+		delete(s.waiters, key)
+	} else {
+		s.waiters[key] = left
+	}
 }
 
 // Accept answers an invitation (ANS) and returns the joined switchboard.

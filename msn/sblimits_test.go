@@ -1,9 +1,11 @@
 package msn
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A switchboard keeps at most maxParticipants participants, however many
@@ -34,5 +36,27 @@ func TestSwitchboardParticipantCap(t *testing.T) {
 	sp.send("BYE u0@example.com", "JOI dave@example.com Dave")
 	if j := waitFor[ParticipantJoined](t, s.c); j.Passport != "dave@example.com" {
 		t.Errorf("after a departure, joined = %+v, want dave", j)
+	}
+}
+
+// An invitation the contact never answers, whether it times out or the
+// server refuses it, leaves no waiter behind in the switchboard.
+func TestSwitchboardInviteLeavesNoWaiter(t *testing.T) {
+	s := loginAs(t, 12, func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
+	sb, sp := openSB(t, s, newFakeServer(t))
+	for i, answer := range []string{"CAL %s RINGING 069f3376b7cfe8fbf275e8c80e547b6", "217 %s"} {
+		who := fmt.Sprintf("silent%d@example.com", i)
+		done := async(func(ctx context.Context) error { return sb.Invite(ctx, who) })
+		cmd := sp.read()
+		sp.send(fmt.Sprintf(answer, cmd.Param(0)))
+		if err := <-done; err == nil {
+			t.Fatalf("inviting %s, who never joins, succeeded", who)
+		}
+	}
+	sb.mu.Lock()
+	left := len(sb.waiters)
+	sb.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d waiters left behind", left)
 	}
 }
