@@ -25,7 +25,8 @@ type Switchboard struct {
 	participants []participant
 	announced    bool // the user knows the session: events are reported
 	outgoing     bool
-	stash        []Event // IRO joins, reported at ANS OK
+	stash        []Event  // IRO joins, reported at ANS OK; at most maxStash
+	own          []string // GUIDs of the user's other endpoints present, at most maxParticipants
 	waiters      map[string][]chan struct{}
 	closedByUs   bool
 	closeErr     error // reported in SwitchboardClosed when closedByUs
@@ -40,6 +41,11 @@ type participant struct{ passport, name string }
 // limit is documented, a conversation has a handful, and the cap keeps
 // each JOI's look-up short whatever the server announces.
 const maxParticipants = 64
+
+// maxStash bounds the IRO joins kept until ANS OK: the participants and
+// the user's own endpoints, each of which the server may name again after
+// a BYE.
+const maxStash = 2 * maxParticipants
 
 // ID returns the session id (opaque; hex on Escargot) or, for one we opened before CAL answered, a local id.
 func (s *Switchboard) ID() string { return locked(&s.mu, &s.id) }

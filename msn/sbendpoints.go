@@ -1,6 +1,9 @@
 package msn
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Switchboard participants at MSNP16 and later: each endpoint of an
 // account joins as "passport;{guid}", and the server repeats IRO, JOI and
@@ -40,6 +43,15 @@ func (s *Switchboard) onJoin(handle, name string, initial bool) {
 		if guid == "" || guid == normalGUID(c.MachineGUID()) {
 			return // the user's own join, told back
 		}
+		s.mu.Lock()
+		known, full := slices.Contains(s.own, guid), len(s.own) >= maxParticipants
+		if !known && !full {
+			s.own = append(s.own, guid)
+		}
+		s.mu.Unlock()
+		if known || full {
+			return // told already, or one endpoint too many
+		}
 		ev := ParticipantJoined{Switchboard: s, Passport: passport, FriendlyName: p.name, Initial: initial,
 			Endpoint: guid, OwnEndpoint: true}
 		s.report(ev, initial)
@@ -67,12 +79,16 @@ func (s *Switchboard) onJoin(handle, name string, initial bool) {
 	}
 }
 
-// report queues a join: IRO joins wait for ANS OK, JOI joins are queued
-// once the user knows the session.
+// report queues a join: IRO joins before ANS OK wait for it, the others
+// are queued once the user knows the session.
 func (s *Switchboard) report(ev ParticipantJoined, initial bool) {
 	s.mu.Lock()
-	if initial {
-		s.stash = append(s.stash, ev)
+	if initial && !s.announced {
+		if len(s.stash) < maxStash {
+			s.stash = append(s.stash, ev)
+		} else {
+			s.l.log.Debug("msn: too many joins before ANS OK, one dropped", "passport", ev.Passport, "max", maxStash)
+		}
 		s.mu.Unlock()
 		return
 	}
@@ -88,7 +104,12 @@ func (s *Switchboard) report(ev ParticipantJoined, initial bool) {
 func (s *Switchboard) onBye(handle string, idle bool) {
 	passport, guid := splitEndpointHandle(handle)
 	if strings.EqualFold(passport, s.c.Passport()) {
-		if guid != "" && guid != normalGUID(s.c.MachineGUID()) {
+		s.mu.Lock()
+		n := len(s.own)
+		s.own = slices.DeleteFunc(s.own, func(g string) bool { return g == guid })
+		found := guid != "" && len(s.own) < n
+		s.mu.Unlock()
+		if found {
 			s.c.events.push(ParticipantLeft{Switchboard: s, Passport: passport, Idle: idle, Endpoint: guid, OwnEndpoint: true})
 		}
 		return

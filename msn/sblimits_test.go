@@ -60,3 +60,43 @@ func TestSwitchboardInviteLeavesNoWaiter(t *testing.T) {
 		t.Errorf("%d waiters left behind", left)
 	}
 }
+
+// An IRO after ANS OK is reported at once, not kept for an ANS OK that
+// never comes again, and one of the user's own endpoints is reported once
+// however many lines name it.
+func TestSwitchboardLateIROReportedOnce(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	sbSrv := newFakeServer(t)
+	inv := Invitation{SessionID: "069f3376b7cfe8fbf275e8c80e547b6", Address: sbSrv.addr(), Cookie: "ae51d586891d06337e5a", From: "bob@example.com"}
+	ch := make(chan sbResult, 1)
+	go func() {
+		sb, err := s.c.Accept(t.Context(), inv)
+		ch <- sbResult{sb, err}
+	}()
+	sp := sbSrv.accept()
+	sp.read()
+	sp.send("IRO 1 1 1 bob@example.com Bob", "ANS 1 OK")
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	const own = "{5d3e02ab-6190-11d3-bbbb-00c04f795683}"
+	sp.sendRaw(strings.Repeat("IRO 1 1 1 alice@example.com;"+own+" Alice\r\n", 1000))
+	sp.send("JOI carol@example.com Carol") // after every IRO
+	var joins []string
+	for {
+		j := waitFor[ParticipantJoined](t, s.c)
+		if j.Passport == "carol@example.com" {
+			break
+		}
+		if j.OwnEndpoint {
+			joins = append(joins, j.Endpoint)
+		}
+	}
+	r.sb.mu.Lock()
+	stashed := len(r.sb.stash)
+	r.sb.mu.Unlock()
+	if len(joins) != 1 || joins[0] != own || stashed != 0 {
+		t.Errorf("own endpoint joins reported %q, %d kept unreported; want [%s] and 0", joins, stashed, own)
+	}
+}
