@@ -74,6 +74,19 @@ type slpKey struct {
 	id   uint32
 }
 
+// slpPartial is an MSNSLP message arriving in chunks.
+type slpPartial struct {
+	buf []byte
+	sb  *Switchboard // its chunks come on it: dropped when it closes
+	seq uint64       // when its first chunk came, to evict the oldest
+}
+
+// maxSLPPartialPerPeer bounds the MSNSLP messages one contact may have
+// half sent, so that a contact that never finishes them cannot take the
+// room every other contact's messages need; a contact sends them one at a
+// time.
+const maxSLPPartialPerPeer = 4
+
 // p2pState is the P2P part of a Client.
 type p2pState struct {
 	mu       sync.Mutex
@@ -82,8 +95,9 @@ type p2pState struct {
 	calls    map[string]*p2pCall // by Call-ID
 	sessions map[p2pKey]*p2pCall
 	byID     map[TransferID]*p2pCall
-	partial  map[slpKey][]byte // MSNSLP messages arriving in chunks
-	picture  []byte            // the user's display picture
+	partial  map[slpKey]*slpPartial // MSNSLP messages arriving in chunks, at most maxP2PCalls
+	partSeq  uint64                 // the seq of the last slpPartial
+	picture  []byte                 // the user's display picture
 	object   MSNObject
 }
 
@@ -94,7 +108,7 @@ func (c *Client) p2p() *p2pState {
 			calls:    map[string]*p2pCall{},
 			sessions: map[p2pKey]*p2pCall{},
 			byID:     map[TransferID]*p2pCall{},
-			partial:  map[slpKey][]byte{},
+			partial:  map[slpKey]*slpPartial{},
 		}
 	})
 	return c.p2ps
@@ -282,18 +296,25 @@ func (s *Switchboard) onSLPChunk(from, peer string, h P2PHeader, data []byte) {
 	}
 	k := slpKey{peer, h.Identifier}
 	p.mu.Lock()
-	buf := p.partial[k]
-	if uint64(len(buf)) != h.Offset {
+	e := p.partial[k]
+	if e == nil {
+		e = &slpPartial{sb: s}
+	}
+	if uint64(len(e.buf)) != h.Offset {
 		delete(p.partial, k) // out of order: drop it, the peer times out
 		p.mu.Unlock()
 		return
 	}
-	buf = append(buf, data...)
+	e.buf = append(e.buf, data...)
+	buf := e.buf
 	whole := uint64(len(buf)) == h.TotalSize
 	if whole {
 		delete(p.partial, k)
-	} else if len(p.partial) < maxP2PCalls {
-		p.partial[k] = buf
+	} else if e.seq == 0 {
+		p.makeRoomLocked(peer)
+		p.partSeq++
+		e.seq = p.partSeq
+		p.partial[k] = e
 	}
 	p.mu.Unlock()
 	if !whole {
@@ -306,6 +327,32 @@ func (s *Switchboard) onSLPChunk(from, peer string, h P2PHeader, data []byte) {
 		return
 	}
 	c.onSLP(s, from, m)
+}
+
+// makeRoomLocked evicts the oldest half-sent MSNSLP message of peer when
+// it has maxSLPPartialPerPeer, or the oldest of all when maxP2PCalls are
+// kept, so that a new one fits. p.mu held.
+func (p *p2pState) makeRoomLocked(peer string) {
+	var oldest, peerOldest slpKey
+	var oldestSeq, peerSeq uint64
+	n := 0
+	for k, e := range p.partial {
+		if oldestSeq == 0 || e.seq < oldestSeq {
+			oldest, oldestSeq = k, e.seq
+		}
+		if k.peer == peer {
+			n++
+			if peerSeq == 0 || e.seq < peerSeq {
+				peerOldest, peerSeq = k, e.seq
+			}
+		}
+	}
+	switch {
+	case n >= maxSLPPartialPerPeer:
+		delete(p.partial, peerOldest)
+	case len(p.partial) >= maxP2PCalls:
+		delete(p.partial, oldest)
+	}
 }
 
 // onSLP handles a whole MSNSLP message.

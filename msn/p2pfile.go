@@ -426,10 +426,16 @@ func (s *Switchboard) onMSNFTP(from string, m *mimeMessage) bool {
 	return true
 }
 
-// p2pSwitchboardClosed ends the transfers of a switchboard that closed.
+// p2pSwitchboardClosed ends the transfers of a switchboard that closed,
+// and forgets the MSNSLP messages half sent on it.
 func (c *Client) p2pSwitchboardClosed(s *Switchboard) {
 	p := c.p2p()
 	p.mu.Lock()
+	for k, e := range p.partial {
+		if e.sb == s {
+			delete(p.partial, k)
+		}
+	}
 	var ended []*p2pCall
 	for _, cl := range p.calls {
 		if cl.sb == s {
