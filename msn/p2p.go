@@ -26,6 +26,11 @@ const p2pWindow = 16
 // maxP2PCalls bounds the sessions a client keeps at once (offers included).
 const maxP2PCalls = 64
 
+// maxIncomingP2PPerPeer bounds the sessions one contact's invitations
+// hold at once, so that offers a contact never follows up cannot take
+// every session from the other contacts and the user's own transfers.
+const maxIncomingP2PPerPeer = 8
+
 type p2pKind int
 
 const (
@@ -122,10 +127,22 @@ func (p *p2pState) nextID() uint32 {
 	return p.msgID
 }
 
-// addLocked records a new call; false when too many are open. p.mu held.
+// addLocked records a new call; false when too many are open, or too
+// many of the contact's invitations for one it invited. p.mu held.
 func (p *p2pState) addLocked(cl *p2pCall) bool {
 	if len(p.calls) >= maxP2PCalls {
 		return false
+	}
+	if cl.incoming {
+		n := 0
+		for _, o := range p.calls {
+			if o.incoming && strings.EqualFold(o.peer, cl.peer) {
+				n++
+			}
+		}
+		if n >= maxIncomingP2PPerPeer {
+			return false
+		}
 	}
 	p.seq++
 	cl.id = p.seq

@@ -96,3 +96,22 @@ func TestSLPHalfSentMessagesGiveWay(t *testing.T) {
 		t.Errorf("%d half-sent MSNSLP messages kept after their switchboard closed", n)
 	}
 }
+
+// One contact's offers hold at most maxIncomingP2PPerPeer sessions: the
+// rest are declined without asking the user, and another contact's offer
+// still reaches them.
+func TestP2PContactOffersCapped(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	_, sp := openSB(t, s, newFakeServer(t))
+	var b strings.Builder
+	for i := range uint32(maxP2PCalls) {
+		b.WriteString(slpFrom("bob@example.com", 5000+i, fileInviteFrom("bob@example.com", 100+i), p2pChunk))
+	}
+	b.WriteString(slpFrom("carol@example.com", 9000, fileInviteFrom("carol@example.com", 999), p2pChunk))
+	sp.sendRaw(b.String())
+	sp.sendPayload("MSG carol@example.com Carol", textFromBob)
+	got := offersUntilText(t, s.c)
+	if got["bob@example.com"] != maxIncomingP2PPerPeer || got["carol@example.com"] != 1 {
+		t.Errorf("offers %v, want %d of bob's and carol's", got, maxIncomingP2PPerPeer)
+	}
+}
