@@ -125,7 +125,8 @@ type abPagedResult struct {
 // roleLists maps membership roles to contact lists.
 var roleLists = map[string]Lists{"Allow": AllowList, "Block": BlockList, "Reverse": ReverseList, "Pending": PendingList}
 
-// maxABContacts bounds the contacts taken from the address book.
+// maxABContacts bounds the contacts the client keeps: those taken from the
+// address book, and those the server's list changes (ADD, ADC, ADL) add.
 const maxABContacts = 10000
 
 // syncAddressBook reads the memberships and the address book, queues

@@ -239,9 +239,16 @@ func (c *Client) onLST(cmd *Command) {
 
 // changeListsLocked applies a confirmed list change and queues the events.
 func (c *Client) changeListsLocked(passport, name string, added, removed Lists, async bool) {
-	ct := c.contactLocked(passport, added != 0)
+	ct := c.contactLocked(passport, false)
 	if ct == nil {
-		return
+		if added == 0 {
+			return
+		}
+		if len(c.contacts) >= maxABContacts {
+			c.log.Debug("msn: contact list full, list change dropped", "passport", passport, "max", maxABContacts)
+			return
+		}
+		ct = c.contactLocked(passport, true)
 	}
 	if name != "" {
 		ct.FriendlyName = keepName(ct, decodeName(name))

@@ -3,6 +3,8 @@ package msn
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -201,5 +203,34 @@ func TestLSTOfAKnownContactAllocatesNothing(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { c.onLST(cmd) }); n != 0 {
 		t.Errorf("LST of a known contact: %v allocations, want 0", n)
+	}
+}
+
+// List changes the server pushes add contacts only up to maxABContacts:
+// past it, a stranger's change is dropped unreported.
+func TestPushedListChangesCapped(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	waitFor[ContactListSynced](t, s.c)
+	var b strings.Builder
+	for i := range maxABContacts {
+		fmt.Fprintf(&b, "ADC 0 RL N=stranger%d@example.com F=S%d\r\n", i, i)
+	}
+	b.WriteString("NLN AWY bob@example.com Bob 0\r\n") // after every ADC
+	s.ns.sendRaw(b.String())
+	changes := 0
+	for {
+		e := nextEvent(t, s.c)
+		if _, ok := e.(ContactListChanged); ok {
+			changes++
+		}
+		if _, ok := e.(PresenceChanged); ok {
+			break
+		}
+	}
+	s.c.mu.Lock()
+	n := len(s.c.contacts)
+	s.c.mu.Unlock()
+	if n != maxABContacts || changes != maxABContacts-2 {
+		t.Errorf("%d contacts, %d list changes reported; want %d and %d (bob and carol were there)", n, changes, maxABContacts, maxABContacts-2)
 	}
 }
