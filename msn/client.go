@@ -195,8 +195,14 @@ type Client struct {
 	bg       context.Context
 	bgCancel context.CancelFunc
 	oimWG    sync.WaitGroup
-	oimSeen  map[string]bool // offline messages fetched or being fetched, by id
-	oimSeq   int             // X-OIM-Sequence-Num of the last one sent
+	// oimSeen holds the offline messages listed, by id: true when fetched
+	// or waiting to be, false when a fetch failed and the next listing may
+	// try again (oimFails counts the failures).
+	oimSeen     map[string]bool
+	oimFails    map[string]int
+	oimQueue    []oimListed // waiting for the fetcher
+	oimFetching bool        // the fetcher goroutine runs
+	oimSeq      int         // X-OIM-Sequence-Num of the last one sent
 	// oimLockKey answers the OIM service's last lock key challenge.
 	oimLockKey string
 

@@ -46,6 +46,13 @@ const (
 	maxOIMsPerNotice = 100
 	// maxOIMText bounds the text of a message sent as an OIM, in bytes.
 	maxOIMText = 4096
+	// maxOIMSeen bounds the offline messages a client fetches, or keeps
+	// trying to, in a session.
+	maxOIMSeen = 4096
+	// maxOIMTries is how many times a message whose fetch failed is
+	// fetched, each time a listing names it; it stays on the server for
+	// the next login.
+	maxOIMTries = 3
 )
 
 // mailData is the Mail-Data XML of an OIM notification.
@@ -91,41 +98,59 @@ func decodeWords(s string) string {
 	return sanitizeText(s)
 }
 
-// onMailData starts fetching the offline messages of a Mail-Data that
-// were not fetched yet, off the reader goroutine.
+// onMailData queues the offline messages of a Mail-Data that were not
+// fetched yet, nor tried maxOIMTries times, for the client's one fetcher,
+// which it starts when none runs: the fetches run one at a time, off the
+// reader goroutine, however many notifications the server sends.
 func (c *Client) onMailData(v string) {
 	listed := parseMailData(v)
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.oimSeen == nil {
-		c.oimSeen = map[string]bool{}
+		c.oimSeen, c.oimFails = map[string]bool{}, map[string]int{}
 	}
-	var todo []oimListed
 	for _, m := range listed {
-		if !c.oimSeen[m.id] && len(c.oimSeen) < 4096 {
-			c.oimSeen[m.id] = true
-			todo = append(todo, m)
+		busy, known := c.oimSeen[m.id]
+		if known && (busy || c.oimFails[m.id] >= maxOIMTries) || !known && len(c.oimSeen) >= maxOIMSeen {
+			continue
 		}
+		c.oimSeen[m.id] = true
+		c.oimQueue = append(c.oimQueue, m)
 	}
-	ctx := c.bg
-	c.mu.Unlock()
-	if len(todo) == 0 || ctx == nil {
+	if len(c.oimQueue) == 0 || c.oimFetching || c.bg == nil {
 		return
 	}
+	c.oimFetching = true
 	c.oimWG.Add(1)
-	go func() {
-		defer c.oimWG.Done()
-		for _, m := range todo {
-			ev, err := c.fetchOIM(ctx, m)
-			if err != nil {
-				c.log.Warn("msn: fetching an offline message", "id", m.id, "from", m.from, "err", err)
-				c.mu.Lock()
-				delete(c.oimSeen, m.id) // the next notification tries again
-				c.mu.Unlock()
-				continue
-			}
-			c.events.push(ev)
+	go c.fetchOIMs(c.bg)
+}
+
+// fetchOIMs fetches the queued offline messages one by one until none is
+// left or the connection ended.
+func (c *Client) fetchOIMs(ctx context.Context) {
+	defer c.oimWG.Done()
+	for {
+		c.mu.Lock()
+		if len(c.oimQueue) == 0 || ctx.Err() != nil {
+			c.oimQueue = nil
+			c.oimFetching = false
+			c.mu.Unlock()
+			return
 		}
-	}()
+		m := c.oimQueue[0]
+		c.oimQueue = c.oimQueue[1:]
+		c.mu.Unlock()
+		ev, err := c.fetchOIM(ctx, m)
+		if err != nil {
+			c.log.Warn("msn: fetching an offline message", "id", m.id, "from", m.from, "err", err)
+			c.mu.Lock()
+			c.oimSeen[m.id] = false // a later listing tries again
+			c.oimFails[m.id]++
+			c.mu.Unlock()
+			continue
+		}
+		c.events.push(ev)
+	}
 }
 
 type rsiEnvelope struct {
