@@ -17,7 +17,8 @@ const (
 	// MaxPayloadSize is the largest payload accepted after a payload command.
 	MaxPayloadSize = 1 << 20
 	// MaxSBMessagePayload is the largest MSG payload a switchboard accepts;
-	// Escargot closes the connection on anything longer.
+	// Escargot closes the connection on anything longer, so it relays
+	// nothing longer, and the client reads nothing longer from one.
 	MaxSBMessagePayload = 1664
 )
 
@@ -89,8 +90,9 @@ var ClientPayloads = PayloadSet{"MSG": true, "QRY": true, "UUX": true, "NOT": tr
 // Reader reads MSNP commands: a line ended by CRLF or LF, then, for payload
 // commands, exactly as many payload bytes as the last parameter says.
 type Reader struct {
-	br       *bufio.Reader
-	payloads PayloadSet
+	br         *bufio.Reader
+	payloads   PayloadSet
+	maxPayload int // the largest payload accepted; MaxPayloadSize when 0
 }
 
 // readBuffer is the size of a Reader's buffer; longer lines are read in
@@ -104,8 +106,9 @@ func NewReader(r io.Reader, payloads PayloadSet) *Reader {
 
 // ReadCommand reads the next command. Empty lines are an error (ErrEmptyLine)
 // but leave the stream in sync, so the caller may continue. Lines longer than
-// MaxLineLength and payloads larger than MaxPayloadSize are errors that leave
-// the stream out of sync: the caller must close the connection.
+// MaxLineLength and payloads larger than MaxPayloadSize (or the smaller
+// limit of a switchboard's reader) are errors that leave the stream out of
+// sync: the caller must close the connection.
 func (r *Reader) ReadCommand() (*Command, error) {
 	line, err := r.readLine()
 	if err != nil {
@@ -121,8 +124,12 @@ func (r *Reader) ReadCommand() (*Command, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n > MaxPayloadSize {
-			return nil, fmt.Errorf("%w: %s announces %d bytes", ErrPayloadTooLong, cmd.Name, n)
+		limit := r.maxPayload
+		if limit == 0 {
+			limit = MaxPayloadSize
+		}
+		if n > limit {
+			return nil, fmt.Errorf("%w: %s announces %d bytes, at most %d", ErrPayloadTooLong, cmd.Name, n, limit)
 		}
 		cmd.Payload = make([]byte, n)
 		if _, err := io.ReadFull(r.br, cmd.Payload); err != nil {

@@ -202,7 +202,7 @@ func (l *link) end(err error) error {
 		if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 			l.err = ErrClosed
 		} else {
-			l.err = fmt.Errorf("%w: %v", ErrClosed, err)
+			l.err = fmt.Errorf("%w: %w", ErrClosed, err)
 		}
 	}
 	l.closed = true

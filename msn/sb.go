@@ -102,6 +102,9 @@ func (c *Client) dialSB(ctx context.Context, addr, id string, outgoing bool) (*S
 		lastActive: time.Now(),
 	}
 	s.l = newLink(conn, c.log.With("conn", "sb", "sb", id), &s.trid)
+	// A switchboard relays no MSG longer than it accepts: a longer one
+	// ends the session, as Escargot ends the sender's.
+	s.l.r.maxPayload = MaxSBMessagePayload
 	c.mu.Lock()
 	if c.down || c.closing {
 		c.mu.Unlock()

@@ -2,6 +2,7 @@ package msn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,5 +99,23 @@ func TestSwitchboardLateIROReportedOnce(t *testing.T) {
 	r.sb.mu.Unlock()
 	if len(joins) != 1 || joins[0] != own || stashed != 0 {
 		t.Errorf("own endpoint joins reported %q, %d kept unreported; want [%s] and 0", joins, stashed, own)
+	}
+}
+
+// A switchboard relays no MSG longer than MaxSBMessagePayload: one of
+// that size arrives whole, a longer one ends the session with
+// ErrPayloadTooLong instead of being read into memory.
+func TestSwitchboardPayloadLimit(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	sb, sp := openSB(t, s, newFakeServer(t))
+	header := "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+	full := strings.Repeat("x", MaxSBMessagePayload-len(header))
+	sp.sendPayload("MSG bob@example.com Bob", header+full)
+	if m := waitFor[MessageReceived](t, s.c); m.Text != full {
+		t.Errorf("a message of %d bytes arrived with %d bytes of text, want %d", MaxSBMessagePayload, len(m.Text), len(full))
+	}
+	sp.sendPayload("MSG bob@example.com Bob", header+full+"y")
+	if ev := waitFor[SwitchboardClosed](t, s.c); ev.Switchboard != sb || !errors.Is(ev.Err, ErrPayloadTooLong) {
+		t.Errorf("after a message of %d bytes: %+v, want the switchboard closed with ErrPayloadTooLong", MaxSBMessagePayload+1, ev)
 	}
 }
