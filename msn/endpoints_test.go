@@ -2,6 +2,7 @@ package msn
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,19 @@ func TestMediaRoundTrip(t *testing.T) {
 	}
 	if _, ok := ParseMedia(""); ok {
 		t.Error("empty media parsed as playing")
+	}
+}
+
+// A contact's personal message and current media are cut to maxPSMText
+// bytes, at a character boundary, however long the UBX: the bridge keeps
+// them per contact for the session.
+func TestPersonalMessageClipped(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	long := strings.Repeat("é", maxPSMText) // two bytes each
+	s.ns.sendPayload("UBX bob@example.com", "<Data><PSM>"+long+"</PSM><CurrentMedia>"+long+"</CurrentMedia></Data>")
+	pm := waitFor[PersonalMessageChanged](t, s.c)
+	want := long[:maxPSMText]
+	if pm.Message != want || pm.Media != want {
+		t.Errorf("personal message of %d bytes and media of %d kept, want %d each", len(pm.Message), len(pm.Media), len(want))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 func validOwnStatus(s Status) bool {
@@ -111,8 +112,8 @@ func (c *Client) onUBX(cmd *Command) {
 	_, passport := splitHandle(cmd.Param(0))
 	ev := PersonalMessageChanged{
 		Passport: passport,
-		Message:  xmlUnescape(xmlElement(cmd.Payload, "PSM")),
-		Media:    xmlElement(cmd.Payload, "CurrentMedia"),
+		Message:  clipUTF8(xmlUnescape(xmlElement(cmd.Payload, "PSM")), maxPSMText),
+		Media:    clipUTF8(xmlElement(cmd.Payload, "CurrentMedia"), maxPSMText),
 	}
 	if ev.Passport == "" {
 		return
@@ -124,6 +125,22 @@ func (c *Client) onUBX(cmd *Command) {
 	c.mu.Unlock()
 	ev.Endpoints = c.onEndpoints(ev.Passport, cmd.Payload)
 	c.events.push(ev)
+}
+
+// maxPSMText bounds a contact's personal message and current media, in
+// bytes: the bridge keeps them per contact for the session, a UBX may be a
+// megabyte, and a personal message is one short line.
+const maxPSMText = 1024
+
+// clipUTF8 cuts s to at most n bytes, at a character boundary.
+func clipUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // xmlElement returns the raw text of the first <name>...</name> in b, in

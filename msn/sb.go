@@ -279,7 +279,7 @@ func (s *Switchboard) onMessage(cmd *Command) {
 	var ev Event
 	switch ct {
 	case "text/plain":
-		ev = MessageReceived{Switchboard: s, From: from, FriendlyName: name, DisplayName: decodeName(m.header.get("p4-context")), Text: textBody(m),
+		ev = MessageReceived{Switchboard: s, From: from, FriendlyName: name, DisplayName: clipUTF8(decodeName(m.header.get("p4-context")), maxEncodedName), Text: textBody(m),
 			Format: parseFormat(m.header.get("x-mms-im-format")), Time: time.Now()}
 	case "text/x-msmsgscontrol":
 		if m.header.get("typinguser") == "" {
