@@ -182,16 +182,17 @@ func (c *Client) onLST(cmd *Command) {
 		bit := listBits[cmd.Param(1)]
 		i, _ := strconv.Atoi(cmd.Param(3))
 		n, _ := strconv.Atoi(cmd.Param(4))
-		if n > 0 && cmd.Param(5) != "" && bit != 0 {
-			ct := c.contactLocked(cmd.Param(5), true)
-			ct.Lists |= bit
-			if name := cmd.Param(6); name != "" {
-				ct.FriendlyName = keepName(ct, decodeName(name))
+		if n > 0 && bit != 0 {
+			if ct := c.listContactLocked(cmd.Param(5)); ct != nil {
+				ct.Lists |= bit
+				if name := cmd.Param(6); name != "" {
+					ct.FriendlyName = keepName(ct, decodeName(name))
+				}
+				if bit == ForwardList && c.version >= 7 {
+					ct.Groups = c.keepGroupsLocked(memberGroups(cmd.Param(7)))
+				}
+				c.listedLocked(ct)
 			}
-			if bit == ForwardList && c.version >= 7 {
-				ct.Groups = c.keepGroupsLocked(memberGroups(cmd.Param(7)))
-			}
-			c.listedLocked(ct)
 		}
 		if bit == ReverseList && i >= n && c.sync != nil && c.sync.gotReply {
 			c.finishSyncLocked()
@@ -199,8 +200,10 @@ func (c *Client) onLST(cmd *Command) {
 		return
 	case c.version < 10:
 		// LST passport name bits [groups]
-		if len(p) >= 3 {
-			ct := c.contactLocked(p[0], true)
+		if len(p) < 3 {
+			break
+		}
+		if ct := c.listContactLocked(p[0]); ct != nil {
 			ct.FriendlyName = keepName(ct, decodeName(p[1]))
 			bits, _ := strconv.Atoi(p[2])
 			ct.Lists = Lists(bits)
@@ -211,8 +214,10 @@ func (c *Client) onLST(cmd *Command) {
 		// LST N=passport F=name C=guid bits [nettype] [groups]
 		var buf [4]string
 		passport, name, guid, rest := contactFields(p, buf[:0])
-		if passport != "" && len(rest) > 0 {
-			ct := c.contactLocked(passport, true)
+		if len(rest) == 0 {
+			break
+		}
+		if ct := c.listContactLocked(passport); ct != nil {
 			if name != "" {
 				ct.FriendlyName = keepName(ct, decodeName(name))
 			}
@@ -235,6 +240,23 @@ func (c *Client) onLST(cmd *Command) {
 		c.sync.lsts++
 		c.checkSyncLocked()
 	}
+}
+
+// listContactLocked returns the contact an LST line names, made when it
+// is new, or nil when the client keeps maxABContacts already: a list
+// longer than that is cut, however many lines the server sends.
+func (c *Client) listContactLocked(passport string) *Contact {
+	if passport == "" {
+		return nil
+	}
+	if ct := c.contactLocked(passport, false); ct != nil {
+		return ct
+	}
+	if len(c.contacts) >= maxABContacts {
+		c.log.Debug("msn: contact list full, listed contact dropped", "passport", passport, "max", maxABContacts)
+		return nil
+	}
+	return c.contactLocked(passport, true)
 }
 
 // changeListsLocked applies a confirmed list change and queues the events.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -232,5 +233,38 @@ func TestPushedListChangesCapped(t *testing.T) {
 	s.c.mu.Unlock()
 	if n != maxABContacts || changes != maxABContacts-2 {
 		t.Errorf("%d contacts, %d list changes reported; want %d and %d (bob and carol were there)", n, changes, maxABContacts, maxABContacts-2)
+	}
+}
+
+// A contact list the server sends in LST lines is cut at maxABContacts,
+// in every version's form, and a short LST line adds nobody.
+func TestLSTListCapped(t *testing.T) {
+	for _, tc := range []struct {
+		version int
+		line    string // with %d for the contact's number
+	}{
+		{7, "LST 0 FL 1 10001 %d contact%d@example.com Contact 0"},
+		{9, "LST contact%[2]d@example.com Contact 3 0"},
+		{12, "LST N=contact%[2]d@example.com F=Contact C=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 3 1"},
+	} {
+		c := &Client{contacts: map[string]*Contact{}, version: tc.version, log: slog.New(slog.DiscardHandler)}
+		for i := range maxABContacts + 5 {
+			cmd, err := ParseLine(fmt.Sprintf(tc.line, i+1, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.onLST(cmd)
+		}
+		if n := len(c.contacts); n != maxABContacts {
+			t.Errorf("MSNP%d: %d contacts kept of %d listed, want %d", tc.version, n, maxABContacts+5, maxABContacts)
+		}
+		if c.contactLocked("contact0@example.com", false) == nil {
+			t.Errorf("MSNP%d: the first contact listed was not kept", tc.version)
+		}
+		short := &Client{contacts: map[string]*Contact{}, version: tc.version, log: slog.New(slog.DiscardHandler)}
+		short.onLST(&Command{Name: "LST"})
+		if len(short.contacts) != 0 {
+			t.Errorf("MSNP%d: an empty LST line added %v", tc.version, short.contacts)
+		}
 	}
 }
