@@ -67,7 +67,7 @@ func (c *Client) handlePreAway(msg *irc.Message) {
 		c.numeric(irc.ERR_NOTREGISTERED, "You have not registered")
 		return
 	}
-	text := truncate(cleanText(msg.Param(0)), awayLen)
+	text := truncate(cleanName(msg.Param(0)), awayLen) // as AWAY after registration
 	c.reg.away = &text
 }
 

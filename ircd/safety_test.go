@@ -152,3 +152,65 @@ func TestNamesWithoutControls(t *testing.T) {
 		}
 	}
 }
+
+// dirty is a name with terminal escapes, BEL, SOH and a right-to-left
+// override; clean is what is left of it after cleanName.
+const (
+	dirty = "Eve\x1b[2J\x1b]0;pwned\x07\u202egnp.exe\x01"
+	clean = "Eve[2J]0;pwnedgnp.exe"
+)
+
+// A realname set with SETNAME is cleaned as USER's is: the user's other
+// clients (SETNAME, WHOIS) and the handler never see control or bidi
+// characters, and a name of nothing else is refused.
+func TestSetnameCleaned(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e, "setname")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "setname")
+	h.expectCall(t, "Attached")
+
+	c.send("SETNAME :%s", dirty)
+	other.expectParams("SETNAME", clean)
+	if got := h.expectCall(t, "Realname").args[0]; got != clean {
+		t.Errorf("handler got realname %q, want %q", got, clean)
+	}
+	other.send("WHOIS alice")
+	other.expectParams(irc.RPL_WHOISUSER, "alice", "alice", "*any*", "*any*", "*", clean)
+
+	c.send("SETNAME :\x1b\u202e\x07")
+	c.expectParams("FAIL", "SETNAME", "INVALID_REALNAME", "*any*")
+	c.send("WHOIS alice")
+	c.expectParams(irc.RPL_WHOISUSER, "alice", "alice", "*any*", "*any*", "*", clean)
+}
+
+// An AWAY sent before registration (draft/pre-away) is cleaned as AWAY
+// after it is: the other clients and the handler get it without control
+// or bidi characters.
+func TestPreAwayCleaned(t *testing.T) {
+	e := newEnv(t, Config{})
+	_, _, h := loggedIn(t, e, "away-notify")
+	watcher := e.dial()
+	watcher.loginSASL("alice", "alice@example.com", "secret", "away-notify")
+	h.expectCall(t, "Attached")
+
+	pre := e.dial()
+	pre.send("CAP LS 302")
+	pre.send("CAP REQ :draft/pre-away sasl")
+	pre.expectCap("ACK")
+	pre.send("AWAY :%s", dirty)
+	pre.send("AUTHENTICATE PLAIN")
+	pre.expect("AUTHENTICATE")
+	pre.send("AUTHENTICATE %s", plainPayload("alice@example.com", "secret"))
+	pre.expect(irc.RPL_SASLSUCCESS)
+	pre.send("NICK alice")
+	pre.send("USER alice 0 * :Alice")
+	pre.send("CAP END")
+	pre.expect(irc.RPL_WELCOME)
+
+	watcher.expectParams("AWAY", clean)
+	h.expectCall(t, "Attached")
+	if got := h.expectCall(t, "Away").args[0]; got != clean {
+		t.Errorf("handler got away text %q, want %q", got, clean)
+	}
+}

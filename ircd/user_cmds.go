@@ -188,6 +188,12 @@ func handleSetname(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.reply("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")
 		return
 	}
+	// Cleaned like every other realname (USER, SetSelf): no control or
+	// bidi-override characters reach the other clients or the handler.
+	if name = cleanName(name); name == "" {
+		c.reply("FAIL", "SETNAME", "INVALID_REALNAME", "Realname is not valid")
+		return
+	}
 	w.setRealname(name)
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	err := w.h.Realname(hctx, c, name)
