@@ -3,6 +3,7 @@ package ircd
 import (
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,11 +121,7 @@ func (w *World) sourceLocked(m Message) lineSource {
 // CHATHISTORY batch.
 func (w *World) messageLinesLocked(cmd string, m Message, src lineSource, target string) []*irc.Message {
 	tags := withTime(m.Time)
-	for k, v := range m.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
-			tags[k] = v
-		}
-	}
+	maps.Copy(tags, clientTags(m.Tags))
 	msgID := m.MsgID
 	if msgID == "" {
 		msgID = NewMsgID()
@@ -185,6 +182,53 @@ func textRoom(prefix *irc.Prefix, cmd, target string) int {
 	}
 	n += len(":") + len(" ") + len(cmd) + len(" ") + len(target) + len(" :\r\n")
 	return maxBodyLen - n
+}
+
+// maxClientTagsLen is the most bytes of client-only tags message-tags
+// allows on a line, encoded and joined by ';', without the '@' and the
+// space: a line with more may be dropped by the client.
+const maxClientTagsLen = maxTagsLen - 2
+
+// clientTags returns the client-only tags ("+" keys) of tags that may be
+// relayed: well-formed keys, valid values, at most maxClientTagsLen bytes
+// in all once encoded; nil when there are none. When they do not all fit,
+// each is taken in the order of the keys if it still fits.
+func clientTags(tags map[string]string) map[string]string {
+	var out map[string]string
+	size := 0
+	for k, v := range tags {
+		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
+			if out == nil {
+				out = make(map[string]string, len(tags))
+			}
+			out[k] = v
+			size += tagLen(k, v) + 1
+		}
+	}
+	if size-1 <= maxClientTagsLen {
+		return out
+	}
+	fit := make(map[string]string, len(out))
+	size = 0
+	for _, k := range slices.Sorted(maps.Keys(out)) {
+		if n := tagLen(k, out[k]) + 1; size+n-1 <= maxClientTagsLen {
+			fit[k] = out[k]
+			size += n
+		}
+	}
+	return fit
+}
+
+// tagLen is the length of the tag k=v on a line, the value escaped.
+func tagLen(k, v string) int {
+	n := len(k) + 1 + len(v)
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ';', ' ', '\\', '\r', '\n':
+			n++
+		}
+	}
+	return n
 }
 
 // validTagKey reports whether k is a well-formed tag key.

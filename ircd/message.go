@@ -46,15 +46,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		c.numeric(irc.ERR_TOOMANYTARGETS, cleanWord(msg.Params[0]), "Too many targets")
 		return
 	}
-	var tags map[string]string
-	for k, v := range msg.Tags {
-		if strings.HasPrefix(k, "+") && validTagKey(k) && validTagValue(v) {
-			if tags == nil {
-				tags = make(map[string]string)
-			}
-			tags[k] = v
-		}
-	}
+	tags := clientTags(msg.Tags)
 	if cmd == "TAGMSG" && len(tags) == 0 {
 		return // nothing to relay
 	}

@@ -3,6 +3,7 @@ package ircd
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/irc.v4"
 )
@@ -26,7 +27,9 @@ func parseLine(line string) (*irc.Message, error) {
 		if sp < 0 || strings.TrimLeft(line[sp+1:], " ") == "" {
 			return nil, errBadLine
 		}
-		tags = irc.ParseTags(line[1:sp])
+		if raw, ok := validTags(line[1:sp]); ok {
+			tags = irc.ParseTags(raw)
+		}
 		line = line[sp+1:]
 	}
 	var prefix string
@@ -71,6 +74,26 @@ func parseLine(line string) (*irc.Message, error) {
 		m.Params = words[1:]
 	}
 	return m, nil
+}
+
+// validTags returns the tags of raw, a line's tag section, whose text is
+// valid UTF-8, as they were sent, and false when none is left of a section
+// that had some. irc.ParseTagValue would turn each invalid byte into
+// U+FFFD, three bytes, and the value would then pass every check
+// (validTagValue, the size limits of message-tags) at three times the
+// size the client sent. Under UTF8ONLY such a tag means nothing: it is
+// dropped, as a value with a control character is.
+func validTags(raw string) (string, bool) {
+	if utf8.ValidString(raw) {
+		return raw, true
+	}
+	kept := make([]string, 0, strings.Count(raw, ";")+1)
+	for _, tag := range strings.Split(raw, ";") {
+		if utf8.ValidString(tag) {
+			kept = append(kept, tag)
+		}
+	}
+	return strings.Join(kept, ";"), len(kept) > 0
 }
 
 // inlineParams is how many words of a line (its command and parameters)

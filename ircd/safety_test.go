@@ -1,6 +1,8 @@
 package ircd
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -212,5 +214,65 @@ func TestPreAwayCleaned(t *testing.T) {
 	h.expectCall(t, "Attached")
 	if got := h.expectCall(t, "Away").args[0]; got != clean {
 		t.Errorf("handler got away text %q, want %q", got, clean)
+	}
+}
+
+// A label or client-only tag whose value is not valid UTF-8 is dropped,
+// not decoded to U+FFFD (three bytes for each bad one) and echoed or
+// relayed at three times the size the client sent; the other tags of the
+// line stay. Before registration too.
+func TestTagsWithInvalidUTF8Dropped(t *testing.T) {
+	e := newEnv(t, Config{})
+	bad := strings.Repeat("\xff", 4000)
+
+	unreg := e.dial()
+	unreg.send("CAP LS 302")
+	unreg.send("CAP REQ :labeled-response batch")
+	unreg.expectCap("ACK")
+	unreg.send("@label=%s PING x", bad)
+	if pong := unreg.expect("PONG"); len(pong.Tags) != 0 {
+		t.Errorf("PONG to a label that is not UTF-8 has tags of %d bytes", len(pong.Tags.String()))
+	}
+
+	c, _, h := loggedIn(t, e, "echo-message", "batch", "labeled-response", "message-tags")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+	h.expectCall(t, "Attached")
+	c.send("@label=%s;+typing=active;+x=%s TAGMSG bob", bad[:40], bad[:3000])
+	for _, m := range []*irc.Message{c.expect("TAGMSG"), other.expect("TAGMSG")} {
+		if m.Tags["+typing"] != "active" {
+			t.Errorf("+typing lost: %v", m.Tags)
+		}
+		for _, k := range []string{"+x", "label"} {
+			if v, ok := m.Tags[k]; ok {
+				t.Errorf("%s relayed as %d bytes", k, len(v))
+			}
+		}
+	}
+	if got := h.expectCall(t, "Message").msg.Tags; len(got) != 1 || got["+typing"] != "active" {
+		t.Errorf("handler got tags of %d bytes, want only +typing", len(irc.Tags(got).String()))
+	}
+}
+
+// Client-only tags given to Deliver are relayed within the 4,094 bytes
+// message-tags allows them on a line: those that do not fit are left out.
+func TestDeliveredClientTagsFitLimit(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "message-tags")
+	w.Deliver(Message{Command: "TAGMSG", From: "bob", Tags: map[string]string{
+		"+a": strings.Repeat("a", 3000), "+b": strings.Repeat("b;", 1000), "+c": "small",
+	}})
+	m := c.expect("TAGMSG")
+	client := irc.Tags{}
+	for k, v := range m.Tags {
+		if strings.HasPrefix(k, "+") {
+			client[k] = v
+		}
+	}
+	if n := len(client.String()); n > maxTagsLen-2 {
+		t.Errorf("client-only tags of %d bytes relayed, more than 4094", n)
+	}
+	if len(client["+a"]) != 3000 || client["+c"] != "small" {
+		t.Errorf("relayed client-only tags %q, want +a and +c", slices.Sorted(maps.Keys(client)))
 	}
 }
