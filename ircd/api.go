@@ -23,6 +23,7 @@ type Config struct {
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
 	HistoryLimit        int           // most messages (and targets) one CHATHISTORY returns, CHATHISTORY= in ISUPPORT, 100
+	MaxChannels         int           // channels open in a world at once that JOIN may add to (405 past it), CHANLIMIT= in ISUPPORT, 100
 	// A client's queries (commands that read rather than send: WHO,
 	// WHOIS, NAMES, LIST, CHATHISTORY, MARKREAD and the like; some read
 	// the Historian's store): QueryBurst at once, then one per

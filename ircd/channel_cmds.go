@@ -37,8 +37,15 @@ func handleJoin(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		}
 		w.mu.Lock()
 		_, in := w.channels[ircname.Casefold(name)]
+		full := len(w.channels) >= c.srv.cfg.MaxChannels
 		w.mu.Unlock()
 		if in {
+			continue
+		}
+		// Each channel is a chat the handler keeps and every client of
+		// the world gets in its burst: their number is bounded.
+		if full {
+			c.numeric(irc.ERR_TOOMANYCHANNELS, cleanWord(name), "You have joined too many channels")
 			continue
 		}
 		// A channel the client is not in yet reads the store (its read

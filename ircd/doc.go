@@ -43,6 +43,8 @@
 // Config.RegistrationTimeout, and idle clients are pinged after
 // Config.PingInterval and dropped when they do not answer within
 // Config.PingTimeout. Text delivered to clients is split to fit 512 bytes.
+// JOIN opens channels until the world has Config.MaxChannels (CHANLIMIT in
+// ISUPPORT), then answers 405.
 //
 // Connections that have not had their welcome are limited per source
 // address (Config.UnregisteredPerAddress) and in total

@@ -69,7 +69,7 @@ func TestISupport(t *testing.T) {
 	}
 	for k, v := range map[string]string{
 		"CASEMAPPING": "ascii", "CHANTYPES": "&#", "NETWORK": `Test\x20Net`, "NICKLEN": "32",
-		"PREFIX": "(ov)@+", "MONITOR": "1000", "BOT": "B", "UTF8ONLY": "",
+		"PREFIX": "(ov)@+", "MONITOR": "1000", "BOT": "B", "UTF8ONLY": "", "CHANLIMIT": "#&:100",
 	} {
 		got, ok := tokens[k]
 		if !ok || got != v {

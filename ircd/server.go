@@ -32,6 +32,7 @@ const (
 	defaultWriteTimeout        = 10 * time.Second
 	defaultMonitorLimit        = 1000
 	defaultHistoryLimit        = 100
+	defaultMaxChannels         = 100
 	defaultQueryInterval       = 50 * time.Millisecond
 	defaultQueryBurst          = 100
 	authTimeout                = 60 * time.Second // Backend.Authenticate and Guest
@@ -84,6 +85,7 @@ func NewServer(cfg Config, backend Backend) *Server {
 	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
 	setDefault(&cfg.MonitorLimit, defaultMonitorLimit)
 	setDefault(&cfg.HistoryLimit, defaultHistoryLimit)
+	setDefault(&cfg.MaxChannels, defaultMaxChannels)
 	setDefault(&cfg.QueryInterval, defaultQueryInterval)
 	setDefault(&cfg.QueryBurst, defaultQueryBurst)
 	setDefault(&cfg.UnregisteredPerAddress, defaultUnregisteredPerAddress)
@@ -293,7 +295,7 @@ func (s *Server) isupportTokens() []string {
 		"AWAYLEN=" + strconv.Itoa(awayLen),
 		"BOT=B",
 		"CASEMAPPING=ascii",
-		"CHANLIMIT=#&:",
+		"CHANLIMIT=#&:" + strconv.Itoa(s.cfg.MaxChannels),
 		"CHANMODES=b,,,nt",
 		"CHANNELLEN=" + strconv.Itoa(channelLen),
 		"CHANTYPES=&#",
