@@ -41,6 +41,7 @@ type Config struct {
 	UnregisteredPerAddress int           // connections not yet welcomed per source address, 10
 	UnregisteredMax        int           // connections not yet welcomed in total, 1000
 	GuestsPerAddress       int           // guests (welcomed without credentials, not logged in since) per source address, 3
+	RegisteredPerAddress   int           // connections welcomed (logged in or guests) per source address, 20
 	GuestTimeout           time.Duration // time from its welcome after which a guest is disconnected, 5m
 	// TrustedNets are sources that carry many users (a bouncer host, a
 	// proxy): the per-address limits skip them; the total still applies.

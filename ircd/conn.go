@@ -52,7 +52,8 @@ type Client struct {
 	guestUntil time.Time     // when a guest is disconnected unless it logged in; zero for none
 	queryTurns *rate.Limiter // the client's queries (queryTurn); nil until the first
 
-	guest bool // counted as a guest (connLimits); guarded by srv.limits.mu
+	guest      bool // counted as a guest (connLimits); guarded by srv.limits.mu
+	regCounted bool // counted as registered from its address (connLimits); guarded by srv.limits.mu
 }
 
 func newClient(s *Server, conn net.Conn) *Client {

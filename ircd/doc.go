@@ -49,9 +49,11 @@
 // Connections that have not had their welcome are limited per source
 // address (Config.UnregisteredPerAddress) and in total
 // (Config.UnregisteredMax), guests per source address
-// (Config.GuestsPerAddress); the per-address limits skip
-// Config.TrustedNets. A connection over a limit gets one ERROR line and is
-// closed; the accept loop refuses it without starting a goroutine for it.
+// (Config.GuestsPerAddress), and welcomed connections, guests or not, per
+// source address (Config.RegisteredPerAddress); the per-address limits
+// skip Config.TrustedNets. A connection over a limit gets one ERROR line
+// and is closed; the accept loop refuses it without starting a goroutine
+// for it.
 // A guest is a client whose world came from Backend.Guest and that
 // World.Transfer has not moved since; it is disconnected
 // Config.GuestTimeout after its welcome, whether it answers PINGs or not.

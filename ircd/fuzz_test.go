@@ -103,7 +103,7 @@ func runFuzzInput(t *testing.T, data []byte) {
 	if refusal := srv.limits.admit(c.Source()); refusal != "" {
 		t.Fatal(refusal)
 	}
-	defer srv.limits.leaveGuest(c)
+	defer srv.limits.leaveWelcomed(c)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.cancel = cancel

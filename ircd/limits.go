@@ -18,6 +18,7 @@ const (
 	defaultUnregisteredPerAddress = 10
 	defaultUnregisteredMax        = 1000
 	defaultGuestsPerAddress       = 3
+	defaultRegisteredPerAddress   = 20
 	defaultGuestTimeout           = 5 * time.Minute
 )
 
@@ -26,6 +27,7 @@ const (
 	tooManyFromAddress  = "Too many connections from your address"
 	tooManyUnregistered = "Too many unregistered connections on this server"
 	tooManyGuests       = "Too many guest connections from your address: log in with PASS address:password or SASL"
+	tooManyRegistered   = "Too many clients connected from your address"
 )
 
 // refuseWriteTimeout bounds the write of the ERROR line to a connection
@@ -35,20 +37,23 @@ const refuseWriteTimeout = 50 * time.Millisecond
 
 // connLimits counts the connections the limits of Config apply to. A
 // connection counts as unregistered from its accept until its welcome or
-// its end, and as a guest from just before its welcome (when its world
-// comes from Backend.Guest) until it ends or World.Transfer moves it.
+// its end, as registered from just before its login and welcome until it
+// ends, and as a guest from just before its welcome (when its world comes
+// from Backend.Guest) until it ends or World.Transfer moves it.
 // Per-address counts skip trusted sources and connections without an IP
 // address (a pipe); the total counts every connection.
 type connLimits struct {
 	unregPerAddr  int
 	unregMax      int
 	guestsPerAddr int
+	regPerAddr    int
 	trusted       []netip.Prefix
 
 	mu           sync.Mutex
 	unregistered int                // in total
 	unregByAddr  map[netip.Addr]int // per untrusted source; no zero entries
 	guestsByAddr map[netip.Addr]int // per untrusted source; no zero entries
+	regByAddr    map[netip.Addr]int // per untrusted source; no zero entries
 }
 
 func newConnLimits(cfg *Config) *connLimits {
@@ -56,9 +61,11 @@ func newConnLimits(cfg *Config) *connLimits {
 		unregPerAddr:  cfg.UnregisteredPerAddress,
 		unregMax:      cfg.UnregisteredMax,
 		guestsPerAddr: cfg.GuestsPerAddress,
+		regPerAddr:    cfg.RegisteredPerAddress,
 		trusted:       cfg.TrustedNets,
 		unregByAddr:   make(map[netip.Addr]int),
 		guestsByAddr:  make(map[netip.Addr]int),
+		regByAddr:     make(map[netip.Addr]int),
 	}
 }
 
@@ -102,6 +109,40 @@ func (l *connLimits) leaveUnregistered(src netip.Addr) {
 	l.unregistered--
 	if per {
 		decrement(l.unregByAddr, src)
+	}
+}
+
+// joinRegistered counts c as registered, unless its address has too many
+// registered connections. Each costs a goroutine, a send queue, a copy of
+// every line of its world and a file descriptor: one address (with one
+// valid login) must not take them all.
+func (l *connLimits) joinRegistered(c *Client) bool {
+	src := c.Source()
+	if !l.perAddress(src) {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.regCounted {
+		return true
+	}
+	if l.regByAddr[src] >= l.regPerAddr {
+		return false
+	}
+	l.regByAddr[src]++
+	c.regCounted = true
+	return true
+}
+
+// leaveWelcomed takes back, when c ends, what joinRegistered and
+// joinGuest counted for it, if anything.
+func (l *connLimits) leaveWelcomed(c *Client) {
+	l.leaveGuest(c)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.regCounted {
+		c.regCounted = false
+		decrement(l.regByAddr, c.Source())
 	}
 }
 

@@ -277,3 +277,63 @@ func TestGuestTimeout(t *testing.T) {
 	moved.close()
 	e.waitLimitCounts(limitCounts{})
 }
+
+// Welcomed connections are limited per address too, logged in or not: one
+// address with a valid login cannot open connections without end. Trusted
+// sources are not limited, and a connection that ends frees its place.
+func TestRegisteredPerAddressLimit(t *testing.T) {
+	e := newEnv(t, Config{RegisteredPerAddress: 2, TrustedNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.3/32")}})
+	var all []*testClient
+	login := func(ip string) *testClient {
+		c := e.dialFrom(ip)
+		c.loginSASL("alice", "alice@example.com", "secret")
+		all = append(all, c)
+		return c
+	}
+	first := login("127.0.0.2")
+	login("127.0.0.2")
+	refused := e.dialFrom("127.0.0.2")
+	refused.send("PASS alice@example.com:secret")
+	refused.send("NICK alice")
+	refused.send("USER alice 0 * :Alice")
+	refused.expectRefused("Too many clients connected from your address")
+
+	// Other addresses are not affected, trusted ones not limited.
+	login("127.0.0.1")
+	for range 3 {
+		login("127.0.0.3")
+	}
+
+	first.close()
+	e.waitRegisteredByAddr(2) // one from 127.0.0.2, one from 127.0.0.1
+	login("127.0.0.2")
+
+	for _, c := range all {
+		c.close()
+	}
+	e.waitRegisteredByAddr(0)
+}
+
+// waitRegisteredByAddr polls until the per-address limit of welcomed
+// connections counts want of them; the server updates the count when it
+// has seen a connection end, which the client cannot wait for.
+func (e *testEnv) waitRegisteredByAddr(want int) {
+	e.t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for {
+		l := e.srv.limits
+		l.mu.Lock()
+		n := 0
+		for _, v := range l.regByAddr {
+			n += v
+		}
+		l.mu.Unlock()
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d welcomed connections counted per address, want %d", n, want)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll with a deadline
+	}
+}

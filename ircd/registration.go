@@ -253,6 +253,12 @@ func (c *Client) tryRegister(ctx context.Context) {
 	if c.registered || c.reg.capNegotiating || c.reg.nick == "" || c.reg.user == "" {
 		return
 	}
+	// Counted before the PASS login, which a refused client is not worth.
+	if !c.srv.limits.joinRegistered(c) {
+		c.logAt(slog.LevelInfo, "too many registered connections from the address")
+		c.quit(tooManyRegistered)
+		return
+	}
 	w := c.reg.world
 	// The account a client learnt before its welcome: SASL's 900. After a
 	// PASS login, 900 follows the welcome (see announceSelfLocked).

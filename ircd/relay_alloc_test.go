@@ -21,7 +21,7 @@ func TestRelayedMessageAllocations(t *testing.T) {
 	if refusal := srv.limits.admit(c.Source()); refusal != "" {
 		t.Fatal(refusal)
 	}
-	defer srv.limits.leaveGuest(c)
+	defer srv.limits.leaveWelcomed(c)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.cancel = cancel

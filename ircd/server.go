@@ -91,6 +91,7 @@ func NewServer(cfg Config, backend Backend) *Server {
 	setDefault(&cfg.UnregisteredPerAddress, defaultUnregisteredPerAddress)
 	setDefault(&cfg.UnregisteredMax, defaultUnregisteredMax)
 	setDefault(&cfg.GuestsPerAddress, defaultGuestsPerAddress)
+	setDefault(&cfg.RegisteredPerAddress, defaultRegisteredPerAddress)
 	setDefault(&cfg.GuestTimeout, defaultGuestTimeout)
 	s := &Server{
 		cfg:       cfg,
@@ -240,7 +241,7 @@ func (s *Server) serveAdmitted(ctx context.Context, conn net.Conn, src netip.Add
 		if !c.registered {
 			s.limits.leaveUnregistered(src)
 		}
-		s.limits.leaveGuest(c)
+		s.limits.leaveWelcomed(c)
 		s.wg.Done()
 	}()
 	c.serve(ctx)

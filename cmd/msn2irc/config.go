@@ -63,6 +63,7 @@ type config struct {
 	UnregisteredPerAddress int           `split_words:"true" default:"10" desc:"connections from one IP address that are not registered yet (still logging in); more are refused"`
 	UnregisteredMax        int           `split_words:"true" default:"1000" desc:"connections not registered yet, from all addresses together (trusted ones too); more are refused"`
 	GuestsPerAddress       int           `split_words:"true" default:"3" desc:"clients from one IP address registered without a password (guests) at once; more are refused"`
+	RegisteredPerAddress   int           `split_words:"true" default:"20" desc:"clients from one IP address registered at once, logged in or guests; more are refused"`
 	GuestTimeout           time.Duration `split_words:"true" default:"5m" desc:"time after which a guest that did not log in to MSN is disconnected"`
 
 	// Login limits against password guessing (bridge/auth.go).
@@ -213,6 +214,7 @@ func checkLimits(cfg config) error {
 		"MSN2IRC_UNREGISTERED_PER_ADDRESS":     cfg.UnregisteredPerAddress,
 		"MSN2IRC_UNREGISTERED_MAX":             cfg.UnregisteredMax,
 		"MSN2IRC_GUESTS_PER_ADDRESS":           cfg.GuestsPerAddress,
+		"MSN2IRC_REGISTERED_PER_ADDRESS":       cfg.RegisteredPerAddress,
 		"MSN2IRC_AUTH_FAILURES":                cfg.AuthFailures,
 		"MSN2IRC_AUTH_SOURCE_FAILURES":         cfg.AuthSourceFailures,
 		"MSN2IRC_MSN_PASSWORD_TRIES":           cfg.MSNPasswordTries,

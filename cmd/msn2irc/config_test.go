@@ -31,6 +31,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_UNREGISTERED_PER_ADDRESS": "10",
 	"MSN2IRC_UNREGISTERED_MAX":         "1000",
 	"MSN2IRC_GUESTS_PER_ADDRESS":       "3",
+	"MSN2IRC_REGISTERED_PER_ADDRESS":   "20",
 	"MSN2IRC_GUEST_TIMEOUT":            "5m",
 
 	"MSN2IRC_AUTH_FAILURES":        "5",
@@ -117,13 +118,14 @@ func TestConfigFromEnvironment(t *testing.T) {
 	t.Setenv("MSN2IRC_UNREGISTERED_PER_ADDRESS", "20")
 	t.Setenv("MSN2IRC_UNREGISTERED_MAX", "2000")
 	t.Setenv("MSN2IRC_GUESTS_PER_ADDRESS", "5")
+	t.Setenv("MSN2IRC_REGISTERED_PER_ADDRESS", "30")
 	t.Setenv("MSN2IRC_GUEST_TIMEOUT", "90s")
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.UnregisteredPerAddress != 20 || cfg.UnregisteredMax != 2000 || cfg.GuestsPerAddress != 5 || cfg.GuestTimeout != 90*time.Second {
-		t.Errorf("limits %d %d %d %v", cfg.UnregisteredPerAddress, cfg.UnregisteredMax, cfg.GuestsPerAddress, cfg.GuestTimeout)
+	if cfg.UnregisteredPerAddress != 20 || cfg.UnregisteredMax != 2000 || cfg.GuestsPerAddress != 5 || cfg.RegisteredPerAddress != 30 || cfg.GuestTimeout != 90*time.Second {
+		t.Errorf("limits %d %d %d %d %v", cfg.UnregisteredPerAddress, cfg.UnregisteredMax, cfg.GuestsPerAddress, cfg.RegisteredPerAddress, cfg.GuestTimeout)
 	}
 	if cfg.Listen != "127.0.0.1:7000" || cfg.MSNLoginURL != "http://login.example/login" {
 		t.Errorf("config %+v", cfg)
@@ -143,6 +145,7 @@ func TestConfigErrors(t *testing.T) {
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
 		"no guests":          {"MSN2IRC_GUESTS_PER_ADDRESS": "0"},
+		"no registered":      {"MSN2IRC_REGISTERED_PER_ADDRESS": "0"},
 		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
 		"no login rate":      {"MSN2IRC_MSN_LOGIN_RATE": "0"},
 		"lockout not a time": {"MSN2IRC_AUTH_LOCKOUT": "soon"},

@@ -104,6 +104,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		UnregisteredPerAddress: cfg.UnregisteredPerAddress,
 		UnregisteredMax:        cfg.UnregisteredMax,
 		GuestsPerAddress:       cfg.GuestsPerAddress,
+		RegisteredPerAddress:   cfg.RegisteredPerAddress,
 		GuestTimeout:           cfg.GuestTimeout,
 		TrustedNets:            cfg.trusted,
 		FileHost:               br.UploadURL(),
