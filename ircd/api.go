@@ -20,6 +20,7 @@ type Config struct {
 	PingInterval        time.Duration // idle time before the server PINGs a client, 90s
 	PingTimeout         time.Duration // time to answer that PING, 60s
 	SendQueue           int           // lines queued per client before it is dropped, 4096 (a slice: an idle client holds none)
+	SendQueueBytes      int           // bytes of those lines, 4 MiB: 1 KiB a line, which only lines with long tags reach first
 	WriteTimeout        time.Duration // 10s
 	MonitorLimit        int           // MONITOR entries per client, 1000
 	HistoryLimit        int           // most messages (and targets) one CHATHISTORY returns, CHATHISTORY= in ISUPPORT, 100

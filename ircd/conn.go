@@ -77,7 +77,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 		remote:     remote,
 		host:       host,
 		src:        sourceOf(conn),
-		out:        newSendQueue(s.cfg.SendQueue),
+		out:        newSendQueue(s.cfg.SendQueue, s.cfg.SendQueueBytes),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 		nick:       "*",

@@ -17,6 +17,11 @@ const (
 	saslMaxBytes = 8192 // base64 bytes of one SASL response
 )
 
+// maxLabelLen is the longest label (labeled-response) echoed. Labels are
+// short opaque tokens that clients make (a counter, a UUID); a longer one
+// is dropped, as the reply would hold it until the client reads it.
+const maxLabelLen = 64
+
 // registration is the state of a client before its welcome. Only the
 // reader goroutine touches it.
 type registration struct {
@@ -41,8 +46,9 @@ func (c *Client) resetSASL() {
 // handleLine runs one command from the client.
 func (c *Client) handleLine(ctx context.Context, msg *irc.Message) {
 	label := ""
-	// A label with control characters is dropped: it would be echoed.
-	if l, ok := msg.Tags["label"]; ok && l != "" && validTagValue(l) && c.hasCap(capLabeledResponse) {
+	// A label with control characters is dropped: it would be echoed. So
+	// is a long one (maxLabelLen).
+	if l, ok := msg.Tags["label"]; ok && l != "" && len(l) <= maxLabelLen && validTagValue(l) && c.hasCap(capLabeledResponse) {
 		label = l
 	}
 	c.startCapture()

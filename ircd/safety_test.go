@@ -276,3 +276,28 @@ func TestDeliveredClientTagsFitLimit(t *testing.T) {
 		t.Errorf("relayed client-only tags %q, want +a and +c", slices.Sorted(maps.Keys(client)))
 	}
 }
+
+// A label of up to 64 bytes is echoed; a longer one, which the reply
+// would hold until the client reads it, is dropped. Before registration
+// too.
+func TestLabelLength(t *testing.T) {
+	e := newEnv(t, Config{})
+	c := e.dial()
+	c.send("CAP LS 302")
+	c.send("CAP REQ :labeled-response batch")
+	c.expectCap("ACK")
+	for _, tt := range []struct {
+		label string
+		kept  bool
+	}{
+		{strings.Repeat("l", 64), true},
+		{strings.Repeat("l", 65), false},
+		{strings.Repeat("l", 4000), false},
+	} {
+		c.send("@label=%s PING x", tt.label)
+		got, ok := c.expect("PONG").Tags["label"]
+		if ok != tt.kept || ok && got != tt.label {
+			t.Errorf("label of %d bytes: echoed %v (%d bytes), want %v", len(tt.label), ok, len(got), tt.kept)
+		}
+	}
+}

@@ -29,6 +29,7 @@ const (
 	defaultPingInterval        = 90 * time.Second
 	defaultPingTimeout         = 60 * time.Second
 	defaultSendQueue           = 4096
+	defaultSendQueueBytes      = 4 << 20
 	defaultWriteTimeout        = 10 * time.Second
 	defaultMonitorLimit        = 1000
 	defaultHistoryLimit        = 100
@@ -82,6 +83,7 @@ func NewServer(cfg Config, backend Backend) *Server {
 	setDefault(&cfg.PingInterval, defaultPingInterval)
 	setDefault(&cfg.PingTimeout, defaultPingTimeout)
 	setDefault(&cfg.SendQueue, defaultSendQueue)
+	setDefault(&cfg.SendQueueBytes, defaultSendQueueBytes)
 	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
 	setDefault(&cfg.MonitorLimit, defaultMonitorLimit)
 	setDefault(&cfg.HistoryLimit, defaultHistoryLimit)

@@ -16,23 +16,51 @@ import (
 const finalWriteTimeout = 50 * time.Millisecond
 
 // sendQueue holds the lines waiting for a client's writer goroutine: a
-// slice under a mutex, at most limit lines, so that an idle client holds
-// no buffer and a burst (a replay, a long list) needs no room set aside.
+// slice under a mutex, at most limit lines and maxBytes bytes of them, so
+// that an idle client holds no buffer and a burst (a replay, a long list)
+// needs no room set aside. The bytes are bounded too because a line may
+// carry up to 8 KiB of tags: a count of lines alone let a client that does
+// not read hold tens of MiB.
 //
 // The writer goroutine runs only while lines are queued: an idle client
 // then holds no goroutine stack (4 KiB of the memory of an idle session).
 type sendQueue struct {
-	mu      sync.Mutex
-	lines   []*irc.Message
-	limit   int
-	writing bool           // a writer goroutine runs
-	stopped bool           // no writer is started any more (finishWriting)
-	writer  sync.WaitGroup // the running writer, if any
-	room    chan struct{}  // a token when the writer took lines
+	mu       sync.Mutex
+	lines    []*irc.Message
+	limit    int
+	bytes    int // lineSize of the lines
+	maxBytes int
+	writing  bool           // a writer goroutine runs
+	stopped  bool           // no writer is started any more (finishWriting)
+	writer   sync.WaitGroup // the running writer, if any
+	room     chan struct{}  // a token when the writer took lines
 }
 
-func newSendQueue(limit int) sendQueue {
-	return sendQueue{limit: limit, room: make(chan struct{}, 1)}
+func newSendQueue(limit, maxBytes int) sendQueue {
+	return sendQueue{limit: limit, maxBytes: maxBytes, room: make(chan struct{}, 1)}
+}
+
+// lineSize is about the size of m's line: the bytes of its parts, which
+// is what it holds in a queue.
+func lineSize(m *irc.Message) int {
+	n := len(m.Command) + 2
+	if p := m.Prefix; p != nil {
+		n += len(p.Name) + len(p.User) + len(p.Host) + 3
+	}
+	for _, p := range m.Params {
+		n += len(p) + 2
+	}
+	for k, v := range m.Tags {
+		n += len(k) + len(v) + 2
+	}
+	return n
+}
+
+// fits reports whether lines more lines of bytes more bytes fit beside
+// queued ones of queuedLines lines and queuedBytes bytes. A first line
+// always fits, however long.
+func (q *sendQueue) fits(queuedLines, queuedBytes, lines, bytes int) bool {
+	return queuedLines+lines <= q.limit && (queuedLines == 0 || queuedBytes+bytes <= q.maxBytes)
 }
 
 // push adds the first of ms that fit, in order, and returns how many it
@@ -42,8 +70,15 @@ func newSendQueue(limit int) sendQueue {
 func (q *sendQueue) push(ms ...*irc.Message) (n int, start bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n = min(len(ms), q.limit-len(q.lines))
-	if n <= 0 {
+	for n < len(ms) {
+		size := lineSize(ms[n])
+		if !q.fits(len(q.lines)+n, q.bytes, 1, size) {
+			break
+		}
+		q.bytes += size
+		n++
+	}
+	if n == 0 {
 		return 0, false
 	}
 	q.lines = append(q.lines, ms[:n]...)
@@ -61,7 +96,7 @@ func (q *sendQueue) push(ms ...*irc.Message) (n int, start bool) {
 func (q *sendQueue) take() []*irc.Message {
 	q.mu.Lock()
 	lines := q.lines
-	q.lines = nil
+	q.lines, q.bytes = nil, 0
 	if len(lines) == 0 {
 		q.writing = false
 	}
@@ -109,7 +144,7 @@ func (c *Client) enqueue(m *irc.Message) {
 
 // sendQueueFull drops a client that does not read what it is sent.
 func (c *Client) sendQueueFull() {
-	c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", c.out.limit))
+	c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", c.out.limit), slog.Int("bytes", c.out.maxBytes))
 	c.abort("SendQ exceeded")
 	c.conn.Close() // unblock the writer if it is stuck on this client
 }

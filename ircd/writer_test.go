@@ -246,3 +246,55 @@ func TestAppendTagValue(t *testing.T) {
 		}
 	}
 }
+
+// stuckClient registers a client with caps over a pipe, reads up to the
+// answer to its PING, then reads no more: net.Pipe buffers nothing, so the
+// server's writer blocks on the next line and the queue fills. served is
+// closed when the server is done with it.
+func stuckClient(t *testing.T, e *testEnv, caps string) (served <-chan struct{}) {
+	t.Helper()
+	srvSide, cliSide := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.srv.ServeConn(context.Background(), srvSide)
+	}()
+	t.Cleanup(func() {
+		cliSide.Close()
+		<-done
+	})
+	cliSide.SetDeadline(time.Now().Add(testTimeout))
+	go fmt.Fprintf(cliSide, "CAP LS 302\r\nCAP REQ :%s\r\nPASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nCAP END\r\nPING :done\r\n", caps)
+	r := bufio.NewReader(cliSide)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stuck client registration: %v", err)
+		}
+		if strings.Contains(line, "PONG") && strings.Contains(line, "done") {
+			return done
+		}
+	}
+}
+
+// The send queue is bounded in bytes as well as lines: a client that does
+// not read lines carrying kilobytes of tags is dropped once they fill
+// SendQueueBytes, long before SendQueue lines.
+func TestSendQueueBytesBound(t *testing.T) {
+	const lines, bytes = 1000, 32 << 10
+	e := newEnv(t, Config{SendQueue: lines, SendQueueBytes: bytes})
+	good, w, h := loggedIn(t, e)
+	served := stuckClient(t, e, "message-tags")
+	h.expectCall(t, "Attached")
+	pad := map[string]string{"+pad": strings.Repeat("p", 3000)}
+	sent := 0
+	for ; w.ClientCount() == 2; sent++ {
+		if sent > bytes/3000+10 {
+			t.Fatalf("stuck client not dropped after %d lines of 3 KB (SendQueueBytes %d)", sent, bytes)
+		}
+		w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "flood", Tags: pad})
+		good.expectParams("PRIVMSG", "alice", "flood")
+	}
+	h.expectCall(t, "Detached")
+	<-served
+}
