@@ -85,7 +85,9 @@ type Backend interface {
 // context, cancelled when the call returns: work that goes on after the
 // call must not use it. Message, called for every line a user types, gets
 // the connection's context itself, without a timeout: a Message that waits
-// bounds its wait itself.
+// bounds its wait itself. Meanwhile the lines the client gets as a
+// recipient are held for it within the bounds of its send queue
+// (Config.SendQueue, SendQueueBytes); past them it is dropped.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.
 	Attached(ctx context.Context, c *Client)

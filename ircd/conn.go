@@ -42,6 +42,8 @@ type Client struct {
 	errorText  string // text of the final ERROR, "" for none
 	capture    []*irc.Message
 	capturing  bool
+	capLines   int // lines of capture the client got as a recipient (sendRecipient)
+	capBytes   int // their bytes (lineSize); both bounded as the send queue is
 	batchSeq   uint64
 	pending    []func(context.Context)
 	confirms   []confirm // Confirm PINGs not answered yet, oldest first
@@ -203,6 +205,7 @@ func (c *Client) end(reason string, flush bool) {
 			}
 		}
 		c.capture, c.capturing = nil, false
+		c.capLines, c.capBytes = 0, 0
 		c.mu.Unlock()
 		close(c.done)
 		go c.finishWriting() // the last lines, then the connection is closed
@@ -216,13 +219,36 @@ func (c *Client) end(reason string, flush bool) {
 // While the client's reader runs a command, m is captured with the
 // command's replies (endCapture). It never blocks: a full queue
 // disconnects the client.
-func (c *Client) send(m *irc.Message) {
+func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
+
+// sendRecipient is send for a line the client gets as a recipient: a
+// message delivered to it, a copy of a message of another of the user's
+// clients. While a command of the client runs, such a line is captured
+// too, to keep its place among the command's replies (a replay follows
+// the welcome), but counted as if queued: lines that keep coming while the
+// command waits on the handler (Handler.Message has no deadline) drop the
+// client as a full queue would, instead of piling up in memory. The
+// command's own replies are not counted: a reply longer than the queue
+// goes out whole (enqueueReplies).
+func (c *Client) sendRecipient(m *irc.Message) { c.sendAs(m, true) }
+
+func (c *Client) sendAs(m *irc.Message, recipient bool) {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		return
 	}
 	if c.capturing {
+		if recipient {
+			size := lineSize(m)
+			if !c.out.fits(c.capLines, c.capBytes, 1, size) {
+				c.mu.Unlock()
+				c.sendQueueFull()
+				return
+			}
+			c.capLines++
+			c.capBytes += size
+		}
 		c.capture = append(c.capture, m)
 		c.mu.Unlock()
 		return

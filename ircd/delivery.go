@@ -80,7 +80,7 @@ func (w *World) deliver(m Message, only *Client) int {
 			continue
 		}
 		for _, msg := range msgs {
-			c.send(msg)
+			c.sendRecipient(msg)
 		}
 		n++
 	}

@@ -112,7 +112,7 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
 			for _, other := range w.clients {
 				if other != c {
-					other.send(out)
+					other.sendRecipient(out)
 				}
 			}
 			switch {

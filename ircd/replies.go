@@ -14,13 +14,15 @@ import (
 // sends commands faster than it reads their replies is slowed down instead
 // of dropped, and a reply longer than the queue (WHO of a big contact
 // list) goes out whole. Lines sent to the client by other goroutines never
-// wait (enqueue).
+// wait (enqueue); those it gets as a recipient while a command runs are
+// captured within the bounds of the queue (sendRecipient).
 
 // startCapture collects what is sent to the client (send) from now on.
 func (c *Client) startCapture() {
 	c.mu.Lock()
 	c.capturing = true
 	c.capture = nil
+	c.capLines, c.capBytes = 0, 0
 	c.mu.Unlock()
 }
 
@@ -33,6 +35,7 @@ func (c *Client) endCapture(label string) {
 		c.mu.Lock()
 		msgs := c.capture
 		c.capture = nil
+		c.capLines, c.capBytes = 0, 0
 		if c.closing || len(msgs) == 0 && (label == "" || !first) {
 			c.capturing = false
 			c.mu.Unlock()

@@ -1,0 +1,71 @@
+package ircd
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// While a client's command waits on the handler (Handler.Message has no
+// deadline), the lines it gets as a recipient (messages delivered to it,
+// copies of another client's) are held for it within the bounds of
+// its send queue: as many as the queue takes arrive whole and in order
+// once the command ends; more drop the client as a full queue does
+// instead of piling up in memory.
+func TestRecipientLinesWhileHandlerBlocks(t *testing.T) {
+	const sendQ = 64
+	for _, tt := range []struct {
+		name    string
+		lines   int
+		dropped bool
+	}{
+		{"within the queue", sendQ, false},
+		{"past the queue", 10 * sendQ, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Config{SendQueue: sendQ})
+			c, w, h := loggedIn(t, e, "message-tags")
+			other := e.dial()
+			other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+			h.expectCall(t, "Attached")
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			h.mu.Lock()
+			h.onMsg = func(cl *Client, m Message) error {
+				if m.Text == "waits" {
+					<-release
+				}
+				return nil
+			}
+			h.mu.Unlock()
+
+			cl := w.Clients()[0] // c, attached first
+
+			c.send("PRIVMSG bob :waits")
+			h.expectCall(t, "Message") // c's reader is in the handler now
+			for i := range tt.lines {
+				if i%2 == 0 {
+					w.DeliverTo(cl, Message{Command: "PRIVMSG", From: "bob", Text: strconv.Itoa(i)})
+				} else {
+					other.send("@+pad=%s PRIVMSG bob :%d", strings.Repeat("p", 2000), i)
+					h.expectCall(t, "Message")
+				}
+			}
+			if tt.dropped {
+				c.expectClosed()
+				if n := w.ClientCount(); n != 1 {
+					t.Fatalf("%d clients attached, want the other one only", n)
+				}
+				return
+			}
+			release <- struct{}{} // the handler returns; the held lines follow
+			for i := range tt.lines {
+				m := c.expect("PRIVMSG")
+				if m.Trailing() != strconv.Itoa(i) {
+					t.Fatalf("line %d is %v", i, m)
+				}
+			}
+			c.sync()
+		})
+	}
+}
