@@ -34,6 +34,10 @@ const (
 	DefaultReconnectMax    = 5 * time.Minute
 	DefaultTypingTimeout   = 6 * time.Second
 	DefaultMaxSwitchboards = 16
+	// DefaultMaxGroupChats is how many group chat channels a session
+	// keeps; past it, the least recently used one without a switchboard
+	// is closed for a new one.
+	DefaultMaxGroupChats   = 50
 	DefaultAttachTimeout   = 30 * time.Second
 	DefaultPasswordRecheck = time.Hour
 	DefaultMSNLoginRate    = 5
@@ -61,6 +65,7 @@ type Config struct {
 	ReconnectMax    time.Duration // longest delay between reconnect attempts
 	TypingTimeout   time.Duration // quiet time after which typing is reported done
 	MaxSwitchboards int           // open conversations (switchboards) per session, the user's and the contacts'; 16
+	MaxGroupChats   int           // group chat channels a session keeps (DefaultMaxGroupChats)
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
 	SearchTimeout   time.Duration // one history search (msn search)
@@ -148,6 +153,7 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.TypingTimeout, DefaultTypingTimeout)
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
+	setDefault(&cfg.MaxGroupChats, DefaultMaxGroupChats)
 	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
 	setDefault(&cfg.SearchTimeout, DefaultSearchTimeout)
 	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)

@@ -195,6 +195,7 @@ func (cv *conv) toChannel(joiner string) {
 	if cv.peer != "" && s.convs.queries[cv.peer] == cv {
 		delete(s.convs.queries, cv.peer)
 	}
+	s.makeRoomForChannel()
 	cv.channel = s.newChannelName()
 	s.convs.channels[mapping.Casefold(cv.channel)] = cv
 	var members []ircd.Member

@@ -1,9 +1,12 @@
 package bridge_test
 
 import (
+	"strings"
 	"testing"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/bridge"
 )
 
 // When everyone else left a group chat, its channel is closed with a PART
@@ -42,5 +45,69 @@ func TestGroupChatEndsWhenEveryoneLeft(t *testing.T) {
 		if m.Command == "JOIN" && m.Param(0) == ch {
 			t.Errorf("a client attaching later joined %s", ch)
 		}
+	}
+}
+
+// A group chat whose switchboard ended stays a channel, but a session
+// keeps at most MaxGroupChats of them: a new one closes the least
+// recently used, with a PART and a notice, so that contacts who keep
+// starting chats cannot grow the list without end.
+func TestGroupChatsBounded(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(cfg *bridge.Config) { cfg.MaxGroupChats = 2 })
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	e.peer(carol)
+	c.expectAll(map[string]func(m *irc.Message) bool{
+		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
+		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
+	})
+	var chans []string
+	for i := range 3 {
+		sb := pb.chat(alice)
+		ctx, cancel := ctxT()
+		err := sb.Invite(ctx, carol)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		joins := func(m *irc.Message) bool {
+			return m.Command == "JOIN" && m.Prefix.Name == "alice" && m.Param(0) != "&msn"
+		}
+		if i < 2 {
+			chans = append(chans, c.expect("alice JOINs a group chat", joins).Param(0))
+		} else {
+			// The third closes the first, least recently used.
+			third := ""
+			c.expectAll(map[string]func(m *irc.Message) bool{
+				"alice JOINs a third group chat": func(m *irc.Message) bool {
+					if joins(m) {
+						third = m.Param(0)
+					}
+					return third != ""
+				},
+				"alice parts the first": func(m *irc.Message) bool {
+					return m.Command == "PART" && m.Prefix.Name == "alice" && m.Param(0) == chans[0]
+				},
+				"the notice": func(m *irc.Message) bool {
+					return m.Prefix.Name == "msn" && strings.HasPrefix(m.Trailing(), "Closed "+chans[0]+", the group chat used least recently, to make room for a new one (msn2irc keeps 2)")
+				},
+			})
+			chans = append(chans, third)
+		}
+		// The chat's switchboard ends, its participants stay: the channel
+		// stays for the user to go on in.
+		e.msn.DropSB(alice)
+		c.sync()
+	}
+	late := e.login("alice", alice, password, allCaps)
+	late.sync()
+	joined := map[string]bool{}
+	for _, m := range late.seen {
+		if m.Command == "JOIN" {
+			joined[m.Param(0)] = true
+		}
+	}
+	if joined[chans[0]] || !joined[chans[1]] || !joined[chans[2]] {
+		t.Errorf("a client attaching later joined %v, want %s and %s", joined, chans[1], chans[2])
 	}
 }
