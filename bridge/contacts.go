@@ -340,11 +340,11 @@ func (s *session) setName(c *contact, friendly string) {
 	c.name = name
 	if s.settings.NickSource == "name" {
 		want := mapping.NickForContact(c.passport, name, "name", NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
-		if err := s.setNick(c, want); err != nil {
+		if err := s.renameContact(c, want); err != nil {
 			s.log.Info("following friendly name", "passport", c.passport, "err", err)
 		}
 	}
-	s.saveContact(c)
+	s.saveSoon(c)
 }
 
 // refresh shows a contact's current state in the world.

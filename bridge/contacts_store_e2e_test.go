@@ -3,7 +3,9 @@ package bridge_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,4 +159,66 @@ func TestStoredNicksAfterRestart(t *testing.T) {
 	c2.expect("carol under caz", func(m *irc.Message) bool {
 		return m.Command == "320" && m.Param(1) == "caz" && strings.HasPrefix(m.Trailing(), "is "+carol+" on MSN")
 	})
+}
+
+// contactCountingStore counts the writes of contacts, one or many at once.
+type contactCountingStore struct {
+	bridge.Store
+	writes atomic.Int32
+}
+
+func (s *contactCountingStore) PutContact(ctx context.Context, c db.Contact) error {
+	s.writes.Add(1)
+	return s.Store.PutContact(ctx, c)
+}
+
+func (s *contactCountingStore) PutContacts(ctx context.Context, cs []db.Contact) error {
+	s.writes.Add(1)
+	return s.Store.PutContacts(ctx, cs)
+}
+
+// A contact that changes its friendly name many times a second costs the
+// store that every session shares a write per settling of its presence,
+// not one per change; the last name is the one shown and stored.
+func TestNameChangesStoredTogether(t *testing.T) {
+	var counting *contactCountingStore
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		counting = &contactCountingStore{Store: c.Store}
+		c.Store = counting
+	})
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.send("PRIVMSG msn :version") // the first login's contacts are stored before this is answered
+	c.expectMsn("signed in to")
+	before := counting.writes.Load()
+	const changes = 100
+	ctx, cancel := ctxT()
+	defer cancel()
+	for i := range changes {
+		if err := p.c.SetFriendlyName(ctx, fmt.Sprintf("Bob %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("Bob %d", changes-1)
+	deadline := time.Now().Add(waitTime)
+	for {
+		stored, err := e.store.Contacts(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(stored, func(sc db.Contact) bool { return sc.Passport == bob && sc.FriendlyName == last }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bob's last name %q never stored: %+v", last, stored)
+		}
+		pollPause()
+	}
+	if n := counting.writes.Load() - before; n > changes/4 {
+		t.Errorf("%d name changes took %d writes of contacts, want them stored together", changes, n)
+	}
+	c.send("WHOIS bob")
+	if m := c.expectCmd(irc.RPL_WHOISUSER, "alice", "bob"); m.Trailing() != last {
+		t.Errorf("bob's realname is %q, want %q", m.Trailing(), last)
+	}
 }

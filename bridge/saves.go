@@ -7,6 +7,8 @@ package bridge
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -20,6 +22,48 @@ func (s *session) saveContact(c *contact) {
 		return
 	}
 	s.putContact(s.ctx, s.dbContact(c))
+}
+
+// saveSoon stores a contact whose name changed with the presence changes
+// that settle with it (settled), in one transaction with every contact
+// changed meanwhile: a contact that changes its name many times a second
+// costs the store that every session shares one write per settling, not
+// one per change. While a batch is under way, c joins it.
+func (s *session) saveSoon(c *contact) {
+	if s.batching || len(s.unsaved) > 0 {
+		s.saveContact(c)
+		return
+	}
+	if s.toSave == nil {
+		s.toSave = map[*contact]bool{}
+	}
+	s.toSave[c] = true
+	if s.settleT == nil {
+		s.settleT = s.afterFunc(presenceSettle, s.settled)
+	}
+}
+
+// takeSoon moves the contacts saveSoon keeps into unsaved, in passport
+// order.
+func (s *session) takeSoon() {
+	if len(s.toSave) == 0 {
+		return
+	}
+	start := len(s.unsaved)
+	for c := range s.toSave {
+		s.unsaved = append(s.unsaved, c)
+	}
+	slices.SortFunc(s.unsaved[start:], func(a, b *contact) int { return strings.Compare(a.passport, b.passport) })
+	s.toSave = nil
+}
+
+// saveSettled stores the contacts saveSoon keeps, unless saves are held
+// back or batched (they are stored with the rest then).
+func (s *session) saveSettled() {
+	s.takeSoon()
+	if len(s.unsaved) > 0 && !s.batching && !s.holdSaves {
+		s.storeUnsaved(s.ctx)
+	}
 }
 
 // dbContact is what the store keeps of a contact.

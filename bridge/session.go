@@ -108,6 +108,7 @@ type session struct {
 	eps          endpointState // the account's other places (endpoints.go)
 	// Contacts whose presence changed, redrawn once it settled (settle.go).
 	unsettled map[*contact]bool
+	toSave    map[*contact]bool // contacts whose names saveSoon stores when they settle
 	settleT   *time.Timer
 	oim       oimState // offline messages (oim.go)
 	outFiles  int      // files on their way to contacts (filesend.go)
@@ -397,6 +398,7 @@ func (s *session) shutdown() {
 	// Stored before the account can log in again (the next session reads
 	// them), even though the session's context may be cancelled already.
 	s.releaseHold()
+	s.takeSoon()
 	if len(s.unsaved) > 0 {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
 		s.storeUnsaved(ctx)

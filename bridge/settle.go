@@ -25,9 +25,11 @@ func (s *session) settlePresence(c *contact) {
 	}
 }
 
-// settled redraws the contacts whose presence changed, in passport order.
+// settled redraws the contacts whose presence changed, in passport order,
+// and stores the names that changed with them (saveSoon).
 func (s *session) settled() {
 	s.settleT = nil
+	defer s.saveSettled() // stored once shown: what the store says, clients see
 	cs := make([]*contact, 0, len(s.unsettled))
 	for c := range s.unsettled {
 		cs = append(cs, c)
