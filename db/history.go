@@ -159,11 +159,11 @@ func (s *Store) WriteHistory(ctx context.Context, w *HistoryWrite) (err error) {
 		return err
 	}
 	for i, m := range w.Markers {
-		var got int64
-		if err := tx.QueryRowContext(ctx, markReadSQL, m.Account, strings.ToLower(m.Conversation), millis(m.Time)).Scan(&got); err != nil {
-			return fmt.Errorf("db: mark read %s for %s: %w", m.Conversation, m.Account, err)
+		got, err := markRead(ctx, tx, m.Account, m.Conversation, m.Time)
+		if err != nil {
+			return err
 		}
-		w.Markers[i].Time = fromMillis(got)
+		w.Markers[i].Time = got
 	}
 	if err := moveCursor(ctx, tx, w); err != nil {
 		return err

@@ -29,14 +29,25 @@ func (s *Store) ReadMarker(ctx context.Context, account, conversation string) (t
 }
 
 // MarkRead moves the conversation's read marker to t unless it is
-// already later, and returns the marker it now has.
-func (s *Store) MarkRead(ctx context.Context, account, conversation string, t time.Time) (time.Time, error) {
-	var got int64
-	err := s.db.QueryRowContext(ctx, markReadSQL, account, strings.ToLower(conversation), millis(t)).Scan(&got)
+// already later, and returns the marker it now has. An account keeps at
+// most MaxReadMarkers (see markRead).
+func (s *Store) MarkRead(ctx context.Context, account, conversation string, t time.Time) (got time.Time, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("db: mark read %s for %s: %w", conversation, account, err)
 	}
-	return fromMillis(got), nil
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if got, err = markRead(ctx, tx, account, conversation, t); err != nil {
+		return time.Time{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return time.Time{}, fmt.Errorf("db: mark read %s for %s: %w", conversation, account, err)
+	}
+	return got, nil
 }
 
 // DeliveryCursor returns the id of the last message confirmed delivered
