@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxPending is how many authorization requests are stored per account:
@@ -31,11 +32,12 @@ type AuthRequest struct {
 // again keeps the first Received time and updates the friendly name when the
 // new one is not empty. A zero Received means now. The account keeps at most
 // MaxPending requests: the oldest stored beyond that are dropped, and the log
-// says so.
+// says so. The friendly name is cut to MaxFriendlyNameBytes.
 func (s *Store) AddPending(ctx context.Context, r AuthRequest) error {
 	if r.Account == "" || r.Passport == "" {
 		return fmt.Errorf("db: add pending %q of %q: account and passport are required", r.Passport, r.Account)
 	}
+	r.FriendlyName = cutName(r.FriendlyName)
 	if r.Received.IsZero() {
 		r.Received = now()
 	}
@@ -142,4 +144,27 @@ func (s *Store) PendingAnnounced(ctx context.Context, account, passport string) 
 		return false, fmt.Errorf("db: pending %s of %s: %w", passport, account, err)
 	}
 	return announced, nil
+}
+
+// MaxFriendlyNameBytes bounds a friendly name the store keeps of someone
+// not yet a contact: MSN allows 387 bytes URL-encoded, which is never
+// longer decoded, but nothing stops a server or client sending a name as
+// long as a command line (16 KiB), and anyone may ask to add the user.
+const MaxFriendlyNameBytes = 387
+
+// cutName returns name cut to at most MaxFriendlyNameBytes, at a
+// character boundary.
+func cutName(name string) string {
+	if len(name) <= MaxFriendlyNameBytes {
+		return name
+	}
+	name = name[:MaxFriendlyNameBytes]
+	for len(name) > 0 {
+		r, size := utf8.DecodeLastRuneInString(name)
+		if r != utf8.RuneError || size != 1 {
+			break
+		}
+		name = name[:len(name)-1]
+	}
+	return name
 }
