@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,9 +46,10 @@ type convState struct {
 	channels map[string]*conv // by casefolded name
 	unknown  map[*msn.Switchboard][]msn.Event
 	waiting  []*conv // conversations waiting for a switchboard slot
-	// accepting counts the invitations being answered: switchboards on
-	// their way, which count against MaxSwitchboards with bySB.
-	accepting int
+	// accepting holds the inviters of the invitations being answered:
+	// switchboards on their way, which count against MaxSwitchboards
+	// with bySB, and against their inviter's share.
+	accepting []string
 	corked    []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
 }
 
@@ -66,6 +68,36 @@ func (cs *convState) involves(passport string) bool {
 		}
 	}
 	return false
+}
+
+// switchboardsWith counts the switchboards passport takes part in, and
+// the ones on their way that it invited the user into.
+func (cs *convState) switchboardsWith(passport string) int {
+	n := 0
+	for _, cv := range cs.bySB {
+		if cv.members[passport] {
+			n++
+		}
+	}
+	for _, p := range cs.accepting {
+		if p == passport {
+			n++
+		}
+	}
+	return n
+}
+
+// accepted forgets one invitation of passport's being answered.
+func (cs *convState) accepted(passport string) {
+	if i := slices.Index(cs.accepting, passport); i >= 0 {
+		cs.accepting = slices.Delete(cs.accepting, i, i+1)
+	}
+}
+
+// switchboardsPerContact is how many switchboards one contact may take
+// part in: a quarter of MaxSwitchboards (4 of 16), at least one.
+func (s *session) switchboardsPerContact() int {
+	return max(1, s.b.cfg.MaxSwitchboards/4)
 }
 
 // switchboardOf returns the switchboard an event belongs to, if any.

@@ -209,22 +209,31 @@ func (s *session) onInvitation(inv msn.Invitation) {
 	}
 	// Each switchboard is a connection of the bridge's: a contact ringing
 	// faster than conversations end would exhaust what every session
-	// shares. Past MaxSwitchboards the least recently used idle query
-	// makes room, or the invitation goes unanswered, as MSN clients
-	// leave a chat they do not take.
-	for len(s.convs.bySB)+s.convs.accepting >= s.b.cfg.MaxSwitchboards {
-		if !s.evictIdle() {
+	// shares. One contact takes part in at most a quarter of them (its
+	// least recently used idle query makes room), so that a contact and
+	// a helper calling the user into group chats, which are never closed
+	// to make room, cannot hold them all. Past MaxSwitchboards the least
+	// recently used idle query makes room. Otherwise the invitation goes
+	// unanswered, as MSN clients leave a chat they do not take.
+	for s.convs.switchboardsWith(c.passport) >= s.switchboardsPerContact() {
+		if !s.evictIdle(c.passport) {
+			s.log.Debug("not answering a chat: the contact takes part in its share of conversations", "from", c.passport, "max", s.switchboardsPerContact())
+			return
+		}
+	}
+	for len(s.convs.bySB)+len(s.convs.accepting) >= s.b.cfg.MaxSwitchboards {
+		if !s.evictIdle("") {
 			s.log.Info("not answering a chat: every conversation is busy", "from", c.passport, "max", s.b.cfg.MaxSwitchboards)
 			return
 		}
 	}
-	s.convs.accepting++
+	s.convs.accepting = append(s.convs.accepting, c.passport)
 	s.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, s.b.cfg.RequestTimeout)
 		defer cancel()
 		sb, err := client.Accept(ctx, inv)
 		posted := s.post(func() {
-			s.convs.accepting--
+			s.convs.accepted(c.passport)
 			s.accepted(inv, sb, err)
 		})
 		if !posted && sb != nil {

@@ -31,7 +31,7 @@ func (cv *conv) open() {
 		cv.failAll("nobody is in this group chat; /INVITE a contact first")
 		return
 	}
-	if len(s.convs.bySB)+s.convs.accepting >= s.b.cfg.MaxSwitchboards && !s.evictIdle() {
+	if len(s.convs.bySB)+len(s.convs.accepting) >= s.b.cfg.MaxSwitchboards && !s.evictIdle("") {
 		// Every open conversation is busy: wait until one is idle.
 		for _, w := range s.convs.waiting {
 			if w == cv {
@@ -144,11 +144,15 @@ func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
 	})
 }
 
-// evictIdle closes the least recently used idle query switchboard.
-func (s *session) evictIdle() bool {
+// evictIdle closes the least recently used idle query switchboard; the
+// least recently used with the contact with, when with is not "".
+func (s *session) evictIdle(with string) bool {
 	var victim *conv
 	for _, cv := range s.convs.bySB {
 		if cv.channel != "" || cv.busy || cv.snd != nil || len(cv.queue) > 0 || cv.sb == nil {
+			continue
+		}
+		if with != "" && !cv.members[with] {
 			continue
 		}
 		if victim == nil || cv.lastUse < victim.lastUse {
