@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -68,6 +69,9 @@ func TestUnsupportedContentIsAnnounced(t *testing.T) {
 			if m.Tags["time"] == "" {
 				t.Errorf("%s: notice without server-time", tc.what)
 			}
+			// The same kind again is shown only some time later
+			// (TestNudgeAndContentFloodShownOnce): both inks are.
+			e.clock.advance(10 * time.Second)
 		}
 		// The contact's client gives up on the file transfer: no "sent a cancelled invitation".
 		cancelled := mimeMessage("text/x-msmsgsinvite; charset=UTF-8", "Invitation-Command: CANCEL\r\nInvitation-Cookie: 4711\r\nCancel-Code: TIMEOUT\r\n\r\n")

@@ -87,10 +87,16 @@ func (s *session) handleEvent(ev msn.Event) {
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
 		s.clearTyping(cv, c)
+		if !s.showRepeat(cv, c, repeatNudge) {
+			return
+		}
 		s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Target: cv.target(), Text: "\x01ACTION sent you a nudge\x01", Time: time.Now()}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.UnsupportedContent:
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		if !s.showRepeat(cv, c, contentKind(ev.Description)) {
+			return
+		}
 		s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Text: unsupportedText(c.nick, ev), Time: time.Now()}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.FileOffer:
 		s.onFileOffer(ev)
@@ -99,6 +105,9 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.LegacyFileInvitation:
 		c := s.ensureContact(ev.From, "")
 		cv := s.convForIncoming(ev.Switchboard, ev.From)
+		if !s.showRepeat(cv, c, "a file transfer") {
+			return
+		}
 		s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Target: cv.target(), Time: time.Now(),
 			Text: c.nick + " sent a file transfer (" + cleanName(ev.Name) + ") the old way (MSN Messenger 4 or 5), which msn2irc does not support: it was declined"}, cv.convKey(), c.passport, db.KindMessage)
 	case msn.ParticipantJoined:

@@ -82,6 +82,7 @@ type session struct {
 	reconnectT  *time.Timer
 	connecting  bool
 	typing      map[typingKey]*typingState
+	repeats     map[repeatKey]time.Time // when a contact's nudge or unsupported content was last shown (repeats.go)
 	synced      bool
 	presenced   bool // the initial presence of this login was handled
 	chanCounter int
