@@ -224,6 +224,10 @@ func (s *session) onInvitation(inv msn.Invitation) {
 	// to make room, cannot hold them all. Past MaxSwitchboards the least
 	// recently used idle query makes room. Otherwise the invitation goes
 	// unanswered, as MSN clients leave a chat they do not take.
+	if !s.answerRing(c.passport) {
+		s.log.Debug("not answering a chat: the contact rings faster than chats are answered", "from", c.passport)
+		return
+	}
 	for s.convs.switchboardsWith(c.passport) >= s.switchboardsPerContact() {
 		if !s.evictIdle(c.passport) {
 			s.log.Debug("not answering a chat: the contact takes part in its share of conversations", "from", c.passport, "max", s.switchboardsPerContact())

@@ -1,8 +1,10 @@
 package bridge_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/msn"
@@ -32,4 +34,25 @@ func TestIncomingChatsBounded(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A contact's invitations are answered 10 at once, then one every 6
+// seconds: ringing faster costs the bridge no switchboard connection,
+// and the contact gets through again once its rate allows.
+func TestRingsAnsweredWithinRate(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.sync()
+	for range 10 {
+		p.chat(alice)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_, err := p.c.OpenSwitchboard(ctx, alice)
+	cancel()
+	if err == nil {
+		t.Fatal("an 11th invitation at once was answered, past the rate of 10")
+	}
+	e.clock.advance(6 * time.Second)
+	p.chat(alice) // fails the test unless answered
 }

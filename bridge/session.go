@@ -83,6 +83,7 @@ type session struct {
 	connecting  bool
 	typing      map[typingKey]*typingState
 	repeats     map[repeatKey]time.Time // when a contact's nudge or unsupported content was last shown (repeats.go)
+	ringers     map[string]*ringer      // the rate of each contact's invitations answered (rings.go)
 	synced      bool
 	presenced   bool // the initial presence of this login was handled
 	chanCounter int
