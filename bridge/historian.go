@@ -51,18 +51,21 @@ func (h *handler) History(ctx context.Context, c *ircd.Client, q ircd.HistoryQue
 // HistoryTargets lists the conversations with messages between from and
 // to, newest first.
 func (h *handler) HistoryTargets(ctx context.Context, c *ircd.Client, from, to time.Time, limit int) ([]ircd.HistoryTarget, error) {
-	var out []ircd.HistoryTarget
-	err := h.do(ctx, func() error {
-		s := h.s
-		s.syncHistory()
-		cs, err := s.store.HistoryTargets(ctx, s.account, from, to, limit)
-		if err != nil {
-			return err
-		}
+	// The query runs off the session, as History's does: its cost grows
+	// with the account's conversations.
+	if err := h.do(ctx, func() error { h.s.syncHistory(); return nil }); err != nil {
+		return nil, err
+	}
+	cs, err := h.s.store.HistoryTargets(ctx, h.s.account, from, to, limit)
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	out := make([]ircd.HistoryTarget, 0, len(cs))
+	err = h.do(ctx, func() error {
 		for _, c := range cs {
 			target := c.Conversation
 			if !strings.HasPrefix(target, "#") {
-				target = s.nickOf(c.Conversation, c.Nick)
+				target = h.s.nickOf(c.Conversation, c.Nick)
 			}
 			out = append(out, ircd.HistoryTarget{Target: target, Latest: c.Latest})
 		}

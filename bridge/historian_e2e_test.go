@@ -32,6 +32,18 @@ func (s *blockingHistoryStore) History(ctx context.Context, r db.HistoryRange) (
 	return s.Store.History(ctx, r)
 }
 
+func (s *blockingHistoryStore) HistoryTargets(ctx context.Context, account string, from, to time.Time, limit int) ([]db.ConversationLatest, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.entered)
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.HistoryTargets(ctx, account, from, to, limit)
+}
+
 // A CHATHISTORY whose store query takes long does not hold up the
 // session: a message that arrives meanwhile reaches the user's other
 // client at once (ircd gives the asking client what comes while its
@@ -74,4 +86,44 @@ func TestChathistoryQueryDoesNotHoldUpTheSession(t *testing.T) {
 	if !slices.Equal(texts, []string{"one"}) {
 		t.Errorf("the batch has %q, want [one]", texts)
 	}
+}
+
+// A CHATHISTORY TARGETS whose store query takes long does not hold up
+// the session either: its cost grows with the account's conversations.
+func TestChathistoryTargetsDoesNotHoldUpTheSession(t *testing.T) {
+	var st *blockingHistoryStore
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		st = &blockingHistoryStore{Store: c.Store, entered: make(chan struct{}), release: make(chan struct{})}
+		c.Store = st
+	})
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	other := e.login("alice", alice, password, allCaps)
+	chatBob(t, p, "one")
+	c.expectFrom("bob", "PRIVMSG", "one")
+	other.expectFrom("bob", "PRIVMSG", "one")
+	st.armed.Store(true)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(st.release)
+		}
+	}
+	defer release()
+	c.send("CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 10")
+	select {
+	case <-st.entered:
+	case <-time.After(waitTime):
+		t.Fatal("the targets were never queried")
+	}
+	chatBob(t, p, "two")
+	other.expectFrom("bob", "PRIVMSG", "two")
+	release()
+	start := c.expectCmd("BATCH")
+	if start.Param(1) != "draft/chathistory-targets" {
+		t.Fatalf("TARGETS batch %v", start)
+	}
+	c.expectCmd("CHATHISTORY", "TARGETS", "bob")
+	c.expectCmd("BATCH", "-"+start.Param(0)[1:])
 }
