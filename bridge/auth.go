@@ -107,6 +107,10 @@ func (b *Bridge) authenticate(ctx context.Context, account, password string) (*i
 		if err := b.mayTryWithMSN(account, password); err != nil {
 			return nil, err
 		}
+		if wait := b.throttle.startLogin(account); wait > 0 {
+			b.log.Info("login not sent to MSN: too many logins for the account", "account", account, "wait", roundUp(wait))
+			return nil, fmt.Errorf("MSN login not tried: this account signed in to MSN %d times in the last minute; connect again in %s, or set keep_online true to keep the session between connections", accountLogins, roundUp(wait))
+		}
 		if err := b.loginTurn(ctx); err != nil {
 			return nil, err
 		}

@@ -228,3 +228,32 @@ func TestChangedPasswordMD5Session(t *testing.T) {
 	}
 	c.sync()
 }
+
+// One account's clients start at most 6 MSN logins a minute: a client
+// connecting and leaving in a loop (each time a new session, a Passport
+// login and a turn of the login rate every account shares) is refused
+// with when to come back, and gets in once the minute has passed.
+func TestLoginsPerAccountBounded(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	for i := range 6 {
+		c := e.login("alice", alice, password, allCaps)
+		c.send("QUIT")
+		c.expectCmd("ERROR")
+		deadline := time.Now().Add(waitTime)
+		for e.bridge.SessionCount() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("login %d: the session did not end with its client", i)
+			}
+			pollPause()
+		}
+	}
+	c := e.dial()
+	c.send("PASS " + alice + ":" + password)
+	c.send("NICK alice")
+	c.send("USER alice 0 * :x")
+	if m := c.expectCmd(irc.ERR_PASSWDMISMATCH); !strings.Contains(m.Trailing(), "signed in to MSN 6 times in the last minute; connect again in") {
+		t.Errorf("a 7th login within the minute: %q, want why and when", m.Trailing())
+	}
+	e.clock.advance(time.Minute)
+	e.login("alice", alice, password, allCaps)
+}

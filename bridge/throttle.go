@@ -22,6 +22,13 @@ const (
 	// are sent to MSN per passwordTriesWindow.
 	DefaultMSNPasswordTries = 3
 	passwordTriesWindow     = 15 * time.Minute
+	// accountLogins is how many MSN logins a client may start for one
+	// account per accountLoginsWindow: each is a Passport login and a
+	// turn of the bridge's login rate (MSNLoginRate), which every account
+	// shares, so that one account connecting and leaving in a loop cannot
+	// take every turn.
+	accountLogins       = 6
+	accountLoginsWindow = time.Minute
 	// maxThrottled bounds the number of accounts remembered.
 	maxThrottled = 10000
 )
@@ -47,6 +54,7 @@ type loginFailure struct {
 	accepted    [32]byte // the password MSN accepted last
 	hasAccepted bool
 	tried       []triedPassword // distinct passwords sent in the window, oldest first
+	logins      []time.Time     // logins started in the window (startLogin), oldest first
 }
 
 // triedPassword is a password sent to MSN, and when it first was.
@@ -108,6 +116,31 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	}
 	f.tried = append(f.tried, triedPassword{hash: h, at: now})
 	return sendNow, 0
+}
+
+// startLogin counts a login a client starts for account, unless
+// accountLogins were started within accountLoginsWindow; then it returns
+// how long until the next may start.
+func (t *loginThrottle) startLogin(account string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	f := t.entryLocked(account, now)
+	f.pruneLogins(now)
+	if len(f.logins) >= accountLogins {
+		return f.logins[0].Add(accountLoginsWindow).Sub(now)
+	}
+	f.logins = append(f.logins, now)
+	return 0
+}
+
+// pruneLogins forgets the logins started before the window.
+func (f *loginFailure) pruneLogins(now time.Time) {
+	i := 0
+	for i < len(f.logins) && now.Sub(f.logins[i]) >= accountLoginsWindow {
+		i++
+	}
+	f.logins = f.logins[i:]
 }
 
 // entryLocked returns the record of account, made when there is none.
@@ -178,7 +211,8 @@ func (t *loginThrottle) addLocked(account string, now time.Time) *loginFailure {
 func (t *loginThrottle) expireLocked(now time.Time) {
 	for a, f := range t.fails {
 		f.pruneTried(now)
-		if !f.until.After(now) && len(f.tried) == 0 && !f.hasAccepted {
+		f.pruneLogins(now)
+		if !f.until.After(now) && len(f.tried) == 0 && len(f.logins) == 0 && !f.hasAccepted {
 			delete(t.fails, a)
 		}
 	}
