@@ -137,6 +137,9 @@ type Bridge struct {
 	throttle  *loginThrottle     // what reaches MSN: refused and distinct passwords
 	loginRate *rate.Limiter      // MSN logins of the whole bridge; nil for no limit
 	pics      *pictureHub        // display pictures (pictures.go); nil until ServePictures
+	// searching holds a token while a search reads the store: one at a
+	// time for the whole bridge (historycmds.go).
+	searching chan struct{}
 }
 
 // NewBridge returns a bridge; call SetServer before serving clients.
@@ -174,7 +177,8 @@ func NewBridge(cfg Config) *Bridge {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, sessions: map[string]*session{},
-		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries), fileURL: "http://localhost/"}
+		throttle: newLoginThrottle(cfg.Now, cfg.MSNPasswordTries), fileURL: "http://localhost/",
+		searching: make(chan struct{}, 1)}
 	b.limits = authlimit.New(authlimit.Config{
 		Failures:       cfg.AuthFailures,
 		SourceFailures: cfg.AuthSourceFailures,

@@ -145,12 +145,22 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 		say("Too many searches: try again in a few seconds.")
 		return
 	}
-	store, account, timeout := s.store, s.account, s.b.cfg.SearchTimeout
+	store, account, timeout, searching := s.store, s.account, s.b.cfg.SearchTimeout, s.b.searching
 	var ms []db.HistoryMessage
 	var err error
 	queued := s.queueHistoryJob(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
+		// One search at a time in the whole bridge: a search may read
+		// for seconds, and the history's read connections must stay free
+		// for every session's CHATHISTORY and replay.
+		select {
+		case searching <- struct{}{}:
+			defer func() { <-searching }()
+		case <-ctx.Done():
+			err = errSearchBusy
+			return
+		}
 		ms, err = store.SearchHistory(ctx, account, text, conv, searchResults)
 		if ctx.Err() == context.DeadlineExceeded {
 			err = errSearchTooLong
@@ -163,12 +173,16 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 
 var errSearchTooLong = errors.New("the search took too long; try rarer or fewer words")
 
+// errSearchBusy answers a search that waited its whole time for the
+// others to end.
+var errSearchBusy = errors.New("msn2irc is busy with other users' searches; try again in a moment")
+
 // searched answers a search with its matches, newest first.
 func (s *session) searched(ms []db.HistoryMessage, err error, say func(string)) {
 	if s.hist.forget.done {
 		return // what it found was deleted since
 	}
-	if errors.Is(err, errSearchTooLong) {
+	if errors.Is(err, errSearchTooLong) || errors.Is(err, errSearchBusy) {
 		say("Could not search: " + err.Error() + ".")
 		return
 	}
