@@ -11,8 +11,8 @@ import (
 	"github.com/msn2irc/msn2irc/db"
 )
 
-// heldSearchStore holds every search, whatever its deadline, until
-// released: a search that reads for long.
+// heldSearchStore holds every search until released, and then until its
+// time is up: a search that reads for long.
 type heldSearchStore struct {
 	bridge.Store
 	entered chan struct{}
@@ -25,7 +25,8 @@ func (s *heldSearchStore) SearchHistory(ctx context.Context, account, text, conv
 	defer s.running.Add(-1)
 	s.entered <- struct{}{}
 	<-s.release
-	return s.Store.SearchHistory(ctx, account, text, conversation, limit)
+	<-ctx.Done() // it reads past its time
+	return nil, ctx.Err()
 }
 
 // One search reads the store at a time in the whole bridge, so that the
