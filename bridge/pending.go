@@ -29,6 +29,12 @@ const announcedPending = 5
 // onAuthRequest stores that someone added the user and announces it, once.
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	r := db.AuthRequest{Account: s.account, Passport: strings.ToLower(ev.Passport), FriendlyName: cleanName(ev.FriendlyName), Received: time.Now()}
+	// Someone adding the user again and again (removing them between) is
+	// stored and announced once per repeatEvery: the request is pending
+	// already, and each would be writes to the store every session shares.
+	if !s.repeatDue(repeatKey{passport: r.Passport, kind: repeatAuthRequest}) {
+		return
+	}
 	s.noPending = false
 	saved := s.stored(s.store.AddPending(s.ctx, r), "storing an authorization request", riskPending)
 	if s.world.ClientCount() == 0 {

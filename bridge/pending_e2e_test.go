@@ -1,8 +1,12 @@
 package bridge_test
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -50,4 +54,46 @@ func TestAuthorizationRequestAnnouncedOnce(t *testing.T) {
 	}
 	late.ask("pending", "1 authorization request(s)")
 	late.expectMsn(announcement)
+}
+
+// pendingCountingStore counts the authorization requests stored.
+type pendingCountingStore struct {
+	bridge.Store
+	adds atomic.Int32
+}
+
+func (s *pendingCountingStore) AddPending(ctx context.Context, r db.AuthRequest) error {
+	s.adds.Add(1)
+	return s.Store.AddPending(ctx, r)
+}
+
+// Someone adding the user, removing them and adding them again in a loop
+// is announced once and costs the store one write per 10 seconds, not
+// one per add.
+func TestAuthorizationRequestFloodStoredOnce(t *testing.T) {
+	const frank = "frank@example.com"
+	var counting *pendingCountingStore
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		counting = &pendingCountingStore{Store: c.Store}
+		c.Store = counting
+	})
+	if err := e.msn.AddAccount(frank, password, "Frank"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("alice", alice, password, allCaps)
+	for range 20 {
+		if err := e.msn.AddContact(frank, alice, msn.ForwardList|msn.AllowList); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.msn.AddContact(frank, alice, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.ask("status", "Your status is") // a barrier: the session handled the adds
+	if n := c.countMsn("added you"); n != 1 {
+		t.Errorf("20 adds announced %d times, want once", n)
+	}
+	if n := counting.adds.Load(); n != 1 {
+		t.Errorf("20 adds stored %d times, want once", n)
+	}
 }

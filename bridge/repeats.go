@@ -22,8 +22,12 @@ const repeatEvery = 10 * time.Second
 const maxRepeats = 64
 
 // repeatNudge is the kind of repeat a nudge is; content is of the kind
-// contentKind gives it.
-const repeatNudge = "a nudge"
+// contentKind gives it. repeatAuthRequest is someone adding the user
+// (pending.go).
+const (
+	repeatNudge       = "a nudge"
+	repeatAuthRequest = "an authorization request"
+)
 
 // contentKind is the kind of repeat of content described as what:
 // without the parts the sender chooses (a file's name, a content type),
@@ -48,10 +52,15 @@ type repeatKey struct {
 // showRepeat reports whether what c sent in cv, of kind, is shown: the
 // first time, and then once repeatEvery passed since it last was.
 func (s *session) showRepeat(cv *conv, c *contact, kind string) bool {
+	return s.repeatDue(repeatKey{cv.target(), c.passport, kind})
+}
+
+// repeatDue reports whether the repeat key is taken now: the first time,
+// and then once repeatEvery passed since it last was.
+func (s *session) repeatDue(key repeatKey) bool {
 	now := s.b.cfg.Now()
-	key := repeatKey{cv.target(), c.passport, kind}
 	if last, ok := s.repeats[key]; ok && now.Sub(last) < repeatEvery {
-		s.log.Debug("not showing a repeat", "from", c.passport, "kind", kind)
+		s.log.Debug("not taking a repeat", "from", key.passport, "kind", key.kind)
 		return false
 	}
 	if s.repeats == nil {
