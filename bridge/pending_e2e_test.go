@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"gopkg.in/irc.v4"
+
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/msn"
@@ -80,6 +82,7 @@ func TestAuthorizationRequestFloodStoredOnce(t *testing.T) {
 	if err := e.msn.AddAccount(frank, password, "Frank"); err != nil {
 		t.Fatal(err)
 	}
+	p := e.peer(bob)
 	c := e.login("alice", alice, password, allCaps)
 	for range 20 {
 		if err := e.msn.AddContact(frank, alice, msn.ForwardList|msn.AllowList); err != nil {
@@ -89,7 +92,16 @@ func TestAuthorizationRequestFloodStoredOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c.ask("status", "Your status is") // a barrier: the session handled the adds
+	// A barrier: bob's new name comes after the adds on alice's MSN
+	// connection, so the session handled them once it shows.
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := p.c.SetFriendlyName(ctx, "Bob after the adds"); err != nil {
+		t.Fatal(err)
+	}
+	c.expect("bob's new name", func(m *irc.Message) bool {
+		return m.Command == "SETNAME" && m.Prefix.Name == "bob" && m.Trailing() == "Bob after the adds"
+	})
 	if n := c.countMsn("added you"); n != 1 {
 		t.Errorf("20 adds announced %d times, want once", n)
 	}
