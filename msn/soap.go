@@ -75,7 +75,8 @@ func soapURL(cfg Config) (string, error) {
 
 // soapCall posts the envelope req to path under the web service base URL
 // and decodes the answer into resp. It gives up after the request
-// timeout. A fault, or any status but 200, is a *SOAPFault.
+// timeout. A fault, or any status but 200 (a redirect too: it is not
+// followed), is a *SOAPFault.
 func (c *Client) soapCall(ctx context.Context, path, action string, req, resp any) error {
 	base, err := soapURL(c.cfg)
 	if err != nil {
@@ -102,7 +103,14 @@ func (c *Client) soapCall(ctx context.Context, path, action string, req, resp an
 		hr.Header.Set("SOAPAction", `"`+rsiNS+`/`+action+`"`)
 	}
 	c.log.Debug("msn: web service request", "path", path, "action", action)
-	r, err := c.cfg.HTTPClient.Do(hr)
+	// A redirect is not followed but answered as the unexpected status it
+	// is: the envelope carries the password (RST) or the account's ticket,
+	// and Go's client would post it again, at 307 and 308, to whatever
+	// host the Location names, an address inside the bridge's network or
+	// plain http included. No MSN server redirects its web services.
+	hc := *c.cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r, err := hc.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("msn: %s %s: %w (%w)", path, action, ErrTimeout, ctx.Err())
