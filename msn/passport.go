@@ -70,7 +70,9 @@ func (c *Client) passportTicket(ctx context.Context, challenge string) (string, 
 	auth := "Passport1.4 OrgVerb=GET,OrgURL=" + orgURL +
 		",sign-in=" + percentEncode(c.cfg.Passport) + ",pwd=" + percentEncode(c.cfg.Password) + "," + challenge
 	// Redirects are followed by hand so that the Authorization header goes
-	// along to another host too (historical Passport servers redirected).
+	// along (historical Passport servers redirected), but on the same host
+	// only: the header carries the password, and a login server must not
+	// be able to send it, or the bridge's requests, to a host it names.
 	hc := *c.cfg.HTTPClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	var resp *http.Response
@@ -98,6 +100,9 @@ func (c *Client) passportTicket(ctx context.Context, challenge string) (string, 
 		if req.URL.Scheme == "https" && loc.Scheme != "https" {
 			return "", fmt.Errorf("msn: passport: refusing a redirect from https to %s", loc.Scheme)
 		}
+		if !strings.EqualFold(loc.Host, req.URL.Host) {
+			return "", fmt.Errorf("msn: passport: refusing a redirect from %s to another host, %s", req.URL.Host, loc.Host)
+		}
 		loginURL = loc.String()
 	}
 	info := resp.Header.Get("Authentication-Info")
@@ -115,7 +120,9 @@ func (c *Client) passportTicket(ctx context.Context, challenge string) (string, 
 	return ticket, nil
 }
 
-// nexusLoginURL asks the nexus for the DALogin URL.
+// nexusLoginURL asks the nexus for the DALogin URL. A redirect is not
+// followed, so that the nexus cannot point the bridge's requests at
+// another host: a 3xx answer has no DALogin URL and fails the login.
 func (c *Client) nexusLoginURL(ctx context.Context) (string, error) {
 	if c.cfg.NexusURL == "" {
 		return "", fmt.Errorf("msn: passport: no nexus URL or login URL configured")
@@ -124,7 +131,9 @@ func (c *Client) nexusLoginURL(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("msn: passport: bad nexus URL: %w", err)
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	hc := *c.cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("msn: passport: nexus: %w", err)
 	}
