@@ -119,7 +119,36 @@ func loadConfig() (config, error) {
 	if err := checkHTTP(cfg); err != nil {
 		return cfg, fmt.Errorf("configuration: %w", err)
 	}
+	if err := checkMSN(cfg); err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
 	return cfg, nil
+}
+
+// checkMSN checks the MSN server's address and URLs, which the bridge
+// only uses when a user logs in: a typo would fail every login, each
+// with an error that does not name the variable.
+func checkMSN(cfg config) error {
+	if _, port, err := net.SplitHostPort(cfg.MSNServer); err != nil || port == "" {
+		return fmt.Errorf("MSN2IRC_MSN_SERVER: %q is not host:port, such as m1.escargot.chat:1863", cfg.MSNServer)
+	}
+	for _, v := range []struct{ name, url string }{
+		{"MSN2IRC_MSN_NEXUS", cfg.MSNNexus},
+		{"MSN2IRC_MSN_LOGIN_URL", cfg.MSNLoginURL},
+		{"MSN2IRC_MSN_SOAP_URL", cfg.MSNSOAPURL},
+	} {
+		if v.url == "" {
+			continue
+		}
+		u, err := url.Parse(v.url)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%s: %q is not an http:// or https:// URL such as https://m1.escargot.chat/nexus-mock", v.name, v.url)
+		}
+	}
+	if cfg.MSNNexus == "" && cfg.MSNLoginURL == "" && cfg.MSNSOAPURL == "" {
+		return errors.New("MSN2IRC_MSN_NEXUS is empty, and so are MSN2IRC_MSN_LOGIN_URL and MSN2IRC_MSN_SOAP_URL: no way to log in to Passport")
+	}
+	return nil
 }
 
 // checkHTTP checks the settings of the HTTP listeners.

@@ -113,7 +113,8 @@ func TestConfigFromEnvironment(t *testing.T) {
 	t.Setenv("MSN2IRC_LISTEN", "127.0.0.1:7000")
 	t.Setenv("MSN2IRC_MSN_VERSIONS", "msnp9, MSNP7")
 	t.Setenv("MSN2IRC_MSN_LOGIN_URL", "http://login.example/login")
-	t.Setenv("MSN_SERVER", "unprefixed.example:1863") // must not leak in
+	t.Setenv("MSN2IRC_MSN_SERVER", "msn.example:1863") // empty is refused
+	t.Setenv("MSN_SERVER", "unprefixed.example:1863")  // must not leak in
 	// Numbers: an empty value does not parse.
 	t.Setenv("MSN2IRC_UNREGISTERED_PER_ADDRESS", "20")
 	t.Setenv("MSN2IRC_UNREGISTERED_MAX", "2000")
@@ -133,8 +134,8 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if strings.Join(cfg.MSNVersions, ",") != "MSNP9,MSNP7" {
 		t.Errorf("versions %v", cfg.MSNVersions)
 	}
-	if cfg.MSNServer != "" {
-		t.Errorf("MSN server %q, want the empty value set in the environment", cfg.MSNServer)
+	if cfg.MSNServer != "msn.example:1863" {
+		t.Errorf("MSN server %q, want the one set in the environment", cfg.MSNServer)
 	}
 }
 
@@ -257,5 +258,41 @@ func TestConfigHistoryDays(t *testing.T) {
 	cfg, err := loadConfig()
 	if err != nil || cfg.HistoryDays != 30 {
 		t.Errorf("history days %d, %v; want 30", cfg.HistoryDays, err)
+	}
+}
+
+// The MSN server's address and URLs are checked on start: a typo would
+// otherwise fail every user's login, each with a puzzling error
+// ("unsupported protocol scheme", "missing port in address").
+func TestConfigMSNAddresses(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"server without port":  {"MSN2IRC_MSN_SERVER": "m1.escargot.chat"},
+		"no server":            {"MSN2IRC_MSN_SERVER": ""},
+		"nexus without scheme": {"MSN2IRC_MSN_NEXUS": "m1.escargot.chat/nexus-mock"},
+		"login URL ftp":        {"MSN2IRC_MSN_LOGIN_URL": "ftp://m1.escargot.chat/login"},
+		"SOAP URL host:port":   {"MSN2IRC_MSN_SOAP_URL": "escargot.lan:8081"},
+		"SOAP URL no host":     {"MSN2IRC_MSN_SOAP_URL": "http:///RST.srf"},
+		"no nexus":             {"MSN2IRC_MSN_NEXUS": ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			_, err := loadConfig()
+			if err == nil {
+				t.Fatalf("no error for %v", env)
+			}
+			for k := range env {
+				if !strings.Contains(err.Error(), k) {
+					t.Errorf("error %q does not name %s", err, k)
+				}
+			}
+		})
+	}
+	t.Setenv("MSN2IRC_MSN_NEXUS", "")
+	t.Setenv("MSN2IRC_MSN_SOAP_URL", "http://escargot.lan:8081")
+	t.Setenv("MSN2IRC_MSN_LOGIN_URL", "https://escargot.lan/login")
+	if _, err := loadConfig(); err != nil {
+		t.Errorf("no nexus, SOAP and login URLs: %v", err)
 	}
 }
