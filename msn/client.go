@@ -110,8 +110,15 @@ var passportTransport = sync.OnceValue(func() *http.Transport {
 		tr = dt.Clone()
 	}
 	tr.DisableKeepAlives = true
+	// A Passport or SOAP answer has a few headers; a server sending
+	// megabytes of them is refused rather than held in memory.
+	tr.MaxResponseHeaderBytes = maxResponseHeaderBytes
 	return tr
 })
+
+// maxResponseHeaderBytes bounds the headers of an answer of the MSN web
+// services (net/http's default is 10 MiB).
+const maxResponseHeaderBytes = 64 << 10
 
 // LogValue shows the configuration in logs without the password.
 func (cfg Config) LogValue() slog.Value {

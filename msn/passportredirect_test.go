@@ -77,3 +77,21 @@ func TestNexusRedirectNotFollowed(t *testing.T) {
 		t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, other.leaks.Load())
 	}
 }
+
+// An answer with megabytes of headers fails the login at once with a
+// clear error, rather than being read whole.
+func TestPassportHeadersBounded(t *testing.T) {
+	nexus := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Pad", strings.Repeat("a", 1<<20))
+		w.Header().Set("PassportURLs", "DALogin=127.0.0.1:1/login")
+	}))
+	defer nexus.Close()
+	cfg := testConfig("127.0.0.1:1", nil, "MSNP12")
+	cfg.NexusURL = nexus.URL + "/rdr/pprdr.asp"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := CheckPassword(ctx, cfg)
+	if err == nil || !strings.Contains(err.Error(), "header") {
+		t.Errorf("err = %v, want the headers refused", err)
+	}
+}
