@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/msn2irc/msn2irc/internal/metrics"
@@ -43,7 +44,7 @@ func roundUp(d time.Duration) time.Duration {
 func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
 	var w *ircd.World
 	_, err := b.limited(creds, func(account string) (err error) {
-		w, err = b.authenticate(ctx, account, creds.Password)
+		w, err = b.authenticate(ctx, account, creds.Password, b.loginSource(creds.Source))
 		return err
 	})
 	if err == nil {
@@ -92,7 +93,7 @@ func (b *Bridge) limited(creds ircd.Credentials, check func(account string) erro
 
 // authenticate attaches to the account's session or starts one. Errors
 // that mean the password is wrong match errWrongPassword.
-func (b *Bridge) authenticate(ctx context.Context, account, password string) (*ircd.World, error) {
+func (b *Bridge) authenticate(ctx context.Context, account, password string, src netip.Addr) (*ircd.World, error) {
 	if password == "" {
 		return nil, errWrongPassword
 	}
@@ -107,9 +108,9 @@ func (b *Bridge) authenticate(ctx context.Context, account, password string) (*i
 		if err := b.mayTryWithMSN(account, password); err != nil {
 			return nil, err
 		}
-		if wait := b.throttle.startLogin(account); wait > 0 {
-			b.log.Info("login not sent to MSN: too many logins for the account", "account", account, "wait", roundUp(wait))
-			return nil, fmt.Errorf("MSN login not tried: this account signed in to MSN %d times in the last minute; connect again in %s, or set keep_online true to keep the session between connections", accountLogins, roundUp(wait))
+		if wait := b.throttle.startLogin(account, src); wait > 0 {
+			b.log.Info("login not sent to MSN: too many logins for the account or the address", "account", account, "source", src, "wait", roundUp(wait))
+			return nil, fmt.Errorf("MSN login not tried: too many MSN logins for this account (%d a minute) or from your address (%d a minute); connect again in %s, or set keep_online true to keep the session between connections", accountLogins, sourceLogins, roundUp(wait))
 		}
 		if err := b.loginTurn(ctx); err != nil {
 			return nil, err
@@ -278,4 +279,16 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 		return nil, errWrongPassword
 	}
 	return w, nil
+}
+
+// loginSource is the address whose MSN logins are counted for a login
+// from src: none (the zero Addr) for a trusted network, which carries
+// many users.
+func (b *Bridge) loginSource(src netip.Addr) netip.Addr {
+	for _, p := range b.cfg.TrustedNets {
+		if p.Contains(src) {
+			return netip.Addr{}
+		}
+	}
+	return src
 }

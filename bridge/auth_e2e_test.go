@@ -235,25 +235,65 @@ func TestChangedPasswordMD5Session(t *testing.T) {
 // with when to come back, and gets in once the minute has passed.
 func TestLoginsPerAccountBounded(t *testing.T) {
 	e := newEnv(t, "MSNP12")
-	for i := range 6 {
-		c := e.login("alice", alice, password, allCaps)
-		c.send("QUIT")
-		c.expectCmd("ERROR")
-		deadline := time.Now().Add(waitTime)
-		for e.bridge.SessionCount() != 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("login %d: the session did not end with its client", i)
-			}
-			pollPause()
-		}
+	for range 6 {
+		loginAndLeave(t, e, "alice", alice)
 	}
 	c := e.dial()
 	c.send("PASS " + alice + ":" + password)
 	c.send("NICK alice")
 	c.send("USER alice 0 * :x")
-	if m := c.expectCmd(irc.ERR_PASSWDMISMATCH); !strings.Contains(m.Trailing(), "signed in to MSN 6 times in the last minute; connect again in") {
+	if m := c.expectCmd(irc.ERR_PASSWDMISMATCH); !strings.Contains(m.Trailing(), "too many MSN logins for this account (6 a minute)") ||
+		!strings.Contains(m.Trailing(), "connect again in") {
 		t.Errorf("a 7th login within the minute: %q, want why and when", m.Trailing())
 	}
 	e.clock.advance(time.Minute)
 	e.login("alice", alice, password, allCaps)
+}
+
+// loginAndLeave logs account in as a new session and waits until the
+// session ended with its client.
+func loginAndLeave(t *testing.T, e *env, nick, account string) {
+	t.Helper()
+	c := e.login(nick, account, password, allCaps)
+	c.send("QUIT")
+	c.expectCmd("ERROR")
+	deadline := time.Now().Add(waitTime)
+	for e.bridge.SessionCount() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the session did not end with its client", account)
+		}
+		pollPause()
+	}
+}
+
+// The clients of one address start at most 30 MSN logins a minute, all
+// accounts together, unless the address is trusted (a bouncer host).
+func TestLoginsPerAddressBounded(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+			if trusted {
+				c.TrustedNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+			}
+		})
+		for i := range 31 {
+			a := fmt.Sprintf("user%02d@example.com", i)
+			if err := e.msn.AddAccount(a, password, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 30 {
+			loginAndLeave(t, e, fmt.Sprintf("user%02d", i), fmt.Sprintf("user%02d@example.com", i))
+		}
+		if trusted {
+			loginAndLeave(t, e, "user30", "user30@example.com")
+			continue
+		}
+		c := e.dial()
+		c.send("PASS user30@example.com:" + password)
+		c.send("NICK user30")
+		c.send("USER user30 0 * :x")
+		if m := c.expectCmd(irc.ERR_PASSWDMISMATCH); !strings.Contains(m.Trailing(), "from your address (30 a minute)") {
+			t.Errorf("a 31st login from one address within the minute: %q", m.Trailing())
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -29,6 +30,11 @@ const (
 	// take every turn.
 	accountLogins       = 6
 	accountLoginsWindow = time.Minute
+	// sourceLogins is how many MSN logins the clients of one address
+	// (outside the trusted networks) may start per accountLoginsWindow,
+	// all accounts together: many accounts from one address must not take
+	// every turn either.
+	sourceLogins = 30
 	// maxThrottled bounds the number of accounts remembered.
 	maxThrottled = 10000
 )
@@ -41,8 +47,9 @@ type loginThrottle struct {
 	tries int // distinct passwords per account per passwordTriesWindow
 	key   [32]byte
 
-	mu    sync.Mutex
-	fails map[string]*loginFailure
+	mu       sync.Mutex
+	fails    map[string]*loginFailure
+	bySource map[netip.Addr][]time.Time // logins started per untrusted address, oldest first
 }
 
 // loginFailure is what is known of an account's passwords.
@@ -64,7 +71,7 @@ type triedPassword struct {
 }
 
 func newLoginThrottle(now func() time.Time, tries int) *loginThrottle {
-	t := &loginThrottle{now: now, tries: tries, fails: map[string]*loginFailure{}}
+	t := &loginThrottle{now: now, tries: tries, fails: map[string]*loginFailure{}, bySource: map[netip.Addr][]time.Time{}}
 	if _, err := rand.Read(t.key[:]); err != nil {
 		panic("bridge: no randomness: " + err.Error())
 	}
@@ -118,10 +125,12 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	return sendNow, 0
 }
 
-// startLogin counts a login a client starts for account, unless
-// accountLogins were started within accountLoginsWindow; then it returns
-// how long until the next may start.
-func (t *loginThrottle) startLogin(account string) time.Duration {
+// startLogin counts a login a client starts for account from src (not
+// counted per address when it is not valid: trusted, or no IP), unless
+// accountLogins were started for the account, or sourceLogins from the
+// address, within accountLoginsWindow; then it returns how long until
+// the next may start.
+func (t *loginThrottle) startLogin(account string, src netip.Addr) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -130,18 +139,36 @@ func (t *loginThrottle) startLogin(account string) time.Duration {
 	if len(f.logins) >= accountLogins {
 		return f.logins[0].Add(accountLoginsWindow).Sub(now)
 	}
+	if src.IsValid() {
+		ts := pruneTimes(t.bySource[src], now)
+		if len(ts) >= sourceLogins {
+			t.bySource[src] = ts
+			return ts[0].Add(accountLoginsWindow).Sub(now)
+		}
+		if len(t.bySource) >= maxThrottled {
+			for a, old := range t.bySource {
+				if len(pruneTimes(old, now)) == 0 {
+					delete(t.bySource, a)
+				}
+			}
+		}
+		t.bySource[src] = append(ts, now)
+	}
 	f.logins = append(f.logins, now)
 	return 0
 }
 
-// pruneLogins forgets the logins started before the window.
-func (f *loginFailure) pruneLogins(now time.Time) {
+// pruneTimes drops the times before the window from ts, oldest first.
+func pruneTimes(ts []time.Time, now time.Time) []time.Time {
 	i := 0
-	for i < len(f.logins) && now.Sub(f.logins[i]) >= accountLoginsWindow {
+	for i < len(ts) && now.Sub(ts[i]) >= accountLoginsWindow {
 		i++
 	}
-	f.logins = f.logins[i:]
+	return ts[i:]
 }
+
+// pruneLogins forgets the logins started before the window.
+func (f *loginFailure) pruneLogins(now time.Time) { f.logins = pruneTimes(f.logins, now) }
 
 // entryLocked returns the record of account, made when there is none.
 func (t *loginThrottle) entryLocked(account string, now time.Time) *loginFailure {
