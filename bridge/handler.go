@@ -297,7 +297,8 @@ func (s *session) onJoinChannel(name string) error {
 		s.openChannelView(cv)
 		return nil
 	}
-	cv := &conv{s: s, channel: name, members: map[string]bool{}}
+	s.makeRoomForChannel()
+	cv := &conv{s: s, channel: name, members: map[string]bool{}, lastUse: s.convs.use()}
 	s.convs.channels[mapping.Casefold(name)] = cv
 	s.world.OpenChannel(name, "MSN group chat: /INVITE contacts to it", true, nil)
 	return nil
