@@ -587,7 +587,7 @@ func TestOutboxFull(t *testing.T) {
 	m := c.expect("not delivered", func(m *irc.Message) bool {
 		return strings.Contains(m.Trailing(), "not delivered") && strings.Contains(m.Trailing(), "one too many")
 	})
-	if !strings.Contains(m.Trailing(), "the outbox is full (1000 messages); outbox lists it, outbox clear empties it") {
+	if !strings.Contains(m.Trailing(), "the outbox is full (1000 messages); msn outbox lists the queued messages, msn outbox clear empties it") {
 		t.Errorf("the refusal says %q, want why and what to do", m.Trailing())
 	}
 	c.send("PRIVMSG msn :outbox")

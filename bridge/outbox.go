@@ -20,7 +20,7 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now(), MsgID: o.msgid})
 		if errors.Is(err, db.ErrOutboxFull) {
 			lost := &conv{s: s, peer: c.passport}
-			lost.failed(o, "it could not be queued: "+db.ErrOutboxFull.Error()+"; outbox lists it, outbox clear empties it")
+			lost.failed(o, "it could not be queued: "+db.ErrOutboxFull.Error()+"; msn outbox lists the queued messages, msn outbox clear empties it")
 			continue
 		}
 		if !s.stored(err, "queueing a message", riskOutbox) {
