@@ -108,7 +108,7 @@ func (b *Bridge) authenticate(ctx context.Context, account, password string, src
 		if err := b.mayTryWithMSN(account, password); err != nil {
 			return nil, err
 		}
-		if wait := b.throttle.startLogin(account, src); wait > 0 {
+		if wait := b.throttle.loginWait(account, src); wait > 0 {
 			b.log.Info("login not sent to MSN: too many logins for the account or the address", "account", account, "source", src, "wait", roundUp(wait))
 			return nil, fmt.Errorf("MSN login not tried: too many MSN logins for this account (%d a minute) or from your address (%d a minute); connect again in %s, or set keep_online true to keep the session between connections", accountLogins, sourceLogins, roundUp(wait))
 		}
@@ -122,6 +122,7 @@ func (b *Bridge) authenticate(ctx context.Context, account, password string, src
 		if !created {
 			continue // another client started it meanwhile
 		}
+		b.throttle.countLogin(account, src)
 		select {
 		case <-s.ready:
 		case <-ctx.Done():
@@ -209,6 +210,17 @@ func (b *Bridge) checkWithMSN(ctx context.Context, s *session, password string) 
 // log in with MD5 (MSNP2-7) cannot ask MSN without a new login, which
 // would sign them out: they accept only the password they started with.
 func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd.World, error) {
+	// A session still signing in has no world yet: a client that finds it
+	// waits for its login, as the client that started it does, rather
+	// than being refused.
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("MSN login failed: %w", ctx.Err())
+	}
+	if s.loginErr != nil {
+		return nil, loginError(s.loginErr)
+	}
 	var st attachCheck
 	if err := s.call(ctx, func() { st = s.attachCheck(password) }); err != nil {
 		return nil, err

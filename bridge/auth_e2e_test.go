@@ -297,3 +297,38 @@ func TestLoginsPerAddressBounded(t *testing.T) {
 		}
 	}
 }
+
+// Clients connecting at once while no session runs start one session, and
+// count as one login: a bouncer, a phone and a desktop reconnecting
+// together after a network blip do not use up the account's logins.
+func TestLoginsCountedOncePerSession(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	for round := range 3 {
+		var cs []*client
+		for range 3 {
+			c := e.dial()
+			c.send("PASS " + alice + ":" + password)
+			c.send("NICK alice")
+			c.send("USER alice 0 * :x")
+			cs = append(cs, c)
+		}
+		for _, c := range cs {
+			c.expectCmd(irc.RPL_ENDOFNAMES, "*", "&msn")
+		}
+		for _, c := range cs {
+			c.send("QUIT")
+			c.expectCmd("ERROR")
+		}
+		deadline := time.Now().Add(waitTime)
+		for e.bridge.SessionCount() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the session did not end with its clients", round)
+			}
+			pollPause()
+		}
+	}
+	// Three sessions so far: three more logins within the minute.
+	for range 3 {
+		loginAndLeave(t, e, "alice", alice)
+	}
+}

@@ -125,37 +125,54 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	return sendNow, 0
 }
 
-// startLogin counts a login a client starts for account from src (not
-// counted per address when it is not valid: trusted, or no IP), unless
-// accountLogins were started for the account, or sourceLogins from the
-// address, within accountLoginsWindow; then it returns how long until
-// the next may start.
-func (t *loginThrottle) startLogin(account string, src netip.Addr) time.Duration {
+// loginWait returns how long until a client may start an MSN login for
+// account from src (not counted per address when it is not valid:
+// trusted, or no IP): 0 unless accountLogins were started for the
+// account, or sourceLogins from the address, within accountLoginsWindow.
+// Only the logins that started a session count (countLogin), so that
+// several clients connecting at once, or a login refused for want of a
+// turn, cost no more than one.
+func (t *loginThrottle) loginWait(account string, src netip.Addr) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if f := t.fails[account]; f != nil {
+		f.pruneLogins(now)
+		if len(f.logins) >= accountLogins {
+			return f.logins[0].Add(accountLoginsWindow).Sub(now)
+		}
+	}
+	if src.IsValid() {
+		ts := pruneTimes(t.bySource[src], now)
+		t.bySource[src] = ts
+		if len(ts) == 0 {
+			delete(t.bySource, src)
+		}
+		if len(ts) >= sourceLogins {
+			return ts[0].Add(accountLoginsWindow).Sub(now)
+		}
+	}
+	return 0
+}
+
+// countLogin counts a login that started a session for account from src.
+func (t *loginThrottle) countLogin(account string, src netip.Addr) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
 	f := t.entryLocked(account, now)
-	f.pruneLogins(now)
-	if len(f.logins) >= accountLogins {
-		return f.logins[0].Add(accountLoginsWindow).Sub(now)
+	f.logins = append(pruneTimes(f.logins, now), now)
+	if !src.IsValid() {
+		return
 	}
-	if src.IsValid() {
-		ts := pruneTimes(t.bySource[src], now)
-		if len(ts) >= sourceLogins {
-			t.bySource[src] = ts
-			return ts[0].Add(accountLoginsWindow).Sub(now)
-		}
-		if len(t.bySource) >= maxThrottled {
-			for a, old := range t.bySource {
-				if len(pruneTimes(old, now)) == 0 {
-					delete(t.bySource, a)
-				}
+	if len(t.bySource) >= maxThrottled {
+		for a, old := range t.bySource {
+			if len(pruneTimes(old, now)) == 0 {
+				delete(t.bySource, a)
 			}
 		}
-		t.bySource[src] = append(ts, now)
 	}
-	f.logins = append(f.logins, now)
-	return 0
+	t.bySource[src] = append(pruneTimes(t.bySource[src], now), now)
 }
 
 // pruneTimes drops the times before the window from ts, oldest first.
