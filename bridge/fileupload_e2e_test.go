@@ -307,20 +307,27 @@ func TestForgetDeletesUploads(t *testing.T) {
 }
 
 // A web page cannot upload in the user's name with the credentials the
-// browser kept: a form posted to the upload address (a navigation) or a
-// no-cors fetch is refused with 403 before any login, while a client's
-// own fetch (cors) and a program that sends no Sec-Fetch-Mode are taken.
+// browser kept: a form posted to the upload address (a navigation), a
+// no-cors fetch, any request a browser says comes from another site, or
+// one whose Origin is another site's, is refused with 403 before any
+// login; this site's own pages and programs that send none of these
+// headers are taken.
 func TestUploadRefusesCrossSiteForms(t *testing.T) {
 	fe := newFileEnv(t, 1<<20, nil)
 	fe.login("alice", alice, password, allCaps)
+	own := strings.TrimSuffix(strings.TrimPrefix(fe.base, "http://"), "/")
 	for _, tc := range []struct {
-		mode string
-		want int
+		mode, site, origin string
+		want               int
 	}{
-		{"navigate", http.StatusForbidden},
-		{"no-cors", http.StatusForbidden},
-		{"cors", http.StatusCreated},
-		{"", http.StatusCreated},
+		{"navigate", "cross-site", "https://evil.example", http.StatusForbidden},
+		{"no-cors", "cross-site", "https://evil.example", http.StatusForbidden},
+		{"cors", "cross-site", "https://evil.example", http.StatusForbidden},
+		{"cors", "same-site", "https://files.evil.example", http.StatusForbidden},
+		{"", "", "https://evil.example", http.StatusForbidden},
+		{"", "", "null", http.StatusForbidden},
+		{"cors", "same-origin", "http://" + own, http.StatusCreated},
+		{"", "", "", http.StatusCreated},
 	} {
 		req, err := http.NewRequest("POST", fe.bridge.UploadURL(), strings.NewReader("hello"))
 		if err != nil {
@@ -328,8 +335,10 @@ func TestUploadRefusesCrossSiteForms(t *testing.T) {
 		}
 		req.SetBasicAuth(alice, password)
 		req.Header.Set("Content-Type", "text/plain")
-		if tc.mode != "" {
-			req.Header.Set("Sec-Fetch-Mode", tc.mode)
+		for k, v := range map[string]string{"Sec-Fetch-Mode": tc.mode, "Sec-Fetch-Site": tc.site, "Origin": tc.origin} {
+			if v != "" {
+				req.Header.Set(k, v)
+			}
 		}
 		resp, err := fe.http.Do(req)
 		if err != nil {
@@ -338,7 +347,7 @@ func TestUploadRefusesCrossSiteForms(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != tc.want {
-			t.Errorf("Sec-Fetch-Mode %q: %s %q, want %d", tc.mode, resp.Status, body, tc.want)
+			t.Errorf("Sec-Fetch-Mode %q, Sec-Fetch-Site %q, Origin %q: %s %q, want %d", tc.mode, tc.site, tc.origin, resp.Status, body, tc.want)
 		}
 	}
 }

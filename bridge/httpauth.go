@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/msn2irc/msn2irc/ircd"
 )
@@ -23,7 +25,7 @@ var errNoSession = errors.New("wrong address or password, or no MSN session for 
 // one the session runs with. On failure it answers r (401, 429 or 503)
 // and returns nil.
 func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
-	if !fromClient(r) {
+	if !b.fromClient(r) {
 		httpError(w, http.StatusForbidden, "this address takes uploads from an IRC client, not from a web page's form or link")
 		return nil
 	}
@@ -71,18 +73,47 @@ func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
 }
 
 // fromClient reports whether r may be a client's own request rather than
-// one a web page made the browser send: a form posted or a link followed
-// (Sec-Fetch-Mode navigate) or a no-cors fetch carry the credentials a
-// browser kept for this site without the page being able to read them,
-// which would let any page upload or change a picture in the user's name.
-// A client's fetch (cors, same-origin) and programs that send no
-// Sec-Fetch-Mode are taken.
-func fromClient(r *http.Request) bool {
+// one another site's page made the browser send. Such a request (a form
+// posted, a link followed, a fetch, even one the page cannot read the
+// answer of) carries the credentials the browser kept for this site,
+// which would let any page upload or change a picture in the user's
+// name. So a request a browser says comes from another site
+// (Sec-Fetch-Site), or a form or no-cors request (Sec-Fetch-Mode), or one
+// whose Origin is not this listener's, is refused. The listener sends no
+// CORS headers, so no other site's page could use it anyway; programs,
+// which send none of these headers, and this site's own pages are taken.
+func (b *Bridge) fromClient(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Mode") {
 	case "navigate", "nested-navigate", "no-cors":
 		return false
 	}
-	return true
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // "null", from a sandboxed page or a redirect
+	}
+	for _, own := range []string{r.Host, hostOf(b.cfg.Uploads.BaseURL), hostOf(b.fileURL)} {
+		if own != "" && strings.EqualFold(u.Host, own) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostOf is the host (and port) of a URL, "" when it has none.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // sourceAddr is the IP address of an HTTP request's peer.
