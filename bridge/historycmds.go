@@ -149,18 +149,24 @@ func (s *session) cmdSearch(rest string, args []string, say func(string)) {
 	var ms []db.HistoryMessage
 	var err error
 	queued := s.queueHistoryJob(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
 		// One search at a time in the whole bridge: a search may read
 		// for seconds, and the history's read connections must stay free
-		// for every session's CHATHISTORY and replay.
+		// for every session's CHATHISTORY and replay. The wait for the
+		// others has a time of its own: the search's starts once it runs.
+		wait := time.NewTimer(timeout)
+		defer wait.Stop()
 		select {
 		case searching <- struct{}{}:
 			defer func() { <-searching }()
-		case <-ctx.Done():
+		case <-wait.C:
 			err = errSearchBusy
 			return
+		case <-ctx.Done():
+			err = ctx.Err()
+			return
 		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		ms, err = store.SearchHistory(ctx, account, text, conv, searchResults)
 		if ctx.Err() == context.DeadlineExceeded {
 			err = errSearchTooLong
