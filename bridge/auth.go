@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/internal/metrics"
+	"github.com/msn2irc/msn2irc/internal/source"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -93,7 +94,7 @@ func (b *Bridge) limited(creds ircd.Credentials, check func(account string) erro
 
 // authenticate attaches to the account's session or starts one. Errors
 // that mean the password is wrong match errWrongPassword.
-func (b *Bridge) authenticate(ctx context.Context, account, password string, src netip.Addr) (*ircd.World, error) {
+func (b *Bridge) authenticate(ctx context.Context, account, password string, src netip.Prefix) (*ircd.World, error) {
 	if password == "" {
 		return nil, errWrongPassword
 	}
@@ -293,14 +294,10 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 	return w, nil
 }
 
-// loginSource is the address whose MSN logins are counted for a login
-// from src: none (the zero Addr) for a trusted network, which carries
-// many users.
-func (b *Bridge) loginSource(src netip.Addr) netip.Addr {
-	for _, p := range b.cfg.TrustedNets {
-		if p.Contains(src) {
-			return netip.Addr{}
-		}
-	}
-	return src
+// loginSource is the key under which the MSN logins from src are
+// counted (package source): the zero Prefix, not counted, for a trusted
+// network, which carries many users, or a source that is no IP address.
+func (b *Bridge) loginSource(src netip.Addr) netip.Prefix {
+	key, _ := source.Key(src, b.cfg.TrustedNets)
+	return key
 }

@@ -49,7 +49,7 @@ type loginThrottle struct {
 
 	mu       sync.Mutex
 	fails    map[string]*loginFailure
-	bySource map[netip.Addr][]time.Time // logins started per untrusted address, oldest first
+	bySource map[netip.Prefix][]time.Time // logins started per untrusted source (source.Key), oldest first
 }
 
 // loginFailure is what is known of an account's passwords.
@@ -71,7 +71,7 @@ type triedPassword struct {
 }
 
 func newLoginThrottle(now func() time.Time, tries int) *loginThrottle {
-	t := &loginThrottle{now: now, tries: tries, fails: map[string]*loginFailure{}, bySource: map[netip.Addr][]time.Time{}}
+	t := &loginThrottle{now: now, tries: tries, fails: map[string]*loginFailure{}, bySource: map[netip.Prefix][]time.Time{}}
 	if _, err := rand.Read(t.key[:]); err != nil {
 		panic("bridge: no randomness: " + err.Error())
 	}
@@ -126,13 +126,13 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 }
 
 // loginWait returns how long until a client may start an MSN login for
-// account from src (not counted per address when it is not valid:
-// trusted, or no IP): 0 unless accountLogins were started for the
+// account from the source src (Bridge.loginSource; not counted per address
+// when it is the zero Prefix: trusted, or no IP): 0 unless accountLogins were started for the
 // account, or sourceLogins from the address, within accountLoginsWindow.
 // Only the logins that started a session count (countLogin), so that
 // several clients connecting at once, or a login refused for want of a
 // turn, cost no more than one.
-func (t *loginThrottle) loginWait(account string, src netip.Addr) time.Duration {
+func (t *loginThrottle) loginWait(account string, src netip.Prefix) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -156,7 +156,7 @@ func (t *loginThrottle) loginWait(account string, src netip.Addr) time.Duration 
 }
 
 // countLogin counts a login that started a session for account from src.
-func (t *loginThrottle) countLogin(account string, src netip.Addr) {
+func (t *loginThrottle) countLogin(account string, src netip.Prefix) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/source"
 )
 
 // Defaults of the connection limits of Config.
@@ -40,8 +42,9 @@ const refuseWriteTimeout = 50 * time.Millisecond
 // its end, as registered from just before its login and welcome until it
 // ends, and as a guest from just before its welcome (when its world comes
 // from Backend.Guest) until it ends or World.Transfer moves it.
-// Per-address counts skip trusted sources and connections without an IP
-// address (a pipe); the total counts every connection.
+// Per-address counts (keyed as package source says: an IPv6 host by its
+// /64) skip trusted sources and connections without an IP address (a
+// pipe); the total counts every connection.
 type connLimits struct {
 	unregPerAddr  int
 	unregMax      int
@@ -51,9 +54,9 @@ type connLimits struct {
 
 	mu           sync.Mutex
 	unregistered int                // in total
-	unregByAddr  map[netip.Addr]int // per untrusted source; no zero entries
-	guestsByAddr map[netip.Addr]int // per untrusted source; no zero entries
-	regByAddr    map[netip.Addr]int // per untrusted source; no zero entries
+	unregByAddr  map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
+	guestsByAddr map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
+	regByAddr    map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
 }
 
 func newConnLimits(cfg *Config) *connLimits {
@@ -63,52 +66,45 @@ func newConnLimits(cfg *Config) *connLimits {
 		guestsPerAddr: cfg.GuestsPerAddress,
 		regPerAddr:    cfg.RegisteredPerAddress,
 		trusted:       cfg.TrustedNets,
-		unregByAddr:   make(map[netip.Addr]int),
-		guestsByAddr:  make(map[netip.Addr]int),
-		regByAddr:     make(map[netip.Addr]int),
+		unregByAddr:   make(map[netip.Prefix]int),
+		guestsByAddr:  make(map[netip.Prefix]int),
+		regByAddr:     make(map[netip.Prefix]int),
 	}
 }
 
-// perAddress reports whether the per-address limits apply to src.
-func (l *connLimits) perAddress(src netip.Addr) bool {
-	if !src.IsValid() {
-		return false
-	}
-	for _, p := range l.trusted {
-		if p.Contains(src) {
-			return false
-		}
-	}
-	return true
+// perAddress returns the key src counts under for the per-address
+// limits, and false when they do not apply to it (source.Key).
+func (l *connLimits) perAddress(src netip.Addr) (netip.Prefix, bool) {
+	return source.Key(src, l.trusted)
 }
 
 // admit counts a new connection from src as unregistered. Over a limit it
 // counts nothing and returns the reason to refuse it with.
 func (l *connLimits) admit(src netip.Addr) (refusal string) {
-	per := l.perAddress(src)
+	key, per := l.perAddress(src)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.unregistered >= l.unregMax {
 		return tooManyUnregistered
 	}
-	if per && l.unregByAddr[src] >= l.unregPerAddr {
+	if per && l.unregByAddr[key] >= l.unregPerAddr {
 		return tooManyFromAddress
 	}
 	l.unregistered++
 	if per {
-		l.unregByAddr[src]++
+		l.unregByAddr[key]++
 	}
 	return ""
 }
 
 // leaveUnregistered takes back what admit counted for src.
 func (l *connLimits) leaveUnregistered(src netip.Addr) {
-	per := l.perAddress(src)
+	key, per := l.perAddress(src)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.unregistered--
 	if per {
-		decrement(l.unregByAddr, src)
+		decrement(l.unregByAddr, key)
 	}
 }
 
@@ -117,8 +113,8 @@ func (l *connLimits) leaveUnregistered(src netip.Addr) {
 // every line of its world and a file descriptor: one address (with one
 // valid login) must not take them all.
 func (l *connLimits) joinRegistered(c *Client) bool {
-	src := c.Source()
-	if !l.perAddress(src) {
+	key, per := l.perAddress(c.Source())
+	if !per {
 		return true
 	}
 	l.mu.Lock()
@@ -126,10 +122,10 @@ func (l *connLimits) joinRegistered(c *Client) bool {
 	if c.regCounted {
 		return true
 	}
-	if l.regByAddr[src] >= l.regPerAddr {
+	if l.regByAddr[key] >= l.regPerAddr {
 		return false
 	}
-	l.regByAddr[src]++
+	l.regByAddr[key]++
 	c.regCounted = true
 	return true
 }
@@ -142,24 +138,24 @@ func (l *connLimits) leaveWelcomed(c *Client) {
 	defer l.mu.Unlock()
 	if c.regCounted {
 		c.regCounted = false
-		decrement(l.regByAddr, c.Source())
+		key, _ := l.perAddress(c.Source())
+		decrement(l.regByAddr, key)
 	}
 }
 
 // joinGuest counts c as a guest, unless its address has too many.
 func (l *connLimits) joinGuest(c *Client) bool {
-	src := c.Source()
-	per := l.perAddress(src)
+	key, per := l.perAddress(c.Source())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if c.guest {
 		return true
 	}
 	if per {
-		if l.guestsByAddr[src] >= l.guestsPerAddr {
+		if l.guestsByAddr[key] >= l.guestsPerAddr {
 			return false
 		}
-		l.guestsByAddr[src]++
+		l.guestsByAddr[key]++
 	}
 	c.guest = true
 	return true
@@ -168,8 +164,7 @@ func (l *connLimits) joinGuest(c *Client) bool {
 // leaveGuest stops counting c as a guest; it does nothing for a client
 // that is not one.
 func (l *connLimits) leaveGuest(c *Client) {
-	src := c.Source()
-	per := l.perAddress(src)
+	key, per := l.perAddress(c.Source())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !c.guest {
@@ -177,7 +172,7 @@ func (l *connLimits) leaveGuest(c *Client) {
 	}
 	c.guest = false
 	if per {
-		decrement(l.guestsByAddr, src)
+		decrement(l.guestsByAddr, key)
 	}
 }
 
@@ -190,7 +185,7 @@ func (l *connLimits) isGuest(c *Client) bool {
 
 // decrement lowers m[k] by one, deleting the entry at zero so that the
 // maps hold only the sources that have connections.
-func decrement(m map[netip.Addr]int, k netip.Addr) {
+func decrement(m map[netip.Prefix]int, k netip.Prefix) {
 	if m[k] <= 1 {
 		delete(m, k)
 		return

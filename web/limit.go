@@ -4,16 +4,19 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"github.com/msn2irc/msn2irc/internal/source"
 )
 
 // LimitListener returns a listener that has at most n connections open at
 // once: Accept waits while n are open, and the next waits in the kernel's
 // backlog until one closes. When perAddress is above 0, one source address
 // (outside trusted) may hold at most perAddress of them: one more from it
-// is closed at once, so that one address cannot take every slot.
+// is closed at once, so that one address cannot take every slot. A source
+// counts as package source says: an IPv6 host by its /64.
 func LimitListener(ln net.Listener, n, perAddress int, trusted []netip.Prefix) net.Listener {
 	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}),
-		perAddress: perAddress, trusted: trusted, byAddr: map[netip.Addr]int{}}
+		perAddress: perAddress, trusted: trusted, byAddr: map[netip.Prefix]int{}}
 }
 
 type limitListener struct {
@@ -25,7 +28,7 @@ type limitListener struct {
 	perAddress int
 	trusted    []netip.Prefix
 	mu         sync.Mutex
-	byAddr     map[netip.Addr]int // connections open per source address
+	byAddr     map[netip.Prefix]int // connections open per source (source.Key)
 }
 
 // Accept waits for a free slot, then for a connection from an address
@@ -42,8 +45,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			<-l.slots
 			return nil, err
 		}
-		addr, counted := l.admit(c.RemoteAddr())
-		if !counted && addr.IsValid() {
+		key, counted := l.admit(c.RemoteAddr())
+		if !counted && key.IsValid() {
 			// Over its address's share: refused, and the slot is free again.
 			c.Close()
 			<-l.slots
@@ -51,45 +54,43 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		return &limitConn{Conn: c, release: func() {
 			if counted {
-				l.leave(addr)
+				l.leave(key)
 			}
 			<-l.slots
 		}}, nil
 	}
 }
 
-// admit counts a connection from remote against its address's share. It
-// returns the address and whether it was counted; an address it does not
-// count (no limit, trusted, or not an IP) comes back invalid.
-func (l *limitListener) admit(remote net.Addr) (netip.Addr, bool) {
+// admit counts a connection from remote against its source's share. It
+// returns the source's key and whether it was counted; a source it does
+// not count (no limit, trusted, or not an IP) comes back invalid.
+func (l *limitListener) admit(remote net.Addr) (netip.Prefix, bool) {
 	if l.perAddress <= 0 {
-		return netip.Addr{}, false
+		return netip.Prefix{}, false
 	}
 	ap, err := netip.ParseAddrPort(remote.String())
 	if err != nil {
-		return netip.Addr{}, false
+		return netip.Prefix{}, false
 	}
-	addr := ap.Addr().Unmap()
-	for _, p := range l.trusted {
-		if p.Contains(addr) {
-			return netip.Addr{}, false
-		}
+	key, counted := source.Key(ap.Addr(), l.trusted)
+	if !counted {
+		return netip.Prefix{}, false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.byAddr[addr] >= l.perAddress {
-		return addr, false
+	if l.byAddr[key] >= l.perAddress {
+		return key, false
 	}
-	l.byAddr[addr]++
-	return addr, true
+	l.byAddr[key]++
+	return key, true
 }
 
-// leave uncounts a closed connection from addr.
-func (l *limitListener) leave(addr netip.Addr) {
+// leave uncounts a closed connection of key.
+func (l *limitListener) leave(key netip.Prefix) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.byAddr[addr]--; l.byAddr[addr] <= 0 {
-		delete(l.byAddr, addr)
+	if l.byAddr[key]--; l.byAddr[key] <= 0 {
+		delete(l.byAddr, key)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/msn2irc/msn2irc/internal/source"
 )
 
 // Defaults of Config.
@@ -123,26 +125,18 @@ func (l *Limiter) Len() (accountKeys, sourceKeys int) {
 	return len(l.account.keys), len(l.source.keys)
 }
 
-// sourceKey is the per-source key of src, false for a trusted source. An
-// IPv6 source counts by its /64, which one host usually holds whole.
+// sourceKey is the per-source key of src (see package source), false for
+// a trusted source. Sources that are no IP address share one key.
 func (l *Limiter) sourceKey(src netip.Addr) (string, bool) {
-	src = src.Unmap()
-	for _, p := range l.cfg.Trusted {
-		if p.Contains(src) {
+	if src.IsValid() {
+		if _, counted := source.Key(src, l.cfg.Trusted); !counted {
 			return "", false
 		}
 	}
 	return sourceString(src), true
 }
 
-func sourceString(src netip.Addr) string {
-	src = src.Unmap()
-	if src.Is6() {
-		p, _ := src.Prefix(64)
-		return p.String()
-	}
-	return src.String() // "invalid IP" for an unknown source: they share a key
-}
+func sourceString(src netip.Addr) string { return source.Prefix(src).String() }
 
 func accountKey(account string, src netip.Addr) string {
 	return account + " " + sourceString(src)
