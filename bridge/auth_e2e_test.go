@@ -257,10 +257,16 @@ func loginAndLeave(t *testing.T, e *env, nick, account string) {
 	c := e.login(nick, account, password, allCaps)
 	c.send("QUIT")
 	c.expectCmd("ERROR")
+	waitNoSessions(t, e)
+}
+
+// waitNoSessions waits until the bridge has ended every session.
+func waitNoSessions(t *testing.T, e *env) {
+	t.Helper()
 	deadline := time.Now().Add(waitTime)
 	for e.bridge.SessionCount() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: the session did not end with its client", account)
+			t.Fatalf("%d sessions did not end with their clients", e.bridge.SessionCount())
 		}
 		pollPause()
 	}
@@ -303,7 +309,7 @@ func TestLoginsPerAddressBounded(t *testing.T) {
 // together after a network blip do not use up the account's logins.
 func TestLoginsCountedOncePerSession(t *testing.T) {
 	e := newEnv(t, "MSNP12")
-	for round := range 3 {
+	for range 3 {
 		var cs []*client
 		for range 3 {
 			c := e.dial()
@@ -319,13 +325,7 @@ func TestLoginsCountedOncePerSession(t *testing.T) {
 			c.send("QUIT")
 			c.expectCmd("ERROR")
 		}
-		deadline := time.Now().Add(waitTime)
-		for e.bridge.SessionCount() != 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: the session did not end with its clients", round)
-			}
-			pollPause()
-		}
+		waitNoSessions(t, e)
 	}
 	// Three sessions so far: three more logins within the minute.
 	for range 3 {

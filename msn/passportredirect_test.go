@@ -34,47 +34,39 @@ func newElsewhere(t *testing.T) *elsewhere {
 }
 
 // A Passport 1.4 login server that redirects to another host does not
-// get the password sent there: a redirect is followed on the same host
-// only, so that a login server cannot hand the password, or a request
-// at all, to an address it names.
-func TestPassportRedirectToAnotherHost(t *testing.T) {
-	other := newElsewhere(t)
-	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+"/login", http.StatusFound)
-	}))
-	defer login.Close()
-	cfg := testConfig("127.0.0.1:1", nil, "MSNP12")
-	cfg.LoginURL = login.URL + "/login"
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := CheckPassword(ctx, cfg)
-	if err == nil || errors.Is(err, ErrAuthFailed) || !strings.Contains(err.Error(), "another host") {
-		t.Errorf("err = %v, want a refused redirect", err)
-	}
-	if n := other.hits.Load(); n != 0 {
-		t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, other.leaks.Load())
-	}
-}
-
-// The nexus's redirects are not followed: its answer is the header that
-// names the login server, and a redirect would only make the bridge ask
-// a host the nexus chose, inside the bridge's network say.
-func TestNexusRedirectNotFollowed(t *testing.T) {
-	other := newElsewhere(t)
-	nexus := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+"/rdr/pprdr.asp", http.StatusFound)
-	}))
-	defer nexus.Close()
-	cfg := testConfig("127.0.0.1:1", nil, "MSNP12")
-	cfg.NexusURL = nexus.URL + "/rdr/pprdr.asp"
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := CheckPassword(ctx, cfg)
-	if err == nil || errors.Is(err, ErrAuthFailed) || !strings.Contains(err.Error(), "302") {
-		t.Errorf("err = %v, want the nexus's 302 without a DALogin URL", err)
-	}
-	if n := other.hits.Load(); n != 0 {
-		t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, other.leaks.Load())
+// get the password sent there: its redirect is followed on the same host
+// only, so that it cannot hand the password, or a request at all, to an
+// address it names. The nexus's redirects are not followed at all: its
+// answer is the header that names the login server, and a redirect would
+// only make the bridge ask a host the nexus chose, inside the bridge's
+// network say.
+func TestPassportRedirectsToAnotherHost(t *testing.T) {
+	for _, tt := range []struct {
+		name, path string
+		set        func(cfg *Config, url string)
+		want       string // in the error
+	}{
+		{"login server", "/login", func(cfg *Config, url string) { cfg.LoginURL = url }, "another host"},
+		{"nexus", "/rdr/pprdr.asp", func(cfg *Config, url string) { cfg.NexusURL = url }, "302"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			other := newElsewhere(t)
+			redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.URL+tt.path, http.StatusFound)
+			}))
+			defer redirecting.Close()
+			cfg := testConfig("127.0.0.1:1", nil, "MSNP12")
+			tt.set(&cfg, redirecting.URL+tt.path)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := CheckPassword(ctx, cfg)
+			if err == nil || errors.Is(err, ErrAuthFailed) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one that says %q", err, tt.want)
+			}
+			if n := other.hits.Load(); n != 0 {
+				t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, other.leaks.Load())
+			}
+		})
 	}
 }
 
