@@ -53,7 +53,7 @@ type connLimits struct {
 	trusted       []netip.Prefix
 
 	mu           sync.Mutex
-	unregistered int                // in total
+	unregistered int                  // in total
 	unregByAddr  map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
 	guestsByAddr map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
 	regByAddr    map[netip.Prefix]int // per untrusted source (source.Key); no zero entries
