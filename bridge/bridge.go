@@ -219,12 +219,22 @@ func (b *Bridge) SetServer(srv *ircd.Server) { b.srv = srv }
 
 // Errors shown to IRC users.
 var (
-	errWrongPassword = errors.New("MSN login failed: wrong address or password")
-	errBadAccount    = errors.New("MSN login failed: the account must be an e-mail address (PASS address:password)")
+	errWrongPassword = credentialsError("MSN login failed: wrong address or password")
+	errBadAccount    = credentialsError("MSN login failed: the account must be an e-mail address (PASS address:password)")
 	errShuttingDown  = errors.New("msn2irc is shutting down")
 	errSessionEnded  = errors.New("bridge: session ended")
 	errSessionGone   = errors.New("the MSN session has ended") // errSessionEnded, as a client is told
 )
+
+// credentialsError refuses the credentials themselves, not the login for
+// now: ircd answers a PASS login with it by 464 (ircd.ErrBadCredentials),
+// after which a bouncer waits for its user to change them.
+type credentialsError string
+
+func (e credentialsError) Error() string { return string(e) }
+
+// Is makes every credentialsError an ircd.ErrBadCredentials.
+func (e credentialsError) Is(target error) bool { return target == ircd.ErrBadCredentials }
 
 // loginError turns an msn.Login error into a message for the user.
 func loginError(err error) error {

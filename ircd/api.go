@@ -2,6 +2,7 @@ package ircd
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -65,13 +66,22 @@ func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("account", c.Account), slog.Bool("sasl", c.SASL))
 }
 
+// ErrBadCredentials is what an Authenticate error wraps when the
+// credentials themselves were refused (a wrong address or password). A
+// PASS login then gets 464, which bouncers take as final: soju stops
+// reconnecting to the network until the user changes it. Any other error
+// (a limit, a server out of reach) refuses the login for now: ERROR alone,
+// after which clients and bouncers reconnect as after any lost connection.
+var ErrBadCredentials = errors.New("wrong address or password")
+
 // Backend is what the server asks of the program that draws the worlds (the
 // bridge). Its methods are called from client goroutines and may block until
 // ctx is done.
 type Backend interface {
 	// Authenticate checks credentials given with PASS or SASL PLAIN, before
 	// the welcome, and returns the world the client attaches to. Its error
-	// text is shown to the user (904 for SASL; 464 and ERROR for PASS).
+	// text is shown to the user: 904 for SASL; for PASS, 464 and ERROR when
+	// it wraps ErrBadCredentials, ERROR alone otherwise.
 	Authenticate(ctx context.Context, creds Credentials) (*World, error)
 	// Guest returns the world of a client that registered without credentials.
 	Guest(ctx context.Context) (*World, error)

@@ -2,7 +2,6 @@ package ircd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"runtime"
@@ -29,6 +28,7 @@ type fakeBackend struct {
 	guest     *World
 	guestH    *fakeHandler
 	authCalls []Credentials
+	refuse    error // when not nil, every login is refused with it
 }
 
 func newFakeBackend() *fakeBackend {
@@ -43,8 +43,11 @@ func (b *fakeBackend) Authenticate(ctx context.Context, creds Credentials) (*Wor
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.authCalls = append(b.authCalls, creds)
+	if b.refuse != nil {
+		return nil, b.refuse
+	}
 	if pw, ok := b.passwords[creds.Account]; !ok || pw != creds.Password {
-		return nil, errors.New("wrong address or password")
+		return nil, ErrBadCredentials
 	}
 	return b.worldLocked(creds.Account), nil
 }

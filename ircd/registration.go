@@ -283,6 +283,10 @@ func (c *Client) tryRegister(ctx context.Context) {
 				text = err.Error()
 			}
 			c.logAt(slog.LevelInfo, "PASS login failed", slog.Any("creds", creds), slog.Any("err", err))
+			if err != nil && !errors.Is(err, ErrBadCredentials) {
+				c.quit("Login refused for now: " + text)
+				return
+			}
 			c.numeric(irc.ERR_PASSWDMISMATCH, text)
 			c.quit("Bad password: " + text)
 			return

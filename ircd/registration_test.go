@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,29 @@ func TestPassWrong(t *testing.T) {
 	rest := c.expectClosed()
 	if len(find(rest, "ERROR")) != 1 || len(find(rest, irc.RPL_WELCOME)) != 0 {
 		t.Fatalf("after 464: %v", rest)
+	}
+}
+
+// A login refused for now (a limit, an MSN server out of reach) is no
+// verdict on the password: it gets ERROR alone, never 464, which bouncers
+// take as a wrong password and stop reconnecting on (soju does). SASL
+// answers both with 904.
+func TestPassRefusedForNow(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.backend.mu.Lock()
+	e.backend.refuse = errors.New("MSN login failed: the server did not answer in time")
+	e.backend.mu.Unlock()
+	c := e.dial()
+	c.send("PASS alice@example.com:secret")
+	c.send("NICK ali")
+	c.send("USER ali 0 * :Ali")
+	rest := c.expectClosed()
+	if n := find(rest, irc.ERR_PASSWDMISMATCH); len(n) != 0 {
+		t.Fatalf("464 for a refusal for now: %v", rest)
+	}
+	errs := find(rest, "ERROR")
+	if len(errs) != 1 || !strings.Contains(errs[0].Trailing(), "Login refused for now: MSN login failed: the server did not answer in time") {
+		t.Fatalf("ERROR %v", rest)
 	}
 }
 
