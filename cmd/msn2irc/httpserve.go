@@ -23,6 +23,11 @@ import (
 // readyTimeout bounds the store probe of one /readyz request.
 const readyTimeout = 5 * time.Second
 
+// readyProbeEvery is how often /readyz writes to the store at most: a
+// probe is an 8 KiB write, and the requests of the listener's clients in
+// between get the latest answer.
+const readyProbeEvery = time.Second
+
 // httpShutdownTimeout bounds the graceful shutdown of each HTTP listener.
 const httpShutdownTimeout = 5 * time.Second
 
@@ -39,6 +44,10 @@ type httpSide struct {
 	ircWant int         // IRC listeners configured
 	filesUp atomic.Bool // the file listener is serving
 	wg      sync.WaitGroup
+
+	probeMu  sync.Mutex // held during a store probe: one at a time
+	probedAt time.Time  // the latest store probe
+	probeWhy string     // its answer: why the store is not ready, "" when it is
 }
 
 // listenHTTP opens the configured HTTP listeners, each limited to
@@ -132,13 +141,30 @@ func (h *httpSide) operational(m *metrics.Metrics, store *db.Store, srv *ircd.Se
 	return mux
 }
 
+// probeStore says why the store does not take writes, "" when it does:
+// from probe, run at most once per readyProbeEvery; requests meanwhile,
+// and those that waited for a running probe, get its answer.
+func (h *httpSide) probeStore(ctx context.Context, probe func(context.Context) error) string {
+	h.probeMu.Lock()
+	defer h.probeMu.Unlock()
+	if !h.probedAt.IsZero() && time.Since(h.probedAt) < readyProbeEvery {
+		return h.probeWhy
+	}
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	h.probeWhy = ""
+	if err := probe(ctx); err != nil {
+		h.probeWhy = "the database does not take writes: " + db.Reason(err)
+	}
+	h.probedAt = time.Now()
+	return h.probeWhy
+}
+
 // notReady says why the program cannot serve its users, or "" when it
 // can: the store takes a write, and every configured listener accepts.
 func (h *httpSide) notReady(ctx context.Context, store *db.Store, srv *ircd.Server) string {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	if err := store.Probe(ctx); err != nil {
-		return "the database does not take writes: " + db.Reason(err)
+	if why := h.probeStore(ctx, store.Probe); why != "" {
+		return why
 	}
 	if n := srv.Stats().Listeners; n < h.ircWant {
 		return fmt.Sprintf("%d of %d IRC listeners are up", n, h.ircWant)

@@ -198,9 +198,17 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	if err := s.store.FillForTest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	code, body := httpGet(t, "http://"+s.metrics+"/readyz")
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, "database or disk is full") {
-		t.Errorf("/readyz of a full store: %d %q", code, body)
+	// /readyz answers from its latest probe for up to readyProbeEvery.
+	deadline := time.Now().Add(10 * readyProbeEvery)
+	for {
+		code, body := httpGet(t, "http://"+s.metrics+"/readyz")
+		if code == http.StatusServiceUnavailable && strings.Contains(body, "database or disk is full") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz of a full store: %d %q", code, body)
+		}
+		time.Sleep(readyProbeEvery / 10)
 	}
 	if code, _ := httpGet(t, "http://"+s.metrics+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz of a full store: %d, want 200: the process serves", code)
