@@ -96,7 +96,7 @@ type Backend interface {
 // call must not use it. Message, called for every line a user types, gets
 // the connection's context itself, without a timeout: a Message that waits
 // bounds its wait itself. Meanwhile the lines the client gets as a
-// recipient are held for it within the bounds of its send queue
+// recipient (messages, the world's announcements) are held for it within the bounds of its send queue
 // (Config.SendQueue, SendQueueBytes); past them it is dropped.
 type Handler interface {
 	// Attached: a client finished its burst. Detached: it left the world.

@@ -69,3 +69,57 @@ func TestRecipientLinesWhileHandlerBlocks(t *testing.T) {
 		})
 	}
 }
+
+// The world's own lines (a contact's presence, names, modes) are held the
+// same way while a command waits: a presence storm of a large contact
+// list during a long command drops the client once past its send queue,
+// instead of piling up in memory for as long as the command waits.
+func TestWorldLinesWhileHandlerBlocks(t *testing.T) {
+	const sendQ = 64
+	for _, tt := range []struct {
+		name    string
+		changes int
+		dropped bool
+	}{
+		{"within the queue", sendQ / 2, false},
+		{"past the queue", 10 * sendQ, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Config{SendQueue: sendQ})
+			c, w, h := loggedIn(t, e, "away-notify")
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			h.mu.Lock()
+			h.onMsg = func(cl *Client, m Message) error {
+				if m.Text == "waits" {
+					<-release
+				}
+				return nil
+			}
+			h.mu.Unlock()
+
+			c.send("PRIVMSG bob :waits")
+			h.expectCall(t, "Message") // c's reader is in the handler now
+			bob := User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob B", Account: "bob@hotmail.com", Online: true}
+			for i := range tt.changes {
+				bob.Away = "away " + strconv.Itoa(i)
+				w.SetUser(bob)
+			}
+			if tt.dropped {
+				c.expectClosed()
+				if n := w.ClientCount(); n != 0 {
+					t.Fatalf("%d clients attached, want none", n)
+				}
+				return
+			}
+			release <- struct{}{} // the handler returns; the held lines follow
+			for i := range tt.changes {
+				m := c.expect("AWAY")
+				if m.Trailing() != "away "+strconv.Itoa(i) {
+					t.Fatalf("AWAY %d is %v", i, m)
+				}
+			}
+			c.sync()
+		})
+	}
+}

@@ -270,15 +270,15 @@ func (w *World) joinLocked(ch *channel, m Member, u *user) {
 	}
 	for _, c := range w.clients {
 		if c.hasCap(capExtendedJoin) {
-			c.send(ext)
+			c.sendRecipient(ext)
 		} else {
-			c.send(plain)
+			c.sendRecipient(plain)
 		}
 		if modeMsg != nil {
-			c.send(modeMsg)
+			c.sendRecipient(modeMsg)
 		}
 		if awayMsg != nil && c.hasCap(capAwayNotify) {
-			c.send(awayMsg)
+			c.sendRecipient(awayMsg)
 		}
 	}
 }

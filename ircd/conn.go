@@ -223,7 +223,9 @@ func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
 
 // sendRecipient is send for a line the client gets as a recipient: a
 // message delivered to it, a copy of a message of another of the user's
-// clients. While a command of the client runs, such a line is captured
+// clients, a change the world announces to every client (a contact's
+// presence, nick or modes; not the drawing of a channel, bounded by its
+// members). While a command of the client runs, such a line is captured
 // too, to keep its place among the command's replies (a replay follows
 // the welcome), but counted as if queued: lines that keep coming while the
 // command waits on the handler (Handler.Message has no deadline) drop the

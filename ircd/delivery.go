@@ -13,16 +13,21 @@ import (
 	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
+// broadcastLocked sends m to every client of the world. A client gets it
+// as a recipient (sendRecipient): while a command of that client runs, a
+// storm of them (presence changes of a large contact list, say) counts
+// against its send queue instead of piling up in memory.
 func (w *World) broadcastLocked(m *irc.Message) {
 	for _, c := range w.clients {
-		c.send(m)
+		c.sendRecipient(m)
 	}
 }
 
+// broadcastIf is broadcastLocked to the clients pred accepts.
 func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
 	for _, c := range w.clients {
 		if pred(c) {
-			c.send(m)
+			c.sendRecipient(m)
 		}
 	}
 }
