@@ -181,7 +181,9 @@ func (s *session) removeAccountFiles() {
 		dirs = append(dirs, filepath.Join(s.b.cfg.DataDir, filesSubdir, accountDirName(s.account)))
 	}
 	if s.b.cfg.Uploads.Dir != "" {
-		dirs = append(dirs, filepath.Join(s.b.cfg.Uploads.Dir, accountDirName(s.account)))
+		// The uploads made before there was a key too (uploadDirName).
+		dirs = append(dirs, filepath.Join(s.b.cfg.Uploads.Dir, s.b.uploadDirName(s.account)),
+			filepath.Join(s.b.cfg.Uploads.Dir, accountDirName(s.account)))
 	}
 	for _, dir := range dirs {
 		if err := os.RemoveAll(dir); err != nil {

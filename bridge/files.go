@@ -68,6 +68,21 @@ func accountDirName(account string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// uploadDirName is the name of an account's directory of uploads, the
+// first part of their links: keyed (UploadConfig.Key), in the shape of
+// accountDirName. Uploads made before there was a key stay under
+// accountDirName until they expire: their links are served (any
+// directory of that shape is), and sent when the user pastes one.
+func (b *Bridge) uploadDirName(account string) string {
+	key := b.cfg.Uploads.Key
+	if len(key) == 0 {
+		return accountDirName(account)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(strings.ToLower(account)))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
+}
+
 // accountFileDir returns the path of the account's directory of files
 // relative to the data directory, and creates it (0700).
 func (b *Bridge) accountFileDir(account string) (rel string, err error) {

@@ -43,7 +43,7 @@ func (s *session) uploadLink(text string) (f outgoingFile, isLink, ok bool) {
 		return outgoingFile{}, false, false
 	}
 	parts := strings.Split(strings.TrimPrefix(text, prefix+"/"), "/")
-	if len(parts) != 3 || parts[0] != accountDirName(s.account) {
+	if len(parts) != 3 || parts[0] != s.b.uploadDirName(s.account) && parts[0] != accountDirName(s.account) {
 		return outgoingFile{}, true, false
 	}
 	name, err := url.PathUnescape(parts[2])

@@ -39,6 +39,12 @@ type UploadConfig struct {
 	// Expiry is how long an uploaded file is served and may be sent
 	// (DefaultFileExpiry).
 	Expiry time.Duration
+	// Key names the accounts' directories, and so the first part of
+	// every link (an HMAC of the account): a link then does not let
+	// whoever holds it check a guess of the uploader's address. It must
+	// stay the same across restarts (cmd/msn2irc keeps it in the store).
+	// Empty: a plain hash of the account, as before there was a key.
+	Key []byte
 }
 
 // UploadURL is the URL clients upload files to (the value of
@@ -91,7 +97,7 @@ func validToken(s string) bool {
 
 // accountDir creates and returns the account's directory.
 func (b *Bridge) accountDir(account string) (string, error) {
-	dir := filepath.Join(b.cfg.Uploads.Dir, accountDirName(account))
+	dir := filepath.Join(b.cfg.Uploads.Dir, b.uploadDirName(account))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("file directory: %w", err)
 	}

@@ -2,6 +2,8 @@ package bridge_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -39,7 +41,7 @@ func newFileEnv(t *testing.T, maxSize int64, tweak func(*bridge.Config)) *fileEn
 	fe := &fileEnv{base: "http://" + ln.Addr().String() + "/", dir: t.TempDir(),
 		http: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: waitTime}}
 	fe.env = newEnvWith(t, "MSNP12", func(cfg *bridge.Config) {
-		cfg.Uploads = bridge.UploadConfig{Dir: fe.dir, BaseURL: fe.base, MaxSize: maxSize}
+		cfg.Uploads = bridge.UploadConfig{Dir: fe.dir, BaseURL: fe.base, MaxSize: maxSize, Key: []byte("the instance's upload key")}
 		if tweak != nil {
 			tweak(cfg)
 		}
@@ -184,6 +186,66 @@ func counterValue(t *testing.T, m *metrics.Metrics, name, direction string) floa
 	}
 	t.Fatalf("no %s{direction=%q} in the metrics", name, direction)
 	return 0
+}
+
+// An upload's link names the account by a keyed hash, not by a hash of
+// the address that anyone holding the link could check a guess against.
+// Uploads made before there was a key (under that plain hash) are still
+// served by their links, sent when the user pastes one, and deleted by
+// forget.
+func TestUploadLinkNamesNoAddress(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+
+	plain := sha256.Sum256([]byte(alice))
+	plainDir := hex.EncodeToString(plain[:16])
+	resp, body := fe.upload(alice, password, "notes.txt", []byte("new notes"))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	if link := resp.Header.Get("Location"); strings.Contains(link, plainDir) {
+		t.Errorf("the link %q names the account by its plain hash", link)
+	}
+
+	// An upload of the version before, as it left it on disk.
+	token := "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	old := filepath.Join(fe.dir, plainDir)
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{token: "old notes", token + ".name": "old.txt"} {
+		if err := os.WriteFile(filepath.Join(old, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oldLink := fe.bridge.UploadURL() + "/" + plainDir + "/" + token + "/old.txt"
+	got, err := fe.http.Get(oldLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != http.StatusOK || string(served) != "old notes" {
+		t.Errorf("the old link: %s %q", got.Status, served)
+	}
+	c.send("PRIVMSG bob :" + oldLink)
+	offer, received := p.receiveFile()
+	if offer.Name != "old.txt" || string(received) != "old notes" {
+		t.Errorf("bob got %q: %q, want the old upload", offer.Name, received)
+	}
+	c.expectFileNote("NOTE", "FILE_SENT", "bob", "delivered")
+
+	c.send("PRIVMSG msn :forget")
+	m := c.expectMsn("To confirm, say")
+	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
+	c.send("PRIVMSG msn :forget " + code)
+	c.expectCmd("ERROR")
+	waitSessionGone(t, fe.env)
+	if left, _ := os.ReadDir(fe.dir); len(left) != 0 {
+		t.Errorf("left after forget: %v", left)
+	}
 }
 
 // A declined file is reported as declined by the contact.

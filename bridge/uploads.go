@@ -35,7 +35,7 @@ func (b *Bridge) uploads(account string) ([]upload, error) {
 	if !b.uploadsOn() {
 		return nil, nil
 	}
-	dir := filepath.Join(b.cfg.Uploads.Dir, accountDirName(account))
+	dir := filepath.Join(b.cfg.Uploads.Dir, b.uploadDirName(account))
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -69,7 +69,7 @@ func (b *Bridge) uploadsUsed(account string) (filesUse, error) {
 	if !b.uploadsOn() {
 		return filesUse{}, nil
 	}
-	entries, err := os.ReadDir(filepath.Join(b.cfg.Uploads.Dir, accountDirName(account)))
+	entries, err := os.ReadDir(filepath.Join(b.cfg.Uploads.Dir, b.uploadDirName(account)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return filesUse{}, nil
 	}
@@ -91,7 +91,7 @@ func (b *Bridge) uploadsUsed(account string) (filesUse, error) {
 
 // uploadLinkOf is the link of the account's upload token, named name.
 func (b *Bridge) uploadLinkOf(account, token, name string) string {
-	return b.cfg.Uploads.BaseURL + "upload/" + accountDirName(account) + "/" + token + "/" + url.PathEscape(name)
+	return b.cfg.Uploads.BaseURL + "upload/" + b.uploadDirName(account) + "/" + token + "/" + url.PathEscape(name)
 }
 
 // removeUpload deletes an uploaded file and its name; one already gone is
@@ -107,7 +107,7 @@ func (b *Bridge) removeUpload(path string) error {
 
 // uploadPath is the path of the account's upload token.
 func (b *Bridge) uploadPath(account, token string) string {
-	return filepath.Join(b.cfg.Uploads.Dir, accountDirName(account), token)
+	return filepath.Join(b.cfg.Uploads.Dir, b.uploadDirName(account), token)
 }
 
 // quotaText says the quota is full, and how to make room.

@@ -25,6 +25,10 @@ const shutdownTimeout = 10 * time.Second
 // shutdownReason is what IRC clients are told when the program stops.
 const shutdownReason = "msn2irc is shutting down"
 
+// uploadKeyName is the instance secret that names the accounts'
+// directories of uploads in their links (bridge.UploadConfig.Key).
+const uploadKeyName = "uploads"
+
 // serve runs the bridge until ctx is done. ready, when not nil, gets the
 // addresses of the listeners once they accept.
 func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs []net.Addr)) error {
@@ -48,7 +52,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	if err != nil {
 		return err
 	}
-	uploads := bridge.UploadConfig{Dir: filepath.Join(cfg.dataDir(), "outgoing"), MaxSize: cfg.FileMaxSize, Expiry: cfg.FileExpiry}
+	uploadKey, err := store.InstanceSecret(ctx, uploadKeyName)
+	if err != nil {
+		side.close()
+		return fmt.Errorf("database %s: %w", cfg.DB, err)
+	}
+	uploads := bridge.UploadConfig{Dir: filepath.Join(cfg.dataDir(), "outgoing"), MaxSize: cfg.FileMaxSize, Expiry: cfg.FileExpiry,
+		Key: uploadKey}
 	if side.files != nil {
 		uploads.BaseURL = side.base
 	}
