@@ -237,11 +237,7 @@ func TestUploadLinkNamesNoAddress(t *testing.T) {
 	}
 	c.expectFileNote("NOTE", "FILE_SENT", "bob", "delivered")
 
-	c.send("PRIVMSG msn :forget")
-	m := c.expectMsn("To confirm, say")
-	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
-	c.send("PRIVMSG msn :forget " + code)
-	c.expectCmd("ERROR")
+	c.forget()
 	waitSessionGone(t, fe.env)
 	if left, _ := os.ReadDir(fe.dir); len(left) != 0 {
 		t.Errorf("left after forget: %v", left)
@@ -345,11 +341,7 @@ func TestForgetDeletesUploads(t *testing.T) {
 		t.Fatalf("upload: %s %s", resp.Status, body)
 	}
 	link := resp.Header.Get("Location")
-	c.send("PRIVMSG msn :forget")
-	m := c.expectMsn("To confirm, say")
-	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
-	c.send("PRIVMSG msn :forget " + code)
-	c.expectCmd("ERROR")
+	c.forget()
 	waitSessionGone(t, fe.env)
 	got, err := fe.http.Get(link)
 	if err != nil {

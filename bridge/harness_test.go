@@ -287,6 +287,24 @@ func (c *client) sync() {
 	}
 }
 
+// forget asks msn to forget the account and confirms, and returns the
+// ERROR that ends the connection.
+func (c *client) forget() *irc.Message {
+	c.t.Helper()
+	c.send("PRIVMSG msn :forget")
+	return c.confirmForget()
+}
+
+// confirmForget waits for the code that confirms forget, says it, and
+// returns the ERROR that ends the connection.
+func (c *client) confirmForget() *irc.Message {
+	c.t.Helper()
+	m := c.expectMsn("To confirm, say")
+	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
+	c.send("PRIVMSG msn :forget " + code)
+	return c.expectCmd("ERROR")
+}
+
 // allCaps are the capabilities test clients ask for.
 const allCaps = "server-time message-tags away-notify echo-message extended-monitor setname standard-replies"
 

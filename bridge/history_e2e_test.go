@@ -229,10 +229,7 @@ func TestHistoryForget(t *testing.T) {
 	c.ask("forget 123456", "not the code")
 	c.send("PRIVMSG msn :forget")
 	c.expectMsn("the message history")
-	m := c.expectMsn("To confirm, say")
-	code := strings.TrimSuffix(strings.SplitN(strings.SplitN(m.Trailing(), "\"forget ", 2)[1], "\"", 2)[0], "\"")
-	c.send("PRIVMSG msn :forget " + code)
-	errLine := c.expectCmd("ERROR")
+	errLine := c.confirmForget()
 	if !strings.Contains(errLine.Trailing(), "Everything msn2irc stored for "+alice+" was deleted") {
 		t.Errorf("the client was told %q", errLine.Trailing())
 	}

@@ -28,16 +28,7 @@ func TestRecipientLinesWhileHandlerBlocks(t *testing.T) {
 			other := e.dial()
 			other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
 			h.expectCall(t, "Attached")
-			release := make(chan struct{})
-			t.Cleanup(func() { close(release) })
-			h.mu.Lock()
-			h.onMsg = func(cl *Client, m Message) error {
-				if m.Text == "waits" {
-					<-release
-				}
-				return nil
-			}
-			h.mu.Unlock()
+			release := blockOnWaits(t, h)
 
 			cl := w.Clients()[0] // c, attached first
 
@@ -87,16 +78,7 @@ func TestWorldLinesWhileHandlerBlocks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, Config{SendQueue: sendQ})
 			c, w, h := loggedIn(t, e, "away-notify")
-			release := make(chan struct{})
-			t.Cleanup(func() { close(release) })
-			h.mu.Lock()
-			h.onMsg = func(cl *Client, m Message) error {
-				if m.Text == "waits" {
-					<-release
-				}
-				return nil
-			}
-			h.mu.Unlock()
+			release := blockOnWaits(t, h)
 
 			c.send("PRIVMSG bob :waits")
 			h.expectCall(t, "Message") // c's reader is in the handler now
@@ -122,4 +104,20 @@ func TestWorldLinesWhileHandlerBlocks(t *testing.T) {
 			c.sync()
 		})
 	}
+}
+
+// blockOnWaits makes h's Message wait, for a message "waits", until the
+// test sends on the returned channel (or ends).
+func blockOnWaits(t *testing.T, h *fakeHandler) chan struct{} {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	h.mu.Lock()
+	h.onMsg = func(cl *Client, m Message) error {
+		if m.Text == "waits" {
+			<-release
+		}
+		return nil
+	}
+	h.mu.Unlock()
+	return release
 }
