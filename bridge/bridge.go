@@ -37,7 +37,13 @@ const (
 	// DefaultMaxGroupChats is how many group chat channels a session
 	// keeps; past it, the least recently used one without a switchboard
 	// is closed for a new one.
-	DefaultMaxGroupChats   = 50
+	DefaultMaxGroupChats = 50
+	// DefaultMaxQueries is how many query conversations a session keeps
+	// (strangers.go): past it, the least recently used idle one goes.
+	DefaultMaxQueries = 1000
+	// DefaultMaxStrangers is how many people on none of the user's lists
+	// a session keeps a nick for once their chats ended (strangers.go).
+	DefaultMaxStrangers    = 1000
 	DefaultAttachTimeout   = 30 * time.Second
 	DefaultPasswordRecheck = time.Hour
 	DefaultMSNLoginRate    = 5
@@ -66,6 +72,8 @@ type Config struct {
 	TypingTimeout   time.Duration // quiet time after which typing is reported done
 	MaxSwitchboards int           // open conversations (switchboards) per session, the user's and the contacts'; 16
 	MaxGroupChats   int           // group chat channels a session keeps (DefaultMaxGroupChats)
+	MaxQueries      int           // query conversations a session keeps (DefaultMaxQueries)
+	MaxStrangers    int           // strangers a session keeps a nick for (DefaultMaxStrangers)
 	AttachTimeout   time.Duration // how long a session waits for an authenticated client to attach
 	MaxReplay       int           // messages kept per account while no client is attached (DefaultMaxReplay)
 	SearchTimeout   time.Duration // one history search (msn search)
@@ -157,6 +165,8 @@ func NewBridge(cfg Config) *Bridge {
 	setDefault(&cfg.AttachTimeout, DefaultAttachTimeout)
 	setDefault(&cfg.MaxSwitchboards, DefaultMaxSwitchboards)
 	setDefault(&cfg.MaxGroupChats, DefaultMaxGroupChats)
+	setDefault(&cfg.MaxQueries, DefaultMaxQueries)
+	setDefault(&cfg.MaxStrangers, DefaultMaxStrangers)
 	setDefault(&cfg.MaxReplay, DefaultMaxReplay)
 	setDefault(&cfg.SearchTimeout, DefaultSearchTimeout)
 	setDefault(&cfg.FileAutoAccept, DefaultFileAutoAccept)

@@ -25,6 +25,7 @@ type contact struct {
 	voiced     bool
 	listed     bool // in the list being synced (onSynced)
 	drawn      bool // shown from the list while it arrived (drawListed)
+	stranger   bool // queued among the strangers (strangers.go)
 }
 
 // contactExt is what only a few contacts have.
@@ -357,6 +358,7 @@ func (s *session) refresh(c *contact) {
 		if _, ok := s.world.LookupUser(c.nick); ok {
 			s.world.RemoveUser(c.nick, "removed from the contact list")
 		}
+		s.queueStranger(c)
 		return
 	}
 	s.world.SetUser(s.userFor(c))

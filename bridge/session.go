@@ -62,9 +62,12 @@ type session struct {
 	groups   []msn.Group         // the account's contact groups, names cleaned (groups.go)
 	contacts map[string]*contact // by passport (lower case)
 	nicks    map[string]*contact // by casefolded nick, stored ones included
-	convs    convState
-	pending  []pendingClient // clients authenticated and not attached yet, oldest first
-	ending   string
+	// strangers are the passports of contacts on none of the user's
+	// lists and in no chat, in the order they became so (strangers.go).
+	strangers []string
+	convs     convState
+	pending   []pendingClient // clients authenticated and not attached yet, oldest first
+	ending    string
 	// The first login (login.go): the client it created, until the
 	// world is drawn; the events that came before the contact list; the
 	// wait for the initial presence once Login returned.

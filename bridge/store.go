@@ -19,6 +19,8 @@ type Store interface {
 	PutContact(ctx context.Context, c db.Contact) error
 	// PutContacts stores contacts in one transaction.
 	PutContacts(ctx context.Context, cs []db.Contact) error
+	// DeleteContact forgets a contact's stored nick.
+	DeleteContact(ctx context.Context, account, passport string) error
 	// NextChatNumber takes the next number of an account's group chats.
 	NextChatNumber(ctx context.Context, account string) (int, error)
 

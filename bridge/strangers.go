@@ -1,0 +1,92 @@
+package bridge
+
+import (
+	"slices"
+
+	"github.com/msn2irc/msn2irc/mapping"
+)
+
+// A query conversation stays once its switchboard closed, so that the
+// user can answer later, and someone on none of the user's lists who
+// calls the user into a chat (a stranger) stays a user of the world while
+// their query does, with a contact entry and a stored nick, so that their
+// nick stays the same. Each stranger takes an MSN account of their own,
+// but nothing else bounded how many of either a session kept, in memory
+// and in the store, for good. Now a session keeps at most
+// Config.MaxQueries queries: past that, the least recently used one with
+// no switchboard and nothing to send goes (a contact's is made again when
+// needed), and a stranger's with it leaves the world. Of the strangers
+// in no chat, it keeps at most Config.MaxStrangers: past that, the one
+// who left the chats first is forgotten (its entry, its nick, its stored
+// row); if they write again, they are a new stranger.
+
+// boundQueries drops the least recently used idle queries, never keep,
+// until at most Config.MaxQueries are left or none is idle.
+func (s *session) boundQueries(keep *conv) {
+	for len(s.convs.queries) > s.b.cfg.MaxQueries {
+		var victim *conv
+		for _, cv := range s.convs.queries {
+			if cv != keep && cv.idle() && (victim == nil || cv.lastUse < victim.lastUse) {
+				victim = cv
+			}
+		}
+		if victim == nil {
+			return
+		}
+		delete(s.convs.queries, victim.peer)
+		if c := s.contacts[victim.peer]; c != nil {
+			s.refresh(c)
+		}
+	}
+}
+
+// idle reports whether a query holds nothing but its peer: no
+// switchboard, no opener, nothing to send, nobody being called.
+func (cv *conv) idle() bool {
+	return cv.sb == nil && !cv.busy && cv.snd == nil && len(cv.queue) == 0 && len(cv.invites) == 0 &&
+		len(cv.calling) == 0 && !slices.Contains(cv.s.convs.waiting, cv)
+}
+
+// queueStranger notes that c is a stranger in no chat, as refresh finds
+// it, and forgets the ones past the bound.
+func (s *session) queueStranger(c *contact) {
+	if c.stranger {
+		return
+	}
+	c.stranger = true
+	s.strangers = append(s.strangers, c.passport)
+	s.boundStrangers()
+}
+
+// boundStrangers forgets the strangers queued first until at most
+// Config.MaxStrangers are queued. One who is on a list now, or in a chat,
+// leaves the queue without being forgotten: refresh queues them again
+// once they are a stranger in no chat.
+func (s *session) boundStrangers() {
+	for len(s.strangers) > s.b.cfg.MaxStrangers {
+		p := s.strangers[0]
+		s.strangers = s.strangers[1:]
+		c := s.contacts[p]
+		if c == nil || !c.stranger {
+			continue
+		}
+		c.stranger = false
+		if c.lists() != 0 || s.convs.involves(p) || s.convs.queries[p] != nil {
+			continue
+		}
+		s.forgetStranger(c)
+	}
+}
+
+// forgetStranger forgets a stranger in no chat, whom refresh took out of
+// the world already.
+func (s *session) forgetStranger(c *contact) {
+	delete(s.contacts, c.passport)
+	if s.nicks[mapping.Casefold(c.nick)] == c {
+		delete(s.nicks, mapping.Casefold(c.nick))
+	}
+	delete(s.unsettled, c)
+	delete(s.toSave, c)
+	s.unsaved = slices.DeleteFunc(s.unsaved, func(u *contact) bool { return u == c })
+	s.stored(s.store.DeleteContact(s.ctx, s.account, c.passport), "forgetting a stranger's nick", riskNicks)
+}
