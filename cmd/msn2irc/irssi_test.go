@@ -176,6 +176,30 @@ func TestIrssi(t *testing.T) {
 	carol.waitMessage(t, "alice answers the group")
 }
 
+// TestIrssiLoginRefusedForNow shows what irssi says when MSN refuses the
+// login for a reason other than the password (here a server error): the
+// reason, without the 464 of a wrong password; and once MSN takes logins
+// again, /reconnect gets the user in.
+func TestIrssiLoginRefusedForNow(t *testing.T) {
+	t.Parallel()
+	needPrograms(t, "irssi", "tmux")
+	n := newMSNNetwork(t, "bob@example.com")
+	n.srv.RejectLogin(userPassport, 500)
+	addr := startBridge(t, n, "", filepath.Join(t.TempDir(), "msn2irc.db"), "MSNP12,MSNP11,MSNP10,MSNP9,MSNP8").addr
+	irssi := startIrssiWith(t, addr, userPassword)
+	waitFor(t, 20*time.Second, "irssi to show the refusal", func() bool {
+		return len(grepLines(irssi.all(), "ERROR Login refused for now: MSN login failed: server error 500")) > 0
+	})
+	if lines := grepLines(irssi.all(), "Bad password"); len(lines) > 0 {
+		t.Errorf("irssi shows a wrong password: %v", lines)
+	}
+	n.srv.RejectLogin(userPassport, 0)
+	irssi.tm.typeLine(t, "/reconnect")
+	waitFor(t, 20*time.Second, "irssi in &msn after /reconnect", func() bool {
+		return irssi.window("&msn") != ""
+	})
+}
+
 // TestIrssiWrongPassword shows what irssi says when the MSN password is
 // wrong: a clear error in the status window, and no world.
 func TestIrssiWrongPassword(t *testing.T) {
