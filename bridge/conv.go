@@ -283,6 +283,9 @@ func (s *session) onLeft(ev msn.ParticipantLeft) {
 			reason = "the chat timed out"
 		}
 		s.world.Part(cv.channel, c.nick, reason)
+		if c.lists() == 0 {
+			s.queueStranger(c) // strangers.go
+		}
 	}
 	if len(cv.members) == 0 && cv.channel != "" {
 		s.endGroupChat(cv)

@@ -29,6 +29,12 @@ func (s *session) closeGroupChat(cv *conv, why, reason string) {
 	cv.releaseSwitchboard()
 	s.wakeWaiting()
 	s.world.CloseChannel(cv.channel, reason)
+	// Its strangers join those the session may forget (strangers.go).
+	for _, p := range sortedKeys(cv.members) {
+		if c := s.contacts[p]; c != nil && c.lists() == 0 {
+			s.queueStranger(c)
+		}
+	}
 }
 
 // makeRoomForChannel closes the least recently used group chat whose

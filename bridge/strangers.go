@@ -16,8 +16,9 @@ import (
 // Config.MaxQueries queries: past that, the least recently used one with
 // no switchboard and nothing to send goes (a contact's is made again when
 // needed), and a stranger's with it leaves the world. Of the strangers
-// in no chat, it keeps at most Config.MaxStrangers: past that, the one
-// who left the chats first is forgotten (its entry, its nick, its stored
+// who left their chats (a query that went, a group chat), it keeps at
+// most Config.MaxStrangers: past that, the one who left first and is in
+// no chat now is forgotten (its user, its entry, its nick, its stored
 // row); if they write again, they are a new stranger.
 
 // boundQueries drops the least recently used idle queries, never keep,
@@ -47,8 +48,8 @@ func (cv *conv) idle() bool {
 		len(cv.calling) == 0 && !slices.Contains(cv.s.convs.waiting, cv)
 }
 
-// queueStranger notes that c is a stranger in no chat, as refresh finds
-// it, and forgets the ones past the bound.
+// queueStranger notes that c is a stranger who left a chat (a group
+// chat, or a query that went), and forgets the ones past the bound.
 func (s *session) queueStranger(c *contact) {
 	if c.stranger {
 		return
@@ -78,9 +79,11 @@ func (s *session) boundStrangers() {
 	}
 }
 
-// forgetStranger forgets a stranger in no chat, whom refresh took out of
-// the world already.
+// forgetStranger forgets a stranger in no chat.
 func (s *session) forgetStranger(c *contact) {
+	if _, ok := s.world.LookupUser(c.nick); ok {
+		s.world.RemoveUser(c.nick, "not on your contact list")
+	}
 	delete(s.contacts, c.passport)
 	if s.nicks[mapping.Casefold(c.nick)] == c {
 		delete(s.nicks, mapping.Casefold(c.nick))

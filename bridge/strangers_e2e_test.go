@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/irc.v4"
@@ -54,6 +55,56 @@ func TestStrangersBounded(t *testing.T) {
 
 	say(t, peers[strangers[0]], "me again")
 	c.expectFrom("s1", "PRIVMSG", "me again")
+}
+
+// Strangers met in a group chat join the strangers as they leave it:
+// past the bound, the first to leave is forgotten, stored nick and all,
+// unless a chat holds them still (the one who started the chat keeps the
+// query in which the user was told it became a group chat).
+func TestGroupChatStrangersBounded(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxStrangers = 1 })
+	for _, p := range []string{"s1@example.com", "s2@example.com", "s3@example.com"} {
+		if err := e.msn.AddAccount(p, password, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.login("alice", alice, password, allCaps)
+	p1, p2, p3 := e.peer("s1@example.com"), e.peer("s2@example.com"), e.peer("s3@example.com")
+	sb := p1.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	for _, p := range []string{"s2@example.com", "s3@example.com"} {
+		if err := sb.Invite(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch := c.expect("alice JOINs a group chat", func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == "alice" && m.Param(0) != "&msn"
+	}).Param(0)
+	c.expect("s3 in "+ch, func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == "s3" || m.Command == irc.RPL_NAMREPLY && strings.Contains(m.Trailing(), "s3")
+	})
+	// They leave one after the other: s3, s2, then s1.
+	for _, leave := range []struct {
+		nick  string
+		close func()
+	}{{"s3", p3.close}, {"s2", p2.close}, {"s1", func() { sb.Close() }}} {
+		leave.close()
+		c.expect(leave.nick+" PART "+ch, func(m *irc.Message) bool {
+			return m.Command == "PART" && m.Prefix.Name == leave.nick && m.Param(0) == ch
+		})
+	}
+	c.expectMsn("Everyone left " + ch)
+	for _, nick := range []string{"s2", "s3"} {
+		c.send("WHOIS " + nick)
+		c.expectCmd(irc.ERR_NOSUCHNICK, "alice", nick)
+	}
+	c.send("WHOIS s1")
+	c.expectCmd(irc.RPL_WHOISUSER, "alice", "s1")
+	stored := storedContacts(t, e)
+	if slices.Contains(stored, "s2@example.com") || slices.Contains(stored, "s3@example.com") || !slices.Contains(stored, "s1@example.com") {
+		t.Errorf("stored contacts %v, want s1 but not s2 or s3, forgotten", stored)
+	}
 }
 
 // say opens a chat of p with alice and sends text.
