@@ -34,6 +34,10 @@ type registration struct {
 	saslDone bool   // SASL succeeded
 	saslFail int    // failed SASL logins (904 after a complete response)
 	world    *World // from SASL
+	// saslLater is why the last SASL login was refused for now (not a
+	// wrong password): registering then ends with it rather than as a
+	// guest, which the client did not come for and would stay as.
+	saslLater string
 
 	away *string // AWAY before registration (draft/pre-away)
 }
@@ -189,6 +193,10 @@ func (c *Client) handleAuthenticate(ctx context.Context, msg *irc.Message) {
 			text += ": " + err.Error()
 		}
 		c.logAt(slog.LevelInfo, "SASL login failed", slog.Any("creds", creds), slog.Any("err", err))
+		c.reg.saslLater = ""
+		if err != nil && !errors.Is(err, ErrBadCredentials) {
+			c.reg.saslLater = err.Error()
+		}
 		c.saslFailed(text)
 		return
 	}
@@ -294,6 +302,10 @@ func (c *Client) tryRegister(ctx context.Context) {
 		c.mu.Lock()
 		c.account = cleanWordFast(creds.Account)
 		c.mu.Unlock()
+	}
+	if w == nil && c.reg.saslLater != "" {
+		c.quit("Login refused for now: " + c.reg.saslLater)
+		return
 	}
 	if w == nil {
 		// Counted before the welcome, so that a refused guest gets no world.

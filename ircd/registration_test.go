@@ -268,6 +268,34 @@ func TestSASLFailures(t *testing.T) {
 	e.backend.guestH.expectCall(t, "Attached")
 }
 
+// A SASL login refused for now (not a wrong password) is answered 904, and
+// a client that goes on to register without logging in is let go with
+// the reason rather than kept as a guest: a bouncer that goes on after a
+// failed SASL (soju does) reconnects later instead of staying a guest.
+func TestSASLRefusedForNowEndsRegistration(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.backend.mu.Lock()
+	e.backend.refuse = errors.New("MSN login failed: the server did not answer in time")
+	e.backend.mu.Unlock()
+	c := e.dial()
+	c.send("CAP REQ sasl")
+	c.send("NICK dave")
+	c.send("USER dave 0 * :Dave")
+	c.send("AUTHENTICATE PLAIN")
+	c.expect("AUTHENTICATE")
+	c.send("AUTHENTICATE %s", plainPayload("alice@example.com", "secret"))
+	if m := c.expect(irc.ERR_SASLFAIL); !strings.Contains(m.Trailing(), "did not answer in time") {
+		t.Fatalf("904 text %q", m.Trailing())
+	}
+	c.send("CAP END")
+	rest := c.expectClosed()
+	errs := find(rest, "ERROR")
+	if len(errs) != 1 || !strings.Contains(errs[0].Trailing(), "Login refused for now: MSN login failed: the server did not answer in time") ||
+		len(find(rest, irc.RPL_WELCOME)) != 0 {
+		t.Fatalf("after CAP END: %v", rest)
+	}
+}
+
 func TestSASLAbortedByCapEnd(t *testing.T) {
 	e := newEnv(t, Config{})
 	c := e.pipe()
