@@ -157,7 +157,6 @@ func (s *session) queryFor(passport string) *conv {
 	if q == nil {
 		q = &conv{s: s, peer: passport, members: map[string]bool{}}
 		s.convs.queries[passport] = q
-		s.boundQueries(q)
 	}
 	return q
 }
@@ -195,7 +194,6 @@ func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *
 	}
 	q.members = map[string]bool{p: true}
 	q.claim(sb)
-	s.boundQueries(q)
 	return q
 }
 

@@ -71,6 +71,7 @@ func (s *session) run() {
 			s.takeEvent(ev, ok)
 		}
 		s.checkBacklog()
+		s.checkBounds()
 		if n++; n >= maxBatch || len(s.actions) == 0 && len(s.events) == 0 {
 			s.flushWrites()
 			n = 0

@@ -21,13 +21,28 @@ import (
 // no chat now is forgotten (its user, its entry, its nick, its stored
 // row); if they write again, they are a new stranger.
 
-// boundQueries drops the least recently used idle queries, never keep,
-// until at most Config.MaxQueries are left or none is idle.
-func (s *session) boundQueries(keep *conv) {
+// checkBounds drops the queries and forgets the strangers past their
+// bounds. It runs between the session's events and actions, never inside
+// one, so that no step loses a conversation or a contact it holds.
+func (s *session) checkBounds() {
+	if s.world == nil {
+		return // not drawn yet: nothing to drop from it
+	}
+	if len(s.convs.queries) > s.b.cfg.MaxQueries {
+		s.boundQueries()
+	}
+	if len(s.strangers) > s.b.cfg.MaxStrangers {
+		s.boundStrangers()
+	}
+}
+
+// boundQueries drops the least recently used idle queries until at most
+// Config.MaxQueries are left or none is idle.
+func (s *session) boundQueries() {
 	for len(s.convs.queries) > s.b.cfg.MaxQueries {
 		var victim *conv
 		for _, cv := range s.convs.queries {
-			if cv != keep && cv.idle() && (victim == nil || cv.lastUse < victim.lastUse) {
+			if cv.idle() && (victim == nil || cv.lastUse < victim.lastUse) {
 				victim = cv
 			}
 		}
@@ -49,14 +64,14 @@ func (cv *conv) idle() bool {
 }
 
 // queueStranger notes that c is a stranger who left a chat (a group
-// chat, or a query that went), and forgets the ones past the bound.
+// chat, or a query that went); checkBounds forgets the ones past the
+// bound.
 func (s *session) queueStranger(c *contact) {
 	if c.stranger {
 		return
 	}
 	c.stranger = true
 	s.strangers = append(s.strangers, c.passport)
-	s.boundStrangers()
 }
 
 // boundStrangers forgets the strangers queued first until at most
