@@ -36,6 +36,15 @@
 // FAIL standard reply for clients that enabled the standard-replies
 // capability and a NOTICE for the others.
 //
+// # Logins
+//
+// PASS and SASL PLAIN credentials go to Backend.Authenticate. A refusal of
+// the credentials themselves (an error wrapping ErrBadCredentials) is 464
+// for PASS; any other refusal is "ERROR :Login refused for now", which
+// clients and bouncers retry later (soju stops reconnecting after 464).
+// SASL answers both with 904; a client that registers after a SASL login
+// refused for now is let go the same way instead of becoming a guest.
+//
 // # Limits
 //
 // Input lines may have 512 bytes of message and 4096 bytes of tags; longer
