@@ -273,10 +273,7 @@ func TestSASLFailures(t *testing.T) {
 // the reason rather than kept as a guest: a bouncer that goes on after a
 // failed SASL (soju does) reconnects later instead of staying a guest.
 func TestSASLRefusedForNowEndsRegistration(t *testing.T) {
-	e := newEnv(t, Config{})
-	e.backend.mu.Lock()
-	e.backend.refuse = errors.New("MSN login failed: the server did not answer in time")
-	e.backend.mu.Unlock()
+	e := refusingEnv(t)
 	c := e.dial()
 	c.send("CAP REQ sasl")
 	c.send("NICK dave")
@@ -288,12 +285,7 @@ func TestSASLRefusedForNowEndsRegistration(t *testing.T) {
 		t.Fatalf("904 text %q", m.Trailing())
 	}
 	c.send("CAP END")
-	rest := c.expectClosed()
-	errs := find(rest, "ERROR")
-	if len(errs) != 1 || !strings.Contains(errs[0].Trailing(), "Login refused for now: MSN login failed: the server did not answer in time") ||
-		len(find(rest, irc.RPL_WELCOME)) != 0 {
-		t.Fatalf("after CAP END: %v", rest)
-	}
+	expectRefusedForNow(t, c.expectClosed())
 }
 
 func TestSASLAbortedByCapEnd(t *testing.T) {
@@ -361,21 +353,31 @@ func TestPassWrong(t *testing.T) {
 // take as a wrong password and stop reconnecting on (soju does). SASL
 // answers both with 904.
 func TestPassRefusedForNow(t *testing.T) {
+	c := refusingEnv(t).dial()
+	c.send("PASS alice@example.com:secret")
+	c.send("NICK ali")
+	c.send("USER ali 0 * :Ali")
+	expectRefusedForNow(t, c.expectClosed())
+}
+
+// refusingEnv is an env whose backend refuses every login for now: the
+// MSN server did not answer.
+func refusingEnv(t *testing.T) *testEnv {
 	e := newEnv(t, Config{})
 	e.backend.mu.Lock()
 	e.backend.refuse = errors.New("MSN login failed: the server did not answer in time")
 	e.backend.mu.Unlock()
-	c := e.dial()
-	c.send("PASS alice@example.com:secret")
-	c.send("NICK ali")
-	c.send("USER ali 0 * :Ali")
-	rest := c.expectClosed()
-	if n := find(rest, irc.ERR_PASSWDMISMATCH); len(n) != 0 {
-		t.Fatalf("464 for a refusal for now: %v", rest)
-	}
+	return e
+}
+
+// expectRefusedForNow checks the last lines of a connection refusingEnv
+// refused: ERROR with the reason, and neither 464 nor a welcome.
+func expectRefusedForNow(t *testing.T, rest []*irc.Message) {
+	t.Helper()
 	errs := find(rest, "ERROR")
-	if len(errs) != 1 || !strings.Contains(errs[0].Trailing(), "Login refused for now: MSN login failed: the server did not answer in time") {
-		t.Fatalf("ERROR %v", rest)
+	if len(errs) != 1 || !strings.Contains(errs[0].Trailing(), "Login refused for now: MSN login failed: the server did not answer in time") ||
+		len(find(rest, irc.ERR_PASSWDMISMATCH)) != 0 || len(find(rest, irc.RPL_WELCOME)) != 0 {
+		t.Fatalf("after a login refused for now: %v", rest)
 	}
 }
 
