@@ -8,13 +8,13 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/internal/benchtest"
 )
 
 // patternReader reads left bytes of a pseudo-random pattern without
@@ -36,17 +36,6 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	return int(n), nil
 }
 
-// liveHeap collects garbage and returns the bytes of the heap still
-// reachable: what the process holds, whatever its other goroutines threw
-// away since the last collection (which, sampled without one, made the
-// figure follow the collector's pacing rather than what is held).
-func liveHeap() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
 // heapWatch samples the live heap until stop, and returns the most.
 func heapWatch() (stop func() uint64) {
 	done := make(chan struct{})
@@ -58,7 +47,7 @@ func heapWatch() (stop func() uint64) {
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
-			most = max(most, liveHeap())
+			most = max(most, benchtest.LiveHeap())
 			select {
 			case <-done:
 				return
@@ -83,7 +72,7 @@ func TestFileLargeStreamed(t *testing.T) {
 	p.chat(alice)
 	want := sha256.New()
 	io.Copy(want, &patternReader{left: size, r: rand.NewPCG(5, 6)})
-	base := liveHeap()
+	base := benchtest.LiveHeap()
 	stop := heapWatch()
 	stopped := false
 	defer func() {

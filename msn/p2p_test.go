@@ -8,12 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/msn2irc/msn2irc/internal/benchtest"
 	"github.com/msn2irc/msn2irc/msn"
 	"github.com/msn2irc/msn2irc/msn/msntest"
 )
@@ -285,7 +285,8 @@ func TestP2PThreeAtOnce(t *testing.T) {
 	}
 }
 
-// countingWriter hashes what it gets and samples the heap.
+// countingWriter hashes what it gets and samples the live heap at each
+// MiB.
 type countingWriter struct {
 	n       int64
 	h       interface{ Write([]byte) (int, error) }
@@ -295,9 +296,7 @@ type countingWriter struct {
 func (w *countingWriter) Write(p []byte) (int, error) {
 	w.h.Write(p)
 	if w.n/(1<<20) != (w.n+int64(len(p)))/(1<<20) {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		w.maxHeap = max(w.maxHeap, ms.HeapInuse)
+		w.maxHeap = max(w.maxHeap, benchtest.LiveHeap())
 	}
 	w.n += int64(len(p))
 	return len(p), nil
@@ -332,10 +331,7 @@ func TestP2PLargeFileStreamed(t *testing.T) {
 	const size = 20 << 20
 	want := sha1.New()
 	io.Copy(want, &patternReader{left: size, r: rand.NewPCG(1, 2)})
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
+	base := benchtest.LiveHeap()
 	sent := sendAsync(ctx, alice, "bob@example.com", "big.bin", size, &patternReader{left: size, r: rand.NewPCG(1, 2)})
 	w := &countingWriter{h: sha1.New()}
 	_, accepted := receive(t, ctx, bob, w)
