@@ -1,11 +1,9 @@
 package ircd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -408,30 +406,7 @@ func TestMalformedLines(t *testing.T) {
 func TestSendQueueOverflowDropsOnlyStuckClient(t *testing.T) {
 	e := newEnv(t, Config{SendQueue: 64})
 	good, w, h := loggedIn(t, e)
-	// The stuck client reads its welcome, then stops reading. net.Pipe
-	// buffers nothing, so the server's writer blocks on the next line.
-	srvSide, cliSide := net.Pipe()
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		e.srv.ServeConn(context.Background(), srvSide)
-	}()
-	t.Cleanup(func() {
-		cliSide.Close()
-		<-served
-	})
-	cliSide.SetDeadline(time.Now().Add(testTimeout))
-	go fmt.Fprintf(cliSide, "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nPING :done\r\n")
-	r := bufio.NewReader(cliSide)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("stuck client registration: %v", err)
-		}
-		if strings.Contains(line, "PONG") && strings.Contains(line, "done") {
-			break
-		}
-	}
+	served := stuckClient(t, e, "")
 	h.expectCall(t, "Attached")
 	for i := 0; w.ClientCount() == 2; i++ {
 		if i > 1000 {

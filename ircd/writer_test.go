@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"strings"
@@ -247,10 +248,10 @@ func TestAppendTagValue(t *testing.T) {
 	}
 }
 
-// stuckClient registers a client with caps over a pipe, reads up to the
-// answer to its PING, then reads no more: net.Pipe buffers nothing, so the
-// server's writer blocks on the next line and the queue fills. served is
-// closed when the server is done with it.
+// stuckClient registers a client with caps (none when "") over a pipe,
+// reads up to the answer to its PING, then reads no more: net.Pipe
+// buffers nothing, so the server's writer blocks on the next line and the
+// queue fills. served is closed when the server is done with it.
 func stuckClient(t *testing.T, e *testEnv, caps string) (served <-chan struct{}) {
 	t.Helper()
 	srvSide, cliSide := net.Pipe()
@@ -264,7 +265,11 @@ func stuckClient(t *testing.T, e *testEnv, caps string) (served <-chan struct{})
 		<-done
 	})
 	cliSide.SetDeadline(time.Now().Add(testTimeout))
-	go fmt.Fprintf(cliSide, "CAP LS 302\r\nCAP REQ :%s\r\nPASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nCAP END\r\nPING :done\r\n", caps)
+	login := "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nPING :done\r\n"
+	if caps != "" {
+		login = "CAP LS 302\r\nCAP REQ :" + caps + "\r\nPASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nCAP END\r\nPING :done\r\n"
+	}
+	go io.WriteString(cliSide, login)
 	r := bufio.NewReader(cliSide)
 	for {
 		line, err := r.ReadString('\n')
