@@ -57,10 +57,7 @@ func TestNoAwayLineWhenGroupChatForms(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	ctx, cancel := ctxT()
 	defer cancel()
 	if err := pb.c.SetStatus(ctx, msn.StatusBusy); err != nil {

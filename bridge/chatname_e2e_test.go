@@ -30,10 +30,7 @@ func TestGroupChatNamesNotReusedAfterRestart(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	first := groupChatChannel(t, pb, c)
 	if first != "#chat-1" {
 		t.Errorf("first group chat in %s, want #chat-1", first)

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/irc.v4"
-
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -22,11 +20,7 @@ func TestOneContactCannotHoldEverySwitchboard(t *testing.T) {
 	pb := e.peer(bob)
 	e.peer(carol)
 	pd := e.peer(dave)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-		"+v dave":  func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "dave" },
-	})
+	c.expectVoiced("bob", "carol", "dave")
 	// bob opens a chat with carol and calls alice in, again and again,
 	// keeping every chat open: each is a group chat for alice.
 	joined := 0

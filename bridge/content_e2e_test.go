@@ -98,10 +98,7 @@ func TestUnsupportedContentInGroupChat(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	sb := pb.chat(alice)
 	ctx, cancel := ctxT()
 	defer cancel()

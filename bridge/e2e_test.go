@@ -513,10 +513,7 @@ func TestSwitchboardLimit(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	pc := e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	for i := 0; i < 2; i++ {
 		c.send("PRIVMSG bob :to bob")
 		pb.expectText("to bob")

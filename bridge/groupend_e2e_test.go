@@ -17,10 +17,7 @@ func TestGroupChatEndsWhenEveryoneLeft(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	pc := e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	sb := pb.chat(alice)
 	ctx, cancel := ctxT()
 	defer cancel()
@@ -57,10 +54,7 @@ func TestGroupChatsBounded(t *testing.T) {
 	c := e.login("alice", alice, password, allCaps)
 	pb := e.peer(bob)
 	e.peer(carol)
-	c.expectAll(map[string]func(m *irc.Message) bool{
-		"+v bob":   func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "bob" },
-		"+v carol": func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == "carol" },
-	})
+	c.expectVoiced("bob", "carol")
 	var chans []string
 	for i := range 3 {
 		sb := pb.chat(alice)

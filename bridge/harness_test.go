@@ -463,5 +463,16 @@ func (c *client) expectAll(matchers map[string]func(m *irc.Message) bool) {
 	})
 }
 
+// expectVoiced waits until each of nicks was voiced in the contacts
+// channel (a MODE naming them): they are online, in any order.
+func (c *client) expectVoiced(nicks ...string) {
+	c.t.Helper()
+	matchers := map[string]func(m *irc.Message) bool{}
+	for _, nick := range nicks {
+		matchers["+v "+nick] = func(m *irc.Message) bool { return m.Command == "MODE" && m.Param(2) == nick }
+	}
+	c.expectAll(matchers)
+}
+
 // pollPause yields between two polls of a condition with a deadline.
 func pollPause() { time.Sleep(5 * time.Millisecond) }
