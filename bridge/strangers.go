@@ -10,16 +10,15 @@ import (
 // user can answer later, and someone on none of the user's lists who
 // calls the user into a chat (a stranger) stays a user of the world while
 // their query does, with a contact entry and a stored nick, so that their
-// nick stays the same. Each stranger takes an MSN account of their own,
-// but nothing else bounded how many of either a session kept, in memory
-// and in the store, for good. Now a session keeps at most
-// Config.MaxQueries queries: past that, the least recently used one with
-// no switchboard and nothing to send goes (a contact's is made again when
-// needed), and a stranger's with it leaves the world. Of the strangers
-// who left their chats (a query that went, a group chat), it keeps at
-// most Config.MaxStrangers: past that, the one who left first and is in
-// no chat now is forgotten (its user, its entry, its nick, its stored
-// row); if they write again, they are a new stranger.
+// nick stays the same. Each stranger needs only an MSN account of their
+// own, so both are bounded: a session keeps at most Config.MaxQueries
+// queries (past that, the least recently used one with no switchboard and
+// nothing to send goes: a contact's is made again when needed, and a
+// stranger's takes them out of the world), and at most
+// Config.MaxStrangers strangers who left their chats (a query that went,
+// a group chat): past that, the one who left first and is in no chat now
+// is forgotten (its user, its entry, its nick, its stored row); if they
+// write again, they are a new stranger.
 
 // checkBounds drops the queries and forgets the strangers past their
 // bounds. It runs between the session's events and actions, never inside
@@ -76,8 +75,8 @@ func (s *session) queueStranger(c *contact) {
 
 // boundStrangers forgets the strangers queued first until at most
 // Config.MaxStrangers are queued. One who is on a list now, or in a chat,
-// leaves the queue without being forgotten: refresh queues them again
-// once they are a stranger in no chat.
+// leaves the queue without being forgotten, and is queued again when they
+// next leave a chat.
 func (s *session) boundStrangers() {
 	for len(s.strangers) > s.b.cfg.MaxStrangers {
 		p := s.strangers[0]
