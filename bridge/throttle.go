@@ -126,9 +126,10 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 }
 
 // loginWait returns how long until a client may start an MSN login for
-// account from the source src (Bridge.loginSource; not counted per address
-// when it is the zero Prefix: trusted, or no IP): 0 unless accountLogins were started for the
-// account, or sourceLogins from the address, within accountLoginsWindow.
+// account from the source src (Bridge.loginSource; not counted per
+// address when it is the zero Prefix: trusted, or no IP): 0 unless
+// accountLogins were started for the account, or sourceLogins from the
+// address, within accountLoginsWindow.
 // Only the logins that started a session count (countLogin), so that
 // several clients connecting at once, or a login refused for want of a
 // turn, cost no more than one.
