@@ -106,6 +106,59 @@ func TestWorldLinesWhileHandlerBlocks(t *testing.T) {
 	}
 }
 
+// A channel the world opens while a command waits (a group chat the
+// bridge draws) is held the same way: its JOIN, topic and NAMES count
+// against the send queue, so that channels opened without end during a
+// long command drop the client instead of piling up in memory.
+func TestChannelsOpenedWhileHandlerBlocks(t *testing.T) {
+	const sendQ = 64
+	members := make([]Member, 60)
+	for i := range members {
+		members[i] = Member{Nick: "m" + strconv.Itoa(i)}
+	}
+	for _, tt := range []struct {
+		name     string
+		channels int
+		dropped  bool
+	}{
+		// A channel is drawn in 5 lines: JOIN, 332, 333, 353, 366.
+		{"within the queue", 2, false},
+		{"past the queue", 20, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, Config{SendQueue: sendQ})
+			c, w, h := loggedIn(t, e)
+			release := blockOnWaits(t, h)
+
+			c.send("PRIVMSG bob :waits")
+			h.expectCall(t, "Message") // c's reader is in the handler now
+			for i := range tt.channels {
+				w.OpenChannel("#chat"+strconv.Itoa(i), "a group chat", false, members)
+			}
+			if tt.dropped {
+				c.expectClosed()
+				if n := w.ClientCount(); n != 0 {
+					t.Fatalf("%d clients attached, want none", n)
+				}
+				return
+			}
+			release <- struct{}{} // the handler returns; the held lines follow
+			for i := range tt.channels {
+				if m := c.expect("JOIN"); m.Params[0] != "#chat"+strconv.Itoa(i) {
+					t.Fatalf("JOIN %d is %v", i, m)
+				}
+				c.expect("332")
+				c.expect("333")
+				if m := c.expect("353"); !strings.HasSuffix(m.Trailing(), " m59") {
+					t.Fatalf("NAMES of #chat%d is %v", i, m)
+				}
+				c.expect("366")
+			}
+			c.sync()
+		})
+	}
+}
+
 // blockOnWaits makes h's Message wait, for a message "waits", until the
 // test sends on the returned channel (or ends).
 func blockOnWaits(t *testing.T, h *fakeHandler) chan struct{} {

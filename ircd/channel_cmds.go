@@ -90,7 +90,7 @@ func handleNames(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		w.mu.Lock()
 		ch, ok := w.channels[ircname.Casefold(name)]
 		if ok {
-			w.sendNamesLocked(c, ch)
+			w.sendNamesLocked(c, ch, false)
 		}
 		w.mu.Unlock()
 		if !ok {

@@ -49,29 +49,31 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 // sendChannelLocked sends c the JOIN of the user, the topic and NAMES,
 // and (away-notify) an AWAY line of each away member that told does not
 // hold: told holds the users whose away state c knows, and gets the ones
-// sent.
-func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool) {
-	c.send(w.joinMessageLocked(ch, w.nick, c.hasCap(capExtendedJoin)))
+// sent. The lines go as sendAs sends them: recipient when the world opens
+// the channel (counted against c's queue while a command of c waits),
+// not when they answer c's own attach or command.
+func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool, recipient bool) {
+	c.sendAs(w.joinMessageLocked(ch, w.nick, c.hasCap(capExtendedJoin)), recipient)
 	if ch.topic != "" {
-		c.reply(irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
-		c.reply(rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
+		c.replyAs(recipient, irc.RPL_TOPIC, w.nick, ch.name, ch.topic)
+		c.replyAs(recipient, rplTopicWhoTime, w.nick, ch.name, ch.topicBy, strconv.FormatInt(ch.topicAt.Unix(), 10))
 	}
 	if c.hasCap(capReadMarker) {
-		w.sendChannelMarkerLocked(c, ch.name)
+		w.sendChannelMarkerLocked(c, ch.name, recipient)
 	}
-	w.sendNamesLocked(c, ch)
+	w.sendNamesLocked(c, ch, recipient)
 	if c.hasCap(capAwayNotify) {
 		for _, m := range ch.members {
 			if u := m.u; u.away() != "" && !told[u] {
 				told[u] = true
-				c.send(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}})
+				c.sendAs(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}}, recipient)
 			}
 		}
 	}
 }
 
-// sendNamesLocked sends 353 lines and 366 for ch.
-func (w *World) sendNamesLocked(c *Client, ch *channel) {
+// sendNamesLocked sends 353 lines and 366 for ch, as sendAs does.
+func (w *World) sendNamesLocked(c *Client, ch *channel, recipient bool) {
 	multi, uhnames := c.hasCap(capMultiPrefix), c.hasCap(capUserhostInNames)
 	budget := maxBodyLen - 2 - len(w.srv.cfg.ServerName) - len(w.nick) - len(ch.name) - 20
 	var b strings.Builder
@@ -92,7 +94,7 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 			name = u.prefix().String()
 		}
 		if b.Len() > 0 && b.Len()+1+len(p)+len(name) > budget {
-			c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
+			c.replyAs(recipient, irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
 			b.Reset()
 			b.Grow(budget)
 		}
@@ -108,7 +110,7 @@ func (w *World) sendNamesLocked(c *Client, ch *channel) {
 		add(m.u, m.f.op(), m.f.voice())
 	}
 	if b.Len() > 0 {
-		c.reply(irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
+		c.replyAs(recipient, irc.RPL_NAMREPLY, w.nick, "=", ch.name, b.String())
 	}
-	c.reply(irc.RPL_ENDOFNAMES, w.nick, ch.name, "End of /NAMES list")
+	c.replyAs(recipient, irc.RPL_ENDOFNAMES, w.nick, ch.name, "End of /NAMES list")
 }

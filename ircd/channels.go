@@ -169,7 +169,7 @@ func (w *World) OpenChannel(name, topic string, selfOp bool, members []Member) {
 		known := w.sharedUsersLocked(ch)
 		w.channels[key] = ch
 		for _, c := range w.clients {
-			w.sendChannelLocked(c, ch, maps.Clone(known))
+			w.sendChannelLocked(c, ch, maps.Clone(known), true)
 		}
 		return
 	}

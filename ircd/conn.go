@@ -224,16 +224,17 @@ func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
 // sendRecipient is send for a line the client gets as a recipient: a
 // message delivered to it, a copy of a message of another of the user's
 // clients, a change the world announces to every client (a contact's
-// presence, nick or modes; not the drawing of a channel, bounded by its
-// members). While a command of the client runs, such a line is captured
-// too, to keep its place among the command's replies (a replay follows
-// the welcome), but counted as if queued: lines that keep coming while the
-// command waits on the handler (Handler.Message has no deadline) drop the
-// client as a full queue would, instead of piling up in memory. The
-// command's own replies are not counted: a reply longer than the queue
-// goes out whole (enqueueReplies).
+// presence, nick or modes; a channel the world opens, drawn whole). While
+// a command of the client runs, such a line is captured too, to keep its
+// place among the command's replies (a replay follows the welcome), but
+// counted as if queued: lines that keep coming while the command waits on
+// the handler (Handler.Message has no deadline) drop the client as a full
+// queue would, instead of piling up in memory. The command's own replies
+// are not counted: a reply longer than the queue goes out whole
+// (enqueueReplies).
 func (c *Client) sendRecipient(m *irc.Message) { c.sendAs(m, true) }
 
+// sendAs is send when recipient is false, sendRecipient when it is true.
 func (c *Client) sendAs(m *irc.Message, recipient bool) {
 	c.mu.Lock()
 	if c.closing {
@@ -330,8 +331,11 @@ func (c *Client) tagAllowedLocked(k string) bool {
 }
 
 // reply sends a numeric or other answer from the server to this client.
-func (c *Client) reply(cmd string, params ...string) {
-	c.send(&irc.Message{Prefix: c.srv.prefix, Command: cmd, Params: params})
+func (c *Client) reply(cmd string, params ...string) { c.replyAs(false, cmd, params...) }
+
+// replyAs is reply, sent as sendAs sends it: as a recipient or not.
+func (c *Client) replyAs(recipient bool, cmd string, params ...string) {
+	c.sendAs(&irc.Message{Prefix: c.srv.prefix, Command: cmd, Params: params}, recipient)
 }
 
 // numeric sends a numeric with the client's nick first.

@@ -92,10 +92,10 @@ func (w *World) prefetchMarkers(ctx context.Context, c *Client, names []string) 
 // (a /JOIN and a client's burst learn it first, prefetchMarkers), else
 // "*". A channel the world has no marker for is a conversation nobody
 // marked yet, such as a group chat the bridge has just opened: its names
-// are never reused.
-func (w *World) sendChannelMarkerLocked(c *Client, name string) {
+// are never reused. It goes as sendAs sends it.
+func (w *World) sendChannelMarkerLocked(c *Client, name string, recipient bool) {
 	t := w.markers[ircname.Casefold(name)]
-	c.send(&irc.Message{Prefix: w.srv.prefix, Command: "MARKREAD", Params: []string{name, markerParam(t)}})
+	c.replyAs(recipient, "MARKREAD", name, markerParam(t))
 }
 
 // logMarkerError logs a Historian's failure to read or set the marker of

@@ -131,7 +131,7 @@ func handleNamesAll(c *Client, w *World) {
 	defer w.mu.Unlock()
 	chans := w.sortedChannelsLocked()
 	for _, ch := range chans {
-		w.sendNamesLocked(c, ch)
+		w.sendNamesLocked(c, ch, false)
 	}
 	if len(chans) == 0 {
 		c.reply(irc.RPL_NAMREPLY, w.nick, "*", "*", w.nick)

@@ -189,7 +189,7 @@ func (w *World) burstLocked(c *Client) {
 	}
 	told := map[*user]bool{}
 	for _, ch := range w.sortedChannelsLocked() {
-		w.sendChannelLocked(c, ch, told)
+		w.sendChannelLocked(c, ch, told, false)
 	}
 }
 
