@@ -111,10 +111,9 @@ func (u *userPost) run() {
 }
 
 // queueable reports whether the session can take m without the client
-// waiting for the outcome: a message or action to a user of the world
-// (ircd resolved the nick to the contact's address). Its only failure is
-// the rare race with the contact's removal, which is then reported as a
-// notice. The
+// waiting for the outcome: a message or action to a user of the world (ircd
+// resolved the nick to the contact's address). Its only failure is the rare
+// race with the contact's removal, which is then reported as a notice. The
 // rest (channels, the service, CTCP) is answered in line.
 func queueable(m ircd.Message) bool {
 	if m.Command != "PRIVMSG" && m.Command != "NOTICE" {

@@ -11,8 +11,8 @@ import (
 )
 
 // BenchmarkDrawList measures what a first login costs the session once the
-// contact list arrived: it names 1,000 new contacts,
-// and puts them in the world and in &msn.
+// contact list arrived: it names 1,000 new contacts, and puts them in the
+// world and in &msn.
 func BenchmarkDrawList(b *testing.B) {
 	benchmarkDrawList(b, false)
 }

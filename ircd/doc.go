@@ -22,11 +22,10 @@
 // at once, so a stuck client never slows the world or other clients. The
 // replies to a command are queued when it ends, by its reader, which waits
 // for room: a client that does not read its replies stops being read.
-// Handler methods are called on the reader
-// goroutine of the client that acted, without any ircd lock held, so they
-// may call World methods. Attached and Detached after World.Transfer are
-// also called on that client's goroutine, right after the command that
-// caused the transfer.
+// Handler methods are called on the reader goroutine of the client that
+// acted, without any ircd lock held, so they may call World methods.
+// Attached and Detached after World.Transfer are also called on that
+// client's goroutine, right after the command that caused the transfer.
 //
 // # Replies
 //

@@ -150,8 +150,8 @@ func (c *Client) sendQueueFull() {
 }
 
 // writeLoop is the client's writer goroutine: it writes the queued lines
-// and returns when the queue is
-// empty or the connection is to end (finishWriting writes the rest).
+// and returns when the queue is empty or the connection is to end
+// (finishWriting writes the rest).
 func (c *Client) writeLoop() {
 	defer c.out.writer.Done()
 	defer func() {

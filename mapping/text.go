@@ -19,11 +19,11 @@ import (
 // U+2028, U+2029) becomes one space, NUL and every other C0 and C1 control
 // character and the bidi embedding, override and isolate characters
 // (U+202A-U+202E, U+2066-U+2069) are removed, invalid UTF-8 becomes U+FFFD,
-// and surrounding white
-// space is trimmed. IRC formatting codes are kept when keepFormatting is
-// true; otherwise they are removed with their colour arguments. Unlike
-// ircd's cleaners it makes one tidy line of a multi-line text, as MSN names
-// and messages may span lines and IRC parameters may not.
+// and surrounding white space is trimmed. IRC formatting codes are kept
+// when keepFormatting is true; otherwise they are removed with their colour
+// arguments. Unlike ircd's cleaners it makes one tidy line of a multi-line
+// text, as MSN names and messages may span lines and IRC parameters may
+// not.
 func CleanLine(s string, keepFormatting bool) string {
 	if !keepFormatting {
 		s = StripFormatting(s)

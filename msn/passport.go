@@ -16,14 +16,13 @@ const orgURL = "http%3A%2F%2Fmessenger%2Emsn%2Ecom"
 // notification server gives in "USR t TWN S" (Escargot sends this one).
 const checkChallenge = "ct=1,rver=1,wp=FS_40SEC_0_COMPACT,lc=1,id=1"
 
-// CheckPassword asks Passport whether cfg's address and password are
-// right, with the Passport step of a login at the best version cfg offers:
-// the RST service under cfg.SOAPURL from MSNP13 on, else the Passport 1.4
-// step of a TWN login: the nexus unless cfg.LoginURL is set, then the
-// login URL. It does not touch
-// the notification server, so a session signed in with the account goes on
-// undisturbed. A refused password gives an error matching ErrAuthFailed;
-// any other error means Passport could not be asked.
+// CheckPassword asks Passport whether cfg's address and password are right,
+// with the Passport step of a login at the best version cfg offers: the RST
+// service under cfg.SOAPURL from MSNP13 on, else the Passport 1.4 step of a
+// TWN login: the nexus unless cfg.LoginURL is set, then the login URL. It
+// does not touch the notification server, so a session signed in with the
+// account goes on undisturbed. A refused password gives an error matching
+// ErrAuthFailed; any other error means Passport could not be asked.
 func CheckPassword(ctx context.Context, cfg Config) error {
 	cfg = cfg.withDefaults()
 	if err := checkPassport(cfg.Passport); err != nil {

@@ -183,11 +183,11 @@ const byAddressBook = "\x00ab"
 
 // changeLists applies a list change of owner about contact and tells
 // everyone concerned: the contact gets ADD/ADC 0 RL or REM 0 RL (MSNP13+:
-// "ADL 0" or "RML 0" with l="8", and NOT), and sees
-// owner appear or disappear when blocking changed (at MSNP13+ also at
-// each allow or block add and each unblock). When owner just put an
-// online contact on its forward list, owner gets ILN (with trid) or, for a
-// change not made by owner's client (trid ""), NLN.
+// "ADL 0" or "RML 0" with l="8", and NOT), and sees owner appear or
+// disappear when blocking changed (at MSNP13+ also at each allow or block
+// add and each unblock). When owner just put an online contact on its
+// forward list, owner gets ILN (with trid) or, for a change not made by
+// owner's client (trid ""), NLN.
 func (s *Server) changeLists(owner *account, contact string, add, remove msn.Lists, trid ...string) (added, removed msn.Lists) {
 	t := s.accounts[key(contact)]
 	var before bool
