@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,8 @@ func TestSearchHistory(t *testing.T) {
 		{Account: histAcct, Conversation: "carol@hotmail.com", MsgID: "2", Time: histT0.Add(time.Second), Command: "PRIVMSG", Text: "LUNCH tomorrow"},
 		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "3", Time: histT0.Add(2 * time.Second), Command: "PRIVMSG", Text: "no lunch today"},
 		{Account: "other@example.com", Conversation: "bob@hotmail.com", MsgID: "4", Time: histT0, Command: "PRIVMSG", Text: "lunch"},
+		// An offline message, stored last with the time it was sent.
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "5", Time: histT0.Add(-time.Hour), Command: "PRIVMSG", Text: "lunch?", Kind: KindOIM},
 	}
 	if err := s.AddHistory(ctx, ms); err != nil {
 		t.Fatal(err)
@@ -236,8 +239,8 @@ func TestSearchHistory(t *testing.T) {
 		text, conv string
 		want       []string
 	}{
-		{"lunch", "", []string{"3", "2", "1"}},
-		{"lunch", "bob@hotmail.com", []string{"3", "1"}},
+		{"lunch", "", []string{"3", "2", "1", "5"}},
+		{"lunch", "bob@hotmail.com", []string{"3", "1", "5"}},
 		{"lunch noon", "", []string{"1"}},
 		{`lunch OR "x" NEAR -`, "", nil},
 		{`"`, "", nil},
@@ -249,6 +252,35 @@ func TestSearchHistory(t *testing.T) {
 		}
 		if !slices.Equal(msgids(got), c.want) {
 			t.Errorf("search %q in %q = %v, want %v", c.text, c.conv, msgids(got), c.want)
+		}
+	}
+}
+
+// A search of a word in more messages than it sorts by time
+// (searchWindow) answers with the newest of them, in or out of one
+// conversation.
+func TestSearchNewestOfMany(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	n := 3 * searchWindow
+	var ms []HistoryMessage
+	for i := range n {
+		ms = append(ms, HistoryMessage{Account: histAcct, Conversation: fmt.Sprintf("c%d@hotmail.com", i%2), MsgID: strconv.Itoa(i),
+			Time: histT0.Add(time.Duration(i) * time.Second), Command: "PRIVMSG", Text: "lunch again"})
+	}
+	if err := s.AddHistory(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		conv string
+		want []string
+	}{
+		{"", []string{strconv.Itoa(n - 1), strconv.Itoa(n - 2), strconv.Itoa(n - 3)}},
+		{"c0@hotmail.com", []string{strconv.Itoa(n - 2), strconv.Itoa(n - 4), strconv.Itoa(n - 6)}},
+	} {
+		got, err := s.SearchHistory(ctx, histAcct, "lunch", c.conv, 3)
+		if err != nil || !slices.Equal(msgids(got), c.want) {
+			t.Errorf("search in %q = %v, %v; want %v", c.conv, msgids(got), err, c.want)
 		}
 	}
 }
