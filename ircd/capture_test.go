@@ -43,10 +43,7 @@ func TestRecipientLinesWhileHandlerBlocks(t *testing.T) {
 				}
 			}
 			if tt.dropped {
-				c.expectClosed()
-				if n := w.ClientCount(); n != 1 {
-					t.Fatalf("%d clients attached, want the other one only", n)
-				}
+				expectDropped(t, c, w, 1) // the other client stays
 				return
 			}
 			release <- struct{}{} // the handler returns; the held lines follow
@@ -88,10 +85,7 @@ func TestWorldLinesWhileHandlerBlocks(t *testing.T) {
 				w.SetUser(bob)
 			}
 			if tt.dropped {
-				c.expectClosed()
-				if n := w.ClientCount(); n != 0 {
-					t.Fatalf("%d clients attached, want none", n)
-				}
+				expectDropped(t, c, w, 0)
 				return
 			}
 			release <- struct{}{} // the handler returns; the held lines follow
@@ -136,10 +130,7 @@ func TestChannelsOpenedWhileHandlerBlocks(t *testing.T) {
 				w.OpenChannel("#chat"+strconv.Itoa(i), "a group chat", false, members)
 			}
 			if tt.dropped {
-				c.expectClosed()
-				if n := w.ClientCount(); n != 0 {
-					t.Fatalf("%d clients attached, want none", n)
-				}
+				expectDropped(t, c, w, 0)
 				return
 			}
 			release <- struct{}{} // the handler returns; the held lines follow
@@ -156,6 +147,16 @@ func TestChannelsOpenedWhileHandlerBlocks(t *testing.T) {
 			}
 			c.sync()
 		})
+	}
+}
+
+// expectDropped checks that c is disconnected, and left clients stay
+// attached to w.
+func expectDropped(t *testing.T, c *testClient, w *World, left int) {
+	t.Helper()
+	c.expectClosed()
+	if n := w.ClientCount(); n != left {
+		t.Fatalf("%d clients attached, want %d", n, left)
 	}
 }
 
