@@ -3,6 +3,7 @@ package msn
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // elsewhere is a server standing for another host of the bridge's
 // network: it counts the requests that reach it and those that carry the
-// password.
+// password (in a Passport 1.4 header or a SOAP body).
 type elsewhere struct {
 	*httptest.Server
 	hits, leaks atomic.Int32
@@ -23,7 +24,8 @@ func newElsewhere(t *testing.T) *elsewhere {
 	e := &elsewhere{}
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hits.Add(1)
-		if strings.Contains(r.Header.Get("Authorization"), "pwd=secret123") {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(r.Header.Get("Authorization"), "pwd=secret123") || strings.Contains(string(body), "secret123") {
 			e.leaks.Add(1)
 		}
 		w.Header().Set("PassportURLs", "DALogin="+e.URL+"/login")

@@ -3,11 +3,8 @@ package msn
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -19,14 +16,7 @@ import (
 func TestSOAPRedirectNotFollowed(t *testing.T) {
 	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			var elsewhere, leaked atomic.Int32
-			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				elsewhere.Add(1)
-				if b, _ := io.ReadAll(r.Body); strings.Contains(string(b), "secret123") {
-					leaked.Add(1)
-				}
-			}))
-			defer other.Close()
+			other := newElsewhere(t)
 			rst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+"/RST.srf", status)
 			}))
@@ -40,8 +30,8 @@ func TestSOAPRedirectNotFollowed(t *testing.T) {
 			if !errors.As(err, &f) || f.Status != status || errors.Is(err, ErrAuthFailed) {
 				t.Errorf("err = %v, want a SOAPFault with status %d", err, status)
 			}
-			if n := elsewhere.Load(); n != 0 {
-				t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, leaked.Load())
+			if n := other.hits.Load(); n != 0 {
+				t.Errorf("the redirect's target got %d requests (%d with the password), want none", n, other.leaks.Load())
 			}
 		})
 	}
