@@ -7,8 +7,6 @@ package bridge
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -49,11 +47,7 @@ func (s *session) takeSoon() {
 	if len(s.toSave) == 0 {
 		return
 	}
-	start := len(s.unsaved)
-	for c := range s.toSave {
-		s.unsaved = append(s.unsaved, c)
-	}
-	slices.SortFunc(s.unsaved[start:], func(a, b *contact) int { return strings.Compare(a.passport, b.passport) })
+	s.unsaved = append(s.unsaved, byPassport(s.toSave)...)
 	s.toSave = nil
 }
 

@@ -1,9 +1,6 @@
 package bridge
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // presenceSettle is how long a contact's presence change waits for the
 // rest of it before IRC is told. An MSN client that changes its status
@@ -30,15 +27,21 @@ func (s *session) settlePresence(c *contact) {
 func (s *session) settled() {
 	s.settleT = nil
 	defer s.saveSettled() // stored once shown: what the store says, clients see
-	cs := make([]*contact, 0, len(s.unsettled))
-	for c := range s.unsettled {
-		cs = append(cs, c)
-	}
+	cs := byPassport(s.unsettled)
 	s.unsettled = nil
-	sort.Slice(cs, func(i, j int) bool { return cs[i].passport < cs[j].passport })
 	for _, c := range cs {
 		if s.contacts[c.passport] == c {
 			s.refresh(c)
 		}
 	}
+}
+
+// byPassport returns the contacts of set in passport order.
+func byPassport(set map[*contact]bool) []*contact {
+	cs := make([]*contact, 0, len(set))
+	for c := range set {
+		cs = append(cs, c)
+	}
+	sortByPassport(cs)
+	return cs
 }
