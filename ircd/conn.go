@@ -40,7 +40,7 @@ type Client struct {
 	closing    bool
 	flush      bool   // write queued lines before closing
 	errorText  string // text of the final ERROR, "" for none
-	capture    []*irc.Message
+	capture    []captured
 	capturing  bool
 	capLines   int // lines of capture the client got as a recipient (sendRecipient)
 	capBytes   int // their bytes (lineSize); both bounded as the send queue is
@@ -198,8 +198,8 @@ func (c *Client) end(reason string, flush bool) {
 		if flush {
 			// The replies of the command that ended the connection (a
 			// 464 before its ERROR) go out before writeLoop's last lines.
-			for _, m := range c.capture {
-				if p := c.prepareLocked(m); p != nil {
+			for _, l := range c.capture {
+				if p := c.prepareLocked(l.m); p != nil {
 					c.push(p)
 				}
 			}
@@ -222,9 +222,9 @@ func (c *Client) end(reason string, flush bool) {
 func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
 
 // sendRecipient is send for a line the client gets as a recipient: a
-// message delivered to it, a copy of a message of another of the user's
-// clients, a change the world announces to every client (a contact's
-// presence, nick or modes; a channel the world opens, drawn whole). While
+// change the world announces to every client (a contact's presence, nick
+// or modes; a channel the world opens, drawn whole), and the messages of
+// sendDelivered. While
 // a command of the client runs, such a line is captured too, to keep its
 // place among the command's replies (a replay follows the welcome), but
 // counted as if queued: lines that keep coming while the command waits on
@@ -234,15 +234,29 @@ func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
 // (enqueueReplies).
 func (c *Client) sendRecipient(m *irc.Message) { c.sendAs(m, true) }
 
+// sendDelivered is sendRecipient for a message the client receives
+// (PRIVMSG, NOTICE, TAGMSG): one that arrives while a command runs is
+// never taken for the command's response (labelLocked).
+func (c *Client) sendDelivered(m *irc.Message) {
+	c.sendLine(captured{m: m, recipient: true, delivered: true})
+}
+
 // sendAs is send when recipient is false, sendRecipient when it is true.
 func (c *Client) sendAs(m *irc.Message, recipient bool) {
+	c.sendLine(captured{m: m, recipient: recipient})
+}
+
+// sendLine captures l while a command of the client runs, and queues its
+// line otherwise.
+func (c *Client) sendLine(l captured) {
+	m := l.m
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		return
 	}
 	if c.capturing {
-		if recipient {
+		if l.recipient {
 			size := lineSize(m)
 			if !c.out.fits(c.capLines, c.capBytes, 1, size) {
 				c.mu.Unlock()
@@ -252,7 +266,7 @@ func (c *Client) sendAs(m *irc.Message, recipient bool) {
 			c.capLines++
 			c.capBytes += size
 		}
-		c.capture = append(c.capture, m)
+		c.capture = append(c.capture, l)
 		c.mu.Unlock()
 		return
 	}
@@ -262,21 +276,6 @@ func (c *Client) sendAs(m *irc.Message, recipient bool) {
 		return
 	}
 	c.enqueue(out)
-}
-
-// sendDirect is send without capture: for lines the client gets as a
-// recipient rather than as a reply.
-func (c *Client) sendDirect(m *irc.Message) {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
-	out := c.prepareLocked(m)
-	c.mu.Unlock()
-	if out != nil {
-		c.enqueue(out)
-	}
 }
 
 // prepareLocked copies m with only the tags the client negotiated; it returns

@@ -85,7 +85,7 @@ func (w *World) deliver(m Message, only *Client) int {
 			continue
 		}
 		for _, msg := range msgs {
-			c.sendRecipient(msg)
+			c.sendDelivered(msg)
 		}
 		n++
 	}

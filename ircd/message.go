@@ -112,15 +112,14 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 			out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
 			for _, other := range w.clients {
 				if other != c {
-					other.sendRecipient(out)
+					other.sendDelivered(out)
 				}
 			}
-			switch {
-			case self && echo:
-				c.send(out)       // the echo, labeled
-				c.sendDirect(out) // the copy as recipient
-			case self || echo:
-				c.send(out)
+			if echo {
+				c.send(out) // the echo: a reply, labeled
+			}
+			if self {
+				c.sendDelivered(out) // the copy as recipient, never labeled
 			}
 		}
 		from := w.nick

@@ -15,7 +15,16 @@ import (
 // of dropped, and a reply longer than the queue (WHO of a big contact
 // list) goes out whole. Lines sent to the client by other goroutines never
 // wait (enqueue); those it gets as a recipient while a command runs are
-// captured within the bounds of the queue (sendRecipient).
+// captured within the bounds of the queue (sendRecipient). Messages it
+// receives meanwhile are not the command's response (sendDelivered): no
+// label, no labeled-response batch.
+
+// captured is a line sent to the client while a command of its runs.
+type captured struct {
+	m         *irc.Message
+	recipient bool // sent to the client as a recipient: counted against the queue
+	delivered bool // a message the client receives, never the command's response
+}
 
 // startCapture collects what is sent to the client (send) from now on.
 func (c *Client) startCapture() {
@@ -41,11 +50,17 @@ func (c *Client) endCapture(label string) {
 			c.mu.Unlock()
 			return
 		}
+		var lines []*irc.Message
 		if label != "" && first {
-			msgs = c.labelLocked(label, msgs)
+			lines = c.labelLocked(label, msgs)
+		} else {
+			lines = make([]*irc.Message, 0, len(msgs))
+			for _, l := range msgs {
+				lines = append(lines, l.m)
+			}
 		}
-		prepared := make([]*irc.Message, 0, len(msgs))
-		for _, m := range msgs {
+		prepared := make([]*irc.Message, 0, len(lines))
+		for _, m := range lines {
 			if p := c.prepareLocked(m); p != nil {
 				prepared = append(prepared, p)
 			}
@@ -57,8 +72,24 @@ func (c *Client) endCapture(label string) {
 	}
 }
 
-// labelLocked returns the replies msgs to a command labeled label.
-func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
+// labelLocked returns the lines captured during a command labeled label:
+// its response labeled, then the messages the client received meanwhile
+// (labeled-response: a delivered message is a side effect, not a
+// response).
+func (c *Client) labelLocked(label string, msgs []captured) []*irc.Message {
+	var replies, others []*irc.Message
+	for _, l := range msgs {
+		if l.delivered {
+			others = append(others, l.m)
+		} else {
+			replies = append(replies, l.m)
+		}
+	}
+	return append(c.labelRepliesLocked(label, replies), others...)
+}
+
+// labelRepliesLocked returns the replies msgs to a command labeled label.
+func (c *Client) labelRepliesLocked(label string, msgs []*irc.Message) []*irc.Message {
 	switch {
 	case len(msgs) == 0:
 		return []*irc.Message{{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "ACK"}}
@@ -84,8 +115,10 @@ func (c *Client) labelLocked(label string, msgs []*irc.Message) []*irc.Message {
 	out := make([]*irc.Message, 0, len(msgs)+2)
 	out = append(out, &irc.Message{Tags: irc.Tags{"label": label}, Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"+" + ref, "labeled-response"}})
 	for _, m := range msgs {
-		m = m.Copy()
-		m.Tags["batch"] = ref
+		if _, inner := m.Tags["batch"]; !inner { // a nested batch's lines stay in it
+			m = m.Copy()
+			m.Tags["batch"] = ref
+		}
 		out = append(out, m)
 	}
 	return append(out, &irc.Message{Prefix: c.srv.prefix, Command: "BATCH", Params: []string{"-" + ref}})

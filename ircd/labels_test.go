@@ -1,0 +1,123 @@
+package ircd
+
+import (
+	"context"
+	"testing"
+
+	"gopkg.in/irc.v4"
+)
+
+// A contact's message that arrives while the user's labeled PRIVMSG is
+// handled is a side effect, not the command's response
+// (labeled-response): it carries no label and is in no labeled-response
+// batch, and the command, which has no response, is answered with ACK.
+func TestLabelNotOnLinesReceivedMeanwhile(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, h := loggedIn(t, e, "batch", "labeled-response", "message-tags", "server-time")
+	h.mu.Lock()
+	h.onMsg = func(_ *Client, m Message) error {
+		w.Deliver(Message{Command: "PRIVMSG", From: "carol", Text: "meanwhile"})
+		return nil
+	}
+	h.mu.Unlock()
+	c.send("@label=L1 PRIVMSG bob :hi")
+	msgs := c.sync()
+	var ack, carol bool
+	for _, m := range msgs {
+		switch {
+		case m.Command == "ACK" && m.Tags["label"] == "L1":
+			ack = true
+		case m.Command == "PRIVMSG" && m.Prefix.Name == "carol":
+			carol = true
+			if _, ok := m.Tags["label"]; ok {
+				t.Errorf("carol's message carries the label of PRIVMSG bob: %v", m)
+			}
+			if _, ok := m.Tags["batch"]; ok {
+				t.Errorf("carol's message is in a batch: %v", m)
+			}
+		case m.Command == "BATCH":
+			t.Errorf("a batch for a command without a response: %v", m)
+		}
+	}
+	if !ack || !carol {
+		t.Fatalf("ACK %v, carol's message %v; got %v", ack, carol, msgs)
+	}
+}
+
+// A message to oneself without echo-message reaches the sender as its
+// recipient, without the label (labeled-response: "the server MUST NOT
+// include the label tag, except for any echo-message acknowledgment").
+func TestLabelNotOnMessageToSelf(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, _ := loggedIn(t, e, "batch", "labeled-response")
+	c.send("@label=L2 PRIVMSG alice :hi")
+	var got, ack bool
+	for _, m := range c.sync() {
+		switch m.Command {
+		case "PRIVMSG":
+			got = true
+			if _, ok := m.Tags["label"]; ok {
+				t.Errorf("the message to self carries the label: %v", m)
+			}
+		case "ACK":
+			ack = m.Tags["label"] == "L2"
+		}
+	}
+	if !got || !ack {
+		t.Fatalf("message %v, ACK %v", got, ack)
+	}
+}
+
+// replyingHistorian answers a query with a line of its own beside the
+// batch, and delivers a contact's message while it reads.
+type replyingHistorian struct{ *fakeHistorian }
+
+func (h replyingHistorian) History(ctx context.Context, c *Client, q HistoryQuery) ([]Message, error) {
+	c.send(&irc.Message{Command: "NOTE", Params: []string{"CHATHISTORY", "SLOW", "reading"}})
+	h.world.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: "live"})
+	return h.fakeHistorian.History(ctx, c, q)
+}
+
+// A chathistory batch within a labeled-response batch keeps its lines:
+// a line belongs to its innermost batch (batch spec, nested batches), and
+// the live message that arrived meanwhile is outside both.
+func TestLabeledResponseKeepsNestedBatch(t *testing.T) {
+	e := newEnv(t, Config{})
+	_, fh := historyWorld(t, e)
+	fh.fill(3)
+	w := e.srv.NewWorld(replyingHistorian{fh})
+	fh.world = w
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Account: "bob@hotmail.com", Online: true})
+	e.backend.mu.Lock()
+	e.backend.worlds["alice@example.com"] = w
+	e.backend.mu.Unlock()
+	c := e.dial()
+	c.loginSASL("alice", "alice@example.com", "secret", historyCaps...)
+	c.send("@label=abc CHATHISTORY LATEST #chat * 10")
+	msgs := c.sync()
+	batchOf := map[string]string{} // batch ref -> type
+	history := 0
+	for _, m := range msgs {
+		if m.Command == "BATCH" && len(m.Param(0)) > 1 && m.Param(0)[0] == '+' {
+			batchOf[m.Param(0)[1:]] = m.Param(1)
+		}
+		switch {
+		case m.Command == "PRIVMSG" && m.Param(1) == "live":
+			if _, ok := m.Tags["batch"]; ok {
+				t.Errorf("the live message is in a batch: %v", m)
+			}
+		case m.Command == "PRIVMSG":
+			history++
+			if typ := batchOf[m.Tags["batch"]]; typ != "chathistory" {
+				t.Errorf("a history line in a %q batch: %v", typ, m)
+			}
+		case m.Command == "NOTE":
+			if typ := batchOf[m.Tags["batch"]]; typ != "labeled-response" {
+				t.Errorf("the NOTE in a %q batch: %v", typ, m)
+			}
+		}
+	}
+	if history != 3 {
+		t.Fatalf("%d history lines, want 3: %v", history, msgs)
+	}
+}
