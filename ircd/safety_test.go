@@ -1,6 +1,7 @@
 package ircd
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -72,6 +73,39 @@ func TestWhoisLongInfoSplit(t *testing.T) {
 	}
 	if len(parts) < 2 || strings.Join(parts, "") != info {
 		t.Errorf("320 lines %q, want %q split", parts, info)
+	}
+}
+
+// The channels of a user in many long-named channels are listed in as
+// many 319 lines as they need, each within 512 bytes, none cut.
+func TestWhoisManyChannelsSplit(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	want := []string{"&msn"}
+	for i := range 12 {
+		name := fmt.Sprintf("#%02d-%s", i, strings.Repeat("x", 60))
+		want = append(want, name)
+		w.OpenChannel(name, "", false, []Member{{Nick: "bob"}})
+	}
+	c.sync()
+	for _, target := range []string{"alice", "bob"} {
+		c.send("WHOIS %s", target)
+		var got []string
+		for _, m := range c.sync() {
+			if n := bodyLen(m); n > maxBodyLen {
+				t.Errorf("%d-byte line: %v", n, m)
+			}
+			if m.Command == irc.RPL_WHOISCHANNELS {
+				for _, ch := range strings.Fields(m.Param(2)) {
+					got = append(got, strings.TrimLeft(ch, "@+"))
+				}
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("WHOIS %s: 319 lists %q, want %q", target, got, want)
+		}
 	}
 }
 

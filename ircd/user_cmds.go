@@ -25,9 +25,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 	if ircname.Equal(key, w.nick) {
 		defer w.mu.Unlock()
 		c.reply(irc.RPL_WHOISUSER, nick, w.nick, w.ident, w.host, "*", w.realname)
-		if chans := w.whoisChannelsLocked(nil); chans != "" {
-			c.reply(irc.RPL_WHOISCHANNELS, nick, w.nick, chans)
-		}
+		c.replyWhoisChannels(nick, w.nick, w.whoisChannelsLocked(nil))
 		c.reply(irc.RPL_WHOISSERVER, nick, w.nick, server, w.srv.cfg.Network)
 		if w.away != "" {
 			c.reply(irc.RPL_AWAY, nick, w.nick, w.away)
@@ -49,9 +47,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		return
 	}
 	c.reply(irc.RPL_WHOISUSER, nick, u.nick, u.ident(), u.host(), "*", u.realname)
-	if chans := w.whoisChannelsLocked(u); chans != "" {
-		c.reply(irc.RPL_WHOISCHANNELS, nick, u.nick, chans)
-	}
+	c.replyWhoisChannels(nick, u.nick, w.whoisChannelsLocked(u))
 	c.reply(irc.RPL_WHOISSERVER, nick, u.nick, server, w.srv.cfg.Network)
 	if u.away() != "" {
 		c.reply(irc.RPL_AWAY, nick, u.nick, u.away())
@@ -84,7 +80,7 @@ func handleWhois(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 
 // whoisChannelsLocked lists the channels of u (the user when nil) with
 // @/+ prefixes.
-func (w *World) whoisChannelsLocked(u *user) string {
+func (w *World) whoisChannelsLocked(u *user) []string {
 	var out []string
 	for _, ch := range w.sortedChannelsLocked() {
 		var op, voice bool
@@ -105,7 +101,17 @@ func (w *World) whoisChannelsLocked(u *user) string {
 		}
 		out = append(out, p+ch.name)
 	}
-	return strings.Join(out, " ")
+	return out
+}
+
+// replyWhoisChannels answers 319 with the channels chans of target, in as
+// many lines as they need (a channel name may be 64 bytes long, and the
+// user in up to CHANLIMIT of them), none when there are none.
+func (c *Client) replyWhoisChannels(nick, target string, chans []string) {
+	budget := maxBodyLen - len(":"+c.srv.cfg.ServerName+" "+irc.RPL_WHOISCHANNELS+" "+nick+" "+target+" :\r\n")
+	for _, l := range packTokens(chans, budget) {
+		c.reply(irc.RPL_WHOISCHANNELS, nick, target, l)
+	}
 }
 
 func handleWhowas(_ context.Context, c *Client, w *World, msg *irc.Message) {
