@@ -213,6 +213,20 @@ func TestNickChange(t *testing.T) {
 	b.expectParams(irc.RPL_WHOISUSER, "alicia", "alicia", "*any*", "*any*", "*", "*any*")
 }
 
+// A group chat's member who is not a contact keeps its nick: the user
+// cannot take it, whatever its case.
+func TestNickOfChannelStrangerInUse(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e)
+	w.OpenChannel("#grp", "", false, []Member{{Nick: "dave"}})
+	c.sync()
+	c.send("NICK Dave")
+	c.expectParams(irc.ERR_NICKNAMEINUSE, "alice", "Dave", "*any*")
+	if w.Nick() != "alice" {
+		t.Fatalf("world nick %q", w.Nick())
+	}
+}
+
 func TestJoinPart(t *testing.T) {
 	e := newEnv(t, Config{})
 	c, _, h := loggedIn(t, e)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/internal/ircname"
 )
 
 func TestRegistrationWithoutCredentials(t *testing.T) {
@@ -464,6 +466,26 @@ func TestNickCollisionAtRegistration(t *testing.T) {
 	c.send("USER ali 0 * :Ali")
 	c.expectParams(irc.RPL_WELCOME, "ali_", "*any*")
 	if w.Nick() != "ali_" {
+		t.Fatalf("world nick %q", w.Nick())
+	}
+}
+
+// A nick as long as NICKLEN that is taken gets a numbered form, the first
+// nobody has: the nick of a group chat's stranger is taken too.
+func TestLongNickCollisionAtRegistration(t *testing.T) {
+	e := newEnv(t, Config{})
+	w, _ := e.backend.world("alice@example.com")
+	long := strings.Repeat("a", ircname.NickLen)
+	w.SetUser(User{Nick: long, Online: true})
+	w.OpenChannel("#grp", "", false, []Member{{Nick: long[:ircname.NickLen-1] + "1"}})
+	w.SetUser(User{Nick: long[:ircname.NickLen-1] + "2", Online: true})
+	c := e.pipe()
+	c.send("PASS alice@example.com:secret")
+	c.send("NICK %s", long)
+	c.send("USER ali 0 * :Ali")
+	want := long[:ircname.NickLen-1] + "3"
+	c.expectParams(irc.RPL_WELCOME, want, "*any*")
+	if w.Nick() != want {
 		t.Fatalf("world nick %q", w.Nick())
 	}
 }

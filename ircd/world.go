@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,17 +116,36 @@ func (w *World) userPrefixLocked(nick string) *irc.Prefix {
 	return &irc.Prefix{Name: nick, User: nick, Host: w.srv.cfg.ServerName}
 }
 
-// freeNickLocked returns nick, or nick with '_' appended until no world user has it.
-func (w *World) freeNickLocked(nick string) string {
-	for {
-		if _, taken := w.userLocked(nick); !taken {
-			return nick
-		}
-		if len(nick) >= ircname.NickLen {
-			nick = nick[:ircname.NickLen-1]
-		}
-		nick += "_"
+// nickTakenLocked reports whether a user of the world, or a member of one
+// of its channels who is not (a group chat's stranger), has nick.
+func (w *World) nickTakenLocked(nick string) bool {
+	if _, taken := w.userLocked(nick); taken {
+		return true
 	}
+	if w.ghosts {
+		k := ircname.Casefold(nick)
+		for _, ch := range w.channels {
+			if _, taken := ch.ghosts[k]; taken {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// freeNickLocked returns the first of nick, nick_, nick__, … that nobody
+// in the world has; past NICKLEN, nick cut and numbered.
+func (w *World) freeNickLocked(nick string) string {
+	cand := nick
+	for i := 1; w.nickTakenLocked(cand); i++ {
+		if len(nick)+i <= ircname.NickLen {
+			cand = nick + strings.Repeat("_", i)
+			continue
+		}
+		n := strconv.Itoa(i)
+		cand = nick[:min(len(nick), ircname.NickLen-len(n))] + n
+	}
+	return cand
 }
 
 // attach adds c to the world and sends it the welcome (when welcome is set)
@@ -204,7 +225,7 @@ func (w *World) SetNick(nick string) error {
 }
 
 func (w *World) setNickLocked(nick string) error {
-	if _, taken := w.userLocked(nick); taken {
+	if w.nickTakenLocked(nick) {
 		return fmt.Errorf("ircd: set nick %q: nick in use", nick)
 	}
 	if nick == w.nick {
