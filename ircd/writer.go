@@ -160,7 +160,6 @@ func (c *Client) writeLoop() {
 			c.abort("")
 		}
 	}()
-	timeout := c.srv.cfg.WriteTimeout
 	var buf []byte
 	for {
 		select {
@@ -175,7 +174,6 @@ func (c *Client) writeLoop() {
 		if batch == nil {
 			return
 		}
-		_ = c.conn.SetWriteDeadline(time.Now().Add(timeout))
 		if err := c.writeBatch(&buf, batch); err != nil {
 			c.abort("")
 			c.out.mu.Lock()
@@ -193,12 +191,14 @@ func (c *Client) writeLoop() {
 const writeBufLen = 16 * 1024
 
 // writeBatch writes lines, in pieces of about writeBufLen bytes gathered
-// in *buf.
+// in *buf. Each piece has WriteTimeout to go: a client that keeps reading
+// a long burst, however slowly, is not dropped for the burst's length.
 func (c *Client) writeBatch(buf *[]byte, lines []*irc.Message) error {
 	b := (*buf)[:0]
 	for i, m := range lines {
 		b = c.appendLine(b, m)
 		if len(b) >= writeBufLen || i == len(lines)-1 {
+			_ = c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 			if _, err := c.conn.Write(b); err != nil {
 				return err
 			}

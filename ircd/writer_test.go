@@ -82,6 +82,66 @@ func TestWriterSlowClientGetsEveryLineInOrder(t *testing.T) {
 	}
 }
 
+// A client that keeps reading a burst, slowly but never stalled for
+// WriteTimeout, gets all of it, however long the whole burst takes.
+func TestWriterSteadyReaderOfLongBurstKept(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := newEnv(t, Config{WriteTimeout: timeout})
+	w, h := e.backend.world("alice@example.com")
+	w.SetUser(User{Nick: "bob", Online: true})
+	srvSide, conn := net.Pipe() // each write waits for the client to read it
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		e.srv.ServeConn(context.Background(), srvSide)
+	}()
+	t.Cleanup(func() {
+		conn.Close()
+		<-served
+	})
+	go io.WriteString(conn, "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nPING :ready\r\n")
+	r := bufio.NewReader(conn)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("registration: %v", err)
+		}
+		if strings.Contains(line, "PONG") {
+			break
+		}
+	}
+	h.expectCall(t, "Attached")
+
+	// About 650 KiB, queued at once: read 4 KiB every 5 ms, it takes
+	// about 800 ms, and no write waits more than about 20 ms.
+	const lines = 1500
+	pad := strings.Repeat("y", 400)
+	for range lines {
+		w.Deliver(Message{Command: "PRIVMSG", From: "bob", Text: pad})
+	}
+	slow := bufio.NewReader(&pacedReader{r: r, every: 5 * time.Millisecond})
+	for got := range lines {
+		if _, err := slow.ReadString('\n'); err != nil {
+			t.Fatalf("dropped after %d of %d lines: %v", got, lines, err)
+		}
+	}
+}
+
+// pacedReader reads at most 4 KiB a call from r, one call every every.
+type pacedReader struct {
+	r     io.Reader
+	every time.Duration
+	last  time.Time
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	if wait := p.every - time.Since(p.last); wait > 0 {
+		time.Sleep(wait) // the client is slow: that is what is tested
+	}
+	p.last = time.Now()
+	return p.r.Read(b[:min(len(b), 4096)])
+}
+
 // A client whose queue fills while it does not read is dropped; the
 // senders never wait for it.
 func TestWriterStuckTCPClientDropped(t *testing.T) {
