@@ -89,6 +89,37 @@ func TestChathistoryGivesTheLiveMsgIDs(t *testing.T) {
 	c.expectCmd("BATCH", "-"+start.Param(0)[1:])
 }
 
+// The msgid of a long message's second line, the last a client saw,
+// places AFTER and LATEST after the message, as soju and Goguma ask when
+// they catch up.
+func TestChathistoryAfterASplitLine(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	long := strings.Repeat("x", 480) // fits the client's line, not a line with alice's full prefix
+	c.send("PRIVMSG bob :" + long)
+	p.expectText(long)
+	chatBob(t, p, "after the long one")
+	c.expectFrom("bob", "PRIVMSG", "after the long one")
+
+	c.send("CHATHISTORY LATEST bob * 10")
+	var last *irc.Message // the long message's last line
+	for _, m := range readBatch(t, c, "bob") {
+		if strings.HasPrefix(m.Trailing(), "x") {
+			last = m
+		}
+	}
+	if last == nil || !strings.Contains(last.Tags["msgid"], ".") {
+		t.Fatalf("the long message was not split in the batch: %v", last)
+	}
+	for _, sub := range []string{"AFTER", "LATEST"} {
+		c.send("CHATHISTORY " + sub + " bob msgid=" + last.Tags["msgid"] + " 10")
+		if got := readBatch(t, c, "bob"); len(got) != 1 || got[0].Trailing() != "after the long one" {
+			t.Errorf("%s msgid=%s: %v, want the message after it", sub, last.Tags["msgid"], got)
+		}
+	}
+}
+
 // A client without chathistory gets the replay with the msgids the
 // history keeps (the ones CHATHISTORY gives).
 func TestReplayCarriesTheStoredMsgIDs(t *testing.T) {

@@ -107,6 +107,11 @@ func parseHistoryRef(s string, star bool) (HistoryRef, bool) {
 		if len(v) > maxMsgIDLen || !validTagValue(v) || strings.ContainsAny(v, " ;\\") {
 			return HistoryRef{}, false
 		}
+		// The second line of a message split in several has its msgid
+		// with ".2" after it (messageLinesLocked): it names the message.
+		if id, part, ok := strings.Cut(v, "."); ok && id != "" && part != "" && strings.Trim(part, "0123456789") == "" {
+			v = id
+		}
 		return HistoryRef{MsgID: v}, true
 	case "timestamp":
 		t, err := time.Parse(time.RFC3339Nano, v)

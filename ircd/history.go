@@ -11,7 +11,7 @@ import (
 // reference): a message by its msgid, or a point in time. The zero
 // HistoryRef is "*": no bound (LATEST without a reference).
 type HistoryRef struct {
-	MsgID string    // msgid=…; "" when the reference is a time
+	MsgID string    // msgid=… (of the message, for a line of a split one); "" when the reference is a time
 	Time  time.Time // timestamp=…; zero when the reference is a msgid
 }
 

@@ -553,6 +553,25 @@ func TestHistoryCaps(t *testing.T) {
 	}
 }
 
+// A msgid reference to a later line of a split message names the message;
+// other msgids are taken as they are.
+func TestHistoryRefOfSplitLine(t *testing.T) {
+	for ref, want := range map[string]string{
+		"msgid=abc.2":   "abc",
+		"msgid=abc.12":  "abc",
+		"msgid=abc":     "abc",
+		"msgid=abc.x":   "abc.x",
+		"msgid=abc.":    "abc.",
+		"msgid=.2":      ".2",
+		"msgid=a.b.2":   "a.b.2",
+		"msgid=abc.2.3": "abc.2.3",
+	} {
+		if r, ok := parseHistoryRef(ref, false); !ok || r.MsgID != want {
+			t.Errorf("%s: msgid %q (%v), want %q", ref, r.MsgID, ok, want)
+		}
+	}
+}
+
 // FuzzHistoryParams checks the parsing of CHATHISTORY and MARKREAD
 // parameters: no panic, and what passes is within bounds.
 func FuzzHistoryParams(f *testing.F) {
