@@ -1,11 +1,16 @@
 package bridge_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/db"
 )
 
 // historyCaps are allCaps with the history's capabilities.
@@ -117,6 +122,28 @@ func TestChathistoryAfterASplitLine(t *testing.T) {
 		if got := readBatch(t, c, "bob"); len(got) != 1 || got[0].Trailing() != "after the long one" {
 			t.Errorf("%s msgid=%s: %v, want the message after it", sub, last.Tags["msgid"], got)
 		}
+	}
+}
+
+// lookupFailing is a store that cannot look a message up by its msgid.
+type lookupFailing struct{ bridge.Store }
+
+func (lookupFailing) HistoryByMsgID(context.Context, string, string) (db.HistoryMessage, error) {
+	return db.HistoryMessage{}, errors.New("database is locked")
+}
+
+// A msgid= reference the store could not look up is an error, not an
+// empty history, which would tell the client there is nothing newer.
+func TestChathistoryLookupFailureIsAnError(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.Store = lookupFailing{c.Store} })
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	chatBob(t, p, "one")
+	m := c.expectFrom("bob", "PRIVMSG", "one")
+	for _, cmd := range []string{"AFTER bob msgid=" + m.Tags["msgid"] + " 10",
+		"BETWEEN bob timestamp=2000-01-01T00:00:00.000Z msgid=" + m.Tags["msgid"] + " 10"} {
+		c.send("CHATHISTORY " + cmd)
+		c.expectCmd("FAIL", "CHATHISTORY", "MESSAGE_ERROR")
 	}
 }
 

@@ -153,19 +153,27 @@ func (s *session) historyConversation(target, account string) (string, error) {
 func queryHistory(ctx context.Context, store Store, account, conv string, q ircd.HistoryQuery) ([]db.HistoryMessage, error) {
 	r := db.HistoryRange{Account: account, Conversation: conv, Limit: q.Limit}
 	// before and after place a reference: just before (after) the
-	// message it names, or every message at its time.
-	resolve := func(ref ircd.HistoryRef) (before, after db.HistoryPos, ok bool) {
+	// message it names, or every message at its time. ok is false for a
+	// msgid the conversation does not have; err, when the store could
+	// not tell.
+	resolve := func(ref ircd.HistoryRef) (before, after db.HistoryPos, ok bool, err error) {
 		if ref.MsgID == "" {
-			return db.PosBefore(ref.Time), db.PosAfter(ref.Time), true
+			return db.PosBefore(ref.Time), db.PosAfter(ref.Time), true, nil
 		}
 		m, err := store.HistoryByMsgID(ctx, account, ref.MsgID)
-		if err != nil || m.Conversation != conv {
-			return db.HistoryPos{}, db.HistoryPos{}, false
+		if errors.Is(err, db.ErrNotFound) || err == nil && m.Conversation != conv {
+			return db.HistoryPos{}, db.HistoryPos{}, false, nil
+		}
+		if err != nil {
+			return db.HistoryPos{}, db.HistoryPos{}, false, err
 		}
 		p := db.HistoryPos{Time: m.Time, ID: m.ID}
-		return p, p, true
+		return p, p, true, nil
 	}
-	from, fromAfter, ok := resolve(q.From)
+	from, fromAfter, ok, err := resolve(q.From)
+	if err != nil {
+		return nil, err
+	}
 	if !ok && !q.From.IsZero() {
 		return nil, nil
 	}
@@ -198,9 +206,9 @@ func queryHistory(ctx context.Context, store Store, account, conv string, q ircd
 		}
 		return append(before, rest...), nil
 	case "BETWEEN":
-		to, toAfter, ok := resolve(q.To)
-		if !ok {
-			return nil, nil
+		to, toAfter, ok, err := resolve(q.To)
+		if err != nil || !ok {
+			return nil, err
 		}
 		if from.Time.Before(to.Time) || from.Time.Equal(to.Time) && from.ID <= to.ID {
 			r.After, r.Before = fromAfter, to
