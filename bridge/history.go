@@ -102,8 +102,9 @@ func (cv *conv) convKey() string {
 // deliverRecorded delivers a message of a conversation to the user's
 // clients with a new msgid, and records it in the history: m comes from
 // the contact sender (a passport), or from the user (m.Self, sent from
-// another MSN endpoint) when kind is db.KindEndpoint.
-func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind string) {
+// another MSN endpoint) when kind is db.KindEndpoint. It reports whether
+// m reached a client; with the history off, or was kept for the next.
+func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind string) bool {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
@@ -126,13 +127,12 @@ func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind str
 		}
 		s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: m.MsgID, Time: m.Time,
 			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: m.Text, Kind: kind}, live)
-		return
+		return live
 	}
 	if m.Self {
-		s.world.Deliver(m)
-		return
+		return s.world.Deliver(m) > 0
 	}
-	s.deliver(m)
+	return s.deliver(m)
 }
 
 // attachedGreeted reports whether a message delivered now reaches a

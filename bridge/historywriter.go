@@ -36,6 +36,7 @@ type historyCursor struct {
 	ok         bool  // read from the store
 	cursor     int64 // the last message a client is known to have got
 	lastUnread int64 // the newest message that reached no client
+	failed     int   // how many of the writer's writes failed so far
 }
 
 // historyWriter stores a session's history on a goroutine of its own,
@@ -235,8 +236,10 @@ func (w *historyWriter) wrote(op historyOp) {
 	}
 }
 
-// fail hands err to the session, keeping only the latest.
+// fail counts a failed write and hands err to the session, keeping only
+// the latest.
 func (w *historyWriter) fail(err error) {
+	w.cur.failed++
 	select {
 	case <-w.errs:
 	default:
@@ -260,7 +263,7 @@ func (w *historyWriter) loadCursor(ctx context.Context) {
 		w.log.Warn("reading the history", "err", err)
 		return
 	}
-	w.cur = historyCursor{ok: true, cursor: id, lastUnread: last}
+	w.cur = historyCursor{ok: true, cursor: id, lastUnread: last, failed: w.cur.failed}
 	if !ok {
 		w.moveCursor(ctx, last)
 	}

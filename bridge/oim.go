@@ -133,14 +133,26 @@ func (s *session) onOfflineMessage(ev msn.OfflineMessageReceived) {
 		} else {
 			c := s.ensureContact(ev.From, ev.FriendlyName)
 			s.show(c)
+			failed := s.syncHistory().failed
+			reached := true // every line reached a client (or, history off, was kept)
 			room := min(maxLineBytes, s.world.TextRoom("PRIVMSG", c.nick, ""))
 			for _, line := range ircLines(ev.Text, msn.Format{}, false, room) {
-				s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time}, queryConversation(c.passport), c.passport, db.KindOIM)
+				if !s.deliverRecorded(ircd.Message{Command: "PRIVMSG", From: c.nick, Text: line, Time: ev.Time}, queryConversation(c.passport), c.passport, db.KindOIM) {
+					reached = false
+				}
 			}
 			s.b.cfg.Metrics.Relayed(metrics.FromMSN)
 			s.b.cfg.Metrics.OfflineMessage(metrics.FromMSN)
-			// Stored before the server deletes it.
-			s.syncHistory()
+			// Stored before the server deletes it. One that reached no
+			// client and may not be stored stays on the server, and comes
+			// again at the next login.
+			if s.historyOn() && !reached {
+				reached = s.syncHistory().failed == failed
+			}
+			if !reached {
+				s.log.Warn("offline message neither shown nor stored; left on the server", "id", ev.ID)
+				return
+			}
 		}
 		if !s.stored(s.store.MarkOIMSeen(s.ctx, s.account, ev.ID), "recording an offline message as shown", riskOIM) {
 			return // not deleted, so not lost; it may be shown again

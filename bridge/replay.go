@@ -38,22 +38,22 @@ type replayKept struct {
 // deliver sends a message to the attached clients, or keeps it for the
 // next client when none the session greeted is attached: a client that
 // attached and has not had its replay yet gets the message after the
-// kept ones, in its replay.
-func (s *session) deliver(m ircd.Message) {
+// kept ones, in its replay. It reports whether m reached a client or
+// was kept.
+func (s *session) deliver(m ircd.Message) bool {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
 	if (len(s.replayKept.greeted) == 0 || s.world.ClientCount() == 0) && m.Command != "TAGMSG" {
-		s.keep(m)
-		return
+		return s.keep(m)
 	}
-	s.world.Deliver(m)
+	return s.world.Deliver(m) > 0
 }
 
 // keep stores a message for replay, dropping the oldest kept messages
 // beyond the bound first, so that the store never holds more than the
-// bound.
-func (s *session) keep(m ircd.Message) {
+// bound. It reports whether m was stored.
+func (s *session) keep(m ircd.Message) bool {
 	r := &s.replayKept
 	if !r.loaded {
 		// The store may hold messages from before this session: count them.
@@ -76,11 +76,12 @@ func (s *session) keep(m ircd.Message) {
 	}
 	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
 	if !s.stored(err, "keeping a message for replay", riskKept) {
-		return
+		return false
 	}
 	if r.loaded {
 		r.ids = append(r.ids, id)
 	}
+	return true
 }
 
 // greet replays to a client that finished its burst the messages kept
