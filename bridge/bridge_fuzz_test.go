@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/msn2irc/msn2irc/mapping"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -25,13 +25,13 @@ func FuzzIncomingText(f *testing.F) {
 			if len(l) > maxLineBytes {
 				t.Fatalf("line of %d bytes: %q", len(l), l)
 			}
-			if strings.TrimSpace(mapping.StripFormatting(l)) == "" {
+			if strings.TrimSpace(irctext.StripFormatting(l)) == "" {
 				t.Fatalf("empty line from %q", text)
 			}
 			if !utf8.ValidString(l) {
 				t.Fatalf("invalid UTF-8: %q", l)
 			}
-			if !formatting && mapping.StripFormatting(l) != l {
+			if !formatting && irctext.StripFormatting(l) != l {
 				t.Fatalf("formatting codes with formatting off: %q", l)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
@@ -17,7 +18,7 @@ func TestCleaningShortcuts(t *testing.T) {
 		"Zoë", "日本", "bob.smith+x=y~z_w-v", ".hidden", "-dash", strings.Repeat("x", 80), "x\x7fy", "\xff",
 	}
 	for _, s := range inputs {
-		if got, want := cleanName(s), strings.TrimSpace(mapping.StripFormatting(mapping.CleanLine(s, false))); got != want {
+		if got, want := cleanName(s), strings.TrimSpace(irctext.StripFormatting(mapping.CleanLine(s, false))); got != want {
 			t.Errorf("cleanName(%q) = %q, want %q", s, got, want)
 		}
 		if got, want := cleanName(s), strings.TrimSpace(mapping.CleanLine(strings.ReplaceAll(s, "\n", " "), false)); got != want {

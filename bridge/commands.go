@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -425,7 +426,7 @@ func (s *session) cmdOutbox(args []string, say func(string)) {
 		if c := s.contacts[m.Passport]; c != nil {
 			nick = c.nick
 		}
-		text := shorten(mapping.StripFormatting(m.Text), 80)
+		text := shorten(irctext.StripFormatting(m.Text), 80)
 		if m.Kind == "nudge" {
 			text = "(a nudge)"
 		}

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/irc.v4"
 
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
@@ -265,7 +266,7 @@ func (s *session) userMessage(cv *conv, c *contact, m ircd.Message, room *outgoi
 		}
 	} else {
 		text := mapping.CleanLine(m.Text, true)
-		if strings.TrimSpace(mapping.StripFormatting(text)) == "" {
+		if strings.TrimSpace(irctext.StripFormatting(text)) == "" {
 			return nil
 		}
 		*o = outgoing{kind: "text", text: text}

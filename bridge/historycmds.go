@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
@@ -212,7 +213,7 @@ func (s *session) searched(ms []db.HistoryMessage, err error, say func(string)) 
 		} else if where == "" {
 			where = from
 		}
-		line := mapping.StripFormatting(im.Text)
+		line := irctext.StripFormatting(im.Text)
 		if body, ok := strings.CutPrefix(line, "\x01ACTION "); ok {
 			line = "* " + from + " " + strings.TrimSuffix(body, "\x01")
 		} else {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
@@ -306,7 +307,7 @@ func (s *session) onMessage(ev msn.MessageReceived) {
 // ircLines turns MSN text into IRC message texts: one per line, none empty,
 // none longer than maxBytes, with formatting codes when wanted.
 func ircLines(text string, f msn.Format, formatting bool, maxBytes int) []string {
-	text = mapping.StripFormatting(text)
+	text = irctext.StripFormatting(text)
 	if formatting {
 		text = mapping.FormatToIRC(text, f)
 	}

@@ -17,9 +17,9 @@ import (
 	"fmt"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/ircd"
-	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -214,7 +214,7 @@ func (s *session) pumpOIMs() {
 	}
 	m := s.oim.outq[0]
 	s.oim.outq = s.oim.outq[1:]
-	text := mapping.StripFormatting(m.o.text)
+	text := irctext.StripFormatting(m.o.text)
 	if len(text) > maxOIMBytes || s.client == nil {
 		s.oimFailed(m)
 		s.pumpOIMs()

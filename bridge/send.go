@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/internal/metrics"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -191,7 +192,7 @@ func (s *session) prepare(o *outgoing) {
 		text, f = mapping.FormatFromIRC(text)
 		o.format = f
 	} else {
-		text = mapping.StripFormatting(text)
+		text = irctext.StripFormatting(text)
 	}
 	o.pieces = msn.AppendSplitText(o.piece[:0], text, o.format)
 }
@@ -376,7 +377,7 @@ func (cv *conv) failed(o *outgoing, reason string) {
 			target = c.nick
 		}
 	}
-	desc := "Message to " + target + " not delivered: \"" + shorten(mapping.StripFormatting(o.text), 80) + "\""
+	desc := "Message to " + target + " not delivered: \"" + shorten(irctext.StripFormatting(o.text), 80) + "\""
 	if o.kind == "nudge" {
 		desc = "Nudge to " + target + " not delivered"
 	}

@@ -6,103 +6,22 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
 // IRC formatting codes.
 const (
-	codeBold      = '\x02'
-	codeColor     = '\x03'
-	codeHexColor  = '\x04'
-	codeReset     = '\x0f'
-	codeMonospace = '\x11'
-	codeReverse   = '\x16'
-	codeItalic    = '\x1d'
-	codeStrike    = '\x1e'
-	codeUnderline = '\x1f'
+	codeBold      = irctext.Bold
+	codeColor     = irctext.Color
+	codeHexColor  = irctext.HexColor
+	codeReset     = irctext.Reset
+	codeMonospace = irctext.Monospace
+	codeReverse   = irctext.Reverse
+	codeItalic    = irctext.Italic
+	codeStrike    = irctext.Strike
+	codeUnderline = irctext.Underline
 )
-
-// hasFormatCode reports whether s holds an IRC formatting code. The codes
-// are ASCII control characters, which UTF-8 never uses inside another
-// character, so the bytes are enough.
-func hasFormatCode(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 && isFormatCode(rune(s[i])) {
-			return true
-		}
-	}
-	return false
-}
-
-// isFormatCode reports whether c starts an IRC formatting code.
-func isFormatCode(c rune) bool {
-	switch c {
-	case codeBold, codeColor, codeHexColor, codeReset, codeMonospace,
-		codeReverse, codeItalic, codeStrike, codeUnderline:
-		return true
-	}
-	return false
-}
-
-// codeLen returns the length in bytes of the formatting code at the start of
-// s, or 0 if s does not start with one. Colour codes include their
-// arguments: \x03 with up to two digits, optionally a comma and up to two
-// more; \x04 with six hex digits, optionally a comma and six more.
-func codeLen(s string) int {
-	if s == "" || !isFormatCode(rune(s[0])) {
-		return 0
-	}
-	switch s[0] {
-	case codeColor:
-		n := 1 + countPrefix(s[1:], isDigit, 2)
-		if n > 1 && n+1 < len(s) && s[n] == ',' && isDigit(s[n+1]) {
-			n += 1 + countPrefix(s[n+1:], isDigit, 2)
-		}
-		return n
-	case codeHexColor:
-		n := 1
-		if countPrefix(s[1:], isHex, 6) == 6 {
-			n += 6
-			if n < len(s) && s[n] == ',' && countPrefix(s[n+1:], isHex, 6) == 6 {
-				n += 7
-			}
-		}
-		return n
-	}
-	return 1
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-func isHex(c byte) bool   { return isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'f' }
-
-// countPrefix counts the leading bytes of s that satisfy ok, up to max.
-func countPrefix(s string, ok func(byte) bool, max int) int {
-	n := 0
-	for n < len(s) && n < max && ok(s[n]) {
-		n++
-	}
-	return n
-}
-
-// StripFormatting removes every IRC formatting code (bold, italic,
-// underline, strike-out, monospace, reverse, reset, and colour codes with
-// their digits). Other text, control characters included, is kept.
-func StripFormatting(s string) string {
-	if !hasFormatCode(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		if n := codeLen(s[i:]); n > 0 {
-			i += n
-			continue
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
 
 // style is the formatting in effect at a point of IRC text.
 type style struct {
@@ -188,7 +107,7 @@ func (st style) codes() string {
 func styleAtEnd(s string) style {
 	var st style
 	for i := 0; i < len(s); {
-		if n := codeLen(s[i:]); n > 0 {
+		if n := irctext.FormatCodeLen(s[i:]); n > 0 {
 			st.apply(s[i : i+n])
 			i += n
 			continue
@@ -265,7 +184,7 @@ func splitNewlines(text string) []string {
 // colour is one of the 16 mIRC colours, a \x04 hex colour the nearest of
 // them; background colours and the extended colours 16 to 98 are dropped.
 func FormatFromIRC(text string) (string, msn.Format) {
-	if !hasFormatCode(text) {
+	if !irctext.HasFormatCode(text) {
 		return text, msn.Format{} // most text: nothing to copy
 	}
 	return formatFromIRC(text)
@@ -283,7 +202,7 @@ func formatFromIRC(text string) (string, msn.Format) {
 	)
 	b.Grow(len(text))
 	for i := 0; i < len(text); {
-		if n := codeLen(text[i:]); n > 0 {
+		if n := irctext.FormatCodeLen(text[i:]); n > 0 {
 			st.apply(text[i : i+n])
 			fg = foreground(st.color)
 			i += n

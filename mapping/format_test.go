@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -123,25 +124,6 @@ func TestColorRoundTrip(t *testing.T) {
 	}
 }
 
-func TestStripFormatting(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"plain", "plain"},
-		{"\x02b\x02 \x1di\x1d \x1fu\x1f \x1es\x1e \x11m\x11 \x16r\x16 \x0f", "b i u s m r "},
-		{"\x0301,02x\x03y", "xy"},
-		{"\x03,02x", ",02x"},
-		{"\x0399,99", ""},
-		{"\x04a1B2c3,D4e5F6z", "z"},
-		{"\x04", ""},
-		{"keeps\x01ctcp\x00nul", "keeps\x01ctcp\x00nul"},
-		{"\xff\x02x", "\xffx"},
-	} {
-		if got := StripFormatting(tc.in); got != tc.want {
-			t.Errorf("StripFormatting(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func FuzzFormatFromIRC(f *testing.F) {
 	for _, s := range []string{"hello", "\x02hi\x02", "\x0304,05x\x03", "\x04ff00ff,00ff00x", "\x02a\x0fb", "\x1d\x1f\x1e\x11\x16",
 		"\x0304hi", " \x0312,01x\x03 ", "\x04123456ab", "\x0304a\x0312b", "\x0352x", "\x0304\x02,5"} {
@@ -149,10 +131,10 @@ func FuzzFormatFromIRC(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		text, format := FormatFromIRC(s)
-		if text != StripFormatting(s) {
-			t.Fatalf("FormatFromIRC(%q) text %q, StripFormatting gives %q", s, text, StripFormatting(s))
+		if text != irctext.StripFormatting(s) {
+			t.Fatalf("FormatFromIRC(%q) text %q, StripFormatting gives %q", s, text, irctext.StripFormatting(s))
 		}
-		if strings.IndexFunc(text, isFormatCode) >= 0 {
+		if strings.IndexFunc(text, irctext.IsFormatCode) >= 0 {
 			t.Fatalf("FormatFromIRC(%q) text %q still holds formatting codes", s, text)
 		}
 		// Rendering the result again gives back the same text and format.
@@ -173,7 +155,7 @@ func FuzzFormatToIRC(f *testing.F) {
 	f.Add(",5\n12\r\n", false, true, uint32(0x7f0000))
 	f.Add(" a ", false, false, uint32(0x010203))
 	f.Fuzz(func(t *testing.T, text string, bold, italic bool, color uint32) {
-		text = StripFormatting(text)
+		text = irctext.StripFormatting(text)
 		format := msn.Format{Bold: bold, Italic: italic, Color: color, Font: "Arial"}
 		want := msn.Format{Bold: bold, Italic: italic}
 		if n := ircColorOf(color); n >= 0 {
@@ -201,10 +183,10 @@ func FuzzPlainTextShortcuts(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := hasFormatCode(s), strings.IndexFunc(s, isFormatCode) >= 0; got != want {
-			t.Fatalf("hasFormatCode(%q) = %v, want %v", s, got, want)
+		if got, want := irctext.HasFormatCode(s), strings.IndexFunc(s, irctext.IsFormatCode) >= 0; got != want {
+			t.Fatalf("irctext.HasFormatCode(%q) = %v, want %v", s, got, want)
 		}
-		if !hasFormatCode(s) {
+		if !irctext.HasFormatCode(s) {
 			if text, format := formatFromIRC(s); text != s || format != (msn.Format{}) {
 				t.Fatalf("formatFromIRC(%q) = (%q, %+v), but FormatFromIRC returns it unchanged", s, text, format)
 			}
@@ -212,7 +194,7 @@ func FuzzPlainTextShortcuts(f *testing.F) {
 		for _, keep := range []bool{false, true} {
 			in := s
 			if !keep {
-				in = StripFormatting(s)
+				in = irctext.StripFormatting(s)
 			}
 			if want := cleanLine(in, keep); CleanLine(s, keep) != want {
 				t.Fatalf("CleanLine(%q, %v) = %q, the full path gives %q", s, keep, CleanLine(s, keep), want)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/msn2irc/msn2irc/internal/irctext"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -87,7 +88,7 @@ var awayKeywords = map[string]msn.Status{
 // busy -> BSY, brb -> BRB, phone -> PHN, lunch -> LUN, idle -> IDL,
 // invisible or hidden -> HDN; anything else -> AWY.
 func StatusForAway(text string) msn.Status {
-	text = strings.TrimSpace(StripFormatting(text))
+	text = strings.TrimSpace(irctext.StripFormatting(text))
 	if text == "" {
 		return msn.StatusOnline
 	}

@@ -26,7 +26,7 @@ import (
 // not.
 func CleanLine(s string, keepFormatting bool) string {
 	if !keepFormatting {
-		s = StripFormatting(s)
+		s = irctext.StripFormatting(s)
 	}
 	if isClean(s) {
 		return s // most lines: nothing to copy
@@ -77,7 +77,7 @@ func cleanLine(s string, keepFormatting bool) string {
 			continue
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case irctext.IsControl(r) && !(keepFormatting && isFormatCode(r)), irctext.IsBidiControl(r):
+		case irctext.IsControl(r) && !(keepFormatting && irctext.IsFormatCode(r)), irctext.IsBidiControl(r):
 			// removed
 		default:
 			b.WriteRune(r)
@@ -124,7 +124,7 @@ func SplitLines(text string, maxBytes int) []string {
 			if cut == 0 {
 				// The first character or formatting code does not fit
 				// at all: drop it.
-				size := codeLen(line)
+				size := irctext.FormatCodeLen(line)
 				if size == 0 {
 					_, size = utf8.DecodeRuneInString(line)
 				}
@@ -153,7 +153,7 @@ func splitPoint(s string, room int) int {
 	// Move back before a colour code that would straddle the cut. The
 	// longest code is 14 bytes (\x04RRGGBB,RRGGBB).
 	for j := max(0, cut-13); j < cut; j++ {
-		if n := codeLen(s[j:]); n > 0 {
+		if n := irctext.FormatCodeLen(s[j:]); n > 0 {
 			if j+n > cut {
 				return j
 			}
@@ -184,7 +184,7 @@ func cleanText(s string) string {
 			b.WriteByte(' ')
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(utf8.RuneError)
-		case irctext.IsControl(r) && !isFormatCode(r):
+		case irctext.IsControl(r) && !irctext.IsFormatCode(r):
 			// removed
 		default:
 			b.WriteRune(r)
@@ -195,5 +195,5 @@ func cleanText(s string) string {
 
 // isBlank reports whether s has no visible characters.
 func isBlank(s string) bool {
-	return strings.IndexFunc(StripFormatting(s), func(r rune) bool { return !unicode.IsSpace(r) }) < 0
+	return strings.IndexFunc(irctext.StripFormatting(s), func(r rune) bool { return !unicode.IsSpace(r) }) < 0
 }

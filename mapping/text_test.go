@@ -55,7 +55,7 @@ func checkClean(t *testing.T, s string, formatting bool) {
 		t.Errorf("%q is not valid UTF-8", s)
 	}
 	for _, r := range s {
-		if (irctext.IsControl(r) || irctext.IsBreak(r) || irctext.IsBidiControl(r)) && !(formatting && isFormatCode(r)) {
+		if (irctext.IsControl(r) || irctext.IsBreak(r) || irctext.IsBidiControl(r)) && !(formatting && irctext.IsFormatCode(r)) {
 			t.Errorf("%q holds control character %U", s, r)
 		}
 	}
@@ -148,7 +148,7 @@ func FuzzSplitLines(f *testing.F) {
 				t.Fatalf("SplitLines(%q, %d): blank piece %q", text, max, p)
 			}
 			for _, r := range p {
-				if (irctext.IsControl(r) || irctext.IsBreak(r) || r == '\r' || r == '\n') && !isFormatCode(r) {
+				if (irctext.IsControl(r) || irctext.IsBreak(r) || r == '\r' || r == '\n') && !irctext.IsFormatCode(r) {
 					t.Fatalf("SplitLines(%q, %d): piece %q holds %U", text, max, p, r)
 				}
 			}
@@ -158,8 +158,8 @@ func FuzzSplitLines(f *testing.F) {
 		}
 		if max < 1 || max >= 4 {
 			// Every visible character survives (none is too long to fit).
-			want := strings.Join(strings.Fields(StripFormatting(CleanLine(text, true))), "")
-			got := strings.Join(strings.Fields(StripFormatting(strings.Join(pieces, " "))), "")
+			want := strings.Join(strings.Fields(irctext.StripFormatting(CleanLine(text, true))), "")
+			got := strings.Join(strings.Fields(irctext.StripFormatting(strings.Join(pieces, " "))), "")
 			if got != want {
 				t.Fatalf("SplitLines(%q, %d) lost text: %q, want %q", text, max, got, want)
 			}

@@ -1,7 +1,8 @@
 // Package irctext holds the character rules for text that the whole
 // program shares: which characters are controls, bidi controls and line
-// breaks. It depends on nothing, so that the IRC server (ircd) and the
-// translations (mapping) build their cleaners on the same rules.
+// breaks, and the IRC formatting codes. It depends on nothing, so that
+// the IRC server (ircd), the translations (mapping) and the store (db)
+// build on the same rules.
 package irctext
 
 // IsControl reports whether r is a C0 or C1 control character or DEL. The
