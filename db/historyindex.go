@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 // IndexChunk is how many messages one IndexHistory call of a search adds
@@ -23,6 +25,47 @@ const IndexChunk = 1000
 // in the index's owner column: the hex of its lowercased address, one
 // run of letters and digits, which the index's tokenizer keeps whole.
 func ownerToken(expr string) string { return "hex(lower(" + expr + "))" }
+
+// hasColour is the SQL condition of a message whose text holds an IRC
+// colour code (\x03, \x04). The index's tokenizer would take the
+// colour's digits for the start of the word after it ("\x0312hello" as
+// "12hello"), so such a text is indexed without its formatting
+// (indexColoured); the other codes split words as any punctuation does.
+const hasColour = `(instr(text, char(3)) > 0 OR instr(text, char(4)) > 0)`
+
+// indexColoured adds to the full-text index, within tx, the messages with
+// ids in (after, upTo] that hold colour codes, without their formatting.
+func indexColoured(ctx context.Context, tx *sql.Tx, after, upTo int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, `+ownerToken("account")+`, text FROM message
+		WHERE id > ? AND id <= ? AND `+hasColour, after, upTo)
+	if err != nil {
+		return err
+	}
+	type doc struct {
+		id          int64
+		owner, text string
+	}
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.id, &d.owner, &d.text); err != nil {
+			rows.Close()
+			return err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, owner, text) VALUES (?, ?, ?)`,
+			d.id, d.owner, irctext.StripFormatting(d.text)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // IndexHistory adds to the full-text index at most limit of the stored
 // messages it does not hold yet, the oldest first, in one transaction,
@@ -56,8 +99,11 @@ func (s *Store) indexHistory(ctx context.Context, limit int) (done int64, n int,
 		return done, 0, tx.Commit()
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, owner, text)
-		SELECT id, `+ownerToken("account")+`, text FROM message WHERE id > ? AND id <= ?`,
+		SELECT id, `+ownerToken("account")+`, text FROM message WHERE id > ? AND id <= ? AND NOT `+hasColour,
 		done, upTo.Int64); err != nil {
+		return 0, 0, fmt.Errorf("db: index history: %w", err)
+	}
+	if err := indexColoured(ctx, tx, done, upTo.Int64); err != nil {
 		return 0, 0, fmt.Errorf("db: index history: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE message_fts_done SET id = ?`, upTo.Int64); err != nil {

@@ -33,6 +33,38 @@ func ftsRows(t *testing.T, s *Store) int {
 	return n
 }
 
+// A message in colour is found by its words, the first after a colour
+// code too; words typed with formatting match as plain words.
+func TestSearchColouredText(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "red", Time: histT0, Command: "PRIVMSG", Text: "\x0304hello there"},
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "mixed", Time: histT0.Add(time.Second), Command: "PRIVMSG", Text: "see \x0312,01blue\x03 and \x04ff8800orange\x04 \x02bold\x02"},
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "plain", Time: histT0.Add(2 * time.Second), Command: "PRIVMSG", Text: "12hello world"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for query, want := range map[string][]string{
+		"hello":           {"red"},
+		"there":           {"red"},
+		"blue":            {"mixed"},
+		"orange":          {"mixed"},
+		"bold":            {"mixed"},
+		"\x0304hello":     {"red"},
+		"12hello":         {"plain"},
+		"ff8800orange":    nil,
+		"see blue and":    {"mixed"},
+		"\x02see\x02 and": {"mixed"},
+	} {
+		got, err := s.SearchHistory(ctx, histAcct, query, "", 10)
+		if err != nil || !slices.Equal(msgids(got), want) {
+			t.Errorf("search %q = %v, %v; want %v", query, msgids(got), err, want)
+		}
+	}
+	ftsCheck(t, s)
+}
+
 // Storing a message leaves the full-text index alone (that is what makes
 // a write cheap); the search that follows finds it all the same.
 func TestWriteHistoryLeavesIndexToSearch(t *testing.T) {

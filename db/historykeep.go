@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
 // deleteChunk is how many messages one statement of a purge deletes, so
@@ -243,12 +245,12 @@ func searchPhrases(text string) [][]string {
 	return phrases
 }
 
-// searchQuery turns the user's words into an FTS4 query: each phrase of
-// searchPhrases quoted, all of them required. It returns "" when no word
-// is left.
+// searchQuery turns the user's words, without their formatting, into an
+// FTS4 query: each phrase of searchPhrases quoted, all of them required.
+// It returns "" when no word is left.
 func searchQuery(text string) string {
 	var words []string
-	for _, p := range searchPhrases(text) {
+	for _, p := range searchPhrases(irctext.StripFormatting(text)) {
 		words = append(words, `"`+strings.Join(p, " ")+`"`)
 	}
 	return strings.Join(words, " ")

@@ -283,6 +283,21 @@ var migrations = []string{
 	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
 		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
 	END;`,
+
+	// 16: a text with IRC colour codes is indexed without its formatting
+	// (indexColoured): indexed as it was, the first word after a colour
+	// was not found. The messages are indexed again, lazily.
+	`DROP TRIGGER message_fts_delete;
+	DROP TRIGGER message_fts_text;
+	DROP TABLE message_fts;
+	CREATE VIRTUAL TABLE message_fts USING fts4(owner, text);
+	UPDATE message_fts_done SET id = 0;
+	CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+		DELETE FROM message_fts WHERE docid = OLD.id;
+	END;
+	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
+		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
+	END;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -62,6 +62,9 @@ var seeds = []string{
 	// v15
 	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
 		('carol@example.com', 'bob@hotmail.com', 'seedmsgid0000003', 1767323049000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', 'hello carol', 'message', '');`,
+	// v16
+	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
+		('carol@example.com', 'bob@hotmail.com', 'seedmsgid0000004', 1767323050000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', char(4) || 'ff0000crimson', 'message', '');`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -298,6 +301,12 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		t.Errorf("carol's search = %+v, %v; want %d message", hs, err, want)
 	}
 
+	// A word after a colour code is found.
+	hs, err = s.SearchHistory(ctx, "carol@example.com", "crimson", "", 10)
+	if want := min(max(k-15, 0), 1); err != nil || len(hs) != want {
+		t.Errorf("carol's search for a word in colour = %+v, %v; want %d message", hs, err, want)
+	}
+
 	// The own display picture survives.
 	if p, ok, err := s.OwnPicture(ctx, acct); err != nil || ok != (k >= 13) || ok && p.SHA1 != "da39a3ee5e6b4b0d3255bfef95601890afd80709" {
 		t.Errorf("own picture = %+v, %v, %v; want it only from v13", p, ok, err)
@@ -312,6 +321,34 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 	}
 	if _, err := s.Enqueue(ctx, OutboxMessage{Account: acct, Passport: "bob@hotmail.com", Kind: KindNudge}); err != nil {
 		t.Errorf("Enqueue after upgrade: %v", err)
+	}
+}
+
+// A message in colour that a search indexed before version 16, as its
+// text was, is indexed again: its first word is found after the upgrade.
+func TestMigrationReindexesColouredTexts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := open(ctx, path, migrations[:15])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.db.Exec(`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
+		('alice@example.com', 'bob@hotmail.com', 'm1', 1767323049500, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', char(3) || '04painted words', 'message', '');
+	INSERT INTO message_fts (docid, owner, text) SELECT id, hex(lower(account)), text FROM message;
+	UPDATE message_fts_done SET id = (SELECT max(id) FROM message);`); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if hs, err := s.SearchHistory(ctx, "alice@example.com", "painted", "", 10); err != nil || len(hs) != 1 {
+		t.Errorf("search for the first word = %+v, %v; want the message", hs, err)
 	}
 }
 
