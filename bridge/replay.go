@@ -74,7 +74,10 @@ func (s *session) keep(m ircd.Message) bool {
 			r.ids = append(r.ids[:0], r.ids[over:]...)
 		}
 	}
-	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time})
+	if m.MsgID == "" {
+		m.MsgID = ircd.NewMsgID()
+	}
+	id, err := s.store.SaveReplay(s.ctx, db.StoredMessage{Account: s.account, From: m.From, Target: m.Target, Command: m.Command, Text: m.Text, Time: m.Time, MsgID: m.MsgID})
 	if !s.stored(err, "keeping a message for replay", riskKept) {
 		return false
 	}
@@ -138,7 +141,7 @@ func (s *session) replayKeptTo(c *ircd.Client) {
 		return
 	}
 	for _, m := range msgs {
-		s.world.DeliverTo(c, ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time})
+		s.world.DeliverTo(c, ircd.Message{Command: m.Command, From: m.From, Target: m.Target, Text: m.Text, Time: m.Time, MsgID: m.MsgID})
 	}
 	var upTo int64 // the last message replayed; those kept later stay
 	if len(msgs) > 0 {

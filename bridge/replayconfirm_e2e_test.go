@@ -122,6 +122,24 @@ func TestReplayKeptUntilTheClientConfirms(t *testing.T) {
 	}
 }
 
+// A kept message replayed again, after a replay no client confirmed,
+// has the msgid it had the first time: a bouncer shows it once.
+func TestReplayAgainKeepsTheMsgIDs(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	keepMessages(t, e, 2)
+	c := e.login("alice", alice, password, allCaps)
+	first := []*irc.Message{c.expectFrom("bob", "PRIVMSG", "kept 1"), c.expectFrom("bob", "PRIVMSG", "kept 2")}
+	replayPing(c)
+	leave(c) // without the PONG: the messages stay kept
+	c2 := e.login("alice", alice, password, allCaps)
+	for i, text := range []string{"kept 1", "kept 2"} {
+		again := c2.expectFrom("bob", "PRIVMSG", text)
+		if id := first[i].Tags["msgid"]; id == "" || again.Tags["msgid"] != id {
+			t.Errorf("%q replayed with msgid %q, then %q", text, id, again.Tags["msgid"])
+		}
+	}
+}
+
 func TestReplayToTwoClientsAttachingTogether(t *testing.T) {
 	const n = 200
 	e := newEnv(t, "MSNP12")

@@ -46,7 +46,8 @@ func openCurrentAndOld(t *testing.T) (cur, old *Store) {
 		ALTER TABLE setting ADD COLUMN detached_status TEXT NOT NULL DEFAULT 'keep';
 		ALTER TABLE setting ADD COLUMN answer_chats TEXT NOT NULL DEFAULT '';
 		ALTER TABLE setting ADD COLUMN history_days INTEGER;
-		ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0`); err != nil {
+		ALTER TABLE setting ADD COLUMN dcc_files INTEGER NOT NULL DEFAULT 0;
+		ALTER TABLE replay ADD COLUMN msgid TEXT NOT NULL DEFAULT ''`); err != nil {
 		t.Fatal(err)
 	}
 	return cur, old

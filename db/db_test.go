@@ -454,9 +454,9 @@ func TestReplay(t *testing.T) {
 	t0 := time.Date(2026, 5, 6, 7, 8, 9, 1, time.UTC)
 	var want []StoredMessage
 	for i, m := range []StoredMessage{
-		{Account: acct, From: "bob", Command: "PRIVMSG", Text: "hi", Time: t0},
-		{Account: acct, From: "carol", Target: "#chat", Command: "PRIVMSG", Text: "yo", Time: t0.Add(-time.Minute)},
-		{Account: acct, From: "bob", Command: "NOTICE", Text: "bob sent a file", Time: t0.Add(time.Second)},
+		{Account: acct, From: "bob", Command: "PRIVMSG", Text: "hi", Time: t0, MsgID: "id1"},
+		{Account: acct, From: "carol", Target: "#chat", Command: "PRIVMSG", Text: "yo", Time: t0.Add(-time.Minute), MsgID: "id2"},
+		{Account: acct, From: "bob", Command: "NOTICE", Text: "bob sent a file", Time: t0.Add(time.Second), MsgID: "id3"},
 	} {
 		id, err := s.SaveReplay(ctx, m)
 		if err != nil {
@@ -478,7 +478,7 @@ func TestReplay(t *testing.T) {
 	for i := range want {
 		g, w := got[i], want[i]
 		if g.ID != w.ID || g.Account != w.Account || g.From != w.From || g.Target != w.Target ||
-			g.Command != w.Command || g.Text != w.Text || !g.Time.Equal(w.Time) {
+			g.Command != w.Command || g.Text != w.Text || !g.Time.Equal(w.Time) || g.MsgID != w.MsgID {
 			t.Errorf("Replay[%d] = %+v, want %+v", i, g, w)
 		}
 	}

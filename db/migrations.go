@@ -298,6 +298,12 @@ var migrations = []string{
 	CREATE TRIGGER message_fts_text AFTER UPDATE OF text ON message BEGIN
 		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
 	END;`,
+
+	// 17: a message kept for replay (history off) keeps its msgid, so
+	// that a replay no client confirmed comes again with the same ids. A
+	// message kept before gets one made of its row id.
+	`ALTER TABLE replay ADD COLUMN msgid TEXT NOT NULL DEFAULT '';
+	UPDATE replay SET msgid = 'kept-' || id;`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

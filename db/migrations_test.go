@@ -65,6 +65,8 @@ var seeds = []string{
 	// v16
 	`INSERT INTO message (account, conversation, msgid, time, self, sender, sender_nick, command, text, kind, outcome) VALUES
 		('carol@example.com', 'bob@hotmail.com', 'seedmsgid0000004', 1767323050000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', char(4) || 'ff0000crimson', 'message', '');`,
+	// v17
+	`UPDATE replay SET msgid = 'seedkeptmsgid001' WHERE account = 'alice@example.com';`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
@@ -262,6 +264,9 @@ func checkSeeded(t *testing.T, s *Store, k int) {
 		}
 	} else if len(rs) != 1 || rs[0].Text != "while you were away" || rs[0].From != "bob" || rs[0].Command != "PRIVMSG" {
 		t.Errorf("replay = %+v", rs)
+	} else if want := fmt.Sprintf("kept-%d", rs[0].ID); k >= 17 && rs[0].MsgID != "seedkeptmsgid001" || k < 17 && rs[0].MsgID != want {
+		// A message kept before v17 has a msgid of its own too.
+		t.Errorf("replayed msgid %q", rs[0].MsgID)
 	}
 
 	// Group chat numbers go on from the stored one.

@@ -16,6 +16,7 @@ type StoredMessage struct {
 	Command string // PRIVMSG, NOTICE
 	Text    string
 	Time    time.Time
+	MsgID   string // the same each time the message is replayed
 }
 
 // SaveReplay stores a message for replay and returns its ID. ID is ignored;
@@ -28,8 +29,8 @@ func (s *Store) SaveReplay(ctx context.Context, m StoredMessage) (int64, error) 
 		m.Time = now()
 	}
 	res, err := s.db.ExecContext(ctx,
-		`INSERT INTO replay (account, sender, target, command, text, time) VALUES (?, ?, ?, ?, ?, ?)`,
-		m.Account, m.From, m.Target, m.Command, m.Text, timeText(m.Time))
+		`INSERT INTO replay (account, sender, target, command, text, time, msgid) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.Account, m.From, m.Target, m.Command, m.Text, timeText(m.Time), m.MsgID)
 	if err != nil {
 		return 0, fmt.Errorf("db: save replay for %s: %w", m.Account, err)
 	}
@@ -43,7 +44,7 @@ func (s *Store) SaveReplay(ctx context.Context, m StoredMessage) (int64, error) 
 // Replay returns the account's stored messages in the order they were saved.
 func (s *Store) Replay(ctx context.Context, account string) ([]StoredMessage, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, account, sender, target, command, text, time FROM replay
+		`SELECT id, account, sender, target, command, text, time, msgid FROM replay
 		WHERE account = ? ORDER BY id`, account)
 	if err != nil {
 		return nil, fmt.Errorf("db: replay of %s: %w", account, err)
@@ -53,7 +54,7 @@ func (s *Store) Replay(ctx context.Context, account string) ([]StoredMessage, er
 	for rows.Next() {
 		var m StoredMessage
 		var t string
-		if err := rows.Scan(&m.ID, &m.Account, &m.From, &m.Target, &m.Command, &m.Text, &t); err != nil {
+		if err := rows.Scan(&m.ID, &m.Account, &m.From, &m.Target, &m.Command, &m.Text, &t, &m.MsgID); err != nil {
 			return nil, fmt.Errorf("db: replay of %s: %w", account, err)
 		}
 		if m.Time, err = parseTime(t); err != nil {
