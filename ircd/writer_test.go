@@ -27,17 +27,7 @@ func TestWriterSlowClientGetsEveryLineInOrder(t *testing.T) {
 
 	conn := dialSmallSendBuffer(t, e)
 	conn.SetDeadline(time.Now().Add(testTimeout))
-	fmt.Fprintf(conn, "PASS alice@example.com:secret\r\nNICK alice\r\nUSER a 0 * :a\r\nPING :burst-done\r\n")
-	r := bufio.NewReaderSize(conn, 1<<16)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("registration: %v", err)
-		}
-		if strings.Contains(line, "PONG") && strings.Contains(line, "burst-done") {
-			break
-		}
-	}
+	r := registerRaw(t, conn)
 	h.expectCall(t, "Attached")
 
 	// The client reads nothing while this runs: about 300 KiB.
@@ -90,26 +80,8 @@ func TestWriterSteadyReaderOfLongBurstKept(t *testing.T) {
 	w, h := e.backend.world("alice@example.com")
 	w.SetUser(User{Nick: "bob", Online: true})
 	srvSide, conn := net.Pipe() // each write waits for the client to read it
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		e.srv.ServeConn(context.Background(), srvSide)
-	}()
-	t.Cleanup(func() {
-		conn.Close()
-		<-served
-	})
-	go io.WriteString(conn, "PASS alice@example.com:secret\r\nNICK s\r\nUSER s 0 * :s\r\nPING :ready\r\n")
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("registration: %v", err)
-		}
-		if strings.Contains(line, "PONG") {
-			break
-		}
-	}
+	serveConn(t, e, srvSide, conn)
+	r := registerRaw(t, conn)
 	h.expectCall(t, "Attached")
 
 	// About 650 KiB, queued at once: read 4 KiB every 5 ms, it takes
@@ -191,6 +163,14 @@ func dialSmallSendBuffer(t *testing.T, e *testEnv) net.Conn {
 	if err := srvSide.(*net.TCPConn).SetWriteBuffer(4096); err != nil {
 		t.Fatal(err)
 	}
+	serveConn(t, e, srvSide, conn)
+	return conn
+}
+
+// serveConn serves srvSide, the server's side of conn, until the test
+// ends and closes conn.
+func serveConn(t *testing.T, e *testEnv, srvSide, conn net.Conn) {
+	t.Helper()
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -200,7 +180,23 @@ func dialSmallSendBuffer(t *testing.T, e *testEnv) net.Conn {
 		conn.Close()
 		<-served
 	})
-	return conn
+}
+
+// registerRaw registers alice over conn and reads up to the PONG after
+// her welcome; it returns the reader of what follows.
+func registerRaw(t *testing.T, conn net.Conn) *bufio.Reader {
+	t.Helper()
+	go io.WriteString(conn, "PASS alice@example.com:secret\r\nNICK alice\r\nUSER a 0 * :a\r\nPING :registered\r\n")
+	r := bufio.NewReaderSize(conn, 1<<16)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("registration: %v", err)
+		}
+		if strings.Contains(line, "PONG") && strings.Contains(line, "registered") {
+			return r
+		}
+	}
 }
 
 // Lines are encoded straight into the write buffer as encodeLine encodes
