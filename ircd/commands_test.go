@@ -474,6 +474,9 @@ func TestMonitor(t *testing.T) {
 	c.send("MONITOR L")
 	c.expectParams(irc.RPL_MONLIST, "alice", "bob,dan,eve")
 	c.expectParams(irc.RPL_ENDOFMONLIST, "alice", "*any*")
+	// A nick on the full list already: its status, not a full list.
+	c.send("MONITOR + Bob")
+	c.expectParams(irc.RPL_MONONLINE, "alice", "bob!bob@hotmail.com")
 	// Unprompted notifications when User.Online changes.
 	w.SetUser(User{Nick: "dan", Online: true})
 	c.expectParams(irc.RPL_MONONLINE, "alice", "dan!dan@irc.test")

@@ -27,6 +27,7 @@ func handleMonitor(_ context.Context, c *Client, w *World, msg *irc.Message) {
 		for i, t := range targets {
 			key := ircname.Casefold(t)
 			if _, ok := c.monitor[key]; ok {
+				added = append(added, t) // on the list already: its status again
 				continue
 			}
 			if len(c.monitor) >= limit {
