@@ -185,6 +185,9 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 	case "BLP":
 		n.blp(cmd)
 	case "GTC":
+		if n.ver >= 13 {
+			return false // removed at MSNP13: Escargot closes the connection
+		}
 		n.gtc(cmd)
 	case "QRY":
 		return n.qry(cmd)

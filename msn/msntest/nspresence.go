@@ -98,7 +98,9 @@ func (n *nsConn) xfr(cmd *msn.Command) {
 		n.err(201, trid)
 		return
 	}
-	if !n.chg || n.status == msn.StatusHidden {
+	// Before the first CHG, and while hidden before MSNP13, there is no
+	// switchboard; from MSNP13 on a hidden user gets one.
+	if !n.chg || n.status == msn.StatusHidden && n.ver < 13 {
 		n.err(913, trid)
 		return
 	}
