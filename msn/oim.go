@@ -325,6 +325,13 @@ type oimField struct {
 	Value string `xml:",chardata"`
 }
 
+// oimSenderName is the sender's friendly name as an offline message
+// gives it: one base64 encoded-word, plain ASCII too, as Messenger sends it
+// (the server copies it into the message's From header).
+func oimSenderName(name string) string {
+	return "=?utf-8?B?" + base64.StdEncoding.EncodeToString([]byte(name)) + "?="
+}
+
 // SendOfflineMessage leaves text for an offline contact (OIM, Store2,
 // MSNP13+; ErrUnsupported before). The lock key is a fixed non-empty
 // value, which Escargot accepts; when a server refuses it with a lock key
@@ -363,7 +370,7 @@ func (c *Client) SendOfflineMessage(ctx context.Context, to, text string) error 
 	content.WriteString(enc)
 	c.freshTickets(ctx)
 	env := oimEnvelope{NS: soapNS,
-		From: oimFrom{Member: c.Passport(), Name: mime.BEncoding.Encode("utf-8", sanitizeText(name)), Lang: "en-US", Proxy: "MSNMSGR",
+		From: oimFrom{Member: c.Passport(), Name: oimSenderName(sanitizeText(name)), Lang: "en-US", Proxy: "MSNMSGR",
 			NS: oimNS, MSNPVer: fmt.Sprintf("MSNP%d", v), BuildVer: "8.5.1302"},
 		To:       oimTo{Member: to, NS: oimNS},
 		Ticket:   oimTicket{Passport: c.ticket("messenger.msn.com"), AppID: id, LockKey: lockKey, NS: oimNS},

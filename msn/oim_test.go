@@ -1,9 +1,23 @@
 package msn
 
 import (
+	"mime"
+	"strings"
 	"testing"
 	"time"
 )
+
+// The sender's name is sent as Messenger sends it, as in Escargot's
+// recording of a Store2 request: friendlyName="=?utf-8?B?QWxpY2UgTGlkZGVsbA==?=".
+func TestOIMSenderName(t *testing.T) {
+	if got := oimSenderName("Alice Liddell"); got != "=?utf-8?B?QWxpY2UgTGlkZGVsbA==?=" {
+		t.Errorf("oimSenderName = %q", got)
+	}
+	name := "Zoë ☺ " + strings.Repeat("x", 100)
+	if got, err := new(mime.WordDecoder).DecodeHeader(oimSenderName(name)); err != nil || got != name {
+		t.Errorf("oimSenderName(%q) decodes as %q, %v", name, got, err)
+	}
+}
 
 // The message GetMessage returned in Escargot's recording (MSNP15), with
 // the XML escapes of the SOAP answer undone.
