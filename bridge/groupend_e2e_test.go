@@ -45,6 +45,23 @@ func TestGroupChatEndsWhenEveryoneLeft(t *testing.T) {
 	}
 }
 
+// Parting a group chat frees its switchboard for a message that waited
+// for one.
+func TestPartFreesSwitchboardForWaitingMessage(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxSwitchboards = 1 })
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	e.peer(carol)
+	pd := e.peer(dave)
+	c.expectVoiced("bob", "carol", "dave")
+	ch := groupChatChannel(t, pb, c)
+	c.send("PRIVMSG dave :waiting for a switchboard")
+	c.sync()
+	c.send("PART " + ch)
+	c.expectCmd("PART", ch)
+	pd.expectText("waiting for a switchboard")
+}
+
 // A group chat whose switchboard ended stays a channel, but a session
 // keeps at most MaxGroupChats of them: a new one closes the least
 // recently used, with a PART and a notice, so that contacts who keep

@@ -333,8 +333,8 @@ func (s *session) redrawContactsChannel() {
 		s.world.SetUser(s.userFor(c))
 		online := c.online()
 		if s.inContactsChannel(c, online) {
-			members = append(members, ircd.Member{Nick: c.nick, Voice: online})
-			c.inChannel, c.voiced = true, online
+			members = append(members, ircd.Member{Nick: c.nick, Voice: s.voice(online)})
+			c.inChannel, c.voiced = true, s.voice(online)
 		}
 	}
 	s.world.OpenChannel(ContactsChannel, s.psm, true, members)
@@ -353,17 +353,7 @@ func (s *session) onPartChannel(name string) error {
 	if cv == nil {
 		return &ircd.Reply{Code: irc.ERR_NOTONCHANNEL, Params: []string{name}, Text: "You're not on that channel"}
 	}
-	delete(s.convs.channels, mapping.Casefold(name))
-	cv.closed = true
-	if len(cv.queue) > 0 && !cv.busy && cv.snd == nil {
-		cv.queue = nil
-	}
-	if sb := cv.sb; sb != nil {
-		cv.sb = nil
-		delete(s.convs.bySB, sb)
-		s.spawn(func(context.Context) { sb.Close() })
-	}
-	s.world.CloseChannel(cv.channel, "left the group chat")
+	s.closeGroupChat(cv, "you left the group chat", "left the group chat")
 	return nil
 }
 

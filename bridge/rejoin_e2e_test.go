@@ -36,3 +36,23 @@ func TestRejoinContactsChannelSameNames(t *testing.T) {
 		}
 	}
 }
+
+// With presence_modes off, a rejoined &msn voices nobody, as the first
+// join did not.
+func TestRejoinContactsChannelWithoutVoices(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.ask("set presence_modes false", "presence_modes=false")
+	if got := c.askNames()["bob"]; got != "" {
+		t.Fatalf("before the rejoin bob has prefix %q", got)
+	}
+	c.send("PART &msn")
+	c.expectCmd("PART", "&msn")
+	c.send("JOIN &msn")
+	c.expectCmd(irc.RPL_ENDOFNAMES, "alice", "&msn")
+	if got := c.askNames()["bob"]; got != "" {
+		t.Errorf("after the rejoin bob has prefix %q, want none", got)
+	}
+}
