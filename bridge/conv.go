@@ -50,7 +50,14 @@ type convState struct {
 	// switchboards on their way, which count against MaxSwitchboards
 	// with bySB, and against their inviter's share.
 	accepting []string
+	opening   int                // switchboards being opened (open, until opened): they count too
 	corked    []*msn.Switchboard // written to in this batch, to flush at its end (loop.go)
+}
+
+// switchboards counts the switchboards that count against
+// MaxSwitchboards: open ones, and those on their way.
+func (cs *convState) switchboards() int {
+	return len(cs.bySB) + len(cs.accepting) + cs.opening
 }
 
 func (cs *convState) init() {

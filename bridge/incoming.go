@@ -235,7 +235,7 @@ func (s *session) onInvitation(inv msn.Invitation) {
 			return
 		}
 	}
-	for len(s.convs.bySB)+len(s.convs.accepting) >= s.b.cfg.MaxSwitchboards {
+	for s.convs.switchboards() >= s.b.cfg.MaxSwitchboards {
 		if !s.evictIdle("") {
 			s.log.Info("not answering a chat: every conversation is busy", "from", c.passport, "max", s.b.cfg.MaxSwitchboards)
 			return

@@ -56,3 +56,31 @@ func TestRingsAnsweredWithinRate(t *testing.T) {
 	e.clock.advance(6 * time.Second)
 	p.chat(alice) // fails the test unless answered
 }
+
+// Conversations the user starts together count against MaxSwitchboards
+// while their switchboards open: the second waits for the first to be
+// idle, and both messages arrive.
+func TestChatsOpenedTogetherBounded(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxSwitchboards = 1 })
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	pc := e.peer(carol)
+	c.expectVoiced("bob", "carol")
+	// Both messages reach the session before either switchboard opens.
+	release, ok := bridge.HoldSession(e.bridge, alice)
+	if !ok {
+		t.Fatal("no session")
+	}
+	c.send("PRIVMSG bob :to bob")
+	c.send("PRIVMSG carol :to carol")
+	c.sync()
+	release()
+	pb.expectText("to bob")
+	pc.expectText("to carol")
+	c.sync()
+	for _, st := range e.bridge.Stats() {
+		if st.Switchboards > 1 {
+			t.Errorf("the session holds %d switchboards, over MaxSwitchboards 1", st.Switchboards)
+		}
+	}
+}

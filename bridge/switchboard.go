@@ -31,7 +31,7 @@ func (cv *conv) open() {
 		cv.failAll("nobody is in this group chat; /INVITE a contact first")
 		return
 	}
-	if len(s.convs.bySB)+len(s.convs.accepting) >= s.b.cfg.MaxSwitchboards && !s.evictIdle("") {
+	if s.convs.switchboards() >= s.b.cfg.MaxSwitchboards && !s.evictIdle("") {
 		// Every open conversation is busy: wait until one is idle.
 		for _, w := range s.convs.waiting {
 			if w == cv {
@@ -43,6 +43,7 @@ func (cv *conv) open() {
 	}
 	cv.busy = true
 	cv.invites = nil
+	s.convs.opening++
 	client := s.client
 	timeout := s.b.cfg.RequestTimeout
 	s.spawn(func(ctx context.Context) {
@@ -67,6 +68,10 @@ func (cv *conv) open() {
 func (cv *conv) opened(sb *msn.Switchboard, err error, inviteErrs []string) {
 	s := cv.s
 	cv.busy = false
+	s.convs.opening--
+	if err != nil || cv.closed {
+		defer s.wakeWaiting() // its slot is free
+	}
 	if err != nil {
 		if sb != nil {
 			s.spawn(func(context.Context) { sb.Close() })
