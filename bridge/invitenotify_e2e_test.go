@@ -63,3 +63,20 @@ func TestInviteAgainWhileCalling(t *testing.T) {
 		}
 	}
 }
+
+// An invitation into an empty group chat whose call MSN refuses says so
+// in the channel, as one into a chat under way does.
+func TestRefusedInviteIntoEmptyChatReported(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("JOIN #party")
+	c.expectCmd("JOIN", "#party")
+	e.msn.RefuseCall(bob, 217)
+	c.send("INVITE bob #party")
+	c.expectCmd(irc.RPL_INVITING, "alice", "bob", "#party")
+	c.expect("a notice that bob could not be invited", func(m *irc.Message) bool {
+		return m.Command == "NOTICE" && m.Param(0) == "#party" && strings.HasPrefix(m.Trailing(), "Could not invite bob:")
+	})
+}

@@ -42,6 +42,7 @@ func (cv *conv) open() {
 		return
 	}
 	cv.busy = true
+	invited := cv.invites
 	cv.invites = nil
 	s.convs.opening++
 	client := s.client
@@ -50,22 +51,24 @@ func (cv *conv) open() {
 		octx, cancel := context.WithTimeout(ctx, 2*timeout)
 		defer cancel()
 		sb, err := client.OpenSwitchboard(octx, targets[0])
-		var inviteErrs []string
+		inviteErrs := map[string]error{} // by passport
 		if err == nil {
 			for _, p := range targets[1:] {
 				if ierr := sb.Invite(octx, p); ierr != nil {
-					inviteErrs = append(inviteErrs, p+": "+sendErrorText(ierr, client.Version()))
+					inviteErrs[p] = ierr
 				}
 			}
 		}
-		if !s.post(func() { cv.opened(sb, err, inviteErrs) }) && sb != nil {
+		if !s.post(func() { cv.opened(sb, err, targets, invited, inviteErrs) }) && sb != nil {
 			sb.Close()
 		}
 	})
 }
 
-// opened takes the outcome of opening a switchboard.
-func (cv *conv) opened(sb *msn.Switchboard, err error, inviteErrs []string) {
+// opened takes the outcome of opening a switchboard to call targets in,
+// the contacts invited (/INVITE) among them; inviteErrs are the calls
+// after the first that failed.
+func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string, inviteErrs map[string]error) {
 	s := cv.s
 	cv.busy = false
 	s.convs.opening--
@@ -94,6 +97,9 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, inviteErrs []string) {
 		if offline {
 			reason = "the contact is offline"
 		}
+		for _, p := range invited {
+			cv.inviteFailed(p, err)
+		}
 		cv.failAll(reason)
 		cv.settle()
 		return
@@ -103,8 +109,10 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, inviteErrs []string) {
 		return
 	}
 	cv.claim(sb)
-	for _, e := range inviteErrs {
-		s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + e})
+	for _, p := range targets {
+		if err := inviteErrs[p]; err != nil {
+			cv.inviteFailed(p, err)
+		}
 	}
 	cv.pump()
 }
@@ -129,24 +137,28 @@ func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
 	}
 	cv.calling[passport] = true
 	timeout := s.b.cfg.RequestTimeout
-	version := s.clientVersion()
 	s.spawn(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		err := sb.Invite(ctx, passport)
 		s.post(func() {
 			delete(cv.calling, passport)
-			if err == nil {
-				return
+			if err != nil {
+				cv.inviteFailed(passport, err)
 			}
-			nick := passport
-			if c := s.contacts[passport]; c != nil {
-				nick = c.nick
-			}
-			target := cv.channel
-			s.deliver(ircd.Message{Command: "NOTICE", Target: target, Text: "Could not invite " + nick + ": " + sendErrorText(err, version)})
 		})
 	})
+}
+
+// inviteFailed tells the group chat that the contact passport could not
+// be called in.
+func (cv *conv) inviteFailed(passport string, err error) {
+	s := cv.s
+	nick := passport
+	if c := s.contacts[passport]; c != nil {
+		nick = c.nick
+	}
+	s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + nick + ": " + sendErrorText(err, s.clientVersion())})
 }
 
 // evictIdle closes the least recently used idle query switchboard; the
