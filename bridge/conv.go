@@ -192,15 +192,26 @@ func (s *session) adoptSwitchboard(sb *msn.Switchboard, participants []string) *
 	}
 	p := participants[0]
 	q := s.convs.queries[p]
+	var rest []*outgoing
 	if q == nil || q.sb != nil || q.busy || q.snd != nil {
 		if q != nil {
 			q.detached = true // keeps its switchboard until it closes
+			if q.sb == nil && q.snd == nil {
+				// Still opening one: nothing went out yet, so its queue
+				// goes first on this switchboard, in order with what the
+				// user writes next.
+				rest, q.queue = q.queue, nil
+			}
 		}
 		q = &conv{s: s, peer: p, members: map[string]bool{}}
 		s.convs.queries[p] = q
 	}
 	q.members = map[string]bool{p: true}
+	q.queue = append(rest, q.queue...)
 	q.claim(sb)
+	if len(rest) > 0 {
+		q.pump()
+	}
 	return q
 }
 
