@@ -476,3 +476,15 @@ func (c *client) expectVoiced(nicks ...string) {
 
 // pollPause yields between two polls of a condition with a deadline.
 func pollPause() { time.Sleep(5 * time.Millisecond) }
+
+// waitFor polls cond until it holds, failing the test after waitTime.
+func waitFor(t *testing.T, desc string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTime)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: timed out", desc)
+		}
+		pollPause()
+	}
+}

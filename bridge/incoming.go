@@ -276,6 +276,13 @@ func (s *session) accepted(inv msn.Invitation, sb *msn.Switchboard, err error) {
 		participants = []string{strings.ToLower(inv.From)}
 	}
 	s.adoptSwitchboard(sb, participants).pump()
+	// Someone not on the contact list gives no presence: their chat is
+	// the sign that they are online, and what waits for them goes now.
+	if len(participants) == 1 {
+		if c := s.ensureContact(participants[0], ""); c.lists()&msn.ForwardList == 0 {
+			s.flushOutbox(c)
+		}
+	}
 }
 
 // onMessage shows an incoming text message, one PRIVMSG per line.

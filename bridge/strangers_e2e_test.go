@@ -144,3 +144,38 @@ func storedContacts(t *testing.T, e *env) []string {
 	}
 	return out
 }
+
+// A message queued for a stranger, who gives no presence, goes out when
+// the stranger writes again.
+func TestOutboxToStrangerDeliveredWhenTheyWrite(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	const erin = "erin@example.com"
+	if err := e.msn.AddAccount(erin, password, "Erin"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(erin)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := p.chat(alice).SendText(ctx, "hi, we have not met", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("erin", "PRIVMSG", "we have not met")
+	p.close() // erin signs out, and her chat ends
+	waitFor(t, "erin's chat to end", func() bool {
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 0 {
+				return false
+			}
+		}
+		return !e.msn.Online(erin)
+	})
+	c.send("PRIVMSG erin :sorry, I was away")
+	c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "erin")
+	p2 := e.peer(erin)
+	if err := p2.chat(alice).SendText(ctx, "back now", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("erin", "PRIVMSG", "back now")
+	p2.expectText("sorry, I was away")
+}
