@@ -590,3 +590,30 @@ func TestOutboxFull(t *testing.T) {
 	c.send("PRIVMSG msn :outbox")
 	c.expectMsn("1000 queued")
 }
+
+// A message whose conversation was opening when the connection to MSN
+// dropped waits in the outbox, as one written while disconnected does,
+// and goes out once reconnected.
+func TestMessageOpeningWhenDisconnectedWaits(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	p := e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	e.msn.IgnoreCommand("XFR") // the switchboard never comes
+	c.send("PRIVMSG bob :opening when the connection drops")
+	c.sync()
+	e.msn.RejectLogin(alice, 500)
+	e.msn.AnswerCommand("XFR")
+	e.msn.DropNS(alice)
+	c.expectAll(map[string]func(m *irc.Message) bool{
+		"lost the connection": func(m *irc.Message) bool {
+			return m.Prefix.Name == "msn" && strings.Contains(m.Trailing(), "Lost the connection")
+		},
+		"NOTE PRIVMSG QUEUED bob": func(m *irc.Message) bool {
+			return m.Command == "NOTE" && m.Param(0) == "PRIVMSG" && m.Param(1) == "QUEUED" && m.Param(2) == "bob"
+		},
+	})
+	e.msn.RejectLogin(alice, 0)
+	c.expectMsn("Reconnected")
+	p.expectText("opening when the connection drops")
+}

@@ -84,6 +84,14 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 		}
 		var se *msn.ServerError
 		offline := errors.Is(err, msn.ErrContactOffline) || (errors.As(err, &se) && se.Code == 217)
+		if errors.Is(err, msn.ErrClosed) && cv.channel == "" {
+			// The connection to MSN dropped meanwhile: what waits for
+			// the contact waits in the outbox, as what is written while
+			// disconnected does.
+			cv.park("")
+			cv.settle()
+			return
+		}
 		if offline && cv.channel == "" {
 			if c := s.contacts[cv.peer]; c != nil && c.online() {
 				c.setStatus(msn.StatusOffline)
