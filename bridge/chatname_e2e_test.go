@@ -41,3 +41,20 @@ func TestGroupChatNamesNotReusedAfterRestart(t *testing.T) {
 		t.Errorf("group chat after the restart in %s, want #chat-2 (the first was %s)", second, first)
 	}
 }
+
+// A #chat-N name the user took for a chat of their own is not given to a
+// chat a contact starts later.
+func TestGroupChatNameTakenByTheUserNotGiven(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	e.peer(carol)
+	c.expectVoiced("bob", "carol")
+	c.send("JOIN #Chat-2")
+	c.expectCmd("JOIN", "#Chat-2")
+	c.send("PART #Chat-2")
+	c.expectCmd("PART", "#Chat-2")
+	if got := groupChatChannel(t, pb, c); got != "#chat-3" {
+		t.Errorf("a contact's group chat in %s, want #chat-3", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/msn2irc/msn2irc/ircd"
@@ -282,6 +283,22 @@ func (s *session) newChannelName() string {
 			return name
 		}
 	}
+}
+
+// reserveChatName keeps the numbering of new group chats past name when
+// it is one of its names (#chat-N) that the user took for a chat of
+// their own: a name is never given to two chats.
+func (s *session) reserveChatName(name string) {
+	digits, ok := strings.CutPrefix(mapping.Casefold(name), "#chat-")
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return // beyond any number the counter reaches
+	}
+	s.chanCounter = max(s.chanCounter, n)
+	s.stored(s.store.ReserveChatNumber(s.ctx, s.account, n), "reserving a group chat's name", riskChatNames)
 }
 
 // onLeft records that a participant left a switchboard.

@@ -297,6 +297,7 @@ func (s *session) onJoinChannel(name string) error {
 		s.openChannelView(cv)
 		return nil
 	}
+	s.reserveChatName(name)
 	s.makeRoomForChannel()
 	cv := &conv{s: s, channel: name, members: map[string]bool{}, lastUse: s.convs.use()}
 	s.convs.channels[mapping.Casefold(name)] = cv

@@ -23,6 +23,8 @@ type Store interface {
 	DeleteContact(ctx context.Context, account, passport string) error
 	// NextChatNumber takes the next number of an account's group chats.
 	NextChatNumber(ctx context.Context, account string) (int, error)
+	// ReserveChatNumber keeps NextChatNumber past a number the user took.
+	ReserveChatNumber(ctx context.Context, account string, n int) error
 
 	// Enqueue puts a message in the outbox and returns its id.
 	Enqueue(ctx context.Context, m db.OutboxMessage) (int64, error)

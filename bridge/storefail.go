@@ -11,10 +11,11 @@ import (
 
 // What is at risk when a write to the store fails, for the user's notice.
 const (
-	riskNicks   = "the nicks of your contacts may change after a restart"
-	riskPending = "authorization requests may be lost, or shown again after you answered them"
-	riskOutbox  = "messages to offline contacts cannot be queued (each is reported as not delivered), and delivered ones may be sent again"
-	riskKept    = "messages that arrive while no IRC client is connected may be lost, or shown twice"
+	riskNicks     = "the nicks of your contacts may change after a restart"
+	riskPending   = "authorization requests may be lost, or shown again after you answered them"
+	riskOutbox    = "messages to offline contacts cannot be queued (each is reported as not delivered), and delivered ones may be sent again"
+	riskKept      = "messages that arrive while no IRC client is connected may be lost, or shown twice"
+	riskChatNames = "a new group chat may be given the name of one you made, after a restart"
 )
 
 // storeFailure tells the user about failed writes to the store. Owned by

@@ -25,3 +25,17 @@ func (s *Store) NextChatNumber(ctx context.Context, account string) (int, error)
 	}
 	return n, nil
 }
+
+// ReserveChatNumber makes sure NextChatNumber never returns n or less for
+// the account: the user took the name #chat-n for a chat of their own.
+func (s *Store) ReserveChatNumber(ctx context.Context, account string, n int) error {
+	if account == "" {
+		return errors.New("db: reserve chat number: empty account")
+	}
+	if _, err := s.db.ExecContext(ctx,
+		`INSERT INTO chat_counter (account, last) VALUES (?, ?)
+		ON CONFLICT (account) DO UPDATE SET last = max(last, excluded.last)`, account, n); err != nil {
+		return fmt.Errorf("db: reserve chat number of %s: %w", account, err)
+	}
+	return nil
+}

@@ -33,3 +33,25 @@ func TestNextChatNumberSurvivesReopen(t *testing.T) {
 		t.Error("empty account accepted")
 	}
 }
+
+// A number the user took is never given: the counter goes past it, and
+// never back.
+func TestReserveChatNumber(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	const acct = "alice@example.com"
+	for _, n := range []int{3, 2} {
+		if err := s.ReserveChatNumber(ctx, acct, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.NextChatNumber(ctx, acct); err != nil || n != 4 {
+		t.Errorf("NextChatNumber after reserving 3 and 2 = %d, %v; want 4", n, err)
+	}
+	if err := s.ReserveChatNumber(ctx, acct, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.NextChatNumber(ctx, acct); err != nil || n != 5 {
+		t.Errorf("NextChatNumber = %d, %v; want 5", n, err)
+	}
+}
