@@ -33,6 +33,28 @@ func HoldSession(b *Bridge, account string, cmds ...string) (release func(), ok 
 	return release, ok
 }
 
+// SyncSession waits until the running session of account has done what
+// was queued for it before, and the bounds it checks after each (at most
+// a minute); it reports false when there is no session, or it ended.
+func SyncSession(b *Bridge, account string) bool {
+	b.mu.Lock()
+	s := b.sessions[account]
+	b.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	done := make(chan struct{})
+	if !s.post(func() { close(done) }) {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-time.After(time.Minute):
+		return false
+	}
+}
+
 // HistorianOf returns the Historian of account's running session (its
 // world's handler), for tests that call CHATHISTORY's methods directly.
 func HistorianOf(b *Bridge, account string) (ircd.Historian, bool) {

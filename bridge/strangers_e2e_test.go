@@ -10,6 +10,7 @@ import (
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/bridge"
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/msn"
 )
 
@@ -41,12 +42,22 @@ func TestStrangersBounded(t *testing.T) {
 		say(t, peers[p], fmt.Sprintf("hello %d", i+1))
 		c.expectFrom(fmt.Sprintf("s%d", i+1), "PRIVMSG", fmt.Sprintf("hello %d", i+1))
 	}
+	// The bounds are checked once the chat that delivered hello 3 is
+	// taken, after its messages went out.
+	if !bridge.SyncSession(e.bridge, alice) {
+		t.Fatal("no session")
+	}
 	for _, nick := range []string{"s1", "s2"} {
 		c.send("WHOIS " + nick)
 		c.expectCmd(irc.ERR_NOSUCHNICK, "alice", nick)
 	}
 	c.send("PRIVMSG s3 :still here?")
 	peers[strangers[2]].expectText("still here?")
+	// Its switchboard is idle, for s1's chat to take, once the message
+	// is acknowledged.
+	waitHistory(t, e, strangers[2], "\"still here?\" delivered", func(m db.HistoryMessage) bool {
+		return m.Text == "still here?" && m.Outcome == db.OutcomeDelivered
+	})
 
 	stored := storedContacts(t, e)
 	if slices.Contains(stored, strangers[0]) || !slices.Contains(stored, strangers[1]) || !slices.Contains(stored, strangers[2]) {
