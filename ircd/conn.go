@@ -236,9 +236,11 @@ func (c *Client) sendRecipient(m *irc.Message) { c.sendAs(m, true) }
 
 // sendDelivered is sendRecipient for a message the client receives
 // (PRIVMSG, NOTICE, TAGMSG): one that arrives while a command runs is
-// never taken for the command's response (labelLocked).
-func (c *Client) sendDelivered(m *irc.Message) {
-	c.sendLine(captured{m: m, recipient: true, delivered: true})
+// never taken for the command's response (labelLocked). It reports
+// whether the line was queued for the client (or captured): not when the
+// client is leaving.
+func (c *Client) sendDelivered(m *irc.Message) bool {
+	return c.sendLine(captured{m: m, recipient: true, delivered: true})
 }
 
 // sendAs is send when recipient is false, sendRecipient when it is true.
@@ -247,13 +249,14 @@ func (c *Client) sendAs(m *irc.Message, recipient bool) {
 }
 
 // sendLine captures l while a command of the client runs, and queues its
-// line otherwise.
-func (c *Client) sendLine(l captured) {
+// line otherwise. It reports whether it did either: not when the client
+// is leaving, its queue is full, or it must not get the line.
+func (c *Client) sendLine(l captured) bool {
 	m := l.m
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	if c.capturing {
 		if l.recipient {
@@ -261,21 +264,29 @@ func (c *Client) sendLine(l captured) {
 			if !c.out.fits(c.capLines, c.capBytes, 1, size) {
 				c.mu.Unlock()
 				c.sendQueueFull()
-				return
+				return false
 			}
 			c.capLines++
 			c.capBytes += size
 		}
 		c.capture = append(c.capture, l)
 		c.mu.Unlock()
-		return
+		return true
 	}
 	out := c.prepareLocked(m)
-	c.mu.Unlock()
 	if out == nil {
-		return
+		c.mu.Unlock()
+		return false
 	}
-	c.enqueue(out)
+	// Queued with mu held: a client that starts leaving (end) after the
+	// check above takes this line with the rest, or drops them all.
+	n := c.push(out)
+	c.mu.Unlock()
+	if n == 0 {
+		c.sendQueueFull()
+		return false
+	}
+	return true
 }
 
 // prepareLocked copies m with only the tags the client negotiated; it returns

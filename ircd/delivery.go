@@ -84,10 +84,13 @@ func (w *World) deliver(m Message, only *Client) int {
 			m.Self && !c.hasCap(capEchoMessage) && !c.hasCap(capSelfMessage) {
 			continue
 		}
+		queued := true
 		for _, msg := range msgs {
-			c.sendDelivered(msg)
+			queued = c.sendDelivered(msg) && queued
 		}
-		n++
+		if queued {
+			n++ // a client leaving meanwhile did not get it: the history keeps it for the next
+		}
 	}
 	return n
 }

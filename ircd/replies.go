@@ -14,10 +14,10 @@ import (
 // sends commands faster than it reads their replies is slowed down instead
 // of dropped, and a reply longer than the queue (WHO of a big contact
 // list) goes out whole. Lines sent to the client by other goroutines never
-// wait (enqueue); those it gets as a recipient while a command runs are
-// captured within the bounds of the queue (sendRecipient). Messages it
-// receives meanwhile are not the command's response (sendDelivered): no
-// label, no labeled-response batch.
+// wait: a client whose queue is full is disconnected (sendLine); those it
+// gets as a recipient while a command runs are captured within the bounds
+// of the queue (sendRecipient). Messages it receives meanwhile are not the
+// command's response (sendDelivered): no label, no labeled-response batch.
 
 // captured is a line sent to the client while a command of its runs.
 type captured struct {

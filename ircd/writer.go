@@ -133,15 +133,6 @@ func (c *Client) push(ms ...*irc.Message) int {
 	return n
 }
 
-// enqueue hands m to the client's writer goroutine. It never blocks: a
-// client whose queue is full is disconnected, so that a client that does
-// not read never holds up the world that sends to it.
-func (c *Client) enqueue(m *irc.Message) {
-	if c.push(m) == 0 {
-		c.sendQueueFull()
-	}
-}
-
 // sendQueueFull drops a client that does not read what it is sent.
 func (c *Client) sendQueueFull() {
 	c.logAt(slog.LevelWarn, "send queue full, disconnecting", slog.Int("queue", c.out.limit), slog.Int("bytes", c.out.maxBytes))
