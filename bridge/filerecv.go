@@ -312,7 +312,11 @@ func (s *session) fileEnded(o *fileOffer, rec db.ReceivedFile, token string, err
 	}
 	s.b.cfg.Metrics.FileTransferred(metrics.FromMSN, rec.Size)
 	link := s.b.fileLink(token, rec.Name)
-	s.tellQuery(c, "PRIVMSG", "sent the file "+what+": "+link+" (until "+rec.Expires.UTC().Format("2006-01-02 15:04")+" UTC)")
+	until := " (until " + rec.Expires.UTC().Format("2006-01-02 15:04") + " UTC)"
+	// The store keeps the token's hash only: the history and the replay
+	// keep the message without the link, which "msn files" makes again.
+	s.deliverRecordedAs(ircd.Message{Command: "PRIVMSG", From: c.nick, Time: time.Now(), Text: "sent the file " + what + ": " + link + until},
+		"sent the file "+what+until+"; /msg msn files gives its link", queryConversation(c.passport), c.passport, db.KindMessage)
 	s.offerDCC(c, rec)
 }
 

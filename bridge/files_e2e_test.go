@@ -193,8 +193,40 @@ func TestFileFromContactAutoAccepted(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	// In the history, for a client that comes later.
+	// In the history, for a client that comes later, without the link:
+	// the store holds no download token; "msn files" makes it again.
 	c2 := fe.login("alice2", alice, password, allCaps)
 	c2.send("CHATHISTORY LATEST bob * 10")
-	c2.expectFrom("bob", "PRIVMSG", link)
+	if h := c2.expectFrom("bob", "PRIVMSG", "holiday photos.jpg"); strings.Contains(h.Trailing(), "/files/") {
+		t.Errorf("the history holds the download link: %q", h.Trailing())
+	}
+	c2.ask("files", link)
+}
+
+// With the history off, a file that arrives while no client is attached
+// is kept for the replay without its link, which the store must not
+// hold; the replay says where to get it.
+func TestFileLinkNotKeptForReplay(t *testing.T) {
+	fe := newRecvEnv(t, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	c.ask("set keep_online true", "keep_online=true")
+	c.ask("set history_days 0", "history_days=0")
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	leave(c)
+	p.chat(alice)
+	data := fileData(1000)
+	if err := <-sendFile(p, "note.txt", int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatalf("SendFile: %v", err)
+	}
+	kept := waitReplayKept(t, fe.env, "note.txt")
+	for _, m := range kept {
+		if strings.Contains(m.Text, "/files/") {
+			t.Errorf("the store keeps the download link: %q", m.Text)
+		}
+	}
+	c2 := fe.login("alice", alice, password, allCaps)
+	if m := c2.expectFrom("bob", "PRIVMSG", "/msg msn files gives its link"); !strings.Contains(m.Trailing(), "note.txt (1000 B)") {
+		t.Errorf("replayed %q", m.Trailing())
+	}
 }

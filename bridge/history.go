@@ -105,6 +105,13 @@ func (cv *conv) convKey() string {
 // another MSN endpoint) when kind is db.KindEndpoint. It reports whether
 // m reached a client; with the history off, or was kept for the next.
 func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind string) bool {
+	return s.deliverRecordedAs(m, m.Text, conversation, sender, kind)
+}
+
+// deliverRecordedAs is deliverRecorded of a message whose text is stored
+// as stored: what a client gets now may hold a secret the store must not
+// (a download link).
+func (s *session) deliverRecordedAs(m ircd.Message, stored, conversation, sender, kind string) bool {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
@@ -126,11 +133,18 @@ func (s *session) deliverRecorded(m ircd.Message, conversation, sender, kind str
 			nick = s.world.Nick()
 		}
 		s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: m.MsgID, Time: m.Time,
-			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: m.Text, Kind: kind}, live)
+			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: stored, Kind: kind}, live)
 		return live
 	}
 	if m.Self {
 		return s.world.Deliver(m) > 0
+	}
+	if stored != m.Text {
+		if live && s.world.Deliver(m) > 0 {
+			return true
+		}
+		m.Text = stored // kept for the next client: kept as stored
+		return s.keep(m)
 	}
 	return s.deliver(m)
 }
