@@ -72,9 +72,15 @@ func (b *Bridge) serveFile(w http.ResponseWriter, r *http.Request) {
 	if err := http.NewResponseController(w).SetWriteDeadline(deadline); err != nil {
 		b.log.Debug("extending the write deadline of a download", "err", err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	h.Set("Cache-Control", "private, no-store")
+	downloadHeaders(w.Header(), f.Name)
 	http.ServeContent(w, r, "", f.Created, fh)
+}
+
+// downloadHeaders makes a response a download of a file called name:
+// never a page of this origin, and stored by no cache, so that a file
+// deleted (msn files delete, forget, expiry) is gone from its link.
+func downloadHeaders(h http.Header, name string) {
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Cache-Control", "private, no-store")
 }

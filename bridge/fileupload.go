@@ -326,9 +326,7 @@ func (b *Bridge) serveUploaded(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uploadBodyTimeout))
-	name := cleanFileName(r.PathValue("name"))
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	downloadHeaders(w.Header(), cleanFileName(r.PathValue("name")))
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 

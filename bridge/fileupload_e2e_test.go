@@ -145,6 +145,10 @@ func TestUploadSentToContact(t *testing.T) {
 	if !bytes.Equal(served, data) {
 		t.Errorf("the link serves %d bytes, want the %d uploaded", len(served), len(data))
 	}
+	// A download that no cache keeps: a deleted file is gone from its link.
+	if h := got.Header; h.Get("Cache-Control") != "private, no-store" || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+		t.Errorf("served with Cache-Control %q, Content-Disposition %q", h.Get("Cache-Control"), h.Get("Content-Disposition"))
+	}
 
 	c.send("PRIVMSG bob :" + link)
 	offer, received := p.receiveFile()
