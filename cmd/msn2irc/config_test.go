@@ -253,6 +253,43 @@ func TestConfigHTTP(t *testing.T) {
 	})
 }
 
+// A file listener that others reach is warned of when it takes
+// passwords in clear text, and when its links name localhost.
+func TestHTTPListenerWarnings(t *testing.T) {
+	loop := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 6680}
+	all := &net.TCPAddr{IP: net.IPv4zero, Port: 6680}
+	lan := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 6680}
+	for _, tc := range []struct {
+		name             string
+		addr             net.Addr
+		tls              bool
+		url              string
+		clear, localhost bool
+	}{
+		{"loopback", loop, false, "", false, false},
+		{"every address", all, false, "", true, true},
+		{"every address, TLS", all, true, "", false, true},
+		{"every address, a TLS proxy", all, false, "https://msn.example.org/", false, false},
+		{"every address, a URL", all, false, "http://msn.example.org/", true, false},
+		{"one address", lan, false, "", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			log, err := newLogger(&logs, "info")
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnHTTP(config{HTTPTLS: tc.tls, HTTPURL: tc.url}, tc.addr, log)
+			if got := strings.Contains(logs.String(), "clear text"); got != tc.clear {
+				t.Errorf("clear-text warning %v, want %v: %q", got, tc.clear, logs.String())
+			}
+			if got := strings.Contains(logs.String(), "MSN2IRC_HTTP_URL is not set"); got != tc.localhost {
+				t.Errorf("localhost warning %v, want %v: %q", got, tc.localhost, logs.String())
+			}
+		})
+	}
+}
+
 func TestConfigHistoryDays(t *testing.T) {
 	t.Setenv("MSN2IRC_HISTORY_DAYS", "30")
 	cfg, err := loadConfig()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,7 @@ func listenHTTP(cfg config, log *slog.Logger) (*httpSide, error) {
 		}
 		h.files = web.LimitListener(ln, cfg.HTTPMaxConnections, cfg.HTTPConnectionsPerAddress, cfg.trusted)
 		h.base = cfg.httpURL(ln.Addr())
+		warnHTTP(cfg, ln.Addr(), log)
 	}
 	if cfg.MetricsListen != "" {
 		ln, err := net.Listen("tcp", cfg.MetricsListen)
@@ -82,6 +84,21 @@ func listenHTTP(cfg config, log *slog.Logger) (*httpSide, error) {
 		h.metrics = web.LimitListener(ln, cfg.HTTPMaxConnections, 0, nil)
 	}
 	return h, nil
+}
+
+// warnHTTP warns of a file listener that others reach without TLS (an
+// upload or a picture takes the MSN password), and of links that name
+// localhost when the listener takes connections from elsewhere.
+func warnHTTP(cfg config, addr net.Addr, log *slog.Logger) {
+	if isLoopback(addr) {
+		return
+	}
+	if !cfg.HTTPTLS && !strings.HasPrefix(cfg.HTTPURL, "https://") {
+		log.Warn("the HTTP listener is not on loopback and not TLS: MSN passwords of uploads and pictures cross the network in clear text; set MSN2IRC_HTTP_TLS, or put a TLS proxy in front (MSN2IRC_HTTP_URL https://...)", "addr", addr.String())
+	}
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() && cfg.HTTPURL == "" {
+		log.Warn("MSN2IRC_HTTP_URL is not set: links and uploads name "+cfg.httpURL(addr)+", which only this machine reaches; set it to the address clients use", "addr", addr.String())
+	}
 }
 
 // close closes the listeners that are open.
