@@ -204,6 +204,32 @@ func (b *Bridge) checkWithMSN(ctx context.Context, s *session, password string) 
 	return msn.CheckPassword(ctx, cfg)
 }
 
+// recheckPassword confirms the session's password with MSN when MSN last
+// confirmed it longer ago than PasswordRecheck (sessions that log in with
+// TWN or SSO; MD5 ones cannot ask), and reports whether it did. A
+// password MSN refuses now ends the session (errPasswordRevoked); an MSN
+// that cannot be asked must not lock the user out of a session that runs
+// with this password: it lets the login through, and the next asks again.
+func (b *Bridge) recheckPassword(ctx context.Context, s *session, password string, st attachCheck) (bool, error) {
+	if !st.twn || b.cfg.Now().Sub(st.confirmedAt) < b.cfg.PasswordRecheck {
+		return false, nil
+	}
+	err := b.checkWithMSN(ctx, s, password)
+	switch {
+	case errors.Is(err, msn.ErrAuthFailed):
+		s.log.Info("MSN no longer accepts the session's password: ending the session")
+		b.throttle.failed(s.account, password)
+		s.post(func() { s.revoked(password) })
+		return false, fmt.Errorf("%w: %w", errWrongPassword, errPasswordRevoked)
+	case errors.Is(err, errBusy):
+		return false, err
+	case err != nil:
+		s.log.Warn("password recheck: MSN could not be asked; logging in without it", "err", err)
+		return false, nil
+	}
+	return true, nil
+}
+
 // attach authorizes a client for the running session s. A password that
 // MSN confirmed longer ago than PasswordRecheck is confirmed again first;
 // a password other than the session's is checked with MSN and, when MSN
@@ -231,24 +257,10 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 	}
 	confirmed := false
 	switch {
-	case st.matches && (!st.twn || b.cfg.Now().Sub(st.confirmedAt) < b.cfg.PasswordRecheck):
 	case st.matches:
-		err := b.checkWithMSN(ctx, s, password)
-		switch {
-		case errors.Is(err, msn.ErrAuthFailed):
-			s.log.Info("MSN no longer accepts the session's password: ending the session")
-			b.throttle.failed(s.account, password)
-			s.post(func() { s.revoked(password) })
-			return nil, fmt.Errorf("%w: %w", errWrongPassword, errPasswordRevoked)
-		case errors.Is(err, errBusy):
+		var err error
+		if confirmed, err = b.recheckPassword(ctx, s, password, st); err != nil {
 			return nil, err
-		case err != nil:
-			// MSN could not be asked. An unreachable MSN must not lock
-			// the user out of a session that runs (and signed in with
-			// this password); the next attach asks again.
-			s.log.Warn("password recheck: MSN could not be asked; attaching without it", "err", err)
-		default:
-			confirmed = true
 		}
 	case !st.twn:
 		return nil, errWrongPassword

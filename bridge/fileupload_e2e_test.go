@@ -291,6 +291,26 @@ func TestUploadWrongPasswordLocksOut(t *testing.T) {
 	}
 }
 
+// An upload with the session's password that MSN last confirmed long
+// ago asks MSN again, as an IRC client's attach does: once the owner
+// changed it, the old one uploads nothing, and the session ends.
+func TestUploadRechecksAStalePassword(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	fe.clock.advance(bridge.DefaultPasswordRecheck + time.Minute)
+	if resp, body := fe.upload(alice, password, "a.txt", []byte("x")); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("with the password MSN still takes: %s %s", resp.Status, body)
+	}
+	if err := fe.msn.SetPassword(alice, "changed-by-the-owner"); err != nil {
+		t.Fatal(err)
+	}
+	fe.clock.advance(bridge.DefaultPasswordRecheck + time.Minute)
+	if resp, body := fe.upload(alice, password, "b.txt", []byte("x")); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("with the password MSN no longer takes: %s %s", resp.Status, body)
+	}
+	waitNoSessions(t, fe.env)
+}
+
 // Without a running session, an upload is refused with a clear text and
 // starts no MSN login; the answer is the one a wrong password gets, so
 // that it does not tell a stranger whether the account is signed in.

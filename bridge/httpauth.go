@@ -21,9 +21,10 @@ var errNoSession = errors.New("wrong address or password, or no MSN session for 
 
 // httpLogin checks the HTTP Basic credentials of r against the running
 // session of their account, inside the login limits of every other login.
-// It never starts a session and never asks MSN: the password must be the
-// one the session runs with. On failure it answers r (401, 429 or 503)
-// and returns nil.
+// It never starts a session: the password must be the one the session
+// runs with, confirmed again with MSN when an IRC client's attach would
+// (PasswordRecheck). On failure it answers r (401, 429 or 503) and
+// returns nil.
 func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
 	if !b.fromClient(r) {
 		httpError(w, http.StatusForbidden, "this address takes uploads from an IRC client, not from a web page's form or link")
@@ -52,6 +53,15 @@ func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
 			return err
 		case !st.matches:
 			return errWrongPassword
+		}
+		confirmed, err := b.recheckPassword(r.Context(), s, pass, st)
+		if err != nil || !confirmed {
+			return err
+		}
+		if err := s.call(r.Context(), func() { s.confirmed(pass) }); errors.Is(err, errSessionEnded) {
+			return errNoSession
+		} else if err != nil {
+			return err
 		}
 		return nil
 	})
