@@ -40,10 +40,10 @@ type config struct {
 	HTTPListen         string `envconfig:"HTTP_LISTEN" default:"127.0.0.1:6680" desc:"HTTP listener for files and pictures (host:port); empty disables it"`
 	HTTPTLS            bool   `envconfig:"HTTP_TLS" default:"false" desc:"serve the HTTP listener over TLS, with MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY"`
 	HTTPURL            string `envconfig:"HTTP_URL" desc:"public base URL of the HTTP listener, for links; empty: derived from MSN2IRC_HTTP_LISTEN"`
-	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"64" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
+	HTTPMaxConnections int    `envconfig:"HTTP_MAX_CONNECTIONS" default:"256" desc:"connections open at once on each HTTP listener (files, metrics); more wait"`
 	// HTTPConnectionsPerAddress is one address's share of the file
 	// listener's connections: past it, its next connection is closed.
-	HTTPConnectionsPerAddress int    `envconfig:"HTTP_CONNECTIONS_PER_ADDRESS" default:"16" desc:"connections one address may hold open on the file listener (MSN2IRC_TRUSTED_ADDRESSES skip it); more from it are closed at once"`
+	HTTPConnectionsPerAddress int    `envconfig:"HTTP_CONNECTIONS_PER_ADDRESS" default:"8" desc:"connections one address may hold open on the file listener (MSN2IRC_TRUSTED_ADDRESSES skip it); more from it are closed at once"`
 	MetricsListen             string `split_words:"true" default:"127.0.0.1:6681" desc:"listener of /metrics, /healthz and /readyz (host:port); empty disables it"`
 	DataDir                   string `split_words:"true" desc:"directory of received files and pictures, created 0700; empty: msn2irc-data next to MSN2IRC_DB"`
 
@@ -161,6 +161,10 @@ func checkHTTP(cfg config) error {
 	}
 	if cfg.HTTPMaxConnections < 1 {
 		return fmt.Errorf("MSN2IRC_HTTP_MAX_CONNECTIONS is %d: it must be at least 1", cfg.HTTPMaxConnections)
+	}
+	if cfg.HTTPConnectionsPerAddress < 1 || cfg.HTTPConnectionsPerAddress > cfg.HTTPMaxConnections {
+		return fmt.Errorf("MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS is %d: it must be from 1 to MSN2IRC_HTTP_MAX_CONNECTIONS (%d)",
+			cfg.HTTPConnectionsPerAddress, cfg.HTTPMaxConnections)
 	}
 	for name, addr := range map[string]string{"MSN2IRC_HTTP_LISTEN": cfg.HTTPListen, "MSN2IRC_METRICS_LISTEN": cfg.MetricsListen} {
 		if addr == "" {

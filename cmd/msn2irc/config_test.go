@@ -44,7 +44,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_HTTP_LISTEN":                  "127.0.0.1:6680",
 	"MSN2IRC_HTTP_TLS":                     "false",
 	"MSN2IRC_HTTP_URL":                     "",
-	"MSN2IRC_HTTP_MAX_CONNECTIONS":         "64",
+	"MSN2IRC_HTTP_MAX_CONNECTIONS":         "256",
 	"MSN2IRC_METRICS_LISTEN":               "127.0.0.1:6681",
 	"MSN2IRC_DATA_DIR":                     "",
 	"MSN2IRC_HISTORY_DAYS":                 "0",
@@ -55,7 +55,7 @@ var designVariables = map[string]string{
 	"MSN2IRC_FILE_EXPIRY":                  "168h",
 	"MSN2IRC_PICTURE_CACHE":                "268435456",
 	"MSN2IRC_FILE_COUNT":                   "1000",
-	"MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "16",
+	"MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "8",
 }
 
 func TestHelpListsEveryVariable(t *testing.T) {
@@ -156,6 +156,8 @@ func TestConfigErrors(t *testing.T) {
 		"HTTP not host:port": {"MSN2IRC_HTTP_LISTEN": "6680"},
 		"metrics on HTTP":    {"MSN2IRC_METRICS_LISTEN": "127.0.0.1:6680"},
 		"no HTTP connection": {"MSN2IRC_HTTP_MAX_CONNECTIONS": "0"},
+		"no HTTP share":      {"MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "0"},
+		"share over total":   {"MSN2IRC_HTTP_MAX_CONNECTIONS": "4", "MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "5"},
 		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
 		"zero file quota":    {"MSN2IRC_FILE_QUOTA": "0"},
 		"zero file expiry":   {"MSN2IRC_FILE_EXPIRY": "0s"},
