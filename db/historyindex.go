@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/msn2irc/msn2irc/internal/irctext"
 )
@@ -26,18 +27,28 @@ const IndexChunk = 1000
 // run of letters and digits, which the index's tokenizer keeps whole.
 func ownerToken(expr string) string { return "hex(lower(" + expr + "))" }
 
-// hasColour is the SQL condition of a message whose text holds an IRC
-// colour code (\x03, \x04). The index's tokenizer would take the
-// colour's digits for the start of the word after it ("\x0312hello" as
-// "12hello"), so such a text is indexed without its formatting
-// (indexColoured); the other codes split words as any punctuation does.
-const hasColour = `(instr(text, char(3)) > 0 OR instr(text, char(4)) > 0)`
+// hasFormatting is the SQL condition of a message whose text holds an
+// IRC formatting code (irctext.IsFormatCode). The index and the search
+// see texts without their formatting, as a reader does: the tokenizer
+// would take a colour's digits for the start of the word after it
+// ("\x0312hello" as "12hello"), and split a word that a code cuts in two.
+// Such a text is indexed by indexFormatted; the others, most of them,
+// straight from SQL.
+var hasFormatting = func() string {
+	var or []string
+	for c := rune(0); c < 0x20; c++ {
+		if irctext.IsFormatCode(c) {
+			or = append(or, fmt.Sprintf("instr(text, char(%d)) > 0", c))
+		}
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}()
 
-// indexColoured adds to the full-text index, within tx, the messages with
-// ids in (after, upTo] that hold colour codes, without their formatting.
-func indexColoured(ctx context.Context, tx *sql.Tx, after, upTo int64) error {
+// indexFormatted adds to the full-text index, within tx, the messages
+// with ids in (after, upTo] that hold formatting codes, without them.
+func indexFormatted(ctx context.Context, tx *sql.Tx, after, upTo int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, `+ownerToken("account")+`, text FROM message
-		WHERE id > ? AND id <= ? AND `+hasColour, after, upTo)
+		WHERE id > ? AND id <= ? AND `+hasFormatting, after, upTo)
 	if err != nil {
 		return err
 	}
@@ -99,11 +110,11 @@ func (s *Store) indexHistory(ctx context.Context, limit int) (done int64, n int,
 		return done, 0, tx.Commit()
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (docid, owner, text)
-		SELECT id, `+ownerToken("account")+`, text FROM message WHERE id > ? AND id <= ? AND NOT `+hasColour,
+		SELECT id, `+ownerToken("account")+`, text FROM message WHERE id > ? AND id <= ? AND NOT `+hasFormatting,
 		done, upTo.Int64); err != nil {
 		return 0, 0, fmt.Errorf("db: index history: %w", err)
 	}
-	if err := indexColoured(ctx, tx, done, upTo.Int64); err != nil {
+	if err := indexFormatted(ctx, tx, done, upTo.Int64); err != nil {
 		return 0, 0, fmt.Errorf("db: index history: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE message_fts_done SET id = ?`, upTo.Int64); err != nil {

@@ -34,7 +34,8 @@ func ftsRows(t *testing.T, s *Store) int {
 }
 
 // A message in colour is found by its words, the first after a colour
-// code too; words typed with formatting match as plain words.
+// code too, and a word a formatting code cuts in two is one word; words
+// typed with formatting match as plain words.
 func TestSearchColouredText(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
@@ -42,6 +43,7 @@ func TestSearchColouredText(t *testing.T) {
 		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "red", Time: histT0, Command: "PRIVMSG", Text: "\x0304hello there"},
 		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "mixed", Time: histT0.Add(time.Second), Command: "PRIVMSG", Text: "see \x0312,01blue\x03 and \x04ff8800orange\x04 \x02bold\x02"},
 		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "plain", Time: histT0.Add(2 * time.Second), Command: "PRIVMSG", Text: "12hello world"},
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "split", Time: histT0.Add(3 * time.Second), Command: "PRIVMSG", Text: "a word sp\x1dlit\x1d by italics"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +58,8 @@ func TestSearchColouredText(t *testing.T) {
 		"ff8800orange":    nil,
 		"see blue and":    {"mixed"},
 		"\x02see\x02 and": {"mixed"},
+		"sp\x1dlit":       {"split"},
+		"split":           {"split"},
 	} {
 		got, err := s.SearchHistory(ctx, histAcct, query, "", 10)
 		if err != nil || !slices.Equal(msgids(got), want) {

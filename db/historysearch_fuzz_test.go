@@ -7,13 +7,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msn2irc/msn2irc/internal/irctext"
 )
 
-// ftsTokens splits s as the FTS4 "simple" tokenizer does: a token is a
-// run of ASCII letters and digits and of bytes of non-ASCII characters,
-// with ASCII letters in lower case.
+// ftsTokens splits s as the search sees it: without IRC formatting, as
+// the FTS4 "simple" tokenizer does: a token is a run of ASCII letters and
+// digits and of bytes of non-ASCII characters, with ASCII letters in
+// lower case.
 func ftsTokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	return strings.FieldsFunc(strings.ToLower(irctext.StripFormatting(s)), func(r rune) bool {
 		return r < 0x80 && !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	})
 }
@@ -74,7 +77,7 @@ func FuzzSearchHistory(f *testing.F) {
 				if m.Account != histAcct {
 					t.Fatalf("search %q found a message of %s", q, m.Account)
 				}
-				for _, p := range searchPhrases(q) {
+				for _, p := range searchPhrases(irctext.StripFormatting(q)) {
 					if !hasPhrase(ftsTokens(m.Text), ftsTokens(strings.Join(p, " "))) {
 						t.Fatalf("search %q found %q, which does not hold %q", q, m.Text, p)
 					}

@@ -284,8 +284,8 @@ var migrations = []string{
 		UPDATE message_fts SET text = NEW.text WHERE docid = NEW.id;
 	END;`,
 
-	// 16: a text with IRC colour codes is indexed without its formatting
-	// (indexColoured): indexed as it was, the first word after a colour
+	// 16: a text with IRC formatting codes is indexed without them
+	// (indexFormatted): indexed as it was, the first word after a colour
 	// was not found. The messages are indexed again, lazily.
 	`DROP TRIGGER message_fts_delete;
 	DROP TRIGGER message_fts_text;
