@@ -324,6 +324,31 @@ func TestHistoryReplayAfterDetach(t *testing.T) {
 	}
 }
 
+// The replay from the history is bounded: the newest MaxReplay messages
+// that reached no client, after a notice of how many older ones the
+// history keeps.
+func TestHistoryReplayBounded(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.MaxReplay = 2 })
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.ask("set keep_online true", "keep_online=true")
+	leave(c)
+	chatBob(t, p, "away 1", "away 2", "away 3", "away 4", "away 5")
+	waitHistory(t, e, bob, "the last message", textIs("away 5"))
+	c2 := e.login("alice", alice, password, allCaps)
+	c2.expectMsn("3 older message(s) arrived while no IRC client was connected")
+	for _, text := range []string{"away 4", "away 5"} {
+		c2.expectFrom("bob", "PRIVMSG", text)
+	}
+	c2.send("PONG :" + replayPing(c2))
+	c2.sync()
+	for _, m := range c2.seen {
+		if m.Command == "PRIVMSG" && m.Prefix.Name == "bob" && slices.Contains([]string{"away 1", "away 2", "away 3"}, m.Trailing()) {
+			t.Errorf("replayed past the bound: %v", m)
+		}
+	}
+}
+
 // A bouncer that reconnects in the middle of a stream of messages sees
 // each message exactly once: the live ones moved the delivery cursor,
 // those that came while it was away are replayed.

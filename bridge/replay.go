@@ -193,23 +193,10 @@ func (s *session) replayHistory(c *ircd.Client) {
 	if !cur.ok || cur.lastUnread <= cur.cursor {
 		return
 	}
-	var msgs []db.HistoryMessage
-	skipped := 0
-	for after := cur.cursor; ; {
-		page, err := s.store.HistorySince(s.ctx, s.account, after, s.b.cfg.MaxReplay)
-		if err != nil {
-			s.log.Warn("reading the history to replay", "err", err)
-			return
-		}
-		if len(page) == 0 {
-			break
-		}
-		msgs = append(msgs, page...)
-		if over := len(msgs) - s.b.cfg.MaxReplay; over > 0 {
-			skipped += over
-			msgs = msgs[over:]
-		}
-		after = page[len(page)-1].ID
+	msgs, skipped, err := s.store.HistoryTail(s.ctx, s.account, cur.cursor, s.b.cfg.MaxReplay)
+	if err != nil {
+		s.log.Warn("reading the history to replay", "err", err)
+		return
 	}
 	if len(msgs) == 0 {
 		return

@@ -69,7 +69,7 @@ type historyStore interface {
 	HistoryTargets(ctx context.Context, account string, from, to time.Time, limit int) ([]db.ConversationLatest, error)
 	ConversationNick(ctx context.Context, account, conversation string) (string, error)
 	ConversationByNick(ctx context.Context, account, nick string) (string, error)
-	HistorySince(ctx context.Context, account string, afterID int64, limit int) ([]db.HistoryMessage, error)
+	HistoryTail(ctx context.Context, account string, afterID int64, limit int) ([]db.HistoryMessage, int, error)
 	LastHistoryID(ctx context.Context, account string) (int64, error)
 	ReadMarker(ctx context.Context, account, conversation string) (time.Time, error)
 	MarkRead(ctx context.Context, account, conversation string, t time.Time) (time.Time, error)

@@ -376,21 +376,28 @@ func (s *Store) ConversationByNick(ctx context.Context, account, nick string) (s
 	return conv, nil
 }
 
-// HistorySince returns the account's messages stored after the message
-// id afterID (in the order stored), at most limit: what the replay
-// delivers after the delivery cursor.
-func (s *Store) HistorySince(ctx context.Context, account string, afterID int64, limit int) ([]HistoryMessage, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM message INDEXED BY message_account
-		WHERE account = ? AND id > ? ORDER BY id LIMIT ?`, account, afterID, limit)
+// HistoryTail returns the newest limit of the account's messages stored
+// after the message id afterID, in the order stored, and how many older
+// ones stored after afterID it leaves out: what the replay delivers after
+// the delivery cursor, in two statements whatever the backlog.
+func (s *Store) HistoryTail(ctx context.Context, account string, afterID int64, limit int) ([]HistoryMessage, int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+historyColumns+` FROM (
+			SELECT * FROM message INDEXED BY message_account WHERE account = ? AND id > ? ORDER BY id DESC LIMIT ?)
+		ORDER BY id`, account, afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)
+		return nil, 0, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)
 	}
 	defer rows.Close()
 	ms, err := scanHistory(rows)
 	if err != nil {
-		return nil, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)
+		return nil, 0, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)
 	}
-	return ms, nil
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM message INDEXED BY message_account WHERE account = ? AND id > ?`,
+		account, afterID).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("db: history of %s since %d: %w", account, afterID, err)
+	}
+	return ms, max(0, n-len(ms)), nil
 }
 
 // LastHistoryID returns the id of the account's newest stored message, 0

@@ -176,9 +176,17 @@ func TestHistoryTargetsMarkersAndCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since, err := s.HistorySince(ctx, histAcct, last-2, 10)
-	if err != nil || len(since) != 2 || since[1].ID != last {
-		t.Errorf("HistorySince(last-2) = %+v, %v", since, err)
+	since, older, err := s.HistoryTail(ctx, histAcct, last-2, 10)
+	if err != nil || len(since) != 2 || since[1].ID != last || older != 0 {
+		t.Errorf("HistoryTail(last-2, 10) = %+v, %d, %v", since, older, err)
+	}
+	// The newest, in the order stored, and how many older ones are left.
+	tail, older, err := s.HistoryTail(ctx, histAcct, 0, 1)
+	if err != nil || len(tail) != 1 || tail[0].ID != last || older != int(last)-1 {
+		t.Errorf("HistoryTail(0, 1) = %+v, %d, %v; want the last and %d older", tail, older, err, last-1)
+	}
+	if tail, _, err := s.HistoryTail(ctx, histAcct, last-3, 2); err != nil || len(tail) != 2 || tail[0].ID != last-1 || tail[1].ID != last {
+		t.Errorf("HistoryTail(last-3, 2) = %+v, %v; want the last two, oldest first", tail, err)
 	}
 	for _, id := range []int64{last, last - 1} {
 		if err := s.SetDeliveryCursor(ctx, histAcct, id); err != nil {

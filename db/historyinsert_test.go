@@ -60,8 +60,8 @@ func TestWriteHistoryIDsAcrossStatements(t *testing.T) {
 	if want := 300 - len(first) + 1; stored != want {
 		t.Errorf("%d messages stored, want %d", stored, want)
 	}
-	since, err := s.HistorySince(ctx, histAcct, first[len(first)-1].ID, 1000)
-	if err != nil || len(since) != 300-len(first) {
+	since, older, err := s.HistoryTail(ctx, histAcct, first[len(first)-1].ID, 1000)
+	if err != nil || len(since) != 300-len(first) || older != 0 {
 		t.Fatalf("%d messages after the first batch, %v; want %d", len(since), err, 300-len(first))
 	}
 	var lastDelivered int64
