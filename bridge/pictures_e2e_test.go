@@ -267,6 +267,28 @@ func (e *picEnv) fetchCount(t *testing.T, outcome string) string {
 
 // A failed fetch is answered 503 and not tried again until its backoff
 // passed; then the picture comes.
+// New pictures are requests to MSN like the user's commands: past their
+// burst, one more is refused (429) until the pace allows it.
+func TestOwnPicturePaced(t *testing.T) {
+	e := newPicEnv(t, "MSNP18", nil)
+	e.login("alice", alice, password, "draft/metadata-2 standard-replies")
+	refused := -1
+	for i := 0; i < 30 && refused < 0; i++ {
+		if status, body := post(t, e.http.URL, alice, password, gifMine); status == http.StatusTooManyRequests {
+			refused = i
+		} else if status != http.StatusOK {
+			t.Fatalf("upload %d: %d %q", i, status, body)
+		}
+	}
+	if refused < 1 {
+		t.Fatalf("refused at upload %d, want some taken first, then one refused", refused)
+	}
+	e.clock.advance(time.Minute)
+	if status, body := post(t, e.http.URL, alice, password, gifMine); status != http.StatusOK {
+		t.Errorf("after a minute: %d %q", status, body)
+	}
+}
+
 func TestContactPictureRetry(t *testing.T) {
 	e := newPicEnv(t, "MSNP18", nil)
 	p := e.peer(bob)

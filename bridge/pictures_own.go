@@ -47,6 +47,14 @@ func (h *pictureHub) upload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errNotImage.Error(), http.StatusUnsupportedMediaType)
 		return
 	}
+	// A new picture is a request to MSN like the user's commands: within
+	// the same pace, or an account could flood its own MSN session.
+	var allowed bool
+	if err := s.call(r.Context(), func() { allowed = s.allowUserRequest() }); err == nil && !allowed {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, errTooManyRequests.Error()+"; try again in a moment", http.StatusTooManyRequests)
+		return
+	}
 	url, err := h.setOwn(r.Context(), s, data)
 	if err != nil {
 		h.b.log.Warn("pictures: storing an uploaded picture", "account", s.account, "err", err)
