@@ -51,6 +51,7 @@ const (
 type pictureStore interface {
 	InstanceSecret(ctx context.Context, name string) ([]byte, error)
 	OwnPicture(ctx context.Context, account string) (db.OwnPicture, bool, error)
+	OwnPictureAccounts(ctx context.Context) ([]string, error)
 	SetOwnPicture(ctx context.Context, account string, p db.OwnPicture) error
 	ClearOwnPicture(ctx context.Context, account string) (db.OwnPicture, bool, error)
 	PictureUsers(ctx context.Context, sha1 string) (int, error)
@@ -110,6 +111,15 @@ func (b *Bridge) ServePictures(ctx context.Context, mux Handler, base, dataDir s
 	hub := &pictureHub{b: b, store: ps, dir: dir, base: strings.TrimRight(base, "/"), secret: secret,
 		slots: make(chan struct{}, pictureSlots), refs: map[string]pictureRef{},
 		sessions: map[string]chan struct{}{}, inflight: map[string]chan struct{}{}, failures: map[string]pictureFailure{}}
+	// The own pictures' links work from the start, as they did before a
+	// restart, not only once their account logs in again.
+	accounts, err := ps.OwnPictureAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("bridge: pictures: %w", err)
+	}
+	for _, a := range accounts {
+		hub.url(a, a, "")
+	}
 	b.mu.Lock()
 	b.pics = hub
 	b.mu.Unlock()

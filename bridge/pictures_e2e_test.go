@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -286,6 +287,33 @@ func TestOwnPicturePaced(t *testing.T) {
 	e.clock.advance(time.Minute)
 	if status, body := post(t, e.http.URL, alice, password, gifMine); status != http.StatusOK {
 		t.Errorf("after a minute: %d %q", status, body)
+	}
+}
+
+// The link of the user's own picture works after a restart, before the
+// account logs in again.
+func TestOwnPictureLinkAfterRestart(t *testing.T) {
+	e := newPicEnv(t, "MSNP18", nil)
+	e.login("alice", alice, password, "draft/metadata-2 standard-replies")
+	status, body := post(t, e.http.URL, alice, password, gifMine)
+	if status != http.StatusOK {
+		t.Fatalf("upload: %d %q", status, body)
+	}
+	u, err := url.Parse(strings.TrimSpace(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.restart()
+	mux := web.NewMux("msn2irc")
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := e.bridge.ServePictures(ctx, mux, hs.URL, e.dir); err != nil {
+		t.Fatal(err)
+	}
+	if status, got, _ := get(t, hs.URL+u.RequestURI()); status != http.StatusOK || !bytes.Equal(got, gifMine) {
+		t.Errorf("own picture after a restart: %d, %d bytes", status, len(got))
 	}
 }
 

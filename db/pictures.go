@@ -47,6 +47,27 @@ func (s *Store) OwnPicture(ctx context.Context, account string) (p OwnPicture, o
 	return p, true, nil
 }
 
+// OwnPictureAccounts returns the accounts that have an own picture.
+func (s *Store) OwnPictureAccounts(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT account FROM own_picture ORDER BY account`)
+	if err != nil {
+		return nil, fmt.Errorf("db: accounts with a picture: %w", err)
+	}
+	defer rows.Close()
+	var accounts []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("db: accounts with a picture: %w", err)
+		}
+		accounts = append(accounts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: accounts with a picture: %w", err)
+	}
+	return accounts, nil
+}
+
 // SetOwnPicture stores the account's own picture, replacing any.
 func (s *Store) SetOwnPicture(ctx context.Context, account string, p OwnPicture) error {
 	if _, err := s.db.ExecContext(ctx,

@@ -3,6 +3,7 @@ package db
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -37,8 +38,14 @@ func TestPictures(t *testing.T) {
 	if n, err := s.PictureUsers(ctx, "aa"); n != 2 || err != nil {
 		t.Errorf("PictureUsers = %d, %v; want 2", n, err)
 	}
+	if got, err := s.OwnPictureAccounts(ctx); err != nil || !slices.Equal(got, []string{"alice@example.com", "bob@example.com"}) {
+		t.Errorf("OwnPictureAccounts = %v, %v", got, err)
+	}
 	if old, unused, err := s.ClearOwnPicture(ctx, "alice@example.com"); err != nil || unused || old != p {
 		t.Errorf("clear: %+v, unused %v, %v; bob still uses it", old, unused, err)
+	}
+	if got, err := s.OwnPictureAccounts(ctx); err != nil || !slices.Equal(got, []string{"bob@example.com"}) {
+		t.Errorf("OwnPictureAccounts after a clear = %v, %v", got, err)
 	}
 	if _, unused, _ := s.ClearOwnPicture(ctx, "bob@example.com"); !unused {
 		t.Error("the last user's clear did not say unused")
