@@ -125,6 +125,27 @@ func TestChathistoryAfterASplitLine(t *testing.T) {
 	}
 }
 
+// A conversation in which only the user wrote is named, in the store, by
+// the nick the user wrote to: after the contact leaves the world (a
+// restart, the contact on no list), TARGETS and CHATHISTORY still name it
+// so.
+func TestConversationOnlyTheUserWroteKeepsItsName(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	c.send("PRIVMSG bob :are you there?")
+	p.expectText("are you there?")
+	waitHistory(t, e, bob, "the user's message", textIs("are you there?"))
+	ctx, cancel := ctxT()
+	defer cancel()
+	if nick, err := e.store.ConversationNick(ctx, alice, bob); err != nil || nick != "bob" {
+		t.Errorf("the conversation's stored nick = %q, %v; want bob", nick, err)
+	}
+	if conv, err := e.store.ConversationByNick(ctx, alice, "bob"); err != nil || conv != bob {
+		t.Errorf("the conversation of the nick bob = %q, %v; want %s", conv, err, bob)
+	}
+}
+
 // lookupFailing is a store that cannot look a message up by its msgid.
 type lookupFailing struct{ bridge.Store }
 

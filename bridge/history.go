@@ -128,12 +128,12 @@ func (s *session) deliverRecordedAs(m ircd.Message, stored, conversation, sender
 			}
 		}
 		// Otherwise the history keeps it for the next client (greet).
-		nick := m.From
+		nick, peer := m.From, ""
 		if m.Self {
-			nick = s.world.Nick()
+			nick, peer = s.world.Nick(), m.Target
 		}
 		s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: m.MsgID, Time: m.Time,
-			Self: m.Self, Sender: sender, SenderNick: nick, Command: m.Command, Text: stored, Kind: kind}, live)
+			Self: m.Self, Sender: sender, SenderNick: nick, PeerNick: peer, Command: m.Command, Text: stored, Kind: kind}, live)
 		return live
 	}
 	if m.Self {
@@ -175,7 +175,7 @@ func (s *session) recordOwn(conversation, target, msgid, command, text string, a
 		h.markTargets = append(h.markTargets, target)
 	}
 	s.record(db.HistoryMessage{Account: s.account, Conversation: conversation, MsgID: msgid, Time: now,
-		Self: true, Sender: s.account, SenderNick: s.world.Nick(), Command: command, Text: text}, true)
+		Self: true, Sender: s.account, SenderNick: s.world.Nick(), PeerNick: target, Command: command, Text: text}, true)
 }
 
 // record adds a message to the history's next write batch.

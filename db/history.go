@@ -38,10 +38,15 @@ type HistoryMessage struct {
 	Self         bool   // the user sent it
 	Sender       string // the sender's passport; the user's own for Self
 	SenderNick   string // the sender's nick when it was sent
-	Command      string // PRIVMSG or NOTICE (an ACTION is kept as its CTCP text)
-	Text         string
-	Kind         string // KindMessage, KindOIM or KindEndpoint; "" is KindMessage
-	Outcome      string // OutcomeDelivered, ... or ""
+	// PeerNick is, for the user's own message in a query, the contact's
+	// nick then: it names the conversation (HistoryTargets,
+	// ConversationByNick) when the contact never wrote back. Not stored
+	// with the message.
+	PeerNick string
+	Command  string // PRIVMSG or NOTICE (an ACTION is kept as its CTCP text)
+	Text     string
+	Kind     string // KindMessage, KindOIM or KindEndpoint; "" is KindMessage
+	Outcome  string // OutcomeDelivered, ... or ""
 }
 
 // HistoryPos is a place in the order of a conversation's messages,
@@ -217,7 +222,10 @@ func addMessages(ctx context.Context, tx *sql.Tx, ms []HistoryMessage) error {
 	for _, m := range ms {
 		c := strings.ToLower(m.Conversation)
 		nick := m.SenderNick
-		if m.Self || strings.HasPrefix(c, "#") {
+		if m.Self {
+			nick = m.PeerNick
+		}
+		if strings.HasPrefix(c, "#") {
 			nick = ""
 		}
 		j := slices.IndexFunc(convs, func(cl convLatest) bool { return cl.account == m.Account && cl.conv == c })

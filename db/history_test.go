@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -195,6 +196,36 @@ func TestHistoryTargetsMarkersAndCursor(t *testing.T) {
 	}
 	if c, ok, err := s.DeliveryCursor(ctx, histAcct); err != nil || !ok || c != last {
 		t.Errorf("cursor = %d, %v, %v; want %d (it never moves back)", c, ok, err, last)
+	}
+}
+
+// A conversation in which only the user wrote is named by the contact's
+// nick the user wrote to; a message of the contact names it after.
+func TestConversationNamedByTheUsersMessages(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "1", Time: histT0, Self: true, Sender: histAcct, SenderNick: "me", PeerNick: "bob", Command: "PRIVMSG", Text: "hello?"},
+		{Account: histAcct, Conversation: "#chat-1", MsgID: "2", Time: histT0, Self: true, Sender: histAcct, SenderNick: "me", PeerNick: "#chat-1", Command: "PRIVMSG", Text: "all"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if nick, err := s.ConversationNick(ctx, histAcct, "bob@hotmail.com"); err != nil || nick != "bob" {
+		t.Errorf("ConversationNick = %q, %v; want bob", nick, err)
+	}
+	if conv, err := s.ConversationByNick(ctx, histAcct, "Bob"); err != nil || conv != "bob@hotmail.com" {
+		t.Errorf("ConversationByNick(Bob) = %q, %v", conv, err)
+	}
+	if _, err := s.ConversationNick(ctx, histAcct, "#chat-1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a group chat has a nick: %v", err)
+	}
+	if err := s.AddHistory(ctx, []HistoryMessage{
+		{Account: histAcct, Conversation: "bob@hotmail.com", MsgID: "3", Time: histT0.Add(time.Second), Sender: "bob@hotmail.com", SenderNick: "bobby", Command: "PRIVMSG", Text: "here"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if nick, err := s.ConversationNick(ctx, histAcct, "bob@hotmail.com"); err != nil || nick != "bobby" {
+		t.Errorf("ConversationNick after bob wrote = %q, %v; want bobby", nick, err)
 	}
 }
 
