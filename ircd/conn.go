@@ -224,14 +224,13 @@ func (c *Client) send(m *irc.Message) { c.sendAs(m, false) }
 // sendRecipient is send for a line the client gets as a recipient: a
 // change the world announces to every client (a contact's presence, nick
 // or modes; a channel the world opens, drawn whole), and the messages of
-// sendDelivered. While
-// a command of the client runs, such a line is captured too, to keep its
-// place among the command's replies (a replay follows the welcome), but
-// counted as if queued: lines that keep coming while the command waits on
-// the handler (Handler.Message has no deadline) drop the client as a full
-// queue would, instead of piling up in memory. The command's own replies
-// are not counted: a reply longer than the queue goes out whole
-// (enqueueReplies).
+// sendDelivered. While a command of the client runs, such a line is
+// captured too, to keep its place among the command's replies (a replay
+// follows the welcome), but counted as if queued: lines that keep coming
+// while the command waits on the handler (Handler.Message has no
+// deadline) drop the client as a full queue would, instead of piling up
+// in memory. The command's own replies are not counted: a reply longer
+// than the queue goes out whole (enqueueReplies).
 func (c *Client) sendRecipient(m *irc.Message) { c.sendAs(m, true) }
 
 // sendDelivered is sendRecipient for a message the client receives
