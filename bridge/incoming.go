@@ -326,8 +326,10 @@ func (s *session) notice(text string) {
 	s.deliver(ircd.Message{Command: "NOTICE", From: mapping.ServiceNick, Target: ContactsChannel, Text: text})
 }
 
+// typingKey is a contact typing in a conversation: by passport, so that
+// a contact renamed meanwhile stops typing under their new nick.
 type typingKey struct {
-	target, nick string
+	target, passport string
 }
 
 // typingState is a contact shown typing: when "active" was last sent to
@@ -350,7 +352,7 @@ func (s *session) onTyping(sb *msn.Switchboard, from string) {
 	if s.world.ClientCount() == 0 {
 		return
 	}
-	key := typingKey{cv.target(), c.nick}
+	key := typingKey{cv.target(), c.passport}
 	st := s.typing[key]
 	if st == nil {
 		st = &typingState{}
@@ -368,14 +370,14 @@ func (s *session) onTyping(sb *msn.Switchboard, from string) {
 			return
 		}
 		delete(s.typing, key)
-		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: key.nick, Target: key.target, Tags: map[string]string{"+typing": "done"}})
+		s.world.Deliver(ircd.Message{Command: "TAGMSG", From: c.nick, Target: key.target, Tags: map[string]string{"+typing": "done"}})
 	})
 	st.timer = t
 }
 
 // clearTyping forgets a typing contact once their message arrived.
 func (s *session) clearTyping(cv *conv, c *contact) {
-	key := typingKey{cv.target(), c.nick}
+	key := typingKey{cv.target(), c.passport}
 	if st, ok := s.typing[key]; ok {
 		st.timer.Stop()
 		delete(s.typing, key)

@@ -62,3 +62,28 @@ func TestTypingFloodShownOnce(t *testing.T) {
 		t.Errorf("typing shown %d times in all, want 3 (once more after the message, once 3 s later)", n)
 	}
 }
+
+// A contact renamed while shown typing stops typing under their new
+// nick, the one the clients know them by now.
+func TestTypingDoneAfterRename(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.TypingTimeout = 2 * time.Second })
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.send("PRIVMSG bob :hi")
+	sb := p.expectText("hi").Switchboard
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := sb.SendTyping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.expect("bob typing", func(m *irc.Message) bool {
+		return m.Command == "TAGMSG" && m.Prefix.Name == "bob" && m.Tags["+typing"] == "active"
+	})
+	c.ask("rename bob robert", "robert")
+	done := c.expect("typing done", func(m *irc.Message) bool {
+		return m.Command == "TAGMSG" && m.Tags["+typing"] == "done"
+	})
+	if done.Prefix.Name != "robert" {
+		t.Errorf("typing done from %q, want robert", done.Prefix.Name)
+	}
+}
