@@ -62,11 +62,12 @@ type p2pCall struct {
 	timer     *time.Timer
 
 	// Receiving data.
-	w      io.Writer
-	got    int64
-	sum    hash.Hash // of an object's data, checked against want
-	want   string
-	prepOK bool // the data preparation message of an object arrived
+	writing sync.Mutex // held while a chunk is written to w (writesDone)
+	w       io.Writer
+	got     int64
+	sum     hash.Hash // of an object's data, checked against want
+	want    string
+	prepOK  bool // the data preparation message of an object arrived
 }
 
 type p2pKey struct {
@@ -177,6 +178,15 @@ func (c *Client) touchCall(cl *p2pCall) {
 		cl.timer.Reset(c.cfg.TransferIdleTimeout)
 	}
 	p.mu.Unlock()
+}
+
+// writesDone waits until no chunk of cl is being written to its writer.
+// Once the call ended, none is written after it (onData checks under
+// writing): the caller may then close or flush the writer.
+func (cl *p2pCall) writesDone() {
+	cl.writing.Lock()
+	//lint:ignore SA2001 the critical section is empty on purpose: it waits for onData's
+	cl.writing.Unlock()
 }
 
 // endCall ends cl with err (nil: completed) and reports it when the user

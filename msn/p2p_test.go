@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,6 +203,52 @@ func TestP2PCancelledByReceiver(t *testing.T) {
 	}
 	if err := <-sent; !errors.Is(err, msn.ErrTransferCancelled) {
 		t.Fatalf("SendFile = %v, want ErrTransferCancelled", err)
+	}
+}
+
+// heldWriter holds its second Write until release is closed, and says
+// when it is inside it.
+type heldWriter struct {
+	calls   int
+	entered chan struct{}
+	release chan struct{}
+	inWrite atomic.Bool
+}
+
+func (w *heldWriter) Write(p []byte) (int, error) {
+	if w.calls++; w.calls == 2 {
+		w.inWrite.Store(true)
+		close(w.entered)
+		<-w.release
+		w.inWrite.Store(false)
+	}
+	return len(p), nil
+}
+
+// A cancelled AcceptFile returns only once the switchboard reader is out
+// of the writer: its caller then flushes and closes it.
+func TestP2PCancelledWaitsForTheWrite(t *testing.T) {
+	_, alice, bob := p2pPair(t, "MSNP12")
+	ctx, cancel := context.WithTimeout(context.Background(), matrixTimeout)
+	defer cancel()
+	data := randomBytes(200_000)
+	sendAsync(ctx, alice, "bob@example.com", "f.bin", int64(len(data)), bytes.NewReader(data))
+	w := &heldWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	var release sync.Once
+	defer release.Do(func() { close(w.release) }) // never leave the reader held
+	actx, acancel := context.WithCancel(ctx)
+	defer acancel()
+	_, accepted := receive(t, actx, bob, w)
+	<-w.entered
+	acancel()
+	select {
+	case err := <-accepted:
+		t.Fatalf("AcceptFile returned (%v) while a chunk was being written", err)
+	case <-time.After(50 * time.Millisecond): // it waits: the write is held
+	}
+	release.Do(func() { close(w.release) })
+	if err := <-accepted; !errors.Is(err, context.Canceled) || w.inWrite.Load() {
+		t.Fatalf("AcceptFile = %v, in a write %v", err, w.inWrite.Load())
 	}
 }
 

@@ -164,12 +164,12 @@ func (c *Client) AcceptFile(ctx context.Context, id TransferID, w io.Writer) err
 	}
 	select {
 	case <-cl.done:
-		return cl.err
 	case <-ctx.Done():
 		c.abortCall(cl, fmt.Errorf("msn: transfer: %w", ctx.Err()))
 		<-cl.done
-		return cl.err
 	}
+	cl.writesDone() // w is the caller's again
+	return cl.err
 }
 
 // DeclineFile refuses the file offered as id (603 Decline). No
@@ -227,12 +227,21 @@ func (c *Client) onData(cl *p2pCall, h P2PHeader, data []byte) {
 		c.abortCall(cl, fmt.Errorf("%w: chunk at %d of %d, expected %d of %d", errP2PMalformed, h.Offset, h.TotalSize, got, cl.size))
 		return
 	}
-	if _, err := w.Write(data); err != nil {
-		c.abortCall(cl, fmt.Errorf("msn: transfer: writing: %w", err))
-		return
+	cl.writing.Lock()
+	select {
+	case <-cl.done:
+		cl.writing.Unlock()
+		return // ended meanwhile: w is its owner's again
+	default:
 	}
-	if cl.sum != nil {
+	_, werr := w.Write(data)
+	if werr == nil && cl.sum != nil {
 		cl.sum.Write(data)
+	}
+	cl.writing.Unlock()
+	if werr != nil {
+		c.abortCall(cl, fmt.Errorf("msn: transfer: writing: %w", werr))
+		return
 	}
 	p.mu.Lock()
 	cl.got += int64(len(data))

@@ -45,6 +45,7 @@ func (c *Client) FetchObject(ctx context.Context, contact string, obj MSNObject,
 	case <-ctx.Done():
 		c.abortCall(cl, fmt.Errorf("msn: fetch object: %w", ctx.Err()))
 	}
+	cl.writesDone() // w is the caller's again
 	if cl.err != nil {
 		return fmt.Errorf("msn: fetch object: %w", cl.err)
 	}
