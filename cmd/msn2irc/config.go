@@ -218,7 +218,10 @@ func (cfg config) dataDir() string {
 }
 
 // parseTrusted reads a list of IP addresses and CIDR networks; an address
-// alone stands for itself.
+// alone stands for itself. An IPv4 network written in IPv6 form
+// (::ffff:10.0.0.0/104) is taken as the IPv4 one, which is what sources
+// are compared with; a network of every address is refused: it would
+// turn off every per-address limit.
 func parseTrusted(list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, v := range list {
@@ -227,6 +230,12 @@ func parseTrusted(list []string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(v); err == nil {
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+			}
+			if p.Bits() == 0 {
+				return nil, fmt.Errorf("%q trusts every address, which turns off every per-address limit: list the addresses of your bouncers or proxies", v)
+			}
 			out = append(out, p.Masked())
 			continue
 		}

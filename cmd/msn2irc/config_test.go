@@ -145,6 +145,8 @@ func TestConfigErrors(t *testing.T) {
 		"nothing to listen":  {"MSN2IRC_LISTEN": ""},
 		"TLS without a cert": {"MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"},
 		"trusted not an IP":  {"MSN2IRC_TRUSTED_ADDRESSES": "bouncer.example"},
+		"trusted everyone":   {"MSN2IRC_TRUSTED_ADDRESSES": "10.0.0.1,0.0.0.0/0"},
+		"trusted everyone 6": {"MSN2IRC_TRUSTED_ADDRESSES": "::/0"},
 		"no guests":          {"MSN2IRC_GUESTS_PER_ADDRESS": "0"},
 		"no registered":      {"MSN2IRC_REGISTERED_PER_ADDRESS": "0"},
 		"no guest time":      {"MSN2IRC_GUEST_TIMEOUT": "0s"},
@@ -181,7 +183,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestTrustedAddresses(t *testing.T) {
-	t.Setenv("MSN2IRC_TRUSTED_ADDRESSES", "172.17.0.1, 10.0.0.0/8,::ffff:192.0.2.7,2001:db8::/32")
+	t.Setenv("MSN2IRC_TRUSTED_ADDRESSES", "172.17.0.1, 10.0.0.0/8,::ffff:192.0.2.7,2001:db8::/32,::ffff:198.51.100.0/120")
 	cfg, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +192,7 @@ func TestTrustedAddresses(t *testing.T) {
 	for _, p := range cfg.trusted {
 		got = append(got, p.String())
 	}
-	want := "172.17.0.1/32 10.0.0.0/8 192.0.2.7/32 2001:db8::/32"
+	want := "172.17.0.1/32 10.0.0.0/8 192.0.2.7/32 2001:db8::/32 198.51.100.0/24"
 	if strings.Join(got, " ") != want {
 		t.Errorf("trusted %v, want %s", got, want)
 	}
