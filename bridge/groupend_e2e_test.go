@@ -106,8 +106,17 @@ func TestGroupChatsBounded(t *testing.T) {
 			chans = append(chans, third)
 		}
 		// The chat's switchboard ends, its participants stay: the channel
-		// stays for the user to go on in.
-		e.msn.DropSB(alice)
+		// stays for the user to go on in. Waited for: a chat whose
+		// switchboard still runs is not one to close.
+		waitFor(t, "the chat's switchboard to end", func() bool {
+			e.msn.DropSB(alice)
+			for _, st := range e.bridge.Stats() {
+				if st.Switchboards > 0 {
+					return false
+				}
+			}
+			return true
+		})
 		c.sync()
 	}
 	late := e.login("alice", alice, password, allCaps)
