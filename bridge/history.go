@@ -139,14 +139,7 @@ func (s *session) deliverRecordedAs(m ircd.Message, stored, conversation, sender
 	if m.Self {
 		return s.world.Deliver(m) > 0
 	}
-	if stored != m.Text {
-		if live && s.world.Deliver(m) > 0 {
-			return true
-		}
-		m.Text = stored // kept for the next client: kept as stored
-		return s.keep(m)
-	}
-	return s.deliver(m)
+	return s.deliverOrKeep(m, stored)
 }
 
 // attachedGreeted reports whether a message delivered now reaches a

@@ -36,18 +36,27 @@ type replayKept struct {
 }
 
 // deliver sends a message to the attached clients, or keeps it for the
-// next client when none the session greeted is attached: a client that
-// attached and has not had its replay yet gets the message after the
-// kept ones, in its replay. It reports whether m reached a client or
-// was kept.
-func (s *session) deliver(m ircd.Message) bool {
+// next client when none the session greeted is attached (or the last
+// left meanwhile): a client that attached and has not had its replay yet
+// gets the message after the kept ones, in its replay. It reports
+// whether m reached a client or was kept. A TAGMSG is never kept.
+func (s *session) deliver(m ircd.Message) bool { return s.deliverOrKeep(m, m.Text) }
+
+// deliverOrKeep is deliver of a message kept, when no client takes it,
+// with the text stored: what a client gets now may hold a secret the
+// store must not (a download link).
+func (s *session) deliverOrKeep(m ircd.Message, stored string) bool {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
-	if (len(s.replayKept.greeted) == 0 || s.world.ClientCount() == 0) && m.Command != "TAGMSG" {
-		return s.keep(m)
+	if m.Command == "TAGMSG" {
+		return s.world.Deliver(m) > 0
 	}
-	return s.world.Deliver(m) > 0
+	if len(s.replayKept.greeted) > 0 && s.world.ClientCount() > 0 && s.world.Deliver(m) > 0 {
+		return true
+	}
+	m.Text = stored
+	return s.keep(m)
 }
 
 // keep stores a message for replay, dropping the oldest kept messages
