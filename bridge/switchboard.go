@@ -106,7 +106,11 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 			reason = "the contact is offline"
 		}
 		for _, p := range invited {
-			cv.inviteFailed(p, err)
+			why := "the chat could not be started" // not called
+			if p == targets[0] {
+				why = sendErrorText(err, s.clientVersion())
+			}
+			cv.inviteFailed(p, why)
 		}
 		cv.failAll(reason)
 		cv.settle()
@@ -119,7 +123,7 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 	cv.claim(sb)
 	for _, p := range targets {
 		if err := inviteErrs[p]; err != nil {
-			cv.inviteFailed(p, err)
+			cv.inviteFailed(p, sendErrorText(err, s.clientVersion()))
 		}
 	}
 	cv.pump()
@@ -152,21 +156,21 @@ func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
 		s.post(func() {
 			delete(cv.calling, passport)
 			if err != nil {
-				cv.inviteFailed(passport, err)
+				cv.inviteFailed(passport, sendErrorText(err, s.clientVersion()))
 			}
 		})
 	})
 }
 
 // inviteFailed tells the group chat that the contact passport could not
-// be called in.
-func (cv *conv) inviteFailed(passport string, err error) {
+// be called in, and why.
+func (cv *conv) inviteFailed(passport, why string) {
 	s := cv.s
 	nick := passport
 	if c := s.contacts[passport]; c != nil {
 		nick = c.nick
 	}
-	s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + nick + ": " + sendErrorText(err, s.clientVersion())})
+	s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + nick + ": " + why})
 }
 
 // evictIdle closes the least recently used idle query switchboard; the
