@@ -16,10 +16,7 @@ import (
 // among the 1,000 kept for replay, pushing real messages out).
 func TestNudgeAndContentFloodShownOnce(t *testing.T) {
 	e := newEnv(t, "MSNP12")
-	p := e.peer(bob)
-	c := e.login("alice", alice, password, allCaps)
-	c.send("PRIVMSG bob :hi")
-	sb := p.expectText("hi").Switchboard
+	c, sb := bobsChat(e)
 	ctx, cancel := ctxT()
 	defer cancel()
 	flood := func(n int) {

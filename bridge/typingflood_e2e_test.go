@@ -10,15 +10,22 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
+// bobsChat logs alice in and writes to bob; it returns her client and
+// bob's switchboard of that chat.
+func bobsChat(e *env) (*client, *msn.Switchboard) {
+	e.t.Helper()
+	p := e.peer(bob)
+	c := e.login("alice", alice, password, allCaps)
+	c.send("PRIVMSG bob :hi")
+	return c, p.expectText("hi").Switchboard
+}
+
 // A contact sending typing notifications in a flood is shown typing once,
 // then again every few seconds while it goes on: clients get what they
 // need to show it, not the flood.
 func TestTypingFloodShownOnce(t *testing.T) {
 	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.TypingTimeout = time.Minute })
-	p := e.peer(bob)
-	c := e.login("alice", alice, password, allCaps)
-	c.send("PRIVMSG bob :hi")
-	sb := p.expectText("hi").Switchboard
+	c, sb := bobsChat(e)
 	ctx, cancel := ctxT()
 	defer cancel()
 	typing := func(n int) {
@@ -67,10 +74,7 @@ func TestTypingFloodShownOnce(t *testing.T) {
 // nick, the one the clients know them by now.
 func TestTypingDoneAfterRename(t *testing.T) {
 	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.TypingTimeout = 2 * time.Second })
-	p := e.peer(bob)
-	c := e.login("alice", alice, password, allCaps)
-	c.send("PRIVMSG bob :hi")
-	sb := p.expectText("hi").Switchboard
+	c, sb := bobsChat(e)
 	ctx, cancel := ctxT()
 	defer cancel()
 	if err := sb.SendTyping(ctx); err != nil {
