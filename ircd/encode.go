@@ -1,6 +1,8 @@
 package ircd
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"gopkg.in/irc.v4"
@@ -29,6 +31,10 @@ func appendEncoded(dst []byte, m *irc.Message) []byte {
 	return dst
 }
 
+// maxSentTagsLen bounds the tags of a line the server sends, the leading
+// '@' and the space after them included (message-tags "Size limit").
+const maxSentTagsLen = 8191
+
 // sendableTag reports whether a tag may go on a line: a well-formed key and
 // a value without control characters.
 func sendableTag(k, v string) bool {
@@ -36,8 +42,45 @@ func sendableTag(k, v string) bool {
 }
 
 // appendTags appends "@tags " for the sendable tags of tags, nothing when
-// there are none.
+// there are none. Tags that would take more than maxSentTagsLen are left
+// out, the longest first (fitTags).
 func appendTags(dst []byte, tags irc.Tags) []byte {
+	start := len(dst)
+	dst = appendSendableTags(dst, tags)
+	if len(dst)-start > maxSentTagsLen {
+		dst = appendSendableTags(dst[:start], fitTags(tags))
+	}
+	return dst
+}
+
+// fitTags returns the sendable tags of tags without the longest ones, so
+// that they take at most maxSentTagsLen on a line.
+func fitTags(tags irc.Tags) irc.Tags {
+	keys := make([]string, 0, len(tags))
+	size := 1 // the space after the tags
+	for k, v := range tags {
+		if sendableTag(k, v) {
+			keys = append(keys, k)
+			size += 1 + tagLen(k, v) // with its '@' or ';'
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(tagLen(b, tags[b]), tagLen(a, tags[a])), strings.Compare(a, b))
+	})
+	out := make(irc.Tags, len(keys))
+	for _, k := range keys {
+		if size > maxSentTagsLen {
+			size -= 1 + tagLen(k, tags[k])
+			continue
+		}
+		out[k] = tags[k]
+	}
+	return out
+}
+
+// appendSendableTags appends "@tags " for the sendable tags of tags,
+// nothing when there are none.
+func appendSendableTags(dst []byte, tags irc.Tags) []byte {
 	n := 0
 	for k, v := range tags {
 		if !sendableTag(k, v) {

@@ -335,3 +335,22 @@ func TestLabelLength(t *testing.T) {
 		}
 	}
 }
+
+// A line's tags stay within the 8,191 bytes message-tags allows them
+// however long the values the bridge gives are: an account of 9,000 bytes
+// (a passport as the MSN server sent it) is left out, and the message
+// arrives with its time.
+func TestTagsFitLineLimit(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "message-tags", "account-tag", "server-time")
+	long := strings.Repeat("a", 9000) + "@hotmail.com"
+	w.SetUser(User{Nick: "dave", Ident: "dave", Host: "hotmail.com", Account: long, Online: true})
+	w.Deliver(Message{Command: "PRIVMSG", From: "dave", Text: "hi", Tags: map[string]string{"+x": strings.Repeat("x", 4000)}})
+	m := c.expect("PRIVMSG")
+	if n := len(m.Tags.String()) + 2; n > 8191 {
+		t.Errorf("tags of %d bytes on a line, more than 8191", n)
+	}
+	if m.Tags["time"] == "" || m.Params[1] != "hi" {
+		t.Errorf("got %v, want the message with its time", m)
+	}
+}
