@@ -58,6 +58,9 @@ func (c *Client) onPresence(p []string, initial bool) {
 		return
 	}
 	network, passport := splitHandle(p[1])
+	if passport == "" {
+		return
+	}
 	if c.Version() >= 14 && c.Version() < 18 && len(p) > 2 {
 		network, _ = strconv.Atoi(p[2])
 		p = append(p[:2:2], p[3:]...)
