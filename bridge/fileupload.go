@@ -19,9 +19,9 @@ import (
 	"github.com/msn2irc/msn2irc/mapping"
 )
 
-// uploadBodyTimeout bounds the reading of one upload's body, and the
-// writing of one download, beyond the HTTP listener's own timeouts (which
-// a large file over a slow link outlasts).
+// uploadBodyTimeout bounds the reading of one upload's body and the
+// writing of its answer, and the writing of one download, beyond the HTTP
+// listener's own timeouts (which a large file over a slow link outlasts).
 const uploadBodyTimeout = 30 * time.Minute
 
 // UploadConfig configures the files the user sends to contacts: uploaded
@@ -160,8 +160,12 @@ func (b *Bridge) serveUpload(w http.ResponseWriter, r *http.Request) {
 		name = params["filename"]
 	}
 	name = cleanFileName(name)
+	// The answer comes after the whole body: its write deadline, which the
+	// listener set when the request began, moves with the read's.
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(uploadBodyTimeout))
+	deadline := time.Now().Add(uploadBodyTimeout)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline)
 	most := room.most
 	path, size, err := b.storeFile(account, name, io.LimitReader(r.Body, most+1), most)
 	// The stored file counts from now on; given back before the answer,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -353,6 +354,54 @@ func TestUploadTooLarge(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// An upload that takes longer than the listener's read and write
+// timeouts (a large file over a slow link) is stored and answered: the
+// handler extends both deadlines of its own request, not only the read.
+func TestUploadOutlastsListenerTimeouts(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	fe.login("alice", alice, password, allCaps)
+	srv := httptest.NewUnstartedServer(fe.bridge.UploadHandler())
+	srv.Config.ReadTimeout = 50 * time.Millisecond
+	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+
+	pr, pw := io.Pipe()
+	wrote := make(chan error, 1)
+	go func() {
+		if _, err := pw.Write(make([]byte, 1000)); err != nil {
+			wrote <- err
+			return
+		}
+		// Sending slowly is the point here: both timeouts pass while the
+		// rest of the file is on its way.
+		time.Sleep(200 * time.Millisecond)
+		_, err := pw.Write(make([]byte, 1000))
+		pw.Close()
+		wrote <- err
+	}()
+	req, err := http.NewRequest("POST", srv.URL+"/upload", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = 2000
+	req.SetBasicAuth(alice, password)
+	req.Header.Set("Content-Disposition", `attachment; filename="slow.bin"`)
+	resp, err := fe.http.Do(req)
+	pr.CloseWithError(errors.New("the request is over"))
+	if werr := <-wrote; werr != nil && err == nil {
+		t.Fatalf("sending the body: %v", werr)
+	}
+	if err != nil {
+		t.Fatalf("a slow upload gets no answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("slow upload: %s %q", resp.Status, body)
+	}
 }
 
 // forget deletes the account's uploads too: their links stop working and
