@@ -361,3 +361,49 @@ func TestForgetPicture(t *testing.T) {
 		t.Errorf("the picture's file after forget: %v, want it gone", err)
 	}
 }
+
+// A picture that takes longer to arrive than the listener's write
+// timeout (a phone on a slow link) is set and answered: the answer's
+// deadline counts from the end of the body, not from the request's start.
+func TestOwnPictureOutlastsWriteTimeout(t *testing.T) {
+	e := newEnvWith(t, "MSNP18", nil)
+	mux := web.NewMux("msn2irc")
+	hs := httptest.NewUnstartedServer(mux)
+	hs.Config.ReadTimeout = 5 * time.Second
+	hs.Config.WriteTimeout = 50 * time.Millisecond
+	hs.Start()
+	t.Cleanup(hs.Close)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := e.bridge.ServePictures(ctx, mux, hs.URL, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	e.login("alice", alice, password, "draft/metadata-2")
+
+	pr, pw := io.Pipe()
+	sent := make(chan struct{})
+	defer func() { <-sent }()
+	go func() {
+		defer close(sent)
+		half := len(gifMine) / 2
+		pw.Write(gifMine[:half])
+		// Sending slowly is the point: the write timeout passes while the
+		// rest of the picture is on its way.
+		time.Sleep(200 * time.Millisecond)
+		pw.Write(gifMine[half:])
+		pw.Close()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, "POST", hs.URL+"/picture", pr)
+	req.ContentLength = int64(len(gifMine))
+	req.SetBasicAuth(alice, password)
+	resp, err := http.DefaultClient.Do(req)
+	pr.CloseWithError(errors.New("the request is over"))
+	if err != nil {
+		t.Fatalf("a picture sent slowly gets no answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !pictureURL.Match(body) {
+		t.Fatalf("a picture sent slowly: %s %q", resp.Status, body)
+	}
+}

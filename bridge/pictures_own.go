@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
@@ -47,6 +48,9 @@ func (h *pictureHub) upload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errNotImage.Error(), http.StatusUnsupportedMediaType)
 		return
 	}
+	// The answer waits for the store and for MSN: its write deadline,
+	// which the listener set when the request began, counts from now.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute + h.b.cfg.RequestTimeout))
 	// A new picture is a request to MSN like the user's commands: within
 	// the same pace, or an account could flood its own MSN session.
 	var allowed bool
