@@ -99,13 +99,23 @@ func (b *Bridge) accountFileDir(account string) (rel string, err error) {
 const linkKeyFile = "link.key"
 
 // linkKey returns the key of the download tokens, read from the data
-// directory or created there (0600) the first time.
+// directory or created there (0600) the first time. A key that cannot be
+// read is an error, never replaced: a new key would list every file
+// received before under a wrong link. One of the wrong length (a disk
+// that lost it) is replaced; the links stay valid, "msn files" lists
+// the files received before without theirs.
 func (b *Bridge) linkKey() ([]byte, error) {
 	b.keyOnce.Do(func() {
 		path := filepath.Join(b.cfg.DataDir, linkKeyFile)
 		key, err := os.ReadFile(path)
-		if err == nil && len(key) == 32 {
+		switch {
+		case err == nil && len(key) == 32:
 			b.key = key
+			return
+		case err == nil:
+			b.log.Warn("the key of the download links is damaged; making a new one", "path", linkKeyFile, "bytes", len(key))
+		case !errors.Is(err, fs.ErrNotExist):
+			b.keyErr = fmt.Errorf("bridge: link key: %w", err)
 			return
 		}
 		key = make([]byte, 32)
@@ -114,13 +124,50 @@ func (b *Bridge) linkKey() ([]byte, error) {
 			b.keyErr = fmt.Errorf("bridge: link key: %w", err)
 			return
 		}
-		if err := os.WriteFile(path, key, 0o600); err != nil {
+		if err := writeFileAtomic(path, key); err != nil {
 			b.keyErr = fmt.Errorf("bridge: link key: %w", err)
 			return
 		}
 		b.key = key
 	})
 	return b.key, b.keyErr
+}
+
+// withoutPath is err without the file path it names: an uploaded file's
+// path holds its link's token, which no log may show.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	case errors.As(err, &le):
+		return fmt.Errorf("%s: %w", le.Op, le.Err)
+	}
+	return err
+}
+
+// writeFileAtomic writes data to path (0600) through a temporary file in
+// the same directory, renamed over path once written and synced: a crash
+// leaves the old file or the new one, never a part of it.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // gone after the rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // fileToken is the download token of a file with nonce: 128 bits of

@@ -103,7 +103,7 @@ func (s *session) sendFile(ctx context.Context, client *msn.Client, passport, ni
 	}
 	file, err := os.Open(f.path)
 	if err != nil {
-		s.log.Warn("opening a file to send", "err", err)
+		s.log.Warn("opening a file to send", "err", withoutPath(err))
 		report(statusFileNotSent, f.name+" was not sent to "+nick+": the file could not be read.")
 		return
 	}
