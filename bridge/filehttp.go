@@ -30,6 +30,14 @@ const (
 	downloadMinRate  = 16 << 10 // bytes per second
 )
 
+// setDownloadDeadline gives the download of a file of size bytes its
+// write deadline (downloadBaseTime and downloadMinRate).
+func setDownloadDeadline(w http.ResponseWriter, size int64) {
+	deadline := time.Now().Add(downloadBaseTime + time.Duration(size/downloadMinRate)*time.Second)
+	// Only a writer that cannot take deadlines fails here (a test's).
+	http.NewResponseController(w).SetWriteDeadline(deadline)
+}
+
 // FileHandler serves the download links of received files (FilePattern).
 // Only the token finds a file: the name after it is cosmetic and never
 // reaches the file system. An unknown or expired token is 404.
@@ -68,10 +76,7 @@ func (b *Bridge) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer fh.Close()
-	deadline := time.Now().Add(downloadBaseTime + time.Duration(f.Size/downloadMinRate)*time.Second)
-	if err := http.NewResponseController(w).SetWriteDeadline(deadline); err != nil {
-		b.log.Debug("extending the write deadline of a download", "err", err)
-	}
+	setDownloadDeadline(w, f.Size)
 	downloadHeaders(w.Header(), f.Name)
 	http.ServeContent(w, r, "", f.Created, fh)
 }

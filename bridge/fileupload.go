@@ -20,8 +20,8 @@ import (
 )
 
 // uploadBodyTimeout bounds the reading of one upload's body and the
-// writing of its answer, and the writing of one download, beyond the HTTP
-// listener's own timeouts (which a large file over a slow link outlasts).
+// writing of its answer, beyond the HTTP listener's own timeouts (which a
+// large file over a slow link outlasts).
 const uploadBodyTimeout = 30 * time.Minute
 
 // UploadConfig configures the files the user sends to contacts: uploaded
@@ -287,12 +287,12 @@ func (b *Bridge) storeFile(account, name string, r io.Reader, most int64) (strin
 	path := filepath.Join(dir, rand.Text())
 	if err := os.WriteFile(path+nameSuffix, []byte(name), 0o600); err != nil {
 		os.Remove(f.Name())
-		return "", 0, fmt.Errorf("store file: %w", err)
+		return "", 0, fmt.Errorf("store file: %w", withoutPath(err))
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
 		os.Remove(path + nameSuffix)
-		return "", 0, fmt.Errorf("store file: %w", err)
+		return "", 0, fmt.Errorf("store file: %w", withoutPath(err))
 	}
 	return path, n, nil
 }
@@ -329,7 +329,7 @@ func (b *Bridge) serveUploaded(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uploadBodyTimeout))
+	setDownloadDeadline(w, fi.Size())
 	downloadHeaders(w.Header(), cleanFileName(r.PathValue("name")))
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
