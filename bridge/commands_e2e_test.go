@@ -307,3 +307,17 @@ func TestUserRequestsBounded(t *testing.T) {
 	}
 	c.ask("version", "MSNP12")
 }
+
+// TestCommandsUnknownAddress: MSN refusing an address that has no account
+// is said as such, at every version, web service (MSNP13+) included.
+func TestCommandsUnknownAddress(t *testing.T) {
+	forVersions(t, func(t *testing.T, e *env) {
+		c := e.login("alice", alice, password, allCaps)
+		for _, cmd := range []string{"add", "block"} {
+			m := c.ask(cmd+" nobody@example.com", "Could not "+cmd+" nobody@example.com")
+			if text := m.Trailing(); strings.Contains(text, "could not be sent") {
+				t.Errorf("%s of an unknown address: %q", cmd, text)
+			}
+		}
+	})
+}

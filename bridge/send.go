@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -345,6 +346,7 @@ func (s *session) clientVersion() int {
 // sendErrorText says why a message was not delivered.
 func sendErrorText(err error, version int) string {
 	var se *msn.ServerError
+	var sf *msn.SOAPFault
 	switch {
 	case errors.Is(err, msn.ErrClosed):
 		return "the conversation closed twice before MSN acknowledged it; it may not have arrived"
@@ -360,6 +362,13 @@ func sendErrorText(err error, version int) string {
 		return "too many requests to MSN at once; try again in a moment"
 	case errors.As(err, &se):
 		return fmt.Sprintf("server error %d: %s", se.Code, msn.ErrorText(se.Code))
+	case errors.As(err, &sf) && sf.Message != "":
+		// The server's own words, on one line.
+		return "MSN refused it: " + shorten(strings.Join(strings.Fields(sf.Message), " "), 100)
+	case errors.As(err, &sf) && sf.Code != "":
+		return "MSN refused it (" + shorten(strings.Join(strings.Fields(sf.Code), " "), 40) + ")"
+	case errors.As(err, &sf):
+		return fmt.Sprintf("MSN's web service answered with HTTP status %d", sf.Status)
 	}
 	return "it could not be sent"
 }
