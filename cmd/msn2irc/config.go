@@ -21,6 +21,10 @@ import (
 // envPrefix is the prefix of every configuration variable.
 const envPrefix = "msn2irc"
 
+// maxHistoryDays bounds MSN2IRC_HISTORY_DAYS as the accounts'
+// history_days setting is bounded: a hundred years.
+const maxHistoryDays = 36500
+
 // config is the program's configuration, read from MSN2IRC_* variables.
 type config struct {
 	Listen      string   `default:"127.0.0.1:6667" desc:"plain IRC listener (host:port); empty disables it"`
@@ -75,7 +79,7 @@ type config struct {
 	PasswordRecheck    time.Duration `split_words:"true" default:"1h" desc:"how old a password confirmation may be before an attach confirms it with MSN again"`
 
 	// HistoryDays is the most days of messages any account's history keeps.
-	HistoryDays int `split_words:"true" default:"0" desc:"the most days of message history any account keeps (its history_days setting chooses less); 0: no limit"`
+	HistoryDays int `split_words:"true" default:"0" desc:"the most days of message history any account keeps, up to 36500 (its history_days setting chooses less); 0: no limit"`
 	// QueryRate paces a client's queries (ircd.Config.QueryInterval).
 	QueryRate int `split_words:"true" default:"20" desc:"queries (WHO, WHOIS, NAMES, LIST, CHATHISTORY, MARKREAD...) per second one IRC client may send (bursts of 5 times that) before it waits"`
 
@@ -279,8 +283,10 @@ func checkLimits(cfg config) error {
 			return fmt.Errorf("%s is %d: it must be at least 1", name, v)
 		}
 	}
-	if cfg.HistoryDays < 0 {
-		return fmt.Errorf("MSN2IRC_HISTORY_DAYS is %d: it must be 0 (no limit) or more", cfg.HistoryDays)
+	// More days than fit a time.Duration would wrap around to a cut-off
+	// in the future, and the hourly purge would delete every message.
+	if cfg.HistoryDays < 0 || cfg.HistoryDays > maxHistoryDays {
+		return fmt.Errorf("MSN2IRC_HISTORY_DAYS is %d: it must be from 0 (no limit) to %d", cfg.HistoryDays, maxHistoryDays)
 	}
 	for name, d := range map[string]time.Duration{
 		"MSN2IRC_GUEST_TIMEOUT":    cfg.GuestTimeout,

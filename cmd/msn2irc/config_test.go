@@ -161,6 +161,7 @@ func TestConfigErrors(t *testing.T) {
 		"no HTTP share":      {"MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "0"},
 		"share over total":   {"MSN2IRC_HTTP_MAX_CONNECTIONS": "4", "MSN2IRC_HTTP_CONNECTIONS_PER_ADDRESS": "5"},
 		"negative history":   {"MSN2IRC_HISTORY_DAYS": "-1"},
+		"history overflows":  {"MSN2IRC_HISTORY_DAYS": "200000"},
 		"zero file quota":    {"MSN2IRC_FILE_QUOTA": "0"},
 		"zero file expiry":   {"MSN2IRC_FILE_EXPIRY": "0s"},
 		"zero picture cache": {"MSN2IRC_PICTURE_CACHE": "0"},
