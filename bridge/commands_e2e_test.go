@@ -321,3 +321,36 @@ func TestCommandsUnknownAddress(t *testing.T) {
 		}
 	})
 }
+
+// A personal message the user sets, by command or by TOPIC, is one topic
+// change for the clients (and a bouncer's log), whether MSN echoes it
+// before its answer (MSNP18, MPOP) or not.
+func TestPersonalMessageOneTopic(t *testing.T) {
+	forVersions(t, func(t *testing.T, e *env) {
+		if e.versionNumber() < 11 {
+			t.Skip("personal messages need MSNP11")
+		}
+		c := e.login("alice", alice, password, allCaps)
+		for i, set := range []string{"PRIVMSG msn :psm hello there", "TOPIC &msn :and now this"} {
+			from := len(c.seen)
+			c.send(set)
+			want := []string{"hello there", "and now this"}[i]
+			c.expect("the topic "+want, func(m *irc.Message) bool {
+				return m.Command == "TOPIC" && m.Trailing() == want
+			})
+			c.sync()
+			// A server-side echo comes after its answer at worst: a second
+			// round trip lets it in.
+			c.sync()
+			n := 0
+			for _, m := range c.seen[from:] {
+				if m.Command == "TOPIC" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%q: %d TOPIC lines, want 1:\n%s", set, n, c.history())
+			}
+		}
+	})
+}

@@ -432,6 +432,7 @@ func (s *session) setFriendlyName(name, replyTo string) {
 // setPersonalMessage changes the personal message, shown as the &msn topic.
 func (s *session) setPersonalMessage(text, replyTo string) {
 	text = cleanName(text)
+	before := s.psm
 	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.SetPersonalMessage(ctx, text) }, func(err error) {
 		if err != nil {
 			msg := "Could not set your personal message: " + sendErrorText(err, s.clientVersion())
@@ -444,8 +445,11 @@ func (s *session) setPersonalMessage(text, replyTo string) {
 			s.answer(replyTo, msg)
 			return
 		}
-		s.psm = text
-		s.world.SetTopic(ContactsChannel, text, s.world.Nick())
+		// Unless MSN's echo of it drew it meanwhile.
+		if text != s.psm || text == before {
+			s.psm = text
+			s.world.SetTopic(ContactsChannel, text, s.world.Nick())
+		}
 		if replyTo != "" {
 			s.answer(replyTo, "Personal message set.")
 		}

@@ -52,9 +52,12 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 	case msn.PersonalMessageChanged:
 		if strings.EqualFold(ev.Passport, s.account) {
+			// The user's own, set here or on another endpoint: MSNP18
+			// echoes it before it answers the request, which then finds
+			// it shown.
 			if psm := cleanName(ev.Message); psm != s.psm {
 				s.psm = psm
-				s.world.SetTopic(ContactsChannel, psm, "")
+				s.world.SetTopic(ContactsChannel, psm, s.world.Nick())
 			}
 			return
 		}
