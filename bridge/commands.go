@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/internal/irctext"
@@ -430,6 +429,6 @@ func (s *session) cmdOutbox(args []string, say func(string)) {
 		if m.Kind == "nudge" {
 			text = "(a nudge)"
 		}
-		say(fmt.Sprintf("to %s, queued %s: %s", nick, m.Queued.Local().Format(time.DateTime), text))
+		say(fmt.Sprintf("to %s, queued %s: %s", nick, m.Queued.UTC().Format("2006-01-02 15:04")+" UTC", text))
 	}
 }

@@ -322,6 +322,7 @@ func TestOutbox(t *testing.T) {
 		c.send("PRIVMSG dave :\x01ACTION third\x01")
 		c.send("PRIVMSG msn :outbox")
 		c.expectMsn("3 queued")
+		c.expectMsn(" UTC: first") // the time of the queueing, in UTC as everywhere
 		p := e.peer(dave)
 		for _, want := range []string{"first", "second", "* alice third"} {
 			got := p.expectText("")

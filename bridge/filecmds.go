@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -87,7 +88,7 @@ func (s *session) cmdFiles(args []string, say func(string)) {
 		return
 	}
 	n := 0
-	if len(args) == 2 && args[0] == "delete" {
+	if len(args) == 2 && strings.EqualFold(args[0], "delete") {
 		n, _ = strconv.Atoi(args[1])
 	}
 	if n <= 0 {

@@ -72,7 +72,7 @@ func TestFileTooLargeAndQuota(t *testing.T) {
 	}
 	c.expectFrom("bob", "NOTICE", "two.bin (2.4 KiB), which was declined: your files would exceed the quota of 3.9 KiB (2.4 KiB used)")
 	// Deleting one makes room.
-	c.send("PRIVMSG msn :files delete 1")
+	c.send("PRIVMSG msn :files DELETE 1")
 	c.expectMsn("Deleted the file one.bin")
 	if err := <-sendFile(p, "three.bin", int64(len(data)), bytes.NewReader(data)); err != nil {
 		t.Fatalf("SendFile after delete: %v", err)

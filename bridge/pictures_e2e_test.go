@@ -245,7 +245,7 @@ func TestOwnPicture(t *testing.T) {
 
 	c.send("PRIVMSG msn :picture")
 	c.expectMsn("Your display picture: " + url)
-	c.send("PRIVMSG msn :picture clear")
+	c.send("PRIVMSG msn :picture Clear")
 	c.expectMsn("Your display picture is cleared.")
 	c.send("PRIVMSG msn :picture")
 	c.expectMsn("Your display picture: none.")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -213,7 +214,7 @@ func (s *session) cmdPicture(args []string, say func(string)) {
 		default:
 			say("Your display picture: " + h.url(s.account, s.account, p.SHA1))
 		}
-	case len(args) == 1 && args[0] == "clear":
+	case len(args) == 1 && strings.EqualFold(args[0], "clear"):
 		if err := h.clearOwn(ctx, s.account); err != nil {
 			say("Clearing your picture failed: the database did not answer.")
 			return
