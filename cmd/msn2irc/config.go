@@ -129,6 +129,21 @@ func loadConfig() (config, error) {
 	return cfg, nil
 }
 
+// warnConfig warns of settings that do nothing as they are given: a
+// certificate no listener uses (the operator may believe TLS is on), a
+// file size accepted without asking beyond the largest taken.
+func warnConfig(cfg config, log *slog.Logger) {
+	if (cfg.TLSCert != "" || cfg.TLSKey != "") && cfg.TLSListen == "" && !cfg.HTTPTLS {
+		log.Warn("MSN2IRC_TLS_CERT and MSN2IRC_TLS_KEY are set, but neither MSN2IRC_TLS_LISTEN nor MSN2IRC_HTTP_TLS uses them: no listener is TLS")
+	}
+	if cfg.FileAutoAccept > cfg.FileMaxSize {
+		log.Warn("MSN2IRC_FILE_AUTO_ACCEPT is larger than MSN2IRC_FILE_MAX_SIZE: files over the maximum are declined all the same", "auto_accept", cfg.FileAutoAccept, "max_size", cfg.FileMaxSize)
+	}
+	if cfg.FileMaxSize > cfg.FileQuota {
+		log.Warn("MSN2IRC_FILE_MAX_SIZE is larger than MSN2IRC_FILE_QUOTA: no file over the quota fits", "max_size", cfg.FileMaxSize, "quota", cfg.FileQuota)
+	}
+}
+
 // checkMSN checks the MSN server's address and URLs, which the bridge
 // only uses when a user logs in: a typo would fail every login, each
 // with an error that does not name the variable.

@@ -295,6 +295,41 @@ func TestHTTPListenerWarnings(t *testing.T) {
 	}
 }
 
+// Settings that do nothing as given are warned of at start.
+func TestConfigWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		warn string // "" for none
+	}{
+		{"defaults", nil, ""},
+		{"a certificate no listener uses", map[string]string{"MSN2IRC_TLS_CERT": "c.pem", "MSN2IRC_TLS_KEY": "k.pem"}, "no listener is TLS"},
+		{"a certificate for IRC", map[string]string{"MSN2IRC_TLS_CERT": "c.pem", "MSN2IRC_TLS_KEY": "k.pem", "MSN2IRC_TLS_LISTEN": "127.0.0.1:6697"}, ""},
+		{"a certificate for HTTP", map[string]string{"MSN2IRC_TLS_CERT": "c.pem", "MSN2IRC_TLS_KEY": "k.pem", "MSN2IRC_HTTP_TLS": "true"}, ""},
+		{"auto-accept past the maximum", map[string]string{"MSN2IRC_FILE_AUTO_ACCEPT": "2000", "MSN2IRC_FILE_MAX_SIZE": "1000"}, "declined all the same"},
+		{"a maximum past the quota", map[string]string{"MSN2IRC_FILE_MAX_SIZE": "2000", "MSN2IRC_FILE_QUOTA": "1000", "MSN2IRC_FILE_AUTO_ACCEPT": "10"}, "no file over the quota fits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := loadConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			log, err := newLogger(&logs, "info")
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnConfig(cfg, log)
+			if tc.warn == "" && logs.Len() > 0 || tc.warn != "" && !strings.Contains(logs.String(), tc.warn) {
+				t.Errorf("logged %q, want %q", logs.String(), tc.warn)
+			}
+		})
+	}
+}
+
 func TestConfigHistoryDays(t *testing.T) {
 	t.Setenv("MSN2IRC_HISTORY_DAYS", "30")
 	cfg, err := loadConfig()

@@ -32,6 +32,7 @@ const uploadKeyName = "uploads"
 // serve runs the bridge until ctx is done. ready, when not nil, gets the
 // addresses of the listeners once they accept.
 func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs []net.Addr)) error {
+	warnConfig(cfg, log)
 	store, err := db.OpenWith(ctx, cfg.DB, db.Options{Logger: log.With("component", "db")})
 	if errors.Is(err, db.ErrDamaged) {
 		return fmt.Errorf("%w, and set MSN2IRC_DB to NEW.db", err)
