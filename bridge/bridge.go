@@ -347,12 +347,19 @@ func (b *Bridge) SessionCount() int {
 	return len(b.sessions)
 }
 
-// normalizeAccount lower-cases an MSN address and checks its shape.
+// normalizeAccount lower-cases an MSN address and checks its shape:
+// one '@' with something on each side, no white space, control
+// characters or characters of IRC's grammar (",:!"), at most 129 bytes.
 func normalizeAccount(a string) (string, bool) {
 	a = strings.ToLower(strings.TrimSpace(a))
 	local, domain, ok := strings.Cut(a, "@")
-	if !ok || local == "" || domain == "" || strings.ContainsAny(a, " \t\r\n\x00,:!") || len(a) > 129 {
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ContainsAny(a, ",:!") || len(a) > 129 {
 		return "", false
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] <= ' ' || a[i] == 0x7f {
+			return "", false
+		}
 	}
 	return a, true
 }
