@@ -447,6 +447,19 @@ func TestSilentReplyAfterLogin(t *testing.T) {
 	}
 }
 
+// A new e-mail's sender and subject come RFC 2047 encoded, as any mail
+// header: they are shown decoded.
+func TestMailNotificationDecoded(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	s.ns.sendPayload("MSG Hotmail Hotmail", "MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsemailnotification; charset=UTF-8\r\n\r\n"+
+		"From: =?utf-8?B?QWxpY2UgTGlkZGVsbA==?=\r\nMessage-URL: /cgi-bin/getmsg\r\nPost-URL: https://example.com/\r\n"+
+		"Subject: =?iso-8859-1?Q?Caf=E9_tonight?=\r\nDest-Folder: ACTIVE\r\nFrom-Addr: alice@example.com\r\nid: 2\r\n\r\n")
+	want := "New e-mail from Alice Liddell <alice@example.com>: Café tonight"
+	if m := waitFor[SystemMessage](t, s.c); m.Text != want {
+		t.Errorf("mail notification = %q, want %q", m.Text, want)
+	}
+}
+
 func TestClientIDInCHG(t *testing.T) {
 	s := loginAs(t, 8, func(cfg *Config) { cfg.ClientID = 1073741824 })
 	done := async(func(ctx context.Context) error { return s.c.SetStatus(ctx, StatusHidden) })

@@ -191,11 +191,11 @@ func (c *Client) onNSMessage(cmd *Command) {
 		}
 	case "text/x-msmsgsemailnotification":
 		f := bodyFields(m.body)
-		from := sanitizeText(f.get("from"))
+		from := decodeWords(f.get("from"))
 		if addr := sanitizeText(f.get("from-addr")); addr != "" {
 			from += " <" + addr + ">"
 		}
-		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + sanitizeText(f.get("subject"))})
+		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + decodeWords(f.get("subject"))})
 	}
 }
 
