@@ -145,6 +145,50 @@ func TestUnsupportedContentKeptForReplay(t *testing.T) {
 	c2.expectFrom("bob", "PRIVMSG", "sent you a file")
 }
 
+// The server sends a notice for every new e-mail: a flood of e-mails is
+// one notice in &msn, then one again every 10 s while it goes on; the
+// server's other notices are not held back by it.
+func TestMailNotificationFloodShownOnce(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	send := func(payload string) {
+		t.Helper()
+		raw := "MSG Hotmail Hotmail " + strconv.Itoa(len(payload)) + "\r\n" + payload
+		if err := e.msn.SendRaw(alice, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mail := func(n int) {
+		t.Helper()
+		for i := range n {
+			send("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsemailnotification; charset=UTF-8\r\n\r\n" +
+				"From: Spammer\r\nFrom-Addr: spam@example.com\r\nSubject: offer " + strconv.Itoa(i) + "\r\n\r\n")
+		}
+	}
+	shown := func() int {
+		n := 0
+		for _, m := range c.seen {
+			if m.Command == "NOTICE" && strings.Contains(m.Trailing(), "New e-mail from") {
+				n++
+			}
+		}
+		return n
+	}
+	mail(30)
+	send("MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\n\r\nType: 1\r\nArg1: 5\r\n")
+	c.expectMsn("maintenance")
+	if n := shown(); n != 1 {
+		t.Errorf("30 new e-mails were shown as %d notices, want 1", n)
+	}
+	e.clock.advance(10 * time.Second)
+	mail(5)
+	send("MIME-Version: 1.0\r\nContent-Type: application/x-msmsgssystemmessage\r\n\r\nType: 1\r\nArg1: 4\r\n")
+	c.expectMsn("4 minutes")
+	if n := shown(); n != 2 {
+		t.Errorf("after 10 s, new e-mails shown %d times in all, want 2", n)
+	}
+}
+
 func TestServerSystemMessage(t *testing.T) {
 	forVersions(t, func(t *testing.T, e *env) {
 		c := e.login("alice", alice, password, allCaps)

@@ -123,6 +123,9 @@ func (s *session) handleEvent(ev msn.Event) {
 	case msn.Disconnected:
 		s.handleDisconnect(ev)
 	case msn.SystemMessage:
+		if ev.NewMail && !s.repeatDue(repeatKey{kind: repeatNewMail}) {
+			return
+		}
 		s.notice("MSN server: " + cleanName(ev.Text))
 	case msn.OwnEndpointsChanged:
 		s.onOwnEndpoints(ev)

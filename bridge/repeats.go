@@ -23,10 +23,12 @@ const maxRepeats = 64
 
 // repeatNudge is the kind of repeat a nudge is; content is of the kind
 // contentKind gives it. repeatAuthRequest is someone adding the user
-// (pending.go).
+// (pending.go). repeatNewMail is the server's notice of a new e-mail,
+// one per e-mail: anyone can send the user many.
 const (
 	repeatNudge       = "a nudge"
 	repeatAuthRequest = "an authorization request"
+	repeatNewMail     = "a new e-mail"
 )
 
 // contentKind is the kind of repeat of content described as what:

@@ -191,6 +191,9 @@ type Disconnected struct {
 // notifications) worth showing to the user.
 type SystemMessage struct {
 	Text string
+	// NewMail marks the notice of a new e-mail: the server sends one for
+	// every e-mail, however many arrive.
+	NewMail bool
 }
 
 func (ContactListSynced) event()      {}

@@ -195,7 +195,7 @@ func (c *Client) onNSMessage(cmd *Command) {
 		if addr := sanitizeText(f.get("from-addr")); addr != "" {
 			from += " <" + addr + ">"
 		}
-		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + decodeWords(f.get("subject"))})
+		c.events.push(SystemMessage{Text: "New e-mail from " + strings.TrimSpace(from) + ": " + decodeWords(f.get("subject")), NewMail: true})
 	}
 }
 
