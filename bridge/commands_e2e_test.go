@@ -32,6 +32,18 @@ func (c *client) ask(cmd, want string) *irc.Message {
 	return c.expectMsn(want)
 }
 
+// A friendly name longer than MSN takes is refused with how long it may
+// be; one of just that length is set.
+func TestNameTooLong(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	m := c.ask("name "+strings.Repeat("x", 370)+strings.Repeat(" x", 6), "name")
+	if want := "too long"; !strings.Contains(m.Trailing(), want) || !strings.Contains(m.Trailing(), "387") {
+		t.Errorf("answer %q does not say the name is too long and the limit", m.Trailing())
+	}
+	c.ask("name "+strings.Repeat("x", 387), "Friendly name set to xxx")
+}
+
 func TestCommands(t *testing.T) {
 	forVersions(t, func(t *testing.T, e *env) {
 		if err := e.msn.AddAccount("erin@example.com", password, "Erin"); err != nil {

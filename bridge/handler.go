@@ -415,6 +415,11 @@ func (s *session) setFriendlyName(name, replyTo string) {
 		s.answer(replyTo, "Usage: name <friendly name>")
 		return
 	}
+	if n := msn.FriendlyNameSize(name); n > msn.MaxFriendlyNameSize {
+		s.answer(replyTo, "Could not change your friendly name: it is too long for MSN, "+itoa(n)+" bytes where at most "+
+			itoa(msn.MaxFriendlyNameSize)+" fit (a space or % takes 3, a letter beyond ASCII 2 to 4).")
+		return
+	}
 	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.SetFriendlyName(ctx, name) }, func(err error) {
 		if err != nil {
 			s.answer(replyTo, "Could not change your friendly name: "+sendErrorText(err, s.clientVersion()))

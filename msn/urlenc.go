@@ -10,6 +10,17 @@ import (
 // after URL-encoding.
 const maxEncodedName = 387
 
+// MaxFriendlyNameSize is the most bytes a friendly name may take once
+// URL-encoded (see FriendlyNameSize); SetFriendlyName refuses longer ones.
+const MaxFriendlyNameSize = maxEncodedName
+
+// FriendlyNameSize returns the bytes name takes once URL-encoded as
+// SetFriendlyName sends it: a '%', a space or another byte below 0x21
+// takes three.
+func FriendlyNameSize(name string) int {
+	return len(escapeName(name))
+}
+
 // decodeName URL-decodes a friendly name as servers send it. It is tolerant:
 // raw UTF-8 and percent escapes both occur, invalid escapes are kept as they
 // are, '+' is a literal plus, and invalid UTF-8 is replaced.
@@ -91,15 +102,20 @@ func escapeBytes(s string, esc func(c byte) bool) string {
 // refused with ErrNameTooLong; empty names are refused too, since an empty
 // parameter would break the command line.
 func encodeName(s string) (string, error) {
-	s = strings.ToValidUTF8(s, "\uFFFD")
 	if s == "" {
 		return "", fmt.Errorf("msn: empty friendly name")
 	}
-	enc := escapeBytes(s, func(c byte) bool { return c < 0x21 || c == '%' || c == 0x7f })
+	enc := escapeName(s)
 	if len(enc) > maxEncodedName {
 		return "", fmt.Errorf("%w: %d bytes", ErrNameTooLong, len(enc))
 	}
 	return enc, nil
+}
+
+// escapeName is encodeName without its checks.
+func escapeName(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return escapeBytes(s, func(c byte) bool { return c < 0x21 || c == '%' || c == 0x7f })
 }
 
 // percentEncode escapes everything but RFC 3986 unreserved characters, for
