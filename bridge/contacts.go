@@ -304,6 +304,9 @@ func (s *session) ensureContact(passport, friendly string) *contact {
 
 // setNick renames a contact (NICK to every client) and stores the new nick.
 func (s *session) setNick(c *contact, nick string) error {
+	if s.unsettled[c] {
+		s.unsettled[c] = false // a nick given meanwhile wins over the name's
+	}
 	if nick == c.nick {
 		return nil
 	}
@@ -334,18 +337,33 @@ func (s *session) renameContact(c *contact, nick string) error {
 // setName records a friendly name and, with nick_source=name, follows it
 // with the nick.
 func (s *session) setName(c *contact, friendly string) {
+	if s.recordName(c, friendly) {
+		s.followName(c)
+	}
+}
+
+// recordName records a friendly name, stored soon (saveSoon), without
+// following it with the nick; it reports whether the name changed.
+func (s *session) recordName(c *contact, friendly string) bool {
 	name := cleanName(friendly)
 	if name == "" || name == c.name {
-		return
+		return false
 	}
 	c.name = name
-	if s.settings.NickSource == "name" {
-		want := mapping.NickForContact(c.passport, name, "name", NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
-		if err := s.renameContact(c, want); err != nil {
-			s.log.Info("following friendly name", "passport", c.passport, "err", err)
-		}
-	}
 	s.saveSoon(c)
+	return true
+}
+
+// followName gives c, with nick_source=name, the nick its friendly name
+// asks for.
+func (s *session) followName(c *contact) {
+	if s.settings.NickSource != "name" {
+		return
+	}
+	want := mapping.NickForContact(c.passport, c.name, "name", NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
+	if err := s.renameContact(c, want); err != nil {
+		s.log.Info("following friendly name", "passport", c.passport, "err", err)
+	}
 }
 
 // refresh shows a contact's current state in the world.

@@ -37,15 +37,20 @@ func (s *session) handleEvent(ev msn.Event) {
 		}
 		c := s.ensureContact(ev.Passport, ev.FriendlyName)
 		wasOnline := c.online()
+		renamed := false
 		if ev.FriendlyName != "" {
-			s.setName(c, ev.FriendlyName)
+			if ev.Initial {
+				s.setName(c, ev.FriendlyName)
+			} else {
+				renamed = s.recordName(c, ev.FriendlyName)
+			}
 		}
 		c.setStatus(ev.Status)
 		s.noteClientID(c, ev.ClientID)
 		if ev.Initial {
 			s.refresh(c)
 		} else {
-			s.settlePresence(c)
+			s.settlePresence(c, renamed)
 		}
 		if !wasOnline && c.online() {
 			s.flushOutbox(c)
@@ -64,7 +69,7 @@ func (s *session) handleEvent(ev msn.Event) {
 		c := s.ensureContact(ev.Passport, "")
 		c.setPSM(cleanName(ev.Message))
 		c.setMedia(mapping.NowPlaying(ev.Media))
-		s.settlePresence(c)
+		s.settlePresence(c, false)
 	case msn.ContactListChanged:
 		c := s.applyContact(ev.Contact)
 		s.refresh(c)

@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -96,4 +97,39 @@ func TestP4ContextIsNotAName(t *testing.T) {
 	if ct.FriendlyName != "Bob" || ct.Nick != "Bob" {
 		t.Errorf("stored contact %+v, want name and nick Bob", ct)
 	}
+}
+
+// With nick_source=name, a contact changing its name many times a second
+// is renamed once its presence settled, to its last name, not once per
+// change: every rename is a NICK to every client.
+func TestNameBurstRenamesOnce(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	c.send("PRIVMSG msn :set nick_source name")
+	c.expect("NICK bob -> Bob", func(m *irc.Message) bool { return m.Command == "NICK" && m.Param(0) == "Bob" })
+	c.expectMsn("nick_source=name")
+	c.seen = nil
+	const n = 20
+	for i := range n {
+		if err := e.msn.SetFriendlyName(bob, fmt.Sprintf("Bobby%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("Bobby%d", n-1)
+	c.expect("NICK -> "+last, func(m *irc.Message) bool { return m.Command == "NICK" && m.Param(0) == last })
+	c.sync()
+	renames := 0
+	for _, m := range c.seen {
+		if m.Command == "NICK" {
+			renames++
+		}
+	}
+	// A burst the settling delay cuts in two is renamed twice at most.
+	if renames > 2 {
+		t.Errorf("%d name changes gave %d NICKs, want 1:\n%s", n, renames, c.history())
+	}
+	c.send("WHOIS " + last)
+	c.expectCmd(irc.RPL_WHOISUSER, "*", last, "bob", "example.com", "*", last)
 }

@@ -111,7 +111,8 @@ type session struct {
 	// signs in again.
 	outElsewhere bool
 	eps          endpointState // the account's other places (endpoints.go)
-	// Contacts whose presence changed, redrawn once it settled (settle.go).
+	// Contacts whose presence changed, redrawn once it settled (settle.go);
+	// true for those whose nick then follows their new friendly name.
 	unsettled map[*contact]bool
 	toSave    map[*contact]bool // contacts whose names saveSoon stores when they settle
 	settleT   *time.Timer

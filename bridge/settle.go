@@ -11,12 +11,16 @@ import "time"
 const presenceSettle = 50 * time.Millisecond
 
 // settlePresence redraws c on IRC once its presence settled: the changes that
-// come within presenceSettle of the first are shown together.
-func (s *session) settlePresence(c *contact) {
+// come within presenceSettle of the first are shown together. renamed says
+// that c's friendly name changed (recordName): with nick_source=name its
+// nick follows the name it has once settled, so that a contact changing
+// its name many times a second is renamed (a NICK to every client) once
+// per settling, not once per change, and always to its last name.
+func (s *session) settlePresence(c *contact, renamed bool) {
 	if s.unsettled == nil {
 		s.unsettled = map[*contact]bool{}
 	}
-	s.unsettled[c] = true
+	s.unsettled[c] = s.unsettled[c] || renamed
 	if s.settleT == nil {
 		s.settleT = s.afterFunc(presenceSettle, s.settled)
 	}
@@ -27,12 +31,21 @@ func (s *session) settlePresence(c *contact) {
 func (s *session) settled() {
 	s.settleT = nil
 	defer s.saveSettled() // stored once shown: what the store says, clients see
-	cs := byPassport(s.unsettled)
+	renamed := s.unsettled
+	cs := byPassport(renamed)
 	s.unsettled = nil
 	for _, c := range cs {
-		if s.contacts[c.passport] == c {
-			s.refresh(c)
+		if s.contacts[c.passport] != c {
+			continue
 		}
+		if renamed[c] {
+			nick := c.nick
+			s.followName(c)
+			if c.nick != nick && !s.toSave[c] {
+				s.saveContact(c) // its name was stored, or is on its way, with the old nick
+			}
+		}
+		s.refresh(c)
 	}
 }
 
