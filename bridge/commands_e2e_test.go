@@ -42,6 +42,17 @@ func TestNameTooLong(t *testing.T) {
 		t.Errorf("answer %q does not say the name is too long and the limit", m.Trailing())
 	}
 	c.ask("name "+strings.Repeat("x", 387), "Friendly name set to xxx")
+
+	// By SETNAME, which the clients show at once, a name MSN does not
+	// take is taken back.
+	c.ask("name Alice Liddell", "Friendly name set to Alice Liddell")
+	long := strings.Repeat("%", 150)
+	c.send("SETNAME :" + long)
+	c.expect("SETNAME "+long[:10]+"...", func(m *irc.Message) bool { return m.Command == "SETNAME" && m.Param(0) == long })
+	c.expect("SETNAME back", func(m *irc.Message) bool { return m.Command == "SETNAME" && m.Param(0) == "Alice Liddell" })
+	c.expectMsn("too long")
+	c.send("WHOIS alice")
+	c.expectCmd(irc.RPL_WHOISUSER, "alice", "alice", "alice", "example.com", "*", "Alice Liddell")
 }
 
 func TestCommands(t *testing.T) {

@@ -408,21 +408,29 @@ func statusLabel(st msn.Status) string {
 	return mapping.StatusName(st)
 }
 
-// setFriendlyName changes the user's friendly name.
+// setFriendlyName changes the user's friendly name. From SETNAME (no
+// replyTo) the clients show the new name already: a name MSN does not
+// take is taken back there.
 func (s *session) setFriendlyName(name, replyTo string) {
+	refused := func(why string) {
+		if replyTo == "" {
+			s.world.SetSelf("", "", s.selfName)
+		}
+		s.answer(replyTo, why)
+	}
 	name = cleanName(name)
 	if name == "" {
-		s.answer(replyTo, "Usage: name <friendly name>")
+		refused("Usage: name <friendly name>")
 		return
 	}
 	if n := msn.FriendlyNameSize(name); n > msn.MaxFriendlyNameSize {
-		s.answer(replyTo, "Could not change your friendly name: it is too long for MSN, "+itoa(n)+" bytes where at most "+
-			itoa(msn.MaxFriendlyNameSize)+" fit (a space or % takes 3, a letter beyond ASCII 2 to 4).")
+		refused("Could not change your friendly name: it is too long for MSN, " + itoa(n) + " bytes where at most " +
+			itoa(msn.MaxFriendlyNameSize) + " fit (a space or % takes 3, a letter beyond ASCII 2 to 4).")
 		return
 	}
 	s.userRequest(func(ctx context.Context, c *msn.Client) error { return c.SetFriendlyName(ctx, name) }, func(err error) {
 		if err != nil {
-			s.answer(replyTo, "Could not change your friendly name: "+sendErrorText(err, s.clientVersion()))
+			refused("Could not change your friendly name: " + sendErrorText(err, s.clientVersion()))
 			return
 		}
 		s.selfName = name
