@@ -20,7 +20,8 @@ const (
 // before SQLite opens it: SQLite's unix VFS creates -wal and -shm with the
 // mode of the database file, so they follow. A missing directory is created
 // with mode 0700; an existing directory is left as it is. An existing
-// database file (or -wal, -shm) readable by others is narrowed to 0600.
+// database file (or -wal, -shm) readable by others is narrowed to 0600; one
+// this process may not write is refused.
 func prepareFile(path string, log *slog.Logger) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -39,6 +40,16 @@ func prepareFile(path string, log *slog.Logger) error {
 		}
 	case !errors.Is(err, fs.ErrExist):
 		return fmt.Errorf("create: %w", err)
+	default:
+		// SQLite opens a file it may not write read-only, and every
+		// write would fail later: refuse it now.
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return fmt.Errorf("open for writing: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("open for writing: %w", err)
+		}
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if err := narrowMode(p, log); err != nil {

@@ -96,3 +96,33 @@ func TestStoreFileNarrowed(t *testing.T) {
 		t.Errorf("no INFO line about narrowing %s; log:\n%s", path, logged.String())
 	}
 }
+
+// A database file the program may read but not write (write-protected,
+// owned by the user) is refused at start: SQLite would open it read-only,
+// and every write after (contacts, history, the outbox) would fail.
+func TestOpenRefusesReadOnlyFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any file")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "msn2irc.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSettings(ctx, "a@x", Settings{NickSource: NickSourceName}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a read-only database succeeded")
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("error %q does not name the file and say why", err)
+	}
+}
