@@ -36,6 +36,9 @@ var (
 	// ErrNewerSchema means the database was written by a newer msn2irc and
 	// this program cannot use it safely.
 	ErrNewerSchema = errors.New("db: database schema is newer than this program")
+	// ErrForeign means the file is an SQLite database of another
+	// program: msn2irc leaves it as it is.
+	ErrForeign = errors.New("db: not an msn2irc database")
 )
 
 // busyTimeout is how long SQLite waits for a lock held by another process.

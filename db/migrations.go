@@ -307,7 +307,8 @@ var migrations = []string{
 }
 
 // migrate applies the migrations that db has not seen yet, all in one
-// transaction, and refuses a database newer than migs.
+// transaction, and refuses a database newer than migs or one of another
+// program.
 func migrate(ctx context.Context, db *sql.DB, migs []string) error {
 	// _txlock=immediate: the write lock is taken at BEGIN, so two processes
 	// opening the same file cannot both migrate.
@@ -327,6 +328,17 @@ func migrate(ctx context.Context, db *sql.DB, migs []string) error {
 	}
 	if version == len(migs) {
 		return nil
+	}
+	if version == 0 {
+		// Version 0 is an empty file: migrations set the version in
+		// the transaction that creates the tables.
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n); err != nil {
+			return fmt.Errorf("migrate: read schema: %w", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("migrate: the file already holds tables, of another program: %w", ErrForeign)
+		}
 	}
 	for i := version; i < len(migs); i++ {
 		if _, err := tx.ExecContext(ctx, migs[i]); err != nil {

@@ -449,3 +449,50 @@ func TestMigrateIsAtomic(t *testing.T) {
 		t.Errorf("migration 2 was kept although a later one failed (%d, %v)", n, err)
 	}
 }
+
+// An SQLite database of another program (MSN2IRC_DB set to the wrong
+// file) is refused, and none of msn2irc's tables are added to it.
+func TestMigrateRefusesForeignDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "places.sqlite")
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE bookmark (url TEXT); INSERT INTO bookmark VALUES ('https://example.com/')`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	s, err := Open(ctx, path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of another program's database succeeded")
+	}
+	for _, want := range []string{path, "not an msn2irc database"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	raw, err = sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var names []string
+	rows, err := raw.Query(`SELECT name FROM sqlite_master ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if len(names) != 1 || names[0] != "bookmark" || userVersion(t, raw) != 0 {
+		t.Errorf("the other program's database now has %v, user_version %d", names, userVersion(t, raw))
+	}
+}
