@@ -146,9 +146,15 @@ func dsn(path string) string {
 }
 
 // fileURI is the "file:" URI of path: characters with a meaning in URIs
-// are escaped; everything else is passed through as the file name.
+// are escaped; everything else is passed through as the file name. An
+// absolute path follows an empty authority, so that one beginning with
+// "//" is not taken for a host name.
 func fileURI(path string) string {
-	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	if strings.HasPrefix(p, "/") {
+		return "file://" + p
+	}
+	return "file:" + p
 }
 
 // readConns bounds the read-only connections of Store.read: queries of

@@ -92,6 +92,24 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 }
 
+// A path beginning with "//" (as "$DIR/msn2irc.db" makes of DIR=/data)
+// names the same file as with one slash.
+func TestOpenPathWithDoubleSlash(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := Open(ctx, "/"+path)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", "/"+path, err)
+	}
+	defer s.Close()
+	if err := s.SaveSettings(ctx, "a@x", Settings{NickSource: "name"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not created at %q", path)
+	}
+}
+
 func TestOpenEmptyPath(t *testing.T) {
 	if _, err := Open(context.Background(), ""); err == nil {
 		t.Fatal("Open(\"\") succeeded")
