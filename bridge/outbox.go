@@ -1,8 +1,10 @@
 package bridge
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -12,12 +14,19 @@ import (
 // toOutbox stores messages for a contact who cannot get them now and tells
 // the user (see messageStatus).
 func (s *session) toOutbox(c *contact, items []*outgoing) {
+	why, until := s.queuedWhy(c.nick)
+	s.enqueue(s.ctx, c, items, why, until)
+}
+
+// enqueue is toOutbox with the context of the writes and the reason and
+// the wait the user is told.
+func (s *session) enqueue(ctx context.Context, c *contact, items []*outgoing, why, until string) {
 	stored := 0
 	for _, o := range items {
 		if o.outboxID != 0 {
 			continue // already in the outbox
 		}
-		id, err := s.store.Enqueue(s.ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now(), MsgID: o.msgid})
+		id, err := s.store.Enqueue(ctx, db.OutboxMessage{Account: s.account, Passport: c.passport, Kind: o.kind, Text: o.text, Queued: time.Now(), MsgID: o.msgid})
 		if errors.Is(err, db.ErrOutboxFull) {
 			lost := &conv{s: s, peer: c.passport}
 			lost.failed(o, "it could not be queued: "+db.ErrOutboxFull.Error()+"; msn outbox lists the queued messages, msn outbox clear empties it")
@@ -36,7 +45,6 @@ func (s *session) toOutbox(c *contact, items []*outgoing) {
 	if stored == 0 {
 		return
 	}
-	why, until := s.queuedWhy(c.nick)
 	msg := fmt.Sprintf("%s: message queued; it will be delivered %s (\"outbox\" lists the queue).", why, until)
 	if stored > 1 {
 		msg = fmt.Sprintf("%s: %d messages queued; they will be delivered %s (\"outbox\" lists the queue).", why, stored, until)
@@ -82,4 +90,44 @@ func (s *session) flushOutbox(c *contact) {
 	q.queue = append(q.queue[:n:n], append(items, q.queue[n:]...)...)
 	s.messageStatus(statusDelivering, c.nick, fmt.Sprintf("%s is online: delivering %d queued message(s).", c.nick, len(items)))
 	q.pump()
+}
+
+// parkUnsent keeps what was not delivered when the session ends, so that
+// the next login sends it: a query's messages (those written and not
+// acknowledged too: sent again rather than lost) and those waiting to be
+// left as offline messages go to the outbox. A group chat ends with the
+// session: its messages are reported as not delivered.
+func (s *session) parkUnsent(ctx context.Context) {
+	// Superseded queries first: their messages are older.
+	var convs []*conv
+	for _, cv := range s.convs.bySB {
+		if cv.detached && !slices.Contains(convs, cv) {
+			convs = append(convs, cv)
+		}
+	}
+	why := "Signed out of MSN before it was delivered"
+	for _, cv := range append(convs, s.allConvs()...) {
+		var left []*outgoing
+		for _, o := range cv.queue {
+			if !o.done {
+				left = append(left, o)
+			}
+		}
+		cv.queue = nil
+		if len(left) == 0 {
+			continue
+		}
+		if cv.channel != "" {
+			for _, o := range left {
+				cv.failed(o, "the MSN session ended before it was sent")
+			}
+			continue
+		}
+		c := s.ensureContact(cv.peer, "")
+		s.enqueue(ctx, c, left, why, "once you are signed in again and "+c.nick+" is online")
+	}
+	for _, m := range s.oim.outq {
+		s.enqueue(ctx, m.c, []*outgoing{m.o}, why, "once you are signed in again and "+m.c.nick+" is online")
+	}
+	s.oim.outq = nil
 }

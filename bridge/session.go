@@ -410,6 +410,11 @@ func (s *session) shutdown() {
 		s.storeUnsaved(ctx)
 		cancel()
 	}
+	if s.world != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.b.cfg.RequestTimeout)
+		s.parkUnsent(ctx)
+		cancel()
+	}
 	s.flushHistory()
 	s.hist.w.close()
 	s.b.unregister(s)
