@@ -30,6 +30,7 @@ type conv struct {
 	queue    []*outgoing     // messages not yet delivered, in order
 	strays   bool            // a message in the queue failed before the ones ahead of it were done
 	busy     bool            // an opener goroutine is running
+	reopened bool            // the switchboard closed while opening, and is being opened again
 	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
 	detached bool            // an older query superseded by a newer switchboard
 	closed   bool            // the user left the channel

@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -102,5 +103,59 @@ func TestSwitchboardDroppedAfterDeliveryIsNotResent(t *testing.T) {
 				t.Errorf("reported although delivered: %v", m)
 			}
 		}
+	})
+}
+
+// A switchboard that closes while it opens (before the contact joined) is
+// opened again, once: the contact is online, so the message is delivered
+// now, in order, not put in the outbox as if the contact were offline.
+func TestSwitchboardDroppedWhileOpeningIsOpenedAgain(t *testing.T) {
+	forSomeVersions(t, func(t *testing.T, e *env) {
+		c := e.login("alice", alice, password, allCaps)
+		p := e.peer(bob)
+		c.expectCmd("MODE", "&msn", "+v", "bob")
+		// Each command waits: the switchboard closes while CAL waits.
+		e.msn.SetReplyDelay(300 * time.Millisecond)
+		c.send("PRIVMSG bob :while opening")
+		c.sync()
+		waitFor(t, "alice's switchboard", func() bool { return e.msn.DropSB(alice) > 0 })
+		e.msn.SetReplyDelay(0)
+		p.expectText("while opening")
+		c.send("PRIVMSG bob :next")
+		p.expectTextNot("next", "while opening")
+		c.sync()
+		for _, m := range c.seen {
+			if m.Command == "NOTE" && m.Param(1) == "QUEUED" {
+				t.Errorf("a message to bob, who is online, was queued: %s", m)
+			}
+		}
+	})
+}
+
+// A message whose switchboard closed with the connection to MSN waits in
+// the outbox, and the user is told that MSN is not connected: not that
+// the contact, who is online, is offline.
+func TestMessageInFlightWhenConnectionDropsIsQueuedAsNotConnected(t *testing.T) {
+	forSomeVersions(t, func(t *testing.T, e *env) {
+		c := e.login("alice", alice, password, allCaps)
+		p := e.peer(bob)
+		c.expectCmd("MODE", "&msn", "+v", "bob")
+		c.send("PRIVMSG bob :warm up")
+		p.expectText("warm up")
+		e.msn.IgnoreCommand("MSG") // written, never acknowledged
+		c.send("PRIVMSG bob :in flight")
+		c.sync()
+		e.msn.RejectLogin(alice, 500)
+		e.msn.DropNS(alice)
+		m := c.expectCmd("NOTE", "PRIVMSG", "QUEUED", "bob")
+		if !strings.HasPrefix(m.Trailing(), "Not connected to MSN") {
+			t.Errorf("queued because %q, want that MSN is not connected", m.Trailing())
+		}
+		e.msn.AnswerCommand("MSG")
+		e.msn.RejectLogin(alice, 0)
+		c.expectMsn("Reconnected")
+		p.expectText("in flight")
+		c.send("PRIVMSG bob :next")
+		p.expectTextNot("next", "in flight")
 	})
 }

@@ -85,13 +85,27 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 		var se *msn.ServerError
 		offline := errors.Is(err, msn.ErrContactOffline) || (errors.As(err, &se) && se.Code == 217)
 		if errors.Is(err, msn.ErrClosed) && cv.channel == "" {
-			// The connection to MSN dropped meanwhile: what waits for
-			// the contact waits in the outbox, as what is written while
-			// disconnected does.
-			cv.park("")
-			cv.settle()
-			return
+			switch {
+			case s.client != nil && !s.client.Connected():
+				// The connection to MSN is dropping: once its end is
+				// taken (dropConversations), what waits for the contact
+				// waits in the outbox, as what is written while
+				// disconnected does.
+				cv.settle()
+				return
+			case s.client != nil && !cv.reopened:
+				// Only the switchboard closed: open another, once.
+				cv.reopened = true
+				cv.pump()
+				return
+			case s.client == nil:
+				cv.reopened = false
+				cv.park("")
+				cv.settle()
+				return
+			}
 		}
+		cv.reopened = false
 		if offline && cv.channel == "" {
 			if c := s.contacts[cv.peer]; c != nil && c.online() {
 				c.setStatus(msn.StatusOffline)
@@ -102,6 +116,9 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 			return
 		}
 		reason := "could not open a conversation: " + sendErrorText(err, s.clientVersion())
+		if errors.Is(err, msn.ErrClosed) {
+			reason = "could not open a conversation: the switchboard closed while it opened"
+		}
 		if offline {
 			reason = "the contact is offline"
 		}
@@ -120,6 +137,7 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 		s.spawn(func(context.Context) { sb.Close() })
 		return
 	}
+	cv.reopened = false
 	cv.claim(sb)
 	for _, p := range targets {
 		if err := inviteErrs[p]; err != nil {

@@ -299,6 +299,15 @@ func locked[T any](mu *sync.Mutex, v *T) T {
 	return *v
 }
 
+// Connected reports whether the notification server connection is up:
+// false once it ended or Close was called, also before the Disconnected
+// event is taken.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ns != nil && !c.down && !c.closing && !c.ns.isClosed()
+}
+
 // Contact returns what the client knows of one contact.
 func (c *Client) Contact(passport string) (Contact, bool) {
 	c.mu.Lock()
