@@ -202,12 +202,20 @@ func (s *session) attachCheck(password string) attachCheck {
 
 // confirmed records that MSN accepted password just now. A password other
 // than the session's becomes the session's (its owner changed it): the
-// next reconnect uses it, and the old one no longer attaches.
+// next reconnect uses it, and the old one no longer attaches. A session
+// that stopped reconnecting because MSN refused the old one signs in
+// again with it.
 func (s *session) confirmed(password string) {
 	if !s.passwordMatches(password) {
 		s.log.Info("the session's password changed: MSN accepts a new one")
 		s.hash = s.passwordHash(password)
 		s.mcfg.Password = password
+		if s.stopped && !s.outElsewhere && s.signedOut() && !s.connecting && s.ending == "" {
+			s.notice("MSN accepts your new password: signing in to MSN again.")
+			s.stopped = false
+			s.reconnects = 0
+			s.reconnect()
+		}
 	}
 	s.confirmedAt = s.b.cfg.Now()
 }
