@@ -92,11 +92,13 @@ func (s *session) flushOutbox(c *contact) {
 	q.pump()
 }
 
-// parkUnsent keeps what was not delivered when the session ends, so that
-// the next login sends it: a query's messages (those written and not
-// acknowledged too: sent again rather than lost) and those waiting to be
-// left as offline messages go to the outbox. A group chat ends with the
-// session: its messages are reported as not delivered.
+// parkUnsent keeps what was not sent when the session ends, so that the
+// next login sends it: a query's messages no piece of which was written
+// yet, and those waiting to be left as offline messages, go to the
+// outbox. One written and not acknowledged most likely arrived (the
+// switchboard closes after it): sent again, the contact would read it
+// twice. A group chat ends with the session: its messages are reported
+// as not delivered.
 func (s *session) parkUnsent(ctx context.Context) {
 	// Superseded queries first: their messages are older.
 	var convs []*conv
@@ -109,7 +111,7 @@ func (s *session) parkUnsent(ctx context.Context) {
 	for _, cv := range append(convs, s.allConvs()...) {
 		var left []*outgoing
 		for _, o := range cv.queue {
-			if !o.done {
+			if !o.done && o.sent == 0 && o.written == 0 {
 				left = append(left, o)
 			}
 		}
