@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/msn2irc/msn2irc/msn"
@@ -32,7 +33,7 @@ func (s *session) handleDisconnect(ev msn.Disconnected) {
 		return
 	}
 	why := ev.Reason.String()
-	if ev.Err != nil {
+	if ev.Err != nil && !strings.Contains(ev.Err.Error(), why) {
 		why += ": " + ev.Err.Error()
 	}
 	s.notice("Lost the connection to MSN (" + why + "). Reconnecting; messages to contacts wait in the outbox.")

@@ -55,3 +55,17 @@ func TestSignedOutElsewhereSaysSoAndLoginSignsInAgain(t *testing.T) {
 		c.expectMsn("Your status is Online.")
 	})
 }
+
+// The MSN server shutting down is said once, plainly, and the session
+// reconnects.
+func TestServerShutdownSaidOnce(t *testing.T) {
+	e := newEnv(t, "MSNP18")
+	c := e.login("alice", alice, password, allCaps)
+	if err := e.msn.SendOUT(alice, "SSD"); err != nil {
+		t.Fatal(err)
+	}
+	m := c.expectMsn("Lost the connection to MSN")
+	if want := "Lost the connection to MSN (server is shutting down). Reconnecting;"; !strings.HasPrefix(m.Trailing(), want) {
+		t.Errorf("notice %q, want it to begin %q", m.Trailing(), want)
+	}
+}
