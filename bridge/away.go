@@ -116,12 +116,28 @@ func (s *session) pushStatus(replyTo string) {
 		return
 	}
 	a.sending = true
+	client := s.client
 	s.request(func(ctx context.Context, c *msn.Client) error { return c.SetStatus(ctx, want) }, func(err error) {
+		if s.client != client && s.client != nil {
+			return // a reconnect signed in since, with the status chosen last
+		}
 		a.sending = false
+		if err != nil && (s.client == nil || !s.client.Connected()) {
+			// The connection dropped meanwhile: the next login signs
+			// in with the status chosen last.
+			if r := a.reply; r != "" {
+				a.reply = ""
+				s.answer(r, "Status set to "+statusLabel(a.msnStatus())+"; MSN shows it once reconnected.")
+			}
+			return
+		}
 		if err != nil {
 			r := a.reply
 			a.reply = ""
 			s.answer(r, "Could not change your status: "+sendErrorText(err, s.clientVersion()))
+			if a.msnStatus() != want {
+				s.pushStatus("") // a change made meanwhile
+			}
 			return
 		}
 		a.sent, s.status = want, want

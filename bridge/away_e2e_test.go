@@ -162,3 +162,19 @@ func TestPreAwayDetachedStatus(t *testing.T) {
 	bnc.ask("set detached_status nonsense", "detached_status is keep or a status")
 	bnc.ask("set detached_status keep", "detached_status=keep")
 }
+
+// A status change made while MSN has not answered the one before is sent
+// once that one is over, also when MSN never answered it: IRC and MSN
+// do not disagree until the next change.
+func TestStatusChangedWhileOneFailsIsSent(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.msn.IgnoreCommand("CHG")
+	c.send("PRIVMSG msn :status busy")
+	c.sync()
+	c.send("PRIVMSG msn :status brb")
+	c.sync()
+	e.msn.AnswerCommand("CHG")
+	c.expectMsn("Could not change your status")
+	waitFor(t, "MSN to show the status chosen last", func() bool { return e.msn.Status(alice) == msn.StatusBRB })
+}
