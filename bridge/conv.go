@@ -247,6 +247,9 @@ func (cv *conv) toChannel(joiner string) {
 	if cv.peer != "" && s.convs.queries[cv.peer] == cv {
 		delete(s.convs.queries, cv.peer)
 	}
+	// A superseded query becomes a chat of its own: its messages no
+	// longer go to the contact's current query.
+	cv.detached = false
 	s.makeRoomForChannel()
 	cv.channel = s.newChannelName()
 	s.convs.channels[mapping.Casefold(cv.channel)] = cv

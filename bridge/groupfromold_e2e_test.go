@@ -1,0 +1,51 @@
+package bridge_test
+
+import (
+	"testing"
+
+	"gopkg.in/irc.v4"
+
+	"github.com/msn2irc/msn2irc/msn"
+)
+
+// A contact who opened a second chat while the first is still open, then
+// calls a third person into the first, turns that older chat into a group
+// chat like any other: once its switchboard ended, what the user writes
+// in the channel reaches everyone in it.
+func TestOlderQueryBecomesGroupChat(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	pc := e.peer(carol)
+	c.expectVoiced("bob", "carol")
+	ctx, cancel := ctxT()
+	defer cancel()
+	first := pb.chat(alice)
+	if err := first.SendText(ctx, "in the first chat", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "in the first chat")
+	second := pb.chat(alice)
+	if err := second.SendText(ctx, "in the second chat", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "in the second chat")
+	if err := first.Invite(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	ch := c.expect("alice JOINs a group chat", func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == "alice" && m.Param(0) != "&msn"
+	}).Param(0)
+	waitFor(t, "the chats' switchboards to end", func() bool {
+		e.msn.DropSB(alice)
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	c.send("PRIVMSG " + ch + " :back in the group")
+	pb.expectText("back in the group")
+	pc.expectText("back in the group")
+}
