@@ -34,7 +34,13 @@ type Switchboard struct {
 	idle         *time.Timer
 }
 
-type participant struct{ passport, name string }
+type participant struct {
+	passport, name string
+	// endpoints are the GUIDs (MSNP16+) of the participant's places in
+	// the session, at most maxParticipants; none when the server names
+	// the participant by address only.
+	endpoints []string
+}
 
 // maxParticipants bounds the other participants a switchboard keeps, and
 // the user's own other endpoints in it. The server says who joins; no

@@ -64,6 +64,7 @@ func (s *Switchboard) onJoin(handle, name string, initial bool) {
 		s.l.log.Debug("msn: switchboard full, join dropped", "passport", passport, "max", maxParticipants)
 		return
 	}
+	s.joinedEndpointLocked(passport, guid)
 	if s.outgoing && !initial {
 		s.announced = true
 	}
@@ -76,6 +77,23 @@ func (s *Switchboard) onJoin(handle, name string, initial bool) {
 	}
 	for _, w := range waiters {
 		close(w)
+	}
+}
+
+// joinedEndpointLocked notes the place guid ("" for none) of the
+// participant passport. s.mu held.
+func (s *Switchboard) joinedEndpointLocked(passport, guid string) {
+	if guid == "" {
+		return
+	}
+	for i := range s.participants {
+		p := &s.participants[i]
+		if strings.EqualFold(p.passport, passport) {
+			if !slices.Contains(p.endpoints, guid) && len(p.endpoints) < maxParticipants {
+				p.endpoints = append(p.endpoints, guid)
+			}
+			return
+		}
 	}
 }
 
@@ -117,11 +135,22 @@ func (s *Switchboard) onBye(handle string, idle bool) {
 	s.mu.Lock()
 	found := false
 	for i, p := range s.participants {
-		if strings.EqualFold(p.passport, passport) {
-			s.participants = append(s.participants[:i], s.participants[i+1:]...)
-			passport, found = p.passport, true
-			break
+		if !strings.EqualFold(p.passport, passport) {
+			continue
 		}
+		if guid != "" {
+			// One of the participant's places left; the participant
+			// leaves with the last (Escargot then also sends the bare
+			// address, which finds nobody).
+			p.endpoints = slices.DeleteFunc(p.endpoints, func(g string) bool { return g == guid })
+			s.participants[i].endpoints = p.endpoints
+			if len(p.endpoints) > 0 {
+				break
+			}
+		}
+		s.participants = append(s.participants[:i], s.participants[i+1:]...)
+		passport, found = p.passport, true
+		break
 	}
 	empty := len(s.participants) == 0
 	announced := s.announced

@@ -63,8 +63,9 @@ func (sc *sbConn) leave() {
 			break
 		}
 	}
+	last := !sess.has(sc.acct)
 	for _, m := range sess.members {
-		for _, h := range sc.handles(m.ver) {
+		for _, h := range sc.byeHandles(m.ver, last) {
 			m.w.sendLine("BYE " + h)
 		}
 	}
@@ -170,8 +171,9 @@ func (sc *sbConn) ans(trid, passport, ck, sid string) bool {
 	}
 	b = append(b, "ANS "+trid+" OK\r\n"...)
 	sc.w.send(b)
+	first := !sess.has(sc.acct)
 	for _, m := range sess.members {
-		for _, h := range sc.handles(m.ver) {
+		for _, h := range sc.joinHandles(m, first) {
 			line := "JOI " + h + " " + msn.QuoteName(sc.acct.name)
 			if m.ver >= 12 {
 				line += " " + capsFor(m.ver, sc.clientID)

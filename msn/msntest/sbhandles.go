@@ -46,3 +46,49 @@ func serverSuffix(rv int, host string) string {
 	}
 	return ""
 }
+
+// has reports whether an endpoint of a takes part in the session.
+func (sess *sbSession) has(a *account) bool {
+	for _, m := range sess.members {
+		if m.acct == a {
+			return true
+		}
+	}
+	return false
+}
+
+// joinHandles are the names of sc in the JOI lines member m gets; first
+// is whether sc is the first endpoint of its account in the session. As
+// on Escargot, the bare address follows only the first endpoint's join,
+// and never for another endpoint of m's own account; below MSNP16 only
+// the first endpoint of another account is told of.
+func (sc *sbConn) joinHandles(m *sbConn, first bool) []string {
+	same := m.acct == sc.acct
+	if m.ver < 16 || sc.guid == "" {
+		if !first || same {
+			return nil
+		}
+		return []string{sc.acct.passport}
+	}
+	if !first || same {
+		return []string{sc.acct.passport + ";{" + sc.guid + "}"}
+	}
+	return sc.handles(m.ver)
+}
+
+// byeHandles are the names of sc in the BYE lines a member speaking
+// version rv gets; last is whether sc was the last endpoint of its
+// account in the session. As on Escargot, the bare address follows only
+// the last endpoint's departure; below MSNP16 only the last one is told.
+func (sc *sbConn) byeHandles(rv int, last bool) []string {
+	if rv < 16 || sc.guid == "" {
+		if !last {
+			return nil
+		}
+		return []string{sc.acct.passport}
+	}
+	if !last {
+		return []string{sc.acct.passport + ";{" + sc.guid + "}"}
+	}
+	return sc.handles(rv)
+}
