@@ -49,3 +49,25 @@ func TestOlderQueryBecomesGroupChat(t *testing.T) {
 	pb.expectText("back in the group")
 	pc.expectText("back in the group")
 }
+
+// Someone on none of the user's lists gives no presence: /INVITE calls
+// them in as a message to them would, and MSN says whether they are
+// there, instead of refusing them as offline.
+func TestInviteStranger(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	if err := e.msn.AddAccount("erin@example.com", password, "Erin"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("alice", alice, password, allCaps)
+	pe := e.peer("erin@example.com")
+	say(t, pe, "hello from a stranger")
+	c.expectFrom("erin", "PRIVMSG", "hello from a stranger")
+	c.send("JOIN #party")
+	c.expectCmd("JOIN", "#party")
+	c.send("INVITE erin #party")
+	c.expect("erin joins #party", func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == "erin" && m.Param(0) == "#party"
+	})
+	c.send("PRIVMSG #party :welcome")
+	pe.expectText("welcome")
+}

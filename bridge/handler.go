@@ -374,7 +374,9 @@ func (s *session) onInvite(nick, channel string) error {
 	if s.client == nil {
 		return errNotConnected
 	}
-	if !c.online() {
+	// Presence is known only for contacts on the forward list; others
+	// are called, and CAL says whether they are there.
+	if c.lists()&msn.ForwardList != 0 && !c.online() {
 		return errors.New(c.nick + " is offline and cannot join a chat")
 	}
 	if slices.Contains(cv.invites, c.passport) || cv.calling[c.passport] {
