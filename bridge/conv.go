@@ -34,6 +34,7 @@ type conv struct {
 	snd      *sender         // sends the queue on a switchboard, while pieces are unacknowledged
 	detached bool            // an older query superseded by a newer switchboard
 	closed   bool            // the user left the channel
+	closedBy string          // why it closed, for what was still on its way then
 	lastUse  uint64          // convState.uses when last used; the least recently used idle query is closed first
 }
 

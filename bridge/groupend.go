@@ -19,13 +19,10 @@ func (s *session) endGroupChat(cv *conv) {
 // what is still queued for it is reported as not delivered, for why.
 func (s *session) closeGroupChat(cv *conv, why, reason string) {
 	delete(s.convs.channels, mapping.Casefold(cv.channel))
-	cv.closed = true
-	if !cv.busy && cv.snd == nil {
-		for _, o := range cv.queue {
-			cv.failed(o, why)
-		}
-		cv.queue = nil
-	}
+	cv.closed, cv.closedBy = true, why
+	// What is on its way is reported once its opener or sender is done
+	// (pump).
+	cv.pump()
 	cv.releaseSwitchboard()
 	s.wakeWaiting()
 	s.world.CloseChannel(cv.channel, reason)

@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -130,4 +131,24 @@ func TestGroupChatsBounded(t *testing.T) {
 	if joined[chans[0]] || !joined[chans[1]] || !joined[chans[2]] {
 		t.Errorf("a client attaching later joined %v, want %s and %s", joined, chans[1], chans[2])
 	}
+}
+
+// A message written to a group chat whose switchboard is still opening
+// when the user parts it is reported as not delivered, not lost.
+func TestPartWhileOpeningReportsMessage(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(carol)
+	c.expectVoiced("carol")
+	c.send("JOIN #party")
+	c.expectCmd("JOIN", "#party")
+	e.msn.SetReplyDelay(300 * time.Millisecond)
+	c.send("INVITE carol #party")
+	c.send("PRIVMSG #party :are you there")
+	c.send("PART #party")
+	c.expectCmd("PART", "#party")
+	e.msn.SetReplyDelay(0)
+	c.expect("the message reported", func(m *irc.Message) bool {
+		return strings.Contains(m.Trailing(), `Message to #party not delivered: "are you there"`)
+	})
 }

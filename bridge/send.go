@@ -110,7 +110,14 @@ func (s *session) sendTo(c *contact, o *outgoing) {
 // back. Their outcomes come back in the same order (acked).
 func (cv *conv) pump() {
 	s := cv.s
-	if cv.busy || cv.closed {
+	if cv.busy {
+		return
+	}
+	if cv.closed {
+		if cv.snd == nil {
+			cv.invites = nil
+			cv.failAll(cv.closedBy)
+		}
 		return
 	}
 	if snd := cv.snd; snd != nil && (snd.dead || snd.sb != cv.sb) {

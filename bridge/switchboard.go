@@ -80,6 +80,7 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 			s.spawn(func(context.Context) { sb.Close() })
 		}
 		if cv.closed {
+			cv.pump() // reports what was written meanwhile
 			return
 		}
 		var se *msn.ServerError
@@ -135,6 +136,7 @@ func (cv *conv) opened(sb *msn.Switchboard, err error, targets, invited []string
 	}
 	if cv.closed {
 		s.spawn(func(context.Context) { sb.Close() })
+		cv.pump() // reports what was written meanwhile
 		return
 	}
 	cv.reopened = false
