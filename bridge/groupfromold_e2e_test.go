@@ -71,3 +71,28 @@ func TestInviteStranger(t *testing.T) {
 	c.send("PRIVMSG #party :welcome")
 	pe.expectText("welcome")
 }
+
+// A group chat whose switchboard ended opens a new one for the next
+// line the user writes in it: a participant who signed out meanwhile
+// does not keep the others from getting it.
+func TestGroupChatReopensWithoutOfflineMember(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	pb := e.peer(bob)
+	pc := e.peer(carol)
+	c.expectVoiced("bob", "carol")
+	ch := groupChatChannel(t, pb, c)
+	waitFor(t, "the chat's switchboard to end", func() bool {
+		e.msn.DropSB(alice)
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	pb.close()
+	c.expectCmd("MODE", "&msn", "-v", "bob")
+	c.send("PRIVMSG " + ch + " :carol, still there?")
+	pc.expectText("carol, still there?")
+}

@@ -7,6 +7,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/msn"
@@ -26,6 +27,11 @@ func (cv *conv) open() {
 				targets = append(targets, p)
 			}
 		}
+		// The first is called as the switchboard opens, and its refusal
+		// fails the opening: those known to be offline go last.
+		slices.SortStableFunc(targets, func(a, b string) int {
+			return cmpBool(s.knownOffline(a), s.knownOffline(b))
+		})
 	}
 	if len(targets) == 0 {
 		cv.failAll("nobody is in this group chat; /INVITE a contact first")
@@ -63,6 +69,24 @@ func (cv *conv) open() {
 			sb.Close()
 		}
 	})
+}
+
+// knownOffline reports whether passport is a contact on the forward
+// list known to be offline (others give no presence).
+func (s *session) knownOffline(passport string) bool {
+	c := s.contacts[passport]
+	return c != nil && c.lists()&msn.ForwardList != 0 && !c.online()
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // opened takes the outcome of opening a switchboard to call targets in,
