@@ -209,8 +209,9 @@ func NewBridge(cfg Config) *Bridge {
 		go b.runFileSweeper()
 	}
 	if cfg.Store != nil {
-		b.wg.Add(1)
+		b.wg.Add(2)
 		go b.runIndexer()
+		go b.runRetention()
 	}
 	return b
 }

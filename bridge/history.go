@@ -70,21 +70,9 @@ func (s *session) historyOn() bool {
 }
 
 // historyKeep returns how many days of messages the account keeps (0:
-// every message) and whether it keeps any: the user's history_days,
-// within the operator's HistoryDays.
+// every message) and whether it keeps any (retention.go).
 func (s *session) historyKeep() (days int, on bool) {
-	limit := s.b.cfg.HistoryDays
-	if !s.settings.HistoryDaysSet {
-		return limit, true
-	}
-	days = s.settings.HistoryDays
-	if days == 0 {
-		return 0, false
-	}
-	if limit > 0 && days > limit {
-		days = limit
-	}
-	return days, true
+	return historyKeep(s.settings, s.b.cfg.HistoryDays)
 }
 
 // queryConversation is the conversation key of a query with passport.

@@ -491,3 +491,39 @@ func TestHistorian(t *testing.T) {
 		t.Errorf("MarkRead earlier = %v, %v; want the later marker kept", got, err)
 	}
 }
+
+// The retention holds for an account that does not sign in: the
+// operator's HistoryDays, and the account's own history_days, delete its
+// old messages as they do a signed-in account's.
+func TestHistoryRetentionWithoutSession(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) { c.HistoryDays = 30 })
+	e.stop()
+	ctx, cancel := ctxT()
+	defer cancel()
+	store, err := db.Open(ctx, e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := e.clock.now()
+	msg := func(account, id string, age time.Duration) db.HistoryMessage {
+		return db.HistoryMessage{Account: account, Conversation: bob, MsgID: id, Time: now.Add(-age), Sender: bob, SenderNick: "bob", Command: "PRIVMSG", Text: id}
+	}
+	err = store.AddHistory(ctx, []db.HistoryMessage{
+		msg(alice, "alice-old", 40*24*time.Hour), msg(alice, "alice-new", time.Hour),
+		msg(carol, "carol-old", 3*24*time.Hour), msg(carol, "carol-new", time.Hour),
+	})
+	if err == nil {
+		err = store.SaveSettings(ctx, carol, db.Settings{NickSource: db.NickSourcePassport, HistoryDays: 2, HistoryDaysSet: true})
+	}
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	for _, account := range []string{alice, carol} {
+		waitFor(t, account+"'s old message to go", func() bool {
+			ms, err := e.store.History(ctx, db.HistoryRange{Account: account, Conversation: bob, Limit: 10})
+			return err == nil && len(ms) == 1 && strings.HasSuffix(ms[0].MsgID, "-new")
+		})
+	}
+}

@@ -13,6 +13,8 @@ import (
 type Store interface {
 	// AccountState reads an account's settings and stored contacts.
 	AccountState(ctx context.Context, account string) (db.State, error)
+	// Settings reads an account's settings.
+	Settings(ctx context.Context, account string) (db.Settings, error)
 	// SaveSettings stores an account's settings.
 	SaveSettings(ctx context.Context, account string, st db.Settings) error
 	// PutContact stores one contact.
@@ -76,6 +78,7 @@ type historyStore interface {
 	DeliveryCursor(ctx context.Context, account string) (int64, bool, error)
 	SetDeliveryCursor(ctx context.Context, account string, id int64) error
 	PurgeHistory(ctx context.Context, account string, before time.Time) (int, error)
+	HistoryAccounts(ctx context.Context) ([]string, error)
 	ClearHistory(ctx context.Context, account, conversation string) (int, error)
 	SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]db.HistoryMessage, error)
 	IndexHistory(ctx context.Context, limit int) (int, error)

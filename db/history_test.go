@@ -260,6 +260,43 @@ func TestPurgeAndClearHistory(t *testing.T) {
 	}
 }
 
+// A purge takes a conversation, its place in TARGETS and its read marker
+// only with its last message. HistoryAccounts lists the accounts with a
+// history.
+func TestPurgeKeepsConversationsWithMessages(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	addHist(t, s, "bob@hotmail.com", "b", 10, func(i int) int { return i })
+	addHist(t, s, "carol@hotmail.com", "c", 3, func(i int) int { return i })
+	for _, conv := range []string{"bob@hotmail.com", "carol@hotmail.com"} {
+		if _, err := s.MarkRead(ctx, histAcct, conv, histT0.Add(time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddHistory(ctx, []HistoryMessage{{Account: "other@example.com", Conversation: "bob@hotmail.com", MsgID: "o", Time: histT0, Command: "PRIVMSG", Text: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.HistoryAccounts(ctx); err != nil || len(got) != 2 {
+		t.Fatalf("HistoryAccounts = %v, %v; want two accounts", got, err)
+	}
+	if n, err := s.PurgeHistory(ctx, histAcct, histT0.Add(5*time.Millisecond)); err != nil || n != 8 {
+		t.Fatalf("PurgeHistory = %d, %v; want 8", n, err)
+	}
+	ts, _ := s.HistoryTargets(ctx, histAcct, histT0, histT0.Add(time.Hour), 10)
+	if len(ts) != 1 || ts[0].Conversation != "bob@hotmail.com" {
+		t.Errorf("targets after the purge: %+v, want bob's alone", ts)
+	}
+	if m, _ := s.ReadMarker(ctx, histAcct, "bob@hotmail.com"); m.IsZero() {
+		t.Error("the read marker of a conversation with messages left went")
+	}
+	if m, _ := s.ReadMarker(ctx, histAcct, "carol@hotmail.com"); !m.IsZero() {
+		t.Errorf("the read marker of a purged conversation stays: %v", m)
+	}
+	if got, _ := s.History(ctx, HistoryRange{Account: "other@example.com", Conversation: "bob@hotmail.com", Limit: 10}); len(got) != 1 {
+		t.Errorf("another account's history: %d messages, want 1", len(got))
+	}
+}
+
 func TestSearchHistory(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()

@@ -128,10 +128,40 @@ func (s *Store) PurgeHistory(ctx context.Context, account string, before time.Ti
 			return total, fmt.Errorf("db: purge history of %s: %w", account, err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM history_conversation WHERE account = ? AND latest < ?`, account, millis(before)); err != nil {
-		return total, fmt.Errorf("db: purge history of %s: %w", account, err)
+	// A conversation, and its read marker, goes with its last message:
+	// not one that got a message meanwhile, older than before or not.
+	for _, q := range []string{
+		`DELETE FROM history_conversation WHERE account = ? AND latest < ? AND NOT EXISTS (SELECT 1 FROM message m
+			WHERE m.account = history_conversation.account AND m.conversation = history_conversation.conversation)`,
+		`DELETE FROM read_marker WHERE account = ? AND time < ? AND NOT EXISTS (SELECT 1 FROM message m
+			WHERE m.account = read_marker.account AND m.conversation = read_marker.conversation)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q, account, millis(before)); err != nil {
+			return total, fmt.Errorf("db: purge history of %s: %w", account, err)
+		}
 	}
 	return total, nil
+}
+
+// HistoryAccounts returns the accounts that have a stored history.
+func (s *Store) HistoryAccounts(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT account FROM history_conversation`)
+	if err != nil {
+		return nil, fmt.Errorf("db: accounts with a history: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("db: accounts with a history: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: accounts with a history: %w", err)
+	}
+	return out, nil
 }
 
 // ClearHistory deletes the account's messages with one conversation, or
