@@ -94,32 +94,25 @@ func handleMessage(ctx context.Context, c *Client, w *World, msg *irc.Message) {
 		echo := c.hasCap(capEchoMessage)
 		if !secret && (self || echo || len(w.clients) > 1) {
 			// Someone sees the line: the user's other clients, or this one.
-			mtags := withTime(now)
-			mtags["msgid"] = msgID
-			for k, v := range tags {
-				mtags[k] = v
-			}
-			if w.account != "" {
-				mtags["account"] = w.account
-			}
-			if w.bot {
-				mtags["bot"] = "" // bot-mode: the user set +B
-			}
-			params := []string{name}
-			if cmd != "TAGMSG" {
-				params = append(params, text)
-			}
-			out := &irc.Message{Prefix: w.selfPrefixLocked(), Command: cmd, Params: params, Tags: mtags}
+			// Split as Deliver splits it, so that a text that fits the
+			// client's line but not one with the user's prefix is shown
+			// whole, as the history shows it.
+			own := Message{Command: cmd, Target: name, Text: text, Tags: tags, Time: now, MsgID: msgID, Self: true}
+			out := w.messageLinesLocked(cmd, own, w.sourceLocked(own), name)
 			for _, other := range w.clients {
 				if other != c {
-					other.sendDelivered(out)
+					for _, l := range out {
+						other.sendDelivered(l)
+					}
 				}
 			}
-			if echo {
-				c.send(out) // the echo: a reply, labeled
-			}
-			if self {
-				c.sendDelivered(out) // the copy as recipient, never labeled
+			for _, l := range out {
+				if echo {
+					c.send(l) // the echo: a reply, labeled
+				}
+				if self {
+					c.sendDelivered(l) // the copy as recipient, never labeled
+				}
 			}
 		}
 		from := w.nick

@@ -1,6 +1,9 @@
 package ircd
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The user's own message from elsewhere (another MSN endpoint) comes from
 // the user, to the contact it was sent to, and reaches only the clients
@@ -32,5 +35,33 @@ func TestDeliverSelfMessage(t *testing.T) {
 	plain.expectParams("PRIVMSG", "alice", "from bob")
 	if msgs := plain.sync(); len(find(msgs, "PRIVMSG")) != 0 {
 		t.Errorf("client without the caps got %v", msgs)
+	}
+}
+
+// A message the user sends that does not fit one line with the user's
+// prefix reaches the user's clients whole, split as Deliver splits it
+// (the parts' msgids with ".2" after the first), the echo in a
+// labeled-response batch: cut to one line, the other clients lost its end.
+func TestLongOwnMessageReachesOtherClientsWhole(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, h := loggedIn(t, e, "echo-message", "message-tags", "batch", "labeled-response")
+	other := e.dial()
+	other.loginSASL("alice", "alice@example.com", "secret", "message-tags")
+	h.expectCall(t, "Attached")
+	text := strings.TrimSpace(strings.Repeat("word ", 96)) // fits the client's line, not alice's
+	c.send("@label=L1 PRIVMSG bob :%s", text)
+	for _, cl := range []*testClient{c, other} {
+		var parts []string
+		var ids []string
+		for _, m := range find(cl.sync(), "PRIVMSG") {
+			parts = append(parts, m.Param(1))
+			ids = append(ids, m.Tags["msgid"])
+		}
+		if got := strings.Join(parts, ""); got != text {
+			t.Errorf("the client got %q (%d lines), want the whole text", got, len(parts))
+		}
+		if len(ids) != 2 || ids[1] != ids[0]+".2" {
+			t.Errorf("msgids %v, want the message's and it with .2", ids)
+		}
 	}
 }
