@@ -259,23 +259,32 @@ func validTagKey(k string) bool {
 // Fail reports a failed command to every client: a FAIL standard reply to
 // clients that negotiated the standard-replies capability, otherwise a
 // NOTICE from `from` (a nick, or the server when "") with the description.
+// It reports on something earlier (a message MSN did not take), not on a
+// command a client is running now: it is never part of a command's
+// response (no label, no labeled-response batch).
 func (w *World) Fail(from, command, code, description string, context ...string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, c := range w.clients {
-		w.failLocked(c, from, command, code, description, context...)
-	}
+	w.reportAll("FAIL", from, command, code, description, context...)
 }
 
 // Note tells every client something about a command that did not fail
 // (a message queued for later, say): a NOTE standard reply to clients that
 // negotiated the standard-replies capability, otherwise a NOTICE from
-// `from` (a nick, or the server when "") with the description.
+// `from` (a nick, or the server when "") with the description. Like
+// Fail, it is never part of a command's response.
 func (w *World) Note(from, command, code, description string, context ...string) {
+	w.reportAll("NOTE", from, command, code, description, context...)
+}
+
+// reportAll sends every client the standard reply kind, as a line it
+// receives (sendDelivered) rather than a reply to the command it may be
+// running.
+func (w *World) reportAll(kind, from, command, code, description string, context ...string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, c := range w.clients {
-		w.standardReplyLocked(c, "NOTE", from, command, code, description, context...)
+		for _, m := range w.standardReplyLinesLocked(c, kind, from, command, code, description, context...) {
+			c.sendDelivered(m)
+		}
 	}
 }
 
@@ -284,19 +293,29 @@ func (w *World) failLocked(c *Client, from, command, code, description string, c
 }
 
 // standardReplyLocked sends c the standard reply kind (FAIL, WARN or NOTE),
-// or the NOTICE that stands for it.
+// or the NOTICE that stands for it, as a reply to c's command.
 func (w *World) standardReplyLocked(c *Client, kind, from, command, code, description string, context ...string) {
+	for _, m := range w.standardReplyLinesLocked(c, kind, from, command, code, description, context...) {
+		c.send(m)
+	}
+}
+
+// standardReplyLinesLocked returns the lines of the standard reply kind
+// for c: the reply itself when c negotiated standard-replies, otherwise
+// the NOTICE from `from` that stands for it.
+func (w *World) standardReplyLinesLocked(c *Client, kind, from, command, code, description string, context ...string) []*irc.Message {
 	if c.hasCap(capStandardReplies) {
 		params := append([]string{cleanWord(command), cleanWord(code)}, context...)
 		params = append(params, cleanText(description))
-		c.reply(kind, params...)
-		return
+		return []*irc.Message{{Prefix: c.srv.prefix, Command: kind, Params: params}}
 	}
 	prefix := w.userPrefixLocked(from)
 	budget := maxBodyLen - len(":"+prefix.String()+" NOTICE "+w.nick+" :\r\n")
+	var lines []*irc.Message
 	for _, part := range splitText(cleanText(description), budget) {
 		tags := withTime(time.Time{})
 		tags["msgid"] = NewMsgID()
-		c.send(&irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: tags})
+		lines = append(lines, &irc.Message{Prefix: prefix, Command: "NOTICE", Params: []string{w.nick, part}, Tags: tags})
 	}
+	return lines
 }

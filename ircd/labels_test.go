@@ -44,6 +44,43 @@ func TestLabelNotOnLinesReceivedMeanwhile(t *testing.T) {
 	}
 }
 
+// A report about an earlier message (World.Note, World.Fail: queued, not
+// delivered) that comes while a labeled command runs is not that
+// command's response: a bouncer would hand it to the client that sent
+// the command, not to the one that sent the message.
+func TestLabelNotOnReportsMeanwhile(t *testing.T) {
+	for _, caps := range [][]string{{"standard-replies"}, nil} {
+		e := newEnv(t, Config{})
+		c, w, h := loggedIn(t, e, append(caps, "batch", "labeled-response", "message-tags")...)
+		h.mu.Lock()
+		h.onMsg = func(_ *Client, m Message) error {
+			w.Note("msn", "PRIVMSG", "QUEUED", "dave is offline: message queued", "dave")
+			w.Fail("msn", "PRIVMSG", "MESSAGE_NOT_DELIVERED", "carol did not get it", "carol")
+			return nil
+		}
+		h.mu.Unlock()
+		c.send("@label=L1 PRIVMSG bob :hi")
+		var ack bool
+		reports := 0
+		for _, m := range c.sync() {
+			switch m.Command {
+			case "ACK":
+				ack = m.Tags["label"] == "L1"
+			case "NOTE", "FAIL", "NOTICE":
+				reports++
+				if _, ok := m.Tags["label"]; ok {
+					t.Errorf("%v: the report carries the label of PRIVMSG bob: %v", caps, m)
+				}
+			case "BATCH":
+				t.Errorf("%v: a batch for a command without a response: %v", caps, m)
+			}
+		}
+		if !ack || reports != 2 {
+			t.Errorf("%v: ACK %v, %d reports", caps, ack, reports)
+		}
+	}
+}
+
 // A message to oneself without echo-message reaches the sender as its
 // recipient, without the label (labeled-response: "the server MUST NOT
 // include the label tag, except for any echo-message acknowledgment").
