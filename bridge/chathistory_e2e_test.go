@@ -11,6 +11,7 @@ import (
 
 	"github.com/msn2irc/msn2irc/bridge"
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 // historyCaps are allCaps with the history's capabilities.
@@ -284,4 +285,40 @@ func quitAll(t *testing.T, e *env, clients ...*client) {
 		c.expectCmd("ERROR")
 	}
 	waitSessionGone(t, e)
+}
+
+// The notice in a query that the chat went on in a group channel is in
+// the query's history: a bouncer that catches up after it, the last line
+// it has in the query, with AFTER msgid=, gets what the contact said in
+// the query since, not an empty batch that tells it there is nothing.
+func TestChathistoryAfterTheNoticeThatAChatMoved(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	pb := e.peer(bob)
+	e.peer(carol)
+	c := e.login("alice", alice, password, historyCaps)
+	c.ask("set keep_online true", "keep_online=true")
+	sb := pb.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := sb.SendText(ctx, "just us", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "just us")
+	if err := sb.Invite(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	moved := c.expect("the notice that the chat moved", func(m *irc.Message) bool {
+		return m.Command == "NOTICE" && m.Prefix.Name == "bob" && m.Param(0) == "alice" && strings.Contains(m.Trailing(), "continues in #chat-")
+	})
+	leave(c)
+	if err := pb.chat(alice).SendText(ctx, "just us again", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	waitHistory(t, e, bob, "the new message", textIs("just us again"))
+
+	c2 := e.login("alice", alice, password, historyCaps)
+	c2.send("CHATHISTORY AFTER bob msgid=" + moved.Tags["msgid"] + " 100")
+	if got := readBatch(t, c2, "bob"); len(got) != 1 || got[0].Trailing() != "just us again" {
+		t.Errorf("AFTER the notice: %v, want the message since", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/msn2irc/msn2irc/db"
 	"github.com/msn2irc/msn2irc/ircd"
 	"github.com/msn2irc/msn2irc/mapping"
 	"github.com/msn2irc/msn2irc/msn"
@@ -265,7 +266,11 @@ func (cv *conv) toChannel(joiner string) {
 	s.world.OpenChannel(cv.channel, "MSN group chat with "+strings.Join(nicks, ", "), true, members)
 	if cv.peer != "" {
 		if c := s.contacts[cv.peer]; c != nil && joiner != "" {
-			s.deliver(ircd.Message{Command: "NOTICE", From: c.nick, Text: joiner + " joined this chat; it continues in " + cv.channel})
+			// Kept in the query's history as the line it is in the
+			// query: a client that catches up after it by its msgid
+			// finds it.
+			s.deliverRecorded(ircd.Message{Command: "NOTICE", From: c.nick, Text: joiner + " joined this chat; it continues in " + cv.channel},
+				queryConversation(c.passport), c.passport, db.KindMessage)
 		}
 		cv.peer = ""
 	}
