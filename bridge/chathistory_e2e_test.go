@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -320,5 +321,34 @@ func TestChathistoryAfterTheNoticeThatAChatMoved(t *testing.T) {
 	c2.send("CHATHISTORY AFTER bob msgid=" + moved.Tags["msgid"] + " 100")
 	if got := readBatch(t, c2, "bob"); len(got) != 1 || got[0].Trailing() != "just us again" {
 		t.Errorf("AFTER the notice: %v, want the message since", got)
+	}
+}
+
+// A line a client got with a msgid the history does not keep (an echo
+// of a text of formatting codes alone, which MSN is not sent) still
+// places a catch-up: CHATHISTORY AFTER it gives what came after, by the
+// time its msgid carries, not an empty batch that a bouncer would take
+// for "nothing newer".
+func TestChathistoryAfterALineNotKept(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	pb := e.peer(bob)
+	c := e.login("alice", alice, password, historyCaps)
+	c.send("PRIVMSG bob :\x02\x02")
+	echo := c.expect("the echo", func(m *irc.Message) bool { return m.Command == "PRIVMSG" && m.Param(0) == "bob" })
+	c.send("CHATHISTORY AFTER bob msgid=" + echo.Tags["msgid"] + " 100")
+	if got := readBatch(t, c, "bob"); len(got) != 0 {
+		t.Errorf("AFTER the line, before anything came: %v", got)
+	}
+	e.clock.advance(time.Second) // the next message is later to the millisecond
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := pb.chat(alice).SendText(ctx, "after it", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "after it")
+	waitHistory(t, e, bob, "the new message", textIs("after it"))
+	c.send("CHATHISTORY AFTER bob msgid=" + echo.Tags["msgid"] + " 100")
+	if got := readBatch(t, c, "bob"); len(got) != 1 || got[0].Trailing() != "after it" {
+		t.Errorf("AFTER a line the history does not keep: %v, want the message since", got)
 	}
 }

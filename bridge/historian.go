@@ -148,8 +148,9 @@ func (s *session) historyConversation(target, account string) (string, error) {
 }
 
 // queryHistory runs a CHATHISTORY subcommand on the conversation conv of
-// account in store. A msgid the conversation does not have gives no
-// messages.
+// account in store. A msgid of another conversation gives no messages;
+// one the history does not have (a line never kept: an echo of what MSN
+// was not sent, a notice) places the reference at the time it carries.
 func queryHistory(ctx context.Context, store Store, account, conv string, q ircd.HistoryQuery) ([]db.HistoryMessage, error) {
 	r := db.HistoryRange{Account: account, Conversation: conv, Limit: q.Limit}
 	// before and after place a reference: just before (after) the
@@ -161,7 +162,13 @@ func queryHistory(ctx context.Context, store Store, account, conv string, q ircd
 			return db.PosBefore(ref.Time), db.PosAfter(ref.Time), true, nil
 		}
 		m, err := store.HistoryByMsgID(ctx, account, ref.MsgID)
-		if errors.Is(err, db.ErrNotFound) || err == nil && m.Conversation != conv {
+		if errors.Is(err, db.ErrNotFound) {
+			if t, ok := ircd.MsgIDTime(ref.MsgID); ok {
+				return db.PosBefore(t), db.PosAfter(t), true, nil
+			}
+			return db.HistoryPos{}, db.HistoryPos{}, false, nil
+		}
+		if err == nil && m.Conversation != conv {
 			return db.HistoryPos{}, db.HistoryPos{}, false, nil
 		}
 		if err != nil {

@@ -99,3 +99,20 @@ func NewMsgID() string {
 	_, _ = rand.Read(b[6:]) // crypto/rand.Read never fails
 	return msgIDEncoding.EncodeToString(b[:])
 }
+
+// MsgIDTime returns the time a msgid of NewMsgID was made, to the
+// millisecond; ok is false for any other text.
+func MsgIDTime(id string) (t time.Time, ok bool) {
+	if len(id) != 20 {
+		return time.Time{}, false
+	}
+	b, err := msgIDEncoding.DecodeString(id)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, x := range b[:6] {
+		ms = ms<<8 | int64(x)
+	}
+	return time.UnixMilli(ms).UTC(), true
+}

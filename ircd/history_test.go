@@ -749,3 +749,18 @@ func TestQueriesWaitTheirTurn(t *testing.T) {
 	}
 	c.close()
 }
+
+// A msgid tells when it was made; other texts do not.
+func TestMsgIDTime(t *testing.T) {
+	before := time.Now().Truncate(time.Millisecond)
+	id := NewMsgID()
+	got, ok := MsgIDTime(id)
+	if !ok || got.Before(before) || got.After(time.Now()) {
+		t.Errorf("MsgIDTime(%q) = %v, %v; want a time from now", id, got, ok)
+	}
+	for _, bad := range []string{"", "kept-12", id[:19], id + "x", "!!!!!!!!!!!!!!!!!!!!"} {
+		if _, ok := MsgIDTime(bad); ok {
+			t.Errorf("MsgIDTime(%q) gave a time", bad)
+		}
+	}
+}
