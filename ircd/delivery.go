@@ -18,16 +18,20 @@ import (
 // storm of them (presence changes of a large contact list, say) counts
 // against its send queue instead of piling up in memory.
 func (w *World) broadcastLocked(m *irc.Message) {
-	for _, c := range w.clients {
-		c.sendRecipient(m)
-	}
+	w.broadcastIf(m, func(*Client) bool { return true })
 }
 
-// broadcastIf is broadcastLocked to the clients pred accepts.
+// broadcastIf is broadcastLocked to the clients pred accepts. What
+// another user does (a contact's AWAY, NICK, PART) is delivered, not a
+// response: one that comes while a client's labeled command runs is not
+// labeled as its answer (labelLocked), which a bouncer would show to that
+// client alone. What the user or the server does may be the command's
+// effect (the user's TOPIC or NICK, the server's MARKREAD). w.mu held.
 func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
+	others := m.Prefix != nil && m.Prefix.User != "" && ircname.Casefold(m.Prefix.Name) != ircname.Casefold(w.nick)
 	for _, c := range w.clients {
 		if pred(c) {
-			c.sendRecipient(m)
+			c.sendLine(captured{m: m, recipient: true, delivered: others})
 		}
 	}
 }

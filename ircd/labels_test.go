@@ -44,6 +44,49 @@ func TestLabelNotOnLinesReceivedMeanwhile(t *testing.T) {
 	}
 }
 
+// What other users do while a labeled command runs (a contact going
+// away, renamed, leaving a channel) is not that command's response: a
+// bouncer would show it to the client that sent the command alone. What
+// the user does (their own TOPIC) is.
+func TestLabelNotOnOthersEventsMeanwhile(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, h := loggedIn(t, e, "batch", "labeled-response", "message-tags", "away-notify")
+	h.mu.Lock()
+	h.onMsg = func(_ *Client, m Message) error {
+		w.SetUser(User{Nick: "carol", Ident: "carol", Host: "msn.com", Realname: "Carol", Online: true, Away: "Out to lunch"})
+		if err := w.RenameUser("bob", "bobby"); err != nil {
+			return err
+		}
+		w.Part("&msn", "bobby", "signed out")
+		w.SetTopic("&msn", "my news", "alice")
+		return nil
+	}
+	h.mu.Unlock()
+	c.send("@label=L1 PRIVMSG msn :hi")
+	msgs := c.sync()
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		switch m.Command {
+		case "AWAY", "NICK", "PART":
+			seen[m.Command] = true
+			if _, ok := m.Tags["label"]; ok {
+				t.Errorf("%s of another user carries the label: %v", m.Command, m)
+			}
+			if _, ok := m.Tags["batch"]; ok {
+				t.Errorf("%s of another user is in the labeled batch: %v", m.Command, m)
+			}
+		case "TOPIC":
+			seen[m.Command] = true
+			if m.Tags["label"] != "L1" {
+				t.Errorf("the user's own TOPIC is not labeled as the command's response: %v", m)
+			}
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("saw %v of AWAY, NICK, PART, TOPIC; got %v", seen, msgs)
+	}
+}
+
 // A report about an earlier message (World.Note, World.Fail: queued, not
 // delivered) that comes while a labeled command runs is not that
 // command's response: a bouncer would hand it to the client that sent
