@@ -265,6 +265,9 @@ func (cv *conv) toChannel(joiner string) {
 	}
 	s.world.OpenChannel(cv.channel, "MSN group chat with "+strings.Join(nicks, ", "), true, members)
 	if cv.peer != "" {
+		for _, o := range cv.queue {
+			o.query = cv.peer // written to the contact alone
+		}
 		if c := s.contacts[cv.peer]; c != nil && joiner != "" {
 			// Kept in the query's history as the line it is in the
 			// query: a client that catches up after it by its msgid

@@ -6,9 +6,11 @@ package bridge
 // the outbox or reported as not delivered.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -33,6 +35,9 @@ type outgoing struct {
 	done     bool // delivered or reported
 	dropped  *sender
 	msgid    string // the message's msgid in the history; "" when none
+	// query is the contact the user wrote it to alone, once their query
+	// became a group chat: what was not written before then never is.
+	query string
 }
 
 // total is the number of pieces the message is sent as.
@@ -155,6 +160,7 @@ func (cv *conv) write(sb *msn.Switchboard) {
 	if snd != nil && len(snd.flights) >= maxInFlight {
 		return
 	}
+	cv.queue = slices.DeleteFunc(cv.queue, cv.notForGroup)
 	for _, o := range cv.queue {
 		if o.done {
 			continue
@@ -187,6 +193,23 @@ func (cv *conv) write(sb *msn.Switchboard) {
 			}
 		}
 	}
+}
+
+// notForGroup reports as not delivered, and says to drop, a message the
+// user wrote to a contact alone, in the query that became this group
+// chat, when it is not written whole: sending it, or sending it again
+// after its switchboard closed, would show it to the whole group.
+func (cv *conv) notForGroup(o *outgoing) bool {
+	if o.query == "" || o.done {
+		return false
+	}
+	cv.s.prepare(o)
+	if o.written >= o.total() {
+		return false // written to the contact alone, its outcome on its way
+	}
+	o.done = true
+	cv.failed(o, "the chat became a group chat before MSN acknowledged it, and it is not sent to the group; it may not have arrived")
+	return true
 }
 
 // prepare splits a message into the pieces it is sent as.
@@ -387,9 +410,10 @@ func (cv *conv) failed(o *outgoing, reason string) {
 	s.b.cfg.Metrics.Delivery(metrics.Failed)
 	s.setOutcome(o.msgid, db.OutcomeNotDelivered)
 	target := cv.channel
-	if target == "" {
-		target = cv.peer
-		if c := s.contacts[cv.peer]; c != nil {
+	peer := cmp.Or(o.query, cv.peer)
+	if target == "" || o.query != "" {
+		target = peer
+		if c := s.contacts[peer]; c != nil {
 			target = c.nick
 		}
 	}
