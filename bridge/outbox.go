@@ -66,10 +66,20 @@ func (s *session) flushOutbox(c *contact) {
 		return
 	}
 	q := s.queryFor(c.passport)
+	// What is on its way already, in the query or in an older chat with
+	// the contact that a newer one superseded, is not sent again.
 	have := map[int64]bool{}
-	for _, o := range q.queue {
-		if o.outboxID != 0 {
-			have[o.outboxID] = true
+	sending := func(cv *conv) {
+		for _, o := range cv.queue {
+			if o.outboxID != 0 {
+				have[o.outboxID] = true
+			}
+		}
+	}
+	sending(q)
+	for _, cv := range s.convs.bySB {
+		if cv.detached && cv.peer == c.passport {
+			sending(cv)
 		}
 	}
 	var items []*outgoing
