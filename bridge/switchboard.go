@@ -207,14 +207,27 @@ func (cv *conv) inviteInto(sb *msn.Switchboard, passport string) {
 }
 
 // inviteFailed tells the group chat that the contact passport could not
-// be called in, and why.
+// be called in, and why. A member who could not be called back into the
+// reopened chat leaves it, and is not called again each time it reopens:
+// they come back when they are invited again.
 func (cv *conv) inviteFailed(passport, why string) {
 	s := cv.s
 	nick := passport
-	if c := s.contacts[passport]; c != nil {
+	c := s.contacts[passport]
+	if c != nil {
 		nick = c.nick
 	}
 	s.deliver(ircd.Message{Command: "NOTICE", Target: cv.channel, Text: "Could not invite " + nick + ": " + why})
+	if !cv.members[passport] {
+		return
+	}
+	delete(cv.members, passport)
+	if c != nil {
+		s.world.Part(cv.channel, c.nick, "could not be called back into the chat: "+why)
+		if c.lists() == 0 {
+			s.queueStranger(c) // strangers.go
+		}
+	}
 }
 
 // evictIdle closes the least recently used idle query switchboard; the
