@@ -368,7 +368,7 @@ func (s *session) followName(c *contact) {
 
 // refresh shows a contact's current state in the world.
 func (s *session) refresh(c *contact) {
-	if c.lists() == 0 && !s.convs.involves(c.passport) && s.convs.queries[c.passport] == nil {
+	if c.lists() == 0 && !s.convs.holds(c.passport) {
 		if c.inChannel {
 			s.world.Part(ContactsChannel, c.nick, "removed from the contact list")
 			c.inChannel, c.voiced = false, false

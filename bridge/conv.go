@@ -81,6 +81,21 @@ func (cs *convState) involves(passport string) bool {
 	return false
 }
 
+// holds reports whether a conversation holds passport: an open group
+// chat, their query, or an older query of theirs that a newer one
+// superseded, still open.
+func (cs *convState) holds(passport string) bool {
+	if cs.queries[passport] != nil || cs.involves(passport) {
+		return true
+	}
+	for _, cv := range cs.bySB {
+		if cv.detached && cv.peer == passport {
+			return true
+		}
+	}
+	return false
+}
+
 // switchboardsWith counts the switchboards passport takes part in, and
 // the ones on their way that it invited the user into.
 func (cs *convState) switchboardsWith(passport string) int {
@@ -380,12 +395,15 @@ func (cv *conv) settle() {
 	}
 	rest := cv.queue
 	cv.queue = nil
-	if len(rest) == 0 {
-		return
+	if len(rest) > 0 {
+		q := s.queryFor(cv.peer)
+		q.queue = append(rest, q.queue...)
+		q.pump()
 	}
-	q := s.queryFor(cv.peer)
-	q.queue = append(rest, q.queue...)
-	q.pump()
+	// It no longer holds a stranger it talked with (strangers.go).
+	if c := s.contacts[cv.peer]; c != nil && c.lists() == 0 {
+		s.refresh(c)
+	}
 }
 
 // dropConversations forgets every switchboard (the connection is gone).

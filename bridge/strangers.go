@@ -86,7 +86,7 @@ func (s *session) boundStrangers() {
 			continue
 		}
 		c.stranger = false
-		if c.lists() != 0 || s.convs.involves(p) || s.convs.queries[p] != nil {
+		if c.lists() != 0 || s.convs.holds(p) {
 			continue
 		}
 		s.forgetStranger(c)

@@ -190,3 +190,76 @@ func TestOutboxToStrangerDeliveredWhenTheyWrite(t *testing.T) {
 	c.expectFrom("erin", "PRIVMSG", "back now")
 	p2.expectText("sorry, I was away")
 }
+
+// A stranger still talking in an older chat, superseded by a newer one
+// that closed and whose query went, stays in the world with their nick:
+// the chat they talk in holds them, until it ends.
+func TestStrangerInSupersededChatKept(t *testing.T) {
+	e := newEnvWith(t, "MSNP12", func(c *bridge.Config) {
+		c.MaxQueries = 1
+		c.MaxStrangers = 1
+	})
+	for _, p := range []string{"s1@example.com", "s2@example.com", "s3@example.com"} {
+		if err := e.msn.AddAccount(p, password, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.login("alice", alice, password, allCaps)
+	p1 := e.peer("s1@example.com")
+	ctx, cancel := ctxT()
+	defer cancel()
+	older := p1.chat(alice)
+	if err := older.SendText(ctx, "in the older chat", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("s1", "PRIVMSG", "in the older chat")
+	newer := p1.chat(alice)
+	if err := newer.SendText(ctx, "in the newer chat", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("s1", "PRIVMSG", "in the newer chat")
+	newer.Close()
+	waitFor(t, "the newer chat to end", func() bool {
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 1 {
+				return false
+			}
+		}
+		return true
+	})
+	// Two more strangers: s1's query goes, and s2's after it, which
+	// leaves s2 among the strangers ahead of s1 if s1 were one.
+	for _, p := range []string{"s2@example.com", "s3@example.com"} {
+		pp := e.peer(p)
+		sb := pp.chat(alice)
+		if err := sb.SendText(ctx, "hello from "+p, msn.Format{}); err != nil {
+			t.Fatal(err)
+		}
+		c.expectFrom(strings.TrimSuffix(p, "@example.com"), "PRIVMSG", "hello from")
+		sb.Close()
+	}
+	if !bridge.SyncSession(e.bridge, alice) {
+		t.Fatal("no session")
+	}
+	c.send("WHOIS s1")
+	c.expectCmd(irc.RPL_WHOISUSER, "alice", "s1")
+	if !slices.Contains(storedContacts(t, e), "s1@example.com") {
+		t.Errorf("s1 forgotten while talking in a chat")
+	}
+	if err := older.SendText(ctx, "still here", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("s1", "PRIVMSG", "still here")
+	// Once that chat ends, nothing holds s1 any more.
+	older.Close()
+	waitFor(t, "the older chat to end", func() bool {
+		for _, st := range e.bridge.Stats() {
+			if st.Switchboards > 0 {
+				return false
+			}
+		}
+		return true
+	})
+	c.send("WHOIS s1")
+	c.expectCmd(irc.ERR_NOSUCHNICK, "alice", "s1")
+}
