@@ -120,3 +120,42 @@ func TestSelfMessageWhileDetachedReplayed(t *testing.T) {
 		t.Errorf("replayed as %v, want the user's own message to bob with its msgid", m)
 	}
 }
+
+// A nudge, or something msn2irc cannot show, that the user sends from
+// another place in a chat msn2irc is in too is shown in that chat's query
+// as the user's own, as their text is, and is not sent to MSN again.
+func TestSelfNudgeAndContentFromOtherEndpoint(t *testing.T) {
+	e := newEnvServer(t, "MSNP18", msntest.Options{EveryEndpointJoins: true}, nil)
+	bp := e.peer(bob)
+	echo := e.login("alice", alice, password, "echo-message")
+	w := e.wlm()
+	waitEndpoints(t, echo, "2")
+	sb := bp.chat(alice)
+	ctx, cancel := ctxT()
+	defer cancel()
+	if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	echo.expectFrom("bob", "PRIVMSG", "hello alice")
+	inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
+	wsb, err := w.c.Accept(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wsb.SendNudge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bp.expect("the nudge", func(ev msn.Event) bool { _, ok := ev.(msn.NudgeReceived); return ok })
+	m := echo.expectFrom("alice", "PRIVMSG", "nudge")
+	if m.Param(0) != "bob" || m.Trailing() != "\x01ACTION sent a nudge\x01" {
+		t.Errorf("own nudge shown as %v, want :alice PRIVMSG bob :\\x01ACTION sent a nudge\\x01", m)
+	}
+	wink := mimeMessage("text/x-msnmsgr-datacast", "ID: 2\r\nData: <wink/>\r\n\r\n")
+	if err := wsb.Send(ctx, msn.AckNone, wink); err != nil {
+		t.Fatal(err)
+	}
+	m = echo.expectFrom("alice", "NOTICE", "a wink")
+	if m.Param(0) != "bob" {
+		t.Errorf("own wink shown as %v, want a NOTICE to bob", m)
+	}
+}
