@@ -277,8 +277,10 @@ func (c *Client) changeListsLocked(passport, name string, added, removed Lists, 
 	}
 	before := ct.Lists
 	lists := (before | added) &^ removed
-	if lists&(AllowList|BlockList) != 0 {
-		lists &^= PendingList
+	if lists&PendingList != 0 && lists&(AllowList|BlockList) != 0 {
+		// Answered: no longer pending, but still someone who added the
+		// user. MSNP10-12 lists a pending contact with PL in place of RL.
+		lists = lists&^PendingList | ReverseList
 	}
 	ct.Lists = lists
 	gained, lost := lists&^before, before&^lists

@@ -754,3 +754,36 @@ func TestMatrixOfflineMessageFaults(t *testing.T) {
 		}
 	}
 }
+
+// At MSNP10-12 Escargot lists someone who added the user while offline
+// with PL instead of RL (msnp.md §3.2; msntest's SYN does the same). Once
+// the user accepts, the contact is on the reverse list as before and no
+// longer pending: the next SYN says RL, and so must the client.
+func TestMatrixAcceptedPendingContactKeepsReverseList(t *testing.T) {
+	for _, ver := range []string{"MSNP10", "MSNP11", "MSNP12"} {
+		t.Run(ver, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, msntest.Options{})
+			if err := srv.AddAccount("dave@example.com", "secret123", "Dave"); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.AddContact("dave@example.com", "alice@example.com", msn.ForwardList); err != nil {
+				t.Fatal(err)
+			}
+			alice := login(t, srv, "alice@example.com", ver)
+			if ct, _ := alice.Contact("dave@example.com"); ct.Lists != msn.PendingList {
+				t.Fatalf("dave at login = %+v, want PL only", ct)
+			}
+			if err := alice.AcceptAuthorization(context.Background(), "dave@example.com"); err != nil {
+				t.Fatal(err)
+			}
+			want := srv.Lists("alice@example.com", "dave@example.com")
+			if want != msn.ForwardList|msn.AllowList|msn.ReverseList {
+				t.Fatalf("server lists = %d", want)
+			}
+			if ct, _ := alice.Contact("dave@example.com"); ct.Lists != want {
+				t.Errorf("client lists after accepting = %d, want %d as the server has", ct.Lists, want)
+			}
+		})
+	}
+}
