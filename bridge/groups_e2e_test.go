@@ -27,11 +27,11 @@ func (c *client) whoisSpecial(nick string) []string {
 
 // Alice's contact groups show in WHOIS (320 "groups: ...") and in the
 // contacts command (" in ..."), in the account's order, both from the
-// list sync (LSG/LST: numeric group ids at MSNP8 and MSNP9, GUIDs at
+// list sync (LSG/LST: numeric group ids at MSNP7 to MSNP9, GUIDs at
 // MSNP12) and from the address book (MSNP15, MSNP18); a contact in no
-// group (group 0, "Other Contacts", at MSNP8 and MSNP9) shows none.
+// group (group 0, "Other Contacts", at MSNP7 to MSNP9) shows none.
 func TestGroupsInWhoisAndContacts(t *testing.T) {
-	for _, v := range []string{"MSNP8", "MSNP9", "MSNP12", "MSNP15", "MSNP18"} {
+	for _, v := range []string{"MSNP7", "MSNP8", "MSNP9", "MSNP12", "MSNP15", "MSNP18"} {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, v)
 			friends, err := e.msn.AddGroup(alice, "Friends")

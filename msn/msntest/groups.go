@@ -9,7 +9,7 @@ import (
 
 // Contact groups and contacts on other networks (Yahoo). An account's
 // groups are listed by SYN (LSG, and each forward-list contact's group ids
-// in its LST: small numeric ids at MSNP8 and MSNP9, GUIDs at MSNP10-12)
+// in its LST: small numeric ids at MSNP7 to MSNP9, GUIDs at MSNP10-12)
 // and by the address book from MSNP13. A Yahoo contact is an LST line
 // like any other at MSNP8 and MSNP9, as Escargot lists every contact
 // there, and an e-mail with network 32 in the address book.

@@ -84,8 +84,16 @@ func (n *nsConn) syn(cmd *msn.Command) {
 		line("SYN", trid, ser)
 		line("GTC", trid, ser, a.gtc)
 		line("BLP", trid, ser, a.blp)
+		// MSNP7 lists the groups by small numeric ids after "Other
+		// Contacts" (0), as MSNP8 and MSNP9 do.
+		numeric := make(map[string]string, len(a.groups))
 		if n.ver >= 7 {
-			line("LSG", trid, ser, "1", "1", "0", "Other%20Contacts", "0")
+			total := strconv.Itoa(len(a.groups) + 1)
+			line("LSG", trid, ser, "1", total, "0", "Other%20Contacts", "0")
+			for i, g := range a.groups {
+				numeric[g.id] = strconv.Itoa(i + 1)
+				line("LSG", trid, ser, strconv.Itoa(i+2), total, numeric[g.id], msn.QuoteName(g.name), "0")
+			}
 		}
 		for _, l := range []msn.Lists{msn.ForwardList, msn.AllowList, msn.BlockList, msn.ReverseList} {
 			var keys []string
@@ -103,7 +111,11 @@ func (n *nsConn) syn(cmd *msn.Command) {
 				e := a.contacts[k]
 				parts := []string{"LST", trid, listName(l), ser, strconv.Itoa(i + 1), total, e.passport, msn.QuoteName(s.displayName(e.passport))}
 				if l == msn.ForwardList && n.ver >= 7 {
-					parts = append(parts, "0")
+					ids := make([]string, 0, len(e.groups))
+					for _, id := range e.groups {
+						ids = append(ids, numeric[id])
+					}
+					parts = append(parts, cmp.Or(strings.Join(ids, ","), "0"))
 				}
 				line(parts...)
 			}
