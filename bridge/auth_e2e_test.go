@@ -347,3 +347,24 @@ func TestLoginsCountedOncePerSession(t *testing.T) {
 		loginAndLeave(t, e, "alice", alice)
 	}
 }
+
+// Two wrong passwords sent in turn (a bouncer and a phone, each with an
+// old password, or a guesser) are each held back after MSN refused them:
+// neither goes to MSN again within its wait.
+func TestRefusedPasswordsInTurnNotRetried(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	for i, guess := range []string{"old-one", "old-two", "old-one", "old-two"} {
+		c := e.dial()
+		c.send("PASS " + alice + ":" + guess)
+		c.send("NICK alice")
+		c.send("USER alice 0 * :x")
+		m := c.expectCmd("ERROR")
+		if i >= 2 && !strings.Contains(m.Trailing(), "refused moments ago") {
+			t.Errorf("try %d with %s: %q, want it held back", i+1, guess, m.Trailing())
+		}
+		e.clock.advance(5 * time.Second) // past the block of each failure so far
+	}
+	if n := e.msn.PasswordChecks(alice); n != 2 {
+		t.Errorf("the MSN server checked %d passwords; want 2 (each wrong one once)", n)
+	}
+}

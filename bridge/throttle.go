@@ -54,14 +54,45 @@ type loginThrottle struct {
 
 // loginFailure is what is known of an account's passwords.
 type loginFailure struct {
-	hash  [32]byte // the password refused last
-	count int      // its refusals in a row
-	until time.Time
+	refused []refusal // the passwords MSN refused lately, at most maxRefused
 
 	accepted    [32]byte // the password MSN accepted last
 	hasAccepted bool
 	tried       []triedPassword // distinct passwords sent in the window, oldest first
 	logins      []time.Time     // logins started in the window (startLogin), oldest first
+}
+
+// refusal is a password MSN refused: how often in a row, and until when
+// it is not sent again.
+type refusal struct {
+	hash  [32]byte
+	count int
+	until time.Time
+}
+
+// maxRefused is how many refused passwords an account's record keeps: the
+// distinct passwords of a window, and the one accepted before.
+func (t *loginThrottle) maxRefused() int { return t.tries + 1 }
+
+// refusalOf returns the refusal of the password hashed h, nil when
+// MSN did not refuse it lately.
+func (f *loginFailure) refusalOf(h [32]byte) *refusal {
+	for i := range f.refused {
+		if hmac.Equal(f.refused[i].hash[:], h[:]) {
+			return &f.refused[i]
+		}
+	}
+	return nil
+}
+
+// refusing reports whether a refused password is still held back.
+func (f *loginFailure) refusing(now time.Time) bool {
+	for _, r := range f.refused {
+		if r.until.After(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // triedPassword is a password sent to MSN, and when it first was.
@@ -107,8 +138,8 @@ func (t *loginThrottle) take(account, password string) (throttleReason, time.Dur
 	if f.hasAccepted && hmac.Equal(f.accepted[:], h[:]) {
 		return sendNow, 0
 	}
-	if hmac.Equal(f.hash[:], h[:]) {
-		if left := f.until.Sub(now); left > 0 {
+	if r := f.refusalOf(h); r != nil {
+		if left := r.until.Sub(now); left > 0 {
 			return refusedRecently, left
 		}
 	}
@@ -213,18 +244,30 @@ func (t *loginThrottle) failed(account, password string) {
 	defer t.mu.Unlock()
 	now := t.now()
 	f := t.entryLocked(account, now)
-	if f.hash != h || f.count == 0 {
-		f.hash, f.count = h, 0
-	}
 	if f.hasAccepted && f.accepted == h {
 		f.hasAccepted = false // changed since
 	}
+	r := f.refusalOf(h)
+	if r == nil {
+		if len(f.refused) >= t.maxRefused() {
+			// Forget the one whose wait ends first.
+			first := 0
+			for i := range f.refused {
+				if f.refused[i].until.Before(f.refused[first].until) {
+					first = i
+				}
+			}
+			f.refused = append(f.refused[:first], f.refused[first+1:]...)
+		}
+		f.refused = append(f.refused, refusal{hash: h})
+		r = &f.refused[len(f.refused)-1]
+	}
 	wait := FailedLoginBackoffMin
-	for i := 0; i < f.count && wait < FailedLoginBackoffMax; i++ {
+	for i := 0; i < r.count && wait < FailedLoginBackoffMax; i++ {
 		wait *= 2
 	}
-	f.count++
-	f.until = now.Add(min(wait, FailedLoginBackoffMax))
+	r.count++
+	r.until = now.Add(min(wait, FailedLoginBackoffMax))
 }
 
 // succeeded records that the server accepted this password: it always
@@ -238,7 +281,12 @@ func (t *loginThrottle) succeeded(account, password string) {
 		f = t.addLocked(account, t.now())
 	}
 	f.accepted, f.hasAccepted = h, true
-	f.hash, f.count, f.until = [32]byte{}, 0, time.Time{}
+	for i := range f.refused {
+		if hmac.Equal(f.refused[i].hash[:], h[:]) {
+			f.refused = append(f.refused[:i], f.refused[i+1:]...)
+			break
+		}
+	}
 }
 
 // addLocked adds an empty record for account, making room first.
@@ -257,7 +305,7 @@ func (t *loginThrottle) expireLocked(now time.Time) {
 	for a, f := range t.fails {
 		f.pruneTried(now)
 		f.pruneLogins(now)
-		if !f.until.After(now) && len(f.tried) == 0 && len(f.logins) == 0 && !f.hasAccepted {
+		if !f.refusing(now) && len(f.tried) == 0 && len(f.logins) == 0 && !f.hasAccepted {
 			delete(t.fails, a)
 		}
 	}

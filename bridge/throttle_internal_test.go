@@ -44,13 +44,14 @@ func TestLoginThrottleBacksOffPerPassword(t *testing.T) {
 		t.Fatalf("backoff not capped: %v, want %v", d, FailedLoginBackoffMax)
 	}
 
-	// A refusal of another password starts over.
+	// A refusal of another password starts over for it, and the previous
+	// one stays held back: passwords sent in turn each wait.
 	th.failed(acct, "other")
 	if d := blocked(acct, "other"); d != FailedLoginBackoffMin {
 		t.Fatalf("new password: %v, want %v", d, FailedLoginBackoffMin)
 	}
-	if d := blocked(acct, "wrong"); d != 0 {
-		t.Fatalf("the previous password is still blocked: %v", d)
+	if d := blocked(acct, "wrong"); d != FailedLoginBackoffMax {
+		t.Fatalf("the previous password: blocked for %v, want %v", d, FailedLoginBackoffMax)
 	}
 
 	th.succeeded(acct, "other")
