@@ -246,6 +246,12 @@ func (b *Bridge) attach(ctx context.Context, s *session, password string) (*ircd
 		return nil, fmt.Errorf("MSN login failed: %w", ctx.Err())
 	}
 	if s.loginErr != nil {
+		// MSN refused the password of the client that started the
+		// session, which says nothing of another: that one logs in
+		// with its own. (The session is over and forgotten by now.)
+		if errors.Is(s.loginErr, msn.ErrAuthFailed) && !s.passwordMatches(password) {
+			return nil, errSessionEnded
+		}
 		return nil, loginError(s.loginErr)
 	}
 	var st attachCheck

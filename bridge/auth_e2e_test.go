@@ -368,3 +368,24 @@ func TestRefusedPasswordsInTurnNotRetried(t *testing.T) {
 		t.Errorf("the MSN server checked %d passwords; want 2 (each wrong one once)", n)
 	}
 }
+
+// A client that arrives while another client's login for the same
+// account is still under way, and brings another password, is not refused
+// with that login's wrong password: it logs in with its own.
+func TestRightPasswordNotRefusedForAnotherClientsWrongOne(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	e.msn.SetReplyDelay(200 * time.Millisecond) // the first login is still under way when the owner comes
+	wrong := e.dial()
+	wrong.send("PASS " + alice + ":old-password")
+	wrong.send("NICK old")
+	wrong.send("USER old 0 * :x")
+	waitFor(t, "the first login's session", func() bool { return e.bridge.SessionCount() == 1 })
+	// The owner, elsewhere.
+	ctx, cancel := ctxT()
+	defer cancel()
+	w, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: password, Source: netip.MustParseAddr("203.0.113.9")})
+	if err != nil || w == nil {
+		t.Fatalf("the owner with the right password: %v", err)
+	}
+	wrong.expectCmd(irc.ERR_PASSWDMISMATCH)
+}
