@@ -44,7 +44,7 @@ func roundUp(d time.Duration) time.Duration {
 // compared nor sent to MSN, and the refusal does not count as a failure.
 func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*ircd.World, error) {
 	var w *ircd.World
-	_, err := b.limited(creds, func(account string) (err error) {
+	_, err := b.limited(ctx, creds, func(account string) (err error) {
 		w, err = b.authenticate(ctx, account, creds.Password, b.loginSource(creds.Source))
 		return err
 	})
@@ -58,21 +58,29 @@ func (b *Bridge) Authenticate(ctx context.Context, creds ircd.Credentials) (*irc
 // limits, and returns the normalized account. A blocked (account, address)
 // or address is refused before check runs; an error of check matching
 // errWrongPassword counts as a failed login, and success resets the
-// (account, address) key. Every way in, IRC logins and HTTP uploads,
-// goes through it.
-func (b *Bridge) limited(creds ircd.Credentials, check func(account string) error) (string, error) {
+// (account, address) key. Logins for one (account, address) are checked
+// one at a time, each after the outcome of the one before; one that cannot
+// get its turn within ctx is refused with errBusy. Every way in, IRC
+// logins and HTTP uploads, goes through it.
+func (b *Bridge) limited(ctx context.Context, creds ircd.Credentials, check func(account string) error) (string, error) {
 	m := b.cfg.Metrics
 	account, ok := normalizeAccount(creds.Account)
 	if !ok {
 		m.AuthFailed(metrics.BadAccount)
 		return "", errBadAccount
 	}
+	unlock, err := b.limits.Lock(ctx, account, creds.Source)
+	if err != nil {
+		m.AuthFailed(metrics.LoginError)
+		return "", errBusy
+	}
+	defer unlock()
 	if wait := b.limits.Blocked(account, creds.Source); wait > 0 {
 		b.log.Info("login refused: too many failed logins", "account", account, "source", creds.Source, "wait", roundUp(wait))
 		m.AuthFailed(metrics.Blocked)
 		return "", blockedError{wait}
 	}
-	err := check(account)
+	err = check(account)
 	switch {
 	case err == nil:
 		b.limits.Succeeded(account, creds.Source)

@@ -389,3 +389,35 @@ func TestRightPasswordNotRefusedForAnotherClientsWrongOne(t *testing.T) {
 	}
 	wrong.expectCmd(irc.ERR_PASSWDMISMATCH)
 }
+
+// Guesses sent at once from one address (over as many connections) do not
+// all slip past the block the first one's failure sets: one is compared,
+// the others are refused as a guess after it would be.
+func TestParallelGuessesBlocked(t *testing.T) {
+	e := newEnv(t, "MSNP7") // MD5: a wrong password is refused without asking MSN
+	e.login("alice", alice, password, "")
+	attacker := netip.MustParseAddr("198.51.100.7")
+	ctx, cancel := ctxT()
+	defer cancel()
+	errs := make(chan error, 10)
+	for i := range cap(errs) {
+		go func() {
+			_, err := e.bridge.Authenticate(ctx, ircd.Credentials{Account: alice, Password: fmt.Sprint("guess", i), Source: attacker})
+			errs <- err
+		}()
+	}
+	compared := 0
+	for range cap(errs) {
+		err := <-errs
+		switch {
+		case err == nil:
+			t.Fatal("a guess attached")
+		case strings.Contains(err.Error(), "Too many failed logins"):
+		default:
+			compared++
+		}
+	}
+	if compared != 1 {
+		t.Errorf("%d of %d guesses made at once were compared; want 1", compared, cap(errs))
+	}
+}

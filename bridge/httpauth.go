@@ -37,7 +37,7 @@ func (b *Bridge) httpLogin(w http.ResponseWriter, r *http.Request) *session {
 		return nil
 	}
 	var s *session
-	_, err := b.limited(ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)}, func(account string) error {
+	_, err := b.limited(r.Context(), ircd.Credentials{Account: user, Password: pass, Source: sourceAddr(r)}, func(account string) error {
 		if pass == "" {
 			return errWrongPassword
 		}

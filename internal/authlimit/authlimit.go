@@ -9,6 +9,7 @@
 package authlimit
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"time"
@@ -58,6 +59,16 @@ type Limiter struct {
 	mu      sync.Mutex
 	account table // by account and source
 	source  table // by source
+	// checking holds the (account, source) keys whose login is being
+	// checked (Lock).
+	checking map[string]*keyLock
+}
+
+// keyLock serializes the logins of one (account, source) key: a token in
+// ch is the login being checked; n counts it and those waiting.
+type keyLock struct {
+	ch chan struct{}
+	n  int
 }
 
 // New returns a Limiter with cfg's policy.
@@ -76,7 +87,44 @@ func New(cfg Config) *Limiter {
 		cfg:     cfg,
 		account: table{keys: map[string]*entry{}, failures: cfg.Failures},
 		source:  table{keys: map[string]*entry{}, failures: cfg.SourceFailures},
+
+		checking: map[string]*keyLock{},
 	}
+}
+
+// Lock waits until no other login for account from src is being checked,
+// or ctx is done, and returns the function that ends this one's turn. A
+// login holds its turn from Blocked to Failed or Succeeded, so that logins
+// made at once (over many connections) cannot all pass Blocked before the
+// first one's failure blocks the key: each waits for the outcome of the
+// one before it.
+func (l *Limiter) Lock(ctx context.Context, account string, src netip.Addr) (unlock func(), err error) {
+	key := accountKey(account, src)
+	l.mu.Lock()
+	k := l.checking[key]
+	if k == nil {
+		k = &keyLock{ch: make(chan struct{}, 1)}
+		l.checking[key] = k
+	}
+	k.n++
+	l.mu.Unlock()
+	leave := func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if k.n--; k.n == 0 {
+			delete(l.checking, key)
+		}
+	}
+	select {
+	case k.ch <- struct{}{}:
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
+	return func() {
+		<-k.ch
+		leave()
+	}, nil
 }
 
 func orDefault[T int | time.Duration](v *T, d T) {

@@ -1,6 +1,7 @@
 package authlimit
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -205,5 +206,43 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if a, s := l.Len(); a > 50 || s > 50 {
 		t.Fatalf("%d and %d keys, limit 50", a, s)
+	}
+}
+
+// A login's turn (Lock) keeps a second one for the same account and
+// address waiting, not one for another address; a waiter gives up with
+// its context; the keys are forgotten once no login holds them.
+func TestLockOneLoginAtATime(t *testing.T) {
+	l, _ := newTest(Config{})
+	ctx := context.Background()
+	unlock, err := l.Lock(ctx, alice, attacker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := l.Lock(ctx, alice, owner)
+	if err != nil {
+		t.Fatalf("another address waits: %v", err)
+	}
+	other()
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, err := l.Lock(short, alice, attacker); err == nil {
+		t.Fatal("a second login for the same key got its turn while the first held it")
+	}
+	got := make(chan func())
+	go func() {
+		u, err := l.Lock(ctx, alice, attacker)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- u
+	}()
+	unlock()
+	(<-got)()
+	l.mu.Lock()
+	n := len(l.checking)
+	l.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d keys kept after every login ended", n)
 	}
 }
