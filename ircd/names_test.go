@@ -65,6 +65,7 @@ func TestSplitPass(t *testing.T) {
 		{"alice@example.com:se:cret", "alice", "alice@example.com", "se:cret"},
 		{"secret", "alice@example.com", "alice@example.com", "secret"},
 		{"secret", "alice", "", "secret"},
+		{"my:secret", "alice", "", "my:secret"}, // not an address: all of it may be the password
 	}
 	for _, c := range cases {
 		got := splitPass(c.pass, c.user)

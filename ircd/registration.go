@@ -246,16 +246,15 @@ func decodePlain(payload string) (Credentials, error) {
 }
 
 // splitPass reads PASS as address:password. A password alone is paired with
-// the USER name when that is an address.
+// the USER name when that is an address; otherwise it has no account: what
+// comes before a ':' in it is not an address, and may be a part of the
+// password, which the log must not show as the account.
 func splitPass(pass, user string) Credentials {
 	if i := strings.IndexByte(pass, ':'); i > 0 && strings.Contains(pass[:i], "@") {
 		return Credentials{Account: pass[:i], Password: pass[i+1:]}
 	}
 	if strings.Contains(user, "@") {
 		return Credentials{Account: user, Password: pass}
-	}
-	if i := strings.IndexByte(pass, ':'); i > 0 {
-		return Credentials{Account: pass[:i], Password: pass[i+1:]}
 	}
 	return Credentials{Password: pass}
 }
