@@ -97,7 +97,9 @@ func (g *guest) Message(ctx context.Context, c *ircd.Client, m ircd.Message) err
 			return nil
 		}
 		g.say("Signing in to MSN as " + shorten(fields[1], 80) + "...")
-		ctx, cancel := context.WithTimeout(ctx, messageTimeout) // ircd gives Message no deadline
+		// ircd gives Message no deadline: the login's own, and the time
+		// its first sync may take, as a PASS login has.
+		ctx, cancel := context.WithTimeout(ctx, g.b.cfg.LoginTimeout+messageTimeout)
 		defer cancel()
 		w, err := g.b.Authenticate(ctx, ircd.Credentials{Account: fields[1], Password: fields[2], Source: c.Source()})
 		if err != nil {
