@@ -388,6 +388,9 @@ func (c *Client) onSLP(s *Switchboard, from string, m *slpMessage) {
 	p.mu.Lock()
 	cl := p.calls[m.CallID]
 	p.mu.Unlock()
+	// A Call-ID is no secret (a group chat relays every P2P message to
+	// everyone in it): only the contact of the call may answer or end it.
+	ours := cl != nil && strings.EqualFold(cl.peer, from)
 	switch {
 	case m.Method == "INVITE" && m.ContentType == slpSessionReq && cl == nil:
 		c.onInvite(s, from, m)
@@ -395,9 +398,9 @@ func (c *Client) onSLP(s *Switchboard, from string, m *slpMessage) {
 		// Direct connection set-up (transreqbody) and anything else: the
 		// data goes through the switchboard.
 		_ = c.sendSLP(s, from, m.reply(603, "Decline"), []field{{"SessionID", m.Body.get("sessionid")}})
-	case m.Method == "BYE" && cl != nil:
+	case m.Method == "BYE" && ours:
 		c.endCall(cl, ErrTransferCancelled)
-	case m.Method == "" && cl != nil:
+	case m.Method == "" && ours:
 		select {
 		case cl.answer <- m:
 		default:

@@ -115,3 +115,30 @@ func TestP2PContactOffersCapped(t *testing.T) {
 		t.Errorf("offers %v, want %d of bob's and carol's", got, maxIncomingP2PPerPeer)
 	}
 }
+
+// A contact's MSNSLP message names a Call-ID; another contact who learns
+// it (a group chat relays every P2P message to everyone in it) cannot
+// end that transfer with a BYE of its own.
+func TestP2PByeFromAnotherContactIgnored(t *testing.T) {
+	s := loginAs(t, 12, nil)
+	_, sp := openSB(t, s, newFakeServer(t))
+	inv := &slpMessage{Method: "INVITE", To: "alice@example.com", From: "bob@example.com", Branch: newMachineGUID(),
+		CallID: newMachineGUID(), ContentType: slpSessionReq}
+	sp.sendRaw(slpFrom("bob@example.com", 1000, inv.bytes([]field{{"EUF-GUID", eufFile}, {"SessionID", "77"},
+		{"AppID", "2"}, {"Context", fileContext("a.txt", 10)}}), p2pChunk))
+	offer := waitFor[FileOffer](t, s.c)
+	bye := &slpMessage{Method: "BYE", To: "alice@example.com", From: "carol@example.com", Branch: newMachineGUID(),
+		CallID: inv.CallID, ContentType: slpSessionClose}
+	sp.sendRaw(slpFrom("carol@example.com", 2000, bye.bytes(nil), p2pChunk))
+	sp.sendPayload("MSG carol@example.com Carol", textFromBob)
+	for {
+		switch e := nextEvent(t, s.c).(type) {
+		case FileTransferEnded:
+			if e.ID == offer.ID {
+				t.Fatalf("bob's offer ended by carol's BYE: %+v", e)
+			}
+		case MessageReceived:
+			return
+		}
+	}
+}
