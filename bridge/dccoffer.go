@@ -24,11 +24,10 @@ import (
 // dccWait, then closes.
 const (
 	dccWait       = 3 * time.Minute
-	maxDCCOffers  = 4               // DCC listeners open at once per account
-	dccSendBase   = time.Minute     // the time a DCC send may take, plus...
-	dccMinRate    = 16 << 10        // ...the file's size at this many bytes per second
-	dccAckDrain   = 2 * time.Second // how long to wait for the receiver to close after the last byte
-	dccMaxAckData = 1 << 20         // bytes of acknowledgements read from a receiver at most
+	maxDCCOffers  = 4           // DCC listeners open at once per account
+	dccSendBase   = time.Minute // the time a DCC send may take, plus...
+	dccMinRate    = 16 << 10    // ...the file's size at this many bytes per second
+	dccMaxAckData = 1 << 20     // bytes of acknowledgements read from a receiver at most
 )
 
 // offerDCC offers a received file to each attached client as DCC SEND,
@@ -100,8 +99,11 @@ func serveDCC(ctx context.Context, ln *net.TCPListener, src netip.Addr, path str
 	}
 }
 
-// sendDCC writes the file to conn, then waits briefly for the receiver to
-// close, reading (and ignoring) its acknowledgements meanwhile.
+// sendDCC writes the file to conn, then waits for the receiver to close
+// or to acknowledge every byte: the last bytes may still be on their way
+// to a slow receiver, and closing while its acknowledgements come would
+// reset the connection and cut the file. The whole send has dccSendBase
+// and the file's size at dccMinRate.
 func sendDCC(ctx context.Context, conn *net.TCPConn, path string, size int64) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -114,16 +116,26 @@ func sendDCC(ctx context.Context, conn *net.TCPConn, path string, size int64) er
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
-		io.Copy(io.Discard, io.LimitReader(conn, dccMaxAckData))
+		acks := io.LimitReader(conn, dccMaxAckData)
+		var ack [4]byte
+		for {
+			if _, err := io.ReadFull(acks, ack[:]); err != nil {
+				return
+			}
+			if size > 0 && binary.BigEndian.Uint32(ack[:]) == uint32(size) {
+				return // every byte arrived (DCC counts modulo 2^32)
+			}
+		}
 	}()
-	conn.SetWriteDeadline(time.Now().Add(dccSendBase + time.Duration(size/dccMinRate)*time.Second))
+	deadline := time.Now().Add(dccSendBase + time.Duration(size/dccMinRate)*time.Second)
+	conn.SetWriteDeadline(deadline)
 	if _, err := io.Copy(conn, f); err != nil {
 		conn.Close()
 		<-drained
 		return fmt.Errorf("dcc: send: %w", err)
 	}
 	conn.CloseWrite()
-	conn.SetReadDeadline(time.Now().Add(dccAckDrain))
+	conn.SetReadDeadline(deadline)
 	<-drained
 	return nil
 }
