@@ -95,6 +95,10 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 		refuse(errNotConnected.Error() + ".")
 		return
 	}
+	if v := s.client.Version(); v < 9 {
+		refuse(noFilesText(v) + ".")
+		return
+	}
 	d, err := parseDCCSend(args)
 	switch {
 	case err != nil:

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/msn2irc/msn2irc/bridge"
 )
 
 // dccSender plays an IRC client's DCC SEND: it listens, serves data to the
@@ -89,4 +91,23 @@ func TestDCCSendForeignAddressRefused(t *testing.T) {
 	}
 	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND file.bin %d 0 10 77\x01", 127<<24|1))
 	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "passive (reverse) DCC is not supported")
+}
+
+// Before MSNP9 MSN carries no files: a DCC SEND is refused at once with
+// the reason, before msn2irc takes the file from the client.
+func TestDCCSendBeforeMSNP9Refused(t *testing.T) {
+	e := newEnvWith(t, "MSNP8", func(cfg *bridge.Config) {
+		cfg.Uploads = bridge.UploadConfig{Dir: t.TempDir(), MaxSize: 1 << 20}
+	})
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	port, done := dccSender(t, []byte("hello"))
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND hello.txt %d %d 5\x01", 127<<24|1, port))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "MSNP9")
+	select {
+	case err := <-done:
+		t.Errorf("msn2irc took the file from the client (%v) though it cannot send it", err)
+	default:
+	}
 }

@@ -108,6 +108,10 @@ func (s *session) sendFile(ctx context.Context, client *msn.Client, passport, ni
 		return
 	}
 	defer file.Close()
+	if v := client.Version(); v < 9 {
+		report(statusFileNotSent, f.name+" was not sent to "+nick+": "+noFilesText(v)+".")
+		return
+	}
 	report(statusFileSending, fmt.Sprintf("Sending %s (%d bytes) to %s.", f.name, f.size, nick))
 	err = client.SendFile(ctx, passport, f.name, f.size, io.LimitReader(file, f.size))
 	if err == nil {
@@ -121,6 +125,12 @@ func (s *session) sendFile(ctx context.Context, client *msn.Client, passport, ni
 		return
 	}
 	report(statusFileNotSent, f.name+" was not sent to "+nick+": "+sendFileReason(err, nick)+".")
+}
+
+// noFilesText says, for the user, that MSN carries no files at MSNP
+// version v (before MSNP9).
+func noFilesText(v int) string {
+	return fmt.Sprintf("MSN carries files from MSNP9 on, and this connection uses MSNP%d", v)
 }
 
 // sendFileReason says, for the user, why SendFile failed.
