@@ -110,6 +110,14 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 	case !src.IsValid() || d.ip != src.Unmap():
 		refuse("the DCC offer names the address " + d.ip.String() + ", but msn2irc connects only to the address your IRC connection comes from; set your client's DCC address to it (irssi: dcc_own_ip; WeeChat: xfer.network.own_ip).")
 		return
+	case s.b.viaProxy(src):
+		// The address is a proxy's or a bouncer's, not the user's
+		// machine: a port there is another service of that host.
+		refuse("your IRC connection comes through a host that carries many users (a bouncer or a proxy), so msn2irc cannot reach your client; upload the file instead (/msg msn help).")
+		return
+	case d.port < 1024:
+		refuse(fmt.Sprintf("the DCC offer names port %d; msn2irc connects only to ports from 1024 on, where IRC clients listen for DCC.", d.port))
+		return
 	case d.size < 0:
 		refuse("the DCC offer gives no file size.")
 		return
@@ -223,4 +231,15 @@ func receiveDCC(ctx context.Context, addr netip.AddrPort, size int64, dir string
 		}
 	}
 	return f.Name(), nil
+}
+
+// viaProxy reports whether src is one of the trusted addresses, which
+// carry many users (a bouncer host, a TLS proxy, Docker's gateway).
+func (b *Bridge) viaProxy(src netip.Addr) bool {
+	for _, n := range b.cfg.TrustedNets {
+		if n.Contains(src.Unmap()) {
+			return true
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,29 @@ func TestDCCSendForeignAddressRefused(t *testing.T) {
 	}
 	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND file.bin %d 0 10 77\x01", 127<<24|1))
 	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "passive (reverse) DCC is not supported")
+	// A service's port (SSH, SMTP) is no IRC client's DCC.
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND file.bin %d 22 10\x01", 127<<24|1))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "ports from 1024")
+}
+
+// From a trusted address (a bouncer host, a proxy on msn2irc's own
+// machine), a DCC SEND is refused without a connection: the address is
+// not the user's machine, and its ports are other services'.
+func TestDCCSendThroughAProxyRefused(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(c *bridge.Config) {
+		c.TrustedNets = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	port, done := dccSender(t, []byte("hello"))
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND hello.txt %d %d 5\x01", 127<<24|1, port))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "carries many users")
+	select {
+	case err := <-done:
+		t.Errorf("msn2irc connected through the proxy's address (%v)", err)
+	default:
+	}
 }
 
 // Before MSNP9 MSN carries no files: a DCC SEND is refused at once with
