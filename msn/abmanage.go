@@ -65,10 +65,9 @@ type abMemberEntry struct {
 // soapNone is the answer of the calls whose result the client does not read.
 type soapNone struct{}
 
-// abCall is soapCall with the contacts ticket: renewed before it expires,
-// and once more when the service refuses it as expired.
+// abCall is soapCall with the contacts ticket, asked for again (RST) once
+// when the service refuses it.
 func (c *Client) abCall(ctx context.Context, path, action, scenario string, op, resp any) error {
-	c.freshTickets(ctx)
 	err := c.soapCall(ctx, path, action, c.abRequest(scenario, op), resp)
 	if !ticketRefused(err) {
 		return err

@@ -407,7 +407,7 @@ func call(t *testing.T, ctx context.Context, from, to *msn.Client, passport stri
 }
 
 // At MSNP13+ the address book refuses an unknown address with a fault,
-// and a stale ticket is renewed (RST again) instead of failing the change.
+// and takes the session's ticket past its lifetime.
 func TestMatrixAddressBookErrorsAndTickets(t *testing.T) {
 	for _, ver := range []string{"MSNP13", "MSNP15", "MSNP18"} {
 		t.Run(ver, func(t *testing.T) {

@@ -196,7 +196,6 @@ func (c *Client) fetchOIM(ctx context.Context, m oimListed) (OfflineMessageRecei
 	var resp struct {
 		Result string `xml:"Body>GetMessageResponse>GetMessageResult"`
 	}
-	c.freshTickets(ctx)
 	if err := c.soapCall(ctx, rsiPath, "GetMessage", c.rsiRequest(getMessage{NS: rsiNS, ID: m.id}), &resp); err != nil {
 		return OfflineMessageReceived{}, err
 	}
@@ -271,7 +270,6 @@ func (c *Client) DeleteOfflineMessages(ctx context.Context, ids ...string) error
 		return nil
 	}
 	var resp struct{}
-	c.freshTickets(ctx)
 	if err := c.soapCall(ctx, rsiPath, "DeleteMessages", c.rsiRequest(deleteMessages{NS: rsiNS, IDs: ids}), &resp); err != nil {
 		return fmt.Errorf("msn: delete offline messages: %w", err)
 	}
@@ -368,7 +366,6 @@ func (c *Client) SendOfflineMessage(ctx context.Context, to, text string) error 
 		enc = enc[76:]
 	}
 	content.WriteString(enc)
-	c.freshTickets(ctx)
 	env := oimEnvelope{NS: soapNS,
 		From: oimFrom{Member: c.Passport(), Name: oimSenderName(sanitizeText(name)), Lang: "en-US", Proxy: "MSNMSGR",
 			NS: oimNS, MSNPVer: fmt.Sprintf("MSNP%d", v), BuildVer: "8.5.1302"},

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // The Passport RST service (MSNP13 and later): one request gets a ticket
@@ -39,16 +38,15 @@ var rstDomains = [][2]string{
 	{"storage.msn.com", "MBI"},
 }
 
-// tickets are the Passport tickets of a login, by service address.
+// tickets are the Passport tickets of a login, by service address. The
+// web services take the ticket the session signed in with for as long as
+// the session lasts, and no other: Escargot looks a ticket up among its
+// sessions', so tickets asked for later, fresh as they are, belong to
+// none, and a session keeps its own past their LifeTime.
 type tickets struct {
 	byDomain map[string]string // "t=...&p=" as issued
 	secret   string            // base64 proof key of the messenger ticket
-	expires  time.Time         // the earliest expiry the answer gave; zero when it gave none
 }
-
-// ticketRenewAhead is how long before the tickets expire a web service
-// call asks for new ones, so that a long session never uses an expired one.
-const ticketRenewAhead = 10 * time.Minute
 
 // rstEnvelope is the WS-Trust RequestMultipleSecurityTokens request.
 type rstEnvelope struct {
@@ -82,7 +80,6 @@ type rstResponse struct {
 		Address string `xml:"AppliesTo>EndpointReference>Address"`
 		Ticket  string `xml:"RequestedSecurityToken>BinarySecurityToken"`
 		Secret  string `xml:"RequestedProofToken>BinarySecret"`
-		Expires string `xml:"LifeTime>Expires"`
 	} `xml:"Body>RequestSecurityTokenResponseCollection>RequestSecurityTokenResponse"`
 }
 
@@ -122,9 +119,6 @@ func (c *Client) requestTickets(ctx context.Context) (*tickets, error) {
 			continue
 		}
 		t.byDomain[strings.TrimSpace(tok.Address)] = tk
-		if exp, err := time.Parse(time.RFC3339, strings.TrimSpace(tok.Expires)); err == nil && (t.expires.IsZero() || exp.Before(t.expires)) {
-			t.expires = exp
-		}
 		if strings.TrimSpace(tok.Address) == domainMessenger {
 			t.secret = strings.TrimSpace(tok.Secret)
 		}
@@ -133,21 +127,6 @@ func (c *Client) requestTickets(ctx context.Context) (*tickets, error) {
 		return nil, fmt.Errorf("msn: passport: no %s ticket in the answer: %w", domainMessenger, ErrSOAP)
 	}
 	return t, nil
-}
-
-// freshTickets renews the tickets when they expire within
-// ticketRenewAhead. A renewal that fails is logged and the old tickets are
-// used: a service that refuses them is answered by abCall's renewal.
-func (c *Client) freshTickets(ctx context.Context) {
-	c.mu.Lock()
-	t := c.tickets
-	c.mu.Unlock()
-	if t == nil || t.expires.IsZero() || time.Until(t.expires) > ticketRenewAhead {
-		return
-	}
-	if err := c.renewTickets(ctx); err != nil {
-		c.log.Warn("msn: renewing the web service tickets", "err", err)
-	}
 }
 
 // The SSO answer (MBI_KEY_OLD), as Messenger computes it.

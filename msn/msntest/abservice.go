@@ -13,8 +13,8 @@ import (
 
 // The address book and sharing (membership) services of MSNP13 and later.
 // Escargot takes the action from the first element of the body and the
-// ticket from ABAuthHeader/TicketToken; the ticket must belong to an
-// account signed in on the notification server.
+// ticket from ABAuthHeader/TicketToken; the ticket must be the one a live
+// notification server session signed in with (liveSession).
 
 // abRequest is what the server reads of a request.
 type abRequest struct {
@@ -65,12 +65,8 @@ func (s *Server) handleAB(w http.ResponseWriter, r *http.Request) {
 	action := req.Body.Ops[0].XMLName.Local
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tickets[ticketToken(req.Ticket)]
-	var a *account
-	if t != nil && time.Now().Before(t.expires) {
-		a = s.accounts[key(t.passport)]
-	}
-	if a == nil || len(a.eps) == 0 {
+	a := s.liveSession(req.Ticket)
+	if a == nil {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}

@@ -82,6 +82,9 @@ func (n *nsConn) usr(cmd *msn.Command) bool {
 		} else if !s.checkTicket(arg, a) {
 			return n.fail(911, trid)
 		}
+		if method != "MD5" {
+			n.ticket = ticketToken(arg)
+		}
 		n.login(trid, a)
 		return true
 	}

@@ -46,6 +46,7 @@ type nsConn struct {
 	chl      string   // outstanding challenge
 	nonce    string   // of "USR t SSO S MBI_KEY_OLD", MSNP15+
 	guid     string   // machine GUID of USR SSO S, MSNP16+, lower case
+	ticket   string   // the ticket token USR TWN or SSO signed in with
 	ep       endpoint // what UUX said of this endpoint, MSNP16+ (ubx.go)
 	burst    burst    // news held during the login burst, MSNP16+ (burst.go)
 }

@@ -67,14 +67,25 @@ func oimFault(code string) string {
 const storeResponse = `<?xml version="1.0" encoding="utf-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soap:Header><SequenceAcknowledgment xmlns="http://schemas.xmlsoap.org/ws/2003/03/rm"><Identifier xmlns="http://schemas.xmlsoap.org/ws/2002/07/utility">http://messenger.msn.com</Identifier><AcknowledgmentRange Upper="%[1]s" Lower="%[1]s" /></SequenceAcknowledgment></soap:Header><soap:Body><StoreResponse xmlns="http://messenger.live.com/ws/2006/09/oim/"><PointsConsumed>0</PointsConsumed></StoreResponse></soap:Body></soap:Envelope>`
 
-// liveSession returns the signed-in account a ticket belongs to. s.mu held.
+// liveSession returns the signed-in account a ticket belongs to: as
+// Escargot's web services look a ticket up among those its notification
+// server connections signed in with, only the ticket of a live session
+// counts, however old, and no other ticket of the account does, not even
+// a fresh one. s.mu held.
 func (s *Server) liveSession(ticket string) *account {
-	t := s.tickets[ticketToken(ticket)]
-	if t == nil || !time.Now().Before(t.expires) {
+	tok := ticketToken(ticket)
+	t := s.tickets[tok]
+	if t == nil {
 		return nil
 	}
-	if a := s.accounts[key(t.passport)]; a != nil && len(a.eps) > 0 {
-		return a
+	a := s.accounts[key(t.passport)]
+	if a == nil {
+		return nil
+	}
+	for _, n := range a.eps {
+		if n.ticket == tok {
+			return a
+		}
 	}
 	return nil
 }

@@ -30,8 +30,9 @@ func (s *Server) FailSOAP(path string, f SOAPFailure) {
 	s.faults.soap[path] = f
 }
 
-// ExpireTickets makes every Passport ticket issued so far expired, so that
-// the web services refuse them as they refuse a stale ticket.
+// ExpireTickets makes every Passport ticket issued so far expired: USR
+// refuses them, while the web services go on taking the one each live
+// session signed in with, as Escargot's do (liveSession).
 func (s *Server) ExpireTickets() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
