@@ -6,9 +6,10 @@ import (
 	"github.com/msn2irc/msn2irc/msn"
 )
 
-// FQY (MSNP13+): the client asks which network addresses belong to. The
-// answer echoes the addresses with t="1" (Messenger), as Escargot does;
-// an address without an account is 208.
+// FQY (MSNP14+; at MSNP13 it closes the connection): the client asks
+// which network addresses belong to. The answer echoes the addresses with
+// t="1" (Messenger), as Escargot does; an address without an account is
+// 208.
 
 // fqy handles FQY; false closes the connection. s.mu held.
 func (n *nsConn) fqy(cmd *msn.Command) bool {

@@ -150,6 +150,9 @@ func (n *nsConn) dispatchCmd(cmd *msn.Command) bool {
 		if n.ver < 13 {
 			return true
 		}
+		if n.ver == 13 {
+			return false // FQY came with MSNP14: Escargot closes the connection
+		}
 		return n.fqy(cmd)
 	case "CHG":
 		return n.chgCmd(cmd)

@@ -49,3 +49,13 @@ func TestGTCClosesFromMSNP13(t *testing.T) {
 	c.send("GTC " + strconv.Itoa(tr) + " N")
 	c.expectClosed()
 }
+
+// FQY came with MSNP14: at MSNP13 Escargot closes the connection, with
+// no answer (escargot-transcripts-13-18.md, section 1, line 96: "At 13,
+// FQY closes the connection").
+func TestFQYClosesAtMSNP13(t *testing.T) {
+	s := newServer(t, Options{})
+	c, tr := loginTWN13(t, s, "alice@example.com")
+	c.sendPayload("FQY "+strconv.Itoa(tr), `<ml><d n="example.com"><c n="bob"/></d></ml>`)
+	c.expectClosed()
+}
