@@ -164,10 +164,10 @@ func ParseMedia(raw string) (m Media, ok bool) {
 }
 
 // cleanPSMText makes text fit a personal message payload: valid UTF-8,
-// control characters as spaces.
+// control characters and the two non-characters XML refuses as spaces.
 func cleanPSMText(text string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || r == 0xfffe || r == 0xffff { // not XML characters
 			return ' '
 		}
 		return r

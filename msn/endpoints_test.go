@@ -1,6 +1,9 @@
 package msn
 
 import (
+	"bytes"
+	"encoding/xml"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -57,5 +60,24 @@ func TestPersonalMessageClipped(t *testing.T) {
 	want := long[:maxPSMText]
 	if pm.Message != want || pm.Media != want {
 		t.Errorf("personal message of %d bytes and media of %d kept, want %d each", len(pm.Message), len(pm.Media), len(want))
+	}
+}
+
+// The personal message the user sets is well-formed XML whatever it
+// holds: Escargot parses the UUX and answers nothing to one it cannot
+// parse, which would leave the request waiting for its timeout.
+func TestPersonalMessageSentAsXML(t *testing.T) {
+	c := &Client{}
+	for _, psm := range []string{"ctrl\x01\x1f\x7f", "non\uFFFEchar\uFFFF", "bad\xffutf8", "<tag> & \"q\""} {
+		data := c.uuxData(13, cleanPSMText(psm), "")
+		dec := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			if _, err := dec.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Errorf("UUX of %q is not XML: %v: %s", psm, err, data)
+				break
+			}
+		}
 	}
 }
