@@ -123,9 +123,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 		QueryBurst:             5 * cfg.QueryRate,
 	}, br)
 	br.SetServer(srv)
-	if err := registerGauges(m, store, srv, br, log); err != nil {
+	// fail undoes the start before serve returns err: the bridge's
+	// background work stops before the store closes.
+	fail := func(err error) error {
 		side.close()
-		return fmt.Errorf("metrics: %w", err)
+		br.Close(context.Background(), shutdownReason)
+		return err
+	}
+	if err := registerGauges(m, store, srv, br, log); err != nil {
+		return fail(fmt.Errorf("metrics: %w", err))
 	}
 	if br.UploadURL() != "" {
 		h := br.UploadHandler()
@@ -135,17 +141,15 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 
 	listeners, err := listen(cfg, log)
 	if err != nil {
-		side.close()
-		return err
+		return fail(err)
 	}
 	side.ircWant = len(listeners)
 	if side.files != nil {
 		if err := br.ServePictures(ctx, side.mux, side.base, cfg.dataDir()); err != nil {
-			side.close()
 			for _, ln := range listeners {
 				ln.Close()
 			}
-			return err
+			return fail(err)
 		}
 		br.SetFileURL(side.base)
 		side.mux.Handle(bridge.FilePattern, br.FileHandler())

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,34 @@ func TestServeConnectionLimits(t *testing.T) {
 		guest(addr).expect(t, 10*time.Second, "welcome", isCommand(irc.RPL_WELCOME))
 		guest(addr).expect(t, 10*time.Second, "welcome", isCommand(irc.RPL_WELCOME))
 	})
+}
+
+// A start-up failure after the bridge is made (here the IRC port is in
+// use) stops the bridge's background work before serve returns: it would
+// otherwise go on against the closed store, and log warnings about the
+// database next to the real error.
+func TestServeFailureStopsTheBridge(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := config{
+		Listen:      taken.Addr().String(),
+		DB:          filepath.Join(t.TempDir(), "msn2irc.db"),
+		ServerName:  "msn2irc.test",
+		MSNServer:   "127.0.0.1:1",
+		MSNVersions: []string{"MSNP12"},
+	}
+	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func([]net.Addr) { t.Error("serve started on a port in use") })
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("serve: %v, want the port in use", err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, fn := range []string{"bridge.(*Bridge).runIndexer", "bridge.(*Bridge).runRetention"} {
+		if strings.Contains(stacks, fn) {
+			t.Errorf("%s still runs after serve returned", fn)
+		}
+	}
 }
