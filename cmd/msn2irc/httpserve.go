@@ -42,9 +42,10 @@ type httpSide struct {
 	mux     *web.Mux
 	base    string // public base URL of the file listener
 
-	ircWant int         // IRC listeners configured
-	filesUp atomic.Bool // the file listener is serving
-	wg      sync.WaitGroup
+	ircWant  int         // IRC listeners configured
+	filesUp  atomic.Bool // the file listener is serving
+	stopping atomic.Bool // the program is shutting down: logins are refused
+	wg       sync.WaitGroup
 
 	probeMu  sync.Mutex // held during a store probe: one at a time
 	probedAt time.Time  // the latest store probe
@@ -178,8 +179,12 @@ func (h *httpSide) probeStore(ctx context.Context, probe func(context.Context) e
 }
 
 // notReady says why the program cannot serve its users, or "" when it
-// can: the store takes a write, and every configured listener accepts.
+// can: it is not shutting down, the store takes a write, and every
+// configured listener accepts.
 func (h *httpSide) notReady(ctx context.Context, store *db.Store, srv *ircd.Server) string {
+	if h.stopping.Load() {
+		return "msn2irc is shutting down"
+	}
 	if why := h.probeStore(ctx, store.Probe); why != "" {
 		return why
 	}

@@ -32,3 +32,14 @@ func TestReadyProbeOncePerBurst(t *testing.T) {
 		}
 	}
 }
+
+// Once the program is stopping, logins are refused: /readyz says so at
+// once, before the store or any listener is asked, so that a balancer
+// stops sending it users while it signs the others out.
+func TestNotReadyWhileStopping(t *testing.T) {
+	var h httpSide
+	h.stopping.Store(true)
+	if why := h.notReady(context.Background(), nil, nil); !strings.Contains(why, "shutting down") {
+		t.Errorf("not ready: %q, want shutting down", why)
+	}
+}

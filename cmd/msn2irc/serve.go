@@ -180,6 +180,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
+	side.stopping.Store(true)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := br.Close(sctx, shutdownReason); err != nil {
