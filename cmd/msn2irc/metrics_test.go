@@ -5,7 +5,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"gopkg.in/irc.v4"
 
 	"github.com/msn2irc/msn2irc/db"
+	"github.com/msn2irc/msn2irc/internal/metrics"
 )
 
 // served is a running serve with its HTTP listeners.
@@ -212,5 +216,40 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	}
 	if code, _ := httpGet(t, "http://"+s.metrics+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz of a full store: %d, want 200: the process serves", code)
+	}
+}
+
+// The Monitoring section of README lists every metric of the program's
+// own, and no other: an operator builds dashboards and alerts from it.
+func TestReadmeListsEveryMetric(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Monitoring\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	documented := map[string]bool{}
+	for _, name := range regexp.MustCompile("`(msn2irc_[a-z_]+)").FindAllStringSubmatch(section, -1) {
+		documented[name[1]] = true
+	}
+
+	m := metrics.New()
+	if err := m.Register(metrics.NewGauges(func() metrics.Snapshot {
+		return metrics.Snapshot{Sessions: map[metrics.SessionKey]int{{State: "online", Version: 18}: 1}, OutboxKnown: true}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	fams, _ := scrape(t, strings.TrimPrefix(srv.URL, "http://"))
+	for name := range fams {
+		if strings.HasPrefix(name, "msn2irc_") && !documented[name] {
+			t.Errorf("README's Monitoring does not list %s", name)
+		}
+	}
+	for name := range documented {
+		if fams[name] == nil {
+			t.Errorf("README's Monitoring lists %s, which /metrics does not serve", name)
+		}
 	}
 }
