@@ -53,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
+	// Once the first signal starts the shutdown, a second one stops the
+	// program at once (the signals' default), should the shutdown hang.
+	context.AfterFunc(ctx, stop)
 	if mode == "demo" {
 		err = runDemo(ctx, cfg, log, stdout)
 	} else {
