@@ -122,6 +122,13 @@ func (w *historyWriter) close() {
 	}
 	w.closed = true
 	w.writer.Wait()
+	// A failure nobody took: the session has ended, the log is the one
+	// left to tell.
+	select {
+	case err := <-w.errs:
+		w.log.Warn("the history missed messages as the session ended", "failed_writes", w.cur.failed, "err", err)
+	default:
+	}
 }
 
 // mergeOps bounds the write batches the writer stores in one
