@@ -28,7 +28,7 @@ func (w *World) broadcastLocked(m *irc.Message) {
 // client alone. What the user or the server does may be the command's
 // effect (the user's TOPIC or NICK, the server's MARKREAD). w.mu held.
 func (w *World) broadcastIf(m *irc.Message, pred func(c *Client) bool) {
-	others := m.Prefix != nil && m.Prefix.User != "" && ircname.Casefold(m.Prefix.Name) != ircname.Casefold(w.nick)
+	others := m.Prefix != nil && m.Prefix.User != "" && !ircname.Equal(m.Prefix.Name, w.nick)
 	for _, c := range w.clients {
 		if pred(c) {
 			c.sendLine(captured{m: m, recipient: true, delivered: others})
