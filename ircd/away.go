@@ -2,7 +2,6 @@ package ircd
 
 import (
 	"context"
-	"time"
 
 	"gopkg.in/irc.v4"
 )
@@ -39,7 +38,7 @@ func (w *World) setAway(text string, from *Client) {
 	}
 	var notify *irc.Message
 	if changed && w.nick != "" {
-		notify = &irc.Message{Prefix: w.selfPrefixLocked(), Command: "AWAY", Tags: withTime(time.Time{})}
+		notify = &irc.Message{Prefix: w.selfPrefixLocked(), Command: "AWAY", Tags: w.selfTagsLocked()}
 		if text != "" {
 			notify.Params = []string{text}
 		}

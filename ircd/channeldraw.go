@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -43,7 +42,7 @@ func (w *World) joinMessageLocked(ch *channel, nick string, ext bool) *irc.Messa
 		}
 		params = append(params, cleanWord(account), realname)
 	}
-	return &irc.Message{Prefix: w.userPrefixLocked(nick), Command: "JOIN", Params: params, Tags: withTime(time.Time{})}
+	return &irc.Message{Prefix: w.userPrefixLocked(nick), Command: "JOIN", Params: params, Tags: w.userTagsLocked(nick)}
 }
 
 // sendChannelLocked sends c the JOIN of the user, the topic and NAMES,
@@ -66,7 +65,7 @@ func (w *World) sendChannelLocked(c *Client, ch *channel, told map[*user]bool, r
 		for _, m := range ch.members {
 			if u := m.u; u.away() != "" && !told[u] {
 				told[u] = true
-				c.sendAs(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}}, recipient)
+				c.sendAs(&irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}, Tags: u.tags()}, recipient)
 			}
 		}
 	}

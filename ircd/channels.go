@@ -221,7 +221,7 @@ func (w *World) CloseChannel(name, reason string) {
 	if reason != "" {
 		params = append(params, cleanText(reason))
 	}
-	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: params, Tags: withTime(time.Time{})})
+	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: params, Tags: w.selfTagsLocked()})
 }
 
 // Join adds a member to an open channel (JOIN, then MODE for op/voice).
@@ -266,7 +266,7 @@ func (w *World) joinLocked(ch *channel, m Member, u *user) {
 	}
 	var awayMsg *irc.Message
 	if u.away() != "" {
-		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}}
+		awayMsg = &irc.Message{Prefix: u.prefix(), Command: "AWAY", Params: []string{u.away()}, Tags: u.tags()}
 	}
 	for _, c := range w.clients {
 		if c.hasCap(capExtendedJoin) {
@@ -308,7 +308,7 @@ func (w *World) partLocked(ch *channel, nick, reason string) {
 	if reason != "" {
 		params = append(params, cleanText(reason))
 	}
-	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "PART", Params: params, Tags: withTime(time.Time{})})
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "PART", Params: params, Tags: u.tags()})
 }
 
 // SetMember changes a member's op and voice (MODE from the server).
@@ -401,7 +401,7 @@ func (w *World) setTopicLocked(ch *channel, topic, setter string) {
 	ch.topicAt = time.Now()
 	prefix := w.userPrefixLocked(setter)
 	ch.topicBy = w.topicSetterLocked(setter)
-	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "TOPIC", Params: []string{ch.name, topic}, Tags: withTime(time.Time{})})
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "TOPIC", Params: []string{ch.name, topic}, Tags: w.userTagsLocked(setter)})
 }
 
 // memberFlags are a member's modes in a channel.

@@ -47,6 +47,37 @@ func withTime(t time.Time) irc.Tags {
 	return tags
 }
 
+// senderTags returns new tags for a line a user sends other than a
+// message (JOIN, PART, NICK, AWAY, TOPIC and the like): its server-time,
+// now, and the sender's account and bot tags, which account-tag and
+// bot-mode put on every command a user sends, as messageLinesLocked puts
+// them on messages.
+func senderTags(account string, bot bool) irc.Tags {
+	tags := withTime(time.Time{})
+	if account != "" {
+		tags["account"] = account
+	}
+	if bot {
+		tags["bot"] = ""
+	}
+	return tags
+}
+
+// selfTagsLocked is senderTags of the user. w.mu held.
+func (w *World) selfTagsLocked() irc.Tags { return senderTags(w.account, w.bot) }
+
+// userTagsLocked is senderTags of nick, the user or a user of the world;
+// for another nick (the server, a stranger) only the time. w.mu held.
+func (w *World) userTagsLocked(nick string) irc.Tags {
+	if ircname.Equal(nick, w.nick) {
+		return w.selfTagsLocked()
+	}
+	if u, ok := w.userLocked(nick); ok {
+		return u.tags()
+	}
+	return withTime(time.Time{})
+}
+
 // Deliver sends a message to every attached client and returns how many got it.
 func (w *World) Deliver(m Message) int { return w.deliver(m, nil) }
 

@@ -1,8 +1,6 @@
 package ircd
 
 import (
-	"time"
-
 	"gopkg.in/irc.v4"
 )
 
@@ -39,7 +37,7 @@ func (w *World) SetAccount(account string) {
 	if w.nick == "" {
 		return
 	}
-	msg := &irc.Message{Prefix: w.selfPrefixLocked(), Command: "ACCOUNT", Params: []string{firstNonEmpty(account, "*")}, Tags: withTime(time.Time{})}
+	msg := &irc.Message{Prefix: w.selfPrefixLocked(), Command: "ACCOUNT", Params: []string{firstNonEmpty(account, "*")}, Tags: w.selfTagsLocked()}
 	w.broadcastIf(msg, func(c *Client) bool { return c.hasCap(capAccountNotify) })
 }
 
@@ -109,11 +107,11 @@ func (w *World) announceUserLocked(u *user, oldIdent, oldHost, oldAccount string
 		return
 	}
 	if hostChanged {
-		msg := &irc.Message{Prefix: &irc.Prefix{Name: u.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{u.ident(), u.host()}, Tags: withTime(time.Time{})}
+		msg := &irc.Message{Prefix: &irc.Prefix{Name: u.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{u.ident(), u.host()}, Tags: u.tags()}
 		w.broadcastIf(msg, func(c *Client) bool { return c.hasCap(capChghost) })
 	}
 	if oldAccount != u.account {
-		msg := &irc.Message{Prefix: u.prefix(), Command: "ACCOUNT", Params: []string{firstNonEmpty(u.account, "*")}, Tags: withTime(time.Time{})}
+		msg := &irc.Message{Prefix: u.prefix(), Command: "ACCOUNT", Params: []string{firstNonEmpty(u.account, "*")}, Tags: u.tags()}
 		w.broadcastIf(msg, func(c *Client) bool { return c.hasCap(capAccountNotify) })
 	}
 }

@@ -1,8 +1,6 @@
 package ircd
 
 import (
-	"time"
-
 	"gopkg.in/irc.v4"
 )
 
@@ -11,6 +9,6 @@ import (
 func (w *World) inviteNotify(from *Client, nick, channel string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	m := &irc.Message{Prefix: w.selfPrefixLocked(), Command: "INVITE", Params: []string{nick, channel}, Tags: withTime(time.Time{})}
+	m := &irc.Message{Prefix: w.selfPrefixLocked(), Command: "INVITE", Params: []string{nick, channel}, Tags: w.selfTagsLocked()}
 	w.broadcastIf(m, func(c *Client) bool { return c != from && c.hasCap(capInviteNotify) })
 }

@@ -1,8 +1,6 @@
 package ircd
 
 import (
-	"time"
-
 	"gopkg.in/irc.v4"
 )
 
@@ -75,5 +73,5 @@ func (w *World) setUserModesLocked(c *Client, modes string) {
 	if len(minus) > 0 {
 		changed += "-" + string(minus)
 	}
-	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "MODE", Params: []string{w.nick, changed}, Tags: withTime(time.Time{})})
+	w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "MODE", Params: []string{w.nick, changed}, Tags: w.selfTagsLocked()})
 }

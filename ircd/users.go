@@ -6,7 +6,6 @@ import (
 	"maps"
 	"sort"
 	"strings"
-	"time"
 
 	"gopkg.in/irc.v4"
 
@@ -132,6 +131,9 @@ func (u *user) prefix() *irc.Prefix {
 	return &irc.Prefix{Name: u.nick, User: u.ident(), Host: u.host()}
 }
 
+// tags is senderTags of the user.
+func (u *user) tags() irc.Tags { return senderTags(u.account, u.bot) }
+
 func sanitizeUser(u *User, serverName string) {
 	u.Ident = truncate(cleanWordFast(firstNonEmpty(u.Ident, u.Nick)), userLen)
 	if h := firstNonEmpty(u.Host, serverName); plainWord(h, true) {
@@ -223,12 +225,12 @@ func (w *World) setUserLocked(u *User) (cur *user, fresh bool) {
 			if u.Away != "" {
 				params = []string{u.Away}
 			}
-			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: withTime(time.Time{})}, func(c *Client) bool {
+			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "AWAY", Params: params, Tags: cur.tags()}, func(c *Client) bool {
 				return c.hasCap(capAwayNotify) && (shared || c.hasCap(capExtendedMonitor) && c.monitors(key))
 			})
 		}
 		if oldRealname != u.Realname {
-			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: withTime(time.Time{})}, func(c *Client) bool {
+			w.broadcastIf(&irc.Message{Prefix: prefix, Command: "SETNAME", Params: []string{u.Realname}, Tags: cur.tags()}, func(c *Client) bool {
 				return c.hasCap(capSetname) && (shared || c.hasCap(capExtendedMonitor) && c.monitors(key))
 			})
 		}
@@ -316,7 +318,7 @@ func (w *World) RenameUser(oldNick, newNick string) error {
 			ch.remove(g) // the member is u from now on
 		}
 	}
-	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "NICK", Params: []string{newNick}, Tags: withTime(time.Time{})})
+	w.broadcastLocked(&irc.Message{Prefix: prefix, Command: "NICK", Params: []string{newNick}, Tags: u.tags()})
 	if u.online {
 		w.monitorNotifyLocked(newKey, true)
 	}
@@ -333,7 +335,7 @@ func (w *World) RemoveUser(nick, reason string) {
 		return
 	}
 	if w.sharesChannelLocked(u) {
-		w.broadcastLocked(&irc.Message{Prefix: u.prefix(), Command: "QUIT", Params: []string{cleanText(reason)}, Tags: withTime(time.Time{})})
+		w.broadcastLocked(&irc.Message{Prefix: u.prefix(), Command: "QUIT", Params: []string{cleanText(reason)}, Tags: u.tags()})
 	}
 	for _, ch := range w.channels {
 		ch.remove(u)

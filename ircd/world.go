@@ -232,7 +232,7 @@ func (w *World) setNickLocked(nick string) error {
 		return nil
 	}
 	if w.nick != "" {
-		w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "NICK", Params: []string{nick}, Tags: withTime(time.Time{})})
+		w.broadcastLocked(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "NICK", Params: []string{nick}, Tags: w.selfTagsLocked()})
 	}
 	w.nick = nick
 	for _, c := range w.clients {
@@ -255,14 +255,14 @@ func (w *World) SetSelf(ident, host, realname string) {
 		w.host = cleanPrefixPart(cleanWord(host))
 	}
 	if w.nick != "" && oldIdent != "" && (oldIdent != w.ident || oldHost != w.host) {
-		w.broadcastIf(&irc.Message{Prefix: &irc.Prefix{Name: w.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{w.ident, w.host}, Tags: withTime(time.Time{})},
+		w.broadcastIf(&irc.Message{Prefix: &irc.Prefix{Name: w.nick, User: oldIdent, Host: oldHost}, Command: "CHGHOST", Params: []string{w.ident, w.host}, Tags: w.selfTagsLocked()},
 			func(c *Client) bool { return c.hasCap(capChghost) })
 	}
 	realname = truncate(cleanName(realname), realnameLen)
 	if realname != "" && realname != w.realname {
 		w.realname = realname
 		if w.nick != "" {
-			w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{realname}},
+			w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{realname}, Tags: w.selfTagsLocked()},
 				func(c *Client) bool { return c.hasCap(capSetname) })
 		}
 	}
@@ -273,7 +273,7 @@ func (w *World) setRealname(name string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.realname = name
-	w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{name}},
+	w.broadcastIf(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "SETNAME", Params: []string{name}, Tags: w.selfTagsLocked()},
 		func(c *Client) bool { return c.hasCap(capSetname) })
 }
 
@@ -302,7 +302,7 @@ func (w *World) Transfer(c *Client, to *World) error {
 		return errors.New("ircd: transfer: client is not attached")
 	}
 	for _, ch := range w.sortedChannelsLocked() {
-		c.send(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: []string{ch.name}, Tags: withTime(time.Time{})})
+		c.send(&irc.Message{Prefix: w.selfPrefixLocked(), Command: "PART", Params: []string{ch.name}, Tags: w.selfTagsLocked()})
 	}
 	was := w.selfIdentityLocked()
 	w.mu.Unlock()

@@ -563,6 +563,50 @@ func TestAccountTagOnOwnMessages(t *testing.T) {
 	}
 }
 
+// account-tag and bot-mode tag every command a user sends, not only
+// messages: a JOIN, PART, NICK, AWAY, TOPIC, QUIT of a logged-in user
+// carries its account, and of the bot its bot tag.
+func TestSenderTagsOnEveryCommand(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, w, _ := loggedIn(t, e, "account-tag", "message-tags", "away-notify", "setname", "chghost")
+	other := e.dial()
+	other.loginSASL("x", "alice@example.com", "secret", "account-tag")
+	check := func(m *irc.Message, account string, bot bool) {
+		t.Helper()
+		if m.Tags["account"] != account {
+			t.Fatalf("account tag of %v, want %q", m, account)
+		}
+		if _, ok := m.Tags["bot"]; ok != bot {
+			t.Fatalf("bot tag of %v, want %v", m, bot)
+		}
+	}
+	w.OpenChannel("#x", "", false, []Member{{Nick: "bob"}})
+	check(c.expect("JOIN"), "alice@example.com", false)
+	w.Join("#x", Member{Nick: "msn"})
+	check(c.expect("JOIN"), "", true)
+	w.SetTopic("#x", "news", "bob")
+	check(c.expect("TOPIC"), "bob@hotmail.com", false)
+	w.SetUser(User{Nick: "bob", Ident: "bob", Host: "hotmail.com", Realname: "Bob B", Account: "bob@hotmail.com", Online: true, Away: "out"})
+	check(c.expect("AWAY"), "bob@hotmail.com", false)
+	w.SetUser(User{Nick: "bob", Ident: "bobby", Host: "hotmail.com", Realname: "Bobby", Account: "bob@hotmail.com", Online: true, Away: "out"})
+	check(c.expect("CHGHOST"), "bob@hotmail.com", false)
+	check(c.expect("SETNAME"), "bob@hotmail.com", false)
+	if err := w.RenameUser("bob", "robert"); err != nil {
+		t.Fatal(err)
+	}
+	check(c.expect("NICK"), "bob@hotmail.com", false)
+	w.Part("#x", "msn", "bye")
+	check(c.expect("PART"), "", true)
+	w.RemoveUser("robert", "gone")
+	check(c.expect("QUIT"), "bob@hotmail.com", false)
+	c.send("SETNAME :Alice A")
+	check(c.expect("SETNAME"), "alice@example.com", false)
+	c.send("NICK alice2")
+	check(c.expect("NICK"), "alice@example.com", false)
+	other.expectParams("NICK", "robert")
+	check(other.expectParams("NICK", "alice2"), "alice@example.com", false)
+}
+
 // Changes made while no client is attached are not announced to anyone,
 // yet a client attaching later sees their result.
 func TestWorldChangesWithoutClients(t *testing.T) {
