@@ -160,9 +160,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready func(addrs [
 	defer stopServing()
 	var wg sync.WaitGroup
 	var addrs []net.Addr
-	for _, ln := range listeners {
+	for i, ln := range listeners {
 		addrs = append(addrs, ln.Addr())
-		log.Info("listening for IRC clients", "addr", ln.Addr().String())
+		if cfg.TLSListen != "" && i == len(listeners)-1 { // listen opens the TLS listener last
+			log.Info("listening for IRC clients over TLS", "addr", ln.Addr().String())
+		} else {
+			log.Info("listening for IRC clients", "addr", ln.Addr().String())
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

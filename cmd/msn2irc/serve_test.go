@@ -76,8 +76,9 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	defer cancel()
 	addrs := make(chan []net.Addr, 1)
 	done := make(chan error, 1)
+	var logs syncBuffer
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a []net.Addr) { addrs <- a })
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), func(a []net.Addr) { addrs <- a })
 	}()
 	var got []net.Addr
 	select {
@@ -89,6 +90,12 @@ func TestServeTLSAndShutdown(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Fatalf("listening on %v, want a plain and a TLS listener", got)
+	}
+	// The log tells the operator which listener is which.
+	for _, want := range []string{`"listening for IRC clients" addr=` + got[0].String(), `"listening for IRC clients over TLS" addr=` + got[1].String()} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log does not say %s:\n%s", want, logs.String())
+		}
 	}
 	plain, err := net.Dial("tcp", got[0].String())
 	if err != nil {
