@@ -136,3 +136,37 @@ func TestNameBurstRenamesOnce(t *testing.T) {
 		t.Errorf("WHOIS %s: %v, want the nick and realname %s", last, m, last)
 	}
 }
+
+// Switching nick_source to name and back gives every contact its nick of
+// before, also when the friendly names crossed the contacts' nicks (bob
+// named Carol, carol named Bob), and after a restart.
+func TestNickSourceSwitchedBack(t *testing.T) {
+	forVersions(t, func(t *testing.T, e *env) {
+		for p, name := range map[string]string{bob: "Carol", carol: "Bob"} {
+			if err := e.msn.SetFriendlyName(p, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		whois := func(c *client, nick, ident string) {
+			t.Helper()
+			c.send("WHOIS " + nick)
+			c.expectCmd(irc.RPL_WHOISUSER, "alice", nick, ident, "example.com")
+			c.expectCmd(irc.RPL_ENDOFWHOIS)
+		}
+		c := e.login("alice", alice, password, allCaps)
+		c.send("PRIVMSG msn :set nick_source name")
+		c.expectMsn("nick_source=name")
+		whois(c, "Carol", "bob")
+		whois(c, "Bob", "carol")
+		c.send("PRIVMSG msn :set nick_source passport")
+		c.expectMsn("nick_source=passport")
+		whois(c, "bob", "bob")
+		whois(c, "carol", "carol")
+		c.send("QUIT")
+		c.expectCmd("ERROR")
+		e.restart()
+		c = e.login("alice", alice, password, allCaps)
+		whois(c, "bob", "bob")
+		whois(c, "carol", "carol")
+	})
+}

@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -166,12 +167,56 @@ func (s *session) cmdSet(args []string, say func(string)) {
 	say(key + "=" + settingValue(st, key))
 }
 
-// renameAll gives every contact the nick its nick source asks for.
+// renameAll gives every contact the nick its nick source asks for. The
+// nicks are chosen afresh, in passport order, as if no contact had one
+// yet, so that switching the source back gives every contact its nick of
+// before; a contact whose new nick another still holds is renamed once
+// that one moved (through a free nick when two want each other's).
 func (s *session) renameAll() {
-	for _, c := range s.sortedContacts() {
-		want := mapping.NickForContact(c.passport, c.name, s.settings.NickSource, NickLen, func(n string) bool { return s.nickTaken(n, c.passport) })
-		if err := s.setNick(c, want); err != nil {
-			s.log.Info("renaming a contact", "passport", c.passport, "err", err)
+	cs := s.sortedContacts()
+	self := mapping.Casefold(s.world.Nick())
+	given := make(map[string]bool, len(cs))
+	wants := make([]string, len(cs))
+	stepped := make([]bool, len(cs))
+	for i, c := range cs {
+		want := mapping.NickForContact(c.passport, c.name, s.settings.NickSource, NickLen, func(n string) bool {
+			cf := mapping.Casefold(n)
+			return cf == self || given[cf]
+		})
+		if want == "" {
+			want = c.nick
+		}
+		given[mapping.Casefold(want)] = true
+		wants[i] = want
+	}
+	for left := len(cs); left > 0; {
+		moved := false
+		for i, c := range cs {
+			if wants[i] == "" || s.nickTaken(wants[i], c.passport) {
+				continue
+			}
+			if err := s.setNick(c, wants[i]); err != nil {
+				s.log.Info("renaming a contact", "passport", c.passport, "err", err)
+			}
+			wants[i], left, moved = "", left-1, true
+		}
+		if moved || left == 0 {
+			continue
+		}
+		// Contacts that each want the nick of the next: one steps aside,
+		// each at most once, so that a nick no rename frees ends the loop.
+		i := slices.IndexFunc(wants, func(w string) bool { return w != "" })
+		aside := mapping.NickForContact(cs[i].passport, wants[i], "name", NickLen, func(n string) bool {
+			return given[mapping.Casefold(n)] || s.nickTaken(n, cs[i].passport)
+		})
+		if aside == "" || stepped[i] {
+			wants[i], left = "", left-1 // keeps the nick it has
+			continue
+		}
+		stepped[i] = true
+		if err := s.setNick(cs[i], aside); err != nil {
+			s.log.Info("renaming a contact", "passport", cs[i].passport, "err", err)
+			wants[i], left = "", left-1
 		}
 	}
 }
