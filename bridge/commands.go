@@ -301,6 +301,7 @@ func (s *session) cmdList(op, arg, replyTo string, say func(string)) {
 		switch op {
 		case "remove":
 			c.setLists(c.lists() &^ msn.ForwardList)
+			c.setStatus(msn.StatusOffline) // no presence comes for them now
 		case "block":
 			c.setLists(c.lists()&^msn.AllowList | msn.BlockList)
 		case "allow":

@@ -468,7 +468,11 @@ func (s *session) applyContactChanged(mc msn.Contact) (*contact, bool) {
 	if mc.FriendlyName != "" {
 		s.setName(c, mc.FriendlyName)
 	}
-	c.setStatus(mc.Status())
+	st := mc.Status()
+	if mc.Lists&msn.ForwardList == 0 {
+		st = msn.StatusOffline // no presence comes for them: what was known goes stale
+	}
+	c.setStatus(st)
 	c.setGroups(mc.Groups)
 	c.setYahoo(mc.Network == msn.NetworkYahoo)
 	changed := c.nick != nick || c.name != name || c.status() != status || c.lists() != lists

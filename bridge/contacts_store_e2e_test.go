@@ -220,3 +220,30 @@ func TestNameChangesStoredTogether(t *testing.T) {
 		t.Errorf("bob's realname is %q, want %q", m.Trailing(), last)
 	}
 }
+
+// A contact the user removes gives no presence any more: they show
+// offline (MONITOR 731, WHOIS) rather than in the state they had, which
+// would never change again.
+func TestRemovedContactShowsOffline(t *testing.T) {
+	forVersions(t, func(t *testing.T, e *env) {
+		c := e.login("alice", alice, password, allCaps)
+		c.send("MONITOR + bob")
+		c.expectCmd(irc.RPL_MONOFFLINE, "alice", "bob")
+		e.peer(bob)
+		c.expectCmd(irc.RPL_MONONLINE, "alice", "bob!bob@example.com")
+		c.send("PRIVMSG msn :remove bob")
+		c.expectCmd(irc.RPL_MONOFFLINE, "alice", "bob")
+		c.expectMsn("Removed bob")
+		c.send("WHOIS bob")
+		c.expect("WHOIS bob offline", func(m *irc.Message) bool {
+			if m.Command == irc.RPL_AWAY || m.Command == "320" && strings.Contains(m.Trailing(), "on MSN") && !strings.HasSuffix(m.Trailing(), "(Offline)") {
+				t.Errorf("WHOIS of a removed contact: %v", m)
+			}
+			return m.Command == irc.RPL_ENDOFWHOIS
+		})
+		// Added again: the same nick, online again.
+		c.send("PRIVMSG msn :add " + bob)
+		c.expectCmd(irc.RPL_MONONLINE, "alice", "bob!bob@example.com")
+		c.expectMsn("Added " + bob + " as bob.")
+	})
+}
