@@ -208,3 +208,24 @@ func FuzzTagValue(f *testing.F) {
 		runFuzzInput(t, []byte(in.String()))
 	})
 }
+
+// FuzzMsgIDTime checks that any reference text reads as a msgid's time
+// (48 bits of milliseconds, from 20 characters) or as none, without
+// panicking.
+func FuzzMsgIDTime(f *testing.F) {
+	for _, s := range []string{NewMsgID(), "kept-12", "", "--------------------", "zzzzzzzzzzzzzzzzzzzz", "!!!!!!!!!!!!!!!!!!!!"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		got, ok := MsgIDTime(id)
+		if !ok {
+			return
+		}
+		if len(id) != 20 {
+			t.Fatalf("a time from %q of %d characters", id, len(id))
+		}
+		if ms := got.UnixMilli(); ms < 0 || ms >= 1<<48 {
+			t.Fatalf("time %v from %q is out of 48 bits", got, id)
+		}
+	})
+}
