@@ -1,9 +1,12 @@
 package bridge_test
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -269,6 +272,29 @@ func TestHistoryForget(t *testing.T) {
 	if err := sqldb.QueryRow(`SELECT count(*) FROM message_fts WHERE message_fts MATCH 'remember'`).Scan(&fts); err != nil || fts != 0 {
 		t.Errorf("the search index keeps %d entries (%v)", fts, err)
 	}
+
+	// The bytes leave the files at the bridge's next retention pass (at
+	// start, then hourly): a restart here.
+	if due, err := e.store.EraseDue(context.Background()); err != nil || !due {
+		t.Fatalf("no erase due after the forget: %v, %v", due, err)
+	}
+	e.stop()
+	e.start()
+	waitFor(t, "the forgotten account's bytes to be erased", func() bool {
+		due, err := e.store.EraseDue(context.Background())
+		return err == nil && !due
+	})
+	e.stop()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(e.dbPath + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("remember me")) {
+			t.Errorf("the database file%s still holds the forgotten text", suffix)
+		}
+	}
+	e.start()
 }
 
 // waitSessionGone waits until alice has no session.

@@ -30,13 +30,15 @@ func historyKeep(st db.Settings, limit int) (days int, on bool) {
 }
 
 // runRetention purges the history of the accounts without a session, at
-// start and every historyPurgeEvery.
+// start and every historyPurgeEvery, and then erases from the store's
+// files the bytes of accounts forgotten since (eraseDeleted).
 func (b *Bridge) runRetention() {
 	defer b.wg.Done()
 	t := time.NewTicker(historyPurgeEvery)
 	defer t.Stop()
 	for {
 		b.purgeWithoutSession()
+		b.eraseDeleted()
 		select {
 		case <-b.ctx.Done():
 			return
@@ -92,4 +94,24 @@ func (b *Bridge) purgeWithoutSession() {
 			b.log.Info("deleted old messages from the history", "account", account, "count", n, "days", days)
 		}
 	}
+}
+
+// eraseDeleted has the store erase from its files the bytes of the
+// accounts forgotten since it last did (the store keeps that across a
+// restart). That rewrites the whole database (seconds for a million
+// messages, other writes waiting), so it runs here, at most once every
+// historyPurgeEvery, not at each forget: forgetting again and again
+// cannot keep the store busy.
+func (b *Bridge) eraseDeleted() {
+	due, err := b.cfg.Store.EraseDue(b.ctx)
+	if err != nil || !due {
+		return
+	}
+	if err := b.cfg.Store.EraseDeleted(b.ctx); err != nil {
+		if b.ctx.Err() == nil {
+			b.log.Warn("erasing forgotten accounts from the database files; tried again within the hour", "err", err)
+		}
+		return
+	}
+	b.log.Info("erased forgotten accounts from the database files")
 }

@@ -83,6 +83,8 @@ type historyStore interface {
 	SearchHistory(ctx context.Context, account, text, conversation string, limit int) ([]db.HistoryMessage, error)
 	IndexHistory(ctx context.Context, limit int) (int, error)
 	ForgetAccount(ctx context.Context, account string) error
+	EraseDue(ctx context.Context) (bool, error)
+	EraseDeleted(ctx context.Context) error
 }
 
 var _ Store = (*db.Store)(nil)

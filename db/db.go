@@ -125,6 +125,15 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
+	// The WAL is reused from its start after each checkpoint, but keeps
+	// the size of the largest transaction since (a VACUUM's: the whole
+	// database), and with it copies of pages since rewritten. Past this
+	// size it is cut back when it is reused. PRAGMA takes no bind
+	// parameters; the setting is the connection's, which the pool keeps.
+	if _, err := sqldb.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d", journalSizeLimit)); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
 	read := sqldb
 	if path != ":memory:" {
 		if read, err = openRead(path); err != nil {
@@ -134,6 +143,10 @@ func open(ctx context.Context, path string, migs []string) (*Store, error) {
 	}
 	return &Store{db: sqldb, read: read, log: slog.Default(), snapshots: len(migs) >= snapshotVersion}, nil
 }
+
+// journalSizeLimit is the size, in bytes, the WAL is cut back to: that
+// of SQLite's automatic checkpoint (1000 pages of 4 KiB).
+const journalSizeLimit = 4 << 20
 
 // dsn builds the go-sqlite3 connection string for a file path.
 func dsn(path string) string {

@@ -36,6 +36,7 @@ func TestOpenPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"synchronous", "1"}, // NORMAL
 		{"busy_timeout", "5000"},
+		{"journal_size_limit", "4194304"},
 	} {
 		var got string
 		if err := s.db.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {

@@ -212,8 +212,65 @@ var accountTables = []string{
 
 // ForgetAccount deletes every row the store holds for account, in every
 // table: its history (a chunk at a time), then the rest in one
-// transaction.
-func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
+// transaction. Their bytes stay in the files until EraseDeleted.
+func (s *Store) ForgetAccount(ctx context.Context, account string) error {
+	return s.forgetRows(ctx, account)
+}
+
+// EraseDue reports whether an account was forgotten since the files were
+// last rewritten (EraseDeleted), before a restart too.
+func (s *Store) EraseDue(ctx context.Context) (bool, error) {
+	var due bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM erase_due)`).Scan(&due); err != nil {
+		return false, fmt.Errorf("db: erase due: %w", err)
+	}
+	return due, nil
+}
+
+// EraseDeleted removes from the files the bytes of the rows deleted so
+// far (erase), and clears EraseDue for the forgets it covered.
+func (s *Store) EraseDeleted(ctx context.Context) error {
+	start := time.Now().UnixMilli()
+	if err := s.erase(ctx); err != nil {
+		return fmt.Errorf("db: erase deleted rows: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM erase_due WHERE since <= ?`, start); err != nil {
+		return fmt.Errorf("db: erase deleted rows: %w", err)
+	}
+	return nil
+}
+
+// erase removes from the files the bytes of the rows deleted so far.
+// SQLite leaves them behind: in the free space of pages and in free
+// pages, in the full-text index's segments (which keep a deleted
+// message's words until they are merged), and in the WAL's copies of
+// the pages it wrote. So erase merges the index into one segment (an
+// optimize), rebuilds the database (VACUUM: every page written anew,
+// the free ones dropped), and checkpoints and truncates the WAL. It
+// rewrites the whole file, a few seconds for a million messages, and
+// other writes wait meanwhile.
+func (s *Store) erase(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO message_fts (message_fts) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("merge the search index: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	// TRUNCATE waits (busy_timeout) for the reads in progress; busy is 1
+	// when one still uses the WAL, which then keeps its copies until
+	// the next checkpoint.
+	var busy, logged, moved int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		s.log.Warn("db: a read kept the WAL from being truncated: it holds copies of deleted rows until the next checkpoint")
+	}
+	return nil
+}
+
+// forgetRows deletes the rows of ForgetAccount.
+func (s *Store) forgetRows(ctx context.Context, account string) (err error) {
 	if account == "" {
 		return errors.New("db: forget: empty account")
 	}
@@ -236,6 +293,9 @@ func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
 	}
 	// A message stored since ClearHistory goes too.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM message WHERE account = ?`, account); err != nil {
+		return fmt.Errorf("db: forget %s: %w", account, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO erase_due (since) VALUES (?)`, time.Now().UnixMilli()); err != nil {
 		return fmt.Errorf("db: forget %s: %w", account, err)
 	}
 	if err := tx.Commit(); err != nil {

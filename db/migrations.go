@@ -304,6 +304,10 @@ var migrations = []string{
 	// message kept before gets one made of its row id.
 	`ALTER TABLE replay ADD COLUMN msgid TEXT NOT NULL DEFAULT '';
 	UPDATE replay SET msgid = 'kept-' || id;`,
+
+	// 18: a forget whose rows' bytes are still in the files (EraseDue),
+	// until EraseDeleted rewrites them; kept across a restart.
+	`CREATE TABLE erase_due (since INTEGER NOT NULL);`,
 }
 
 // migrate applies the migrations that db has not seen yet, all in one

@@ -67,6 +67,8 @@ var seeds = []string{
 		('carol@example.com', 'bob@hotmail.com', 'seedmsgid0000004', 1767323050000, 0, 'bob@hotmail.com', 'bob', 'PRIVMSG', char(4) || 'ff0000crimson', 'message', '');`,
 	// v17
 	`UPDATE replay SET msgid = 'seedkeptmsgid001' WHERE account = 'alice@example.com';`,
+	// v18
+	`INSERT INTO erase_due (since) VALUES (1767323051000);`,
 }
 
 func TestSeedsCoverEveryMigration(t *testing.T) {
