@@ -340,7 +340,8 @@ func transferFailure(nick string, err error) string {
 }
 
 // onFileTransferEnded handles the end of a transfer nobody waits for: an
-// offer the contact withdrew, or one msn declined as too large.
+// offer the contact withdrew, one left unanswered until msn declined it,
+// or one msn declined as too large.
 func (s *session) onFileTransferEnded(ev msn.FileTransferEnded) {
 	if _, ok := s.files.active[ev.ID]; ok {
 		return // receiveFile's goroutine reports it
@@ -354,6 +355,11 @@ func (s *session) onFileTransferEnded(ev msn.FileTransferEnded) {
 	}
 	c := s.ensureContact(ev.From, "")
 	what := cleanFileName(ev.Name) + " (" + sizeText(ev.Size) + ")"
+	if n != 0 && errors.Is(ev.Err, msn.ErrTimeout) {
+		// Nobody answered it in time: msn declined it.
+		s.tellQuery(c, "NOTICE", fmt.Sprintf("The offer of the file %s expired and was declined.", what))
+		return
+	}
 	s.tellQuery(c, "NOTICE", "The offer of the file "+what+" from "+c.nick+" ended: "+transferFailure(c.nick, ev.Err)+".")
 }
 

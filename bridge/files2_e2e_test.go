@@ -228,7 +228,8 @@ func TestFileHostileNames(t *testing.T) {
 }
 
 // An offer nobody answers expires with the transfer idle timeout: the
-// user is told, and accept-file no longer takes it.
+// user is told it expired, the contact gets a decline, and accept-file
+// no longer takes it.
 func TestFileOfferExpires(t *testing.T) {
 	fe := newRecvEnv(t, func(c *bridge.Config) {
 		c.FileAutoAccept = 100
@@ -241,9 +242,9 @@ func TestFileOfferExpires(t *testing.T) {
 	data := fileData(1000)
 	sent := sendFile(p, "late.txt", int64(len(data)), bytes.NewReader(data))
 	c.expectFrom("bob", "NOTICE", "accept-file 1")
-	c.expectFrom("bob", "NOTICE", "The offer of the file late.txt")
-	if err := <-sent; err == nil {
-		t.Fatal("SendFile succeeded")
+	c.expectFrom("bob", "NOTICE", "The offer of the file late.txt (1000 B) expired and was declined.")
+	if err := <-sent; !errors.Is(err, msn.ErrTransferDeclined) {
+		t.Fatalf("SendFile of an offer left unanswered = %v, want ErrTransferDeclined", err)
 	}
 	c.send("PRIVMSG msn :accept-file 1")
 	c.expectMsn("No file offer 1 is waiting")

@@ -163,7 +163,19 @@ func (c *Client) newCall(cl *p2pCall) bool {
 	ok := p.addLocked(cl)
 	if ok {
 		cl.timer = time.AfterFunc(c.cfg.TransferIdleTimeout, func() {
-			c.abortCall(cl, fmt.Errorf("msn: transfer: %w: nothing arrived for %v", ErrTimeout, c.cfg.TransferIdleTimeout))
+			err := fmt.Errorf("msn: transfer: %w: nothing arrived for %v", ErrTimeout, c.cfg.TransferIdleTimeout)
+			p.mu.Lock()
+			unanswered := cl.kind == kindFile && cl.incoming && !cl.accepted
+			p.mu.Unlock()
+			if unanswered {
+				// The user never answered the offer: the contact is
+				// told it was declined, not that it was cancelled.
+				if c.endCall(cl, err) {
+					_ = c.sendDecline(cl)
+				}
+				return
+			}
+			c.abortCall(cl, err)
 		})
 	}
 	p.mu.Unlock()

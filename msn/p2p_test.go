@@ -420,7 +420,8 @@ func TestP2PLegacyInvitationDeclined(t *testing.T) {
 }
 
 // An offer nobody answers, and a contact who goes silent, end the
-// transfer after Config.TransferIdleTimeout: the user is told.
+// transfer after Config.TransferIdleTimeout: the user is told, and the
+// contact gets a decline for the offer.
 func TestP2PSilentTransferTimesOut(t *testing.T) {
 	srv := newServer(t, msntest.Options{})
 	alice := login(t, srv, "alice@example.com", "MSNP12")
@@ -437,8 +438,8 @@ func TestP2PSilentTransferTimesOut(t *testing.T) {
 	if !errors.Is(end.Err, msn.ErrTimeout) {
 		t.Fatalf("unanswered offer ended with %v, want ErrTimeout", end.Err)
 	}
-	if err := <-sent; err == nil {
-		t.Fatal("SendFile succeeded")
+	if err := <-sent; !errors.Is(err, msn.ErrTransferDeclined) {
+		t.Fatalf("SendFile of an offer left unanswered = %v, want ErrTransferDeclined (603)", err)
 	}
 
 	// Accepted, then nothing arrives.

@@ -8,8 +8,8 @@ type TransferID uint64
 
 // FileOffer reports a file a contact offers (MSNSLP INVITE with the file
 // transfer EUF-GUID). Take it with Client.AcceptFile or refuse it with
-// Client.DeclineFile; an offer left unanswered ends after
-// Config.TransferIdleTimeout with FileTransferEnded.
+// Client.DeclineFile; an offer left unanswered is declined after
+// Config.TransferIdleTimeout and ends with FileTransferEnded (ErrTimeout).
 type FileOffer struct {
 	ID          TransferID
 	Switchboard *Switchboard

@@ -184,6 +184,11 @@ func (c *Client) DeclineFile(ctx context.Context, id TransferID) error {
 	cl.offered = false
 	p.mu.Unlock()
 	c.endCall(cl, ErrTransferDeclined)
+	return c.sendDecline(cl)
+}
+
+// sendDecline answers the contact's invitation of cl with 603 Decline.
+func (c *Client) sendDecline(cl *p2pCall) error {
 	if err := c.sendSLP(cl.sb, cl.peer, cl.invite.reply(603, "Decline"), []field{{"SessionID", strconv.FormatUint(uint64(cl.sessionID), 10)}}); err != nil {
 		return fmt.Errorf("msn: decline file: %w", err)
 	}
