@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
+	"github.com/msn2irc/msn2irc/msn"
 )
 
 // dccTimeout bounds connecting to a DCC sender, and each wait for its data.
@@ -97,6 +98,12 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 	}
 	if v := s.client.Version(); v < 9 {
 		refuse(noFilesText(v) + ".")
+		return
+	}
+	// Presence is known only for contacts on the forward list (as in
+	// sendTo): MSN would refuse the file once taken from the client.
+	if c.lists()&msn.ForwardList != 0 && !c.online() {
+		refuse(c.nick + " is offline; files go only to contacts who are online.")
 		return
 	}
 	d, err := parseDCCSend(args)

@@ -135,3 +135,19 @@ func TestDCCSendBeforeMSNP9Refused(t *testing.T) {
 	default:
 	}
 }
+
+// A DCC SEND to a contact known to be offline is refused at once, saying
+// so, before msn2irc takes the file from the client: MSN could not
+// deliver it.
+func TestDCCSendToOfflineContactRefused(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, nil)
+	c := fe.login("alice", alice, password, allCaps)
+	port, done := dccSender(t, []byte("hello"))
+	c.send(fmt.Sprintf("PRIVMSG dave :\x01DCC SEND hello.txt %d %d 5\x01", 127<<24|1, port))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "dave", "dave is offline")
+	select {
+	case err := <-done:
+		t.Errorf("msn2irc took the file from the client (%v) though dave is offline", err)
+	default:
+	}
+}
