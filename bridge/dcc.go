@@ -138,14 +138,28 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 		refuse("msn2irc could not store it.")
 		return
 	}
+	// The file counts against the quota like an upload in progress,
+	// until it has gone and is removed.
+	full, err := s.fileRoom(d.size)
+	if err != nil {
+		s.log.Warn("counting the account's files", "err", err)
+		full = "msn2irc could not check your file quota"
+	}
+	if full != "" {
+		refuse(full + ".")
+		return
+	}
 	if err := s.takeFileSlot(); err != nil {
 		refuse(err.Error() + ".")
 		return
 	}
+	s.files.uploads++
+	s.files.uploading += d.size
 	f := outgoingFile{name: cleanFileName(d.name), size: d.size, temporary: true}
 	addr := netip.AddrPortFrom(src.Unmap(), uint16(d.port))
 	client, passport, nick := s.client, c.passport, c.nick
 	s.spawn(func(ctx context.Context) {
+		defer s.post(func() { s.unreserveUpload(d.size) })
 		path, err := receiveDCC(ctx, addr, d.size, dir)
 		if err != nil {
 			s.log.Info("DCC SEND failed", "err", err)

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +22,13 @@ import (
 // the last one counts every byte. The channel gets the error of the
 // transfer, nil when the receiver acknowledged all of data.
 func dccSender(t *testing.T, data []byte) (port int, done <-chan error) {
+	t.Helper()
+	return dccSenderHeld(t, data, nil)
+}
+
+// dccSenderHeld is dccSender that, when hold is not nil, sends nothing on
+// the connection until hold is closed.
+func dccSenderHeld(t *testing.T, data []byte, hold <-chan struct{}) (port int, done <-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,6 +58,9 @@ func dccSender(t *testing.T, data []byte) (port int, done <-chan error) {
 				}
 			}
 		}()
+		if hold != nil {
+			<-hold
+		}
 		if _, err := conn.Write(data); err != nil {
 			ch <- err
 			return
@@ -150,4 +163,51 @@ func TestDCCSendToOfflineContactRefused(t *testing.T) {
 		t.Errorf("msn2irc took the file from the client (%v) though dave is offline", err)
 	default:
 	}
+}
+
+// A file received from the client by DCC counts against the account's
+// quota like an upload, from the moment it starts until it has gone to
+// the contact: one that would not fit is refused without a connection
+// to the client, and an upload beside one in progress is refused.
+func TestDCCSendCountsAgainstTheQuota(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) {
+		cfg.DataDir = t.TempDir()
+		cfg.FileQuota = 3000
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+
+	port, done := dccSender(t, fileData(4000))
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND big.bin %d %d 4000\x01", 127<<24|1, port))
+	c.expectFileNote("FAIL", "FILE_NOT_SENT", "bob", "quota of 2.9 KiB")
+	select {
+	case err := <-done:
+		t.Errorf("msn2irc took a file over the quota from the client (%v)", err)
+	default:
+	}
+
+	data := fileData(2500)
+	hold := make(chan struct{})
+	port, done = dccSenderHeld(t, data, hold)
+	c.send(fmt.Sprintf("PRIVMSG bob :\x01DCC SEND slow.bin %d %d %d\x01", 127<<24|1, port, len(data)))
+	waitFor(t, "the DCC file on the disk", func() bool {
+		return slices.ContainsFunc(fe.uploadsOnDisk(t), func(p string) bool { return strings.HasPrefix(filepath.Base(p), ".part-") })
+	})
+	if resp, body := fe.upload(alice, password, "beside.bin", fileData(1000)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("an upload beside a DCC reception of 2500 of 3000 bytes: %s %q, want 413", resp.Status, body)
+	}
+	close(hold)
+	if _, got := p.receiveFile(); !bytes.Equal(got, data) {
+		t.Errorf("bob received %d bytes, want %d", len(got), len(data))
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the DCC sender: %v", err)
+	}
+	c.expectFileNote("NOTE", "FILE_SENT", "bob", "delivered")
+	// Sent and removed, it no longer counts.
+	waitFor(t, "the room of the sent file", func() bool {
+		resp, _ := fe.upload(alice, password, "after.bin", fileData(1000))
+		return resp.StatusCode == http.StatusCreated
+	})
 }

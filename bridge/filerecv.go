@@ -31,7 +31,7 @@ type fileState struct {
 	nextOffer int                           // the number of the last offer
 	active    map[msn.TransferID]*fileOffer // accepted, being received
 	receiving int64                         // bytes of the transfers in progress, for the quota
-	uploads   int                           // uploads in progress (fileupload.go)
+	uploads   int                           // uploads and DCC SENDs in progress (fileupload.go, dcc.go)
 	uploading int64                         // the bytes set aside for them
 	dcc       int                           // DCC listeners open (dcc.go)
 }
