@@ -107,9 +107,11 @@ type filesUse struct {
 }
 
 // filesUsed is what the account's files take of its quota: received
-// ones, uploaded ones, and the transfers and uploads in progress.
+// ones and uploaded ones that have not expired (as "files" lists them,
+// though the sweep may not have removed them yet), and the transfers and
+// uploads in progress.
 func (s *session) filesUsed() (filesUse, error) {
-	list, err := s.store.ReceivedFiles(s.ctx, s.account)
+	list, err := s.liveFiles()
 	if err != nil {
 		return filesUse{}, err
 	}

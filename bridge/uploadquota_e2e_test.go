@@ -240,3 +240,36 @@ func TestFileCountBound(t *testing.T) {
 		t.Errorf("an upload once a file was deleted: %s %q", resp.Status, body)
 	}
 }
+
+// Files that expired count no more against the quota, though the hourly
+// sweep has not removed them yet: "files" no longer lists them, and a
+// file that fits beside the ones it lists is taken.
+func TestExpiredFilesLeaveTheQuota(t *testing.T) {
+	fe := newFileEnv(t, 1<<20, func(cfg *bridge.Config) {
+		cfg.DataDir = t.TempDir()
+		cfg.FileQuota = 3000
+	})
+	c := fe.login("alice", alice, password, allCaps)
+	p := fe.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	p.chat(alice)
+	if err := <-sendFile(p, "old.txt", 2000, bytes.NewReader(fileData(2000))); err != nil {
+		t.Fatal(err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "old.txt")
+	if resp, body := fe.upload(alice, password, "old.jpg", fileData(500)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %s %s", resp.Status, body)
+	}
+	fe.clock.advance(bridge.DefaultFileExpiry + time.Minute)
+	c.send("PRIVMSG msn :files")
+	c.expectMsn("No files received or uploaded.")
+
+	if resp, body := fe.upload(alice, password, "new.jpg", fileData(2900)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("an upload of 2900 of 3000 bytes beside expired files only: %s %q", resp.Status, body)
+	}
+	// The upload swept the expired upload, not the expired received file.
+	if err := <-sendFile(p, "new.txt", 100, bytes.NewReader(fileData(100))); err != nil {
+		t.Fatalf("a file that fits beside the upload and an expired file: %v", err)
+	}
+	c.expectFrom("bob", "PRIVMSG", "new.txt")
+}

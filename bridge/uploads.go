@@ -64,7 +64,8 @@ func (b *Bridge) uploads(account string) ([]upload, error) {
 }
 
 // uploadsUsed is the bytes and the number of the account's uploaded
-// files, expired ones included until they are deleted.
+// files that have not expired: the ones "files" lists, though the sweep
+// may not have removed the others yet.
 func (b *Bridge) uploadsUsed(account string) (filesUse, error) {
 	if !b.uploadsOn() {
 		return filesUse{}, nil
@@ -76,12 +77,13 @@ func (b *Bridge) uploadsUsed(account string) (filesUse, error) {
 	if err != nil {
 		return filesUse{}, err
 	}
+	now := b.cfg.Now()
 	var used filesUse
 	for _, e := range entries {
 		if !validToken(e.Name()) {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) <= b.cfg.Uploads.Expiry {
 			used.bytes += fi.Size()
 			used.files++
 		}
