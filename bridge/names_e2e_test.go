@@ -170,3 +170,23 @@ func TestNickSourceSwitchedBack(t *testing.T) {
 		whois(c, "carol", "carol")
 	})
 }
+
+// With nick_source=name, a contact accepted from an authorization request
+// is named after the friendly name the request carried, not its address.
+func TestAcceptedRequestNamedAfterFriendlyName(t *testing.T) {
+	const ivy = "ivy@example.com"
+	forVersions(t, func(t *testing.T, e *env) {
+		if err := e.msn.AddAccount(ivy, password, "Ivy"); err != nil {
+			t.Fatal(err)
+		}
+		c := e.login("alice", alice, password, allCaps)
+		c.ask("set nick_source name", "nick_source=name")
+		if err := e.msn.AddContact(ivy, alice, msn.ForwardList|msn.AllowList); err != nil {
+			t.Fatal(err)
+		}
+		c.expectMsn(ivy + " (Ivy) added you")
+		c.ask("accept "+ivy, "Accepted "+ivy+"; they are on your contacts as Ivy.")
+		c.send("WHOIS Ivy")
+		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
+	})
+}

@@ -130,7 +130,7 @@ func TestAuthorizationRequests(t *testing.T) {
 	}
 	done := async(func(ctx context.Context) error { return c.AcceptAuthorization(ctx, "erin@example.com") })
 	s.exchange("ADC {tr} AL N=erin@example.com", "ADC {tr} AL N=erin@example.com")
-	s.exchange("ADC {tr} FL N=erin@example.com F=erin@example.com", "ADC {tr} FL N=erin@example.com F=Erin%20E C=11111111-2222-3333-4444-555555555555")
+	s.exchange("ADC {tr} FL N=erin@example.com F=Erin%20E", "ADC {tr} FL N=erin@example.com F=Erin%20E C=11111111-2222-3333-4444-555555555555")
 	wantNil(t, done)
 	if ct, _ := c.Contact("erin@example.com"); ct.Lists != ForwardList|AllowList|ReverseList {
 		t.Errorf("erin = %+v", ct)

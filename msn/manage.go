@@ -23,13 +23,15 @@ func (c *Client) addTo(ctx context.Context, list Lists, passport string) error {
 	v := c.Version()
 	name := listName(list)
 	var err error
-	if v < 10 {
-		nick := passport
-		if _, _, fn := c.listsOf(passport); fn != "" {
-			if enc, e := encodeName(fn); e == nil {
-				nick = enc
-			}
+	// The name sent along is the contact's friendly name when known: the
+	// server echoes it back as the contact's name.
+	nick := passport
+	if _, _, fn := c.listsOf(passport); fn != "" {
+		if enc, e := encodeName(fn); e == nil {
+			nick = enc
 		}
+	}
+	if v < 10 {
 		params := []string{name, passport, nick}
 		if list == ForwardList && v >= 7 {
 			params = append(params, "0")
@@ -38,7 +40,7 @@ func (c *Client) addTo(ctx context.Context, list Lists, passport string) error {
 	} else {
 		params := []string{name, "N=" + passport}
 		if list == ForwardList {
-			params = append(params, "F="+passport)
+			params = append(params, "F="+nick)
 		}
 		_, err = c.request(ctx, "ADC", params, nil)
 	}
