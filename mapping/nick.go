@@ -115,8 +115,9 @@ func SanitizeNick(s string, maxLen int) string {
 // NickForContact computes the nick for a contact.
 //
 // The base is SanitizeNick of the passport's local part (source "passport",
-// or any unknown source) or of the friendly name (source "name"). When that
-// is empty it falls back, in order, to the local part, the whole passport,
+// or any unknown source) or of the friendly name (source "name"; a friendly
+// name that is the passport, as MSN gives a contact without one, counts as
+// none). When that is empty it falls back, in order, to the local part, the whole passport,
 // and "msn-" followed by a hash of the passport.
 //
 // Collisions are then broken the same way every time: taken(n) reports
@@ -170,7 +171,8 @@ func nickBase(passport, friendlyName, source string, maxLen int) string {
 	if i := strings.LastIndexByte(passport, '@'); i >= 0 {
 		local = passport[:i]
 	}
-	if source == "name" {
+	// MSN gives a contact who never chose a name its address as one.
+	if source == "name" && !strings.EqualFold(friendlyName, passport) {
 		if n := SanitizeNick(friendlyName, maxLen); n != "" {
 			return n
 		}

@@ -134,6 +134,7 @@ func TestNickForContact(t *testing.T) {
 		{"friendly name", "bob@hotmail.com", "Bobby Tables", "name", 30, nil, "Bobby_Tables"},
 		{"empty friendly name falls back to passport", "bob@hotmail.com", "", "name", 30, nil, "bob"},
 		{"emoji friendly name falls back", "bob@hotmail.com", "😀✨", "name", 30, nil, "bob"},
+		{"address as friendly name is no name", "bob@hotmail.com", "Bob@Hotmail.com", "name", 30, nil, "bob"},
 		{"dots dropped", "john.doe@hotmail.com", "", "passport", 30, nil, "johndoe"},
 		{"digit-only local part", "12345@qq.com", "", "passport", 30, nil, "_12345"},
 		{"non-ASCII local part falls back to the domain", "李@hotmail.com", "", "passport", 30, nil, "hotmailcom"},
