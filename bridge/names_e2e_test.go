@@ -190,3 +190,27 @@ func TestAcceptedRequestNamedAfterFriendlyName(t *testing.T) {
 		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
 	})
 }
+
+// The same after a restart between the request and the answer: the
+// contact comes back from the lists, with the name the stored request
+// carries when the lists give none.
+func TestAcceptedStoredRequestNamedAfterFriendlyName(t *testing.T) {
+	const ivy = "ivy@example.com"
+	forVersions(t, func(t *testing.T, e *env) {
+		if err := e.msn.AddAccount(ivy, password, "Ivy"); err != nil {
+			t.Fatal(err)
+		}
+		c := e.login("alice", alice, password, allCaps)
+		c.ask("set nick_source name", "nick_source=name")
+		if err := e.msn.AddContact(ivy, alice, msn.ForwardList|msn.AllowList); err != nil {
+			t.Fatal(err)
+		}
+		c.expectMsn(ivy + " (Ivy) added you")
+		e.restart()
+		c = e.login("alice", alice, password, allCaps)
+		c.ask("pending", ivy+" (Ivy) added you")
+		c.ask("accept "+ivy, "Accepted "+ivy+"; they are on your contacts as Ivy.")
+		c.send("WHOIS Ivy")
+		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
+	})
+}

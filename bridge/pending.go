@@ -29,6 +29,11 @@ const announcedPending = 5
 // onAuthRequest stores that someone added the user and announces it, once.
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	r := db.AuthRequest{Account: s.account, Passport: strings.ToLower(ev.Passport), FriendlyName: cleanName(ev.FriendlyName), Received: time.Now()}
+	if strings.EqualFold(r.FriendlyName, r.Passport) {
+		// MSN's stand-in for no name (a request sent again from lists that
+		// carry none): the name stored with the request stays.
+		r.FriendlyName = ""
+	}
 	// Someone adding the user again and again (removing them between) is
 	// stored and announced once per repeatEvery: the request is pending
 	// already, and each would be writes to the store every session shares.
@@ -206,6 +211,11 @@ func (s *session) cmdAnswerAuth(op, arg string, say func(string)) {
 		s.stored(s.store.DeletePending(s.ctx, s.account, p), "deleting an authorization request", riskPending)
 		c := s.ensureContact(p, "")
 		if op == "accept" {
+			// The lists may know no name for someone who only added the
+			// user (MSNP13+ memberships carry none): the request does.
+			if (c.name == "" || strings.EqualFold(c.name, c.passport)) && r.FriendlyName != "" {
+				s.setName(c, r.FriendlyName)
+			}
 			c.setLists((c.lists() | msn.AllowList | msn.ForwardList) &^ msn.BlockList)
 			s.refresh(c)
 			say("Accepted " + p + "; they are on your contacts as " + c.nick + ".")
