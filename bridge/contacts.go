@@ -343,10 +343,11 @@ func (s *session) setName(c *contact, friendly string) {
 }
 
 // recordName records a friendly name, stored soon (saveSoon), without
-// following it with the nick; it reports whether the name changed.
+// following it with the nick; it reports whether the name changed. A
+// name with nothing to show leaves the contact without one.
 func (s *session) recordName(c *contact, friendly string) bool {
 	name := cleanName(friendly)
-	if name == "" || name == c.name {
+	if friendly == "" || name == c.name {
 		return false
 	}
 	c.name = name

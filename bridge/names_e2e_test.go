@@ -214,3 +214,21 @@ func TestAcceptedStoredRequestNamedAfterFriendlyName(t *testing.T) {
 		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
 	})
 }
+
+// A friendly name with nothing to show (a bidi override alone) is a name
+// change all the same: the realname becomes the address, as for a contact
+// without a name, rather than keeping the name of before.
+func TestBlankFriendlyNameUpdatesRealname(t *testing.T) {
+	e := newEnv(t, "MSNP12")
+	c := e.login("alice", alice, password, allCaps)
+	e.peer(bob)
+	c.expectCmd("MODE", "&msn", "+v", "bob")
+	if err := e.msn.SetFriendlyName(bob, "\u202e"); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.expectCmd("SETNAME"); m.Prefix.Name != "bob" || m.Trailing() != bob {
+		t.Errorf("SETNAME %v, want bob's address", m)
+	}
+	c.send("WHOIS bob")
+	c.expectCmd(irc.RPL_WHOISUSER, "*", "bob", "bob", "example.com", "*", bob)
+}
