@@ -165,6 +165,13 @@ func newContact(passport, nick, name string) *contact {
 // statusOfflineCode is the index of msn.StatusOffline in knownStatuses.
 const statusOfflineCode = 1
 
+// knownOffline reports whether the contact is known to be offline: on the
+// forward list (whose contacts MSN gives presence of) and not online.
+// Anyone else may be online, unseen.
+func (c *contact) knownOffline() bool {
+	return c.lists()&msn.ForwardList != 0 && !c.online()
+}
+
 // online reports whether the contact is known to be online.
 func (c *contact) online() bool {
 	st := c.status()

@@ -85,15 +85,19 @@ func (cs *convState) involves(passport string) bool {
 // chat, their query, or an older query of theirs that a newer one
 // superseded, still open.
 func (cs *convState) holds(passport string) bool {
-	if cs.queries[passport] != nil || cs.involves(passport) {
-		return true
-	}
+	return cs.queries[passport] != nil || cs.involves(passport) || len(cs.superseded(passport)) > 0
+}
+
+// superseded returns the older queries that newer ones superseded and
+// that are still open: passport's, or everyone's when passport is "".
+func (cs *convState) superseded(passport string) []*conv {
+	var out []*conv
 	for _, cv := range cs.bySB {
-		if cv.detached && cv.peer == passport {
-			return true
+		if cv.detached && (passport == "" || cv.peer == passport) && !slices.Contains(out, cv) {
+			out = append(out, cv)
 		}
 	}
-	return false
+	return out
 }
 
 // switchboardsWith counts the switchboards passport takes part in, and

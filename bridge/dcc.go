@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/msn2irc/msn2irc/ircd"
-	"github.com/msn2irc/msn2irc/msn"
 )
 
 // dccTimeout bounds connecting to a DCC sender, and each wait for its data.
@@ -102,7 +101,7 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 	}
 	// Presence is known only for contacts on the forward list (as in
 	// sendTo): MSN would refuse the file once taken from the client.
-	if c.lists()&msn.ForwardList != 0 && !c.online() {
+	if c.knownOffline() {
 		refuse(c.nick + " is offline; files go only to contacts who are online.")
 		return
 	}

@@ -376,7 +376,7 @@ func (s *session) onInvite(nick, channel string) error {
 	}
 	// Presence is known only for contacts on the forward list; others
 	// are called, and CAL says whether they are there.
-	if c.lists()&msn.ForwardList != 0 && !c.online() {
+	if c.knownOffline() {
 		return errors.New(c.nick + " is offline and cannot join a chat")
 	}
 	if slices.Contains(cv.invites, c.passport) || cv.calling[c.passport] {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/msn2irc/msn2irc/db"
@@ -77,10 +76,8 @@ func (s *session) flushOutbox(c *contact) {
 		}
 	}
 	sending(q)
-	for _, cv := range s.convs.bySB {
-		if cv.detached && cv.peer == c.passport {
-			sending(cv)
-		}
+	for _, cv := range s.convs.superseded(c.passport) {
+		sending(cv)
 	}
 	var items []*outgoing
 	for _, m := range msgs {
@@ -111,14 +108,8 @@ func (s *session) flushOutbox(c *contact) {
 // as not delivered.
 func (s *session) parkUnsent(ctx context.Context) {
 	// Superseded queries first: their messages are older.
-	var convs []*conv
-	for _, cv := range s.convs.bySB {
-		if cv.detached && !slices.Contains(convs, cv) {
-			convs = append(convs, cv)
-		}
-	}
 	why := "Signed out of MSN before it was delivered"
-	for _, cv := range append(convs, s.allConvs()...) {
+	for _, cv := range append(s.convs.superseded(""), s.allConvs()...) {
 		var left []*outgoing
 		for _, o := range cv.queue {
 			if !o.done && o.sent == 0 && o.written == 0 {

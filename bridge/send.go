@@ -95,9 +95,9 @@ func (f *inFlight) MessageOutcome(err error) { f.cv.arrive(f.snd, f, err) }
 func (s *session) sendTo(c *contact, o *outgoing) {
 	q := s.convs.queries[c.passport]
 	busy := q != nil && (len(q.queue) > 0 || q.sb != nil)
-	// Presence is known only for contacts on the forward list; others are
-	// called, and CAL says whether they are there.
-	knownOffline := c.lists()&msn.ForwardList != 0 && !c.online()
+	// Others than those known offline are called, and CAL says whether
+	// they are there.
+	knownOffline := c.knownOffline()
 	if s.client == nil || (knownOffline && !busy) {
 		if knownOffline && s.sendOIM(c, o) {
 			return

@@ -30,7 +30,8 @@ func (cv *conv) open() {
 		// The first is called as the switchboard opens, and its refusal
 		// fails the opening: those known to be offline go last.
 		slices.SortStableFunc(targets, func(a, b string) int {
-			return cmpBool(s.knownOffline(a), s.knownOffline(b))
+			ca, cb := s.contacts[a], s.contacts[b]
+			return cmpBool(ca != nil && ca.knownOffline(), cb != nil && cb.knownOffline())
 		})
 	}
 	if len(targets) == 0 {
@@ -69,13 +70,6 @@ func (cv *conv) open() {
 			sb.Close()
 		}
 	})
-}
-
-// knownOffline reports whether passport is a contact on the forward
-// list known to be offline (others give no presence).
-func (s *session) knownOffline(passport string) bool {
-	c := s.contacts[passport]
-	return c != nil && c.lists()&msn.ForwardList != 0 && !c.online()
 }
 
 // cmpBool orders false before true.
