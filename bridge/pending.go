@@ -29,7 +29,7 @@ const announcedPending = 5
 // onAuthRequest stores that someone added the user and announces it, once.
 func (s *session) onAuthRequest(ev msn.AuthorizationRequested) {
 	r := db.AuthRequest{Account: s.account, Passport: strings.ToLower(ev.Passport), FriendlyName: cleanName(ev.FriendlyName), Received: time.Now()}
-	if strings.EqualFold(r.FriendlyName, r.Passport) {
+	if mapping.NoName(r.FriendlyName, r.Passport) {
 		// MSN's stand-in for no name (a request sent again from lists that
 		// carry none): the name stored with the request stays.
 		r.FriendlyName = ""
@@ -213,7 +213,7 @@ func (s *session) cmdAnswerAuth(op, arg string, say func(string)) {
 		if op == "accept" {
 			// The lists may know no name for someone who only added the
 			// user (MSNP13+ memberships carry none): the request does.
-			if (c.name == "" || strings.EqualFold(c.name, c.passport)) && r.FriendlyName != "" {
+			if mapping.NoName(c.name, c.passport) && r.FriendlyName != "" {
 				s.setName(c, r.FriendlyName)
 			}
 			c.setLists((c.lists() | msn.AllowList | msn.ForwardList) &^ msn.BlockList)

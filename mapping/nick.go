@@ -165,14 +165,20 @@ func withSuffix(base, suffix string, maxLen int) string {
 	return base + suffix
 }
 
+// NoName reports whether a contact's friendly name says nothing of its
+// own: empty, or the contact's address, which MSN gives a contact that
+// never chose a name.
+func NoName(friendlyName, passport string) bool {
+	return friendlyName == "" || strings.EqualFold(friendlyName, passport)
+}
+
 // nickBase is the nick a contact gets when nothing collides.
 func nickBase(passport, friendlyName, source string, maxLen int) string {
 	local := passport
 	if i := strings.LastIndexByte(passport, '@'); i >= 0 {
 		local = passport[:i]
 	}
-	// MSN gives a contact who never chose a name its address as one.
-	if source == "name" && !strings.EqualFold(friendlyName, passport) {
+	if source == "name" && !NoName(friendlyName, passport) {
 		if n := SanitizeNick(friendlyName, maxLen); n != "" {
 			return n
 		}
