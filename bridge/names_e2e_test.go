@@ -172,47 +172,34 @@ func TestNickSourceSwitchedBack(t *testing.T) {
 }
 
 // With nick_source=name, a contact accepted from an authorization request
-// is named after the friendly name the request carried, not its address.
+// is named after the friendly name the request carried, not its address;
+// also after a restart between the request and the answer, when the
+// contact comes back from lists that give no name (MSNP13+ memberships).
 func TestAcceptedRequestNamedAfterFriendlyName(t *testing.T) {
 	const ivy = "ivy@example.com"
-	forVersions(t, func(t *testing.T, e *env) {
-		if err := e.msn.AddAccount(ivy, password, "Ivy"); err != nil {
-			t.Fatal(err)
-		}
-		c := e.login("alice", alice, password, allCaps)
-		c.ask("set nick_source name", "nick_source=name")
-		if err := e.msn.AddContact(ivy, alice, msn.ForwardList|msn.AllowList); err != nil {
-			t.Fatal(err)
-		}
-		c.expectMsn(ivy + " (Ivy) added you")
-		c.ask("accept "+ivy, "Accepted "+ivy+"; they are on your contacts as Ivy.")
-		c.send("WHOIS Ivy")
-		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
-	})
-}
-
-// The same after a restart between the request and the answer: the
-// contact comes back from the lists, with the name the stored request
-// carries when the lists give none.
-func TestAcceptedStoredRequestNamedAfterFriendlyName(t *testing.T) {
-	const ivy = "ivy@example.com"
-	forVersions(t, func(t *testing.T, e *env) {
-		if err := e.msn.AddAccount(ivy, password, "Ivy"); err != nil {
-			t.Fatal(err)
-		}
-		c := e.login("alice", alice, password, allCaps)
-		c.ask("set nick_source name", "nick_source=name")
-		if err := e.msn.AddContact(ivy, alice, msn.ForwardList|msn.AllowList); err != nil {
-			t.Fatal(err)
-		}
-		c.expectMsn(ivy + " (Ivy) added you")
-		e.restart()
-		c = e.login("alice", alice, password, allCaps)
-		c.ask("pending", ivy+" (Ivy) added you")
-		c.ask("accept "+ivy, "Accepted "+ivy+"; they are on your contacts as Ivy.")
-		c.send("WHOIS Ivy")
-		c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
-	})
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			forVersions(t, func(t *testing.T, e *env) {
+				if err := e.msn.AddAccount(ivy, password, "Ivy"); err != nil {
+					t.Fatal(err)
+				}
+				c := e.login("alice", alice, password, allCaps)
+				c.ask("set nick_source name", "nick_source=name")
+				if err := e.msn.AddContact(ivy, alice, msn.ForwardList|msn.AllowList); err != nil {
+					t.Fatal(err)
+				}
+				c.expectMsn(ivy + " (Ivy) added you")
+				if restart {
+					e.restart()
+					c = e.login("alice", alice, password, allCaps)
+					c.ask("pending", ivy+" (Ivy) added you")
+				}
+				c.ask("accept "+ivy, "Accepted "+ivy+"; they are on your contacts as Ivy.")
+				c.send("WHOIS Ivy")
+				c.expectCmd(irc.RPL_WHOISUSER, "*", "Ivy", "ivy", "example.com", "*", "Ivy")
+			})
+		})
+	}
 }
 
 // A friendly name with nothing to show (a bidi override alone) is a name

@@ -10,6 +10,28 @@ import (
 	"github.com/msn2irc/msn2irc/msn/msntest"
 )
 
+// bobChatsWithOtherPlace has bob write to alice, waits until each of the
+// clients shows it, and has the user's other place (w) answer the same
+// ring: it returns bob's switchboard, and that place's in the chat too.
+func bobChatsWithOtherPlace(t *testing.T, bp *peer, w *wlm, clients ...*client) (bobs, other *msn.Switchboard) {
+	t.Helper()
+	ctx, cancel := ctxT()
+	defer cancel()
+	sb := bp.chat(alice)
+	if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		c.expectFrom("bob", "PRIVMSG", "hello alice")
+	}
+	inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
+	wsb, err := w.c.Accept(ctx, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, wsb
+}
+
 // What the user says from another place (MPOP) in a chat msn2irc is in
 // too is shown in that chat's query as the user's own message, to the
 // clients that asked for it (echo-message, znc.in/self-message); other
@@ -26,21 +48,9 @@ func TestSelfMessageFromOtherEndpoint(t *testing.T) {
 			w := e.wlm()
 			waitEndpoints(t, echo, "2")
 
-			sb := bp.chat(alice)
+			sb, wsb := bobChatsWithOtherPlace(t, bp, w, echo, bouncer, plain)
 			ctx, cancel := ctxT()
 			defer cancel()
-			if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range []*client{echo, bouncer, plain} {
-				c.expectFrom("bob", "PRIVMSG", "hello alice")
-			}
-			// The other place answers the same ring: it is in the chat too.
-			inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
-			wsb, err := w.c.Accept(ctx, inv)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if err := wsb.SendText(ctx, "from my phone", msn.Format{}); err != nil {
 				t.Fatal(err)
 			}
@@ -95,18 +105,9 @@ func TestSelfMessageWhileDetachedReplayed(t *testing.T) {
 	w := e.wlm()
 	waitEndpoints(t, c, "2")
 
-	sb := bp.chat(alice)
+	_, wsb := bobChatsWithOtherPlace(t, bp, w, c)
 	ctx, cancel := ctxT()
 	defer cancel()
-	if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
-		t.Fatal(err)
-	}
-	c.expectFrom("bob", "PRIVMSG", "hello alice")
-	inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
-	wsb, err := w.c.Accept(ctx, inv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	leave(c)
 	if err := wsb.SendText(ctx, "from my phone while away", msn.Format{}); err != nil {
 		t.Fatal(err)
@@ -130,18 +131,9 @@ func TestSelfNudgeAndContentFromOtherEndpoint(t *testing.T) {
 	echo := e.login("alice", alice, password, "echo-message")
 	w := e.wlm()
 	waitEndpoints(t, echo, "2")
-	sb := bp.chat(alice)
+	_, wsb := bobChatsWithOtherPlace(t, bp, w, echo)
 	ctx, cancel := ctxT()
 	defer cancel()
-	if err := sb.SendText(ctx, "hello alice", msn.Format{}); err != nil {
-		t.Fatal(err)
-	}
-	echo.expectFrom("bob", "PRIVMSG", "hello alice")
-	inv := w.expect("invitation", func(ev msn.Event) bool { _, ok := ev.(msn.Invitation); return ok }).(msn.Invitation)
-	wsb, err := w.c.Accept(ctx, inv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := wsb.SendNudge(ctx); err != nil {
 		t.Fatal(err)
 	}
