@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/irc.v4"
 )
 
-// With set dcc_files true, a received file is also offered to the client
-// as DCC SEND from the contact, on the address the client reached; the
-// listener answers only the client's own address, and the client that
-// connects gets the bytes.
-func TestFileOfferedByDCC(t *testing.T) {
+// offeredByDCC has bob send alice a file called name holding data, with
+// dcc_files on, and returns her client, the DCC SEND offer it gets and
+// the offer's fields.
+func offeredByDCC(t *testing.T, name string, data []byte) (*client, *irc.Message, []string) {
+	t.Helper()
 	fe := newRecvEnv(t, nil)
 	c := fe.login("alice", alice, password, allCaps)
 	p := fe.peer(bob)
@@ -23,12 +25,20 @@ func TestFileOfferedByDCC(t *testing.T) {
 	c.send("PRIVMSG msn :set dcc_files true")
 	c.expectMsn("dcc_files=true")
 	p.chat(alice)
-	data := fileData(200_000)
-	if err := <-sendFile(p, "song name.mp3", int64(len(data)), bytes.NewReader(data)); err != nil {
+	if err := <-sendFile(p, name, int64(len(data)), bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
 	m := c.expectFrom("bob", "PRIVMSG", "\x01DCC SEND ")
-	f := strings.Fields(strings.Trim(m.Trailing(), "\x01"))
+	return c, m, strings.Fields(strings.Trim(m.Trailing(), "\x01"))
+}
+
+// With set dcc_files true, a received file is also offered to the client
+// as DCC SEND from the contact, on the address the client reached; the
+// listener answers only the client's own address, and the client that
+// connects gets the bytes.
+func TestFileOfferedByDCC(t *testing.T) {
+	data := fileData(200_000)
+	c, m, f := offeredByDCC(t, "song name.mp3", data)
 	if len(f) != 6 || f[2] != "song_name.mp3" || f[5] != strconv.Itoa(len(data)) || m.Params[0] != "alice" {
 		t.Fatalf("DCC offer %q", m.Trailing())
 	}

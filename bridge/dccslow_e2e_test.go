@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,19 +14,8 @@ import (
 // it reads as DCC expects, still gets every byte: the file is not cut
 // when the last bytes are still on their way to it.
 func TestFileOfferedByDCCToASlowClient(t *testing.T) {
-	fe := newRecvEnv(t, nil)
-	c := fe.login("alice", alice, password, allCaps)
-	p := fe.peer(bob)
-	c.expectCmd("MODE", "&msn", "+v", "bob")
-	c.send("PRIVMSG msn :set dcc_files true")
-	c.expectMsn("dcc_files=true")
-	p.chat(alice)
 	data := fileData(2 << 20)
-	if err := <-sendFile(p, "big.bin", int64(len(data)), bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	m := c.expectFrom("bob", "PRIVMSG", "\x01DCC SEND ")
-	f := strings.Fields(strings.Trim(m.Trailing(), "\x01"))
+	_, _, f := offeredByDCC(t, "big.bin", data)
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", f[4]), waitTime)
 	if err != nil {
 		t.Fatal(err)
