@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/msn2irc/msn2irc/internal/source"
 	"github.com/msn2irc/msn2irc/ircd"
 )
 
@@ -116,7 +117,7 @@ func (s *session) onDCC(src netip.Addr, m ircd.Message, args string) {
 	case !src.IsValid() || d.ip != src.Unmap():
 		refuse("the DCC offer names the address " + d.ip.String() + ", but msn2irc connects only to the address your IRC connection comes from; set your client's DCC address to it (irssi: dcc_own_ip; WeeChat: xfer.network.own_ip).")
 		return
-	case s.b.viaProxy(src):
+	case source.Trusted(src, s.b.cfg.TrustedNets):
 		// The address is a proxy's or a bouncer's, not the user's
 		// machine: a port there is another service of that host.
 		refuse("your IRC connection comes through a host that carries many users (a bouncer or a proxy), so msn2irc cannot reach your client; upload the file instead (/msg msn help).")
@@ -251,15 +252,4 @@ func receiveDCC(ctx context.Context, addr netip.AddrPort, size int64, dir string
 		}
 	}
 	return f.Name(), nil
-}
-
-// viaProxy reports whether src is one of the trusted addresses, which
-// carry many users (a bouncer host, a TLS proxy, Docker's gateway).
-func (b *Bridge) viaProxy(src netip.Addr) bool {
-	for _, n := range b.cfg.TrustedNets {
-		if n.Contains(src.Unmap()) {
-			return true
-		}
-	}
-	return false
 }

@@ -27,14 +27,20 @@ func Prefix(src netip.Addr) netip.Prefix {
 // Key returns the prefix src counts under for a per-address limit, and
 // false when it is not counted: not an IP address, or in trusted.
 func Key(src netip.Addr, trusted []netip.Prefix) (netip.Prefix, bool) {
-	if !src.IsValid() {
+	if !src.IsValid() || Trusted(src, trusted) {
 		return netip.Prefix{}, false
 	}
+	return Prefix(src), true
+}
+
+// Trusted reports whether src is in one of the trusted networks: a host
+// that carries many users (a bouncer, a proxy), not one user's machine.
+func Trusted(src netip.Addr, trusted []netip.Prefix) bool {
 	src = src.Unmap()
 	for _, p := range trusted {
 		if p.Contains(src) {
-			return netip.Prefix{}, false
+			return true
 		}
 	}
-	return Prefix(src), true
+	return false
 }

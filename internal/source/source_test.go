@@ -33,3 +33,15 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestTrusted(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("172.17.0.1/32"), netip.MustParsePrefix("fd00::/8")}
+	for addr, want := range map[string]bool{
+		"172.17.0.1": true, "::ffff:172.17.0.1": true, "fd00::5": true,
+		"172.17.0.2": false, "127.0.0.1": false, "2001:db8::1": false,
+	} {
+		if got := Trusted(netip.MustParseAddr(addr), trusted); got != want {
+			t.Errorf("Trusted(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
