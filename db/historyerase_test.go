@@ -154,7 +154,7 @@ func TestForgetAccountCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	if err := s.forgetRows(ctx, histAcct); err != nil {
+	if err := s.ForgetAccount(ctx, histAcct); err != nil {
 		t.Fatal(err)
 	}
 	t1 := time.Now()

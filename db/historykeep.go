@@ -210,12 +210,6 @@ var accountTables = []string{
 	"history_conversation", "read_marker", "delivery_cursor", "own_picture", "received_file",
 }
 
-// ForgetAccount deletes every row the store holds for account, in every
-// table: its history (a chunk at a time), then the rest in one
-// transaction. Their bytes stay in the files until EraseDeleted.
-func (s *Store) ForgetAccount(ctx context.Context, account string) error {
-	return s.forgetRows(ctx, account)
-}
 
 // EraseDue reports whether an account was forgotten since the files were
 // last rewritten (EraseDeleted), before a restart too.
@@ -269,8 +263,11 @@ func (s *Store) erase(ctx context.Context) error {
 	return nil
 }
 
-// forgetRows deletes the rows of ForgetAccount.
-func (s *Store) forgetRows(ctx context.Context, account string) (err error) {
+// ForgetAccount deletes every row the store holds for account, in every
+// table: its history (a chunk at a time), then the rest in one
+// transaction, which also records that an erase is due: their bytes
+// stay in the files until EraseDeleted.
+func (s *Store) ForgetAccount(ctx context.Context, account string) (err error) {
 	if account == "" {
 		return errors.New("db: forget: empty account")
 	}
