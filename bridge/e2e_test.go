@@ -302,12 +302,7 @@ func TestGroupChat(t *testing.T) {
 			return ok && l.Passport == alice
 		})
 		// An empty group chat started from IRC.
-		c.send("JOIN #party")
-		c.expectCmd("JOIN", "#party")
-		c.send("INVITE carol #party")
-		c.expect("carol joins #party", func(m *irc.Message) bool {
-			return m.Command == "JOIN" && m.Prefix.Name == "carol" && m.Param(0) == "#party"
-		})
+		c.startGroupChat("#party", "carol")
 		c.send("PRIVMSG #party :party time")
 		pc.expectText("party time")
 	})

@@ -62,12 +62,7 @@ func TestInviteStranger(t *testing.T) {
 	pe := e.peer("erin@example.com")
 	say(t, pe, "hello from a stranger")
 	c.expectFrom("erin", "PRIVMSG", "hello from a stranger")
-	c.send("JOIN #party")
-	c.expectCmd("JOIN", "#party")
-	c.send("INVITE erin #party")
-	c.expect("erin joins #party", func(m *irc.Message) bool {
-		return m.Command == "JOIN" && m.Prefix.Name == "erin" && m.Param(0) == "#party"
-	})
+	c.startGroupChat("#party", "erin")
 	c.send("PRIVMSG #party :welcome")
 	pe.expectText("welcome")
 }

@@ -305,6 +305,18 @@ func (c *client) confirmForget() *irc.Message {
 	return c.expectCmd("ERROR")
 }
 
+// startGroupChat joins channel, an empty group chat, invites nick into
+// it, and waits until nick joins.
+func (c *client) startGroupChat(channel, nick string) {
+	c.t.Helper()
+	c.send("JOIN " + channel)
+	c.expectCmd("JOIN", channel)
+	c.send("INVITE " + nick + " " + channel)
+	c.expect(nick+" joins "+channel, func(m *irc.Message) bool {
+		return m.Command == "JOIN" && m.Prefix.Name == nick && m.Param(0) == channel
+	})
+}
+
 // allCaps are the capabilities test clients ask for.
 const allCaps = "server-time message-tags away-notify echo-message extended-monitor setname standard-replies"
 

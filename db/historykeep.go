@@ -210,7 +210,6 @@ var accountTables = []string{
 	"history_conversation", "read_marker", "delivery_cursor", "own_picture", "received_file",
 }
 
-
 // EraseDue reports whether an account was forgotten since the files were
 // last rewritten (EraseDeleted), before a restart too.
 func (s *Store) EraseDue(ctx context.Context) (bool, error) {
